@@ -1,0 +1,75 @@
+//! The project's data as conditions see it (the runtime side of
+//! [`crate::definition::ConditionSchema`]).
+
+use super::assessment;
+use super::state::{MilestoneStatus, ProjectState};
+use crate::definition::{Stage, Workflow};
+use crate::expr::{Env, Value};
+
+/// A project's data in its current stage.
+pub struct ProjectData<'a> {
+    /// The workflow.
+    pub workflow: &'a Workflow,
+    /// The current stage.
+    pub stage: &'a Stage,
+    /// The state, possibly with answers being submitted applied.
+    pub state: &'a ProjectState,
+}
+
+impl Env for ProjectData<'_> {
+    fn value(&self, path: &[String]) -> Value {
+        let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+        let status = |key: &str| self.state.milestones.get(key).map(|m| m.status);
+        let submitted = |s: Option<MilestoneStatus>| {
+            matches!(
+                s,
+                Some(MilestoneStatus::Submitted | MilestoneStatus::Accepted)
+            )
+        };
+        match parts.as_slice() {
+            ["milestones", "all_accepted"] => Value::Bool(
+                self.stage
+                    .milestones
+                    .iter()
+                    .all(|m| status(&m.key) == Some(MilestoneStatus::Accepted)),
+            ),
+            ["milestones", "all_submitted"] => Value::Bool(
+                self.stage
+                    .milestones
+                    .iter()
+                    .all(|m| submitted(status(&m.key))),
+            ),
+            ["milestones", key, "accepted"] => {
+                Value::Bool(status(key) == Some(MilestoneStatus::Accepted))
+            }
+            ["milestones", key, "submitted"] => Value::Bool(submitted(status(key))),
+            ["assessment", what] => {
+                let Some(a) = &self.stage.assessment else {
+                    return Value::Missing;
+                };
+                let Some(rubric) = self.workflow.rubrics.get(&a.rubric) else {
+                    return Value::Missing;
+                };
+                let outcome = assessment::outcome(rubric, a, &self.state.scorecards);
+                match *what {
+                    "passed" => Value::Bool(outcome.passed),
+                    "needs_moderation" => Value::Bool(outcome.needs_moderation),
+                    "count" => Value::Number(outcome.count as f64),
+                    "mean" => outcome.mean.map_or(Value::Missing, Value::Number),
+                    _ => Value::Missing,
+                }
+            }
+            ["form", form, field] => {
+                match self.state.forms.get(*form).and_then(|f| f.get(*field)) {
+                    Some(serde_json::Value::Bool(b)) => Value::Bool(*b),
+                    Some(serde_json::Value::Number(n)) => {
+                        n.as_f64().map_or(Value::Missing, Value::Number)
+                    }
+                    Some(serde_json::Value::String(s)) => Value::Text(s.clone()),
+                    _ => Value::Missing,
+                }
+            }
+            _ => Value::Missing,
+        }
+    }
+}

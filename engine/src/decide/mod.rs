@@ -1,0 +1,811 @@
+//! The decision core: `decide(project, state, command, now)`.
+//!
+//! **Invariant:** no I/O and no clock in here. Given the workflow, the
+//! project's state, a command and the time, it returns the events, the new
+//! state, the timers and the notifications, or a [`Rejection`] saying why not.
+//! The store commits an accepted [`Decision`] in one transaction.
+//!
+//! Checks run in this order: the action exists in the current stage, the actor
+//! holds a role it allows, the answers pass the form, the condition holds,
+//! the approval rule is met. (An action's allowed roles are only known once the
+//! action is found, so "exists" comes before "allowed".)
+
+mod assessment;
+mod conditions;
+mod forms;
+mod rejection;
+mod state;
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+
+pub use assessment::{Outcome, outcome};
+pub use conditions::ProjectData;
+pub use rejection::{Rejection, Roles};
+pub use state::*;
+
+use crate::audit;
+use crate::calendar::Calendar;
+use crate::definition::{Action, Need, SCORE_ACTION, Stage, Trigger, Workflow};
+use crate::expr::Env;
+
+/// Most automatic moves one command may cause before we call it a loop.
+const MAX_AUTOMATIC_MOVES: usize = 16;
+
+/// A person's role on a project (directly, or through the cohort).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The person.
+    pub person: PersonId,
+    /// The role.
+    pub role: String,
+}
+
+/// What the core needs to know about a project besides its state.
+#[derive(Debug, Clone, Copy)]
+pub struct Project<'a> {
+    /// Project id (part of every event hash).
+    pub id: i64,
+    /// The workflow version the project is pinned to.
+    pub workflow: &'a Workflow,
+    /// The cohort's calendar.
+    pub calendar: &'a Calendar,
+    /// Everyone holding a role on the project.
+    pub members: &'a [Member],
+}
+
+impl Project<'_> {
+    /// Roles `person` holds on this project.
+    pub fn roles_of(&self, person: PersonId) -> BTreeSet<&str> {
+        self.members
+            .iter()
+            .filter(|m| m.person == person)
+            .map(|m| m.role.as_str())
+            .collect()
+    }
+}
+
+/// A request to act on a project.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Command {
+    /// Who acts.
+    pub actor: PersonId,
+    /// A stage action (`submit`), a milestone action (`baseline.submit`,
+    /// `baseline.accept`, `baseline.return`) or `score`.
+    pub action: String,
+    /// Form answers, or scores for `score`.
+    pub fields: Fields,
+    /// A comment.
+    pub comment: Option<String>,
+    /// The version the actor saw; a different current version is a conflict.
+    pub expected_version: Option<u64>,
+}
+
+/// Begins a project in its workflow's start stage.
+pub fn start(project: &Project<'_>, now: Timestamp) -> Result<Decision, Rejection> {
+    let workflow = project.workflow;
+    let state = ProjectState {
+        stage: workflow.start.clone(),
+        version: 0,
+        entered_at: now,
+        deadline: None,
+        forms: Default::default(),
+        approvals: Default::default(),
+        milestones: Default::default(),
+        scorecards: Default::default(),
+        head: audit::GENESIS.to_owned(),
+        events: 0,
+    };
+    let mut draft = Draft::new(project, state, now);
+    let workflow_ref = format!("{}@{}", workflow.key, workflow.version);
+    let seq = draft.record(
+        None,
+        Change::Started {
+            stage: workflow.start.clone(),
+            workflow: workflow_ref,
+        },
+    );
+    draft.enter(&workflow.start, seq)?;
+    draft.run_automatic()?;
+    Ok(draft.finish())
+}
+
+/// Decides a command against a project's state.
+pub fn decide(
+    project: &Project<'_>,
+    state: &ProjectState,
+    command: &Command,
+    now: Timestamp,
+) -> Result<Decision, Rejection> {
+    if let Some(expected) = command.expected_version
+        && expected != state.version
+    {
+        return Err(Rejection::Stale {
+            expected,
+            actual: state.version,
+        });
+    }
+    let stage = current_stage(project.workflow, state)?;
+    if stage.terminal {
+        return Err(Rejection::Finished {
+            stage: stage.title.clone(),
+        });
+    }
+    let mut draft = Draft::new(project, state.clone(), now);
+    let roles = project.roles_of(command.actor);
+    match command.action.split_once('.') {
+        Some((milestone, verb)) => draft.milestone(stage, milestone, verb, command, &roles)?,
+        None if command.action == SCORE_ACTION && stage.assessment.is_some() => {
+            draft.score(stage, command, &roles)?
+        }
+        None => draft.stage_action(stage, command, &roles)?,
+    }
+    draft.run_automatic()?;
+    Ok(draft.finish())
+}
+
+fn current_stage<'w>(workflow: &'w Workflow, state: &ProjectState) -> Result<&'w Stage, Rejection> {
+    workflow
+        .stage(&state.stage)
+        .ok_or_else(|| Rejection::UnknownStage(state.stage.clone()))
+}
+
+/// Something that can be done in the current stage, for showing people.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Possible {
+    /// What to send as the command's action.
+    pub action: String,
+    /// Label.
+    pub title: String,
+    /// Roles that may do it.
+    pub by: Vec<String>,
+    /// Why it cannot be done yet, if so.
+    pub blocked: Option<String>,
+}
+
+/// Everything that can be done in the project's current stage, and by whom.
+pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
+    let Ok(stage) = current_stage(project.workflow, state) else {
+        return Vec::new();
+    };
+    let data = ProjectData {
+        workflow: project.workflow,
+        stage,
+        state,
+    };
+    let mut out = Vec::new();
+    for m in &stage.milestones {
+        let status = state
+            .milestones
+            .get(&m.key)
+            .map_or(MilestoneStatus::Pending, |s| s.status);
+        match status {
+            MilestoneStatus::Pending | MilestoneStatus::Returned => out.push(Possible {
+                action: format!("{}.submit", m.key),
+                title: format!("submit {}", m.title),
+                by: m.by.clone(),
+                blocked: None,
+            }),
+            MilestoneStatus::Submitted => {
+                for verb in ["accept", "return"] {
+                    out.push(Possible {
+                        action: format!("{}.{verb}", m.key),
+                        title: format!("{verb} {}", m.title),
+                        by: m.review_by.clone(),
+                        blocked: None,
+                    });
+                }
+            }
+            MilestoneStatus::Accepted => {}
+        }
+    }
+    if let Some(a) = &stage.assessment
+        && state.scorecards.len() < a.evaluators as usize
+    {
+        out.push(Possible {
+            action: SCORE_ACTION.into(),
+            title: "score".into(),
+            by: a.by.clone(),
+            blocked: None,
+        });
+    }
+    for action in stage.actions.iter().filter(|a| !a.auto) {
+        let blocked = action.when.as_ref().and_then(|w| w.explain_false(&data));
+        out.push(Possible {
+            action: action.key.clone(),
+            title: action.title.clone(),
+            by: action.by.clone(),
+            blocked,
+        });
+    }
+    out
+}
+
+/// A decision being built: the state as it changes, and what to commit.
+struct Draft<'p, 'a> {
+    project: &'p Project<'a>,
+    state: ProjectState,
+    now: Timestamp,
+    events: Vec<Event>,
+    timers: TimerPlan,
+    notifications: Vec<Notification>,
+}
+
+impl<'p, 'a> Draft<'p, 'a> {
+    fn new(project: &'p Project<'a>, state: ProjectState, now: Timestamp) -> Self {
+        Draft {
+            project,
+            state,
+            now,
+            events: Vec::new(),
+            timers: TimerPlan::default(),
+            notifications: Vec::new(),
+        }
+    }
+
+    fn finish(mut self) -> Decision {
+        self.state.version += 1;
+        Decision {
+            events: self.events,
+            state: self.state,
+            timers: self.timers,
+            notifications: self.notifications,
+        }
+    }
+
+    /// Appends an event, sealing it into the audit chain; returns its seq.
+    fn record(&mut self, actor: Option<PersonId>, change: Change) -> i64 {
+        let seq = self.state.events + 1;
+        let at = self.now;
+        let change_text = serde_json::to_string(&change).expect("changes serialise");
+        let at_text = at.to_string();
+        let link = audit::Sealed {
+            project: self.project.id,
+            seq,
+            at: &at_text,
+            actor,
+            change: &change_text,
+        };
+        let hash = audit::hash(&self.state.head, link);
+        self.events.push(Event {
+            seq,
+            at,
+            actor,
+            change,
+            prev_hash: self.state.head.clone(),
+            hash: hash.clone(),
+        });
+        self.state.head = hash;
+        self.state.events = seq;
+        seq
+    }
+
+    /// Queues the notifications whose rule matches `trigger`.
+    fn notify(&mut self, trigger: &Trigger, cause: i64) {
+        for rule in self
+            .project
+            .workflow
+            .notifications
+            .iter()
+            .filter(|r| r.on == *trigger)
+        {
+            let mut recipients: Vec<PersonId> = self
+                .project
+                .members
+                .iter()
+                .filter(|m| rule.to.contains(&m.role))
+                .map(|m| m.person)
+                .collect();
+            recipients.sort_unstable();
+            recipients.dedup();
+            for recipient in recipients {
+                let n = Notification {
+                    template: rule.template.clone(),
+                    recipient,
+                    cause,
+                };
+                if !self.notifications.contains(&n) {
+                    self.notifications.push(n);
+                }
+            }
+        }
+    }
+
+    fn calendar_error(e: crate::calendar::Error) -> Rejection {
+        Rejection::Calendar(e.to_string())
+    }
+
+    /// Puts the project into `key`: deadline, milestones, fresh approvals and scores, timers.
+    fn enter(&mut self, key: &str, cause: i64) -> Result<(), Rejection> {
+        let workflow = self.project.workflow;
+        let calendar = self.project.calendar;
+        let stage = workflow
+            .stage(key)
+            .ok_or_else(|| Rejection::UnknownStage(key.to_owned()))?;
+        let now = self.now;
+        self.state.stage = key.to_owned();
+        self.state.entered_at = now;
+        self.state.approvals.clear();
+        self.state.scorecards.clear();
+        self.state.milestones.clear();
+        self.timers.cancel_pending = true;
+        self.timers.set.clear();
+        self.state.deadline = match &stage.deadline {
+            Some(due) => Some(calendar.due(due, now).map_err(Self::calendar_error)?),
+            None => None,
+        };
+        if let Some(deadline) = self.state.deadline {
+            let timer = |key: String,
+                         kind,
+                         at,
+                         to: &[String],
+                         template: Option<&String>,
+                         every: Option<String>| Timer {
+                key,
+                kind,
+                at,
+                to: to.to_vec(),
+                template: template.cloned(),
+                every,
+            };
+            self.timers.set.push(timer(
+                "deadline".into(),
+                TimerKind::Deadline,
+                deadline,
+                &[],
+                None,
+                None,
+            ));
+            for (i, r) in stage.reminders.iter().enumerate() {
+                let at = calendar
+                    .before(deadline, r.before)
+                    .map_err(Self::calendar_error)?;
+                if at > now {
+                    self.timers.set.push(timer(
+                        format!("remind:{i}"),
+                        TimerKind::Reminder,
+                        at,
+                        &r.to,
+                        Some(&r.template),
+                        None,
+                    ));
+                }
+            }
+            for (i, o) in stage.overdue.iter().enumerate() {
+                let every = Some(o.every.expression.clone());
+                self.timers.set.push(timer(
+                    format!("overdue:{i}"),
+                    TimerKind::Overdue,
+                    deadline,
+                    &o.to,
+                    Some(&o.template),
+                    every,
+                ));
+            }
+        }
+        for m in &stage.milestones {
+            let due = match &m.due {
+                Some(due) => Some(calendar.due(due, now).map_err(Self::calendar_error)?),
+                None => None,
+            };
+            if let Some(at) = due {
+                self.timers.set.push(Timer {
+                    key: format!("milestone:{}", m.key),
+                    kind: TimerKind::MilestoneDue,
+                    at,
+                    to: m.by.clone(),
+                    template: None,
+                    every: None,
+                });
+            }
+            let fresh = MilestoneState {
+                status: MilestoneStatus::Pending,
+                due,
+                fields: Fields::new(),
+            };
+            self.state.milestones.insert(m.key.clone(), fresh);
+        }
+        self.notify(&Trigger::Enter(key.to_owned()), cause);
+        Ok(())
+    }
+
+    /// Leaves the current stage through `action`.
+    fn move_through(&mut self, actor: Option<PersonId>, action: &Action) -> Result<(), Rejection> {
+        let from = self.state.stage.clone();
+        let seq = self.record(
+            actor,
+            Change::Moved {
+                from: from.clone(),
+                to: action.to.clone(),
+            },
+        );
+        self.notify(&Trigger::Leave(from), seq);
+        for effect in &action.effects {
+            self.record(
+                actor,
+                Change::EffectRequested {
+                    effect: effect.clone(),
+                },
+            );
+        }
+        self.enter(&action.to, seq)
+    }
+
+    /// Takes automatic actions whose condition holds, until none does.
+    fn run_automatic(&mut self) -> Result<(), Rejection> {
+        for _ in 0..MAX_AUTOMATIC_MOVES {
+            let stage = current_stage(self.project.workflow, &self.state)?;
+            let data = ProjectData {
+                workflow: self.project.workflow,
+                stage,
+                state: &self.state,
+            };
+            let ready = stage
+                .actions
+                .iter()
+                .find(|a| a.auto && a.when.as_ref().is_some_and(|w| w.eval(&data)));
+            let Some(action) = ready else { return Ok(()) };
+            let seq = self.record(
+                None,
+                Change::ActionTaken {
+                    action: action.key.clone(),
+                    stage: stage.key.clone(),
+                    role: None,
+                    fields: Fields::new(),
+                    comment: None,
+                },
+            );
+            self.notify(&Trigger::Action(action.key.clone()), seq);
+            self.move_through(None, action)?;
+        }
+        Err(Rejection::AutomaticLoop(MAX_AUTOMATIC_MOVES))
+    }
+
+    fn stage_action(
+        &mut self,
+        stage: &Stage,
+        command: &Command,
+        roles: &BTreeSet<&str>,
+    ) -> Result<(), Rejection> {
+        let Some(action) = stage.action(&command.action) else {
+            let possible = possible(self.project, &self.state)
+                .into_iter()
+                .map(|p| p.action)
+                .collect();
+            return Err(Rejection::UnknownAction {
+                action: command.action.clone(),
+                stage: stage.title.clone(),
+                possible,
+            });
+        };
+        if action.auto {
+            let condition = action
+                .when
+                .as_ref()
+                .map_or_else(String::new, |w| w.source().to_owned());
+            return Err(Rejection::Automatic {
+                action: action.key.clone(),
+                condition,
+            });
+        }
+        let Some(role) = action.by.iter().find(|r| roles.contains(r.as_str())) else {
+            return Err(not_allowed(&action.title, &action.by, roles));
+        };
+        let comment = given_comment(command);
+        if action.comment_required && comment.is_none() {
+            return Err(Rejection::CommentRequired {
+                action: action.title.clone(),
+            });
+        }
+        let fields = match &action.form {
+            Some(form_key) => {
+                let form = &self.project.workflow.forms[form_key];
+                let fields = forms::check(form, &command.fields).map_err(|problems| {
+                    Rejection::InvalidFields {
+                        form: form.title.clone(),
+                        problems,
+                    }
+                })?;
+                self.state.forms.insert(form_key.clone(), fields.clone());
+                fields
+            }
+            None if command.fields.is_empty() => Fields::new(),
+            None => {
+                return Err(Rejection::InvalidFields {
+                    form: action.title.clone(),
+                    problems: vec!["this action has no form; give only a comment".into()],
+                });
+            }
+        };
+        if let Some(when) = &action.when {
+            let data = ProjectData {
+                workflow: self.project.workflow,
+                stage,
+                state: &self.state,
+            };
+            if let Some(explanation) = when.explain_false(&data) {
+                return Err(Rejection::ConditionNotMet {
+                    action: action.title.clone(),
+                    explanation,
+                });
+            }
+        }
+        let approval_role = self.approval_role(action, command.actor, roles, role)?;
+        let seq = self.record(
+            Some(command.actor),
+            Change::ActionTaken {
+                action: action.key.clone(),
+                stage: stage.key.clone(),
+                role: Some(approval_role.clone()),
+                fields,
+                comment,
+            },
+        );
+        self.notify(&Trigger::Action(action.key.clone()), seq);
+        let approvals = self.state.approvals.entry(action.key.clone()).or_default();
+        approvals.push(Approval {
+            person: command.actor,
+            role: approval_role.clone(),
+        });
+        match waiting_for(action, approvals) {
+            Some(waiting_for) => {
+                self.record(
+                    Some(command.actor),
+                    Change::ApprovalRecorded {
+                        action: action.key.clone(),
+                        role: approval_role,
+                        waiting_for,
+                    },
+                );
+                Ok(())
+            }
+            None => self.move_through(Some(command.actor), action),
+        }
+    }
+
+    /// The role an approval counts for; refuses a second approval by the same person.
+    fn approval_role(
+        &self,
+        action: &Action,
+        actor: PersonId,
+        roles: &BTreeSet<&str>,
+        first_role: &str,
+    ) -> Result<String, Rejection> {
+        let given = self
+            .state
+            .approvals
+            .get(&action.key)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let already = || Rejection::AlreadyApproved {
+            action: action.title.clone(),
+            waiting_for: waiting_for(action, given).unwrap_or_default(),
+        };
+        if given.iter().any(|a| a.person == actor) {
+            return Err(already());
+        }
+        if action.need != Need::All {
+            return Ok(first_role.to_owned());
+        }
+        action
+            .by
+            .iter()
+            .find(|r| roles.contains(r.as_str()) && !given.iter().any(|a| a.role == **r))
+            .cloned()
+            .ok_or_else(already)
+    }
+
+    fn milestone(
+        &mut self,
+        stage: &Stage,
+        key: &str,
+        verb: &str,
+        command: &Command,
+        roles: &BTreeSet<&str>,
+    ) -> Result<(), Rejection> {
+        let unknown = |draft: &Self| Rejection::UnknownAction {
+            action: command.action.clone(),
+            stage: stage.title.clone(),
+            possible: possible(draft.project, &draft.state)
+                .into_iter()
+                .map(|p| p.action)
+                .collect(),
+        };
+        let Some(milestone) = stage.milestone(key) else {
+            return Err(unknown(self));
+        };
+        let status = self
+            .state
+            .milestones
+            .get(key)
+            .map_or(MilestoneStatus::Pending, |m| m.status);
+        let not_ready = |verb: &str| Rejection::MilestoneNotReady {
+            milestone: milestone.title.clone(),
+            status: status_words(status).to_owned(),
+            verb: verb.to_owned(),
+        };
+        let comment = given_comment(command);
+        let change = match verb {
+            "submit" => {
+                if !milestone.by.iter().any(|r| roles.contains(r.as_str())) {
+                    return Err(not_allowed(
+                        &format!("submit {}", milestone.title),
+                        &milestone.by,
+                        roles,
+                    ));
+                }
+                if !matches!(status, MilestoneStatus::Pending | MilestoneStatus::Returned) {
+                    return Err(not_ready("submitted"));
+                }
+                let form = &self.project.workflow.forms[&milestone.form];
+                let fields = forms::check(form, &command.fields).map_err(|problems| {
+                    Rejection::InvalidFields {
+                        form: form.title.clone(),
+                        problems,
+                    }
+                })?;
+                let entry = self
+                    .state
+                    .milestones
+                    .entry(key.to_owned())
+                    .or_insert_with(|| MilestoneState {
+                        status,
+                        due: None,
+                        fields: Fields::new(),
+                    });
+                entry.status = MilestoneStatus::Submitted;
+                entry.fields = fields.clone();
+                Change::MilestoneSubmitted {
+                    milestone: key.to_owned(),
+                    fields,
+                }
+            }
+            "accept" | "return" => {
+                let title = format!("{verb} {}", milestone.title);
+                if !milestone
+                    .review_by
+                    .iter()
+                    .any(|r| roles.contains(r.as_str()))
+                {
+                    return Err(not_allowed(&title, &milestone.review_by, roles));
+                }
+                if status != MilestoneStatus::Submitted {
+                    return Err(not_ready(if verb == "accept" {
+                        "accepted"
+                    } else {
+                        "returned"
+                    }));
+                }
+                let accepted = verb == "accept";
+                if !accepted && comment.is_none() {
+                    return Err(Rejection::CommentRequired { action: title });
+                }
+                if let Some(m) = self.state.milestones.get_mut(key) {
+                    m.status = if accepted {
+                        MilestoneStatus::Accepted
+                    } else {
+                        MilestoneStatus::Returned
+                    };
+                }
+                match comment {
+                    Some(c) if !accepted => Change::MilestoneReturned {
+                        milestone: key.to_owned(),
+                        comment: c,
+                    },
+                    comment => Change::MilestoneAccepted {
+                        milestone: key.to_owned(),
+                        comment,
+                    },
+                }
+            }
+            _ => return Err(unknown(self)),
+        };
+        self.record(Some(command.actor), change);
+        Ok(())
+    }
+
+    fn score(
+        &mut self,
+        stage: &Stage,
+        command: &Command,
+        roles: &BTreeSet<&str>,
+    ) -> Result<(), Rejection> {
+        let Some(a) = &stage.assessment else {
+            return Ok(());
+        };
+        if !a.by.iter().any(|r| roles.contains(r.as_str())) {
+            return Err(not_allowed("score this project", &a.by, roles));
+        }
+        if self.state.scorecards.contains_key(&command.actor) {
+            return Err(Rejection::ScoringClosed(
+                "you have already scored this project".into(),
+            ));
+        }
+        if self.state.scorecards.len() >= a.evaluators as usize {
+            return Err(Rejection::ScoringClosed(format!(
+                "all {} scorecards are already in",
+                a.evaluators
+            )));
+        }
+        let rubric = &self.project.workflow.rubrics[&a.rubric];
+        let scores = assessment::check_scores(rubric, &command.fields).map_err(|problems| {
+            Rejection::InvalidFields {
+                form: rubric.title.clone(),
+                problems,
+            }
+        })?;
+        let comment = given_comment(command);
+        self.state.scorecards.insert(
+            command.actor,
+            Scorecard {
+                scores: scores.clone(),
+                comment: comment.clone(),
+            },
+        );
+        self.record(Some(command.actor), Change::Scored { scores, comment });
+        Ok(())
+    }
+}
+
+fn given_comment(command: &Command) -> Option<String> {
+    command
+        .comment
+        .as_ref()
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+}
+
+fn not_allowed(action: &str, allowed: &[String], roles: &BTreeSet<&str>) -> Rejection {
+    Rejection::NotAllowed {
+        action: action.to_owned(),
+        allowed: allowed.to_vec(),
+        yours: roles.iter().map(|r| (*r).to_owned()).collect(),
+    }
+}
+
+/// Who still has to approve `action`, in words; `None` once the rule is met.
+fn waiting_for(action: &Action, given: &[Approval]) -> Option<String> {
+    match action.need {
+        Need::Any if given.is_empty() => Some(format!("{}", Roles(&action.by))),
+        Need::Any => None,
+        Need::All => {
+            let missing: Vec<String> = action
+                .by
+                .iter()
+                .filter(|r| !given.iter().any(|a| a.role == **r))
+                .cloned()
+                .collect();
+            (!missing.is_empty()).then(|| {
+                missing
+                    .iter()
+                    .map(|r| format!("the {r}"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            })
+        }
+        Need::AtLeast(n) => {
+            let left = (n as usize).saturating_sub(given.len());
+            (left > 0).then(|| format!("{left} more approval(s) from {}", Roles(&action.by)))
+        }
+    }
+}
+
+fn status_words(status: MilestoneStatus) -> &'static str {
+    match status {
+        MilestoneStatus::Pending => "not submitted yet",
+        MilestoneStatus::Submitted => "waiting for review",
+        MilestoneStatus::Accepted => "accepted",
+        MilestoneStatus::Returned => "returned for changes",
+    }
+}
+
+/// The project's data for conditions, in its current stage (for `show`).
+pub fn data<'a>(workflow: &'a Workflow, state: &'a ProjectState) -> Option<impl Env + 'a> {
+    let stage = workflow.stage(&state.stage)?;
+    Some(ProjectData {
+        workflow,
+        stage,
+        state,
+    })
+}

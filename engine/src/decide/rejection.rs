@@ -1,0 +1,140 @@
+//! Why a command was refused, in words the person who sent it understands.
+
+use std::fmt;
+
+/// A refused command. Nothing changes when a command is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// The command was based on an older version of the project.
+    #[error(
+        "the project has changed since you looked at it (you saw version {expected}, it is now at version {actual}); look again and retry"
+    )]
+    Stale {
+        /// Version the command saw.
+        expected: u64,
+        /// Version the project is at.
+        actual: u64,
+    },
+    /// The project is in a terminal stage.
+    #[error("the project is finished (stage '{stage}'); nothing more can be done")]
+    Finished {
+        /// Terminal stage title.
+        stage: String,
+    },
+    /// No such action in the current stage.
+    #[error("'{action}' is not possible while the project is at '{stage}'; {}", possible_now(.possible))]
+    UnknownAction {
+        /// Action asked for.
+        action: String,
+        /// Current stage title.
+        stage: String,
+        /// Actions possible now.
+        possible: Vec<String>,
+    },
+    /// Automatic actions are taken by the engine only.
+    #[error("'{action}' happens automatically when {condition}; nobody takes it by hand")]
+    Automatic {
+        /// Action asked for.
+        action: String,
+        /// Its condition.
+        condition: String,
+    },
+    /// The actor holds none of the roles the action allows.
+    #[error("only {} may {action}; {}", Roles(.allowed), your_roles(.yours))]
+    NotAllowed {
+        /// Action title.
+        action: String,
+        /// Roles that may take it.
+        allowed: Vec<String>,
+        /// Roles the actor holds on this project.
+        yours: Vec<String>,
+    },
+    /// A comment is required and none was given.
+    #[error("a comment is required to {action}: say what should change and why")]
+    CommentRequired {
+        /// Action title.
+        action: String,
+    },
+    /// Form answers are missing or wrong.
+    #[error("the {form} form is not right: {}", .problems.join("; "))]
+    InvalidFields {
+        /// Form title.
+        form: String,
+        /// One line per problem.
+        problems: Vec<String>,
+    },
+    /// The action's condition does not hold.
+    #[error("you cannot {action} yet: {explanation}")]
+    ConditionNotMet {
+        /// Action title.
+        action: String,
+        /// Which part of the condition is false.
+        explanation: String,
+    },
+    /// The actor already approved.
+    #[error("you have already approved '{action}'; waiting for {waiting_for}")]
+    AlreadyApproved {
+        /// Action title.
+        action: String,
+        /// Who still has to approve.
+        waiting_for: String,
+    },
+    /// A milestone is not in a state that allows this.
+    #[error("milestone '{milestone}' is {status}; it cannot be {verb} now")]
+    MilestoneNotReady {
+        /// Milestone title.
+        milestone: String,
+        /// Its status, in words.
+        status: String,
+        /// What was asked, in words (e.g. "submitted").
+        verb: String,
+    },
+    /// The evaluator has already scored, or every scorecard is in.
+    #[error("{0}")]
+    ScoringClosed(String),
+    /// The cohort's calendar cannot place a due date.
+    #[error("a due date cannot be worked out: {0}; ask the coordinator to fix the cohort's dates")]
+    Calendar(String),
+    /// The stored state does not fit the workflow version (should never happen).
+    #[error("the project is in stage '{0}', which its workflow does not have")]
+    UnknownStage(String),
+    /// Automatic actions kept firing each other.
+    #[error(
+        "automatic actions kept moving the project without end (stopped after {0} moves); the workflow needs fixing"
+    )]
+    AutomaticLoop(usize),
+}
+
+fn possible_now(possible: &[String]) -> String {
+    if possible.is_empty() {
+        "nothing can be done by hand right now".to_owned()
+    } else {
+        format!("possible now: {}", possible.join(", "))
+    }
+}
+
+fn your_roles(roles: &[String]) -> String {
+    if roles.is_empty() {
+        "you have no role on this project".to_owned()
+    } else {
+        format!("you are {} on this project", Roles(roles))
+    }
+}
+
+/// Roles joined for a sentence: "the supervisor or the coordinator".
+pub struct Roles<'a>(pub &'a [String]);
+
+impl fmt::Display for Roles<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self
+            .0
+            .iter()
+            .map(|r| format!("the {}", r.replace('_', " ")))
+            .collect();
+        match names.as_slice() {
+            [] => f.write_str("nobody"),
+            [one] => f.write_str(one),
+            [init @ .., last] => write!(f, "{} or {last}", init.join(", ")),
+        }
+    }
+}

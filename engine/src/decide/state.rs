@@ -1,0 +1,254 @@
+//! What the engine remembers about one project, and what a decision produces.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A person's id in the store.
+pub type PersonId = i64;
+
+/// Form answers: field name to value.
+pub type Fields = Map<String, Value>;
+
+/// The state of one project, stored as JSON beside its stage and version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectState {
+    /// Current stage key.
+    pub stage: String,
+    /// Grows by one with every accepted command; a command carries the version it saw.
+    pub version: u64,
+    /// When the project entered the current stage.
+    pub entered_at: Timestamp,
+    /// When the current stage's work is due.
+    pub deadline: Option<Timestamp>,
+    /// Latest answers per form, kept across stages so later conditions can use them.
+    pub forms: BTreeMap<String, Fields>,
+    /// Approvals gathered so far per action of the current stage.
+    pub approvals: BTreeMap<String, Vec<Approval>>,
+    /// Milestones of the current stage.
+    pub milestones: BTreeMap<String, MilestoneState>,
+    /// Scorecards of the current stage's assessment, by evaluator.
+    pub scorecards: BTreeMap<PersonId, Scorecard>,
+    /// Hash of the last event, the head of the project's audit chain.
+    pub head: String,
+    /// Number of events in the project's log.
+    pub events: i64,
+}
+
+/// One approval towards an action that needs several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// Who approved.
+    pub person: PersonId,
+    /// The role they approved as.
+    pub role: String,
+}
+
+/// Where a milestone stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneStatus {
+    /// Not submitted yet.
+    Pending,
+    /// Submitted, waiting for review.
+    Submitted,
+    /// Accepted by a reviewer.
+    Accepted,
+    /// Returned for changes; to be submitted again.
+    Returned,
+}
+
+/// A milestone's progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MilestoneState {
+    /// Where it stands.
+    pub status: MilestoneStatus,
+    /// When it is due.
+    pub due: Option<Timestamp>,
+    /// The latest submission.
+    pub fields: Fields,
+}
+
+/// One evaluator's scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scorecard {
+    /// Score per criterion.
+    pub scores: BTreeMap<String, i64>,
+    /// Remarks for the chair and the trainee.
+    pub comment: Option<String>,
+}
+
+/// A change recorded in the project's log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// The project began in its start stage.
+    Started {
+        /// Start stage.
+        stage: String,
+        /// Workflow key and version it is pinned to.
+        workflow: String,
+    },
+    /// Someone took an action (or the engine did, for automatic ones).
+    ActionTaken {
+        /// Action key.
+        action: String,
+        /// Stage it was taken in.
+        stage: String,
+        /// Role the actor acted as.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        role: Option<String>,
+        /// Form answers given.
+        #[serde(skip_serializing_if = "Map::is_empty", default)]
+        fields: Fields,
+        /// Comment given.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+    /// An approval was recorded; more are needed before the project moves.
+    ApprovalRecorded {
+        /// Action approved.
+        action: String,
+        /// Role approved as.
+        role: String,
+        /// Who still has to approve, in words.
+        waiting_for: String,
+    },
+    /// The project moved to another stage.
+    Moved {
+        /// Stage left.
+        from: String,
+        /// Stage entered.
+        to: String,
+    },
+    /// A milestone was submitted.
+    MilestoneSubmitted {
+        /// Milestone key.
+        milestone: String,
+        /// Its form answers.
+        fields: Fields,
+    },
+    /// A reviewer accepted a milestone.
+    MilestoneAccepted {
+        /// Milestone key.
+        milestone: String,
+        /// Remarks.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+    /// A reviewer returned a milestone for changes.
+    MilestoneReturned {
+        /// Milestone key.
+        milestone: String,
+        /// What to change.
+        comment: String,
+    },
+    /// An evaluator submitted scores.
+    Scored {
+        /// Score per criterion.
+        scores: BTreeMap<String, i64>,
+        /// Remarks.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+    /// An action asked for a side effect (e.g. issuing a certificate).
+    EffectRequested {
+        /// Effect name.
+        effect: String,
+    },
+}
+
+/// An event: a change, who caused it, when, and its place in the audit chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the project's log, from 1.
+    pub seq: i64,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who caused it; `None` when the engine acted by itself.
+    pub actor: Option<PersonId>,
+    /// What changed.
+    pub change: Change,
+    /// Hash of the previous event.
+    pub prev_hash: String,
+    /// Hash of this event.
+    pub hash: String,
+}
+
+/// A timer to be stored with the decision and fired later by the scheduler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timer {
+    /// Unique per project while pending, e.g. `deadline`, `remind:0`, `milestone:baseline`.
+    pub key: String,
+    /// What it is for.
+    pub kind: TimerKind,
+    /// When it fires.
+    pub at: Timestamp,
+    /// Roles addressed when it fires.
+    pub to: Vec<String>,
+    /// Template used, if it sends mail.
+    pub template: Option<String>,
+    /// Recurrence (crontab, in the cohort's zone) after the first firing.
+    pub every: Option<String>,
+}
+
+/// Kinds of timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    /// The stage's deadline.
+    Deadline,
+    /// A reminder before the deadline.
+    Reminder,
+    /// A recurring escalation after the deadline.
+    Overdue,
+    /// A milestone's due date.
+    MilestoneDue,
+}
+
+impl TimerKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerKind::Deadline => "deadline",
+            TimerKind::Reminder => "reminder",
+            TimerKind::Overdue => "overdue",
+            TimerKind::MilestoneDue => "milestone_due",
+        }
+    }
+}
+
+/// Timers to change along with a decision.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimerPlan {
+    /// Cancel the project's pending timers first (the project left its stage).
+    pub cancel_pending: bool,
+    /// Timers to set.
+    pub set: Vec<Timer>,
+}
+
+/// A message to send, written to the outbox in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Template name.
+    pub template: String,
+    /// Who receives it.
+    pub recipient: PersonId,
+    /// The event (seq) that caused it; with the recipient it makes the dedupe key.
+    pub cause: i64,
+}
+
+/// Everything an accepted command changes, committed by the store in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// New events, sealed into the audit chain.
+    pub events: Vec<Event>,
+    /// The project's state afterwards.
+    pub state: ProjectState,
+    /// Timers to cancel and set.
+    pub timers: TimerPlan,
+    /// Messages to send.
+    pub notifications: Vec<Notification>,
+}

@@ -1,0 +1,340 @@
+//! The validated workflow: what the engine runs. Every reference in it has been
+//! checked, so the decision core can look things up without failing.
+
+use std::collections::BTreeMap;
+
+use jiff::civil;
+
+use super::duration::Duration;
+use super::schedule::Schedule;
+use crate::expr::Expr;
+
+/// A workflow definition that passed validation.
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    /// Stable identifier shared by all versions, e.g. `graduation-service`.
+    pub key: String,
+    /// Version number; a (key, version) that has projects never changes.
+    pub version: u32,
+    /// Title shown to people.
+    pub title: String,
+    /// Longer explanation for staff.
+    pub description: Option<String>,
+    /// Roles people can hold on a project of this workflow.
+    pub roles: Vec<String>,
+    /// Named dates every cohort running this workflow must give.
+    pub cohort_dates: Vec<String>,
+    /// The stage a new project starts in.
+    pub start: String,
+    /// Stages in the order they are written.
+    pub stages: Vec<Stage>,
+    /// Forms by key.
+    pub forms: BTreeMap<String, Form>,
+    /// Rubrics by key.
+    pub rubrics: BTreeMap<String, Rubric>,
+    /// Who is told what, and when.
+    pub notifications: Vec<NotificationRule>,
+}
+
+impl Workflow {
+    /// The stage called `key`, if the workflow has one.
+    pub fn stage(&self, key: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.key == key)
+    }
+
+    /// Every template name the workflow refers to (notifications, reminders, escalations).
+    pub fn templates(&self) -> std::collections::BTreeSet<&str> {
+        let mut names: std::collections::BTreeSet<&str> = self
+            .notifications
+            .iter()
+            .map(|n| n.template.as_str())
+            .collect();
+        for stage in &self.stages {
+            names.extend(stage.reminders.iter().map(|r| r.template.as_str()));
+            names.extend(stage.overdue.iter().map(|o| o.template.as_str()));
+        }
+        names
+    }
+}
+
+/// One step of the workflow.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// Identifier used in `to:` and `start:`.
+    pub key: String,
+    /// Title shown to people (the key when none is given).
+    pub title: String,
+    /// What happens here, for people.
+    pub description: Option<String>,
+    /// A terminal stage ends the project; it has no actions.
+    pub terminal: bool,
+    /// When the stage's work is due.
+    pub deadline: Option<Due>,
+    /// Reminders before the deadline.
+    pub reminders: Vec<Reminder>,
+    /// Recurring escalations once the deadline has passed.
+    pub overdue: Vec<Overdue>,
+    /// Deliverables submitted and reviewed one by one while in this stage.
+    pub milestones: Vec<Milestone>,
+    /// A committee assessment held in this stage.
+    pub assessment: Option<Assessment>,
+    /// What can be done here.
+    pub actions: Vec<Action>,
+}
+
+impl Stage {
+    /// The action called `key` in this stage.
+    pub fn action(&self, key: &str) -> Option<&Action> {
+        self.actions.iter().find(|a| a.key == key)
+    }
+
+    /// The milestone called `key` in this stage.
+    pub fn milestone(&self, key: &str) -> Option<&Milestone> {
+        self.milestones.iter().find(|m| m.key == key)
+    }
+}
+
+/// When something falls due.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Due {
+    /// A named date of the cohort; end of that day in the cohort's zone unless a time is given.
+    CohortDate {
+        /// The name listed in `cohort_dates`.
+        name: String,
+        /// Local time of day; `None` means the end of the day.
+        time: Option<civil::Time>,
+    },
+    /// A duration after entering the stage.
+    After(Duration),
+}
+
+/// A reminder sent some time before a deadline.
+#[derive(Debug, Clone)]
+pub struct Reminder {
+    /// How long before the deadline.
+    pub before: Duration,
+    /// Roles reminded.
+    pub to: Vec<String>,
+    /// Template used.
+    pub template: String,
+}
+
+/// A recurring message once a deadline has passed.
+#[derive(Debug, Clone)]
+pub struct Overdue {
+    /// When it recurs, in the cohort's time zone.
+    pub every: Schedule,
+    /// Roles told.
+    pub to: Vec<String>,
+    /// Template used.
+    pub template: String,
+}
+
+/// A deliverable within a stage: submitted by one role, reviewed by another.
+#[derive(Debug, Clone)]
+pub struct Milestone {
+    /// Identifier, unique within the workflow.
+    pub key: String,
+    /// Title shown to people.
+    pub title: String,
+    /// Form filled in when submitting.
+    pub form: String,
+    /// When it is due.
+    pub due: Option<Due>,
+    /// Roles that submit it.
+    pub by: Vec<String>,
+    /// Roles that accept it or return it for changes.
+    pub review_by: Vec<String>,
+}
+
+/// A committee assessment against a rubric.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    /// Rubric scored.
+    pub rubric: String,
+    /// Roles that score.
+    pub by: Vec<String>,
+    /// How many evaluators are assigned to each project.
+    pub evaluators: u32,
+    /// How many scorecards are needed before a result counts.
+    pub quorum: u32,
+}
+
+/// Something people do in a stage, moving the project to another stage.
+#[derive(Debug, Clone)]
+pub struct Action {
+    /// Identifier, e.g. `submit`.
+    pub key: String,
+    /// Label shown to people.
+    pub title: String,
+    /// Roles that may take it (empty for automatic actions).
+    pub by: Vec<String>,
+    /// Stage the project moves to.
+    pub to: String,
+    /// How many approvals are needed before the move happens.
+    pub need: Need,
+    /// Whether a comment must be given.
+    pub comment_required: bool,
+    /// Form filled in with the action.
+    pub form: Option<String>,
+    /// Condition that must hold.
+    pub when: Option<Expr>,
+    /// Taken by the engine itself as soon as `when` holds.
+    pub auto: bool,
+    /// Effects requested when the action completes, e.g. `issue_certificate`.
+    pub effects: Vec<String>,
+}
+
+/// An approval rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// One person holding any of the roles.
+    Any,
+    /// One distinct person for each listed role.
+    All,
+    /// This many distinct people holding any of the roles.
+    AtLeast(u32),
+}
+
+/// Effects the engine knows how to request.
+pub const KNOWN_EFFECTS: &[&str] = &["issue_certificate"];
+
+/// A form with typed fields.
+#[derive(Debug, Clone)]
+pub struct Form {
+    /// Identifier.
+    pub key: String,
+    /// Title shown to people.
+    pub title: String,
+    /// Fields in written order.
+    pub fields: Vec<Field>,
+}
+
+impl Form {
+    /// The field called `key`.
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+}
+
+/// A form field and its rules.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Identifier.
+    pub key: String,
+    /// Label shown to people.
+    pub label: String,
+    /// What kind of value it holds.
+    pub kind: FieldKind,
+    /// Whether it must be given.
+    pub required: bool,
+    /// Smallest allowed number.
+    pub min: Option<f64>,
+    /// Largest allowed number.
+    pub max: Option<f64>,
+    /// Longest allowed text, in characters.
+    pub max_length: Option<u32>,
+    /// Allowed values of a choice.
+    pub choices: Vec<String>,
+    /// Unit of a measurement, e.g. `minutes`.
+    pub unit: Option<String>,
+}
+
+/// The kinds of form field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// One line of text.
+    Text,
+    /// Paragraphs of text.
+    LongText,
+    /// A number.
+    Number,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// One of a fixed list of values.
+    Choice,
+    /// A reference to an uploaded file.
+    File,
+    /// A measured number with a unit (e.g. waiting time in minutes).
+    Measurement,
+    /// Yes or no.
+    YesNo,
+}
+
+impl FieldKind {
+    /// Every kind with the name used in definitions.
+    pub const ALL: &[(&str, FieldKind)] = &[
+        ("text", FieldKind::Text),
+        ("long_text", FieldKind::LongText),
+        ("number", FieldKind::Number),
+        ("date", FieldKind::Date),
+        ("choice", FieldKind::Choice),
+        ("file", FieldKind::File),
+        ("measurement", FieldKind::Measurement),
+        ("yes_no", FieldKind::YesNo),
+    ];
+
+    /// The name used in definitions.
+    pub fn name(self) -> &'static str {
+        FieldKind::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("text", |(n, _)| n)
+    }
+}
+
+/// A scoring rubric.
+#[derive(Debug, Clone)]
+pub struct Rubric {
+    /// Identifier.
+    pub key: String,
+    /// Title shown to people.
+    pub title: String,
+    /// Lowest score.
+    pub scale_min: i64,
+    /// Highest score.
+    pub scale_max: i64,
+    /// Criteria in written order.
+    pub criteria: Vec<Criterion>,
+    /// Pass when the weighted mean is at least this.
+    pub pass_mean: Option<f64>,
+    /// Pass only when every criterion's mean score is at least this.
+    pub pass_each: Option<i64>,
+    /// Evaluators disagreeing by more than this on a criterion flag the project for moderation.
+    pub moderate_spread_above: Option<f64>,
+}
+
+/// One rubric criterion.
+#[derive(Debug, Clone)]
+pub struct Criterion {
+    /// Identifier.
+    pub key: String,
+    /// Title shown to people.
+    pub title: String,
+    /// Weight in the mean.
+    pub weight: f64,
+    /// A descriptor per score level.
+    pub levels: BTreeMap<i64, String>,
+}
+
+/// Who is told what, and when.
+#[derive(Debug, Clone)]
+pub struct NotificationRule {
+    /// The moment that triggers it.
+    pub on: Trigger,
+    /// Roles told.
+    pub to: Vec<String>,
+    /// Template used.
+    pub template: String,
+}
+
+/// Moments a notification can follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// The project enters this stage.
+    Enter(String),
+    /// The project leaves this stage.
+    Leave(String),
+    /// Someone takes this action (in any stage).
+    Action(String),
+}

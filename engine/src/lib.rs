@@ -1,0 +1,19 @@
+//! gradflow's engine: workflow definitions, the pure decision core, the store
+//! and (later) the scheduler.
+//!
+//! # Layout
+//! - [`definition`]: parse, validate and draw workflow definitions (YAML).
+//! - [`expr`]: the small, safe condition language used by `when:`.
+//! - [`calendar`]: a cohort's time zone, named dates and holidays; deadline arithmetic.
+//! - [`decide`]: the decision core, `decide(workflow, state, command, now)`; no I/O, no clock.
+//! - [`audit`]: the hash chain that seals every event.
+//! - [`store`]: SQLite and PostgreSQL persistence behind one boundary.
+//! - [`service`]: load, decide, commit in one transaction: the one way commands are run.
+
+pub mod audit;
+pub mod calendar;
+pub mod decide;
+pub mod definition;
+pub mod expr;
+pub mod service;
+pub mod store;

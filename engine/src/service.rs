@@ -1,0 +1,1 @@
+//! Running commands: load, decide, commit.
