@@ -16,8 +16,8 @@ pub struct Sealed<'a> {
     pub project: i64,
     /// Position in the project's log, from 1.
     pub seq: i64,
-    /// When it happened, RFC 3339 in UTC.
-    pub at: &'a str,
+    /// When it happened, microseconds since the Unix epoch (as stored).
+    pub at: i64,
     /// Who caused it (`None` for the engine itself).
     pub actor: Option<i64>,
     /// The change, as stored JSON text.
@@ -33,7 +33,7 @@ pub fn hash(prev: &str, event: Sealed<'_>) -> String {
     h.update([0]);
     h.update(event.seq.to_string());
     h.update([0]);
-    h.update(event.at.as_bytes());
+    h.update(event.at.to_string());
     h.update([0]);
     h.update(event.actor.map(|a| a.to_string()).unwrap_or_default());
     h.update([0]);
@@ -48,8 +48,8 @@ pub struct StoredLink {
     pub project: i64,
     /// Position in the project's log.
     pub seq: i64,
-    /// Timestamp text as stored.
-    pub at: String,
+    /// Microseconds since the Unix epoch, as stored.
+    pub at: i64,
     /// Actor.
     pub actor: Option<i64>,
     /// Change JSON as stored.
@@ -61,7 +61,7 @@ pub struct StoredLink {
 }
 
 /// Where the chain breaks.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
 #[error("project {project}, event {seq}: {reason}")]
 pub struct Broken {
     /// Project whose chain breaks.
@@ -96,7 +96,7 @@ pub fn verify(project: i64, events: &[StoredLink], head: &str) -> Result<(), Bro
         let link = Sealed {
             project: e.project,
             seq: e.seq,
-            at: &e.at,
+            at: e.at,
             actor: e.actor,
             change: &e.change,
         };

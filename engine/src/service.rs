@@ -1,1 +1,272 @@
-//! Running commands: load, decide, commit.
+//! Running commands the one way: load, decide (pure), commit in one
+//! transaction. The CLI, and later the web server and workers, all come
+//! through here, so authorization and rules live in one place.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Calendar;
+use crate::decide::{self, Change, Command, Decision, Fields, Possible, Project, Rejection};
+use crate::definition::{self, Templates, Workflow};
+use crate::store::{self, Idempotency, ProjectRecord, Store};
+
+/// Why a command did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The engine refused it; nothing changed.
+    #[error("{0}")]
+    Rejected(#[from] Rejection),
+    /// The store failed or refused; nothing changed.
+    #[error("{0}")]
+    Store(#[from] store::Error),
+}
+
+/// What someone asks to do on a project.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Action name (see [`Command::action`]).
+    pub action: String,
+    /// Form answers or scores.
+    pub fields: Fields,
+    /// Comment.
+    pub comment: Option<String>,
+    /// The version the person saw.
+    pub expected_version: Option<u64>,
+    /// A retry with the same key returns the first result and applies nothing twice.
+    pub idempotency_key: Option<String>,
+}
+
+/// The result of an accepted command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Project id.
+    pub project: i64,
+    /// Version after the command.
+    pub version: u64,
+    /// Stage after the command.
+    pub stage: String,
+    /// What changed.
+    pub changes: Vec<Change>,
+    /// Messages queued.
+    pub notifications: usize,
+    /// True when this is the stored result of an earlier identical request.
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+/// A project with everything needed to show it.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// The stored project.
+    pub record: ProjectRecord,
+    /// Its workflow version.
+    pub workflow: Arc<Workflow>,
+    /// What can be done now, and by whom.
+    pub possible: Vec<Possible>,
+}
+
+/// The engine service: a store plus caches of parsed workflows and calendars.
+#[derive(Debug)]
+pub struct Engine {
+    store: Store,
+    /// Parsed workflows by definition id; a published (key, version) with projects never changes.
+    workflows: Mutex<HashMap<i64, Arc<Workflow>>>,
+}
+
+impl Engine {
+    /// An engine over `store`.
+    pub fn new(store: Store) -> Engine {
+        Engine {
+            store,
+            workflows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The parsed workflow of definition `id`.
+    pub async fn workflow(&self, id: i64) -> Result<Arc<Workflow>, Error> {
+        if let Some(w) = self.workflows.lock().expect("cache lock").get(&id) {
+            return Ok(w.clone());
+        }
+        let stored = self.store.definition(id).await?;
+        let workflow =
+            definition::parse(&stored.source, Templates::Unchecked).map_err(|problems| {
+                store::Error::Corrupt(format!(
+                    "published workflow {} v{} no longer validates: {}",
+                    stored.key, stored.version, problems[0].message
+                ))
+            })?;
+        let workflow = Arc::new(workflow);
+        self.workflows
+            .lock()
+            .expect("cache lock")
+            .insert(id, workflow.clone());
+        Ok(workflow)
+    }
+
+    async fn calendar(&self, cohort: i64) -> Result<Calendar, Error> {
+        Ok(self.store.cohort_by_id(cohort).await?.calendar()?)
+    }
+
+    /// Starts a project for `trainee` in `cohort`, pinned to the latest
+    /// published version of the cohort's workflow. `members` are further
+    /// (email, role) pairs, e.g. the supervisor.
+    pub async fn start_project(
+        &self,
+        cohort: &str,
+        title: &str,
+        members: &[(String, String)],
+        now: Timestamp,
+    ) -> Result<Outcome, Error> {
+        let cohort = self.store.cohort(cohort).await?;
+        let program = self.store.program_by_id(cohort.program_id).await?;
+        let stored = self.store.latest_definition(&program.workflow_key).await?;
+        let workflow = self.workflow(stored.id).await?;
+        let calendar = cohort.calendar()?;
+        let mut people = Vec::new();
+        for (email, role) in members {
+            check_role(&workflow, role)?;
+            people.push((self.store.person(email).await?.id, role.clone()));
+        }
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > 300 {
+            return Err(store::Error::Refused(
+                "a project needs a title of 1 to 300 characters".into(),
+            )
+            .into());
+        }
+        let created = self
+            .store
+            .create_project(&cohort, stored.id, title, &people, now, |id, members| {
+                decide::start(
+                    &Project {
+                        id,
+                        workflow: &workflow,
+                        calendar: &calendar,
+                        members,
+                    },
+                    now,
+                )
+            })
+            .await?;
+        let (id, decision) = created?;
+        Ok(outcome(id, &decision, false))
+    }
+
+    /// Gives the person with `email` `role` on a project (e.g. an evaluator).
+    pub async fn assign(&self, project: i64, email: &str, role: &str) -> Result<(), Error> {
+        let record = self.store.project(project).await?;
+        let workflow = self.workflow(record.definition_id).await?;
+        check_role(&workflow, role)?;
+        let person = self.store.person(email).await?;
+        Ok(self
+            .store
+            .add_project_member(project, person.id, role)
+            .await?)
+    }
+
+    /// Runs a command as the person with `actor_email`.
+    pub async fn act(
+        &self,
+        project: i64,
+        actor_email: &str,
+        request: Request,
+        now: Timestamp,
+    ) -> Result<Outcome, Error> {
+        let actor = self.store.person(actor_email).await?;
+        if let Some(key) = &request.idempotency_key
+            && let Some(first) = self.store.idempotent_response(actor.id, key).await?
+        {
+            return replay(&first);
+        }
+        let record = self.store.project(project).await?;
+        let workflow = self.workflow(record.definition_id).await?;
+        let calendar = self.calendar(record.cohort_id).await?;
+        let ctx = Project {
+            id: record.id,
+            workflow: &workflow,
+            calendar: &calendar,
+            members: &record.members,
+        };
+        let command = Command {
+            actor: actor.id,
+            action: request.action,
+            fields: request.fields,
+            comment: request.comment,
+            expected_version: request.expected_version,
+        };
+        let decision = decide::decide(&ctx, &record.state, &command, now)?;
+        let result = outcome(project, &decision, false);
+        let response = serde_json::to_string(&result).expect("outcome serialises");
+        let idempotency = request.idempotency_key.as_deref().map(|key| Idempotency {
+            actor: actor.id,
+            key,
+            response: &response,
+        });
+        match self
+            .store
+            .commit(project, record.state.version, &decision, idempotency, now)
+            .await?
+        {
+            None => Ok(result),
+            Some(first) => replay(&first),
+        }
+    }
+
+    /// A project with its workflow and what can be done next.
+    pub async fn view(&self, project: i64) -> Result<View, Error> {
+        let record = self.store.project(project).await?;
+        let workflow = self.workflow(record.definition_id).await?;
+        let calendar = self.calendar(record.cohort_id).await?;
+        let ctx = Project {
+            id: record.id,
+            workflow: &workflow,
+            calendar: &calendar,
+            members: &record.members,
+        };
+        let possible = decide::possible(&ctx, &record.state);
+        Ok(View {
+            record,
+            workflow,
+            possible,
+        })
+    }
+}
+
+fn check_role(workflow: &Workflow, role: &str) -> Result<(), Error> {
+    if workflow.roles.iter().any(|r| r == role) {
+        Ok(())
+    } else {
+        Err(store::Error::Refused(format!(
+            "'{role}' is not a role of workflow {}; its roles are: {}",
+            workflow.key,
+            workflow.roles.join(", ")
+        ))
+        .into())
+    }
+}
+
+fn outcome(project: i64, decision: &Decision, replayed: bool) -> Outcome {
+    Outcome {
+        project,
+        version: decision.state.version,
+        stage: decision.state.stage.clone(),
+        changes: decision.events.iter().map(|e| e.change.clone()).collect(),
+        notifications: decision.notifications.len(),
+        replayed,
+    }
+}
+
+fn replay(stored: &str) -> Result<Outcome, Error> {
+    let mut first: Outcome = serde_json::from_str(stored)
+        .map_err(|e| store::Error::Corrupt(format!("stored idempotent response: {e}")))?;
+    first.replayed = true;
+    Ok(first)
+}

@@ -257,13 +257,14 @@ impl<'p, 'a> Draft<'p, 'a> {
     /// Appends an event, sealing it into the audit chain; returns its seq.
     fn record(&mut self, actor: Option<PersonId>, change: Change) -> i64 {
         let seq = self.state.events + 1;
-        let at = self.now;
+        // Stored to the microsecond: seal exactly what is stored.
+        let micros = self.now.as_microsecond();
+        let at = jiff::Timestamp::from_microsecond(micros).unwrap_or(self.now);
         let change_text = serde_json::to_string(&change).expect("changes serialise");
-        let at_text = at.to_string();
         let link = audit::Sealed {
             project: self.project.id,
             seq,
-            at: &at_text,
+            at: micros,
             actor,
             change: &change_text,
         };

@@ -1,0 +1,32 @@
+//! The migrations, embedded in the binary so a fresh machine needs no files.
+
+use std::borrow::Cow;
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// Each entry: version, description, SQLite text, PostgreSQL text. Same numbers for both.
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+    include_str!("../../../migrations/postgres/0001_foundation.sql"),
+)];
+
+/// The migrator for `kind` (`sqlite` or `postgres`).
+pub(super) fn migrator(kind: &str) -> Migrator {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|(version, description, sqlite, postgres)| {
+            let sql = if kind == "sqlite" { *sqlite } else { *postgres };
+            Migration::new(
+                *version,
+                Cow::Borrowed(*description),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}

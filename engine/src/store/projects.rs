@@ -1,0 +1,465 @@
+//! Projects: creating them, reading them, and committing a decision —
+//! events, state, timers, outbox and idempotency record in one transaction.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Columns, Error, Store, instant, micros, with_db};
+use crate::audit;
+use crate::decide::{Decision, Member, ProjectState};
+
+/// A project as loaded for deciding.
+#[derive(Debug, Clone)]
+pub struct ProjectRecord {
+    /// Row id.
+    pub id: i64,
+    /// Cohort.
+    pub cohort_id: i64,
+    /// The definition version it is pinned to.
+    pub definition_id: i64,
+    /// Title of the improvement.
+    pub title: String,
+    /// Engine state.
+    pub state: ProjectState,
+    /// Everyone with a role on it, directly or through the cohort.
+    pub members: Vec<Member>,
+}
+
+/// One line of a project list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Row id.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// Cohort name.
+    pub cohort: String,
+    /// Current stage key.
+    pub stage: String,
+    /// Version.
+    pub version: i64,
+}
+
+/// A stored event, for history and audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredEvent {
+    /// Position in the project's log.
+    pub seq: i64,
+    /// When.
+    pub at: Timestamp,
+    /// Who (email), if a person.
+    pub actor: Option<String>,
+    /// The change as JSON.
+    pub change: serde_json::Value,
+    /// Hash.
+    pub hash: String,
+}
+
+/// What `audit verify` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    /// Projects checked.
+    pub projects: u64,
+    /// Events checked.
+    pub events: u64,
+    /// The first break, if any.
+    pub broken: Option<audit::Broken>,
+}
+
+/// Writes a decision's rows inside an open transaction `$tx`.
+macro_rules! write_decision {
+    ($tx:expr, $project:expr, $decision:expr, $now:expr) => {{
+        let project: i64 = $project;
+        let decision: &Decision = $decision;
+        let now = micros($now);
+        for event in &decision.events {
+            sqlx::query(
+                "INSERT INTO events (project_id, seq, at, actor_id, change, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(project)
+            .bind(event.seq)
+            .bind(micros(event.at))
+            .bind(event.actor)
+            .bind(serde_json::to_string(&event.change).expect("changes serialise"))
+            .bind(&event.prev_hash)
+            .bind(&event.hash)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        if decision.timers.cancel_pending {
+            sqlx::query("UPDATE timers SET state = 'cancelled' WHERE project_id = $1 AND state = 'pending'")
+                .bind(project)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for timer in &decision.timers.set {
+            let spec = serde_json::json!({ "to": timer.to, "template": timer.template, "every": timer.every });
+            sqlx::query(
+                "INSERT INTO timers (project_id, key, kind, due_at, spec, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(project)
+            .bind(&timer.key)
+            .bind(timer.kind.as_str())
+            .bind(micros(timer.at))
+            .bind(spec.to_string())
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        for n in &decision.notifications {
+            let dedupe = format!("{project}:{}:{}:{}", n.cause, n.template, n.recipient);
+            sqlx::query(
+                "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING",
+            )
+            .bind(project)
+            .bind(n.cause)
+            .bind(&n.template)
+            .bind(n.recipient)
+            .bind(dedupe)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
+/// An idempotency record to store with a commit.
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotency<'a> {
+    /// Who sent the command.
+    pub actor: i64,
+    /// Their key.
+    pub key: &'a str,
+    /// The result to return on a retry (JSON).
+    pub response: &'a str,
+}
+
+impl Store {
+    /// Creates a project in `cohort` pinned to `definition_id`, with its
+    /// members, and commits the start decision that `start` makes from the new
+    /// project id — all in one transaction. If `start` refuses, nothing is written.
+    pub async fn create_project<E>(
+        &self,
+        cohort: &super::Cohort,
+        definition_id: i64,
+        title: &str,
+        members: &[(i64, String)],
+        now: Timestamp,
+        start: impl FnOnce(i64, &[Member]) -> Result<Decision, E>,
+    ) -> Result<Result<(i64, Decision), E>, Error> {
+        with_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query(
+                "INSERT INTO projects (cohort_id, definition_id, title, stage, version, head, state, created_at, updated_at)
+                 VALUES ($1, $2, $3, '', 0, '', '{}', $4, $4) RETURNING id",
+            )
+            .bind(cohort.id)
+            .bind(definition_id)
+            .bind(title)
+            .bind(micros(now))
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+            let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM projects WHERE cohort_id = $1")
+                .bind(cohort.id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+            if count > i64::from(cohort.capacity) {
+                return Err(Error::Refused(format!(
+                    "cohort '{}' is full ({} projects)",
+                    cohort.name, cohort.capacity
+                )));
+            }
+            for (person, role) in members {
+                sqlx::query("INSERT INTO project_members (project_id, person_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(person)
+                    .bind(role)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let rows = sqlx::query(
+                "SELECT person_id, role FROM project_members WHERE project_id = $1
+                 UNION SELECT person_id, role FROM cohort_members WHERE cohort_id = $2",
+            )
+            .bind(id)
+            .bind(cohort.id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let all = rows.iter().map(member_row).collect::<Result<Vec<_>, _>>()?;
+            let decision = match start(id, &all) {
+                Ok(decision) => decision,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            sqlx::query("UPDATE projects SET stage = $1, version = $2, head = $3, state = $4 WHERE id = $5")
+                .bind(&decision.state.stage)
+                .bind(decision.state.version as i64)
+                .bind(&decision.state.head)
+                .bind(state_json(&decision.state))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            write_decision!(tx, id, &decision, now);
+            tx.commit().await?;
+            Ok(Ok((id, decision)))
+        })
+    }
+
+    /// Loads a project with its members.
+    pub async fn project(&self, id: i64) -> Result<ProjectRecord, Error> {
+        with_db!(self, pool => {
+            let Some(row) = sqlx::query("SELECT id, cohort_id, definition_id, title, state FROM projects WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+            else {
+                return Err(Error::NotFound(format!("there is no project {id}")));
+            };
+            let cohort_id = row.int("cohort_id")?;
+            let state: ProjectState = serde_json::from_str(&row.text("state")?)
+                .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
+            let members = sqlx::query(
+                "SELECT person_id, role FROM project_members WHERE project_id = $1
+                 UNION SELECT person_id, role FROM cohort_members WHERE cohort_id = $2",
+            )
+            .bind(id)
+            .bind(cohort_id)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(member_row)
+            .collect::<Result<Vec<_>, _>>()?;
+            Ok(ProjectRecord {
+                id,
+                cohort_id,
+                definition_id: row.int("definition_id")?,
+                title: row.text("title")?,
+                state,
+                members,
+            })
+        })
+    }
+
+    /// Gives `person` `role` on project `project`.
+    pub async fn add_project_member(
+        &self,
+        project: i64,
+        person: i64,
+        role: &str,
+    ) -> Result<(), Error> {
+        with_db!(self, pool => sqlx::query(
+            "INSERT INTO project_members (project_id, person_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(project)
+        .bind(person)
+        .bind(role)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Commits an accepted decision made from version `expected` of the
+    /// project: one transaction, or [`Error::Conflict`] if the project moved on.
+    /// With `idempotency`, a concurrent first use of the same key wins and this
+    /// returns that first response instead.
+    pub async fn commit(
+        &self,
+        project: i64,
+        expected: u64,
+        decision: &Decision,
+        idempotency: Option<Idempotency<'_>>,
+        now: Timestamp,
+    ) -> Result<Option<String>, Error> {
+        let result: Result<(), Error> = with_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // A write first, so SQLite takes the write lock at once (no upgrade deadlock).
+            let updated = sqlx::query(
+                "UPDATE projects SET stage = $1, version = $2, head = $3, state = $4, updated_at = $5
+                 WHERE id = $6 AND version = $7",
+            )
+            .bind(&decision.state.stage)
+            .bind(decision.state.version as i64)
+            .bind(&decision.state.head)
+            .bind(state_json(&decision.state))
+            .bind(micros(now))
+            .bind(project)
+            .bind(expected as i64)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                return Err(Error::Conflict { expected });
+            }
+            if let Some(i) = idempotency {
+                sqlx::query(
+                    "INSERT INTO idempotency (actor_id, key, project_id, response, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(i.actor)
+                .bind(i.key)
+                .bind(project)
+                .bind(i.response)
+                .bind(micros(now))
+                .execute(&mut *tx)
+                .await?;
+            }
+            write_decision!(tx, project, decision, now);
+            tx.commit().await?;
+            Ok(())
+        });
+        match result {
+            Ok(()) => Ok(None),
+            Err(Error::Database(e)) if super::is_unique_violation(&e) && idempotency.is_some() => {
+                let i = idempotency.expect("checked above");
+                self.idempotent_response(i.actor, i.key).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The stored response of an earlier command with this key, if any.
+    pub async fn idempotent_response(
+        &self,
+        actor: i64,
+        key: &str,
+    ) -> Result<Option<String>, Error> {
+        with_db!(self, pool => Ok(sqlx::query("SELECT response FROM idempotency WHERE actor_id = $1 AND key = $2")
+            .bind(actor)
+            .bind(key)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| r.text("response"))
+            .transpose()?))
+    }
+
+    /// A project's history, oldest first.
+    pub async fn events(&self, project: i64) -> Result<Vec<StoredEvent>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT e.seq, e.at, p.email, e.change, e.hash FROM events e LEFT JOIN people p ON p.id = e.actor_id
+             WHERE e.project_id = $1 ORDER BY e.seq",
+        )
+        .bind(project)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(StoredEvent {
+                seq: r.int("seq")?,
+                at: instant(r.int("at")?)?,
+                actor: r.try_get("email")?,
+                change: serde_json::from_str(&r.text("change")?).map_err(|e| Error::Corrupt(e.to_string()))?,
+                hash: r.text("hash")?,
+            })
+        })
+        .collect())
+    }
+
+    /// Projects, newest first, optionally of one cohort.
+    pub async fn projects(&self, cohort: Option<i64>) -> Result<Vec<Summary>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT p.id, p.title, c.name, p.stage, p.version FROM projects p JOIN cohorts c ON c.id = p.cohort_id
+             WHERE $1 IS NULL OR p.cohort_id = $1 ORDER BY p.id DESC",
+        )
+        .bind(cohort)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Summary {
+                id: r.int("id")?,
+                title: r.text("title")?,
+                cohort: r.text("name")?,
+                stage: r.text("stage")?,
+                version: r.int("version")?,
+            })
+        })
+        .collect())
+    }
+
+    /// Pending timers of a project: (key, kind, due).
+    pub async fn pending_timers(
+        &self,
+        project: i64,
+    ) -> Result<Vec<(String, String, Timestamp)>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT key, kind, due_at FROM timers WHERE project_id = $1 AND state = 'pending' ORDER BY due_at, key",
+        )
+        .bind(project)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("key")?, r.text("kind")?, instant(r.int("due_at")?)?)))
+        .collect())
+    }
+
+    /// Outbox rows of a project: (template, recipient email, state).
+    pub async fn outbox(&self, project: i64) -> Result<Vec<(String, String, String)>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT o.template, p.email, o.state FROM outbox o JOIN people p ON p.id = o.recipient_id
+             WHERE o.project_id = $1 ORDER BY o.id",
+        )
+        .bind(project)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("template")?, r.text("email")?, r.text("state")?)))
+        .collect())
+    }
+
+    /// Re-computes every project's hash chain; reports the first break.
+    pub async fn verify_audit(&self) -> Result<AuditReport, Error> {
+        let mut report = AuditReport {
+            projects: 0,
+            events: 0,
+            broken: None,
+        };
+        let heads: Vec<(i64, String)> = with_db!(self, pool => sqlx::query("SELECT id, head FROM projects ORDER BY id")
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.int("id")?, r.text("head")?)))
+            .collect::<Result<_, Error>>()?);
+        for (project, head) in heads {
+            let links: Vec<audit::StoredLink> = with_db!(self, pool => sqlx::query(
+                "SELECT seq, at, actor_id, change, prev_hash, hash FROM events WHERE project_id = $1 ORDER BY seq",
+            )
+            .bind(project)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(audit::StoredLink {
+                    project,
+                    seq: r.int("seq")?,
+                    at: r.int("at")?,
+                    actor: r.opt_int("actor_id")?,
+                    change: r.text("change")?,
+                    prev_hash: r.text("prev_hash")?,
+                    hash: r.text("hash")?,
+                })
+            })
+            .collect::<Result<_, Error>>()?);
+            report.projects += 1;
+            report.events += links.len() as u64;
+            if let Err(broken) = audit::verify(project, &links, &head) {
+                report.broken = Some(broken);
+                break;
+            }
+        }
+        Ok(report)
+    }
+}
+
+fn member_row(r: &impl Columns) -> Result<Member, Error> {
+    Ok(Member {
+        person: r.int("person_id")?,
+        role: r.text("role")?,
+    })
+}
+
+fn state_json(state: &ProjectState) -> String {
+    serde_json::to_string(state).expect("state serialises")
+}
