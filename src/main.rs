@@ -1,1 +1,31 @@
-fn main() {}
+//! `gradflow`: the command line of the workflow and approvals engine.
+//!
+//! # Layout
+//! - `cli::args`: the commands and their options (clap).
+//! - `cli::workflow`: validate, draw and publish definitions.
+//! - `cli::directory`: people, programs and cohorts.
+//! - `cli::project`: start, assign, act on and show projects.
+//! - `cli::demo`: the guided tour on a fresh SQLite file.
+//! - `cli::output`: human and JSON output.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::args::Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("the async runtime starts");
+    match runtime.block_on(cli::run(args)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -47,10 +47,15 @@ fn syntax_error(error: &serde_saphyr::Error) -> Diagnostic {
         .unwrap_or(&full)
         .trim()
         .to_owned();
-    let hint = if message.contains("unknown field") {
-        Some("check the spelling; docs/definitions.md lists every key".to_owned())
+    let (message, hint) = if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        (format!("duplicate key '{key}'"), Some("each key may appear once in a mapping; remove or rename one".to_owned()))
+    } else if message.contains("unknown field") {
+        (message, Some("check the spelling; docs/definitions.md lists every key".to_owned()))
+    } else if message.starts_with("invalid u32") || message.starts_with("invalid u64") {
+        ("expected a whole number here".to_owned(), Some("check the indentation of the lines around it too".to_owned()))
     } else {
-        None
+        (message, None)
     };
     Diagnostic {
         line: location.line().max(1),
@@ -462,15 +467,16 @@ impl<'a> Checker<'a> {
                     .iter()
                     .find(|(n, _)| *n == f.kind.value)
                     .map(|(_, k)| *k);
-                let Some(kind) = kind else {
+                let kind = kind.unwrap_or_else(|| {
                     let names: Vec<&str> = FieldKind::ALL.iter().map(|(n, _)| *n).collect();
                     self.error_hint(
                         f.kind.referenced,
                         format!("unknown field type '{}'", f.kind.value),
                         format!("known field types: {}", names.join(", ")),
                     );
-                    continue;
-                };
+                    // Keep the field so references to it do not cascade into more errors.
+                    FieldKind::Text
+                });
                 if kind == FieldKind::Choice && f.choices.is_empty() {
                     self.error(
                         field.referenced,

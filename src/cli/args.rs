@@ -1,0 +1,229 @@
+//! The commands and their options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// gradflow: workflows and approvals for certification programs built on graduation projects.
+#[derive(Debug, Parser)]
+#[command(name = "gradflow", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "GRADFLOW_DATABASE_URL", default_value = gradflow_engine::store::DEFAULT_URL)]
+    pub db: String,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Act as if it were this instant (RFC 3339); for rehearsals and tests.
+    #[arg(long, global = true, env = "GRADFLOW_NOW", hide = true)]
+    pub now: Option<jiff::Timestamp>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or update the database schema (also done automatically on first use).
+    Migrate,
+    /// Check, draw and publish workflow definitions.
+    #[command(subcommand)]
+    Workflow(WorkflowCommand),
+    /// Register and list people.
+    #[command(subcommand)]
+    Person(PersonCommand),
+    /// Create programs.
+    #[command(subcommand)]
+    Program(ProgramCommand),
+    /// Create and show cohorts.
+    #[command(subcommand)]
+    Cohort(CohortCommand),
+    /// Start, act on and show projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Check the event log's hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Take a project through every stage on a fresh demo database, step by step.
+    Demo,
+}
+
+/// `gradflow workflow ...`
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCommand {
+    /// Check definition files; prints every problem as FILE:LINE:COL.
+    Validate {
+        /// Definition files (YAML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Draw a workflow's stages and actions.
+    Graph {
+        /// Definition file.
+        file: PathBuf,
+        /// Picture format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Validate and store definitions so programs can run them.
+    Publish {
+        /// Definition files (YAML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List published definitions.
+    List,
+}
+
+/// Picture formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GraphFormat {
+    /// Mermaid state diagram.
+    Mermaid,
+    /// Graphviz dot.
+    Dot,
+}
+
+/// `gradflow person ...`
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Register a person.
+    Add {
+        /// Email address (how the person is named in other commands).
+        email: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Organization (ministry, department); evaluators never judge their own.
+        #[arg(long, default_value = "")]
+        org: String,
+    },
+    /// List everyone.
+    List,
+}
+
+/// `gradflow program ...`
+#[derive(Debug, Subcommand)]
+pub enum ProgramCommand {
+    /// Create a program running a published workflow.
+    Create {
+        /// Short key, e.g. service-2026.
+        key: String,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Workflow key (published with gradflow workflow publish).
+        #[arg(long)]
+        workflow: String,
+    },
+}
+
+/// `gradflow cohort ...`
+#[derive(Debug, Subcommand)]
+pub enum CohortCommand {
+    /// Create a cohort of a program.
+    Create(NewCohortArgs),
+    /// Show a cohort and its projects.
+    Show {
+        /// Cohort name.
+        name: String,
+    },
+}
+
+/// Options of `cohort create`.
+#[derive(Debug, Args)]
+pub struct NewCohortArgs {
+    /// Unique name, e.g. "Service 2026 A".
+    pub name: String,
+    /// Program key.
+    #[arg(long)]
+    pub program: String,
+    /// IANA time zone of the cohort's calendar, e.g. Asia/Muscat.
+    #[arg(long)]
+    pub time_zone: String,
+    /// Most projects the cohort takes.
+    #[arg(long, default_value_t = 12)]
+    pub capacity: u32,
+    /// A named date the workflow uses: NAME=YYYY-MM-DD (repeat).
+    #[arg(long = "date", value_name = "NAME=DATE")]
+    pub dates: Vec<String>,
+    /// A day the institute is closed: YYYY-MM-DD (repeat).
+    #[arg(long = "holiday", value_name = "DATE")]
+    pub holidays: Vec<jiff::civil::Date>,
+    /// A person who coordinates every project of the cohort (repeat).
+    #[arg(long = "coordinator", value_name = "EMAIL")]
+    pub coordinators: Vec<String>,
+}
+
+/// `gradflow project ...`
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Start a project in a cohort.
+    Start {
+        /// Cohort name.
+        #[arg(long)]
+        cohort: String,
+        /// Title of the improvement.
+        #[arg(long)]
+        title: String,
+        /// A person and their role on the project: ROLE=EMAIL (repeat), e.g. trainee=amal@example.org.
+        #[arg(long = "member", value_name = "ROLE=EMAIL", required = true)]
+        members: Vec<String>,
+    },
+    /// Give a person a role on a project (e.g. an evaluator): ROLE=EMAIL.
+    Assign {
+        /// Project id.
+        id: i64,
+        /// ROLE=EMAIL.
+        #[arg(value_name = "ROLE=EMAIL")]
+        member: String,
+    },
+    /// Act on a project as a person: submit, approve, KEY.submit, score...
+    Act(ActArgs),
+    /// Show a project: stage, deadlines, what each role may do next, history.
+    Show {
+        /// Project id.
+        id: i64,
+    },
+    /// List projects.
+    List {
+        /// Only this cohort's.
+        #[arg(long)]
+        cohort: Option<String>,
+    },
+}
+
+/// Options of `project act`.
+#[derive(Debug, Args)]
+pub struct ActArgs {
+    /// Project id.
+    pub id: i64,
+    /// Action, as listed by `project show`.
+    pub action: String,
+    /// Who acts (email).
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub actor: String,
+    /// A form answer or score: KEY=VALUE (repeat).
+    #[arg(long = "field", value_name = "KEY=VALUE")]
+    pub fields: Vec<String>,
+    /// Form answers from a JSON or YAML file (a mapping of KEY: VALUE).
+    #[arg(long = "fields", value_name = "FILE")]
+    pub fields_file: Option<PathBuf>,
+    /// A comment.
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Refuse if the project is no longer at this version.
+    #[arg(long)]
+    pub expect_version: Option<u64>,
+    /// Retrying with the same key returns the first result and changes nothing.
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+}
+
+/// `gradflow audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Re-compute every event hash; exit 1 naming the first broken event.
+    Verify,
+}

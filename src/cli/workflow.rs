@@ -1,0 +1,112 @@
+//! `gradflow workflow validate|graph|publish|list`.
+
+use std::process::ExitCode;
+
+use gradflow_engine::definition::{self, Format};
+
+use super::args::{GraphFormat, WorkflowCommand};
+use super::{Ctx, output};
+
+pub async fn run(ctx: &Ctx, command: WorkflowCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        WorkflowCommand::Validate { files } => Ok(validate(ctx, &files)),
+        WorkflowCommand::Graph { file, format } => {
+            let loaded = definition::load(&file)?;
+            let format = match format {
+                GraphFormat::Mermaid => Format::Mermaid,
+                GraphFormat::Dot => Format::Dot,
+            };
+            print!("{}", definition::draw(&loaded.workflow, format));
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Publish { files } => {
+            let mut loaded = Vec::new();
+            for file in &files {
+                loaded.push(definition::load(file)?);
+            }
+            let engine = ctx.engine().await?;
+            let mut results = Vec::new();
+            for l in &loaded {
+                let w = &l.workflow;
+                let outcome = engine.store().publish_definition(&w.key, w.version, &w.title, &l.text, ctx.now).await?;
+                if !ctx.json {
+                    println!("{} v{}: {}", w.key, w.version, serde_json::to_value(outcome)?.as_str().unwrap_or(""));
+                }
+                results.push(serde_json::json!({ "key": w.key, "version": w.version, "result": outcome }));
+            }
+            if ctx.json {
+                output::json(&results);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::List => {
+            let engine = ctx.engine().await?;
+            let definitions = engine.store().definitions().await?;
+            if ctx.json {
+                let rows: Vec<_> = definitions
+                    .iter()
+                    .map(|d| serde_json::json!({ "key": d.key, "version": d.version, "title": d.title }))
+                    .collect();
+                output::json(&rows);
+            } else if definitions.is_empty() {
+                println!("no workflows published yet; run gradflow workflow publish FILE");
+            } else {
+                for d in definitions {
+                    println!("{:<28} v{:<3} {}", d.key, d.version, d.title);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Checks every file, prints all problems, and a summary line per valid file.
+fn validate(ctx: &Ctx, files: &[std::path::PathBuf]) -> ExitCode {
+    let mut failed = false;
+    let mut report = Vec::new();
+    for file in files {
+        match definition::load(file) {
+            Ok(loaded) => {
+                let w = &loaded.workflow;
+                let milestones: usize = w.stages.iter().map(|s| s.milestones.len()).sum();
+                let summary = format!(
+                    "{}: ok: {} v{} — {} stages, {} actions, {} milestones, {} forms, {} rubrics, {} notifications",
+                    file.display(),
+                    w.key,
+                    w.version,
+                    w.stages.len(),
+                    w.stages.iter().map(|s| s.actions.len()).sum::<usize>(),
+                    milestones,
+                    w.forms.len(),
+                    w.rubrics.len(),
+                    w.notifications.len()
+                );
+                if !ctx.json {
+                    println!("{summary}");
+                }
+                report.push(serde_json::json!({ "file": file, "valid": true, "key": w.key, "version": w.version }));
+            }
+            Err(error) => {
+                failed = true;
+                if !ctx.json {
+                    eprintln!("{error}");
+                }
+                let entry = match &error {
+                    definition::Error::Invalid { problems, .. } => {
+                        let list: Vec<_> = problems
+                            .iter()
+                            .map(|p| serde_json::json!({ "line": p.line, "column": p.column, "message": p.message, "hint": p.hint }))
+                            .collect();
+                        serde_json::json!({ "file": file, "valid": false, "problems": list })
+                    }
+                    other => serde_json::json!({ "file": file, "valid": false, "error": other.to_string() }),
+                };
+                report.push(entry);
+            }
+        }
+    }
+    if ctx.json {
+        output::json(&report);
+    }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
