@@ -1,1 +1,456 @@
-pub async fn run(_ctx: &super::Ctx) -> anyhow::Result<std::process::ExitCode> { todo!() }
+//! `gradflow demo`: a guided tour. Publishes the bundled workflows into a
+//! fresh SQLite file, sets up a cohort, and takes a trainee's graduation
+//! project through every stage, printing each step and the final record.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use gradflow_engine::decide::Fields;
+use gradflow_engine::definition::{self, Templates};
+use gradflow_engine::service::{Engine, Error as ServiceError, Request};
+use gradflow_engine::store::{DEFAULT_URL, NewCohort, Store};
+use jiff::{Span, Timestamp};
+
+use super::Ctx;
+
+/// The bundled definitions, compiled in so the demo runs from any folder.
+pub const BUNDLED: &[(&str, &str)] = &[
+    (
+        "graduation-service",
+        include_str!("../../workflows/graduation-service/workflow.yaml"),
+    ),
+    (
+        "graduation-excellence",
+        include_str!("../../workflows/graduation-excellence/workflow.yaml"),
+    ),
+    (
+        "service-improvement",
+        include_str!("../../workflows/service-improvement/workflow.yaml"),
+    ),
+];
+
+const DEMO_FILE: &str = "gradflow-demo.db";
+
+/// The demo's virtual calendar: day `n` of the intake, 09:00 in Muscat.
+fn day(n: i64) -> Timestamp {
+    let first: Timestamp = "2026-02-01T05:00:00Z".parse().expect("a valid instant");
+    first
+        .checked_add(Span::new().hours(24 * n))
+        .expect("in range")
+}
+
+pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let url = if ctx.db == DEFAULT_URL {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{DEMO_FILE}{suffix}"));
+        }
+        format!("sqlite://{DEMO_FILE}")
+    } else {
+        ctx.db.clone()
+    };
+    let engine = Engine::new(
+        Store::connect(&url)
+            .await
+            .with_context(|| format!("cannot open {url}"))?,
+    );
+    let store = engine.store();
+    if !store.people().await?.is_empty() {
+        bail!(
+            "the demo needs an empty database, and {} already has people in it",
+            super::output::redact(&url)
+        );
+    }
+
+    println!("gradflow demo — database {url}\n");
+    println!("== Setting up: workflows, people, a program and a cohort");
+    for (name, text) in BUNDLED {
+        let w = definition::parse(text, Templates::Unchecked).map_err(|p| {
+            anyhow::anyhow!(
+                "bundled workflow {name} does not validate: {}",
+                p[0].message
+            )
+        })?;
+        store
+            .publish_definition(&w.key, w.version, &w.title, text, day(0))
+            .await?;
+        println!("   published {} v{} — {}", w.key, w.version, w.title);
+    }
+    let people = [
+        (
+            "huda@institute.example",
+            "Huda Al-Balushi",
+            "Institute of Public Administration",
+        ),
+        (
+            "amal@health.example",
+            "Amal Al-Harthy",
+            "Ministry of Health",
+        ),
+        (
+            "khalid@health.example",
+            "Khalid Al-Said",
+            "Ministry of Health",
+        ),
+        (
+            "salim@housing.example",
+            "Salim Al-Rawahi",
+            "Ministry of Housing",
+        ),
+        ("mona@labour.example", "Mona Al-Kindi", "Ministry of Labour"),
+        (
+            "fatma@institute.example",
+            "Fatma Al-Lawati",
+            "Institute of Public Administration",
+        ),
+    ];
+    for (email, name, org) in people {
+        store.add_person(email, name, org, day(0)).await?;
+        println!("   registered {name} <{email}>, {org}");
+    }
+    store
+        .create_program(
+            "service-2026",
+            "Customer service excellence — Service level",
+            "graduation-service",
+            day(0),
+        )
+        .await?;
+    let cohort = NewCohort {
+        program: "service-2026".into(),
+        name: "Service 2026 A".into(),
+        time_zone: "Asia/Muscat".into(),
+        dates: [
+            ("proposal_due", "2026-02-15"),
+            ("implementation_end", "2026-05-31"),
+            ("presentation_day", "2026-06-15"),
+        ]
+        .iter()
+        .map(|(k, v)| Ok(((*k).to_owned(), v.parse()?)))
+        .collect::<Result<_, jiff::Error>>()?,
+        holidays: ["2026-03-20", "2026-03-21"]
+            .iter()
+            .map(|d| d.parse())
+            .collect::<Result<_, _>>()?,
+        capacity: 12,
+    };
+    let cohort = store.create_cohort(&cohort, day(0)).await?;
+    let huda = store.person("huda@institute.example").await?;
+    store
+        .add_cohort_member(cohort.id, huda.id, "coordinator")
+        .await?;
+    println!(
+        "   cohort '{}' in {}; coordinator Huda",
+        cohort.name, cohort.time_zone
+    );
+
+    let members = [
+        ("trainee".to_owned(), "amal@health.example".to_owned()),
+        ("supervisor".to_owned(), "khalid@health.example".to_owned()),
+    ];
+    let pairs: Vec<(String, String)> = members
+        .iter()
+        .map(|(r, e)| (e.clone(), r.clone()))
+        .collect();
+    let started = engine
+        .start_project(
+            "Service 2026 A",
+            "Same-day renewal of health cards",
+            &pairs,
+            day(1),
+        )
+        .await?;
+    let id = started.project;
+    println!(
+        "   project {id} started for Amal, supervised by Khalid: stage {}\n",
+        started.stage
+    );
+
+    let visit = |date: &str, minutes: &str, note: &str| {
+        fields(&[
+            ("visited_on", date),
+            ("waiting_minutes", minutes),
+            ("steps", "6"),
+            ("observations", note),
+        ])
+    };
+    let proposal = fields(&[
+        ("service", "Health card renewal"),
+        (
+            "problem",
+            "Clients wait 95 minutes on average and come back twice.",
+        ),
+        (
+            "improvement",
+            "Pre-check documents online and print cards at the counter.",
+        ),
+        ("indicator", "waiting_time"),
+    ]);
+    println!("== Proposal and endorsement");
+    step(
+        &engine,
+        id,
+        3,
+        "amal@health.example",
+        "submit",
+        proposal.clone(),
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        4,
+        "amal@health.example",
+        "endorse",
+        Fields::new(),
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        5,
+        "khalid@health.example",
+        "request_changes",
+        Fields::new(),
+        Some("Say which branch you will start with."),
+    )
+    .await?;
+    let mut revised = proposal;
+    revised.insert(
+        "improvement".into(),
+        "Pre-check documents online; print cards at the Seeb branch first.".into(),
+    );
+    step(
+        &engine,
+        id,
+        7,
+        "amal@health.example",
+        "submit",
+        revised,
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        8,
+        "khalid@health.example",
+        "endorse",
+        Fields::new(),
+        None,
+    )
+    .await?;
+
+    println!("\n== Implementation, followed up by the institute");
+    step(
+        &engine,
+        id,
+        12,
+        "amal@health.example",
+        "finish",
+        fields(&[("summary", "Done.")]),
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        15,
+        "amal@health.example",
+        "visit_before.submit",
+        visit("2026-02-15", "95", "Long queue; two counters closed."),
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        16,
+        "huda@institute.example",
+        "visit_before.accept",
+        Fields::new(),
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        100,
+        "amal@health.example",
+        "visit_after.submit",
+        visit("2026-05-10", "abc", "Short queue."),
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        100,
+        "amal@health.example",
+        "visit_after.submit",
+        visit("2026-05-10", "20", "Short queue."),
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        101,
+        "huda@institute.example",
+        "visit_after.return",
+        Fields::new(),
+        Some("Add how many steps the service took."),
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        103,
+        "amal@health.example",
+        "visit_after.submit",
+        visit(
+            "2026-05-12",
+            "18",
+            "Short queue; documents pre-checked online; 6 steps.",
+        ),
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        104,
+        "huda@institute.example",
+        "visit_after.accept",
+        Fields::new(),
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        110,
+        "amal@health.example",
+        "finish",
+        fields(&[("summary", "Waiting time fell from 95 to 18 minutes.")]),
+        None,
+    )
+    .await?;
+
+    println!("\n== Committee evaluation against the S.A.F.E. standards");
+    for (email, role) in [
+        ("salim@housing.example", "committee"),
+        ("mona@labour.example", "committee"),
+        ("fatma@institute.example", "chair"),
+    ] {
+        engine.assign(id, email, role).await?;
+        println!("   {email} assigned as {role}");
+    }
+    let scores = |s: &str, a: &str, f: &str, e: &str| {
+        fields(&[
+            ("safety", s),
+            ("authenticity", a),
+            ("friendliness", f),
+            ("efficiency", e),
+        ])
+    };
+    step(
+        &engine,
+        id,
+        130,
+        "fatma@institute.example",
+        "pass",
+        Fields::new(),
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        130,
+        "salim@housing.example",
+        "score",
+        scores("4", "4", "5", "5"),
+        Some("Clear, measured gain."),
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        131,
+        "mona@labour.example",
+        "score",
+        scores("4", "3", "4", "5"),
+        None,
+    )
+    .await?;
+    step(
+        &engine,
+        id,
+        135,
+        "fatma@institute.example",
+        "pass",
+        Fields::new(),
+        None,
+    )
+    .await?;
+
+    println!();
+    let show = Ctx {
+        json: false,
+        now: day(140),
+        db: url.clone(),
+    };
+    super::project::run(&show, super::args::ProjectCommand::Show { id }).await?;
+    let audit = store.verify_audit().await?;
+    match audit.broken {
+        None => println!(
+            "\naudit: ok, {} events in {} projects verified",
+            audit.events, audit.projects
+        ),
+        Some(b) => bail!("audit: broken at {b}"),
+    }
+    println!("\nThe demo database is {url}; look around with, for example:");
+    println!("   gradflow --db {url} project show {id}");
+    println!("   gradflow workflow graph workflows/graduation-excellence/workflow.yaml");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fields(pairs: &[(&str, &str)]) -> Fields {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String((*v).to_owned())))
+        .collect()
+}
+
+/// Runs one command at day `n` and prints what happened, or why it was refused.
+async fn step(
+    engine: &Engine,
+    project: i64,
+    n: i64,
+    who: &str,
+    action: &str,
+    fields: Fields,
+    comment: Option<&str>,
+) -> anyhow::Result<()> {
+    let request = Request {
+        action: action.to_owned(),
+        fields,
+        comment: comment.map(str::to_owned),
+        ..Request::default()
+    };
+    let date = day(n).to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let said = comment.map(|c| format!("  \"{c}\"")).unwrap_or_default();
+    match engine.act(project, who, request, day(n)).await {
+        Ok(o) => println!(
+            "   {date}  {who:<26} {action:<22} → {} (v{}){said}",
+            o.stage, o.version
+        ),
+        Err(ServiceError::Rejected(why)) => {
+            println!("   {date}  {who:<26} {action:<22} ✗ refused: {why}")
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}

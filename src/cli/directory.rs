@@ -13,11 +13,17 @@ pub async fn person(ctx: &Ctx, command: PersonCommand) -> anyhow::Result<ExitCod
     let engine = ctx.engine().await?;
     match command {
         PersonCommand::Add { email, name, org } => {
-            let person = engine.store().add_person(&email, &name, &org, ctx.now).await?;
+            let person = engine
+                .store()
+                .add_person(&email, &name, &org, ctx.now)
+                .await?;
             if ctx.json {
                 output::json(&person);
             } else {
-                println!("registered {} <{}> (id {})", person.name, person.email, person.id);
+                println!(
+                    "registered {} <{}> (id {})",
+                    person.name, person.email, person.id
+                );
             }
         }
         PersonCommand::List => {
@@ -36,12 +42,22 @@ pub async fn person(ctx: &Ctx, command: PersonCommand) -> anyhow::Result<ExitCod
 
 pub async fn program(ctx: &Ctx, command: ProgramCommand) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine().await?;
-    let ProgramCommand::Create { key, title, workflow } = command;
-    let program = engine.store().create_program(&key, &title, &workflow, ctx.now).await?;
+    let ProgramCommand::Create {
+        key,
+        title,
+        workflow,
+    } = command;
+    let program = engine
+        .store()
+        .create_program(&key, &title, &workflow, ctx.now)
+        .await?;
     if ctx.json {
         output::json(&program);
     } else {
-        println!("created program {} running workflow {}", program.key, program.workflow_key);
+        println!(
+            "created program {} running workflow {}",
+            program.key, program.workflow_key
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -55,7 +71,9 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
                 let Some((name, date)) = pair.split_once('=') else {
                     bail!("--date {pair}: write NAME=YYYY-MM-DD");
                 };
-                let date = date.trim().parse().with_context(|| format!("--date {pair}: '{date}' is not a date (YYYY-MM-DD)"))?;
+                let date = date.trim().parse().with_context(|| {
+                    format!("--date {pair}: '{date}' is not a date (YYYY-MM-DD)")
+                })?;
                 dates.insert(name.trim().to_owned(), date);
             }
             let mut coordinators = Vec::new();
@@ -72,12 +90,18 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
             };
             let cohort = engine.store().create_cohort(&new, ctx.now).await?;
             for person in &coordinators {
-                engine.store().add_cohort_member(cohort.id, person.id, "coordinator").await?;
+                engine
+                    .store()
+                    .add_cohort_member(cohort.id, person.id, "coordinator")
+                    .await?;
             }
             if ctx.json {
                 output::json(&cohort);
             } else {
-                println!("created cohort '{}' ({}, up to {} projects)", cohort.name, cohort.time_zone, cohort.capacity);
+                println!(
+                    "created cohort '{}' ({}, up to {} projects)",
+                    cohort.name, cohort.time_zone, cohort.capacity
+                );
             }
         }
         CohortCommand::Show { name } => {
@@ -86,12 +110,21 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
             if ctx.json {
                 output::json(&serde_json::json!({ "cohort": cohort, "projects": projects }));
             } else {
-                println!("Cohort '{}' — {} — {} of {} places taken", cohort.name, cohort.time_zone, projects.len(), cohort.capacity);
+                println!(
+                    "Cohort '{}' — {} — {} of {} places taken",
+                    cohort.name,
+                    cohort.time_zone,
+                    projects.len(),
+                    cohort.capacity
+                );
                 for (name, date) in &cohort.dates {
                     println!("  {name:<22} {date}");
                 }
                 for p in projects {
-                    println!("  #{:<5} {:<18} v{:<3} {}", p.id, p.stage, p.version, p.title);
+                    println!(
+                        "  #{:<5} {:<18} v{:<3} {}",
+                        p.id, p.stage, p.version, p.title
+                    );
                 }
             }
         }

@@ -37,11 +37,19 @@ impl Ctx {
 
 /// Runs one command.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let ctx = Ctx { json: cli.json, now: cli.now.unwrap_or_else(Timestamp::now), db: cli.db };
+    let ctx = Ctx {
+        json: cli.json,
+        now: cli.now.unwrap_or_else(Timestamp::now),
+        db: cli.db,
+    };
     match cli.command {
         Command::Migrate => {
             ctx.engine().await?;
-            output::done(&ctx, "the database schema is up to date", serde_json::json!({ "migrated": true }));
+            output::done(
+                &ctx,
+                "the database schema is up to date",
+                serde_json::json!({ "migrated": true }),
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Workflow(command) => workflow::run(&ctx, command).await,
@@ -62,7 +70,14 @@ async fn audit_verify(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     } else if let Some(broken) = &report.broken {
         eprintln!("audit: BROKEN at {broken}");
     } else {
-        println!("audit: ok, {} events in {} projects verified", report.events, report.projects);
+        println!(
+            "audit: ok, {} events in {} projects verified",
+            report.events, report.projects
+        );
     }
-    Ok(if report.broken.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if report.broken.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

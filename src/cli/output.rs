@@ -6,7 +6,10 @@ use super::Ctx;
 
 /// Prints `value` as pretty JSON.
 pub fn json<T: Serialize + ?Sized>(value: &T) {
-    println!("{}", serde_json::to_string_pretty(value).expect("output serialises"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("output serialises")
+    );
 }
 
 /// Prints a one-line confirmation, or `value` as JSON.
@@ -36,7 +39,13 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(super::redact("postgres://app:s3cret@db/gradflow"), "postgres://app:***@db/gradflow");
-        assert_eq!(super::redact("sqlite://gradflow.db"), "sqlite://gradflow.db");
+        assert_eq!(
+            super::redact("postgres://app:s3cret@db/gradflow"),
+            "postgres://app:***@db/gradflow"
+        );
+        assert_eq!(
+            super::redact("sqlite://gradflow.db"),
+            "sqlite://gradflow.db"
+        );
     }
 }

@@ -16,15 +16,35 @@ const MAX_FIELDS_FILE: u64 = 1024 * 1024;
 pub async fn run(ctx: &Ctx, command: ProjectCommand) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine().await?;
     match command {
-        ProjectCommand::Start { cohort, title, members } => {
-            let members = members.iter().map(|m| role_and_email(m)).collect::<anyhow::Result<Vec<_>>>()?;
-            let outcome = engine.start_project(&cohort, &title, &members, ctx.now).await?;
-            report(ctx, &outcome, &format!("started project {} in stage {}", outcome.project, outcome.stage));
+        ProjectCommand::Start {
+            cohort,
+            title,
+            members,
+        } => {
+            let members = members
+                .iter()
+                .map(|m| role_and_email(m))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let outcome = engine
+                .start_project(&cohort, &title, &members, ctx.now)
+                .await?;
+            report(
+                ctx,
+                &outcome,
+                &format!(
+                    "started project {} in stage {}",
+                    outcome.project, outcome.stage
+                ),
+            );
         }
         ProjectCommand::Assign { id, member } => {
             let (role, email) = role_and_email(&member)?;
             engine.assign(id, &email, &role).await?;
-            output::done(ctx, &format!("{email} is now {role} on project {id}"), serde_json::json!({ "project": id, "role": role, "email": email }));
+            output::done(
+                ctx,
+                &format!("{email} is now {role} on project {id}"),
+                serde_json::json!({ "project": id, "role": role, "email": email }),
+            );
         }
         ProjectCommand::Act(args) => return act(ctx, &engine, args).await,
         ProjectCommand::Show { id } => show(ctx, &engine, id).await?,
@@ -38,7 +58,10 @@ pub async fn run(ctx: &Ctx, command: ProjectCommand) -> anyhow::Result<ExitCode>
                 output::json(&projects);
             } else {
                 for p in projects {
-                    println!("#{:<5} {:<20} {:<18} v{:<3} {}", p.id, p.cohort, p.stage, p.version, p.title);
+                    println!(
+                        "#{:<5} {:<20} {:<18} v{:<3} {}",
+                        p.id, p.cohort, p.stage, p.version, p.title
+                    );
                 }
             }
         }
@@ -65,7 +88,10 @@ async fn act(ctx: &Ctx, engine: &Engine, args: ActArgs) -> anyhow::Result<ExitCo
         let Some((key, value)) = pair.split_once('=') else {
             bail!("--field {pair}: write KEY=VALUE");
         };
-        fields.insert(key.trim().to_owned(), serde_json::Value::String(value.to_owned()));
+        fields.insert(
+            key.trim().to_owned(),
+            serde_json::Value::String(value.to_owned()),
+        );
     }
     let request = Request {
         action: args.action.clone(),
@@ -76,8 +102,19 @@ async fn act(ctx: &Ctx, engine: &Engine, args: ActArgs) -> anyhow::Result<ExitCo
     };
     match engine.act(args.id, &args.actor, request, ctx.now).await {
         Ok(outcome) => {
-            let replay = if outcome.replayed { " (already done: this is the first result)" } else { "" };
-            report(ctx, &outcome, &format!("{}: {} — project {} is now at {} (version {}){replay}", args.actor, args.action, outcome.project, outcome.stage, outcome.version));
+            let replay = if outcome.replayed {
+                " (already done: this is the first result)"
+            } else {
+                ""
+            };
+            report(
+                ctx,
+                &outcome,
+                &format!(
+                    "{}: {} — project {} is now at {} (version {}){replay}",
+                    args.actor, args.action, outcome.project, outcome.stage, outcome.version
+                ),
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(ServiceError::Rejected(rejection)) => {
@@ -91,19 +128,30 @@ async fn act(ctx: &Ctx, engine: &Engine, args: ActArgs) -> anyhow::Result<ExitCo
 }
 
 fn read_fields(path: &std::path::Path) -> anyhow::Result<Fields> {
-    let size = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
     if size > MAX_FIELDS_FILE {
-        bail!("{} is {size} bytes; a fields file may be at most {MAX_FIELDS_FILE} bytes", path.display());
+        bail!(
+            "{} is {size} bytes; a fields file may be at most {MAX_FIELDS_FILE} bytes",
+            path.display()
+        );
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let value: serde_json::Value = if path.extension().is_some_and(|e| e == "json") {
-        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", path.display()))?
     } else {
-        serde_saphyr::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not valid YAML: {e}", path.display()))?
+        serde_saphyr::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{} is not valid YAML: {e}", path.display()))?
     };
     match value {
         serde_json::Value::Object(map) => Ok(map),
-        _ => bail!("{} must hold a mapping of field names to values", path.display()),
+        _ => bail!(
+            "{} must hold a mapping of field names to values",
+            path.display()
+        ),
     }
 }
 
@@ -146,16 +194,35 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
         return Ok(());
     }
     let zone = cohort.calendar()?.zone().clone();
-    let local = |at: Timestamp| at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string();
+    let local = |at: Timestamp| {
+        at.to_zoned_datetime(zone.clone())
+            .strftime("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    };
     let stage = view.workflow.stage(&state.stage);
     println!("Project {id}: {}", view.record.title);
-    println!("  workflow  {} v{} — {}", view.workflow.key, view.workflow.version, view.workflow.title);
+    println!(
+        "  workflow  {} v{} — {}",
+        view.workflow.key, view.workflow.version, view.workflow.title
+    );
     println!("  cohort    {} ({})", cohort.name, cohort.time_zone);
-    println!("  stage     {} [{}], version {}", stage.map_or("?", |s| s.title.as_str()), state.stage, state.version);
+    println!(
+        "  stage     {} [{}], version {}",
+        stage.map_or("?", |s| s.title.as_str()),
+        state.stage,
+        state.version
+    );
     if let Some(deadline) = state.deadline {
         println!("  due       {}", local(deadline));
     }
-    println!("  people    {}", people.iter().map(|(r, e)| format!("{r} {e}")).collect::<Vec<_>>().join(", "));
+    println!(
+        "  people    {}",
+        people
+            .iter()
+            .map(|(r, e)| format!("{r} {e}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     if let Some(stage) = stage
         && !stage.milestones.is_empty()
     {
@@ -168,7 +235,10 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
                 Some(MilestoneStatus::Returned) => "returned for changes",
                 _ => "not submitted",
             };
-            let due = s.and_then(|s| s.due).map(|d| format!(", due {}", local(d))).unwrap_or_default();
+            let due = s
+                .and_then(|s| s.due)
+                .map(|d| format!(", due {}", local(d)))
+                .unwrap_or_default();
             println!("    {:<16} {} — {status}{due}", m.key, m.title);
         }
     }
@@ -180,7 +250,11 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
     } else {
         println!("  next (action — who may do it)");
         for p in &view.possible {
-            let blocked = p.blocked.as_ref().map(|b| format!("   [not yet: {b}]")).unwrap_or_default();
+            let blocked = p
+                .blocked
+                .as_ref()
+                .map(|b| format!("   [not yet: {b}]"))
+                .unwrap_or_default();
             println!("    {:<22} {}{blocked}", p.action, p.by.join(" or "));
         }
     }
@@ -199,7 +273,13 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
     println!("  history");
     for e in &events {
         let who = e.actor.clone().unwrap_or_else(|| "(engine)".into());
-        println!("    {:>3}  {}  {:<30} {}", e.seq, local(e.at), who, describe(&e.change));
+        println!(
+            "    {:>3}  {}  {:<30} {}",
+            e.seq,
+            local(e.at),
+            who,
+            describe(&e.change)
+        );
     }
     Ok(())
 }
@@ -207,16 +287,31 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
 /// One line for a stored change.
 fn describe(change: &serde_json::Value) -> String {
     let get = |k: &str| change.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let comment = change.get("comment").and_then(|v| v.as_str()).map(|c| format!(" — \"{c}\"")).unwrap_or_default();
+    let comment = change
+        .get("comment")
+        .and_then(|v| v.as_str())
+        .map(|c| format!(" — \"{c}\""))
+        .unwrap_or_default();
     match get("type") {
         "started" => format!("started in {} ({})", get("stage"), get("workflow")),
         "action_taken" => format!("{} in {}{comment}", get("action"), get("stage")),
-        "approval_recorded" => format!("approval of {} as {}; waiting for {}", get("action"), get("role"), get("waiting_for")),
+        "approval_recorded" => format!(
+            "approval of {} as {}; waiting for {}",
+            get("action"),
+            get("role"),
+            get("waiting_for")
+        ),
         "moved" => format!("moved {} → {}", get("from"), get("to")),
         "milestone_submitted" => format!("submitted milestone {}", get("milestone")),
         "milestone_accepted" => format!("accepted milestone {}{comment}", get("milestone")),
         "milestone_returned" => format!("returned milestone {}{comment}", get("milestone")),
-        "scored" => format!("scored {}{comment}", change.get("scores").map(|s| s.to_string()).unwrap_or_default()),
+        "scored" => format!(
+            "scored {}{comment}",
+            change
+                .get("scores")
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        ),
         "effect_requested" => format!("requested {}", get("effect")),
         other => other.to_owned(),
     }

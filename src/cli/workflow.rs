@@ -28,11 +28,21 @@ pub async fn run(ctx: &Ctx, command: WorkflowCommand) -> anyhow::Result<ExitCode
             let mut results = Vec::new();
             for l in &loaded {
                 let w = &l.workflow;
-                let outcome = engine.store().publish_definition(&w.key, w.version, &w.title, &l.text, ctx.now).await?;
+                let outcome = engine
+                    .store()
+                    .publish_definition(&w.key, w.version, &w.title, &l.text, ctx.now)
+                    .await?;
                 if !ctx.json {
-                    println!("{} v{}: {}", w.key, w.version, serde_json::to_value(outcome)?.as_str().unwrap_or(""));
+                    println!(
+                        "{} v{}: {}",
+                        w.key,
+                        w.version,
+                        serde_json::to_value(outcome)?.as_str().unwrap_or("")
+                    );
                 }
-                results.push(serde_json::json!({ "key": w.key, "version": w.version, "result": outcome }));
+                results.push(
+                    serde_json::json!({ "key": w.key, "version": w.version, "result": outcome }),
+                );
             }
             if ctx.json {
                 output::json(&results);
@@ -99,7 +109,9 @@ fn validate(ctx: &Ctx, files: &[std::path::PathBuf]) -> ExitCode {
                             .collect();
                         serde_json::json!({ "file": file, "valid": false, "problems": list })
                     }
-                    other => serde_json::json!({ "file": file, "valid": false, "error": other.to_string() }),
+                    other => {
+                        serde_json::json!({ "file": file, "valid": false, "error": other.to_string() })
+                    }
                 };
                 report.push(entry);
             }
@@ -108,5 +120,9 @@ fn validate(ctx: &Ctx, files: &[std::path::PathBuf]) -> ExitCode {
     if ctx.json {
         output::json(&report);
     }
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

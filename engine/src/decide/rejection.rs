@@ -40,7 +40,7 @@ pub enum Rejection {
         condition: String,
     },
     /// The actor holds none of the roles the action allows.
-    #[error("only {} may {action}; {}", Roles(.allowed), your_roles(.yours))]
+    #[error("only {} may {}; {}", Roles(.allowed), Verb(.action), your_roles(.yours))]
     NotAllowed {
         /// Action title.
         action: String,
@@ -50,7 +50,7 @@ pub enum Rejection {
         yours: Vec<String>,
     },
     /// A comment is required and none was given.
-    #[error("a comment is required to {action}: say what should change and why")]
+    #[error("a comment is required to {}: say what should change and why", Verb(.action))]
     CommentRequired {
         /// Action title.
         action: String,
@@ -64,7 +64,7 @@ pub enum Rejection {
         problems: Vec<String>,
     },
     /// The action's condition does not hold.
-    #[error("you cannot {action} yet: {explanation}")]
+    #[error("you cannot {} yet: {explanation}", Verb(.action))]
     ConditionNotMet {
         /// Action title.
         action: String,
@@ -118,6 +118,19 @@ fn your_roles(roles: &[String]) -> String {
         "you have no role on this project".to_owned()
     } else {
         format!("you are {} on this project", Roles(roles))
+    }
+}
+
+/// An action title inside a sentence: "Endorse the proposal" reads "endorse the proposal".
+pub struct Verb<'a>(pub &'a str);
+
+impl fmt::Display for Verb<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut chars = self.0.chars();
+        match chars.next() {
+            Some(first) => write!(f, "{}{}", first.to_lowercase(), chars.as_str()),
+            None => Ok(()),
+        }
     }
 }
 

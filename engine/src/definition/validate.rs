@@ -49,11 +49,20 @@ fn syntax_error(error: &serde_saphyr::Error) -> Diagnostic {
         .to_owned();
     let (message, hint) = if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest.split(',').next().unwrap_or(rest).trim();
-        (format!("duplicate key '{key}'"), Some("each key may appear once in a mapping; remove or rename one".to_owned()))
+        (
+            format!("duplicate key '{key}'"),
+            Some("each key may appear once in a mapping; remove or rename one".to_owned()),
+        )
     } else if message.contains("unknown field") {
-        (message, Some("check the spelling; docs/definitions.md lists every key".to_owned()))
+        (
+            message,
+            Some("check the spelling; docs/definitions.md lists every key".to_owned()),
+        )
     } else if message.starts_with("invalid u32") || message.starts_with("invalid u64") {
-        ("expected a whole number here".to_owned(), Some("check the indentation of the lines around it too".to_owned()))
+        (
+            "expected a whole number here".to_owned(),
+            Some("check the indentation of the lines around it too".to_owned()),
+        )
     } else {
         (message, None)
     };
