@@ -1,1 +1,14 @@
-//! e2e
+//! End-to-end tests: the engine through its store on a real SQLite file and a
+//! real PostgreSQL server, and the `gradflow` binary as a user runs it.
+//!
+//! One test binary (it links once). PostgreSQL tests use the server at
+//! `GRADFLOW_TEST_POSTGRES_URL` (each test gets a fresh database); without it
+//! they are skipped, except under CI, where a missing server is a failure.
+//! `TEST_LOG=1` prints the commands the CLI tests run.
+
+mod cli;
+mod property;
+mod race;
+mod store_suite;
+mod support;
+mod walks;

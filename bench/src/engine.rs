@@ -1,0 +1,199 @@
+//! Clients of the engine: full `Engine::act` (load + decide + commit), and
+//! the pure core plus `Store::commit` (no load), each on its own projects.
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail, ensure};
+use gradflow_engine::calendar::Calendar;
+use gradflow_engine::decide::{self, Command, Fields, Member, Project, ProjectState};
+use gradflow_engine::definition::Workflow;
+use gradflow_engine::service::{Engine, Request};
+use gradflow_engine::store::Store;
+use jiff::Timestamp;
+
+use crate::drive::Worker;
+use crate::fixture::{self, Subject};
+
+/// A client sending commands through [`Engine::act`].
+pub struct ActWorker {
+    engine: Arc<Engine>,
+    /// Its projects.
+    pub subjects: Vec<Subject>,
+    next: usize,
+    proposal: Fields,
+    now: Timestamp,
+    /// Events written so far (warm-up included).
+    pub events: u64,
+}
+
+impl ActWorker {
+    /// A client over `subjects`.
+    pub fn new(engine: Arc<Engine>, subjects: Vec<Subject>) -> ActWorker {
+        ActWorker {
+            engine,
+            subjects,
+            next: 0,
+            proposal: fixture::proposal(),
+            now: fixture::now(),
+            events: 0,
+        }
+    }
+}
+
+impl Worker for ActWorker {
+    async fn step(&mut self) -> anyhow::Result<()> {
+        let i = self.next;
+        self.next = (i + 1) % self.subjects.len();
+        let s = &mut self.subjects[i];
+        let (actor, request, expect) = if s.in_proposal {
+            (
+                &s.trainee.1,
+                Request {
+                    action: "submit".into(),
+                    fields: self.proposal.clone(),
+                    expected_version: Some(s.version),
+                    ..Request::default()
+                },
+                fixture::ENDORSEMENT,
+            )
+        } else {
+            (
+                &s.supervisor.1,
+                Request {
+                    action: "request_changes".into(),
+                    comment: Some(fixture::CHANGES.into()),
+                    expected_version: Some(s.version),
+                    ..Request::default()
+                },
+                fixture::PROPOSAL,
+            )
+        };
+        let outcome = self
+            .engine
+            .act(s.id, actor, request, self.now)
+            .await
+            .with_context(|| format!("project {} version {}", s.id, s.version))?;
+        if outcome.stage != expect || outcome.version != s.version + 1 || outcome.replayed {
+            bail!(
+                "project {}: expected version {} in '{expect}', got version {} in '{}'",
+                s.id,
+                s.version + 1,
+                outcome.version,
+                outcome.stage
+            );
+        }
+        s.version = outcome.version;
+        s.events += outcome.changes.len() as i64;
+        s.in_proposal = !s.in_proposal;
+        self.events += outcome.changes.len() as u64;
+        Ok(())
+    }
+}
+
+/// A project held in memory by a [`CommitWorker`].
+struct Held {
+    subject: Subject,
+    members: Vec<Member>,
+    state: ProjectState,
+}
+
+/// A client deciding with the pure core on state it holds in memory and
+/// committing with [`Store::commit`]: the engine without the load.
+pub struct CommitWorker {
+    store: Store,
+    workflow: Arc<Workflow>,
+    calendar: Calendar,
+    held: Vec<Held>,
+    next: usize,
+    submit: Command,
+    changes: Command,
+    now: Timestamp,
+    /// Events written so far (warm-up included).
+    pub events: u64,
+}
+
+impl CommitWorker {
+    /// Loads `subjects` (untimed) through the engine.
+    pub async fn load(engine: &Engine, subjects: Vec<Subject>) -> anyhow::Result<CommitWorker> {
+        let mut held = Vec::new();
+        let mut workflow = None;
+        let mut calendar = None;
+        for subject in subjects {
+            let record = engine.store().project(subject.id).await?;
+            if workflow.is_none() {
+                workflow = Some(engine.workflow(record.definition_id).await?);
+                calendar = Some(
+                    engine
+                        .store()
+                        .cohort_by_id(record.cohort_id)
+                        .await?
+                        .calendar()?,
+                );
+            }
+            held.push(Held {
+                subject,
+                members: record.members,
+                state: record.state,
+            });
+        }
+        Ok(CommitWorker {
+            store: engine.store().clone(),
+            workflow: workflow.context("no projects")?,
+            calendar: calendar.context("no projects")?,
+            held,
+            next: 0,
+            submit: Command {
+                action: "submit".into(),
+                fields: fixture::proposal(),
+                ..Command::default()
+            },
+            changes: Command {
+                action: "request_changes".into(),
+                comment: Some(fixture::CHANGES.into()),
+                ..Command::default()
+            },
+            now: fixture::now(),
+            events: 0,
+        })
+    }
+
+    /// The projects, with what the harness now knows of them.
+    pub fn subjects(self) -> Vec<Subject> {
+        self.held.into_iter().map(|h| h.subject).collect()
+    }
+}
+
+impl Worker for CommitWorker {
+    async fn step(&mut self) -> anyhow::Result<()> {
+        let i = self.next;
+        self.next = (i + 1) % self.held.len();
+        let h = &mut self.held[i];
+        let in_proposal = h.state.stage == fixture::PROPOSAL;
+        let command = if in_proposal {
+            self.submit.actor = h.subject.trainee.0;
+            &self.submit
+        } else {
+            self.changes.actor = h.subject.supervisor.0;
+            &self.changes
+        };
+        let ctx = Project {
+            id: h.subject.id,
+            workflow: &self.workflow,
+            calendar: &self.calendar,
+            members: &h.members,
+        };
+        let decision = decide::decide(&ctx, &h.state, command, self.now)?;
+        let replay = self
+            .store
+            .commit(h.subject.id, h.state.version, &decision, None, self.now)
+            .await
+            .with_context(|| format!("project {} version {}", h.subject.id, h.state.version))?;
+        ensure!(replay.is_none(), "a commit without a key was replayed");
+        self.events += decision.events.len() as u64;
+        h.subject.version = decision.state.version;
+        h.subject.events += decision.events.len() as i64;
+        h.subject.in_proposal = !in_proposal;
+        h.state = decision.state;
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! The `gradflow` binary as a user runs it.
