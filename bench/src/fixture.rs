@@ -91,7 +91,8 @@ pub fn proposal() -> Fields {
 }
 
 /// The supervisor's comment when sending a proposal back.
-pub const CHANGES: &str = "Say which branch you start with and how you will measure the waiting time.";
+pub const CHANGES: &str =
+    "Say which branch you start with and how you will measure the waiting time.";
 
 /// The cycle a project goes round: which action is next in which stage.
 pub const PROPOSAL: &str = "proposal";

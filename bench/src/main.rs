@@ -1,1 +1,616 @@
-fn main() {}
+//! gradflow-bench: throughput of the pure decision core, of the engine on
+//! SQLite and PostgreSQL, and of the raw database limit it is measured
+//! against. Prints figures and ratios; never asserts timings. See README.md.
+
+mod drive;
+mod engine;
+mod fixture;
+mod pg;
+mod pure;
+mod raw;
+mod report;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use clap::{Parser, ValueEnum};
+use gradflow_engine::service::Engine;
+use gradflow_engine::store::{Durability, Store};
+
+use crate::drive::drive;
+use crate::engine::{ActWorker, CommitWorker};
+use crate::fixture::Subject;
+use crate::raw::{RawConn, RawWorker, Shape};
+use crate::report::{Measure, Ratio, Row, thousands};
+
+/// Environment variable naming a PostgreSQL server to measure.
+const PG_ENV: &str = "GRADFLOW_BENCH_POSTGRES_URL";
+/// Goal of the pure core, decisions per second on one core.
+const CORE_GOAL: f64 = 500_000.0;
+/// Goal of engine throughput as a share of the raw limit.
+const RATIO_GOAL: f64 = 0.7;
+
+/// Measures gradflow's engine against the raw database limit.
+#[derive(Debug, Parser)]
+#[command(name = "gradflow-bench", version, about)]
+struct Args {
+    /// Seconds per measurement (after a short warm-up).
+    #[arg(long, default_value_t = 3.0)]
+    seconds: f64,
+    /// Projects under load per measurement.
+    #[arg(long, default_value_t = 200)]
+    projects: usize,
+    /// Run one part only.
+    #[arg(long, value_enum)]
+    only: Option<Only>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Only {
+    Core,
+    Sqlite,
+    Postgres,
+}
+
+/// What the run has found so far.
+struct Ctx {
+    seconds: Duration,
+    warmup: Duration,
+    projects: usize,
+    rows: Vec<Row>,
+    ratios: Vec<Ratio>,
+    checks: Vec<String>,
+    facts: Vec<String>,
+}
+
+impl Ctx {
+    /// Records a measurement and returns its rate.
+    fn row(&mut self, group: &str, what: &str, clients: usize, m: &mut Measure, note: &str) -> f64 {
+        let mut row = Row::of(group, what, clients, m);
+        row.note = note.to_owned();
+        eprintln!(
+            "  … {group}: {what} ({clients} client{}): {}/s",
+            if clients == 1 { "" } else { "s" },
+            thousands(row.rate)
+        );
+        let rate = row.rate;
+        self.rows.push(row);
+        rate
+    }
+
+    fn ratio(&mut self, what: String, a: f64, b: f64, goal: Option<f64>) {
+        if b > 0.0 {
+            self.ratios.push(Ratio {
+                what,
+                value: a / b,
+                goal,
+            });
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if args.projects == 0 || !(args.seconds > 0.0) {
+        eprintln!("bench: --projects and --seconds must be positive");
+        return ExitCode::FAILURE;
+    }
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let seconds = Duration::from_secs_f64(args.seconds);
+    let mut ctx = Ctx {
+        seconds,
+        warmup: (seconds / 4).min(Duration::from_millis(500)),
+        projects: args.projects,
+        rows: Vec::new(),
+        ratios: Vec::new(),
+        checks: Vec::new(),
+        facts: Vec::new(),
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("gradflow-bench {}", env!("CARGO_PKG_VERSION"));
+    println!(
+        "machine: {cores} core(s) available; profile: {}",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+    );
+    if cfg!(debug_assertions) {
+        println!(
+            "WARNING: this is a debug build; its figures mean nothing. Run: cargo run --release -p gradflow-bench"
+        );
+    }
+    println!(
+        "settings: {} s per measurement after a {} ms warm-up; {} projects; workflow graduation-service (submit <-> request_changes)",
+        args.seconds,
+        ctx.warmup.as_millis(),
+        args.projects
+    );
+    println!();
+
+    let want = |part: Only| args.only.is_none_or(|o| o == part);
+    if want(Only::Core) {
+        eprintln!("pure decision core…");
+        core_part(&mut ctx)?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    if want(Only::Sqlite) {
+        eprintln!("SQLite…");
+        runtime.block_on(sqlite_part(&mut ctx))?;
+    }
+    let mut pg_skipped = None;
+    if want(Only::Postgres) {
+        match std::env::var(PG_ENV) {
+            Ok(url) if !url.trim().is_empty() => {
+                eprintln!("PostgreSQL…");
+                runtime.block_on(postgres_part(&mut ctx, url.trim()))?;
+            }
+            _ => {
+                pg_skipped = Some(format!(
+                    "PostgreSQL: skipped; to measure it, set {PG_ENV}=postgres://USER[:PASSWORD]@HOST:PORT/DB \
+                     (a role allowed to CREATE DATABASE; a fresh gradflow_bench_* database is created and dropped)"
+                ));
+            }
+        }
+    }
+    drop(runtime);
+
+    for f in &ctx.facts {
+        println!("{f}");
+    }
+    if !ctx.facts.is_empty() {
+        println!();
+    }
+    report::print_table(&ctx.rows);
+    println!();
+    if !ctx.ratios.is_empty() {
+        println!("ratios");
+        report::print_ratios(&ctx.ratios);
+        println!();
+    }
+    if !ctx.checks.is_empty() {
+        println!("checks (a benchmark that silently does wrong work is worse than none)");
+        for c in &ctx.checks {
+            println!("  {c}");
+        }
+        println!();
+    }
+    if let Some(line) = pg_skipped {
+        println!("{line}");
+    }
+    println!("peak memory (VmHWM): {}", report::peak_memory());
+    println!("total time: {:.1} s", started.elapsed().as_secs_f64());
+    println!("bench: done");
+    Ok(())
+}
+
+fn core_part(ctx: &mut Ctx) -> anyhow::Result<()> {
+    let mut run = pure::run(ctx.seconds, ctx.warmup)?;
+    let rate = run.measure.rate();
+    let note = format!(
+        "goal {}/s; {:.2} µs/decision; {}/s events sealed",
+        thousands(CORE_GOAL),
+        1e6 / rate.max(1e-9),
+        thousands(run.events as f64 / run.measure.elapsed.as_secs_f64())
+    );
+    ctx.row(
+        "core (memory)",
+        "decide(): accepted transitions",
+        1,
+        &mut run.measure,
+        &note,
+    );
+    ctx.ratio(
+        "core: decisions/s / goal 500,000/s".into(),
+        rate,
+        CORE_GOAL,
+        Some(1.0),
+    );
+    ctx.checks.push(format!(
+        "core: every decision continued the chain; audit::verify re-checked {} events of a fresh 1,000-decision run",
+        thousands(run.verified as f64)
+    ));
+    Ok(())
+}
+
+fn durability_name(d: Durability) -> &'static str {
+    match d {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    }
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+/// Copies the SQLite file `from` (and its WAL, if any) to `to`.
+fn copy_db(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::copy(from, to).with_context(|| format!("copy {}", from.display()))?;
+    for suffix in ["-wal"] {
+        let f = Path::new(&format!("{}{suffix}", from.display())).to_owned();
+        if f.exists() {
+            std::fs::copy(&f, format!("{}{suffix}", to.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the audit chain of every project and that the log holds exactly `expected` events.
+async fn audit(ctx: &mut Ctx, what: &str, store: &Store, expected: u64) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let report = store.verify_audit().await?;
+    if let Some(broken) = report.broken {
+        bail!("{what}: the audit chain is broken: {broken}");
+    }
+    ensure!(
+        report.events == expected,
+        "{what}: {} events stored, {} expected",
+        report.events,
+        expected
+    );
+    ctx.checks.push(format!(
+        "{what}: audit chain intact over {} projects, {} events (as expected; verified in {:.2} s)",
+        report.projects,
+        thousands(report.events as f64),
+        t.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+fn start_events(subjects: &[Subject]) -> u64 {
+    subjects.iter().map(|s| s.events as u64).sum()
+}
+
+async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let cycle = Arc::new(pure::cycle()?);
+
+    // One template file, set up once through the engine, copied for each run.
+    let template = dir.path().join("template.db");
+    let store = Store::connect_with(&sqlite_url(&template), Durability::Normal).await?;
+    let engine = Arc::new(Engine::new(store));
+    let directory = fixture::directory(engine.store()).await?;
+    let (subjects, took) =
+        fixture::start_projects(&engine, &directory, "s", ctx.projects, 1).await?;
+    let mut setup = Measure {
+        ops: subjects.len() as u64,
+        elapsed: took,
+        latencies: Vec::new(),
+    };
+    ctx.row(
+        "sqlite NORMAL",
+        "setup: Engine::start_project",
+        1,
+        &mut setup,
+        "creating projects (not a goal)",
+    );
+    engine.store().close().await;
+    drop(engine);
+    let base_events = start_events(&subjects);
+
+    for durability in [Durability::Full, Durability::Normal] {
+        let d = durability_name(durability);
+        let group = format!("sqlite {d}");
+
+        // Engine::act.
+        let file = dir.path().join(format!("engine-{d}.db"));
+        copy_db(&template, &file)?;
+        let engine = Arc::new(Engine::new(
+            Store::connect_with(&sqlite_url(&file), durability).await?,
+        ));
+        let worker = ActWorker::new(engine.clone(), subjects.clone());
+        let (workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
+        let engine_rate = ctx.row(
+            &group,
+            "Engine::act (load + decide + commit)",
+            1,
+            &mut m,
+            "",
+        );
+        let written: u64 = workers.iter().map(|w| w.events).sum();
+        audit(
+            ctx,
+            &format!("{group} Engine::act"),
+            engine.store(),
+            base_events + written,
+        )
+        .await?;
+        engine.store().close().await;
+        drop(engine);
+
+        // decide + Store::commit.
+        let file = dir.path().join(format!("commit-{d}.db"));
+        copy_db(&template, &file)?;
+        let engine = Engine::new(Store::connect_with(&sqlite_url(&file), durability).await?);
+        let worker = CommitWorker::load(&engine, subjects.clone()).await?;
+        let (workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
+        let commit_rate = ctx.row(&group, "decide + Store::commit (no load)", 1, &mut m, "");
+        let written: u64 = workers.iter().map(|w| w.events).sum();
+        audit(
+            ctx,
+            &format!("{group} decide + Store::commit"),
+            engine.store(),
+            base_events + written,
+        )
+        .await?;
+        engine.store().close().await;
+        drop(engine);
+
+        // The raw limits.
+        let mut raw_rates = Vec::new();
+        for shape in [Shape::Minimal, Shape::WithReads, Shape::EngineIo] {
+            let file = dir.path().join(format!("raw-{d}-{shape:?}.db"));
+            copy_db(&template, &file)?;
+            let mut conn = RawConn::sqlite(&sqlite_url(&file), durability).await?;
+            if durability == Durability::Full && shape == Shape::Minimal {
+                let v = conn.version().await?;
+                ctx.facts.push(format!(
+                    "SQLite {v} (bundled): WAL, foreign keys on, one connection for the raw limits; the store's pool has 4"
+                ));
+            }
+            let before = conn.count_events().await?;
+            let worker = RawWorker::new(conn, shape, cycle.clone(), subjects.clone());
+            let (mut workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
+            let rate = ctx.row(&group, shape.describe(), 1, &mut m, "");
+            let w = workers.pop().context("no worker")?;
+            let written = w.events;
+            let (mut conn, _) = w.into_parts();
+            let after = conn.count_events().await?;
+            ensure!(
+                after - before == written as i64,
+                "{group} {}: {} events inserted, {written} expected",
+                shape.describe(),
+                after - before
+            );
+            ctx.checks.push(format!(
+                "{group} {}: every UPDATE hit its row at the expected version; {} events inserted as expected",
+                shape.describe(),
+                thousands(written as f64)
+            ));
+            conn.close().await?;
+            raw_rates.push(rate);
+        }
+        let (raw, reads, io) = (raw_rates[0], raw_rates[1], raw_rates[2]);
+        ctx.ratio(
+            format!("{group}: Engine::act / raw limit"),
+            engine_rate,
+            raw,
+            Some(RATIO_GOAL),
+        );
+        ctx.ratio(
+            format!("{group}: Engine::act / raw + reads"),
+            engine_rate,
+            reads,
+            None,
+        );
+        ctx.ratio(
+            format!("{group}: Engine::act / raw with all the engine's reads and rows"),
+            engine_rate,
+            io,
+            None,
+        );
+        ctx.ratio(
+            format!("{group}: decide + Store::commit / raw limit"),
+            commit_rate,
+            raw,
+            None,
+        );
+    }
+    ctx.facts.push(format!(
+        "engine transaction shape (from the core): submit writes {} events, {} timers{}, {} outbox row(s); \
+         request_changes writes {} events, {} timers{}, {} outbox row(s); state JSON {}/{} bytes",
+        cycle.submit.events.len(),
+        cycle.submit.timers.len(),
+        if cycle.submit.cancel_pending {
+            " (after cancelling pending ones)"
+        } else {
+            ""
+        },
+        cycle.submit.notifications.len(),
+        cycle.request_changes.events.len(),
+        cycle.request_changes.timers.len(),
+        if cycle.request_changes.cancel_pending {
+            " (after cancelling pending ones)"
+        } else {
+            ""
+        },
+        cycle.request_changes.notifications.len(),
+        cycle.submit.state.len(),
+        cycle.request_changes.state.len(),
+    ));
+    Ok(())
+}
+
+async fn postgres_part(ctx: &mut Ctx, admin_url: &str) -> anyhow::Result<()> {
+    let name = pg::fresh_name();
+    pg::create(admin_url, &name).await.with_context(|| {
+        format!(
+            "cannot create database {name} via {}",
+            pg::redact(admin_url)
+        )
+    })?;
+    let url = pg::with_database(admin_url, &name);
+    let result = postgres_runs(ctx, &url).await;
+    let dropped = pg::drop(admin_url, &name).await;
+    match (&result, dropped) {
+        (_, Ok(())) => ctx
+            .checks
+            .push(format!("postgres: database {name} created and dropped")),
+        (Ok(()), Err(e)) => {
+            return Err(e.context(format!("cannot drop database {name}; drop it by hand")));
+        }
+        (Err(_), Err(e)) => eprintln!("bench: also could not drop database {name}: {e:#}"),
+    }
+    result
+}
+
+/// Puts workers' projects back in one list, by id.
+fn gather(groups: impl IntoIterator<Item = Vec<Subject>>) -> Vec<Subject> {
+    let mut all: Vec<Subject> = groups.into_iter().flatten().collect();
+    all.sort_by_key(|s| s.id);
+    all
+}
+
+async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
+    const CLIENTS: [usize; 2] = [1, 8];
+    let group = "postgres";
+    let cycle = Arc::new(pure::cycle()?);
+    let engine = Arc::new(Engine::new(
+        Store::connect_with(url, Durability::Full).await?,
+    ));
+    let directory = fixture::directory(engine.store()).await?;
+    // Set A for the engine, set B for the raw limit.
+    let (mut set_a, took) =
+        fixture::start_projects(&engine, &directory, "a", ctx.projects, 8).await?;
+    let mut setup = Measure {
+        ops: set_a.len() as u64,
+        elapsed: took,
+        latencies: Vec::new(),
+    };
+    ctx.row(
+        group,
+        "setup: Engine::start_project",
+        8,
+        &mut setup,
+        "creating projects (not a goal)",
+    );
+    let (mut set_b, _) = fixture::start_projects(&engine, &directory, "b", ctx.projects, 8).await?;
+    let mut expected = start_events(&set_a) + start_events(&set_b);
+
+    let mut engine_rates = Vec::new();
+    for clients in CLIENTS {
+        let workers: Vec<ActWorker> = fixture::split(set_a, clients)
+            .into_iter()
+            .map(|s| ActWorker::new(engine.clone(), s))
+            .collect();
+        let (workers, mut m) = drive(workers, ctx.warmup, ctx.seconds).await?;
+        engine_rates.push(ctx.row(
+            group,
+            "Engine::act (load + decide + commit)",
+            clients,
+            &mut m,
+            "",
+        ));
+        expected += workers.iter().map(|w| w.events).sum::<u64>();
+        set_a = gather(workers.into_iter().map(|w| w.subjects));
+    }
+    let mut commit_rates = Vec::new();
+    for clients in CLIENTS {
+        let mut workers = Vec::new();
+        for s in fixture::split(set_a.clone(), clients) {
+            workers.push(CommitWorker::load(&engine, s).await?);
+        }
+        let (workers, mut m) = drive(workers, ctx.warmup, ctx.seconds).await?;
+        commit_rates.push(ctx.row(
+            group,
+            "decide + Store::commit (no load)",
+            clients,
+            &mut m,
+            "",
+        ));
+        expected += workers.iter().map(|w| w.events).sum::<u64>();
+        set_a = gather(workers.into_iter().map(CommitWorker::subjects));
+    }
+    // Before the raw runs, whose hashes are placeholders.
+    audit(ctx, "postgres engine runs", engine.store(), expected).await?;
+
+    let mut raw_rates = Vec::new();
+    for clients in CLIENTS {
+        for shape in [Shape::Minimal, Shape::EngineIo] {
+            let mut workers = Vec::new();
+            for s in fixture::split(set_b, clients) {
+                workers.push(RawWorker::new(
+                    RawConn::pg(url).await?,
+                    shape,
+                    cycle.clone(),
+                    s,
+                ));
+            }
+            let before = workers[0].count_events().await?;
+            let (mut workers, mut m) = drive(workers, ctx.warmup, ctx.seconds).await?;
+            let rate = ctx.row(group, shape.describe(), clients, &mut m, "");
+            let written: u64 = workers.iter().map(|w| w.events).sum();
+            let after = workers[0].count_events().await?;
+            ensure!(
+                after - before == written as i64,
+                "postgres {}: {} events inserted, {written} expected",
+                shape.describe(),
+                after - before
+            );
+            ctx.checks.push(format!(
+                "postgres {} ({clients} client{}): every UPDATE hit its row at the expected version; {} events inserted as expected",
+                shape.describe(),
+                if clients == 1 { "" } else { "s" },
+                thousands(written as f64)
+            ));
+            let mut groups = Vec::new();
+            for w in workers.drain(..) {
+                let (conn, s) = w.into_parts();
+                conn.close().await?;
+                groups.push(s);
+            }
+            set_b = gather(groups);
+            raw_rates.push((clients, shape, rate));
+        }
+    }
+    let version = RawConn::pg(url).await?;
+    let mut version = version;
+    let v = version.version().await?;
+    version.close().await?;
+    ctx.facts.push(format!(
+        "PostgreSQL {v}: engine pool of up to 16 connections; each raw client on its own connection"
+    ));
+    for (i, clients) in CLIENTS.iter().enumerate() {
+        let raw = raw_rates
+            .iter()
+            .find(|r| r.0 == *clients && r.1 == Shape::Minimal)
+            .map_or(0.0, |r| r.2);
+        let io = raw_rates
+            .iter()
+            .find(|r| r.0 == *clients && r.1 == Shape::EngineIo)
+            .map_or(0.0, |r| r.2);
+        let c = if *clients == 1 {
+            "1 client".to_owned()
+        } else {
+            format!("{clients} clients")
+        };
+        ctx.ratio(
+            format!("postgres {c}: Engine::act / raw limit"),
+            engine_rates[i],
+            raw,
+            Some(RATIO_GOAL),
+        );
+        ctx.ratio(
+            format!("postgres {c}: Engine::act / raw with all the engine's reads and rows"),
+            engine_rates[i],
+            io,
+            None,
+        );
+        ctx.ratio(
+            format!("postgres {c}: decide + Store::commit / raw limit"),
+            commit_rates[i],
+            raw,
+            None,
+        );
+    }
+    engine.store().close().await;
+    Ok(())
+}

@@ -82,7 +82,13 @@ pub struct Ratio {
 /// Prints rows as an aligned table.
 pub fn print_table(rows: &[Row]) {
     let header = [
-        "group", "measurement", "clients", "rate", "p50", "p99", "note",
+        "group",
+        "measurement",
+        "clients",
+        "rate",
+        "p50",
+        "p99",
+        "note",
     ];
     let cells: Vec<[String; 7]> = rows
         .iter()

@@ -17,10 +17,10 @@ use crate::store::{self, Idempotency, ProjectRecord, Store};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The engine refused it; nothing changed.
-    #[error("{0}")]
+    #[error(transparent)]
     Rejected(#[from] Rejection),
     /// The store failed or refused; nothing changed.
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] store::Error),
 }
 
@@ -115,9 +115,8 @@ impl Engine {
         Ok(self.store.cohort_by_id(cohort).await?.calendar()?)
     }
 
-    /// Starts a project for `trainee` in `cohort`, pinned to the latest
-    /// published version of the cohort's workflow. `members` are further
-    /// (email, role) pairs, e.g. the supervisor.
+    /// Starts a project in `cohort`, pinned to the latest published version
+    /// of the cohort's workflow, with `members` as (email, role) pairs.
     pub async fn start_project(
         &self,
         cohort: &str,

@@ -23,7 +23,7 @@ pub async fn run(ctx: &Ctx, command: ProjectCommand) -> anyhow::Result<ExitCode>
         } => {
             let members = members
                 .iter()
-                .map(|m| role_and_email(m))
+                .map(|m| role_and_email(m).map(|(role, email)| (email, role)))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let outcome = engine
                 .start_project(&cohort, &title, &members, ctx.now)

@@ -1,1 +1,528 @@
-//! The `gradflow` binary as a user runs it.
+//! The `gradflow` binary as a user runs it: exit codes, messages, output, and
+//! that bad input changes nothing in the database.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::support::{self, Kind, TestDb};
+
+/// Runs `gradflow` on the test database with `args`.
+fn gradflow(db: &TestDb, args: &[&str]) -> Output {
+    if std::env::var_os("TEST_LOG").is_some() {
+        eprintln!("$ gradflow {}", args.join(" "));
+    }
+    Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .args(args)
+        .env("GRADFLOW_DATABASE_URL", &db.url)
+        .env("GRADFLOW_NOW", "2026-02-01T06:00:00Z")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs and requires success; returns stdout.
+fn ok(db: &TestDb, args: &[&str]) -> String {
+    let o = gradflow(db, args);
+    assert!(
+        o.status.success(),
+        "gradflow {args:?} failed:\n{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// Runs and requires failure with exit status 1; returns stderr.
+fn fails(db: &TestDb, args: &[&str]) -> String {
+    let o = gradflow(db, args);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "gradflow {args:?} should fail:\n{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    stderr(&o)
+}
+
+fn bundled(key: &str) -> String {
+    support::bundled(key).display().to_string()
+}
+
+#[tokio::test]
+async fn validate_reports_every_problem_with_file_line_and_column() {
+    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+    let all: Vec<String> = support::BUNDLED.iter().map(|k| bundled(k)).collect();
+    let mut args = vec!["workflow", "validate"];
+    args.extend(all.iter().map(String::as_str));
+    let out = ok(&db, &args);
+    assert_eq!(
+        out.lines().count(),
+        3,
+        "one summary line per valid file:\n{out}"
+    );
+    assert!(out.contains("graduation-excellence v1 — 9 stages"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "key: broken\nversion: 1\ntitle: Broken\nroles: [trainee]\nstart: draft\nstages:\n  draft:\n    actions:\n      submit: { by: trainee, to: reviw }\n      send: { by: chief, to: done }\n  done: { terminal: true }\n",
+    )
+    .unwrap();
+    let err = fails(&db, &["workflow", "validate", broken.to_str().unwrap()]);
+    let path = broken.display();
+    assert!(
+        err.contains(&format!(
+            "{path}:9:34: error: unknown stage 'reviw'\n  hint: known stages: draft, done"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{path}:10:19: error: unknown role 'chief'")),
+        "{err}"
+    );
+    let json = gradflow(
+        &db,
+        &["--json", "workflow", "validate", broken.to_str().unwrap()],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report[0]["problems"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        fails(&db, &["workflow", "validate", "/no/such/file.yaml"])
+            .contains("cannot read the file"),
+        true
+    );
+}
+
+#[tokio::test]
+async fn graph_draws_mermaid_and_dot() {
+    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+    let file = bundled("graduation-service");
+    let mermaid = ok(&db, &["workflow", "graph", &file]);
+    assert!(mermaid.starts_with("stateDiagram-v2\n"), "{mermaid}");
+    assert!(mermaid.contains("    [*] --> proposal\n"));
+    assert!(
+        mermaid.contains("    proposal --> endorsement: submit (trainee)\n"),
+        "{mermaid}"
+    );
+    assert!(mermaid.contains("    certified --> [*]\n"));
+    let dot = ok(&db, &["workflow", "graph", &file, "--format", "dot"]);
+    assert!(dot.starts_with("digraph \"graduation-service\" {"), "{dot}");
+    assert!(
+        dot.contains("\"evaluation\" -> \"certified\" [label=\"pass (chair)\"];"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("\"certified\" [label=\"Certified\", shape=doublecircle];"),
+        "{dot}"
+    );
+    let excellence = ok(
+        &db,
+        &["workflow", "graph", &bundled("graduation-excellence")],
+    );
+    assert!(
+        excellence.contains("evaluation --> moderation: moderate (automatic)"),
+        "{excellence}"
+    );
+}
+
+/// Sets up a cohort with a trainee, a supervisor and a coordinator through the CLI.
+fn set_up(db: &TestDb) {
+    ok(db, &["migrate"]);
+    ok(db, &["workflow", "publish", &bundled("graduation-service")]);
+    for (email, name, org) in [
+        ("amal@health.example", "Amal", "Health"),
+        ("khalid@health.example", "Khalid", "Health"),
+        ("huda@institute.example", "Huda", "Institute"),
+    ] {
+        ok(db, &["person", "add", email, "--name", name, "--org", org]);
+    }
+    ok(
+        db,
+        &[
+            "program",
+            "create",
+            "svc",
+            "--title",
+            "Service level",
+            "--workflow",
+            "graduation-service",
+        ],
+    );
+    ok(
+        db,
+        &[
+            "cohort",
+            "create",
+            "Service 2026 A",
+            "--program",
+            "svc",
+            "--time-zone",
+            "Asia/Muscat",
+            "--date",
+            "proposal_due=2026-02-15",
+            "--date",
+            "implementation_end=2026-05-31",
+            "--date",
+            "presentation_day=2026-06-15",
+            "--coordinator",
+            "huda@institute.example",
+        ],
+    );
+    let started = ok(
+        db,
+        &[
+            "project",
+            "start",
+            "--cohort",
+            "Service 2026 A",
+            "--title",
+            "Same-day renewals",
+            "--member",
+            "trainee=amal@health.example",
+            "--member",
+            "supervisor=khalid@health.example",
+        ],
+    );
+    assert!(
+        started.contains("started project 1 in stage proposal"),
+        "{started}"
+    );
+}
+
+fn show(db: &TestDb) -> serde_json::Value {
+    serde_json::from_str(&ok(db, &["--json", "project", "show", "1"])).unwrap()
+}
+
+#[tokio::test]
+async fn a_coordinator_takes_a_project_forward_from_the_command_line() {
+    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+    set_up(&db);
+    let view = show(&db);
+    assert_eq!(view["stage"], "proposal");
+    assert_eq!(
+        view["deadline"], "2026-02-15T19:59:59Z",
+        "end of the due day in Muscat"
+    );
+    let next: Vec<(String, String)> = view["possible"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["action"].as_str().unwrap().to_owned(),
+                p["by"].to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        next.contains(&("submit".into(), "[\"trainee\"]".into())),
+        "{next:?}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("proposal.yaml");
+    std::fs::write(&answers, "service: Health card renewal\nproblem: Long queues\nimprovement: |\n  Pre-check documents online.\n").unwrap();
+    let out = ok(
+        &db,
+        &[
+            "project",
+            "act",
+            "1",
+            "submit",
+            "--as",
+            "amal@health.example",
+            "--fields",
+            answers.to_str().unwrap(),
+            "--field",
+            "indicator=waiting_time",
+        ],
+    );
+    assert!(
+        out.contains("project 1 is now at endorsement (version 2)"),
+        "{out}"
+    );
+    let out = ok(
+        &db,
+        &[
+            "--json",
+            "project",
+            "act",
+            "1",
+            "endorse",
+            "--as",
+            "khalid@health.example",
+            "--expect-version",
+            "2",
+        ],
+    );
+    let outcome: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (outcome["stage"].as_str(), outcome["version"].as_u64()),
+        (Some("implementation"), Some(3))
+    );
+
+    let text = ok(&db, &["project", "show", "1"]);
+    assert!(
+        text.contains("stage     Implementation [implementation], version 3"),
+        "{text}"
+    );
+    assert!(text.contains("visit_before.submit"), "{text}");
+    assert!(
+        text.contains("[not yet: milestones.all_accepted is false]"),
+        "{text}"
+    );
+    assert!(text.contains("submit in proposal"), "{text}");
+    assert!(ok(&db, &["audit", "verify"]).contains("audit: ok, 5 events in 1 projects verified"));
+}
+
+#[tokio::test]
+async fn bad_input_is_explained_and_changes_nothing() {
+    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+    set_up(&db);
+    let before = show(&db);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "project",
+                "act",
+                "1",
+                "submit",
+                "--as",
+                "nobody@example.org",
+            ],
+            "nobody is registered as nobody@example.org",
+        ),
+        (
+            &[
+                "project",
+                "act",
+                "1",
+                "submit",
+                "--as",
+                "khalid@health.example",
+            ],
+            "refused: only the trainee may submit the proposal; you are the supervisor on this project",
+        ),
+        (
+            &[
+                "project",
+                "act",
+                "1",
+                "submit",
+                "--as",
+                "amal@health.example",
+                "--field",
+                "service=Renewals",
+            ],
+            "Proposed improvement is required",
+        ),
+        (
+            &[
+                "project",
+                "act",
+                "1",
+                "submit",
+                "--as",
+                "amal@health.example",
+                "--field",
+                "indicator=speed",
+            ],
+            "'speed' is not one of: waiting_time, steps, satisfaction, errors",
+        ),
+        (
+            &[
+                "project",
+                "act",
+                "1",
+                "submit",
+                "--as",
+                "amal@health.example",
+                "--expect-version",
+                "9",
+            ],
+            "you saw version 9, it is now at version 1",
+        ),
+        (
+            &[
+                "project",
+                "act",
+                "1",
+                "endorse",
+                "--as",
+                "khalid@health.example",
+            ],
+            "'endorse' is not possible while the project is at 'Proposal'; possible now: submit, withdraw",
+        ),
+        (
+            &[
+                "project",
+                "act",
+                "7",
+                "submit",
+                "--as",
+                "amal@health.example",
+            ],
+            "there is no project 7",
+        ),
+        (
+            &[
+                "project",
+                "act",
+                "1",
+                "submit",
+                "--as",
+                "amal@health.example",
+                "--field",
+                "oops",
+            ],
+            "--field oops: write KEY=VALUE",
+        ),
+        (
+            &[
+                "project",
+                "start",
+                "--cohort",
+                "Service 2026 A",
+                "--title",
+                "x",
+                "--member",
+                "pilot=amal@health.example",
+            ],
+            "'pilot' is not a role of workflow graduation-service",
+        ),
+        (
+            &[
+                "project",
+                "start",
+                "--cohort",
+                "Nope",
+                "--title",
+                "x",
+                "--member",
+                "trainee=amal@health.example",
+            ],
+            "no cohort named 'Nope'",
+        ),
+        (
+            &["person", "add", "amal@health.example", "--name", "Again"],
+            "amal@health.example is already registered",
+        ),
+        (
+            &[
+                "cohort",
+                "create",
+                "B",
+                "--program",
+                "svc",
+                "--time-zone",
+                "Asia/Muscat",
+            ],
+            "needs these cohort dates",
+        ),
+        (
+            &["--db", "mysql://x", "migrate"],
+            "not a database URL gradflow knows",
+        ),
+    ];
+    for (args, expected) in cases {
+        let err = fails(&db, args);
+        assert!(
+            err.contains(expected),
+            "gradflow {args:?}:\n{err}\nshould say: {expected}"
+        );
+        assert!(err.starts_with("error: "), "{err}");
+    }
+    let after = show(&db);
+    assert_eq!(before, after, "bad input changed the project");
+    assert_eq!(
+        ok(&db, &["--json", "project", "list"])
+            .matches("\"id\"")
+            .count(),
+        1,
+        "no extra project was created"
+    );
+}
+
+#[tokio::test]
+async fn audit_verify_fails_naming_the_first_edited_event() {
+    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+    set_up(&db);
+    ok(
+        &db,
+        &[
+            "project",
+            "act",
+            "1",
+            "withdraw",
+            "--as",
+            "amal@health.example",
+            "--comment",
+            "Moving jobs",
+        ],
+    );
+    crate::store_suite::tamper(
+        &db,
+        "UPDATE events SET change = REPLACE(change, 'Moving jobs', 'Fired') WHERE project_id = $1",
+        1,
+    )
+    .await;
+    let err = fails(&db, &["audit", "verify"]);
+    assert!(err.contains("audit: BROKEN at project 1, event 2: its content does not match its hash: it was edited"), "{err}");
+}
+
+#[tokio::test]
+async fn publishing_a_used_version_again_is_refused() {
+    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+    set_up(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows/graduation-service");
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    for entry in std::fs::read_dir(source.join("templates")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("templates").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    let text = std::fs::read_to_string(source.join("workflow.yaml"))
+        .unwrap()
+        .replace("title: Proposal\n", "title: Project proposal\n");
+    let edited = dir.path().join("workflow.yaml");
+    std::fs::write(&edited, &text).unwrap();
+    let err = fails(&db, &["workflow", "publish", edited.to_str().unwrap()]);
+    assert!(err.contains("graduation-service version 1 already has 1 project(s) and cannot change; publish the edit as version 2"), "{err}");
+    std::fs::write(&edited, text.replace("version: 1", "version: 2")).unwrap();
+    assert!(
+        ok(&db, &["workflow", "publish", edited.to_str().unwrap()])
+            .contains("graduation-service v2: created")
+    );
+    let list = ok(&db, &["workflow", "list"]);
+    assert_eq!(list.lines().count(), 2, "{list}");
+}
+
+#[tokio::test]
+async fn the_demo_runs_a_project_to_its_certificate() {
+    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+    let out = ok(&db, &["demo"]);
+    assert!(out.contains("→ certified (v15)"), "{out}");
+    assert!(
+        out.contains("✗ refused: only the supervisor may endorse the proposal"),
+        "{out}"
+    );
+    assert!(
+        out.contains("audit: ok, 22 events in 1 projects verified"),
+        "{out}"
+    );
+    let again = fails(&db, &["demo"]);
+    assert!(again.contains("needs an empty database"), "{again}");
+}
