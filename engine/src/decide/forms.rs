@@ -93,7 +93,7 @@ fn normalise(field: &crate::definition::Field, value: &Value) -> Result<Value, S
         }
         FieldKind::Choice => {
             let text = text_of(value)?;
-            if field.choices.iter().any(|c| *c == text) {
+            if field.choices.contains(&text) {
                 Ok(Value::String(text))
             } else {
                 Err(format!(

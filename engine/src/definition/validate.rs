@@ -448,7 +448,8 @@ impl<'a> Checker<'a> {
                     ),
                     "add an action with to: pointing at it, or remove the stage",
                 );
-            } else if !finishes[i] {
+            } else if !finishes[i] && !workflow.stages[i].actions.is_empty() {
+                // (A stage with no actions is already reported as such.)
                 self.error_hint(
                     key.referenced,
                     format!("no terminal stage can be reached from stage '{}'; projects entering it could never finish", key.value),
@@ -465,7 +466,7 @@ impl<'a> Checker<'a> {
             let mut fields = Vec::new();
             if form.value.fields.0.is_empty() {
                 self.error(
-                    form.referenced,
+                    key.referenced,
                     format!("form '{}' has no fields", key.value),
                 );
             }
@@ -549,7 +550,7 @@ impl<'a> Checker<'a> {
             }
             if r.criteria.0.is_empty() {
                 self.error(
-                    rubric.referenced,
+                    key.referenced,
                     format!("rubric '{}' has no criteria", key.value),
                 );
             }
@@ -900,11 +901,11 @@ impl<'a> Checker<'a> {
             Ok(expr) => Some(expr),
             Err(error) => {
                 let at = text.referenced;
-                let quoted = self
+                let written = self
                     .text
                     .get(at.span().byte_offset().unwrap_or(u64::MAX) as usize..)
-                    .is_some_and(|rest| rest.starts_with(['"', '\'']));
-                let column = at.column() + u64::from(quoted) + error.column as u64;
+                    .unwrap_or("");
+                let column = at.column() + written_offset(written, error.column) as u64;
                 self.problems.push(Diagnostic {
                     line: at.line().max(1),
                     column: column.max(1),
@@ -928,6 +929,43 @@ struct StageContext<'k, 'w> {
     rubrics: &'k Known<'w>,
     form_defs: &'k BTreeMap<String, Form>,
     templates: Templates<'k>,
+}
+
+/// How far into a scalar as written (`written` is the file from the scalar on)
+/// character `n` of its value lies: an opening quote and escapes (`\"`,
+/// `\u00e9`, `''`) take more room in the file than in the value. A value that
+/// runs past a line break (where YAML folds lines) counts only the quote.
+fn written_offset(written: &str, n: usize) -> usize {
+    let mut chars = written.chars();
+    let quote = match chars.next() {
+        Some(q @ ('"' | '\'')) => q,
+        _ => return n,
+    };
+    let mut offset = 1;
+    for _ in 0..n {
+        offset += match chars.next() {
+            Some('\\') if quote == '"' => {
+                let digits = match chars.next() {
+                    Some('x') => 2,
+                    Some('u') => 4,
+                    Some('U') => 8,
+                    Some('\n' | '\r') | None => return 1 + n,
+                    Some(_) => 0,
+                };
+                for _ in 0..digits {
+                    chars.next();
+                }
+                2 + digits
+            }
+            Some('\'') if quote == '\'' => {
+                chars.next();
+                2
+            }
+            Some('\n' | '\r') | None => return 1 + n,
+            Some(_) => 1,
+        };
+    }
+    offset
 }
 
 /// Gives a name written as a plain scalar (which carries no location of its own)

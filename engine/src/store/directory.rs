@@ -213,7 +213,7 @@ impl Store {
             .fetch_all(pool)
             .await?
             .iter()
-            .map(|r| definition_row(r))
+            .map(definition_row)
             .collect())
     }
 
@@ -285,7 +285,7 @@ impl Store {
             .fetch_all(pool)
             .await?
             .iter()
-            .map(|r| person_row(r))
+            .map(person_row)
             .collect())
     }
 
