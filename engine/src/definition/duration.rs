@@ -60,7 +60,14 @@ impl Duration {
         if amount == 0 {
             return Err(format!("'{text}' is zero; a duration must be positive"));
         }
-        if amount > 3660 {
+        let days = match unit {
+            Unit::Minutes => amount / (24 * 60),
+            Unit::Hours => amount / 24,
+            Unit::Days => amount,
+            Unit::Weeks => amount.saturating_mul(7),
+            Unit::BusinessDays => amount.saturating_mul(7) / 5,
+        };
+        if days > 3660 {
             return Err(format!("'{text}' is more than ten years; check the number"));
         }
         Ok(Duration { amount, unit })
@@ -122,5 +129,7 @@ mod tests {
                 .contains("unknown unit 'months'")
         );
         assert!(Duration::parse("0d").unwrap_err().contains("zero"));
+        assert!(Duration::parse("4000m").is_ok(), "under three days");
+        assert!(Duration::parse("4000d").unwrap_err().contains("ten years"));
     }
 }
