@@ -95,7 +95,10 @@ async fn validate_reports_every_problem_with_file_line_and_column() {
     );
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(report[0]["problems"].as_array().unwrap().len(), 2);
-    assert!(fails(&db, &["workflow", "validate", "/no/such/file.yaml"]).contains("cannot read the file"));
+    assert!(
+        fails(&db, &["workflow", "validate", "/no/such/file.yaml"])
+            .contains("cannot read the file")
+    );
 }
 
 #[tokio::test]

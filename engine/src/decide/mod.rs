@@ -27,8 +27,11 @@ pub use state::*;
 
 use crate::audit;
 use crate::calendar::Calendar;
-use crate::definition::{Action, Need, SCORE_ACTION, Stage, Trigger, Workflow};
+use crate::definition::{Action, Assessment, Need, SCORE_ACTION, Stage, Trigger, Workflow};
 use crate::expr::Env;
+
+/// Longest comment accepted, in characters.
+pub const MAX_COMMENT: usize = 5_000;
 
 /// Most automatic moves one command may cause before we call it a loop.
 const MAX_AUTOMATIC_MOVES: usize = 16;
@@ -126,6 +129,15 @@ pub fn decide(
             actual: state.version,
         });
     }
+    if let Some(comment) = &command.comment {
+        let length = comment.chars().count();
+        if length > MAX_COMMENT {
+            return Err(Rejection::CommentTooLong {
+                length,
+                limit: MAX_COMMENT,
+            });
+        }
+    }
     let stage = current_stage(project.workflow, state)?;
     if stage.terminal {
         return Err(Rejection::Finished {
@@ -136,10 +148,12 @@ pub fn decide(
     let roles = project.roles_of(command.actor);
     match command.action.split_once('.') {
         Some((milestone, verb)) => draft.milestone(stage, milestone, verb, command, &roles)?,
-        None if command.action == SCORE_ACTION && stage.assessment.is_some() => {
-            draft.score(stage, command, &roles)?
-        }
-        None => draft.stage_action(stage, command, &roles)?,
+        None => match &stage.assessment {
+            Some(assessment) if command.action == SCORE_ACTION => {
+                draft.score(assessment, command, &roles)?
+            }
+            _ => draft.stage_action(stage, command, &roles)?,
+        },
     }
     draft.run_automatic()?;
     Ok(draft.finish())
@@ -708,13 +722,10 @@ impl<'p, 'a> Draft<'p, 'a> {
 
     fn score(
         &mut self,
-        stage: &Stage,
+        a: &Assessment,
         command: &Command,
         roles: &BTreeSet<&str>,
     ) -> Result<(), Rejection> {
-        let Some(a) = &stage.assessment else {
-            return Ok(());
-        };
         if !a.by.iter().any(|r| roles.contains(r.as_str())) {
             return Err(not_allowed("score this project", &a.by, roles));
         }

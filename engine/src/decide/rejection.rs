@@ -55,6 +55,14 @@ pub enum Rejection {
         /// Action title.
         action: String,
     },
+    /// The comment is longer than allowed.
+    #[error("the comment is {length} characters long; at most {limit} are allowed")]
+    CommentTooLong {
+        /// Its length.
+        length: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// Form answers are missing or wrong.
     #[error("the {form} form is not right: {}", .problems.join("; "))]
     InvalidFields {

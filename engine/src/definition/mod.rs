@@ -85,6 +85,9 @@ fn render(path: &Path, problems: &[Diagnostic]) -> String {
     out.trim_end().to_owned()
 }
 
+/// Largest definition file accepted.
+pub const MAX_DEFINITION_BYTES: u64 = 1024 * 1024;
+
 /// A definition file that passed validation, with its text (what is published).
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -97,6 +100,26 @@ pub struct Loaded {
 /// Reads and validates a definition file; templates are looked up in `templates/`
 /// beside it (`NAME.subject.hbs` and `NAME.text.hbs`).
 pub fn load(path: &Path) -> Result<Loaded, Error> {
+    let size = std::fs::metadata(path)
+        .map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?
+        .len();
+    if size > MAX_DEFINITION_BYTES {
+        let problems = vec![Diagnostic {
+            line: 1,
+            column: 1,
+            message: format!(
+                "the file is {size} bytes; a definition may be at most {MAX_DEFINITION_BYTES} bytes"
+            ),
+            hint: Some("split it into several workflows".to_owned()),
+        }];
+        return Err(Error::Invalid {
+            path: path.to_owned(),
+            problems,
+        });
+    }
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
