@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Calendar;
 use crate::decide::{self, Change, Command, Decision, Fields, Possible, Project, Rejection};
 use crate::definition::{self, Templates, Workflow};
-use crate::store::{self, Idempotency, ProjectRecord, Store};
+use crate::store::{self, Idempotency, Pending, ProjectRecord, Store};
 
 /// Why a command did not go through.
 #[derive(Debug, thiserror::Error)]
@@ -179,11 +179,55 @@ impl Engine {
         request: Request,
         now: Timestamp,
     ) -> Result<Outcome, Error> {
+        let prepared = self.prepare(project, actor_email, request, now).await?;
+        self.commit(vec![prepared], now)
+            .await?
+            .pop()
+            .expect("one result per command")
+    }
+
+    /// Runs independent commands (on different projects) with one commit for
+    /// all: the way to go fast when many arrive at once. Each command gets its
+    /// own result; one refused or conflicting command does not hold back the others.
+    pub async fn act_many(
+        &self,
+        commands: Vec<(i64, String, Request)>,
+        now: Timestamp,
+    ) -> Result<Vec<Result<Outcome, Error>>, Error> {
+        // `None` marks a command that was prepared and awaits its commit result.
+        let mut results: Vec<Option<Result<Outcome, Error>>> = Vec::with_capacity(commands.len());
+        let mut ready = Vec::new();
+        for (project, email, request) in commands {
+            match self.prepare(project, &email, request, now).await {
+                Ok(prepared) => {
+                    ready.push(prepared);
+                    results.push(None);
+                }
+                Err(refused) => results.push(Some(Err(refused))),
+            }
+        }
+        let mut committed = self.commit(ready, now).await?.into_iter();
+        Ok(results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| committed.next().expect("one result per prepared command"))
+            })
+            .collect())
+    }
+
+    /// Loads, checks and decides a command, without writing anything.
+    async fn prepare(
+        &self,
+        project: i64,
+        actor_email: &str,
+        request: Request,
+        now: Timestamp,
+    ) -> Result<Prepared, Error> {
         let actor = self.store.person(actor_email).await?;
         if let Some(key) = &request.idempotency_key
             && let Some(first) = self.store.idempotent_response(actor.id, key).await?
         {
-            return replay(&first);
+            return Ok(Prepared::Replay(replay(&first)?));
         }
         let record = self.store.project(project).await?;
         let workflow = self.workflow(record.definition_id).await?;
@@ -202,21 +246,67 @@ impl Engine {
             expected_version: request.expected_version,
         };
         let decision = decide::decide(&ctx, &record.state, &command, now)?;
-        let result = outcome(project, &decision, false);
-        let response = serde_json::to_string(&result).expect("outcome serialises");
-        let idempotency = request.idempotency_key.as_deref().map(|key| Idempotency {
-            actor: actor.id,
-            key,
-            response: &response,
-        });
-        match self
-            .store
-            .commit(project, record.state.version, &decision, idempotency, now)
-            .await?
-        {
-            None => Ok(result),
-            Some(first) => replay(&first),
+        let outcome = outcome(project, &decision, false);
+        let response = serde_json::to_string(&outcome).expect("outcome serialises");
+        let idempotency = request.idempotency_key.map(|key| (actor.id, key, response));
+        Ok(Prepared::Decided {
+            project,
+            expected: record.state.version,
+            decision,
+            outcome,
+            idempotency,
+        })
+    }
+
+    /// Commits prepared commands in one transaction; replays need no write.
+    async fn commit(
+        &self,
+        prepared: Vec<Prepared>,
+        now: Timestamp,
+    ) -> Result<Vec<Result<Outcome, Error>>, Error> {
+        let pending: Vec<Pending<'_>> = prepared
+            .iter()
+            .filter_map(|p| match p {
+                Prepared::Decided {
+                    project,
+                    expected,
+                    decision,
+                    idempotency,
+                    ..
+                } => Some(Pending {
+                    project: *project,
+                    expected: *expected,
+                    decision,
+                    idempotency: idempotency
+                        .as_ref()
+                        .map(|(actor, key, response)| Idempotency {
+                            actor: *actor,
+                            key,
+                            response,
+                        }),
+                }),
+                Prepared::Replay(_) => None,
+            })
+            .collect();
+        let mut committed = if pending.is_empty() {
+            Vec::new().into_iter()
+        } else {
+            self.store.commit_many(&pending, now).await?.into_iter()
+        };
+        let mut results = Vec::with_capacity(prepared.len());
+        for p in prepared {
+            results.push(match p {
+                Prepared::Replay(outcome) => Ok(outcome),
+                Prepared::Decided { outcome, .. } => {
+                    match committed.next().expect("one result per decision") {
+                        Ok(None) => Ok(outcome),
+                        Ok(Some(first)) => replay(&first),
+                        Err(e) => Err(e.into()),
+                    }
+                }
+            });
         }
+        Ok(results)
     }
 
     /// A project with its workflow and what can be done next.
@@ -237,6 +327,22 @@ impl Engine {
             possible,
         })
     }
+}
+
+/// A command ready to commit, or the stored result of an earlier identical one.
+#[derive(Debug)]
+enum Prepared {
+    /// Already done: the first result.
+    Replay(Outcome),
+    /// Decided, to be committed.
+    Decided {
+        project: i64,
+        expected: u64,
+        decision: Decision,
+        outcome: Outcome,
+        /// (actor, key, response) to store with it.
+        idempotency: Option<(i64, String, String)>,
+    },
 }
 
 fn check_role(workflow: &Workflow, role: &str) -> Result<(), Error> {

@@ -204,6 +204,26 @@ stages:
     assert_at(&d, (2, 10), &["version numbers start at 1"]);
 }
 
+#[test]
+fn missing_required_key() {
+    let d = only(
+        r#"key: demo
+version: 1
+title: Demo
+roles: [trainee, supervisor]
+cohort_dates: [proposal_due]
+start: draft
+stages:
+  draft:
+    actions:
+      submit: { by: trainee }   # <- line 10
+  done: { terminal: true }
+"#,
+    );
+    // The YAML reader reports it at the first key of the mapping that lacks it.
+    assert_at(&d, (10, 17), &["missing field `to`"]);
+}
+
 // ---------------------------------------------------------------- references
 
 #[test]
@@ -400,6 +420,35 @@ forms:
 "#,
     );
     assert_at(&d, (10, 9), &["review_by: is missing"]);
+}
+
+#[test]
+fn milestone_without_a_submitter() {
+    let d = only(
+        r#"key: demo
+version: 1
+title: Demo
+roles: [trainee, supervisor]
+cohort_dates: [proposal_due]
+start: draft
+stages:
+  draft:
+    milestones:
+      - { key: visit, form: visit, review_by: supervisor }   # <- line 10
+    actions:
+      submit: { by: trainee, to: done, when: milestones.all_accepted }
+  done: { terminal: true }
+forms:
+  visit:
+    fields:
+      notes: { type: text }
+"#,
+    );
+    assert_at(
+        &d,
+        (10, 9),
+        &["by: is missing: say who submits the milestone"],
+    );
 }
 
 #[test]
@@ -874,6 +923,25 @@ stages:
 }
 
 #[test]
+fn terminal_stage_with_a_deadline() {
+    let d = only(
+        r#"key: demo
+version: 1
+title: Demo
+roles: [trainee, supervisor]
+cohort_dates: [proposal_due]
+start: draft
+stages:
+  draft:
+    actions:
+      submit: { by: trainee, to: done }
+  done: { terminal: true, deadline: { after: 1d } }   # <- line 11
+"#,
+    );
+    assert_at(&d, (11, 3), &["terminal stage 'done' has a deadline"]);
+}
+
+#[test]
 fn stage_without_actions_that_is_not_terminal() {
     let d = only(
         r#"key: demo
@@ -968,6 +1036,46 @@ stages:
 }
 
 #[test]
+fn duration_of_more_than_ten_years() {
+    let d = only(
+        r#"key: demo
+version: 1
+title: Demo
+roles: [trainee, supervisor]
+cohort_dates: [proposal_due]
+start: draft
+stages:
+  draft:
+    deadline: { after: 4000d }   # <- line 9
+    actions:
+      submit: { by: trainee, to: done }
+  done: { terminal: true }
+"#,
+    );
+    assert_at(&d, (9, 24), &["'4000d' is more than ten years"]);
+}
+
+#[test]
+fn duration_too_large_for_a_number() {
+    let d = only(
+        r#"key: demo
+version: 1
+title: Demo
+roles: [trainee, supervisor]
+cohort_dates: [proposal_due]
+start: draft
+stages:
+  draft:
+    deadline: { after: 99999999999d }   # <- line 9
+    actions:
+      submit: { by: trainee, to: done }
+  done: { terminal: true }
+"#,
+    );
+    assert_at(&d, (9, 24), &["'99999999999' is too large for a duration"]);
+}
+
+#[test]
 fn schedule_with_four_fields() {
     let d = only(
         r#"key: demo
@@ -1013,6 +1121,28 @@ stages:
         (11, 18),
         &["day-of-week '8'", "not a weekday", "Sunday is 0 or 7"],
     );
+}
+
+#[test]
+fn schedule_with_hour_twenty_five() {
+    let d = only(
+        r#"key: demo
+version: 1
+title: Demo
+roles: [trainee, supervisor]
+cohort_dates: [proposal_due]
+start: draft
+stages:
+  draft:
+    deadline: { after: 14d }
+    overdue:
+      - { every: "0 25 * * 1", to: [supervisor] }   # <- line 11
+    actions:
+      submit: { by: trainee, to: done }
+  done: { terminal: true }
+"#,
+    );
+    assert_at(&d, (11, 18), &["'0 25 * * 1' is not a valid schedule"]);
 }
 
 #[test]
@@ -1229,6 +1359,35 @@ forms:
         &d,
         (12, 46),
         &["unknown milestone 'vist'", "milestones are: visit"],
+    );
+}
+
+#[test]
+fn condition_milestone_without_what_to_ask() {
+    let d = only(
+        r#"key: demo
+version: 1
+title: Demo
+roles: [trainee, supervisor]
+cohort_dates: [proposal_due]
+start: draft
+stages:
+  draft:
+    milestones:
+      - { key: visit, form: visit, by: trainee, review_by: supervisor }
+    actions:
+      submit: { by: trainee, to: done, when: milestones.visit }   # <- line 12
+  done: { terminal: true }
+forms:
+  visit:
+    fields:
+      notes: { type: text }
+"#,
+    );
+    assert_at(
+        &d,
+        (12, 46),
+        &["write milestones.all_accepted", "milestones.KEY.accepted"],
     );
 }
 
@@ -1576,6 +1735,25 @@ fn quorum_greater_than_evaluators() {
 }
 
 #[test]
+fn assessment_without_scorers() {
+    let d = rubric_problem("rubric: safe, by: supervisor,", "rubric: safe,");
+    assert_at(&d, (9, 17), &["by: is missing: say who scores"]);
+}
+
+#[test]
+fn condition_unknown_assessment_value() {
+    let d = rubric_problem("when: assessment.passed", "when: assessment.score >= 3");
+    assert_at(
+        &d,
+        (11, 46),
+        &[
+            "write assessment.passed",
+            "assessment.mean or assessment.count",
+        ],
+    );
+}
+
+#[test]
 fn no_evaluators() {
     let all =
         problems(&WITH_RUBRIC.replace("evaluators: 2, quorum: 2", "evaluators: 0, quorum: 1"));
@@ -1647,6 +1825,8 @@ fn notification_on_an_action_no_stage_has() {
 
 #[test]
 fn every_problem_is_reported_at_once_sorted_by_position() {
+    // Found in another order (forms first, notifications next, paths last),
+    // reported in the order of the file.
     let all = problems(
         r#"key: demo
 version: 1

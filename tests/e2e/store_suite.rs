@@ -498,6 +498,82 @@ async fn cohort_dates_capacity_and_roles_are_checked(db: &TestDb) {
     );
 }
 
+async fn batched_commands_commit_together_and_fail_alone(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        ids.push(cohort.start(&engine, &format!("batch {n}")).await);
+    }
+    let submit = || Request {
+        action: "submit".into(),
+        fields: proposal(),
+        ..Request::default()
+    };
+    let trainee = holder("trainee", 1);
+    let batch = vec![
+        (ids[0], trainee.clone(), submit()),
+        (ids[1], holder("supervisor", 1), submit()), // not the supervisor's to do
+        (ids[2], trainee.clone(), submit()),
+        (ids[2], trainee.clone(), submit()), // same project again: decided from the same version
+        (
+            ids[3],
+            trainee.clone(),
+            Request {
+                idempotency_key: Some("k1".into()),
+                ..submit()
+            },
+        ),
+    ];
+    let results = engine.act_many(batch, day(2)).await.unwrap();
+    assert_eq!(results.len(), 5);
+    assert_eq!(results[0].as_ref().unwrap().stage, "endorsement");
+    assert!(matches!(
+        results[1],
+        Err(Error::Rejected(Rejection::NotAllowed { .. }))
+    ));
+    assert_eq!(results[2].as_ref().unwrap().version, 2);
+    assert!(
+        matches!(results[3], Err(Error::Store(store::Error::Conflict { .. }))),
+        "{:?}",
+        results[3]
+    );
+    assert!(results[4].is_ok());
+    let stages: Vec<String> = {
+        let mut v = Vec::new();
+        for id in &ids {
+            v.push(engine.view(*id).await.unwrap().record.state.stage);
+        }
+        v
+    };
+    assert_eq!(
+        stages,
+        ["endorsement", "proposal", "endorsement", "endorsement"]
+    );
+    let retry = engine
+        .act(
+            ids[3],
+            &trainee,
+            Request {
+                idempotency_key: Some("k1".into()),
+                ..submit()
+            },
+            day(3),
+        )
+        .await
+        .unwrap();
+    assert!(retry.replayed, "the batch stored the idempotency record");
+    assert!(
+        engine
+            .store()
+            .verify_audit()
+            .await
+            .unwrap()
+            .broken
+            .is_none()
+    );
+}
+
 /// Runs `sql` (with `$1` = `id`) on the test database directly: what the product never does.
 pub async fn tamper(db: &TestDb, sql: &'static str, id: i64) {
     use sqlx::Connection;
@@ -518,4 +594,5 @@ support::on_both!(
     used_definition_versions_are_immutable,
     the_audit_chain_catches_edits_and_removals,
     cohort_dates_capacity_and_roles_are_checked,
+    batched_commands_commit_together_and_fail_alone,
 );

@@ -19,7 +19,7 @@ use sqlx::sqlite::{
 };
 
 pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
-pub use projects::{AuditReport, Idempotency, ProjectRecord, StoredEvent, Summary};
+pub use projects::{AuditReport, Idempotency, Pending, ProjectRecord, StoredEvent, Summary};
 
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://gradflow.db";

@@ -125,6 +125,60 @@ macro_rules! write_decision {
     }};
 }
 
+/// Writes one pending decision inside an open transaction `$conn`; evaluates
+/// to `Result<(), Error>` (use inside an `async` block: `return` leaves it).
+macro_rules! write_pending {
+    ($conn:expr, $item:expr, $now:expr) => {{
+        let item: &Pending<'_> = $item;
+        let decision = item.decision;
+        // A write first, so SQLite takes the write lock at once (no upgrade deadlock).
+        let updated = sqlx::query(
+            "UPDATE projects SET stage = $1, version = $2, head = $3, state = $4, updated_at = $5
+             WHERE id = $6 AND version = $7",
+        )
+        .bind(&decision.state.stage)
+        .bind(decision.state.version as i64)
+        .bind(&decision.state.head)
+        .bind(state_json(&decision.state))
+        .bind(micros($now))
+        .bind(item.project)
+        .bind(item.expected as i64)
+        .execute(&mut *$conn)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(Error::Conflict { expected: item.expected });
+        }
+        if let Some(i) = item.idempotency {
+            sqlx::query(
+                "INSERT INTO idempotency (actor_id, key, project_id, response, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(i.actor)
+            .bind(i.key)
+            .bind(item.project)
+            .bind(i.response)
+            .bind(micros($now))
+            .execute(&mut *$conn)
+            .await?;
+        }
+        write_decision!($conn, item.project, decision, $now);
+        Ok::<(), Error>(())
+    }};
+}
+
+/// A decision to commit, made from version `expected` of `project`.
+#[derive(Debug, Clone, Copy)]
+pub struct Pending<'a> {
+    /// Project id.
+    pub project: i64,
+    /// The version the decision was made from.
+    pub expected: u64,
+    /// The decision.
+    pub decision: &'a Decision,
+    /// Idempotency record to store with it.
+    pub idempotency: Option<Idempotency<'a>>,
+}
+
 /// An idempotency record to store with a commit.
 #[derive(Debug, Clone, Copy)]
 pub struct Idempotency<'a> {
@@ -274,50 +328,62 @@ impl Store {
         idempotency: Option<Idempotency<'_>>,
         now: Timestamp,
     ) -> Result<Option<String>, Error> {
-        let result: Result<(), Error> = with_db!(self, pool => {
-            let mut tx = pool.begin().await?;
-            // A write first, so SQLite takes the write lock at once (no upgrade deadlock).
-            let updated = sqlx::query(
-                "UPDATE projects SET stage = $1, version = $2, head = $3, state = $4, updated_at = $5
-                 WHERE id = $6 AND version = $7",
-            )
-            .bind(&decision.state.stage)
-            .bind(decision.state.version as i64)
-            .bind(&decision.state.head)
-            .bind(state_json(&decision.state))
-            .bind(micros(now))
-            .bind(project)
-            .bind(expected as i64)
-            .execute(&mut *tx)
+        let pending = Pending {
+            project,
+            expected,
+            decision,
+            idempotency,
+        };
+        self.commit_many(&[pending], now)
             .await?
-            .rows_affected();
-            if updated == 0 {
-                return Err(Error::Conflict { expected });
+            .pop()
+            .expect("one result per decision")
+    }
+
+    /// Commits independent decisions in one transaction (one disk sync for
+    /// all). Each succeeds or fails on its own, behind a savepoint: a decision
+    /// whose project moved on gets [`Error::Conflict`] and the others still commit.
+    pub async fn commit_many(
+        &self,
+        batch: &[Pending<'_>],
+        now: Timestamp,
+    ) -> Result<Vec<Result<Option<String>, Error>>, Error> {
+        let outcomes: Vec<Result<(), Error>> = with_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for item in batch {
+                let outcome = if batch.len() == 1 {
+                    async { write_pending!(tx, item, now) }.await
+                } else {
+                    let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
+                    let outcome = async { write_pending!(savepoint, item, now) }.await;
+                    if outcome.is_ok() {
+                        savepoint.commit().await?;
+                    } else {
+                        savepoint.rollback().await?;
+                    }
+                    outcome
+                };
+                outcomes.push(outcome);
             }
-            if let Some(i) = idempotency {
-                sqlx::query(
-                    "INSERT INTO idempotency (actor_id, key, project_id, response, created_at) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(i.actor)
-                .bind(i.key)
-                .bind(project)
-                .bind(i.response)
-                .bind(micros(now))
-                .execute(&mut *tx)
-                .await?;
+            if outcomes.iter().any(Result::is_ok) {
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
             }
-            write_decision!(tx, project, decision, now);
-            tx.commit().await?;
-            Ok(())
+            outcomes
         });
-        match result {
-            Ok(()) => Ok(None),
-            Err(Error::Database(e)) if super::is_unique_violation(&e) && idempotency.is_some() => {
-                let i = idempotency.expect("checked above");
-                self.idempotent_response(i.actor, i.key).await
-            }
-            Err(e) => Err(e),
+        let mut results = Vec::with_capacity(batch.len());
+        for (item, outcome) in batch.iter().zip(outcomes) {
+            results.push(match (outcome, item.idempotency) {
+                (Ok(()), _) => Ok(None),
+                (Err(Error::Database(e)), Some(i)) if super::is_unique_violation(&e) => {
+                    self.idempotent_response(i.actor, i.key).await
+                }
+                (Err(e), _) => Err(e),
+            });
         }
+        Ok(results)
     }
 
     /// The stored response of an earlier command with this key, if any.
