@@ -111,8 +111,16 @@ impl Engine {
         Ok(workflow)
     }
 
-    async fn calendar(&self, cohort: i64) -> Result<Calendar, Error> {
-        Ok(self.store.cohort_by_id(cohort).await?.calendar()?)
+    /// A project with its workflow version and its cohort's calendar.
+    async fn load(&self, project: i64) -> Result<(ProjectRecord, Arc<Workflow>, Calendar), Error> {
+        let record = self.store.project(project).await?;
+        let workflow = self.workflow(record.definition_id).await?;
+        let calendar = self
+            .store
+            .cohort_by_id(record.cohort_id)
+            .await?
+            .calendar()?;
+        Ok((record, workflow, calendar))
     }
 
     /// Starts a project in `cohort`, pinned to the latest published version
@@ -229,9 +237,7 @@ impl Engine {
         {
             return Ok(Prepared::Replay(replay(&first)?));
         }
-        let record = self.store.project(project).await?;
-        let workflow = self.workflow(record.definition_id).await?;
-        let calendar = self.calendar(record.cohort_id).await?;
+        let (record, workflow, calendar) = self.load(project).await?;
         let ctx = Project {
             id: record.id,
             workflow: &workflow,
@@ -252,7 +258,7 @@ impl Engine {
         Ok(Prepared::Decided {
             project,
             expected: record.state.version,
-            decision,
+            decision: Box::new(decision),
             outcome,
             idempotency,
         })
@@ -311,9 +317,7 @@ impl Engine {
 
     /// A project with its workflow and what can be done next.
     pub async fn view(&self, project: i64) -> Result<View, Error> {
-        let record = self.store.project(project).await?;
-        let workflow = self.workflow(record.definition_id).await?;
-        let calendar = self.calendar(record.cohort_id).await?;
+        let (record, workflow, calendar) = self.load(project).await?;
         let ctx = Project {
             id: record.id,
             workflow: &workflow,
@@ -338,7 +342,7 @@ enum Prepared {
     Decided {
         project: i64,
         expected: u64,
-        decision: Decision,
+        decision: Box<Decision>,
         outcome: Outcome,
         /// (actor, key, response) to store with it.
         idempotency: Option<(i64, String, String)>,

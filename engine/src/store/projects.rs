@@ -67,6 +67,10 @@ pub struct AuditReport {
     pub broken: Option<audit::Broken>,
 }
 
+/// Everyone with a role on project `$1` of cohort `$2`: directly, or through the cohort.
+const MEMBERS: &str = "SELECT person_id, role FROM project_members WHERE project_id = $1
+     UNION SELECT person_id, role FROM cohort_members WHERE cohort_id = $2";
+
 /// Writes a decision's rows inside an open transaction `$tx`.
 macro_rules! write_decision {
     ($tx:expr, $project:expr, $decision:expr, $now:expr) => {{
@@ -236,8 +240,7 @@ impl Store {
                     .await?;
             }
             let rows = sqlx::query(
-                "SELECT person_id, role FROM project_members WHERE project_id = $1
-                 UNION SELECT person_id, role FROM cohort_members WHERE cohort_id = $2",
+                MEMBERS,
             )
             .bind(id)
             .bind(cohort.id)
@@ -276,8 +279,7 @@ impl Store {
             let state: ProjectState = serde_json::from_str(&row.text("state")?)
                 .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
             let members = sqlx::query(
-                "SELECT person_id, role FROM project_members WHERE project_id = $1
-                 UNION SELECT person_id, role FROM cohort_members WHERE cohort_id = $2",
+                MEMBERS,
             )
             .bind(id)
             .bind(cohort_id)
