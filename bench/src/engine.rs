@@ -1,5 +1,6 @@
-//! Clients of the engine: full `Engine::act` (load + decide + commit), and
-//! the pure core plus `Store::commit` (no load), each on its own projects.
+//! Clients of the engine, each on its own projects: full `Engine::act` (load +
+//! decide + commit), batches through `Engine::act_many` (one transaction per
+//! batch), and the pure core plus `Store::commit` (no load).
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use anyhow::{Context, bail, ensure};
 use gradflow_engine::calendar::Calendar;
 use gradflow_engine::decide::{self, Command, Fields, Member, Project, ProjectState};
 use gradflow_engine::definition::Workflow;
-use gradflow_engine::service::{Engine, Request};
+use gradflow_engine::service::{Engine, Outcome, Request};
 use gradflow_engine::store::Store;
 use jiff::Timestamp;
 
@@ -41,52 +42,132 @@ impl ActWorker {
 }
 
 impl Worker for ActWorker {
-    async fn step(&mut self) -> anyhow::Result<()> {
+    async fn step(&mut self) -> anyhow::Result<u64> {
         let i = self.next;
         self.next = (i + 1) % self.subjects.len();
         let s = &mut self.subjects[i];
-        let (actor, request, expect) = if s.in_proposal {
-            (
-                &s.trainee.1,
-                Request {
-                    action: "submit".into(),
-                    fields: self.proposal.clone(),
-                    expected_version: Some(s.version),
-                    ..Request::default()
-                },
-                fixture::ENDORSEMENT,
-            )
-        } else {
-            (
-                &s.supervisor.1,
-                Request {
-                    action: "request_changes".into(),
-                    comment: Some(fixture::CHANGES.into()),
-                    expected_version: Some(s.version),
-                    ..Request::default()
-                },
-                fixture::PROPOSAL,
-            )
-        };
+        let (actor, request) = next_command(s, &self.proposal);
         let outcome = self
             .engine
             .act(s.id, actor, request, self.now)
             .await
             .with_context(|| format!("project {} version {}", s.id, s.version))?;
-        if outcome.stage != expect || outcome.version != s.version + 1 || outcome.replayed {
-            bail!(
-                "project {}: expected version {} in '{expect}', got version {} in '{}'",
-                s.id,
-                s.version + 1,
-                outcome.version,
-                outcome.stage
-            );
+        self.events += accept(s, &outcome)?;
+        Ok(1)
+    }
+}
+
+/// The next command of `s`'s cycle: its actor's email and the request.
+fn next_command<'s>(s: &'s Subject, proposal: &Fields) -> (&'s str, Request) {
+    if s.in_proposal {
+        (
+            &s.trainee.1,
+            Request {
+                action: "submit".into(),
+                fields: proposal.clone(),
+                expected_version: Some(s.version),
+                ..Request::default()
+            },
+        )
+    } else {
+        (
+            &s.supervisor.1,
+            Request {
+                action: "request_changes".into(),
+                comment: Some(fixture::CHANGES.into()),
+                expected_version: Some(s.version),
+                ..Request::default()
+            },
+        )
+    }
+}
+
+/// Checks that `outcome` is the next step of `s`'s cycle and records it;
+/// returns the events written.
+fn accept(s: &mut Subject, outcome: &Outcome) -> anyhow::Result<u64> {
+    let expect = if s.in_proposal {
+        fixture::ENDORSEMENT
+    } else {
+        fixture::PROPOSAL
+    };
+    if outcome.project != s.id
+        || outcome.stage != expect
+        || outcome.version != s.version + 1
+        || outcome.replayed
+    {
+        bail!(
+            "project {}: expected version {} in '{expect}', got project {} version {} in '{}'",
+            s.id,
+            s.version + 1,
+            outcome.project,
+            outcome.version,
+            outcome.stage
+        );
+    }
+    s.version = outcome.version;
+    s.events += outcome.changes.len() as i64;
+    s.in_proposal = !s.in_proposal;
+    Ok(outcome.changes.len() as u64)
+}
+
+/// A client sending its projects' commands in batches through
+/// [`Engine::act_many`]: one transaction per batch.
+pub struct ActManyWorker {
+    engine: Arc<Engine>,
+    /// Its projects.
+    pub subjects: Vec<Subject>,
+    next: usize,
+    batch: usize,
+    proposal: Fields,
+    now: Timestamp,
+    /// Events written so far (warm-up included).
+    pub events: u64,
+}
+
+impl ActManyWorker {
+    /// A client over `subjects` sending `batch` commands at a time (at most
+    /// one per project, so at most as many as it has projects).
+    pub fn new(engine: Arc<Engine>, subjects: Vec<Subject>, batch: usize) -> ActManyWorker {
+        let batch = batch.clamp(1, subjects.len().max(1));
+        ActManyWorker {
+            engine,
+            subjects,
+            next: 0,
+            batch,
+            proposal: fixture::proposal(),
+            now: fixture::now(),
+            events: 0,
         }
-        s.version = outcome.version;
-        s.events += outcome.changes.len() as i64;
-        s.in_proposal = !s.in_proposal;
-        self.events += outcome.changes.len() as u64;
-        Ok(())
+    }
+}
+
+impl Worker for ActManyWorker {
+    async fn step(&mut self) -> anyhow::Result<u64> {
+        let n = self.subjects.len();
+        let picked: Vec<usize> = (0..self.batch).map(|k| (self.next + k) % n).collect();
+        self.next = (self.next + self.batch) % n;
+        let commands = picked
+            .iter()
+            .map(|&i| {
+                let s = &self.subjects[i];
+                let (actor, request) = next_command(s, &self.proposal);
+                (s.id, actor.to_owned(), request)
+            })
+            .collect();
+        let results = self.engine.act_many(commands, self.now).await?;
+        ensure!(
+            results.len() == picked.len(),
+            "act_many gave {} results for {} commands",
+            results.len(),
+            picked.len()
+        );
+        for (&i, result) in picked.iter().zip(results) {
+            let s = &mut self.subjects[i];
+            let outcome =
+                result.with_context(|| format!("project {} version {}", s.id, s.version))?;
+            self.events += accept(s, &outcome)?;
+        }
+        Ok(picked.len() as u64)
     }
 }
 
@@ -164,7 +245,7 @@ impl CommitWorker {
 }
 
 impl Worker for CommitWorker {
-    async fn step(&mut self) -> anyhow::Result<()> {
+    async fn step(&mut self) -> anyhow::Result<u64> {
         let i = self.next;
         self.next = (i + 1) % self.held.len();
         let h = &mut self.held[i];
@@ -194,6 +275,6 @@ impl Worker for CommitWorker {
         h.subject.events += decision.events.len() as i64;
         h.subject.in_proposal = !in_proposal;
         h.state = decision.state;
-        Ok(())
+        Ok(1)
     }
 }

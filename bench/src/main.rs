@@ -21,7 +21,7 @@ use gradflow_engine::service::Engine;
 use gradflow_engine::store::{Durability, Store};
 
 use crate::drive::drive;
-use crate::engine::{ActWorker, CommitWorker};
+use crate::engine::{ActManyWorker, ActWorker, CommitWorker};
 use crate::fixture::Subject;
 use crate::raw::{RawConn, RawWorker, Shape};
 use crate::report::{Measure, Ratio, Row, thousands};
@@ -43,6 +43,9 @@ struct Args {
     /// Projects under load per measurement.
     #[arg(long, default_value_t = 200)]
     projects: usize,
+    /// Commands per transaction in the batched runs (Engine::act_many).
+    #[arg(long, default_value_t = 50)]
+    batch: usize,
     /// Run one part only.
     #[arg(long, value_enum)]
     only: Option<Only>,
@@ -60,6 +63,7 @@ struct Ctx {
     seconds: Duration,
     warmup: Duration,
     projects: usize,
+    batch: usize,
     rows: Vec<Row>,
     ratios: Vec<Ratio>,
     checks: Vec<String>,
@@ -94,8 +98,8 @@ impl Ctx {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if args.projects == 0 || !(args.seconds > 0.0) {
-        eprintln!("bench: --projects and --seconds must be positive");
+    if args.projects == 0 || args.batch == 0 || args.seconds.is_nan() || args.seconds <= 0.0 {
+        eprintln!("bench: --projects, --batch and --seconds must be positive");
         return ExitCode::FAILURE;
     }
     match run(&args) {
@@ -114,6 +118,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         seconds,
         warmup: (seconds / 4).min(Duration::from_millis(500)),
         projects: args.projects,
+        batch: args.batch.max(1),
         rows: Vec::new(),
         ratios: Vec::new(),
         checks: Vec::new(),
@@ -135,10 +140,11 @@ fn run(args: &Args) -> anyhow::Result<()> {
         );
     }
     println!(
-        "settings: {} s per measurement after a {} ms warm-up; {} projects; workflow graduation-service (submit <-> request_changes)",
+        "settings: {} s per measurement after a {} ms warm-up; {} projects; batches of {}; workflow graduation-service (submit <-> request_changes)",
         args.seconds,
         ctx.warmup.as_millis(),
-        args.projects
+        args.projects,
+        ctx.batch
     );
     println!();
 
@@ -204,8 +210,17 @@ fn run(args: &Args) -> anyhow::Result<()> {
 fn core_part(ctx: &mut Ctx) -> anyhow::Result<()> {
     let mut run = pure::run(ctx.seconds, ctx.warmup)?;
     let rate = run.measure.rate();
+    let spread = match (run.slices.first(), run.slices.last()) {
+        (Some(lo), Some(hi)) => format!(
+            "; 250 ms slices {}..{}/s (median {})",
+            thousands(*lo),
+            thousands(*hi),
+            thousands(run.slices[run.slices.len() / 2])
+        ),
+        _ => String::new(),
+    };
     let note = format!(
-        "goal {}/s; {:.2} µs/decision; {}/s events sealed",
+        "goal {}/s; {:.2} µs/decision; {}/s events sealed{spread}",
         thousands(CORE_GOAL),
         1e6 / rate.max(1e-9),
         thousands(run.events as f64 / run.measure.elapsed.as_secs_f64())
@@ -244,11 +259,9 @@ fn sqlite_url(path: &Path) -> String {
 /// Copies the SQLite file `from` (and its WAL, if any) to `to`.
 fn copy_db(from: &Path, to: &Path) -> anyhow::Result<()> {
     std::fs::copy(from, to).with_context(|| format!("copy {}", from.display()))?;
-    for suffix in ["-wal"] {
-        let f = Path::new(&format!("{}{suffix}", from.display())).to_owned();
-        if f.exists() {
-            std::fs::copy(&f, format!("{}{suffix}", to.display()))?;
-        }
+    let wal = format!("{}-wal", from.display());
+    if Path::new(&wal).exists() {
+        std::fs::copy(&wal, format!("{}-wal", to.display()))?;
     }
     Ok(())
 }
@@ -306,6 +319,23 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
     drop(engine);
     let base_events = start_events(&subjects);
 
+    // Calibration: what one statement costs through sqlx on this machine.
+    let file = dir.path().join("ping.db");
+    copy_db(&template, &file)?;
+    let conn = RawConn::sqlite(&sqlite_url(&file), Durability::Full).await?;
+    let worker = RawWorker::new(conn, Shape::Ping, cycle.clone(), subjects.clone());
+    let (mut workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
+    ctx.row(
+        "sqlite",
+        Shape::Ping.describe(),
+        1,
+        &mut m,
+        "calibration: the cost of one await on the database",
+    );
+    if let Some(w) = workers.pop() {
+        w.into_parts().0.close().await?;
+    }
+
     for durability in [Durability::Full, Durability::Normal] {
         let d = durability_name(durability);
         let group = format!("sqlite {d}");
@@ -329,6 +359,35 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
         audit(
             ctx,
             &format!("{group} Engine::act"),
+            engine.store(),
+            base_events + written,
+        )
+        .await?;
+        engine.store().close().await;
+        drop(engine);
+
+        // Engine::act_many: one transaction per batch.
+        let file = dir.path().join(format!("batch-{d}.db"));
+        copy_db(&template, &file)?;
+        let engine = Arc::new(Engine::new(
+            Store::connect_with(&sqlite_url(&file), durability).await?,
+        ));
+        let worker = ActManyWorker::new(engine.clone(), subjects.clone(), ctx.batch);
+        let (workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
+        let batch_rate = ctx.row(
+            &group,
+            &format!(
+                "Engine::act_many (batches of {})",
+                ctx.batch.min(subjects.len())
+            ),
+            1,
+            &mut m,
+            "transitions/s; latency per batch",
+        );
+        let written: u64 = workers.iter().map(|w| w.events).sum();
+        audit(
+            ctx,
+            &format!("{group} Engine::act_many"),
             engine.store(),
             base_events + written,
         )
@@ -412,6 +471,12 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
             commit_rate,
             raw,
             None,
+        );
+        ctx.ratio(
+            format!("{group}: Engine::act_many / raw limit (one command per transaction)"),
+            batch_rate,
+            raw,
+            Some(RATIO_GOAL),
         );
     }
     ctx.facts.push(format!(
@@ -501,6 +566,7 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
             .into_iter()
             .map(|s| ActWorker::new(engine.clone(), s))
             .collect();
+        pg::vacuum(url).await?;
         let (workers, mut m) = drive(workers, ctx.warmup, ctx.seconds).await?;
         engine_rates.push(ctx.row(
             group,
@@ -512,12 +578,32 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
         expected += workers.iter().map(|w| w.events).sum::<u64>();
         set_a = gather(workers.into_iter().map(|w| w.subjects));
     }
+    let mut batch_rates = Vec::new();
+    for clients in CLIENTS {
+        let workers: Vec<ActManyWorker> = fixture::split(set_a, clients)
+            .into_iter()
+            .map(|s| ActManyWorker::new(engine.clone(), s, ctx.batch))
+            .collect();
+        let batch = ctx.batch.min(ctx.projects.div_ceil(clients));
+        pg::vacuum(url).await?;
+        let (workers, mut m) = drive(workers, ctx.warmup, ctx.seconds).await?;
+        batch_rates.push(ctx.row(
+            group,
+            &format!("Engine::act_many (batches of {batch})"),
+            clients,
+            &mut m,
+            "transitions/s; latency per batch",
+        ));
+        expected += workers.iter().map(|w| w.events).sum::<u64>();
+        set_a = gather(workers.into_iter().map(|w| w.subjects));
+    }
     let mut commit_rates = Vec::new();
     for clients in CLIENTS {
         let mut workers = Vec::new();
         for s in fixture::split(set_a.clone(), clients) {
             workers.push(CommitWorker::load(&engine, s).await?);
         }
+        pg::vacuum(url).await?;
         let (workers, mut m) = drive(workers, ctx.warmup, ctx.seconds).await?;
         commit_rates.push(ctx.row(
             group,
@@ -533,6 +619,24 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
     audit(ctx, "postgres engine runs", engine.store(), expected).await?;
 
     let mut raw_rates = Vec::new();
+    let mut ping = RawWorker::new(
+        RawConn::pg(url).await?,
+        Shape::Ping,
+        cycle.clone(),
+        set_b.clone(),
+    );
+    let v = ping.version().await?;
+    let (mut workers, mut m) = drive(vec![ping], ctx.warmup, ctx.seconds).await?;
+    ctx.row(
+        group,
+        Shape::Ping.describe(),
+        1,
+        &mut m,
+        "calibration: the cost of one await on the database",
+    );
+    if let Some(w) = workers.pop() {
+        w.into_parts().0.close().await?;
+    }
     for clients in CLIENTS {
         for shape in [Shape::Minimal, Shape::EngineIo] {
             let mut workers = Vec::new();
@@ -544,6 +648,7 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
                     s,
                 ));
             }
+            pg::vacuum(url).await?;
             let before = workers[0].count_events().await?;
             let (mut workers, mut m) = drive(workers, ctx.warmup, ctx.seconds).await?;
             let rate = ctx.row(group, shape.describe(), clients, &mut m, "");
@@ -571,10 +676,6 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
             raw_rates.push((clients, shape, rate));
         }
     }
-    let version = RawConn::pg(url).await?;
-    let mut version = version;
-    let v = version.version().await?;
-    version.close().await?;
     ctx.facts.push(format!(
         "PostgreSQL {v}: engine pool of up to 16 connections; each raw client on its own connection"
     ));
@@ -609,6 +710,12 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
             commit_rates[i],
             raw,
             None,
+        );
+        ctx.ratio(
+            format!("postgres {c}: Engine::act_many / raw limit (one command per transaction)"),
+            batch_rates[i],
+            raw,
+            Some(RATIO_GOAL),
         );
     }
     engine.store().close().await;

@@ -71,3 +71,13 @@ pub async fn drop(admin_url: &str, name: &str) -> anyhow::Result<()> {
     conn.close().await?;
     Ok(())
 }
+
+/// `VACUUM ANALYZE` of the database at `url`, so each measurement starts
+/// without the dead rows of the ones before it (autovacuum would otherwise
+/// land at random inside later measurements).
+pub async fn vacuum(url: &str) -> anyhow::Result<()> {
+    let mut conn = PgConnection::connect(url).await?;
+    sqlx::raw_sql("VACUUM ANALYZE").execute(&mut conn).await?;
+    conn.close().await?;
+    Ok(())
+}

@@ -140,6 +140,8 @@ pub struct CoreRun {
     pub events: u64,
     /// Events whose chain was re-verified afterwards with `audit::verify`.
     pub verified: u64,
+    /// Rates of consecutive 250 ms slices of the run, sorted (shows the machine's noise).
+    pub slices: Vec<f64>,
 }
 
 /// Takes one project round submit -> request_changes -> submit ... for
@@ -162,6 +164,8 @@ pub fn run(seconds: Duration, warmup: Duration) -> anyhow::Result<CoreRun> {
     let mut decisions = 0u64;
     let mut events = 0u64;
     let mut measured_from = None;
+    let mut slices = Vec::new();
+    let mut slice = (Instant::now(), 0u64);
     let started = Instant::now();
     let warm_end = started + warmup;
     let end = warm_end + seconds;
@@ -186,8 +190,17 @@ pub fn run(seconds: Duration, warmup: Duration) -> anyhow::Result<CoreRun> {
         match measured_from {
             None if t >= warm_end => {
                 measured_from = Some((t, decisions, events));
+                slice = (t, decisions);
             }
+            Some(_) if t - slice.0 >= Duration::from_millis(250) => {
+                slices.push((decisions - slice.1) as f64 / (t - slice.0).as_secs_f64());
+                slice = (t, decisions);
+            }
+            _ => {}
+        }
+        match measured_from {
             Some((from, d0, e0)) if t >= end => {
+                slices.sort_by(f64::total_cmp);
                 let run = CoreRun {
                     measure: Measure {
                         ops: decisions - d0,
@@ -196,6 +209,7 @@ pub fn run(seconds: Duration, warmup: Duration) -> anyhow::Result<CoreRun> {
                     },
                     events: events - e0,
                     verified: verify_chain(&project)?,
+                    slices,
                 };
                 return Ok(run);
             }

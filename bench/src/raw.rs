@@ -91,6 +91,8 @@ impl RawConn {
 /// What each raw transaction does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
+    /// `SELECT 1`: one statement's round trip, no transaction (calibration).
+    Ping,
     /// BEGIN; UPDATE projects (state JSON); INSERT one event; COMMIT.
     Minimal,
     /// [`Shape::Minimal`] after the engine's four reads (actor, project, members, cohort).
@@ -104,6 +106,7 @@ impl Shape {
     /// In words, for the table.
     pub fn describe(self) -> &'static str {
         match self {
+            Shape::Ping => "one statement round trip (SELECT 1)",
             Shape::Minimal => "raw limit: UPDATE project + INSERT event",
             Shape::WithReads => "raw + the engine's 4 reads",
             Shape::EngineIo => "raw, all the engine's reads and rows",
@@ -149,6 +152,11 @@ impl RawWorker {
     pub async fn count_events(&mut self) -> anyhow::Result<i64> {
         self.conn.count_events().await
     }
+
+    /// The database's version string.
+    pub async fn version(&mut self) -> anyhow::Result<String> {
+        self.conn.version().await
+    }
 }
 
 /// One raw transaction on `$c` (a `&mut` concrete connection).
@@ -158,6 +166,14 @@ macro_rules! raw_step {
         let step = $step;
         let shape: Shape = $shape;
         let now: i64 = $now;
+        if shape == Shape::Ping {
+            let one: i64 = sqlx::query("SELECT CAST(1 AS BIGINT) AS one")
+                .fetch_one(&mut *$c)
+                .await?
+                .try_get("one")?;
+            ensure!(one == 1, "SELECT 1 returned {one}");
+            return Ok(1);
+        }
         if shape != Shape::Minimal {
             let actor = if s.in_proposal { &s.trainee.1 } else { &s.supervisor.1 };
             let found = sqlx::query("SELECT id, email, name, organization FROM people WHERE email = $1")
@@ -275,7 +291,7 @@ macro_rules! raw_step {
 }
 
 impl Worker for RawWorker {
-    async fn step(&mut self) -> anyhow::Result<()> {
+    async fn step(&mut self) -> anyhow::Result<u64> {
         let i = self.next;
         self.next = (i + 1) % self.subjects.len();
         let RawWorker {
@@ -292,6 +308,6 @@ impl Worker for RawWorker {
         let step = cycle.step(s.in_proposal);
         let written = on_conn!(conn, c => raw_step!(c, s, step, *shape, *counter, *now));
         *events += written;
-        Ok(())
+        Ok(1)
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 /// What one timed run produced.
 #[derive(Debug, Clone, Default)]
 pub struct Measure {
-    /// Operations that started inside the measured window.
+    /// Transitions made by operations that started inside the measured window.
     pub ops: u64,
     /// From the start of the window to the end of the last counted operation.
     pub elapsed: Duration,
@@ -172,7 +172,7 @@ pub fn thousands(x: f64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
