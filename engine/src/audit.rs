@@ -24,21 +24,39 @@ pub struct Sealed<'a> {
     pub change: &'a str,
 }
 
-/// The hash of an event that follows `prev`.
+/// The hash of an event that follows `prev`: SHA-256 over the predecessor's
+/// hash and the event's fields (numbers as fixed-width bytes, texts with their
+/// length first, so no two different events feed the same bytes).
 pub fn hash(prev: &str, event: Sealed<'_>) -> String {
     let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update([0]);
-    h.update(event.project.to_string());
-    h.update([0]);
-    h.update(event.seq.to_string());
-    h.update([0]);
-    h.update(event.at.to_string());
-    h.update([0]);
-    h.update(event.actor.map(|a| a.to_string()).unwrap_or_default());
-    h.update([0]);
-    h.update(event.change.as_bytes());
-    hex::encode(h.finalize())
+    let text = |h: &mut Sha256, t: &str| {
+        h.update((t.len() as u64).to_le_bytes());
+        h.update(t.as_bytes());
+    };
+    text(&mut h, prev);
+    h.update(event.project.to_le_bytes());
+    h.update(event.seq.to_le_bytes());
+    h.update(event.at.to_le_bytes());
+    match event.actor {
+        Some(actor) => {
+            h.update([1]);
+            h.update(actor.to_le_bytes());
+        }
+        None => h.update([0]),
+    }
+    text(&mut h, event.change);
+    to_hex(&h.finalize())
+}
+
+/// Lower-case hex of a digest (a hot path: one per event).
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    out
 }
 
 /// A stored event as read back for verification.
@@ -117,4 +135,43 @@ pub fn verify(project: i64, events: &[StoredLink], head: &str) -> Result<(), Bro
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_lower_case_and_complete() {
+        assert_eq!(to_hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+    }
+
+    #[test]
+    fn every_field_is_sealed() {
+        let base = Sealed {
+            project: 1,
+            seq: 2,
+            at: 3,
+            actor: Some(4),
+            change: "{}",
+        };
+        let h = hash(GENESIS, base);
+        assert_eq!(h.len(), 64);
+        for other in [
+            Sealed { project: 9, ..base },
+            Sealed { seq: 9, ..base },
+            Sealed { at: 9, ..base },
+            Sealed {
+                actor: None,
+                ..base
+            },
+            Sealed {
+                change: "{ }",
+                ..base
+            },
+        ] {
+            assert_ne!(hash(GENESIS, other), h, "{other:?}");
+        }
+        assert_ne!(hash(&h, base), h, "the predecessor is sealed too");
+    }
 }

@@ -74,6 +74,13 @@ pub struct Engine {
     store: Store,
     /// Parsed workflows by definition id; a published (key, version) with projects never changes.
     workflows: Mutex<HashMap<i64, Arc<Workflow>>>,
+    /// Person ids by email: people are never renamed or removed, so the
+    /// lookup on every command is saved.
+    people: Mutex<HashMap<String, i64>>,
+    /// Calendars by cohort id: a cohort's zone, dates and holidays do not
+    /// change once created (no command edits them yet; one that does must
+    /// clear this entry).
+    calendars: Mutex<HashMap<i64, Arc<Calendar>>>,
 }
 
 impl Engine {
@@ -82,6 +89,8 @@ impl Engine {
         Engine {
             store,
             workflows: Mutex::new(HashMap::new()),
+            people: Mutex::new(HashMap::new()),
+            calendars: Mutex::new(HashMap::new()),
         }
     }
 
@@ -112,15 +121,46 @@ impl Engine {
     }
 
     /// A project with its workflow version and its cohort's calendar.
-    async fn load(&self, project: i64) -> Result<(ProjectRecord, Arc<Workflow>, Calendar), Error> {
+    async fn load(
+        &self,
+        project: i64,
+    ) -> Result<(ProjectRecord, Arc<Workflow>, Arc<Calendar>), Error> {
         let record = self.store.project(project).await?;
         let workflow = self.workflow(record.definition_id).await?;
-        let calendar = self
-            .store
-            .cohort_by_id(record.cohort_id)
-            .await?
-            .calendar()?;
+        let cached = self
+            .calendars
+            .lock()
+            .expect("cache lock")
+            .get(&record.cohort_id)
+            .cloned();
+        let calendar = match cached {
+            Some(calendar) => calendar,
+            None => {
+                let calendar = Arc::new(
+                    self.store
+                        .cohort_by_id(record.cohort_id)
+                        .await?
+                        .calendar()?,
+                );
+                self.calendars
+                    .lock()
+                    .expect("cache lock")
+                    .insert(record.cohort_id, calendar.clone());
+                calendar
+            }
+        };
         Ok((record, workflow, calendar))
+    }
+
+    /// The id of the person registered as `email`.
+    async fn person_id(&self, email: &str) -> Result<i64, Error> {
+        let email = email.trim().to_lowercase();
+        if let Some(id) = self.people.lock().expect("cache lock").get(&email) {
+            return Ok(*id);
+        }
+        let id = self.store.person(&email).await?.id;
+        self.people.lock().expect("cache lock").insert(email, id);
+        Ok(id)
     }
 
     /// Starts a project in `cohort`, pinned to the latest published version
@@ -140,7 +180,7 @@ impl Engine {
         let mut people = Vec::new();
         for (email, role) in members {
             check_role(&workflow, role)?;
-            people.push((self.store.person(email).await?.id, role.clone()));
+            people.push((self.person_id(email).await?, role.clone()));
         }
         let title = title.trim();
         if title.is_empty() || title.chars().count() > 300 {
@@ -172,11 +212,8 @@ impl Engine {
         let record = self.store.project(project).await?;
         let workflow = self.workflow(record.definition_id).await?;
         check_role(&workflow, role)?;
-        let person = self.store.person(email).await?;
-        Ok(self
-            .store
-            .add_project_member(project, person.id, role)
-            .await?)
+        let person = self.person_id(email).await?;
+        Ok(self.store.add_project_member(project, person, role).await?)
     }
 
     /// Runs a command as the person with `actor_email`.
@@ -231,9 +268,9 @@ impl Engine {
         request: Request,
         now: Timestamp,
     ) -> Result<Prepared, Error> {
-        let actor = self.store.person(actor_email).await?;
+        let actor = self.person_id(actor_email).await?;
         if let Some(key) = &request.idempotency_key
-            && let Some(first) = self.store.idempotent_response(actor.id, key).await?
+            && let Some(first) = self.store.idempotent_response(actor, key).await?
         {
             return Ok(Prepared::Replay(replay(&first)?));
         }
@@ -245,7 +282,7 @@ impl Engine {
             members: &record.members,
         };
         let command = Command {
-            actor: actor.id,
+            actor,
             action: request.action,
             fields: request.fields,
             comment: request.comment,
@@ -254,7 +291,7 @@ impl Engine {
         let decision = decide::decide(&ctx, &record.state, &command, now)?;
         let outcome = outcome(project, &decision, false);
         let response = serde_json::to_string(&outcome).expect("outcome serialises");
-        let idempotency = request.idempotency_key.map(|key| (actor.id, key, response));
+        let idempotency = request.idempotency_key.map(|key| (actor, key, response));
         Ok(Prepared::Decided {
             project,
             expected: record.state.version,

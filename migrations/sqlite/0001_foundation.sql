@@ -89,7 +89,7 @@ CREATE TABLE timers (
     kind       TEXT    NOT NULL,
     due_at     BIGINT  NOT NULL,
     spec       TEXT    NOT NULL,  -- JSON: roles, template, recurrence
-    state      TEXT    NOT NULL DEFAULT 'pending',  -- pending | fired | cancelled
+    state      TEXT    NOT NULL DEFAULT 'pending',  -- pending | fired (a stage left deletes its pending timers)
     created_at BIGINT  NOT NULL
 );
 CREATE INDEX timers_due ON timers (state, due_at);

@@ -128,7 +128,7 @@ impl Store {
         source: &str,
         now: Timestamp,
     ) -> Result<Published, Error> {
-        let hash = hex::encode(Sha256::digest(source.as_bytes()));
+        let hash = crate::audit::to_hex(&Sha256::digest(source.as_bytes()));
         with_db!(self, pool => {
             let mut tx = pool.begin().await?;
             let existing = sqlx::query(

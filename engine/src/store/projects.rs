@@ -71,60 +71,60 @@ pub struct AuditReport {
 const MEMBERS: &str = "SELECT person_id, role FROM project_members WHERE project_id = $1
      UNION SELECT person_id, role FROM cohort_members WHERE cohort_id = $2";
 
-/// Writes a decision's rows inside an open transaction `$tx`.
+/// Writes a decision's rows inside an open transaction `$tx`: one statement
+/// per table (multi-row inserts), since round trips dominate the cost.
 macro_rules! write_decision {
     ($tx:expr, $project:expr, $decision:expr, $now:expr) => {{
         let project: i64 = $project;
         let decision: &Decision = $decision;
         let now = micros($now);
-        for event in &decision.events {
-            sqlx::query(
-                "INSERT INTO events (project_id, seq, at, actor_id, change, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(project)
-            .bind(event.seq)
-            .bind(micros(event.at))
-            .bind(event.actor)
-            .bind(serde_json::to_string(&event.change).expect("changes serialise"))
-            .bind(&event.prev_hash)
-            .bind(&event.hash)
-            .execute(&mut *$tx)
-            .await?;
+        if !decision.events.is_empty() {
+            let mut insert = sqlx::QueryBuilder::new("INSERT INTO events (project_id, seq, at, actor_id, change, prev_hash, hash) ");
+            insert.push_values(&decision.events, |mut row, event| {
+                row.push_bind(project)
+                    .push_bind(event.seq)
+                    .push_bind(micros(event.at))
+                    .push_bind(event.actor)
+                    .push_bind(serde_json::to_string(&event.change).expect("changes serialise"))
+                    .push_bind(event.prev_hash.as_str())
+                    .push_bind(event.hash.as_str());
+            });
+            insert.build().execute(&mut *$tx).await?;
         }
         if decision.timers.cancel_pending {
-            sqlx::query("UPDATE timers SET state = 'cancelled' WHERE project_id = $1 AND state = 'pending'")
+            // Pending timers of a stage that was left are dropped: the events say what happened.
+            sqlx::query("DELETE FROM timers WHERE project_id = $1 AND state = 'pending'")
                 .bind(project)
                 .execute(&mut *$tx)
                 .await?;
         }
-        for timer in &decision.timers.set {
-            let spec = serde_json::json!({ "to": timer.to, "template": timer.template, "every": timer.every });
-            sqlx::query(
-                "INSERT INTO timers (project_id, key, kind, due_at, spec, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(project)
-            .bind(&timer.key)
-            .bind(timer.kind.as_str())
-            .bind(micros(timer.at))
-            .bind(spec.to_string())
-            .bind(now)
-            .execute(&mut *$tx)
-            .await?;
+        if !decision.timers.set.is_empty() {
+            let mut insert = sqlx::QueryBuilder::new("INSERT INTO timers (project_id, key, kind, due_at, spec, created_at) ");
+            insert.push_values(&decision.timers.set, |mut row, timer| {
+                let spec = serde_json::json!({ "to": timer.to, "template": timer.template, "every": timer.every });
+                row.push_bind(project)
+                    .push_bind(timer.key.as_str())
+                    .push_bind(timer.kind.as_str())
+                    .push_bind(micros(timer.at))
+                    .push_bind(spec.to_string())
+                    .push_bind(now);
+            });
+            insert.build().execute(&mut *$tx).await?;
         }
-        for n in &decision.notifications {
-            let dedupe = format!("{project}:{}:{}:{}", n.cause, n.template, n.recipient);
-            sqlx::query(
-                "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING",
-            )
-            .bind(project)
-            .bind(n.cause)
-            .bind(&n.template)
-            .bind(n.recipient)
-            .bind(dedupe)
-            .bind(now)
-            .execute(&mut *$tx)
-            .await?;
+        if !decision.notifications.is_empty() {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, created_at) ",
+            );
+            insert.push_values(&decision.notifications, |mut row, n| {
+                row.push_bind(project)
+                    .push_bind(n.cause)
+                    .push_bind(n.template.as_str())
+                    .push_bind(n.recipient)
+                    .push_bind(format!("{project}:{}:{}:{}", n.cause, n.template, n.recipient))
+                    .push_bind(now);
+            });
+            insert.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+            insert.build().execute(&mut *$tx).await?;
         }
     }};
 }
