@@ -267,35 +267,51 @@ impl Store {
 
     /// Loads a project with its members.
     pub async fn project(&self, id: i64) -> Result<ProjectRecord, Error> {
-        with_db!(self, pool => {
-            let Some(row) = sqlx::query("SELECT id, cohort_id, definition_id, title, state FROM projects WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-            else {
-                return Err(Error::NotFound(format!("there is no project {id}")));
+        // One round trip: the project row repeated once per member (or once, with no member).
+        let rows = with_db!(self, pool => sqlx::query(
+            "SELECT p.id, p.cohort_id, p.definition_id, p.title, p.state, m.person_id, m.role
+             FROM projects p
+             LEFT JOIN (SELECT project_id AS pid, person_id, role FROM project_members WHERE project_id = $1
+                        UNION SELECT pr.id AS pid, cm.person_id, cm.role
+                              FROM projects pr JOIN cohort_members cm ON cm.cohort_id = pr.cohort_id
+                              WHERE pr.id = $1) m ON m.pid = p.id
+             WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|row| {
+            let member = match row.opt_int("person_id")? {
+                Some(person) => Some(Member { person, role: row.text("role")? }),
+                None => None,
             };
-            let cohort_id = row.int("cohort_id")?;
-            let state: ProjectState = serde_json::from_str(&row.text("state")?)
-                .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
-            let members = sqlx::query(
-                MEMBERS,
-            )
-            .bind(id)
-            .bind(cohort_id)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(member_row)
-            .collect::<Result<Vec<_>, _>>()?;
-            Ok(ProjectRecord {
-                id,
-                cohort_id,
+            let first = ProjectRow {
+                cohort_id: row.int("cohort_id")?,
                 definition_id: row.int("definition_id")?,
                 title: row.text("title")?,
-                state,
-                members,
-            })
+                state: row.text("state")?,
+            };
+            Ok((first, member))
+        })
+        .collect::<Result<Vec<_>, Error>>()?);
+        let mut rows = rows.into_iter();
+        let Some((first, member)) = rows.next() else {
+            return Err(Error::NotFound(format!("there is no project {id}")));
+        };
+        let members = member
+            .into_iter()
+            .chain(rows.filter_map(|(_, m)| m))
+            .collect();
+        let state: ProjectState = serde_json::from_str(&first.state)
+            .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
+        Ok(ProjectRecord {
+            id,
+            cohort_id: first.cohort_id,
+            definition_id: first.definition_id,
+            title: first.title,
+            state,
+            members,
         })
     }
 
@@ -519,6 +535,14 @@ impl Store {
         }
         Ok(report)
     }
+}
+
+/// The project columns of a row of [`Store::project`].
+struct ProjectRow {
+    cohort_id: i64,
+    definition_id: i64,
+    title: String,
+    state: String,
 }
 
 fn member_row(r: &impl Columns) -> Result<Member, Error> {
