@@ -105,6 +105,13 @@ impl Engine {
             return Ok(w.clone());
         }
         let stored = self.store.definition(id).await?;
+        self.remember(&stored)
+    }
+
+    /// Parses a stored definition and caches it under its id. Starting a
+    /// project always comes through here with the text just read, so a
+    /// version replaced before it had projects is never served stale.
+    fn remember(&self, stored: &store::StoredDefinition) -> Result<Arc<Workflow>, Error> {
         let workflow =
             definition::parse(&stored.source, Templates::Unchecked).map_err(|problems| {
                 store::Error::Corrupt(format!(
@@ -116,7 +123,7 @@ impl Engine {
         self.workflows
             .lock()
             .expect("cache lock")
-            .insert(id, workflow.clone());
+            .insert(stored.id, workflow.clone());
         Ok(workflow)
     }
 
@@ -175,7 +182,7 @@ impl Engine {
         let cohort = self.store.cohort(cohort).await?;
         let program = self.store.program_by_id(cohort.program_id).await?;
         let stored = self.store.latest_definition(&program.workflow_key).await?;
-        let workflow = self.workflow(stored.id).await?;
+        let workflow = self.remember(&stored)?;
         let calendar = cohort.calendar()?;
         let mut people = Vec::new();
         for (email, role) in members {

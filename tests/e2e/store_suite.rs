@@ -313,13 +313,21 @@ async fn used_definition_versions_are_immutable(db: &TestDb) {
         "Graduation project (Service level)",
         "Graduation project (Service)",
     );
-    // Same text again: unchanged. Edited before any project: replaced.
+    // Same text again: unchanged.
     assert_eq!(
         store
             .publish_definition("graduation-service", 1, "t", &text, day(1))
             .await
             .unwrap(),
         Published::Unchanged
+    );
+    // A refused start has read (and cached) version 1; an edit before any project replaces it.
+    let bad = [(holder("trainee", 1), "captain".to_owned())];
+    assert!(
+        engine
+            .start_project(&cohort.name, "refused", &bad, day(1))
+            .await
+            .is_err()
     );
     assert_eq!(
         store
@@ -329,6 +337,11 @@ async fn used_definition_versions_are_immutable(db: &TestDb) {
         Published::Replaced
     );
     let id = cohort.start(&engine, "Pinned").await;
+    assert_eq!(
+        engine.view(id).await.unwrap().workflow.title,
+        "Graduation project (Service)",
+        "the replaced text is used"
+    );
     let refused = store
         .publish_definition("graduation-service", 1, "t", &text, day(2))
         .await
