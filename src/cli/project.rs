@@ -255,7 +255,16 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
                 .as_ref()
                 .map(|b| format!("   [not yet: {b}]"))
                 .unwrap_or_default();
-            println!("    {:<22} {}{blocked}", p.action, p.by.join(" or "));
+            let waiting = p
+                .waiting_for
+                .as_ref()
+                .map(|w| format!("   [waiting for {w}]"))
+                .unwrap_or_default();
+            println!(
+                "    {:<22} {}{blocked}{waiting}",
+                p.action,
+                p.by.join(" or ")
+            );
         }
     }
     if !timers.is_empty() {

@@ -176,6 +176,20 @@ pub struct Possible {
     pub by: Vec<String>,
     /// Why it cannot be done yet, if so.
     pub blocked: Option<String>,
+    /// Approvals gathered so far, when the action needs several.
+    pub waiting_for: Option<String>,
+}
+
+impl Possible {
+    fn new(action: String, title: String, by: &[String]) -> Possible {
+        Possible {
+            action,
+            title,
+            by: by.to_vec(),
+            blocked: None,
+            waiting_for: None,
+        }
+    }
 }
 
 /// Everything that can be done in the project's current stage, and by whom.
@@ -195,20 +209,19 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             .get(&m.key)
             .map_or(MilestoneStatus::Pending, |s| s.status);
         match status {
-            MilestoneStatus::Pending | MilestoneStatus::Returned => out.push(Possible {
-                action: format!("{}.submit", m.key),
-                title: format!("submit {}", m.title),
-                by: m.by.clone(),
-                blocked: None,
-            }),
+            MilestoneStatus::Pending | MilestoneStatus::Returned => out.push(Possible::new(
+                format!("{}.submit", m.key),
+                format!("submit {}", m.title),
+                &m.by,
+            )),
             MilestoneStatus::Submitted => {
                 for verb in ["accept", "return"] {
-                    out.push(Possible {
-                        action: format!("{}.{verb}", m.key),
-                        title: format!("{verb} {}", m.title),
-                        by: m.review_by.clone(),
-                        blocked: None,
-                    });
+                    let title = format!("{verb} {}", m.title);
+                    out.push(Possible::new(
+                        format!("{}.{verb}", m.key),
+                        title,
+                        &m.review_by,
+                    ));
                 }
             }
             MilestoneStatus::Accepted => {}
@@ -217,21 +230,17 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
     if let Some(a) = &stage.assessment
         && state.scorecards.len() < a.evaluators as usize
     {
-        out.push(Possible {
-            action: SCORE_ACTION.into(),
-            title: "score".into(),
-            by: a.by.clone(),
-            blocked: None,
-        });
+        out.push(Possible::new(SCORE_ACTION.into(), "score".into(), &a.by));
     }
     for action in stage.actions.iter().filter(|a| !a.auto) {
-        let blocked = action.when.as_ref().and_then(|w| w.explain_false(&data));
-        out.push(Possible {
-            action: action.key.clone(),
-            title: action.title.clone(),
-            by: action.by.clone(),
-            blocked,
-        });
+        let mut p = Possible::new(action.key.clone(), action.title.clone(), &action.by);
+        p.blocked = action.when.as_ref().and_then(|w| w.explain_false(&data));
+        p.waiting_for = state
+            .approvals
+            .get(&action.key)
+            .filter(|given| !given.is_empty())
+            .and_then(|given| waiting_for(action, given));
+        out.push(p);
     }
     out
 }
