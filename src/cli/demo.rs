@@ -185,158 +185,84 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         ),
         ("indicator", "waiting_time"),
     ]);
-    println!("== Proposal and endorsement");
-    step(
-        &engine,
-        id,
-        3,
-        "amal@health.example",
-        "submit",
-        proposal.clone(),
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        4,
-        "amal@health.example",
-        "endorse",
-        Fields::new(),
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        5,
-        "khalid@health.example",
-        "request_changes",
-        Fields::new(),
-        Some("Say which branch you will start with."),
-    )
-    .await?;
-    let mut revised = proposal;
+    const AMAL: &str = "amal@health.example";
+    const KHALID: &str = "khalid@health.example";
+    const HUDA: &str = "huda@institute.example";
+    let none = Fields::new;
+    let mut revised = proposal.clone();
     revised.insert(
         "improvement".into(),
         "Pre-check documents online; print cards at the Seeb branch first.".into(),
     );
-    step(
-        &engine,
-        id,
-        7,
-        "amal@health.example",
-        "submit",
-        revised,
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        8,
-        "khalid@health.example",
-        "endorse",
-        Fields::new(),
-        None,
-    )
-    .await?;
+    let script: Vec<(i64, &str, &str, Fields, Option<&str>)> = vec![
+        (3, AMAL, "submit", proposal, None),
+        (4, AMAL, "endorse", none(), None),
+        (
+            5,
+            KHALID,
+            "request_changes",
+            none(),
+            Some("Say which branch you will start with."),
+        ),
+        (7, AMAL, "submit", revised, None),
+        (8, KHALID, "endorse", none(), None),
+    ];
+    println!("== Proposal and endorsement");
+    play(&engine, id, script).await?;
 
     println!("\n== Implementation, followed up by the institute");
-    step(
-        &engine,
-        id,
-        12,
-        "amal@health.example",
-        "finish",
-        fields(&[("summary", "Done.")]),
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        15,
-        "amal@health.example",
-        "visit_before.submit",
-        visit("2026-02-15", "95", "Long queue; two counters closed."),
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        16,
-        "huda@institute.example",
-        "visit_before.accept",
-        Fields::new(),
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        100,
-        "amal@health.example",
-        "visit_after.submit",
-        visit("2026-05-10", "abc", "Short queue."),
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        100,
-        "amal@health.example",
-        "visit_after.submit",
-        visit("2026-05-10", "20", "Short queue."),
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        101,
-        "huda@institute.example",
-        "visit_after.return",
-        Fields::new(),
-        Some("Add how many steps the service took."),
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        103,
-        "amal@health.example",
-        "visit_after.submit",
-        visit(
-            "2026-05-12",
-            "18",
-            "Short queue; documents pre-checked online; 6 steps.",
+    let script: Vec<(i64, &str, &str, Fields, Option<&str>)> = vec![
+        (12, AMAL, "finish", fields(&[("summary", "Done.")]), None),
+        (
+            15,
+            AMAL,
+            "visit_before.submit",
+            visit("2026-02-15", "95", "Long queue; two counters closed."),
+            None,
         ),
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        104,
-        "huda@institute.example",
-        "visit_after.accept",
-        Fields::new(),
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        110,
-        "amal@health.example",
-        "finish",
-        fields(&[("summary", "Waiting time fell from 95 to 18 minutes.")]),
-        None,
-    )
-    .await?;
+        (16, HUDA, "visit_before.accept", none(), None),
+        (
+            100,
+            AMAL,
+            "visit_after.submit",
+            visit("2026-05-10", "abc", "Short queue."),
+            None,
+        ),
+        (
+            100,
+            AMAL,
+            "visit_after.submit",
+            visit("2026-05-10", "20", "Short queue."),
+            None,
+        ),
+        (
+            101,
+            HUDA,
+            "visit_after.return",
+            none(),
+            Some("Add how many steps the service took."),
+        ),
+        (
+            103,
+            AMAL,
+            "visit_after.submit",
+            visit(
+                "2026-05-12",
+                "18",
+                "Short queue; documents pre-checked online; 6 steps.",
+            ),
+            None,
+        ),
+        (104, HUDA, "visit_after.accept", none(), None),
+        (
+            110,
+            AMAL,
+            "finish",
+            fields(&[("summary", "Waiting time fell from 95 to 18 minutes.")]),
+            None,
+        ),
+    ];
+    play(&engine, id, script).await?;
 
     println!("\n== Committee evaluation against the S.A.F.E. standards");
     for (email, role) in [
@@ -355,46 +281,25 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
             ("efficiency", e),
         ])
     };
-    step(
-        &engine,
-        id,
-        130,
-        "fatma@institute.example",
-        "pass",
-        Fields::new(),
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        130,
-        "salim@housing.example",
-        "score",
-        scores("4", "4", "5", "5"),
-        Some("Clear, measured gain."),
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        131,
-        "mona@labour.example",
-        "score",
-        scores("4", "3", "4", "5"),
-        None,
-    )
-    .await?;
-    step(
-        &engine,
-        id,
-        135,
-        "fatma@institute.example",
-        "pass",
-        Fields::new(),
-        None,
-    )
-    .await?;
+    let script: Vec<(i64, &str, &str, Fields, Option<&str>)> = vec![
+        (130, "fatma@institute.example", "pass", none(), None),
+        (
+            130,
+            "salim@housing.example",
+            "score",
+            scores("4", "4", "5", "5"),
+            Some("Clear, measured gain."),
+        ),
+        (
+            131,
+            "mona@labour.example",
+            "score",
+            scores("4", "3", "4", "5"),
+            None,
+        ),
+        (135, "fatma@institute.example", "pass", none(), None),
+    ];
+    play(&engine, id, script).await?;
 
     println!();
     let show = Ctx {
@@ -422,6 +327,18 @@ fn fields(pairs: &[(&str, &str)]) -> Fields {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String((*v).to_owned())))
         .collect()
+}
+
+/// Plays a script of (day, who, action, answers, comment) steps.
+async fn play(
+    engine: &Engine,
+    project: i64,
+    script: Vec<(i64, &str, &str, Fields, Option<&str>)>,
+) -> anyhow::Result<()> {
+    for (n, who, action, answers, comment) in script {
+        step(engine, project, n, who, action, answers, comment).await?;
+    }
+    Ok(())
 }
 
 /// Runs one command at day `n` and prints what happened, or why it was refused.

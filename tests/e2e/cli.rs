@@ -276,7 +276,7 @@ async fn a_coordinator_takes_a_project_forward_from_the_command_line() {
     );
     assert!(text.contains("visit_before.submit"), "{text}");
     assert!(
-        text.contains("[not yet: milestones.all_accepted is false]"),
+        text.contains("[not yet: every milestone must be accepted first (still open: Client visit before the change, Client visit after the change)]"),
         "{text}"
     );
     assert!(text.contains("submit in proposal"), "{text}");

@@ -72,4 +72,55 @@ impl Env for ProjectData<'_> {
             _ => Value::Missing,
         }
     }
+
+    fn say_false(&self, path: &[String]) -> Option<String> {
+        let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+        let title = |key: &str| {
+            self.stage
+                .milestone(key)
+                .map_or(key.to_owned(), |m| m.title.clone())
+        };
+        Some(match parts.as_slice() {
+            ["milestones", "all_accepted"] => {
+                let open: Vec<String> = self
+                    .stage
+                    .milestones
+                    .iter()
+                    .filter(|m| {
+                        self.state.milestones.get(&m.key).map(|s| s.status)
+                            != Some(MilestoneStatus::Accepted)
+                    })
+                    .map(|m| m.title.clone())
+                    .collect();
+                format!(
+                    "every milestone must be accepted first (still open: {})",
+                    open.join(", ")
+                )
+            }
+            ["milestones", "all_submitted"] => "every milestone must be submitted first".to_owned(),
+            ["milestones", key, "accepted"] => {
+                format!("milestone '{}' must be accepted first", title(key))
+            }
+            ["milestones", key, "submitted"] => {
+                format!("milestone '{}' must be submitted first", title(key))
+            }
+            ["assessment", "passed"] => {
+                let a = self.stage.assessment.as_ref()?;
+                let rubric = self.workflow.rubrics.get(&a.rubric)?;
+                let outcome = assessment::outcome(rubric, a, &self.state.scorecards);
+                if outcome.count < a.quorum as usize {
+                    format!(
+                        "the assessment needs {} scorecards and has {}",
+                        a.quorum, outcome.count
+                    )
+                } else {
+                    "the assessment has not reached the rubric's pass mark".to_owned()
+                }
+            }
+            ["assessment", "needs_moderation"] => {
+                "the evaluators' scores do not call for moderation".to_owned()
+            }
+            _ => return None,
+        })
+    }
 }

@@ -170,7 +170,9 @@ fn explain(expr: &Expr, node: &Node, env: &dyn Env) -> String {
             None => format!("{} is false", expr.text(node)),
         },
         Kind::Path(p) => match env.value(p) {
-            Value::Bool(_) => format!("{} is false", expr.text(node)),
+            Value::Bool(_) => env
+                .say_false(p)
+                .unwrap_or_else(|| format!("{} is false", expr.text(node))),
             _ => format!("{} is not given yet", expr.text(node)),
         },
         Kind::Bool(_) => format!("{} is always false", expr.text(node)),

@@ -63,6 +63,12 @@ pub enum Value {
 pub trait Env {
     /// The current value at `path`, or [`Value::Missing`] when there is none (yet).
     fn value(&self, path: &[String]) -> Value;
+
+    /// Plain words for "the yes/no value at `path` is false", when the
+    /// environment knows better words than "`path` is false".
+    fn say_false(&self, _path: &[String]) -> Option<String> {
+        None
+    }
 }
 
 impl Expr {
