@@ -104,8 +104,6 @@ pub const ENDORSEMENT: &str = "endorsement";
 pub struct Subject {
     /// Project id.
     pub id: i64,
-    /// Cohort id.
-    pub cohort_id: i64,
     /// Trainee (person id, email).
     pub trainee: (i64, String),
     /// Supervisor (person id, email).
@@ -123,8 +121,6 @@ pub struct Subject {
 /// The shared rows every project hangs on.
 #[derive(Debug, Clone)]
 pub struct Directory {
-    /// Cohort id.
-    pub cohort_id: i64,
     /// Coordinator's person id.
     pub coordinator: i64,
 }
@@ -159,7 +155,6 @@ pub async fn directory(store: &Store) -> anyhow::Result<Directory> {
         .add_cohort_member(cohort.id, coordinator.id, "coordinator")
         .await?;
     Ok(Directory {
-        cohort_id: cohort.id,
         coordinator: coordinator.id,
     })
 }
@@ -232,7 +227,6 @@ pub async fn start_projects(
                     i,
                     Subject {
                         id: outcome.project,
-                        cohort_id: dir.cohort_id,
                         trainee,
                         supervisor,
                         coordinator: dir.coordinator,

@@ -95,10 +95,11 @@ pub enum Shape {
     Ping,
     /// BEGIN; UPDATE projects (state JSON); INSERT one event; COMMIT.
     Minimal,
-    /// [`Shape::Minimal`] after the engine's four reads (actor, project, members, cohort).
+    /// [`Shape::Minimal`] after the engine's read (the project with its members).
     WithReads,
-    /// The engine's reads and every row it writes: UPDATE projects, INSERT
-    /// each event, cancel pending timers, INSERT timers, INSERT outbox rows.
+    /// The engine's read and every row it writes, in the same statements:
+    /// UPDATE projects, INSERT events, DELETE pending timers, INSERT timers,
+    /// INSERT outbox rows (multi-row inserts).
     EngineIo,
 }
 
@@ -108,7 +109,7 @@ impl Shape {
         match self {
             Shape::Ping => "one statement round trip (SELECT 1)",
             Shape::Minimal => "raw limit: UPDATE project + INSERT event",
-            Shape::WithReads => "raw + the engine's 4 reads",
+            Shape::WithReads => "raw + the engine's read",
             Shape::EngineIo => "raw, all the engine's reads and rows",
         }
     }
@@ -175,36 +176,21 @@ macro_rules! raw_step {
             return Ok(1);
         }
         if shape != Shape::Minimal {
-            let actor = if s.in_proposal { &s.trainee.1 } else { &s.supervisor.1 };
-            let found = sqlx::query("SELECT id, email, name, organization FROM people WHERE email = $1")
-                .bind(actor)
-                .fetch_optional(&mut *$c)
-                .await?
-                .is_some();
-            ensure!(found, "no person {actor}");
-            let found = sqlx::query("SELECT id, cohort_id, definition_id, title, state FROM projects WHERE id = $1")
-                .bind(s.id)
-                .fetch_optional(&mut *$c)
-                .await?
-                .is_some();
-            ensure!(found, "no project {}", s.id);
-            let members = sqlx::query(
-                "SELECT person_id, role FROM project_members WHERE project_id = $1
-                 UNION SELECT person_id, role FROM cohort_members WHERE cohort_id = $2",
+            // The engine's one read: the project with its members (people and
+            // calendars are cached by the engine).
+            let rows = sqlx::query(
+                "SELECT p.id, p.cohort_id, p.definition_id, p.title, p.state, m.person_id, m.role
+                 FROM projects p
+                 LEFT JOIN (SELECT project_id AS pid, person_id, role FROM project_members WHERE project_id = $1
+                            UNION SELECT pr.id AS pid, cm.person_id, cm.role
+                                  FROM projects pr JOIN cohort_members cm ON cm.cohort_id = pr.cohort_id
+                                  WHERE pr.id = $1) m ON m.pid = p.id
+                 WHERE p.id = $1",
             )
             .bind(s.id)
-            .bind(s.cohort_id)
             .fetch_all(&mut *$c)
             .await?;
-            ensure!(members.len() == 3, "project {} has {} members", s.id, members.len());
-            let found = sqlx::query(
-                "SELECT id, program_id, name, time_zone, dates, holidays, capacity FROM cohorts WHERE id = $1",
-            )
-            .bind(s.cohort_id)
-            .fetch_optional(&mut *$c)
-            .await?
-            .is_some();
-            ensure!(found, "no cohort {}", s.cohort_id);
+            ensure!(rows.len() == 3, "project {} has {} member rows", s.id, rows.len());
         }
         let events = if shape == Shape::EngineIo { step.events.len() } else { 1 };
         let mut prev = format!("{:064x}", $counter);
@@ -229,57 +215,57 @@ macro_rules! raw_step {
             bail!("raw update of project {} at version {} changed {updated} rows", s.id, s.version);
         }
         let first_seq = s.events + 1;
-        for (i, (who, change)) in step.events.iter().take(events).enumerate() {
+        // Multi-row inserts, one statement per table, as the store writes them.
+        let mut insert = sqlx::QueryBuilder::new("INSERT INTO events (project_id, seq, at, actor_id, change, prev_hash, hash) ");
+        let mut hashes = Vec::with_capacity(events);
+        for i in 0..events {
             let hash = format!("{:064x}{}", $counter, i);
-            sqlx::query(
-                "INSERT INTO events (project_id, seq, at, actor_id, change, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(s.id)
-            .bind(first_seq + i as i64)
-            .bind(now)
-            .bind(who.map(|w| w.on(s)))
-            .bind(change)
-            .bind(&prev)
-            .bind(&hash[..64])
-            .execute(&mut *tx)
-            .await?;
-            prev = hash;
+            hashes.push((std::mem::replace(&mut prev, hash.clone()), hash));
         }
+        insert.push_values(step.events.iter().take(events).zip(&hashes).enumerate(), |mut row, (i, ((who, change), (prev, hash)))| {
+            row.push_bind(s.id)
+                .push_bind(first_seq + i as i64)
+                .push_bind(now)
+                .push_bind(who.map(|w| w.on(s)))
+                .push_bind(change.as_str())
+                .push_bind(prev.as_str())
+                .push_bind(&hash[..64]);
+        });
+        insert.build().execute(&mut *tx).await?;
         if shape == Shape::EngineIo {
             if step.cancel_pending {
-                sqlx::query("UPDATE timers SET state = 'cancelled' WHERE project_id = $1 AND state = 'pending'")
+                sqlx::query("DELETE FROM timers WHERE project_id = $1 AND state = 'pending'")
                     .bind(s.id)
                     .execute(&mut *tx)
                     .await?;
             }
-            for t in &step.timers {
-                sqlx::query(
-                    "INSERT INTO timers (project_id, key, kind, due_at, spec, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(s.id)
-                .bind(&t.key)
-                .bind(t.kind)
-                .bind(t.at)
-                .bind(&t.spec)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            if !step.timers.is_empty() {
+                let mut insert = sqlx::QueryBuilder::new("INSERT INTO timers (project_id, key, kind, due_at, spec, created_at) ");
+                insert.push_values(&step.timers, |mut row, t| {
+                    row.push_bind(s.id)
+                        .push_bind(t.key.as_str())
+                        .push_bind(t.kind)
+                        .push_bind(t.at)
+                        .push_bind(t.spec.as_str())
+                        .push_bind(now);
+                });
+                insert.build().execute(&mut *tx).await?;
             }
-            for (template, who) in &step.notifications {
-                let recipient = who.on(s);
-                let dedupe = format!("{}:{first_seq}:{template}:{recipient}", s.id);
-                sqlx::query(
-                    "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING",
-                )
-                .bind(s.id)
-                .bind(first_seq)
-                .bind(template)
-                .bind(recipient)
-                .bind(dedupe)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            if !step.notifications.is_empty() {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, created_at) ",
+                );
+                insert.push_values(&step.notifications, |mut row, (template, who)| {
+                    let recipient = who.on(s);
+                    row.push_bind(s.id)
+                        .push_bind(first_seq)
+                        .push_bind(template.as_str())
+                        .push_bind(recipient)
+                        .push_bind(format!("{}:{first_seq}:{template}:{recipient}", s.id))
+                        .push_bind(now);
+                });
+                insert.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+                insert.build().execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;

@@ -127,12 +127,11 @@ impl Engine {
         Ok(workflow)
     }
 
-    /// A project with its workflow version and its cohort's calendar.
-    async fn load(
+    /// The workflow version a project is pinned to and its cohort's calendar.
+    async fn context(
         &self,
-        project: i64,
-    ) -> Result<(ProjectRecord, Arc<Workflow>, Arc<Calendar>), Error> {
-        let record = self.store.project(project).await?;
+        record: &ProjectRecord,
+    ) -> Result<(Arc<Workflow>, Arc<Calendar>), Error> {
         let workflow = self.workflow(record.definition_id).await?;
         let cached = self
             .calendars
@@ -156,7 +155,7 @@ impl Engine {
                 calendar
             }
         };
-        Ok((record, workflow, calendar))
+        Ok((workflow, calendar))
     }
 
     /// The id of the person registered as `email`.
@@ -231,7 +230,9 @@ impl Engine {
         request: Request,
         now: Timestamp,
     ) -> Result<Outcome, Error> {
-        let prepared = self.prepare(project, actor_email, request, now).await?;
+        let prepared = self
+            .prepare(project, actor_email, request, now, None)
+            .await?;
         self.commit(vec![prepared], now)
             .await?
             .pop()
@@ -249,8 +250,20 @@ impl Engine {
         // `None` marks a command that was prepared and awaits its commit result.
         let mut results: Vec<Option<Result<Outcome, Error>>> = Vec::with_capacity(commands.len());
         let mut ready = Vec::new();
+        let ids: Vec<i64> = commands.iter().map(|(project, _, _)| *project).collect();
+        let mut loaded: HashMap<i64, ProjectRecord> = self
+            .store
+            .projects_by_id(&ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
         for (project, email, request) in commands {
-            match self.prepare(project, &email, request, now).await {
+            // A second command on the same project loads it afresh (and will conflict).
+            match self
+                .prepare(project, &email, request, now, loaded.remove(&project))
+                .await
+            {
                 Ok(prepared) => {
                     ready.push(prepared);
                     results.push(None);
@@ -267,13 +280,14 @@ impl Engine {
             .collect())
     }
 
-    /// Loads, checks and decides a command, without writing anything.
+    /// Loads (unless `loaded` is given), checks and decides a command, without writing anything.
     async fn prepare(
         &self,
         project: i64,
         actor_email: &str,
         request: Request,
         now: Timestamp,
+        loaded: Option<ProjectRecord>,
     ) -> Result<Prepared, Error> {
         let actor = self.person_id(actor_email).await?;
         if let Some(key) = &request.idempotency_key
@@ -281,7 +295,11 @@ impl Engine {
         {
             return Ok(Prepared::Replay(replay(&first)?));
         }
-        let (record, workflow, calendar) = self.load(project).await?;
+        let record = match loaded {
+            Some(record) => record,
+            None => self.store.project(project).await?,
+        };
+        let (workflow, calendar) = self.context(&record).await?;
         let ctx = Project {
             id: record.id,
             workflow: &workflow,
@@ -361,7 +379,8 @@ impl Engine {
 
     /// A project with its workflow and what can be done next.
     pub async fn view(&self, project: i64) -> Result<View, Error> {
-        let (record, workflow, calendar) = self.load(project).await?;
+        let record = self.store.project(project).await?;
+        let (workflow, calendar) = self.context(&record).await?;
         let ctx = Project {
             id: record.id,
             workflow: &workflow,

@@ -539,7 +539,10 @@ async fn batched_commands_commit_together_and_fail_alone(db: &TestDb) {
         ),
     ];
     let results = engine.act_many(batch, day(2)).await.unwrap();
-    assert_eq!(results.len(), 5);
+    assert_eq!(results.len(), 6);
+    assert!(
+        matches!(&results[5], Err(Error::Store(store::Error::NotFound(m))) if m == "there is no project 99999")
+    );
     assert_eq!(results[0].as_ref().unwrap().stage, "endorsement");
     assert!(matches!(
         results[1],

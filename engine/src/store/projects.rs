@@ -71,17 +71,22 @@ pub struct AuditReport {
 const MEMBERS: &str = "SELECT person_id, role FROM project_members WHERE project_id = $1
      UNION SELECT person_id, role FROM cohort_members WHERE cohort_id = $2";
 
-/// Writes a decision's rows inside an open transaction `$tx`: one statement
-/// per table (multi-row inserts), since round trips dominate the cost.
-macro_rules! write_decision {
-    ($tx:expr, $project:expr, $decision:expr, $now:expr) => {{
-        let project: i64 = $project;
-        let decision: &Decision = $decision;
+/// Most rows in one multi-row INSERT (well under both databases' limits on bound values).
+const ROWS_PER_INSERT: usize = 500;
+
+/// Writes the rows of decisions whose version check passed, inside an open
+/// transaction `$tx`: one statement per table for all of them (multi-row
+/// inserts), since round trips dominate the cost.
+macro_rules! write_decisions {
+    ($tx:expr, $written:expr, $now:expr) => {{
+        let written: &[(i64, &Decision)] = $written;
         let now = micros($now);
-        if !decision.events.is_empty() {
+        let events: Vec<(i64, &crate::decide::Event)> =
+            written.iter().flat_map(|(p, d)| d.events.iter().map(move |e| (*p, e))).collect();
+        for chunk in events.chunks(ROWS_PER_INSERT) {
             let mut insert = sqlx::QueryBuilder::new("INSERT INTO events (project_id, seq, at, actor_id, change, prev_hash, hash) ");
-            insert.push_values(&decision.events, |mut row, event| {
-                row.push_bind(project)
+            insert.push_values(chunk, |mut row, (project, event)| {
+                row.push_bind(*project)
                     .push_bind(event.seq)
                     .push_bind(micros(event.at))
                     .push_bind(event.actor)
@@ -91,18 +96,24 @@ macro_rules! write_decision {
             });
             insert.build().execute(&mut *$tx).await?;
         }
-        if decision.timers.cancel_pending {
-            // Pending timers of a stage that was left are dropped: the events say what happened.
-            sqlx::query("DELETE FROM timers WHERE project_id = $1 AND state = 'pending'")
-                .bind(project)
-                .execute(&mut *$tx)
-                .await?;
+        // Pending timers of a stage that was left are dropped: the events say what happened.
+        let left: Vec<i64> = written.iter().filter(|(_, d)| d.timers.cancel_pending).map(|(p, _)| *p).collect();
+        for chunk in left.chunks(ROWS_PER_INSERT) {
+            let mut delete = sqlx::QueryBuilder::new("DELETE FROM timers WHERE state = 'pending' AND project_id IN (");
+            let mut ids = delete.separated(", ");
+            for project in chunk {
+                ids.push_bind(*project);
+            }
+            delete.push(")");
+            delete.build().execute(&mut *$tx).await?;
         }
-        if !decision.timers.set.is_empty() {
+        let timers: Vec<(i64, &crate::decide::Timer)> =
+            written.iter().flat_map(|(p, d)| d.timers.set.iter().map(move |t| (*p, t))).collect();
+        for chunk in timers.chunks(ROWS_PER_INSERT) {
             let mut insert = sqlx::QueryBuilder::new("INSERT INTO timers (project_id, key, kind, due_at, spec, created_at) ");
-            insert.push_values(&decision.timers.set, |mut row, timer| {
+            insert.push_values(chunk, |mut row, (project, timer)| {
                 let spec = serde_json::json!({ "to": timer.to, "template": timer.template, "every": timer.every });
-                row.push_bind(project)
+                row.push_bind(*project)
                     .push_bind(timer.key.as_str())
                     .push_bind(timer.kind.as_str())
                     .push_bind(micros(timer.at))
@@ -111,12 +122,14 @@ macro_rules! write_decision {
             });
             insert.build().execute(&mut *$tx).await?;
         }
-        if !decision.notifications.is_empty() {
+        let notes: Vec<(i64, &crate::decide::Notification)> =
+            written.iter().flat_map(|(p, d)| d.notifications.iter().map(move |n| (*p, n))).collect();
+        for chunk in notes.chunks(ROWS_PER_INSERT) {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, created_at) ",
             );
-            insert.push_values(&decision.notifications, |mut row, n| {
-                row.push_bind(project)
+            insert.push_values(chunk, |mut row, (project, n)| {
+                row.push_bind(*project)
                     .push_bind(n.cause)
                     .push_bind(n.template.as_str())
                     .push_bind(n.recipient)
@@ -129,28 +142,37 @@ macro_rules! write_decision {
     }};
 }
 
-/// Writes one pending decision inside an open transaction `$conn`; evaluates
-/// to `Result<(), Error>` (use inside an `async` block: `return` leaves it).
-macro_rules! write_pending {
+/// Moves a project to its new state if it is still at the version the
+/// decision was made from; evaluates to whether it was. Always the first
+/// write of a transaction, so SQLite takes the write lock at once.
+macro_rules! advance {
     ($conn:expr, $item:expr, $now:expr) => {{
         let item: &Pending<'_> = $item;
-        let decision = item.decision;
-        // A write first, so SQLite takes the write lock at once (no upgrade deadlock).
-        let updated = sqlx::query(
+        let state = &item.decision.state;
+        sqlx::query(
             "UPDATE projects SET stage = $1, version = $2, head = $3, state = $4, updated_at = $5
              WHERE id = $6 AND version = $7",
         )
-        .bind(&decision.state.stage)
-        .bind(decision.state.version as i64)
-        .bind(&decision.state.head)
-        .bind(state_json(&decision.state))
+        .bind(&state.stage)
+        .bind(state.version as i64)
+        .bind(&state.head)
+        .bind(state_json(state))
         .bind(micros($now))
         .bind(item.project)
         .bind(item.expected as i64)
         .execute(&mut *$conn)
         .await?
-        .rows_affected();
-        if updated == 0 {
+        .rows_affected()
+            == 1
+    }};
+}
+
+/// Writes one pending decision with its idempotency record inside `$conn`;
+/// evaluates to `Result<(), Error>` (use inside an `async` block).
+macro_rules! write_pending {
+    ($conn:expr, $item:expr, $now:expr) => {{
+        let item: &Pending<'_> = $item;
+        if !advance!($conn, item, $now) {
             return Err(Error::Conflict { expected: item.expected });
         }
         if let Some(i) = item.idempotency {
@@ -165,7 +187,7 @@ macro_rules! write_pending {
             .execute(&mut *$conn)
             .await?;
         }
-        write_decision!($conn, item.project, decision, $now);
+        write_decisions!($conn, &[(item.project, item.decision)], $now);
         Ok::<(), Error>(())
     }};
 }
@@ -259,7 +281,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            write_decision!(tx, id, &decision, now);
+            write_decisions!(tx, &[(id, &decision)], now);
             tx.commit().await?;
             Ok(Ok((id, decision)))
         })
@@ -267,52 +289,83 @@ impl Store {
 
     /// Loads a project with its members.
     pub async fn project(&self, id: i64) -> Result<ProjectRecord, Error> {
-        // One round trip: the project row repeated once per member (or once, with no member).
-        let rows = with_db!(self, pool => sqlx::query(
-            "SELECT p.id, p.cohort_id, p.definition_id, p.title, p.state, m.person_id, m.role
-             FROM projects p
-             LEFT JOIN (SELECT project_id AS pid, person_id, role FROM project_members WHERE project_id = $1
-                        UNION SELECT pr.id AS pid, cm.person_id, cm.role
-                              FROM projects pr JOIN cohort_members cm ON cm.cohort_id = pr.cohort_id
-                              WHERE pr.id = $1) m ON m.pid = p.id
-             WHERE p.id = $1",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|row| {
-            let member = match row.opt_int("person_id")? {
-                Some(person) => Some(Member { person, role: row.text("role")? }),
-                None => None,
-            };
-            let first = ProjectRow {
-                cohort_id: row.int("cohort_id")?,
-                definition_id: row.int("definition_id")?,
-                title: row.text("title")?,
-                state: row.text("state")?,
-            };
-            Ok((first, member))
-        })
-        .collect::<Result<Vec<_>, Error>>()?);
-        let mut rows = rows.into_iter();
-        let Some((first, member)) = rows.next() else {
-            return Err(Error::NotFound(format!("there is no project {id}")));
-        };
-        let members = member
-            .into_iter()
-            .chain(rows.filter_map(|(_, m)| m))
-            .collect();
-        let state: ProjectState = serde_json::from_str(&first.state)
-            .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
-        Ok(ProjectRecord {
-            id,
-            cohort_id: first.cohort_id,
-            definition_id: first.definition_id,
-            title: first.title,
-            state,
-            members,
-        })
+        self.projects_by_id(&[id])
+            .await?
+            .pop()
+            .ok_or_else(|| Error::NotFound(format!("there is no project {id}")))
+    }
+
+    /// Loads several projects with their members in one round trip (ids that
+    /// do not exist are left out), in id order.
+    pub async fn projects_by_id(&self, ids: &[i64]) -> Result<Vec<ProjectRecord>, Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The project row repeated once per member (or once, with no member).
+        macro_rules! in_ids {
+            ($query:expr) => {{
+                $query.push(" IN (");
+                let mut list = $query.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
+                $query.push(")");
+            }};
+        }
+        let rows: Vec<(i64, ProjectRow, Option<Member>)> = with_db!(self, pool => {
+            let mut query = sqlx::QueryBuilder::new(
+                "SELECT p.id, p.cohort_id, p.definition_id, p.title, p.state, m.person_id, m.role
+                 FROM projects p
+                 LEFT JOIN (SELECT project_id AS pid, person_id, role FROM project_members WHERE project_id",
+            );
+            in_ids!(query);
+            query.push(
+                " UNION SELECT pr.id AS pid, cm.person_id, cm.role
+                   FROM projects pr JOIN cohort_members cm ON cm.cohort_id = pr.cohort_id WHERE pr.id",
+            );
+            in_ids!(query);
+            query.push(") m ON m.pid = p.id WHERE p.id");
+            in_ids!(query);
+            query.push(" ORDER BY p.id");
+            query
+                .build()
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|row| {
+                    let member = match row.opt_int("person_id")? {
+                        Some(person) => Some(Member { person, role: row.text("role")? }),
+                        None => None,
+                    };
+                    let project = ProjectRow {
+                        cohort_id: row.int("cohort_id")?,
+                        definition_id: row.int("definition_id")?,
+                        title: row.text("title")?,
+                        state: row.text("state")?,
+                    };
+                    Ok((row.int("id")?, project, member))
+                })
+                .collect::<Result<_, Error>>()?
+        });
+        let mut records: Vec<ProjectRecord> = Vec::new();
+        for (id, row, member) in rows {
+            if records.last().is_none_or(|r| r.id != id) {
+                let state: ProjectState = serde_json::from_str(&row.state)
+                    .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
+                records.push(ProjectRecord {
+                    id,
+                    cohort_id: row.cohort_id,
+                    definition_id: row.definition_id,
+                    title: row.title,
+                    state,
+                    members: Vec::new(),
+                });
+            }
+            if let (Some(m), Some(record)) = (member, records.last_mut()) {
+                record.members.push(m);
+            }
+        }
+        Ok(records)
     }
 
     /// Gives `person` `role` on project `project`.
@@ -358,9 +411,11 @@ impl Store {
             .expect("one result per decision")
     }
 
-    /// Commits independent decisions in one transaction (one disk sync for
-    /// all). Each succeeds or fails on its own, behind a savepoint: a decision
-    /// whose project moved on gets [`Error::Conflict`] and the others still commit.
+    /// Commits independent decisions in one transaction (one disk sync, and
+    /// one statement per table for all of them). Each succeeds or fails on its
+    /// own: a decision whose project moved on gets [`Error::Conflict`] and the
+    /// others still commit. Decisions carrying an idempotency key go behind a
+    /// savepoint, since a concurrent use of the key must undo only them.
     pub async fn commit_many(
         &self,
         batch: &[Pending<'_>],
@@ -369,8 +424,16 @@ impl Store {
         let outcomes: Vec<Result<(), Error>> = with_db!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut outcomes = Vec::with_capacity(batch.len());
+            let mut written = Vec::with_capacity(batch.len());
             for item in batch {
-                let outcome = if batch.len() == 1 {
+                let outcome = if item.idempotency.is_none() {
+                    if advance!(tx, item, now) {
+                        written.push((item.project, item.decision));
+                        Ok(())
+                    } else {
+                        Err(Error::Conflict { expected: item.expected })
+                    }
+                } else if batch.len() == 1 {
                     async { write_pending!(tx, item, now) }.await
                 } else {
                     let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
@@ -384,6 +447,7 @@ impl Store {
                 };
                 outcomes.push(outcome);
             }
+            write_decisions!(tx, &written, now);
             if outcomes.iter().any(Result::is_ok) {
                 tx.commit().await?;
             } else {
