@@ -537,6 +537,7 @@ async fn batched_commands_commit_together_and_fail_alone(db: &TestDb) {
                 ..submit()
             },
         ),
+        (99_999, trainee.clone(), submit()),
     ];
     let results = engine.act_many(batch, day(2)).await.unwrap();
     assert_eq!(results.len(), 6);
