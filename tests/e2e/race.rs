@@ -1,23 +1,11 @@
 //! Conflicting commands racing on one project from two connections: exactly
 //! one wins, the other is told the project changed; nothing is lost or doubled.
 
-use gradflow_engine::decide::{self, Command, Fields, Project, Rejection};
+use gradflow_engine::decide::{self, Command, Project, Rejection};
 use gradflow_engine::service::{Error, Request};
 use gradflow_engine::store::{self, Store};
 
-use crate::support::{Cohort, TestDb, act, day, holder};
-
-fn proposal() -> Fields {
-    [
-        ("service", "S"),
-        ("problem", "P"),
-        ("improvement", "I"),
-        ("indicator", "steps"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.into()))
-    .collect()
-}
+use crate::support::{Cohort, TestDb, day, holder};
 
 /// Two nodes commit decisions made from the same version at the same moment.
 async fn conflicting_commits_from_two_connections(db: &TestDb) {
@@ -28,18 +16,9 @@ async fn conflicting_commits_from_two_connections(db: &TestDb) {
         Store::connect(&db.url).await.unwrap(),
     );
     for round in 0..10 {
-        let id = cohort.start(&engine, &format!("race {round}")).await;
-        act(
-            &engine,
-            id,
-            &holder("trainee", 1),
-            "submit",
-            proposal(),
-            None,
-            2,
-        )
-        .await
-        .unwrap();
+        let id = cohort
+            .start_submitted(&engine, &format!("race {round}"))
+            .await;
         let record = one.project(id).await.unwrap();
         let workflow = engine.workflow(record.definition_id).await.unwrap();
         let calendar = one
@@ -102,18 +81,9 @@ async fn racing_people_get_a_conflict_not_a_lost_update(db: &TestDb) {
     let second = db.engine().await;
     let cohort = Cohort::set_up(&engine, "graduation-service").await;
     for round in 0..10 {
-        let id = cohort.start(&engine, &format!("people race {round}")).await;
-        act(
-            &engine,
-            id,
-            &holder("trainee", 1),
-            "submit",
-            proposal(),
-            None,
-            2,
-        )
-        .await
-        .unwrap();
+        let id = cohort
+            .start_submitted(&engine, &format!("people race {round}"))
+            .await;
         let seen = engine.view(id).await.unwrap().record.state.version;
         let endorse = Request {
             action: "endorse".into(),

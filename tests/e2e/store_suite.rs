@@ -214,19 +214,7 @@ async fn refused_commands_say_why_and_change_nothing(db: &TestDb) {
 async fn approvals_that_need_everyone_wait_for_everyone(db: &TestDb) {
     let engine = db.engine().await;
     let cohort = Cohort::set_up(&engine, "graduation-excellence").await;
-    let id = cohort.start(&engine, "Need all").await;
-    let proposal = || support::sample(&cohort.workflow.forms["proposal"]);
-    act(
-        &engine,
-        id,
-        &holder("trainee", 1),
-        "submit",
-        proposal(),
-        None,
-        2,
-    )
-    .await
-    .unwrap();
+    let id = cohort.start_submitted(&engine, "Need all").await;
     let o = act(
         &engine,
         id,

@@ -199,6 +199,26 @@ impl Cohort {
     }
 }
 
+impl Cohort {
+    /// Starts a project whose trainee has submitted the proposal (with valid answers).
+    pub async fn start_submitted(&self, engine: &Engine, title: &str) -> i64 {
+        let id = self.start(engine, title).await;
+        let answers = sample(&self.workflow.forms["proposal"]);
+        act(
+            engine,
+            id,
+            &holder("trainee", 1),
+            "submit",
+            answers,
+            None,
+            2,
+        )
+        .await
+        .unwrap();
+        id
+    }
+}
+
 /// Valid answers for every field of `form`.
 pub fn sample(form: &Form) -> Fields {
     let mut fields = Fields::new();
