@@ -118,3 +118,14 @@ CREATE TABLE idempotency (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (actor_id, key)
 );
+
+-- The log is append-only: the product never changes or removes an event.
+-- (A superuser can still disable this; `gradflow audit verify` catches what
+-- they then change.)
+CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'events are append-only';
+END;
+$$;
+CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION events_append_only();

@@ -118,3 +118,15 @@ CREATE TABLE idempotency (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (actor_id, key)
 );
+
+-- The log is append-only: the product never changes or removes an event.
+-- (Someone with the database file can still drop these; `gradflow audit
+-- verify` catches what they then change.)
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only');
+END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only');
+END;

@@ -389,7 +389,23 @@ async fn the_audit_chain_catches_edits_and_removals(db: &TestDb) {
     assert!(report.broken.is_none());
     assert_eq!(report.events, 5);
 
-    // Someone edits a comment directly in the database.
+    // The database itself refuses to change or remove events.
+    let edit =
+        "UPDATE events SET change = REPLACE(change, 'More detail', 'Fine') WHERE project_id = $1";
+    assert!(
+        raw_exec(db, edit, id)
+            .await
+            .unwrap_err()
+            .contains("events are append-only")
+    );
+    let delete = "DELETE FROM events WHERE project_id = $1";
+    assert!(
+        raw_exec(db, delete, id)
+            .await
+            .unwrap_err()
+            .contains("events are append-only")
+    );
+    // Someone with the database removes the guard and edits a comment.
     tamper(
         db,
         "UPDATE events SET change = REPLACE(change, 'More detail', 'Fine') WHERE project_id = $1",
@@ -579,15 +595,56 @@ async fn batched_commands_commit_together_and_fail_alone(db: &TestDb) {
     );
 }
 
-/// Runs `sql` (with `$1` = `id`) on the test database directly: what the product never does.
-pub async fn tamper(db: &TestDb, sql: &'static str, id: i64) {
+/// Runs `sql` (with `$1` = `id`) on the test database directly, bypassing the product.
+pub async fn raw_exec(db: &TestDb, sql: &str, id: i64) -> Result<u64, String> {
     use sqlx::Connection;
-    if db.url.starts_with("sqlite:") {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    let done = if db.url.starts_with("sqlite:") {
         let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-        sqlx::query(sql).bind(id).execute(&mut conn).await.unwrap();
+        sqlx::query(sql)
+            .bind(id)
+            .execute(&mut conn)
+            .await
+            .map(|r| r.rows_affected())
     } else {
         let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query(sql).bind(id).execute(&mut conn).await.unwrap();
+        sqlx::query(sql)
+            .bind(id)
+            .execute(&mut conn)
+            .await
+            .map(|r| r.rows_affected())
+    };
+    done.map_err(|e| e.to_string())
+}
+
+/// What an intruder with the database does: the append-only guard stops the
+/// first attempt, so they remove the guard and edit anyway.
+pub async fn tamper(db: &TestDb, sql: &str, id: i64) {
+    if let Err(refused) = raw_exec(db, sql, id).await {
+        assert!(refused.contains("events are append-only"), "{refused}");
+        let remove_guard = if db.url.starts_with("sqlite:") {
+            "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete"
+        } else {
+            "ALTER TABLE events DISABLE TRIGGER events_no_change"
+        };
+        for statement in remove_guard.split("; ") {
+            sqlx_exec_plain(db, statement).await;
+        }
+        raw_exec(db, sql, id)
+            .await
+            .expect("the edit goes through without the guard");
+    }
+}
+
+async fn sqlx_exec_plain(db: &TestDb, sql: &str) {
+    use sqlx::{Connection, Executor};
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    if db.url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        conn.execute(sql).await.unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        conn.execute(sql).await.unwrap();
     }
 }
 
