@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "gradflow", version, about, max_term_width = 100)]
 pub struct Cli {
     /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
-    #[arg(long, global = true, env = "GRADFLOW_DATABASE_URL", default_value = gradflow_engine::store::DEFAULT_URL)]
+    #[arg(long, global = true, env = "GRADFLOW_DATABASE_URL", hide_env_values = true, default_value = gradflow_engine::store::DEFAULT_URL)]
     pub db: String,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]

@@ -525,3 +525,27 @@ async fn the_demo_runs_a_project_to_its_certificate() {
     let again = fails(&db, &["demo"]);
     assert!(again.contains("needs an empty database"), "{again}");
 }
+
+#[tokio::test]
+async fn database_passwords_never_reach_the_screen() {
+    let secret = "postgres://gradflow:s3cret-pw@127.0.0.1:1/none";
+    let help = Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .arg("--help")
+        .env("GRADFLOW_DATABASE_URL", secret)
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    assert!(!stdout(&help).contains("s3cret-pw"), "{}", stdout(&help));
+    let failed = Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .arg("migrate")
+        .env("GRADFLOW_DATABASE_URL", secret)
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(1));
+    let err = stderr(&failed);
+    assert!(
+        err.contains("cannot open the database postgres://gradflow:***@127.0.0.1:1/none"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret-pw"), "{err}");
+}

@@ -117,7 +117,9 @@ impl Store {
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?;
+            // An unreachable server is reported after 5 s rather than sqlx's 30.
             let pool = PgPoolOptions::new()
+                .acquire_timeout(Duration::from_secs(5))
                 .max_connections(16)
                 .connect_with(options)
                 .await?;
