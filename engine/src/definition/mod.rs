@@ -51,12 +51,12 @@ pub fn parse(text: &str, templates: Templates<'_>) -> Result<Workflow, Vec<Diagn
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The file could not be read.
-    #[error("{}: cannot read the file: {source}", path.display())]
+    #[error("{}: cannot read the file: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file has problems; they print one per line.
     #[error("{}", render(path, problems))]
@@ -101,9 +101,9 @@ pub struct Loaded {
 /// beside it (`NAME.subject.hbs` and `NAME.text.hbs`).
 pub fn load(path: &Path) -> Result<Loaded, Error> {
     let size = std::fs::metadata(path)
-        .map_err(|source| Error::Read {
+        .map_err(|error| Error::Read {
             path: path.to_owned(),
-            source,
+            error,
         })?
         .len();
     if size > MAX_DEFINITION_BYTES {
@@ -120,9 +120,9 @@ pub fn load(path: &Path) -> Result<Loaded, Error> {
             problems,
         });
     }
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| Error::Read {
         path: path.to_owned(),
-        source,
+        error,
     })?;
     let templates = templates_beside(path);
     match parse(&text, Templates::Known(&templates)) {

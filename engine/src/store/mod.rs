@@ -29,10 +29,10 @@ pub const DEFAULT_URL: &str = "sqlite://gradflow.db";
 pub enum Error {
     /// The database said no.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Migrations could not be applied.
     #[error("cannot bring the database schema up to date: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
     /// Someone else changed the project first.
     #[error(
         "the project was changed by someone else at the same time (it is past version {expected}); look again and retry"
@@ -55,6 +55,20 @@ pub enum Error {
         "'{0}' is not a database URL gradflow knows; use sqlite://FILE or postgres://USER@HOST/DB"
     )]
     BadUrl(String),
+}
+
+// Not `#[from]`: that would also make the cause the error's source, and
+// messages would print it twice.
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Database(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Error::Migrate(e)
+    }
 }
 
 /// Durability of SQLite commits, for measuring its cost.
@@ -108,8 +122,10 @@ impl Store {
                 .synchronous(synchronous)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            // No ping before each use: on a local file it only adds a round trip.
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
             Store {
@@ -118,8 +134,11 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?;
             // An unreachable server is reported after 5 s rather than sqlx's 30.
+            // No ping before each use: a broken connection fails its query,
+            // which the caller sees as an error, and nothing is committed.
             let pool = PgPoolOptions::new()
                 .acquire_timeout(Duration::from_secs(5))
+                .test_before_acquire(false)
                 .max_connections(16)
                 .connect_with(options)
                 .await?;
