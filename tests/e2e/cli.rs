@@ -123,6 +123,12 @@ async fn graph_draws_mermaid_and_dot() {
         dot.contains("\"certified\" [label=\"Certified\", shape=doublecircle];"),
         "{dot}"
     );
+    let missing = fails(&db, &["workflow", "graph", "/no/such/workflow.yaml"]);
+    assert_eq!(
+        missing.matches("No such file").count(),
+        1,
+        "the cause is said once: {missing}"
+    );
     let excellence = ok(
         &db,
         &["workflow", "graph", &bundled("graduation-excellence")],
