@@ -203,6 +203,25 @@ async fn refused_commands_say_why_and_change_nothing(db: &TestDb) {
             .contains("a comment is required to withdraw"),
         "{why}"
     );
+    // An oversized comment.
+    let long = "x".repeat(5_001);
+    let why = refused(
+        act(
+            &engine,
+            id,
+            &holder("trainee", 1),
+            "withdraw",
+            Fields::new(),
+            Some(&long),
+            2,
+        )
+        .await,
+    );
+    assert!(
+        why.to_string()
+            .contains("5001 characters long; at most 5000"),
+        "{why}"
+    );
 
     assert_eq!(
         snapshot(db).await,
@@ -230,6 +249,13 @@ async fn approvals_that_need_everyone_wait_for_everyone(db: &TestDb) {
         o.stage, "proposal_review",
         "one approval of two keeps the project waiting"
     );
+    let view = engine.view(id).await.unwrap();
+    let approve = view
+        .possible
+        .iter()
+        .find(|p| p.action == "approve")
+        .unwrap();
+    assert_eq!(approve.waiting_for.as_deref(), Some("the coordinator"));
     let again = act(
         &engine,
         id,
