@@ -207,9 +207,7 @@ fn show(db: &TestDb) -> serde_json::Value {
     serde_json::from_str(&ok(db, &["--json", "project", "show", "1"])).unwrap()
 }
 
-#[tokio::test]
-async fn a_coordinator_takes_a_project_forward_from_the_command_line() {
-    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+async fn a_coordinator_takes_a_project_forward_from_the_command_line(db: &TestDb) {
     set_up(&db);
     let view = show(&db);
     assert_eq!(view["stage"], "proposal");
@@ -289,9 +287,7 @@ async fn a_coordinator_takes_a_project_forward_from_the_command_line() {
     assert!(ok(&db, &["audit", "verify"]).contains("audit: ok, 5 events in 1 projects verified"));
 }
 
-#[tokio::test]
-async fn bad_input_is_explained_and_changes_nothing() {
-    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+async fn bad_input_is_explained_and_changes_nothing(db: &TestDb) {
     set_up(&db);
     let before = show(&db);
     let cases: &[(&[&str], &str)] = &[
@@ -457,9 +453,7 @@ async fn bad_input_is_explained_and_changes_nothing() {
     );
 }
 
-#[tokio::test]
-async fn audit_verify_fails_naming_the_first_edited_event() {
-    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+async fn audit_verify_fails_naming_the_first_edited_event(db: &TestDb) {
     set_up(&db);
     ok(
         &db,
@@ -555,3 +549,9 @@ async fn database_passwords_never_reach_the_screen() {
     );
     assert!(!err.contains("s3cret-pw"), "{err}");
 }
+
+crate::support::on_both!(
+    a_coordinator_takes_a_project_forward_from_the_command_line,
+    bad_input_is_explained_and_changes_nothing,
+    audit_verify_fails_naming_the_first_edited_event,
+);
