@@ -208,8 +208,8 @@ fn show(db: &TestDb) -> serde_json::Value {
 }
 
 async fn a_coordinator_takes_a_project_forward_from_the_command_line(db: &TestDb) {
-    set_up(&db);
-    let view = show(&db);
+    set_up(db);
+    let view = show(db);
     assert_eq!(view["stage"], "proposal");
     assert_eq!(
         view["deadline"], "2026-02-15T19:59:59Z",
@@ -235,7 +235,7 @@ async fn a_coordinator_takes_a_project_forward_from_the_command_line(db: &TestDb
     let answers = dir.path().join("proposal.yaml");
     std::fs::write(&answers, "service: Health card renewal\nproblem: Long queues\nimprovement: |\n  Pre-check documents online.\n").unwrap();
     let out = ok(
-        &db,
+        db,
         &[
             "project",
             "act",
@@ -254,7 +254,7 @@ async fn a_coordinator_takes_a_project_forward_from_the_command_line(db: &TestDb
         "{out}"
     );
     let out = ok(
-        &db,
+        db,
         &[
             "--json",
             "project",
@@ -273,7 +273,7 @@ async fn a_coordinator_takes_a_project_forward_from_the_command_line(db: &TestDb
         (Some("implementation"), Some(3))
     );
 
-    let text = ok(&db, &["project", "show", "1"]);
+    let text = ok(db, &["project", "show", "1"]);
     assert!(
         text.contains("stage     Implementation [implementation], version 3"),
         "{text}"
@@ -284,12 +284,12 @@ async fn a_coordinator_takes_a_project_forward_from_the_command_line(db: &TestDb
         "{text}"
     );
     assert!(text.contains("submit in proposal"), "{text}");
-    assert!(ok(&db, &["audit", "verify"]).contains("audit: ok, 5 events in 1 projects verified"));
+    assert!(ok(db, &["audit", "verify"]).contains("audit: ok, 5 events in 1 projects verified"));
 }
 
 async fn bad_input_is_explained_and_changes_nothing(db: &TestDb) {
-    set_up(&db);
-    let before = show(&db);
+    set_up(db);
+    let before = show(db);
     let cases: &[(&[&str], &str)] = &[
         (
             &[
@@ -435,17 +435,17 @@ async fn bad_input_is_explained_and_changes_nothing(db: &TestDb) {
         ),
     ];
     for (args, expected) in cases {
-        let err = fails(&db, args);
+        let err = fails(db, args);
         assert!(
             err.contains(expected),
             "gradflow {args:?}:\n{err}\nshould say: {expected}"
         );
         assert!(err.starts_with("error: "), "{err}");
     }
-    let after = show(&db);
+    let after = show(db);
     assert_eq!(before, after, "bad input changed the project");
     assert_eq!(
-        ok(&db, &["--json", "project", "list"])
+        ok(db, &["--json", "project", "list"])
             .matches("\"id\"")
             .count(),
         1,
@@ -454,9 +454,9 @@ async fn bad_input_is_explained_and_changes_nothing(db: &TestDb) {
 }
 
 async fn audit_verify_fails_naming_the_first_edited_event(db: &TestDb) {
-    set_up(&db);
+    set_up(db);
     ok(
-        &db,
+        db,
         &[
             "project",
             "act",
@@ -469,12 +469,12 @@ async fn audit_verify_fails_naming_the_first_edited_event(db: &TestDb) {
         ],
     );
     crate::store_suite::tamper(
-        &db,
+        db,
         "UPDATE events SET change = REPLACE(change, 'Moving jobs', 'Fired') WHERE project_id = $1",
         1,
     )
     .await;
-    let err = fails(&db, &["audit", "verify"]);
+    let err = fails(db, &["audit", "verify"]);
     assert!(err.contains("audit: BROKEN at project 1, event 2: its content does not match its hash: it was edited"), "{err}");
 }
 
