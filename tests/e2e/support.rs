@@ -21,6 +21,8 @@ pub enum Kind {
 pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// (admin URL, database name) of a PostgreSQL database to drop afterwards.
+    postgres: Option<(String, String)>,
 }
 
 impl TestDb {
@@ -33,6 +35,7 @@ impl TestDb {
                 Some(TestDb {
                     url,
                     _dir: Some(dir),
+                    postgres: None,
                 })
             }
             Kind::Postgres => {
@@ -58,9 +61,11 @@ impl TestDb {
                 let base = admin
                     .rsplit_once('/')
                     .map_or(admin.as_str(), |(base, _)| base);
+                let url = format!("{base}/{name}");
                 Some(TestDb {
-                    url: format!("{base}/{name}"),
+                    url,
                     _dir: None,
+                    postgres: Some((admin.clone(), name)),
                 })
             }
         }
@@ -69,6 +74,32 @@ impl TestDb {
     /// An engine on this database (a new pool each call, like a second node).
     pub async fn engine(&self) -> Engine {
         Engine::new(Store::connect(&self.url).await.expect("the store opens"))
+    }
+}
+
+impl Drop for TestDb {
+    /// Drops a test's PostgreSQL database, so runs leave nothing behind.
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime: do the async work on a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                use sqlx::{Connection, Executor};
+                let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
+                conn.execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .await
+                .ok()
+            })
+        });
+        let _ = dropped.join();
     }
 }
 
