@@ -1805,7 +1805,7 @@ fn notification_on_is_not_a_moment() {
         (13, 11),
         &["'entering done' is not a moment a notification can follow"],
     );
-    assert_hint(&d, &["enter STAGE, leave STAGE or action ACTION"]);
+    assert_hint(&d, &["enter STAGE, leave STAGE, action ACTION"]);
 }
 
 #[test]
@@ -1979,4 +1979,27 @@ fn bundled_workflows_load_without_problems() {
         assert_eq!(loaded.workflow.key, key);
         assert!(!loaded.workflow.stages.is_empty());
     }
+}
+
+#[test]
+fn notification_on_an_unknown_milestone() {
+    let text = format!(
+        "{VALID}notifications:\n  - {{ on: milestone visit submitted, to: [trainee], template: proposal_submitted }}\n"
+    );
+    let d = only(&text);
+    assert_at(&d, (13, 11), &["unknown milestone 'visit'"]);
+}
+
+#[test]
+fn notification_on_an_unknown_milestone_step() {
+    let text = format!(
+        "{VALID}notifications:\n  - {{ on: milestone * reviewed, to: [trainee], template: proposal_submitted }}\n"
+    );
+    let d = only(&text);
+    assert_at(
+        &d,
+        (13, 11),
+        &["'milestone * reviewed' is not a moment a notification can follow"],
+    );
+    assert_hint(&d, &["milestone KEY submitted|accepted|returned"]);
 }

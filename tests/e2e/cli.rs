@@ -519,6 +519,14 @@ async fn the_demo_runs_a_project_to_its_certificate() {
         "{out}"
     );
     assert!(
+        out.contains("you cannot record a pass yet: the assessment needs 2 scorecards and has 0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("milestone_returned     to amal@health.example"),
+        "{out}"
+    );
+    assert!(
         out.contains("audit: ok, 22 events in 1 projects verified"),
         "{out}"
     );

@@ -219,6 +219,14 @@ async fn certification_requests_the_certificate_and_notifies(db: &TestDb) {
             .iter()
             .any(|(t, to, _)| t == "proposal_submitted" && *to == holder("supervisor", 1))
     );
+    let reviews = outbox
+        .iter()
+        .filter(|(t, to, _)| t == "milestone_submitted" && *to == holder("coordinator", 1));
+    assert_eq!(
+        reviews.count(),
+        2,
+        "the coordinator hears of each submitted milestone: {outbox:?}"
+    );
 }
 
 support::on_both!(

@@ -27,7 +27,9 @@ pub use state::*;
 
 use crate::audit;
 use crate::calendar::Calendar;
-use crate::definition::{Action, Assessment, Need, SCORE_ACTION, Stage, Trigger, Workflow};
+use crate::definition::{
+    Action, Assessment, MilestoneStep, Need, SCORE_ACTION, Stage, Trigger, Workflow,
+};
 use crate::expr::Env;
 
 /// Longest comment accepted, in characters.
@@ -312,7 +314,7 @@ impl<'p, 'a> Draft<'p, 'a> {
             .workflow
             .notifications
             .iter()
-            .filter(|r| r.on == *trigger)
+            .filter(|r| r.on.matches(trigger))
         {
             let mut recipients: Vec<PersonId> = self
                 .project
@@ -725,7 +727,19 @@ impl<'p, 'a> Draft<'p, 'a> {
             }
             _ => return Err(unknown(self)),
         };
-        self.record(Some(command.actor), change);
+        let step = match change {
+            Change::MilestoneSubmitted { .. } => MilestoneStep::Submitted,
+            Change::MilestoneReturned { .. } => MilestoneStep::Returned,
+            _ => MilestoneStep::Accepted,
+        };
+        let seq = self.record(Some(command.actor), change);
+        self.notify(
+            &Trigger::Milestone {
+                key: key.to_owned(),
+                step,
+            },
+            seq,
+        );
         Ok(())
     }
 

@@ -337,4 +337,34 @@ pub enum Trigger {
     Leave(String),
     /// Someone takes this action (in any stage).
     Action(String),
+    /// A milestone (`*` for any) reaches a step of its review.
+    Milestone {
+        /// Milestone key, or `*`.
+        key: String,
+        /// The step.
+        step: MilestoneStep,
+    },
+}
+
+/// Steps of a milestone's review that notifications can follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MilestoneStep {
+    /// Submitted (or submitted again).
+    Submitted,
+    /// Accepted by a reviewer.
+    Accepted,
+    /// Returned for changes.
+    Returned,
+}
+
+impl Trigger {
+    /// Whether a rule on `self` fires for the moment `actual`.
+    pub fn matches(&self, actual: &Trigger) -> bool {
+        match (self, actual) {
+            (Trigger::Milestone { key, step }, Trigger::Milestone { key: k, step: s }) => {
+                step == s && (key == "*" || key == k)
+            }
+            _ => self == actual,
+        }
+    }
 }

@@ -340,13 +340,30 @@ impl<'a> Checker<'a> {
                 Some(("enter", stage)) => Some(Trigger::Enter(stage.trim().to_owned())),
                 Some(("leave", stage)) => Some(Trigger::Leave(stage.trim().to_owned())),
                 Some(("action", action)) => Some(Trigger::Action(action.trim().to_owned())),
+                Some(("milestone", rest)) => {
+                    match rest.split_whitespace().collect::<Vec<_>>().as_slice() {
+                        [key, step] => {
+                            let step = match *step {
+                                "submitted" => Some(MilestoneStep::Submitted),
+                                "accepted" => Some(MilestoneStep::Accepted),
+                                "returned" => Some(MilestoneStep::Returned),
+                                _ => None,
+                            };
+                            step.map(|step| Trigger::Milestone {
+                                key: (*key).to_owned(),
+                                step,
+                            })
+                        }
+                        _ => None,
+                    }
+                }
                 _ => None,
             };
             match &trigger {
                 None => self.error_hint(
                     on.referenced,
                     format!("'{}' is not a moment a notification can follow", on.value),
-                    "write enter STAGE, leave STAGE or action ACTION",
+                    "write enter STAGE, leave STAGE, action ACTION or milestone KEY submitted|accepted|returned (KEY may be *)",
                 ),
                 Some(Trigger::Enter(s) | Trigger::Leave(s)) if !stage_names.contains(s) => self
                     .error_hint(
@@ -358,6 +375,16 @@ impl<'a> Checker<'a> {
                     if !stages.iter().any(|s: &Stage| s.action(a).is_some()) =>
                 {
                     self.error(on.referenced, format!("no stage has an action '{a}'"))
+                }
+                Some(Trigger::Milestone { key, .. })
+                    if key != "*" && !milestone_keys.iter().any(|m| m.value == *key) =>
+                {
+                    let known: Vec<&str> = milestone_keys.iter().map(|m| m.value.as_str()).collect();
+                    self.error_hint(
+                        on.referenced,
+                        format!("unknown milestone '{key}'"),
+                        format!("known milestones: {}", known.join(", ")),
+                    )
                 }
                 _ => {}
             }
