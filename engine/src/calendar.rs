@@ -102,9 +102,12 @@ impl Calendar {
                 let mut day = local.date();
                 let mut left = duration.amount;
                 while left > 0 {
-                    day = day
-                        .checked_add(Span::new().days(sign))
-                        .map_err(|_| Error::OutOfRange)?;
+                    let next = if sign > 0 {
+                        day.tomorrow()
+                    } else {
+                        day.yesterday()
+                    };
+                    day = next.map_err(|_| Error::OutOfRange)?;
                     if self.is_business_day(day) {
                         left -= 1;
                     }

@@ -17,6 +17,7 @@ mod rejection;
 mod state;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -294,15 +295,15 @@ impl<'p, 'a> Draft<'p, 'a> {
             change: &change_text,
         };
         let hash = audit::hash(&self.state.head, link);
+        let prev_hash = std::mem::replace(&mut self.state.head, hash.clone());
         self.events.push(Event {
             seq,
             at,
             actor,
             change,
-            prev_hash: self.state.head.clone(),
-            hash: hash.clone(),
+            prev_hash,
+            hash,
         });
-        self.state.head = hash;
         self.state.events = seq;
         seq
     }
@@ -478,7 +479,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                     action: action.key.clone(),
                     stage: stage.key.clone(),
                     role: None,
-                    fields: Fields::new(),
+                    fields: Arc::default(),
                     comment: None,
                 },
             );
@@ -533,10 +534,11 @@ impl<'p, 'a> Draft<'p, 'a> {
                         problems,
                     }
                 })?;
+                let fields = Arc::new(fields);
                 self.state.forms.insert(form_key.clone(), fields.clone());
                 fields
             }
-            None if command.fields.is_empty() => Fields::new(),
+            None if command.fields.is_empty() => Arc::default(),
             None => {
                 return Err(Rejection::InvalidFields {
                     form: action.title.clone(),

@@ -1,6 +1,7 @@
 //! What the engine remembers about one project, and what a decision produces.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,8 @@ pub struct ProjectState {
     /// When the current stage's work is due.
     pub deadline: Option<Timestamp>,
     /// Latest answers per form, kept across stages so later conditions can use them.
-    pub forms: BTreeMap<String, Fields>,
+    /// Shared (`Arc`): a decision copies the state, and answers are the bulk of it.
+    pub forms: BTreeMap<String, Arc<Fields>>,
     /// Approvals gathered so far per action of the current stage.
     pub approvals: BTreeMap<String, Vec<Approval>>,
     /// Milestones of the current stage.
@@ -80,6 +82,10 @@ pub struct Scorecard {
     pub comment: Option<String>,
 }
 
+fn no_fields(fields: &Arc<Fields>) -> bool {
+    fields.is_empty()
+}
+
 /// A change recorded in the project's log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -100,9 +106,9 @@ pub enum Change {
         /// Role the actor acted as.
         #[serde(skip_serializing_if = "Option::is_none")]
         role: Option<String>,
-        /// Form answers given.
-        #[serde(skip_serializing_if = "Map::is_empty", default)]
-        fields: Fields,
+        /// Form answers given (shared with the state's copy).
+        #[serde(skip_serializing_if = "no_fields", default)]
+        fields: Arc<Fields>,
         /// Comment given.
         #[serde(skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
