@@ -144,18 +144,37 @@ pub struct CoreRun {
     pub slices: Vec<f64>,
 }
 
+/// The workflow, calendar and members one in-memory project runs on.
+struct Setup {
+    workflow: gradflow_engine::definition::Workflow,
+    calendar: gradflow_engine::calendar::Calendar,
+    members: Vec<Member>,
+}
+
+impl Setup {
+    fn new() -> anyhow::Result<Setup> {
+        Ok(Setup {
+            workflow: fixture::workflow()?,
+            calendar: fixture::calendar()?,
+            members: members(),
+        })
+    }
+
+    fn project(&self) -> Project<'_> {
+        Project {
+            id: 1,
+            workflow: &self.workflow,
+            calendar: &self.calendar,
+            members: &self.members,
+        }
+    }
+}
+
 /// Takes one project round submit -> request_changes -> submit ... for
 /// `seconds`, every decision accepted and sealed (SHA-256 per event).
 pub fn run(seconds: Duration, warmup: Duration) -> anyhow::Result<CoreRun> {
-    let workflow = fixture::workflow()?;
-    let calendar = fixture::calendar()?;
-    let members = members();
-    let project = Project {
-        id: 1,
-        workflow: &workflow,
-        calendar: &calendar,
-        members: &members,
-    };
+    let setup = Setup::new()?;
+    let project = setup.project();
     let now = fixture::now();
     let submit = submit();
     let changes = request_changes();
@@ -257,15 +276,8 @@ fn verify_chain(project: &Project<'_>) -> anyhow::Result<u64> {
 
 /// The rows one submit and one request_changes write, from the pure core.
 pub fn cycle() -> anyhow::Result<Cycle> {
-    let workflow = fixture::workflow()?;
-    let calendar = fixture::calendar()?;
-    let members = members();
-    let project = Project {
-        id: 1,
-        workflow: &workflow,
-        calendar: &calendar,
-        members: &members,
-    };
+    let setup = Setup::new()?;
+    let project = setup.project();
     let now = fixture::now();
     let started = decide::start(&project, now)?;
     let first = decide::decide(&project, &started.state, &submit(), now)?;

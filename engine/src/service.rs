@@ -300,12 +300,7 @@ impl Engine {
             None => self.store.project(project).await?,
         };
         let (workflow, calendar) = self.context(&record).await?;
-        let ctx = Project {
-            id: record.id,
-            workflow: &workflow,
-            calendar: &calendar,
-            members: &record.members,
-        };
+        let ctx = decision_context(&record, &workflow, &calendar);
         let command = Command {
             actor,
             action: request.action,
@@ -381,12 +376,7 @@ impl Engine {
     pub async fn view(&self, project: i64) -> Result<View, Error> {
         let record = self.store.project(project).await?;
         let (workflow, calendar) = self.context(&record).await?;
-        let ctx = Project {
-            id: record.id,
-            workflow: &workflow,
-            calendar: &calendar,
-            members: &record.members,
-        };
+        let ctx = decision_context(&record, &workflow, &calendar);
         let possible = decide::possible(&ctx, &record.state);
         Ok(View {
             record,
@@ -410,6 +400,20 @@ enum Prepared {
         /// (actor, key, response) to store with it.
         idempotency: Option<(i64, String, String)>,
     },
+}
+
+/// What the decision core needs to know about a stored project.
+fn decision_context<'a>(
+    record: &'a ProjectRecord,
+    workflow: &'a Workflow,
+    calendar: &'a Calendar,
+) -> Project<'a> {
+    Project {
+        id: record.id,
+        workflow,
+        calendar,
+        members: &record.members,
+    }
 }
 
 fn check_role(workflow: &Workflow, role: &str) -> Result<(), Error> {
