@@ -30,7 +30,15 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(args)) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // The operator runs the CLI: the internal detail helps them too.
+            let message = format!("{error:#}");
+            let detail = error
+                .downcast_ref::<gradflow_engine::service::Error>()
+                .and_then(|e| e.detail())
+                .filter(|d| !message.contains(d))
+                .map(|d| format!("\n  detail: {d}"))
+                .unwrap_or_default();
+            eprintln!("error: {}", cli::output::clean(&format!("{message}{detail}")));
             ExitCode::FAILURE
         }
     }

@@ -3,6 +3,8 @@
 //! Each event stores the SHA-256 of its predecessor (in the same project) and
 //! its own hash over the predecessor's hash and the event's canonical text.
 //! `verify` re-computes the chain and names the first event that does not match.
+//! The chain proves the log intact; that the project row beside it agrees
+//! with the log is [`crate::decide::replay`]'s part.
 
 use sha2::{Digest, Sha256};
 
@@ -20,7 +22,8 @@ pub struct Sealed<'a> {
     pub at: i64,
     /// Who caused it (`None` for the engine itself).
     pub actor: Option<i64>,
-    /// The change, as stored JSON text.
+    /// The change, as stored JSON text: the very bytes the store writes
+    /// ([`crate::decide::Event::change_json`]), never a fresh serialisation.
     pub change: &'a str,
 }
 

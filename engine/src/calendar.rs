@@ -4,7 +4,8 @@
 //! Rules (DESIGN section 6): a deadline on a date means the end of that day in
 //! the cohort's zone unless a time is given; day and week durations keep the
 //! local time of day across DST changes; business days skip weekends and
-//! holidays and end at the end of the day. A local time that does not exist
+//! (the cohort's [`Weekend`], never assumed) and holidays and end at the end
+//! of the day. A local time that does not exist
 //! moves forward; an ambiguous one takes its first occurrence (jiff's
 //! "compatible" disambiguation).
 
@@ -16,7 +17,7 @@ use jiff::{Span, Timestamp};
 
 use crate::definition::{Due, Duration, Unit};
 
-/// A cohort's time zone, dates and holidays.
+/// A cohort's time zone, dates, weekend and holidays.
 #[derive(Debug, Clone)]
 pub struct Calendar {
     /// IANA name, e.g. `Asia/Muscat`.
@@ -26,7 +27,95 @@ pub struct Calendar {
     pub dates: BTreeMap<String, Date>,
     /// Days the institute is closed (besides weekends).
     pub holidays: BTreeSet<Date>,
+    /// The cohort's weekly rest days: Friday and Saturday in Oman and
+    /// Bahrain, Saturday and Sunday elsewhere.
+    pub weekend: Weekend,
 }
+
+/// The days of the week on which a cohort does not work. Business-day
+/// durations skip them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Weekend {
+    /// Bit `n` set: weekday `n` (Monday = 0 .. Sunday = 6) is a rest day.
+    days: u8,
+}
+
+impl Weekend {
+    /// Saturday and Sunday: the default when a cohort names no weekend.
+    pub const SATURDAY_SUNDAY: Weekend = Weekend { days: 0b110_0000 };
+
+    /// Whether `day` is a rest day.
+    pub fn contains(self, day: Weekday) -> bool {
+        self.days & (1 << day.to_monday_zero_offset()) != 0
+    }
+
+    /// The rest days, Monday first.
+    pub fn days(self) -> impl Iterator<Item = Weekday> {
+        (0..7)
+            .filter(move |n| self.days & (1 << n) != 0)
+            .map(|n| Weekday::from_monday_zero_offset(n).expect("0..7 is a weekday"))
+    }
+}
+
+impl Default for Weekend {
+    fn default() -> Self {
+        Weekend::SATURDAY_SUNDAY
+    }
+}
+
+impl std::fmt::Display for Weekend {
+    /// `fri,sat`; `none` for a cohort that works every day.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self
+            .days()
+            .map(|d| &FULL_NAMES[d.to_monday_zero_offset() as usize][..3])
+            .collect();
+        if names.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str(&names.join(","))
+        }
+    }
+}
+
+impl std::str::FromStr for Weekend {
+    type Err = Error;
+
+    /// Reads `fri,sat` (three-letter or full English day names, any case), or `none`.
+    fn from_str(text: &str) -> Result<Weekend, Error> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("none") {
+            return Ok(Weekend { days: 0 });
+        }
+        let mut days = 0u8;
+        for name in text.split(',') {
+            let name = name.trim().to_ascii_lowercase();
+            let n = FULL_NAMES
+                .iter()
+                .position(|full| *full == name || full[..3] == name)
+                .ok_or_else(|| Error::BadWeekend(text.to_owned()))?;
+            if days & (1 << n) != 0 {
+                return Err(Error::BadWeekend(text.to_owned()));
+            }
+            days |= 1 << n;
+        }
+        if days == 0b111_1111 {
+            return Err(Error::BadWeekend(text.to_owned()));
+        }
+        Ok(Weekend { days })
+    }
+}
+
+/// English day names, Monday first; a weekend prints their first three letters.
+const FULL_NAMES: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
 
 /// Why a calendar or a due date cannot be worked out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +131,11 @@ pub enum Error {
     /// Outside the calendar's range.
     #[error("the date is out of range")]
     OutOfRange,
+    /// A weekend that names no days, an unknown or repeated day, or all seven.
+    #[error(
+        "'{0}' is not a weekend; name the rest days separated by commas, e.g. fri,sat or sat,sun (or none)"
+    )]
+    BadWeekend(String),
 }
 
 impl Calendar {
@@ -50,6 +144,7 @@ impl Calendar {
         zone_name: &str,
         dates: BTreeMap<String, Date>,
         holidays: BTreeSet<Date>,
+        weekend: Weekend,
     ) -> Result<Calendar, Error> {
         let zone =
             TimeZone::get(zone_name).map_err(|_| Error::UnknownZone(zone_name.to_owned()))?;
@@ -58,6 +153,7 @@ impl Calendar {
             zone,
             dates,
             holidays,
+            weekend,
         })
     }
 
@@ -124,8 +220,7 @@ impl Calendar {
 
     /// Whether the institute works on `day`.
     pub fn is_business_day(&self, day: Date) -> bool {
-        !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday)
-            && !self.holidays.contains(&day)
+        !self.weekend.contains(day.weekday()) && !self.holidays.contains(&day)
     }
 
     fn local(&self, date: Date, time: Time) -> Result<Timestamp, Error> {
@@ -146,7 +241,7 @@ mod tests {
     fn calendar(zone: &str) -> Calendar {
         let dates = BTreeMap::from([("proposal_due".to_owned(), date(2026, 3, 31))]);
         let holidays = BTreeSet::from([date(2026, 4, 3)]);
-        Calendar::new(zone, dates, holidays).unwrap()
+        Calendar::new(zone, dates, holidays, Weekend::default()).unwrap()
     }
 
     #[test]
@@ -181,8 +276,44 @@ mod tests {
     }
 
     #[test]
+    fn business_days_skip_the_cohorts_own_weekend() {
+        let mut cal = calendar("Asia/Muscat");
+        cal.weekend = "fri,sat".parse().unwrap();
+        // Wednesday 2026-04-08 + 2 business days in Muscat: Thursday 9th, then
+        // Friday and Saturday rest, so Sunday 12th (a working day there).
+        let from: Timestamp = "2026-04-08T06:00:00Z".parse().unwrap();
+        let at = cal
+            .after(from, Duration::parse("2 business_days").unwrap())
+            .unwrap();
+        assert_eq!(at.to_string(), "2026-04-12T19:59:59Z");
+        // The same count on a Saturday-Sunday weekend ends on Friday 10th.
+        cal.weekend = Weekend::default();
+        let at = cal
+            .after(from, Duration::parse("2 business_days").unwrap())
+            .unwrap();
+        assert_eq!(at.to_string(), "2026-04-10T19:59:59Z");
+    }
+
+    #[test]
+    fn weekends_read_and_print_as_people_write_them() {
+        let w: Weekend = "Fri, Saturday".parse().unwrap();
+        assert_eq!(w.to_string(), "fri,sat");
+        assert!(w.contains(Weekday::Friday) && !w.contains(Weekday::Sunday));
+        assert_eq!("none".parse::<Weekend>().unwrap().to_string(), "none");
+        for bad in ["", "fr", "fri,fri", "funday", "mon,tue,wed,thu,fri,sat,sun"] {
+            assert!(bad.parse::<Weekend>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn unknown_zone_is_explained() {
-        let err = Calendar::new("Mars/Olympus", BTreeMap::new(), BTreeSet::new()).unwrap_err();
+        let err = Calendar::new(
+            "Mars/Olympus",
+            BTreeMap::new(),
+            BTreeSet::new(),
+            Weekend::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("IANA"));
     }
 }

@@ -7,8 +7,9 @@
 //! - [`calendar`]: a cohort's time zone, named dates and holidays; deadline arithmetic.
 //! - [`decide`]: the decision core, `decide(workflow, state, command, now)`; no I/O, no clock.
 //! - [`audit`]: the hash chain that seals every event.
-//! - [`store`]: SQLite and PostgreSQL persistence behind one boundary.
-//! - [`service`]: load, decide, commit in one transaction: the one way commands are run.
+//! - `store`: SQLite and PostgreSQL persistence behind one boundary, private to
+//!   this crate: everything outside reaches the database through the service.
+//! - [`service`]: the one way anything is read or written: load, decide, commit in one transaction.
 
 pub mod audit;
 pub mod calendar;
@@ -16,4 +17,6 @@ pub mod decide;
 pub mod definition;
 pub mod expr;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
+
+pub use store::{DEFAULT_URL, Durability, redact_url};

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "gradflow", version, about, max_term_width = 100)]
 pub struct Cli {
     /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
-    #[arg(long, global = true, env = "GRADFLOW_DATABASE_URL", hide_env_values = true, default_value = gradflow_engine::store::DEFAULT_URL)]
+    #[arg(long, global = true, env = "GRADFLOW_DATABASE_URL", hide_env_values = true, default_value = gradflow_engine::DEFAULT_URL)]
     pub db: String,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
@@ -42,7 +42,7 @@ pub enum Command {
     /// Start, act on and show projects.
     #[command(subcommand)]
     Project(ProjectCommand),
-    /// Check the event log's hash chain.
+    /// Prove the event log was not edited.
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Take a project through every stage on a fresh demo database, step by step.
@@ -95,7 +95,7 @@ pub enum PersonCommand {
         /// Full name.
         #[arg(long)]
         name: String,
-        /// Organization (ministry, department); evaluators never judge their own.
+        /// Organization (ministry, department).
         #[arg(long, default_value = "")]
         org: String,
     },
@@ -151,6 +151,10 @@ pub struct NewCohortArgs {
     /// A day the institute is closed: YYYY-MM-DD (repeat).
     #[arg(long = "holiday", value_name = "DATE")]
     pub holidays: Vec<jiff::civil::Date>,
+    /// The cohort's weekly rest days, which business-day durations skip:
+    /// e.g. fri,sat (Oman, Bahrain) or sat,sun.
+    #[arg(long, value_name = "DAYS", default_value = "sat,sun")]
+    pub weekend: gradflow_engine::calendar::Weekend,
     /// A person who coordinates every project of the cohort (repeat).
     #[arg(long = "coordinator", value_name = "EMAIL")]
     pub coordinators: Vec<String>,
@@ -172,12 +176,17 @@ pub enum ProjectCommand {
         members: Vec<String>,
     },
     /// Give a person a role on a project (e.g. an evaluator): ROLE=EMAIL.
+    /// Refused when the person already holds a role the definition declares
+    /// in conflict with it (e.g. the trainee as their own evaluator).
     Assign {
         /// Project id.
         id: i64,
         /// ROLE=EMAIL.
         #[arg(value_name = "ROLE=EMAIL")]
         member: String,
+        /// Who gives the role (recorded in the project's history); the operator when left out.
+        #[arg(long = "as", value_name = "EMAIL")]
+        by: Option<String>,
     },
     /// Act on a project as a person: submit, approve, KEY.submit, score...
     Act(ActArgs),
@@ -224,6 +233,7 @@ pub struct ActArgs {
 /// `gradflow audit ...`
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Re-compute every event hash; exit 1 naming the first broken event.
+    /// Re-compute every event hash and replay every project's events against
+    /// its stored stage and state; exit 1 naming the first broken project and event.
     Verify,
 }

@@ -4,14 +4,14 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use gradflow_engine::decide::Fields;
-use gradflow_engine::definition::{self, Templates};
-use gradflow_engine::service::{Engine, Error as ServiceError, Request};
-use gradflow_engine::store::{DEFAULT_URL, NewCohort, Store};
+use gradflow_engine::service::{Engine, Error as ServiceError, NewCohort, Request};
+use gradflow_engine::{DEFAULT_URL, redact_url};
 use jiff::{Span, Timestamp};
 
 use super::Ctx;
+use super::output::say;
 
 /// The bundled definitions, compiled in so the demo runs from any folder.
 pub const BUNDLED: &[(&str, &str)] = &[
@@ -48,32 +48,17 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     } else {
         ctx.db.clone()
     };
-    let engine = Engine::new(
-        Store::connect(&url)
-            .await
-            .with_context(|| format!("cannot open {url}"))?,
-    );
-    let store = engine.store();
-    if !store.people().await?.is_empty() {
-        bail!(
-            "the demo needs an empty database, and {} already has people in it",
-            super::output::redact(&url)
-        );
+    let shown = redact_url(&url);
+    let engine = super::connect(&url).await?;
+    if !engine.people().await?.is_empty() {
+        bail!("the demo needs an empty database, and {shown} already has people in it");
     }
 
-    println!("gradflow demo — database {url}\n");
-    println!("== Setting up: workflows, people, a program and a cohort");
-    for (name, text) in BUNDLED {
-        let w = definition::parse(text, Templates::Unchecked).map_err(|p| {
-            anyhow::anyhow!(
-                "bundled workflow {name} does not validate: {}",
-                p[0].message
-            )
-        })?;
-        store
-            .publish_definition(&w.key, w.version, &w.title, text, day(0))
-            .await?;
-        println!("   published {} v{} — {}", w.key, w.version, w.title);
+    say!("gradflow demo — database {shown}\n");
+    say!("== Setting up: workflows, people, a program and a cohort");
+    let texts: Vec<String> = BUNDLED.iter().map(|(_, text)| (*text).to_owned()).collect();
+    for published in engine.publish(&texts, day(0)).await? {
+        say!("   published {} v{}", published.key, published.version);
     }
     let people = [
         (
@@ -104,10 +89,10 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         ),
     ];
     for (email, name, org) in people {
-        store.add_person(email, name, org, day(0)).await?;
-        println!("   registered {name} <{email}>, {org}");
+        engine.add_person(email, name, org, day(0)).await?;
+        say!("   registered {name} <{email}>, {org}");
     }
-    store
+    engine
         .create_program(
             "service-2026",
             "Customer service excellence — Service level",
@@ -131,16 +116,14 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|d| d.parse())
             .collect::<Result<_, _>>()?,
+        weekend: "fri,sat".parse()?,
         capacity: 12,
+        coordinators: vec!["huda@institute.example".into()],
     };
-    let cohort = store.create_cohort(&cohort, day(0)).await?;
-    let huda = store.person("huda@institute.example").await?;
-    store
-        .add_cohort_member(cohort.id, huda.id, "coordinator")
-        .await?;
-    println!(
-        "   cohort '{}' in {}; coordinator Huda",
-        cohort.name, cohort.time_zone
+    let cohort = engine.create_cohort(cohort, day(0)).await?;
+    say!(
+        "   cohort '{}' in {}, weekend {}; coordinator Huda",
+        cohort.name, cohort.time_zone, cohort.weekend
     );
 
     let members = [
@@ -160,7 +143,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         )
         .await?;
     let id = started.project;
-    println!(
+    say!(
         "   project {id} started for Amal, supervised by Khalid: stage {}\n",
         started.stage
     );
@@ -207,10 +190,10 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         (7, AMAL, "submit", revised, None),
         (8, KHALID, "endorse", none(), None),
     ];
-    println!("== Proposal and endorsement");
+    say!("== Proposal and endorsement");
     play(&engine, id, script).await?;
 
-    println!("\n== Implementation, followed up by the institute");
+    say!("\n== Implementation, followed up by the institute");
     let script: Vec<(i64, &str, &str, Fields, Option<&str>)> = vec![
         (12, AMAL, "finish", fields(&[("summary", "Done.")]), None),
         (
@@ -264,14 +247,14 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     ];
     play(&engine, id, script).await?;
 
-    println!("\n== Committee evaluation against the S.A.F.E. standards");
+    say!("\n== Committee evaluation against the S.A.F.E. standards");
     for (email, role) in [
         ("salim@housing.example", "committee"),
         ("mona@labour.example", "committee"),
         ("fatma@institute.example", "chair"),
     ] {
-        engine.assign(id, email, role).await?;
-        println!("   {email} assigned as {role}");
+        engine.assign(id, Some(HUDA), email, role, day(125)).await?;
+        say!("   {email} assigned as {role}");
     }
     let scores = |s: &str, a: &str, f: &str, e: &str| {
         fields(&[
@@ -301,24 +284,24 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     ];
     play(&engine, id, script).await?;
 
-    println!();
+    say!();
     let show = Ctx {
         json: false,
         now: day(140),
         db: url.clone(),
     };
     super::project::run(&show, super::args::ProjectCommand::Show { id }).await?;
-    let audit = store.verify_audit().await?;
+    let audit = engine.verify_audit().await?;
     match audit.broken {
-        None => println!(
+        None => say!(
             "\naudit: ok, {} events in {} projects verified",
             audit.events, audit.projects
         ),
         Some(b) => bail!("audit: broken at {b}"),
     }
-    println!("\nThe demo database is {url}; look around with, for example:");
-    println!("   gradflow --db {url} project show {id}");
-    println!("   gradflow workflow graph workflows/graduation-excellence/workflow.yaml");
+    say!("\nThe demo database is {shown}; look around with, for example:");
+    say!("   gradflow --db {shown} project show {id}");
+    say!("   gradflow workflow graph workflows/graduation-excellence/workflow.yaml");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -360,12 +343,12 @@ async fn step(
     let date = day(n).to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     let said = comment.map(|c| format!("  \"{c}\"")).unwrap_or_default();
     match engine.act(project, who, request, day(n)).await {
-        Ok(o) => println!(
+        Ok(o) => say!(
             "   {date}  {who:<26} {action:<22} → {} (v{}){said}",
             o.stage, o.version
         ),
         Err(ServiceError::Rejected(why)) => {
-            println!("   {date}  {who:<26} {action:<22} ✗ refused: {why}")
+            say!("   {date}  {who:<26} {action:<22} ✗ refused: {why}")
         }
         Err(e) => return Err(e.into()),
     }

@@ -4,35 +4,35 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use gradflow_engine::store::NewCohort;
+use gradflow_engine::service::NewCohort;
 
-use super::args::{CohortCommand, PersonCommand, ProgramCommand};
+use super::args::{CohortCommand, NewCohortArgs, PersonCommand, ProgramCommand};
+use super::output::say;
 use super::{Ctx, output};
 
 pub async fn person(ctx: &Ctx, command: PersonCommand) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine().await?;
     match command {
         PersonCommand::Add { email, name, org } => {
-            let person = engine
-                .store()
-                .add_person(&email, &name, &org, ctx.now)
-                .await?;
+            let person = engine.add_person(&email, &name, &org, ctx.now).await?;
             if ctx.json {
                 output::json(&person);
             } else {
-                println!(
+                say!(
                     "registered {} <{}> (id {})",
-                    person.name, person.email, person.id
+                    person.name,
+                    person.email,
+                    person.id
                 );
             }
         }
         PersonCommand::List => {
-            let people = engine.store().people().await?;
+            let people = engine.people().await?;
             if ctx.json {
                 output::json(&people);
             } else {
                 for p in people {
-                    println!("{:<36} {:<28} {}", p.email, p.name, p.organization);
+                    say!("{:<36} {:<28} {}", p.email, p.name, p.organization);
                 }
             }
         }
@@ -48,15 +48,15 @@ pub async fn program(ctx: &Ctx, command: ProgramCommand) -> anyhow::Result<ExitC
         workflow,
     } = command;
     let program = engine
-        .store()
         .create_program(&key, &title, &workflow, ctx.now)
         .await?;
     if ctx.json {
         output::json(&program);
     } else {
-        println!(
+        say!(
             "created program {} running workflow {}",
-            program.key, program.workflow_key
+            program.key,
+            program.workflow_key
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -66,68 +66,87 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
     let engine = ctx.engine().await?;
     match command {
         CohortCommand::Create(args) => {
-            let mut dates = BTreeMap::new();
-            for pair in &args.dates {
-                let Some((name, date)) = pair.split_once('=') else {
-                    bail!("--date {pair}: write NAME=YYYY-MM-DD");
-                };
-                let date = date.trim().parse().with_context(|| {
-                    format!("--date {pair}: '{date}' is not a date (YYYY-MM-DD)")
-                })?;
-                dates.insert(name.trim().to_owned(), date);
-            }
-            let mut coordinators = Vec::new();
-            for email in &args.coordinators {
-                coordinators.push(engine.store().person(email).await?);
-            }
-            let new = NewCohort {
-                program: args.program,
-                name: args.name,
-                time_zone: args.time_zone,
-                dates,
-                holidays: args.holidays.into_iter().collect::<BTreeSet<_>>(),
-                capacity: args.capacity,
-            };
-            let cohort = engine.store().create_cohort(&new, ctx.now).await?;
-            for person in &coordinators {
-                engine
-                    .store()
-                    .add_cohort_member(cohort.id, person.id, "coordinator")
-                    .await?;
-            }
+            let cohort = engine.create_cohort(new_cohort(args)?, ctx.now).await?;
             if ctx.json {
                 output::json(&cohort);
             } else {
-                println!(
-                    "created cohort '{}' ({}, up to {} projects)",
-                    cohort.name, cohort.time_zone, cohort.capacity
+                say!(
+                    "created cohort '{}' ({}, weekend {}, up to {} projects)",
+                    cohort.name,
+                    cohort.time_zone,
+                    cohort.weekend,
+                    cohort.capacity
                 );
             }
         }
         CohortCommand::Show { name } => {
-            let cohort = engine.store().cohort(&name).await?;
-            let projects = engine.store().projects(Some(cohort.id)).await?;
+            let cohort = engine.cohort(&name).await?;
+            let members = engine.cohort_members(&cohort).await?;
+            let projects = engine.projects(Some(&cohort)).await?;
             if ctx.json {
-                output::json(&serde_json::json!({ "cohort": cohort, "projects": projects }));
+                let members: Vec<_> = members
+                    .iter()
+                    .map(|(role, email)| serde_json::json!({ "role": role, "email": email }))
+                    .collect();
+                output::json(&serde_json::json!({ "cohort": cohort, "members": members, "projects": projects }));
             } else {
-                println!(
-                    "Cohort '{}' — {} — {} of {} places taken",
+                say!(
+                    "Cohort '{}' — {} — weekend {} — {} of {} places taken",
                     cohort.name,
                     cohort.time_zone,
-                    projects.len(),
+                    cohort.weekend,
+                    cohort.taken,
                     cohort.capacity
                 );
                 for (name, date) in &cohort.dates {
-                    println!("  {name:<22} {date}");
+                    say!("  {name:<22} {date}");
+                }
+                if !cohort.holidays.is_empty() {
+                    let days: Vec<String> =
+                        cohort.holidays.iter().map(|d| d.to_string()).collect();
+                    say!("  {:<22} {}", "holidays", days.join(", "));
+                }
+                for (role, email) in &members {
+                    say!("  {role:<22} {email}");
                 }
                 for p in projects {
-                    println!(
+                    say!(
                         "  #{:<5} {:<18} v{:<3} {}",
-                        p.id, p.stage, p.version, p.title
+                        p.id,
+                        p.stage,
+                        p.version,
+                        p.title
                     );
                 }
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The cohort the options describe; a date named twice is refused.
+fn new_cohort(args: NewCohortArgs) -> anyhow::Result<NewCohort> {
+    let mut dates = BTreeMap::new();
+    for pair in &args.dates {
+        let Some((name, date)) = pair.split_once('=') else {
+            bail!("--date {pair}: write NAME=YYYY-MM-DD");
+        };
+        let date = date
+            .trim()
+            .parse()
+            .with_context(|| format!("--date {pair}: '{date}' is not a date (YYYY-MM-DD)"))?;
+        if dates.insert(name.trim().to_owned(), date).is_some() {
+            bail!("--date {}: this date is given twice", name.trim());
+        }
+    }
+    Ok(NewCohort {
+        program: args.program,
+        name: args.name,
+        time_zone: args.time_zone,
+        dates,
+        holidays: args.holidays.into_iter().collect::<BTreeSet<_>>(),
+        weekend: args.weekend,
+        capacity: args.capacity,
+        coordinators: args.coordinators,
+    })
 }

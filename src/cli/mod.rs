@@ -3,18 +3,17 @@
 pub mod args;
 mod demo;
 mod directory;
-mod output;
+pub mod output;
 mod project;
 mod workflow;
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use gradflow_engine::service::Engine;
-use gradflow_engine::store::Store;
 use jiff::Timestamp;
 
 use args::{AuditCommand, Cli, Command};
+use output::say;
 
 /// What every command needs: the options and, when it uses the database, an engine.
 pub struct Ctx {
@@ -26,13 +25,15 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Opens the database (migrating it) and wraps it in an engine.
+    /// Opens the database (migrating it) as an engine.
     pub async fn engine(&self) -> anyhow::Result<Engine> {
-        let store = Store::connect(&self.db)
-            .await
-            .with_context(|| format!("cannot open the database {}", output::redact(&self.db)))?;
-        Ok(Engine::new(store))
+        connect(&self.db).await
     }
+}
+
+/// Opens the database at `url` (migrating it) as an engine.
+pub async fn connect(url: &str) -> anyhow::Result<Engine> {
+    Ok(Engine::connect(url).await?)
 }
 
 /// Runs one command.
@@ -64,13 +65,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn audit_verify(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine().await?;
-    let report = engine.store().verify_audit().await?;
+    let report = engine.verify_audit().await?;
     if ctx.json {
         output::json(&report);
     } else if let Some(broken) = &report.broken {
-        eprintln!("audit: BROKEN at {broken}");
+        eprintln!("audit: BROKEN at {}", output::clean(&broken.to_string()));
     } else {
-        println!(
+        say!(
             "audit: ok, {} events in {} projects verified",
             report.events, report.projects
         );

@@ -2,12 +2,13 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use gradflow_engine::decide::{Fields, MilestoneStatus};
+use anyhow::bail;
+use gradflow_engine::decide::{Change, Fields, MilestoneStatus};
 use gradflow_engine::service::{Engine, Error as ServiceError, Outcome, Request};
 use jiff::Timestamp;
 
 use super::args::{ActArgs, ProjectCommand};
+use super::output::say;
 use super::{Ctx, output};
 
 /// Largest fields file accepted.
@@ -37,28 +38,33 @@ pub async fn run(ctx: &Ctx, command: ProjectCommand) -> anyhow::Result<ExitCode>
                 ),
             );
         }
-        ProjectCommand::Assign { id, member } => {
+        ProjectCommand::Assign { id, member, by } => {
             let (role, email) = role_and_email(&member)?;
-            engine.assign(id, &email, &role).await?;
-            output::done(
+            let outcome = engine
+                .assign(id, by.as_deref(), &email, &role, ctx.now)
+                .await?;
+            report(
                 ctx,
-                &format!("{email} is now {role} on project {id}"),
-                serde_json::json!({ "project": id, "role": role, "email": email }),
+                &outcome,
+                &format!(
+                    "{email} is now {role} on project {id} (version {})",
+                    outcome.version
+                ),
             );
         }
         ProjectCommand::Act(args) => return act(ctx, &engine, args).await,
         ProjectCommand::Show { id } => show(ctx, &engine, id).await?,
         ProjectCommand::List { cohort } => {
             let cohort = match cohort {
-                Some(name) => Some(engine.store().cohort(&name).await?.id),
+                Some(name) => Some(engine.cohort(&name).await?),
                 None => None,
             };
-            let projects = engine.store().projects(cohort).await?;
+            let projects = engine.projects(cohort.as_ref()).await?;
             if ctx.json {
                 output::json(&projects);
             } else {
                 for p in projects {
-                    println!(
+                    say!(
                         "#{:<5} {:<20} {:<18} v{:<3} {}",
                         p.id, p.cohort, p.stage, p.version, p.title
                     );
@@ -127,25 +133,14 @@ async fn act(ctx: &Ctx, engine: &Engine, args: ActArgs) -> anyhow::Result<ExitCo
     }
 }
 
+/// Reads a JSON or YAML answers file: at most [`MAX_FIELDS_FILE`] bytes,
+/// UTF-8, a mapping with no key given twice. One parser serves both formats
+/// (JSON is YAML), so both follow the same rules and errors give line and column.
 fn read_fields(path: &std::path::Path) -> anyhow::Result<Fields> {
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len();
-    if size > MAX_FIELDS_FILE {
-        bail!(
-            "{} is {size} bytes; a fields file may be at most {MAX_FIELDS_FILE} bytes",
-            path.display()
-        );
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let value: serde_json::Value = if path.extension().is_some_and(|e| e == "json") {
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON", path.display()))?
-    } else {
-        serde_saphyr::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{} is not valid YAML: {e}", path.display()))?
-    };
+    let text = gradflow_engine::definition::read_text(path, MAX_FIELDS_FILE)?;
+    let value: serde_json::Value = serde_saphyr::from_str(&text).map_err(|e| {
+        anyhow::anyhow!("{} is not a valid JSON or YAML answers file: {e}", path.display())
+    })?;
     match value {
         serde_json::Value::Object(map) => Ok(map),
         _ => bail!(
@@ -159,20 +154,22 @@ fn report(ctx: &Ctx, outcome: &Outcome, text: &str) {
     if ctx.json {
         output::json(outcome);
     } else {
-        println!("{text}");
+        say!("{text}");
     }
 }
 
 async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
     let view = engine.view(id).await?;
-    let store = engine.store();
-    let events = store.events(id).await?;
-    let timers = store.pending_timers(id).await?;
-    let outbox = store.outbox(id).await?;
-    let cohort = store.cohort_by_id(view.record.cohort_id).await?;
+    let events = engine.history(id).await?;
+    let timers = engine.pending_timers(id).await?;
+    let outbox = engine.messages(id).await?;
+    let cohort = engine.cohort_by_id(view.record.cohort_id).await?;
     let mut people = Vec::new();
+    let mut emails = std::collections::HashMap::new();
     for m in &view.record.members {
-        people.push((m.role.clone(), store.person_by_id(m.person).await?.email));
+        let email = engine.person_by_id(m.person).await?.email;
+        emails.insert(m.person, email.clone());
+        people.push((m.role.clone(), email));
     }
     let state = &view.record.state;
     if ctx.json {
@@ -193,29 +190,29 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
         }));
         return Ok(());
     }
-    let zone = cohort.calendar()?.zone().clone();
+    let zone = jiff::tz::TimeZone::get(&cohort.time_zone)?;
     let local = |at: Timestamp| {
         at.to_zoned_datetime(zone.clone())
             .strftime("%Y-%m-%d %H:%M %Z")
             .to_string()
     };
     let stage = view.workflow.stage(&state.stage);
-    println!("Project {id}: {}", view.record.title);
-    println!(
+    say!("Project {id}: {}", view.record.title);
+    say!(
         "  workflow  {} v{} — {}",
         view.workflow.key, view.workflow.version, view.workflow.title
     );
-    println!("  cohort    {} ({})", cohort.name, cohort.time_zone);
-    println!(
+    say!("  cohort    {} ({})", cohort.name, cohort.time_zone);
+    say!(
         "  stage     {} [{}], version {}",
         stage.map_or("?", |s| s.title.as_str()),
         state.stage,
         state.version
     );
     if let Some(deadline) = state.deadline {
-        println!("  due       {}", local(deadline));
+        say!("  due       {}", local(deadline));
     }
-    println!(
+    say!(
         "  people    {}",
         people
             .iter()
@@ -226,7 +223,7 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
     if let Some(stage) = stage
         && !stage.milestones.is_empty()
     {
-        println!("  milestones");
+        say!("  milestones");
         for m in &stage.milestones {
             let s = state.milestones.get(&m.key);
             let status = match s.map(|s| s.status) {
@@ -239,16 +236,16 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
                 .and_then(|s| s.due)
                 .map(|d| format!(", due {}", local(d)))
                 .unwrap_or_default();
-            println!("    {:<16} {} — {status}{due}", m.key, m.title);
+            say!("    {:<16} {} — {status}{due}", m.key, m.title);
         }
     }
     if !state.scorecards.is_empty() {
-        println!("  scorecards  {} submitted", state.scorecards.len());
+        say!("  scorecards  {} submitted", state.scorecards.len());
     }
     if view.possible.is_empty() {
-        println!("  next      nothing: the project is finished");
+        say!("  next      nothing: the project is finished");
     } else {
-        println!("  next (action — who may do it)");
+        say!("  next (action — who may do it)");
         for p in &view.possible {
             let blocked = p
                 .blocked
@@ -260,7 +257,7 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
                 .as_ref()
                 .map(|w| format!("   [waiting for {w}]"))
                 .unwrap_or_default();
-            println!(
+            say!(
                 "    {:<22} {}{blocked}{waiting}",
                 p.action,
                 p.by.join(" or ")
@@ -268,60 +265,66 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
         }
     }
     if !timers.is_empty() {
-        println!("  timers");
+        say!("  timers");
         for (key, kind, at) in &timers {
-            println!("    {:<16} {:<14} {}", key, kind, local(*at));
+            say!("    {:<16} {:<14} {}", key, kind, local(*at));
         }
     }
     if !outbox.is_empty() {
-        println!("  messages");
+        say!("  messages");
         for (template, to, state) in &outbox {
-            println!("    {template:<22} to {to:<32} {state}");
+            say!("    {template:<22} to {to:<32} {state}");
         }
     }
-    println!("  history");
+    say!("  history");
     for e in &events {
         let who = e.actor.clone().unwrap_or_else(|| "(engine)".into());
-        println!(
+        say!(
             "    {:>3}  {}  {:<30} {}",
             e.seq,
             local(e.at),
             who,
-            describe(&e.change)
+            describe(&e.change, &emails)
         );
     }
     Ok(())
 }
 
-/// One line for a stored change.
-fn describe(change: &serde_json::Value) -> String {
-    let get = |k: &str| change.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let comment = change
-        .get("comment")
-        .and_then(|v| v.as_str())
-        .map(|c| format!(" — \"{c}\""))
-        .unwrap_or_default();
-    match get("type") {
-        "started" => format!("started in {} ({})", get("stage"), get("workflow")),
-        "action_taken" => format!("{} in {}{comment}", get("action"), get("stage")),
-        "approval_recorded" => format!(
-            "approval of {} as {}; waiting for {}",
-            get("action"),
-            get("role"),
-            get("waiting_for")
-        ),
-        "moved" => format!("moved {} → {}", get("from"), get("to")),
-        "milestone_submitted" => format!("submitted milestone {}", get("milestone")),
-        "milestone_accepted" => format!("accepted milestone {}{comment}", get("milestone")),
-        "milestone_returned" => format!("returned milestone {}{comment}", get("milestone")),
-        "scored" => format!(
-            "scored {}{comment}",
-            change
-                .get("scores")
-                .map(|s| s.to_string())
-                .unwrap_or_default()
-        ),
-        "effect_requested" => format!("requested {}", get("effect")),
-        other => other.to_owned(),
+/// One line for a stored change, in words.
+fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) -> String {
+    let said = |comment: &Option<String>| {
+        comment
+            .as_ref()
+            .map(|c| format!(" — \"{c}\""))
+            .unwrap_or_default()
+    };
+    match change {
+        Change::Started { stage, workflow } => format!("started in {stage} ({workflow})"),
+        Change::MemberAdded { person, role } => match emails.get(person) {
+            Some(email) => format!("{email} became {role}"),
+            None => format!("person {person} became {role}"),
+        },
+        Change::ActionTaken {
+            action,
+            stage,
+            comment,
+            ..
+        } => format!("{action} in {stage}{}", said(comment)),
+        Change::ApprovalRecorded { action, role } => {
+            format!("approval of {action} as {role}; more approvals are needed")
+        }
+        Change::Moved { from, to } => format!("moved {from} → {to}"),
+        Change::MilestoneSubmitted { milestone, .. } => format!("submitted milestone {milestone}"),
+        Change::MilestoneAccepted { milestone, comment } => {
+            format!("accepted milestone {milestone}{}", said(comment))
+        }
+        Change::MilestoneReturned { milestone, comment } => {
+            format!("returned milestone {milestone} — \"{comment}\"")
+        }
+        Change::Scored { scores, comment } => {
+            let scores: Vec<String> = scores.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            format!("scored {}{}", scores.join(", "), said(comment))
+        }
+        Change::EffectRequested { effect } => format!("requested {effect}"),
     }
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use gradflow_engine::definition::{self, Format};
 
 use super::args::{GraphFormat, WorkflowCommand};
+use super::output::say;
 use super::{Ctx, output};
 
 pub async fn run(ctx: &Ctx, command: WorkflowCommand) -> anyhow::Result<ExitCode> {
@@ -16,42 +17,32 @@ pub async fn run(ctx: &Ctx, command: WorkflowCommand) -> anyhow::Result<ExitCode
                 GraphFormat::Mermaid => Format::Mermaid,
                 GraphFormat::Dot => Format::Dot,
             };
-            print!("{}", definition::draw(&loaded.workflow, format));
+            let picture = definition::draw(&loaded.workflow, format);
+            say!("{}", picture.trim_end());
             Ok(ExitCode::SUCCESS)
         }
         WorkflowCommand::Publish { files } => {
-            let mut loaded = Vec::new();
+            // Every file is read and checked (templates included) before
+            // anything is stored; then all are published or none.
+            let mut texts = Vec::new();
             for file in &files {
-                loaded.push(definition::load(file)?);
+                texts.push(definition::load(file)?.text);
             }
             let engine = ctx.engine().await?;
-            let mut results = Vec::new();
-            for l in &loaded {
-                let w = &l.workflow;
-                let outcome = engine
-                    .store()
-                    .publish_definition(&w.key, w.version, &w.title, &l.text, ctx.now)
-                    .await?;
-                if !ctx.json {
-                    println!(
-                        "{} v{}: {}",
-                        w.key,
-                        w.version,
-                        serde_json::to_value(outcome)?.as_str().unwrap_or("")
-                    );
-                }
-                results.push(
-                    serde_json::json!({ "key": w.key, "version": w.version, "result": outcome }),
-                );
-            }
+            let published = engine.publish(&texts, ctx.now).await?;
             if ctx.json {
-                output::json(&results);
+                output::json(&published);
+            } else {
+                for p in &published {
+                    let result = serde_json::to_value(p.result)?;
+                    say!("{} v{}: {}", p.key, p.version, result.as_str().unwrap_or(""));
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
         WorkflowCommand::List => {
             let engine = ctx.engine().await?;
-            let definitions = engine.store().definitions().await?;
+            let definitions = engine.definitions().await?;
             if ctx.json {
                 let rows: Vec<_> = definitions
                     .iter()
@@ -59,10 +50,10 @@ pub async fn run(ctx: &Ctx, command: WorkflowCommand) -> anyhow::Result<ExitCode
                     .collect();
                 output::json(&rows);
             } else if definitions.is_empty() {
-                println!("no workflows published yet; run gradflow workflow publish FILE");
+                say!("no workflows published yet; run gradflow workflow publish FILE");
             } else {
                 for d in definitions {
-                    println!("{:<28} v{:<3} {}", d.key, d.version, d.title);
+                    say!("{:<28} v{:<3} {}", d.key, d.version, d.title);
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -92,14 +83,14 @@ fn validate(ctx: &Ctx, files: &[std::path::PathBuf]) -> ExitCode {
                     w.notifications.len()
                 );
                 if !ctx.json {
-                    println!("{summary}");
+                    say!("{summary}");
                 }
                 report.push(serde_json::json!({ "file": file, "valid": true, "key": w.key, "version": w.version }));
             }
             Err(error) => {
                 failed = true;
                 if !ctx.json {
-                    eprintln!("{error}");
+                    eprintln!("{}", output::clean(&error.to_string()));
                 }
                 let entry = match &error {
                     definition::Error::Invalid { problems, .. } => {

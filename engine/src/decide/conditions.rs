@@ -2,7 +2,7 @@
 //! [`crate::definition::ConditionSchema`]).
 
 use super::assessment;
-use super::state::{MilestoneStatus, ProjectState};
+use super::state::{Fields, MilestoneStatus, ProjectState};
 use crate::definition::{Stage, Workflow};
 use crate::expr::{Env, Value};
 
@@ -12,8 +12,11 @@ pub struct ProjectData<'a> {
     pub workflow: &'a Workflow,
     /// The current stage.
     pub stage: &'a Stage,
-    /// The state, possibly with answers being submitted applied.
+    /// The state.
     pub state: &'a ProjectState,
+    /// Answers being given with a command (form key, answers): conditions
+    /// see them in place of the form's stored ones, before they are recorded.
+    pub giving: Option<(&'a str, &'a Fields)>,
 }
 
 impl Env for ProjectData<'_> {
@@ -60,7 +63,11 @@ impl Env for ProjectData<'_> {
                 }
             }
             ["form", form, field] => {
-                match self.state.forms.get(*form).and_then(|f| f.get(*field)) {
+                let answers = match self.giving {
+                    Some((giving, answers)) if giving == *form => Some(answers),
+                    _ => self.state.forms.get(*form).map(|f| &**f),
+                };
+                match answers.and_then(|f| f.get(*field)) {
                     Some(serde_json::Value::Bool(b)) => Value::Bool(*b),
                     Some(serde_json::Value::Number(n)) => {
                         n.as_f64().map_or(Value::Missing, Value::Number)

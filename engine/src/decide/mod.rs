@@ -9,27 +9,52 @@
 //! holds a role it allows, the answers pass the form, the condition holds,
 //! the approval rule is met. (An action's allowed roles are only known once the
 //! action is found, so "exists" comes before "allowed".)
+//!
+//! Every state change goes through a recorded event: the core checks a
+//! command, records its changes, and each recorded change is applied to the
+//! state by [`apply`](self::apply) — the same code [`replay`] runs over a
+//! stored log, so an audit rebuilds exactly what the core kept.
+//!
+//! # Layout
+//! - `mod.rs`: `start`, `decide`, `possible`, and the draft a decision is built in.
+//! - `apply.rs`: how each recorded change moves the state.
+//! - `approvals.rs`: `need: any | all | N`, and whom an action waits for.
+//! - `members.rs`: who may hold which role; `add_member`.
+//! - `replay.rs`: rebuilding a state from its log, for `audit verify`.
+//! - `state.rs`: the project state, changes, events, timers, notifications.
+//! - `forms.rs`, `assessment.rs`, `conditions.rs`: answers, scorecards, and
+//!   the project's data as conditions see it.
+//! - `rejection.rs`: why a command was refused.
 
+mod apply;
+mod approvals;
 mod assessment;
 mod conditions;
 mod forms;
+mod members;
 mod rejection;
+mod replay;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
+pub use approvals::WaitingFor;
 pub use assessment::{Outcome, outcome};
 pub use conditions::ProjectData;
+pub use members::add_member;
 pub use rejection::{Rejection, Roles};
+pub use replay::{ReplayError, replay, replay_difference};
 pub use state::*;
 
 use crate::audit;
 use crate::calendar::Calendar;
 use crate::definition::{
-    Action, Assessment, MilestoneStep, Need, SCORE_ACTION, Stage, Trigger, Workflow,
+    Action, Assessment, MilestoneStep, SCORE_ACTION, Stage, Trigger, Workflow,
 };
 use crate::expr::Env;
 
@@ -40,7 +65,7 @@ pub const MAX_COMMENT: usize = 5_000;
 const MAX_AUTOMATIC_MOVES: usize = 16;
 
 /// A person's role on a project (directly, or through the cohort).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Member {
     /// The person.
     pub person: PersonId,
@@ -88,31 +113,44 @@ pub struct Command {
     pub expected_version: Option<u64>,
 }
 
-/// Begins a project in its workflow's start stage.
-pub fn start(project: &Project<'_>, now: Timestamp) -> Result<Decision, Rejection> {
+/// Begins a project in its workflow's start stage: a `Started` event, then
+/// one `MemberAdded` per person given a role on it directly (`direct`, which
+/// `project.members` includes; a pair given twice is recorded once). People
+/// who hold a role through the cohort are not recorded per project.
+///
+/// Refused when a direct member's role is not one of the workflow's or
+/// conflicts with another role that person holds.
+pub fn start(
+    project: &Project<'_>,
+    direct: &[Member],
+    now: Timestamp,
+) -> Result<Decision, Rejection> {
     let workflow = project.workflow;
-    let state = ProjectState {
-        stage: workflow.start.clone(),
-        version: 0,
-        entered_at: now,
-        deadline: None,
-        forms: Default::default(),
-        approvals: Default::default(),
-        milestones: Default::default(),
-        scorecards: Default::default(),
-        head: audit::GENESIS.to_owned(),
-        events: 0,
-    };
-    let mut draft = Draft::new(project, state, now);
-    let workflow_ref = format!("{}@{}", workflow.key, workflow.version);
+    let mut given: Vec<&Member> = Vec::with_capacity(direct.len());
+    for member in direct {
+        if !given.contains(&member) {
+            members::may_hold(project, member.person, &member.role)?;
+            given.push(member);
+        }
+    }
+    let mut draft = Draft::new(project, apply::blank(), now);
     let seq = draft.record(
         None,
         Change::Started {
             stage: workflow.start.clone(),
-            workflow: workflow_ref,
+            workflow: apply::workflow_ref(workflow),
         },
-    );
-    draft.enter(&workflow.start, seq)?;
+    )?;
+    draft.entered(seq)?;
+    for member in given {
+        draft.record(
+            None,
+            Change::MemberAdded {
+                person: member.person,
+                role: member.role.clone(),
+            },
+        )?;
+    }
     draft.run_automatic()?;
     Ok(draft.finish())
 }
@@ -179,8 +217,9 @@ pub struct Possible {
     pub by: Vec<String>,
     /// Why it cannot be done yet, if so.
     pub blocked: Option<String>,
-    /// Approvals gathered so far, when the action needs several.
-    pub waiting_for: Option<String>,
+    /// Whom the action still waits for, once some (not all) of the approvals
+    /// it needs are given; data, shown in words by its `Display`.
+    pub waiting_for: Option<WaitingFor>,
 }
 
 impl Possible {
@@ -204,6 +243,7 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
         workflow: project.workflow,
         stage,
         state,
+        giving: None,
     };
     let mut out = Vec::new();
     for m in &stage.milestones {
@@ -242,7 +282,7 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             .approvals
             .get(&action.key)
             .filter(|given| !given.is_empty())
-            .and_then(|given| waiting_for(action, given));
+            .and_then(|given| approvals::waiting_for(project, action, given));
         out.push(p);
     }
     out
@@ -260,6 +300,9 @@ struct Draft<'p, 'a> {
 
 impl<'p, 'a> Draft<'p, 'a> {
     fn new(project: &'p Project<'a>, state: ProjectState, now: Timestamp) -> Self {
+        // Events are stored and sealed to the microsecond, and a replay
+        // enters stages at the events' times: decide at that precision too.
+        let now = Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now);
         Draft {
             project,
             state,
@@ -280,35 +323,34 @@ impl<'p, 'a> Draft<'p, 'a> {
         }
     }
 
-    /// Appends an event, sealing it into the audit chain; returns its seq.
-    fn record(&mut self, actor: Option<PersonId>, change: Change) -> i64 {
+    /// Appends an event, sealing it into the audit chain, and applies its
+    /// change to the state; returns its seq.
+    fn record(&mut self, actor: Option<PersonId>, change: Change) -> Result<i64, Rejection> {
         let seq = self.state.events + 1;
-        // Stored to the microsecond: seal exactly what is stored.
-        let micros = self.now.as_microsecond();
-        let at = jiff::Timestamp::from_microsecond(micros).unwrap_or(self.now);
-        // Sized for a typical change, so the text is not regrown while written.
-        let mut change_text = Vec::with_capacity(512);
-        serde_json::to_writer(&mut change_text, &change).expect("changes serialise");
-        let change_text = String::from_utf8(change_text).expect("JSON is UTF-8");
+        // Serialised once: these bytes are hashed, and the store writes them.
+        let change_json = change.to_json();
         let link = audit::Sealed {
             project: self.project.id,
             seq,
-            at: micros,
+            at: self.now.as_microsecond(),
             actor,
-            change: &change_text,
+            change: &change_json,
         };
         let hash = audit::hash(&self.state.head, link);
         let prev_hash = std::mem::replace(&mut self.state.head, hash.clone());
-        self.events.push(Event {
+        let event = Event {
             seq,
-            at,
+            at: self.now,
             actor,
             change,
+            change_json,
             prev_hash,
             hash,
-        });
+        };
+        apply::apply(self.project, &mut self.state, &event)?;
         self.state.events = seq;
-        seq
+        self.events.push(event);
+        Ok(seq)
     }
 
     /// Queues the notifications whose rule matches `trigger`.
@@ -346,25 +388,15 @@ impl<'p, 'a> Draft<'p, 'a> {
         Rejection::Calendar(e.to_string())
     }
 
-    /// Puts the project into `key`: deadline, milestones, fresh approvals and scores, timers.
-    fn enter(&mut self, key: &str, cause: i64) -> Result<(), Rejection> {
-        let workflow = self.project.workflow;
+    /// After the project entered its current stage (applied by event
+    /// `cause`): replaces the timers with the stage's deadline, reminders,
+    /// escalations and milestone due dates, and tells who is to be told.
+    fn entered(&mut self, cause: i64) -> Result<(), Rejection> {
         let calendar = self.project.calendar;
-        let stage = workflow
-            .stage(key)
-            .ok_or_else(|| Rejection::UnknownStage(key.to_owned()))?;
+        let stage = current_stage(self.project.workflow, &self.state)?;
         let now = self.now;
-        self.state.stage = key.to_owned();
-        self.state.entered_at = now;
-        self.state.approvals.clear();
-        self.state.scorecards.clear();
-        self.state.milestones.clear();
         self.timers.cancel_pending = true;
         self.timers.set.clear();
-        self.state.deadline = match &stage.deadline {
-            Some(due) => Some(calendar.due(due, now).map_err(Self::calendar_error)?),
-            None => None,
-        };
         if let Some(deadline) = self.state.deadline {
             let timer = |key: String,
                          kind,
@@ -415,11 +447,7 @@ impl<'p, 'a> Draft<'p, 'a> {
             }
         }
         for m in &stage.milestones {
-            let due = match &m.due {
-                Some(due) => Some(calendar.due(due, now).map_err(Self::calendar_error)?),
-                None => None,
-            };
-            if let Some(at) = due {
+            if let Some(at) = self.state.milestones.get(&m.key).and_then(|s| s.due) {
                 self.timers.set.push(Timer {
                     key: format!("milestone:{}", m.key),
                     kind: TimerKind::MilestoneDue,
@@ -429,14 +457,8 @@ impl<'p, 'a> Draft<'p, 'a> {
                     every: None,
                 });
             }
-            let fresh = MilestoneState {
-                status: MilestoneStatus::Pending,
-                due,
-                fields: Fields::new(),
-            };
-            self.state.milestones.insert(m.key.clone(), fresh);
         }
-        self.notify(&Trigger::Enter(key.to_owned()), cause);
+        self.notify(&Trigger::Enter(stage.key.clone()), cause);
         Ok(())
     }
 
@@ -449,7 +471,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 from: from.clone(),
                 to: action.to.clone(),
             },
-        );
+        )?;
         self.notify(&Trigger::Leave(from), seq);
         for effect in &action.effects {
             self.record(
@@ -457,9 +479,9 @@ impl<'p, 'a> Draft<'p, 'a> {
                 Change::EffectRequested {
                     effect: effect.clone(),
                 },
-            );
+            )?;
         }
-        self.enter(&action.to, seq)
+        self.entered(seq)
     }
 
     /// Takes automatic actions whose condition holds, until none does.
@@ -470,6 +492,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 workflow: self.project.workflow,
                 stage,
                 state: &self.state,
+                giving: None,
             };
             let ready = stage
                 .actions
@@ -485,7 +508,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                     fields: Arc::default(),
                     comment: None,
                 },
-            );
+            )?;
             self.notify(&Trigger::Action(action.key.clone()), seq);
             self.move_through(None, action)?;
         }
@@ -519,7 +542,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 condition,
             });
         }
-        let Some(role) = action.by.iter().find(|r| roles.contains(r.as_str())) else {
+        let Some(first_role) = action.by.iter().find(|r| roles.contains(r.as_str())) else {
             return Err(not_allowed(&action.title, &action.by, roles));
         };
         let comment = given_comment(command);
@@ -537,9 +560,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                         problems,
                     }
                 })?;
-                let fields = Arc::new(fields);
-                self.state.forms.insert(form_key.clone(), fields.clone());
-                fields
+                Arc::new(fields)
             }
             None if command.fields.is_empty() => Arc::default(),
             None => {
@@ -550,10 +571,13 @@ impl<'p, 'a> Draft<'p, 'a> {
             }
         };
         if let Some(when) = &action.when {
+            // The condition sees the answers being given; recording the
+            // action (below) is what stores them.
             let data = ProjectData {
                 workflow: self.project.workflow,
                 stage,
                 state: &self.state,
+                giving: action.form.as_deref().map(|form| (form, &*fields)),
             };
             if let Some(explanation) = when.explain_false(&data) {
                 return Err(Rejection::ConditionNotMet {
@@ -562,69 +586,42 @@ impl<'p, 'a> Draft<'p, 'a> {
                 });
             }
         }
-        let approval_role = self.approval_role(action, command.actor, roles, role)?;
-        let seq = self.record(
-            Some(command.actor),
-            Change::ActionTaken {
-                action: action.key.clone(),
-                stage: stage.key.clone(),
-                role: Some(approval_role.clone()),
-                fields,
-                comment,
-            },
-        );
-        self.notify(&Trigger::Action(action.key.clone()), seq);
-        let approvals = self.state.approvals.entry(action.key.clone()).or_default();
-        approvals.push(Approval {
-            person: command.actor,
-            role: approval_role.clone(),
-        });
-        match waiting_for(action, approvals) {
-            Some(waiting_for) => {
-                self.record(
-                    Some(command.actor),
-                    Change::ApprovalRecorded {
-                        action: action.key.clone(),
-                        role: approval_role,
-                        waiting_for,
-                    },
-                );
-                Ok(())
-            }
-            None => self.move_through(Some(command.actor), action),
-        }
-    }
-
-    /// The role an approval counts for; refuses a second approval by the same person.
-    fn approval_role(
-        &self,
-        action: &Action,
-        actor: PersonId,
-        roles: &BTreeSet<&str>,
-        first_role: &str,
-    ) -> Result<String, Rejection> {
         let given = self
             .state
             .approvals
             .get(&action.key)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let already = || Rejection::AlreadyApproved {
-            action: action.title.clone(),
-            waiting_for: waiting_for(action, given).unwrap_or_default(),
-        };
-        if given.iter().any(|a| a.person == actor) {
-            return Err(already());
+        let role = approvals::admit(self.project, action, given, command.actor, first_role)?;
+        let seq = self.record(
+            Some(command.actor),
+            Change::ActionTaken {
+                action: action.key.clone(),
+                stage: stage.key.clone(),
+                role: Some(role.clone()),
+                fields,
+                comment,
+            },
+        )?;
+        self.notify(&Trigger::Action(action.key.clone()), seq);
+        let given = self
+            .state
+            .approvals
+            .get(&action.key)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if approvals::waiting_for(self.project, action, given).is_some() {
+            self.record(
+                Some(command.actor),
+                Change::ApprovalRecorded {
+                    action: action.key.clone(),
+                    role,
+                },
+            )?;
+            Ok(())
+        } else {
+            self.move_through(Some(command.actor), action)
         }
-        if action.need != Need::All {
-            return Ok(first_role.to_owned());
-        }
-        action
-            .by
-            .iter()
-            .find(|r| roles.contains(r.as_str()) && !given.iter().any(|a| a.role == **r))
-            .cloned()
-            .ok_or_else(already)
     }
 
     fn milestone(
@@ -676,17 +673,6 @@ impl<'p, 'a> Draft<'p, 'a> {
                         problems,
                     }
                 })?;
-                let entry = self
-                    .state
-                    .milestones
-                    .entry(key.to_owned())
-                    .or_insert_with(|| MilestoneState {
-                        status,
-                        due: None,
-                        fields: Fields::new(),
-                    });
-                entry.status = MilestoneStatus::Submitted;
-                entry.fields = fields.clone();
                 Change::MilestoneSubmitted {
                     milestone: key.to_owned(),
                     fields,
@@ -712,13 +698,6 @@ impl<'p, 'a> Draft<'p, 'a> {
                 if !accepted && comment.is_none() {
                     return Err(Rejection::CommentRequired { action: title });
                 }
-                if let Some(m) = self.state.milestones.get_mut(key) {
-                    m.status = if accepted {
-                        MilestoneStatus::Accepted
-                    } else {
-                        MilestoneStatus::Returned
-                    };
-                }
                 match comment {
                     Some(c) if !accepted => Change::MilestoneReturned {
                         milestone: key.to_owned(),
@@ -737,7 +716,7 @@ impl<'p, 'a> Draft<'p, 'a> {
             Change::MilestoneReturned { .. } => MilestoneStep::Returned,
             _ => MilestoneStep::Accepted,
         };
-        let seq = self.record(Some(command.actor), change);
+        let seq = self.record(Some(command.actor), change)?;
         self.notify(
             &Trigger::Milestone {
                 key: key.to_owned(),
@@ -776,14 +755,7 @@ impl<'p, 'a> Draft<'p, 'a> {
             }
         })?;
         let comment = given_comment(command);
-        self.state.scorecards.insert(
-            command.actor,
-            Scorecard {
-                scores: scores.clone(),
-                comment: comment.clone(),
-            },
-        );
-        self.record(Some(command.actor), Change::Scored { scores, comment });
+        self.record(Some(command.actor), Change::Scored { scores, comment })?;
         Ok(())
     }
 }
@@ -804,33 +776,6 @@ fn not_allowed(action: &str, allowed: &[String], roles: &BTreeSet<&str>) -> Reje
     }
 }
 
-/// Who still has to approve `action`, in words; `None` once the rule is met.
-fn waiting_for(action: &Action, given: &[Approval]) -> Option<String> {
-    match action.need {
-        Need::Any if given.is_empty() => Some(format!("{}", Roles(&action.by))),
-        Need::Any => None,
-        Need::All => {
-            let missing: Vec<String> = action
-                .by
-                .iter()
-                .filter(|r| !given.iter().any(|a| a.role == **r))
-                .cloned()
-                .collect();
-            (!missing.is_empty()).then(|| {
-                missing
-                    .iter()
-                    .map(|r| format!("the {r}"))
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            })
-        }
-        Need::AtLeast(n) => {
-            let left = (n as usize).saturating_sub(given.len());
-            (left > 0).then(|| format!("{left} more approval(s) from {}", Roles(&action.by)))
-        }
-    }
-}
-
 fn status_words(status: MilestoneStatus) -> &'static str {
     match status {
         MilestoneStatus::Pending => "not submitted yet",
@@ -847,5 +792,6 @@ pub fn data<'a>(workflow: &'a Workflow, state: &'a ProjectState) -> Option<impl 
         workflow,
         stage,
         state,
+        giving: None,
     })
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::approvals::WaitingFor;
+
 /// A refused command. Nothing changes when a command is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
@@ -80,12 +82,54 @@ pub enum Rejection {
         explanation: String,
     },
     /// The actor already approved.
-    #[error("you have already approved '{action}'; waiting for {waiting_for}")]
+    #[error("you have already approved '{action}'{}", still_waiting(.waiting_for))]
     AlreadyApproved {
         /// Action title.
         action: String,
         /// Who still has to approve.
-        waiting_for: String,
+        waiting_for: Option<WaitingFor>,
+    },
+    /// Under `need: all`, every role the actor could approve as is already
+    /// covered by the people who approved, so their approval would not count.
+    #[error(
+        "your approval would not count towards '{action}': the approvals given already cover {}{}",
+        AllOf(.yours),
+        still_waiting(.waiting_for)
+    )]
+    ApprovalNotNeeded {
+        /// Action title.
+        action: String,
+        /// The action's roles the actor holds.
+        yours: Vec<String>,
+        /// Who still has to approve.
+        waiting_for: Option<WaitingFor>,
+    },
+    /// The role is not one of the workflow's roles.
+    #[error("'{role}' is not a role on projects of this program; its roles are: {}", .roles.join(", "))]
+    UnknownRole {
+        /// Role asked for.
+        role: String,
+        /// The workflow's roles.
+        roles: Vec<String>,
+    },
+    /// The person already holds the role on this project (given directly).
+    #[error("this person is already {} on this project", role_name(.role))]
+    AlreadyMember {
+        /// Role asked for.
+        role: String,
+    },
+    /// One person may not hold both roles on a project (e.g. the trainee and
+    /// an evaluator of the same project).
+    #[error(
+        "a person who is {} on this project cannot also be its {}",
+        role_name(.held),
+        .role.replace('_', " ")
+    )]
+    ConflictOfInterest {
+        /// Role asked for.
+        role: String,
+        /// The role the person holds that conflicts with it.
+        held: String,
     },
     /// A milestone is not in a state that allows this.
     #[error("milestone '{milestone}' is {status}; it cannot be {verb} now")]
@@ -106,6 +150,9 @@ pub enum Rejection {
     /// The stored state does not fit the workflow version (should never happen).
     #[error("the project is in stage '{0}', which its workflow does not have")]
     UnknownStage(String),
+    /// The project's stored log or state does not fit its workflow (should never happen).
+    #[error("the project's record does not fit its workflow ({0}); nothing was changed")]
+    Inconsistent(String),
     /// Automatic actions kept firing each other.
     #[error(
         "automatic actions kept moving the project without end (stopped after {0} moves); the workflow needs fixing"
@@ -118,6 +165,32 @@ fn possible_now(possible: &[String]) -> String {
         "nothing can be done by hand right now".to_owned()
     } else {
         format!("possible now: {}", possible.join(", "))
+    }
+}
+
+fn still_waiting(waiting_for: &Option<WaitingFor>) -> String {
+    waiting_for
+        .as_ref()
+        .map(|w| format!("; it is waiting for {w}"))
+        .unwrap_or_default()
+}
+
+/// A role key inside a sentence: `quality_office` reads "the quality office".
+pub(super) fn role_name(role: &str) -> String {
+    format!("the {}", role.replace('_', " "))
+}
+
+/// Roles that are all meant: "the supervisor and the coordinator".
+pub(super) struct AllOf<'a>(pub &'a [String]);
+
+impl fmt::Display for AllOf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self.0.iter().map(|r| role_name(r)).collect();
+        match names.as_slice() {
+            [] => f.write_str("nobody"),
+            [one] => f.write_str(one),
+            [init @ .., last] => write!(f, "{} and {last}", init.join(", ")),
+        }
     }
 }
 
@@ -147,11 +220,7 @@ pub struct Roles<'a>(pub &'a [String]);
 
 impl fmt::Display for Roles<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<String> = self
-            .0
-            .iter()
-            .map(|r| format!("the {}", r.replace('_', " ")))
-            .collect();
+        let names: Vec<String> = self.0.iter().map(|r| role_name(r)).collect();
         match names.as_slice() {
             [] => f.write_str("nobody"),
             [one] => f.write_str(one),

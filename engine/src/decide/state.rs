@@ -7,6 +7,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::Member;
+
 /// A person's id in the store.
 pub type PersonId = i64;
 
@@ -33,18 +35,28 @@ pub struct ProjectState {
     pub milestones: BTreeMap<String, MilestoneState>,
     /// Scorecards of the current stage's assessment, by evaluator.
     pub scorecards: BTreeMap<PersonId, Scorecard>,
+    /// People given a role on this project directly, as its log records them
+    /// (people who hold a role through the cohort are not listed). Kept so
+    /// the core can refuse a role given twice and an audit can replay who was
+    /// added; shared (`Arc`) since a decision copies the state and this
+    /// rarely changes. Absent from states stored before it was recorded.
+    #[serde(default)]
+    pub members: Arc<Vec<Member>>,
     /// Hash of the last event, the head of the project's audit chain.
     pub head: String,
     /// Number of events in the project's log.
     pub events: i64,
 }
 
-/// One approval towards an action that needs several.
+/// One approval towards an action: who gave it, and the role it counted for
+/// when it was given. With `need: all` the roles are matched afresh to the
+/// approvers at each approval, so a later approval may count an earlier
+/// approver under another role they hold; `role` keeps what was recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
     /// Who approved.
     pub person: PersonId,
-    /// The role they approved as.
+    /// The role the approval counted for when given.
     pub role: String,
 }
 
@@ -114,13 +126,15 @@ pub enum Change {
         comment: Option<String>,
     },
     /// An approval was recorded; more are needed before the project moves.
+    /// Whom the action still waits for is worked out when it is shown (see
+    /// [`super::WaitingFor`]), never stored: it is words, and they depend on
+    /// the reader's language. (Events stored before this carry a
+    /// `waiting_for` text, which reading ignores.)
     ApprovalRecorded {
         /// Action approved.
         action: String,
-        /// Role approved as.
+        /// Role the approval counted for.
         role: String,
-        /// Who still has to approve, in words.
-        waiting_for: String,
     },
     /// The project moved to another stage.
     Moved {
@@ -164,19 +178,51 @@ pub enum Change {
         /// Effect name.
         effect: String,
     },
+    /// Someone was given a role on this project directly (at its start, or
+    /// later, e.g. an evaluator). Membership is in the log so that an audit
+    /// can tell who held which role, and a role inserted behind the engine's
+    /// back is caught.
+    MemberAdded {
+        /// Who was given the role.
+        person: PersonId,
+        /// The role (one of the workflow's roles).
+        role: String,
+    },
+}
+
+impl Change {
+    /// Reads a change back from the JSON text it was stored (and sealed) as.
+    pub fn from_json(text: &str) -> Result<Change, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// The JSON text a change is sealed and stored as, written once per event.
+    pub(super) fn to_json(&self) -> String {
+        // Sized for a typical change, so the text is not regrown while written.
+        let mut text = Vec::with_capacity(512);
+        serde_json::to_writer(&mut text, self).expect("changes serialise");
+        String::from_utf8(text).expect("JSON is UTF-8")
+    }
 }
 
 /// An event: a change, who caused it, when, and its place in the audit chain.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Not serialised as a whole: the store writes its fields as columns, with
+/// `change_json` as the change, so the bytes stored are the bytes hashed.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// Position in the project's log, from 1.
     pub seq: i64,
-    /// When it happened.
+    /// When it happened, to the microsecond (the precision stored and sealed).
     pub at: Timestamp,
     /// Who caused it; `None` when the engine acted by itself.
     pub actor: Option<PersonId>,
     /// What changed.
     pub change: Change,
+    /// `change` as the exact JSON text sealed into the hash chain; the store
+    /// writes this text, never a fresh serialisation (which could differ, e.g.
+    /// after a serde upgrade, and then fail verification).
+    pub change_json: String,
     /// Hash of the previous event.
     pub prev_hash: String,
     /// Hash of this event.

@@ -1,5 +1,6 @@
 //! Who and what projects hang on: published definitions, people, programs,
-//! cohorts and cohort-wide roles.
+//! cohorts and cohort-wide roles. The rules about them (what a valid email or
+//! cohort is) live in the service; here is only what the database guarantees.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,8 +10,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::{Columns, Error, Store, micros, with_db};
-use crate::calendar::Calendar;
+use super::{Begin, Columns, Error, Store, micros, with_db};
+use crate::calendar::{Calendar, Weekend};
 
 /// A published definition version.
 #[derive(Debug, Clone, Serialize)]
@@ -25,9 +26,12 @@ pub struct StoredDefinition {
     pub title: String,
     /// The YAML text.
     pub source: String,
+    /// SHA-256 of the text: tells a replaced text from the one a cache holds.
+    #[serde(skip)]
+    pub source_hash: String,
 }
 
-/// What publishing did.
+/// What publishing one definition did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Published {
@@ -78,8 +82,12 @@ pub struct NewCohort {
     pub dates: BTreeMap<String, Date>,
     /// Institute holidays.
     pub holidays: BTreeSet<Date>,
+    /// Weekly rest days.
+    pub weekend: Weekend,
     /// Most projects it takes.
     pub capacity: u32,
+    /// Emails of the staff who coordinate it (the `coordinator` role on all its projects).
+    pub coordinators: Vec<String>,
 }
 
 /// A cohort: a group of trainees on one calendar.
@@ -97,16 +105,46 @@ pub struct Cohort {
     pub dates: BTreeMap<String, Date>,
     /// Holidays.
     pub holidays: BTreeSet<Date>,
+    /// Weekly rest days, e.g. `fri,sat`.
+    #[serde(serialize_with = "display")]
+    pub weekend: Weekend,
     /// Most projects it takes.
     pub capacity: u32,
+    /// Projects started in it.
+    pub taken: u32,
+    /// Grows with every change to its calendar, so caches know to re-read it.
+    #[serde(skip)]
+    pub revision: i64,
+}
+
+fn display<S: serde::Serializer>(value: &Weekend, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
 }
 
 impl Cohort {
     /// The cohort's calendar.
     pub fn calendar(&self) -> Result<Calendar, Error> {
-        Calendar::new(&self.time_zone, self.dates.clone(), self.holidays.clone())
-            .map_err(|e| Error::Corrupt(e.to_string()))
+        Calendar::new(
+            &self.time_zone,
+            self.dates.clone(),
+            self.holidays.clone(),
+            self.weekend,
+        )
+        .map_err(|e| Error::Corrupt(format!("cohort '{}': {e}", self.name)))
     }
+}
+
+/// A definition to publish: the checked key, version and title, and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDefinition<'a> {
+    /// Workflow key.
+    pub key: &'a str,
+    /// Version.
+    pub version: u32,
+    /// Title.
+    pub title: &'a str,
+    /// The YAML text, stored as given.
+    pub source: &'a str,
 }
 
 fn json<T: Serialize>(value: &T) -> String {
@@ -117,88 +155,104 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<
     serde_json::from_str(text).map_err(|e| Error::Corrupt(format!("{what}: {e}")))
 }
 
+const DEFINITION_COLUMNS: &str = "id, key, version, title, source, source_hash";
+const COHORT_COLUMNS: &str =
+    "id, program_id, name, time_zone, dates, holidays, weekend, capacity, taken, revision";
+
 impl Store {
-    /// Publishes a definition's text as (key, version). A version that has
-    /// projects is immutable: publishing different text under it is refused.
-    pub async fn publish_definition(
+    /// Publishes definitions, all or none, in one transaction. A version that
+    /// has projects is immutable: different text under it is refused, even
+    /// when a project starts on it while this runs (the `projects` count on
+    /// the definition's row orders the two).
+    pub(crate) async fn publish_definitions(
         &self,
-        key: &str,
-        version: u32,
-        title: &str,
-        source: &str,
+        definitions: &[NewDefinition<'_>],
         now: Timestamp,
-    ) -> Result<Published, Error> {
-        let hash = crate::audit::to_hex(&Sha256::digest(source.as_bytes()));
+    ) -> Result<Vec<Published>, Error> {
         with_db!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let existing = sqlx::query(
-                "SELECT d.id, d.source_hash, (SELECT COUNT(*) FROM projects p WHERE p.definition_id = d.id) AS projects
-                 FROM definitions d WHERE d.key = $1 AND d.version = $2",
-            )
-            .bind(key)
-            .bind(i64::from(version))
-            .fetch_optional(&mut *tx)
-            .await?;
-            let outcome = match existing {
-                None => {
-                    sqlx::query(
-                        "INSERT INTO definitions (key, version, title, source, source_hash, published_at)
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(key)
-                    .bind(i64::from(version))
-                    .bind(title)
-                    .bind(source)
-                    .bind(&hash)
-                    .bind(micros(now))
-                    .execute(&mut *tx)
-                    .await?;
-                    Published::Created
-                }
-                Some(row) if row.try_get::<String, _>("source_hash")? == hash => Published::Unchanged,
-                Some(row) => {
-                    let projects: i64 = row.try_get("projects")?;
-                    if projects > 0 {
-                        return Err(Error::Refused(format!(
-                            "{key} version {version} already has {projects} project(s) and cannot change; publish the edit as version {}",
-                            version + 1
-                        )));
-                    }
-                    sqlx::query("UPDATE definitions SET title = $1, source = $2, source_hash = $3, published_at = $4 WHERE id = $5")
-                        .bind(title)
-                        .bind(source)
+            let mut tx = pool.begin_write().await?;
+            let mut outcomes = Vec::with_capacity(definitions.len());
+            for d in definitions {
+                let hash = crate::audit::to_hex(&Sha256::digest(d.source.as_bytes()));
+                let version = i64::from(d.version);
+                let existing = sqlx::query(
+                    "SELECT id, source_hash, projects FROM definitions WHERE key = $1 AND version = $2",
+                )
+                .bind(d.key)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let outcome = match existing {
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO definitions (key, version, title, source, source_hash, published_at)
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(d.key)
+                        .bind(version)
+                        .bind(d.title)
+                        .bind(d.source)
                         .bind(&hash)
                         .bind(micros(now))
-                        .bind(row.try_get::<i64, _>("id")?)
                         .execute(&mut *tx)
                         .await?;
-                    Published::Replaced
-                }
-            };
+                        Published::Created
+                    }
+                    Some(row) if row.text("source_hash")? == hash => Published::Unchanged,
+                    Some(row) => {
+                        let replaced = sqlx::query(
+                            "UPDATE definitions SET title = $1, source = $2, source_hash = $3, published_at = $4
+                             WHERE id = $5 AND projects = 0",
+                        )
+                        .bind(d.title)
+                        .bind(d.source)
+                        .bind(&hash)
+                        .bind(micros(now))
+                        .bind(row.int("id")?)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if replaced == 0 {
+                            let latest: i64 = sqlx::query("SELECT MAX(version) AS v FROM definitions WHERE key = $1")
+                                .bind(d.key)
+                                .fetch_one(&mut *tx)
+                                .await?
+                                .int("v")?;
+                            return Err(Error::Refused(format!(
+                                "{} version {} already has projects, so its text can never change; publish the edit as version {}",
+                                d.key,
+                                d.version,
+                                latest + 1
+                            )));
+                        }
+                        Published::Replaced
+                    }
+                };
+                outcomes.push(outcome);
+            }
             tx.commit().await?;
-            Ok(outcome)
+            Ok(outcomes)
         })
     }
 
     /// The latest published version of workflow `key`.
-    pub async fn latest_definition(&self, key: &str) -> Result<StoredDefinition, Error> {
-        let row = with_db!(self, pool => sqlx::query(
-            "SELECT id, key, version, title, source FROM definitions WHERE key = $1 ORDER BY version DESC LIMIT 1",
-        )
-        .bind(key)
-        .fetch_optional(pool)
-        .await?
-        .map(|r| definition_row(&r)));
-        row.transpose()?.ok_or_else(|| {
-            Error::NotFound(format!(
-                "no workflow '{key}' is published; run gradflow workflow publish FILE"
-            ))
-        })
+    pub(crate) async fn latest_definition(&self, key: &str) -> Result<StoredDefinition, Error> {
+        let sql = format!(
+            "SELECT {DEFINITION_COLUMNS} FROM definitions WHERE key = $1 ORDER BY version DESC LIMIT 1"
+        );
+        let row = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(key)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| definition_row(&r)));
+        row.transpose()?
+            .ok_or_else(|| Error::NotFound(format!("no workflow '{key}' is published")))
     }
 
     /// The definition with row id `id`.
-    pub async fn definition(&self, id: i64) -> Result<StoredDefinition, Error> {
-        let row = with_db!(self, pool => sqlx::query("SELECT id, key, version, title, source FROM definitions WHERE id = $1")
+    pub(crate) async fn definition(&self, id: i64) -> Result<StoredDefinition, Error> {
+        let sql = format!("SELECT {DEFINITION_COLUMNS} FROM definitions WHERE id = $1");
+        let row = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(pool)
             .await?
@@ -208,8 +262,9 @@ impl Store {
     }
 
     /// Every published definition version.
-    pub async fn definitions(&self) -> Result<Vec<StoredDefinition>, Error> {
-        with_db!(self, pool => sqlx::query("SELECT id, key, version, title, source FROM definitions ORDER BY key, version")
+    pub(crate) async fn definitions(&self) -> Result<Vec<StoredDefinition>, Error> {
+        let sql = format!("SELECT {DEFINITION_COLUMNS} FROM definitions ORDER BY key, version");
+        with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(pool)
             .await?
             .iter()
@@ -217,22 +272,18 @@ impl Store {
             .collect())
     }
 
-    /// Adds a person; the email must be new.
-    pub async fn add_person(
+    /// Adds a person (email already checked and normalised); the email must be new.
+    pub(crate) async fn add_person(
         &self,
         email: &str,
         name: &str,
         organization: &str,
         now: Timestamp,
     ) -> Result<Person, Error> {
-        let email = email.trim().to_lowercase();
-        if !email.contains('@') || email.len() > 254 {
-            return Err(Error::Refused(format!("'{email}' is not an email address")));
-        }
         let result = with_db!(self, pool => sqlx::query(
             "INSERT INTO people (email, name, organization, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
-        .bind(&email)
+        .bind(email)
         .bind(name)
         .bind(organization)
         .bind(micros(now))
@@ -242,7 +293,7 @@ impl Store {
         match result {
             Ok(id) => Ok(Person {
                 id,
-                email,
+                email: email.to_owned(),
                 name: name.to_owned(),
                 organization: organization.to_owned(),
             }),
@@ -253,23 +304,19 @@ impl Store {
         }
     }
 
-    /// The person with this email.
-    pub async fn person(&self, email: &str) -> Result<Person, Error> {
-        let email = email.trim().to_lowercase();
+    /// The person with this (normalised) email.
+    pub(crate) async fn person(&self, email: &str) -> Result<Person, Error> {
         let row = with_db!(self, pool => sqlx::query("SELECT id, email, name, organization FROM people WHERE email = $1")
-            .bind(&email)
+            .bind(email)
             .fetch_optional(pool)
             .await?
             .map(|r| person_row(&r)));
-        row.transpose()?.ok_or_else(|| {
-            Error::NotFound(format!(
-                "nobody is registered as {email}; add them with gradflow person add"
-            ))
-        })
+        row.transpose()?
+            .ok_or_else(|| Error::NotFound(format!("nobody is registered as {email}")))
     }
 
     /// The person with row id `id`.
-    pub async fn person_by_id(&self, id: i64) -> Result<Person, Error> {
+    pub(crate) async fn person_by_id(&self, id: i64) -> Result<Person, Error> {
         let row = with_db!(self, pool => sqlx::query("SELECT id, email, name, organization FROM people WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
@@ -280,7 +327,7 @@ impl Store {
     }
 
     /// Everyone, by email.
-    pub async fn people(&self) -> Result<Vec<Person>, Error> {
+    pub(crate) async fn people(&self) -> Result<Vec<Person>, Error> {
         with_db!(self, pool => sqlx::query("SELECT id, email, name, organization FROM people ORDER BY email")
             .fetch_all(pool)
             .await?
@@ -289,15 +336,14 @@ impl Store {
             .collect())
     }
 
-    /// Creates a program running workflow `workflow_key` (which must be published).
-    pub async fn create_program(
+    /// Creates a program running workflow `workflow_key`.
+    pub(crate) async fn create_program(
         &self,
         key: &str,
         title: &str,
         workflow_key: &str,
         now: Timestamp,
     ) -> Result<Program, Error> {
-        self.latest_definition(workflow_key).await?;
         let result = with_db!(self, pool => sqlx::query(
             "INSERT INTO programs (key, title, workflow_key, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -323,7 +369,7 @@ impl Store {
     }
 
     /// The program with this key.
-    pub async fn program(&self, key: &str) -> Result<Program, Error> {
+    pub(crate) async fn program(&self, key: &str) -> Result<Program, Error> {
         let row = with_db!(self, pool => sqlx::query("SELECT id, key, title, workflow_key FROM programs WHERE key = $1")
             .bind(key)
             .fetch_optional(pool)
@@ -333,116 +379,118 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("no program '{key}'")))
     }
 
-    /// Creates a cohort. Its dates must include every date its workflow uses.
-    pub async fn create_cohort(&self, cohort: &NewCohort, now: Timestamp) -> Result<Cohort, Error> {
-        let program = self.program(&cohort.program).await?;
-        Calendar::new(
-            &cohort.time_zone,
-            cohort.dates.clone(),
-            cohort.holidays.clone(),
-        )
-        .map_err(|e| Error::Refused(e.to_string()))?;
-        let definition = self.latest_definition(&program.workflow_key).await?;
-        let workflow =
-            crate::definition::parse(&definition.source, crate::definition::Templates::Unchecked)
-                .map_err(|_| {
-                Error::Corrupt(format!(
-                    "published workflow {} does not validate",
-                    definition.key
-                ))
+    /// The program with row id `id`.
+    pub(crate) async fn program_by_id(&self, id: i64) -> Result<Program, Error> {
+        let row = with_db!(self, pool => sqlx::query("SELECT id, key, title, workflow_key FROM programs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| program_row(&r)));
+        row.transpose()?
+            .ok_or_else(|| Error::NotFound(format!("no program {id}")))
+    }
+
+    /// Creates a cohort of `program` with its coordinators (person ids), in one transaction.
+    pub(crate) async fn create_cohort(
+        &self,
+        program: &Program,
+        cohort: &NewCohort,
+        coordinators: &[i64],
+        now: Timestamp,
+    ) -> Result<Cohort, Error> {
+        let result: Result<i64, Error> = with_db!(self, pool => async {
+            let mut tx = pool.begin_write().await?;
+            let id = sqlx::query(
+                "INSERT INTO cohorts (program_id, name, time_zone, dates, holidays, weekend, capacity, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(program.id)
+            .bind(&cohort.name)
+            .bind(&cohort.time_zone)
+            .bind(json(&cohort.dates))
+            .bind(json(&cohort.holidays))
+            .bind(cohort.weekend.to_string())
+            .bind(i64::from(cohort.capacity))
+            .bind(micros(now))
+            .fetch_one(&mut *tx)
+            .await
+            .and_then(|row| row.try_get::<i64, _>("id"))
+            .map_err(|e| {
+                if super::is_unique_violation(&e) {
+                    Error::Refused(format!("a cohort named '{}' already exists", cohort.name))
+                } else {
+                    e.into()
+                }
             })?;
-        let missing: Vec<&str> = workflow
-            .cohort_dates
-            .iter()
-            .filter(|d| !cohort.dates.contains_key(*d))
-            .map(String::as_str)
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::Refused(format!(
-                "workflow {} needs these cohort dates: {} (give them as --date NAME=YYYY-MM-DD)",
-                workflow.key,
-                missing.join(", ")
-            )));
-        }
-        let result = with_db!(self, pool => sqlx::query(
-            "INSERT INTO cohorts (program_id, name, time_zone, dates, holidays, capacity, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(program.id)
-        .bind(&cohort.name)
-        .bind(&cohort.time_zone)
-        .bind(json(&cohort.dates))
-        .bind(json(&cohort.holidays))
-        .bind(i64::from(cohort.capacity))
-        .bind(micros(now))
-        .fetch_one(pool)
-        .await
-        .and_then(|row| row.try_get::<i64, _>("id")));
-        match result {
-            Ok(id) => Ok(Cohort {
-                id,
-                program_id: program.id,
-                name: cohort.name.clone(),
-                time_zone: cohort.time_zone.clone(),
-                dates: cohort.dates.clone(),
-                holidays: cohort.holidays.clone(),
-                capacity: cohort.capacity,
-            }),
-            Err(e) if super::is_unique_violation(&e) => Err(Error::Refused(format!(
-                "a cohort named '{}' already exists",
-                cohort.name
-            ))),
-            Err(e) => Err(e.into()),
-        }
+            for person in coordinators {
+                sqlx::query(
+                    "INSERT INTO cohort_members (cohort_id, person_id, role) VALUES ($1, $2, 'coordinator') ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(person)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        }.await);
+        Ok(Cohort {
+            id: result?,
+            program_id: program.id,
+            name: cohort.name.clone(),
+            time_zone: cohort.time_zone.clone(),
+            dates: cohort.dates.clone(),
+            holidays: cohort.holidays.clone(),
+            weekend: cohort.weekend,
+            capacity: cohort.capacity,
+            taken: 0,
+            revision: 0,
+        })
     }
 
     /// The cohort with this name.
-    pub async fn cohort(&self, name: &str) -> Result<Cohort, Error> {
-        let row = with_db!(self, pool => sqlx::query(
-            "SELECT id, program_id, name, time_zone, dates, holidays, capacity FROM cohorts WHERE name = $1",
-        )
-        .bind(name)
-        .fetch_optional(pool)
-        .await?
-        .map(|r| cohort_row(&r)));
+    pub(crate) async fn cohort(&self, name: &str) -> Result<Cohort, Error> {
+        let sql = format!("SELECT {COHORT_COLUMNS} FROM cohorts WHERE name = $1");
+        let row = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(name)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| cohort_row(&r)));
         row.transpose()?
             .ok_or_else(|| Error::NotFound(format!("no cohort named '{name}'")))
     }
 
     /// The cohort with row id `id`.
-    pub async fn cohort_by_id(&self, id: i64) -> Result<Cohort, Error> {
-        let row = with_db!(self, pool => sqlx::query(
-            "SELECT id, program_id, name, time_zone, dates, holidays, capacity FROM cohorts WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        .map(|r| cohort_row(&r)));
+    pub(crate) async fn cohort_by_id(&self, id: i64) -> Result<Cohort, Error> {
+        let sql = format!("SELECT {COHORT_COLUMNS} FROM cohorts WHERE id = $1");
+        let row = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| cohort_row(&r)));
         row.transpose()?
             .ok_or_else(|| Error::NotFound(format!("no cohort {id}")))
     }
 
-    /// Gives `person` `role` on every project of the cohort (e.g. its coordinator).
-    pub async fn add_cohort_member(
+    /// Emails of the people holding a cohort-wide role, by role.
+    pub(crate) async fn cohort_members(
         &self,
         cohort: i64,
-        person: i64,
-        role: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<Vec<(String, String)>, Error> {
         with_db!(self, pool => sqlx::query(
-            "INSERT INTO cohort_members (cohort_id, person_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            "SELECT m.role, p.email FROM cohort_members m JOIN people p ON p.id = m.person_id
+             WHERE m.cohort_id = $1 ORDER BY m.role, p.email",
         )
         .bind(cohort)
-        .bind(person)
-        .bind(role)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
-        Ok(())
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("role")?, r.text("email")?)))
+        .collect())
     }
 }
 
-fn definition_row(r: &impl Columns) -> Result<StoredDefinition, Error> {
+pub(super) fn definition_row(r: &impl Columns) -> Result<StoredDefinition, Error> {
     let version = r.int("version")?;
     Ok(StoredDefinition {
         id: r.int("id")?,
@@ -451,6 +499,7 @@ fn definition_row(r: &impl Columns) -> Result<StoredDefinition, Error> {
             .map_err(|_| Error::Corrupt(format!("definition version {version}")))?,
         title: r.text("title")?,
         source: r.text("source")?,
+        source_hash: r.text("source_hash")?,
     })
 }
 
@@ -473,27 +522,24 @@ fn program_row(r: &impl Columns) -> Result<Program, Error> {
 }
 
 fn cohort_row(r: &impl Columns) -> Result<Cohort, Error> {
-    let capacity = r.int("capacity")?;
+    let name = r.text("name")?;
+    let count = |column: &str| -> Result<u32, Error> {
+        let n = r.int(column)?;
+        u32::try_from(n).map_err(|_| Error::Corrupt(format!("cohort '{name}' {column} {n}")))
+    };
     Ok(Cohort {
         id: r.int("id")?,
         program_id: r.int("program_id")?,
-        name: r.text("name")?,
         time_zone: r.text("time_zone")?,
         dates: parse_json(&r.text("dates")?, "cohort dates")?,
         holidays: parse_json(&r.text("holidays")?, "cohort holidays")?,
-        capacity: u32::try_from(capacity).unwrap_or(0),
+        weekend: r
+            .text("weekend")?
+            .parse()
+            .map_err(|e| Error::Corrupt(format!("cohort '{name}' weekend: {e}")))?,
+        capacity: count("capacity")?,
+        taken: count("taken")?,
+        revision: r.int("revision")?,
+        name,
     })
-}
-
-impl Store {
-    /// The program with row id `id`.
-    pub async fn program_by_id(&self, id: i64) -> Result<Program, Error> {
-        let row = with_db!(self, pool => sqlx::query("SELECT id, key, title, workflow_key FROM programs WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .map(|r| program_row(&r)));
-        row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no program {id}")))
-    }
 }

@@ -6,12 +6,20 @@ use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 /// Each entry: version, description, SQLite text, PostgreSQL text. Same numbers for both.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../../migrations/sqlite/0001_foundation.sql"),
-    include_str!("../../../migrations/postgres/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../../../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "second pass",
+        include_str!("../../../migrations/sqlite/0002_second_pass.sql"),
+        include_str!("../../../migrations/postgres/0002_second_pass.sql"),
+    ),
+];
 
 /// The migrator for `kind` (`sqlite` or `postgres`).
 pub(super) fn migrator(kind: &str) -> Migrator {

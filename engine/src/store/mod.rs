@@ -19,24 +19,31 @@ use sqlx::sqlite::{
 };
 
 pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
-pub use projects::{AuditReport, Idempotency, Pending, ProjectRecord, StoredEvent, Summary};
+pub use projects::{AuditRow, FirstUse, Idempotency, Pending, ProjectRecord, StoredEvent, Summary};
+pub use directory::NewDefinition;
 
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://gradflow.db";
 
-/// Why a store operation failed.
+/// How long a write waits for a row another session holds before giving up
+/// (PostgreSQL); SQLite waits as long for its write lock.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// Why a store operation failed. Messages are facts for the service to
+/// pass on or wrap; they hold no instructions for any particular interface.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The database said no.
+    /// The database failed (its own words are the detail, for the operator).
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// Another session held what this one needed for longer than [`LOCK_WAIT`].
+    #[error("the database was busy with another change for more than {} s", LOCK_WAIT.as_secs())]
+    Busy,
     /// Migrations could not be applied.
     #[error("cannot bring the database schema up to date: {0}")]
     Migrate(sqlx::migrate::MigrateError),
     /// Someone else changed the project first.
-    #[error(
-        "the project was changed by someone else at the same time (it is past version {expected}); look again and retry"
-    )]
+    #[error("the project was changed by someone else at the same time (it is past version {expected})")]
     Conflict {
         /// Version the write was based on.
         expected: u64,
@@ -44,15 +51,17 @@ pub enum Error {
     /// A thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
-    /// A thing to create already exists, or a rule forbids the write.
+    /// A thing to create already exists, or the stored data forbids the write
+    /// (a full cohort, a version that has projects).
     #[error("{0}")]
     Refused(String),
     /// Stored data does not read back.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
-    /// The URL names no supported database.
+    /// The URL names no supported database (the URL is shown without its password).
     #[error(
-        "'{0}' is not a database URL gradflow knows; use sqlite://FILE or postgres://USER@HOST/DB"
+        "'{}' is not a database URL gradflow knows; use sqlite://FILE or postgres://USER@HOST/DB",
+        redact_url(.0)
     )]
     BadUrl(String),
 }
@@ -61,14 +70,64 @@ pub enum Error {
 // messages would print it twice.
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        Error::Database(e)
+        if is_busy(&e) {
+            Error::Busy
+        } else {
+            Error::Database(e)
+        }
     }
 }
 
 impl From<sqlx::migrate::MigrateError> for Error {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
-        Error::Migrate(e)
+        match e {
+            sqlx::migrate::MigrateError::Execute(e) if is_busy(&e) => Error::Busy,
+            e => Error::Migrate(e),
+        }
     }
+}
+
+/// Whether the database gave up waiting for a lock: PostgreSQL's
+/// `lock_timeout` (55P03) or `statement_timeout` (57014), SQLite's BUSY or LOCKED.
+fn is_busy(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(e) = error else {
+        return false;
+    };
+    let code = e.code();
+    if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // Extended result codes: the primary code is the low byte.
+        code.and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+    } else {
+        matches!(code.as_deref(), Some("55P03" | "57014"))
+    }
+}
+
+/// A database URL without its password (in `user:password@` or a
+/// `password=` parameter), for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let mut out = match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    };
+    if let Some(query) = out.find('?') {
+        let (head, params) = out.split_at(query + 1);
+        let params: Vec<String> = params
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_owned(),
+            })
+            .collect();
+        out = format!("{head}{}", params.join("&"));
+    }
+    out
 }
 
 /// Durability of SQLite commits, for measuring its cost.
@@ -104,12 +163,8 @@ macro_rules! with_db {
 pub(crate) use with_db;
 
 impl Store {
-    /// Opens (creating a SQLite file if needed) and migrates the database at `url`.
-    pub async fn connect(url: &str) -> Result<Store, Error> {
-        Self::connect_with(url, Durability::Full).await
-    }
-
-    /// Like [`Store::connect`], choosing SQLite's durability.
+    /// Opens (creating a SQLite file if needed) and migrates the database at
+    /// `url`, with SQLite's commits as durable as `durability` says.
     pub async fn connect_with(url: &str, durability: Durability) -> Result<Store, Error> {
         let store = if url.starts_with("sqlite:") {
             let synchronous = match durability {
@@ -121,7 +176,7 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(synchronous)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(LOCK_WAIT * 2);
             // No ping before each use: on a local file it only adds a round trip.
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
@@ -132,7 +187,14 @@ impl Store {
                 db: Db::Sqlite(pool),
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let options = PgConnectOptions::from_str(url)?;
+            let wait = format!("{}ms", LOCK_WAIT.as_millis());
+            let options = PgConnectOptions::from_str(url)?.options([
+                // A row held by another session is waited for this long, then
+                // the command fails with a clear error instead of hanging.
+                ("lock_timeout", wait.as_str()),
+                ("statement_timeout", "60s"),
+                ("idle_in_transaction_session_timeout", "60s"),
+            ]);
             // An unreachable server is reported after 5 s rather than sqlx's 30.
             // No ping before each use: a broken connection fails its query,
             // which the caller sees as an error, and nothing is committed.
@@ -152,9 +214,20 @@ impl Store {
         Ok(store)
     }
 
-    /// Applies the migrations not yet applied (safe to run at every start).
+    /// Applies the migrations not yet applied (safe to run at every start, and
+    /// from many processes at once: PostgreSQL's migrator takes an advisory
+    /// lock; on SQLite they run inside one `BEGIN IMMEDIATE` transaction, so
+    /// a second process waits and then finds them applied).
     pub async fn migrate(&self) -> Result<(), Error> {
-        with_db!(self, pool => migrations::migrator(self.kind()).run(pool).await?);
+        let migrator = migrations::migrator(self.kind());
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin_write().await?;
+                migrator.run_direct(None, &mut *tx, false).await?;
+                tx.commit().await?;
+            }
+            Db::Postgres(pool) => migrator.run(pool).await?,
+        }
         Ok(())
     }
 
@@ -169,6 +242,47 @@ impl Store {
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         with_db!(self, pool => pool.close().await);
+    }
+}
+
+/// How each database begins the transactions the store needs.
+pub(crate) trait Begin {
+    /// The database.
+    type Db: sqlx::Database;
+
+    /// A transaction that will write. On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`), so it waits its turn behind another writer
+    /// instead of failing with "database is locked" when it first writes
+    /// after reading.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+
+    /// A read-only transaction that sees one snapshot of the whole database
+    /// (PostgreSQL: REPEATABLE READ; SQLite in WAL mode: any read transaction).
+    async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl Begin for SqlitePool {
+    type Db = sqlx::Sqlite;
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+impl Begin for PgPool {
+    type Db = sqlx::Postgres;
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error> {
+        self.begin().await
+    }
+
+    async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error> {
+        self.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
     }
 }
 

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Columns, Error, Store, instant, micros, with_db};
+use super::{Begin, Columns, Error, Store, instant, micros, with_db};
 use crate::audit;
 use crate::decide::{Decision, Member, ProjectState};
 
@@ -16,6 +16,8 @@ pub struct ProjectRecord {
     pub id: i64,
     /// Cohort.
     pub cohort_id: i64,
+    /// The cohort's calendar revision when loaded (cached calendars are keyed by it).
+    pub cohort_revision: i64,
     /// The definition version it is pinned to.
     pub definition_id: i64,
     /// Title of the improvement.
@@ -50,26 +52,33 @@ pub struct StoredEvent {
     pub at: Timestamp,
     /// Who (email), if a person.
     pub actor: Option<String>,
-    /// The change as JSON.
-    pub change: serde_json::Value,
+    /// What changed.
+    pub change: crate::decide::Change,
     /// Hash.
     pub hash: String,
 }
 
-/// What `audit verify` found.
-#[derive(Debug, Clone, Serialize)]
-pub struct AuditReport {
-    /// Projects checked.
-    pub projects: u64,
-    /// Events checked.
-    pub events: u64,
-    /// The first break, if any.
-    pub broken: Option<audit::Broken>,
+/// A project as read for `audit verify`: its stored row and its whole log,
+/// all from one snapshot of the database.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    /// Project id.
+    pub project: i64,
+    /// Cohort.
+    pub cohort_id: i64,
+    /// The definition version it is pinned to.
+    pub definition_id: i64,
+    /// The stage column.
+    pub stage: String,
+    /// The head hash column.
+    pub head: String,
+    /// The state column (JSON), as stored.
+    pub state: String,
+    /// Everyone with a role on it, directly or through the cohort.
+    pub members: Vec<Member>,
+    /// Its events, in `seq` order.
+    pub links: Vec<audit::StoredLink>,
 }
-
-/// Everyone with a role on project `$1` of cohort `$2`: directly, or through the cohort.
-const MEMBERS: &str = "SELECT person_id, role FROM project_members WHERE project_id = $1
-     UNION SELECT person_id, role FROM cohort_members WHERE cohort_id = $2";
 
 /// Most rows in one multi-row INSERT (well under both databases' limits on bound values).
 const ROWS_PER_INSERT: usize = 500;
@@ -90,10 +99,26 @@ macro_rules! write_decisions {
                     .push_bind(event.seq)
                     .push_bind(micros(event.at))
                     .push_bind(event.actor)
-                    .push_bind(serde_json::to_string(&event.change).expect("changes serialise"))
+                    .push_bind(event.change_json.as_str())
                     .push_bind(event.prev_hash.as_str())
                     .push_bind(event.hash.as_str());
             });
+            insert.build().execute(&mut *$tx).await?;
+        }
+        // Roles given are recorded as events; project_members is their projection.
+        let members: Vec<(i64, i64, &str)> = events
+            .iter()
+            .filter_map(|(p, e)| match &e.change {
+                crate::decide::Change::MemberAdded { person, role } => Some((*p, *person, role.as_str())),
+                _ => None,
+            })
+            .collect();
+        for chunk in members.chunks(ROWS_PER_INSERT) {
+            let mut insert = sqlx::QueryBuilder::new("INSERT INTO project_members (project_id, person_id, role) ");
+            insert.push_values(chunk, |mut row, (project, person, role)| {
+                row.push_bind(*project).push_bind(*person).push_bind(*role);
+            });
+            insert.push(" ON CONFLICT DO NOTHING");
             insert.build().execute(&mut *$tx).await?;
         }
         // Pending timers of a stage that was left are dropped: the events say what happened.
@@ -177,12 +202,13 @@ macro_rules! write_pending {
         }
         if let Some(i) = item.idempotency {
             sqlx::query(
-                "INSERT INTO idempotency (actor_id, key, project_id, response, created_at) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO idempotency (actor_id, key, project_id, response, request, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(i.actor)
             .bind(i.key)
             .bind(item.project)
             .bind(i.response)
+            .bind(i.request)
             .bind(micros($now))
             .execute(&mut *$conn)
             .await?;
@@ -214,62 +240,84 @@ pub struct Idempotency<'a> {
     pub key: &'a str,
     /// The result to return on a retry (JSON).
     pub response: &'a str,
+    /// A fingerprint of the request, so a key reused for another request is told apart.
+    pub request: &'a str,
+}
+
+/// The first use of an idempotency key: its result and its request's fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstUse {
+    /// The stored result (JSON).
+    pub response: String,
+    /// The fingerprint of the request that produced it.
+    pub request: String,
 }
 
 impl Store {
-    /// Creates a project in `cohort` pinned to `definition_id`, with its
-    /// members, and commits the start decision that `start` makes from the new
-    /// project id — all in one transaction. If `start` refuses, nothing is written.
-    pub async fn create_project<E>(
+    /// Creates a project in cohort `cohort`, pinned to the latest published
+    /// version of `workflow_key`, and commits the start decision that `start`
+    /// makes from that definition, the new project id and everyone with a role
+    /// on it (`direct` members and the cohort's) — all in one transaction.
+    /// The cohort's place is taken and the definition's project count raised
+    /// by the statements that check them, so capacity holds and the text a
+    /// project starts on can never be replaced, however many start at once.
+    /// If `start` refuses, nothing is written.
+    pub(crate) async fn create_project<E>(
         &self,
         cohort: &super::Cohort,
-        definition_id: i64,
+        workflow_key: &str,
         title: &str,
-        members: &[(i64, String)],
+        direct: &[Member],
         now: Timestamp,
-        start: impl FnOnce(i64, &[Member]) -> Result<Decision, E>,
+        start: impl FnOnce(&super::StoredDefinition, i64, &[Member]) -> Result<Decision, E>,
     ) -> Result<Result<(i64, Decision), E>, Error> {
         with_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
+            let placed = sqlx::query("UPDATE cohorts SET taken = taken + 1 WHERE id = $1 AND taken < capacity")
+                .bind(cohort.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if placed == 0 {
+                return Err(Error::Refused(format!(
+                    "cohort '{}' is full: all {} places are taken",
+                    cohort.name, cohort.capacity
+                )));
+            }
+            let definition = sqlx::query(
+                "UPDATE definitions SET projects = projects + 1
+                 WHERE id = (SELECT id FROM definitions WHERE key = $1 ORDER BY version DESC LIMIT 1)
+                 RETURNING id, key, version, title, source, source_hash",
+            )
+            .bind(workflow_key)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| super::directory::definition_row(&r))
+            .transpose()?
+            .ok_or_else(|| Error::NotFound(format!("no workflow '{workflow_key}' is published")))?;
             let id: i64 = sqlx::query(
                 "INSERT INTO projects (cohort_id, definition_id, title, stage, version, head, state, created_at, updated_at)
                  VALUES ($1, $2, $3, '', 0, '', '{}', $4, $4) RETURNING id",
             )
             .bind(cohort.id)
-            .bind(definition_id)
+            .bind(definition.id)
             .bind(title)
             .bind(micros(now))
             .fetch_one(&mut *tx)
             .await?
             .try_get("id")?;
-            let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM projects WHERE cohort_id = $1")
+            let mut all = direct.to_vec();
+            for row in sqlx::query("SELECT person_id, role FROM cohort_members WHERE cohort_id = $1")
                 .bind(cohort.id)
-                .fetch_one(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await?
-                .try_get("n")?;
-            if count > i64::from(cohort.capacity) {
-                return Err(Error::Refused(format!(
-                    "cohort '{}' is full ({} projects)",
-                    cohort.name, cohort.capacity
-                )));
+            {
+                let member = member_row(&row)?;
+                if !all.contains(&member) {
+                    all.push(member);
+                }
             }
-            for (person, role) in members {
-                sqlx::query("INSERT INTO project_members (project_id, person_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                    .bind(id)
-                    .bind(person)
-                    .bind(role)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let rows = sqlx::query(
-                MEMBERS,
-            )
-            .bind(id)
-            .bind(cohort.id)
-            .fetch_all(&mut *tx)
-            .await?;
-            let all = rows.iter().map(member_row).collect::<Result<Vec<_>, _>>()?;
-            let decision = match start(id, &all) {
+            let decision = match start(&definition, id, &all) {
                 Ok(decision) => decision,
                 Err(refused) => return Ok(Err(refused)),
             };
@@ -288,7 +336,7 @@ impl Store {
     }
 
     /// Loads a project with its members.
-    pub async fn project(&self, id: i64) -> Result<ProjectRecord, Error> {
+    pub(crate) async fn project(&self, id: i64) -> Result<ProjectRecord, Error> {
         self.projects_by_id(&[id])
             .await?
             .pop()
@@ -297,7 +345,7 @@ impl Store {
 
     /// Loads several projects with their members in one round trip (ids that
     /// do not exist are left out), in id order.
-    pub async fn projects_by_id(&self, ids: &[i64]) -> Result<Vec<ProjectRecord>, Error> {
+    pub(crate) async fn projects_by_id(&self, ids: &[i64]) -> Result<Vec<ProjectRecord>, Error> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -314,8 +362,8 @@ impl Store {
         }
         let rows: Vec<(i64, ProjectRow, Option<Member>)> = with_db!(self, pool => {
             let mut query = sqlx::QueryBuilder::new(
-                "SELECT p.id, p.cohort_id, p.definition_id, p.title, p.state, m.person_id, m.role
-                 FROM projects p
+                "SELECT p.id, p.cohort_id, c.revision, p.definition_id, p.title, p.state, m.person_id, m.role
+                 FROM projects p JOIN cohorts c ON c.id = p.cohort_id
                  LEFT JOIN (SELECT project_id AS pid, person_id, role FROM project_members WHERE project_id",
             );
             in_ids!(query);
@@ -339,6 +387,7 @@ impl Store {
                     };
                     let project = ProjectRow {
                         cohort_id: row.int("cohort_id")?,
+                        cohort_revision: row.int("revision")?,
                         definition_id: row.int("definition_id")?,
                         title: row.text("title")?,
                         state: row.text("state")?,
@@ -355,6 +404,7 @@ impl Store {
                 records.push(ProjectRecord {
                     id,
                     cohort_id: row.cohort_id,
+                    cohort_revision: row.cohort_revision,
                     definition_id: row.definition_id,
                     title: row.title,
                     state,
@@ -368,61 +418,21 @@ impl Store {
         Ok(records)
     }
 
-    /// Gives `person` `role` on project `project`.
-    pub async fn add_project_member(
-        &self,
-        project: i64,
-        person: i64,
-        role: &str,
-    ) -> Result<(), Error> {
-        with_db!(self, pool => sqlx::query(
-            "INSERT INTO project_members (project_id, person_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(project)
-        .bind(person)
-        .bind(role)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
-        Ok(())
-    }
-
-    /// Commits an accepted decision made from version `expected` of the
-    /// project: one transaction, or [`Error::Conflict`] if the project moved on.
-    /// With `idempotency`, a concurrent first use of the same key wins and this
-    /// returns that first response instead.
-    pub async fn commit(
-        &self,
-        project: i64,
-        expected: u64,
-        decision: &Decision,
-        idempotency: Option<Idempotency<'_>>,
-        now: Timestamp,
-    ) -> Result<Option<String>, Error> {
-        let pending = Pending {
-            project,
-            expected,
-            decision,
-            idempotency,
-        };
-        self.commit_many(&[pending], now)
-            .await?
-            .pop()
-            .expect("one result per decision")
-    }
-
     /// Commits independent decisions in one transaction (one disk sync, and
     /// one statement per table for all of them). Each succeeds or fails on its
     /// own: a decision whose project moved on gets [`Error::Conflict`] and the
     /// others still commit. Decisions carrying an idempotency key go behind a
     /// savepoint, since a concurrent use of the key must undo only them.
-    pub async fn commit_many(
+    /// A decision that lost a race, or whose key was used first by a
+    /// concurrent retry, comes back as `Ok(Some(first use))` when its key is
+    /// already stored: the caller returns that first result or refuses the key.
+    pub(crate) async fn commit_many(
         &self,
         batch: &[Pending<'_>],
         now: Timestamp,
-    ) -> Result<Vec<Result<Option<String>, Error>>, Error> {
+    ) -> Result<Vec<Result<Option<FirstUse>, Error>>, Error> {
         let outcomes: Vec<Result<(), Error>> = with_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut outcomes = Vec::with_capacity(batch.len());
             let mut written = Vec::with_capacity(batch.len());
             for item in batch {
@@ -459,8 +469,16 @@ impl Store {
         for (item, outcome) in batch.iter().zip(outcomes) {
             results.push(match (outcome, item.idempotency) {
                 (Ok(()), _) => Ok(None),
+                // The same key committed first by a concurrent retry: either
+                // the key's row collided, or the retry moved the project on.
                 (Err(Error::Database(e)), Some(i)) if super::is_unique_violation(&e) => {
-                    self.idempotent_response(i.actor, i.key).await
+                    self.first_use(i.actor, i.key).await
+                }
+                (Err(conflict @ Error::Conflict { .. }), Some(i)) => {
+                    match self.first_use(i.actor, i.key).await? {
+                        Some(first) => Ok(Some(first)),
+                        None => Err(conflict),
+                    }
                 }
                 (Err(e), _) => Err(e),
             });
@@ -468,23 +486,19 @@ impl Store {
         Ok(results)
     }
 
-    /// The stored response of an earlier command with this key, if any.
-    pub async fn idempotent_response(
-        &self,
-        actor: i64,
-        key: &str,
-    ) -> Result<Option<String>, Error> {
-        with_db!(self, pool => Ok(sqlx::query("SELECT response FROM idempotency WHERE actor_id = $1 AND key = $2")
+    /// The first use of `key` by `actor`, if any.
+    pub(crate) async fn first_use(&self, actor: i64, key: &str) -> Result<Option<FirstUse>, Error> {
+        with_db!(self, pool => Ok(sqlx::query("SELECT response, request FROM idempotency WHERE actor_id = $1 AND key = $2")
             .bind(actor)
             .bind(key)
             .fetch_optional(pool)
             .await?
-            .map(|r| r.text("response"))
+            .map(|r| Ok::<_, Error>(FirstUse { response: r.text("response")?, request: r.text("request")? }))
             .transpose()?))
     }
 
     /// A project's history, oldest first.
-    pub async fn events(&self, project: i64) -> Result<Vec<StoredEvent>, Error> {
+    pub(crate) async fn events(&self, project: i64) -> Result<Vec<StoredEvent>, Error> {
         with_db!(self, pool => sqlx::query(
             "SELECT e.seq, e.at, p.email, e.change, e.hash FROM events e LEFT JOIN people p ON p.id = e.actor_id
              WHERE e.project_id = $1 ORDER BY e.seq",
@@ -498,7 +512,8 @@ impl Store {
                 seq: r.int("seq")?,
                 at: instant(r.int("at")?)?,
                 actor: r.try_get("email")?,
-                change: serde_json::from_str(&r.text("change")?).map_err(|e| Error::Corrupt(e.to_string()))?,
+                change: crate::decide::Change::from_json(&r.text("change")?)
+                    .map_err(|e| Error::Corrupt(format!("project {project}, event {}: {e}", r.int("seq").unwrap_or(0))))?,
                 hash: r.text("hash")?,
             })
         })
@@ -506,7 +521,7 @@ impl Store {
     }
 
     /// Projects, newest first, optionally of one cohort.
-    pub async fn projects(&self, cohort: Option<i64>) -> Result<Vec<Summary>, Error> {
+    pub(crate) async fn projects(&self, cohort: Option<i64>) -> Result<Vec<Summary>, Error> {
         with_db!(self, pool => sqlx::query(
             "SELECT p.id, p.title, c.name, p.stage, p.version FROM projects p JOIN cohorts c ON c.id = p.cohort_id
              WHERE $1 IS NULL OR p.cohort_id = $1 ORDER BY p.id DESC",
@@ -528,7 +543,7 @@ impl Store {
     }
 
     /// Pending timers of a project: (key, kind, due).
-    pub async fn pending_timers(
+    pub(crate) async fn pending_timers(
         &self,
         project: i64,
     ) -> Result<Vec<(String, String, Timestamp)>, Error> {
@@ -544,7 +559,7 @@ impl Store {
     }
 
     /// Outbox rows of a project: (template, recipient email, state).
-    pub async fn outbox(&self, project: i64) -> Result<Vec<(String, String, String)>, Error> {
+    pub(crate) async fn outbox(&self, project: i64) -> Result<Vec<(String, String, String)>, Error> {
         with_db!(self, pool => sqlx::query(
             "SELECT o.template, p.email, o.state FROM outbox o JOIN people p ON p.id = o.recipient_id
              WHERE o.project_id = $1 ORDER BY o.id",
@@ -557,53 +572,76 @@ impl Store {
         .collect())
     }
 
-    /// Re-computes every project's hash chain; reports the first break.
-    pub async fn verify_audit(&self) -> Result<AuditReport, Error> {
-        let mut report = AuditReport {
-            projects: 0,
-            events: 0,
-            broken: None,
-        };
-        let heads: Vec<(i64, String)> = with_db!(self, pool => sqlx::query("SELECT id, head FROM projects ORDER BY id")
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.int("id")?, r.text("head")?)))
-            .collect::<Result<_, Error>>()?);
-        for (project, head) in heads {
-            let links: Vec<audit::StoredLink> = with_db!(self, pool => sqlx::query(
-                "SELECT seq, at, actor_id, change, prev_hash, hash FROM events WHERE project_id = $1 ORDER BY seq",
-            )
-            .bind(project)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(audit::StoredLink {
+    /// Every project's row, members and log, read in one snapshot so that
+    /// writers committing meanwhile cannot make a sound chain look broken.
+    /// A column that does not decode is reported with its project and event.
+    pub(crate) async fn audit_snapshot(&self) -> Result<Vec<AuditRow>, Error> {
+        with_db!(self, pool => {
+            let mut tx = pool.begin_snapshot().await?;
+            let mut rows: Vec<AuditRow> = Vec::new();
+            for r in sqlx::query("SELECT id, cohort_id, definition_id, stage, head, state FROM projects ORDER BY id")
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                let project = r.int("id")?;
+                let column = |e: Error| Error::Corrupt(format!("project {project}: {e}"));
+                rows.push(AuditRow {
                     project,
-                    seq: r.int("seq")?,
-                    at: r.int("at")?,
-                    actor: r.opt_int("actor_id")?,
-                    change: r.text("change")?,
-                    prev_hash: r.text("prev_hash")?,
-                    hash: r.text("hash")?,
-                })
-            })
-            .collect::<Result<_, Error>>()?);
-            report.projects += 1;
-            report.events += links.len() as u64;
-            if let Err(broken) = audit::verify(project, &links, &head) {
-                report.broken = Some(broken);
-                break;
+                    cohort_id: r.int("cohort_id").map_err(column)?,
+                    definition_id: r.int("definition_id").map_err(column)?,
+                    stage: r.text("stage").map_err(column)?,
+                    head: r.text("head").map_err(column)?,
+                    state: r.text("state").map_err(column)?,
+                    members: Vec::new(),
+                    links: Vec::new(),
+                });
             }
-        }
-        Ok(report)
+            let index: std::collections::HashMap<i64, usize> =
+                rows.iter().enumerate().map(|(i, r)| (r.project, i)).collect();
+            for r in sqlx::query(
+                "SELECT m.project_id AS pid, m.person_id, m.role FROM project_members m
+                 UNION SELECT p.id AS pid, c.person_id, c.role FROM projects p JOIN cohort_members c ON c.cohort_id = p.cohort_id",
+            )
+            .fetch_all(&mut *tx)
+            .await?
+            {
+                if let Some(&i) = index.get(&r.int("pid")?) {
+                    rows[i].members.push(member_row(&r)?);
+                }
+            }
+            for r in sqlx::query(
+                "SELECT project_id, seq, at, actor_id, change, prev_hash, hash FROM events ORDER BY project_id, seq",
+            )
+            .fetch_all(&mut *tx)
+            .await?
+            {
+                let project = r.int("project_id")?;
+                let seq = r.int("seq").map_err(|e| Error::Corrupt(format!("project {project}: an event's seq: {e}")))?;
+                let column = |e: Error| Error::Corrupt(format!("project {project}, event {seq}: {e}"));
+                let link = audit::StoredLink {
+                    project,
+                    seq,
+                    at: r.int("at").map_err(column)?,
+                    actor: r.opt_int("actor_id").map_err(column)?,
+                    change: r.text("change").map_err(column)?,
+                    prev_hash: r.text("prev_hash").map_err(column)?,
+                    hash: r.text("hash").map_err(column)?,
+                };
+                match index.get(&project) {
+                    Some(&i) => rows[i].links.push(link),
+                    None => return Err(Error::Corrupt(format!("event {seq} belongs to project {project}, which does not exist"))),
+                }
+            }
+            tx.commit().await?;
+            Ok(rows)
+        })
     }
 }
 
 /// The project columns of a row of [`Store::project`].
 struct ProjectRow {
     cohort_id: i64,
+    cohort_revision: i64,
     definition_id: i64,
     title: String,
     state: String,

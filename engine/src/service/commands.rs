@@ -1,28 +1,17 @@
-//! Running commands the one way: load, decide (pure), commit in one
-//! transaction. The CLI, and later the web server and workers, all come
-//! through here, so authorization and rules live in one place.
+//! Commands on projects: start one, give someone a role on it, act on it.
+//! Each is load -> decide (pure) -> commit in one transaction.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use crate::calendar::Calendar;
-use crate::decide::{self, Change, Command, Decision, Fields, Possible, Project, Rejection};
-use crate::definition::{self, Templates, Workflow};
-use crate::store::{self, Idempotency, Pending, ProjectRecord, Store};
-
-/// Why a command did not go through.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The engine refused it; nothing changed.
-    #[error(transparent)]
-    Rejected(#[from] Rejection),
-    /// The store failed or refused; nothing changed.
-    #[error(transparent)]
-    Store(#[from] store::Error),
-}
+use super::{Engine, Error, input, parse_stored};
+use crate::decide::{self, Change, Command, Decision, Fields, Member, Possible, Project};
+use crate::definition::Workflow;
+use crate::store::{FirstUse, Idempotency, Pending, ProjectRecord, StoredEvent};
 
 /// What someone asks to do on a project.
 #[derive(Debug, Clone, Default)]
@@ -35,7 +24,8 @@ pub struct Request {
     pub comment: Option<String>,
     /// The version the person saw.
     pub expected_version: Option<u64>,
-    /// A retry with the same key returns the first result and applies nothing twice.
+    /// A retry with the same key returns the first result and applies nothing
+    /// twice; the same key for a different request is refused.
     pub idempotency_key: Option<String>,
 }
 
@@ -68,107 +58,10 @@ pub struct View {
     pub possible: Vec<Possible>,
 }
 
-/// The engine service: a store plus caches of parsed workflows and calendars.
-#[derive(Debug)]
-pub struct Engine {
-    store: Store,
-    /// Parsed workflows by definition id; a published (key, version) with projects never changes.
-    workflows: Mutex<HashMap<i64, Arc<Workflow>>>,
-    /// Person ids by email: people are never renamed or removed, so the
-    /// lookup on every command is saved.
-    people: Mutex<HashMap<String, i64>>,
-    /// Calendars by cohort id: a cohort's zone, dates and holidays do not
-    /// change once created (no command edits them yet; one that does must
-    /// clear this entry).
-    calendars: Mutex<HashMap<i64, Arc<Calendar>>>,
-}
+/// Longest idempotency key, in bytes.
+const MAX_KEY: usize = 200;
 
 impl Engine {
-    /// An engine over `store`.
-    pub fn new(store: Store) -> Engine {
-        Engine {
-            store,
-            workflows: Mutex::new(HashMap::new()),
-            people: Mutex::new(HashMap::new()),
-            calendars: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The store underneath.
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    /// The parsed workflow of definition `id`.
-    pub async fn workflow(&self, id: i64) -> Result<Arc<Workflow>, Error> {
-        if let Some(w) = self.workflows.lock().expect("cache lock").get(&id) {
-            return Ok(w.clone());
-        }
-        let stored = self.store.definition(id).await?;
-        self.remember(&stored)
-    }
-
-    /// Parses a stored definition and caches it under its id. Starting a
-    /// project always comes through here with the text just read, so a
-    /// version replaced before it had projects is never served stale.
-    fn remember(&self, stored: &store::StoredDefinition) -> Result<Arc<Workflow>, Error> {
-        let workflow =
-            definition::parse(&stored.source, Templates::Unchecked).map_err(|problems| {
-                store::Error::Corrupt(format!(
-                    "published workflow {} v{} no longer validates: {}",
-                    stored.key, stored.version, problems[0].message
-                ))
-            })?;
-        let workflow = Arc::new(workflow);
-        self.workflows
-            .lock()
-            .expect("cache lock")
-            .insert(stored.id, workflow.clone());
-        Ok(workflow)
-    }
-
-    /// The workflow version a project is pinned to and its cohort's calendar.
-    async fn context(
-        &self,
-        record: &ProjectRecord,
-    ) -> Result<(Arc<Workflow>, Arc<Calendar>), Error> {
-        let workflow = self.workflow(record.definition_id).await?;
-        let cached = self
-            .calendars
-            .lock()
-            .expect("cache lock")
-            .get(&record.cohort_id)
-            .cloned();
-        let calendar = match cached {
-            Some(calendar) => calendar,
-            None => {
-                let calendar = Arc::new(
-                    self.store
-                        .cohort_by_id(record.cohort_id)
-                        .await?
-                        .calendar()?,
-                );
-                self.calendars
-                    .lock()
-                    .expect("cache lock")
-                    .insert(record.cohort_id, calendar.clone());
-                calendar
-            }
-        };
-        Ok((workflow, calendar))
-    }
-
-    /// The id of the person registered as `email`.
-    async fn person_id(&self, email: &str) -> Result<i64, Error> {
-        let email = email.trim().to_lowercase();
-        if let Some(id) = self.people.lock().expect("cache lock").get(&email) {
-            return Ok(*id);
-        }
-        let id = self.store.person(&email).await?.id;
-        self.people.lock().expect("cache lock").insert(email, id);
-        Ok(id)
-    }
-
     /// Starts a project in `cohort`, pinned to the latest published version
     /// of the cohort's workflow, with `members` as (email, role) pairs.
     pub async fn start_project(
@@ -178,48 +71,88 @@ impl Engine {
         members: &[(String, String)],
         now: Timestamp,
     ) -> Result<Outcome, Error> {
+        let title = input::line("the project's title", title)?;
         let cohort = self.store.cohort(cohort).await?;
         let program = self.store.program_by_id(cohort.program_id).await?;
-        let stored = self.store.latest_definition(&program.workflow_key).await?;
-        let workflow = self.remember(&stored)?;
-        let calendar = cohort.calendar()?;
-        let mut people = Vec::new();
+        let calendar = self.calendar(cohort.id, cohort.revision).await?;
+        let mut direct = Vec::with_capacity(members.len());
         for (email, role) in members {
-            check_role(&workflow, role)?;
-            people.push((self.person_id(email).await?, role.clone()));
+            let member = Member {
+                person: self.person_id(email).await?,
+                role: role.trim().to_owned(),
+            };
+            if !direct.contains(&member) {
+                direct.push(member);
+            }
         }
-        let title = title.trim();
-        if title.is_empty() || title.chars().count() > 300 {
-            return Err(store::Error::Refused(
-                "a project needs a title of 1 to 300 characters".into(),
-            )
-            .into());
-        }
+        let mut parsed = None;
         let created = self
             .store
-            .create_project(&cohort, stored.id, title, &people, now, |id, members| {
-                decide::start(
-                    &Project {
-                        id,
-                        workflow: &workflow,
-                        calendar: &calendar,
-                        members,
-                    },
-                    now,
-                )
-            })
+            .create_project(
+                &cohort,
+                &program.workflow_key,
+                &title,
+                &direct,
+                now,
+                |stored, id, members| {
+                    // The text read under the definition's row lock: the one
+                    // the project is pinned to, whatever was cached before.
+                    let workflow = parse_stored(stored)?;
+                    let decision = decide::start(
+                        &Project {
+                            id,
+                            workflow: &workflow,
+                            calendar: &calendar,
+                            members,
+                        },
+                        &direct,
+                        now,
+                    )?;
+                    parsed = Some((stored.id, workflow));
+                    Ok::<_, Error>(decision)
+                },
+            )
             .await?;
         let (id, decision) = created?;
+        if let Some((definition, workflow)) = parsed {
+            self.workflows
+                .lock()
+                .expect("cache lock")
+                .insert(definition, workflow);
+        }
         Ok(outcome(id, &decision, false))
     }
 
-    /// Gives the person with `email` `role` on a project (e.g. an evaluator).
-    pub async fn assign(&self, project: i64, email: &str, role: &str) -> Result<(), Error> {
-        let record = self.store.project(project).await?;
-        let workflow = self.workflow(record.definition_id).await?;
-        check_role(&workflow, role)?;
+    /// Gives the person with `email` `role` on a project (e.g. an evaluator),
+    /// as an event in the project's log; `by` is who gave it (`None`: the operator).
+    pub async fn assign(
+        &self,
+        project: i64,
+        by: Option<&str>,
+        email: &str,
+        role: &str,
+        now: Timestamp,
+    ) -> Result<Outcome, Error> {
+        let actor = match by {
+            Some(by) => Some(self.person_id(by).await?),
+            None => None,
+        };
         let person = self.person_id(email).await?;
-        Ok(self.store.add_project_member(project, person, role).await?)
+        let record = self.store.project(project).await?;
+        let (workflow, calendar) = self.context(&record).await?;
+        let ctx = decision_context(&record, &workflow, &calendar);
+        let decision = decide::add_member(&ctx, &record.state, actor, person, role.trim(), now)?;
+        let prepared = Prepared::Decided {
+            project,
+            expected: record.state.version,
+            outcome: outcome(project, &decision, false),
+            decision: Box::new(decision),
+            idempotency: None,
+        };
+        self.commit(vec![prepared], now)
+            .await?
+            .pop()
+            .expect("one result per command")
     }
 
     /// Runs a command as the person with `actor_email`.
@@ -290,10 +223,25 @@ impl Engine {
         loaded: Option<ProjectRecord>,
     ) -> Result<Prepared, Error> {
         let actor = self.person_id(actor_email).await?;
-        if let Some(key) = &request.idempotency_key
-            && let Some(first) = self.store.idempotent_response(actor, key).await?
+        if let Some(comment) = &request.comment {
+            input::comment(comment)?;
+        }
+        let fingerprint = request
+            .idempotency_key
+            .as_deref()
+            .map(|key| {
+                if key.is_empty() || key.len() > MAX_KEY {
+                    return Err(Error::Invalid(format!(
+                        "an idempotency key has 1 to {MAX_KEY} characters"
+                    )));
+                }
+                Ok(fingerprint(project, &request))
+            })
+            .transpose()?;
+        if let (Some(key), Some(fingerprint)) = (&request.idempotency_key, &fingerprint)
+            && let Some(first) = self.store.first_use(actor, key).await?
         {
-            return Ok(Prepared::Replay(replay(&first)?));
+            return replay(key, fingerprint, &first).map(Prepared::Replay);
         }
         let record = match loaded {
             Some(record) => record,
@@ -311,7 +259,15 @@ impl Engine {
         let decision = decide::decide(&ctx, &record.state, &command, now)?;
         let outcome = outcome(project, &decision, false);
         let response = serde_json::to_string(&outcome).expect("outcome serialises");
-        let idempotency = request.idempotency_key.map(|key| (actor, key, response));
+        let idempotency = request
+            .idempotency_key
+            .zip(fingerprint)
+            .map(|(key, request)| Keyed {
+                actor,
+                key,
+                response,
+                request,
+            });
         Ok(Prepared::Decided {
             project,
             expected: record.state.version,
@@ -340,13 +296,12 @@ impl Engine {
                     project: *project,
                     expected: *expected,
                     decision,
-                    idempotency: idempotency
-                        .as_ref()
-                        .map(|(actor, key, response)| Idempotency {
-                            actor: *actor,
-                            key,
-                            response,
-                        }),
+                    idempotency: idempotency.as_ref().map(|k| Idempotency {
+                        actor: k.actor,
+                        key: &k.key,
+                        response: &k.response,
+                        request: &k.request,
+                    }),
                 }),
                 Prepared::Replay(_) => None,
             })
@@ -357,19 +312,42 @@ impl Engine {
             self.store.commit_many(&pending, now).await?.into_iter()
         };
         let mut results = Vec::with_capacity(prepared.len());
-        for p in prepared {
+        for p in &prepared {
             results.push(match p {
-                Prepared::Replay(outcome) => Ok(outcome),
-                Prepared::Decided { outcome, .. } => {
-                    match committed.next().expect("one result per decision") {
-                        Ok(None) => Ok(outcome),
-                        Ok(Some(first)) => replay(&first),
-                        Err(e) => Err(e.into()),
+                Prepared::Replay(outcome) => Ok(outcome.clone()),
+                Prepared::Decided {
+                    outcome,
+                    idempotency,
+                    ..
+                } => match committed.next().expect("one result per decision") {
+                    Ok(None) => Ok(outcome.clone()),
+                    Ok(Some(first)) => {
+                        let keyed = idempotency.as_ref().expect("only keyed commands replay");
+                        replay(&keyed.key, &keyed.request, &first)
                     }
-                }
+                    Err(e) => Err(e.into()),
+                },
             });
         }
         Ok(results)
+    }
+
+    /// A project's history, oldest first.
+    pub async fn history(&self, project: i64) -> Result<Vec<StoredEvent>, Error> {
+        Ok(self.store.events(project).await?)
+    }
+
+    /// A project's pending timers: (key, kind, when).
+    pub async fn pending_timers(
+        &self,
+        project: i64,
+    ) -> Result<Vec<(String, String, Timestamp)>, Error> {
+        Ok(self.store.pending_timers(project).await?)
+    }
+
+    /// A project's messages: (template, recipient email, state).
+    pub async fn messages(&self, project: i64) -> Result<Vec<(String, String, String)>, Error> {
+        Ok(self.store.outbox(project).await?)
     }
 
     /// A project with its workflow and what can be done next.
@@ -397,35 +375,32 @@ enum Prepared {
         expected: u64,
         decision: Box<Decision>,
         outcome: Outcome,
-        /// (actor, key, response) to store with it.
-        idempotency: Option<(i64, String, String)>,
+        idempotency: Option<Keyed>,
     },
+}
+
+/// The idempotency record a keyed command stores with its commit.
+#[derive(Debug)]
+struct Keyed {
+    actor: i64,
+    key: String,
+    /// The result, as JSON.
+    response: String,
+    /// The request's fingerprint.
+    request: String,
 }
 
 /// What the decision core needs to know about a stored project.
 fn decision_context<'a>(
     record: &'a ProjectRecord,
     workflow: &'a Workflow,
-    calendar: &'a Calendar,
+    calendar: &'a crate::calendar::Calendar,
 ) -> Project<'a> {
     Project {
         id: record.id,
         workflow,
         calendar,
         members: &record.members,
-    }
-}
-
-fn check_role(workflow: &Workflow, role: &str) -> Result<(), Error> {
-    if workflow.roles.iter().any(|r| r == role) {
-        Ok(())
-    } else {
-        Err(store::Error::Refused(format!(
-            "'{role}' is not a role of workflow {}; its roles are: {}",
-            workflow.key,
-            workflow.roles.join(", ")
-        ))
-        .into())
     }
 }
 
@@ -440,9 +415,30 @@ fn outcome(project: i64, decision: &Decision, replayed: bool) -> Outcome {
     }
 }
 
-fn replay(stored: &str) -> Result<Outcome, Error> {
-    let mut first: Outcome = serde_json::from_str(stored)
-        .map_err(|e| store::Error::Corrupt(format!("stored idempotent response: {e}")))?;
-    first.replayed = true;
-    Ok(first)
+/// What identifies a request for idempotency: the project, the action and
+/// everything it carries (not the version it saw: a retry may see a newer one).
+fn fingerprint(project: i64, request: &Request) -> String {
+    let text = serde_json::json!({
+        "project": project,
+        "action": request.action,
+        "fields": request.fields,
+        "comment": request.comment,
+    })
+    .to_string();
+    crate::audit::to_hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// The first result of `key`, if `fingerprint` is the request that used it first.
+fn replay(key: &str, fingerprint: &str, first: &FirstUse) -> Result<Outcome, Error> {
+    // A key stored before requests were fingerprinted matches any request.
+    if !first.request.is_empty() && first.request != fingerprint {
+        return Err(Error::Conflict(format!(
+            "the idempotency key '{}' was already used for a different request; nothing was done (use a new key for each new request)",
+            key.escape_default()
+        )));
+    }
+    let mut outcome: Outcome = serde_json::from_str(&first.response)
+        .map_err(|e| Error::internal(format!("stored idempotent response: {e}")))?;
+    outcome.replayed = true;
+    Ok(outcome)
 }

@@ -1,0 +1,272 @@
+//! How each recorded change moves a project's state: the one place these
+//! rules live. The core applies every event it records through here, and
+//! [`super::replay`] applies a stored log through here, so a replay rebuilds
+//! exactly the state the core kept.
+//!
+//! Checks here are about the log fitting the workflow (the stage moved from
+//! is the current one, the action exists, ...): the core never records a
+//! change that fails them, so for it they cannot fail; for a stored log they
+//! catch one that was tampered with or belongs to another workflow.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use super::replay::ReplayError;
+use super::state::{
+    Approval, Change, Event, Fields, MilestoneState, MilestoneStatus, PersonId, ProjectState,
+    Scorecard,
+};
+use super::{Member, Project};
+use crate::audit;
+use crate::definition::{Stage, Workflow};
+
+/// The state before a project's first event.
+pub(super) fn blank() -> ProjectState {
+    ProjectState {
+        stage: String::new(),
+        version: 0,
+        entered_at: Timestamp::UNIX_EPOCH,
+        deadline: None,
+        forms: Default::default(),
+        approvals: Default::default(),
+        milestones: Default::default(),
+        scorecards: Default::default(),
+        members: Default::default(),
+        head: audit::GENESIS.to_owned(),
+        events: 0,
+    }
+}
+
+/// How a workflow version is named in a `Started` change: `key@version`.
+pub(super) fn workflow_ref(workflow: &Workflow) -> String {
+    format!("{}@{}", workflow.key, workflow.version)
+}
+
+/// Applies `event`'s change to `state`. The caller keeps `head` and
+/// `events` (the chain), since the core and a replay check it differently.
+pub(super) fn apply(
+    project: &Project<'_>,
+    state: &mut ProjectState,
+    event: &Event,
+) -> Result<(), ReplayError> {
+    let seq = event.seq;
+    let unfit = |reason: String| ReplayError::Unfit { seq, reason };
+    if state.events == 0 && !matches!(event.change, Change::Started { .. }) {
+        return Err(unfit(
+            "the log does not begin with the project's start".into(),
+        ));
+    }
+    match &event.change {
+        Change::Started { stage, workflow } => {
+            if state.events != 0 {
+                return Err(unfit("the project starts a second time".into()));
+            }
+            let pinned = workflow_ref(project.workflow);
+            if *workflow != pinned {
+                return Err(unfit(format!(
+                    "the log is of workflow {workflow}, but the project is pinned to {pinned}"
+                )));
+            }
+            enter(project, state, stage, event.at, seq)?;
+        }
+        Change::MemberAdded { person, role } => {
+            if !project.workflow.roles.contains(role) {
+                return Err(unfit(format!("'{role}' is not a role of the workflow")));
+            }
+            Arc::make_mut(&mut state.members).push(Member {
+                person: *person,
+                role: role.clone(),
+            });
+        }
+        Change::ActionTaken {
+            action,
+            stage,
+            role,
+            fields,
+            ..
+        } => {
+            let current = current(project, state, seq)?;
+            if *stage != current.key {
+                return Err(unfit(format!(
+                    "action '{action}' is said to be taken in stage '{stage}', but the project is at '{}'",
+                    current.key
+                )));
+            }
+            let Some(taken) = current.action(action) else {
+                return Err(unfit(format!("stage '{stage}' has no action '{action}'")));
+            };
+            // Taken by a person (automatic actions have no role): its answers
+            // become the form's latest, and it counts as their approval.
+            if let (Some(person), Some(role)) = (event.actor, role) {
+                if let Some(form) = &taken.form {
+                    state.forms.insert(form.clone(), fields.clone());
+                }
+                state
+                    .approvals
+                    .entry(action.clone())
+                    .or_default()
+                    .push(Approval {
+                        person,
+                        role: role.clone(),
+                    });
+            }
+        }
+        Change::ApprovalRecorded { action, .. } => {
+            if !state.approvals.contains_key(action) {
+                return Err(unfit(format!(
+                    "an approval of '{action}' is recorded without the action being taken"
+                )));
+            }
+        }
+        Change::Moved { from, to } => {
+            if *from != state.stage {
+                return Err(unfit(format!(
+                    "the project is said to leave stage '{from}', but it is at '{}'",
+                    state.stage
+                )));
+            }
+            enter(project, state, to, event.at, seq)?;
+        }
+        Change::MilestoneSubmitted { milestone, fields } => {
+            milestone_of(project, state, milestone, seq)?;
+            let entry = state
+                .milestones
+                .entry(milestone.clone())
+                .or_insert_with(|| MilestoneState {
+                    status: MilestoneStatus::Pending,
+                    due: None,
+                    fields: Fields::new(),
+                });
+            entry.status = MilestoneStatus::Submitted;
+            entry.fields = fields.clone();
+        }
+        Change::MilestoneAccepted { milestone, .. } => {
+            set_milestone(project, state, milestone, MilestoneStatus::Accepted, seq)?;
+        }
+        Change::MilestoneReturned { milestone, .. } => {
+            set_milestone(project, state, milestone, MilestoneStatus::Returned, seq)?;
+        }
+        Change::Scored { scores, comment } => {
+            let evaluator = scorer(project, state, event.actor, seq)?;
+            state.scorecards.insert(
+                evaluator,
+                Scorecard {
+                    scores: scores.clone(),
+                    comment: comment.clone(),
+                },
+            );
+        }
+        Change::EffectRequested { .. } => {}
+    }
+    Ok(())
+}
+
+/// Puts the project into stage `key` at `at`: its deadline and milestones
+/// worked out from the cohort's calendar, approvals and scorecards afresh.
+fn enter(
+    project: &Project<'_>,
+    state: &mut ProjectState,
+    key: &str,
+    at: Timestamp,
+    seq: i64,
+) -> Result<(), ReplayError> {
+    let calendar = project.calendar;
+    let stage = project
+        .workflow
+        .stage(key)
+        .ok_or_else(|| ReplayError::UnknownStage {
+            seq,
+            stage: key.to_owned(),
+        })?;
+    let due = |due| {
+        calendar.due(due, at).map_err(|e| ReplayError::Calendar {
+            seq,
+            reason: e.to_string(),
+        })
+    };
+    state.stage = key.to_owned();
+    state.entered_at = at;
+    state.approvals.clear();
+    state.scorecards.clear();
+    state.milestones.clear();
+    state.deadline = stage.deadline.as_ref().map(due).transpose()?;
+    for m in &stage.milestones {
+        let fresh = MilestoneState {
+            status: MilestoneStatus::Pending,
+            due: m.due.as_ref().map(due).transpose()?,
+            fields: Fields::new(),
+        };
+        state.milestones.insert(m.key.clone(), fresh);
+    }
+    Ok(())
+}
+
+fn current<'w>(
+    project: &Project<'w>,
+    state: &ProjectState,
+    seq: i64,
+) -> Result<&'w Stage, ReplayError> {
+    project
+        .workflow
+        .stage(&state.stage)
+        .ok_or_else(|| ReplayError::UnknownStage {
+            seq,
+            stage: state.stage.clone(),
+        })
+}
+
+fn milestone_of(
+    project: &Project<'_>,
+    state: &ProjectState,
+    key: &str,
+    seq: i64,
+) -> Result<(), ReplayError> {
+    let stage = current(project, state, seq)?;
+    match stage.milestone(key) {
+        Some(_) => Ok(()),
+        None => Err(ReplayError::Unfit {
+            seq,
+            reason: format!("stage '{}' has no milestone '{key}'", stage.key),
+        }),
+    }
+}
+
+fn set_milestone(
+    project: &Project<'_>,
+    state: &mut ProjectState,
+    key: &str,
+    status: MilestoneStatus,
+    seq: i64,
+) -> Result<(), ReplayError> {
+    milestone_of(project, state, key, seq)?;
+    match state.milestones.get_mut(key) {
+        Some(m) if m.status == MilestoneStatus::Submitted => {
+            m.status = status;
+            Ok(())
+        }
+        _ => Err(ReplayError::Unfit {
+            seq,
+            reason: format!("milestone '{key}' is reviewed without being submitted"),
+        }),
+    }
+}
+
+fn scorer(
+    project: &Project<'_>,
+    state: &ProjectState,
+    actor: Option<PersonId>,
+    seq: i64,
+) -> Result<PersonId, ReplayError> {
+    let stage = current(project, state, seq)?;
+    let unfit = |reason: &str| ReplayError::Unfit {
+        seq,
+        reason: reason.to_owned(),
+    };
+    if stage.assessment.is_none() {
+        return Err(unfit(
+            "scores are recorded in a stage without an assessment",
+        ));
+    }
+    actor.ok_or_else(|| unfit("scores are recorded without an evaluator"))
+}

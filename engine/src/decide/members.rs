@@ -1,0 +1,93 @@
+//! Who may hold which role on a project, and giving someone a role: an
+//! event in the project's log, so an audit can tell who held what.
+//!
+//! [`may_hold`] is the one place for the rules about holding a role; both
+//! [`super::start`] and [`add_member`] go through it.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+
+use super::state::{Change, Decision, PersonId, ProjectState};
+use super::{Draft, Project, Rejection, current_stage};
+use crate::definition::Workflow;
+
+/// Gives `person` the role `role` on a project, directly (not through the
+/// cohort), as one `MemberAdded` event; `actor` is who gave it (`None` for
+/// the operator or the engine). The store adds the person to the project's
+/// members with the same transaction.
+///
+/// Refused when the project is finished, when `role` is not one of the
+/// workflow's roles, when the person already holds it directly, or when it
+/// conflicts with a role they hold (see [`may_hold`]).
+pub fn add_member(
+    project: &Project<'_>,
+    state: &ProjectState,
+    actor: Option<PersonId>,
+    person: PersonId,
+    role: &str,
+    now: Timestamp,
+) -> Result<Decision, Rejection> {
+    let stage = current_stage(project.workflow, state)?;
+    if stage.terminal {
+        return Err(Rejection::Finished {
+            stage: stage.title.clone(),
+        });
+    }
+    if state
+        .members
+        .iter()
+        .any(|m| m.person == person && m.role == role)
+    {
+        return Err(Rejection::AlreadyMember {
+            role: role.to_owned(),
+        });
+    }
+    may_hold(project, person, role)?;
+    let mut draft = Draft::new(project, state.clone(), now);
+    draft.record(
+        actor,
+        Change::MemberAdded {
+            person,
+            role: role.to_owned(),
+        },
+    )?;
+    Ok(draft.finish())
+}
+
+/// Whether `person` may hold `role` on this project, besides the roles they
+/// hold already (in `project.members`: directly or through the cohort).
+///
+/// The one place for these rules: the role must be one of the workflow's,
+/// and must not conflict with another role the person holds. Conflicts of
+/// interest (pairs of roles one person may not hold, such as trainee and
+/// committee) will come from the definition; [`conflicts`] is where they are
+/// looked up.
+pub(super) fn may_hold(
+    project: &Project<'_>,
+    person: PersonId,
+    role: &str,
+) -> Result<(), Rejection> {
+    let workflow = project.workflow;
+    if !workflow.roles.iter().any(|r| r == role) {
+        return Err(Rejection::UnknownRole {
+            role: role.to_owned(),
+            roles: workflow.roles.clone(),
+        });
+    }
+    let mut held: BTreeSet<&str> = project.roles_of(person);
+    held.remove(role);
+    if let Some(other) = held.into_iter().find(|h| conflicts(workflow, h, role)) {
+        return Err(Rejection::ConflictOfInterest {
+            role: role.to_owned(),
+            held: other.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether one person may not hold both `held` and `role` on a project.
+/// No definition declares such pairs yet, so none conflict.
+fn conflicts(_workflow: &Workflow, _held: &str, _role: &str) -> bool {
+    false
+}

@@ -1,0 +1,161 @@
+//! Rebuilding a project's state from its log, for `audit verify`.
+//!
+//! The hash chain ([`crate::audit`]) proves that no event was edited or
+//! removed; it says nothing about the project row beside the log. A replay
+//! re-applies every recorded change with the rules the core used (the same
+//! code, [`super::apply`]) and [`replay_difference`] compares the result with
+//! the stored state, so a row edited to `certified` is caught.
+//!
+//! What can be compared: stage, when it was entered, its deadline, form
+//! answers, approvals, milestones (status, answers, due dates), scorecards,
+//! direct members, head hash and event count. Not the version: it counts
+//! accepted commands (a command records one event or several, and nothing in
+//! the log marks where one command ends), and it serves only to detect
+//! concurrent writers. Deadlines and due dates are worked out from the
+//! cohort's calendar as it is *now*: they match only while the calendar is
+//! unchanged since the stage was entered.
+
+use super::Project;
+use super::apply::{self, apply};
+use super::state::{Event, ProjectState};
+
+/// Why a log cannot be replayed: it does not fit the project's workflow or
+/// calendar, or it is not a chain of consecutive events.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    /// There are no events: the project never started.
+    #[error("the log is empty: the project never started")]
+    Empty,
+    /// An event does not follow its predecessor (a gap, or a broken link).
+    #[error("event {seq}: {reason}")]
+    Unchained {
+        /// The event.
+        seq: i64,
+        /// What is wrong, in words.
+        reason: String,
+    },
+    /// An event names a stage the workflow does not have.
+    #[error("event {seq}: stage '{stage}' is not in the project's workflow")]
+    UnknownStage {
+        /// The event.
+        seq: i64,
+        /// The stage named.
+        stage: String,
+    },
+    /// A due date cannot be worked out from the cohort's calendar.
+    #[error("event {seq}: a due date cannot be worked out: {reason}")]
+    Calendar {
+        /// The event.
+        seq: i64,
+        /// The calendar's explanation.
+        reason: String,
+    },
+    /// An event does not fit the state the earlier ones lead to.
+    #[error("event {seq}: {reason}")]
+    Unfit {
+        /// The event.
+        seq: i64,
+        /// What does not fit, in words.
+        reason: String,
+    },
+}
+
+impl From<ReplayError> for super::Rejection {
+    /// The core applies its own events through the same rules as a replay;
+    /// only the calendar can refuse them (a stage's due date that cannot be
+    /// placed). The others would be a bug, reported as such.
+    fn from(e: ReplayError) -> Self {
+        match e {
+            ReplayError::Calendar { reason, .. } => super::Rejection::Calendar(reason),
+            ReplayError::UnknownStage { stage, .. } => super::Rejection::UnknownStage(stage),
+            other => super::Rejection::Inconsistent(other.to_string()),
+        }
+    }
+}
+
+/// Rebuilds a project's state from its events (in `seq` order), re-applying
+/// each change as the core did: stages entered with their deadlines and
+/// milestones worked out from the calendar at the event's time, form
+/// answers, approvals, milestone steps, scorecards and members.
+///
+/// The result's `version` is left at 0: the log does not record it (see the
+/// module notes). Compare with [`replay_difference`].
+pub fn replay(project: &Project<'_>, events: &[Event]) -> Result<ProjectState, ReplayError> {
+    if events.is_empty() {
+        return Err(ReplayError::Empty);
+    }
+    let mut state = apply::blank();
+    for event in events {
+        let unchained = |reason: &str| ReplayError::Unchained {
+            seq: event.seq,
+            reason: reason.to_owned(),
+        };
+        if event.seq != state.events + 1 {
+            return Err(unchained(&format!(
+                "expected event {} here; events are missing or out of order",
+                state.events + 1
+            )));
+        }
+        if event.prev_hash != state.head {
+            return Err(unchained(
+                "its predecessor hash does not match the previous event",
+            ));
+        }
+        apply(project, &mut state, event)?;
+        state.head.clone_from(&event.hash);
+        state.events = event.seq;
+    }
+    Ok(state)
+}
+
+/// The first part of a stored state that differs from the replayed one, named
+/// for a sentence ("its stored {part} is not what its events lead to"), or
+/// `None` when they agree. The version is not compared (see the module notes);
+/// the parts worked out from the calendar come last, so that a difference in
+/// what happened is named before one in dates.
+pub fn replay_difference(stored: &ProjectState, replayed: &ProjectState) -> Option<&'static str> {
+    // Destructured, so a field added to the state fails to compile here until
+    // it is compared (or said not to be).
+    let ProjectState {
+        stage,
+        version: _,
+        entered_at,
+        deadline,
+        forms,
+        approvals,
+        milestones,
+        scorecards,
+        members,
+        head,
+        events,
+    } = stored;
+    let other = &replayed.milestones;
+    let same_steps = milestones.len() == other.len()
+        && milestones
+            .iter()
+            .zip(other)
+            .all(|((k, a), (l, b))| k == l && a.status == b.status && a.fields == b.fields);
+    let same_dues = milestones
+        .values()
+        .map(|m| m.due)
+        .eq(other.values().map(|m| m.due));
+    [
+        ("stage", *stage == replayed.stage),
+        ("event count", *events == replayed.events),
+        ("head hash", *head == replayed.head),
+        ("form answers", *forms == replayed.forms),
+        ("approvals", *approvals == replayed.approvals),
+        ("milestones", same_steps),
+        ("scorecards", *scorecards == replayed.scorecards),
+        ("members", *members == replayed.members),
+        (
+            "time of entering its stage",
+            *entered_at == replayed.entered_at,
+        ),
+        ("deadline", *deadline == replayed.deadline),
+        ("milestone due dates", same_dues),
+    ]
+    .into_iter()
+    .find(|(_, same)| !same)
+    .map(|(part, _)| part)
+}

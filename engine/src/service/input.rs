@@ -1,0 +1,130 @@
+//! The rules every interface's text input obeys, in one place: names, keys,
+//! titles, emails and comments. Control characters (terminal escape
+//! sequences, NUL) never enter the database.
+
+use super::Error;
+
+/// Longest one-line text (a name, a title), in characters.
+pub const MAX_LINE: usize = 300;
+
+/// A one-line text: trimmed, 1 to [`MAX_LINE`] characters, no control characters.
+pub(crate) fn line(what: &str, text: &str) -> Result<String, Error> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::Invalid(format!("{what} cannot be empty")));
+    }
+    let length = text.chars().count();
+    if length > MAX_LINE {
+        return Err(Error::Invalid(format!(
+            "{what} is {length} characters long; at most {MAX_LINE} are allowed"
+        )));
+    }
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(Error::Invalid(format!(
+            "{what} contains a control character ({}); use plain text on one line",
+            c.escape_unicode()
+        )));
+    }
+    Ok(text.to_owned())
+}
+
+/// Like [`line`], but may be empty (an optional organization).
+pub(crate) fn optional_line(what: &str, text: &str) -> Result<String, Error> {
+    if text.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        line(what, text)
+    }
+}
+
+/// A short key such as a program key: letters, digits, `-`, `_` and `.`, 1 to 64.
+pub(crate) fn key(what: &str, text: &str) -> Result<String, Error> {
+    let text = text.trim();
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(Error::Invalid(format!(
+            "'{}' is not a valid {what}: use 1 to 64 letters, digits, '-', '_' or '.'",
+            text.escape_default()
+        )))
+    }
+}
+
+/// An email address, lower-cased: one `@` with a non-empty local part and a
+/// domain that has a dot, no spaces or control characters, at most 254 characters.
+pub fn email(text: &str) -> Result<String, Error> {
+    let email = text.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
+            }
+            None => false,
+        };
+    if valid {
+        Ok(email)
+    } else {
+        Err(Error::Invalid(format!(
+            "'{}' is not an email address (write it as name@example.org)",
+            text.trim().escape_default()
+        )))
+    }
+}
+
+/// A comment: may span lines and use tabs, but no other control characters.
+pub(crate) fn comment(text: &str) -> Result<(), Error> {
+    match text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        Some(c) => Err(Error::Invalid(format!(
+            "the comment contains a control character ({}); use plain text",
+            c.escape_unicode()
+        ))),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_people_write_are_taken_and_odd_ones_refused() {
+        assert_eq!(email(" Amal@Health.Example ").unwrap(), "amal@health.example");
+        for bad in ["@", "a b@c d", "amal@", "@health.example", "amal@health", "a@b@c.d", "a@.b", "a@b..c", "a\u{1b}[31m@b.c"] {
+            assert!(email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn one_line_text_refuses_empty_and_control_characters() {
+        assert_eq!(line("the name", "  Amal  ").unwrap(), "Amal");
+        assert!(line("the name", "   ").is_err());
+        assert!(line("the name", "a\u{0}b").is_err());
+        assert!(line("the name", "\u{1b}[2J").is_err());
+        assert!(line("the name", "two\nlines").is_err());
+        assert!(line("the name", &"x".repeat(MAX_LINE + 1)).is_err());
+        assert!(comment("line one\nline two\tok").is_ok());
+        assert!(comment("bell \u{7}").is_err());
+    }
+
+    #[test]
+    fn keys_are_plain() {
+        assert_eq!(key("program key", "service-2026").unwrap(), "service-2026");
+        for bad in ["", "has space", "ünï", &"k".repeat(65)] {
+            assert!(key("program key", bad).is_err(), "{bad:?}");
+        }
+    }
+}

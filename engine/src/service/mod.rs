@@ -1,0 +1,157 @@
+//! The engine service: the one way anything is read or written. The CLI, and
+//! later the web server and the workers, all come through here, so rules and
+//! authorization live in one place.
+//!
+//! # Layout
+//! - [`commands`](Engine::act): start projects, give roles, run commands (load, decide, commit).
+//! - `directory`: publish definitions; people, programs and cohorts.
+//! - `audit`: `audit verify`, the chain and a replay of every project.
+//! - [`input`]: the rules for names, keys, emails and comments.
+//! - [`Error`]: one error type whose [`Kind`] an interface maps.
+//!
+//! **Invariant:** the store is private to the engine crate: every write goes
+//! through a method here, which checks its input before the store runs it.
+
+mod audit;
+mod commands;
+mod directory;
+mod error;
+pub mod input;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::calendar::Calendar;
+use crate::definition::{self, Templates, Workflow};
+use crate::store::{self, Durability, ProjectRecord, Store};
+
+pub use audit::AuditReport;
+pub use commands::{Outcome, Request, View};
+pub use directory::PublishOutcome;
+pub use error::{Error, Kind};
+pub use store::{
+    Cohort, NewCohort, Person, Program, Published, StoredDefinition, StoredEvent, Summary,
+};
+
+/// The engine service: a store plus caches of what never changes under it.
+#[derive(Debug)]
+pub struct Engine {
+    store: Store,
+    /// Parsed workflows by definition id. Only definitions that have projects
+    /// are cached, and their text can never change again (the store refuses
+    /// it), so another process cannot make an entry stale.
+    workflows: Mutex<HashMap<i64, Arc<Workflow>>>,
+    /// Person ids by (normalised) email: people are never renamed or removed,
+    /// so the lookup on every command is saved.
+    people: Mutex<HashMap<String, i64>>,
+    /// Calendars by (cohort id, revision): a change to a cohort's calendar
+    /// raises its revision, which every project load reads, so an edit made
+    /// by another process is never served from here.
+    calendars: Mutex<HashMap<(i64, i64), Arc<Calendar>>>,
+}
+
+impl Engine {
+    /// Opens (creating a SQLite file if needed) and migrates the database at
+    /// `url`: `sqlite://FILE` or `postgres://USER:PASSWORD@HOST/DB`.
+    pub async fn connect(url: &str) -> Result<Engine, Error> {
+        Self::connect_with(url, Durability::Full).await
+    }
+
+    /// Like [`Engine::connect`], choosing SQLite's durability (for benchmarks).
+    pub async fn connect_with(url: &str, durability: Durability) -> Result<Engine, Error> {
+        let store = Store::connect_with(url, durability)
+            .await
+            .map_err(|e| match e {
+                store::Error::BadUrl(_) | store::Error::Busy => Error::from(e),
+                // The operator opened it: the database's own words help them.
+                e => Error::Internal {
+                    message: format!("cannot open the database {}: {e}", store::redact_url(url)),
+                    detail: e.to_string(),
+                },
+            })?;
+        Ok(Engine::new(store))
+    }
+
+    fn new(store: Store) -> Engine {
+        Engine {
+            store,
+            workflows: Mutex::new(HashMap::new()),
+            people: Mutex::new(HashMap::new()),
+            calendars: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Which database this is: `sqlite` or `postgres`.
+    pub fn database_kind(&self) -> &'static str {
+        self.store.kind()
+    }
+
+    /// Closes the database pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// The parsed workflow of definition `id` (which has projects).
+    pub async fn workflow(&self, id: i64) -> Result<Arc<Workflow>, Error> {
+        if let Some(w) = self.workflows.lock().expect("cache lock").get(&id) {
+            return Ok(w.clone());
+        }
+        let stored = self.store.definition(id).await?;
+        let workflow = parse_stored(&stored)?;
+        self.workflows
+            .lock()
+            .expect("cache lock")
+            .insert(id, workflow.clone());
+        Ok(workflow)
+    }
+
+    /// The workflow version a project is pinned to and its cohort's calendar.
+    async fn context(
+        &self,
+        record: &ProjectRecord,
+    ) -> Result<(Arc<Workflow>, Arc<Calendar>), Error> {
+        let workflow = self.workflow(record.definition_id).await?;
+        let calendar = self
+            .calendar(record.cohort_id, record.cohort_revision)
+            .await?;
+        Ok((workflow, calendar))
+    }
+
+    /// The calendar of cohort `id` at `revision`.
+    async fn calendar(&self, id: i64, revision: i64) -> Result<Arc<Calendar>, Error> {
+        let key = (id, revision);
+        if let Some(c) = self.calendars.lock().expect("cache lock").get(&key) {
+            return Ok(c.clone());
+        }
+        let cohort = self.store.cohort_by_id(id).await?;
+        let calendar = Arc::new(cohort.calendar()?);
+        self.calendars
+            .lock()
+            .expect("cache lock")
+            .insert((id, cohort.revision), calendar.clone());
+        Ok(calendar)
+    }
+
+    /// The id of the person registered as `email`.
+    async fn person_id(&self, email: &str) -> Result<i64, Error> {
+        let email = input::email(email)?;
+        if let Some(id) = self.people.lock().expect("cache lock").get(&email) {
+            return Ok(*id);
+        }
+        let id = self.store.person(&email).await?.id;
+        self.people.lock().expect("cache lock").insert(email, id);
+        Ok(id)
+    }
+}
+
+/// Parses a stored definition; one that no longer validates is damage, not bad input.
+fn parse_stored(stored: &StoredDefinition) -> Result<Arc<Workflow>, Error> {
+    definition::parse(&stored.source, Templates::Unchecked)
+        .map(Arc::new)
+        .map_err(|problems| {
+            Error::internal(format!(
+                "published workflow {} v{} no longer validates: {}",
+                stored.key, stored.version, problems[0].message
+            ))
+        })
+}
