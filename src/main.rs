@@ -38,7 +38,10 @@ fn main() -> ExitCode {
                 .filter(|d| !message.contains(d))
                 .map(|d| format!("\n  detail: {d}"))
                 .unwrap_or_default();
-            eprintln!("error: {}", cli::output::clean(&format!("{message}{detail}")));
+            eprintln!(
+                "error: {}",
+                cli::output::clean(&format!("{message}{detail}"))
+            );
             ExitCode::FAILURE
         }
     }

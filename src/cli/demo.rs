@@ -123,7 +123,9 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let cohort = engine.create_cohort(cohort, day(0)).await?;
     say!(
         "   cohort '{}' in {}, weekend {}; coordinator Huda",
-        cohort.name, cohort.time_zone, cohort.weekend
+        cohort.name,
+        cohort.time_zone,
+        cohort.weekend
     );
 
     let members = [
@@ -295,7 +297,8 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     match audit.broken {
         None => say!(
             "\naudit: ok, {} events in {} projects verified",
-            audit.events, audit.projects
+            audit.events,
+            audit.projects
         ),
         Some(b) => bail!("audit: broken at {b}"),
     }
@@ -345,7 +348,8 @@ async fn step(
     match engine.act(project, who, request, day(n)).await {
         Ok(o) => say!(
             "   {date}  {who:<26} {action:<22} → {} (v{}){said}",
-            o.stage, o.version
+            o.stage,
+            o.version
         ),
         Err(ServiceError::Rejected(why)) => {
             say!("   {date}  {who:<26} {action:<22} ✗ refused: {why}")

@@ -88,7 +88,9 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
                     .iter()
                     .map(|(role, email)| serde_json::json!({ "role": role, "email": email }))
                     .collect();
-                output::json(&serde_json::json!({ "cohort": cohort, "members": members, "projects": projects }));
+                output::json(
+                    &serde_json::json!({ "cohort": cohort, "members": members, "projects": projects }),
+                );
             } else {
                 say!(
                     "Cohort '{}' — {} — weekend {} — {} of {} places taken",
@@ -102,8 +104,7 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
                     say!("  {name:<22} {date}");
                 }
                 if !cohort.holidays.is_empty() {
-                    let days: Vec<String> =
-                        cohort.holidays.iter().map(|d| d.to_string()).collect();
+                    let days: Vec<String> = cohort.holidays.iter().map(|d| d.to_string()).collect();
                     say!("  {:<22} {}", "holidays", days.join(", "));
                 }
                 for (role, email) in &members {

@@ -73,7 +73,8 @@ async fn audit_verify(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     } else {
         say!(
             "audit: ok, {} events in {} projects verified",
-            report.events, report.projects
+            report.events,
+            report.projects
         );
     }
     Ok(if report.broken.is_some() {

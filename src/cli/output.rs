@@ -79,10 +79,7 @@ mod tests {
     #[test]
     fn terminal_escapes_are_shown_not_obeyed() {
         assert_eq!(super::clean("Amal"), "Amal");
-        assert_eq!(
-            super::clean("A\u{1b}[2Jmal\u{0}"),
-            "A\\u{1b}[2Jmal\\u{0}"
-        );
+        assert_eq!(super::clean("A\u{1b}[2Jmal\u{0}"), "A\\u{1b}[2Jmal\\u{0}");
         assert_eq!(super::clean("two\nlines\tok"), "two\nlines\tok");
     }
 }

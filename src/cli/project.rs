@@ -66,7 +66,11 @@ pub async fn run(ctx: &Ctx, command: ProjectCommand) -> anyhow::Result<ExitCode>
                 for p in projects {
                     say!(
                         "#{:<5} {:<20} {:<18} v{:<3} {}",
-                        p.id, p.cohort, p.stage, p.version, p.title
+                        p.id,
+                        p.cohort,
+                        p.stage,
+                        p.version,
+                        p.title
                     );
                 }
             }
@@ -139,7 +143,10 @@ async fn act(ctx: &Ctx, engine: &Engine, args: ActArgs) -> anyhow::Result<ExitCo
 fn read_fields(path: &std::path::Path) -> anyhow::Result<Fields> {
     let text = gradflow_engine::definition::read_text(path, MAX_FIELDS_FILE)?;
     let value: serde_json::Value = serde_saphyr::from_str(&text).map_err(|e| {
-        anyhow::anyhow!("{} is not a valid JSON or YAML answers file: {e}", path.display())
+        anyhow::anyhow!(
+            "{} is not a valid JSON or YAML answers file: {e}",
+            path.display()
+        )
     })?;
     match value {
         serde_json::Value::Object(map) => Ok(map),
@@ -200,7 +207,9 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
     say!("Project {id}: {}", view.record.title);
     say!(
         "  workflow  {} v{} — {}",
-        view.workflow.key, view.workflow.version, view.workflow.title
+        view.workflow.key,
+        view.workflow.version,
+        view.workflow.title
     );
     say!("  cohort    {} ({})", cohort.name, cohort.time_zone);
     say!(

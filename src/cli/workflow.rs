@@ -35,7 +35,12 @@ pub async fn run(ctx: &Ctx, command: WorkflowCommand) -> anyhow::Result<ExitCode
             } else {
                 for p in &published {
                     let result = serde_json::to_value(p.result)?;
-                    say!("{} v{}: {}", p.key, p.version, result.as_str().unwrap_or(""));
+                    say!(
+                        "{} v{}: {}",
+                        p.key,
+                        p.version,
+                        result.as_str().unwrap_or("")
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

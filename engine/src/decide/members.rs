@@ -10,7 +10,6 @@ use jiff::Timestamp;
 
 use super::state::{Change, Decision, PersonId, ProjectState};
 use super::{Draft, Project, Rejection, current_stage};
-use crate::definition::Workflow;
 
 /// Gives `person` the role `role` on a project, directly (not through the
 /// cohort), as one `MemberAdded` event; `actor` is who gave it (`None` for
@@ -61,8 +60,7 @@ pub fn add_member(
 /// The one place for these rules: the role must be one of the workflow's,
 /// and must not conflict with another role the person holds. Conflicts of
 /// interest (pairs of roles one person may not hold, such as trainee and
-/// committee) will come from the definition; [`conflicts`] is where they are
-/// looked up.
+/// committee) come from the definition's `conflicts:`.
 pub(super) fn may_hold(
     project: &Project<'_>,
     person: PersonId,
@@ -77,17 +75,11 @@ pub(super) fn may_hold(
     }
     let mut held: BTreeSet<&str> = project.roles_of(person);
     held.remove(role);
-    if let Some(other) = held.into_iter().find(|h| conflicts(workflow, h, role)) {
+    if let Some(other) = held.into_iter().find(|h| workflow.conflicting(h, role)) {
         return Err(Rejection::ConflictOfInterest {
             role: role.to_owned(),
             held: other.to_owned(),
         });
     }
     Ok(())
-}
-
-/// Whether one person may not hold both `held` and `role` on a project.
-/// No definition declares such pairs yet, so none conflict.
-fn conflicts(_workflow: &Workflow, _held: &str, _role: &str) -> bool {
-    false
 }

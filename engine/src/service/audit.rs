@@ -49,7 +49,13 @@ impl Engine {
             return Ok(Err(broken));
         }
         let last = row.links.last().map_or(0, |l| l.seq);
-        let broken = |seq: i64, reason: String| Ok(Err(Broken { project, seq, reason }));
+        let broken = |seq: i64, reason: String| {
+            Ok(Err(Broken {
+                project,
+                seq,
+                reason,
+            }))
+        };
         let mut events = Vec::with_capacity(row.links.len());
         for link in &row.links {
             let change = match Change::from_json(&link.change) {

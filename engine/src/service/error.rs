@@ -61,11 +61,16 @@ impl Error {
     pub fn kind(&self) -> Kind {
         match self {
             Error::Rejected(r) => match r {
-                Rejection::Stale { .. } => Kind::Conflict,
+                Rejection::Stale { .. }
+                | Rejection::AlreadyMember { .. }
+                | Rejection::AlreadyApproved { .. }
+                | Rejection::ApprovalNotNeeded { .. } => Kind::Conflict,
                 Rejection::NotAllowed { .. } | Rejection::ConflictOfInterest { .. } => {
                     Kind::Forbidden
                 }
-                Rejection::UnknownStage(_) | Rejection::AutomaticLoop(_) => Kind::Internal,
+                Rejection::UnknownStage(_)
+                | Rejection::AutomaticLoop(_)
+                | Rejection::Inconsistent(_) => Kind::Internal,
                 _ => Kind::Invalid,
             },
             Error::Invalid(_) => Kind::Invalid,
@@ -100,15 +105,16 @@ impl From<store::Error> for Error {
             store::Error::Conflict { .. } => Error::Conflict(format!(
                 "{e}; nothing was changed: look at the project again and retry"
             )),
-            store::Error::Busy => Error::Busy(format!(
-                "{e}; nothing was changed: try again in a moment"
-            )),
+            store::Error::Busy => {
+                Error::Busy(format!("{e}; nothing was changed: try again in a moment"))
+            }
             store::Error::NotFound(m) => Error::NotFound(m),
+            store::Error::ReadOnly => Error::Forbidden(e.to_string()),
             store::Error::Refused(m) => Error::Conflict(m),
             store::Error::BadUrl(_) => Error::Invalid(e.to_string()),
-            e @ (store::Error::Database(_) | store::Error::Migrate(_) | store::Error::Corrupt(_)) => {
-                Error::internal(e)
-            }
+            e @ (store::Error::Database(_)
+            | store::Error::Migrate(_)
+            | store::Error::Corrupt(_)) => Error::internal(e),
         }
     }
 }

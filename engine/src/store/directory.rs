@@ -473,10 +473,7 @@ impl Store {
     }
 
     /// Emails of the people holding a cohort-wide role, by role.
-    pub(crate) async fn cohort_members(
-        &self,
-        cohort: i64,
-    ) -> Result<Vec<(String, String)>, Error> {
+    pub(crate) async fn cohort_members(&self, cohort: i64) -> Result<Vec<(String, String)>, Error> {
         with_db!(self, pool => sqlx::query(
             "SELECT m.role, p.email FROM cohort_members m JOIN people p ON p.id = m.person_id
              WHERE m.cohort_id = $1 ORDER BY m.role, p.email",

@@ -21,6 +21,9 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     ),
 ];
 
+/// The version of the newest migration: a database at it needs no migrating.
+pub(super) const LATEST: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
 /// The migrator for `kind` (`sqlite` or `postgres`).
 pub(super) fn migrator(kind: &str) -> Migrator {
     let migrations = MIGRATIONS

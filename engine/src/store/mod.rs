@@ -14,13 +14,11 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use directory::NewDefinition;
 pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{AuditRow, FirstUse, Idempotency, Pending, ProjectRecord, StoredEvent, Summary};
-pub use directory::NewDefinition;
 
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://gradflow.db";
@@ -39,11 +37,18 @@ pub enum Error {
     /// Another session held what this one needed for longer than [`LOCK_WAIT`].
     #[error("the database was busy with another change for more than {} s", LOCK_WAIT.as_secs())]
     Busy,
+    /// The database file can only be read (a read-only file or mount).
+    #[error(
+        "the database is open read-only (its file cannot be written), so nothing can be changed"
+    )]
+    ReadOnly,
     /// Migrations could not be applied.
     #[error("cannot bring the database schema up to date: {0}")]
     Migrate(sqlx::migrate::MigrateError),
     /// Someone else changed the project first.
-    #[error("the project was changed by someone else at the same time (it is past version {expected})")]
+    #[error(
+        "the project was changed by someone else at the same time (it is past version {expected})"
+    )]
     Conflict {
         /// Version the write was based on.
         expected: u64,
@@ -72,6 +77,8 @@ impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         if is_busy(&e) {
             Error::Busy
+        } else if is_read_only(&e) {
+            Error::ReadOnly
         } else {
             Error::Database(e)
         }
@@ -167,25 +174,7 @@ impl Store {
     /// `url`, with SQLite's commits as durable as `durability` says.
     pub async fn connect_with(url: &str, durability: Durability) -> Result<Store, Error> {
         let store = if url.starts_with("sqlite:") {
-            let synchronous = match durability {
-                Durability::Full => SqliteSynchronous::Full,
-                Durability::Normal => SqliteSynchronous::Normal,
-            };
-            let options = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(synchronous)
-                .foreign_keys(true)
-                .busy_timeout(LOCK_WAIT * 2);
-            // No ping before each use: on a local file it only adds a round trip.
-            let pool = SqlitePoolOptions::new()
-                .max_connections(4)
-                .test_before_acquire(false)
-                .connect_with(options)
-                .await?;
-            Store {
-                db: Db::Sqlite(pool),
-            }
+            return open_sqlite(url, durability).await;
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let wait = format!("{}ms", LOCK_WAIT.as_millis());
             let options = PgConnectOptions::from_str(url)?.options([
@@ -243,6 +232,97 @@ impl Store {
     pub async fn close(&self) {
         with_db!(self, pool => pool.close().await);
     }
+}
+
+/// Opens a SQLite file: WAL mode, migrated; or, when the file cannot be
+/// written (a read-only copy, a read-only mount), read-only, which every
+/// read command can use.
+async fn open_sqlite(url: &str, durability: Durability) -> Result<Store, Error> {
+    let synchronous = match durability {
+        Durability::Full => SqliteSynchronous::Full,
+        Durability::Normal => SqliteSynchronous::Normal,
+    };
+    // No journal_mode option: switching to WAL takes a lock SQLite's busy
+    // wait does not cover, so many processes opening a new file at once
+    // would fail; `use_wal` retries it instead.
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .synchronous(synchronous)
+        .foreign_keys(true)
+        .busy_timeout(LOCK_WAIT * 2);
+    // No ping before each use: on a local file it only adds a round trip.
+    let pool_options = SqlitePoolOptions::new()
+        .max_connections(4)
+        .test_before_acquire(false);
+    let writable = async {
+        let pool = pool_options.clone().connect_with(options.clone()).await?;
+        use_wal(&pool).await?;
+        let store = Store {
+            db: Db::Sqlite(pool),
+        };
+        store.migrate().await?;
+        Ok::<_, Error>(store)
+    }
+    .await;
+    match writable {
+        Err(Error::ReadOnly) => {}
+        Err(Error::Migrate(sqlx::migrate::MigrateError::Execute(e))) if is_read_only(&e) => {}
+        other => return other,
+    }
+    let read_only = options.create_if_missing(false).read_only(true);
+    let pool = match pool_options.clone().connect_with(read_only.clone()).await {
+        Ok(pool) => pool,
+        // WAL needs its shared-memory file; in a folder we cannot write, read
+        // the file as it is (nobody can be writing it: it is read-only).
+        Err(_) => pool_options.connect_with(read_only.immutable(true)).await?,
+    };
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&pool)
+            .await?;
+    if applied != Some(migrations::LATEST) {
+        return Err(Error::Refused(
+            "the database file is read-only and its schema is older than this gradflow; open it once with write access to bring it up to date".into(),
+        ));
+    }
+    Ok(Store {
+        db: Db::Sqlite(pool),
+    })
+}
+
+/// Puts the file in WAL mode (readers never wait for the writer), retrying
+/// while another process holds the lock the switch needs.
+async fn use_wal(pool: &SqlitePool) -> Result<(), Error> {
+    let mut tries = 0;
+    loop {
+        match sqlx::query_scalar::<_, String>("PRAGMA journal_mode = WAL")
+            .fetch_one(pool)
+            .await
+        {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(mode) => {
+                return Err(Error::Corrupt(format!(
+                    "the database file stays in journal mode '{mode}' instead of WAL"
+                )));
+            }
+            Err(e) if is_busy(&e) && tries < 100 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Whether SQLite refused to write because the file or its folder is read-only.
+fn is_read_only(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(e) = error else {
+        return false;
+    };
+    e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        && e.code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| c & 0xff == 8)
 }
 
 /// How each database begins the transactions the store needs.

@@ -559,7 +559,10 @@ impl Store {
     }
 
     /// Outbox rows of a project: (template, recipient email, state).
-    pub(crate) async fn outbox(&self, project: i64) -> Result<Vec<(String, String, String)>, Error> {
+    pub(crate) async fn outbox(
+        &self,
+        project: i64,
+    ) -> Result<Vec<(String, String, String)>, Error> {
         with_db!(self, pool => sqlx::query(
             "SELECT o.template, p.email, o.state FROM outbox o JOIN people p ON p.id = o.recipient_id
              WHERE o.project_id = $1 ORDER BY o.id",
