@@ -256,7 +256,19 @@ impl Engine {
             comment: request.comment,
             expected_version: request.expected_version,
         };
-        let decision = decide::decide(&ctx, &record.state, &command, now)?;
+        let decision = match decide::decide(&ctx, &record.state, &command, now) {
+            Ok(decision) => decision,
+            // A concurrent retry of the same keyed request may have committed
+            // between the key lookup and the load: its result is the answer.
+            Err(refused) => {
+                if let (Some(key), Some(fingerprint)) = (&request.idempotency_key, &fingerprint)
+                    && let Some(first) = self.store.first_use(actor, key).await?
+                {
+                    return replay(key, fingerprint, &first).map(Prepared::Replay);
+                }
+                return Err(refused.into());
+            }
+        };
         let outcome = outcome(project, &decision, false);
         let response = serde_json::to_string(&outcome).expect("outcome serialises");
         let idempotency = request
