@@ -15,7 +15,7 @@ use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 
-use crate::definition::{Due, Duration, Unit};
+use crate::definition::{Due, Duration, Schedule, Unit};
 
 /// A cohort's time zone, dates, weekend and holidays.
 #[derive(Debug, Clone)]
@@ -30,6 +30,62 @@ pub struct Calendar {
     /// The cohort's weekly rest days: Friday and Saturday in Oman and
     /// Bahrain, Saturday and Sunday elsewhere.
     pub weekend: Weekend,
+    /// When reminders and escalations may go out, local time.
+    pub mail_hours: MailHours,
+}
+
+/// The local hours in which a cohort's reminders and escalations go out
+/// (`09:00-17:00` by default): one falling outside is sent at the opening
+/// hour of its day, never at midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailHours {
+    /// Opening time.
+    pub open: Time,
+    /// Closing time (after `open`).
+    pub close: Time,
+}
+
+impl Default for MailHours {
+    fn default() -> Self {
+        MailHours {
+            open: Time::constant(9, 0, 0, 0),
+            close: Time::constant(17, 0, 0, 0),
+        }
+    }
+}
+
+impl std::fmt::Display for MailHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}-{}",
+            self.open.strftime("%H:%M"),
+            self.close.strftime("%H:%M")
+        )
+    }
+}
+
+impl std::str::FromStr for MailHours {
+    type Err = Error;
+
+    /// Reads `09:00-17:00`.
+    fn from_str(text: &str) -> Result<MailHours, Error> {
+        let bad = || Error::BadMailHours(text.to_owned());
+        let (open, close) = text.trim().split_once('-').ok_or_else(bad)?;
+        let time = |t: &str| -> Result<Time, Error> {
+            let (h, m) = t.trim().split_once(':').ok_or_else(bad)?;
+            let (h, m): (i8, i8) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+            Time::new(h, m, 0, 0).map_err(|_| bad())
+        };
+        let hours = MailHours {
+            open: time(open)?,
+            close: time(close)?,
+        };
+        if hours.open >= hours.close {
+            return Err(bad());
+        }
+        Ok(hours)
+    }
 }
 
 /// The days of the week on which a cohort does not work. Business-day
@@ -131,6 +187,9 @@ pub enum Error {
     /// Outside the calendar's range.
     #[error("the date is out of range")]
     OutOfRange,
+    /// Mail hours that are not `HH:MM-HH:MM` with opening before closing.
+    #[error("'{0}' is not a span of mail hours; write it as 09:00-17:00")]
+    BadMailHours(String),
     /// A weekend that names no days, an unknown or repeated day, or all seven.
     #[error(
         "'{0}' is not a weekend; name the rest days separated by commas, e.g. fri,sat or sat,sun (or none)"
@@ -154,7 +213,49 @@ impl Calendar {
             dates,
             holidays,
             weekend,
+            mail_hours: MailHours::default(),
         })
+    }
+
+    /// The same calendar sending mail in `hours`.
+    pub fn with_mail_hours(mut self, hours: MailHours) -> Calendar {
+        self.mail_hours = hours;
+        self
+    }
+
+    /// When a reminder or escalation due `at` goes out: `at` within the mail
+    /// hours, else the opening hour of its local day.
+    pub fn in_mail_hours(&self, at: Timestamp) -> Timestamp {
+        let local = at.to_zoned_datetime(self.zone.clone());
+        let time = local.time();
+        if time >= self.mail_hours.open && time < self.mail_hours.close {
+            at
+        } else {
+            self.local(local.date(), self.mail_hours.open).unwrap_or(at)
+        }
+    }
+
+    /// The first occurrence of `schedule` strictly after `after`, in this
+    /// calendar's zone.
+    pub fn next_occurrence(&self, schedule: &Schedule, after: Timestamp) -> Option<Timestamp> {
+        schedule.next_after(&self.zone, after)
+    }
+
+    /// The first occurrence of `schedule` whose sending time (moved into the
+    /// mail hours) is strictly after `after`.
+    pub fn next_mail_time(&self, schedule: &Schedule, after: Timestamp) -> Option<Timestamp> {
+        let mut from = after;
+        // A schedule firing outside the mail hours moves to the opening hour
+        // of its day, which may be before `after`: look further, a bounded while.
+        for _ in 0..1_000 {
+            let next = self.next_occurrence(schedule, from)?;
+            let at = self.in_mail_hours(next);
+            if at > after {
+                return Some(at);
+            }
+            from = next;
+        }
+        None
     }
 
     /// The zone, for showing instants in local time.

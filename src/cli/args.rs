@@ -45,8 +45,21 @@ pub enum Command {
     /// Prove the event log was not edited.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Fire timers that fall due (deadlines, reminders, escalations) until stopped.
+    Worker(WorkerArgs),
     /// Take a project through every stage on a fresh demo database, step by step.
     Demo,
+}
+
+/// Options of `worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Process everything due now, then exit (for tests and a crontab).
+    #[arg(long)]
+    pub once: bool,
+    /// Most timers claimed in one round.
+    #[arg(long, default_value_t = 500)]
+    pub batch: usize,
 }
 
 /// `gradflow workflow ...`
@@ -155,6 +168,10 @@ pub struct NewCohortArgs {
     /// e.g. fri,sat (Oman, Bahrain) or sat,sun.
     #[arg(long, value_name = "DAYS", default_value = "sat,sun")]
     pub weekend: gradflow_engine::calendar::Weekend,
+    /// The local hours in which reminders and escalations go out; one
+    /// falling outside is sent at the opening hour of its day.
+    #[arg(long, value_name = "HH:MM-HH:MM", default_value = "09:00-17:00")]
+    pub mail_hours: gradflow_engine::calendar::MailHours,
     /// A person who coordinates every project of the cohort (repeat).
     #[arg(long = "coordinator", value_name = "EMAIL")]
     pub coordinators: Vec<String>,

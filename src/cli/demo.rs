@@ -117,6 +117,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
             .map(|d| d.parse())
             .collect::<Result<_, _>>()?,
         weekend: "fri,sat".parse()?,
+        mail_hours: Default::default(),
         capacity: 12,
         coordinators: vec!["huda@institute.example".into()],
     };
@@ -290,6 +291,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let show = Ctx {
         json: false,
         now: day(140),
+        fixed_now: Some(day(140)),
         db: url.clone(),
     };
     super::project::run(&show, super::args::ProjectCommand::Show { id }).await?;

@@ -93,10 +93,11 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
                 );
             } else {
                 say!(
-                    "Cohort '{}' — {} — weekend {} — {} of {} places taken",
+                    "Cohort '{}' — {} — weekend {} — mail {} — {} of {} places taken",
                     cohort.name,
                     cohort.time_zone,
                     cohort.weekend,
+                    cohort.mail_hours,
                     cohort.taken,
                     cohort.capacity
                 );
@@ -110,9 +111,19 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
                 for (role, email) in &members {
                     say!("  {role:<22} {email}");
                 }
+                let zone = jiff::tz::TimeZone::get(&cohort.time_zone)?;
                 for p in projects {
+                    let late = p
+                        .overdue_since
+                        .map(|at| {
+                            format!(
+                                "  [overdue since {}]",
+                                at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M")
+                            )
+                        })
+                        .unwrap_or_default();
                     say!(
-                        "  #{:<5} {:<18} v{:<3} {}",
+                        "  #{:<5} {:<18} v{:<3} {}{late}",
                         p.id,
                         p.stage,
                         p.version,
@@ -147,6 +158,7 @@ fn new_cohort(args: NewCohortArgs) -> anyhow::Result<NewCohort> {
         dates,
         holidays: args.holidays.into_iter().collect::<BTreeSet<_>>(),
         weekend: args.weekend,
+        mail_hours: args.mail_hours,
         capacity: args.capacity,
         coordinators: args.coordinators,
     })

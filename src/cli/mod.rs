@@ -5,6 +5,7 @@ mod demo;
 mod directory;
 pub mod output;
 mod project;
+mod worker;
 mod workflow;
 
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ pub struct Ctx {
     pub json: bool,
     /// The instant to act at.
     pub now: Timestamp,
+    /// The instant given with `--now` (a rehearsal's clock), if any.
+    pub fixed_now: Option<Timestamp>,
     db: String,
 }
 
@@ -41,6 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Ctx {
         json: cli.json,
         now: cli.now.unwrap_or_else(Timestamp::now),
+        fixed_now: cli.now,
         db: cli.db,
     };
     match cli.command {
@@ -59,6 +63,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cohort(command) => directory::cohort(&ctx, command).await,
         Command::Project(command) => project::run(&ctx, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&ctx).await,
+        Command::Worker(args) => worker::run(&ctx, args).await,
         Command::Demo => demo::run(&ctx).await,
     }
 }

@@ -188,6 +188,7 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
             "stage": state.stage,
             "version": state.version,
             "deadline": state.deadline,
+            "overdue_since": state.overdue_since,
             "members": people.iter().map(|(r, e)| serde_json::json!({ "role": r, "email": e })).collect::<Vec<_>>(),
             "milestones": state.milestones,
             "possible": view.possible,
@@ -220,6 +221,9 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
     );
     if let Some(deadline) = state.deadline {
         say!("  due       {}", local(deadline));
+    }
+    if let Some(since) = state.overdue_since {
+        say!("  OVERDUE   since {}", local(since));
     }
     say!(
         "  people    {}",
@@ -335,5 +339,8 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
             format!("scored {}{}", scores.join(", "), said(comment))
         }
         Change::EffectRequested { effect } => format!("requested {effect}"),
+        Change::DeadlinePassed => "the deadline passed".to_owned(),
+        Change::MilestoneLate { milestone } => format!("milestone {milestone} is late"),
+        Change::Reminded { timer } => format!("sent {timer}"),
     }
 }

@@ -26,7 +26,20 @@ pub async fn run(ctx: &Ctx, command: WorkflowCommand) -> anyhow::Result<ExitCode
             // anything is stored; then all are published or none.
             let mut texts = Vec::new();
             for file in &files {
-                texts.push(definition::load(file)?.text);
+                match definition::load(file) {
+                    Ok(loaded) => texts.push(loaded.text),
+                    Err(definition::Error::Read(error)) => {
+                        eprintln!("error: {}", output::clean(&error.to_string()));
+                        eprintln!("nothing was published");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    Err(error) => {
+                        // Already worded as FILE:LINE:COL: error: ...
+                        eprintln!("{}", output::clean(&error.to_string()));
+                        eprintln!("nothing was published");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
             }
             let engine = ctx.engine().await?;
             let published = engine.publish(&texts, ctx.now).await?;

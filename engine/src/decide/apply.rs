@@ -28,6 +28,8 @@ pub(super) fn blank() -> ProjectState {
         version: 0,
         entered_at: Timestamp::UNIX_EPOCH,
         deadline: None,
+        entry: 0,
+        overdue_since: None,
         forms: Default::default(),
         approvals: Default::default(),
         milestones: Default::default(),
@@ -137,6 +139,7 @@ pub(super) fn apply(
                     status: MilestoneStatus::Pending,
                     due: None,
                     fields: Fields::new(),
+                    late: false,
                 });
             entry.status = MilestoneStatus::Submitted;
             entry.fields = fields.clone();
@@ -157,7 +160,21 @@ pub(super) fn apply(
                 },
             );
         }
-        Change::EffectRequested { .. } => {}
+        Change::DeadlinePassed => {
+            if state.deadline.is_none_or(|d| d > event.at) {
+                return Err(unfit(
+                    "a deadline is said to have passed before it was due".into(),
+                ));
+            }
+            state.overdue_since = state.deadline;
+        }
+        Change::MilestoneLate { milestone } => {
+            milestone_of(project, state, milestone, seq)?;
+            if let Some(m) = state.milestones.get_mut(milestone) {
+                m.late = true;
+            }
+        }
+        Change::Reminded { .. } | Change::EffectRequested { .. } => {}
     }
     Ok(())
 }
@@ -187,6 +204,8 @@ fn enter(
     };
     state.stage = key.to_owned();
     state.entered_at = at;
+    state.entry = seq;
+    state.overdue_since = None;
     state.approvals.clear();
     state.scorecards.clear();
     state.milestones.clear();
@@ -196,6 +215,7 @@ fn enter(
             status: MilestoneStatus::Pending,
             due: m.due.as_ref().map(due).transpose()?,
             fields: Fields::new(),
+            late: false,
         };
         state.milestones.insert(m.key.clone(), fresh);
     }

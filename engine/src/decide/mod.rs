@@ -35,6 +35,7 @@ mod members;
 mod rejection;
 mod replay;
 mod state;
+mod timers;
 #[cfg(test)]
 mod tests;
 
@@ -50,6 +51,7 @@ pub use members::add_member;
 pub use rejection::{Rejection, Roles};
 pub use replay::{ReplayError, replay, replay_difference};
 pub use state::*;
+pub use timers::{DueTimer, Firing, fire};
 
 use crate::audit;
 use crate::calendar::Calendar;
@@ -355,31 +357,31 @@ impl<'p, 'a> Draft<'p, 'a> {
 
     /// Queues the notifications whose rule matches `trigger`.
     fn notify(&mut self, trigger: &Trigger, cause: i64) {
-        for rule in self
+        let workflow = self.project.workflow;
+        for rule in workflow.notifications.iter().filter(|r| r.on.matches(trigger)) {
+            self.notify_roles(&rule.to, &rule.template, cause);
+        }
+    }
+
+    /// Queues `template` for everyone holding one of `roles` (each person once).
+    fn notify_roles(&mut self, roles: &[String], template: &str, cause: i64) {
+        let mut recipients: Vec<PersonId> = self
             .project
-            .workflow
-            .notifications
+            .members
             .iter()
-            .filter(|r| r.on.matches(trigger))
-        {
-            let mut recipients: Vec<PersonId> = self
-                .project
-                .members
-                .iter()
-                .filter(|m| rule.to.contains(&m.role))
-                .map(|m| m.person)
-                .collect();
-            recipients.sort_unstable();
-            recipients.dedup();
-            for recipient in recipients {
-                let n = Notification {
-                    template: rule.template.clone(),
-                    recipient,
-                    cause,
-                };
-                if !self.notifications.contains(&n) {
-                    self.notifications.push(n);
-                }
+            .filter(|m| roles.contains(&m.role))
+            .map(|m| m.person)
+            .collect();
+        recipients.sort_unstable();
+        recipients.dedup();
+        for recipient in recipients {
+            let n = Notification {
+                template: template.to_owned(),
+                recipient,
+                cause,
+            };
+            if !self.notifications.contains(&n) {
+                self.notifications.push(n);
             }
         }
     }
@@ -397,20 +399,22 @@ impl<'p, 'a> Draft<'p, 'a> {
         let now = self.now;
         self.timers.cancel_pending = true;
         self.timers.set.clear();
+        let entry = self.state.entry;
+        let timer = |key: String,
+                     kind,
+                     at,
+                     to: &[String],
+                     template: Option<&String>,
+                     every: Option<String>| Timer {
+            key,
+            kind,
+            at,
+            entry,
+            to: to.to_vec(),
+            template: template.cloned(),
+            every,
+        };
         if let Some(deadline) = self.state.deadline {
-            let timer = |key: String,
-                         kind,
-                         at,
-                         to: &[String],
-                         template: Option<&String>,
-                         every: Option<String>| Timer {
-                key,
-                kind,
-                at,
-                to: to.to_vec(),
-                template: template.cloned(),
-                every,
-            };
             self.timers.set.push(timer(
                 "deadline".into(),
                 TimerKind::Deadline,
@@ -423,7 +427,9 @@ impl<'p, 'a> Draft<'p, 'a> {
                 let at = calendar
                     .before(deadline, r.before)
                     .map_err(Self::calendar_error)?;
-                if at > now {
+                let at = calendar.in_mail_hours(at);
+                // A reminder due at or before the stage is entered is not sent.
+                if at > now && at < deadline {
                     self.timers.set.push(timer(
                         format!("remind:{i}"),
                         TimerKind::Reminder,
@@ -435,27 +441,28 @@ impl<'p, 'a> Draft<'p, 'a> {
                 }
             }
             for (i, o) in stage.overdue.iter().enumerate() {
-                let every = Some(o.every.expression.clone());
-                self.timers.set.push(timer(
-                    format!("overdue:{i}"),
-                    TimerKind::Overdue,
-                    deadline,
-                    &o.to,
-                    Some(&o.template),
-                    every,
-                ));
+                if let Some(at) = calendar.next_mail_time(&o.every, deadline) {
+                    self.timers.set.push(timer(
+                        format!("overdue:{i}"),
+                        TimerKind::Overdue,
+                        at,
+                        &o.to,
+                        Some(&o.template),
+                        Some(o.every.expression.clone()),
+                    ));
+                }
             }
         }
         for m in &stage.milestones {
             if let Some(at) = self.state.milestones.get(&m.key).and_then(|s| s.due) {
-                self.timers.set.push(Timer {
-                    key: format!("milestone:{}", m.key),
-                    kind: TimerKind::MilestoneDue,
+                self.timers.set.push(timer(
+                    format!("milestone:{}", m.key),
+                    TimerKind::MilestoneDue,
                     at,
-                    to: m.by.clone(),
-                    template: None,
-                    every: None,
-                });
+                    &m.by,
+                    None,
+                    None,
+                ));
             }
         }
         self.notify(&Trigger::Enter(stage.key.clone()), cause);

@@ -121,6 +121,8 @@ pub fn replay_difference(stored: &ProjectState, replayed: &ProjectState) -> Opti
         version: _,
         entered_at,
         deadline,
+        entry,
+        overdue_since,
         forms,
         approvals,
         milestones,
@@ -134,7 +136,9 @@ pub fn replay_difference(stored: &ProjectState, replayed: &ProjectState) -> Opti
         && milestones
             .iter()
             .zip(other)
-            .all(|((k, a), (l, b))| k == l && a.status == b.status && a.fields == b.fields);
+            .all(|((k, a), (l, b))| {
+                k == l && a.status == b.status && a.fields == b.fields && a.late == b.late
+            });
     let same_dues = milestones
         .values()
         .map(|m| m.due)
@@ -153,6 +157,8 @@ pub fn replay_difference(stored: &ProjectState, replayed: &ProjectState) -> Opti
             *entered_at == replayed.entered_at,
         ),
         ("deadline", *deadline == replayed.deadline),
+        ("stage entry", *entry == replayed.entry),
+        ("overdue mark", *overdue_since == replayed.overdue_since),
         ("milestone due dates", same_dues),
     ]
     .into_iter()

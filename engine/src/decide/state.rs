@@ -26,6 +26,14 @@ pub struct ProjectState {
     pub entered_at: Timestamp,
     /// When the current stage's work is due.
     pub deadline: Option<Timestamp>,
+    /// The event (seq) that entered the current stage. Timers carry it, so a
+    /// timer that outlived its stage entry is discarded, never fired.
+    #[serde(default)]
+    pub entry: i64,
+    /// Since when the current stage is overdue: its deadline passed while the
+    /// project stayed in it. Cleared when the project moves on.
+    #[serde(default)]
+    pub overdue_since: Option<Timestamp>,
     /// Latest answers per form, kept across stages so later conditions can use them.
     /// Shared (`Arc`): a decision copies the state, and answers are the bulk of it.
     pub forms: BTreeMap<String, Arc<Fields>>,
@@ -83,6 +91,9 @@ pub struct MilestoneState {
     pub due: Option<Timestamp>,
     /// The latest submission.
     pub fields: Fields,
+    /// Its due date passed before it was submitted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late: bool,
 }
 
 /// One evaluator's scores.
@@ -173,6 +184,18 @@ pub enum Change {
         #[serde(skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
     },
+    /// The current stage's deadline passed with the project still in it.
+    DeadlinePassed,
+    /// A milestone's due date passed before it was submitted.
+    MilestoneLate {
+        /// Milestone key.
+        milestone: String,
+    },
+    /// A reminder or an overdue escalation went out to the people its timer names.
+    Reminded {
+        /// The timer's key, e.g. `remind:0` or `overdue:0`.
+        timer: String,
+    },
     /// An action asked for a side effect (e.g. issuing a certificate).
     EffectRequested {
         /// Effect name.
@@ -238,6 +261,8 @@ pub struct Timer {
     pub kind: TimerKind,
     /// When it fires.
     pub at: Timestamp,
+    /// The stage entry (seq of the entering event) it belongs to.
+    pub entry: i64,
     /// Roles addressed when it fires.
     pub to: Vec<String>,
     /// Template used, if it sends mail.

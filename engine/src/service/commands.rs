@@ -314,6 +314,7 @@ impl Engine {
                         response: &k.response,
                         request: &k.request,
                     }),
+                    completes: &[],
                 }),
                 Prepared::Replay(_) => None,
             })

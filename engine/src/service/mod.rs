@@ -6,6 +6,7 @@
 //! - [`commands`](Engine::act): start projects, give roles, run commands (load, decide, commit).
 //! - `directory`: publish definitions; people, programs and cohorts.
 //! - `audit`: `audit verify`, the chain and a replay of every project.
+//! - `scheduler`: fire the timers that are due, as the engine itself.
 //! - [`input`]: the rules for names, keys, emails and comments.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
 //!
@@ -17,6 +18,7 @@ mod commands;
 mod directory;
 mod error;
 pub mod input;
+mod scheduler;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,6 +31,7 @@ pub use audit::AuditReport;
 pub use commands::{Outcome, Request, View};
 pub use directory::PublishOutcome;
 pub use error::{Error, Kind};
+pub use scheduler::FireReport;
 pub use store::{
     Cohort, NewCohort, Person, Program, Published, StoredDefinition, StoredEvent, Summary,
 };

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::{Begin, Columns, Error, Store, micros, with_db};
-use crate::calendar::{Calendar, Weekend};
+use crate::calendar::{Calendar, MailHours, Weekend};
 
 /// A published definition version.
 #[derive(Debug, Clone, Serialize)]
@@ -84,6 +84,8 @@ pub struct NewCohort {
     pub holidays: BTreeSet<Date>,
     /// Weekly rest days.
     pub weekend: Weekend,
+    /// When reminders and escalations may go out.
+    pub mail_hours: MailHours,
     /// Most projects it takes.
     pub capacity: u32,
     /// Emails of the staff who coordinate it (the `coordinator` role on all its projects).
@@ -108,6 +110,9 @@ pub struct Cohort {
     /// Weekly rest days, e.g. `fri,sat`.
     #[serde(serialize_with = "display")]
     pub weekend: Weekend,
+    /// When reminders and escalations may go out, e.g. `09:00-17:00`.
+    #[serde(serialize_with = "display")]
+    pub mail_hours: MailHours,
     /// Most projects it takes.
     pub capacity: u32,
     /// Projects started in it.
@@ -117,7 +122,7 @@ pub struct Cohort {
     pub revision: i64,
 }
 
-fn display<S: serde::Serializer>(value: &Weekend, s: S) -> Result<S::Ok, S::Error> {
+fn display<S: serde::Serializer>(value: &impl std::fmt::Display, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(value)
 }
 
@@ -130,6 +135,7 @@ impl Cohort {
             self.holidays.clone(),
             self.weekend,
         )
+        .map(|c| c.with_mail_hours(self.mail_hours))
         .map_err(|e| Error::Corrupt(format!("cohort '{}': {e}", self.name)))
     }
 }
@@ -157,7 +163,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<
 
 const DEFINITION_COLUMNS: &str = "id, key, version, title, source, source_hash";
 const COHORT_COLUMNS: &str =
-    "id, program_id, name, time_zone, dates, holidays, weekend, capacity, taken, revision";
+    "id, program_id, name, time_zone, dates, holidays, weekend, mail_hours, capacity, taken, revision";
 
 impl Store {
     /// Publishes definitions, all or none, in one transaction. A version that
@@ -401,8 +407,8 @@ impl Store {
         let result: Result<i64, Error> = with_db!(self, pool => async {
             let mut tx = pool.begin_write().await?;
             let id = sqlx::query(
-                "INSERT INTO cohorts (program_id, name, time_zone, dates, holidays, weekend, capacity, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                "INSERT INTO cohorts (program_id, name, time_zone, dates, holidays, weekend, mail_hours, capacity, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
             .bind(program.id)
             .bind(&cohort.name)
@@ -410,6 +416,7 @@ impl Store {
             .bind(json(&cohort.dates))
             .bind(json(&cohort.holidays))
             .bind(cohort.weekend.to_string())
+            .bind(cohort.mail_hours.to_string())
             .bind(i64::from(cohort.capacity))
             .bind(micros(now))
             .fetch_one(&mut *tx)
@@ -442,6 +449,7 @@ impl Store {
             dates: cohort.dates.clone(),
             holidays: cohort.holidays.clone(),
             weekend: cohort.weekend,
+            mail_hours: cohort.mail_hours,
             capacity: cohort.capacity,
             taken: 0,
             revision: 0,
@@ -534,6 +542,10 @@ fn cohort_row(r: &impl Columns) -> Result<Cohort, Error> {
             .text("weekend")?
             .parse()
             .map_err(|e| Error::Corrupt(format!("cohort '{name}' weekend: {e}")))?,
+        mail_hours: r
+            .text("mail_hours")?
+            .parse()
+            .map_err(|e| Error::Corrupt(format!("cohort '{name}' mail hours: {e}")))?,
         capacity: count("capacity")?,
         taken: count("taken")?,
         revision: r.int("revision")?,

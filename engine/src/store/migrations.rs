@@ -19,6 +19,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0002_second_pass.sql"),
         include_str!("../../../migrations/postgres/0002_second_pass.sql"),
     ),
+    (
+        3,
+        "time and mail",
+        include_str!("../../../migrations/sqlite/0003_time_and_mail.sql"),
+        include_str!("../../../migrations/postgres/0003_time_and_mail.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

@@ -8,6 +8,7 @@
 mod directory;
 mod migrations;
 mod projects;
+mod timers;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use directory::NewDefinition;
+
 pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{AuditRow, FirstUse, Idempotency, Pending, ProjectRecord, StoredEvent, Summary};
 

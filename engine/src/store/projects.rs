@@ -41,6 +41,15 @@ pub struct Summary {
     pub stage: String,
     /// Version.
     pub version: i64,
+    /// Since when its current stage is overdue, if it is.
+    pub overdue_since: Option<Timestamp>,
+}
+
+/// The part of a stored state a project list needs.
+#[derive(serde::Deserialize)]
+struct Overdue {
+    #[serde(default)]
+    overdue_since: Option<Timestamp>,
 }
 
 /// A stored event, for history and audit.
@@ -124,7 +133,7 @@ macro_rules! write_decisions {
         // Pending timers of a stage that was left are dropped: the events say what happened.
         let left: Vec<i64> = written.iter().filter(|(_, d)| d.timers.cancel_pending).map(|(p, _)| *p).collect();
         for chunk in left.chunks(ROWS_PER_INSERT) {
-            let mut delete = sqlx::QueryBuilder::new("DELETE FROM timers WHERE state = 'pending' AND project_id IN (");
+            let mut delete = sqlx::QueryBuilder::new("DELETE FROM timers WHERE state IN ('pending', 'claimed') AND project_id IN (");
             let mut ids = delete.separated(", ");
             for project in chunk {
                 ids.push_bind(*project);
@@ -135,13 +144,14 @@ macro_rules! write_decisions {
         let timers: Vec<(i64, &crate::decide::Timer)> =
             written.iter().flat_map(|(p, d)| d.timers.set.iter().map(move |t| (*p, t))).collect();
         for chunk in timers.chunks(ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new("INSERT INTO timers (project_id, key, kind, due_at, spec, created_at) ");
+            let mut insert = sqlx::QueryBuilder::new("INSERT INTO timers (project_id, key, kind, due_at, entry, spec, created_at) ");
             insert.push_values(chunk, |mut row, (project, timer)| {
                 let spec = serde_json::json!({ "to": timer.to, "template": timer.template, "every": timer.every });
                 row.push_bind(*project)
                     .push_bind(timer.key.as_str())
                     .push_bind(timer.kind.as_str())
                     .push_bind(micros(timer.at))
+                    .push_bind(timer.entry)
                     .push_bind(spec.to_string())
                     .push_bind(now);
             });
@@ -229,6 +239,8 @@ pub struct Pending<'a> {
     pub decision: &'a Decision,
     /// Idempotency record to store with it.
     pub idempotency: Option<Idempotency<'a>>,
+    /// Claimed timer rows the decision fires: completed with it.
+    pub completes: &'a [i64],
 }
 
 /// An idempotency record to store with a commit.
@@ -438,6 +450,7 @@ impl Store {
             for item in batch {
                 let outcome = if item.idempotency.is_none() {
                     if advance!(tx, item, now) {
+                        super::timers::complete!(tx, item.completes, now);
                         written.push((item.project, item.decision));
                         Ok(())
                     } else {
@@ -523,7 +536,7 @@ impl Store {
     /// Projects, newest first, optionally of one cohort.
     pub(crate) async fn projects(&self, cohort: Option<i64>) -> Result<Vec<Summary>, Error> {
         with_db!(self, pool => sqlx::query(
-            "SELECT p.id, p.title, c.name, p.stage, p.version FROM projects p JOIN cohorts c ON c.id = p.cohort_id
+            "SELECT p.id, p.title, c.name, p.stage, p.version, p.state FROM projects p JOIN cohorts c ON c.id = p.cohort_id
              WHERE $1 IS NULL OR p.cohort_id = $1 ORDER BY p.id DESC",
         )
         .bind(cohort)
@@ -531,12 +544,16 @@ impl Store {
         .await?
         .iter()
         .map(|r| {
+            let id = r.int("id")?;
+            let state: Overdue = serde_json::from_str(&r.text("state")?)
+                .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
             Ok(Summary {
-                id: r.int("id")?,
+                id,
                 title: r.text("title")?,
                 cohort: r.text("name")?,
                 stage: r.text("stage")?,
                 version: r.int("version")?,
+                overdue_since: state.overdue_since,
             })
         })
         .collect())

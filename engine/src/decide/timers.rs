@@ -1,0 +1,153 @@
+//! Firing due timers: a deadline passing, reminders before it, recurring
+//! escalations after it, milestones falling due. A timer fires as a decision
+//! of the engine itself (no actor), so what it causes — events, messages, the
+//! next escalation — commits in one transaction with the timer's completion.
+//!
+//! Rules:
+//! - a timer belongs to one stage entry; once the project has left that
+//!   entry (or finished), the timer is discarded, never fired;
+//! - several reminders of one deadline due at once (after downtime) collapse
+//!   into the latest one, and none is sent once the deadline itself has passed;
+//! - a recurring escalation sends one message however many occurrences were
+//!   missed, then is set for its next occurrence after `now`.
+
+use std::str::FromStr;
+
+use jiff::Timestamp;
+
+use super::state::{Change, Decision, MilestoneStatus, ProjectState, Timer, TimerKind};
+use super::{Draft, Project, Rejection, current_stage};
+
+/// A due timer as the scheduler claimed it from the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueTimer {
+    /// Its row, to complete.
+    pub id: i64,
+    /// Its key, e.g. `remind:0`.
+    pub key: String,
+    /// What it is for.
+    pub kind: TimerKind,
+    /// When it was due.
+    pub at: Timestamp,
+    /// The stage entry it belongs to.
+    pub entry: i64,
+    /// Roles addressed.
+    pub to: Vec<String>,
+    /// Template sent, if any.
+    pub template: Option<String>,
+}
+
+/// What firing a project's due timers does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Firing {
+    /// The decision to commit, if anything happened (`None`: every timer was
+    /// stale or collapsed, and only needs completing).
+    pub decision: Option<Decision>,
+    /// The timer rows this firing completes: fired, collapsed or discarded.
+    pub completed: Vec<i64>,
+}
+
+/// Fires `due` (timers of one project that are due at `now`).
+pub fn fire(
+    project: &Project<'_>,
+    state: &ProjectState,
+    due: &[DueTimer],
+    now: Timestamp,
+) -> Result<Firing, Rejection> {
+    let completed = due.iter().map(|t| t.id).collect();
+    let stage = current_stage(project.workflow, state)?;
+    let live: Vec<&DueTimer> = due
+        .iter()
+        .filter(|t| t.entry == state.entry && !stage.terminal && t.at <= now)
+        .collect();
+    let mut draft = Draft::new(project, state.clone(), now);
+    let now = draft.now;
+    if live.iter().any(|t| t.kind == TimerKind::Deadline) && state.overdue_since.is_none() {
+        draft.record(None, Change::DeadlinePassed)?;
+    }
+    for t in live.iter().filter(|t| t.kind == TimerKind::MilestoneDue) {
+        let Some(milestone) = t.key.strip_prefix("milestone:") else {
+            continue;
+        };
+        let open = draft.state.milestones.get(milestone).is_some_and(|m| {
+            !m.late && matches!(m.status, MilestoneStatus::Pending | MilestoneStatus::Returned)
+        });
+        if open {
+            draft.record(
+                None,
+                Change::MilestoneLate {
+                    milestone: milestone.to_owned(),
+                },
+            )?;
+        }
+    }
+    // Before the deadline, only the latest of the reminders due is worth sending.
+    let deadline_ahead = draft.state.deadline.is_some_and(|d| d > now);
+    let reminder = live
+        .iter()
+        .filter(|t| t.kind == TimerKind::Reminder)
+        .max_by_key(|t| (t.at, t.id));
+    if deadline_ahead && let Some(t) = reminder {
+        send(&mut draft, t)?;
+    }
+    for t in live.iter().filter(|t| t.kind == TimerKind::Overdue) {
+        if draft.state.overdue_since.is_none() {
+            continue;
+        }
+        send(&mut draft, t)?;
+        let escalation = t
+            .key
+            .strip_prefix("overdue:")
+            .and_then(|i| usize::from_str(i).ok())
+            .and_then(|i| stage.overdue.get(i));
+        if let Some(escalation) = escalation
+            && let Some(next) = project.calendar.next_mail_time(&escalation.every, now)
+        {
+            draft.timers.set.push(Timer {
+                key: t.key.clone(),
+                kind: TimerKind::Overdue,
+                at: next,
+                entry: t.entry,
+                to: t.to.clone(),
+                template: t.template.clone(),
+                every: Some(escalation.every.expression.clone()),
+            });
+        }
+    }
+    let decision = (!draft.events.is_empty()).then(|| draft.finish());
+    Ok(Firing {
+        decision,
+        completed,
+    })
+}
+
+/// Records that timer `t` went out and queues its message.
+fn send(draft: &mut Draft<'_, '_>, t: &DueTimer) -> Result<(), Rejection> {
+    let seq = draft.record(
+        None,
+        Change::Reminded {
+            timer: t.key.clone(),
+        },
+    )?;
+    if let Some(template) = &t.template {
+        draft.notify_roles(&t.to, template, seq);
+    }
+    Ok(())
+}
+
+impl FromStr for TimerKind {
+    type Err = String;
+
+    /// Reads the stored name back.
+    fn from_str(name: &str) -> Result<TimerKind, String> {
+        [
+            TimerKind::Deadline,
+            TimerKind::Reminder,
+            TimerKind::Overdue,
+            TimerKind::MilestoneDue,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+        .ok_or_else(|| format!("'{name}' is not a kind of timer"))
+    }
+}

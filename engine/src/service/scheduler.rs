@@ -1,0 +1,113 @@
+//! The scheduler's side of the service: claim the timers that are due, fire
+//! them through the decision core as the engine itself, and commit each
+//! project's firing in the batch path — events, messages, the next
+//! escalation and the timers' completion in one transaction.
+
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use super::{Engine, Error};
+use crate::decide::{self, DueTimer, Project};
+use crate::store::{self, Pending};
+
+/// How long a claim holds before another worker may take the timer over.
+const LEASE: SignedDuration = SignedDuration::from_secs(60);
+
+/// What one round of firing did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FireReport {
+    /// Timers claimed.
+    pub claimed: usize,
+    /// Projects whose firing changed them (events committed).
+    pub fired: usize,
+    /// Timers completed without a change: stale, collapsed, or of a stage left.
+    pub discarded: usize,
+    /// Timers given back to fire again (their project changed meanwhile).
+    pub retried: usize,
+}
+
+impl Engine {
+    /// Fires up to `limit` timers due at `now`. Safe to run from several
+    /// processes at once: each timer is claimed by one of them.
+    pub async fn fire_due(&self, now: Timestamp, limit: usize) -> Result<FireReport, Error> {
+        let lease_until = now.checked_add(LEASE).unwrap_or(now);
+        let claimed = self
+            .store
+            .claim_timers(now, limit as i64, lease_until)
+            .await?;
+        let mut report = FireReport {
+            claimed: claimed.len(),
+            ..FireReport::default()
+        };
+        if claimed.is_empty() {
+            return Ok(report);
+        }
+        let mut by_project: BTreeMap<i64, Vec<DueTimer>> = BTreeMap::new();
+        for c in claimed {
+            by_project.entry(c.project).or_default().push(c.timer);
+        }
+        let ids: Vec<i64> = by_project.keys().copied().collect();
+        let records = self.store.projects_by_id(&ids).await?;
+        let mut decided = Vec::new();
+        let mut idle: Vec<i64> = Vec::new();
+        let mut failed: Vec<(Vec<i64>, String)> = Vec::new();
+        for record in &records {
+            let timers = by_project.remove(&record.id).unwrap_or_default();
+            let (workflow, calendar) = self.context(record).await?;
+            let ctx = Project {
+                id: record.id,
+                workflow: &workflow,
+                calendar: &calendar,
+                members: &record.members,
+            };
+            match decide::fire(&ctx, &record.state, &timers, now) {
+                Ok(firing) => match firing.decision {
+                    Some(decision) => decided.push((record, decision, firing.completed)),
+                    None => idle.extend(firing.completed),
+                },
+                Err(refused) => failed.push((
+                    timers.iter().map(|t| t.id).collect(),
+                    refused.to_string(),
+                )),
+            }
+        }
+        // Timers of projects that no longer exist are done with.
+        idle.extend(by_project.values().flatten().map(|t| t.id));
+        report.discarded = idle.len();
+        self.store.complete_timers(&idle, now).await?;
+        let pending: Vec<Pending<'_>> = decided
+            .iter()
+            .map(|(record, decision, completes)| Pending {
+                project: record.id,
+                expected: record.state.version,
+                decision,
+                idempotency: None,
+                completes,
+            })
+            .collect();
+        if !pending.is_empty() {
+            let results = self.store.commit_many(&pending, now).await?;
+            for ((_, _, completes), result) in decided.iter().zip(results) {
+                match result {
+                    Ok(_) => report.fired += 1,
+                    Err(store::Error::Conflict { .. }) => {
+                        report.retried += completes.len();
+                        failed.push((completes.clone(), "the project changed while it fired".into()));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        for (ids, error) in failed {
+            self.store.release_timers(&ids, &error).await?;
+        }
+        Ok(report)
+    }
+
+    /// When the next timer is due, if any: how long a worker may sleep.
+    pub async fn next_timer_due(&self) -> Result<Option<Timestamp>, Error> {
+        Ok(self.store.next_timer_due().await?)
+    }
+}
