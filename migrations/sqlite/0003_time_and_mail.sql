@@ -20,7 +20,8 @@ ALTER TABLE outbox ADD COLUMN last_error TEXT;
 ALTER TABLE outbox ADD COLUMN sent_at BIGINT;
 -- What the message says about its cause, rendered into the template when sent.
 ALTER TABLE outbox ADD COLUMN data TEXT NOT NULL DEFAULT '{}';
-UPDATE outbox SET next_attempt_at = created_at;
+UPDATE outbox SET next_attempt_at = created_at,
+    message_id = 'gradflow.' || project_id || '.' || event_seq || '.' || template || '.' || recipient_id;
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);
 
 -- The templates published with a definition version (JSON: file name -> text),

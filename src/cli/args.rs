@@ -45,10 +45,37 @@ pub enum Command {
     /// Prove the event log was not edited.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// See and resend the messages gradflow sends.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Fire timers that fall due (deadlines, reminders, escalations) until stopped.
     Worker(WorkerArgs),
     /// Take a project through every stage on a fresh demo database, step by step.
     Demo,
+}
+
+/// `gradflow outbox ...`
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// List messages, newest first.
+    List {
+        /// Only messages in this state: pending, claimed, sent, failed or dead.
+        #[arg(long)]
+        state: Option<String>,
+        /// Most messages listed.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Show one message: to whom, its state and attempts, what it says.
+    Show {
+        /// Message id.
+        id: i64,
+    },
+    /// Send a dead or failed message again.
+    Retry {
+        /// Message id.
+        id: i64,
+    },
 }
 
 /// Options of `worker`.

@@ -56,8 +56,16 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
 
     say!("gradflow demo — database {shown}\n");
     say!("== Setting up: workflows, people, a program and a cohort");
-    let texts: Vec<String> = BUNDLED.iter().map(|(_, text)| (*text).to_owned()).collect();
-    for published in engine.publish(&texts, day(0)).await? {
+    let mut texts = Vec::new();
+    for (name, text) in BUNDLED {
+        // The templates are read from the source tree the demo was built from.
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("workflows")
+            .join(name)
+            .join("workflow.yaml");
+        texts.push(((*text).to_owned(), super::workflow::template_files(&file)?));
+    }
+    for published in engine.publish_with_templates(&texts, day(0)).await? {
         say!("   published {} v{}", published.key, published.version);
     }
     let people = [

@@ -4,6 +4,7 @@ pub mod args;
 mod demo;
 mod directory;
 pub mod output;
+mod outbox;
 mod project;
 mod worker;
 mod workflow;
@@ -63,6 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cohort(command) => directory::cohort(&ctx, command).await,
         Command::Project(command) => project::run(&ctx, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&ctx).await,
+        Command::Outbox(command) => outbox::run(&ctx, command).await,
         Command::Worker(args) => worker::run(&ctx, args).await,
         Command::Demo => demo::run(&ctx).await,
     }

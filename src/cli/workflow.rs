@@ -1,5 +1,6 @@
 //! `gradflow workflow validate|graph|publish|list`.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use gradflow_engine::definition::{self, Format};
@@ -27,7 +28,7 @@ pub async fn run(ctx: &Ctx, command: WorkflowCommand) -> anyhow::Result<ExitCode
             let mut texts = Vec::new();
             for file in &files {
                 match definition::load(file) {
-                    Ok(loaded) => texts.push(loaded.text),
+                    Ok(loaded) => texts.push((loaded.text, template_files(file)?)),
                     Err(definition::Error::Read(error)) => {
                         eprintln!("error: {}", output::clean(&error.to_string()));
                         eprintln!("nothing was published");
@@ -42,7 +43,7 @@ pub async fn run(ctx: &Ctx, command: WorkflowCommand) -> anyhow::Result<ExitCode
                 }
             }
             let engine = ctx.engine().await?;
-            let published = engine.publish(&texts, ctx.now).await?;
+            let published = engine.publish_with_templates(&texts, ctx.now).await?;
             if ctx.json {
                 output::json(&published);
             } else {
@@ -134,4 +135,30 @@ fn validate(ctx: &Ctx, files: &[std::path::PathBuf]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Largest template file accepted.
+const MAX_TEMPLATE: u64 = 256 * 1024;
+
+/// The message templates (`*.hbs`) in `templates/` beside definition `file`,
+/// by file name: published with the definition, so a worker sends exactly them.
+pub fn template_files(file: &std::path::Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let dir = file
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("templates");
+    let mut templates = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(templates);
+    };
+    for entry in entries {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if name.ends_with(".hbs") && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            templates.insert(name.to_owned(), definition::read_text(&path, MAX_TEMPLATE)?);
+        }
+    }
+    Ok(templates)
 }

@@ -1,6 +1,8 @@
 //! Publishing definitions, and the people, programs and cohorts projects
 //! hang on: their rules, then one store call each.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -25,14 +27,29 @@ pub struct PublishOutcome {
 }
 
 impl Engine {
-    /// Publishes definition texts, all or none: each must validate (its
-    /// templates are checked by whoever read it from its folder), and a
-    /// version that has projects never changes.
+    /// Publishes definition texts without templates (see [`Engine::publish_with_templates`]).
     pub async fn publish(
         &self,
         sources: &[String],
         now: Timestamp,
     ) -> Result<Vec<PublishOutcome>, Error> {
+        let with: Vec<(String, BTreeMap<String, String>)> = sources
+            .iter()
+            .map(|s| (s.clone(), BTreeMap::new()))
+            .collect();
+        self.publish_with_templates(&with, now).await
+    }
+
+    /// Publishes definitions with their message templates (file name ->
+    /// text), all or none: each must validate (its templates are checked by
+    /// whoever read them from its folder), and a version that has projects
+    /// never changes, templates included.
+    pub async fn publish_with_templates(
+        &self,
+        definitions: &[(String, BTreeMap<String, String>)],
+        now: Timestamp,
+    ) -> Result<Vec<PublishOutcome>, Error> {
+        let sources: Vec<&String> = definitions.iter().map(|(s, _)| s).collect();
         let mut parsed: Vec<Workflow> = Vec::with_capacity(sources.len());
         for source in sources {
             let workflow = definition::parse(source, Templates::Unchecked).map_err(|problems| {
@@ -58,12 +75,13 @@ impl Engine {
         }
         let new: Vec<NewDefinition<'_>> = parsed
             .iter()
-            .zip(sources)
-            .map(|(w, source)| NewDefinition {
+            .zip(definitions)
+            .map(|(w, (source, templates))| NewDefinition {
                 key: &w.key,
                 version: w.version,
                 title: &w.title,
                 source,
+                templates,
             })
             .collect();
         let results = self.store.publish_definitions(&new, now).await?;

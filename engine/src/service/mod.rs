@@ -7,6 +7,7 @@
 //! - `directory`: publish definitions; people, programs and cohorts.
 //! - `audit`: `audit verify`, the chain and a replay of every project.
 //! - `scheduler`: fire the timers that are due, as the engine itself.
+//! - [`mail`]: claim due messages with their templates and variables; record deliveries.
 //! - [`input`]: the rules for names, keys, emails and comments.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
 //!
@@ -18,6 +19,7 @@ mod commands;
 mod directory;
 mod error;
 pub mod input;
+pub mod mail;
 mod scheduler;
 
 use std::collections::HashMap;
@@ -33,7 +35,7 @@ pub use directory::PublishOutcome;
 pub use error::{Error, Kind};
 pub use scheduler::FireReport;
 pub use store::{
-    Cohort, NewCohort, Person, Program, Published, StoredDefinition, StoredEvent, Summary,
+    Delivery, Message, Cohort, NewCohort, Person, Program, Published, StoredDefinition, StoredEvent, Summary,
 };
 
 /// The engine service: a store plus caches of what never changes under it.

@@ -26,9 +26,12 @@ pub struct StoredDefinition {
     pub title: String,
     /// The YAML text.
     pub source: String,
-    /// SHA-256 of the text: tells a replaced text from the one a cache holds.
+    /// SHA-256 of the text and templates: tells a replaced version from the one a cache holds.
     #[serde(skip)]
     pub source_hash: String,
+    /// Its message templates as published (file name -> text).
+    #[serde(skip)]
+    pub templates: BTreeMap<String, String>,
 }
 
 /// What publishing one definition did.
@@ -151,6 +154,8 @@ pub struct NewDefinition<'a> {
     pub title: &'a str,
     /// The YAML text, stored as given.
     pub source: &'a str,
+    /// Its message templates (file name -> text).
+    pub templates: &'a BTreeMap<String, String>,
 }
 
 fn json<T: Serialize>(value: &T) -> String {
@@ -161,7 +166,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<
     serde_json::from_str(text).map_err(|e| Error::Corrupt(format!("{what}: {e}")))
 }
 
-const DEFINITION_COLUMNS: &str = "id, key, version, title, source, source_hash";
+const DEFINITION_COLUMNS: &str = "id, key, version, title, source, source_hash, templates";
 const COHORT_COLUMNS: &str =
     "id, program_id, name, time_zone, dates, holidays, weekend, mail_hours, capacity, taken, revision";
 
@@ -179,7 +184,12 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             let mut outcomes = Vec::with_capacity(definitions.len());
             for d in definitions {
-                let hash = crate::audit::to_hex(&Sha256::digest(d.source.as_bytes()));
+                let templates = json(d.templates);
+                let mut digest = Sha256::new();
+                digest.update((d.source.len() as u64).to_le_bytes());
+                digest.update(d.source.as_bytes());
+                digest.update(templates.as_bytes());
+                let hash = crate::audit::to_hex(&digest.finalize());
                 let version = i64::from(d.version);
                 let existing = sqlx::query(
                     "SELECT id, source_hash, projects FROM definitions WHERE key = $1 AND version = $2",
@@ -191,14 +201,15 @@ impl Store {
                 let outcome = match existing {
                     None => {
                         sqlx::query(
-                            "INSERT INTO definitions (key, version, title, source, source_hash, published_at)
-                             VALUES ($1, $2, $3, $4, $5, $6)",
+                            "INSERT INTO definitions (key, version, title, source, source_hash, templates, published_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
                         )
                         .bind(d.key)
                         .bind(version)
                         .bind(d.title)
                         .bind(d.source)
                         .bind(&hash)
+                        .bind(&templates)
                         .bind(micros(now))
                         .execute(&mut *tx)
                         .await?;
@@ -207,7 +218,7 @@ impl Store {
                     Some(row) if row.text("source_hash")? == hash => Published::Unchanged,
                     Some(row) => {
                         let replaced = sqlx::query(
-                            "UPDATE definitions SET title = $1, source = $2, source_hash = $3, published_at = $4
+                            "UPDATE definitions SET title = $1, source = $2, source_hash = $3, templates = $6, published_at = $4
                              WHERE id = $5 AND projects = 0",
                         )
                         .bind(d.title)
@@ -215,6 +226,7 @@ impl Store {
                         .bind(&hash)
                         .bind(micros(now))
                         .bind(row.int("id")?)
+                        .bind(&templates)
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
@@ -505,6 +517,7 @@ pub(super) fn definition_row(r: &impl Columns) -> Result<StoredDefinition, Error
         title: r.text("title")?,
         source: r.text("source")?,
         source_hash: r.text("source_hash")?,
+        templates: parse_json(&r.text("templates")?, "definition templates")?,
     })
 }
 

@@ -7,6 +7,7 @@
 
 mod directory;
 mod migrations;
+mod outbox;
 mod projects;
 mod timers;
 
@@ -18,6 +19,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use directory::NewDefinition;
+pub use outbox::{Delivery, Message};
 
 pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{AuditRow, FirstUse, Idempotency, Pending, ProjectRecord, StoredEvent, Summary};
@@ -392,6 +394,8 @@ pub(crate) trait Columns {
     fn opt_int(&self, name: &str) -> Result<Option<i64>, Error>;
     /// A TEXT column.
     fn text(&self, name: &str) -> Result<String, Error>;
+    /// A nullable TEXT column.
+    fn opt_text(&self, name: &str) -> Result<Option<String>, Error>;
 }
 
 macro_rules! columns {
@@ -404,6 +408,9 @@ macro_rules! columns {
                 Ok(sqlx::Row::try_get(self, name)?)
             }
             fn text(&self, name: &str) -> Result<String, Error> {
+                Ok(sqlx::Row::try_get(self, name)?)
+            }
+            fn opt_text(&self, name: &str) -> Result<Option<String>, Error> {
                 Ok(sqlx::Row::try_get(self, name)?)
             }
         }

@@ -161,7 +161,7 @@ macro_rules! write_decisions {
             written.iter().flat_map(|(p, d)| d.notifications.iter().map(move |n| (*p, n))).collect();
         for chunk in notes.chunks(ROWS_PER_INSERT) {
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, created_at) ",
+                "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, message_id, next_attempt_at, created_at) ",
             );
             insert.push_values(chunk, |mut row, (project, n)| {
                 row.push_bind(*project)
@@ -169,6 +169,9 @@ macro_rules! write_decisions {
                     .push_bind(n.template.as_str())
                     .push_bind(n.recipient)
                     .push_bind(format!("{project}:{}:{}:{}", n.cause, n.template, n.recipient))
+                    // The Message-ID's left part: the same on every attempt.
+                    .push_bind(format!("gradflow.{project}.{}.{}.{}", n.cause, n.template, n.recipient))
+                    .push_bind(now)
                     .push_bind(now);
             });
             insert.push(" ON CONFLICT (dedupe_key) DO NOTHING");
@@ -299,7 +302,7 @@ impl Store {
             let definition = sqlx::query(
                 "UPDATE definitions SET projects = projects + 1
                  WHERE id = (SELECT id FROM definitions WHERE key = $1 ORDER BY version DESC LIMIT 1)
-                 RETURNING id, key, version, title, source, source_hash",
+                 RETURNING id, key, version, title, source, source_hash, templates",
             )
             .bind(workflow_key)
             .fetch_optional(&mut *tx)

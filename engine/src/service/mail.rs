@@ -1,0 +1,338 @@
+//! The outbox seen from the service: claim messages that are due with what
+//! their templates need (the published templates and the variables of their
+//! cause), record how each delivery ended, and let staff list and resend.
+//! Sending itself is not here: the engine knows nothing of SMTP.
+//!
+//! # Template variables
+//! Every template gets `project` (`id`, `title`), `stage` (`key`, `title`),
+//! `cohort` (`name`), `recipient` (`name`, `email`), `deadline` (the stage's
+//! deadline in the cohort's local time, or empty) and one entry per role of
+//! the workflow (`trainee.name`, `supervisor.name`, ...: the first holder,
+//! or empty). Then, by what sent it:
+//! - `enter`, `leave`, `action` rules: `action` (`key`, `title`) and `comment`;
+//! - `milestone` rules: `milestone` (`key`, `title`) and `comment`;
+//! - reminders: nothing more;
+//! - overdue escalations: `overdue_since` (local time).
+//!
+//! [`template_variables`] gives the same shapes with sample values, which is
+//! what `workflow validate` renders every template against.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+
+use super::{Engine, Error};
+use crate::calendar::Calendar;
+use crate::decide::Change;
+use crate::definition::{Trigger, Workflow};
+use crate::store::{Delivery, Message};
+
+/// How long a claimed message is held before another worker may take it over.
+const LEASE: SignedDuration = SignedDuration::from_secs(120);
+
+/// What a template is used for, which decides the variables it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateUse {
+    /// A notification rule on entering or leaving a stage, or an action.
+    Step,
+    /// A notification rule on a milestone's review.
+    Milestone,
+    /// A reminder before a deadline.
+    Reminder,
+    /// An escalation after a deadline.
+    Overdue,
+}
+
+/// Every template a workflow names, with what it is used for.
+pub fn template_uses(workflow: &Workflow) -> Vec<(String, TemplateUse)> {
+    let mut uses = Vec::new();
+    for rule in &workflow.notifications {
+        let kind = match rule.on {
+            Trigger::Milestone { .. } => TemplateUse::Milestone,
+            _ => TemplateUse::Step,
+        };
+        uses.push((rule.template.clone(), kind));
+    }
+    for stage in &workflow.stages {
+        for r in &stage.reminders {
+            uses.push((r.template.clone(), TemplateUse::Reminder));
+        }
+        for o in &stage.overdue {
+            uses.push((o.template.clone(), TemplateUse::Overdue));
+        }
+    }
+    uses.sort_by(|a, b| a.0.cmp(&b.0));
+    uses.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    uses
+}
+
+/// The variables a template used as `usage` gets, with sample values.
+pub fn template_variables(workflow: &Workflow, usage: TemplateUse) -> Value {
+    let roles = workflow
+        .roles
+        .iter()
+        .map(|r| (r.clone(), format!("Sample {}", r.replace('_', " "))))
+        .collect();
+    let sample = Facts {
+        project: (1, "Same-day renewal of health cards".into()),
+        stage: (
+            workflow.start.clone(),
+            workflow
+                .stage(&workflow.start)
+                .map_or_else(String::new, |s| s.title.clone()),
+        ),
+        cohort: "Service 2026 A".into(),
+        recipient: ("Amal Al-Harthy".into(), "amal@example.org".into()),
+        deadline: "2026-02-15 23:59".into(),
+        roles,
+        action: Some(("submit".into(), "Submit the proposal".into())),
+        milestone: Some(("baseline".into(), "Baseline measurement".into())),
+        comment: "Say which branch you will start with.".into(),
+        overdue_since: "2026-02-15 23:59".into(),
+    };
+    sample.variables(usage)
+}
+
+/// What a message's variables are made of.
+struct Facts {
+    project: (i64, String),
+    stage: (String, String),
+    cohort: String,
+    recipient: (String, String),
+    deadline: String,
+    /// Role -> name of its first holder.
+    roles: BTreeMap<String, String>,
+    action: Option<(String, String)>,
+    milestone: Option<(String, String)>,
+    comment: String,
+    overdue_since: String,
+}
+
+impl Facts {
+    fn variables(&self, usage: TemplateUse) -> Value {
+        let mut vars = json!({
+            "project": { "id": self.project.0, "title": self.project.1 },
+            "stage": { "key": self.stage.0, "title": self.stage.1 },
+            "cohort": { "name": self.cohort },
+            "recipient": { "name": self.recipient.0, "email": self.recipient.1 },
+            "deadline": self.deadline,
+        });
+        let map = vars.as_object_mut().expect("an object");
+        for (role, name) in &self.roles {
+            // A role named like a common variable keeps the variable.
+            map.entry(role.clone())
+                .or_insert_with(|| json!({ "name": name }));
+        }
+        let pair = |p: &Option<(String, String)>| {
+            let (key, title) = p.clone().unwrap_or_default();
+            json!({ "key": key, "title": title })
+        };
+        match usage {
+            TemplateUse::Step => {
+                map.insert("action".into(), pair(&self.action));
+                map.insert("comment".into(), json!(self.comment));
+            }
+            TemplateUse::Milestone => {
+                map.insert("milestone".into(), pair(&self.milestone));
+                map.insert("comment".into(), json!(self.comment));
+            }
+            TemplateUse::Reminder => {}
+            TemplateUse::Overdue => {
+                map.insert("overdue_since".into(), json!(self.overdue_since));
+            }
+        }
+        vars
+    }
+}
+
+/// A message ready to render and send.
+#[derive(Debug, Clone)]
+pub struct OutgoingMail {
+    /// The outbox row.
+    pub message: Message,
+    /// Recipient's name.
+    pub name: String,
+    /// The templates published with the workflow version (file name -> text).
+    pub templates: Arc<BTreeMap<String, String>>,
+    /// The template's variables.
+    pub variables: Value,
+}
+
+impl Engine {
+    /// Claims up to `limit` messages due at `now`, with what rendering them needs.
+    pub async fn claim_mail(&self, now: Timestamp, limit: usize) -> Result<Vec<OutgoingMail>, Error> {
+        let lease_until = now.checked_add(LEASE).unwrap_or(now);
+        let claimed = self
+            .store
+            .claim_messages(now, limit as i64, lease_until)
+            .await?;
+        let mut out = Vec::with_capacity(claimed.len());
+        for message in claimed {
+            match self.outgoing(message.clone()).await {
+                Ok(mail) => out.push(mail),
+                // A message that cannot be put together will not improve with time.
+                Err(e) => {
+                    self.store
+                        .finish_message(
+                            message.id,
+                            &Delivery::Dead {
+                                error: format!("cannot prepare the message: {e}"),
+                            },
+                            now,
+                        )
+                        .await?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records how delivering claimed message `id` ended.
+    pub async fn finish_mail(
+        &self,
+        id: i64,
+        delivery: &Delivery,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        Ok(self.store.finish_message(id, delivery, now).await?)
+    }
+
+    /// Messages, newest first, optionally only those in `state`
+    /// (pending, claimed, sent, failed, dead).
+    pub async fn mail(&self, state: Option<&str>, limit: usize) -> Result<Vec<Message>, Error> {
+        if let Some(state) = state
+            && !["pending", "claimed", "sent", "failed", "dead"].contains(&state)
+        {
+            return Err(Error::Invalid(format!(
+                "'{state}' is not a message state; use pending, claimed, sent, failed or dead"
+            )));
+        }
+        Ok(self.store.messages(state, limit as i64).await?)
+    }
+
+    /// One message, with what it would say.
+    pub async fn mail_message(&self, id: i64) -> Result<OutgoingMail, Error> {
+        let message = self.store.message(id).await?;
+        self.outgoing(message).await
+    }
+
+    /// Puts a dead or failed message back in the queue to be sent now.
+    pub async fn retry_mail(&self, id: i64, now: Timestamp) -> Result<(), Error> {
+        let message = self.store.message(id).await?;
+        if self.store.retry_message(id, now).await? {
+            Ok(())
+        } else {
+            Err(Error::Conflict(format!(
+                "message {id} is {}; only a dead or failed message can be sent again",
+                message.state
+            )))
+        }
+    }
+
+    /// When the next message is due, if any.
+    pub async fn next_mail_due(&self) -> Result<Option<Timestamp>, Error> {
+        Ok(self.store.next_message_due().await?)
+    }
+
+    /// A claimed message with its templates and variables.
+    async fn outgoing(&self, message: Message) -> Result<OutgoingMail, Error> {
+        let record = self.store.project(message.project).await?;
+        let (workflow, calendar) = self.context(&record).await?;
+        let templates = self.templates(record.definition_id).await?;
+        let history = self.store.events(message.project).await?;
+        let recipient = self.store.person_by_id(message.recipient).await?;
+        let cause = history.iter().find(|e| e.seq == message.cause);
+        // The step's other events (same command, same instant) carry its
+        // action, milestone and comment.
+        let step: Vec<&Change> = history
+            .iter()
+            .filter(|e| e.seq <= message.cause && cause.is_some_and(|c| c.at == e.at))
+            .map(|e| &e.change)
+            .collect();
+        let mut roles = BTreeMap::new();
+        for role in &workflow.roles {
+            let holder = record.members.iter().find(|m| &m.role == role);
+            let name = match holder {
+                Some(m) => self.store.person_by_id(m.person).await?.name,
+                None => String::new(),
+            };
+            roles.insert(role.clone(), name);
+        }
+        let local = |at: Timestamp| local_time(&calendar, at);
+        let stage = workflow.stage(&record.state.stage);
+        let action = step.iter().rev().find_map(|c| match c {
+            Change::ActionTaken { action, stage, .. } => {
+                let title = workflow
+                    .stage(stage)
+                    .and_then(|s| s.action(action))
+                    .map_or_else(|| action.clone(), |a| a.title.clone());
+                Some((action.clone(), title))
+            }
+            _ => None,
+        });
+        let milestone = step.iter().rev().find_map(|c| match c {
+            Change::MilestoneSubmitted { milestone, .. }
+            | Change::MilestoneAccepted { milestone, .. }
+            | Change::MilestoneReturned { milestone, .. } => {
+                let title = workflow
+                    .stages
+                    .iter()
+                    .find_map(|s| s.milestone(milestone))
+                    .map_or_else(|| milestone.clone(), |m| m.title.clone());
+                Some((milestone.clone(), title))
+            }
+            _ => None,
+        });
+        let comment = step
+            .iter()
+            .rev()
+            .find_map(|c| match c {
+                Change::ActionTaken { comment, .. } | Change::MilestoneAccepted { comment, .. } => {
+                    comment.clone()
+                }
+                Change::MilestoneReturned { comment, .. } => Some(comment.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let usage = template_uses(&workflow)
+            .into_iter()
+            .find(|(name, _)| *name == message.template)
+            .map_or(TemplateUse::Step, |(_, usage)| usage);
+        let facts = Facts {
+            project: (record.id, record.title.clone()),
+            stage: (
+                record.state.stage.clone(),
+                stage.map_or_else(String::new, |s| s.title.clone()),
+            ),
+            cohort: self.store.cohort_by_id(record.cohort_id).await?.name,
+            recipient: (recipient.name.clone(), recipient.email.clone()),
+            deadline: record.state.deadline.map(local).unwrap_or_default(),
+            roles,
+            action,
+            milestone,
+            comment,
+            overdue_since: record.state.overdue_since.map(local).unwrap_or_default(),
+        };
+        Ok(OutgoingMail {
+            variables: facts.variables(usage),
+            name: recipient.name,
+            templates,
+            message,
+        })
+    }
+
+    /// The templates published with definition `id`.
+    async fn templates(&self, id: i64) -> Result<Arc<BTreeMap<String, String>>, Error> {
+        let stored = self.store.definition(id).await?;
+        Ok(Arc::new(stored.templates))
+    }
+}
+
+/// An instant as people in the cohort read it: `2026-02-15 23:59 +04`.
+fn local_time(calendar: &Calendar, at: Timestamp) -> String {
+    at.to_zoned_datetime(calendar.zone().clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}

@@ -1,0 +1,213 @@
+//! The outbox as a queue: a message row is written with its cause, claimed
+//! with a lease by a worker, then sent, failed (to retry at a set time) or
+//! dead (attempts used up, or refused for good); staff can put a dead one back.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{Begin, Columns, Error, Store, instant, micros, with_db};
+
+/// An outbox row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    /// Row id.
+    pub id: i64,
+    /// The project whose event caused it.
+    pub project: i64,
+    /// The event (seq) that caused it.
+    pub cause: i64,
+    /// Template name.
+    pub template: String,
+    /// Recipient (person id).
+    pub recipient: i64,
+    /// Recipient's email.
+    pub email: String,
+    /// The Message-ID's left part, the same on every attempt.
+    pub message_id: String,
+    /// pending, claimed, sent, failed (will retry) or dead.
+    pub state: String,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// When it is (next) due to be sent.
+    pub next_attempt_at: Timestamp,
+    /// What went wrong last, in the mail server's words.
+    pub last_error: Option<String>,
+    /// When it was sent.
+    pub sent_at: Option<Timestamp>,
+}
+
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// The server took it.
+    Sent,
+    /// It failed; try again at this time.
+    Retry {
+        /// When.
+        at: Timestamp,
+        /// Why it failed.
+        error: String,
+    },
+    /// It failed for good.
+    Dead {
+        /// Why.
+        error: String,
+    },
+}
+
+const COLUMNS: &str = "o.id, o.project_id, o.event_seq, o.template, o.recipient_id, p.email, o.message_id, o.state, o.attempts, o.next_attempt_at, o.last_error, o.sent_at";
+
+impl Store {
+    /// Claims up to `limit` messages due at `now` (and those whose claim's
+    /// lease ran out), leasing them until `lease_until`.
+    pub(crate) async fn claim_messages(
+        &self,
+        now: Timestamp,
+        limit: i64,
+        lease_until: Timestamp,
+    ) -> Result<Vec<Message>, Error> {
+        let lock = if self.kind() == "postgres" {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE outbox SET state = 'claimed', lease_until = $1, attempts = attempts + 1
+             WHERE id IN (
+                 SELECT id FROM outbox
+                 WHERE (state IN ('pending', 'failed') AND next_attempt_at <= $2)
+                    OR (state = 'claimed' AND lease_until < $2)
+                 ORDER BY next_attempt_at, id LIMIT $3{lock})
+             RETURNING id"
+        );
+        with_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let ids: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(micros(lease_until))
+                .bind(micros(now))
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.int("id"))
+                .collect::<Result<_, _>>()?;
+            tx.commit().await?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut query = sqlx::QueryBuilder::new(format!(
+                "SELECT {COLUMNS} FROM outbox o JOIN people p ON p.id = o.recipient_id WHERE o.id IN ("
+            ));
+            let mut list = query.separated(", ");
+            for id in &ids {
+                list.push_bind(*id);
+            }
+            query.push(") ORDER BY o.id");
+            query.build().fetch_all(pool).await?.iter().map(message_row).collect()
+        })
+    }
+
+    /// Records how delivering claimed message `id` ended.
+    pub(crate) async fn finish_message(
+        &self,
+        id: i64,
+        delivery: &Delivery,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let (state, next, error, sent) = match delivery {
+            Delivery::Sent => ("sent", None, None, Some(micros(now))),
+            Delivery::Retry { at, error } => ("failed", Some(micros(*at)), Some(error.as_str()), None),
+            Delivery::Dead { error } => ("dead", None, Some(error.as_str()), None),
+        };
+        with_db!(self, pool => sqlx::query(
+            "UPDATE outbox SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at),
+                 last_error = COALESCE($3, last_error), sent_at = $4, lease_until = NULL
+             WHERE id = $5 AND state = 'claimed'",
+        )
+        .bind(state)
+        .bind(next)
+        .bind(error)
+        .bind(sent)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Messages, newest first, optionally only those in `state`.
+    pub(crate) async fn messages(
+        &self,
+        state: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Message>, Error> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM outbox o JOIN people p ON p.id = o.recipient_id
+             WHERE $1 IS NULL OR o.state = $1 ORDER BY o.id DESC LIMIT $2"
+        );
+        with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(state)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(message_row)
+            .collect())
+    }
+
+    /// The message with row id `id`.
+    pub(crate) async fn message(&self, id: i64) -> Result<Message, Error> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM outbox o JOIN people p ON p.id = o.recipient_id WHERE o.id = $1"
+        );
+        let row = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| message_row(&r)));
+        row.transpose()?
+            .ok_or_else(|| Error::NotFound(format!("there is no message {id}")))
+    }
+
+    /// Puts a dead or failed message back in the queue, due `now`, with its attempts reset.
+    pub(crate) async fn retry_message(&self, id: i64, now: Timestamp) -> Result<bool, Error> {
+        let changed = with_db!(self, pool => sqlx::query(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL
+             WHERE id = $2 AND state IN ('dead', 'failed')",
+        )
+        .bind(micros(now))
+        .bind(id)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(changed == 1)
+    }
+
+    /// When the next message is due, if any.
+    pub(crate) async fn next_message_due(&self) -> Result<Option<Timestamp>, Error> {
+        let due: Option<i64> = with_db!(self, pool => sqlx::query(
+            "SELECT MIN(next_attempt_at) AS due FROM outbox WHERE state IN ('pending', 'failed')",
+        )
+        .fetch_one(pool)
+        .await?
+        .opt_int("due")?);
+        due.map(instant).transpose()
+    }
+}
+
+fn message_row(r: &impl Columns) -> Result<Message, Error> {
+    Ok(Message {
+        id: r.int("id")?,
+        project: r.int("project_id")?,
+        cause: r.int("event_seq")?,
+        template: r.text("template")?,
+        recipient: r.int("recipient_id")?,
+        email: r.text("email")?,
+        message_id: r.text("message_id")?,
+        state: r.text("state")?,
+        attempts: r.int("attempts")?,
+        next_attempt_at: instant(r.int("next_attempt_at")?)?,
+        last_error: r.opt_text("last_error")?,
+        sent_at: r.opt_int("sent_at")?.map(instant).transpose()?,
+    })
+}
