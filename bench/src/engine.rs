@@ -1,15 +1,13 @@
 //! Clients of the engine, each on its own projects: full `Engine::act` (load +
-//! decide + commit), batches through `Engine::act_many` (one transaction per
-//! batch), and the pure core plus `Store::commit` (no load).
+//! decide + commit) and batches through `Engine::act_many` (one transaction
+//! per batch). (The store is private to the engine since the second pass, so
+//! the engine's commit can no longer be timed without its load.)
 
 use std::sync::Arc;
 
 use anyhow::{Context, bail, ensure};
-use gradflow_engine::calendar::Calendar;
-use gradflow_engine::decide::{self, Command, Fields, Member, Project, ProjectState};
-use gradflow_engine::definition::Workflow;
+use gradflow_engine::decide::Fields;
 use gradflow_engine::service::{Engine, Outcome, Request};
-use gradflow_engine::store::Store;
 use jiff::Timestamp;
 
 use crate::drive::Worker;
@@ -168,113 +166,5 @@ impl Worker for ActManyWorker {
             self.events += accept(s, &outcome)?;
         }
         Ok(picked.len() as u64)
-    }
-}
-
-/// A project held in memory by a [`CommitWorker`].
-struct Held {
-    subject: Subject,
-    members: Vec<Member>,
-    state: ProjectState,
-}
-
-/// A client deciding with the pure core on state it holds in memory and
-/// committing with [`Store::commit`]: the engine without the load.
-pub struct CommitWorker {
-    store: Store,
-    workflow: Arc<Workflow>,
-    calendar: Calendar,
-    held: Vec<Held>,
-    next: usize,
-    submit: Command,
-    changes: Command,
-    now: Timestamp,
-    /// Events written so far (warm-up included).
-    pub events: u64,
-}
-
-impl CommitWorker {
-    /// Loads `subjects` (untimed) through the engine.
-    pub async fn load(engine: &Engine, subjects: Vec<Subject>) -> anyhow::Result<CommitWorker> {
-        let mut held = Vec::new();
-        let mut workflow = None;
-        let mut calendar = None;
-        for subject in subjects {
-            let record = engine.store().project(subject.id).await?;
-            if workflow.is_none() {
-                workflow = Some(engine.workflow(record.definition_id).await?);
-                calendar = Some(
-                    engine
-                        .store()
-                        .cohort_by_id(record.cohort_id)
-                        .await?
-                        .calendar()?,
-                );
-            }
-            held.push(Held {
-                subject,
-                members: record.members,
-                state: record.state,
-            });
-        }
-        Ok(CommitWorker {
-            store: engine.store().clone(),
-            workflow: workflow.context("no projects")?,
-            calendar: calendar.context("no projects")?,
-            held,
-            next: 0,
-            submit: Command {
-                action: "submit".into(),
-                fields: fixture::proposal(),
-                ..Command::default()
-            },
-            changes: Command {
-                action: "request_changes".into(),
-                comment: Some(fixture::CHANGES.into()),
-                ..Command::default()
-            },
-            now: fixture::now(),
-            events: 0,
-        })
-    }
-
-    /// The projects, with what the harness now knows of them.
-    pub fn subjects(self) -> Vec<Subject> {
-        self.held.into_iter().map(|h| h.subject).collect()
-    }
-}
-
-impl Worker for CommitWorker {
-    async fn step(&mut self) -> anyhow::Result<u64> {
-        let i = self.next;
-        self.next = (i + 1) % self.held.len();
-        let h = &mut self.held[i];
-        let in_proposal = h.state.stage == fixture::PROPOSAL;
-        let command = if in_proposal {
-            self.submit.actor = h.subject.trainee.0;
-            &self.submit
-        } else {
-            self.changes.actor = h.subject.supervisor.0;
-            &self.changes
-        };
-        let ctx = Project {
-            id: h.subject.id,
-            workflow: &self.workflow,
-            calendar: &self.calendar,
-            members: &h.members,
-        };
-        let decision = decide::decide(&ctx, &h.state, command, self.now)?;
-        let replay = self
-            .store
-            .commit(h.subject.id, h.state.version, &decision, None, self.now)
-            .await
-            .with_context(|| format!("project {} version {}", h.subject.id, h.state.version))?;
-        ensure!(replay.is_none(), "a commit without a key was replayed");
-        self.events += decision.events.len() as u64;
-        h.subject.version = decision.state.version;
-        h.subject.events += decision.events.len() as i64;
-        h.subject.in_proposal = !in_proposal;
-        h.state = decision.state;
-        Ok(1)
     }
 }

@@ -8,11 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
-use gradflow_engine::calendar::Calendar;
+use gradflow_engine::calendar::{Calendar, MailHours, Weekend};
 use gradflow_engine::decide::Fields;
 use gradflow_engine::definition::{self, Templates, Workflow};
-use gradflow_engine::service::Engine;
-use gradflow_engine::store::{NewCohort, Store};
+use gradflow_engine::service::{Engine, NewCohort};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -67,7 +66,12 @@ pub fn workflow() -> anyhow::Result<Workflow> {
 
 /// The cohort's calendar.
 pub fn calendar() -> anyhow::Result<Calendar> {
-    Ok(Calendar::new(ZONE, dates(), holidays())?)
+    Ok(Calendar::new(
+        ZONE,
+        dates(),
+        holidays(),
+        Weekend::default(),
+    )?)
 }
 
 /// The answers of the proposal form.
@@ -112,7 +116,8 @@ pub struct Subject {
     pub coordinator: i64,
     /// Current version.
     pub version: u64,
-    /// Events in its log.
+    /// Events in its log (from its start: `started` and a `member_added`
+    /// each for the trainee and the supervisor).
     pub events: i64,
     /// True while in `proposal` (next: submit); false in `endorsement` (next: request_changes).
     pub in_proposal: bool,
@@ -125,34 +130,34 @@ pub struct Directory {
     pub coordinator: i64,
 }
 
-/// Publishes the workflow, adds the coordinator, the program and the cohort.
-pub async fn directory(store: &Store) -> anyhow::Result<Directory> {
-    let w = workflow()?;
+/// Publishes the workflow, adds the coordinator, the program and the cohort
+/// (with its coordinator), all through the engine.
+pub async fn directory(engine: &Engine) -> anyhow::Result<Directory> {
     let now = now();
-    store
-        .publish_definition(&w.key, w.version, &w.title, WORKFLOW, now)
-        .await?;
-    let coordinator = store
+    engine.publish(&[WORKFLOW.to_owned()], now).await?;
+    let w = workflow()?;
+    let coordinator = engine
         .add_person(COORDINATOR, "Bench Coordinator", "Institute", now)
         .await?;
-    store
+    engine
         .create_program(PROGRAM, "Benchmark program", &w.key, now)
         .await?;
-    let cohort = store
+    engine
         .create_cohort(
-            &NewCohort {
+            NewCohort {
                 program: PROGRAM.into(),
                 name: COHORT.into(),
                 time_zone: ZONE.into(),
                 dates: dates(),
                 holidays: holidays(),
-                capacity: 1_000_000,
+                weekend: Weekend::default(),
+                mail_hours: MailHours::default(),
+                // The most the service allows; every run fits.
+                capacity: 100_000,
+                coordinators: vec![COORDINATOR.into()],
             },
             now,
         )
-        .await?;
-    store
-        .add_cohort_member(cohort.id, coordinator.id, "coordinator")
         .await?;
     Ok(Directory {
         coordinator: coordinator.id,
@@ -182,9 +187,11 @@ pub async fn start_projects(
             for i in (t..count).step_by(parallel) {
                 let trainee = format!("trainee-{tag}-{i}@bench.example");
                 let supervisor = format!("supervisor-{tag}-{i}@bench.example");
-                let s = engine.store();
-                let t_id = s.add_person(&trainee, "Trainee", "Ministry", now).await?.id;
-                let s_id = s
+                let t_id = engine
+                    .add_person(&trainee, "Trainee", "Ministry", now)
+                    .await?
+                    .id;
+                let s_id = engine
                     .add_person(&supervisor, "Supervisor", "Ministry", now)
                     .await?
                     .id;

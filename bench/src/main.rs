@@ -23,11 +23,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use clap::{Parser, ValueEnum};
+use gradflow_engine::Durability;
 use gradflow_engine::service::Engine;
-use gradflow_engine::store::{Durability, Store};
 
 use crate::drive::drive;
-use crate::engine::{ActManyWorker, ActWorker, CommitWorker};
+use crate::engine::{ActManyWorker, ActWorker};
 use crate::fixture::Subject;
 use crate::raw::{RawConn, RawWorker, Shape};
 use crate::report::{Measure, Ratio, Row, thousands};
@@ -272,10 +272,11 @@ fn copy_db(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Checks the audit chain of every project and that the log holds exactly `expected` events.
-async fn audit(ctx: &mut Ctx, what: &str, store: &Store, expected: u64) -> anyhow::Result<()> {
+/// Checks the audit chain of every project (and replays it against the
+/// stored state) and that the log holds exactly `expected` events.
+async fn audit(ctx: &mut Ctx, what: &str, engine: &Engine, expected: u64) -> anyhow::Result<()> {
     let t = Instant::now();
-    let report = store.verify_audit().await?;
+    let report = engine.verify_audit().await?;
     if let Some(broken) = report.broken {
         bail!("{what}: the audit chain is broken: {broken}");
     }
@@ -304,9 +305,8 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
 
     // One template file, set up once through the engine, copied for each run.
     let template = dir.path().join("template.db");
-    let store = Store::connect_with(&sqlite_url(&template), Durability::Normal).await?;
-    let engine = Arc::new(Engine::new(store));
-    let directory = fixture::directory(engine.store()).await?;
+    let engine = Arc::new(Engine::connect_with(&sqlite_url(&template), Durability::Normal).await?);
+    let directory = fixture::directory(&engine).await?;
     let (subjects, took) =
         fixture::start_projects(&engine, &directory, "s", ctx.projects, 1).await?;
     let mut setup = Measure {
@@ -321,7 +321,7 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
         &mut setup,
         "creating projects (not a goal)",
     );
-    engine.store().close().await;
+    engine.close().await;
     drop(engine);
     let base_events = start_events(&subjects);
 
@@ -349,9 +349,7 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
         // Engine::act.
         let file = dir.path().join(format!("engine-{d}.db"));
         copy_db(&template, &file)?;
-        let engine = Arc::new(Engine::new(
-            Store::connect_with(&sqlite_url(&file), durability).await?,
-        ));
+        let engine = Arc::new(Engine::connect_with(&sqlite_url(&file), durability).await?);
         let worker = ActWorker::new(engine.clone(), subjects.clone());
         let (workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
         let engine_rate = ctx.row(
@@ -365,19 +363,17 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
         audit(
             ctx,
             &format!("{group} Engine::act"),
-            engine.store(),
+            &engine,
             base_events + written,
         )
         .await?;
-        engine.store().close().await;
+        engine.close().await;
         drop(engine);
 
         // Engine::act_many: one transaction per batch.
         let file = dir.path().join(format!("batch-{d}.db"));
         copy_db(&template, &file)?;
-        let engine = Arc::new(Engine::new(
-            Store::connect_with(&sqlite_url(&file), durability).await?,
-        ));
+        let engine = Arc::new(Engine::connect_with(&sqlite_url(&file), durability).await?);
         let worker = ActManyWorker::new(engine.clone(), subjects.clone(), ctx.batch);
         let (workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
         let batch_rate = ctx.row(
@@ -394,29 +390,11 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
         audit(
             ctx,
             &format!("{group} Engine::act_many"),
-            engine.store(),
+            &engine,
             base_events + written,
         )
         .await?;
-        engine.store().close().await;
-        drop(engine);
-
-        // decide + Store::commit.
-        let file = dir.path().join(format!("commit-{d}.db"));
-        copy_db(&template, &file)?;
-        let engine = Engine::new(Store::connect_with(&sqlite_url(&file), durability).await?);
-        let worker = CommitWorker::load(&engine, subjects.clone()).await?;
-        let (workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
-        let commit_rate = ctx.row(&group, "decide + Store::commit (no load)", 1, &mut m, "");
-        let written: u64 = workers.iter().map(|w| w.events).sum();
-        audit(
-            ctx,
-            &format!("{group} decide + Store::commit"),
-            engine.store(),
-            base_events + written,
-        )
-        .await?;
-        engine.store().close().await;
+        engine.close().await;
         drop(engine);
 
         // The raw limits.
@@ -470,12 +448,6 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
             format!("{group}: Engine::act / raw with all the engine's reads and rows"),
             engine_rate,
             io,
-            None,
-        );
-        ctx.ratio(
-            format!("{group}: decide + Store::commit / raw limit"),
-            commit_rate,
-            raw,
             None,
         );
         ctx.ratio(
@@ -544,10 +516,8 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
     const CLIENTS: [usize; 2] = [1, 8];
     let group = "postgres";
     let cycle = Arc::new(pure::cycle()?);
-    let engine = Arc::new(Engine::new(
-        Store::connect_with(url, Durability::Full).await?,
-    ));
-    let directory = fixture::directory(engine.store()).await?;
+    let engine = Arc::new(Engine::connect_with(url, Durability::Full).await?);
+    let directory = fixture::directory(&engine).await?;
     // Set A for the engine, set B for the raw limit.
     let (mut set_a, took) =
         fixture::start_projects(&engine, &directory, "a", ctx.projects, 8).await?;
@@ -603,26 +573,8 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
         expected += workers.iter().map(|w| w.events).sum::<u64>();
         set_a = gather(workers.into_iter().map(|w| w.subjects));
     }
-    let mut commit_rates = Vec::new();
-    for clients in CLIENTS {
-        let mut workers = Vec::new();
-        for s in fixture::split(set_a.clone(), clients) {
-            workers.push(CommitWorker::load(&engine, s).await?);
-        }
-        pg::vacuum(url).await?;
-        let (workers, mut m) = drive(workers, ctx.warmup, ctx.seconds).await?;
-        commit_rates.push(ctx.row(
-            group,
-            "decide + Store::commit (no load)",
-            clients,
-            &mut m,
-            "",
-        ));
-        expected += workers.iter().map(|w| w.events).sum::<u64>();
-        set_a = gather(workers.into_iter().map(CommitWorker::subjects));
-    }
     // Before the raw runs, whose hashes are placeholders.
-    audit(ctx, "postgres engine runs", engine.store(), expected).await?;
+    audit(ctx, "postgres engine runs", &engine, expected).await?;
 
     let mut raw_rates = Vec::new();
     let mut ping = RawWorker::new(
@@ -712,18 +664,12 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
             None,
         );
         ctx.ratio(
-            format!("postgres {c}: decide + Store::commit / raw limit"),
-            commit_rates[i],
-            raw,
-            None,
-        );
-        ctx.ratio(
             format!("postgres {c}: Engine::act_many / raw limit (one command per transaction)"),
             batch_rates[i],
             raw,
             Some(RATIO_GOAL),
         );
     }
-    engine.store().close().await;
+    engine.close().await;
     Ok(())
 }

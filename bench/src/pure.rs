@@ -56,6 +56,8 @@ pub struct TimerRow {
     pub kind: &'static str,
     /// Due, µs.
     pub at: i64,
+    /// The stage entry (seq of the entering event) it belongs to.
+    pub entry: i64,
     /// Spec JSON.
     pub spec: String,
 }
@@ -97,6 +99,8 @@ impl Cycle {
     }
 }
 
+/// Everyone on the in-memory project: the trainee and the supervisor given
+/// their roles at the start ([`direct`]), the coordinator through the cohort.
 fn members() -> Vec<Member> {
     [
         (TRAINEE, "trainee"),
@@ -109,6 +113,14 @@ fn members() -> Vec<Member> {
         role: (*r).to_owned(),
     })
     .collect()
+}
+
+/// The members given their roles directly at the start (recorded as events).
+fn direct() -> Vec<Member> {
+    members()
+        .into_iter()
+        .filter(|m| m.person != COORDINATOR)
+        .collect()
 }
 
 fn submit() -> Command {
@@ -149,6 +161,7 @@ struct Setup {
     workflow: gradflow_engine::definition::Workflow,
     calendar: gradflow_engine::calendar::Calendar,
     members: Vec<Member>,
+    direct: Vec<Member>,
 }
 
 impl Setup {
@@ -157,6 +170,7 @@ impl Setup {
             workflow: fixture::workflow()?,
             calendar: fixture::calendar()?,
             members: members(),
+            direct: direct(),
         })
     }
 
@@ -178,7 +192,7 @@ pub fn run(seconds: Duration, warmup: Duration) -> anyhow::Result<CoreRun> {
     let now = fixture::now();
     let submit = submit();
     let changes = request_changes();
-    let mut state = decide::start(&project, now)?.state;
+    let mut state = decide::start(&project, &setup.direct, now)?.state;
 
     let mut decisions = 0u64;
     let mut events = 0u64;
@@ -227,7 +241,7 @@ pub fn run(seconds: Duration, warmup: Duration) -> anyhow::Result<CoreRun> {
                         latencies: Vec::new(),
                     },
                     events: events - e0,
-                    verified: verify_chain(&project)?,
+                    verified: verify_chain(&project, &setup.direct)?,
                     slices,
                 };
                 return Ok(run);
@@ -239,9 +253,9 @@ pub fn run(seconds: Duration, warmup: Duration) -> anyhow::Result<CoreRun> {
 
 /// Makes 1,000 decisions from a fresh start and re-verifies the stored form
 /// of every event with `audit::verify`: the core seals a valid chain.
-fn verify_chain(project: &Project<'_>) -> anyhow::Result<u64> {
+fn verify_chain(project: &Project<'_>, direct: &[Member]) -> anyhow::Result<u64> {
     let now = fixture::now();
-    let start = decide::start(project, now)?;
+    let start = decide::start(project, direct, now)?;
     let mut links: Vec<StoredLink> = Vec::new();
     let mut push = |d: &Decision| {
         for e in &d.events {
@@ -250,7 +264,7 @@ fn verify_chain(project: &Project<'_>) -> anyhow::Result<u64> {
                 seq: e.seq,
                 at: e.at.as_microsecond(),
                 actor: e.actor,
-                change: serde_json::to_string(&e.change).expect("changes serialise"),
+                change: e.change_json.clone(),
                 prev_hash: e.prev_hash.clone(),
                 hash: e.hash.clone(),
             });
@@ -279,7 +293,7 @@ pub fn cycle() -> anyhow::Result<Cycle> {
     let setup = Setup::new()?;
     let project = setup.project();
     let now = fixture::now();
-    let started = decide::start(&project, now)?;
+    let started = decide::start(&project, &setup.direct, now)?;
     let first = decide::decide(&project, &started.state, &submit(), now)?;
     let second = decide::decide(&project, &first.state, &request_changes(), now)?;
     // A second submit, from a state that already holds the form (as in the loop).
@@ -299,12 +313,7 @@ fn step(d: &Decision) -> anyhow::Result<Step> {
         events: d
             .events
             .iter()
-            .map(|e| {
-                Ok((
-                    e.actor.map(Who::of).transpose()?,
-                    serde_json::to_string(&e.change)?,
-                ))
-            })
+            .map(|e| Ok((e.actor.map(Who::of).transpose()?, e.change_json.clone())))
             .collect::<anyhow::Result<_>>()?,
         stage: d.state.stage.clone(),
         state: serde_json::to_string(&d.state)?,
@@ -317,6 +326,7 @@ fn step(d: &Decision) -> anyhow::Result<Step> {
                 key: t.key.clone(),
                 kind: t.kind.as_str(),
                 at: t.at.as_microsecond(),
+                entry: t.entry,
                 spec: serde_json::json!({ "to": t.to, "template": t.template, "every": t.every })
                     .to_string(),
             })

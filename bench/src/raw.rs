@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, ensure};
-use gradflow_engine::store::Durability;
+use gradflow_engine::Durability;
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, Row};
@@ -176,11 +176,12 @@ macro_rules! raw_step {
             return Ok(1);
         }
         if shape != Shape::Minimal {
-            // The engine's one read: the project with its members (people and
-            // calendars are cached by the engine).
+            // The engine's one read: the project with its members and its
+            // cohort's calendar revision (people and calendars are cached by
+            // the engine).
             let rows = sqlx::query(
-                "SELECT p.id, p.cohort_id, p.definition_id, p.title, p.state, m.person_id, m.role
-                 FROM projects p
+                "SELECT p.id, p.cohort_id, c.revision, p.definition_id, p.title, p.state, m.person_id, m.role
+                 FROM projects p JOIN cohorts c ON c.id = p.cohort_id
                  LEFT JOIN (SELECT project_id AS pid, person_id, role FROM project_members WHERE project_id = $1
                             UNION SELECT pr.id AS pid, cm.person_id, cm.role
                                   FROM projects pr JOIN cohort_members cm ON cm.cohort_id = pr.cohort_id
@@ -234,18 +235,19 @@ macro_rules! raw_step {
         insert.build().execute(&mut *tx).await?;
         if shape == Shape::EngineIo {
             if step.cancel_pending {
-                sqlx::query("DELETE FROM timers WHERE project_id = $1 AND state = 'pending'")
+                sqlx::query("DELETE FROM timers WHERE state IN ('pending', 'claimed') AND project_id = $1")
                     .bind(s.id)
                     .execute(&mut *tx)
                     .await?;
             }
             if !step.timers.is_empty() {
-                let mut insert = sqlx::QueryBuilder::new("INSERT INTO timers (project_id, key, kind, due_at, spec, created_at) ");
+                let mut insert = sqlx::QueryBuilder::new("INSERT INTO timers (project_id, key, kind, due_at, entry, spec, created_at) ");
                 insert.push_values(&step.timers, |mut row, t| {
                     row.push_bind(s.id)
                         .push_bind(t.key.as_str())
                         .push_bind(t.kind)
                         .push_bind(t.at)
+                        .push_bind(t.entry)
                         .push_bind(t.spec.as_str())
                         .push_bind(now);
                 });
@@ -253,7 +255,7 @@ macro_rules! raw_step {
             }
             if !step.notifications.is_empty() {
                 let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, created_at) ",
+                    "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, message_id, next_attempt_at, created_at) ",
                 );
                 insert.push_values(&step.notifications, |mut row, (template, who)| {
                     let recipient = who.on(s);
@@ -262,6 +264,8 @@ macro_rules! raw_step {
                         .push_bind(template.as_str())
                         .push_bind(recipient)
                         .push_bind(format!("{}:{first_seq}:{template}:{recipient}", s.id))
+                        .push_bind(format!("gradflow.{}.{first_seq}.{template}.{recipient}", s.id))
+                        .push_bind(now)
                         .push_bind(now);
                 });
                 insert.push(" ON CONFLICT (dedupe_key) DO NOTHING");

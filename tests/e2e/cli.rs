@@ -284,7 +284,24 @@ async fn a_coordinator_takes_a_project_forward_from_the_command_line(db: &TestDb
         "{text}"
     );
     assert!(text.contains("submit in proposal"), "{text}");
-    assert!(ok(db, &["audit", "verify"]).contains("audit: ok, 5 events in 1 projects verified"));
+    // The members given at the start are in the history, after `started`.
+    let history: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim() != "history")
+        .skip(1)
+        .collect();
+    assert!(history[0].contains("started in proposal"), "{text}");
+    assert!(
+        history[1].contains("amal@health.example became trainee")
+            && history[2].contains("khalid@health.example became supervisor"),
+        "{text}"
+    );
+    // started, two member_added, then two events for each of the two actions.
+    let verified = ok(db, &["audit", "verify"]);
+    assert!(
+        verified.contains("audit: ok, 7 events in 1 projects verified"),
+        "{verified}"
+    );
 }
 
 async fn bad_input_is_explained_and_changes_nothing(db: &TestDb) {
@@ -398,7 +415,7 @@ async fn bad_input_is_explained_and_changes_nothing(db: &TestDb) {
                 "--member",
                 "pilot=amal@health.example",
             ],
-            "'pilot' is not a role of workflow graduation-service",
+            "'pilot' is not a role on projects of this program; its roles are: trainee, supervisor",
         ),
         (
             &[
@@ -475,7 +492,8 @@ async fn audit_verify_fails_naming_the_first_edited_event(db: &TestDb) {
     )
     .await;
     let err = fails(db, &["audit", "verify"]);
-    assert!(err.contains("audit: BROKEN at project 1, event 2: its content does not match its hash: it was edited"), "{err}");
+    // Event 4: after `started` and the two members given at the start.
+    assert!(err.contains("audit: BROKEN at project 1, event 4: its content does not match its hash: it was edited"), "{err}");
 }
 
 #[tokio::test]
@@ -499,7 +517,7 @@ async fn publishing_a_used_version_again_is_refused() {
     let edited = dir.path().join("workflow.yaml");
     std::fs::write(&edited, &text).unwrap();
     let err = fails(&db, &["workflow", "publish", edited.to_str().unwrap()]);
-    assert!(err.contains("graduation-service version 1 already has 1 project(s) and cannot change; publish the edit as version 2"), "{err}");
+    assert!(err.contains("graduation-service version 1 already has projects, so its text can never change; publish the edit as version 2"), "{err}");
     std::fs::write(&edited, text.replace("version: 1", "version: 2")).unwrap();
     assert!(
         ok(&db, &["workflow", "publish", edited.to_str().unwrap()])
@@ -513,7 +531,8 @@ async fn publishing_a_used_version_again_is_refused() {
 async fn the_demo_runs_a_project_to_its_certificate() {
     let db = TestDb::new(Kind::Sqlite).await.unwrap();
     let out = ok(&db, &["demo"]);
-    assert!(out.contains("→ certified (v15)"), "{out}");
+    // Three roles given on the way are commands too (versions 13 to 15).
+    assert!(out.contains("→ certified (v18)"), "{out}");
     assert!(
         out.contains("✗ refused: only the supervisor may endorse the proposal"),
         "{out}"
@@ -527,7 +546,12 @@ async fn the_demo_runs_a_project_to_its_certificate() {
         "{out}"
     );
     assert!(
-        out.contains("audit: ok, 22 events in 1 projects verified"),
+        out.contains("salim@housing.example became committee"),
+        "roles given on the way are in the history: {out}"
+    );
+    // Two members given at the start and three on the way are events too.
+    assert!(
+        out.contains("audit: ok, 27 events in 1 projects verified"),
         "{out}"
     );
     let again = fails(&db, &["demo"]);

@@ -1,5 +1,5 @@
-//! End-to-end tests: the engine through its store on a real SQLite file and a
-//! real PostgreSQL server, and the `gradflow` binary as a user runs it.
+//! End-to-end tests: the engine service on a real SQLite file and a real
+//! PostgreSQL server, and the `gradflow` binary as a user runs it.
 //!
 //! One test binary (it links once). PostgreSQL tests use the server at
 //! `GRADFLOW_TEST_POSTGRES_URL` (each test gets a fresh database); without it
@@ -7,8 +7,10 @@
 //! `TEST_LOG=1` prints the commands the CLI tests run.
 
 mod cli;
+mod processes;
 mod property;
 mod race;
+mod service_rules;
 mod store_suite;
 mod support;
 mod walks;

@@ -1,84 +1,154 @@
-//! Conflicting commands racing on one project from two connections: exactly
-//! one wins, the other is told the project changed; nothing is lost or doubled.
+//! Conflicting commands racing on one project from two nodes (two engines,
+//! each with its own pool): exactly one wins, the other is told the project
+//! changed; nothing is lost or doubled.
 
-use gradflow_engine::decide::{self, Command, Project, Rejection};
-use gradflow_engine::service::{Error, Request};
-use gradflow_engine::store::{self, Store};
+use std::sync::Arc;
+
+use gradflow_engine::decide::{self, Command, Decision, Project};
+use gradflow_engine::service::{Engine, Error, Kind, Outcome, Request};
+use tokio::sync::Barrier;
 
 use crate::support::{Cohort, TestDb, day, holder};
 
-/// Two nodes commit decisions made from the same version at the same moment.
+/// Runs `request` as `who` on `engine` once every racer is at the barrier.
+fn racer(
+    engine: &Arc<Engine>,
+    barrier: &Arc<Barrier>,
+    id: i64,
+    who: String,
+    request: Request,
+) -> tokio::task::JoinHandle<Result<Outcome, Error>> {
+    let (engine, barrier) = (engine.clone(), barrier.clone());
+    tokio::spawn(async move {
+        barrier.wait().await;
+        engine.act(id, &who, request, day(3)).await
+    })
+}
+
+/// Two nodes run conflicting commands, both based on the version they saw,
+/// at the same moment: one wins, the other gets a conflict, and the stored
+/// project is the winner's decision, whole.
 async fn conflicting_commits_from_two_connections(db: &TestDb) {
-    let engine = db.engine().await;
-    let cohort = Cohort::set_up(&engine, "graduation-service").await;
-    let (one, two) = (
-        Store::connect(&db.url).await.unwrap(),
-        Store::connect(&db.url).await.unwrap(),
-    );
+    let setup = db.engine().await;
+    let cohort = Cohort::set_up(&setup, "graduation-service").await;
+    let one = Arc::new(db.engine().await);
+    let two = Arc::new(db.engine().await);
+    let (supervisor, coordinator) = (holder("supervisor", 1), holder("coordinator", 1));
+    let supervisor_id = setup.person(&supervisor).await.unwrap().id;
+    let coordinator_id = setup.person(&coordinator).await.unwrap().id;
     for round in 0..10 {
         let id = cohort
-            .start_submitted(&engine, &format!("race {round}"))
+            .start_submitted(&setup, &format!("race {round}"))
             .await;
-        let record = one.project(id).await.unwrap();
-        let workflow = engine.workflow(record.definition_id).await.unwrap();
-        let calendar = one
-            .cohort_by_id(record.cohort_id)
+        // What each command would do from the version both nodes saw,
+        // worked out by the pure core: the stored state must be one of these.
+        let seen = setup.view(id).await.unwrap();
+        let calendar = setup
+            .cohort_by_id(seen.record.cohort_id)
             .await
             .unwrap()
             .calendar()
             .unwrap();
         let ctx = Project {
             id,
-            workflow: &workflow,
+            workflow: &seen.workflow,
             calendar: &calendar,
-            members: &record.members,
+            members: &seen.record.members,
         };
-        let supervisor = one.person(&holder("supervisor", 1)).await.unwrap().id;
-        let coordinator = one.person(&holder("coordinator", 1)).await.unwrap().id;
-        let endorse = Command {
-            actor: supervisor,
+        let version = seen.record.state.version;
+        let endorse = Request {
             action: "endorse".into(),
-            ..Command::default()
+            expected_version: Some(version),
+            ..Request::default()
         };
-        let reject = Command {
-            actor: coordinator,
+        let reject = Request {
             action: "reject".into(),
             comment: Some("Out of scope".into()),
-            ..Command::default()
+            expected_version: Some(version),
+            ..Request::default()
         };
-        let a = decide::decide(&ctx, &record.state, &endorse, day(3)).unwrap();
-        let b = decide::decide(&ctx, &record.state, &reject, day(3)).unwrap();
-        let v = record.state.version;
-        let (ra, rb) = tokio::join!(
-            one.commit(id, v, &a, None, day(3)),
-            two.commit(id, v, &b, None, day(3))
-        );
+        let predicted = |actor, request: &Request| -> Decision {
+            let command = Command {
+                actor,
+                action: request.action.clone(),
+                fields: request.fields.clone(),
+                comment: request.comment.clone(),
+                expected_version: request.expected_version,
+            };
+            decide::decide(&ctx, &seen.record.state, &command, day(3)).unwrap()
+        };
+        let a = predicted(supervisor_id, &endorse);
+        let b = predicted(coordinator_id, &reject);
+
+        let barrier = Arc::new(Barrier::new(2));
+        let ra = racer(&one, &barrier, id, supervisor.clone(), endorse);
+        let rb = racer(&two, &barrier, id, coordinator.clone(), reject);
+        let (ra, rb) = (ra.await.unwrap(), rb.await.unwrap());
+
         let conflicts = [&ra, &rb]
             .iter()
-            .filter(|r| matches!(r, Err(store::Error::Conflict { .. })))
+            .filter(|r| matches!(r, Err(e) if e.kind() == Kind::Conflict))
             .count();
-        let wins = [&ra, &rb].iter().filter(|r| matches!(r, Ok(None))).count();
+        let wins = [&ra, &rb].iter().filter(|r| r.is_ok()).count();
         assert_eq!((wins, conflicts), (1, 1), "round {round}: {ra:?} {rb:?}");
-        let after = one.project(id).await.unwrap().state;
-        let winner = if ra.is_ok() { &a } else { &b };
+        let (winner, outcome) = match (&ra, &rb) {
+            (Ok(o), _) => (&a, o),
+            (_, Ok(o)) => (&b, o),
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            outcome.changes,
+            winner
+                .events
+                .iter()
+                .map(|e| e.change.clone())
+                .collect::<Vec<_>>(),
+            "round {round}: the winner did what it would do alone"
+        );
+        let after = one.view(id).await.unwrap().record.state;
         assert_eq!(
             after, winner.state,
-            "the stored state is the winner's, whole"
+            "round {round}: the stored state is the winner's, whole"
         );
-        let events = one.events(id).await.unwrap();
+        let events = two.history(id).await.unwrap();
         assert_eq!(
             events.len() as i64,
             winner.state.events,
-            "no lost or doubled events"
+            "round {round}: no lost or doubled events"
         );
+        let tail: Vec<_> = events[events.len() - winner.events.len()..]
+            .iter()
+            .map(|e| (e.seq, e.hash.clone()))
+            .collect();
+        let sealed: Vec<_> = winner
+            .events
+            .iter()
+            .map(|e| (e.seq, e.hash.clone()))
+            .collect();
+        assert_eq!(
+            tail, sealed,
+            "round {round}: the winner's events, as sealed"
+        );
+        let mut timers: Vec<String> = one
+            .pending_timers(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.0)
+            .collect();
+        timers.sort();
+        let mut planned: Vec<String> = winner.timers.set.iter().map(|t| t.key.clone()).collect();
+        planned.sort();
+        assert_eq!(timers, planned, "round {round}: the winner's timers");
     }
-    assert!(one.verify_audit().await.unwrap().broken.is_none());
+    let audit = one.verify_audit().await.unwrap();
+    assert!(audit.broken.is_none(), "{:?}", audit.broken);
 }
 
-/// Two people act at once through the engine, both having seen the same version.
+/// Two people act at once through two engines, both having seen the same version.
 async fn racing_people_get_a_conflict_not_a_lost_update(db: &TestDb) {
-    let engine = db.engine().await;
-    let second = db.engine().await;
+    let engine = Arc::new(db.engine().await);
+    let second = Arc::new(db.engine().await);
     let cohort = Cohort::set_up(&engine, "graduation-service").await;
     for round in 0..10 {
         let id = cohort
@@ -96,18 +166,11 @@ async fn racing_people_get_a_conflict_not_a_lost_update(db: &TestDb) {
             expected_version: Some(seen),
             ..Request::default()
         };
-        let (supervisor, coordinator) = (holder("supervisor", 1), holder("coordinator", 1));
-        let (ra, rb) = tokio::join!(
-            engine.act(id, &supervisor, endorse, day(3)),
-            second.act(id, &coordinator, changes, day(3)),
-        );
-        let lost = |r: &Result<_, Error>| {
-            matches!(
-                r,
-                Err(Error::Store(store::Error::Conflict { .. }))
-                    | Err(Error::Rejected(Rejection::Stale { .. }))
-            )
-        };
+        let barrier = Arc::new(Barrier::new(2));
+        let ra = racer(&engine, &barrier, id, holder("supervisor", 1), endorse);
+        let rb = racer(&second, &barrier, id, holder("coordinator", 1), changes);
+        let (ra, rb) = (ra.await.unwrap(), rb.await.unwrap());
+        let lost = |r: &Result<_, Error>| matches!(r, Err(e) if e.kind() == Kind::Conflict);
         assert!(
             ra.is_ok() != rb.is_ok(),
             "round {round}: exactly one wins: {ra:?} {rb:?}"

@@ -3,11 +3,11 @@
 //! idempotency keys behave, definitions are immutable once used, and the
 //! audit chain catches edits.
 
-use gradflow_engine::decide::{Fields, Rejection};
-use gradflow_engine::service::{Error, Request};
-use gradflow_engine::store::{self, Published};
+use gradflow_engine::decide::{Change, Fields, Rejection};
+use gradflow_engine::service::{Error, Kind, NewCohort, Published, Request};
+use jiff::Timestamp;
 
-use crate::support::{self, Cohort, TestDb, act, day, holder, snapshot};
+use crate::support::{self, Cohort, TestDb, act, assert_unchanged, day, holder, snapshot};
 
 fn proposal() -> Fields {
     let mut f = Fields::new();
@@ -26,6 +26,7 @@ async fn a_project_moves_through_its_stages_and_keeps_history(db: &TestDb) {
     let engine = db.engine().await;
     let cohort = Cohort::set_up(&engine, "graduation-service").await;
     let id = cohort.start(&engine, "Faster renewals").await;
+    // Day 3 is Sunday 4 January 2026, 10:00 in Muscat.
     let o = act(
         &engine,
         id,
@@ -38,6 +39,26 @@ async fn a_project_moves_through_its_stages_and_keeps_history(db: &TestDb) {
     .await
     .unwrap();
     assert_eq!((o.stage.as_str(), o.version), ("endorsement", 2));
+    // Entering endorsement replaced the proposal's timers (its deadline,
+    // reminders and weekly escalation) with the endorsement's: a deadline 5
+    // business days on (Monday to Friday, end of the day in Muscat) and a
+    // reminder 2 days before it, sent when the cohort's mail hours open
+    // (09:00 in Muscat) on that day.
+    assert_eq!(
+        timers(&engine, id).await,
+        [
+            (
+                "deadline".to_owned(),
+                "deadline".to_owned(),
+                at("2026-01-09T19:59:59Z")
+            ),
+            (
+                "remind:0".to_owned(),
+                "reminder".to_owned(),
+                at("2026-01-07T05:00:00Z")
+            ),
+        ]
+    );
     let o = act(
         &engine,
         id,
@@ -55,38 +76,81 @@ async fn a_project_moves_through_its_stages_and_keeps_history(db: &TestDb) {
         view.record.state.forms["proposal"]["service"],
         "Licence renewal"
     );
-    let history = engine.store().events(id).await.unwrap();
-    let kinds: Vec<&str> = history
+    let history = engine.history(id).await.unwrap();
+    let kinds: Vec<String> = history
         .iter()
-        .map(|e| e.change["type"].as_str().unwrap())
+        .map(|e| support::change_type(&e.change))
         .collect();
+    let members = cohort.members();
+    let mut expected = vec!["started".to_owned()];
+    expected.extend(members.iter().map(|_| "member_added".to_owned()));
+    expected.extend(["action_taken", "moved", "action_taken", "moved"].map(String::from));
+    assert_eq!(kinds, expected);
+    // Each member given at the start is in the log, by the operator, in order.
+    for (event, (email, role)) in history[1..].iter().zip(&members) {
+        let person = engine.person(email).await.unwrap().id;
+        assert_eq!(
+            (&event.change, event.actor.as_deref()),
+            (
+                &Change::MemberAdded {
+                    person,
+                    role: role.clone()
+                },
+                None
+            )
+        );
+    }
     assert_eq!(
-        kinds,
-        ["started", "action_taken", "moved", "action_taken", "moved"]
-    );
-    assert_eq!(
-        history[1].actor.as_deref(),
+        history[1 + members.len()].actor.as_deref(),
         Some(holder("trainee", 1).as_str())
     );
-    // Entering implementation set its deadline and milestone timers.
-    let timers: Vec<String> = engine
-        .store()
-        .pending_timers(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.0)
-        .collect();
-    assert!(
-        timers.contains(&"deadline".to_owned())
-            && timers.contains(&"milestone:visit_before".to_owned()),
-        "{timers:?}"
+    // Leaving endorsement removed its pending timers (the reminder and the
+    // deadline above are gone); what is pending is implementation's own: its
+    // deadline at the cohort's implementation_end (15 April, end of the day
+    // in Muscat), the reminder 14 days before (at 09:00, when mail goes out),
+    // and its milestones' due dates.
+    let implementation_deadline = at("2026-04-15T19:59:59Z");
+    assert_eq!(view.record.state.deadline, Some(implementation_deadline));
+    assert_eq!(
+        timers(&engine, id).await,
+        [
+            (
+                "deadline".to_owned(),
+                "deadline".to_owned(),
+                implementation_deadline
+            ),
+            (
+                "milestone:visit_after".to_owned(),
+                "milestone_due".to_owned(),
+                implementation_deadline
+            ),
+            (
+                "milestone:visit_before".to_owned(),
+                "milestone_due".to_owned(),
+                at("2026-01-19T06:00:00Z")
+            ),
+            (
+                "remind:0".to_owned(),
+                "reminder".to_owned(),
+                at("2026-04-01T05:00:00Z")
+            ),
+        ]
     );
-    assert!(
-        !timers
-            .iter()
-            .any(|t| t.starts_with("remind") && t.contains("endorsement"))
-    );
+}
+
+/// An instant written in RFC 3339.
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+/// A project's pending timers, (key, kind, when), by key.
+async fn timers(
+    engine: &gradflow_engine::service::Engine,
+    id: i64,
+) -> Vec<(String, String, Timestamp)> {
+    let mut timers = engine.pending_timers(id).await.unwrap();
+    timers.sort();
+    timers
 }
 
 async fn refused_commands_say_why_and_change_nothing(db: &TestDb) {
@@ -181,10 +245,14 @@ async fn refused_commands_say_why_and_change_nothing(db: &TestDb) {
         2,
     )
     .await;
-    assert!(matches!(
-        unknown,
-        Err(Error::Store(store::Error::NotFound(_)))
-    ));
+    let unknown = unknown.unwrap_err();
+    assert_eq!(unknown.kind(), Kind::NotFound, "{unknown}");
+    assert!(
+        unknown
+            .to_string()
+            .contains("nobody is registered as nobody@example.org"),
+        "{unknown}"
+    );
     // A required comment.
     let why = refused(
         act(
@@ -223,11 +291,7 @@ async fn refused_commands_say_why_and_change_nothing(db: &TestDb) {
         "{why}"
     );
 
-    assert_eq!(
-        snapshot(db).await,
-        before,
-        "refused commands changed the database"
-    );
+    assert_unchanged(db, &before, "refused commands").await;
 }
 
 async fn approvals_that_need_everyone_wait_for_everyone(db: &TestDb) {
@@ -255,7 +319,14 @@ async fn approvals_that_need_everyone_wait_for_everyone(db: &TestDb) {
         .iter()
         .find(|p| p.action == "approve")
         .unwrap();
-    assert_eq!(approve.waiting_for.as_deref(), Some("the coordinator"));
+    assert_eq!(
+        approve
+            .waiting_for
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("the coordinator")
+    );
     let again = act(
         &engine,
         id,
@@ -273,6 +344,32 @@ async fn approvals_that_need_everyone_wait_for_everyone(db: &TestDb) {
         why.to_string().contains("waiting for the coordinator"),
         "{why}"
     );
+    // Another supervisor's approval would not count: the supervisor's part is given.
+    let before = snapshot(db).await;
+    let surplus = act(
+        &engine,
+        id,
+        &holder("supervisor", 2),
+        "approve",
+        Fields::new(),
+        None,
+        3,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            surplus,
+            Error::Rejected(Rejection::ApprovalNotNeeded { .. })
+        ),
+        "{surplus:?}"
+    );
+    assert_eq!(surplus.kind(), Kind::Conflict);
+    assert!(
+        surplus.to_string().contains("waiting for the coordinator"),
+        "{surplus}"
+    );
+    assert_unchanged(db, &before, "an approval that would not count").await;
     let o = act(
         &engine,
         id,
@@ -301,7 +398,7 @@ async fn idempotency_keys_apply_a_command_once(db: &TestDb) {
         .act(id, &holder("trainee", 1), request(), day(2))
         .await
         .unwrap();
-    let events = engine.store().events(id).await.unwrap().len();
+    let before = snapshot(db).await;
     let retry = engine
         .act(id, &holder("trainee", 1), request(), day(3))
         .await
@@ -311,28 +408,24 @@ async fn idempotency_keys_apply_a_command_once(db: &TestDb) {
         (retry.version, retry.stage.clone(), retry.changes.clone()),
         (first.version, first.stage, first.changes)
     );
-    assert_eq!(
-        engine.store().events(id).await.unwrap().len(),
-        events,
-        "a retry applies nothing"
-    );
+    assert_unchanged(db, &before, "a retry").await;
 }
 
 async fn used_definition_versions_are_immutable(db: &TestDb) {
     let engine = db.engine().await;
     let cohort = Cohort::set_up(&engine, "graduation-service").await;
-    let store = engine.store();
     let text = std::fs::read_to_string(support::bundled("graduation-service")).unwrap();
     let edited = text.replace(
         "Graduation project (Service level)",
         "Graduation project (Service)",
     );
+    let publish = |text: String, n: i64| {
+        let engine = &engine;
+        async move { engine.publish(&[text], day(n)).await }
+    };
     // Same text again: unchanged.
     assert_eq!(
-        store
-            .publish_definition("graduation-service", 1, "t", &text, day(1))
-            .await
-            .unwrap(),
+        publish(text.clone(), 1).await.unwrap()[0].result,
         Published::Unchanged
     );
     // A refused start has read (and cached) version 1; an edit before any project replaces it.
@@ -344,10 +437,7 @@ async fn used_definition_versions_are_immutable(db: &TestDb) {
             .is_err()
     );
     assert_eq!(
-        store
-            .publish_definition("graduation-service", 1, "t", &edited, day(1))
-            .await
-            .unwrap(),
+        publish(edited.clone(), 1).await.unwrap()[0].result,
         Published::Replaced
     );
     let id = cohort.start(&engine, "Pinned").await;
@@ -356,27 +446,21 @@ async fn used_definition_versions_are_immutable(db: &TestDb) {
         "Graduation project (Service)",
         "the replaced text is used"
     );
-    let refused = store
-        .publish_definition("graduation-service", 1, "t", &text, day(2))
-        .await
-        .unwrap_err();
+    let before = snapshot(db).await;
+    let refused = publish(text.clone(), 2).await.unwrap_err();
+    assert_eq!(refused.kind(), Kind::Conflict, "{refused}");
     assert!(
-        refused
-            .to_string()
-            .contains("cannot change; publish the edit as version 2"),
+        refused.to_string().contains(
+            "graduation-service version 1 already has projects, so its text can never change; publish the edit as version 2"
+        ),
         "{refused}"
     );
+    assert_unchanged(db, &before, "a refused publish").await;
     assert_eq!(
-        store
-            .publish_definition(
-                "graduation-service",
-                2,
-                "t",
-                &text.replace("version: 1", "version: 2"),
-                day(2)
-            )
+        publish(text.replace("version: 1", "version: 2"), 2)
             .await
-            .unwrap(),
+            .unwrap()[0]
+            .result,
         Published::Created
     );
     // The running project stays on version 1; new projects take version 2.
@@ -411,9 +495,22 @@ async fn the_audit_chain_catches_edits_and_removals(db: &TestDb) {
     )
     .await
     .unwrap();
-    let report = engine.store().verify_audit().await.unwrap();
-    assert!(report.broken.is_none());
-    assert_eq!(report.events, 5);
+    let report = engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none(), "{:?}", report.broken);
+    // started, one member_added per member, then two events per action.
+    let members = cohort.members().len() as i64;
+    let last = 1 + members + 2 + 2;
+    assert_eq!(report.events, last as u64);
+    // The comment is in the action taken just before the last move.
+    let commented = engine
+        .history(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| matches!(&e.change, Change::ActionTaken { comment: Some(c), .. } if c == "More detail"))
+        .expect("the comment is in the log")
+        .seq;
+    assert_eq!(commented, last - 1);
 
     // The database itself refuses to change or remove events.
     let edit =
@@ -439,14 +536,13 @@ async fn the_audit_chain_catches_edits_and_removals(db: &TestDb) {
     )
     .await;
     let broken = engine
-        .store()
         .verify_audit()
         .await
         .unwrap()
         .broken
         .expect("an edit is caught");
-    assert_eq!((broken.project, broken.seq), (id, 4));
-    assert!(broken.reason.contains("edited"));
+    assert_eq!((broken.project, broken.seq), (id, commented));
+    assert!(broken.reason.contains("edited"), "{}", broken.reason);
 
     // Restoring the text and removing the last event is caught too.
     tamper(
@@ -455,14 +551,14 @@ async fn the_audit_chain_catches_edits_and_removals(db: &TestDb) {
         id,
     )
     .await;
+    assert!(engine.verify_audit().await.unwrap().broken.is_none());
     tamper(
         db,
-        "DELETE FROM events WHERE project_id = $1 AND seq = 5",
+        &format!("DELETE FROM events WHERE project_id = $1 AND seq = {last}"),
         id,
     )
     .await;
     let broken = engine
-        .store()
         .verify_audit()
         .await
         .unwrap()
@@ -474,22 +570,18 @@ async fn the_audit_chain_catches_edits_and_removals(db: &TestDb) {
 async fn cohort_dates_capacity_and_roles_are_checked(db: &TestDb) {
     let engine = db.engine().await;
     let cohort = Cohort::set_up(&engine, "graduation-service").await;
-    let store = engine.store();
-    let mut small = gradflow_engine::store::NewCohort {
-        program: "graduation-service-program".into(),
-        name: "small".into(),
-        time_zone: "Asia/Muscat".into(),
+    let mut small = NewCohort {
         dates: Default::default(),
-        holidays: Default::default(),
         capacity: 1,
+        ..support::new_cohort(&cohort.workflow, &cohort.program, "small")
     };
-    let missing = store
-        .create_cohort(&small, day(0))
+    let missing = engine
+        .create_cohort(small.clone(), day(0))
         .await
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    assert_eq!(missing.kind(), Kind::Invalid);
     assert!(
-        missing.contains(
+        missing.to_string().contains(
             "needs these cohort dates: proposal_due, implementation_end, presentation_day"
         ),
         "{missing}"
@@ -503,16 +595,14 @@ async fn cohort_dates_capacity_and_roles_are_checked(db: &TestDb) {
     .map(|(k, m)| (k.to_owned(), jiff::civil::date(2026, m, 1)))
     .collect();
     small.time_zone = "Mars/Base".into();
-    assert!(
-        store
-            .create_cohort(&small, day(0))
-            .await
-            .unwrap_err()
-            .to_string()
-            .contains("not a known time zone")
-    );
+    let zone = engine
+        .create_cohort(small.clone(), day(0))
+        .await
+        .unwrap_err();
+    assert_eq!(zone.kind(), Kind::Invalid);
+    assert!(zone.to_string().contains("not a known time zone"), "{zone}");
     small.time_zone = "Asia/Muscat".into();
-    store.create_cohort(&small, day(0)).await.unwrap();
+    engine.create_cohort(small, day(0)).await.unwrap();
     let members = [(holder("trainee", 1), "trainee".to_owned())];
     engine
         .start_project("small", "first", &members, day(1))
@@ -521,24 +611,28 @@ async fn cohort_dates_capacity_and_roles_are_checked(db: &TestDb) {
     let full = engine
         .start_project("small", "second", &members, day(1))
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(full.contains("is full"), "{full}");
+        .unwrap_err();
+    assert_eq!(full.kind(), Kind::Conflict);
+    assert!(full.to_string().contains("is full"), "{full}");
     let wrong_role = [(holder("trainee", 1), "captain".to_owned())];
     let err = engine
         .start_project(&cohort.name, "x", &wrong_role, day(1))
         .await
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    assert_eq!(err.kind(), Kind::Invalid);
     assert!(
-        err.contains("'captain' is not a role of workflow graduation-service"),
+        err.to_string().contains(
+            "'captain' is not a role on projects of this program; its roles are: trainee, supervisor"
+        ),
         "{err}"
     );
     assert_eq!(
-        store.projects(None).await.unwrap().len(),
+        engine.projects(None).await.unwrap().len(),
         1,
         "refused starts leave no project behind"
     );
+    let small = engine.cohort("small").await.unwrap();
+    assert_eq!((small.capacity, small.taken), (1, 1));
 }
 
 async fn batched_commands_commit_together_and_fail_alone(db: &TestDb) {
@@ -572,7 +666,9 @@ async fn batched_commands_commit_together_and_fail_alone(db: &TestDb) {
     let results = engine.act_many(batch, day(2)).await.unwrap();
     assert_eq!(results.len(), 6);
     assert!(
-        matches!(&results[5], Err(Error::Store(store::Error::NotFound(m))) if m == "there is no project 99999")
+        matches!(&results[5], Err(e @ Error::NotFound(m)) if m == "there is no project 99999" && e.kind() == Kind::NotFound),
+        "{:?}",
+        results[5]
     );
     assert_eq!(results[0].as_ref().unwrap().stage, "endorsement");
     assert!(matches!(
@@ -581,7 +677,7 @@ async fn batched_commands_commit_together_and_fail_alone(db: &TestDb) {
     ));
     assert_eq!(results[2].as_ref().unwrap().version, 2);
     assert!(
-        matches!(results[3], Err(Error::Store(store::Error::Conflict { .. }))),
+        matches!(&results[3], Err(e @ Error::Conflict(_)) if e.kind() == Kind::Conflict),
         "{:?}",
         results[3]
     );
@@ -610,15 +706,7 @@ async fn batched_commands_commit_together_and_fail_alone(db: &TestDb) {
         .await
         .unwrap();
     assert!(retry.replayed, "the batch stored the idempotency record");
-    assert!(
-        engine
-            .store()
-            .verify_audit()
-            .await
-            .unwrap()
-            .broken
-            .is_none()
-    );
+    assert!(engine.verify_audit().await.unwrap().broken.is_none());
 }
 
 /// Runs `sql` (with `$1` = `id`) on the test database directly, bypassing the product.

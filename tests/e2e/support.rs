@@ -1,13 +1,14 @@
-//! One way to get a fresh database and an engine over it, and the people and
-//! cohort most tests need.
+//! One way to get a fresh database and an engine over it, the people and
+//! cohort most tests need, and a dump of every table to prove that a refused
+//! command changed nothing.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use gradflow_engine::decide::Fields;
+use gradflow_engine::calendar::{MailHours, Weekend};
+use gradflow_engine::decide::{Change, Fields};
 use gradflow_engine::definition::{self, FieldKind, Form, Workflow};
-use gradflow_engine::service::{Engine, Error, Outcome, Request};
-use gradflow_engine::store::{NewCohort, Store};
+use gradflow_engine::service::{Engine, Error, Kind as ErrorKind, NewCohort, Outcome, Request};
 use jiff::Timestamp;
 
 /// Which database a test runs on.
@@ -73,7 +74,12 @@ impl TestDb {
 
     /// An engine on this database (a new pool each call, like a second node).
     pub async fn engine(&self) -> Engine {
-        Engine::new(Store::connect(&self.url).await.expect("the store opens"))
+        Engine::connect(&self.url).await.expect("the engine opens")
+    }
+
+    /// Whether this is a SQLite file.
+    pub fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
     }
 }
 
@@ -139,7 +145,7 @@ pub const BUNDLED: &[&str] = &[
     "service-improvement",
 ];
 
-/// An instant on the test calendar: day `n` of 2026, 06:00 UTC.
+/// An instant on the test calendar: day `n` of 2026, 06:00 UTC (10:00 in Muscat).
 pub fn day(n: i64) -> Timestamp {
     let first: Timestamp = "2026-01-01T06:00:00Z".parse().unwrap();
     first.checked_add(jiff::Span::new().hours(24 * n)).unwrap()
@@ -157,24 +163,23 @@ pub const HOLDERS: usize = 3;
 pub struct Cohort {
     pub workflow: Workflow,
     pub name: String,
+    /// The program the cohort belongs to (more cohorts can be made in it).
+    pub program: String,
 }
 
 impl Cohort {
     /// Publishes bundled workflow `key`, registers `HOLDERS` people per role
-    /// (each in their own organization), and creates a cohort in Asia/Muscat.
+    /// (each in their own organization), and creates a cohort in Asia/Muscat
+    /// with the default (Saturday-Sunday) weekend and no coordinators.
     pub async fn set_up(engine: &Engine, key: &str) -> Cohort {
         let loaded = definition::load(&bundled(key)).expect("bundled workflows are valid");
         let w = loaded.workflow;
-        let store = engine.store();
-        store
-            .publish_definition(&w.key, w.version, &w.title, &loaded.text, day(0))
-            .await
-            .unwrap();
+        engine.publish(&[loaded.text], day(0)).await.unwrap();
         for role in &w.roles {
             for n in 1..=HOLDERS {
                 let email = holder(role, n);
-                if store.person(&email).await.is_err() {
-                    store
+                if engine.person(&email).await.is_err() {
+                    engine
                         .add_person(
                             &email,
                             &format!("{role} {n}"),
@@ -187,34 +192,31 @@ impl Cohort {
             }
         }
         let program = format!("{key}-program");
-        if store.program(&program).await.is_err() {
-            store
-                .create_program(&program, "Test program", &w.key, day(0))
-                .await
-                .unwrap();
+        match engine
+            .create_program(&program, "Test program", &w.key, day(0))
+            .await
+        {
+            Ok(_) => {}
+            // Set up before on this database: the program is there.
+            Err(e) if e.kind() == ErrorKind::Conflict => {}
+            Err(e) => panic!("creating program {program}: {e}"),
         }
         let name = format!("{key} cohort");
-        let dates: BTreeMap<String, jiff::civil::Date> = w
-            .cohort_dates
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.clone(), jiff::civil::date(2026, 3 + i as i8, 15)))
-            .collect();
-        let cohort = NewCohort {
+        engine
+            .create_cohort(new_cohort(&w, &program, &name), day(0))
+            .await
+            .unwrap();
+        Cohort {
+            workflow: w,
+            name,
             program,
-            name: name.clone(),
-            time_zone: "Asia/Muscat".into(),
-            dates,
-            holidays: Default::default(),
-            capacity: 10_000,
-        };
-        store.create_cohort(&cohort, day(0)).await.unwrap();
-        Cohort { workflow: w, name }
+        }
     }
 
-    /// Starts a project with holder 1 of every role as a member, plus holders 2
-    /// and 3 of every role except the first (the project's owner, e.g. the trainee).
-    pub async fn start(&self, engine: &Engine, title: &str) -> i64 {
+    /// The members [`Cohort::start`] gives a project: holder 1 of every role,
+    /// plus holders 2 and 3 of every role except the first (the project's
+    /// owner, e.g. the trainee).
+    pub fn members(&self) -> Vec<(String, String)> {
         let mut members = Vec::new();
         for (i, role) in self.workflow.roles.iter().enumerate() {
             let holders = if i == 0 { 1 } else { HOLDERS };
@@ -222,15 +224,19 @@ impl Cohort {
                 members.push((holder(role, n), role.clone()));
             }
         }
+        members
+    }
+
+    /// Starts a project with [`Cohort::members`]; each is recorded as a
+    /// `member_added` event after `started`.
+    pub async fn start(&self, engine: &Engine, title: &str) -> i64 {
         engine
-            .start_project(&self.name, title, &members, day(1))
+            .start_project(&self.name, title, &self.members(), day(1))
             .await
             .unwrap()
             .project
     }
-}
 
-impl Cohort {
     /// Starts a project whose trainee has submitted the proposal (with valid answers).
     pub async fn start_submitted(&self, engine: &Engine, title: &str) -> i64 {
         let id = self.start(engine, title).await;
@@ -247,6 +253,30 @@ impl Cohort {
         .await
         .unwrap();
         id
+    }
+}
+
+/// A cohort of `program` running `w`, in Asia/Muscat, with every date `w`
+/// uses (the 15th of March, April, ...), a Saturday-Sunday weekend, mail
+/// from 09:00 to 17:00, no holidays, room for 10,000 projects and no
+/// coordinators: tests change what they are about.
+pub fn new_cohort(w: &Workflow, program: &str, name: &str) -> NewCohort {
+    let dates: BTreeMap<String, jiff::civil::Date> = w
+        .cohort_dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.clone(), jiff::civil::date(2026, 3 + i as i8, 15)))
+        .collect();
+    NewCohort {
+        program: program.to_owned(),
+        name: name.to_owned(),
+        time_zone: "Asia/Muscat".into(),
+        dates,
+        holidays: Default::default(),
+        weekend: Weekend::default(),
+        mail_hours: MailHours::default(),
+        capacity: 10_000,
+        coordinators: Vec::new(),
     }
 }
 
@@ -290,25 +320,175 @@ pub async fn act(
     engine.act(project, who, request, day(n)).await
 }
 
-/// Row counts of every table, to prove a refused command changed nothing.
-pub async fn snapshot(db: &TestDb) -> Vec<(String, i64, String)> {
-    let store = Store::connect(&db.url).await.unwrap();
-    let mut out = Vec::new();
-    for p in store.projects(None).await.unwrap() {
-        let record = store.project(p.id).await.unwrap();
-        let events = store.events(p.id).await.unwrap().len() as i64;
-        let timers = store.pending_timers(p.id).await.unwrap().len();
-        let outbox = store.outbox(p.id).await.unwrap().len();
-        out.push((
-            format!("project {}", p.id),
-            events,
-            format!(
-                "{}|{}|{timers}|{outbox}",
-                serde_json::to_string(&record.state).unwrap(),
-                record.members.len()
-            ),
-        ));
+/// A change's type as stored (`started`, `member_added`, `action_taken`, ...).
+pub fn change_type(change: &Change) -> String {
+    serde_json::to_value(change).unwrap()["type"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Every table of the schema with its key: the rows of each are dumped in
+/// this order. A table the migrations add must be listed here (the dump
+/// refuses to run without it), so nothing escapes the "nothing changed" check.
+const TABLES: &[(&str, &str)] = &[
+    ("definitions", "id"),
+    ("people", "id"),
+    ("programs", "id"),
+    ("cohorts", "id"),
+    ("cohort_members", "cohort_id, person_id, role"),
+    ("projects", "id"),
+    ("project_members", "project_id, person_id, role"),
+    ("events", "id"),
+    ("timers", "id"),
+    ("outbox", "id"),
+    ("idempotency", "actor_id, key"),
+];
+
+/// Every row of every table, every column as text (`NULL` for null), ordered
+/// by primary key: one line per row, `table: column=value | ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot(pub Vec<String>);
+
+impl Snapshot {
+    /// The rows that differ from `before`: `- row` gone or changed, `+ row` new or changed.
+    pub fn changes_since(&self, before: &Snapshot) -> Vec<String> {
+        let gone = before
+            .0
+            .iter()
+            .filter(|r| !self.0.contains(r))
+            .map(|r| format!("- {r}"));
+        let new = self
+            .0
+            .iter()
+            .filter(|r| !before.0.contains(r))
+            .map(|r| format!("+ {r}"));
+        gone.chain(new).collect()
     }
-    store.close().await;
-    out
+}
+
+/// Dumps every table of the test database with raw SQL (not through the
+/// product), to prove that a refused command changed no row anywhere.
+pub async fn snapshot(db: &TestDb) -> Snapshot {
+    use sqlx::Connection;
+    if db.is_sqlite() {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+               AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        check_tables(tables);
+        let mut rows = Vec::new();
+        for (table, key) in TABLES {
+            let columns: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
+                    .bind(*table)
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+            let sql = select_as_text(table, &columns, key);
+            for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+            {
+                rows.push(row_line(table, &columns, |i| {
+                    sqlx::Row::get::<Option<String>, _>(&row, i)
+                }));
+            }
+        }
+        conn.close().await.ok();
+        Snapshot(rows)
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+               AND table_name NOT LIKE '\\_sqlx%'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        check_tables(tables);
+        let mut rows = Vec::new();
+        for (table, key) in TABLES {
+            let columns: Vec<String> = sqlx::query_scalar(
+                "SELECT column_name::text FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = $1
+                 ORDER BY ordinal_position",
+            )
+            .bind(*table)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            let sql = select_as_text(table, &columns, key);
+            for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+            {
+                rows.push(row_line(table, &columns, |i| {
+                    sqlx::Row::get::<Option<String>, _>(&row, i)
+                }));
+            }
+        }
+        conn.close().await.ok();
+        Snapshot(rows)
+    }
+}
+
+/// The schema's tables are exactly [`TABLES`].
+fn check_tables(mut found: Vec<String>) {
+    found.sort();
+    let mut known: Vec<&str> = TABLES.iter().map(|(t, _)| *t).collect();
+    known.sort();
+    assert_eq!(
+        found, known,
+        "the snapshot must dump every table: list new tables (with their keys) in support::TABLES"
+    );
+}
+
+/// `SELECT CAST(c AS TEXT), ... FROM table ORDER BY key`.
+fn select_as_text(table: &str, columns: &[String], key: &str) -> String {
+    assert!(!columns.is_empty(), "table {table} has columns");
+    let columns: Vec<String> = columns
+        .iter()
+        .map(|c| format!("CAST(\"{c}\" AS TEXT)"))
+        .collect();
+    format!("SELECT {} FROM {table} ORDER BY {key}", columns.join(", "))
+}
+
+fn row_line(table: &str, columns: &[String], get: impl Fn(usize) -> Option<String>) -> String {
+    let values: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c}={}", get(i).unwrap_or_else(|| "NULL".into())))
+        .collect();
+    format!("{table}: {}", values.join(" | "))
+}
+
+/// Panics, listing the rows that changed, unless the database is as `before`.
+pub async fn assert_unchanged(db: &TestDb, before: &Snapshot, what: &str) {
+    let changes = snapshot(db).await.changes_since(before);
+    assert!(
+        changes.is_empty(),
+        "{what} changed the database:\n{}",
+        changes.join("\n")
+    );
+}
+
+/// One number read from the test database with raw SQL (not through the product).
+pub async fn raw_number(db: &TestDb, sql: &str) -> i64 {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    if db.is_sqlite() {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    }
 }

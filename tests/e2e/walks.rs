@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use gradflow_engine::decide::Fields;
+use gradflow_engine::decide::{Change, Fields};
 use gradflow_engine::definition::{Action, Need, Stage, Workflow};
 use gradflow_engine::service::Engine;
 
@@ -169,7 +169,7 @@ async fn walk(engine: &Engine, cohort: &Cohort, target: &str) {
         "nothing can be done in a terminal stage"
     );
     assert!(
-        engine.store().pending_timers(id).await.unwrap().is_empty(),
+        engine.pending_timers(id).await.unwrap().is_empty(),
         "a finished project has no pending timers"
     );
 }
@@ -190,7 +190,7 @@ async fn every_bundled_workflow_reaches_every_terminal_stage(db: &TestDb) {
             walk(&engine, &cohort, target).await;
         }
     }
-    let audit = engine.store().verify_audit().await.unwrap();
+    let audit = engine.verify_audit().await.unwrap();
     assert!(audit.broken.is_none(), "{:?}", audit.broken);
     assert!(audit.events > 50);
 }
@@ -199,12 +199,13 @@ async fn certification_requests_the_certificate_and_notifies(db: &TestDb) {
     let engine = db.engine().await;
     let cohort = Cohort::set_up(&engine, "graduation-service").await;
     walk(&engine, &cohort, "certified").await;
-    let id = engine.store().projects(None).await.unwrap()[0].id;
-    let history = engine.store().events(id).await.unwrap();
-    assert!(history.iter().any(
-        |e| e.change["type"] == "effect_requested" && e.change["effect"] == "issue_certificate"
-    ));
-    let outbox = engine.store().outbox(id).await.unwrap();
+    let id = engine.projects(None).await.unwrap()[0].id;
+    let history = engine.history(id).await.unwrap();
+    assert!(history.iter().any(|e| matches!(
+        &e.change,
+        Change::EffectRequested { effect } if effect == "issue_certificate"
+    )));
+    let outbox = engine.messages(id).await.unwrap();
     let certified: Vec<_> = outbox
         .iter()
         .filter(|(t, _, _)| t == "certified")

@@ -1,0 +1,686 @@
+//! The service's rules end to end, through `Engine` on both databases: the
+//! defects found in the second pass stay fixed. `need: all` counts a person
+//! who holds two of its roles once; an idempotency key means one request;
+//! a cohort's capacity holds against concurrent starts from several nodes;
+//! `audit verify` replays the log against the stored stage and state;
+//! business days skip the cohort's own weekend; input is checked before it
+//! reaches the database; a publish stores all of its definitions or none.
+
+use std::sync::Arc;
+
+use gradflow_engine::calendar::Weekend;
+use gradflow_engine::decide::{Change, Fields, Rejection};
+use gradflow_engine::definition::{Due, Duration, Need, Unit};
+use gradflow_engine::service::{Error, Kind, NewCohort, Outcome, Published, Request};
+use jiff::Timestamp;
+use jiff::civil::Weekday;
+use tokio::sync::Barrier;
+
+use crate::store_suite::raw_exec;
+use crate::support::{
+    self, Cohort, TestDb, act, assert_unchanged, day, holder, new_cohort, raw_number, snapshot,
+};
+
+/// Fails unless `result` is refused with `kind`; returns the message.
+fn refused<T: std::fmt::Debug>(result: Result<T, Error>, kind: Kind, what: &str) -> String {
+    match result {
+        Err(e) if e.kind() == kind => e.to_string(),
+        other => panic!("{what}: expected a refusal of kind {kind:?}, got {other:?}"),
+    }
+}
+
+/// What a call did, without its value.
+fn done<T>(result: Result<T, Error>) -> Result<(), Error> {
+    result.map(|_| ())
+}
+
+/// A person who is the project's supervisor directly and a coordinator
+/// through the cohort approves an action that needs every one of
+/// `[supervisor, coordinator]`: the approval counts once, the action waits
+/// for one more person, and a second supervisor given the role later
+/// completes it (the first approver then counts as the coordinator).
+async fn need_all_counts_a_person_with_two_roles_once(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-excellence").await;
+    let approve = cohort
+        .workflow
+        .stage("proposal_review")
+        .and_then(|s| s.action("approve"))
+        .expect("graduation-excellence approves proposals");
+    assert_eq!(
+        (approve.by.as_slice(), approve.need),
+        (
+            ["supervisor".to_owned(), "coordinator".to_owned()].as_slice(),
+            Need::All
+        ),
+        "the bundled approval this test is about"
+    );
+    let both = holder("supervisor", 1);
+    let second = holder("supervisor", 2);
+    let mut dual = new_cohort(&cohort.workflow, &cohort.program, "Dual roles");
+    dual.coordinators = vec![both.clone()];
+    engine.create_cohort(dual, day(0)).await.unwrap();
+    let members = [
+        (holder("trainee", 1), "trainee".to_owned()),
+        (both.clone(), "supervisor".to_owned()),
+    ];
+    let id = engine
+        .start_project("Dual roles", "Two hats", &members, day(1))
+        .await
+        .unwrap()
+        .project;
+    let answers = support::sample(&cohort.workflow.forms["proposal"]);
+    act(
+        &engine,
+        id,
+        &holder("trainee", 1),
+        "submit",
+        answers,
+        None,
+        2,
+    )
+    .await
+    .unwrap();
+
+    let first = act(&engine, id, &both, "approve", Fields::new(), None, 3)
+        .await
+        .unwrap();
+    assert_eq!(first.stage, "proposal_review", "one person is not everyone");
+    assert!(
+        first.changes.iter().any(|c| matches!(
+            c,
+            Change::ApprovalRecorded { action, role } if action == "approve" && role == "supervisor"
+        )),
+        "{:?}",
+        first.changes
+    );
+    let view = engine.view(id).await.unwrap();
+    let waiting = view
+        .possible
+        .iter()
+        .find(|p| p.action == "approve")
+        .and_then(|p| p.waiting_for.clone())
+        .expect("the approval waits for someone");
+    assert_eq!(waiting.approvals(), 1, "{waiting:?}");
+    assert_eq!(
+        waiting.to_string(),
+        "1 more approval from the supervisor or the coordinator"
+    );
+    // Holding two roles does not make two approvals.
+    let before = snapshot(db).await;
+    let again = act(&engine, id, &both, "approve", Fields::new(), None, 3).await;
+    assert!(
+        matches!(
+            again,
+            Err(Error::Rejected(Rejection::AlreadyApproved { .. }))
+        ),
+        "{again:?}"
+    );
+    refused(
+        again,
+        Kind::Conflict,
+        "a second approval by the same person",
+    );
+    assert_unchanged(db, &before, "a second approval by the same person").await;
+
+    let given = engine
+        .assign(id, Some(&both), &second, "supervisor", day(3))
+        .await
+        .unwrap();
+    let second_id = engine.person(&second).await.unwrap().id;
+    assert_eq!(
+        given.changes,
+        [Change::MemberAdded {
+            person: second_id,
+            role: "supervisor".into()
+        }]
+    );
+    let completed = act(&engine, id, &second, "approve", Fields::new(), None, 4)
+        .await
+        .unwrap();
+    assert_eq!(completed.stage, "implementation", "{:?}", completed.changes);
+    assert_eq!(
+        engine.view(id).await.unwrap().record.state.stage,
+        "implementation"
+    );
+    let audit = engine.verify_audit().await.unwrap();
+    assert!(audit.broken.is_none(), "{:?}", audit.broken);
+}
+
+/// A key names one request: reused for another project, another action or
+/// other answers it is refused and nothing changes; the same request again
+/// returns the first result, marked as replayed, and writes nothing.
+async fn an_idempotency_key_is_for_one_request_only(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    let first_project = cohort.start(&engine, "Keyed").await;
+    let other_project = cohort.start(&engine, "Other").await;
+    let trainee = holder("trainee", 1);
+    let answers = support::sample(&cohort.workflow.forms["proposal"]);
+    let keyed = |action: &str, fields: &Fields, comment: Option<&str>| Request {
+        action: action.into(),
+        fields: fields.clone(),
+        comment: comment.map(Into::into),
+        idempotency_key: Some("submit-once".into()),
+        ..Request::default()
+    };
+    let first = engine
+        .act(
+            first_project,
+            &trainee,
+            keyed("submit", &answers, None),
+            day(2),
+        )
+        .await
+        .unwrap();
+    assert!(!first.replayed);
+
+    let before = snapshot(db).await;
+    let mut other_answers = answers.clone();
+    other_answers.insert("service".into(), "Another service".into());
+    let reuses: [(&str, i64, Request); 3] = [
+        (
+            "another project",
+            other_project,
+            keyed("submit", &answers, None),
+        ),
+        (
+            "another action",
+            first_project,
+            keyed("withdraw", &Fields::new(), Some("Moving jobs")),
+        ),
+        (
+            "other answers",
+            first_project,
+            keyed("submit", &other_answers, None),
+        ),
+    ];
+    for (what, project, request) in reuses {
+        let message = refused(
+            engine.act(project, &trainee, request, day(3)).await,
+            Kind::Conflict,
+            what,
+        );
+        assert!(
+            message.contains(
+                "the idempotency key 'submit-once' was already used for a different request"
+            ),
+            "{what}: {message}"
+        );
+    }
+    assert_unchanged(db, &before, "a reused idempotency key").await;
+    assert_eq!(
+        engine.view(other_project).await.unwrap().record.state.stage,
+        "proposal"
+    );
+
+    let retry = engine
+        .act(
+            first_project,
+            &trainee,
+            keyed("submit", &answers, None),
+            day(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        retry,
+        Outcome {
+            replayed: true,
+            ..first
+        },
+        "the first result, replayed"
+    );
+    assert_unchanged(db, &before, "a retried request").await;
+}
+
+/// 20 starts at the same moment from four nodes (four engines, each with
+/// its own pool) into a cohort of 5 places: exactly 5 get one, the others
+/// are told the cohort is full, and the counters agree with the rows.
+async fn concurrent_starts_never_overfill_a_cohort(db: &TestDb) {
+    let setup = db.engine().await;
+    let cohort = Cohort::set_up(&setup, "graduation-service").await;
+    let mut five = new_cohort(&cohort.workflow, &cohort.program, "Five places");
+    five.capacity = 5;
+    setup.create_cohort(five, day(0)).await.unwrap();
+    for n in 1..=20 {
+        setup
+            .add_person(
+                &format!("applicant{n}@example.org"),
+                &format!("Applicant {n}"),
+                "",
+                day(0),
+            )
+            .await
+            .unwrap();
+    }
+    let mut nodes = Vec::new();
+    for _ in 0..4 {
+        nodes.push(Arc::new(db.engine().await));
+    }
+    let barrier = Arc::new(Barrier::new(20));
+    let starts: Vec<_> = (1..=20)
+        .map(|n| {
+            let (node, barrier) = (nodes[n % nodes.len()].clone(), barrier.clone());
+            tokio::spawn(async move {
+                let members = [(format!("applicant{n}@example.org"), "trainee".to_owned())];
+                barrier.wait().await;
+                node.start_project("Five places", &format!("Place {n}"), &members, day(1))
+                    .await
+            })
+        })
+        .collect();
+    let mut won = 0;
+    let mut odd = Vec::new();
+    for start in starts {
+        match start.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(e) if e.kind() == Kind::Conflict && e.to_string().contains("full") => {}
+            Err(e) => odd.push(format!("{:?}: {e}", e.kind())),
+        }
+    }
+    assert!(
+        odd.is_empty(),
+        "a refused start says the cohort is full (kind Conflict):\n{}",
+        odd.join("\n")
+    );
+    assert_eq!(won, 5, "exactly the cohort's capacity of starts succeed");
+    let five = setup.cohort("Five places").await.unwrap();
+    assert_eq!((five.capacity, five.taken), (5, 5));
+    assert_eq!(setup.projects(Some(&five)).await.unwrap().len(), 5);
+    assert_eq!(
+        raw_number(
+            db,
+            "SELECT projects FROM definitions WHERE key = 'graduation-service'"
+        )
+        .await,
+        5,
+        "each start counted on the definition it is pinned to"
+    );
+    // Refused starts left nothing behind: a `started` and a `member_added`
+    // event, and one member row, per project that got a place.
+    assert_eq!(raw_number(db, "SELECT COUNT(*) FROM events").await, 10);
+    assert_eq!(
+        raw_number(db, "SELECT COUNT(*) FROM project_members").await,
+        5
+    );
+    let audit = setup.verify_audit().await.unwrap();
+    assert!(audit.broken.is_none(), "{:?}", audit.broken);
+}
+
+/// A project row edited with SQL (its stage set to a terminal one, with or
+/// without its state, or only answers in its state) is caught by `audit
+/// verify`, naming the project, though every event is intact: the events
+/// are replayed and compared with what is stored.
+async fn audit_verify_replays_events_against_the_stored_project(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    cohort.start_submitted(&engine, "Untouched").await;
+    let forged = cohort.start_submitted(&engine, "Forged").await;
+    let report = engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none(), "{:?}", report.broken);
+    assert_eq!(report.projects, 2);
+
+    let stage_only = "UPDATE projects SET stage = 'certified' WHERE id = $1";
+    let stage_and_state = "UPDATE projects SET stage = 'certified',
+         state = REPLACE(state, '\"stage\":\"endorsement\"', '\"stage\":\"certified\"')
+         WHERE id = $1";
+    let answers_only = "UPDATE projects
+         SET state = REPLACE(state, 'Service to improve answer', 'A better service')
+         WHERE id = $1";
+    let before = snapshot(db).await;
+    let original = project_row(db, forged).await;
+    for (what, edit) in [
+        ("the stage", stage_only),
+        ("the stage and the state", stage_and_state),
+        ("answers in the state", answers_only),
+    ] {
+        assert_eq!(raw_exec(db, edit, forged).await, Ok(1), "{what}");
+        assert_ne!(snapshot(db).await, before, "{what}: the edit went through");
+        let broken = engine
+            .verify_audit()
+            .await
+            .unwrap()
+            .broken
+            .unwrap_or_else(|| panic!("an edit of {what} is caught"));
+        assert_eq!(broken.project, forged, "{what}: {broken}");
+        assert!(
+            broken.reason.contains("edited outside gradflow"),
+            "{what}: {}",
+            broken.reason
+        );
+        put_back(db, forged, &original).await;
+        assert_unchanged(db, &before, "putting the row back").await;
+        let report = engine.verify_audit().await.unwrap();
+        assert!(
+            report.broken.is_none(),
+            "{what} restored: {:?}",
+            report.broken
+        );
+    }
+}
+
+/// Project `id`'s stored stage and state, read with raw SQL.
+async fn project_row(db: &TestDb, id: i64) -> (String, String) {
+    use sqlx::Connection;
+    let sql = "SELECT stage, state FROM projects WHERE id = $1";
+    if db.is_sqlite() {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query_as(sql)
+            .bind(id)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query_as(sql)
+            .bind(id)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    }
+}
+
+/// Puts project `id`'s stage and state back with raw SQL.
+async fn put_back(db: &TestDb, id: i64, (stage, state): &(String, String)) {
+    use sqlx::Connection;
+    let sql = "UPDATE projects SET stage = $1, state = $2 WHERE id = $3";
+    let changed = if db.is_sqlite() {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        let q = sqlx::query(sql).bind(stage).bind(state).bind(id);
+        q.execute(&mut conn).await.unwrap().rows_affected()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let q = sqlx::query(sql).bind(stage).bind(state).bind(id);
+        q.execute(&mut conn).await.unwrap().rows_affected()
+    };
+    assert_eq!(changed, 1);
+}
+
+/// Business days skip the cohort's own weekend: a proposal submitted on
+/// Sunday 4 January 2026 in Muscat has 5 business days for its endorsement,
+/// due at the end of Sunday 11 January when Friday and Saturday are the
+/// weekend, and at the end of Friday 9 January when Saturday and Sunday are.
+async fn business_days_skip_the_cohorts_weekend(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    let endorsement = cohort.workflow.stage("endorsement").unwrap();
+    assert!(
+        matches!(
+            endorsement.deadline,
+            Some(Due::After(Duration {
+                amount: 5,
+                unit: Unit::BusinessDays
+            }))
+        ),
+        "the endorsement's deadline is 5 business days: {:?}",
+        endorsement.deadline
+    );
+    let fri_sat: Weekend = "fri,sat".parse().unwrap();
+    let mut gulf = new_cohort(&cohort.workflow, &cohort.program, "Muscat, Friday-Saturday");
+    gulf.weekend = fri_sat;
+    let stored = engine.create_cohort(gulf, day(0)).await.unwrap();
+    assert_eq!(stored.weekend, fri_sat);
+    assert_eq!(
+        engine
+            .cohort("Muscat, Friday-Saturday")
+            .await
+            .unwrap()
+            .weekend
+            .to_string(),
+        "fri,sat"
+    );
+    assert_eq!(
+        engine.cohort(&cohort.name).await.unwrap().weekend,
+        Weekend::SATURDAY_SUNDAY
+    );
+    let deadline = |name: &'static str| {
+        let engine = &engine;
+        let cohort = &cohort;
+        async move {
+            let id = engine
+                .start_project(name, "Deadline", &cohort.members(), day(1))
+                .await
+                .unwrap()
+                .project;
+            let answers = support::sample(&cohort.workflow.forms["proposal"]);
+            // Day 3: Sunday 4 January 2026, 10:00 in Muscat.
+            let o = act(
+                engine,
+                id,
+                &holder("trainee", 1),
+                "submit",
+                answers,
+                None,
+                3,
+            )
+            .await
+            .unwrap();
+            assert_eq!(o.stage, "endorsement");
+            let due = engine
+                .view(id)
+                .await
+                .unwrap()
+                .record
+                .state
+                .deadline
+                .unwrap();
+            let timer = engine
+                .pending_timers(id)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|t| t.0 == "deadline")
+                .map(|t| t.2);
+            assert_eq!(timer, Some(due), "the deadline timer is the deadline");
+            due
+        }
+    };
+    let gulf_due = deadline("Muscat, Friday-Saturday").await;
+    let muscat = jiff::tz::TimeZone::get("Asia/Muscat").unwrap();
+    let local = gulf_due.to_zoned_datetime(muscat);
+    assert_eq!(
+        gulf_due,
+        "2026-01-11T19:59:59Z".parse::<Timestamp>().unwrap(),
+        "Mon 5, Tue 6, Wed 7, Thu 8, (Fri 9, Sat 10 skipped) Sun 11: {local}"
+    );
+    assert!(
+        !matches!(local.weekday(), Weekday::Friday | Weekday::Saturday),
+        "{local}"
+    );
+    let western_due = deadline("graduation-service cohort").await;
+    assert_eq!(
+        western_due,
+        "2026-01-09T19:59:59Z".parse::<Timestamp>().unwrap(),
+        "Mon 5 to Fri 9"
+    );
+}
+
+/// Text that breaks the input rules is refused with kind Invalid before it
+/// reaches the database, and changes nothing.
+async fn input_rules_hold_through_the_service(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    let id = cohort.start(&engine, "Checked input").await;
+    let before = snapshot(db).await;
+    let now = day(2);
+    let cohort_with = |change: &dyn Fn(&mut NewCohort)| {
+        let mut c = new_cohort(&cohort.workflow, &cohort.program, "Refused cohort");
+        change(&mut c);
+        c
+    };
+    let members = cohort.members();
+    let cases: Vec<(&str, Result<(), Error>, &str)> = vec![
+        (
+            "an email that is only @",
+            done(engine.add_person("@", "Someone", "", now).await),
+            "is not an email address",
+        ),
+        (
+            "an email with spaces",
+            done(engine.add_person("a b@c d", "Someone", "", now).await),
+            "is not an email address",
+        ),
+        (
+            "an empty name",
+            done(engine.add_person("new@example.org", "   ", "", now).await),
+            "the name cannot be empty",
+        ),
+        (
+            "a name with an ESC",
+            done(
+                engine
+                    .add_person("new@example.org", "Evil \u{1b}[2J", "", now)
+                    .await,
+            ),
+            "control character",
+        ),
+        (
+            "a program key with spaces",
+            done(
+                engine
+                    .create_program("service level", "Service", "graduation-service", now)
+                    .await,
+            ),
+            "is not a valid program key",
+        ),
+        (
+            "a program with an empty title",
+            done(
+                engine
+                    .create_program("service-level", " ", "graduation-service", now)
+                    .await,
+            ),
+            "cannot be empty",
+        ),
+        (
+            "a cohort of capacity 0",
+            done(
+                engine
+                    .create_cohort(cohort_with(&|c| c.capacity = 0), now)
+                    .await,
+            ),
+            "a cohort takes 1 to",
+        ),
+        (
+            "a cohort date the workflow does not use",
+            done(
+                engine
+                    .create_cohort(
+                        cohort_with(&|c| {
+                            c.dates
+                                .insert("graduation_party".into(), jiff::civil::date(2026, 7, 1));
+                        }),
+                        now,
+                    )
+                    .await,
+            ),
+            "uses no cohort date named graduation_party",
+        ),
+        (
+            "a cohort with an empty name",
+            done(
+                engine
+                    .create_cohort(cohort_with(&|c| c.name = "  ".into()), now)
+                    .await,
+            ),
+            "cannot be empty",
+        ),
+        (
+            "a title with NUL",
+            done(
+                engine
+                    .start_project(&cohort.name, "Nul\u{0}title", &members, now)
+                    .await,
+            ),
+            "control character",
+        ),
+        (
+            "a title with ESC",
+            done(
+                engine
+                    .start_project(&cohort.name, "\u{1b}[31mRed title", &members, now)
+                    .await,
+            ),
+            "control character",
+        ),
+        (
+            "a comment with ESC",
+            done(
+                act(
+                    &engine,
+                    id,
+                    &holder("trainee", 1),
+                    "withdraw",
+                    Fields::new(),
+                    Some("Leaving \u{1b}[2J now"),
+                    2,
+                )
+                .await,
+            ),
+            "the comment contains a control character",
+        ),
+    ];
+    for (what, result, says) in cases {
+        let message = refused(result, Kind::Invalid, what);
+        assert!(message.contains(says), "{what}: {message}");
+        assert!(
+            !message.contains('\u{1b}') && !message.contains('\u{0}'),
+            "{what}: the message repeats no control character: {message:?}"
+        );
+    }
+    assert_unchanged(db, &before, "refused input").await;
+}
+
+/// Publishing several definitions stores all of them or none: a valid new
+/// one is not created when another in the same publish is refused.
+async fn publishing_is_all_or_nothing(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    cohort.start(&engine, "Pins version 1").await;
+    let read = |key: &str| std::fs::read_to_string(support::bundled(key)).unwrap();
+    let new = read("service-improvement");
+    let changed = read("graduation-service").replace(
+        "Graduation project (Service level)",
+        "Graduation project (Service)",
+    );
+    let before = snapshot(db).await;
+    let message = refused(
+        engine.publish(&[new.clone(), changed], day(2)).await,
+        Kind::Conflict,
+        "a publish that changes a used version",
+    );
+    assert!(
+        message.contains("publish the edit as version 2"),
+        "{message}"
+    );
+    let invalid = new.replace("start: charter", "start: nowhere");
+    refused(
+        engine.publish(&[new.clone(), invalid], day(2)).await,
+        Kind::Invalid,
+        "a publish with an invalid definition",
+    );
+    assert!(
+        !engine
+            .definitions()
+            .await
+            .unwrap()
+            .iter()
+            .any(|d| d.key == "service-improvement"),
+        "the valid definition was not created"
+    );
+    assert_unchanged(db, &before, "a refused publish").await;
+    // Alone, it was fine.
+    let published = engine.publish(&[new], day(3)).await.unwrap();
+    assert_eq!(published[0].result, Published::Created);
+}
+
+support::on_both!(
+    need_all_counts_a_person_with_two_roles_once,
+    an_idempotency_key_is_for_one_request_only,
+    concurrent_starts_never_overfill_a_cohort,
+    audit_verify_replays_events_against_the_stored_project,
+    business_days_skip_the_cohorts_weekend,
+    input_rules_hold_through_the_service,
+    publishing_is_all_or_nothing,
+);
