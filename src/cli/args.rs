@@ -84,9 +84,17 @@ pub struct WorkerArgs {
     /// Process everything due now, then exit (for tests and a crontab).
     #[arg(long)]
     pub once: bool,
-    /// Most timers claimed in one round.
+    /// Most timers or messages claimed in one round.
     #[arg(long, default_value_t = 500)]
     pub batch: usize,
+    /// Where mail goes: smtp://HOST:PORT, smtp://USER:PASSWORD@HOST:587
+    /// (STARTTLS), smtps://USER:PASSWORD@HOST, file://FOLDER (one .eml per
+    /// message) or log: (written to the log, not sent).
+    #[arg(long, env = "GRADFLOW_SMTP_URL", hide_env_values = true, default_value = "log:")]
+    pub smtp: String,
+    /// The From address of every message: "Name <address>" or an address.
+    #[arg(long, env = "GRADFLOW_MAIL_FROM", default_value = "gradflow <noreply@gradflow.localhost>")]
+    pub from: String,
 }
 
 /// `gradflow workflow ...`

@@ -1,6 +1,7 @@
 //! The commands, each a thin shell over the engine: parse, call, print.
 
 pub mod args;
+mod courier;
 mod demo;
 mod directory;
 pub mod output;

@@ -1,55 +1,80 @@
 //! `gradflow worker`: fires the timers that fall due — deadlines, reminders,
-//! recurring escalations — through the engine, round after round, until
-//! stopped (SIGINT or SIGTERM: the round in progress finishes first).
-//! Several workers may run on one PostgreSQL database: each timer is claimed
-//! by one of them.
+//! recurring escalations — through the engine, and delivers the outbox,
+//! round after round, until stopped (SIGINT or SIGTERM: the round in
+//! progress finishes first). Several workers may run on one PostgreSQL
+//! database: each timer and each message is claimed by one of them.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use gradflow_engine::service::{Engine, FireReport};
+use serde::Serialize;
 use jiff::Timestamp;
 
 use super::Ctx;
 use super::args::WorkerArgs;
+use super::courier::{Courier, DeliveryReport};
 use super::output::{self, say};
 
 /// Longest sleep between rounds: a timer set by another process is noticed this late at most.
 const POLL: Duration = Duration::from_secs(2);
 
+/// What the worker did.
+#[derive(Debug, Default, Serialize)]
+struct Round {
+    timers: FireReport,
+    mail: DeliveryReport,
+}
+
+impl Round {
+    fn busy(&self) -> bool {
+        self.timers.claimed > 0 || self.mail.sent + self.mail.retrying + self.mail.dead > 0
+    }
+
+    fn say(&self) {
+        say!(
+            "worker: {} timer(s) claimed, {} project(s) changed, {} discarded, {} to retry; {} message(s) sent, {} to retry, {} dead",
+            self.timers.claimed,
+            self.timers.fired,
+            self.timers.discarded,
+            self.timers.retried,
+            self.mail.sent,
+            self.mail.retrying,
+            self.mail.dead
+        );
+    }
+}
+
 pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine().await?;
+    let mut courier = Courier::open(&args.smtp, &args.from)?;
     if args.once {
-        let total = drain(&engine, ctx.now, args.batch).await?;
+        let round = round(&engine, &mut courier, ctx.now, args.batch).await?;
         if ctx.json {
-            output::json(&total);
+            output::json(&round);
         } else {
-            say!(
-                "worker: {} timer(s) claimed, {} project(s) changed, {} discarded, {} to retry",
-                total.claimed,
-                total.fired,
-                total.discarded,
-                total.retried
-            );
+            round.say();
         }
         return Ok(ExitCode::SUCCESS);
     }
     let stop = stop_signal();
     tokio::pin!(stop);
-    say!("worker: running on {} (stop with Ctrl-C)", engine.database_kind());
+    say!(
+        "worker: running on {}, mail to {} (stop with Ctrl-C)",
+        engine.database_kind(),
+        gradflow_engine::redact_url(&args.smtp)
+    );
     loop {
         let now = ctx.fixed_now.unwrap_or_else(Timestamp::now);
-        let round = drain(&engine, now, args.batch).await?;
-        if round.claimed > 0 {
-            say!(
-                "worker: {} timer(s) claimed, {} project(s) changed, {} discarded, {} to retry",
-                round.claimed,
-                round.fired,
-                round.discarded,
-                round.retried
-            );
+        let round = round(&engine, &mut courier, now, args.batch).await?;
+        if round.busy() {
+            round.say();
         }
-        let wait = match engine.next_timer_due().await? {
+        let next = [engine.next_timer_due().await?, engine.next_mail_due().await?]
+            .into_iter()
+            .flatten()
+            .min();
+        let wait = match next {
             Some(due) => Duration::try_from(due.duration_since(Timestamp::now()))
                 .unwrap_or(Duration::ZERO)
                 .min(POLL),
@@ -63,6 +88,27 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     engine.close().await;
     say!("worker: stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fires every timer due at `now`, then delivers every message due.
+async fn round(
+    engine: &Engine,
+    courier: &mut Courier,
+    now: Timestamp,
+    batch: usize,
+) -> anyhow::Result<Round> {
+    let timers = drain(engine, now, batch).await?;
+    let mut mail = DeliveryReport::default();
+    loop {
+        let r = courier.deliver_due(engine, now, batch).await?;
+        mail.sent += r.sent;
+        mail.retrying += r.retrying;
+        mail.dead += r.dead;
+        if r.sent + r.retrying + r.dead == 0 {
+            break;
+        }
+    }
+    Ok(Round { timers, mail })
 }
 
 /// Fires rounds until nothing due at `now` is left.

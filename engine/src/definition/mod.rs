@@ -6,6 +6,9 @@
 mod duration;
 mod graph;
 mod model;
+mod names;
+mod paths;
+mod read;
 mod schedule;
 mod source;
 mod validate;
@@ -17,8 +20,11 @@ use std::path::{Path, PathBuf};
 pub use duration::{Duration, Unit};
 pub use graph::{Format, draw};
 pub use model::*;
+pub use read::{ReadError, read_text};
 pub use schedule::Schedule;
-pub use validate::{DEFAULT_OVERDUE_TEMPLATE, DEFAULT_REMINDER_TEMPLATE, SCORE_ACTION};
+pub use validate::{
+    DEFAULT_OVERDUE_TEMPLATE, DEFAULT_REMINDER_TEMPLATE, MAX_SCORE, MAX_VERSION, SCORE_ACTION,
+};
 
 /// One problem in a definition, at a line and column (both 1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,23 +48,20 @@ pub enum Templates<'a> {
     Known(&'a BTreeSet<String>),
 }
 
-/// Parses and validates a definition held in memory.
+/// Parses and validates a definition held in memory. A leading byte order
+/// mark is ignored, as [`read_text`] removes it from files.
 pub fn parse(text: &str, templates: Templates<'_>) -> Result<Workflow, Vec<Diagnostic>> {
-    validate::validate(text, templates)
+    validate::validate(read::without_bom(text), templates)
 }
 
 /// Why a definition file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The file could not be read.
-    #[error("{}: cannot read the file: {error}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        error: std::io::Error,
-    },
-    /// The file has problems; they print one per line.
+    /// The file could not be opened or read.
+    #[error(transparent)]
+    Read(ReadError),
+    /// The file has problems (including being too large or not UTF-8); they
+    /// print one per line as `FILE:LINE:COL: error: message`.
     #[error("{}", render(path, problems))]
     Invalid {
         /// The file.
@@ -99,31 +102,46 @@ pub struct Loaded {
 
 /// Reads and validates a definition file; templates are looked up in `templates/`
 /// beside it (`NAME.subject.hbs` and `NAME.text.hbs`).
+///
+/// The file is read with [`read_text`]: at most [`MAX_DEFINITION_BYTES`] (plus
+/// one byte to notice a longer file), UTF-8, a leading byte order mark removed.
+/// A file too large or not UTF-8 is reported like any other problem, at a line
+/// and column, so `gradflow workflow validate` prints every kind of problem the
+/// same way.
 pub fn load(path: &Path) -> Result<Loaded, Error> {
-    let size = std::fs::metadata(path)
-        .map_err(|error| Error::Read {
-            path: path.to_owned(),
-            error,
-        })?
-        .len();
-    if size > MAX_DEFINITION_BYTES {
-        let problems = vec![Diagnostic {
-            line: 1,
-            column: 1,
-            message: format!(
-                "the file is {size} bytes; a definition may be at most {MAX_DEFINITION_BYTES} bytes"
-            ),
-            hint: Some("split it into several workflows".to_owned()),
-        }];
-        return Err(Error::Invalid {
-            path: path.to_owned(),
-            problems,
-        });
-    }
-    let text = std::fs::read_to_string(path).map_err(|error| Error::Read {
+    let invalid = |problem: Diagnostic| Error::Invalid {
         path: path.to_owned(),
-        error,
-    })?;
+        problems: vec![problem],
+    };
+    let text = match read_text(path, MAX_DEFINITION_BYTES) {
+        Ok(text) => text,
+        Err(ReadError::TooLarge { limit, .. }) => {
+            return Err(invalid(Diagnostic {
+                line: 1,
+                column: 1,
+                message: format!(
+                    "the file is larger than {limit} bytes (1 MiB), the most a definition may be"
+                ),
+                hint: Some("split it into several workflows".to_owned()),
+            }));
+        }
+        Err(ReadError::NotUtf8 {
+            line, column, byte, ..
+        }) => {
+            return Err(invalid(Diagnostic {
+                line,
+                column,
+                message: format!(
+                    "the file is not UTF-8 text: byte 0x{byte:02x} here cannot start or continue a character"
+                ),
+                hint: Some(
+                    "save the file as UTF-8 (most editors offer it under \"Save as\" or \"Encoding\")"
+                        .to_owned(),
+                ),
+            }));
+        }
+        Err(error) => return Err(Error::Read(error)),
+    };
     let templates = templates_beside(path);
     match parse(&text, Templates::Known(&templates)) {
         Ok(workflow) => Ok(Loaded { workflow, text }),
@@ -134,11 +152,19 @@ pub fn load(path: &Path) -> Result<Loaded, Error> {
     }
 }
 
-/// Names of the complete templates (subject and text) in `templates/` beside a definition.
+/// Names of the complete templates in `templates/` beside a definition: those
+/// with both `NAME.subject.hbs` and `NAME.text.hbs`, each a regular file (or a
+/// link to one) that can be opened for reading. A folder named like a template,
+/// a dangling link or an unreadable file is not a template, so validation
+/// reports the name as missing instead of the mail failing when it is sent.
 pub fn templates_beside(path: &Path) -> BTreeSet<String> {
     let dir = path.parent().unwrap_or(Path::new(".")).join("templates");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return BTreeSet::new();
+    };
+    let readable = |name: &str| {
+        let file = dir.join(name);
+        std::fs::metadata(&file).is_ok_and(|m| m.is_file()) && std::fs::File::open(&file).is_ok()
     };
     let files: BTreeSet<String> = entries
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
@@ -147,6 +173,9 @@ pub fn templates_beside(path: &Path) -> BTreeSet<String> {
         .iter()
         .filter_map(|f| f.strip_suffix(".subject.hbs"))
         .filter(|name| files.contains(&format!("{name}.text.hbs")))
+        .filter(|name| {
+            readable(&format!("{name}.subject.hbs")) && readable(&format!("{name}.text.hbs"))
+        })
         .map(str::to_owned)
         .collect()
 }

@@ -24,6 +24,9 @@ pub struct Workflow {
     pub roles: Vec<String>,
     /// Named dates every cohort running this workflow must give.
     pub cohort_dates: Vec<String>,
+    /// Roles one person may not hold together on a project (conflicts of
+    /// interest), as written under `conflicts:`; ask [`Workflow::conflicting`].
+    pub conflicts: Vec<Conflict>,
     /// The stage a new project starts in.
     pub start: String,
     /// Stages in the order they are written.
@@ -42,6 +45,26 @@ impl Workflow {
         self.stages.iter().find(|s| s.key == key)
     }
 
+    /// Whether one person may not hold both roles `a` and `b` on the same
+    /// project, because `conflicts:` pairs them (in either order, or with
+    /// `with: all`). A role never conflicts with itself; unknown roles
+    /// conflict with nothing. Called when people are given roles on a project.
+    pub fn conflicting(&self, a: &str, b: &str) -> bool {
+        let pairs = |role: &str, other: &str, c: &Conflict| {
+            c.role == role
+                && if c.all {
+                    self.roles.iter().any(|r| r == other)
+                } else {
+                    c.with.iter().any(|w| w == other)
+                }
+        };
+        a != b
+            && self
+                .conflicts
+                .iter()
+                .any(|c| pairs(a, b, c) || pairs(b, a, c))
+    }
+
     /// Every template name the workflow refers to (notifications, reminders, escalations).
     pub fn templates(&self) -> std::collections::BTreeSet<&str> {
         let mut names: std::collections::BTreeSet<&str> = self
@@ -55,6 +78,20 @@ impl Workflow {
         }
         names
     }
+}
+
+/// A conflict of interest: one person holding `role` on a project may not
+/// also hold any role in `with` there (and the other way round).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The role, e.g. `trainee`.
+    pub role: String,
+    /// The roles it may not be combined with, as listed (empty with `all`).
+    pub with: Vec<String>,
+    /// `with: all`: every other role of the workflow. Kept as a flag rather
+    /// than a list of every role, so a file of many roles and many such lines
+    /// stays as small in memory as it is on disk.
+    pub all: bool,
 }
 
 /// One step of the workflow.

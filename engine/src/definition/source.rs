@@ -98,6 +98,8 @@ pub struct DefinitionSource {
     pub roles: Vec<Text>,
     #[serde(default)]
     pub cohort_dates: Vec<Text>,
+    #[serde(default)]
+    pub conflicts: Vec<Spanned<ConflictSource>>,
     pub start: Text,
     pub stages: Entries<Spanned<StageSource>>,
     #[serde(default)]
@@ -106,6 +108,14 @@ pub struct DefinitionSource {
     pub rubrics: Entries<Spanned<RubricSource>>,
     #[serde(default)]
     pub notifications: Vec<Spanned<NotificationSource>>,
+}
+
+/// `{ role: trainee, with: all }` or `{ role: supervisor, with: [committee, chair] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictSource {
+    pub role: Text,
+    pub with: Spanned<Names>,
 }
 
 /// A stage.
@@ -234,9 +244,9 @@ pub struct FieldSource {
     #[serde(default)]
     pub required: bool,
     #[serde(default)]
-    pub min: Option<f64>,
+    pub min: Option<Spanned<f64>>,
     #[serde(default)]
-    pub max: Option<f64>,
+    pub max: Option<Spanned<f64>>,
     #[serde(default)]
     pub max_length: Option<u32>,
     #[serde(default)]
@@ -255,7 +265,7 @@ pub struct RubricSource {
     pub criteria: Entries<Spanned<CriterionSource>>,
     pub pass: Spanned<PassSource>,
     #[serde(default)]
-    pub moderate_spread_above: Option<f64>,
+    pub moderate_spread_above: Option<Spanned<f64>>,
 }
 
 /// The score range.

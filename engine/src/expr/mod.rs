@@ -95,8 +95,9 @@ impl Expr {
     /// All paths the expression mentions (for listing what a condition depends on),
     /// in order of first appearance, without duplicates.
     pub fn paths(&self) -> Vec<Vec<String>> {
+        let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        collect_paths(&self.root, &mut out);
+        collect_paths(&self.root, &mut seen, &mut out);
         out
     }
 
@@ -122,23 +123,29 @@ impl Expr {
     }
 }
 
-fn collect_paths(node: &Node, out: &mut Vec<Vec<String>>) {
+/// Adds the paths under `node` to `out`, skipping those in `seen` (a set, so
+/// a condition naming thousands of paths is listed in linear time).
+fn collect_paths<'n>(
+    node: &'n Node,
+    seen: &mut std::collections::HashSet<&'n [String]>,
+    out: &mut Vec<Vec<String>>,
+) {
     match &node.kind {
         Kind::Path(p) => {
-            if !out.contains(p) {
+            if seen.insert(p) {
                 out.push(p.clone());
             }
         }
         Kind::Bool(_) | Kind::Number(_) | Kind::Text(_) => {}
-        Kind::Not(inner) => collect_paths(inner, out),
+        Kind::Not(inner) => collect_paths(inner, seen, out),
         Kind::And(items) | Kind::Or(items) => {
             for item in items {
-                collect_paths(item, out);
+                collect_paths(item, seen, out);
             }
         }
         Kind::Cmp { left, right, .. } => {
-            collect_paths(left, out);
-            collect_paths(right, out);
+            collect_paths(left, seen, out);
+            collect_paths(right, seen, out);
         }
     }
 }

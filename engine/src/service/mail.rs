@@ -154,6 +154,8 @@ pub struct OutgoingMail {
     pub message: Message,
     /// Recipient's name.
     pub name: String,
+    /// The definition version whose templates these are (a key for caching them compiled).
+    pub definition: i64,
     /// The templates published with the workflow version (file name -> text).
     pub templates: Arc<BTreeMap<String, String>>,
     /// The template's variables.
@@ -318,15 +320,24 @@ impl Engine {
         Ok(OutgoingMail {
             variables: facts.variables(usage),
             name: recipient.name,
+            definition: record.definition_id,
             templates,
             message,
         })
     }
 
-    /// The templates published with definition `id`.
+    /// The templates published with definition `id` (which has projects,
+    /// so they never change and are cached).
     async fn templates(&self, id: i64) -> Result<Arc<BTreeMap<String, String>>, Error> {
-        let stored = self.store.definition(id).await?;
-        Ok(Arc::new(stored.templates))
+        if let Some(t) = self.templates.lock().expect("cache lock").get(&id) {
+            return Ok(t.clone());
+        }
+        let stored = Arc::new(self.store.definition(id).await?.templates);
+        self.templates
+            .lock()
+            .expect("cache lock")
+            .insert(id, stored.clone());
+        Ok(stored)
     }
 }
 

@@ -53,6 +53,9 @@ pub struct Engine {
     /// raises its revision, which every project load reads, so an edit made
     /// by another process is never served from here.
     calendars: Mutex<HashMap<(i64, i64), Arc<Calendar>>>,
+    /// Published message templates by definition id (immutable once the
+    /// definition has projects, which every message's project is).
+    templates: Mutex<HashMap<i64, Arc<std::collections::BTreeMap<String, String>>>>,
 }
 
 impl Engine {
@@ -83,6 +86,7 @@ impl Engine {
             workflows: Mutex::new(HashMap::new()),
             people: Mutex::new(HashMap::new()),
             calendars: Mutex::new(HashMap::new()),
+            templates: Mutex::new(HashMap::new()),
         }
     }
 
