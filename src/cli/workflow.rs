@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use gradflow_engine::definition::{self, Format};
+use gradflow_engine::service::mail::{template_uses, template_variables};
 
 use super::args::{GraphFormat, WorkflowCommand};
 use super::output::say;
@@ -28,6 +29,13 @@ pub async fn run(ctx: &Ctx, command: WorkflowCommand) -> anyhow::Result<ExitCode
             let mut texts = Vec::new();
             for file in &files {
                 match definition::load(file) {
+                    Ok(loaded) if !check_templates(file, &loaded.workflow).is_empty() => {
+                        for p in check_templates(file, &loaded.workflow) {
+                            eprintln!("{}", output::clean(&p.to_string()));
+                        }
+                        eprintln!("nothing was published");
+                        return Ok(ExitCode::FAILURE);
+                    }
                     Ok(loaded) => texts.push((loaded.text, template_files(file)?)),
                     Err(definition::Error::Read(error)) => {
                         eprintln!("error: {}", output::clean(&error.to_string()));
@@ -86,6 +94,20 @@ fn validate(ctx: &Ctx, files: &[std::path::PathBuf]) -> ExitCode {
     let mut report = Vec::new();
     for file in files {
         match definition::load(file) {
+            Ok(loaded) if !check_templates(file, &loaded.workflow).is_empty() => {
+                failed = true;
+                let problems = check_templates(file, &loaded.workflow);
+                if !ctx.json {
+                    for p in &problems {
+                        eprintln!("{}", output::clean(&p.to_string()));
+                    }
+                }
+                let list: Vec<_> = problems
+                    .iter()
+                    .map(|p| serde_json::json!({ "file": p.file, "line": p.line, "column": p.column, "message": p.message, "hint": p.hint }))
+                    .collect();
+                report.push(serde_json::json!({ "file": file, "valid": false, "problems": list }));
+            }
             Ok(loaded) => {
                 let w = &loaded.workflow;
                 let milestones: usize = w.stages.iter().map(|s| s.milestones.len()).sum();
@@ -161,4 +183,33 @@ pub fn template_files(file: &std::path::Path) -> anyhow::Result<BTreeMap<String,
         }
     }
     Ok(templates)
+}
+
+/// Compiles every template in `templates/` beside definition `file` and
+/// renders each one the workflow uses against the variables its use
+/// provides: a syntax error or an unknown variable is a FILE:LINE:COL problem.
+fn check_templates(
+    file: &std::path::Path,
+    workflow: &definition::Workflow,
+) -> Vec<gradflow_notifications::Problem> {
+    let dir = file
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("templates");
+    let templates = match gradflow_notifications::Templates::load(&dir) {
+        Ok(t) => t,
+        Err(problems) => return problems,
+    };
+    let mut problems = Vec::new();
+    for (name, usage) in template_uses(workflow) {
+        if templates.contains(&name) {
+            for p in templates.check(&name, &template_variables(workflow, usage)) {
+                // The layout's problems repeat for every template: say them once.
+                if !problems.contains(&p) {
+                    problems.push(p);
+                }
+            }
+        }
+    }
+    problems
 }
