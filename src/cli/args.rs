@@ -149,6 +149,15 @@ pub enum PersonCommand {
     },
     /// List everyone.
     List,
+    /// Choose whether a person takes their reminders and escalations as one
+    /// digest per worker round (typically each morning) instead of one email each.
+    Digest {
+        /// Email address.
+        email: String,
+        /// on or off.
+        #[arg(value_parser = ["on", "off"])]
+        choice: String,
+    },
 }
 
 /// `gradflow program ...`

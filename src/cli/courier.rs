@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
-use gradflow_engine::service::mail::OutgoingMail;
+use gradflow_engine::service::mail::{OutgoingMail, TemplateUse};
 use gradflow_engine::service::{Delivery, Engine};
 use gradflow_notifications::transport::{self, Transport};
 use gradflow_notifications::{Address, Layout, Mailer, MessageId, Outgoing, RetryPolicy, Templates};
@@ -67,55 +67,108 @@ impl Courier {
         limit: usize,
     ) -> anyhow::Result<DeliveryReport> {
         let mut report = DeliveryReport::default();
-        for mail in engine.claim_mail(now, limit).await? {
-            let delivery = self.deliver(&mail, now).await;
-            match &delivery {
-                Delivery::Sent => report.sent += 1,
-                Delivery::Retry { .. } => report.retrying += 1,
-                Delivery::Dead { .. } => report.dead += 1,
+        for group in gather(engine.claim_mail(now, limit).await?) {
+            let delivery = self.deliver(&group, now).await;
+            for mail in &group {
+                match &delivery {
+                    Delivery::Sent => report.sent += 1,
+                    Delivery::Retry { .. } => report.retrying += 1,
+                    Delivery::Dead { .. } => report.dead += 1,
+                }
+                engine.finish_mail(mail.message.id, &delivery, now).await?;
             }
-            engine.finish_mail(mail.message.id, &delivery, now).await?;
         }
         Ok(report)
     }
 
-    /// Renders and sends one message; says how it ended.
-    async fn deliver(&mut self, mail: &OutgoingMail, now: Timestamp) -> Delivery {
-        let attempts = u32::try_from(mail.message.attempts).unwrap_or(u32::MAX);
-        let retry_or_dead = |error: String, policy: &RetryPolicy| {
-            match policy.next_attempt(attempts, now, &mut rand::rng()) {
-                Some(at) => Delivery::Retry { at, error },
-                None => Delivery::Dead {
-                    error: format!("{error} (gave up after {attempts} attempts)"),
-                },
-            }
-        };
-        let templates = match self.templates(mail) {
-            Ok(t) => t,
-            // Published templates that do not compile never will.
+    /// Renders and sends one email for `group` (one message, escalations
+    /// gathered, or a person's digest); says how it ended for all of them.
+    async fn deliver(&mut self, group: &[OutgoingMail], now: Timestamp) -> Delivery {
+        let first = &group[0];
+        let attempts = group
+            .iter()
+            .map(|m| u32::try_from(m.message.attempts).unwrap_or(u32::MAX))
+            .max()
+            .unwrap_or(1);
+        let (subject, text, html) = match self.compose(group) {
+            Ok(parts) => parts,
+            // Published templates that do not render never will.
             Err(error) => return Delivery::Dead { error },
         };
-        let rendered = match templates.render(&mail.message.template, None, &mail.variables) {
-            Ok(r) => r,
-            Err(e) => return Delivery::Dead { error: e.to_string() },
-        };
-        let message_id = match MessageId::new(&mail.message.message_id, &self.domain) {
+        let message_id = match MessageId::new(&first.message.message_id, &self.domain) {
             Ok(id) => id,
             Err(e) => return Delivery::Dead { error: e.to_string() },
         };
         let outgoing = Outgoing {
             message_id,
             from: self.from.clone(),
-            to: Address::new(mail.message.email.clone(), mail.name.clone()),
-            subject: rendered.subject,
-            text: rendered.text,
-            html: rendered.html,
+            to: Address::new(first.message.email.clone(), first.name.clone()),
+            subject,
+            text,
+            html,
         };
         match self.mailer.send(&outgoing).await {
             Ok(_) => Delivery::Sent,
             Err(e) if e.is_permanent() => Delivery::Dead { error: e.to_string() },
-            Err(e) => retry_or_dead(e.to_string(), &self.policy),
+            Err(e) => match self.policy.next_attempt(attempts, now, &mut rand::rng()) {
+                Some(at) => Delivery::Retry {
+                    at,
+                    error: e.to_string(),
+                },
+                None => Delivery::Dead {
+                    error: format!("{e} (gave up after {attempts} attempts)"),
+                },
+            },
         }
+    }
+
+    /// Subject, text and HTML of the email for `group`.
+    fn compose(&mut self, group: &[OutgoingMail]) -> Result<(String, String, Option<String>), String> {
+        let first = &group[0];
+        if !first.digest {
+            // One message, or escalations gathered: one rendering that lists them all.
+            let mut variables = first.variables.clone();
+            if group.len() > 1 {
+                let projects: Vec<serde_json::Value> = group
+                    .iter()
+                    .flat_map(|m| {
+                        m.variables["projects"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                variables["projects"] = serde_json::Value::Array(projects);
+            }
+            let rendered = self
+                .templates(first)?
+                .render(&first.message.template, None, &variables)
+                .map_err(|e| e.to_string())?;
+            return Ok((rendered.subject, rendered.text, rendered.html));
+        }
+        // A digest: each message rendered as it would be alone, one after the other.
+        let mut text = format!(
+            "Dear {},\n\nHere are your {} reminders from gradflow.\n",
+            first.name,
+            group.len()
+        );
+        for mail in group {
+            let rendered = self
+                .templates(mail)?
+                .render(&mail.message.template, None, &mail.variables)
+                .map_err(|e| e.to_string())?;
+            text.push_str(&format!(
+                "\n== {}\n\n{}\n",
+                rendered.subject,
+                rendered.text.trim_end()
+            ));
+        }
+        let subject = if group.len() == 1 {
+            "Your gradflow reminder".to_owned()
+        } else {
+            format!("Your {} gradflow reminders", group.len())
+        };
+        Ok((subject, text, None))
     }
 
     /// The compiled templates of a message's workflow version.
@@ -136,6 +189,36 @@ impl Courier {
         self.compiled.insert(mail.definition, compiled.clone());
         Ok(compiled)
     }
+}
+
+/// Groups claimed messages into emails: a recipient who takes a digest gets
+/// all their reminders and escalations in one; escalations of one template
+/// to one person in one cohort are gathered into one listing every project;
+/// everything else goes alone.
+fn gather(mails: Vec<OutgoingMail>) -> Vec<Vec<OutgoingMail>> {
+    let mut groups: Vec<Vec<OutgoingMail>> = Vec::new();
+    let mut index: HashMap<(i64, i64, String), usize> = HashMap::new();
+    for mail in mails {
+        let timed = matches!(mail.usage, TemplateUse::Reminder | TemplateUse::Overdue);
+        let key = if mail.digest && timed {
+            Some((mail.message.recipient, 0, String::new()))
+        } else if mail.usage == TemplateUse::Overdue {
+            Some((mail.message.recipient, mail.cohort, mail.message.template.clone()))
+        } else {
+            None
+        };
+        match key {
+            Some(key) => match index.get(&key) {
+                Some(&i) => groups[i].push(mail),
+                None => {
+                    index.insert(key, groups.len());
+                    groups.push(vec![mail]);
+                }
+            },
+            None => groups.push(vec![mail]),
+        }
+    }
+    groups
 }
 
 /// `Name <address>` or a bare address.

@@ -26,6 +26,18 @@ pub async fn person(ctx: &Ctx, command: PersonCommand) -> anyhow::Result<ExitCod
                 );
             }
         }
+        PersonCommand::Digest { email, choice } => {
+            let person = engine.set_digest(&email, choice == "on").await?;
+            output::done(
+                ctx,
+                &format!(
+                    "{} takes reminders {}",
+                    person.email,
+                    if person.digest { "as one digest" } else { "one email each" }
+                ),
+                serde_json::json!({ "email": person.email, "digest": person.digest }),
+            );
+        }
         PersonCommand::List => {
             let people = engine.people().await?;
             if ctx.json {

@@ -118,6 +118,14 @@ impl Engine {
             .await?)
     }
 
+    /// Sets whether the person registered as `email` takes their reminders
+    /// and escalations as one digest instead of one email each.
+    pub async fn set_digest(&self, email: &str, digest: bool) -> Result<Person, Error> {
+        let person = self.store.person(&input::email(email)?).await?;
+        self.store.set_digest(person.id, digest).await?;
+        Ok(Person { digest, ..person })
+    }
+
     /// The person registered as `email`.
     pub async fn person(&self, email: &str) -> Result<Person, Error> {
         Ok(self.store.person(&input::email(email)?).await?)

@@ -12,7 +12,10 @@
 //! - `enter`, `leave`, `action` rules: `action` (`key`, `title`) and `comment`;
 //! - `milestone` rules: `milestone` (`key`, `title`) and `comment`;
 //! - reminders: nothing more;
-//! - overdue escalations: `overdue_since` (local time).
+//! - overdue escalations: `overdue_since` (local time) and `projects`, the
+//!   list of overdue projects the message is about (`title`, `stage`,
+//!   `deadline`, `overdue_since`): escalations with the same schedule and
+//!   template to the same person in one cohort are gathered into one message.
 //!
 //! [`template_variables`] gives the same shapes with sample values, which is
 //! what `workflow validate` renders every template against.
@@ -33,7 +36,8 @@ use crate::store::{Delivery, Message};
 const LEASE: SignedDuration = SignedDuration::from_secs(120);
 
 /// What a template is used for, which decides the variables it gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TemplateUse {
     /// A notification rule on entering or leaving a stage, or an action.
     Step,
@@ -92,7 +96,15 @@ pub fn template_variables(workflow: &Workflow, usage: TemplateUse) -> Value {
         comment: "Say which branch you will start with.".into(),
         overdue_since: "2026-02-15 23:59".into(),
     };
-    sample.variables(usage)
+    let mut vars = sample.variables(usage);
+    if let Some(projects) = vars.get_mut("projects").and_then(Value::as_array_mut) {
+        // A gathered escalation lists several projects.
+        let mut second = projects[0].clone();
+        second["id"] = json!(2);
+        second["title"] = json!("Fewer steps for housing permits");
+        projects.push(second);
+    }
+    vars
 }
 
 /// What a message's variables are made of.
@@ -111,6 +123,17 @@ struct Facts {
 }
 
 impl Facts {
+    /// This project as one entry of an escalation's `projects` list.
+    fn overdue_project(&self) -> Value {
+        json!({
+            "id": self.project.0,
+            "title": self.project.1,
+            "stage": self.stage.1,
+            "deadline": self.deadline,
+            "overdue_since": self.overdue_since,
+        })
+    }
+
     fn variables(&self, usage: TemplateUse) -> Value {
         let mut vars = json!({
             "project": { "id": self.project.0, "title": self.project.1 },
@@ -141,6 +164,7 @@ impl Facts {
             TemplateUse::Reminder => {}
             TemplateUse::Overdue => {
                 map.insert("overdue_since".into(), json!(self.overdue_since));
+                map.insert("projects".into(), json!([self.overdue_project()]));
             }
         }
         vars
@@ -160,6 +184,12 @@ pub struct OutgoingMail {
     pub templates: Arc<BTreeMap<String, String>>,
     /// The template's variables.
     pub variables: Value,
+    /// What the template is used for.
+    pub usage: TemplateUse,
+    /// The cohort of the message's project.
+    pub cohort: i64,
+    /// The recipient takes reminders and escalations as one digest.
+    pub digest: bool,
 }
 
 impl Engine {
@@ -321,6 +351,9 @@ impl Engine {
             variables: facts.variables(usage),
             name: recipient.name,
             definition: record.definition_id,
+            usage,
+            cohort: record.cohort_id,
+            digest: recipient.digest,
             templates,
             message,
         })

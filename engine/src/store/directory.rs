@@ -57,6 +57,8 @@ pub struct Person {
     pub name: String,
     /// Their organization (ministry, department).
     pub organization: String,
+    /// Takes reminders and escalations as one digest per round instead of one email each.
+    pub digest: bool,
 }
 
 /// A certification program running one workflow.
@@ -314,6 +316,7 @@ impl Store {
                 email: email.to_owned(),
                 name: name.to_owned(),
                 organization: organization.to_owned(),
+                digest: false,
             }),
             Err(e) if super::is_unique_violation(&e) => {
                 Err(Error::Refused(format!("{email} is already registered")))
@@ -324,7 +327,7 @@ impl Store {
 
     /// The person with this (normalised) email.
     pub(crate) async fn person(&self, email: &str) -> Result<Person, Error> {
-        let row = with_db!(self, pool => sqlx::query("SELECT id, email, name, organization FROM people WHERE email = $1")
+        let row = with_db!(self, pool => sqlx::query("SELECT id, email, name, organization, digest FROM people WHERE email = $1")
             .bind(email)
             .fetch_optional(pool)
             .await?
@@ -335,7 +338,7 @@ impl Store {
 
     /// The person with row id `id`.
     pub(crate) async fn person_by_id(&self, id: i64) -> Result<Person, Error> {
-        let row = with_db!(self, pool => sqlx::query("SELECT id, email, name, organization FROM people WHERE id = $1")
+        let row = with_db!(self, pool => sqlx::query("SELECT id, email, name, organization, digest FROM people WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await?
@@ -346,7 +349,7 @@ impl Store {
 
     /// Everyone, by email.
     pub(crate) async fn people(&self) -> Result<Vec<Person>, Error> {
-        with_db!(self, pool => sqlx::query("SELECT id, email, name, organization FROM people ORDER BY email")
+        with_db!(self, pool => sqlx::query("SELECT id, email, name, organization, digest FROM people ORDER BY email")
             .fetch_all(pool)
             .await?
             .iter()
@@ -492,6 +495,17 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("no cohort {id}")))
     }
 
+    /// Sets whether `person` takes reminders as a digest.
+    pub(crate) async fn set_digest(&self, person: i64, digest: bool) -> Result<(), Error> {
+        with_db!(self, pool => sqlx::query("UPDATE people SET digest = $1 WHERE id = $2")
+            .bind(digest)
+            .bind(person)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
     /// Emails of the people holding a cohort-wide role, by role.
     pub(crate) async fn cohort_members(&self, cohort: i64) -> Result<Vec<(String, String)>, Error> {
         with_db!(self, pool => sqlx::query(
@@ -527,6 +541,7 @@ fn person_row(r: &impl Columns) -> Result<Person, Error> {
         email: r.text("email")?,
         name: r.text("name")?,
         organization: r.text("organization")?,
+        digest: r.flag("digest")?,
     })
 }
 

@@ -396,6 +396,8 @@ pub(crate) trait Columns {
     fn text(&self, name: &str) -> Result<String, Error>;
     /// A nullable TEXT column.
     fn opt_text(&self, name: &str) -> Result<Option<String>, Error>;
+    /// A BOOLEAN column.
+    fn flag(&self, name: &str) -> Result<bool, Error>;
 }
 
 macro_rules! columns {
@@ -411,6 +413,9 @@ macro_rules! columns {
                 Ok(sqlx::Row::try_get(self, name)?)
             }
             fn opt_text(&self, name: &str) -> Result<Option<String>, Error> {
+                Ok(sqlx::Row::try_get(self, name)?)
+            }
+            fn flag(&self, name: &str) -> Result<bool, Error> {
                 Ok(sqlx::Row::try_get(self, name)?)
             }
         }
