@@ -90,10 +90,19 @@ pub struct WorkerArgs {
     /// Where mail goes: smtp://HOST:PORT, smtp://USER:PASSWORD@HOST:587
     /// (STARTTLS), smtps://USER:PASSWORD@HOST, file://FOLDER (one .eml per
     /// message) or log: (written to the log, not sent).
-    #[arg(long, env = "GRADFLOW_SMTP_URL", hide_env_values = true, default_value = "log:")]
+    #[arg(
+        long,
+        env = "GRADFLOW_SMTP_URL",
+        hide_env_values = true,
+        default_value = "log:"
+    )]
     pub smtp: String,
     /// The From address of every message: "Name <address>" or an address.
-    #[arg(long, env = "GRADFLOW_MAIL_FROM", default_value = "gradflow <noreply@gradflow.localhost>")]
+    #[arg(
+        long,
+        env = "GRADFLOW_MAIL_FROM",
+        default_value = "gradflow <noreply@gradflow.localhost>"
+    )]
     pub from: String,
 }
 

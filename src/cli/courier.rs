@@ -12,7 +12,9 @@ use anyhow::Context;
 use gradflow_engine::service::mail::{OutgoingMail, TemplateUse};
 use gradflow_engine::service::{Delivery, Engine};
 use gradflow_notifications::transport::{self, Transport};
-use gradflow_notifications::{Address, Layout, Mailer, MessageId, Outgoing, RetryPolicy, Templates};
+use gradflow_notifications::{
+    Address, Layout, Mailer, MessageId, Outgoing, RetryPolicy, Templates,
+};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -97,7 +99,11 @@ impl Courier {
         };
         let message_id = match MessageId::new(&first.message.message_id, &self.domain) {
             Ok(id) => id,
-            Err(e) => return Delivery::Dead { error: e.to_string() },
+            Err(e) => {
+                return Delivery::Dead {
+                    error: e.to_string(),
+                };
+            }
         };
         let outgoing = Outgoing {
             message_id,
@@ -109,7 +115,9 @@ impl Courier {
         };
         match self.mailer.send(&outgoing).await {
             Ok(_) => Delivery::Sent,
-            Err(e) if e.is_permanent() => Delivery::Dead { error: e.to_string() },
+            Err(e) if e.is_permanent() => Delivery::Dead {
+                error: e.to_string(),
+            },
             Err(e) => match self.policy.next_attempt(attempts, now, &mut rand::rng()) {
                 Some(at) => Delivery::Retry {
                     at,
@@ -123,7 +131,10 @@ impl Courier {
     }
 
     /// Subject, text and HTML of the email for `group`.
-    fn compose(&mut self, group: &[OutgoingMail]) -> Result<(String, String, Option<String>), String> {
+    fn compose(
+        &mut self,
+        group: &[OutgoingMail],
+    ) -> Result<(String, String, Option<String>), String> {
         let first = &group[0];
         if !first.digest {
             // One message, or escalations gathered: one rendering that lists them all.
@@ -203,7 +214,11 @@ fn gather(mails: Vec<OutgoingMail>) -> Vec<Vec<OutgoingMail>> {
         let key = if mail.digest && timed {
             Some((mail.message.recipient, 0, String::new()))
         } else if mail.usage == TemplateUse::Overdue {
-            Some((mail.message.recipient, mail.cohort, mail.message.template.clone()))
+            Some((
+                mail.message.recipient,
+                mail.cohort,
+                mail.message.template.clone(),
+            ))
         } else {
             None
         };

@@ -33,7 +33,11 @@ pub async fn person(ctx: &Ctx, command: PersonCommand) -> anyhow::Result<ExitCod
                 &format!(
                     "{} takes reminders {}",
                     person.email,
-                    if person.digest { "as one digest" } else { "one email each" }
+                    if person.digest {
+                        "as one digest"
+                    } else {
+                        "one email each"
+                    }
                 ),
                 serde_json::json!({ "email": person.email, "digest": person.digest }),
             );
@@ -130,7 +134,8 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
                         .map(|at| {
                             format!(
                                 "  [overdue since {}]",
-                                at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M")
+                                at.to_zoned_datetime(zone.clone())
+                                    .strftime("%Y-%m-%d %H:%M")
                             )
                         })
                         .unwrap_or_default();

@@ -41,7 +41,12 @@ pub async fn run(ctx: &Ctx, command: OutboxCommand) -> anyhow::Result<ExitCode> 
             if ctx.json {
                 output::json(&serde_json::json!({ "message": m, "variables": mail.variables }));
             } else {
-                say!("Message {id}: {} to {} <{}>", m.template, mail.name, m.email);
+                say!(
+                    "Message {id}: {} to {} <{}>",
+                    m.template,
+                    mail.name,
+                    m.email
+                );
                 say!("  project    {} (event {})", m.project, m.cause);
                 say!("  state      {}, {} attempt(s)", m.state, m.attempts);
                 say!("  next       {}", m.next_attempt_at);

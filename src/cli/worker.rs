@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use gradflow_engine::service::{Engine, FireReport};
-use serde::Serialize;
 use jiff::Timestamp;
+use serde::Serialize;
 
 use super::Ctx;
 use super::args::WorkerArgs;
@@ -70,10 +70,13 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
         if round.busy() {
             round.say();
         }
-        let next = [engine.next_timer_due().await?, engine.next_mail_due().await?]
-            .into_iter()
-            .flatten()
-            .min();
+        let next = [
+            engine.next_timer_due().await?,
+            engine.next_mail_due().await?,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let wait = match next {
             Some(due) => Duration::try_from(due.duration_since(Timestamp::now()))
                 .unwrap_or(Duration::ZERO)

@@ -35,9 +35,9 @@ mod members;
 mod rejection;
 mod replay;
 mod state;
-mod timers;
 #[cfg(test)]
 mod tests;
+mod timers;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -358,7 +358,11 @@ impl<'p, 'a> Draft<'p, 'a> {
     /// Queues the notifications whose rule matches `trigger`.
     fn notify(&mut self, trigger: &Trigger, cause: i64) {
         let workflow = self.project.workflow;
-        for rule in workflow.notifications.iter().filter(|r| r.on.matches(trigger)) {
+        for rule in workflow
+            .notifications
+            .iter()
+            .filter(|r| r.on.matches(trigger))
+        {
             self.notify_roles(&rule.to, &rule.template, cause);
         }
     }

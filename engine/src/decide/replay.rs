@@ -133,12 +133,9 @@ pub fn replay_difference(stored: &ProjectState, replayed: &ProjectState) -> Opti
     } = stored;
     let other = &replayed.milestones;
     let same_steps = milestones.len() == other.len()
-        && milestones
-            .iter()
-            .zip(other)
-            .all(|((k, a), (l, b))| {
-                k == l && a.status == b.status && a.fields == b.fields && a.late == b.late
-            });
+        && milestones.iter().zip(other).all(|((k, a), (l, b))| {
+            k == l && a.status == b.status && a.fields == b.fields && a.late == b.late
+        });
     let same_dues = milestones
         .values()
         .map(|m| m.due)

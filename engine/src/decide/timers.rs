@@ -70,7 +70,11 @@ pub fn fire(
             continue;
         };
         let open = draft.state.milestones.get(milestone).is_some_and(|m| {
-            !m.late && matches!(m.status, MilestoneStatus::Pending | MilestoneStatus::Returned)
+            !m.late
+                && matches!(
+                    m.status,
+                    MilestoneStatus::Pending | MilestoneStatus::Returned
+                )
         });
         if open {
             draft.record(

@@ -194,7 +194,11 @@ pub struct OutgoingMail {
 
 impl Engine {
     /// Claims up to `limit` messages due at `now`, with what rendering them needs.
-    pub async fn claim_mail(&self, now: Timestamp, limit: usize) -> Result<Vec<OutgoingMail>, Error> {
+    pub async fn claim_mail(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<OutgoingMail>, Error> {
         let lease_until = now.checked_add(LEASE).unwrap_or(now);
         let claimed = self
             .store
@@ -317,17 +321,16 @@ impl Engine {
             }
             _ => None,
         });
-        let comment = step
-            .iter()
-            .rev()
-            .find_map(|c| match c {
-                Change::ActionTaken { comment, .. } | Change::MilestoneAccepted { comment, .. } => {
-                    comment.clone()
-                }
-                Change::MilestoneReturned { comment, .. } => Some(comment.clone()),
-                _ => None,
-            })
-            .unwrap_or_default();
+        let comment =
+            step.iter()
+                .rev()
+                .find_map(|c| match c {
+                    Change::ActionTaken { comment, .. }
+                    | Change::MilestoneAccepted { comment, .. } => comment.clone(),
+                    Change::MilestoneReturned { comment, .. } => Some(comment.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
         let usage = template_uses(&workflow)
             .into_iter()
             .find(|(name, _)| *name == message.template)

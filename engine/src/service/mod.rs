@@ -35,7 +35,8 @@ pub use directory::PublishOutcome;
 pub use error::{Error, Kind};
 pub use scheduler::FireReport;
 pub use store::{
-    Delivery, Message, Cohort, NewCohort, Person, Program, Published, StoredDefinition, StoredEvent, Summary,
+    Cohort, Delivery, Message, NewCohort, Person, Program, Published, StoredDefinition,
+    StoredEvent, Summary,
 };
 
 /// The engine service: a store plus caches of what never changes under it.

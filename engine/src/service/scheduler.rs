@@ -67,10 +67,9 @@ impl Engine {
                     Some(decision) => decided.push((record, decision, firing.completed)),
                     None => idle.extend(firing.completed),
                 },
-                Err(refused) => failed.push((
-                    timers.iter().map(|t| t.id).collect(),
-                    refused.to_string(),
-                )),
+                Err(refused) => {
+                    failed.push((timers.iter().map(|t| t.id).collect(), refused.to_string()))
+                }
             }
         }
         // Timers of projects that no longer exist are done with.
@@ -94,7 +93,10 @@ impl Engine {
                     Ok(_) => report.fired += 1,
                     Err(store::Error::Conflict { .. }) => {
                         report.retried += completes.len();
-                        failed.push((completes.clone(), "the project changed while it fired".into()));
+                        failed.push((
+                            completes.clone(),
+                            "the project changed while it fired".into(),
+                        ));
                     }
                     Err(e) => return Err(e.into()),
                 }

@@ -169,8 +169,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<
 }
 
 const DEFINITION_COLUMNS: &str = "id, key, version, title, source, source_hash, templates";
-const COHORT_COLUMNS: &str =
-    "id, program_id, name, time_zone, dates, holidays, weekend, mail_hours, capacity, taken, revision";
+const COHORT_COLUMNS: &str = "id, program_id, name, time_zone, dates, holidays, weekend, mail_hours, capacity, taken, revision";
 
 impl Store {
     /// Publishes definitions, all or none, in one transaction. A version that

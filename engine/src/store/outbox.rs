@@ -116,7 +116,9 @@ impl Store {
     ) -> Result<(), Error> {
         let (state, next, error, sent) = match delivery {
             Delivery::Sent => ("sent", None, None, Some(micros(now))),
-            Delivery::Retry { at, error } => ("failed", Some(micros(*at)), Some(error.as_str()), None),
+            Delivery::Retry { at, error } => {
+                ("failed", Some(micros(*at)), Some(error.as_str()), None)
+            }
             Delivery::Dead { error } => ("dead", None, Some(error.as_str()), None),
         };
         with_db!(self, pool => sqlx::query(

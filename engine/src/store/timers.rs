@@ -6,7 +6,6 @@
 
 use jiff::Timestamp;
 
-
 use super::{Begin, Columns, Error, Store, instant, micros, with_db};
 use crate::decide::{DueTimer, TimerKind};
 
@@ -15,7 +14,9 @@ macro_rules! complete {
     ($tx:expr, $ids:expr, $now:expr) => {{
         let ids: &[i64] = $ids;
         if !ids.is_empty() {
-            let mut done = sqlx::QueryBuilder::new("UPDATE timers SET state = 'done', lease_until = NULL, done_at = ");
+            let mut done = sqlx::QueryBuilder::new(
+                "UPDATE timers SET state = 'done', lease_until = NULL, done_at = ",
+            );
             done.push_bind(micros($now));
             done.push(" WHERE state = 'claimed' AND id IN (");
             let mut list = done.separated(", ");
@@ -120,16 +121,28 @@ impl Store {
 
 fn claimed_row(r: &impl Columns) -> Result<ClaimedTimer, Error> {
     let id = r.int("id")?;
-    let corrupt = |what: &str, e: &dyn std::fmt::Display| Error::Corrupt(format!("timer {id} {what}: {e}"));
+    let corrupt =
+        |what: &str, e: &dyn std::fmt::Display| Error::Corrupt(format!("timer {id} {what}: {e}"));
     let spec: serde_json::Value =
         serde_json::from_str(&r.text("spec")?).map_err(|e| corrupt("spec", &e))?;
-    let kind: TimerKind = r.text("kind")?.parse().map_err(|e: String| corrupt("kind", &e))?;
+    let kind: TimerKind = r
+        .text("kind")?
+        .parse()
+        .map_err(|e: String| corrupt("kind", &e))?;
     let to = spec
         .get("to")
         .and_then(|v| v.as_array())
-        .map(|roles| roles.iter().filter_map(|r| r.as_str().map(str::to_owned)).collect())
+        .map(|roles| {
+            roles
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
-    let template = spec.get("template").and_then(|v| v.as_str()).map(str::to_owned);
+    let template = spec
+        .get("template")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
     Ok(ClaimedTimer {
         project: r.int("project_id")?,
         timer: DueTimer {
@@ -143,4 +156,3 @@ fn claimed_row(r: &impl Columns) -> Result<ClaimedTimer, Error> {
         },
     })
 }
-
