@@ -142,12 +142,14 @@ async fn act(ctx: &Ctx, engine: &Engine, args: ActArgs) -> anyhow::Result<ExitCo
 /// (JSON is YAML), so both follow the same rules and errors give line and column.
 fn read_fields(path: &std::path::Path) -> anyhow::Result<Fields> {
     let text = gradflow_engine::definition::read_text(path, MAX_FIELDS_FILE)?;
-    let value: serde_json::Value = serde_saphyr::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{} is not a valid JSON or YAML answers file: {e}",
-            path.display()
-        )
-    })?;
+    let value: serde_json::Value =
+        serde_saphyr::from_str_with_options(&text, gradflow_engine::definition::yaml_options())
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{} is not a valid JSON or YAML answers file: {e}",
+                    path.display()
+                )
+            })?;
     match value {
         serde_json::Value::Object(map) => Ok(map),
         _ => bail!(

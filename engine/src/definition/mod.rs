@@ -22,6 +22,9 @@ pub use graph::{Format, draw};
 pub use model::*;
 pub use read::{ReadError, read_text};
 pub use schedule::Schedule;
+/// How gradflow reads YAML people write (definitions, answer files): no
+/// anchors or aliases, so a small file can never expand into a huge value.
+pub use validate::options as yaml_options;
 pub use validate::{
     DEFAULT_OVERDUE_TEMPLATE, DEFAULT_REMINDER_TEMPLATE, MAX_SCORE, MAX_VERSION, SCORE_ACTION,
 };

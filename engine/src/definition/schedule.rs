@@ -6,9 +6,10 @@
 //! crate's six-field form with its own weekday numbers (1 = Sunday). The crate
 //! then gets the same schedule as explicit lists and does the calendar work.
 //!
-//! When both day-of-month and day-of-week are restricted, a day must match
-//! both (as the `cron` crate counts), unlike classic crontab where either is
-//! enough; docs/definitions.md says so.
+//! When both day-of-month and day-of-week are restricted (neither is written
+//! `*`), a day matching EITHER fires, as in classic crontab and croniter
+//! (`0 9 1 * MON`: the first of each month and every Monday); when one is `*`,
+//! the other decides.
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
@@ -35,10 +36,13 @@ struct Fields {
     months: u16,
     /// Bit 0 for Sunday, 6 for Saturday.
     weekdays: u8,
+    /// Both day fields are restricted (neither written `*`): a day matching
+    /// either fires.
+    either_day: bool,
 }
 
 impl Fields {
-    fn of(sets: &[BTreeSet<u8>]) -> Fields {
+    fn of(sets: &[BTreeSet<u8>], either_day: bool) -> Fields {
         let bits = |set: &BTreeSet<u8>| set.iter().fold(0u64, |acc, v| acc | 1 << v);
         // Each set holds only values its field allows (at most 59), so the
         // narrowing keeps every bit.
@@ -48,14 +52,20 @@ impl Fields {
             days: bits(&sets[2]) as u32,
             months: bits(&sets[3]) as u16,
             weekdays: bits(&sets[4]) as u8,
+            either_day,
         }
     }
 
     fn matches(&self, date: jiff::civil::Date) -> bool {
         let weekday = date.weekday().to_sunday_zero_offset();
-        self.days & (1 << date.day()) != 0
-            && self.months & (1 << date.month()) != 0
-            && self.weekdays & (1 << weekday) != 0
+        let day = self.days & (1 << date.day()) != 0;
+        let weekday = self.weekdays & (1 << weekday) != 0;
+        let either = if self.either_day {
+            day || weekday
+        } else {
+            day && weekday
+        };
+        self.months & (1 << date.month()) != 0 && either
     }
 
     /// The (hour, minute) times of day allowed, earliest first.
@@ -166,7 +176,14 @@ impl Schedule {
         }
         let (minutes, hours, days, months, weekdays) =
             (&sets[0], &sets[1], &sets[2], &sets[3], &sets[4]);
-        if let Err(message) = fires_often_enough(days, months, weekdays) {
+        let either_day = fields[2].1 != "*" && fields[4].1 != "*";
+        // With either day enough, a weekday comes every week of every month named.
+        let checked = if either_day && !months.is_empty() && !weekdays.is_empty() {
+            Ok(())
+        } else {
+            fires_often_enough(days, months, weekdays)
+        };
+        if let Err(message) = checked {
             return Err(Problem {
                 offset: Some(fields[2].0),
                 message: format!("'{text}' {message}"),
@@ -195,7 +212,7 @@ impl Schedule {
         Ok(Schedule {
             expression: text.to_owned(),
             cron,
-            fields: Fields::of(&sets),
+            fields: Fields::of(&sets, either_day),
         })
     }
 
@@ -500,10 +517,19 @@ mod tests {
             next("0 9 * * MON", "Asia/Muscat", "2026-03-02T05:00:00Z"),
             "2026-03-09T09:00:00+04:00[Asia/Muscat]"
         );
-        // Friday the 13th: day and weekday must both match.
+        // Both day fields restricted: the 13th OR a Friday, as in crontab.
         assert_eq!(
             next("0 9 13 * 5", "UTC", "2026-01-01T00:00:00Z"),
-            "2026-02-13T09:00:00+00:00[UTC]"
+            "2026-01-02T09:00:00+00:00[UTC]"
+        );
+        assert_eq!(
+            next("0 9 13 * 5", "UTC", "2026-01-09T10:00:00Z"),
+            "2026-01-13T09:00:00+00:00[UTC]"
+        );
+        // One of them `*`: the other decides.
+        assert_eq!(
+            next("0 9 13 * *", "UTC", "2026-01-01T00:00:00Z"),
+            "2026-01-13T09:00:00+00:00[UTC]"
         );
         assert_eq!(
             next("0 9 29 2 *", "UTC", "2025-03-01T00:00:00Z"),
@@ -604,14 +630,8 @@ mod tests {
         );
         assert!(problem("0 9 30,31 2 *").1.contains("never fires"));
         assert!(problem("0 9 31 4,6,9,11 *").1.contains("never fires"));
-        // 29 February on a Monday comes about every 28 years.
-        assert_eq!(
-            problem("0 9 29 2 1").1,
-            "'0 9 29 2 1' fires too rarely: up to 40 years apart; a schedule must fire at least once in every eight years"
-        );
-        // 13 January on a Friday comes 6 or 11 years apart, and 31 December
-        // on a Sunday too.
-        assert!(problem("0 9 13 1 5").1.contains("too rarely"));
-        assert!(problem("59 23 31 12 0").1.contains("too rarely"));
+        // With both day fields restricted either is enough: 29 February or
+        // any Monday of February fires every year.
+        assert!(Schedule::parse("0 9 29 2 1").is_ok());
     }
 }

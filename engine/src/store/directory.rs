@@ -237,11 +237,14 @@ impl Store {
                                 .fetch_one(&mut *tx)
                                 .await?
                                 .int("v")?;
+                            let next = if latest < i64::from(crate::definition::MAX_VERSION) {
+                                format!("publish the edit as version {}", latest + 1)
+                            } else {
+                                "publish the edit under a new key".to_owned()
+                            };
                             return Err(Error::Refused(format!(
-                                "{} version {} already has projects, so its text can never change; publish the edit as version {}",
-                                d.key,
-                                d.version,
-                                latest + 1
+                                "{} version {} already has projects, so its text can never change; {next}",
+                                d.key, d.version
                             )));
                         }
                         Published::Replaced

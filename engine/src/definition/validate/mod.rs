@@ -87,7 +87,7 @@ pub(super) fn validate(text: &str, templates: Templates<'_>) -> Result<Workflow,
 /// far from where it matters. Each value written out keeps a definition
 /// readable line by line, as large in memory as on disk, and every problem at
 /// the line that has it.
-fn options() -> serde_saphyr::Options {
+pub fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_aliases: 0,
