@@ -101,6 +101,56 @@ async fn validate_reports_every_problem_with_file_line_and_column() {
     );
 }
 
+/// Copies a bundled workflow folder (definition and templates) into `dir`.
+fn copy_bundled(key: &str, dir: &std::path::Path) -> std::path::PathBuf {
+    let from = support::bundled(key);
+    let source = from.parent().unwrap();
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    for entry in std::fs::read_dir(source.join("templates")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join("templates").join(path.file_name().unwrap())).unwrap();
+    }
+    let file = dir.join("workflow.yaml");
+    std::fs::copy(&from, &file).unwrap();
+    file
+}
+
+#[tokio::test]
+async fn validate_and_publish_check_templates_to_the_variable() {
+    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = copy_bundled("graduation-service", dir.path());
+    let template = dir.path().join("templates/deadline_reminder.text.hbs");
+    // An unknown variable, a variable of another trigger inside #if, an unclosed tag.
+    std::fs::write(
+        &template,
+        "Dear {{recipient.name}}, due {{due}}.\n{{#if milestone.title}}x{{/if}}\n",
+    )
+    .unwrap();
+    let err = fails(&db, &["workflow", "validate", file.to_str().unwrap()]);
+    let path = template.display();
+    assert!(
+        err.contains(&format!("{path}:1:32: error: unknown variable `due`")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{path}:2:7: error: unknown variable `milestone.title`"
+        )),
+        "a reminder has no milestone: {err}"
+    );
+    std::fs::write(&template, "Dear {{recipient.name}}, {{project.title\n").unwrap();
+    let err = fails(&db, &["workflow", "validate", file.to_str().unwrap()]);
+    assert!(
+        err.contains(&format!("{path}:1:26: error: this `{{{{` is never closed")),
+        "{err}"
+    );
+    // Publishing refuses it too, and stores nothing.
+    let err = fails(&db, &["workflow", "publish", file.to_str().unwrap()]);
+    assert!(err.contains("nothing was published"), "{err}");
+    assert!(ok(&db, &["workflow", "list"]).contains("no workflows published"));
+}
+
 #[tokio::test]
 async fn graph_draws_mermaid_and_dot() {
     let db = TestDb::new(Kind::Sqlite).await.unwrap();

@@ -1,6 +1,6 @@
 //! Templates read from folders: checking, positions, escaping, languages.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use gradflow_notifications::templates::Error;
 use gradflow_notifications::{Layout, Templates};
@@ -49,32 +49,6 @@ fn shown(dir: &Path, problems: &[gradflow_notifications::Problem]) -> Vec<String
             )
         })
         .collect()
-}
-
-#[test]
-fn the_bundled_templates_load_and_pass_their_check() {
-    let workflows = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../workflows");
-    let mut checked = 0;
-    for entry in std::fs::read_dir(&workflows).unwrap() {
-        let dir = entry.unwrap().path().join("templates");
-        if !dir.is_dir() {
-            continue;
-        }
-        let templates =
-            Templates::load(&dir).unwrap_or_else(|p| panic!("{}: {p:#?}", dir.display()));
-        for name in templates.names() {
-            let problems = templates.check(name, &sample());
-            assert!(problems.is_empty(), "{name}: {problems:#?}");
-            let rendered = templates.render(name, None, &sample()).unwrap();
-            assert!(!rendered.subject.is_empty() && !rendered.subject.contains('\n'));
-            checked += 1;
-        }
-    }
-    assert!(
-        checked > 10,
-        "only {checked} templates found under {}",
-        workflows.display()
-    );
 }
 
 #[test]
