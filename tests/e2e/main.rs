@@ -7,6 +7,7 @@
 //! `TEST_LOG=1` prints the commands the CLI tests run.
 
 mod cli;
+mod croniter;
 mod processes;
 mod property;
 mod race;

@@ -176,7 +176,14 @@ impl Schedule {
         }
         let (minutes, hours, days, months, weekdays) =
             (&sets[0], &sets[1], &sets[2], &sets[3], &sets[4]);
-        let either_day = fields[2].1 != "*" && fields[4].1 != "*";
+        // Which day field decides, as croniter (and Vixie cron) read them: a
+        // field written `*` leaves it to the other; so does a field covering
+        // every day when the other field is written with a `*` (`*/10`);
+        // otherwise a day matching either fires.
+        let (day_text, weekday_text) = (fields[2].1, fields[4].1);
+        let day_open = day_text == "*" || (days.len() == 31 && weekday_text.contains('*'));
+        let weekday_open = weekday_text == "*" || (weekdays.len() == 7 && day_text.contains('*'));
+        let either_day = !day_open && !weekday_open;
         // With either day enough, a weekday comes every week of every month named.
         let checked = if either_day && !months.is_empty() && !weekdays.is_empty() {
             Ok(())
@@ -314,13 +321,24 @@ fn read_field(field: &str, spec: &FieldSpec) -> Result<BTreeSet<u8>, (usize, Str
             }
             Err(not_understood(field, spec))
         };
+        // The cycle a `*` or an open step runs over: the weekdays end on
+        // Saturday (6); 7 is only another way to write Sunday.
+        let end = if spec.name == "day-of-week" {
+            6
+        } else {
+            spec.max
+        };
         let (first, last) = match range.split_once('-') {
-            _ if range == "*" => (spec.min, spec.max),
+            _ if range == "*" => (spec.min, end),
             Some((a, b)) => (value(a).map_err(problem)?, value(b).map_err(problem)?),
             None => {
-                let a = value(range).map_err(problem)?;
-                // `5/15` means from 5 to the end, every 15.
-                (a, if step.is_some() { spec.max } else { a })
+                let mut a = value(range).map_err(problem)?;
+                // `5/15` means from 5 to the end, every 15; a weekday step
+                // from 7 starts from Sunday written as 0.
+                if step.is_some() && a > end {
+                    a = spec.min;
+                }
+                (a, if step.is_some() { end } else { a })
             }
         };
         if first > last {
