@@ -675,6 +675,58 @@ async fn publishing_is_all_or_nothing(db: &TestDb) {
     assert_eq!(published[0].result, Published::Created);
 }
 
+/// Conflicts of interest declared by the bundled workflow (a trainee holds
+/// no other role on their own project; a supervisor neither evaluates nor
+/// chairs their own trainee's) are refused with kind Forbidden, wherever the
+/// second role would come from, and nothing changes.
+async fn conflicts_of_interest_are_refused(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    let (trainee, supervisor) = (holder("trainee", 1), holder("supervisor", 1));
+    let pair = vec![
+        (trainee.clone(), "trainee".to_owned()),
+        (supervisor.clone(), "supervisor".to_owned()),
+    ];
+    let id = engine
+        .start_project(&cohort.name, "Conflicts", &pair, day(1))
+        .await
+        .unwrap()
+        .project;
+    let before = snapshot(db).await;
+    for (who, role) in [
+        (&trainee, "committee"),
+        (&trainee, "chair"),
+        (&trainee, "supervisor"),
+        (&supervisor, "committee"),
+        (&supervisor, "chair"),
+    ] {
+        let message = refused(
+            engine.assign(id, None, who, role, day(2)).await,
+            Kind::Forbidden,
+            &format!("{who} as {role}"),
+        );
+        assert!(message.contains(role), "{who} as {role}: {message}");
+    }
+    // One person as trainee and supervisor of the same new project.
+    let both = vec![
+        (holder("trainee", 2), "trainee".to_owned()),
+        (holder("trainee", 2), "supervisor".to_owned()),
+    ];
+    refused(
+        engine
+            .start_project(&cohort.name, "Both", &both, day(2))
+            .await,
+        Kind::Forbidden,
+        "trainee and supervisor at once",
+    );
+    assert_unchanged(db, &before, "refused conflicts of interest").await;
+    // Someone without a conflicting role may evaluate.
+    engine
+        .assign(id, None, &holder("committee", 1), "committee", day(2))
+        .await
+        .unwrap();
+}
+
 support::on_both!(
     need_all_counts_a_person_with_two_roles_once,
     an_idempotency_key_is_for_one_request_only,
@@ -683,4 +735,5 @@ support::on_both!(
     business_days_skip_the_cohorts_weekend,
     input_rules_hold_through_the_service,
     publishing_is_all_or_nothing,
+    conflicts_of_interest_are_refused,
 );
