@@ -168,3 +168,37 @@ impl Worker for ActManyWorker {
         Ok(picked.len() as u64)
     }
 }
+
+/// Sends each of `subjects` its next command once, `batch` at a time through
+/// [`Engine::act_many`] (set-up, not timed); returns the events written.
+pub async fn step_each(
+    engine: &Engine,
+    subjects: &mut [Subject],
+    batch: usize,
+    now: Timestamp,
+) -> anyhow::Result<u64> {
+    let proposal = fixture::proposal();
+    let mut events = 0;
+    for chunk in subjects.chunks_mut(batch.max(1)) {
+        let commands = chunk
+            .iter()
+            .map(|s| {
+                let (actor, request) = next_command(s, &proposal);
+                (s.id, actor.to_owned(), request)
+            })
+            .collect();
+        let results = engine.act_many(commands, now).await?;
+        ensure!(
+            results.len() == chunk.len(),
+            "act_many gave {} results for {} commands",
+            results.len(),
+            chunk.len()
+        );
+        for (s, result) in chunk.iter_mut().zip(results) {
+            let outcome =
+                result.with_context(|| format!("project {} version {}", s.id, s.version))?;
+            events += accept(s, &outcome)?;
+        }
+    }
+    Ok(events)
+}

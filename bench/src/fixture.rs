@@ -4,6 +4,7 @@
 //! engine's public API.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use anyhow::{Context, anyhow, bail};
 use gradflow_engine::calendar::{Calendar, MailHours, Weekend};
 use gradflow_engine::decide::Fields;
 use gradflow_engine::definition::{self, Templates, Workflow};
-use gradflow_engine::service::{Engine, NewCohort};
+use gradflow_engine::service::{Cohort, Engine, NewCohort};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -130,11 +131,35 @@ pub struct Directory {
     pub coordinator: i64,
 }
 
-/// Publishes the workflow, adds the coordinator, the program and the cohort
-/// (with its coordinator), all through the engine.
+/// The most places a cohort may have (the service's limit).
+pub const COHORT_CAPACITY: usize = 100_000;
+
+/// The message templates published with the workflow (file name -> text),
+/// read from the source tree the harness was built from.
+pub fn templates() -> anyhow::Result<BTreeMap<String, String>> {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../workflows/graduation-service/templates");
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("read {}", dir.display()))? {
+        let path = entry?.path();
+        if let Some(name) = path.file_name().and_then(|n| n.to_str())
+            && name.ends_with(".hbs")
+        {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("read {}", path.display()))?;
+            out.insert(name.to_owned(), text);
+        }
+    }
+    Ok(out)
+}
+
+/// Publishes the workflow with its message templates, adds the coordinator,
+/// the program and the cohort (with its coordinator), all through the engine.
 pub async fn directory(engine: &Engine) -> anyhow::Result<Directory> {
     let now = now();
-    engine.publish(&[WORKFLOW.to_owned()], now).await?;
+    engine
+        .publish_with_templates(&[(WORKFLOW.to_owned(), templates()?)], now)
+        .await?;
     let w = workflow()?;
     let coordinator = engine
         .add_person(COORDINATOR, "Bench Coordinator", "Institute", now)
@@ -142,26 +167,58 @@ pub async fn directory(engine: &Engine) -> anyhow::Result<Directory> {
     engine
         .create_program(PROGRAM, "Benchmark program", &w.key, now)
         .await?;
+    add_cohort(engine, COHORT, dates(), now).await?;
+    Ok(Directory {
+        coordinator: coordinator.id,
+    })
+}
+
+/// Creates a cohort of the bench program in Asia/Muscat with the given
+/// named dates, the most places allowed and the shared coordinator; returns
+/// it as the engine reads it back.
+pub async fn add_cohort(
+    engine: &Engine,
+    name: &str,
+    dates: BTreeMap<String, Date>,
+    now: Timestamp,
+) -> anyhow::Result<Cohort> {
     engine
         .create_cohort(
             NewCohort {
                 program: PROGRAM.into(),
-                name: COHORT.into(),
+                name: name.into(),
                 time_zone: ZONE.into(),
-                dates: dates(),
+                dates,
                 holidays: holidays(),
                 weekend: Weekend::default(),
                 mail_hours: MailHours::default(),
-                // The most the service allows; every run fits.
-                capacity: 100_000,
+                capacity: COHORT_CAPACITY as u32,
                 coordinators: vec![COORDINATOR.into()],
             },
             now,
         )
         .await?;
-    Ok(Directory {
-        coordinator: coordinator.id,
+    Ok(engine.cohort(name).await?)
+}
+
+/// Named dates that fall after `today`: the proposal is due in 60 days, so a
+/// project started now has every timer of its first stage ahead of it.
+pub fn dates_after(today: Date) -> BTreeMap<String, Date> {
+    [
+        ("proposal_due", 60),
+        ("implementation_end", 150),
+        ("presentation_day", 165),
+    ]
+    .iter()
+    .map(|(k, days)| {
+        (
+            (*k).to_owned(),
+            today
+                .checked_add(jiff::Span::new().days(*days))
+                .expect("a date within range"),
+        )
     })
+    .collect()
 }
 
 /// Adds `count` trainees and supervisors (emails tagged `tag`) and starts one

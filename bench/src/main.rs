@@ -1,6 +1,7 @@
 //! gradflow-bench: throughput of the pure decision core, of the engine on
-//! SQLite and PostgreSQL, and of the raw database limit it is measured
-//! against. Prints figures and ratios; never asserts timings. See README.md.
+//! SQLite and PostgreSQL, of its timers and its outbox, and of the raw
+//! limits they are measured against. Prints figures and ratios; never
+//! asserts timings. See README.md.
 
 /// mimalloc: the engine allocates many small, short-lived values per
 /// decision (answers, events, timers); it measured 12% faster than the
@@ -11,10 +12,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod drive;
 mod engine;
 mod fixture;
+mod machine;
+mod outbox;
 mod pg;
+mod place;
+mod plain;
 mod pure;
 mod raw;
 mod report;
+mod seed;
+mod smtp;
+mod timers;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -29,8 +37,9 @@ use gradflow_engine::service::Engine;
 use crate::drive::drive;
 use crate::engine::{ActManyWorker, ActWorker};
 use crate::fixture::Subject;
+use crate::place::Place;
 use crate::raw::{RawConn, RawWorker, Shape};
-use crate::report::{Measure, Ratio, Row, thousands};
+use crate::report::{Goal, Measure, Ratio, Row, thousands};
 
 /// Environment variable naming a PostgreSQL server to measure.
 const PG_ENV: &str = "GRADFLOW_BENCH_POSTGRES_URL";
@@ -52,16 +61,41 @@ struct Args {
     /// Commands per transaction in the batched runs (Engine::act_many).
     #[arg(long, default_value_t = 50)]
     batch: usize,
-    /// Run one part only.
+    /// Due timers in the timer throughput group (the goal is stated for 1,000,000).
+    #[arg(long, default_value_t = 100_000)]
+    timers: usize,
+    /// Timers claimed per Engine::fire_due round (the worker's default).
+    #[arg(long, default_value_t = 500)]
+    timer_batch: usize,
+    /// Timers falling due per second in the lateness group.
+    #[arg(long, default_value_t = 10_000.0)]
+    lateness_rate: f64,
+    /// Seconds of real time the lateness group's timers fall due over.
+    #[arg(long, default_value_t = 30.0)]
+    lateness_seconds: f64,
+    /// Outbox messages delivered in the outbox group.
+    #[arg(long, default_value_t = 500)]
+    mails: usize,
+    /// Run only these parts (repeat the option for several; default: all).
     #[arg(long, value_enum)]
-    only: Option<Only>,
+    only: Vec<Only>,
 }
 
+/// The parts of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Only {
+    /// The pure decision core.
     Core,
+    /// Transitions on SQLite.
     Sqlite,
+    /// Transitions on PostgreSQL.
     Postgres,
+    /// Timers fired per second, against the raw queue (SQLite, and PostgreSQL if set).
+    Timers,
+    /// Timer lateness under a steady rate (SQLite, and PostgreSQL if set).
+    Lateness,
+    /// Outbox messages delivered per second into a local SMTP server.
+    Outbox,
 }
 
 /// What the run has found so far.
@@ -74,6 +108,13 @@ struct Ctx {
     ratios: Vec<Ratio>,
     checks: Vec<String>,
     facts: Vec<String>,
+    /// What each group used (time, memory, load).
+    usage: Vec<(String, machine::Usage)>,
+    timers: usize,
+    timer_batch: usize,
+    lateness_rate: f64,
+    lateness_seconds: f64,
+    mails: usize,
 }
 
 impl Ctx {
@@ -91,7 +132,7 @@ impl Ctx {
         rate
     }
 
-    fn ratio(&mut self, what: String, a: f64, b: f64, goal: Option<f64>) {
+    fn ratio(&mut self, what: String, a: f64, b: f64, goal: Option<Goal>) {
         if b > 0.0 {
             self.ratios.push(Ratio {
                 what,
@@ -104,8 +145,20 @@ impl Ctx {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if args.projects == 0 || args.batch == 0 || args.seconds.is_nan() || args.seconds <= 0.0 {
-        eprintln!("bench: --projects, --batch and --seconds must be positive");
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if args.projects == 0
+        || args.batch == 0
+        || args.timers == 0
+        || args.timer_batch == 0
+        || args.mails == 0
+        || !positive(args.seconds)
+        || !positive(args.lateness_rate)
+        || !positive(args.lateness_seconds)
+    {
+        eprintln!(
+            "bench: --projects, --batch, --timers, --timer-batch, --mails, --seconds, \
+             --lateness-rate and --lateness-seconds must be positive"
+        );
         return ExitCode::FAILURE;
     }
     match run(&args) {
@@ -129,6 +182,12 @@ fn run(args: &Args) -> anyhow::Result<()> {
         ratios: Vec::new(),
         checks: Vec::new(),
         facts: Vec::new(),
+        usage: Vec::new(),
+        timers: args.timers,
+        timer_batch: args.timer_batch,
+        lateness_rate: args.lateness_rate,
+        lateness_seconds: args.lateness_seconds,
+        mails: args.mails,
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("gradflow-bench {}", env!("CARGO_PKG_VERSION"));
@@ -152,12 +211,26 @@ fn run(args: &Args) -> anyhow::Result<()> {
         args.projects,
         ctx.batch
     );
+    println!(
+        "timers: {} due, rounds of {}; lateness: {}/s over {} s; outbox: {} messages",
+        thousands(args.timers as f64),
+        args.timer_batch,
+        thousands(args.lateness_rate),
+        args.lateness_seconds,
+        thousands(args.mails as f64)
+    );
     println!();
 
-    let want = |part: Only| args.only.is_none_or(|o| o == part);
+    let want = |part: Only| args.only.is_empty() || args.only.contains(&part);
+    let pg_url = std::env::var(PG_ENV)
+        .ok()
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty());
     if want(Only::Core) {
         eprintln!("pure decision core…");
+        let mark = machine::mark();
         core_part(&mut ctx)?;
+        ctx.usage.push(("core".into(), machine::usage(&mark)));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -165,21 +238,53 @@ fn run(args: &Args) -> anyhow::Result<()> {
         .context("cannot start the tokio runtime")?;
     if want(Only::Sqlite) {
         eprintln!("SQLite…");
+        let mark = machine::mark();
         runtime.block_on(sqlite_part(&mut ctx))?;
+        ctx.usage
+            .push(("sqlite transitions".into(), machine::usage(&mark)));
     }
     let mut pg_skipped = None;
     if want(Only::Postgres) {
-        match std::env::var(PG_ENV) {
-            Ok(url) if !url.trim().is_empty() => {
+        match &pg_url {
+            Some(url) => {
                 eprintln!("PostgreSQL…");
-                runtime.block_on(postgres_part(&mut ctx, url.trim()))?;
+                let mark = machine::mark();
+                runtime.block_on(postgres_part(&mut ctx, url))?;
+                ctx.usage
+                    .push(("postgres transitions".into(), machine::usage(&mark)));
             }
-            _ => {
+            None => {
                 pg_skipped = Some(format!(
                     "PostgreSQL: skipped; to measure it, set {PG_ENV}=postgres://USER[:PASSWORD]@HOST:PORT/DB \
-                     (a role allowed to CREATE DATABASE; a fresh gradflow_bench_* database is created and dropped)"
+                     (a role allowed to CREATE DATABASE; fresh gradflow_bench_* databases are created and dropped)"
                 ));
             }
+        }
+    }
+    for part in [Only::Timers, Only::Lateness, Only::Outbox] {
+        if !want(part) {
+            continue;
+        }
+        for database in ["sqlite", "postgres"] {
+            let mut place = match (database, &pg_url) {
+                ("sqlite", _) => Place::sqlite()?,
+                (_, Some(url)) => Place::postgres(url),
+                (_, None) => continue,
+            };
+            let name = format!("{} {database}", part_name(part));
+            eprintln!("{name}…");
+            let mark = machine::mark();
+            let result = runtime.block_on(async {
+                let result = match part {
+                    Only::Timers => timers::throughput(&mut ctx, &mut place).await,
+                    Only::Lateness => timers::lateness(&mut ctx, &mut place).await,
+                    _ => outbox::delivery(&mut ctx, &mut place).await,
+                };
+                let cleaned = place.cleanup().await;
+                result.and(cleaned)
+            });
+            ctx.usage.push((name, machine::usage(&mark)));
+            result?;
         }
     }
     drop(runtime);
@@ -207,10 +312,25 @@ fn run(args: &Args) -> anyhow::Result<()> {
     if let Some(line) = pg_skipped {
         println!("{line}");
     }
-    println!("peak memory (VmHWM): {}", report::peak_memory());
+    println!(
+        "what each group used (peak memory: this process's VmHWM, reset at the start of each group; \
+         the PostgreSQL server is another process, counted among the others' cores)"
+    );
+    report::print_usage(&ctx.usage);
     println!("total time: {:.1} s", started.elapsed().as_secs_f64());
     println!("bench: done");
     Ok(())
+}
+
+fn part_name(part: Only) -> &'static str {
+    match part {
+        Only::Core => "core",
+        Only::Sqlite => "sqlite",
+        Only::Postgres => "postgres",
+        Only::Timers => "timers",
+        Only::Lateness => "lateness",
+        Only::Outbox => "outbox",
+    }
 }
 
 fn core_part(ctx: &mut Ctx) -> anyhow::Result<()> {
@@ -242,7 +362,7 @@ fn core_part(ctx: &mut Ctx) -> anyhow::Result<()> {
         "core: decisions/s / goal 500,000/s".into(),
         rate,
         CORE_GOAL,
-        Some(1.0),
+        Some(Goal::AtLeast(1.0)),
     );
     ctx.checks.push(format!(
         "core: every decision continued the chain; audit::verify re-checked {} events of a fresh 1,000-decision run",
@@ -436,7 +556,7 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
             format!("{group}: Engine::act / raw limit"),
             engine_rate,
             raw,
-            Some(RATIO_GOAL),
+            Some(Goal::AtLeast(RATIO_GOAL)),
         );
         ctx.ratio(
             format!("{group}: Engine::act / raw + reads"),
@@ -454,7 +574,7 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
             format!("{group}: Engine::act_many / raw limit (one command per transaction)"),
             batch_rate,
             raw,
-            Some(RATIO_GOAL),
+            Some(Goal::AtLeast(RATIO_GOAL)),
         );
     }
     ctx.facts.push(format!(
@@ -655,7 +775,7 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
             format!("postgres {c}: Engine::act / raw limit"),
             engine_rates[i],
             raw,
-            Some(RATIO_GOAL),
+            Some(Goal::AtLeast(RATIO_GOAL)),
         );
         ctx.ratio(
             format!("postgres {c}: Engine::act / raw with all the engine's reads and rows"),
@@ -667,7 +787,7 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
             format!("postgres {c}: Engine::act_many / raw limit (one command per transaction)"),
             batch_rates[i],
             raw,
-            Some(RATIO_GOAL),
+            Some(Goal::AtLeast(RATIO_GOAL)),
         );
     }
     engine.close().await;

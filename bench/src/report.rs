@@ -75,8 +75,17 @@ pub struct Ratio {
     pub what: String,
     /// The ratio.
     pub value: f64,
-    /// The goal it should reach, if any.
-    pub goal: Option<f64>,
+    /// The goal it should meet, if any.
+    pub goal: Option<Goal>,
+}
+
+/// Which side of a figure a ratio should be on.
+#[derive(Debug, Clone, Copy)]
+pub enum Goal {
+    /// At least this (a rate against its goal or its raw limit).
+    AtLeast(f64),
+    /// Under this (a latency against its bound).
+    Below(f64),
 }
 
 /// Prints rows as an aligned table.
@@ -153,8 +162,10 @@ pub fn print_ratios(ratios: &[Ratio]) {
         .unwrap_or(0);
     for r in ratios {
         let verdict = match r.goal {
-            Some(goal) if r.value >= goal => format!("goal ≥ {goal:.2}: met"),
-            Some(goal) => format!("goal ≥ {goal:.2}: NOT met"),
+            Some(Goal::AtLeast(goal)) if r.value >= goal => format!("goal ≥ {goal:.2}: met"),
+            Some(Goal::AtLeast(goal)) => format!("goal ≥ {goal:.2}: NOT met"),
+            Some(Goal::Below(goal)) if r.value < goal => format!("goal < {goal:.2}: met"),
+            Some(Goal::Below(goal)) => format!("goal < {goal:.2}: NOT met"),
             None => String::new(),
         };
         println!(
@@ -201,4 +212,30 @@ pub fn peak_memory() -> String {
                 .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
         })
         .unwrap_or_else(|| "unknown (no /proc/self/status)".into())
+}
+
+/// Prints what each group used: time, peak memory, load, cores busy.
+pub fn print_usage(groups: &[(String, crate::machine::Usage)]) {
+    let width = groups
+        .iter()
+        .map(|g| g.0.chars().count())
+        .max()
+        .unwrap_or(0);
+    let number = |x: Option<f64>| x.map_or_else(|| "?".to_owned(), |x| format!("{x:.2}"));
+    for (name, u) in groups {
+        let cores = match u.cores {
+            Some((own, others)) => {
+                format!("; cores busy: this process {own:.2}, others {others:.2}")
+            }
+            None => String::new(),
+        };
+        println!(
+            "  {name:<width$}  {:>7.1} s  peak memory {}{}; load average {} -> {}{cores}",
+            u.seconds,
+            u.peak,
+            if u.own_peak { "" } else { " (since the start)" },
+            number(u.load.0),
+            number(u.load.1),
+        );
+    }
 }

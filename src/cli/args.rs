@@ -52,6 +52,45 @@ pub enum Command {
     Worker(WorkerArgs),
     /// Take a project through every stage on a fresh demo database, step by step.
     Demo,
+    /// Run a cohort through a virtual calendar and print every deadline,
+    /// reminder, escalation and message it would produce (in a temporary
+    /// database: --db is not touched).
+    Simulate(SimulateArgs),
+}
+
+/// Options of `simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Workflow definition file (YAML), with its templates/ folder beside it.
+    #[arg(long, value_name = "FILE")]
+    pub workflow: PathBuf,
+    /// Cohort file (YAML): name, time_zone, weekend, mail_hours, dates,
+    /// holidays, capacity, start (docs/definitions.md, "Simulating a cohort").
+    #[arg(long, value_name = "FILE")]
+    pub cohort: PathBuf,
+    /// How many trainees (projects) to simulate; default: the cohort's capacity.
+    #[arg(long, value_name = "N")]
+    pub trainees: Option<u32>,
+    /// How the trainees keep their deadlines; reviewers always act the next working day.
+    #[arg(long, value_enum, default_value_t = Behaviour::OnTime)]
+    pub behaviour: Behaviour,
+    /// Last day to simulate (YYYY-MM-DD, in the cohort's time zone); default:
+    /// 30 days after the cohort's last date, or sooner when nothing is left to happen.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<jiff::civil::Date>,
+}
+
+/// How simulated trainees keep their deadlines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Behaviour {
+    /// Each step three days before it is due.
+    OnTime,
+    /// Each step three days after it is due.
+    Late,
+    /// Trainees never act.
+    Never,
+    /// In turn: on time, late, never (trainees 1, 2, 3, then again).
+    Mixed,
 }
 
 /// `gradflow outbox ...`

@@ -71,14 +71,14 @@ impl Courier {
         let mut report = DeliveryReport::default();
         for group in gather(engine.claim_mail(now, limit).await?) {
             let delivery = self.deliver(&group, now).await;
-            for mail in &group {
-                match &delivery {
-                    Delivery::Sent => report.sent += 1,
-                    Delivery::Retry { .. } => report.retrying += 1,
-                    Delivery::Dead { .. } => report.dead += 1,
-                }
-                engine.finish_mail(mail.message.id, &delivery, now).await?;
-            }
+            let count = match &delivery {
+                Delivery::Sent => &mut report.sent,
+                Delivery::Retry { .. } => &mut report.retrying,
+                Delivery::Dead { .. } => &mut report.dead,
+            };
+            *count += group.len();
+            let ids: Vec<i64> = group.iter().map(|m| m.message.id).collect();
+            engine.finish_mail_group(&ids, &delivery, now).await?;
         }
         Ok(report)
     }

@@ -7,6 +7,7 @@ mod directory;
 mod outbox;
 pub mod output;
 mod project;
+mod simulate;
 mod worker;
 mod workflow;
 
@@ -68,6 +69,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox(command) => outbox::run(&ctx, command).await,
         Command::Worker(args) => worker::run(&ctx, args).await,
         Command::Demo => demo::run(&ctx).await,
+        Command::Simulate(args) => simulate::run(&ctx, args).await,
     }
 }
 

@@ -130,26 +130,25 @@ async fn drain(engine: &Engine, now: Timestamp, batch: usize) -> anyhow::Result<
     }
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn stop_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        let terminate = async {
-            match term.as_mut() {
-                Some(t) => {
-                    t.recv().await;
+/// Completes on SIGINT or SIGTERM. The handlers are installed when this is
+/// called, not when first awaited, so a signal arriving during the first
+/// round lets that round finish instead of killing the process.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let interrupt = signal(SignalKind::interrupt()).ok();
+    let terminate = signal(SignalKind::terminate()).ok();
+    async move {
+        let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
                 }
                 None => std::future::pending::<()>().await,
             }
         };
         tokio::select! {
-            _ = interrupt => {}
-            () = terminate => {}
+            () = wait(interrupt) => {}
+            () = wait(terminate) => {}
         }
     }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
 }

@@ -12,6 +12,8 @@ mod processes;
 mod property;
 mod race;
 mod service_rules;
+mod simulate;
 mod store_suite;
 mod support;
 mod walks;
+mod worker;

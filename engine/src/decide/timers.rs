@@ -62,7 +62,13 @@ pub fn fire(
         .collect();
     let mut draft = Draft::new(project, state.clone(), now);
     let now = draft.now;
-    if live.iter().any(|t| t.kind == TimerKind::Deadline) && state.overdue_since.is_none() {
+    // The deadline has passed once its timer is due, or once an escalation
+    // after it is (the two may be claimed in different rounds).
+    let deadline_due = live.iter().any(|t| {
+        t.kind == TimerKind::Deadline
+            || (t.kind == TimerKind::Overdue && state.deadline.is_some_and(|d| d <= now))
+    });
+    if deadline_due && state.overdue_since.is_none() && state.deadline.is_some_and(|d| d <= now) {
         draft.record(None, Change::DeadlinePassed)?;
     }
     for t in live.iter().filter(|t| t.kind == TimerKind::MilestoneDue) {
@@ -87,9 +93,22 @@ pub fn fire(
     }
     // Before the deadline, only the latest of the reminders due is worth sending.
     let deadline_ahead = draft.state.deadline.is_some_and(|d| d > now);
+    // A reminder is stale when a later reminder of the same deadline is due
+    // too, whether or not it was claimed in this round.
+    let reminder_times: Vec<Timestamp> = match draft.state.deadline {
+        Some(deadline) => stage
+            .reminders
+            .iter()
+            .filter_map(|r| project.calendar.before(deadline, r.before).ok())
+            .map(|at| project.calendar.in_mail_hours(at))
+            .filter(|at| *at < deadline)
+            .collect(),
+        None => Vec::new(),
+    };
     let reminder = live
         .iter()
         .filter(|t| t.kind == TimerKind::Reminder)
+        .filter(|t| !reminder_times.iter().any(|at| *at > t.at && *at <= now))
         .max_by_key(|t| (t.at, t.id));
     if deadline_ahead && let Some(t) = reminder {
         send(&mut draft, t)?;

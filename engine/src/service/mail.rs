@@ -211,8 +211,8 @@ impl Engine {
                 // A message that cannot be put together will not improve with time.
                 Err(e) => {
                     self.store
-                        .finish_message(
-                            message.id,
+                        .finish_messages(
+                            &[message.id],
                             &Delivery::Dead {
                                 error: format!("cannot prepare the message: {e}"),
                             },
@@ -232,7 +232,18 @@ impl Engine {
         delivery: &Delivery,
         now: Timestamp,
     ) -> Result<(), Error> {
-        Ok(self.store.finish_message(id, delivery, now).await?)
+        self.finish_mail_group(&[id], delivery, now).await
+    }
+
+    /// Records how delivering claimed messages `ids`, sent as one email,
+    /// ended: all of them at once, so a crash never splits the email.
+    pub async fn finish_mail_group(
+        &self,
+        ids: &[i64],
+        delivery: &Delivery,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        Ok(self.store.finish_messages(ids, delivery, now).await?)
     }
 
     /// Messages, newest first, optionally only those in `state`

@@ -107,13 +107,18 @@ impl Store {
         })
     }
 
-    /// Records how delivering claimed message `id` ended.
-    pub(crate) async fn finish_message(
+    /// Records how delivering claimed messages `ids` (one email) ended, for
+    /// all of them in one statement: a crash never leaves part of one email
+    /// recorded as sent.
+    pub(crate) async fn finish_messages(
         &self,
-        id: i64,
+        ids: &[i64],
         delivery: &Delivery,
         now: Timestamp,
     ) -> Result<(), Error> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         let (state, next, error, sent) = match delivery {
             Delivery::Sent => ("sent", None, None, Some(micros(now))),
             Delivery::Retry { at, error } => {
@@ -121,19 +126,23 @@ impl Store {
             }
             Delivery::Dead { error } => ("dead", None, Some(error.as_str()), None),
         };
-        with_db!(self, pool => sqlx::query(
-            "UPDATE outbox SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at),
-                 last_error = COALESCE($3, last_error), sent_at = $4, lease_until = NULL
-             WHERE id = $5 AND state = 'claimed'",
-        )
-        .bind(state)
-        .bind(next)
-        .bind(error)
-        .bind(sent)
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
+        with_db!(self, pool => {
+            let mut update = sqlx::QueryBuilder::new("UPDATE outbox SET state = ");
+            update.push_bind(state);
+            update.push(", next_attempt_at = COALESCE(");
+            update.push_bind(next);
+            update.push(", next_attempt_at), last_error = COALESCE(");
+            update.push_bind(error);
+            update.push(", last_error), sent_at = ");
+            update.push_bind(sent);
+            update.push(", lease_until = NULL WHERE state = 'claimed' AND id IN (");
+            let mut list = update.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            update.push(")");
+            update.build().execute(pool).await.map(|_| ())
+        })?;
         Ok(())
     }
 

@@ -23,10 +23,7 @@ pub fn form(form: &Form, today: Date) -> Fields {
 pub fn field(field: &Field, today: Date) -> Value {
     match field.kind {
         FieldKind::Text => text(field, &format!("Simulated {}", field.label)),
-        FieldKind::LongText => text(
-            field,
-            &format!("Simulated answer to \"{}\".", field.label),
-        ),
+        FieldKind::LongText => text(field, &format!("Simulated answer to \"{}\".", field.label)),
         FieldKind::File => text(field, "simulated-evidence.pdf"),
         FieldKind::Number | FieldKind::Measurement => number(field.min, field.max),
         FieldKind::Date => Value::String(today.to_string()),

@@ -38,7 +38,7 @@ impl Pace {
         match self {
             Pace::OnTime => "on time",
             Pace::Late => "late",
-            Pace::Never => "never acts",
+            Pace::Never => "never acting",
         }
     }
 }
@@ -113,7 +113,12 @@ pub struct Agents<'a> {
 
 impl<'a> Agents<'a> {
     /// One project per pace in `paces`, none started yet.
-    pub fn new(workflow: &'a Workflow, calendar: &'a Calendar, cast: &'a Cast, paces: Vec<Pace>) -> Self {
+    pub fn new(
+        workflow: &'a Workflow,
+        calendar: &'a Calendar,
+        cast: &'a Cast,
+        paces: Vec<Pace>,
+    ) -> Self {
         let projects = paces
             .into_iter()
             .map(|pace| Agent {
@@ -130,6 +135,11 @@ impl<'a> Agents<'a> {
             cast,
             projects,
         }
+    }
+
+    /// How many projects there are.
+    pub fn len(&self) -> usize {
+        self.projects.len()
     }
 
     /// Project `p`'s trainee's pace.
@@ -174,7 +184,10 @@ impl<'a> Agents<'a> {
                 .or(deadline);
             if let Some((actor, when)) = self.turn(p, &m.by, due, at) {
                 let fields = answers::form(&workflow.forms[&m.form], self.local_date(when));
-                tasks.push((when, task(p, actor, format!("{}.submit", m.key), fields, Step::Submit)));
+                tasks.push((
+                    when,
+                    task(p, actor, format!("{}.submit", m.key), fields, Step::Submit),
+                ));
             }
         }
         let mut open = stage.milestones.len();
@@ -185,7 +198,10 @@ impl<'a> Agents<'a> {
             open += evaluators.len();
             let when = self.next_working_day(at);
             for e in evaluators {
-                tasks.push((when, task(p, e, "score".into(), scores.clone(), Step::Prerequisite)));
+                tasks.push((
+                    when,
+                    task(p, e, "score".into(), scores.clone(), Step::Prerequisite),
+                ));
             }
         }
         self.projects[p].open = open;
@@ -196,9 +212,18 @@ impl<'a> Agents<'a> {
     }
 
     /// `task` succeeded at `at` with `outcome`: what follows from it.
-    pub fn done(&mut self, task: &Task, outcome: &Outcome, at: Timestamp) -> Vec<(Timestamp, Task)> {
+    pub fn done(
+        &mut self,
+        task: &Task,
+        outcome: &Outcome,
+        at: Timestamp,
+    ) -> Vec<(Timestamp, Task)> {
         let p = task.project;
-        if outcome.changes.iter().any(|c| matches!(c, Change::Moved { .. })) {
+        if outcome
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::Moved { .. }))
+        {
             return self.enter(p, &outcome.stage, at);
         }
         let Some(stage) = self.workflow.stage(&self.projects[p].stage) else {
@@ -216,7 +241,10 @@ impl<'a> Agents<'a> {
                     .into_iter()
                     .map(|r| {
                         let action = format!("{key}.accept");
-                        (when, task_of(p, r, action, Fields::new(), None, Step::Prerequisite))
+                        (
+                            when,
+                            task_of(p, r, action, Fields::new(), None, Step::Prerequisite),
+                        )
                     })
                     .collect()
             }
@@ -249,7 +277,11 @@ impl<'a> Agents<'a> {
             Need::All => action
                 .by
                 .iter()
-                .filter_map(|role| self.holders(p, std::slice::from_ref(role), 1).first().copied())
+                .filter_map(|role| {
+                    self.holders(p, std::slice::from_ref(role), 1)
+                        .first()
+                        .copied()
+                })
                 .collect(),
             Need::AtLeast(n) => self.holders(p, &action.by, n as usize),
             Need::Any => self.holders(p, &action.by, 1),
@@ -286,7 +318,7 @@ impl<'a> Agents<'a> {
         due: Option<Timestamp>,
         ready: Timestamp,
     ) -> Option<(usize, Timestamp)> {
-        if roles.iter().any(|r| *r == self.cast.owner_role) {
+        if roles.contains(&self.cast.owner_role) {
             return self.owner_time(p, due, ready).map(|t| (p, t));
         }
         let who = *self.holders(p, roles, 1).first()?;

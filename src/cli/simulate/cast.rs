@@ -56,6 +56,8 @@ pub struct Cast {
     teams: Vec<TeamRole>,
     /// Index by email (lower case, as the engine stores it).
     by_email: HashMap<String, usize>,
+    /// The workflow's roles in written order, which lists of people follow.
+    roles: Vec<String>,
 }
 
 impl Cast {
@@ -63,7 +65,7 @@ impl Cast {
     pub fn new(workflow: &Workflow, projects: usize) -> Cast {
         let owner_role = workflow.roles.first().cloned().unwrap_or_default();
         let mut people = Vec::new();
-        let mut add = |people: &mut Vec<Person>, role: &str, n: usize| {
+        let add = |people: &mut Vec<Person>, role: &str, n: usize| {
             let index = people.len();
             people.push(Person {
                 email: format!("{}.{n}@simulated.example", role.to_lowercase()),
@@ -106,7 +108,16 @@ impl Cast {
             coordinator,
             teams,
             by_email,
+            roles: workflow.roles.clone(),
         }
+    }
+
+    /// Where `role` comes in the workflow's list of roles (unknown roles last).
+    pub fn role_rank(&self, role: &str) -> usize {
+        self.roles
+            .iter()
+            .position(|r| r == role)
+            .unwrap_or(self.roles.len())
     }
 
     /// The people holding `role` on project number `project` (0-based).
@@ -179,9 +190,26 @@ const FIRST_NAMES: [&str; 24] = [
 ];
 
 const FAMILY_NAMES: [&str; 20] = [
-    "Al-Harthy", "Al-Said", "Al-Balushi", "Al-Rawahi", "Al-Kindi", "Al-Lawati", "Al-Hinai",
-    "Al-Busaidi", "Al-Maamari", "Al-Shukaili", "Al-Abri", "Al-Siyabi", "Al-Habsi", "Al-Jabri",
-    "Al-Farsi", "Al-Mahrouqi", "Al-Riyami", "Al-Ghafri", "Al-Zadjali", "Al-Nabhani",
+    "Al-Harthy",
+    "Al-Said",
+    "Al-Balushi",
+    "Al-Rawahi",
+    "Al-Kindi",
+    "Al-Lawati",
+    "Al-Hinai",
+    "Al-Busaidi",
+    "Al-Maamari",
+    "Al-Shukaili",
+    "Al-Abri",
+    "Al-Siyabi",
+    "Al-Habsi",
+    "Al-Jabri",
+    "Al-Farsi",
+    "Al-Mahrouqi",
+    "Al-Riyami",
+    "Al-Ghafri",
+    "Al-Zadjali",
+    "Al-Nabhani",
 ];
 
 /// A name for person `index`: the same every run.
@@ -213,7 +241,10 @@ mod tests {
         assert_eq!(committee.len(), 3);
         assert_eq!(cast.holders(9, "committee"), committee);
         assert_ne!(cast.holders(10, "committee"), committee);
-        assert_eq!(cast.holders(5, "coordinator"), vec![cast.coordinator.unwrap()]);
+        assert_eq!(
+            cast.holders(5, "coordinator"),
+            vec![cast.coordinator.unwrap()]
+        );
         let members = cast.members(0);
         assert_eq!(members.len(), 1 + 1 + 3 + 1, "{members:?}");
         assert_eq!(cast.by_email("Trainee.2@simulated.example"), Some(1));

@@ -252,10 +252,7 @@ fn syntax_problem(error: &serde_saphyr::Error) -> Problem {
             Some("write each value out where it is used".to_owned()),
         )
     } else if message.starts_with("unexpected end of input") {
-        (
-            "the file is empty".to_owned(),
-            Some(keys.to_owned()),
-        )
+        ("the file is empty".to_owned(), Some(keys.to_owned()))
     } else {
         (message, None)
     };
@@ -302,7 +299,10 @@ mod tests {
             lines[0],
             "c.yaml:2:12: error: 'Asia/Muskat' is not a known time zone; use an IANA name such as Europe/London or Asia/Muscat"
         );
-        assert!(lines[1].starts_with("c.yaml:3:10: error: 'fry,sat' is not a weekend"), "{lines:?}");
+        assert!(
+            lines[1].starts_with("c.yaml:3:10: error: 'fry,sat' is not a weekend"),
+            "{lines:?}"
+        );
         assert_eq!(
             lines[2],
             "c.yaml:6:17: error: the date proposal_due: '2026-02-30' is not a date"
@@ -312,7 +312,10 @@ mod tests {
     #[test]
     fn unknown_and_missing_keys_are_refused() {
         let lines = problems(&format!("{GOOD}holiday: 2026-01-01\n"));
-        assert!(lines[0].starts_with("c.yaml:10:1: error: unknown field `holiday`"), "{lines:?}");
+        assert!(
+            lines[0].starts_with("c.yaml:10:1: error: unknown field `holiday`"),
+            "{lines:?}"
+        );
         let lines = problems(&GOOD.replace("capacity: 85\n", ""));
         assert!(lines[0].contains("missing field `capacity`"), "{lines:?}");
     }

@@ -1,0 +1,165 @@
+//! A real SMTP server on 127.0.0.1, inside the bench process, for the outbox
+//! group to deliver into. The protocol (commands, replies, the state
+//! machine, dot-unstuffing) is the `mailin` crate's server engine, as in the
+//! notifications tests' sink; this file feeds it each connection's lines and
+//! keeps, per message, its Message-ID and recipients (not the bytes: a large
+//! run would hold them all).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use mailin::response::OK;
+use mailin::{Action, Handler, Response, SessionBuilder};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+
+/// What arrived: one (Message-ID without brackets, recipients) per message.
+pub type Arrived = Arc<Mutex<Vec<(String, Vec<String>)>>>;
+
+/// The running server; dropping it stops it and closes every connection.
+pub struct Sink {
+    addr: SocketAddr,
+    arrived: Arrived,
+    accept: JoinHandle<()>,
+}
+
+impl Sink {
+    /// Starts a server on a free port that accepts every message.
+    pub async fn start() -> anyhow::Result<Sink> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let arrived: Arrived = Arc::default();
+        let store = Arc::clone(&arrived);
+        let accept = tokio::spawn(async move {
+            // Aborting this task drops the set, which aborts every session.
+            let mut sessions = JoinSet::new();
+            loop {
+                let Ok((stream, peer)) = listener.accept().await else {
+                    continue;
+                };
+                let handler = Recorder {
+                    store: Arc::clone(&store),
+                    to: Vec::new(),
+                    data: Vec::new(),
+                };
+                sessions.spawn(session(stream, peer.ip(), handler));
+                while sessions.try_join_next().is_some() {}
+            }
+        });
+        Ok(Sink {
+            addr,
+            arrived,
+            accept,
+        })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `smtp://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("smtp://{}", self.addr)
+    }
+
+    /// Everything received so far.
+    pub fn arrived(&self) -> Vec<(String, Vec<String>)> {
+        self.arrived.lock().expect("sink lock").clone()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+/// One SMTP conversation: the greeting, then each line to mailin and its reply back.
+async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    let mut session = SessionBuilder::new("sink.bench").build(peer, handler);
+    let Ok(greeting) = session.greeting().buffer() else {
+        return;
+    };
+    if write.write_all(&greeting).await.is_err() {
+        return;
+    }
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let response = session.process(&line);
+        let Ok(reply) = response.buffer() else {
+            return;
+        };
+        match response.action {
+            Action::NoReply => {}
+            Action::Reply => {
+                if write.write_all(&reply).await.is_err() {
+                    return;
+                }
+            }
+            Action::Close | Action::UpgradeTls => {
+                let _ = write.write_all(&reply).await;
+                return;
+            }
+        }
+    }
+}
+
+/// Keeps each message's Message-ID and recipients.
+struct Recorder {
+    store: Arrived,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl Handler for Recorder {
+    fn mail(&mut self, _ip: IpAddr, _domain: &str, _from: &str) -> Response {
+        self.to.clear();
+        self.data.clear();
+        OK
+    }
+
+    fn rcpt(&mut self, to: &str) -> Response {
+        self.to.push(to.trim_matches(['<', '>']).to_owned());
+        OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let id = message_id(&self.data).unwrap_or_default();
+        self.data.clear();
+        self.store
+            .lock()
+            .expect("sink lock")
+            .push((id, std::mem::take(&mut self.to)));
+        Response::custom(250, "2.0.0 Ok: queued".to_owned())
+    }
+}
+
+/// The Message-ID header's value without its brackets, from the headers.
+fn message_id(data: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(data);
+    for line in text.lines() {
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("message-id")
+        {
+            return Some(value.trim().trim_matches(['<', '>']).to_owned());
+        }
+    }
+    None
+}

@@ -1,0 +1,1495 @@
+//! `gradflow worker` as an operator runs it: real worker processes deliver
+//! to a real SMTP server on 127.0.0.1 in the test process ([`smtp_sink`]),
+//! and the clock moves with `GRADFLOW_NOW`. The tests assert what people
+//! would notice: which mails arrive, to whom, saying what and how often;
+//! what `outbox list` shows; and, after a refused mailbox, an outage, a
+//! `kill -9` or three workers at once, that no timer fired twice and no
+//! message was lost or sent twice.
+//!
+//! The institute is set up through the engine in the test process (fast,
+//! even for hundreds of projects) after the workflow is published with the
+//! binary; everything the tests then check goes through `gradflow`.
+//!
+//! One calendar for every test: a cohort in Muscat (UTC+4) whose proposals
+//! are due on Sunday 15 February 2026 (23:59 local), set up on 1 February,
+//! when some trainees submit their proposal (their supervisor is told, and
+//! has five working days to endorse it) and the others do not.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use gradflow_engine::calendar::MailHours;
+use gradflow_engine::decide::Fields;
+use gradflow_engine::service::{NewCohort, Request};
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[path = "smtp_sink.rs"]
+mod smtp_sink;
+
+use crate::support::{self, TestDb, on_both};
+use smtp_sink::{Received, Sink};
+
+on_both!(
+    reminders_escalations_and_notifications_arrive_by_smtp,
+    a_refused_recipient_is_dead_until_staff_send_it_again,
+    mail_waits_out_a_server_outage_and_arrives_once,
+    stale_reminders_collapse_even_when_claimed_in_separate_batches,
+    a_killed_worker_loses_nothing_and_fires_nothing_twice,
+    a_gathered_escalation_cut_short_by_a_crash_keeps_its_message_id,
+    three_workers_fire_every_timer_and_send_every_message_once,
+    an_escalation_due_with_its_deadline_survives_concurrent_workers,
+    a_worker_asked_to_stop_mid_round_finishes_the_round_first,
+);
+
+/// Set-up: before every deadline and reminder.
+const SET_UP: &str = "2026-02-01T05:00:00Z";
+/// Saturday 14 February, 10:00 in Muscat: both proposal reminders are due
+/// (7 days and 1 day before; they collapse into the later one), and the
+/// endorsement deadline of the proposals submitted on 1 February has passed.
+const REMINDERS: &str = "2026-02-14T06:00:00Z";
+/// Monday 16 February, 10:00 in Muscat: the proposal deadline has passed and
+/// the weekly escalation to the coordinator (Mondays 09:00) is due.
+const OVERDUE: &str = "2026-02-16T06:00:00Z";
+/// A week later: the escalation's next occurrence.
+const NEXT_WEEK: &str = "2026-02-23T06:00:00Z";
+
+/// The proposal deadline as the cohort's people read it.
+const PROPOSAL_DUE: &str = "2026-02-15 23:59 +04";
+
+const FROM_NAME: &str = "Institute of Public Service";
+const FROM_ADDRESS: &str = "noreply@institute.test";
+/// The right-hand side of every Message-ID: the From address's domain.
+const DOMAIN: &str = "institute.test";
+
+const COHORT: &str = "Service 2026 A";
+const COORDINATOR: &str = "huda@institute.test";
+const COORDINATOR_NAME: &str = "Huda Al-Balushi";
+
+/// Supervisors share the projects between them.
+const SUPERVISORS: usize = 5;
+/// At most this many trainees; beyond, a trainee carries several projects
+/// (registering a thousand people would only slow the set-up).
+const TRAINEES: usize = 50;
+
+/// How long one command may run before it is killed and reported as hung.
+const PATIENCE: Duration = Duration::from_secs(90);
+
+/// `at` moved by `minutes`.
+fn plus_minutes(at: &str, minutes: i64) -> String {
+    let at: Timestamp = at.parse().unwrap();
+    at.checked_add(SignedDuration::from_mins(minutes))
+        .unwrap()
+        .to_string()
+}
+
+// --------------------------------------------------------------------------
+// The institute
+// --------------------------------------------------------------------------
+
+/// A project and the people on it.
+#[derive(Debug, Clone)]
+struct Project {
+    id: i64,
+    title: String,
+    trainee: String,
+    supervisor: String,
+    /// Its proposal was submitted at set-up: it waits in endorsement.
+    submitted: bool,
+}
+
+fn trainee(n: usize) -> String {
+    format!("trainee{n}@health.test")
+}
+
+fn supervisor(n: usize) -> String {
+    format!("supervisor{n}@health.test")
+}
+
+/// The name a person was registered with (what a mail's To and greeting say).
+fn name_of(email: &str) -> String {
+    if email == COORDINATOR {
+        return COORDINATOR_NAME.to_owned();
+    }
+    if email == trainee(1) {
+        // One name in Arabic: headers and text must carry it intact.
+        return "أمل الحارثي".to_owned();
+    }
+    let (local, _) = email.split_once('@').unwrap();
+    let digits = local.trim_start_matches(char::is_alphabetic);
+    let role = &local[..local.len() - digits.len()];
+    let mut role = role.to_owned();
+    role[..1].make_ascii_uppercase();
+    format!("{role} {digits}")
+}
+
+fn title(i: usize) -> String {
+    format!("Service improvement {i:04}")
+}
+
+/// Answers to the proposal form.
+fn proposal() -> Fields {
+    let mut fields = Fields::new();
+    fields.insert("service".into(), json!("Health card renewal"));
+    fields.insert("problem".into(), json!("Long queues"));
+    fields.insert("improvement".into(), json!("Online pre-check"));
+    fields.insert("indicator".into(), json!("waiting_time"));
+    fields
+}
+
+/// Publishes the bundled graduation-service workflow (with the binary, which
+/// reads its templates), registers a coordinator, supervisors and trainees,
+/// creates the cohort and starts `waiting + submitted` projects in it; the
+/// last `submitted` of them have submitted their proposal. All at [`SET_UP`].
+async fn institute(db: &TestDb, waiting: usize, submitted: usize) -> Vec<Project> {
+    let engine = Arc::new(db.engine().await);
+    let file = support::bundled("graduation-service").display().to_string();
+    ok(db, SET_UP, &["workflow", "publish", &file]).await;
+    let at: Timestamp = SET_UP.parse().unwrap();
+    let total = waiting + submitted;
+    engine
+        .add_person(COORDINATOR, COORDINATOR_NAME, "Institute", at)
+        .await
+        .unwrap();
+    let people = (1..=SUPERVISORS)
+        .map(supervisor)
+        .chain((1..=total.min(TRAINEES)).map(trainee));
+    for email in people {
+        engine
+            .add_person(&email, &name_of(&email), "Ministry of Health", at)
+            .await
+            .unwrap();
+    }
+    engine
+        .create_program("svc", "Service level", "graduation-service", at)
+        .await
+        .unwrap();
+    let dates = [
+        ("proposal_due", jiff::civil::date(2026, 2, 15)),
+        ("implementation_end", jiff::civil::date(2026, 5, 31)),
+        ("presentation_day", jiff::civil::date(2026, 6, 15)),
+    ];
+    engine
+        .create_cohort(
+            NewCohort {
+                program: "svc".into(),
+                name: COHORT.into(),
+                time_zone: "Asia/Muscat".into(),
+                dates: dates.iter().map(|(k, d)| ((*k).to_owned(), *d)).collect(),
+                holidays: Default::default(),
+                weekend: "fri,sat".parse().unwrap(),
+                mail_hours: MailHours::default(),
+                capacity: 10_000,
+                coordinators: vec![COORDINATOR.to_owned()],
+            },
+            at,
+        )
+        .await
+        .unwrap();
+    // Four at a time: PostgreSQL takes them in parallel, SQLite in turn.
+    let mut lanes = tokio::task::JoinSet::new();
+    for lane in 0..4 {
+        let engine = Arc::clone(&engine);
+        lanes.spawn(async move {
+            let mut started = Vec::new();
+            for i in (lane..total).step_by(4) {
+                let project = Project {
+                    id: 0,
+                    title: title(i + 1),
+                    trainee: trainee(i % TRAINEES + 1),
+                    supervisor: supervisor(i % SUPERVISORS + 1),
+                    submitted: i >= waiting,
+                };
+                let members = [
+                    (project.trainee.clone(), "trainee".to_owned()),
+                    (project.supervisor.clone(), "supervisor".to_owned()),
+                ];
+                let outcome = engine
+                    .start_project(COHORT, &project.title, &members, at)
+                    .await
+                    .unwrap();
+                started.push(Project {
+                    id: outcome.project,
+                    ..project
+                });
+            }
+            started
+        });
+    }
+    let mut projects: Vec<Project> = lanes.join_all().await.into_iter().flatten().collect();
+    projects.sort_by_key(|p| p.title.clone());
+    let submissions: Vec<(i64, String, Request)> = projects
+        .iter()
+        .filter(|p| p.submitted)
+        .map(|p| {
+            let request = Request {
+                action: "submit".into(),
+                fields: proposal(),
+                ..Request::default()
+            };
+            (p.id, p.trainee.clone(), request)
+        })
+        .collect();
+    for chunk in submissions.chunks(250) {
+        for result in engine.act_many(chunk.to_vec(), at).await.unwrap() {
+            result.expect("the proposal is accepted");
+        }
+    }
+    engine.close().await;
+    projects
+}
+
+// --------------------------------------------------------------------------
+// Running gradflow
+// --------------------------------------------------------------------------
+
+/// A finished (or killed) `gradflow` process.
+struct Run {
+    args: Vec<String>,
+    status: Option<ExitStatus>,
+    /// Killed by the test because it outlived [`PATIENCE`].
+    hung: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn ok(&self) -> bool {
+        !self.hung && self.status.is_some_and(|s| s.success())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("{self}\nstdout is not JSON: {e}"))
+    }
+}
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let end = match (self.hung, self.status) {
+            (true, _) => "killed after hanging".to_owned(),
+            (false, Some(status)) => status.to_string(),
+            (false, None) => "no exit status".to_owned(),
+        };
+        write!(
+            f,
+            "$ gradflow {} -> {end}\n{}{}",
+            self.args.join(" "),
+            self.stdout,
+            self.stderr
+        )
+    }
+}
+
+impl fmt::Debug for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A running `gradflow` process whose output two threads drain. Dropped
+/// while running (a failed test), it is killed: no worker outlives its test.
+struct Process {
+    args: Vec<String>,
+    child: Child,
+    stdout: Option<JoinHandle<String>>,
+    stderr: Option<JoinHandle<String>>,
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+impl Process {
+    /// Starts `gradflow --db URL ARGS` with its clock at `now`.
+    fn start(db: &TestDb, now: &str, args: &[&str]) -> Process {
+        let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        if std::env::var_os("TEST_LOG").is_some() {
+            eprintln!("$ GRADFLOW_NOW={now} gradflow {}", args.join(" "));
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gradflow"))
+            .arg("--db")
+            .arg(&db.url)
+            .args(&args)
+            .env_remove("GRADFLOW_DATABASE_URL")
+            .env_remove("GRADFLOW_SMTP_URL")
+            .env_remove("GRADFLOW_MAIL_FROM")
+            .env("GRADFLOW_NOW", now)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the gradflow binary runs");
+        let stdout = Some(drain(child.stdout.take().expect("piped stdout")));
+        let stderr = Some(drain(child.stderr.take().expect("piped stderr")));
+        Process {
+            args,
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Waits for it to end (blocking), killing it after `patience`.
+    fn wait(mut self, patience: Duration) -> Run {
+        let deadline = Instant::now() + patience;
+        let mut hung = false;
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if Instant::now() >= deadline => {
+                    let _ = self.child.kill();
+                    hung = true;
+                    break self.child.wait().ok();
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+                Err(_) => break None,
+            }
+        };
+        self.finish(status, hung)
+    }
+
+    /// Kills it with SIGKILL, as a crash of the machine's process would.
+    fn crash(mut self) -> Run {
+        let _ = self.child.kill();
+        let status = self.child.wait().ok();
+        self.finish(status, false)
+    }
+
+    /// Asks it to stop with SIGTERM (a worker finishes its round first) and
+    /// waits for it (blocking).
+    fn terminate(self, patience: Duration) -> Run {
+        let sent = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM to gradflow {:?}", self.args);
+        self.wait(patience)
+    }
+
+    fn finish(mut self, status: Option<ExitStatus>, hung: bool) -> Run {
+        Run {
+            args: std::mem::take(&mut self.args),
+            status,
+            hung,
+            stdout: self.stdout.take().unwrap().join().expect("stdout reader"),
+            stderr: self.stderr.take().unwrap().join().expect("stderr reader"),
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Runs one command at `now` to its end (or [`PATIENCE`]), off the runtime's threads.
+async fn gradflow(db: &TestDb, now: &str, args: &[&str]) -> Run {
+    let process = Process::start(db, now, args);
+    tokio::task::spawn_blocking(move || process.wait(PATIENCE))
+        .await
+        .unwrap()
+}
+
+/// Runs one command and requires success.
+async fn ok(db: &TestDb, now: &str, args: &[&str]) -> Run {
+    let run = gradflow(db, now, args).await;
+    assert!(run.ok(), "this should succeed:\n{run}");
+    run
+}
+
+/// Stops worker processes with SIGTERM once their work is done; none may
+/// hang. A worker that stops cleanly says so; one still finishing its first
+/// round dies of the signal instead (a defect of its own, caught by
+/// [`a_worker_asked_to_stop_mid_round_finishes_the_round_first`]), which
+/// loses nothing here, where the work is already done.
+async fn stop_workers(workers: Vec<Process>) -> Vec<Run> {
+    let runs = tokio::task::spawn_blocking(move || {
+        workers
+            .into_iter()
+            .map(|w| w.terminate(PATIENCE))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    for run in &runs {
+        let clean = run.ok() && run.stdout.contains("worker: stopped");
+        assert!(
+            clean || (!run.hung && killed_by_sigterm(run)),
+            "a worker asked to stop exits:\n{run}"
+        );
+    }
+    runs
+}
+
+/// The process ended on SIGTERM's default action.
+fn killed_by_sigterm(run: &Run) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    run.status.and_then(|s| s.signal()) == Some(15)
+}
+
+/// `worker` arguments: mail to `smtp` from the institute, `batch` per claim.
+fn worker_args<'a>(smtp: &'a str, batch: &'a str, once: bool) -> Vec<&'a str> {
+    let mut args = vec!["--json", "worker", "--batch", batch, "--smtp", smtp];
+    args.extend([
+        "--from",
+        "Institute of Public Service <noreply@institute.test>",
+    ]);
+    if once {
+        args.push("--once");
+    }
+    args
+}
+
+/// Starts a worker that runs until stopped, its clock fixed at `now`.
+fn start_worker(db: &TestDb, now: &str, smtp: &str, batch: usize) -> Process {
+    let batch = batch.to_string();
+    Process::start(db, now, &worker_args(smtp, &batch, false))
+}
+
+/// `worker --once` at `now`: its report (timers claimed, fired, ...; mail sent, ...).
+async fn worker_once(db: &TestDb, now: &str, smtp: &str, batch: usize) -> Value {
+    let batch = batch.to_string();
+    ok(db, now, &worker_args(smtp, &batch, true)).await.json()
+}
+
+// --------------------------------------------------------------------------
+// What the product shows
+// --------------------------------------------------------------------------
+
+/// An outbox row as `outbox list --json` shows it.
+#[derive(Debug, Clone, Deserialize)]
+struct Row {
+    id: i64,
+    project: i64,
+    cause: i64,
+    template: String,
+    recipient: i64,
+    email: String,
+    message_id: String,
+    state: String,
+    attempts: i64,
+    last_error: Option<String>,
+}
+
+impl Row {
+    /// The Message-ID this row's email carries (without angle brackets).
+    fn full_message_id(&self) -> String {
+        format!("{}@{DOMAIN}", self.message_id)
+    }
+}
+
+/// Every outbox row, oldest first.
+async fn outbox(db: &TestDb, now: &str) -> Vec<Row> {
+    let run = ok(db, now, &["--json", "outbox", "list", "--limit", "1000000"]).await;
+    let mut rows: Vec<Row> =
+        serde_json::from_value(run.json()).unwrap_or_else(|e| panic!("{run}\n{e}"));
+    rows.sort_by_key(|r| r.id);
+    rows
+}
+
+/// A change as a short label: `deadline_passed`, `reminded remind:1`, ...
+fn label(change: &Value) -> String {
+    let kind = change["type"].as_str().unwrap_or("?");
+    match change["timer"].as_str() {
+        Some(timer) => format!("{kind} {timer}"),
+        None => kind.to_owned(),
+    }
+}
+
+/// How many times each timer's event is in a log: `deadline_passed` and
+/// `reminded KEY` (the events a firing timer records).
+fn timer_events<'a>(changes: impl IntoIterator<Item = &'a Value>) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for change in changes {
+        let label = label(change);
+        if label == "deadline_passed" || label.starts_with("reminded ") {
+            *counts.entry(label).or_default() += 1;
+        }
+    }
+    counts
+}
+
+/// A project's log as `project show ID --json` gives it (field `history`).
+async fn history(db: &TestDb, now: &str, project: i64) -> Vec<Value> {
+    let shown = ok(
+        db,
+        now,
+        &["--json", "project", "show", &project.to_string()],
+    )
+    .await
+    .json();
+    shown["history"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no history in {shown}"))
+        .clone()
+}
+
+/// The seq of the one event labelled `label` in `history`.
+fn seq_of(history: &[Value], label: &str) -> i64 {
+    let found: Vec<i64> = history
+        .iter()
+        .filter(|e| self::label(&e["change"]) == label)
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(found.len(), 1, "one {label} event in {history:?}");
+    found[0]
+}
+
+/// Each project's timer events (see [`timer_events`]) read through the
+/// engine: the log `project show --json` lists as `history`, without a
+/// process per project (hundreds of them would take minutes). The binary is
+/// asked for the first and last project, and must show the same.
+async fn events_of(
+    db: &TestDb,
+    now: &str,
+    projects: &[Project],
+) -> HashMap<i64, BTreeMap<String, usize>> {
+    let engine = db.engine().await;
+    let mut events = HashMap::new();
+    for p in projects {
+        let changes: Vec<Value> = engine
+            .history(p.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| serde_json::to_value(&e.change).unwrap())
+            .collect();
+        events.insert(p.id, timer_events(&changes));
+    }
+    engine.close().await;
+    for p in [projects.first(), projects.last()].into_iter().flatten() {
+        let shown = history(db, now, p.id).await;
+        assert_eq!(
+            timer_events(shown.iter().map(|e| &e["change"])),
+            events[&p.id],
+            "project show {} lists the same log",
+            p.id
+        );
+    }
+    events
+}
+
+/// The projects whose timer events are not each of `must` exactly once,
+/// plus at most once `may` (a stale reminder, see
+/// [`stale_reminders_collapse_even_when_claimed_in_separate_batches`]).
+fn wrong_events(
+    projects: &[Project],
+    events: &HashMap<i64, BTreeMap<String, usize>>,
+    must: impl Fn(&Project) -> Vec<&'static str>,
+    may: Option<&str>,
+) -> Vec<String> {
+    projects
+        .iter()
+        .filter(|p| {
+            let found = &events[&p.id];
+            let must = must(p);
+            let all_once = must.iter().all(|e| found.get(*e) == Some(&1));
+            let nothing_else = found
+                .iter()
+                .all(|(e, n)| *n == 1 && (must.contains(&e.as_str()) || Some(e.as_str()) == may));
+            !(all_once && nothing_else)
+        })
+        .map(|p| format!("project {}: {:?}", p.id, events[&p.id]))
+        .collect()
+}
+
+/// `gradflow audit verify` passes.
+async fn audit_verifies(db: &TestDb, now: &str) {
+    let run = ok(db, now, &["audit", "verify"]).await;
+    assert!(run.stdout.contains("audit: ok"), "{run}");
+}
+
+/// Counted by the test straight from the database, only to know when the
+/// workers are done: timers due at `now` not done, and messages not sent.
+async fn unfinished(db: &TestDb, now: &str) -> (i64, i64) {
+    let micros = now.parse::<Timestamp>().unwrap().as_microsecond();
+    let timers = support::raw_number(
+        db,
+        &format!("SELECT COUNT(*) FROM timers WHERE state <> 'done' AND due_at <= {micros}"),
+    )
+    .await;
+    let mail = support::raw_number(db, "SELECT COUNT(*) FROM outbox WHERE state <> 'sent'").await;
+    (timers, mail)
+}
+
+/// Waits until every timer due at `now` is done and every message sent
+/// (what the outbox rows of those timers commit with them).
+async fn until_done(db: &TestDb, now: &str, workers: &[&Process]) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let left = unfinished(db, now).await;
+        if left == (0, 0) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the workers {:?} are stuck: {} due timer(s) not done and {} message(s) not sent after {PATIENCE:?}",
+            workers.iter().map(|w| w.child.id()).collect::<Vec<_>>(),
+            left.0,
+            left.1
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+// --------------------------------------------------------------------------
+// What arrived
+// --------------------------------------------------------------------------
+
+/// Checks one arrived email against its outbox row: the envelope, From,
+/// To (the row's recipient, by name), Subject, the Message-ID made of the
+/// row's project, cause, template and recipient on the From domain, and
+/// that its text greets the recipient and says each of `says`.
+fn assert_mail(mail: &Received, row: &Row, subject: &str, says: &[&str]) {
+    let parsed = mail.parsed();
+    let what = format!("the {} email to {}", row.template, row.email);
+    assert_eq!(mail.from, FROM_ADDRESS, "{what}: envelope sender");
+    assert_eq!(
+        mail.to,
+        std::slice::from_ref(&row.email),
+        "{what}: envelope recipients"
+    );
+    let from = parsed.from().and_then(|a| a.first()).expect("a From");
+    assert_eq!(
+        (from.address(), from.name()),
+        (Some(FROM_ADDRESS), Some(FROM_NAME)),
+        "{what}: From"
+    );
+    let to: Vec<_> = parsed
+        .to()
+        .expect("a To")
+        .iter()
+        .map(|a| (a.address().map(str::to_owned), a.name().map(str::to_owned)))
+        .collect();
+    let name = name_of(&row.email);
+    assert_eq!(
+        to,
+        [(Some(row.email.clone()), Some(name.clone()))],
+        "{what}: To"
+    );
+    assert_eq!(parsed.subject(), Some(subject), "{what}: Subject");
+    assert_eq!(
+        row.message_id,
+        format!(
+            "gradflow.{}.{}.{}.{}",
+            row.project, row.cause, row.template, row.recipient
+        ),
+        "{what}: the outbox row's Message-ID"
+    );
+    assert_eq!(
+        parsed.header_raw("Message-ID").map(str::trim),
+        Some(format!("<{}>", row.full_message_id()).as_str()),
+        "{what}: Message-ID header"
+    );
+    let text = mail.text();
+    assert!(
+        text.starts_with(&format!("Dear {name},")),
+        "{what} greets {name}:\n{text}"
+    );
+    for said in says {
+        assert!(text.contains(said), "{what} says {said}:\n{text}");
+    }
+}
+
+/// The one arrived email with `row`'s Message-ID.
+fn mail_of<'a>(received: &'a [Received], row: &Row) -> &'a Received {
+    let found: Vec<&Received> = received
+        .iter()
+        .filter(|m| m.message_id() == row.full_message_id())
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "exactly one email with Message-ID {} arrived",
+        row.full_message_id()
+    );
+    found[0]
+}
+
+/// The Message-ID of every email that carried each outbox row to the server
+/// (one entry per arrival). A row's own, or, for an escalation gathered with
+/// others into one email (`Overdue: projects in ...`), that of each email
+/// listing its project: the k-th distinct escalation email (in the order
+/// of its own row) that lists a project to a person carried that project's
+/// k-th escalation to them (a weekly escalation lists the same projects
+/// again, as new messages), and any further one is counted on the last.
+/// An email whose Message-ID is no row's fails the test.
+fn carriers(
+    rows: &[Row],
+    titles: &HashMap<i64, String>,
+    received: &[Received],
+) -> BTreeMap<i64, Vec<String>> {
+    let by_id: HashMap<String, &Row> = rows.iter().map(|r| (r.full_message_id(), r)).collect();
+    let mut carried: BTreeMap<i64, Vec<String>> = rows.iter().map(|r| (r.id, vec![])).collect();
+    // (recipient, project) -> (id of the email's own row, Message-ID) per arrival.
+    let mut listed: BTreeMap<(i64, i64), Vec<(i64, String)>> = BTreeMap::new();
+    for mail in received {
+        let id = mail.message_id();
+        let head = by_id.get(&id).unwrap_or_else(|| {
+            panic!("an email arrived with Message-ID {id}, which no outbox row has")
+        });
+        if head.template != "overdue_notice" {
+            carried.get_mut(&head.id).unwrap().push(id);
+            continue;
+        }
+        let text = mail.text();
+        let projects: Vec<i64> = titles
+            .iter()
+            .filter(|(_, title)| text.contains(&format!("- \"{title}\":")))
+            .map(|(project, _)| *project)
+            .collect();
+        assert!(
+            projects.contains(&head.project),
+            "the escalation {id} lists its own project:\n{text}"
+        );
+        for project in projects {
+            listed
+                .entry((head.recipient, project))
+                .or_default()
+                .push((head.id, id.clone()));
+        }
+    }
+    for ((recipient, project), mut arrivals) in listed {
+        let own: Vec<&Row> = rows
+            .iter()
+            .filter(|r| {
+                r.template == "overdue_notice" && r.recipient == recipient && r.project == project
+            })
+            .collect();
+        assert!(
+            !own.is_empty(),
+            "an escalation to person {recipient} lists project {project}, which has no escalation to them"
+        );
+        arrivals.sort();
+        let mut distinct: Vec<&String> = arrivals.iter().map(|(_, id)| id).collect();
+        distinct.dedup();
+        for (_, id) in &arrivals {
+            let k = distinct.iter().position(|d| *d == id).unwrap();
+            let row = own[k.min(own.len() - 1)];
+            carried.get_mut(&row.id).unwrap().push(id.clone());
+        }
+    }
+    carried
+}
+
+/// Every row was carried by exactly one email, and no Message-ID arrived twice.
+fn assert_each_delivered_once(rows: &[Row], projects: &[Project], received: &[Received]) {
+    let titles: HashMap<i64, String> = projects.iter().map(|p| (p.id, p.title.clone())).collect();
+    let carried = carriers(rows, &titles, received);
+    let wrong: Vec<String> = rows
+        .iter()
+        .filter(|r| carried[&r.id].len() != 1)
+        .map(|r| {
+            format!(
+                "message {} ({} to {} for project {}) arrived {} time(s): {:?}",
+                r.id,
+                r.template,
+                r.email,
+                r.project,
+                carried[&r.id].len(),
+                carried[&r.id]
+            )
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} of {} messages did not arrive exactly once:\n{}",
+        wrong.len(),
+        rows.len(),
+        wrong.join("\n")
+    );
+    let ids: BTreeSet<String> = received.iter().map(Received::message_id).collect();
+    assert_eq!(ids.len(), received.len(), "no Message-ID arrived twice");
+}
+
+// --------------------------------------------------------------------------
+// The tests
+// --------------------------------------------------------------------------
+
+/// The day before the proposal deadline, `worker --once` delivers each
+/// trainee's reminder (and their supervisor's copy) and the notice of a
+/// submitted proposal; after the deadline, the coordinator's escalation
+/// lists both late projects in one email, and again a week later. Each
+/// email says who it is from and to, what it is about, and carries a
+/// Message-ID made of its cause; a second run sends nothing more.
+async fn reminders_escalations_and_notifications_arrive_by_smtp(db: &TestDb) {
+    let projects = institute(db, 2, 1).await;
+    let (p1, p2, p3) = (&projects[0], &projects[1], &projects[2]);
+    let sink = Sink::start(&[]).await;
+
+    let report = worker_once(db, REMINDERS, &sink.url(), 500).await;
+    assert_eq!(report["mail"]["sent"], 5, "{report}");
+    let rows = outbox(db, REMINDERS).await;
+    let sent: BTreeSet<(i64, &str, &str)> = rows
+        .iter()
+        .map(|r| (r.project, r.template.as_str(), r.email.as_str()))
+        .collect();
+    let expected: BTreeSet<(i64, &str, &str)> = [
+        (p1.id, "deadline_reminder", p1.trainee.as_str()),
+        (p1.id, "deadline_reminder", p1.supervisor.as_str()),
+        (p2.id, "deadline_reminder", p2.trainee.as_str()),
+        (p2.id, "deadline_reminder", p2.supervisor.as_str()),
+        (p3.id, "proposal_submitted", p3.supervisor.as_str()),
+    ]
+    .into();
+    assert_eq!(
+        sent, expected,
+        "the reminder goes to the trainee and (the day before) the supervisor; the submitted proposal to its supervisor"
+    );
+    assert_eq!(rows.len(), 5, "{rows:#?}");
+    for row in &rows {
+        assert_eq!((row.state.as_str(), row.attempts), ("sent", 1), "{row:?}");
+    }
+    let received = sink.received();
+    assert_eq!(received.len(), 5, "one email per message");
+    for p in [p1, p2] {
+        let log = history(db, REMINDERS, p.id).await;
+        assert_eq!(
+            timer_events(log.iter().map(|e| &e["change"])),
+            BTreeMap::from([("reminded remind:1".to_owned(), 1)]),
+            "project {}: the two reminders due at once went out as one, the later",
+            p.id
+        );
+        let cause = seq_of(&log, "reminded remind:1");
+        for row in rows.iter().filter(|r| r.project == p.id) {
+            assert_eq!(row.cause, cause, "the reminder's cause is its event");
+            let quoted = format!("for the project \"{}\" is due on {PROPOSAL_DUE}", p.title);
+            assert_mail(
+                mail_of(&received, row),
+                row,
+                &format!("Reminder: Proposal is due {PROPOSAL_DUE}"),
+                &[&quoted],
+            );
+        }
+    }
+    let log = history(db, REMINDERS, p3.id).await;
+    assert_eq!(
+        timer_events(log.iter().map(|e| &e["change"])),
+        BTreeMap::from([("deadline_passed".to_owned(), 1)]),
+        "the endorsement deadline passed; its stale reminder is not sent"
+    );
+    let row = rows.iter().find(|r| r.project == p3.id).unwrap();
+    assert_eq!(
+        row.cause,
+        seq_of(&log, "moved"),
+        "caused by entering endorsement"
+    );
+    assert_mail(
+        mail_of(&received, row),
+        row,
+        &format!("Proposal submitted: {}", p3.title),
+        &[&format!(
+            "{} has submitted the proposal \"{}\"",
+            name_of(&p3.trainee),
+            p3.title
+        )],
+    );
+    let listed = ok(db, REMINDERS, &["outbox", "list"]).await;
+    assert_eq!(
+        listed
+            .stdout
+            .lines()
+            .filter(|l| l.contains(" sent "))
+            .count(),
+        5,
+        "{listed}"
+    );
+
+    let again = worker_once(db, &plus_minutes(REMINDERS, 1), &sink.url(), 500).await;
+    assert_eq!(
+        (&again["timers"]["claimed"], &again["mail"]["sent"]),
+        (&json!(0), &json!(0)),
+        "{again}"
+    );
+    assert_eq!(sink.count(), 5, "a second run sends nothing more");
+
+    // After the deadline: one escalation to the coordinator lists both late projects.
+    let report = worker_once(db, OVERDUE, &sink.url(), 500).await;
+    assert_eq!(
+        report["mail"]["sent"], 2,
+        "two messages, gathered: {report}"
+    );
+    let received = sink.received();
+    assert_eq!(received.len(), 6, "one more email");
+    let rows = outbox(db, OVERDUE).await;
+    let overdue: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.template == "overdue_notice")
+        .collect();
+    assert_eq!(
+        overdue
+            .iter()
+            .map(|r| (r.project, r.email.as_str()))
+            .collect::<BTreeSet<_>>(),
+        BTreeSet::from([(p1.id, COORDINATOR), (p2.id, COORDINATOR)]),
+        "one escalation per late project, to the cohort's coordinator"
+    );
+    assert!(overdue.iter().all(|r| r.state == "sent"), "{overdue:#?}");
+    for p in [p1, p2] {
+        let log = history(db, OVERDUE, p.id).await;
+        assert_eq!(
+            timer_events(log.iter().map(|e| &e["change"])),
+            BTreeMap::from([
+                ("deadline_passed".to_owned(), 1),
+                ("reminded overdue:0".to_owned(), 1),
+                ("reminded remind:1".to_owned(), 1),
+            ]),
+            "project {}",
+            p.id
+        );
+    }
+    let escalation = &received[5];
+    assert_mail(
+        escalation,
+        overdue[0],
+        &format!("Overdue: projects in {COHORT}"),
+        &[
+            &format!("- \"{}\": Proposal, due {PROPOSAL_DUE}", p1.title),
+            &format!("- \"{}\": Proposal, due {PROPOSAL_DUE}", p2.title),
+        ],
+    );
+    let again = worker_once(db, &plus_minutes(OVERDUE, 1), &sink.url(), 500).await;
+    assert_eq!(again["mail"]["sent"], 0, "{again}");
+    assert_eq!(sink.count(), 6, "a second run sends nothing more");
+
+    // The escalation recurs every Monday while the projects stay late.
+    let report = worker_once(db, NEXT_WEEK, &sink.url(), 500).await;
+    assert_eq!(report["mail"]["sent"], 2, "{report}");
+    let received = sink.received();
+    assert_eq!(received.len(), 7);
+    assert_eq!(
+        received[6].subject(),
+        format!("Overdue: projects in {COHORT}")
+    );
+    let rows = outbox(db, NEXT_WEEK).await;
+    assert_each_delivered_once(&rows, &projects, &received);
+    audit_verifies(db, NEXT_WEEK).await;
+}
+
+/// The mail server refuses one trainee's address (550): that message is
+/// dead, with the server's reply for staff to read, and the others go out.
+/// A dead message is not tried again by itself; once the mailbox exists,
+/// `outbox retry` puts it back and the next round delivers it, once.
+async fn a_refused_recipient_is_dead_until_staff_send_it_again(db: &TestDb) {
+    let projects = institute(db, 1, 1).await;
+    let refused = projects[0].trainee.clone();
+    let sink = Sink::start(&[&refused]).await;
+
+    let report = worker_once(db, REMINDERS, &sink.url(), 500).await;
+    assert_eq!(
+        (&report["mail"]["sent"], &report["mail"]["dead"]),
+        (&json!(2), &json!(1)),
+        "{report}"
+    );
+    let dead = ok(
+        db,
+        REMINDERS,
+        &["--json", "outbox", "list", "--state", "dead"],
+    )
+    .await;
+    let dead: Vec<Row> = serde_json::from_value(dead.json()).unwrap();
+    assert_eq!(dead.len(), 1, "{dead:#?}");
+    let dead = &dead[0];
+    assert_eq!(
+        (dead.email.as_str(), dead.template.as_str(), dead.attempts),
+        (refused.as_str(), "deadline_reminder", 1)
+    );
+    let reply = format!("550 5.1.1 <{refused}>: Recipient address rejected: User unknown");
+    let error = dead.last_error.clone().unwrap_or_default();
+    assert!(
+        error.contains(&reply),
+        "the server's reply is kept: {error}"
+    );
+    let id = dead.id.to_string();
+    let shown = ok(db, REMINDERS, &["outbox", "show", &id]).await;
+    assert!(
+        shown.stdout.contains("state      dead, 1 attempt(s)") && shown.stdout.contains(&reply),
+        "{shown}"
+    );
+    let listed = ok(db, REMINDERS, &["outbox", "list"]).await;
+    assert!(
+        listed
+            .stdout
+            .lines()
+            .any(|l| l.contains(" dead ") && l.contains(&refused) && l.contains(&reply)),
+        "{listed}"
+    );
+    let received = sink.received();
+    assert_eq!(received.len(), 2);
+    assert!(
+        received.iter().all(|m| !m.to.contains(&refused)),
+        "nothing reached the refused address"
+    );
+
+    // Dead stays dead: a later round does not try it again.
+    let later = plus_minutes(REMINDERS, 60);
+    let report = worker_once(db, &later, &sink.url(), 500).await;
+    assert_eq!(report["mail"]["sent"], 0, "{report}");
+    let rows = outbox(db, &later).await;
+    assert_eq!(rows.iter().find(|r| r.id == dead.id).unwrap().state, "dead");
+
+    // The mailbox is created; staff send it again.
+    sink.accept(&refused);
+    let retried = ok(db, &later, &["outbox", "retry", &id]).await;
+    assert!(retried.stdout.contains("will be sent again"), "{retried}");
+    let rows = outbox(db, &later).await;
+    let row = rows.iter().find(|r| r.id == dead.id).unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.attempts),
+        ("pending", 0),
+        "{row:?}"
+    );
+    let report = worker_once(db, &later, &sink.url(), 500).await;
+    assert_eq!(report["mail"]["sent"], 1, "{report}");
+    let received = sink.received();
+    assert_eq!(received.len(), 3);
+    let rows = outbox(db, &later).await;
+    let row = rows.iter().find(|r| r.id == dead.id).unwrap();
+    assert_eq!(row.state, "sent");
+    assert_mail(
+        mail_of(&received, row),
+        row,
+        &format!("Reminder: Proposal is due {PROPOSAL_DUE}"),
+        &[&format!("\"{}\"", projects[0].title)],
+    );
+    assert!(rows.iter().all(|r| r.state == "sent"), "{rows:#?}");
+    assert_each_delivered_once(&rows, &projects, &received);
+
+    // A sent message cannot be sent again by mistake.
+    let refused_retry = gradflow(db, &later, &["outbox", "retry", &id]).await;
+    assert!(
+        !refused_retry.ok()
+            && refused_retry
+                .stderr
+                .contains("only a dead or failed message"),
+        "{refused_retry}"
+    );
+    assert_eq!(sink.count(), 3);
+}
+
+/// The mail server is down: round after round (retries are at most an hour
+/// apart, so each round an hour later tries every message again) leaves
+/// every message `failed` with the reason, and none is lost or given up.
+/// The server comes back: every message arrives, exactly once.
+async fn mail_waits_out_a_server_outage_and_arrives_once(db: &TestDb) {
+    let projects = institute(db, 4, 4).await;
+    // A server that was there and is gone: its port refuses connections.
+    let sink = Sink::start(&[]).await;
+    let (addr, url) = (sink.addr(), sink.url());
+    let earlier = sink.stop().await;
+    let expected = 4 * 2 + 4;
+
+    let rounds = 5;
+    for round in 0..rounds {
+        let now = plus_minutes(REMINDERS, 61 * round);
+        let report = worker_once(db, &now, &url, 500).await;
+        assert_eq!(
+            (&report["mail"]["sent"], &report["mail"]["dead"]),
+            (&json!(0), &json!(0)),
+            "round {round}: {report}"
+        );
+        let rows = outbox(db, &now).await;
+        assert_eq!(rows.len(), expected, "round {round}: nothing lost or added");
+        for row in &rows {
+            let error = row.last_error.clone().unwrap_or_default();
+            assert!(
+                row.state == "failed"
+                    && row.attempts > round
+                    && error.contains(&format!("mail server {addr}")),
+                "round {round}: each message failed, to be tried again, saying why: {row:?}"
+            );
+        }
+    }
+    let failed = ok(db, REMINDERS, &["outbox", "list", "--state", "failed"]).await;
+    assert_eq!(failed.stdout.lines().count(), expected, "{failed}");
+    // The timers fired once, whatever the mail did.
+    for p in &projects {
+        let log = history(db, REMINDERS, p.id).await;
+        let expected = if p.submitted {
+            "deadline_passed"
+        } else {
+            "reminded remind:1"
+        };
+        assert_eq!(
+            timer_events(log.iter().map(|e| &e["change"])),
+            BTreeMap::from([(expected.to_owned(), 1)]),
+            "project {}",
+            p.id
+        );
+    }
+
+    let sink = Sink::restart(addr, earlier).await;
+    let now = plus_minutes(REMINDERS, 61 * rounds);
+    let report = worker_once(db, &now, &url, 500).await;
+    assert_eq!(report["mail"]["sent"], expected, "{report}");
+    let rows = outbox(db, &now).await;
+    assert!(rows.iter().all(|r| r.state == "sent"), "{rows:#?}");
+    let received = sink.received();
+    assert_eq!(received.len(), expected);
+    assert_each_delivered_once(&rows, &projects, &received);
+    let again = worker_once(db, &plus_minutes(&now, 61), &url, 500).await;
+    assert_eq!(again["mail"]["sent"], 0, "{again}");
+    assert_eq!(sink.count(), expected, "nothing arrives twice");
+}
+
+/// After downtime, reminders of one deadline that fall due together go out
+/// as one, the latest (DESIGN §6: "nobody gets five late emails at once"),
+/// however the worker's claims cut the due timers into batches.
+async fn stale_reminders_collapse_even_when_claimed_in_separate_batches(db: &TestDb) {
+    let projects = institute(db, 1, 0).await;
+    let p = &projects[0];
+    let sink = Sink::start(&[]).await;
+    // One timer per claim: the 7-day and the 1-day reminder are claimed apart.
+    worker_once(db, REMINDERS, &sink.url(), 1).await;
+    let log = history(db, REMINDERS, p.id).await;
+    let to_trainee = sink
+        .received()
+        .iter()
+        .filter(|m| m.to == [p.trainee.clone()])
+        .count();
+    assert_eq!(
+        (timer_events(log.iter().map(|e| &e["change"])), to_trainee),
+        (BTreeMap::from([("reminded remind:1".to_owned(), 1)]), 1),
+        "the trainee gets one reminder for the deadline, not one per reminder missed"
+    );
+}
+
+/// An operator stops a worker (SIGTERM, as systemd or Ctrl-C does) while
+/// it works through a backlog: it finishes the round in progress first, as
+/// `gradflow worker` promises, and says it stopped; nothing is left claimed
+/// for another worker to wait two minutes for, and nothing is sent twice.
+async fn a_worker_asked_to_stop_mid_round_finishes_the_round_first(db: &TestDb) {
+    let projects = institute(db, 30, 30).await;
+    let sink = Sink::start(&[]).await;
+    let worker = start_worker(db, REMINDERS, &sink.url(), 10);
+    let deadline = Instant::now() + PATIENCE;
+    while sink.count() < 5 {
+        assert!(Instant::now() < deadline, "the worker sends nothing");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let run = tokio::task::spawn_blocking(move || worker.terminate(PATIENCE))
+        .await
+        .unwrap();
+    let rows = outbox(db, REMINDERS).await;
+    let left: Vec<&Row> = rows.iter().filter(|r| r.state != "sent").collect();
+    assert!(
+        run.ok() && run.stdout.contains("worker: stopped") && left.is_empty(),
+        "stopped after {} emails, the worker finishes its round ({} message(s) left unsent, e.g. {:?}):\n{run}",
+        sink.count(),
+        left.len(),
+        left.first()
+    );
+    assert_each_delivered_once(&rows, &projects, &sink.received());
+}
+
+/// Where the workers had got to, for a failing test's message.
+async fn progress(db: &TestDb, sink: &Sink) -> String {
+    let done = support::raw_number(db, "SELECT COUNT(*) FROM timers WHERE state = 'done'").await;
+    let sent = support::raw_number(db, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'").await;
+    let rows = support::raw_number(db, "SELECT COUNT(*) FROM outbox").await;
+    format!(
+        "{done} timer(s) done, {sent} of {rows} message(s) recorded sent, {} email(s) arrived",
+        sink.count()
+    )
+}
+
+/// A worker (running, not `--once`) is killed with SIGKILL while it fires
+/// timers, another while it sends mail; a third, started after their claims'
+/// leases ran out, finishes the work. No timer fired twice, every message
+/// was sent, and each arrived once, except that a message sent but not yet
+/// recorded as sent when its worker died is sent again: at-least-once at
+/// the SMTP boundary, at most one such email per kill, under the same
+/// Message-ID (a receiving server can tell it is the same message).
+async fn a_killed_worker_loses_nothing_and_fires_nothing_twice(db: &TestDb) {
+    let projects = institute(db, 60, 60).await;
+    let sink = Sink::start(&[]).await;
+    let url = sink.url();
+    let mut kills = Vec::new();
+
+    // Killed while firing timers (25 a claim: many commits to land between).
+    let worker = start_worker(db, REMINDERS, &url, 25);
+    let deadline = Instant::now() + PATIENCE;
+    while support::raw_number(db, "SELECT COUNT(*) FROM timers WHERE state = 'done'").await == 0 {
+        assert!(Instant::now() < deadline, "the first worker fires no timer");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let crashed = worker.crash();
+    kills.push(format!("kill 1: {}\n{crashed}", progress(db, &sink).await));
+
+    // Started after the first worker's leases (60 s, 120 s) ran out; killed
+    // once mail is arriving.
+    let second = plus_minutes(REMINDERS, 3);
+    let worker = start_worker(db, &second, &url, 25);
+    let before = sink.count();
+    let deadline = Instant::now() + PATIENCE;
+    while sink.count() < before + 10 && unfinished(db, &second).await != (0, 0) {
+        assert!(Instant::now() < deadline, "the second worker sends nothing");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let crashed = worker.crash();
+    kills.push(format!("kill 2: {}\n{crashed}", progress(db, &sink).await));
+    let killed = kills.len();
+    let kills = kills.join("\n");
+
+    let third = plus_minutes(REMINDERS, 6);
+    let worker = start_worker(db, &third, &url, 25);
+    until_done(db, &third, &[&worker]).await;
+    stop_workers(vec![worker]).await;
+
+    // No timer fired twice, and the ones due fired.
+    let events = events_of(db, &third, &projects).await;
+    let wrong = wrong_events(
+        &projects,
+        &events,
+        |p| {
+            if p.submitted {
+                vec!["deadline_passed"]
+            } else {
+                vec!["reminded remind:1"]
+            }
+        },
+        Some("reminded remind:0"),
+    );
+    assert!(
+        wrong.is_empty(),
+        "each due timer fired once:\n{}\n{kills}",
+        wrong.join("\n")
+    );
+    // The later reminder goes to trainee and supervisor, the earlier (when it
+    // fired on its own) to the trainee; a submitted proposal to the supervisor.
+    let expected_rows: usize = projects
+        .iter()
+        .map(|p| match p.submitted {
+            true => 1,
+            false => 2 + events[&p.id].get("reminded remind:0").unwrap_or(&0),
+        })
+        .sum();
+    let rows = outbox(db, &third).await;
+    assert_eq!(
+        rows.len(),
+        expected_rows,
+        "one message per recipient of each event\n{kills}"
+    );
+    let unsent: Vec<&Row> = rows.iter().filter(|r| r.state != "sent").collect();
+    assert!(
+        unsent.is_empty(),
+        "every message is sent: {unsent:#?}\n{kills}"
+    );
+
+    let received = sink.received();
+    let titles: HashMap<i64, String> = projects.iter().map(|p| (p.id, p.title.clone())).collect();
+    let carried = carriers(&rows, &titles, &received);
+    for row in &rows {
+        let ids: BTreeSet<&String> = carried[&row.id].iter().collect();
+        assert_eq!(
+            ids.len(),
+            1,
+            "message {} ({} to {}) arrived under exactly one Message-ID: {:?}\n{kills}",
+            row.id,
+            row.template,
+            row.email,
+            carried[&row.id]
+        );
+    }
+    let mut arrivals: BTreeMap<String, usize> = BTreeMap::new();
+    for mail in &received {
+        *arrivals.entry(mail.message_id()).or_default() += 1;
+    }
+    let again: Vec<(&String, &usize)> = arrivals.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        again.len() <= killed && again.iter().all(|(_, n)| **n == 2),
+        "only an email in flight when its worker was killed arrives again, once: {again:?}\n{kills}"
+    );
+    if std::env::var_os("TEST_LOG").is_some() {
+        eprintln!(
+            "{kills}\n{} emails, {} sent again after a kill",
+            received.len(),
+            again.len()
+        );
+    }
+    audit_verifies(db, &third).await;
+}
+
+/// The coordinator's escalation gathers many late projects into one email;
+/// its worker is killed after the server took that email, while it records
+/// the messages as sent one by one. The next worker must not tell the
+/// coordinator about the same projects again under a new Message-ID: a
+/// message sent again after a crash carries the Message-ID it had
+/// (ARCHITECTURE: "at-least-once at the SMTP boundary").
+async fn a_gathered_escalation_cut_short_by_a_crash_keeps_its_message_id(db: &TestDb) {
+    let projects = institute(db, 100, 0).await;
+    let sink = Sink::start(&[]).await;
+    let url = sink.url();
+    // One claim takes every late project's escalation: one email lists them all.
+    let worker = start_worker(db, OVERDUE, &url, 1000);
+    let deadline = Instant::now() + PATIENCE;
+    while sink.count() == 0 {
+        assert!(Instant::now() < deadline, "no escalation arrives");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let recorded = "SELECT COUNT(*) FROM outbox WHERE state = 'sent'";
+    while support::raw_number(db, recorded).await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the escalation is never recorded"
+        );
+    }
+    let crashed = worker.crash();
+    let at_kill = progress(db, &sink).await;
+
+    let later = plus_minutes(OVERDUE, 3);
+    let worker = start_worker(db, &later, &url, 1000);
+    until_done(db, &later, &[&worker]).await;
+    stop_workers(vec![worker]).await;
+
+    let rows = outbox(db, &later).await;
+    assert_eq!(
+        rows.len(),
+        projects.len(),
+        "one escalation per late project"
+    );
+    let received = sink.received();
+    let titles: HashMap<i64, String> = projects.iter().map(|p| (p.id, p.title.clone())).collect();
+    let carried = carriers(&rows, &titles, &received);
+    let told_twice: Vec<String> = rows
+        .iter()
+        .filter(|r| carried[&r.id].iter().collect::<BTreeSet<_>>().len() != 1)
+        .map(|r| format!("project {}: {:?}", r.project, carried[&r.id]))
+        .collect();
+    assert!(
+        told_twice.is_empty(),
+        "killed at: {at_kill}\n{} of {} late projects reached the coordinator under more than one Message-ID (or none):\n{}\n{crashed}",
+        told_twice.len(),
+        rows.len(),
+        told_twice[..told_twice.len().min(5)].join("\n")
+    );
+    audit_verifies(db, &later).await;
+}
+
+/// Three workers start at once on one database after a long weekend
+/// without any: every timer of every project is due, thousands of them
+/// (600 projects and 2,200 timers on PostgreSQL; 300 and 1,000 on SQLite),
+/// and then the messages they cause. Every timer fired once (its event is in
+/// the project's log once; the reminders, stale after the deadline, not at
+/// all), every message was sent, and each arrived once.
+async fn three_workers_fire_every_timer_and_send_every_message_once(db: &TestDb) {
+    let (waiting, submitted, batch) = if db.is_sqlite() {
+        (200, 100, 25)
+    } else {
+        (500, 100, 50)
+    };
+    let projects = institute(db, waiting, submitted).await;
+    let sink = Sink::start(&[]).await;
+    let url = sink.url();
+    let workers: Vec<Process> = (0..3)
+        .map(|_| start_worker(db, OVERDUE, &url, batch))
+        .collect();
+    until_done(db, OVERDUE, &workers.iter().collect::<Vec<_>>()).await;
+    stop_workers(workers).await;
+
+    // What was committed was sent, once: checked first, so that a failure
+    // below (a timer that did not fire) does not hide how delivery went.
+    let rows = outbox(db, OVERDUE).await;
+    assert!(rows.iter().all(|r| r.state == "sent"));
+    assert_each_delivered_once(&rows, &projects, &sink.received());
+    audit_verifies(db, OVERDUE).await;
+
+    let events = events_of(db, OVERDUE, &projects).await;
+    let wrong = wrong_events(
+        &projects,
+        &events,
+        |p| {
+            if p.submitted {
+                vec!["deadline_passed"]
+            } else {
+                vec!["deadline_passed", "reminded overdue:0"]
+            }
+        },
+        None,
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} of {} projects do not have each due timer's event exactly once:\n{}",
+        wrong.len(),
+        projects.len(),
+        wrong[..wrong.len().min(10)].join("\n")
+    );
+    let made: BTreeSet<(i64, &str, &str)> = rows
+        .iter()
+        .map(|r| (r.project, r.template.as_str(), r.email.as_str()))
+        .collect();
+    let expected: BTreeSet<(i64, &str, &str)> = projects
+        .iter()
+        .map(|p| match p.submitted {
+            true => (p.id, "proposal_submitted", p.supervisor.as_str()),
+            false => (p.id, "overdue_notice", COORDINATOR),
+        })
+        .collect();
+    assert!(
+        rows.len() == expected.len() && made == expected,
+        "one escalation per late project to the coordinator, one notice per submitted proposal to its supervisor"
+    );
+}
+
+/// After downtime, a late project's deadline and its first escalation are
+/// both due, and next to each other in the queue (60 late projects: their
+/// deadlines, then their escalations); three workers claiming 30 at a time
+/// take them apart. The escalation must still go out, and be set for next
+/// Monday, whichever worker takes it and whenever the deadline's firing
+/// commits.
+async fn an_escalation_due_with_its_deadline_survives_concurrent_workers(db: &TestDb) {
+    let projects = institute(db, 60, 0).await;
+    let sink = Sink::start(&[]).await;
+    let url = sink.url();
+    // The reminders went out the day before; then no worker until Monday.
+    worker_once(db, REMINDERS, &url, 500).await;
+    let workers: Vec<Process> = (0..3)
+        .map(|_| start_worker(db, OVERDUE, &url, 30))
+        .collect();
+    until_done(db, OVERDUE, &workers.iter().collect::<Vec<_>>()).await;
+    stop_workers(workers).await;
+
+    let events = events_of(db, OVERDUE, &projects).await;
+    let engine = db.engine().await;
+    let next: Timestamp = "2026-02-23T05:00:00Z".parse().unwrap();
+    let mut lost = Vec::new();
+    for p in projects.iter().filter(|p| !p.submitted) {
+        let timers = engine.pending_timers(p.id).await.unwrap();
+        let escalated = events[&p.id].get("reminded overdue:0") == Some(&1);
+        let again = timers
+            .iter()
+            .any(|(key, _, at)| key == "overdue:0" && *at == next);
+        if !(escalated && again) {
+            lost.push(format!(
+                "project {}: {:?}, pending timers {timers:?}",
+                p.id, events[&p.id]
+            ));
+        }
+    }
+    engine.close().await;
+    assert!(
+        lost.is_empty(),
+        "{} of {} late projects lost their escalation (none sent, none set for next Monday):\n{}",
+        lost.len(),
+        projects.iter().filter(|p| !p.submitted).count(),
+        lost[..lost.len().min(5)].join("\n")
+    );
+    let rows = outbox(db, OVERDUE).await;
+    assert_each_delivered_once(&rows, &projects, &sink.received());
+}
