@@ -609,7 +609,14 @@ pub async fn lateness(ctx: &mut Ctx, place: &mut Place) -> anyhow::Result<()> {
     // deadline is ahead cannot fire yet (the core refuses a deadline passed
     // early), so they keep their real time, weeks away.
     let kind = TimerKind::Reminder;
-    let setting = setting(&url, (rate * window).round() as usize, Some(kind), &dates, start).await?;
+    let setting = setting(
+        &url,
+        (rate * window).round() as usize,
+        Some(kind),
+        &dates,
+        start,
+    )
+    .await?;
     let projects = setting.projects;
     let count = (projects * setting.each) as u64;
     eprintln!(
