@@ -310,7 +310,7 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
     let said = |comment: &Option<String>| {
         comment
             .as_ref()
-            .map(|c| format!(" — \"{c}\""))
+            .map(|c| format!(" — \"{}\"", c.escape_default()))
             .unwrap_or_default()
     };
     match change {
@@ -334,7 +334,10 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
             format!("accepted milestone {milestone}{}", said(comment))
         }
         Change::MilestoneReturned { milestone, comment } => {
-            format!("returned milestone {milestone} — \"{comment}\"")
+            format!(
+                "returned milestone {milestone} — \"{}\"",
+                comment.escape_default()
+            )
         }
         Change::Scored { scores, comment } => {
             let scores: Vec<String> = scores.iter().map(|(k, v)| format!("{k} {v}")).collect();

@@ -156,6 +156,10 @@ impl Engine {
     }
 
     /// Runs a command as the person with `actor_email`.
+    ///
+    /// A command that did not name the version it saw is decided again when
+    /// the project changed under it (e.g. a timer fired meanwhile), a few
+    /// times, before the conflict is reported.
     pub async fn act(
         &self,
         project: i64,
@@ -163,13 +167,26 @@ impl Engine {
         request: Request,
         now: Timestamp,
     ) -> Result<Outcome, Error> {
-        let prepared = self
-            .prepare(project, actor_email, request, now, None)
-            .await?;
-        self.commit(vec![prepared], now)
-            .await?
-            .pop()
-            .expect("one result per command")
+        let mut tries = if request.expected_version.is_none() {
+            3
+        } else {
+            1
+        };
+        loop {
+            tries -= 1;
+            let prepared = self
+                .prepare(project, actor_email, request.clone(), now, None)
+                .await?;
+            let result = self
+                .commit(vec![prepared], now)
+                .await?
+                .pop()
+                .expect("one result per command");
+            match result {
+                Err(e) if e.kind() == super::Kind::Conflict && tries > 0 && is_race(&e) => continue,
+                other => return other,
+            }
+        }
     }
 
     /// Runs independent commands (on different projects) with one commit for
@@ -426,6 +443,11 @@ fn outcome(project: i64, decision: &Decision, replayed: bool) -> Outcome {
         notifications: decision.notifications.len(),
         replayed,
     }
+}
+
+/// Whether `error` is a lost race on the project's version (worth deciding again).
+fn is_race(error: &Error) -> bool {
+    matches!(error, Error::Conflict(m) if m.contains("changed by someone else"))
 }
 
 /// What identifies a request for idempotency: the project, the action and

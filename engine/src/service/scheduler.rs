@@ -87,7 +87,22 @@ impl Engine {
             })
             .collect();
         if !pending.is_empty() {
-            let results = self.store.commit_many(&pending, now).await?;
+            let results = match self.store.commit_many(&pending, now).await {
+                Ok(results) => results,
+                // One project held by another session must not hold back the
+                // others: commit each alone, and give back only what waits.
+                Err(store::Error::Busy) if pending.len() > 1 => {
+                    let mut one_by_one = Vec::with_capacity(pending.len());
+                    for p in &pending {
+                        one_by_one.push(match self.store.commit_many(&[*p], now).await {
+                            Ok(mut r) => r.pop().expect("one result per decision"),
+                            Err(e) => Err(e),
+                        });
+                    }
+                    one_by_one
+                }
+                Err(e) => return Err(e.into()),
+            };
             for ((_, _, completes), result) in decided.iter().zip(results) {
                 match result {
                     Ok(_) => report.fired += 1,
@@ -96,6 +111,13 @@ impl Engine {
                         failed.push((
                             completes.clone(),
                             "the project changed while it fired".into(),
+                        ));
+                    }
+                    Err(store::Error::Busy) => {
+                        report.retried += completes.len();
+                        failed.push((
+                            completes.clone(),
+                            "the project was held by another change".into(),
                         ));
                     }
                     Err(e) => return Err(e.into()),

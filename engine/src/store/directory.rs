@@ -192,30 +192,35 @@ impl Store {
                 digest.update(templates.as_bytes());
                 let hash = crate::audit::to_hex(&digest.finalize());
                 let version = i64::from(d.version);
-                let existing = sqlx::query(
-                    "SELECT id, source_hash, projects FROM definitions WHERE key = $1 AND version = $2",
+                // Insert first: two publishers of a new version at once meet
+                // on the unique key, and the second then sees the first's row.
+                let inserted = sqlx::query(
+                    "INSERT INTO definitions (key, version, title, source, source_hash, templates, published_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key, version) DO NOTHING",
                 )
                 .bind(d.key)
                 .bind(version)
-                .fetch_optional(&mut *tx)
-                .await?;
+                .bind(d.title)
+                .bind(d.source)
+                .bind(&hash)
+                .bind(&templates)
+                .bind(micros(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                let existing = if inserted == 1 {
+                    None
+                } else {
+                    sqlx::query(
+                        "SELECT id, source_hash, projects FROM definitions WHERE key = $1 AND version = $2",
+                    )
+                    .bind(d.key)
+                    .bind(version)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                };
                 let outcome = match existing {
-                    None => {
-                        sqlx::query(
-                            "INSERT INTO definitions (key, version, title, source, source_hash, templates, published_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        )
-                        .bind(d.key)
-                        .bind(version)
-                        .bind(d.title)
-                        .bind(d.source)
-                        .bind(&hash)
-                        .bind(&templates)
-                        .bind(micros(now))
-                        .execute(&mut *tx)
-                        .await?;
-                        Published::Created
-                    }
+                    None => Published::Created,
                     Some(row) if row.text("source_hash")? == hash => Published::Unchanged,
                     Some(row) => {
                         let replaced = sqlx::query(

@@ -114,31 +114,82 @@ fn is_busy(error: &sqlx::Error) -> bool {
     }
 }
 
-/// A database URL without its password (in `user:password@` or a
-/// `password=` parameter), for messages and logs.
+/// A database URL without its password, for messages and logs: whatever may
+/// be a password before the last `@` is hidden, however the URL is spelled,
+/// and so is every parameter whose name mentions a password (or is encoded).
 pub fn redact_url(url: &str) -> String {
-    let mut out = match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+    let (head, query) = match url.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (url, None),
     };
-    if let Some(query) = out.find('?') {
-        let (head, params) = out.split_at(query + 1);
-        let params: Vec<String> = params
+    let mut out = head.to_owned();
+    if let Some(at) = head.rfind('@') {
+        // After "://" the user name comes first; otherwise anything after the
+        // first ':' may be a password.
+        let start = match head[..at].find("://") {
+            Some(i) => head[i + 3..at].find(':').map(|c| i + 3 + c + 1),
+            None => head[..at].find(':').map(|c| c + 1),
+        };
+        if let Some(start) = start {
+            out = format!("{}***{}", &head[..start], &head[at..]);
+        }
+    }
+    if let Some(query) = query {
+        let params: Vec<String> = query
             .split('&')
             .map(|p| match p.split_once('=') {
-                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                Some((k, _)) if k.to_ascii_lowercase().contains("pass") || k.contains('%') => {
+                    format!("{k}=***")
+                }
                 _ => p.to_owned(),
             })
             .collect();
-        out = format!("{head}{}", params.join("&"));
+        out = format!("{out}?{}", params.join("&"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_reach_messages_however_the_url_is_spelled() {
+        for (url, shown) in [
+            (
+                "postgres://app:s3cret@db/gradflow",
+                "postgres://app:***@db/gradflow",
+            ),
+            ("sqlite://gradflow.db", "sqlite://gradflow.db"),
+            ("postgres:s3cret@127.0.0.1/db", "postgres:***@127.0.0.1/db"),
+            (
+                "postgres:/postgres:s3cret@127.0.0.1/db",
+                "postgres:***@127.0.0.1/db",
+            ),
+            ("postgres://app:pa:ss@db/g", "postgres://app:***@db/g"),
+            ("u:s3cret@127.0.0.1/db", "u:***@127.0.0.1/db"),
+            (
+                "postgres//postgres:s3cret@h/db",
+                "postgres//postgres:***@h/db",
+            ),
+            ("postgres://u@h/db", "postgres://u@h/db"),
+            (
+                "postgres://u@h/db?password=s3cret",
+                "postgres://u@h/db?password=***",
+            ),
+            (
+                "postgres://u@h/db?pass%77ord=s3cret",
+                "postgres://u@h/db?pass%77ord=***",
+            ),
+            (
+                "postgres://u@h/db?sslpassword=s3cret&x=1",
+                "postgres://u@h/db?sslpassword=***&x=1",
+            ),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+            assert!(!redact_url(url).contains("s3cret"), "{url}");
+        }
+    }
 }
 
 /// Durability of SQLite commits, for measuring its cost.
