@@ -17,6 +17,7 @@ mod outbox;
 mod pg;
 mod place;
 mod plain;
+mod profile;
 mod pure;
 mod raw;
 mod report;
@@ -76,6 +77,10 @@ struct Args {
     /// Outbox messages delivered in the outbox group.
     #[arg(long, default_value_t = 500)]
     mails: usize,
+    /// Add up the engine's SQL statements (count, time) during the timer and
+    /// outbox measurements and print where the time went.
+    #[arg(long)]
+    profile_sql: bool,
     /// Run only these parts (repeat the option for several; default: all).
     #[arg(long, value_enum)]
     only: Vec<Only>,
@@ -115,6 +120,10 @@ struct Ctx {
     lateness_rate: f64,
     lateness_seconds: f64,
     mails: usize,
+    /// Whether `--profile-sql` is on.
+    profile: bool,
+    /// Sections profiled: name, wall seconds, rounds, statements.
+    profiles: Vec<(String, f64, usize, Vec<profile::Line>)>,
 }
 
 impl Ctx {
@@ -188,7 +197,12 @@ fn run(args: &Args) -> anyhow::Result<()> {
         lateness_rate: args.lateness_rate,
         lateness_seconds: args.lateness_seconds,
         mails: args.mails,
+        profile: args.profile_sql,
+        profiles: Vec::new(),
     };
+    if args.profile_sql {
+        profile::install()?;
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("gradflow-bench {}", env!("CARGO_PKG_VERSION"));
     println!(
@@ -308,6 +322,9 @@ fn run(args: &Args) -> anyhow::Result<()> {
             println!("  {c}");
         }
         println!();
+    }
+    for (name, wall, rounds, lines) in &ctx.profiles {
+        report::print_profile(name, *wall, *rounds, lines);
     }
     if let Some(line) = pg_skipped {
         println!("{line}");

@@ -103,7 +103,19 @@ pub async fn delivery(ctx: &mut Ctx, place: &mut crate::place::Place) -> anyhow:
         };
         let engine = Engine::connect_with(&url, Durability::Full).await?;
         let sink = Sink::start().await?;
-        let run = deliver(&engine, Sender::open(&sink, nodelay).await?).await?;
+        let sender = Sender::open(&sink, nodelay).await?;
+        if ctx.profile {
+            crate::profile::start();
+        }
+        let run = deliver(&engine, sender).await?;
+        if ctx.profile {
+            ctx.profiles.push((
+                format!("{group} {how}"),
+                run.measure.elapsed.as_secs_f64(),
+                run.sent.len(),
+                crate::profile::stop(),
+            ));
+        }
         let mut m = run.measure.clone();
         let engine_rate = ctx.row(
             &group,

@@ -239,3 +239,28 @@ pub fn print_usage(groups: &[(String, crate::machine::Usage)]) {
         );
     }
 }
+
+/// Prints where a profiled section's database time went (`--profile-sql`).
+pub fn print_profile(name: &str, wall: f64, rounds: usize, lines: &[crate::profile::Line]) {
+    let total: f64 = lines.iter().map(|l| l.seconds).sum();
+    println!(
+        "where the database time went: {name} ({rounds} rounds in {wall:.2} s; {:.0}% of it in {} statements)",
+        100.0 * total / wall.max(1e-9),
+        thousands(lines.iter().map(|l| l.count).sum::<u64>() as f64)
+    );
+    println!(
+        "  {:>9}  {:>9}  {:>10}  {:>6}  statement",
+        "count", "per round", "total", "wall"
+    );
+    for l in lines {
+        println!(
+            "  {:>9}  {:>9.1}  {:>7.0} ms  {:>5.1}%  {}",
+            thousands(l.count as f64),
+            l.count as f64 / rounds.max(1) as f64,
+            l.seconds * 1000.0,
+            100.0 * l.seconds / wall.max(1e-9),
+            l.statement
+        );
+    }
+    println!();
+}

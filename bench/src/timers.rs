@@ -255,6 +255,7 @@ pub async fn throughput(ctx: &mut Ctx, place: &mut Place) -> anyhow::Result<()> 
             ctx.timer_batch
         ),
     );
+    push_profile(ctx, &format!("{group} on time"), &on_time);
     let expected = expect(&setting, start, true, None)?;
     check(
         ctx,
@@ -278,6 +279,7 @@ pub async fn throughput(ctx: &mut Ctx, place: &mut Place) -> anyhow::Result<()> 
             describe(&outage.report)
         ),
     );
+    push_profile(ctx, &format!("{group} after an outage"), &outage);
     let expected = expect(&setting, start, false, None)?;
     check(
         ctx,
@@ -363,6 +365,17 @@ fn setup_row(ctx: &mut Ctx, group: &str, seeded: &Seeded) {
     );
 }
 
+fn push_profile(ctx: &mut Ctx, name: &str, fired: &Fired) {
+    if ctx.profile {
+        ctx.profiles.push((
+            name.to_owned(),
+            fired.measure.elapsed.as_secs_f64(),
+            fired.measure.latencies.len(),
+            fired.profile.clone(),
+        ));
+    }
+}
+
 fn describe(r: &FireReport) -> String {
     format!(
         "{} claimed, {} project firings committed, {} discarded",
@@ -376,6 +389,8 @@ fn describe(r: &FireReport) -> String {
 struct Fired {
     measure: Measure,
     report: FireReport,
+    /// Statements sent, with `--profile-sql`.
+    profile: Vec<crate::profile::Line>,
 }
 
 /// Fires everything due at each of `instants` in turn through
@@ -386,6 +401,9 @@ async fn fire_all(ctx: &Ctx, url: &str, instants: &[Timestamp]) -> anyhow::Resul
     let mut measure = Measure::default();
     let mut report = FireReport::default();
     let timers = seeded_count(url).await?;
+    if ctx.profile {
+        crate::profile::start();
+    }
     for &now in instants {
         loop {
             let t0 = Instant::now();
@@ -414,8 +432,17 @@ async fn fire_all(ctx: &Ctx, url: &str, instants: &[Timestamp]) -> anyhow::Resul
             );
         }
     }
+    let profile = if ctx.profile {
+        crate::profile::stop()
+    } else {
+        Vec::new()
+    };
     engine.close().await;
-    Ok(Fired { measure, report })
+    Ok(Fired {
+        measure,
+        report,
+        profile,
+    })
 }
 
 /// Timers pending in the database at `url`.
@@ -653,7 +680,16 @@ pub async fn lateness(ctx: &mut Ctx, place: &mut Place) -> anyhow::Result<()> {
         thousands(count as f64),
         thousands(rate)
     );
+    if ctx.profile {
+        crate::profile::start();
+    }
     let drains = work(&engine, count, base, window, ctx.timer_batch).await?;
+    if ctx.profile {
+        let wall = Timestamp::now().duration_since(base).as_secs_f64();
+        let rounds = drains.iter().map(|d| d.calls.len()).sum();
+        ctx.profiles
+            .push((group.clone(), wall, rounds, crate::profile::stop()));
+    }
     engine.close().await;
 
     let mut db = Plain::open(&url, Durability::Full).await?;
