@@ -53,7 +53,7 @@ impl Place {
         match self {
             Place::Sqlite { dir } => Ok(file_url(&dir.path().join(format!("{tag}.db")))),
             Place::Postgres { admin, created } => {
-                let name = format!("{}_{tag}", pg::fresh_name());
+                let name = database_name(tag);
                 pg::create(admin, &name).await.with_context(|| {
                     format!("cannot create database {name} via {}", pg::redact(admin))
                 })?;
@@ -79,8 +79,10 @@ impl Place {
             }
             Place::Postgres { admin, created } => {
                 let template = database_of(from);
-                let name = format!("{}_{tag}", pg::fresh_name());
-                pg::create_from(admin, &name, &template).await?;
+                let name = database_name(tag);
+                pg::create_from(admin, &name, &template)
+                    .await
+                    .with_context(|| format!("cannot copy database {template} to {name}"))?;
                 created.push(name.clone());
                 Ok(pg::with_database(admin, &name))
             }
@@ -125,6 +127,21 @@ impl Place {
         }
         Ok(())
     }
+}
+
+/// A fresh database name ending in `tag`, as a plain identifier.
+fn database_name(tag: &str) -> String {
+    let tag: String = tag
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{}_{tag}", pg::fresh_name())
 }
 
 fn file_url(path: &Path) -> String {
