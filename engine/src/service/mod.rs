@@ -30,7 +30,7 @@ use crate::definition::{self, Templates, Workflow};
 use crate::store::{self, Durability, ProjectRecord, Store};
 
 pub use audit::AuditReport;
-pub use commands::{Outcome, Request, View};
+pub use commands::{Outcome, ProjectStart, Request, View};
 pub use directory::PublishOutcome;
 pub use error::{Error, Kind};
 pub use scheduler::FireReport;
