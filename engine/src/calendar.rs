@@ -224,7 +224,9 @@ impl Calendar {
     }
 
     /// When a reminder or escalation due `at` goes out: `at` within the mail
-    /// hours, else the opening hour of its local day.
+    /// hours, else the opening hour of its local day. (Weekend days and
+    /// holidays are not skipped: an institute may want a reminder on the
+    /// weekend before a Sunday deadline.)
     pub fn in_mail_hours(&self, at: Timestamp) -> Timestamp {
         let local = at.to_zoned_datetime(self.zone.clone());
         let time = local.time();
@@ -233,6 +235,37 @@ impl Calendar {
         } else {
             self.local(local.date(), self.mail_hours.open).unwrap_or(at)
         }
+    }
+
+    /// When the reminder `before` a `deadline` goes out: its time moved into
+    /// the mail hours (see [`in_mail_hours`](Self::in_mail_hours)); when that
+    /// is not before the deadline (a deadline early in the morning), the
+    /// opening hour of the last working day before it, so that a reminder is
+    /// never dropped for its mail hours. `None` when no working day's mail
+    /// hours open before the deadline.
+    pub fn reminder_time(
+        &self,
+        deadline: Timestamp,
+        before: Duration,
+    ) -> Result<Option<Timestamp>, Error> {
+        let at = self.in_mail_hours(self.before(deadline, before)?);
+        if at < deadline {
+            return Ok(Some(at));
+        }
+        let mut day = deadline.to_zoned_datetime(self.zone.clone()).date();
+        for _ in 0..MAX_CLOSED_DAYS {
+            if self.is_business_day(day)
+                && let Ok(open) = self.local(day, self.mail_hours.open)
+                && open < deadline
+            {
+                return Ok(Some(open));
+            }
+            match day.yesterday() {
+                Ok(previous) => day = previous,
+                Err(_) => break,
+            }
+        }
+        Ok(None)
     }
 
     /// The first occurrence of `schedule` strictly after `after`, in this
@@ -245,15 +278,17 @@ impl Calendar {
     /// mail hours) is strictly after `after`.
     pub fn next_mail_time(&self, schedule: &Schedule, after: Timestamp) -> Option<Timestamp> {
         let mut from = after;
-        // A schedule firing outside the mail hours moves to the opening hour
-        // of its day, which may be before `after`: look further, a bounded while.
-        for _ in 0..1_000 {
+        // An occurrence after the day's closing hour moves back to its
+        // opening, which may be before `after`: every later one that day
+        // would too, so the search goes on from the end of that day.
+        for _ in 0..MAX_CLOSED_DAYS {
             let next = self.next_occurrence(schedule, from)?;
             let at = self.in_mail_hours(next);
             if at > after {
                 return Some(at);
             }
-            from = next;
+            let day = next.to_zoned_datetime(self.zone.clone()).date();
+            from = self.local(day, END_OF_DAY).unwrap_or(next).max(next);
         }
         None
     }
@@ -334,6 +369,10 @@ impl Calendar {
 
 const END_OF_DAY: Time = Time::constant(23, 59, 59, 0);
 
+/// Most days looked through for a working day, or for a schedule's next
+/// sending day: more than any run of weekends and holidays.
+const MAX_CLOSED_DAYS: usize = 1_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,6 +393,46 @@ mod tests {
         };
         let at = cal.due(&due, Timestamp::UNIX_EPOCH).unwrap();
         assert_eq!(at.to_string(), "2026-03-31T19:59:59Z");
+    }
+
+    /// Local time in Muscat (+04) as an instant.
+    fn muscat(text: &str) -> Timestamp {
+        let civil: jiff::civil::DateTime = text.parse().unwrap();
+        civil
+            .to_zoned_datetime(TimeZone::get("Asia/Muscat").unwrap())
+            .unwrap()
+            .timestamp()
+    }
+
+    #[test]
+    fn a_reminder_before_an_early_deadline_is_sent_on_the_last_working_day() {
+        let cal = calendar("Asia/Muscat");
+        let hour = Duration::parse("1h").unwrap();
+        // Due at 07:00 local; moved to 09:00 it would come after the deadline
+        // (08:00): the opening of the working day before (Monday 6 April
+        // 2026 is a working day; Friday 3 April a holiday).
+        let at = cal.reminder_time(muscat("2026-04-07T08:00"), hour).unwrap();
+        assert_eq!(at, Some(muscat("2026-04-06T09:00")));
+        // Monday 08:00: Sunday 5 April is not a working day (sat,sun), nor
+        // Saturday, nor Friday the holiday: Thursday 2 April.
+        let at = cal.reminder_time(muscat("2026-04-06T08:00"), hour).unwrap();
+        assert_eq!(at, Some(muscat("2026-04-02T09:00")));
+        // Within the mail hours it stays where it falls.
+        let at = cal.reminder_time(muscat("2026-04-07T15:00"), hour).unwrap();
+        assert_eq!(at, Some(muscat("2026-04-07T14:00")));
+    }
+
+    #[test]
+    fn a_schedule_that_fires_after_hours_every_minute_still_finds_its_next_day() {
+        let cal = calendar("Asia/Muscat").with_mail_hours("00:00-00:30".parse().unwrap());
+        // Every minute from 01:00 to 23:59 moves back to 00:00 the same day:
+        // 1,380 occurrences before one that moves forward (a search that
+        // gave up after 1,000 found none).
+        let schedule = Schedule::parse("* 1-23 * * *").unwrap();
+        let next = cal
+            .next_mail_time(&schedule, muscat("2026-04-06T00:15"))
+            .unwrap();
+        assert_eq!(next, muscat("2026-04-07T00:00"));
     }
 
     #[test]

@@ -429,11 +429,12 @@ impl<'p, 'a> Draft<'p, 'a> {
             ));
             for (i, r) in stage.reminders.iter().enumerate() {
                 let at = calendar
-                    .before(deadline, r.before)
+                    .reminder_time(deadline, r.before)
                     .map_err(Self::calendar_error)?;
-                let at = calendar.in_mail_hours(at);
                 // A reminder due at or before the stage is entered is not sent.
-                if at > now && at < deadline {
+                if let Some(at) = at
+                    && at > now
+                {
                     self.timers.set.push(timer(
                         format!("remind:{i}"),
                         TimerKind::Reminder,

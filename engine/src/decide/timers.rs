@@ -99,9 +99,13 @@ pub fn fire(
         Some(deadline) => stage
             .reminders
             .iter()
-            .filter_map(|r| project.calendar.before(deadline, r.before).ok())
-            .map(|at| project.calendar.in_mail_hours(at))
-            .filter(|at| *at < deadline)
+            .filter_map(|r| {
+                project
+                    .calendar
+                    .reminder_time(deadline, r.before)
+                    .ok()
+                    .flatten()
+            })
             .collect(),
         None => Vec::new(),
     };
