@@ -56,11 +56,16 @@ pub(crate) fn key(what: &str, text: &str) -> Result<String, Error> {
 }
 
 /// An email address, lower-cased: one `@` with a non-empty local part and a
-/// domain that has a dot, no spaces or control characters, at most 254 characters.
+/// domain that has a dot, no spaces or control characters, none of the
+/// characters that separate or quote addresses in a mail header
+/// (`<>()[]\,;:"`), at most 254 characters. (`Name <a@b.org>` or `a@b.org,
+/// c@d.org` would otherwise be stored as one person and mailed as others.)
 pub fn email(text: &str) -> Result<String, Error> {
     let email = text.trim().to_lowercase();
     let valid = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c))
         && match email.split_once('@') {
             Some((local, domain)) => {
                 !local.is_empty()
@@ -106,6 +111,10 @@ mod tests {
             email(" Amal@Health.Example ").unwrap(),
             "amal@health.example"
         );
+        assert_eq!(
+            email("o'neil+gradflow@x.ie").unwrap(),
+            "o'neil+gradflow@x.ie"
+        );
         for bad in [
             "@",
             "a b@c d",
@@ -116,6 +125,13 @@ mod tests {
             "a@.b",
             "a@b..c",
             "a\u{1b}[31m@b.c",
+            "<a@b.c>",
+            "Amal <amal@health.example>",
+            "a,b@c.d",
+            "a@b.c;d@e.f",
+            "\"a\"@b.c",
+            "a:b@c.d",
+            "a@[127.0.0.1]",
         ] {
             assert!(email(bad).is_err(), "{bad:?}");
         }
