@@ -52,17 +52,7 @@ impl Engine {
     /// out everywhere). The password itself is never stored or logged.
     pub async fn set_password(&self, email: &str, password: &str) -> Result<(), Error> {
         let email = input::email(email)?;
-        let length = password.chars().count();
-        if length < MIN_PASSWORD {
-            return Err(Error::Invalid(format!(
-                "a password needs at least {MIN_PASSWORD} characters; this one has {length}"
-            )));
-        }
-        if password.len() > MAX_PASSWORD {
-            return Err(Error::Invalid(format!(
-                "a password may have at most {MAX_PASSWORD} bytes"
-            )));
-        }
+        check_password(password)?;
         let person = self.store.person(&email).await?;
         let password = password.to_owned();
         let hash = tokio::task::spawn_blocking(move || {
@@ -150,6 +140,23 @@ impl Engine {
             language,
         })
     }
+}
+
+/// Whether `password` may be used: [`MIN_PASSWORD`] characters at least,
+/// [`MAX_PASSWORD`] bytes at most.
+pub fn check_password(password: &str) -> Result<(), Error> {
+    let length = password.chars().count();
+    if length < MIN_PASSWORD {
+        return Err(Error::Invalid(format!(
+            "a password needs at least {MIN_PASSWORD} characters; this one has {length}"
+        )));
+    }
+    if password.len() > MAX_PASSWORD {
+        return Err(Error::Invalid(format!(
+            "a password may have at most {MAX_PASSWORD} bytes"
+        )));
+    }
+    Ok(())
 }
 
 /// What is stored of a session token: its SHA-256, in hex.

@@ -33,7 +33,7 @@ use crate::calendar::Calendar;
 use crate::definition::{self, Templates, Workflow};
 use crate::store::{self, Durability, ProjectRecord, Store};
 
-pub use accounts::{LANGUAGES, MIN_PASSWORD, NewSession, SESSION_LIFETIME, Viewer};
+pub use accounts::{LANGUAGES, MIN_PASSWORD, NewSession, SESSION_LIFETIME, Viewer, check_password};
 pub use audit::AuditReport;
 pub use commands::{Outcome, Request, View};
 pub use directory::PublishOutcome;
@@ -100,6 +100,11 @@ impl Engine {
     /// Which database this is: `sqlite` or `postgres`.
     pub fn database_kind(&self) -> &'static str {
         self.store.kind()
+    }
+
+    /// Whether the database answers (for a health check).
+    pub async fn ping(&self) -> Result<(), Error> {
+        Ok(self.store.ping().await?)
     }
 
     /// Closes the database pool, waiting for connections to finish.

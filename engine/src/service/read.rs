@@ -110,6 +110,20 @@ impl Engine {
         self.evidence_file_as(viewer, project, id).await
     }
 
+    /// Runs a command on `project` as `viewer`. A project they may not see
+    /// is not found (nothing said about it); on one they may see, the core
+    /// decides whether they may take the action, as for any command.
+    pub async fn act_as(
+        &self,
+        viewer: &Viewer,
+        project: i64,
+        request: super::Request,
+        now: Timestamp,
+    ) -> Result<super::Outcome, Error> {
+        self.check_visible(viewer, project).await?;
+        self.act(project, &viewer.person.email, request, now).await
+    }
+
     /// The cohorts `viewer` coordinates.
     pub async fn cohorts_for(&self, viewer: &Viewer) -> Result<Vec<Cohort>, Error> {
         let mut out = Vec::new();

@@ -286,6 +286,12 @@ impl Store {
         }
     }
 
+    /// Asks the database a trivial question: whether it answers.
+    pub async fn ping(&self) -> Result<(), Error> {
+        with_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         with_db!(self, pool => pool.close().await);
