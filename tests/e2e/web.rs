@@ -1,0 +1,835 @@
+//! The web application end to end: the real server on an ephemeral port over
+//! a real database (a temp SQLite file, and PostgreSQL when configured),
+//! driven over HTTP by a real client, as a browser would (without one).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use gradflow_engine::definition;
+use gradflow_engine::service::Engine;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, HeaderMap, LOCATION, SET_COOKIE};
+
+use crate::support::{self, TestDb, assert_unchanged, bundled, day, on_both, snapshot};
+
+/// The password of every test account.
+const PASSWORD: &str = "correct horse battery";
+
+/// Evidence files above this are refused in the tests (small, to send quickly).
+const UPLOAD_LIMIT: u64 = 64 * 1024;
+
+/// The people of the test institute: (email, role in the story).
+const PEOPLE: &[&str] = &[
+    "trainee1@example.org",
+    "trainee2@example.org",
+    "trainee3@example.org",
+    "sup1@example.org",
+    "sup2@example.org",
+    "sup3@example.org",
+    "committee1@example.org",
+    "committee2@example.org",
+    "coord-a@example.org",
+    "coord-b@example.org",
+];
+
+/// A running server over a test institute: cohort A (coordinated by
+/// coord-a) with projects 1 (trainee1, sup1, committee1 assigned) and 2
+/// (trainee2, sup2); cohort B (coord-b) with project 3 (trainee3, sup3).
+struct Site {
+    engine: Arc<Engine>,
+    base: String,
+    files: tempfile::TempDir,
+    projects: [i64; 3],
+    cohorts: [i64; 2],
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Site {
+    async fn new(db: &TestDb) -> Site {
+        let engine = Arc::new(db.engine().await);
+        let loaded = definition::load(&bundled("graduation-service")).unwrap();
+        let workflow = loaded.workflow;
+        engine.publish(&[loaded.text], day(0)).await.unwrap();
+        for email in PEOPLE {
+            let name = email.split('@').next().unwrap();
+            engine
+                .add_person(email, &format!("Person {name}"), "", day(0))
+                .await
+                .unwrap();
+        }
+        let mut passwords = Vec::new();
+        for email in PEOPLE {
+            let engine = engine.clone();
+            passwords.push(tokio::spawn(async move {
+                engine.set_password(email, PASSWORD).await.unwrap()
+            }));
+        }
+        for p in passwords {
+            p.await.unwrap();
+        }
+        engine
+            .create_program("service", "Service", &workflow.key, day(0))
+            .await
+            .unwrap();
+        let mut cohorts = [0; 2];
+        for (i, (name, coordinator)) in [
+            ("Cohort A", "coord-a@example.org"),
+            ("Cohort B", "coord-b@example.org"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut cohort = support::new_cohort(&workflow, "service", name);
+            cohort.coordinators = vec![(*coordinator).into()];
+            cohorts[i] = engine.create_cohort(cohort, day(0)).await.unwrap().id;
+        }
+        let mut projects = [0; 3];
+        for (i, (cohort, title)) in [
+            ("Cohort A", "Faster renewals"),
+            ("Cohort A", "Fewer visits"),
+            ("Cohort B", "Clearer letters"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let n = i + 1;
+            let members = vec![
+                (format!("trainee{n}@example.org"), "trainee".to_owned()),
+                (format!("sup{n}@example.org"), "supervisor".to_owned()),
+            ];
+            projects[i] = engine
+                .start_project(cohort, title, &members, day(1))
+                .await
+                .unwrap()
+                .project;
+        }
+        engine
+            .assign(
+                projects[0],
+                None,
+                "committee1@example.org",
+                "committee",
+                day(1),
+            )
+            .await
+            .unwrap();
+        let files = tempfile::tempdir().unwrap();
+        let config = gradflow_web::Config {
+            files: files.path().join("files"),
+            upload_limit: UPLOAD_LIMIT,
+            secure_cookies: false,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(gradflow_web::serve(
+            engine.clone(),
+            config,
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Site {
+            engine,
+            base,
+            files,
+            projects,
+            cohorts,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// A browser that is not signed in.
+    fn browser(&self) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+            cookie: None,
+        }
+    }
+
+    /// A browser signed in as `email`.
+    async fn signed_in(&self, email: &str) -> Browser {
+        let mut b = self.browser();
+        let page = b.sign_in(email, PASSWORD).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{email}: {}", page.body);
+        b
+    }
+
+    /// Evidence files stored in the files folder.
+    fn stored_files(&self) -> Vec<PathBuf> {
+        match std::fs::read_dir(self.files.path().join("files")) {
+            Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Stops the server, waiting for requests in flight.
+    async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.server.take().unwrap().await.unwrap().unwrap();
+    }
+}
+
+/// A page as received.
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    /// The CSRF token of the forms on the page.
+    fn csrf(&self) -> String {
+        let start = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("a form with a token in {}", self.body))
+            + 19;
+        self.body[start..start + 64].to_owned()
+    }
+
+    /// The version the project page's forms carry.
+    fn version(&self) -> String {
+        let start = self.body.find("name=\"version\" value=\"").unwrap() + 22;
+        let end = self.body[start..].find('"').unwrap();
+        self.body[start..start + end].to_owned()
+    }
+}
+
+/// The id of the first evidence file linked on the page of project `p`.
+fn first_file(body: &str, p: i64) -> String {
+    let link = format!("/projects/{p}/evidence/");
+    let start = body
+        .find(&link)
+        .unwrap_or_else(|| panic!("a file link in {body}"))
+        + link.len();
+    body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect()
+}
+
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let request = match &self.cookie {
+            Some(c) => request.header(COOKIE, c),
+            None => request,
+        };
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        if let Some(set) = headers.get(SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            self.cookie = (!pair.ends_with('=')).then_some(pair);
+        }
+        Page {
+            status,
+            headers,
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let request = self.client.post(format!("{}{path}", self.base)).form(form);
+        self.send(request).await
+    }
+
+    async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        self.post("/signin", &[("email", email), ("password", password)])
+            .await
+    }
+
+    async fn upload(&mut self, path: &str, csrf: &str, name: &str, bytes: Vec<u8>) -> Page {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            );
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .multipart(form);
+        self.send(request).await
+    }
+}
+
+on_both!(
+    signing_in_and_out,
+    forged_and_cross_site_posts_are_refused,
+    a_proposal_goes_from_trainee_to_supervisor,
+    uploads_are_capped_and_downloads_are_attachments,
+    authorization_matrix_leaks_nothing,
+);
+
+async fn signing_in_and_out(db: &TestDb) {
+    let site = Site::new(db).await;
+    let before = snapshot(db).await;
+    let mut b = site.browser();
+    let wrong = b.sign_in("trainee1@example.org", "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        wrong
+            .body
+            .contains("The email or the password is not right"),
+        "{}",
+        wrong.body
+    );
+    assert!(wrong.headers.get(SET_COOKIE).is_none());
+    assert!(
+        wrong.body.contains("value=\"trainee1@example.org\""),
+        "the email is kept"
+    );
+    let unknown = b.sign_in("nobody@example.org", PASSWORD).await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        wrong.body.replace("trainee1@example.org", "X"),
+        unknown.body.replace("nobody@example.org", "X"),
+        "an unknown email reads exactly like a wrong password"
+    );
+    assert_unchanged(db, &before, "failed sign-ins").await;
+    assert_eq!(b.get("/").await.status, StatusCode::SEE_OTHER);
+
+    let ok = b.sign_in("trainee1@example.org", PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let cookie = ok.headers.get(SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
+    let home = b.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Person trainee1"), "{}", home.body);
+    assert!(home.body.contains("Faster renewals"));
+    assert!(
+        !home.body.contains("Fewer visits"),
+        "another trainee's project"
+    );
+
+    // The profile's language lays pages out right to left.
+    let profile = b.get("/profile").await;
+    let csrf = profile.csrf();
+    let saved = b
+        .post("/profile", &[("csrf", &csrf), ("language", "ar")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let home = b.get("/").await;
+    assert!(
+        home.body.contains("<html lang=\"ar\" dir=\"rtl\">"),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains("مشاريعي"));
+
+    let out = b.post("/signout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(b.get("/").await.headers.get(LOCATION).unwrap(), "/signin");
+    // The browser's language is used until one is chosen.
+    let mut arabic = site.browser();
+    let page = arabic
+        .send(
+            arabic
+                .client
+                .get(format!("{}/signin", site.base))
+                .header("accept-language", "ar-OM,ar;q=0.9"),
+        )
+        .await;
+    assert!(page.body.contains("dir=\"rtl\""));
+    assert_eq!(site.browser().get("/healthz").await.status, StatusCode::OK);
+    site.stop().await;
+}
+
+async fn forged_and_cross_site_posts_are_refused(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = site.projects[0];
+    let mut b = site.signed_in("trainee1@example.org").await;
+    let page = b.get(&format!("/projects/{p}")).await;
+    let csrf = page.csrf();
+    let before = snapshot(db).await;
+    let action = format!("/projects/{p}/act");
+    let submit = |csrf: &str| -> Vec<(String, String)> {
+        vec![
+            ("csrf".into(), csrf.into()),
+            ("action".into(), "submit".into()),
+            ("f.service".into(), "Renewals".into()),
+            ("f.problem".into(), "Queues".into()),
+            ("f.improvement".into(), "Online".into()),
+            ("f.indicator".into(), "waiting_time".into()),
+        ]
+    };
+    for (what, headers, token) in [
+        (
+            "cross-site",
+            vec![("sec-fetch-site", "cross-site")],
+            csrf.clone(),
+        ),
+        (
+            "another origin",
+            vec![("origin", "http://evil.example")],
+            csrf.clone(),
+        ),
+        ("no token", vec![], String::new()),
+        ("a forged token", vec![], "0".repeat(64)),
+    ] {
+        let mut request = b
+            .client
+            .post(format!("{}{action}", site.base))
+            .form(&submit(&token));
+        for (k, v) in headers {
+            request = request.header(k, v);
+        }
+        let page = b.send(request).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{what}: {}", page.body);
+        assert_unchanged(db, &before, what).await;
+    }
+    let upload = b
+        .upload(
+            &format!("/projects/{p}/evidence"),
+            "forged",
+            "a.txt",
+            b"x".to_vec(),
+        )
+        .await;
+    assert_eq!(upload.status, StatusCode::FORBIDDEN);
+    assert!(site.stored_files().is_empty());
+    assert_unchanged(db, &before, "a forged upload").await;
+    // The same form from the page itself goes through.
+    let pairs = submit(&csrf);
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(b.post(&action, &pairs).await.status, StatusCode::SEE_OTHER);
+    site.stop().await;
+}
+
+async fn a_proposal_goes_from_trainee_to_supervisor(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = site.projects[0];
+    let path = format!("/projects/{p}");
+    let action = format!("{path}/act");
+    let mut trainee = site.signed_in("trainee1@example.org").await;
+    let page = trainee.get(&path).await;
+    assert!(page.body.contains("id=\"act-submit\""), "{}", page.body);
+    assert!(
+        page.body.contains("aria-current=\"step\">Proposal"),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let old_version = page.version();
+    let before = snapshot(db).await;
+    let typed = "Renewals <b>now</b>";
+    let invalid = trainee
+        .post(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("action", "submit"),
+                ("version", &old_version),
+                ("f.service", typed),
+                ("f.problem", ""),
+                ("f.improvement", "Online pre-check"),
+                ("f.indicator", "bogus"),
+            ],
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::BAD_REQUEST, "{}", invalid.body);
+    assert_unchanged(db, &before, "an invalid proposal").await;
+    assert!(
+        invalid.body.contains("id=\"act-submit-problem-error\""),
+        "{}",
+        invalid.body
+    );
+    assert!(
+        invalid
+            .body
+            .contains("What clients experience today is required")
+    );
+    assert!(invalid.body.contains("id=\"act-submit-indicator-error\""));
+    assert!(
+        invalid
+            .body
+            .contains("value=\"Renewals &lt;b&gt;now&lt;/b&gt;\""),
+        "what was typed is kept, escaped"
+    );
+    assert!(invalid.body.contains(">Online pre-check</textarea>"));
+
+    let valid = trainee
+        .post(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("action", "submit"),
+                ("version", &old_version),
+                ("f.service", typed),
+                ("f.problem", "Clients queue for 90 minutes"),
+                ("f.improvement", "Online pre-check"),
+                ("f.indicator", "waiting_time"),
+            ],
+        )
+        .await;
+    assert_eq!(valid.status, StatusCode::SEE_OTHER, "{}", valid.body);
+    let page = trainee.get(&path).await;
+    assert!(
+        page.body
+            .contains("id=\"project-stage\">Supervisor endorsement"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("id=\"no-actions\""),
+        "nothing for the trainee now"
+    );
+
+    // A second copy of the old form is stale: 409, nothing changed.
+    let before = snapshot(db).await;
+    let stale = trainee
+        .post(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("action", "submit"),
+                ("version", &old_version),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(
+        stale.body.contains("has changed since you looked at it"),
+        "{}",
+        stale.body
+    );
+    assert_unchanged(db, &before, "a stale form").await;
+
+    // Someone with no say is told who may do it (403), nothing changed.
+    let mut again = site.signed_in("trainee1@example.org").await;
+    let csrf_t = again.get(&path).await.csrf();
+    let before = snapshot(db).await;
+    let refused = again
+        .post(&action, &[("csrf", &csrf_t), ("action", "endorse")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("only the supervisor may endorse"),
+        "{}",
+        refused.body
+    );
+    assert_unchanged(db, &before, "a refused endorsement").await;
+
+    let mut supervisor = site.signed_in("sup1@example.org").await;
+    let page = supervisor.get(&path).await;
+    assert!(page.body.contains("id=\"act-endorse\""), "{}", page.body);
+    let home = supervisor.get("/").await;
+    assert!(
+        home.body.contains("id=\"awaiting\""),
+        "the endorsement awaits the supervisor: {}",
+        home.body
+    );
+    let endorsed = supervisor
+        .post(
+            &action,
+            &[
+                ("csrf", &page.csrf()),
+                ("action", "endorse"),
+                ("version", &page.version()),
+            ],
+        )
+        .await;
+    assert_eq!(endorsed.status, StatusCode::SEE_OTHER, "{}", endorsed.body);
+    let page = trainee.get(&path).await;
+    assert!(
+        page.body.contains("id=\"project-stage\">Implementation"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Endorse the proposal"), "in the history");
+
+    // User text is escaped everywhere it is shown.
+    let id = site
+        .engine
+        .start_project(
+            "Cohort A",
+            "<script>alert(1)</script>",
+            &[("trainee1@example.org".into(), "trainee".into())],
+            day(2),
+        )
+        .await
+        .unwrap()
+        .project;
+    let page = trainee.get(&format!("/projects/{id}")).await;
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<script>"));
+    let home = trainee.get("/").await;
+    assert!(!home.body.contains("<script>"));
+    let mut coordinator = site.signed_in("coord-a@example.org").await;
+    let board = coordinator
+        .get(&format!("/cohorts/{}", site.cohorts[0]))
+        .await;
+    assert_eq!(board.status, StatusCode::OK);
+    assert!(board.body.contains("&lt;script&gt;") && !board.body.contains("<script>"));
+    assert!(
+        board.body.contains("id=\"stage-implementation\""),
+        "{}",
+        board.body
+    );
+    let outbox = coordinator
+        .get(&format!("/cohorts/{}/outbox", site.cohorts[0]))
+        .await;
+    assert_eq!(outbox.status, StatusCode::OK);
+    assert!(
+        outbox.body.contains("proposal_submitted"),
+        "{}",
+        outbox.body
+    );
+    site.stop().await;
+}
+
+async fn uploads_are_capped_and_downloads_are_attachments(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = site.projects[0];
+    let path = format!("/projects/{p}/evidence");
+    let mut trainee = site.signed_in("trainee1@example.org").await;
+    let csrf = trainee.get(&format!("/projects/{p}")).await.csrf();
+    let before = snapshot(db).await;
+    let big = vec![b'a'; UPLOAD_LIMIT as usize + 1];
+    let refused = trainee.upload(&path, &csrf, "big.bin", big).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        refused.body
+    );
+    let huge = vec![b'a'; UPLOAD_LIMIT as usize * 4];
+    let refused = trainee.upload(&path, &csrf, "huge.bin", huge).await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let empty = trainee.upload(&path, &csrf, "empty.txt", Vec::new()).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST, "{}", empty.body);
+    assert!(site.stored_files().is_empty(), "{:?}", site.stored_files());
+    assert_unchanged(db, &before, "refused uploads").await;
+
+    let report = "تقرير <1>.txt";
+    let done = trainee
+        .upload(&path, &csrf, report, b"<html>measurements</html>".to_vec())
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let again = trainee
+        .upload(
+            &path,
+            &csrf,
+            "copy.txt",
+            b"<html>measurements</html>".to_vec(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(site.stored_files().len(), 1, "stored once, by SHA-256");
+    let page = trainee.get(&format!("/projects/{p}")).await;
+    assert!(page.body.contains("تقرير &lt;1&gt;.txt"), "{}", page.body);
+    let link = format!("/projects/{p}/evidence/");
+    let id = first_file(&page.body, p);
+    let download = trainee.get(&format!("{link}{id}")).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.body, "<html>measurements</html>");
+    let disposition = download
+        .headers
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename*=UTF-8''"),
+        "{disposition}"
+    );
+    assert_eq!(
+        download.headers.get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    assert_eq!(
+        download.headers.get("content-type").unwrap(),
+        "application/octet-stream"
+    );
+    let mut other = site.signed_in("trainee2@example.org").await;
+    let denied = other.get(&format!("{link}{id}")).await;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND);
+    assert!(!denied.body.contains("measurements"));
+    site.stop().await;
+}
+
+/// Every person against every page and form of every project and cohort:
+/// where they may not look, 404 with nothing about the project and nothing
+/// changed; where they may, the page.
+async fn authorization_matrix_leaks_nothing(db: &TestDb) {
+    let site = Site::new(db).await;
+    let titles = ["Faster renewals", "Fewer visits", "Clearer letters"];
+    // Who may see which project (1-based), and which cohort they coordinate.
+    let sees: BTreeMap<&str, (Vec<usize>, Option<usize>)> = [
+        ("trainee1@example.org", (vec![1], None)),
+        ("trainee2@example.org", (vec![2], None)),
+        ("sup1@example.org", (vec![1], None)),
+        ("sup2@example.org", (vec![2], None)),
+        ("committee1@example.org", (vec![1], None)),
+        ("committee2@example.org", (vec![], None)),
+        ("coord-a@example.org", (vec![1, 2], Some(0))),
+        ("coord-b@example.org", (vec![3], Some(1))),
+    ]
+    .into_iter()
+    .collect();
+    // One evidence file on every project, uploaded by its coordinator.
+    let mut files = Vec::new();
+    for (i, p) in site.projects.iter().enumerate() {
+        let coordinator = if i < 2 {
+            "coord-a@example.org"
+        } else {
+            "coord-b@example.org"
+        };
+        let mut b = site.signed_in(coordinator).await;
+        let csrf = b.get(&format!("/projects/{p}")).await.csrf();
+        let up = b
+            .upload(
+                &format!("/projects/{p}/evidence"),
+                &csrf,
+                &format!("file of {}", titles[i]),
+                format!("bytes {i}").into_bytes(),
+            )
+            .await;
+        assert_eq!(up.status, StatusCode::SEE_OTHER);
+        let page = b.get(&format!("/projects/{p}")).await;
+        files.push(first_file(&page.body, *p));
+    }
+    let mut leaks = Vec::new();
+    let mut checks = 0;
+    let before = snapshot(db).await;
+    for (email, (visible, coordinates)) in &sees {
+        let mut b = site.signed_in(email).await;
+        let home = b.get("/").await;
+        let csrf = home.csrf();
+        for (i, title) in titles.iter().enumerate() {
+            let listed = home.body.contains(title);
+            checks += 1;
+            if listed != visible.contains(&(i + 1)) {
+                leaks.push(format!("{email}: home lists {title}: {listed}"));
+            }
+        }
+        for (i, p) in site.projects.iter().enumerate() {
+            if visible.contains(&(i + 1)) {
+                continue;
+            }
+            let requests = [
+                b.get(&format!("/projects/{p}")).await,
+                b.get(&format!("/projects/{p}/evidence/{}", files[i])).await,
+                b.post(
+                    &format!("/projects/{p}/act"),
+                    &[("csrf", &csrf), ("action", "submit")],
+                )
+                .await,
+                b.post(
+                    &format!("/projects/{p}/act"),
+                    &[
+                        ("csrf", &csrf),
+                        ("action", "request_changes"),
+                        ("comment", "x"),
+                    ],
+                )
+                .await,
+                b.upload(
+                    &format!("/projects/{p}/evidence"),
+                    &csrf,
+                    "x.txt",
+                    b"x".to_vec(),
+                )
+                .await,
+            ];
+            for (n, page) in requests.iter().enumerate() {
+                checks += 1;
+                if page.status != StatusCode::NOT_FOUND
+                    || page.body.contains(titles[i])
+                    || page.body.contains(&format!("file of {}", titles[i]))
+                {
+                    leaks.push(format!(
+                        "{email}: request {n} on project {p}: {} {}",
+                        page.status, page.body
+                    ));
+                }
+            }
+        }
+        for (c, cohort) in site.cohorts.iter().enumerate() {
+            for path in [
+                format!("/cohorts/{cohort}"),
+                format!("/cohorts/{cohort}/outbox"),
+            ] {
+                let page = b.get(&path).await;
+                checks += 1;
+                let allowed = *coordinates == Some(c);
+                let ok = if allowed {
+                    page.status == StatusCode::OK
+                } else {
+                    page.status == StatusCode::NOT_FOUND
+                        && !titles.iter().any(|t| page.body.contains(t))
+                };
+                if !ok {
+                    leaks.push(format!("{email}: {path}: {}", page.status));
+                }
+            }
+        }
+    }
+    assert_eq!(
+        site.stored_files().len(),
+        3,
+        "nothing stored by refused uploads"
+    );
+    // Sign-ins add sessions; nothing else may change.
+    let changes: Vec<String> = snapshot(db)
+        .await
+        .changes_since(&before)
+        .into_iter()
+        .filter(|c| !c.starts_with("+ sessions:"))
+        .collect();
+    assert!(changes.is_empty(), "refused requests changed: {changes:#?}");
+    assert!(checks > 100, "{checks} checks");
+    assert!(
+        leaks.is_empty(),
+        "{} leaks in {checks} checks:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+
+    // Where they may look, they see the page and its file.
+    for (email, (visible, _)) in &sees {
+        let mut b = site.signed_in(email).await;
+        for i in visible {
+            let p = site.projects[i - 1];
+            let page = b.get(&format!("/projects/{p}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{email} on {p}");
+            assert!(page.body.contains(titles[i - 1]));
+            let file = b
+                .get(&format!("/projects/{p}/evidence/{}", files[i - 1]))
+                .await;
+            assert_eq!(file.status, StatusCode::OK, "{email} downloads from {p}");
+        }
+    }
+    site.stop().await;
+}
