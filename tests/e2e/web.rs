@@ -400,6 +400,11 @@ async fn forged_and_cross_site_posts_are_refused(db: &TestDb) {
         }
         let page = b.send(request).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{what}: {}", page.body);
+        assert!(
+            page.body.contains("did not come from gradflow"),
+            "{what}: a page that says why: {}",
+            page.body
+        );
         assert_unchanged(db, &before, what).await;
     }
     let upload = b

@@ -30,8 +30,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::Router;
 use axum::extract::Request;
 use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
 use gradflow_engine::service::Engine;
-use tower_http::csrf::CsrfLayer;
+use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -70,6 +71,7 @@ pub fn router(engine: Arc<Engine>, config: Config) -> Router {
         // Cross-site form posts are refused (403) before any handler runs;
         // handlers check the per-session token as well.
         .layer(CsrfLayer::new())
+        .layer(axum::middleware::from_fn(explain_cross_site))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let id = request
@@ -81,6 +83,23 @@ pub fn router(engine: Arc<Engine>, config: Config) -> Router {
             tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
         }))
         .layer(SetRequestIdLayer::x_request_id(Counter::default()))
+}
+
+/// Gives the Sec-Fetch-Site/Origin check's bare 403 the status page, in
+/// the browser's language.
+async fn explain_cross_site(request: Request, next: axum::middleware::Next) -> Response {
+    let lang = request
+        .headers()
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(i18n::Lang::En, i18n::Lang::negotiate);
+    let response = next.run(request).await;
+    if response.extensions().get::<ProtectionError>().is_some() {
+        tracing::warn!("cross-site form post refused");
+        return pages::Fail::status_in(&pages::Frame::anonymous(lang), 403, "error-csrf", None)
+            .into_response();
+    }
+    response
 }
 
 /// Serves `engine` on `listener` until `shutdown` completes, then finishes

@@ -31,6 +31,24 @@ impl Engine {
         Ok(self.store.visible_projects(viewer.person.id).await?)
     }
 
+    /// The projects `viewer` may see, each with what can be done next,
+    /// newest first: one read for all of them (a home page).
+    pub async fn views_for(&self, viewer: &Viewer) -> Result<Vec<View>, Error> {
+        let ids: Vec<i64> = self
+            .store
+            .visible_projects(viewer.person.id)
+            .await?
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        let mut views = Vec::with_capacity(ids.len());
+        for record in self.store.projects_by_id(&ids).await? {
+            views.push(self.view_of(record).await?);
+        }
+        views.sort_by_key(|v| std::cmp::Reverse(v.record.id));
+        Ok(views)
+    }
+
     /// Project `project` as `viewer` sees it; not found when they may not see it.
     pub async fn view_as(&self, viewer: &Viewer, project: i64) -> Result<View, Error> {
         self.check_visible(viewer, project).await?;

@@ -27,17 +27,30 @@ struct Line {
 pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, Fail> {
     let viewer = visitor.signed_in()?;
     let fail = |e| Fail::service(&visitor, e);
-    let summaries = app.engine.projects_for(viewer).await.map_err(fail)?;
+    let views = app.engine.views_for(viewer).await.map_err(fail)?;
+    let mut cohort_names: std::collections::HashMap<i64, String> = Default::default();
     let (mut awaiting, mut waiting, mut finished) = (Vec::new(), Vec::new(), Vec::new());
-    for summary in summaries {
-        let view = app.engine.view_as(viewer, summary.id).await.map_err(fail)?;
-        let stage = view.workflow.stage(&summary.stage);
+    for view in views {
+        let cohort = match cohort_names.get(&view.record.cohort_id) {
+            Some(name) => name.clone(),
+            None => {
+                let cohort = app
+                    .engine
+                    .cohort_by_id(view.record.cohort_id)
+                    .await
+                    .map_err(fail)?;
+                cohort_names.insert(cohort.id, cohort.name.clone());
+                cohort.name
+            }
+        };
+        let state = &view.record.state;
+        let stage = view.workflow.stage(&state.stage);
         let line = Line {
-            id: summary.id,
-            title: summary.title,
-            cohort: summary.cohort,
-            stage: stage.map_or(summary.stage.clone(), |s| s.title.clone()),
-            overdue: summary.overdue_since.is_some(),
+            id: view.record.id,
+            title: view.record.title.clone(),
+            cohort,
+            stage: stage.map_or(state.stage.clone(), |s| s.title.clone()),
+            overdue: state.overdue_since.is_some(),
             yours: actions_for(viewer, &view),
         };
         if stage.is_some_and(|s| s.terminal) {
