@@ -26,6 +26,7 @@ pub fn logs() {
         .with_max_level(LevelFilter::INFO)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 

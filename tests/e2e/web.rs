@@ -838,3 +838,168 @@ async fn authorization_matrix_leaks_nothing(db: &TestDb) {
     }
     site.stop().await;
 }
+
+/// Runs `gradflow ARGS` on `db` with `input` on standard input.
+fn gradflow_with_input(db: &TestDb, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .args(args)
+        .env("GRADFLOW_DATABASE_URL", &db.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_commands_take_the_password_from_standard_input_and_never_show_it() {
+    let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
+    let secret = "a long secret phrase";
+    let short = gradflow_with_input(
+        &db,
+        &["user", "add", "huda@example.org", "--name", "Huda"],
+        "short\n",
+    );
+    assert_eq!(short.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&short.stderr).into_owned();
+    assert!(said.contains("at least 10 characters"), "{said}");
+    assert!(
+        !said.contains("short"),
+        "the password is not repeated: {said}"
+    );
+    let engine = db.engine().await;
+    assert!(
+        engine.person("huda@example.org").await.is_err(),
+        "nobody added by a refused command"
+    );
+
+    let added = gradflow_with_input(
+        &db,
+        &["user", "add", "huda@example.org", "--name", "Huda"],
+        &format!("{secret}\n"),
+    );
+    assert!(added.status.success(), "{added:?}");
+    let everything = format!(
+        "{}{}",
+        String::from_utf8_lossy(&added.stdout),
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(
+        everything.contains("can now sign in") && !everything.contains(secret),
+        "{everything}"
+    );
+    let (viewer, _) = engine
+        .sign_in("HUDA@example.org", secret, day(1))
+        .await
+        .unwrap();
+    assert_eq!(viewer.person.name, "Huda");
+
+    let changed = gradflow_with_input(
+        &db,
+        &["user", "set-password", "huda@example.org"],
+        "another long phrase\n",
+    );
+    assert!(changed.status.success(), "{changed:?}");
+    assert!(
+        engine
+            .sign_in("huda@example.org", secret, day(1))
+            .await
+            .is_err()
+    );
+    assert!(
+        engine
+            .sign_in("huda@example.org", "another long phrase", day(1))
+            .await
+            .is_ok()
+    );
+    let unknown = gradflow_with_input(
+        &db,
+        &["user", "set-password", "nobody@example.org"],
+        "another long phrase\n",
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+/// `gradflow serve` stops on SIGTERM: a request in flight (its body half
+/// sent) is answered, then the process exits with success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_finishes_requests_in_flight_when_stopped() {
+    use std::io::{BufRead, Read, Write};
+    let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--files"])
+        .arg(files.path())
+        .env("GRADFLOW_DATABASE_URL", &db.url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let address = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the address in {line}"))
+        .to_owned();
+    let body = "email=nobody%40example.org&password=wrong-password";
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /signin HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 401"),
+        "the request in flight is answered: {answer}"
+    );
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("stopped"), "{rest}");
+    let mut logs = String::new();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(
+        logs.contains("request{id=")
+            && logs.contains("path=\"/signin\"")
+            && logs.contains("status=401"),
+        "a request log line with its id: {logs}"
+    );
+    assert!(
+        !logs.contains("wrong-password"),
+        "no form data in the log: {logs}"
+    );
+    assert!(
+        std::net::TcpStream::connect(&address).is_err(),
+        "no longer listening"
+    );
+}

@@ -36,7 +36,7 @@ use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Largest evidence file accepted by default: 10 MiB.
 pub const DEFAULT_UPLOAD_LIMIT: u64 = 10 * 1024 * 1024;
@@ -81,7 +81,8 @@ pub fn router(engine: Arc<Engine>, config: Config) -> Router {
                 .unwrap_or("-");
             // The path only: query strings are not logged.
             tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
-        }))
+        })
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::x_request_id(Counter::default()))
 }
 
