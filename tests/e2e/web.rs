@@ -279,6 +279,7 @@ on_both!(
     a_proposal_goes_from_trainee_to_supervisor,
     uploads_are_capped_and_downloads_are_attachments,
     authorization_matrix_leaks_nothing,
+    a_committee_member_scores_on_the_rubric,
 );
 
 async fn signing_in_and_out(db: &TestDb) {
@@ -308,6 +309,15 @@ async fn signing_in_and_out(db: &TestDb) {
     );
     assert_unchanged(db, &before, "failed sign-ins").await;
     assert_eq!(b.get("/").await.status, StatusCode::SEE_OTHER);
+    // Five failures for one email, and even the right password waits.
+    for _ in 0..5 {
+        let failed = b.sign_in("sup3@example.org", "guess guess guess").await;
+        assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = b.sign_in("sup3@example.org", PASSWORD).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers.get(SET_COOKIE).is_none());
+    assert!(limited.body.contains("Too many failed sign-ins"), "{}", limited.body);
 
     let ok = b.sign_in("trainee1@example.org", PASSWORD).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
@@ -1002,4 +1012,95 @@ async fn serve_finishes_requests_in_flight_when_stopped() {
         std::net::TcpStream::connect(&address).is_err(),
         "no longer listening"
     );
+}
+
+/// Project 1 taken to the committee (through the engine), then scored by
+/// its evaluator on the web: the rubric's criteria as fields, a score off
+/// the scale refused next to its field, a valid scorecard recorded.
+async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = site.projects[0];
+    let engine = &site.engine;
+    let loaded = definition::load(&bundled("graduation-service")).unwrap();
+    let forms = &loaded.workflow.forms;
+    let steps: Vec<(&str, &str, &str)> = vec![
+        ("trainee1@example.org", "submit", "proposal"),
+        ("sup1@example.org", "endorse", ""),
+        (
+            "trainee1@example.org",
+            "visit_before.submit",
+            "client_visit",
+        ),
+        ("coord-a@example.org", "visit_before.accept", ""),
+        ("trainee1@example.org", "visit_after.submit", "client_visit"),
+        ("coord-a@example.org", "visit_after.accept", ""),
+        ("trainee1@example.org", "finish", "final_report"),
+    ];
+    for (n, (who, action, form)) in steps.into_iter().enumerate() {
+        let answers = if form.is_empty() {
+            Default::default()
+        } else {
+            support::sample(&forms[form])
+        };
+        support::act(engine, p, who, action, answers, None, 2 + n as i64)
+            .await
+            .unwrap_or_else(|e| panic!("{action}: {e}"));
+    }
+    engine
+        .assign(p, None, "committee2@example.org", "committee", day(10))
+        .await
+        .unwrap();
+    let mut evaluator = site.signed_in("committee1@example.org").await;
+    let path = format!("/projects/{p}");
+    let page = evaluator.get(&path).await;
+    assert!(
+        page.body
+            .contains("id=\"project-stage\">Committee evaluation"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("id=\"act-score\""), "{}", page.body);
+    assert!(page.body.contains("id=\"act-score-safety\""));
+    assert!(
+        page.body.contains("max=\"5\""),
+        "the rubric's scale bounds the fields"
+    );
+    let csrf = page.csrf();
+    let version = page.version();
+    let before = snapshot(db).await;
+    let scores = |safety: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("action", "score".to_owned()),
+            ("version", version.clone()),
+            ("f.safety", safety.to_owned()),
+            ("f.authenticity", "4".to_owned()),
+            ("f.friendliness", "5".to_owned()),
+            ("f.efficiency", "4".to_owned()),
+            ("comment", "Clear, measured gain.".to_owned()),
+        ]
+    };
+    let as_pairs = |v: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { v.clone() };
+    let off_scale = as_pairs(&scores("9"));
+    let off_scale: Vec<(&str, &str)> = off_scale.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = evaluator.post(&format!("{path}/act"), &off_scale).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"act-score-safety-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(">Clear, measured gain.</textarea>"),
+        "the comment is kept"
+    );
+    assert_unchanged(db, &before, "a score off the scale").await;
+    let valid = as_pairs(&scores("4"));
+    let valid: Vec<(&str, &str)> = valid.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let scored = evaluator.post(&format!("{path}/act"), &valid).await;
+    assert_eq!(scored.status, StatusCode::SEE_OTHER, "{}", scored.body);
+    let page = evaluator.get(&path).await;
+    assert!(page.body.contains("Scores given"), "{}", page.body);
+    assert!(page.body.contains("Clear, measured gain."));
+    site.stop().await;
 }

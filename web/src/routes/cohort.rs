@@ -18,7 +18,7 @@ pub async fn board(
     Path(id): Path<String>,
 ) -> Result<Response, Fail> {
     let viewer = visitor.signed_in()?;
-    let id = super::project_id(&visitor, &id)?;
+    let id = super::path_id(&visitor, &id)?;
     let lang = visitor.lang;
     let board = app
         .engine
@@ -95,7 +95,7 @@ pub async fn outbox(
     Path(id): Path<String>,
 ) -> Result<Response, Fail> {
     let viewer = visitor.signed_in()?;
-    let id = super::project_id(&visitor, &id)?;
+    let id = super::path_id(&visitor, &id)?;
     let fail = |e| Fail::service(&visitor, e);
     let messages = app.engine.outbox_as(viewer, id).await.map_err(fail)?;
     let cohort = app.engine.cohort_by_id(id).await.map_err(fail)?;

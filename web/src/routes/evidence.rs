@@ -27,7 +27,7 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, Fail> {
     let viewer = visitor.signed_in()?;
-    let id = super::project_id(&visitor, &id)?;
+    let id = super::path_id(&visitor, &id)?;
     let too_large = || Fail::status(&visitor, 413, "error-too-large", None);
     let bad = |key: &str| Fail::status(&visitor, 400, key, None);
     let multipart_error = |e: axum::extract::multipart::MultipartError| {
@@ -105,8 +105,8 @@ pub async fn download(
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, Fail> {
     let viewer = visitor.signed_in()?;
-    let id = super::project_id(&visitor, &id)?;
-    let file = super::project_id(&visitor, &file)?;
+    let id = super::path_id(&visitor, &id)?;
+    let file = super::path_id(&visitor, &file)?;
     let evidence = app
         .engine
         .evidence_file_as(viewer, id, file)

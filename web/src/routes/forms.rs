@@ -86,13 +86,22 @@ pub struct Refused {
     pub problems: Vec<String>,
 }
 
+/// What a form needs besides the definition: the words for yes and no, and
+/// the project's evidence files (a file field chooses one of them).
+pub struct Choices<'a> {
+    /// The words for yes and no, in the page's language.
+    pub yes_no: (&'a str, &'a str),
+    /// Evidence files: (SHA-256 in hex, name).
+    pub files: &'a [(String, String)],
+}
+
 /// The form of `possible` in `stage`, filled with `refused` when it was the one refused.
 pub fn action_form(
     workflow: &Workflow,
     stage: &Stage,
     possible: &Possible,
     refused: Option<&Refused>,
-    yes_no: (&str, &str),
+    choices: &Choices<'_>,
 ) -> ActionForm {
     let refused = refused.filter(|r| r.action == possible.action);
     let fields = fields_of(workflow, stage, &possible.action);
@@ -122,7 +131,7 @@ pub fn action_form(
                 .and_then(|r| r.answers.get(&f.key))
                 .cloned()
                 .unwrap_or_default();
-            field_view(&id, f, value, by_field.get(&f.key).cloned(), yes_no)
+            field_view(&id, f, value, by_field.get(&f.key).cloned(), choices)
         })
         .collect();
     let comment_required = stage
@@ -208,14 +217,15 @@ fn field_view(
     field: &Field,
     value: String,
     error: Option<String>,
-    (yes, no): (&str, &str),
+    choices: &Choices<'_>,
 ) -> FieldView {
+    let (yes, no) = choices.yes_no;
     let (control, input_type) = match field.kind {
         FieldKind::LongText => ("textarea", "text"),
-        FieldKind::Choice | FieldKind::YesNo => ("select", "text"),
+        FieldKind::Choice | FieldKind::YesNo | FieldKind::File => ("select", "text"),
         FieldKind::Number | FieldKind::Measurement => ("input", "number"),
         FieldKind::Date => ("input", "date"),
-        FieldKind::Text | FieldKind::File => ("input", "text"),
+        FieldKind::Text => ("input", "text"),
     };
     let choices: Vec<(String, String)> = match field.kind {
         FieldKind::Choice => field
@@ -224,6 +234,12 @@ fn field_view(
             .map(|c| (c.clone(), c.replace('_', " ")))
             .collect(),
         FieldKind::YesNo => vec![("yes".into(), yes.into()), ("no".into(), no.into())],
+        // A file field names one of the project's evidence files by its hash.
+        FieldKind::File => choices
+            .files
+            .iter()
+            .map(|(sha, name)| (format!("sha256:{sha}"), name.clone()))
+            .collect(),
         _ => Vec::new(),
     };
     let number = |n: Option<f64>| n.map(|n| n.to_string()).unwrap_or_default();

@@ -118,8 +118,9 @@ async fn not_found(visitor: Visitor) -> Fail {
     Fail::status(&visitor, 404, "error-not-found", None)
 }
 
-/// A project id from the path, or 404 (a path that is no number names no project).
-fn project_id(visitor: &Visitor, raw: &str) -> Result<i64, Fail> {
+/// A row id from the path (a project, cohort or file), or 404: a path that
+/// is no number names nothing.
+fn path_id(visitor: &Visitor, raw: &str) -> Result<i64, Fail> {
     raw.parse::<i64>()
         .map_err(|_| Fail::status(visitor, 404, "error-not-found", None))
 }

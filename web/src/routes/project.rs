@@ -26,7 +26,7 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Result<Response, Fail> {
     let viewer = visitor.signed_in()?;
-    let id = super::project_id(&visitor, &id)?;
+    let id = super::path_id(&visitor, &id)?;
     render(&app, &visitor, viewer, id, None, 200).await
 }
 
@@ -46,7 +46,7 @@ pub async fn act(
             .unwrap_or_default()
     };
     let viewer = visitor.check_form(get("csrf"))?;
-    let id = super::project_id(&visitor, &id)?;
+    let id = super::path_id(&visitor, &id)?;
     let answers: std::collections::BTreeMap<String, String> = posted
         .iter()
         .filter_map(|(k, v)| k.strip_prefix("f.").map(|k| (k.to_owned(), v.clone())))
@@ -113,6 +113,14 @@ async fn render(
     let stage = workflow.stage(&view.record.state.stage);
     let roles = roles_of(viewer, &view);
     let yes_no = (i18n::text(lang, "yes", &[]), i18n::text(lang, "no", &[]));
+    let files: Vec<(String, String)> = evidence
+        .iter()
+        .map(|e| (e.sha256.clone(), e.name.clone()))
+        .collect();
+    let choices = forms::Choices {
+        yes_no: (&yes_no.0, &yes_no.1),
+        files: &files,
+    };
     let mut action_forms = Vec::new();
     let mut waiting = Vec::new();
     if let Some(stage) = stage {
@@ -123,7 +131,7 @@ async fn render(
                     stage,
                     possible,
                     refused.as_ref(),
-                    (&yes_no.0, &yes_no.1),
+                    &choices,
                 ));
             } else {
                 let who = possible
