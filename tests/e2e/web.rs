@@ -317,7 +317,11 @@ async fn signing_in_and_out(db: &TestDb) {
     let limited = b.sign_in("sup3@example.org", PASSWORD).await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers.get(SET_COOKIE).is_none());
-    assert!(limited.body.contains("Too many failed sign-ins"), "{}", limited.body);
+    assert!(
+        limited.body.contains("Too many failed sign-ins"),
+        "{}",
+        limited.body
+    );
 
     let ok = b.sign_in("trainee1@example.org", PASSWORD).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
@@ -350,6 +354,12 @@ async fn signing_in_and_out(db: &TestDb) {
         home.body
     );
     assert!(home.body.contains("مشاريعي"));
+    let project = b.get(&format!("/projects/{}", site.projects[0])).await;
+    assert!(
+        project.body.contains("15 مارس 2026، 23:59"),
+        "the proposal's deadline in Arabic, in Muscat's time: {}",
+        project.body
+    );
 
     let out = b.post("/signout", &[("csrf", &csrf)]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
@@ -1103,4 +1113,86 @@ async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
     assert!(page.body.contains("Scores given"), "{}", page.body);
     assert!(page.body.contains("Clear, measured gain."));
     site.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_expire_end_and_are_stored_only_as_hashes() {
+    let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
+    let engine = db.engine().await;
+    engine
+        .add_person("a@example.org", "A", "", day(0))
+        .await
+        .unwrap();
+    engine
+        .set_password("a@example.org", PASSWORD)
+        .await
+        .unwrap();
+    let (_, session) = engine
+        .sign_in("a@example.org", PASSWORD, day(1))
+        .await
+        .unwrap();
+    assert_eq!(session.token.len(), 32, "128 bits in hex");
+    let stored = support::raw_number(
+        &db,
+        &format!(
+            "SELECT COUNT(*) FROM sessions WHERE token_hash = '{}'",
+            session.token
+        ),
+    )
+    .await;
+    assert_eq!(stored, 0, "the token itself is not stored");
+    assert_eq!(
+        support::raw_number(&db, "SELECT COUNT(*) FROM sessions").await,
+        1
+    );
+    assert!(
+        engine
+            .session(&session.token, day(1))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let lifetime = gradflow_engine::service::SESSION_LIFETIME;
+    let expired = day(1).checked_add(lifetime).unwrap();
+    assert!(
+        engine
+            .session(&session.token, expired)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A new password signs out every session; signing out ends one.
+    let (_, second) = engine
+        .sign_in("a@example.org", PASSWORD, day(1))
+        .await
+        .unwrap();
+    engine
+        .set_password("a@example.org", "a brand new phrase")
+        .await
+        .unwrap();
+    assert!(
+        engine
+            .session(&second.token, day(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (_, third) = engine
+        .sign_in("a@example.org", "a brand new phrase", day(1))
+        .await
+        .unwrap();
+    engine.end_session(&third.token).await.unwrap();
+    assert!(
+        engine
+            .session(&third.token, day(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let hash = support::raw_number(
+        &db,
+        "SELECT COUNT(*) FROM people WHERE password_hash LIKE '$argon2id$v=19$m=19456,t=2,p=1$%'",
+    )
+    .await;
+    assert_eq!(hash, 1, "Argon2id with the default parameters");
 }
