@@ -154,19 +154,11 @@ impl Engine {
     /// The board of cohort `cohort`, for one of its coordinators.
     pub async fn board_as(&self, viewer: &Viewer, cohort: i64) -> Result<Board, Error> {
         let cohort = self.coordinated(viewer, cohort).await?;
-        let mut ids: Vec<i64> = self
-            .store
-            .projects(Some(cohort.id))
-            .await?
-            .iter()
-            .map(|s| s.id)
-            .collect();
-        ids.sort_unstable();
-        let mut projects = Vec::with_capacity(ids.len());
-        for record in self.store.projects_by_id(&ids).await? {
+        let records = self.store.cohort_records(cohort.id).await?;
+        let mut projects = Vec::with_capacity(records.len());
+        for record in records {
             projects.push(self.view_of(record).await?);
         }
-        projects.sort_by_key(|v| v.record.id);
         Ok(Board { cohort, projects })
     }
 
