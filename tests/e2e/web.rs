@@ -334,6 +334,14 @@ async fn signing_in_and_out(db: &TestDb) {
     let home = b.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("Person trainee1"), "{}", home.body);
+    let policy = home
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(home.headers.get("cache-control").unwrap(), "no-store");
     assert!(home.body.contains("Faster renewals"));
     assert!(
         !home.body.contains("Fewer visits"),

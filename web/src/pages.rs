@@ -8,7 +8,9 @@
 use std::sync::LazyLock;
 
 use axum::http::StatusCode;
-use axum::http::header::LOCATION;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+};
 use axum::response::{Html, IntoResponse, Response};
 use gradflow_engine::service::{Error as ServiceError, Kind};
 use handlebars::Handlebars;
@@ -102,10 +104,25 @@ pub fn render(name: &str, frame: &Frame, title: &str, mut data: Value) -> String
     }
 }
 
-/// A page with a status.
+/// A page with a status. Pages load nothing from elsewhere, post forms only
+/// to gradflow, may not be framed (clickjacking), and hold personal data, so
+/// no cache keeps them.
 pub fn page(status: u16, html: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Html(html)).into_response()
+    (
+        status,
+        [
+            (
+                CONTENT_SECURITY_POLICY,
+                "default-src 'self'; form-action 'self'; frame-ancestors 'none'",
+            ),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (REFERRER_POLICY, "same-origin"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        Html(html),
+    )
+        .into_response()
 }
 
 /// Why a request ends without its page: not signed in (to the sign-in
