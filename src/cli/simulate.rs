@@ -8,9 +8,10 @@
 //! next at which something is due (a timer, or a simulated person's next
 //! step). At each instant the due timers fire (`Engine::fire_due`, as the
 //! worker does) and the simulated people act (`Engine::act_many`, one batch
-//! per round). Every timer fires when due, so none is ever collapsed as
+//! per round); the intake starts in batches (`Engine::start_projects`). Every timer fires when due, so none is ever collapsed as
 //! after downtime. At the end, the outbox is read in one statement
-//! (`Engine::mail`) and each message joined to the event that caused it.
+//! (`Engine::mail`), the logs in a few (`Engine::histories`), and each
+//! message joined to the event that caused it.
 //! (The messages are not claimed and marked sent as a mail worker would:
 //! `Engine::claim_mail` prepares each message with about ten queries, which
 //! made it nine tenths of a large simulation's time, and the database is
@@ -40,7 +41,9 @@ use anyhow::Context;
 use gradflow_engine::Durability;
 use gradflow_engine::calendar::Calendar;
 use gradflow_engine::definition::{self, Workflow};
-use gradflow_engine::service::{Cohort, Engine, Error as ServiceError, Kind, NewCohort, Request};
+use gradflow_engine::service::{
+    Cohort, Engine, Error as ServiceError, Kind, NewCohort, ProjectStart, Request,
+};
 use jiff::civil::{Date, Time};
 use jiff::{Span, Timestamp};
 
@@ -380,16 +383,22 @@ impl Run<'_> {
         cohort: &str,
         start: Timestamp,
     ) -> anyhow::Result<()> {
-        for p in 0..agents.len() {
-            let owner = &self.cast.people[p];
-            let title = format!("{} — improvement {}", owner.name, p + 1);
-            let started = self
-                .engine
-                .start_project(cohort, &title, &self.cast.members(p), start)
-                .await?;
-            self.ids.push(started.project);
-            let tasks = agents.enter(p, &started.stage, start);
-            self.plan(tasks);
+        let all: Vec<usize> = (0..agents.len()).collect();
+        for batch in all.chunks(BATCH) {
+            let projects: Vec<ProjectStart> = batch
+                .iter()
+                .map(|&p| ProjectStart {
+                    title: format!("{} — improvement {}", self.cast.people[p].name, p + 1),
+                    members: self.cast.members(p),
+                })
+                .collect();
+            let results = self.engine.start_projects(cohort, &projects, start).await?;
+            for (&p, started) in batch.iter().zip(results) {
+                let started = started?;
+                self.ids.push(started.project);
+                let tasks = agents.enter(p, &started.stage, start);
+                self.plan(tasks);
+            }
         }
         Ok(())
     }
@@ -439,8 +448,8 @@ impl Run<'_> {
             }
         }
         let mut timeline = Vec::new();
-        for (p, &id) in self.ids.iter().enumerate() {
-            let events = self.engine.history(id).await?;
+        let histories = self.engine.histories(&self.ids).await?;
+        for (p, (&id, events)) in self.ids.iter().zip(histories).enumerate() {
             timeline::from_history(
                 id,
                 (p, agents.pace(p)),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use gradflow_engine::calendar::Weekend;
 use gradflow_engine::decide::{Change, Fields, Rejection};
 use gradflow_engine::definition::{Due, Duration, Need, Unit};
-use gradflow_engine::service::{Error, Kind, NewCohort, Outcome, Published, Request};
+use gradflow_engine::service::{Error, Kind, NewCohort, Outcome, ProjectStart, Published, Request};
 use jiff::Timestamp;
 use jiff::civil::Weekday;
 use tokio::sync::Barrier;
@@ -727,6 +727,103 @@ async fn conflicts_of_interest_are_refused(db: &TestDb) {
         .unwrap();
 }
 
+/// An intake started in one call: each project gets its own result; one
+/// refused (a conflict of interest, an unknown person, an empty title) is
+/// not created and takes no place, the others start; a batch larger than
+/// the places left is refused whole, saying how many are left, with nothing
+/// changed; the audit holds.
+async fn an_intake_starts_in_one_batch(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    let mut four = new_cohort(&cohort.workflow, &cohort.program, "Four places");
+    four.capacity = 4;
+    engine.create_cohort(four, day(0)).await.unwrap();
+    let start = |n: usize, title: &str, trainee: String| ProjectStart {
+        title: title.to_owned(),
+        members: vec![
+            (trainee, "trainee".to_owned()),
+            (holder("supervisor", n), "supervisor".to_owned()),
+        ],
+    };
+    let batch = vec![
+        start(1, "First", holder("trainee", 1)),
+        // The supervisor as the trainee of their own project.
+        start(2, "Conflicted", holder("supervisor", 2)),
+        start(3, "Unknown", "nobody@example.org".to_owned()),
+        start(2, "  ", holder("trainee", 2)),
+        start(3, "Second", holder("trainee", 3)),
+    ];
+    let results = engine
+        .start_projects("Four places", &batch, day(1))
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 5, "one result per project");
+    let kinds: Vec<Option<Kind>> = results
+        .iter()
+        .map(|r| r.as_ref().err().map(Error::kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            None,
+            Some(Kind::Forbidden),
+            Some(Kind::NotFound),
+            Some(Kind::Invalid),
+            None
+        ]
+    );
+    let started: Vec<&Outcome> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert!(
+        started
+            .iter()
+            .all(|o| o.stage == "proposal" && o.version > 0)
+    );
+    let listed = engine
+        .projects(Some(&engine.cohort("Four places").await.unwrap()))
+        .await
+        .unwrap();
+    let mut titles: Vec<&str> = listed.iter().map(|p| p.title.as_str()).collect();
+    titles.sort_unstable();
+    assert_eq!(
+        titles,
+        ["First", "Second"],
+        "only the accepted projects exist"
+    );
+    for outcome in &started {
+        let view = engine.view(outcome.project).await.unwrap();
+        assert_eq!(view.record.members.len(), 2, "trainee and supervisor");
+    }
+    assert_eq!(
+        engine.cohort("Four places").await.unwrap().taken,
+        2,
+        "refused ones take no place"
+    );
+
+    // Three more do not fit in the two places left: refused whole.
+    let before = snapshot(db).await;
+    let three: Vec<ProjectStart> = (1..=3)
+        .map(|n| start(n, &format!("Late {n}"), holder("trainee", n)))
+        .collect();
+    let message = refused(
+        engine.start_projects("Four places", &three, day(2)).await,
+        Kind::Conflict,
+        "a batch larger than the places left",
+    );
+    assert!(message.contains("2 of its 4 places left"), "{message}");
+    // A batch whose every project is refused changes nothing either.
+    let results = engine
+        .start_projects("Four places", &batch[1..2], day(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        results[0].as_ref().err().map(Error::kind),
+        Some(Kind::Forbidden)
+    );
+    assert_unchanged(db, &before, "refused intakes").await;
+    let audit = engine.verify_audit().await.unwrap();
+    assert!(audit.broken.is_none(), "{:?}", audit.broken);
+}
+
 support::on_both!(
     need_all_counts_a_person_with_two_roles_once,
     an_idempotency_key_is_for_one_request_only,
@@ -736,4 +833,5 @@ support::on_both!(
     input_rules_hold_through_the_service,
     publishing_is_all_or_nothing,
     conflicts_of_interest_are_refused,
+    an_intake_starts_in_one_batch,
 );

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::{Engine, Error, input, parse_stored};
 use crate::decide::{self, Change, Command, Decision, Fields, Member, Possible, Project};
 use crate::definition::Workflow;
-use crate::store::{FirstUse, Idempotency, Pending, ProjectRecord, StoredEvent};
+use crate::store::{FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent};
 
 /// What someone asks to do on a project.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +27,15 @@ pub struct Request {
     /// A retry with the same key returns the first result and applies nothing
     /// twice; the same key for a different request is refused.
     pub idempotency_key: Option<String>,
+}
+
+/// A project to start: its title and the people named on it, as (email, role).
+#[derive(Debug, Clone, Default)]
+pub struct ProjectStart {
+    /// Title of the improvement.
+    pub title: String,
+    /// (email, role) pairs; the cohort's own members are added.
+    pub members: Vec<(String, String)>,
 }
 
 /// The result of an accepted command.
@@ -71,12 +80,115 @@ impl Engine {
         members: &[(String, String)],
         now: Timestamp,
     ) -> Result<Outcome, Error> {
-        let title = input::line("the project's title", title)?;
+        let start = ProjectStart {
+            title: title.to_owned(),
+            members: members.to_vec(),
+        };
+        self.start_projects(cohort, std::slice::from_ref(&start), now)
+            .await?
+            .pop()
+            .expect("one result per project")
+    }
+
+    /// Starts several projects in `cohort` with one commit for all: the way
+    /// to open an intake. The cohort must have a place for every one; each
+    /// project gets its own result, and one refused (bad input, a conflict of
+    /// interest) is not created and does not hold back the others.
+    pub async fn start_projects(
+        &self,
+        cohort: &str,
+        projects: &[ProjectStart],
+        now: Timestamp,
+    ) -> Result<Vec<Result<Outcome, Error>>, Error> {
         let cohort = self.store.cohort(cohort).await?;
         let program = self.store.program_by_id(cohort.program_id).await?;
         let calendar = self.calendar(cohort.id, cohort.revision).await?;
-        let mut direct = Vec::with_capacity(members.len());
-        for (email, role) in members {
+        // Input checked first: a project with a bad title or an unknown
+        // person is refused without a place taken.
+        let mut checked: Vec<Result<(String, Vec<Member>), Error>> =
+            Vec::with_capacity(projects.len());
+        for project in projects {
+            checked.push(self.check_start(project).await);
+        }
+        let valid: Vec<NewProject<'_>> = checked
+            .iter()
+            .filter_map(|c| c.as_ref().ok())
+            .map(|(title, direct)| NewProject { title, direct })
+            .collect();
+        let mut created = if valid.is_empty() {
+            Vec::new().into_iter()
+        } else {
+            let mut pinned: Option<(i64, Arc<Workflow>)> = None;
+            let results = self
+                .store
+                .create_projects(
+                    &cohort,
+                    &program.workflow_key,
+                    &valid,
+                    now,
+                    |stored, id, members, position| {
+                        // The text read under the definition's row lock: the
+                        // one the project is pinned to. A cached parse is of
+                        // a definition that already had projects, whose text
+                        // can no longer change.
+                        let workflow = match &pinned {
+                            Some((definition, workflow)) if *definition == stored.id => {
+                                workflow.clone()
+                            }
+                            _ => {
+                                let cached = self
+                                    .workflows
+                                    .lock()
+                                    .expect("cache lock")
+                                    .get(&stored.id)
+                                    .cloned();
+                                let workflow = match cached {
+                                    Some(workflow) => workflow,
+                                    None => parse_stored(stored)?,
+                                };
+                                pinned = Some((stored.id, workflow.clone()));
+                                workflow
+                            }
+                        };
+                        let project = Project {
+                            id,
+                            workflow: &workflow,
+                            calendar: &calendar,
+                            members,
+                        };
+                        Ok::<_, Error>(decide::start(&project, valid[position].direct, now)?)
+                    },
+                )
+                .await?;
+            if let Some((definition, workflow)) = pinned
+                && results.iter().any(Result::is_ok)
+            {
+                // Committed with projects: its text is fixed from now on.
+                self.workflows
+                    .lock()
+                    .expect("cache lock")
+                    .insert(definition, workflow);
+            }
+            results
+                .into_iter()
+                .map(|r| r.map(|(id, decision)| outcome(id, &decision, false)))
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        Ok(checked
+            .into_iter()
+            .map(|c| match c {
+                Ok(_) => created.next().expect("one result per valid project"),
+                Err(e) => Err(e),
+            })
+            .collect())
+    }
+
+    /// A project's title and direct members, checked.
+    async fn check_start(&self, project: &ProjectStart) -> Result<(String, Vec<Member>), Error> {
+        let title = input::line("the project's title", &project.title)?;
+        let mut direct = Vec::with_capacity(project.members.len());
+        for (email, role) in &project.members {
             let member = Member {
                 person: self.person_id(email).await?,
                 role: role.trim().to_owned(),
@@ -85,42 +197,7 @@ impl Engine {
                 direct.push(member);
             }
         }
-        let mut parsed = None;
-        let created = self
-            .store
-            .create_project(
-                &cohort,
-                &program.workflow_key,
-                &title,
-                &direct,
-                now,
-                |stored, id, members| {
-                    // The text read under the definition's row lock: the one
-                    // the project is pinned to, whatever was cached before.
-                    let workflow = parse_stored(stored)?;
-                    let decision = decide::start(
-                        &Project {
-                            id,
-                            workflow: &workflow,
-                            calendar: &calendar,
-                            members,
-                        },
-                        &direct,
-                        now,
-                    )?;
-                    parsed = Some((stored.id, workflow));
-                    Ok::<_, Error>(decision)
-                },
-            )
-            .await?;
-        let (id, decision) = created?;
-        if let Some((definition, workflow)) = parsed {
-            self.workflows
-                .lock()
-                .expect("cache lock")
-                .insert(definition, workflow);
-        }
-        Ok(outcome(id, &decision, false))
+        Ok((title, direct))
     }
 
     /// Gives the person with `email` `role` on a project (e.g. an evaluator),
@@ -365,6 +442,12 @@ impl Engine {
     /// A project's history, oldest first.
     pub async fn history(&self, project: i64) -> Result<Vec<StoredEvent>, Error> {
         Ok(self.store.events(project).await?)
+    }
+
+    /// The histories of several projects, each oldest first, in the order
+    /// given: for reports over a whole cohort.
+    pub async fn histories(&self, projects: &[i64]) -> Result<Vec<Vec<StoredEvent>>, Error> {
+        Ok(self.store.events_of(projects).await?)
     }
 
     /// A project's pending timers: (key, kind, when).

@@ -35,7 +35,7 @@ use crate::store::{self, Durability, ProjectRecord, Store};
 
 pub use accounts::{LANGUAGES, MIN_PASSWORD, NewSession, SESSION_LIFETIME, Viewer, check_password};
 pub use audit::AuditReport;
-pub use commands::{Outcome, Request, View};
+pub use commands::{Outcome, ProjectStart, Request, View};
 pub use directory::PublishOutcome;
 pub use error::{Error, Kind};
 pub use read::{Board, OUTBOX_PAGE};

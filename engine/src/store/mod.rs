@@ -25,7 +25,9 @@ pub use outbox::{Delivery, Message};
 pub use viewer::Evidence;
 
 pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
-pub use projects::{AuditRow, FirstUse, Idempotency, Pending, ProjectRecord, StoredEvent, Summary};
+pub use projects::{
+    AuditRow, FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent, Summary,
+};
 
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://gradflow.db";
@@ -298,6 +300,9 @@ impl Store {
     }
 }
 
+/// Most memory each SQLite connection keeps for its page cache, in KiB.
+const CACHE_KIB: u32 = 64 * 1024;
+
 /// Opens a SQLite file: WAL mode, migrated; or, when the file cannot be
 /// written (a read-only copy, a read-only mount), read-only, which every
 /// read command can use.
@@ -313,7 +318,13 @@ async fn open_sqlite(url: &str, durability: Durability) -> Result<Store, Error> 
         .create_if_missing(true)
         .synchronous(synchronous)
         .foreign_keys(true)
-        .busy_timeout(LOCK_WAIT * 2);
+        .busy_timeout(LOCK_WAIT * 2)
+        // SQLite's default page cache (2 MB) spills a batch of a thousand
+        // commands to the file and reads the indexes back page by page; a
+        // larger one grows only as it is used. Statement journals (for a
+        // multi-row UPDATE that might have to undo itself) stay in memory.
+        .pragma("cache_size", format!("-{}", CACHE_KIB))
+        .pragma("temp_store", "memory");
     // No ping before each use: on a local file it only adds a round trip.
     let pool_options = SqlitePoolOptions::new()
         .max_connections(4)

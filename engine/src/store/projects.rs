@@ -205,6 +205,50 @@ macro_rules! advance {
     }};
 }
 
+/// Moves every project of `$items` (each at most once) to its new state if
+/// it is still at the version its decision was made from, in one statement
+/// per chunk; evaluates to the ids of the projects moved. On PostgreSQL the
+/// rows are first locked in id order, so two batches touching the same
+/// projects wait for each other instead of deadlocking.
+macro_rules! advance_many {
+    ($tx:expr, $items:expr, $now:expr, $postgres:expr) => {{
+        let items: &[&Pending<'_>] = $items;
+        let mut moved: std::collections::HashSet<i64> = std::collections::HashSet::with_capacity(items.len());
+        for chunk in items.chunks(ROWS_PER_INSERT) {
+            if $postgres {
+                let ids: Vec<i64> = chunk.iter().map(|item| item.project).collect();
+                let mut lock = sqlx::QueryBuilder::new("SELECT id FROM projects WHERE id IN (");
+                let mut list = lock.separated(", ");
+                for id in &ids {
+                    list.push_bind(*id);
+                }
+                lock.push(") ORDER BY id FOR UPDATE");
+                lock.build().fetch_all(&mut *$tx).await?;
+            }
+            // VALUES columns are named column1, column2, ... in both databases.
+            let mut update = sqlx::QueryBuilder::new(
+                "UPDATE projects SET stage = v.column3, version = v.column4, head = v.column5, state = v.column6, updated_at = ",
+            );
+            update.push_bind(micros($now));
+            update.push(" FROM (");
+            update.push_values(chunk, |mut row, item| {
+                let state = &item.decision.state;
+                row.push_bind(item.project)
+                    .push_bind(item.expected as i64)
+                    .push_bind(state.stage.as_str())
+                    .push_bind(state.version as i64)
+                    .push_bind(state.head.as_str())
+                    .push_bind(state_json(state));
+            });
+            update.push(") AS v WHERE projects.id = v.column1 AND projects.version = v.column2 RETURNING projects.id");
+            for row in update.build().fetch_all(&mut *$tx).await? {
+                moved.insert(row.int("id")?);
+            }
+        }
+        moved
+    }};
+}
+
 /// Writes one pending decision with its idempotency record inside `$conn`;
 /// evaluates to `Result<(), Error>` (use inside an `async` block).
 macro_rules! write_pending {
@@ -229,6 +273,15 @@ macro_rules! write_pending {
         write_decisions!($conn, &[(item.project, item.decision)], $now);
         Ok::<(), Error>(())
     }};
+}
+
+/// A project to create: its title and the people given a role on it directly.
+#[derive(Debug, Clone, Copy)]
+pub struct NewProject<'a> {
+    /// Title of the improvement.
+    pub title: &'a str,
+    /// Members named at the start (the cohort's are added).
+    pub direct: &'a [Member],
 }
 
 /// A decision to commit, made from version `expected` of `project`.
@@ -269,84 +322,151 @@ pub struct FirstUse {
 }
 
 impl Store {
-    /// Creates a project in cohort `cohort`, pinned to the latest published
-    /// version of `workflow_key`, and commits the start decision that `start`
-    /// makes from that definition, the new project id and everyone with a role
-    /// on it (`direct` members and the cohort's) — all in one transaction.
-    /// The cohort's place is taken and the definition's project count raised
-    /// by the statements that check them, so capacity holds and the text a
-    /// project starts on can never be replaced, however many start at once.
-    /// If `start` refuses, nothing is written.
-    pub(crate) async fn create_project<E>(
+    /// Creates projects in `cohort`, all in one transaction, each pinned to
+    /// the latest published version of `workflow_key` and started by `start`
+    /// (given the definition read under its row lock, the new id, everyone
+    /// with a role on it — `direct` members and the cohort's — and the
+    /// project's position in `projects`). The cohort's places are taken and
+    /// the definition's project count raised by the statements that check
+    /// them, so capacity holds and the text a project starts on can never be
+    /// replaced, however many start at once. The cohort must have a place for
+    /// every one of them. A project `start` refuses is not created and takes
+    /// no place; when it refuses all, nothing is written.
+    pub(crate) async fn create_projects<E>(
         &self,
         cohort: &super::Cohort,
         workflow_key: &str,
-        title: &str,
-        direct: &[Member],
+        projects: &[NewProject<'_>],
         now: Timestamp,
-        start: impl FnOnce(&super::StoredDefinition, i64, &[Member]) -> Result<Decision, E>,
-    ) -> Result<Result<(i64, Decision), E>, Error> {
+        mut start: impl FnMut(&super::StoredDefinition, i64, &[Member], usize) -> Result<Decision, E>,
+    ) -> Result<Vec<Result<(i64, Decision), E>>, Error> {
+        let postgres = self.kind() == "postgres";
+        let count = projects.len() as i64;
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let placed = sqlx::query("UPDATE cohorts SET taken = taken + 1 WHERE id = $1 AND taken < capacity")
+            let placed = sqlx::query("UPDATE cohorts SET taken = taken + $2 WHERE id = $1 AND taken + $2 <= capacity")
                 .bind(cohort.id)
+                .bind(count)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
             if placed == 0 {
-                return Err(Error::Refused(format!(
-                    "cohort '{}' is full: all {} places are taken",
-                    cohort.name, cohort.capacity
-                )));
+                let taken: i64 = sqlx::query("SELECT taken FROM cohorts WHERE id = $1")
+                    .bind(cohort.id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .int("taken")?;
+                let left = (i64::from(cohort.capacity) - taken).max(0);
+                return Err(Error::Refused(if left == 0 {
+                    format!("cohort '{}' is full: all {} places are taken", cohort.name, cohort.capacity)
+                } else {
+                    format!(
+                        "cohort '{}' has {left} of its {} places left, not enough for {count} projects",
+                        cohort.name, cohort.capacity
+                    )
+                }));
             }
             let definition = sqlx::query(
-                "UPDATE definitions SET projects = projects + 1
+                "UPDATE definitions SET projects = projects + $2
                  WHERE id = (SELECT id FROM definitions WHERE key = $1 ORDER BY version DESC LIMIT 1)
                  RETURNING id, key, version, title, source, source_hash, templates",
             )
             .bind(workflow_key)
+            .bind(count)
             .fetch_optional(&mut *tx)
             .await?
             .map(|r| super::directory::definition_row(&r))
             .transpose()?
             .ok_or_else(|| Error::NotFound(format!("no workflow '{workflow_key}' is published")))?;
-            let id: i64 = sqlx::query(
-                "INSERT INTO projects (cohort_id, definition_id, title, stage, version, head, state, created_at, updated_at)
-                 VALUES ($1, $2, $3, '', 0, '', '{}', $4, $4) RETURNING id",
-            )
-            .bind(cohort.id)
-            .bind(definition.id)
-            .bind(title)
-            .bind(micros(now))
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
-            let mut all = direct.to_vec();
-            for row in sqlx::query("SELECT person_id, role FROM cohort_members WHERE cohort_id = $1")
+            // Rows first, to learn their ids: `head` holds each row's position
+            // in `projects` until its first event is written.
+            let mut ids = vec![0_i64; projects.len()];
+            let positions: Vec<(usize, &NewProject<'_>)> = projects.iter().enumerate().collect();
+            for chunk in positions.chunks(ROWS_PER_INSERT) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO projects (cohort_id, definition_id, title, stage, version, head, state, created_at, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, (position, project)| {
+                    row.push_bind(cohort.id)
+                        .push_bind(definition.id)
+                        .push_bind(project.title)
+                        .push_bind("")
+                        .push_bind(0_i64)
+                        .push_bind(position.to_string())
+                        .push_bind("{}")
+                        .push_bind(micros(now))
+                        .push_bind(micros(now));
+                });
+                insert.push(" RETURNING id, head");
+                for row in insert.build().fetch_all(&mut *tx).await? {
+                    let position: usize = row.text("head")?.parse().map_err(|_| Error::Corrupt("a new project's position".into()))?;
+                    ids[position] = row.int("id")?;
+                }
+            }
+            let cohort_members: Vec<Member> = sqlx::query("SELECT person_id, role FROM cohort_members WHERE cohort_id = $1")
                 .bind(cohort.id)
                 .fetch_all(&mut *tx)
                 .await?
-            {
-                let member = member_row(&row)?;
-                if !all.contains(&member) {
-                    all.push(member);
+                .iter()
+                .map(member_row)
+                .collect::<Result<_, _>>()?;
+            let mut results = Vec::with_capacity(projects.len());
+            let mut refused = Vec::new();
+            for (position, (project, &id)) in projects.iter().zip(&ids).enumerate() {
+                let mut all = project.direct.to_vec();
+                for member in &cohort_members {
+                    if !all.contains(member) {
+                        all.push(member.clone());
+                    }
                 }
+                let result = start(&definition, id, &all, position).map(|decision| (id, decision));
+                if result.is_err() {
+                    refused.push(id);
+                }
+                results.push(result);
             }
-            let decision = match start(&definition, id, &all) {
-                Ok(decision) => decision,
-                Err(refused) => return Ok(Err(refused)),
-            };
-            sqlx::query("UPDATE projects SET stage = $1, version = $2, head = $3, state = $4 WHERE id = $5")
-                .bind(&decision.state.stage)
-                .bind(decision.state.version as i64)
-                .bind(&decision.state.head)
-                .bind(state_json(&decision.state))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            write_decisions!(tx, &[(id, &decision)], now);
+            if refused.len() == projects.len() {
+                tx.rollback().await?;
+                return Ok(results);
+            }
+            if !refused.is_empty() {
+                let mut delete = sqlx::QueryBuilder::new("DELETE FROM projects WHERE id IN (");
+                let mut list = delete.separated(", ");
+                for id in &refused {
+                    list.push_bind(*id);
+                }
+                delete.push(")");
+                delete.build().execute(&mut *tx).await?;
+                let gone = refused.len() as i64;
+                sqlx::query("UPDATE cohorts SET taken = taken - $2 WHERE id = $1")
+                    .bind(cohort.id)
+                    .bind(gone)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE definitions SET projects = projects - $2 WHERE id = $1")
+                    .bind(definition.id)
+                    .bind(gone)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let started: Vec<Pending<'_>> = results
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .map(|(id, decision)| Pending { project: *id, expected: 0, decision, idempotency: None, completes: &[] })
+                .collect();
+            let moving: Vec<&Pending<'_>> = started.iter().collect();
+            let moved = advance_many!(tx, &moving, now, postgres);
+            if moved.len() != started.len() {
+                return Err(Error::Corrupt(format!(
+                    "{} of {} new projects could not be given their first state",
+                    started.len() - moved.len(),
+                    started.len()
+                )));
+            }
+            let written: Vec<(i64, &Decision)> = started.iter().map(|p| (p.project, p.decision)).collect();
+            write_decisions!(tx, &written, now);
             tx.commit().await?;
-            Ok(Ok((id, decision)))
+            Ok(results)
         })
     }
 
@@ -364,31 +484,25 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        // The project row repeated once per member (or once, with no member).
         macro_rules! in_ids {
-            ($query:expr) => {{
+            ($query:expr, $ids:expr) => {{
                 $query.push(" IN (");
                 let mut list = $query.separated(", ");
-                for id in ids {
+                for id in $ids {
                     list.push_bind(*id);
                 }
                 $query.push(")");
             }};
         }
-        let rows: Vec<(i64, ProjectRow, Option<Member>)> = with_db!(self, pool => {
+        // The rows; then the members: those given a role directly are in
+        // each state (its `members`), those holding one through the cohort
+        // are the cohort's (a few rows per cohort).
+        let rows: Vec<(i64, ProjectRow)> = with_db!(self, pool => {
             let mut query = sqlx::QueryBuilder::new(
-                "SELECT p.id, p.cohort_id, c.revision, p.definition_id, p.title, p.state, m.person_id, m.role
-                 FROM projects p JOIN cohorts c ON c.id = p.cohort_id
-                 LEFT JOIN (SELECT project_id AS pid, person_id, role FROM project_members WHERE project_id",
+                "SELECT p.id, p.cohort_id, c.revision, p.definition_id, p.title, p.state
+                 FROM projects p JOIN cohorts c ON c.id = p.cohort_id WHERE p.id",
             );
-            in_ids!(query);
-            query.push(
-                " UNION SELECT pr.id AS pid, cm.person_id, cm.role
-                   FROM projects pr JOIN cohort_members cm ON cm.cohort_id = pr.cohort_id WHERE pr.id",
-            );
-            in_ids!(query);
-            query.push(") m ON m.pid = p.id WHERE p.id");
-            in_ids!(query);
+            in_ids!(query, ids);
             query.push(" ORDER BY p.id");
             query
                 .build()
@@ -396,10 +510,6 @@ impl Store {
                 .await?
                 .iter()
                 .map(|row| {
-                    let member = match row.opt_int("person_id")? {
-                        Some(person) => Some(Member { person, role: row.text("role")? }),
-                        None => None,
-                    };
                     let project = ProjectRow {
                         cohort_id: row.int("cohort_id")?,
                         cohort_revision: row.int("revision")?,
@@ -407,30 +517,78 @@ impl Store {
                         title: row.text("title")?,
                         state: row.text("state")?,
                     };
-                    Ok((row.int("id")?, project, member))
+                    Ok((row.int("id")?, project))
                 })
                 .collect::<Result<_, Error>>()?
         });
-        let mut records: Vec<ProjectRecord> = Vec::new();
-        for (id, row, member) in rows {
-            if records.last().is_none_or(|r| r.id != id) {
-                let state: ProjectState = serde_json::from_str(&row.state)
-                    .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
-                records.push(ProjectRecord {
-                    id,
-                    cohort_id: row.cohort_id,
-                    cohort_revision: row.cohort_revision,
-                    definition_id: row.definition_id,
-                    title: row.title,
-                    state,
-                    members: Vec::new(),
-                });
-            }
-            if let (Some(m), Some(record)) = (member, records.last_mut()) {
-                record.members.push(m);
+        let mut records: Vec<ProjectRecord> = Vec::with_capacity(rows.len());
+        for (id, row) in rows {
+            let state: ProjectState = serde_json::from_str(&row.state)
+                .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
+            records.push(ProjectRecord {
+                id,
+                cohort_id: row.cohort_id,
+                cohort_revision: row.cohort_revision,
+                definition_id: row.definition_id,
+                title: row.title,
+                members: state.members.to_vec(),
+                state,
+            });
+        }
+        // States stored before they listed their members: from the projection.
+        let unlisted: Vec<i64> = records
+            .iter()
+            .filter(|r| r.members.is_empty())
+            .map(|r| r.id)
+            .collect();
+        let mut cohorts: Vec<i64> = records.iter().map(|r| r.cohort_id).collect();
+        cohorts.sort_unstable();
+        cohorts.dedup();
+        let projected = self
+            .members_of("project_members", "project_id", &unlisted)
+            .await?;
+        let through_cohort = self
+            .members_of("cohort_members", "cohort_id", &cohorts)
+            .await?;
+        for record in &mut records {
+            let extra = [
+                projected.get(&record.id),
+                through_cohort.get(&record.cohort_id),
+            ];
+            for member in extra.into_iter().flatten().flatten() {
+                if !record.members.contains(member) {
+                    record.members.push(member.clone());
+                }
             }
         }
         Ok(records)
+    }
+
+    /// The members listed in `table` (`project_members` or `cohort_members`)
+    /// for each of `owners` (ids in its `column`), by owner.
+    async fn members_of(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        owners: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<Member>>, Error> {
+        let mut members: std::collections::HashMap<i64, Vec<Member>> =
+            std::collections::HashMap::new();
+        if owners.is_empty() {
+            return Ok(members);
+        }
+        with_db!(self, pool => {
+            let mut query = sqlx::QueryBuilder::new(format!("SELECT {column} AS owner, person_id, role FROM {table} WHERE {column} IN ("));
+            let mut list = query.separated(", ");
+            for id in owners {
+                list.push_bind(*id);
+            }
+            query.push(format!(") ORDER BY {column}, person_id, role"));
+            for row in query.build().fetch_all(pool).await? {
+                members.entry(row.int("owner")?).or_default().push(member_row(&row)?);
+            }
+        });
+        Ok(members)
     }
 
     /// Commits independent decisions in one transaction (one disk sync, and
@@ -446,12 +604,38 @@ impl Store {
         batch: &[Pending<'_>],
         now: Timestamp,
     ) -> Result<Vec<Result<Option<FirstUse>, Error>>, Error> {
+        let postgres = self.kind() == "postgres";
         let outcomes: Vec<Result<(), Error>> = with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            // Decisions without an idempotency key, on a project not seen
+            // before in the batch, are moved together (round trips dominate
+            // the cost); the others one by one after them, in batch order.
+            let mut seen = std::collections::HashSet::with_capacity(batch.len());
+            let together: Vec<bool> = batch
+                .iter()
+                .map(|item| item.idempotency.is_none() && seen.insert(item.project))
+                .collect();
+            let bulk: Vec<&Pending<'_>> = batch.iter().zip(&together).filter(|(_, t)| **t).map(|(item, _)| item).collect();
+            let moved = advance_many!(tx, &bulk, now, postgres);
+            let completes: Vec<i64> = bulk
+                .iter()
+                .filter(|item| moved.contains(&item.project))
+                .flat_map(|item| item.completes.iter().copied())
+                .collect();
+            for chunk in completes.chunks(ROWS_PER_INSERT) {
+                super::timers::complete!(tx, chunk, now);
+            }
             let mut outcomes = Vec::with_capacity(batch.len());
             let mut written = Vec::with_capacity(batch.len());
-            for item in batch {
-                let outcome = if item.idempotency.is_none() {
+            for (item, together) in batch.iter().zip(together) {
+                let outcome = if together {
+                    if moved.contains(&item.project) {
+                        written.push((item.project, item.decision));
+                        Ok(())
+                    } else {
+                        Err(Error::Conflict { expected: item.expected })
+                    }
+                } else if item.idempotency.is_none() {
                     if advance!(tx, item, now) {
                         super::timers::complete!(tx, item.completes, now);
                         written.push((item.project, item.decision));
@@ -515,25 +699,43 @@ impl Store {
 
     /// A project's history, oldest first.
     pub(crate) async fn events(&self, project: i64) -> Result<Vec<StoredEvent>, Error> {
-        with_db!(self, pool => sqlx::query(
-            "SELECT e.seq, e.at, p.email, e.change, e.hash FROM events e LEFT JOIN people p ON p.id = e.actor_id
-             WHERE e.project_id = $1 ORDER BY e.seq",
-        )
-        .bind(project)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(StoredEvent {
-                seq: r.int("seq")?,
-                at: instant(r.int("at")?)?,
-                actor: r.try_get("email")?,
-                change: crate::decide::Change::from_json(&r.text("change")?)
-                    .map_err(|e| Error::Corrupt(format!("project {project}, event {}: {e}", r.int("seq").unwrap_or(0))))?,
-                hash: r.text("hash")?,
-            })
-        })
-        .collect())
+        Ok(self.events_of(&[project]).await?.pop().unwrap_or_default())
+    }
+
+    /// The histories of `projects`, each oldest first, in the order given
+    /// (a project that does not exist has none); a few statements for all.
+    pub(crate) async fn events_of(&self, projects: &[i64]) -> Result<Vec<Vec<StoredEvent>>, Error> {
+        let mut by_project: std::collections::HashMap<i64, Vec<StoredEvent>> =
+            std::collections::HashMap::new();
+        for chunk in projects.chunks(ROWS_PER_INSERT) {
+            with_db!(self, pool => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "SELECT e.project_id, e.seq, e.at, p.email, e.change, e.hash FROM events e LEFT JOIN people p ON p.id = e.actor_id
+                     WHERE e.project_id IN (",
+                );
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(") ORDER BY e.project_id, e.seq");
+                for r in query.build().fetch_all(pool).await? {
+                    let project = r.int("project_id")?;
+                    let event = StoredEvent {
+                        seq: r.int("seq")?,
+                        at: instant(r.int("at")?)?,
+                        actor: r.try_get("email")?,
+                        change: crate::decide::Change::from_json(&r.text("change")?)
+                            .map_err(|e| Error::Corrupt(format!("project {project}, event {}: {e}", r.int("seq").unwrap_or(0))))?,
+                        hash: r.text("hash")?,
+                    };
+                    by_project.entry(project).or_default().push(event);
+                }
+            });
+        }
+        Ok(projects
+            .iter()
+            .map(|id| by_project.remove(id).unwrap_or_default())
+            .collect())
     }
 
     /// Projects, newest first, optionally of one cohort.

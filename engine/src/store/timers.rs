@@ -56,12 +56,19 @@ impl Store {
         } else {
             ""
         };
+        // Two subqueries, each walking the `timers_due` index in order and
+        // stopping after `limit` rows: one `OR` would gather and sort every
+        // due timer on each round (a million after a long outage). Claims
+        // whose lease ran out come first: their worker died holding them.
         let sql = format!(
             "UPDATE timers SET state = 'claimed', lease_until = $1, attempts = attempts + 1
              WHERE id IN (
-                 SELECT id FROM timers
-                 WHERE (state = 'pending' AND due_at <= $2) OR (state = 'claimed' AND lease_until < $2)
-                 ORDER BY due_at, id LIMIT $3{lock})
+                 SELECT id FROM (SELECT id FROM timers WHERE state = 'claimed' AND lease_until < $2
+                                 ORDER BY due_at, id LIMIT $3{lock}) AS expired
+                 UNION ALL
+                 SELECT id FROM (SELECT id FROM timers WHERE state = 'pending' AND due_at <= $2
+                                 ORDER BY due_at, id LIMIT $3{lock}) AS due
+                 LIMIT $3)
              RETURNING id, project_id, key, kind, due_at, entry, spec"
         );
         with_db!(self, pool => {
