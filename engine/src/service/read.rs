@@ -154,7 +154,8 @@ impl Engine {
     /// The board of cohort `cohort`, for one of its coordinators.
     pub async fn board_as(&self, viewer: &Viewer, cohort: i64) -> Result<Board, Error> {
         let cohort = self.coordinated(viewer, cohort).await?;
-        let records = self.store.cohort_records(cohort.id).await?;
+        let ids = self.store.cohort_project_ids(cohort.id).await?;
+        let records = self.store.projects_by_id(&ids).await?;
         let mut projects = Vec::with_capacity(records.len());
         for record in records {
             projects.push(self.view_of(record).await?);

@@ -5,10 +5,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{
-    Begin, Columns, Error, Message, ProjectRecord, Store, Summary, instant, micros, with_db,
-};
-use crate::decide::{Member, ProjectState};
+use super::{Columns, Error, Message, Store, Summary, instant, micros, with_db};
 
 /// Whether person `$1` may see project `p`: they hold a role on it, given
 /// on the project (trainee, supervisor, an assigned evaluator) or on its
@@ -83,71 +80,15 @@ impl Store {
         .collect())
     }
 
-    /// Every project of `cohort` with its members, oldest first, read in one
-    /// snapshot with three statements (a cohort board: the project rows once
-    /// each, then the members, rather than a row per member).
-    pub(crate) async fn cohort_records(&self, cohort: i64) -> Result<Vec<ProjectRecord>, Error> {
-        let (rows, direct, cohort_wide) = with_db!(self, pool => {
-            let mut tx = pool.begin_snapshot().await?;
-            let rows = sqlx::query(
-                "SELECT p.id, p.cohort_id, c.revision, p.definition_id, p.title, p.state
-                 FROM projects p JOIN cohorts c ON c.id = p.cohort_id WHERE p.cohort_id = $1 ORDER BY p.id",
-            )
+    /// Ids of the projects of `cohort`, oldest first.
+    pub(crate) async fn cohort_project_ids(&self, cohort: i64) -> Result<Vec<i64>, Error> {
+        with_db!(self, pool => sqlx::query("SELECT id FROM projects WHERE cohort_id = $1 ORDER BY id")
             .bind(cohort)
-            .fetch_all(&mut *tx)
+            .fetch_all(pool)
             .await?
             .iter()
-            .map(|r| {
-                let id = r.int("id")?;
-                let state: ProjectState = serde_json::from_str(&r.text("state")?)
-                    .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
-                Ok(ProjectRecord {
-                    id,
-                    cohort_id: r.int("cohort_id")?,
-                    cohort_revision: r.int("revision")?,
-                    definition_id: r.int("definition_id")?,
-                    title: r.text("title")?,
-                    state,
-                    members: Vec::new(),
-                })
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-            let direct = sqlx::query(
-                "SELECT m.project_id, m.person_id, m.role FROM project_members m
-                 JOIN projects p ON p.id = m.project_id WHERE p.cohort_id = $1",
-            )
-            .bind(cohort)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| Ok((r.int("project_id")?, Member { person: r.int("person_id")?, role: r.text("role")? })))
-            .collect::<Result<Vec<_>, Error>>()?;
-            let cohort_wide = sqlx::query("SELECT person_id, role FROM cohort_members WHERE cohort_id = $1")
-                .bind(cohort)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| Ok(Member { person: r.int("person_id")?, role: r.text("role")? }))
-                .collect::<Result<Vec<_>, Error>>()?;
-            tx.commit().await?;
-            (rows, direct, cohort_wide)
-        });
-        let mut records = rows;
-        let position: std::collections::HashMap<i64, usize> =
-            records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-        for (project, member) in direct {
-            if let Some(&i) = position.get(&project) {
-                records[i].members.push(member);
-            }
-        }
-        for record in &mut records {
-            for member in &cohort_wide {
-                if !record.members.contains(member) {
-                    record.members.push(member.clone());
-                }
-            }
-        }
-        Ok(records)
+            .map(|r| r.int("id"))
+            .collect())
     }
 
     /// The newest `limit` messages about projects of `cohort`.
