@@ -10,7 +10,7 @@
 
 use jiff::Timestamp;
 
-use super::{Cohort, Engine, Error, Message, StoredEvent, Summary, View, Viewer, input};
+use super::{Cohort, Engine, Error, Message, StoredEvent, View, Viewer, input};
 use crate::store::Evidence;
 
 /// A cohort's board: the cohort and each of its projects with what can be done next.
@@ -26,21 +26,10 @@ pub struct Board {
 pub const OUTBOX_PAGE: usize = 200;
 
 impl Engine {
-    /// The projects `viewer` may see, newest first.
-    pub async fn projects_for(&self, viewer: &Viewer) -> Result<Vec<Summary>, Error> {
-        Ok(self.store.visible_projects(viewer.person.id).await?)
-    }
-
     /// The projects `viewer` may see, each with what can be done next,
     /// newest first: one read for all of them (a home page).
     pub async fn views_for(&self, viewer: &Viewer) -> Result<Vec<View>, Error> {
-        let ids: Vec<i64> = self
-            .store
-            .visible_projects(viewer.person.id)
-            .await?
-            .iter()
-            .map(|s| s.id)
-            .collect();
+        let ids = self.store.visible_projects(viewer.person.id).await?;
         let mut views = Vec::with_capacity(ids.len());
         for record in self.store.projects_by_id(&ids).await? {
             views.push(self.view_of(record).await?);

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{Columns, Error, Message, Store, Summary, instant, micros, with_db};
+use super::{Columns, Error, Message, Store, instant, micros, with_db};
 
 /// Whether person `$1` may see project `p`: they hold a role on it, given
 /// on the project (trainee, supervisor, an assigned evaluator) or on its
@@ -32,26 +32,16 @@ pub struct Evidence {
     pub at: Timestamp,
 }
 
-/// The part of a stored state a project list needs.
-#[derive(serde::Deserialize)]
-struct Overdue {
-    #[serde(default)]
-    overdue_since: Option<Timestamp>,
-}
-
 impl Store {
-    /// Projects `person` may see, newest first.
-    pub(crate) async fn visible_projects(&self, person: i64) -> Result<Vec<Summary>, Error> {
-        let sql = format!(
-            "SELECT p.id, p.title, c.name, p.stage, p.version, p.state FROM projects p JOIN cohorts c ON c.id = p.cohort_id
-             WHERE {VISIBLE} ORDER BY p.id DESC"
-        );
+    /// Ids of the projects `person` may see, newest first.
+    pub(crate) async fn visible_projects(&self, person: i64) -> Result<Vec<i64>, Error> {
+        let sql = format!("SELECT p.id FROM projects p WHERE {VISIBLE} ORDER BY p.id DESC");
         with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(person)
             .fetch_all(pool)
             .await?
             .iter()
-            .map(summary_row)
+            .map(|r| r.int("id"))
             .collect())
     }
 
@@ -176,19 +166,5 @@ fn evidence_row(r: &impl Columns) -> Result<Evidence, Error> {
         size: r.int("size")?,
         uploader: r.text("uploader")?,
         at: instant(r.int("at")?)?,
-    })
-}
-
-fn summary_row(r: &impl Columns) -> Result<Summary, Error> {
-    let id = r.int("id")?;
-    let state: Overdue = serde_json::from_str(&r.text("state")?)
-        .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
-    Ok(Summary {
-        id,
-        title: r.text("title")?,
-        cohort: r.text("name")?,
-        stage: r.text("stage")?,
-        version: r.int("version")?,
-        overdue_since: state.overdue_since,
     })
 }
