@@ -100,6 +100,11 @@ pub fn text(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
         .iter()
         .map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(v.clone())))
         .collect();
+    lookup(lang, key, &args)
+}
+
+/// The text of `key` with Fluent values as arguments (numbers choose plurals).
+fn lookup(lang: Lang, key: &str, args: &HashMap<Cow<'static, str>, FluentValue>) -> String {
     LOCALES
         .try_lookup_complete(&lang.id(), key, (!args.is_empty()).then_some(&args))
         .unwrap_or_else(|| key.to_owned())
@@ -163,18 +168,20 @@ impl HelperDef for Translate {
             .and_then(|l| l.as_str())
             .and_then(Lang::from_code)
             .unwrap_or(Lang::En);
-        let args: Vec<(&str, String)> = h
+        // Numbers stay numbers, so that Fluent chooses the plural form.
+        let args: HashMap<Cow<'static, str>, FluentValue> = h
             .hash()
             .iter()
             .map(|(k, v)| {
                 let value = match v.value() {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
+                    serde_json::Value::String(s) => FluentValue::from(s.clone()),
+                    serde_json::Value::Number(n) => FluentValue::from(n.as_f64().unwrap_or(0.0)),
+                    other => FluentValue::from(other.to_string()),
                 };
-                (*k, value)
+                (Cow::Owned((*k).to_owned()), value)
             })
             .collect();
-        out.write(&handlebars::html_escape(&text(lang, key, &args)))?;
+        out.write(&handlebars::html_escape(&lookup(lang, key, &args)))?;
         Ok(())
     }
 }
@@ -190,6 +197,32 @@ mod tests {
         assert_eq!(Lang::negotiate("fr,de"), Lang::En);
         assert_eq!(Lang::negotiate("en;q=0.2,ar;q=0.7"), Lang::Ar);
         assert_eq!(Lang::negotiate(""), Lang::En);
+    }
+
+    #[test]
+    fn numbers_choose_the_plural_form_in_each_language() {
+        let board = |lang: Lang, n: u64| {
+            let mut registry = Handlebars::new();
+            registry.register_helper("t", Box::new(Translate));
+            registry
+                .render_template(
+                    r#"{{t "board-summary" count=n}}"#,
+                    &serde_json::json!({ "lang": lang.code(), "n": n }),
+                )
+                .unwrap()
+        };
+        assert!(
+            board(Lang::En, 1).contains("One project"),
+            "{}",
+            board(Lang::En, 1)
+        );
+        assert!(board(Lang::En, 7).contains("projects"));
+        assert!(
+            board(Lang::Ar, 2).contains("مشروعان"),
+            "{}",
+            board(Lang::Ar, 2)
+        );
+        assert!(board(Lang::Ar, 5).contains("مشاريع"));
     }
 
     #[test]
