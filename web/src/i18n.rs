@@ -106,7 +106,7 @@ pub fn text(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
 /// The text of `key` with Fluent values as arguments (numbers choose plurals).
 fn lookup(lang: Lang, key: &str, args: &HashMap<Cow<'static, str>, FluentValue>) -> String {
     LOCALES
-        .try_lookup_complete(&lang.id(), key, (!args.is_empty()).then_some(&args))
+        .try_lookup_complete(&lang.id(), key, (!args.is_empty()).then_some(args))
         .unwrap_or_else(|| key.to_owned())
 }
 
