@@ -824,6 +824,92 @@ async fn an_intake_starts_in_one_batch(db: &TestDb) {
     assert!(audit.broken.is_none(), "{:?}", audit.broken);
 }
 
+/// A batch racing single commands on the same projects from another node:
+/// each project's proposal is submitted exactly once, by one of them; the
+/// batch reports the others as conflicts (or refusals, when it decided
+/// after the other commit), and the audit holds. (The batch's update of
+/// many projects in one statement must tell which of them lost the race.)
+async fn a_batch_and_single_commands_racing_submit_each_proposal_once(db: &TestDb) {
+    let setup = db.engine().await;
+    let cohort = Cohort::set_up(&setup, "graduation-service").await;
+    let answers = support::sample(&cohort.workflow.forms["proposal"]);
+    let submit = || Request {
+        action: "submit".into(),
+        fields: answers.clone(),
+        ..Request::default()
+    };
+    let trainee = holder("trainee", 1);
+    let (batch_node, single_node) = (Arc::new(db.engine().await), Arc::new(db.engine().await));
+    for round in 0..5 {
+        let mut ids = Vec::new();
+        for n in 0..40 {
+            ids.push(cohort.start(&setup, &format!("Race {round}.{n}")).await);
+        }
+        let barrier = Arc::new(Barrier::new(2));
+        let batch = {
+            let (node, barrier, ids, trainee) = (
+                batch_node.clone(),
+                barrier.clone(),
+                ids.clone(),
+                trainee.clone(),
+            );
+            let commands: Vec<_> = ids
+                .iter()
+                .map(|id| (*id, trainee.clone(), submit()))
+                .collect();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                node.act_many(commands, day(2)).await.unwrap()
+            })
+        };
+        let singles = {
+            let (node, barrier, ids, trainee) = (
+                single_node.clone(),
+                barrier.clone(),
+                ids.clone(),
+                trainee.clone(),
+            );
+            let request = submit();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut results = Vec::new();
+                // From the far end, so the two meet in the middle.
+                for id in ids.iter().rev() {
+                    results.push((*id, node.act(*id, &trainee, request.clone(), day(2)).await));
+                }
+                results
+            })
+        };
+        let batch = batch.await.unwrap();
+        let singles = singles.await.unwrap();
+        for (id, result) in ids.iter().zip(&batch) {
+            let single = &singles.iter().find(|(s, _)| s == id).unwrap().1;
+            assert!(
+                result.is_ok() != single.is_ok(),
+                "project {id}: exactly one submit succeeds (batch {result:?}, single {single:?})"
+            );
+            let failed = if result.is_ok() { single } else { result };
+            let kind = failed.as_ref().err().map(Error::kind);
+            assert!(
+                matches!(kind, Some(Kind::Conflict | Kind::Invalid | Kind::Forbidden)),
+                "project {id}: the loser is told it came too late, not {failed:?}"
+            );
+            let view = setup.view(*id).await.unwrap();
+            assert_eq!(view.record.state.stage, "endorsement");
+            let submits = setup
+                .history(*id)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|e| matches!(&e.change, Change::ActionTaken { action, .. } if action == "submit"))
+                .count();
+            assert_eq!(submits, 1, "project {id}: one submit in the log");
+        }
+    }
+    let audit = setup.verify_audit().await.unwrap();
+    assert!(audit.broken.is_none(), "{:?}", audit.broken);
+}
+
 support::on_both!(
     need_all_counts_a_person_with_two_roles_once,
     an_idempotency_key_is_for_one_request_only,
@@ -834,4 +920,5 @@ support::on_both!(
     publishing_is_all_or_nothing,
     conflicts_of_interest_are_refused,
     an_intake_starts_in_one_batch,
+    a_batch_and_single_commands_racing_submit_each_proposal_once,
 );

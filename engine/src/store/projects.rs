@@ -240,6 +240,9 @@ macro_rules! advance_many {
                     .push_bind(state.head.as_str())
                     .push_bind(state_json(state));
             });
+            // RETURNING says exactly which moved: a project that lost the race
+            // may even hold the same version and head (the same command at the
+            // same instant from another node), so nothing read afterwards could.
             update.push(") AS v WHERE projects.id = v.column1 AND projects.version = v.column2 RETURNING projects.id");
             for row in update.build().fetch_all(&mut *$tx).await? {
                 moved.insert(row.int("id")?);

@@ -292,22 +292,49 @@ impl fmt::Display for Config {
     }
 }
 
-/// `url` with the password, if any, replaced by `***`; for messages about a
-/// URL that may not even parse.
-pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
-            let hidden = if userinfo.contains(':') { ":***" } else { "" };
-            format!("{scheme}://{user}{hidden}@{host}{tail}")
+/// `url` as a message about it may show it: with its password, and any
+/// setting whose name speaks of one, replaced by `***`. A text that is not a
+/// URL with a host (`smtp:/user:pw@host`, say) may hold a password anywhere,
+/// so only its scheme is shown.
+pub(crate) fn redact(text: &str) -> String {
+    let scheme_only = || match text.split_once(':') {
+        Some((scheme, _))
+            if scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            format!("{scheme}:… (the rest is not shown: it may hold a password)")
         }
-        None => url.to_owned(),
+        _ => "(not shown: it may hold a password)".to_owned(),
+    };
+    let Ok(mut url) = Url::parse(text) else {
+        return scheme_only();
+    };
+    if !url.has_host() {
+        return scheme_only();
     }
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
+    }
+    if url.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let secret = k.to_ascii_lowercase().contains("pass")
+                    || k.to_ascii_lowercase().contains("secret");
+                (
+                    k.into_owned(),
+                    if secret {
+                        "***".to_owned()
+                    } else {
+                        v.into_owned()
+                    },
+                )
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }
 
 fn percent_decode(text: &str) -> Result<String, String> {
@@ -419,8 +446,24 @@ mod tests {
             config.to_string(),
             "smtp://mailer:***@mail.example.org:587?tls=starttls&timeout=30&pool=4"
         );
-        assert_eq!(redact("smtp://a:b:c@h:1/x?y"), "smtp://a:***@h:1/x?y");
+        assert_eq!(redact("smtp://a:b:c@h:1/x?y"), "smtp://a:***@h:1/x?y=");
         assert_eq!(redact("smtp://h:1"), "smtp://h:1");
+        // Misspelt URLs and passwords in settings never print either.
+        for url in [
+            "smtp:/mailer:hunter2@mail.example.org",
+            "smtp:mailer:hunter2@mail.example.org",
+            "smtp//mailer:hunter2@mail.example.org",
+            "smtp://mailer:hunter2@mail.example.org?password=hunter2",
+            "smtp://mail.example.org?password=hunter2",
+            "smtp://mail.example.org?smtp_pass=hunter2&tls=starttls",
+            "smtp://mailer:hunter2@",
+            "mailer:hunter2@mail.example.org",
+            "smtps://mailer:hunter2@mail.example.org:99999",
+        ] {
+            let shown = problem(url);
+            assert!(!shown.contains("hunter2"), "{url} -> {shown}");
+        }
+        assert!(problem("smtp:/mailer:hunter2@h").contains("smtp:…"));
         assert!(!problem("smtp://u:hunter2@").contains("hunter2"));
     }
 
