@@ -52,7 +52,7 @@ pub fn hash(prev: &str, event: Sealed<'_>) -> String {
 }
 
 /// Lower-case hex of a digest (a hot path: one per event).
-pub(crate) fn to_hex(bytes: &[u8]) -> String {
+pub fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -50,12 +50,79 @@ pub enum Command {
     Outbox(OutboxCommand),
     /// Fire timers that fall due (deadlines, reminders, escalations) until stopped.
     Worker(WorkerArgs),
-    /// Take a project through every stage on a fresh demo database, step by step.
-    Demo,
+    /// Serve the web application.
+    Serve(ServeArgs),
+    /// Sign-in accounts: add people who can sign in, set their passwords.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Serve a fresh demo institute (a SQLite file) on the web, printing a
+    /// sign-in for each role; `--tour` prints a command-line tour instead.
+    Demo(DemoArgs),
     /// Run a cohort through a virtual calendar and print every deadline,
     /// reminder, escalation and message it would produce (in a temporary
     /// database: --db is not touched).
     Simulate(SimulateArgs),
+}
+
+/// Options of the web server.
+#[derive(Debug, Args)]
+pub struct WebArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub bind: std::net::SocketAddr,
+    /// Folder for evidence files (kept by SHA-256, never served as a
+    /// folder); default: `files` beside the SQLite file, or `gradflow-files`.
+    #[arg(long, value_name = "DIR")]
+    pub files: Option<PathBuf>,
+    /// Largest evidence file accepted, in MiB.
+    #[arg(long, default_value_t = 10, value_name = "MIB")]
+    pub upload_limit_mib: u64,
+    /// Mark the session cookie Secure: set it when gradflow is served over
+    /// TLS (directly or behind a proxy that terminates it).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The server's options.
+    #[command(flatten)]
+    pub web: WebArgs,
+}
+
+/// Options of `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Print the command-line tour (every step of one project) and exit.
+    #[arg(long)]
+    pub tour: bool,
+    /// The server's options.
+    #[command(flatten)]
+    pub web: WebArgs,
+}
+
+/// `gradflow user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Register a person who can sign in, and set their password (read
+    /// from standard input, or asked for without echo on a terminal).
+    Add {
+        /// Email address (what they sign in with).
+        email: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Organization (ministry, department).
+        #[arg(long, default_value = "")]
+        org: String,
+    },
+    /// Set the password of a registered person (read from standard input, or
+    /// asked for without echo on a terminal); signs them out everywhere.
+    SetPassword {
+        /// Email address.
+        email: String,
+    },
 }
 
 /// Options of `simulate`.

@@ -1,6 +1,9 @@
-//! `gradflow demo`: a guided tour. Publishes the bundled workflows into a
-//! fresh SQLite file, sets up a cohort, and takes a trainee's graduation
-//! project through every stage, printing each step and the final record.
+//! `gradflow demo`: a demo institute on a fresh SQLite file. It publishes
+//! the bundled workflows, sets up a cohort, and takes a trainee's graduation
+//! project through every stage; then, by default, starts more projects at
+//! earlier stages, gives every demo account a password (printed: they are
+//! demo accounts) and serves the web application. `--tour` prints each step
+//! and the final record instead, and exits.
 
 use std::process::ExitCode;
 
@@ -11,7 +14,20 @@ use gradflow_engine::{DEFAULT_URL, redact_url};
 use jiff::{Span, Timestamp};
 
 use super::Ctx;
+use super::args::DemoArgs;
 use super::output::say;
+
+/// Whether the tour's steps are printed (`--tour`) or kept quiet (serving).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Prints like `say!`, unless the demo is being served quietly.
+macro_rules! tell {
+    ($($arg:tt)*) => {
+        if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+            say!($($arg)*)
+        }
+    };
+}
 
 /// The bundled definitions, compiled in so the demo runs from any folder.
 pub const BUNDLED: &[(&str, &str)] = &[
@@ -39,7 +55,8 @@ fn day(n: i64) -> Timestamp {
         .expect("in range")
 }
 
-pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
+pub async fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    QUIET.store(!args.tour, std::sync::atomic::Ordering::Relaxed);
     let url = if ctx.db == DEFAULT_URL {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{DEMO_FILE}{suffix}"));
@@ -54,8 +71,8 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         bail!("the demo needs an empty database, and {shown} already has people in it");
     }
 
-    say!("gradflow demo — database {shown}\n");
-    say!("== Setting up: workflows, people, a program and a cohort");
+    tell!("gradflow demo — database {shown}\n");
+    tell!("== Setting up: workflows, people, a program and a cohort");
     let mut texts = Vec::new();
     for (name, text) in BUNDLED {
         // The templates are read from the source tree the demo was built from.
@@ -66,7 +83,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         texts.push(((*text).to_owned(), super::workflow::template_files(&file)?));
     }
     for published in engine.publish_with_templates(&texts, day(0)).await? {
-        say!("   published {} v{}", published.key, published.version);
+        tell!("   published {} v{}", published.key, published.version);
     }
     let people = [
         (
@@ -98,7 +115,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     ];
     for (email, name, org) in people {
         engine.add_person(email, name, org, day(0)).await?;
-        say!("   registered {name} <{email}>, {org}");
+        tell!("   registered {name} <{email}>, {org}");
     }
     engine
         .create_program(
@@ -130,7 +147,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         coordinators: vec!["huda@institute.example".into()],
     };
     let cohort = engine.create_cohort(cohort, day(0)).await?;
-    say!(
+    tell!(
         "   cohort '{}' in {}, weekend {}; coordinator Huda",
         cohort.name,
         cohort.time_zone,
@@ -154,7 +171,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         )
         .await?;
     let id = started.project;
-    say!(
+    tell!(
         "   project {id} started for Amal, supervised by Khalid: stage {}\n",
         started.stage
     );
@@ -201,10 +218,10 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         (7, AMAL, "submit", revised, None),
         (8, KHALID, "endorse", none(), None),
     ];
-    say!("== Proposal and endorsement");
+    tell!("== Proposal and endorsement");
     play(&engine, id, script).await?;
 
-    say!("\n== Implementation, followed up by the institute");
+    tell!("\n== Implementation, followed up by the institute");
     let script: Vec<(i64, &str, &str, Fields, Option<&str>)> = vec![
         (12, AMAL, "finish", fields(&[("summary", "Done.")]), None),
         (
@@ -258,14 +275,14 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     ];
     play(&engine, id, script).await?;
 
-    say!("\n== Committee evaluation against the S.A.F.E. standards");
+    tell!("\n== Committee evaluation against the S.A.F.E. standards");
     for (email, role) in [
         ("salim@housing.example", "committee"),
         ("mona@labour.example", "committee"),
         ("fatma@institute.example", "chair"),
     ] {
         engine.assign(id, Some(HUDA), email, role, day(125)).await?;
-        say!("   {email} assigned as {role}");
+        tell!("   {email} assigned as {role}");
     }
     let scores = |s: &str, a: &str, f: &str, e: &str| {
         fields(&[
@@ -295,7 +312,10 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     ];
     play(&engine, id, script).await?;
 
-    say!();
+    if !args.tour {
+        return serve(ctx, engine, &url, id, args).await;
+    }
+    tell!();
     let show = Ctx {
         json: false,
         now: day(140),
@@ -305,16 +325,16 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     super::project::run(&show, super::args::ProjectCommand::Show { id }).await?;
     let audit = engine.verify_audit().await?;
     match audit.broken {
-        None => say!(
+        None => tell!(
             "\naudit: ok, {} events in {} projects verified",
             audit.events,
             audit.projects
         ),
         Some(b) => bail!("audit: broken at {b}"),
     }
-    say!("\nThe demo database is {shown}; look around with, for example:");
-    say!("   gradflow --db {shown} project show {id}");
-    say!("   gradflow workflow graph workflows/graduation-excellence/workflow.yaml");
+    tell!("\nThe demo database is {shown}; look around with, for example:");
+    tell!("   gradflow --db {shown} project show {id}");
+    tell!("   gradflow workflow graph workflows/graduation-excellence/workflow.yaml");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -356,15 +376,123 @@ async fn step(
     let date = day(n).to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     let said = comment.map(|c| format!("  \"{c}\"")).unwrap_or_default();
     match engine.act(project, who, request, day(n)).await {
-        Ok(o) => say!(
+        Ok(o) => tell!(
             "   {date}  {who:<26} {action:<22} → {} (v{}){said}",
             o.stage,
             o.version
         ),
         Err(ServiceError::Rejected(why)) => {
-            say!("   {date}  {who:<26} {action:<22} ✗ refused: {why}")
+            tell!("   {date}  {who:<26} {action:<22} ✗ refused: {why}")
         }
         Err(e) => return Err(e.into()),
     }
     Ok(())
+}
+
+/// The demo's extra trainees and supervisors: (email, name, organization).
+const MORE_PEOPLE: &[(&str, &str, &str)] = &[
+    ("sara@labour.example", "Sara Al-Hinai", "Ministry of Labour"),
+    (
+        "yousef@housing.example",
+        "Yousef Al-Amri",
+        "Ministry of Housing",
+    ),
+    (
+        "nasser@housing.example",
+        "Nasser Al-Farsi",
+        "Ministry of Housing",
+    ),
+];
+
+/// Serves the demo institute: two more projects (one waiting for its
+/// trainee's proposal, one for its supervisor's endorsement), a password for
+/// every demo account, printed with its role, then the web application.
+async fn serve(
+    ctx: &Ctx,
+    engine: Engine,
+    url: &str,
+    certified: i64,
+    args: &DemoArgs,
+) -> anyhow::Result<ExitCode> {
+    let now = ctx.now;
+    for (email, name, org) in MORE_PEOPLE {
+        engine.add_person(email, name, org, now).await?;
+    }
+    let start = |trainee: &str, supervisor: &str| {
+        vec![
+            (trainee.to_owned(), "trainee".to_owned()),
+            (supervisor.to_owned(), "supervisor".to_owned()),
+        ]
+    };
+    let sara = engine
+        .start_project(
+            "Service 2026 A",
+            "Appointments for work permits by text message",
+            &start("sara@labour.example", "khalid@health.example"),
+            now,
+        )
+        .await?
+        .project;
+    let yousef = engine
+        .start_project(
+            "Service 2026 A",
+            "One visit for housing loan applications",
+            &start("yousef@housing.example", "nasser@housing.example"),
+            now,
+        )
+        .await?
+        .project;
+    let proposal = fields(&[
+        ("service", "Housing loan application"),
+        (
+            "problem",
+            "Applicants visit three times to complete one file.",
+        ),
+        ("improvement", "A checklist sent before the first visit."),
+        ("indicator", "waiting_time"),
+    ]);
+    let request = Request {
+        action: "submit".into(),
+        fields: proposal,
+        ..Request::default()
+    };
+    engine
+        .act(yousef, "yousef@housing.example", request, now)
+        .await?;
+    let accounts: &[(&str, &str)] = &[
+        ("amal@health.example", "trainee (certified project)"),
+        ("sara@labour.example", "trainee (proposal to write)"),
+        ("yousef@housing.example", "trainee (proposal sent)"),
+        ("khalid@health.example", "supervisor of Amal and Sara"),
+        (
+            "nasser@housing.example",
+            "supervisor of Yousef (an endorsement waits)",
+        ),
+        ("salim@housing.example", "committee member"),
+        ("mona@labour.example", "committee member"),
+        ("fatma@institute.example", "committee chair"),
+        ("huda@institute.example", "coordinator of the cohort"),
+    ];
+    say!("gradflow demo — database {}", redact_url(url));
+    say!(
+        "projects: {certified} (certified), {sara} (proposal stage), {yousef} (waiting for endorsement)"
+    );
+    say!("Sign in as any of these demo accounts (passwords made for this run):");
+    for (email, role) in accounts {
+        let password = demo_password();
+        engine.set_password(email, &password).await?;
+        say!("   {email:<26} {password}   {role}");
+    }
+    super::serve::logs();
+    super::serve::serve(engine, url, &args.web).await
+}
+
+/// A random password for a demo account: 12 letters and digits.
+fn demo_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..12)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }

@@ -7,7 +7,9 @@ mod directory;
 mod outbox;
 pub mod output;
 mod project;
+mod serve;
 mod simulate;
+mod user;
 mod worker;
 mod workflow;
 
@@ -68,7 +70,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => audit_verify(&ctx).await,
         Command::Outbox(command) => outbox::run(&ctx, command).await,
         Command::Worker(args) => worker::run(&ctx, args).await,
-        Command::Demo => demo::run(&ctx).await,
+        Command::Serve(args) => serve::run(&ctx, &args.web).await,
+        Command::User(command) => user::run(&ctx, command).await,
+        Command::Demo(args) => demo::run(&ctx, &args).await,
         Command::Simulate(args) => simulate::run(&ctx, args).await,
     }
 }

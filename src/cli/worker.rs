@@ -133,7 +133,7 @@ async fn drain(engine: &Engine, now: Timestamp, batch: usize) -> anyhow::Result<
 /// Completes on SIGINT or SIGTERM. The handlers are installed when this is
 /// called, not when first awaited, so a signal arriving during the first
 /// round lets that round finish instead of killing the process.
-fn stop_signal() -> impl std::future::Future<Output = ()> {
+pub(super) fn stop_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
     let interrupt = signal(SignalKind::interrupt()).ok();
     let terminate = signal(SignalKind::terminate()).ok();

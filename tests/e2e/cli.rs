@@ -580,7 +580,7 @@ async fn publishing_a_used_version_again_is_refused() {
 #[tokio::test]
 async fn the_demo_runs_a_project_to_its_certificate() {
     let db = TestDb::new(Kind::Sqlite).await.unwrap();
-    let out = ok(&db, &["demo"]);
+    let out = ok(&db, &["demo", "--tour"]);
     // Three roles given on the way are commands too (versions 13 to 15).
     assert!(out.contains("→ certified (v18)"), "{out}");
     assert!(
@@ -604,7 +604,7 @@ async fn the_demo_runs_a_project_to_its_certificate() {
         out.contains("audit: ok, 27 events in 1 projects verified"),
         "{out}"
     );
-    let again = fails(&db, &["demo"]);
+    let again = fails(&db, &["demo", "--tour"]);
     assert!(again.contains("needs an empty database"), "{again}");
 }
 

@@ -16,4 +16,5 @@ mod simulate;
 mod store_suite;
 mod support;
 mod walks;
+mod web;
 mod worker;

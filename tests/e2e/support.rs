@@ -343,6 +343,8 @@ const TABLES: &[(&str, &str)] = &[
     ("timers", "id"),
     ("outbox", "id"),
     ("idempotency", "actor_id, key"),
+    ("sessions", "token_hash"),
+    ("evidence", "id"),
 ];
 
 /// Every row of every table, every column as text (`NULL` for null), ordered

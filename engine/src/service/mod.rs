@@ -8,18 +8,22 @@
 //! - `audit`: `audit verify`, the chain and a replay of every project.
 //! - `scheduler`: fire the timers that are due, as the engine itself.
 //! - [`mail`]: claim due messages with their templates and variables; record deliveries.
+//! - `accounts`: passwords (Argon2id), sign-in, sessions, each person's language.
+//! - `read`: the read policy: what a signed-in [`Viewer`] may see.
 //! - [`input`]: the rules for names, keys, emails and comments.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
 //!
 //! **Invariant:** the store is private to the engine crate: every write goes
 //! through a method here, which checks its input before the store runs it.
 
+mod accounts;
 mod audit;
 mod commands;
 mod directory;
 mod error;
 pub mod input;
 pub mod mail;
+mod read;
 mod scheduler;
 
 use std::collections::HashMap;
@@ -29,13 +33,15 @@ use crate::calendar::Calendar;
 use crate::definition::{self, Templates, Workflow};
 use crate::store::{self, Durability, ProjectRecord, Store};
 
+pub use accounts::{LANGUAGES, MIN_PASSWORD, NewSession, SESSION_LIFETIME, Viewer, check_password};
 pub use audit::AuditReport;
 pub use commands::{Outcome, ProjectStart, Request, View};
 pub use directory::PublishOutcome;
 pub use error::{Error, Kind};
+pub use read::{Board, OUTBOX_PAGE};
 pub use scheduler::FireReport;
 pub use store::{
-    Cohort, Delivery, Message, NewCohort, Person, Program, Published, StoredDefinition,
+    Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,
     StoredEvent, Summary,
 };
 
@@ -94,6 +100,11 @@ impl Engine {
     /// Which database this is: `sqlite` or `postgres`.
     pub fn database_kind(&self) -> &'static str {
         self.store.kind()
+    }
+
+    /// Whether the database answers (for a health check).
+    pub async fn ping(&self) -> Result<(), Error> {
+        Ok(self.store.ping().await?)
     }
 
     /// Closes the database pool, waiting for connections to finish.

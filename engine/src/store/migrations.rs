@@ -25,6 +25,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0003_time_and_mail.sql"),
         include_str!("../../../migrations/postgres/0003_time_and_mail.sql"),
     ),
+    (
+        4,
+        "web",
+        include_str!("../../../migrations/sqlite/0004_web.sql"),
+        include_str!("../../../migrations/postgres/0004_web.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

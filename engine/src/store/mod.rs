@@ -5,11 +5,13 @@
 //! for each pool by [`with_db!`]; only the migrations differ, numbered in
 //! parallel in `migrations/sqlite` and `migrations/postgres`.
 
+mod accounts;
 mod directory;
 mod migrations;
 mod outbox;
 mod projects;
 mod timers;
+mod viewer;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -20,6 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSy
 
 pub use directory::NewDefinition;
 pub use outbox::{Delivery, Message};
+pub use viewer::Evidence;
 
 pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{
@@ -283,6 +286,12 @@ impl Store {
             Db::Sqlite(_) => "sqlite",
             Db::Postgres(_) => "postgres",
         }
+    }
+
+    /// Asks the database a trivial question: whether it answers.
+    pub async fn ping(&self) -> Result<(), Error> {
+        with_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
     }
 
     /// Closes the pool, waiting for connections to finish.

@@ -1,0 +1,204 @@
+//! The read policy: what a signed-in person may see. Every page, list and
+//! download of the web application comes through here with its [`Viewer`];
+//! handlers never decide visibility themselves.
+//!
+//! A person sees a project when they hold a role on it, given on the project
+//! (the trainee their own, a supervisor their trainees', an evaluator the
+//! ones assigned) or on its cohort (the cohort's coordinators). A project
+//! they may not see is reported as not found, exactly like one that does not
+//! exist, so nothing leaks about it.
+
+use jiff::Timestamp;
+
+use super::{Cohort, Engine, Error, Message, StoredEvent, View, Viewer, input};
+use crate::store::Evidence;
+
+/// A cohort's board: the cohort and each of its projects with what can be done next.
+#[derive(Debug, Clone)]
+pub struct Board {
+    /// The cohort.
+    pub cohort: Cohort,
+    /// Its projects, oldest first.
+    pub projects: Vec<View>,
+}
+
+/// Most messages an outbox page lists.
+pub const OUTBOX_PAGE: usize = 200;
+
+impl Engine {
+    /// The projects `viewer` may see, each with what can be done next,
+    /// newest first: one read for all of them (a home page).
+    pub async fn views_for(&self, viewer: &Viewer) -> Result<Vec<View>, Error> {
+        let ids = self.store.visible_projects(viewer.person.id).await?;
+        let mut views = Vec::with_capacity(ids.len());
+        for record in self.store.projects_by_id(&ids).await? {
+            views.push(self.view_of(record).await?);
+        }
+        views.sort_by_key(|v| std::cmp::Reverse(v.record.id));
+        Ok(views)
+    }
+
+    /// Project `project` as `viewer` sees it; not found when they may not see it.
+    pub async fn view_as(&self, viewer: &Viewer, project: i64) -> Result<View, Error> {
+        self.check_visible(viewer, project).await?;
+        self.view(project).await
+    }
+
+    /// The history of `project`, oldest first, if `viewer` may see it.
+    pub async fn history_as(
+        &self,
+        viewer: &Viewer,
+        project: i64,
+    ) -> Result<Vec<StoredEvent>, Error> {
+        self.check_visible(viewer, project).await?;
+        self.history(project).await
+    }
+
+    /// What is due on `project` and when: (key, kind, instant), if `viewer` may see it.
+    pub async fn due_as(
+        &self,
+        viewer: &Viewer,
+        project: i64,
+    ) -> Result<Vec<(String, String, Timestamp)>, Error> {
+        self.check_visible(viewer, project).await?;
+        self.pending_timers(project).await
+    }
+
+    /// The evidence files of `project`, if `viewer` may see it.
+    pub async fn evidence_as(&self, viewer: &Viewer, project: i64) -> Result<Vec<Evidence>, Error> {
+        self.check_visible(viewer, project).await?;
+        Ok(self.store.evidence(project).await?)
+    }
+
+    /// One evidence file of `project`, if `viewer` may see the project.
+    pub async fn evidence_file_as(
+        &self,
+        viewer: &Viewer,
+        project: i64,
+        id: i64,
+    ) -> Result<Evidence, Error> {
+        self.evidence_as(viewer, project)
+            .await?
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| Error::NotFound(format!("project {project} has no file {id}")))
+    }
+
+    /// Records an evidence file on `project` uploaded by `viewer`, whose bytes
+    /// (`size` of them, hashing to `sha256`) the caller has stored. Anyone who
+    /// may see the project may add evidence to it.
+    pub async fn add_evidence_as(
+        &self,
+        viewer: &Viewer,
+        project: i64,
+        name: &str,
+        sha256: &str,
+        size: u64,
+        now: Timestamp,
+    ) -> Result<Evidence, Error> {
+        self.check_visible(viewer, project).await?;
+        // Only the last part of a path a browser may send counts.
+        let name = name.rsplit(['/', '\\']).next().unwrap_or_default();
+        let name = input::line("the file's name", name)?;
+        if size == 0 {
+            return Err(Error::Invalid(
+                "the file is empty; choose a file with something in it".into(),
+            ));
+        }
+        let valid_hash = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        if !valid_hash {
+            return Err(Error::internal(format!("not a SHA-256: {sha256}")));
+        }
+        let size = i64::try_from(size).map_err(Error::internal)?;
+        let id = self
+            .store
+            .add_evidence(project, sha256, &name, size, viewer.person.id, now)
+            .await?;
+        self.evidence_file_as(viewer, project, id).await
+    }
+
+    /// Runs a command on `project` as `viewer`. A project they may not see
+    /// is not found (nothing said about it); on one they may see, the core
+    /// decides whether they may take the action, as for any command.
+    pub async fn act_as(
+        &self,
+        viewer: &Viewer,
+        project: i64,
+        request: super::Request,
+        now: Timestamp,
+    ) -> Result<super::Outcome, Error> {
+        self.check_visible(viewer, project).await?;
+        self.act(project, &viewer.person.email, request, now).await
+    }
+
+    /// The cohorts `viewer` coordinates.
+    pub async fn cohorts_for(&self, viewer: &Viewer) -> Result<Vec<Cohort>, Error> {
+        let mut out = Vec::new();
+        for id in self.store.coordinated_cohorts(viewer.person.id).await? {
+            out.push(self.store.cohort_by_id(id).await?);
+        }
+        Ok(out)
+    }
+
+    /// The board of cohort `cohort`, for one of its coordinators.
+    pub async fn board_as(&self, viewer: &Viewer, cohort: i64) -> Result<Board, Error> {
+        let cohort = self.coordinated(viewer, cohort).await?;
+        let ids = self.store.cohort_project_ids(cohort.id).await?;
+        let records = self.store.projects_by_id(&ids).await?;
+        let mut projects = Vec::with_capacity(records.len());
+        for record in records {
+            projects.push(self.view_of(record).await?);
+        }
+        Ok(Board { cohort, projects })
+    }
+
+    /// The newest messages about projects of `cohort`, for one of its coordinators.
+    pub async fn outbox_as(&self, viewer: &Viewer, cohort: i64) -> Result<Vec<Message>, Error> {
+        let cohort = self.coordinated(viewer, cohort).await?;
+        Ok(self
+            .store
+            .cohort_messages(cohort.id, OUTBOX_PAGE as i64)
+            .await?)
+    }
+
+    /// Cohort `cohort` if `viewer` coordinates it; not found otherwise.
+    async fn coordinated(&self, viewer: &Viewer, cohort: i64) -> Result<Cohort, Error> {
+        if !self
+            .store
+            .coordinated_cohorts(viewer.person.id)
+            .await?
+            .contains(&cohort)
+        {
+            return Err(Error::NotFound(format!("there is no cohort {cohort}")));
+        }
+        Ok(self.store.cohort_by_id(cohort).await?)
+    }
+
+    /// A loaded project with what can be done next.
+    async fn view_of(&self, record: crate::store::ProjectRecord) -> Result<View, Error> {
+        let (workflow, calendar) = self.context(&record).await?;
+        let possible = crate::decide::possible(
+            &crate::decide::Project {
+                id: record.id,
+                workflow: &workflow,
+                calendar: &calendar,
+                members: &record.members,
+            },
+            &record.state,
+        );
+        Ok(View {
+            record,
+            workflow,
+            possible,
+        })
+    }
+
+    /// Not found unless `viewer` may see `project`.
+    async fn check_visible(&self, viewer: &Viewer, project: i64) -> Result<(), Error> {
+        if self.store.may_see(viewer.person.id, project).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(format!("there is no project {project}")))
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Accounts: password hashes, sessions and each person's language.
+//! Sessions are found by the SHA-256 of their token; the token itself is
+//! never stored.
+
+use jiff::Timestamp;
+
+use super::{Columns, Error, Store, micros, with_db};
+
+/// A person as the sign-in needs them: id and stored password hash.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The person.
+    pub person: i64,
+    /// Their Argon2id PHC string, if they have a password.
+    pub password_hash: Option<String>,
+}
+
+impl Store {
+    /// The person registered as `email` (normalised) with their password hash, if any.
+    pub(crate) async fn credentials(&self, email: &str) -> Result<Option<Credentials>, Error> {
+        let row = with_db!(self, pool => sqlx::query("SELECT id, password_hash FROM people WHERE email = $1")
+            .bind(email)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| Ok::<_, Error>(Credentials { person: r.int("id")?, password_hash: r.opt_text("password_hash")? })));
+        row.transpose()
+    }
+
+    /// Stores `hash` as `person`'s password and ends their sessions (a new
+    /// password signs out every browser that knew the old one).
+    pub(crate) async fn set_password_hash(&self, person: i64, hash: &str) -> Result<(), Error> {
+        with_db!(self, pool => {
+            let mut tx = super::Begin::begin_write(pool).await?;
+            sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(person)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE person_id = $1")
+                .bind(person)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The language `person` chose (`None`: not yet).
+    pub(crate) async fn language(&self, person: i64) -> Result<Option<String>, Error> {
+        let row = with_db!(self, pool => sqlx::query("SELECT language FROM people WHERE id = $1")
+            .bind(person)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| r.opt_text("language")));
+        Ok(row.transpose()?.flatten())
+    }
+
+    /// Sets `person`'s language.
+    pub(crate) async fn set_language(&self, person: i64, language: &str) -> Result<(), Error> {
+        with_db!(self, pool => sqlx::query("UPDATE people SET language = $1 WHERE id = $2")
+            .bind(language)
+            .bind(person)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Records a session for `person` (and forgets expired ones, so the table
+    /// does not grow without bound).
+    pub(crate) async fn create_session(
+        &self,
+        token_hash: &str,
+        person: i64,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), Error> {
+        with_db!(self, pool => {
+            let mut tx = super::Begin::begin_write(pool).await?;
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                .bind(micros(now))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(token_hash)
+                .bind(person)
+                .bind(micros(now))
+                .bind(micros(expires))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The person of the unexpired session with this token hash.
+    pub(crate) async fn session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<i64>, Error> {
+        let row = with_db!(self, pool => sqlx::query("SELECT person_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+            .bind(token_hash)
+            .bind(micros(now))
+            .fetch_optional(pool)
+            .await?
+            .map(|r| r.int("person_id")));
+        row.transpose()
+    }
+
+    /// Ends the session with this token hash (signing out).
+    pub(crate) async fn end_session(&self, token_hash: &str) -> Result<(), Error> {
+        with_db!(self, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,170 @@
+//! What a person may read: the projects they hold a role on (directly or
+//! through the cohort), their evidence files, and the outbox of the cohorts
+//! they coordinate. The visibility rule is written once, in [`VISIBLE`].
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{Columns, Error, Message, Store, instant, micros, with_db};
+
+/// Whether person `$1` may see project `p`: they hold a role on it, given
+/// on the project (trainee, supervisor, an assigned evaluator) or on its
+/// whole cohort (its coordinators).
+const VISIBLE: &str = "(EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.person_id = $1)
+  OR EXISTS (SELECT 1 FROM cohort_members cm WHERE cm.cohort_id = p.cohort_id AND cm.person_id = $1))";
+
+/// An evidence file of a project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// Row id, used in its download link.
+    pub id: i64,
+    /// The project it belongs to.
+    pub project: i64,
+    /// SHA-256 of the bytes, in hex: the stored file's name.
+    pub sha256: String,
+    /// The file name the uploader gave.
+    pub name: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Who uploaded it (name).
+    pub uploader: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+impl Store {
+    /// Ids of the projects `person` may see, newest first.
+    pub(crate) async fn visible_projects(&self, person: i64) -> Result<Vec<i64>, Error> {
+        let sql = format!("SELECT p.id FROM projects p WHERE {VISIBLE} ORDER BY p.id DESC");
+        with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(person)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| r.int("id"))
+            .collect())
+    }
+
+    /// Whether `person` may see `project` (false also when it does not exist).
+    pub(crate) async fn may_see(&self, person: i64, project: i64) -> Result<bool, Error> {
+        let sql = format!("SELECT p.id FROM projects p WHERE p.id = $2 AND {VISIBLE}");
+        let found = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(person)
+            .bind(project)
+            .fetch_optional(pool)
+            .await?
+            .is_some());
+        Ok(found)
+    }
+
+    /// Ids of the cohorts `person` coordinates.
+    pub(crate) async fn coordinated_cohorts(&self, person: i64) -> Result<Vec<i64>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT cohort_id FROM cohort_members WHERE person_id = $1 AND role = 'coordinator' ORDER BY cohort_id",
+        )
+        .bind(person)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| r.int("cohort_id"))
+        .collect())
+    }
+
+    /// Ids of the projects of `cohort`, oldest first.
+    pub(crate) async fn cohort_project_ids(&self, cohort: i64) -> Result<Vec<i64>, Error> {
+        with_db!(self, pool => sqlx::query("SELECT id FROM projects WHERE cohort_id = $1 ORDER BY id")
+            .bind(cohort)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| r.int("id"))
+            .collect())
+    }
+
+    /// The newest `limit` messages about projects of `cohort`.
+    pub(crate) async fn cohort_messages(
+        &self,
+        cohort: i64,
+        limit: i64,
+    ) -> Result<Vec<Message>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT o.id, o.project_id, o.event_seq, o.template, o.recipient_id, pe.email, o.message_id, o.state,
+                    o.attempts, o.next_attempt_at, o.last_error, o.sent_at
+             FROM outbox o JOIN people pe ON pe.id = o.recipient_id JOIN projects p ON p.id = o.project_id
+             WHERE p.cohort_id = $1 ORDER BY o.id DESC LIMIT $2",
+        )
+        .bind(cohort)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Message {
+                id: r.int("id")?,
+                project: r.int("project_id")?,
+                cause: r.int("event_seq")?,
+                template: r.text("template")?,
+                recipient: r.int("recipient_id")?,
+                email: r.text("email")?,
+                message_id: r.text("message_id")?,
+                state: r.text("state")?,
+                attempts: r.int("attempts")?,
+                next_attempt_at: instant(r.int("next_attempt_at")?)?,
+                last_error: r.opt_text("last_error")?,
+                sent_at: r.opt_int("sent_at")?.map(instant).transpose()?,
+            })
+        })
+        .collect())
+    }
+
+    /// Records an evidence file (its bytes are already stored by hash).
+    pub(crate) async fn add_evidence(
+        &self,
+        project: i64,
+        sha256: &str,
+        name: &str,
+        size: i64,
+        uploader: i64,
+        now: Timestamp,
+    ) -> Result<i64, Error> {
+        let id = with_db!(self, pool => sqlx::query(
+            "INSERT INTO evidence (project_id, sha256, name, size, uploader_id, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(project)
+        .bind(sha256)
+        .bind(name)
+        .bind(size)
+        .bind(uploader)
+        .bind(micros(now))
+        .fetch_one(pool)
+        .await
+        .map(|r| r.int("id")))??;
+        Ok(id)
+    }
+
+    /// A project's evidence files, oldest first.
+    pub(crate) async fn evidence(&self, project: i64) -> Result<Vec<Evidence>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT e.id, e.project_id, e.sha256, e.name, e.size, pe.name AS uploader, e.at
+             FROM evidence e JOIN people pe ON pe.id = e.uploader_id WHERE e.project_id = $1 ORDER BY e.id",
+        )
+        .bind(project)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(evidence_row)
+        .collect())
+    }
+}
+
+fn evidence_row(r: &impl Columns) -> Result<Evidence, Error> {
+    Ok(Evidence {
+        id: r.int("id")?,
+        project: r.int("project_id")?,
+        sha256: r.text("sha256")?,
+        name: r.text("name")?,
+        size: r.int("size")?,
+        uploader: r.text("uploader")?,
+        at: instant(r.int("at")?)?,
+    })
+}

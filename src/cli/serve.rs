@@ -1,0 +1,100 @@
+//! `gradflow serve`: the web application, until SIGINT or SIGTERM, after
+//! which requests in flight finish before it exits.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use gradflow_engine::service::Engine;
+
+use super::Ctx;
+use super::args::WebArgs;
+use super::output::say;
+
+pub async fn run(ctx: &Ctx, web: &WebArgs) -> anyhow::Result<ExitCode> {
+    logs();
+    let engine = ctx.engine().await?;
+    serve(engine, &ctx.db, web).await
+}
+
+/// Request logs (with their request id) on standard error, at `info`;
+/// `RUST_LOG`-style filters are not read, to keep the build lean.
+pub fn logs() {
+    use tracing_subscriber::filter::LevelFilter;
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(LevelFilter::INFO)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// Serves `engine` (opened from `db`) until stopped.
+pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<ExitCode> {
+    let files = web.files.clone().unwrap_or_else(|| default_files(db));
+    let config = gradflow_web::Config {
+        files: files.clone(),
+        upload_limit: web.upload_limit_mib.saturating_mul(1024 * 1024),
+        secure_cookies: web.secure_cookies,
+    };
+    let listener = tokio::net::TcpListener::bind(web.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", web.bind))?;
+    say!(
+        "gradflow: serving http://{} ({} database, evidence files in {}); stop with Ctrl-C",
+        listener.local_addr()?,
+        engine.database_kind(),
+        files.display()
+    );
+    let engine = Arc::new(engine);
+    gradflow_web::serve(
+        engine.clone(),
+        config,
+        listener,
+        super::worker::stop_signal(),
+    )
+    .await
+    .context("the web server stopped")?;
+    engine.close().await;
+    say!("gradflow: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Evidence files beside the SQLite file (`x.db` -> `x-files`), or
+/// `gradflow-files` in the working folder for PostgreSQL.
+fn default_files(db: &str) -> PathBuf {
+    let Some(path) = db
+        .strip_prefix("sqlite://")
+        .or_else(|| db.strip_prefix("sqlite:"))
+    else {
+        return PathBuf::from("gradflow-files");
+    };
+    let path = PathBuf::from(path.split('?').next().unwrap_or(path));
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "gradflow".into(), |s| s.to_string_lossy().into_owned());
+    path.with_file_name(format!("{stem}-files"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_files;
+    use std::path::PathBuf;
+
+    #[test]
+    fn evidence_files_live_beside_the_sqlite_file() {
+        assert_eq!(
+            default_files("sqlite://gradflow.db"),
+            PathBuf::from("gradflow-files")
+        );
+        assert_eq!(
+            default_files("sqlite:///var/lib/g/main.db?mode=rwc"),
+            PathBuf::from("/var/lib/g/main-files")
+        );
+        assert_eq!(
+            default_files("postgres://u@h/db"),
+            PathBuf::from("gradflow-files")
+        );
+    }
+}

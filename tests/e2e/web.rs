@@ -1,0 +1,1206 @@
+//! The web application end to end: the real server on an ephemeral port over
+//! a real database (a temp SQLite file, and PostgreSQL when configured),
+//! driven over HTTP by a real client, as a browser would (without one).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use gradflow_engine::definition;
+use gradflow_engine::service::Engine;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, HeaderMap, LOCATION, SET_COOKIE};
+
+use crate::support::{self, TestDb, assert_unchanged, bundled, day, on_both, snapshot};
+
+/// The password of every test account.
+const PASSWORD: &str = "correct horse battery";
+
+/// Evidence files above this are refused in the tests (small, to send quickly).
+const UPLOAD_LIMIT: u64 = 64 * 1024;
+
+/// The people of the test institute: (email, role in the story).
+const PEOPLE: &[&str] = &[
+    "trainee1@example.org",
+    "trainee2@example.org",
+    "trainee3@example.org",
+    "sup1@example.org",
+    "sup2@example.org",
+    "sup3@example.org",
+    "committee1@example.org",
+    "committee2@example.org",
+    "coord-a@example.org",
+    "coord-b@example.org",
+];
+
+/// A running server over a test institute: cohort A (coordinated by
+/// coord-a) with projects 1 (trainee1, sup1, committee1 assigned) and 2
+/// (trainee2, sup2); cohort B (coord-b) with project 3 (trainee3, sup3).
+struct Site {
+    engine: Arc<Engine>,
+    base: String,
+    files: tempfile::TempDir,
+    projects: [i64; 3],
+    cohorts: [i64; 2],
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Site {
+    async fn new(db: &TestDb) -> Site {
+        let engine = Arc::new(db.engine().await);
+        let loaded = definition::load(&bundled("graduation-service")).unwrap();
+        let workflow = loaded.workflow;
+        engine.publish(&[loaded.text], day(0)).await.unwrap();
+        for email in PEOPLE {
+            let name = email.split('@').next().unwrap();
+            engine
+                .add_person(email, &format!("Person {name}"), "", day(0))
+                .await
+                .unwrap();
+        }
+        let mut passwords = Vec::new();
+        for email in PEOPLE {
+            let engine = engine.clone();
+            passwords.push(tokio::spawn(async move {
+                engine.set_password(email, PASSWORD).await.unwrap()
+            }));
+        }
+        for p in passwords {
+            p.await.unwrap();
+        }
+        engine
+            .create_program("service", "Service", &workflow.key, day(0))
+            .await
+            .unwrap();
+        let mut cohorts = [0; 2];
+        for (i, (name, coordinator)) in [
+            ("Cohort A", "coord-a@example.org"),
+            ("Cohort B", "coord-b@example.org"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut cohort = support::new_cohort(&workflow, "service", name);
+            cohort.coordinators = vec![(*coordinator).into()];
+            cohorts[i] = engine.create_cohort(cohort, day(0)).await.unwrap().id;
+        }
+        let mut projects = [0; 3];
+        for (i, (cohort, title)) in [
+            ("Cohort A", "Faster renewals"),
+            ("Cohort A", "Fewer visits"),
+            ("Cohort B", "Clearer letters"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let n = i + 1;
+            let members = vec![
+                (format!("trainee{n}@example.org"), "trainee".to_owned()),
+                (format!("sup{n}@example.org"), "supervisor".to_owned()),
+            ];
+            projects[i] = engine
+                .start_project(cohort, title, &members, day(1))
+                .await
+                .unwrap()
+                .project;
+        }
+        engine
+            .assign(
+                projects[0],
+                None,
+                "committee1@example.org",
+                "committee",
+                day(1),
+            )
+            .await
+            .unwrap();
+        let files = tempfile::tempdir().unwrap();
+        let config = gradflow_web::Config {
+            files: files.path().join("files"),
+            upload_limit: UPLOAD_LIMIT,
+            secure_cookies: false,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(gradflow_web::serve(
+            engine.clone(),
+            config,
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Site {
+            engine,
+            base,
+            files,
+            projects,
+            cohorts,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// A browser that is not signed in.
+    fn browser(&self) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+            cookie: None,
+        }
+    }
+
+    /// A browser signed in as `email`.
+    async fn signed_in(&self, email: &str) -> Browser {
+        let mut b = self.browser();
+        let page = b.sign_in(email, PASSWORD).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{email}: {}", page.body);
+        b
+    }
+
+    /// Evidence files stored in the files folder.
+    fn stored_files(&self) -> Vec<PathBuf> {
+        match std::fs::read_dir(self.files.path().join("files")) {
+            Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Stops the server, waiting for requests in flight.
+    async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.server.take().unwrap().await.unwrap().unwrap();
+    }
+}
+
+/// A page as received.
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    /// The CSRF token of the forms on the page.
+    fn csrf(&self) -> String {
+        let start = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("a form with a token in {}", self.body))
+            + 19;
+        self.body[start..start + 64].to_owned()
+    }
+
+    /// The version the project page's forms carry.
+    fn version(&self) -> String {
+        let start = self.body.find("name=\"version\" value=\"").unwrap() + 22;
+        let end = self.body[start..].find('"').unwrap();
+        self.body[start..start + end].to_owned()
+    }
+}
+
+/// The id of the first evidence file linked on the page of project `p`.
+fn first_file(body: &str, p: i64) -> String {
+    let link = format!("/projects/{p}/evidence/");
+    let start = body
+        .find(&link)
+        .unwrap_or_else(|| panic!("a file link in {body}"))
+        + link.len();
+    body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect()
+}
+
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let request = match &self.cookie {
+            Some(c) => request.header(COOKIE, c),
+            None => request,
+        };
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        if let Some(set) = headers.get(SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            self.cookie = (!pair.ends_with('=')).then_some(pair);
+        }
+        Page {
+            status,
+            headers,
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let request = self.client.post(format!("{}{path}", self.base)).form(form);
+        self.send(request).await
+    }
+
+    async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        self.post("/signin", &[("email", email), ("password", password)])
+            .await
+    }
+
+    async fn upload(&mut self, path: &str, csrf: &str, name: &str, bytes: Vec<u8>) -> Page {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            );
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .multipart(form);
+        self.send(request).await
+    }
+}
+
+on_both!(
+    signing_in_and_out,
+    forged_and_cross_site_posts_are_refused,
+    a_proposal_goes_from_trainee_to_supervisor,
+    uploads_are_capped_and_downloads_are_attachments,
+    authorization_matrix_leaks_nothing,
+    a_committee_member_scores_on_the_rubric,
+);
+
+async fn signing_in_and_out(db: &TestDb) {
+    let site = Site::new(db).await;
+    let before = snapshot(db).await;
+    let mut b = site.browser();
+    let wrong = b.sign_in("trainee1@example.org", "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        wrong
+            .body
+            .contains("The email or the password is not right"),
+        "{}",
+        wrong.body
+    );
+    assert!(wrong.headers.get(SET_COOKIE).is_none());
+    assert!(
+        wrong.body.contains("value=\"trainee1@example.org\""),
+        "the email is kept"
+    );
+    let unknown = b.sign_in("nobody@example.org", PASSWORD).await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        wrong.body.replace("trainee1@example.org", "X"),
+        unknown.body.replace("nobody@example.org", "X"),
+        "an unknown email reads exactly like a wrong password"
+    );
+    assert_unchanged(db, &before, "failed sign-ins").await;
+    assert_eq!(b.get("/").await.status, StatusCode::SEE_OTHER);
+    // Five failures for one email, and even the right password waits.
+    for _ in 0..5 {
+        let failed = b.sign_in("sup3@example.org", "guess guess guess").await;
+        assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = b.sign_in("sup3@example.org", PASSWORD).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers.get(SET_COOKIE).is_none());
+    assert!(
+        limited.body.contains("Too many failed sign-ins"),
+        "{}",
+        limited.body
+    );
+
+    let ok = b.sign_in("trainee1@example.org", PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let cookie = ok.headers.get(SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
+    let home = b.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Person trainee1"), "{}", home.body);
+    let policy = home
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(home.headers.get("cache-control").unwrap(), "no-store");
+    assert!(home.body.contains("Faster renewals"));
+    assert!(
+        !home.body.contains("Fewer visits"),
+        "another trainee's project"
+    );
+
+    // The profile's language lays pages out right to left.
+    let profile = b.get("/profile").await;
+    let csrf = profile.csrf();
+    let saved = b
+        .post("/profile", &[("csrf", &csrf), ("language", "ar")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let home = b.get("/").await;
+    assert!(
+        home.body.contains("<html lang=\"ar\" dir=\"rtl\">"),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains("مشاريعي"));
+    let project = b.get(&format!("/projects/{}", site.projects[0])).await;
+    assert!(
+        project.body.contains("15 مارس 2026، 23:59"),
+        "the proposal's deadline in Arabic, in Muscat's time: {}",
+        project.body
+    );
+
+    let out = b.post("/signout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(b.get("/").await.headers.get(LOCATION).unwrap(), "/signin");
+    // The browser's language is used until one is chosen.
+    let mut arabic = site.browser();
+    let page = arabic
+        .send(
+            arabic
+                .client
+                .get(format!("{}/signin", site.base))
+                .header("accept-language", "ar-OM,ar;q=0.9"),
+        )
+        .await;
+    assert!(page.body.contains("dir=\"rtl\""));
+    assert_eq!(site.browser().get("/healthz").await.status, StatusCode::OK);
+    site.stop().await;
+}
+
+async fn forged_and_cross_site_posts_are_refused(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = site.projects[0];
+    let mut b = site.signed_in("trainee1@example.org").await;
+    let page = b.get(&format!("/projects/{p}")).await;
+    let csrf = page.csrf();
+    let before = snapshot(db).await;
+    let action = format!("/projects/{p}/act");
+    let submit = |csrf: &str| -> Vec<(String, String)> {
+        vec![
+            ("csrf".into(), csrf.into()),
+            ("action".into(), "submit".into()),
+            ("f.service".into(), "Renewals".into()),
+            ("f.problem".into(), "Queues".into()),
+            ("f.improvement".into(), "Online".into()),
+            ("f.indicator".into(), "waiting_time".into()),
+        ]
+    };
+    for (what, headers, token) in [
+        (
+            "cross-site",
+            vec![("sec-fetch-site", "cross-site")],
+            csrf.clone(),
+        ),
+        (
+            "another origin",
+            vec![("origin", "http://evil.example")],
+            csrf.clone(),
+        ),
+        ("no token", vec![], String::new()),
+        ("a forged token", vec![], "0".repeat(64)),
+    ] {
+        let mut request = b
+            .client
+            .post(format!("{}{action}", site.base))
+            .form(&submit(&token));
+        for (k, v) in headers {
+            request = request.header(k, v);
+        }
+        let page = b.send(request).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{what}: {}", page.body);
+        assert!(
+            page.body.contains("did not come from gradflow"),
+            "{what}: a page that says why: {}",
+            page.body
+        );
+        assert_unchanged(db, &before, what).await;
+    }
+    let upload = b
+        .upload(
+            &format!("/projects/{p}/evidence"),
+            "forged",
+            "a.txt",
+            b"x".to_vec(),
+        )
+        .await;
+    assert_eq!(upload.status, StatusCode::FORBIDDEN);
+    assert!(site.stored_files().is_empty());
+    assert_unchanged(db, &before, "a forged upload").await;
+    // The same form from the page itself goes through.
+    let pairs = submit(&csrf);
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(b.post(&action, &pairs).await.status, StatusCode::SEE_OTHER);
+    site.stop().await;
+}
+
+async fn a_proposal_goes_from_trainee_to_supervisor(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = site.projects[0];
+    let path = format!("/projects/{p}");
+    let action = format!("{path}/act");
+    let mut trainee = site.signed_in("trainee1@example.org").await;
+    let page = trainee.get(&path).await;
+    assert!(page.body.contains("id=\"act-submit\""), "{}", page.body);
+    assert!(
+        page.body.contains("aria-current=\"step\">Proposal"),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let old_version = page.version();
+    let before = snapshot(db).await;
+    let typed = "Renewals <b>now</b>";
+    let invalid = trainee
+        .post(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("action", "submit"),
+                ("version", &old_version),
+                ("f.service", typed),
+                ("f.problem", ""),
+                ("f.improvement", "Online pre-check"),
+                ("f.indicator", "bogus"),
+            ],
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::BAD_REQUEST, "{}", invalid.body);
+    assert_unchanged(db, &before, "an invalid proposal").await;
+    assert!(
+        invalid.body.contains("id=\"act-submit-problem-error\""),
+        "{}",
+        invalid.body
+    );
+    assert!(
+        invalid
+            .body
+            .contains("What clients experience today is required")
+    );
+    assert!(invalid.body.contains("id=\"act-submit-indicator-error\""));
+    assert!(
+        invalid
+            .body
+            .contains("value=\"Renewals &lt;b&gt;now&lt;/b&gt;\""),
+        "what was typed is kept, escaped"
+    );
+    assert!(invalid.body.contains(">Online pre-check</textarea>"));
+
+    let valid = trainee
+        .post(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("action", "submit"),
+                ("version", &old_version),
+                ("f.service", typed),
+                ("f.problem", "Clients queue for 90 minutes"),
+                ("f.improvement", "Online pre-check"),
+                ("f.indicator", "waiting_time"),
+            ],
+        )
+        .await;
+    assert_eq!(valid.status, StatusCode::SEE_OTHER, "{}", valid.body);
+    let page = trainee.get(&path).await;
+    assert!(
+        page.body
+            .contains("id=\"project-stage\">Supervisor endorsement"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("id=\"no-actions\""),
+        "nothing for the trainee now"
+    );
+
+    // A second copy of the old form is stale: 409, nothing changed.
+    let before = snapshot(db).await;
+    let stale = trainee
+        .post(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("action", "submit"),
+                ("version", &old_version),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(
+        stale.body.contains("has changed since you looked at it"),
+        "{}",
+        stale.body
+    );
+    assert_unchanged(db, &before, "a stale form").await;
+
+    // Someone with no say is told who may do it (403), nothing changed.
+    let mut again = site.signed_in("trainee1@example.org").await;
+    let csrf_t = again.get(&path).await.csrf();
+    let before = snapshot(db).await;
+    let refused = again
+        .post(&action, &[("csrf", &csrf_t), ("action", "endorse")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("only the supervisor may endorse"),
+        "{}",
+        refused.body
+    );
+    assert_unchanged(db, &before, "a refused endorsement").await;
+
+    let mut supervisor = site.signed_in("sup1@example.org").await;
+    let page = supervisor.get(&path).await;
+    assert!(page.body.contains("id=\"act-endorse\""), "{}", page.body);
+    let home = supervisor.get("/").await;
+    assert!(
+        home.body.contains("id=\"awaiting\""),
+        "the endorsement awaits the supervisor: {}",
+        home.body
+    );
+    let endorsed = supervisor
+        .post(
+            &action,
+            &[
+                ("csrf", &page.csrf()),
+                ("action", "endorse"),
+                ("version", &page.version()),
+            ],
+        )
+        .await;
+    assert_eq!(endorsed.status, StatusCode::SEE_OTHER, "{}", endorsed.body);
+    let page = trainee.get(&path).await;
+    assert!(
+        page.body.contains("id=\"project-stage\">Implementation"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Endorse the proposal"), "in the history");
+
+    // User text is escaped everywhere it is shown.
+    let id = site
+        .engine
+        .start_project(
+            "Cohort A",
+            "<script>alert(1)</script>",
+            &[("trainee1@example.org".into(), "trainee".into())],
+            day(2),
+        )
+        .await
+        .unwrap()
+        .project;
+    let page = trainee.get(&format!("/projects/{id}")).await;
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<script>"));
+    let home = trainee.get("/").await;
+    assert!(!home.body.contains("<script>"));
+    let mut coordinator = site.signed_in("coord-a@example.org").await;
+    let board = coordinator
+        .get(&format!("/cohorts/{}", site.cohorts[0]))
+        .await;
+    assert_eq!(board.status, StatusCode::OK);
+    assert!(board.body.contains("&lt;script&gt;") && !board.body.contains("<script>"));
+    assert!(
+        board.body.contains("id=\"stage-implementation\""),
+        "{}",
+        board.body
+    );
+    let outbox = coordinator
+        .get(&format!("/cohorts/{}/outbox", site.cohorts[0]))
+        .await;
+    assert_eq!(outbox.status, StatusCode::OK);
+    assert!(
+        outbox.body.contains("proposal_submitted"),
+        "{}",
+        outbox.body
+    );
+    site.stop().await;
+}
+
+async fn uploads_are_capped_and_downloads_are_attachments(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = site.projects[0];
+    let path = format!("/projects/{p}/evidence");
+    let mut trainee = site.signed_in("trainee1@example.org").await;
+    let csrf = trainee.get(&format!("/projects/{p}")).await.csrf();
+    let before = snapshot(db).await;
+    let big = vec![b'a'; UPLOAD_LIMIT as usize + 1];
+    let refused = trainee.upload(&path, &csrf, "big.bin", big).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        refused.body
+    );
+    let huge = vec![b'a'; UPLOAD_LIMIT as usize * 4];
+    let refused = trainee.upload(&path, &csrf, "huge.bin", huge).await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let empty = trainee.upload(&path, &csrf, "empty.txt", Vec::new()).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST, "{}", empty.body);
+    assert!(site.stored_files().is_empty(), "{:?}", site.stored_files());
+    assert_unchanged(db, &before, "refused uploads").await;
+
+    let report = "تقرير <1>.txt";
+    let done = trainee
+        .upload(&path, &csrf, report, b"<html>measurements</html>".to_vec())
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let again = trainee
+        .upload(
+            &path,
+            &csrf,
+            "copy.txt",
+            b"<html>measurements</html>".to_vec(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(site.stored_files().len(), 1, "stored once, by SHA-256");
+    let page = trainee.get(&format!("/projects/{p}")).await;
+    assert!(page.body.contains("تقرير &lt;1&gt;.txt"), "{}", page.body);
+    let link = format!("/projects/{p}/evidence/");
+    let id = first_file(&page.body, p);
+    let download = trainee.get(&format!("{link}{id}")).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.body, "<html>measurements</html>");
+    let disposition = download
+        .headers
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename*=UTF-8''"),
+        "{disposition}"
+    );
+    assert_eq!(
+        download.headers.get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    assert_eq!(
+        download.headers.get("content-type").unwrap(),
+        "application/octet-stream"
+    );
+    let mut other = site.signed_in("trainee2@example.org").await;
+    let denied = other.get(&format!("{link}{id}")).await;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND);
+    assert!(!denied.body.contains("measurements"));
+    site.stop().await;
+}
+
+/// Every person against every page and form of every project and cohort:
+/// where they may not look, 404 with nothing about the project and nothing
+/// changed; where they may, the page.
+async fn authorization_matrix_leaks_nothing(db: &TestDb) {
+    let site = Site::new(db).await;
+    let titles = ["Faster renewals", "Fewer visits", "Clearer letters"];
+    // Who may see which project (1-based), and which cohort they coordinate.
+    let sees: BTreeMap<&str, (Vec<usize>, Option<usize>)> = [
+        ("trainee1@example.org", (vec![1], None)),
+        ("trainee2@example.org", (vec![2], None)),
+        ("sup1@example.org", (vec![1], None)),
+        ("sup2@example.org", (vec![2], None)),
+        ("committee1@example.org", (vec![1], None)),
+        ("committee2@example.org", (vec![], None)),
+        ("coord-a@example.org", (vec![1, 2], Some(0))),
+        ("coord-b@example.org", (vec![3], Some(1))),
+    ]
+    .into_iter()
+    .collect();
+    // One evidence file on every project, uploaded by its coordinator.
+    let mut files = Vec::new();
+    for (i, p) in site.projects.iter().enumerate() {
+        let coordinator = if i < 2 {
+            "coord-a@example.org"
+        } else {
+            "coord-b@example.org"
+        };
+        let mut b = site.signed_in(coordinator).await;
+        let csrf = b.get(&format!("/projects/{p}")).await.csrf();
+        let up = b
+            .upload(
+                &format!("/projects/{p}/evidence"),
+                &csrf,
+                &format!("file of {}", titles[i]),
+                format!("bytes {i}").into_bytes(),
+            )
+            .await;
+        assert_eq!(up.status, StatusCode::SEE_OTHER);
+        let page = b.get(&format!("/projects/{p}")).await;
+        files.push(first_file(&page.body, *p));
+    }
+    let mut leaks = Vec::new();
+    let mut checks = 0;
+    let before = snapshot(db).await;
+    for (email, (visible, coordinates)) in &sees {
+        let mut b = site.signed_in(email).await;
+        let home = b.get("/").await;
+        let csrf = home.csrf();
+        for (i, title) in titles.iter().enumerate() {
+            let listed = home.body.contains(title);
+            checks += 1;
+            if listed != visible.contains(&(i + 1)) {
+                leaks.push(format!("{email}: home lists {title}: {listed}"));
+            }
+        }
+        for (i, p) in site.projects.iter().enumerate() {
+            if visible.contains(&(i + 1)) {
+                continue;
+            }
+            let requests = [
+                b.get(&format!("/projects/{p}")).await,
+                b.get(&format!("/projects/{p}/evidence/{}", files[i])).await,
+                b.post(
+                    &format!("/projects/{p}/act"),
+                    &[("csrf", &csrf), ("action", "submit")],
+                )
+                .await,
+                b.post(
+                    &format!("/projects/{p}/act"),
+                    &[
+                        ("csrf", &csrf),
+                        ("action", "request_changes"),
+                        ("comment", "x"),
+                    ],
+                )
+                .await,
+                b.upload(
+                    &format!("/projects/{p}/evidence"),
+                    &csrf,
+                    "x.txt",
+                    b"x".to_vec(),
+                )
+                .await,
+            ];
+            for (n, page) in requests.iter().enumerate() {
+                checks += 1;
+                if page.status != StatusCode::NOT_FOUND
+                    || page.body.contains(titles[i])
+                    || page.body.contains(&format!("file of {}", titles[i]))
+                {
+                    leaks.push(format!(
+                        "{email}: request {n} on project {p}: {} {}",
+                        page.status, page.body
+                    ));
+                }
+            }
+        }
+        for (c, cohort) in site.cohorts.iter().enumerate() {
+            for path in [
+                format!("/cohorts/{cohort}"),
+                format!("/cohorts/{cohort}/outbox"),
+            ] {
+                let page = b.get(&path).await;
+                checks += 1;
+                let allowed = *coordinates == Some(c);
+                let ok = if allowed {
+                    page.status == StatusCode::OK
+                } else {
+                    page.status == StatusCode::NOT_FOUND
+                        && !titles.iter().any(|t| page.body.contains(t))
+                };
+                if !ok {
+                    leaks.push(format!("{email}: {path}: {}", page.status));
+                }
+            }
+        }
+    }
+    assert_eq!(
+        site.stored_files().len(),
+        3,
+        "nothing stored by refused uploads"
+    );
+    // Sign-ins add sessions; nothing else may change.
+    let changes: Vec<String> = snapshot(db)
+        .await
+        .changes_since(&before)
+        .into_iter()
+        .filter(|c| !c.starts_with("+ sessions:"))
+        .collect();
+    assert!(changes.is_empty(), "refused requests changed: {changes:#?}");
+    assert!(checks > 100, "{checks} checks");
+    assert!(
+        leaks.is_empty(),
+        "{} leaks in {checks} checks:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+
+    // Where they may look, they see the page and its file.
+    for (email, (visible, _)) in &sees {
+        let mut b = site.signed_in(email).await;
+        for i in visible {
+            let p = site.projects[i - 1];
+            let page = b.get(&format!("/projects/{p}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{email} on {p}");
+            assert!(page.body.contains(titles[i - 1]));
+            let file = b
+                .get(&format!("/projects/{p}/evidence/{}", files[i - 1]))
+                .await;
+            assert_eq!(file.status, StatusCode::OK, "{email} downloads from {p}");
+        }
+    }
+    site.stop().await;
+}
+
+/// Runs `gradflow ARGS` on `db` with `input` on standard input.
+fn gradflow_with_input(db: &TestDb, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .args(args)
+        .env("GRADFLOW_DATABASE_URL", &db.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_commands_take_the_password_from_standard_input_and_never_show_it() {
+    let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
+    let secret = "a long secret phrase";
+    let short = gradflow_with_input(
+        &db,
+        &["user", "add", "huda@example.org", "--name", "Huda"],
+        "short\n",
+    );
+    assert_eq!(short.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&short.stderr).into_owned();
+    assert!(said.contains("at least 10 characters"), "{said}");
+    assert!(
+        !said.contains("short"),
+        "the password is not repeated: {said}"
+    );
+    let engine = db.engine().await;
+    assert!(
+        engine.person("huda@example.org").await.is_err(),
+        "nobody added by a refused command"
+    );
+
+    let added = gradflow_with_input(
+        &db,
+        &["user", "add", "huda@example.org", "--name", "Huda"],
+        &format!("{secret}\n"),
+    );
+    assert!(added.status.success(), "{added:?}");
+    let everything = format!(
+        "{}{}",
+        String::from_utf8_lossy(&added.stdout),
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(
+        everything.contains("can now sign in") && !everything.contains(secret),
+        "{everything}"
+    );
+    let (viewer, _) = engine
+        .sign_in("HUDA@example.org", secret, day(1))
+        .await
+        .unwrap();
+    assert_eq!(viewer.person.name, "Huda");
+
+    let changed = gradflow_with_input(
+        &db,
+        &["user", "set-password", "huda@example.org"],
+        "another long phrase\n",
+    );
+    assert!(changed.status.success(), "{changed:?}");
+    assert!(
+        engine
+            .sign_in("huda@example.org", secret, day(1))
+            .await
+            .is_err()
+    );
+    assert!(
+        engine
+            .sign_in("huda@example.org", "another long phrase", day(1))
+            .await
+            .is_ok()
+    );
+    let unknown = gradflow_with_input(
+        &db,
+        &["user", "set-password", "nobody@example.org"],
+        "another long phrase\n",
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+/// `gradflow serve` stops on SIGTERM: a request in flight (its body half
+/// sent) is answered, then the process exits with success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_finishes_requests_in_flight_when_stopped() {
+    use std::io::{BufRead, Read, Write};
+    let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--files"])
+        .arg(files.path())
+        .env("GRADFLOW_DATABASE_URL", &db.url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let address = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the address in {line}"))
+        .to_owned();
+    let body = "email=nobody%40example.org&password=wrong-password";
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /signin HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 401"),
+        "the request in flight is answered: {answer}"
+    );
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("stopped"), "{rest}");
+    let mut logs = String::new();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(
+        logs.contains("request{id=")
+            && logs.contains("path=\"/signin\"")
+            && logs.contains("status=401"),
+        "a request log line with its id: {logs}"
+    );
+    assert!(
+        !logs.contains("wrong-password"),
+        "no form data in the log: {logs}"
+    );
+    assert!(
+        std::net::TcpStream::connect(&address).is_err(),
+        "no longer listening"
+    );
+}
+
+/// Project 1 taken to the committee (through the engine), then scored by
+/// its evaluator on the web: the rubric's criteria as fields, a score off
+/// the scale refused next to its field, a valid scorecard recorded.
+async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = site.projects[0];
+    let engine = &site.engine;
+    let loaded = definition::load(&bundled("graduation-service")).unwrap();
+    let forms = &loaded.workflow.forms;
+    let steps: Vec<(&str, &str, &str)> = vec![
+        ("trainee1@example.org", "submit", "proposal"),
+        ("sup1@example.org", "endorse", ""),
+        (
+            "trainee1@example.org",
+            "visit_before.submit",
+            "client_visit",
+        ),
+        ("coord-a@example.org", "visit_before.accept", ""),
+        ("trainee1@example.org", "visit_after.submit", "client_visit"),
+        ("coord-a@example.org", "visit_after.accept", ""),
+        ("trainee1@example.org", "finish", "final_report"),
+    ];
+    for (n, (who, action, form)) in steps.into_iter().enumerate() {
+        let answers = if form.is_empty() {
+            Default::default()
+        } else {
+            support::sample(&forms[form])
+        };
+        support::act(engine, p, who, action, answers, None, 2 + n as i64)
+            .await
+            .unwrap_or_else(|e| panic!("{action}: {e}"));
+    }
+    engine
+        .assign(p, None, "committee2@example.org", "committee", day(10))
+        .await
+        .unwrap();
+    let mut evaluator = site.signed_in("committee1@example.org").await;
+    let path = format!("/projects/{p}");
+    let page = evaluator.get(&path).await;
+    assert!(
+        page.body
+            .contains("id=\"project-stage\">Committee evaluation"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("id=\"act-score\""), "{}", page.body);
+    assert!(page.body.contains("id=\"act-score-safety\""));
+    assert!(
+        page.body.contains("max=\"5\""),
+        "the rubric's scale bounds the fields"
+    );
+    let csrf = page.csrf();
+    let version = page.version();
+    let before = snapshot(db).await;
+    let scores = |safety: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("action", "score".to_owned()),
+            ("version", version.clone()),
+            ("f.safety", safety.to_owned()),
+            ("f.authenticity", "4".to_owned()),
+            ("f.friendliness", "5".to_owned()),
+            ("f.efficiency", "4".to_owned()),
+            ("comment", "Clear, measured gain.".to_owned()),
+        ]
+    };
+    let as_pairs = |v: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { v.clone() };
+    let off_scale = as_pairs(&scores("9"));
+    let off_scale: Vec<(&str, &str)> = off_scale.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = evaluator.post(&format!("{path}/act"), &off_scale).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"act-score-safety-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(">Clear, measured gain.</textarea>"),
+        "the comment is kept"
+    );
+    assert_unchanged(db, &before, "a score off the scale").await;
+    let valid = as_pairs(&scores("4"));
+    let valid: Vec<(&str, &str)> = valid.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let scored = evaluator.post(&format!("{path}/act"), &valid).await;
+    assert_eq!(scored.status, StatusCode::SEE_OTHER, "{}", scored.body);
+    let page = evaluator.get(&path).await;
+    assert!(page.body.contains("Scores given"), "{}", page.body);
+    assert!(page.body.contains("Clear, measured gain."));
+    site.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_expire_end_and_are_stored_only_as_hashes() {
+    let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
+    let engine = db.engine().await;
+    engine
+        .add_person("a@example.org", "A", "", day(0))
+        .await
+        .unwrap();
+    engine
+        .set_password("a@example.org", PASSWORD)
+        .await
+        .unwrap();
+    let (_, session) = engine
+        .sign_in("a@example.org", PASSWORD, day(1))
+        .await
+        .unwrap();
+    assert_eq!(session.token.len(), 32, "128 bits in hex");
+    let stored = support::raw_number(
+        &db,
+        &format!(
+            "SELECT COUNT(*) FROM sessions WHERE token_hash = '{}'",
+            session.token
+        ),
+    )
+    .await;
+    assert_eq!(stored, 0, "the token itself is not stored");
+    assert_eq!(
+        support::raw_number(&db, "SELECT COUNT(*) FROM sessions").await,
+        1
+    );
+    assert!(
+        engine
+            .session(&session.token, day(1))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let lifetime = gradflow_engine::service::SESSION_LIFETIME;
+    let expired = day(1).checked_add(lifetime).unwrap();
+    assert!(
+        engine
+            .session(&session.token, expired)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A new password signs out every session; signing out ends one.
+    let (_, second) = engine
+        .sign_in("a@example.org", PASSWORD, day(1))
+        .await
+        .unwrap();
+    engine
+        .set_password("a@example.org", "a brand new phrase")
+        .await
+        .unwrap();
+    assert!(
+        engine
+            .session(&second.token, day(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (_, third) = engine
+        .sign_in("a@example.org", "a brand new phrase", day(1))
+        .await
+        .unwrap();
+    engine.end_session(&third.token).await.unwrap();
+    assert!(
+        engine
+            .session(&third.token, day(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let hash = support::raw_number(
+        &db,
+        "SELECT COUNT(*) FROM people WHERE password_hash LIKE '$argon2id$v=19$m=19456,t=2,p=1$%'",
+    )
+    .await;
+    assert_eq!(hash, 1, "Argon2id with the default parameters");
+}

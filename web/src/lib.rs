@@ -1,0 +1,146 @@
+//! gradflow's web application: server-rendered pages and plain HTML forms
+//! over the engine service, in Arabic and English.
+//!
+//! # Layout
+//! - [`serve`] and [`Config`]: the server, its layers (request ids, logs,
+//!   body limits, the Sec-Fetch-Site/Origin check) and graceful shutdown.
+//! - `session`: the session cookie, who is signed in, the per-session CSRF token.
+//! - `limiter`: sign-in attempts per email and per address, in memory.
+//! - [`i18n`]: the Fluent catalogues, the page language, dates.
+//! - `pages`: the handlebars templates (compiled in) and status pages.
+//! - `routes`: one module per page family: `auth`, `home`, `project`
+//!   (with `forms`), `evidence`, `cohort`, `profile`.
+//!
+//! **Invariant:** handlers never decide what a person may see or do: reads go
+//! through the engine's read policy with the signed-in `Viewer`, commands
+//! through `Engine::act` with their email; handlers only map the answers.
+
+pub mod i18n;
+mod limiter;
+mod pages;
+mod routes;
+mod session;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use gradflow_engine::service::Engine;
+use tower_http::csrf::{CsrfLayer, ProtectionError};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+/// Largest evidence file accepted by default: 10 MiB.
+pub const DEFAULT_UPLOAD_LIMIT: u64 = 10 * 1024 * 1024;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder where evidence files are kept, by SHA-256; never served as a folder.
+    pub files: PathBuf,
+    /// Largest evidence file accepted, in bytes.
+    pub upload_limit: u64,
+    /// Mark the session cookie `Secure` (served over TLS, or behind a proxy that is).
+    pub secure_cookies: bool,
+}
+
+/// What every handler shares: the engine and the server's settings.
+#[derive(Clone)]
+pub(crate) struct App {
+    engine: Arc<Engine>,
+    config: Arc<Config>,
+    limiter: Arc<limiter::Limiter>,
+}
+
+/// The application's routes and layers over `engine`.
+pub fn router(engine: Arc<Engine>, config: Config) -> Router {
+    let app = App {
+        engine,
+        config: Arc::new(config),
+        limiter: Arc::new(limiter::Limiter::default()),
+    };
+    routes::routes(app)
+        // Cross-site form posts are refused (403) before any handler runs;
+        // handlers check the per-session token as well.
+        .layer(CsrfLayer::new())
+        .layer(axum::middleware::from_fn(explain_cross_site))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or("-");
+            // The path only: query strings are not logged.
+            tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
+        })
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
+        .layer(SetRequestIdLayer::x_request_id(Counter::default()))
+}
+
+/// Gives the Sec-Fetch-Site/Origin check's bare 403 the status page, in
+/// the browser's language.
+async fn explain_cross_site(request: Request, next: axum::middleware::Next) -> Response {
+    let lang = request
+        .headers()
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(i18n::Lang::En, i18n::Lang::negotiate);
+    let response = next.run(request).await;
+    if response.extensions().get::<ProtectionError>().is_some() {
+        tracing::warn!("cross-site form post refused");
+        return pages::Fail::status_in(&pages::Frame::anonymous(lang), 403, "error-csrf", None)
+            .into_response();
+    }
+    response
+}
+
+/// Serves `engine` on `listener` until `shutdown` completes, then finishes
+/// the requests in flight and returns.
+pub async fn serve(
+    engine: Arc<Engine>,
+    config: Config,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(&config.files)?;
+    let app = router(engine, config);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Request ids: a number per process start plus a counter, e.g. `4f1a-17`.
+#[derive(Clone)]
+struct Counter {
+    start: u32,
+    next: Arc<AtomicU64>,
+}
+
+impl Default for Counter {
+    fn default() -> Self {
+        Counter {
+            start: rand::random(),
+            next: Arc::new(AtomicU64::new(1)),
+        }
+    }
+}
+
+impl MakeRequestId for Counter {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let id = format!("{:08x}-{n}", self.start);
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}

@@ -1,0 +1,127 @@
+//! Signing in and out.
+//!
+//! The sign-in form has no session yet, so no session token: it is guarded
+//! by the Sec-Fetch-Site/Origin check (a cross-site post is refused) and by
+//! the rate limiter. A failed sign-in is 401 with the same words whether the
+//! email or the password was wrong.
+
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::App;
+use crate::i18n;
+use crate::pages::{self, Fail, Frame};
+use crate::session::{self, Visitor};
+
+/// What the sign-in form posts.
+#[derive(Deserialize)]
+pub struct SignIn {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// What a form that only needs its token posts.
+#[derive(Deserialize)]
+pub struct TokenOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `GET /signin`: the form (home when already signed in).
+pub async fn page(visitor: Visitor) -> Response {
+    if visitor.viewer.is_some() {
+        return see_other("/");
+    }
+    pages::page(200, form(&visitor, "", None))
+}
+
+fn form(visitor: &Visitor, email: &str, error: Option<&str>) -> String {
+    pages::render(
+        "signin",
+        &Frame::of(visitor),
+        "signin-title",
+        json!({
+            "email": email,
+            "error": error.map(|k| i18n::text(visitor.lang, k, &[])),
+        }),
+    )
+}
+
+/// `POST /signin`: checks the password and starts a session.
+pub async fn sign_in(
+    State(app): State<App>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    visitor: Visitor,
+    Form(posted): Form<SignIn>,
+) -> Result<Response, Fail> {
+    let email = posted.email.trim();
+    if !app.limiter.allows(email, address.ip()) {
+        tracing::warn!("sign-in refused: too many failed attempts");
+        return Ok(pages::page(
+            429,
+            form(&visitor, email, Some("error-too-many-attempts")),
+        ));
+    }
+    match app
+        .engine
+        .sign_in(email, &posted.password, Timestamp::now())
+        .await
+    {
+        Ok((_, session)) => {
+            app.limiter.succeeded(email);
+            let cookie = session::set_cookie(&session, app.config.secure_cookies);
+            Ok((
+                StatusCode::SEE_OTHER,
+                [(LOCATION, "/".to_owned()), (SET_COOKIE, cookie)],
+            )
+                .into_response())
+        }
+        Err(e) if e.kind() == gradflow_engine::service::Kind::Forbidden => {
+            app.limiter.failed(email, address.ip());
+            tracing::info!("sign-in refused");
+            Ok(pages::page(
+                401,
+                form(&visitor, email, Some("signin-refused")),
+            ))
+        }
+        Err(e) => Err(Fail::service(&visitor, e)),
+    }
+}
+
+/// `POST /signout`: ends the session.
+pub async fn sign_out(
+    State(app): State<App>,
+    visitor: Visitor,
+    Form(posted): Form<TokenOnly>,
+) -> Result<Response, Fail> {
+    visitor.check_form(&posted.csrf)?;
+    if let Some(token) = visitor.token() {
+        app.engine
+            .end_session(token)
+            .await
+            .map_err(|e| Fail::service(&visitor, e))?;
+    }
+    Ok((
+        StatusCode::SEE_OTHER,
+        [
+            (LOCATION, "/signin".to_owned()),
+            (SET_COOKIE, session::clear_cookie(app.config.secure_cookies)),
+        ],
+    )
+        .into_response())
+}
+
+/// A 303 redirect to `to`.
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
+}

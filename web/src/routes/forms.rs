@@ -1,0 +1,307 @@
+//! The forms of a project page, generated from the workflow definition: one
+//! per action the viewer may take, its fields from the action's form (or
+//! the milestone's, or the rubric's criteria for scoring), with what was
+//! typed and the engine's complaint next to each field after a refusal.
+
+use std::collections::BTreeMap;
+
+use gradflow_engine::decide::Possible;
+use gradflow_engine::definition::{Field, FieldKind, SCORE_ACTION, Stage, Workflow};
+use serde::Serialize;
+
+/// A form field as the template draws it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldView {
+    /// The HTML id (also the label's `for`).
+    pub id: String,
+    /// The posted name: `f.` and the field key.
+    pub name: String,
+    /// Label shown.
+    pub label: String,
+    /// `input`, `textarea` or `select`.
+    pub control: &'static str,
+    /// The input type, for `input`: text, number, date.
+    pub input_type: &'static str,
+    /// Must be given.
+    pub required: bool,
+    /// Bounds of a number, as text (empty when none).
+    pub min: String,
+    /// Upper bound of a number (empty when none).
+    pub max: String,
+    /// Longest text (0: none).
+    pub max_length: u32,
+    /// Unit of a measurement, shown after the field.
+    pub unit: Option<String>,
+    /// Options of a select: (value, label, selected).
+    pub options: Vec<OptionView>,
+    /// What was typed (kept after a refusal).
+    pub value: String,
+    /// The engine's complaint about this field.
+    pub error: Option<String>,
+}
+
+/// One option of a select.
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionView {
+    /// Posted value.
+    pub value: String,
+    /// Shown text.
+    pub label: String,
+    /// Chosen now.
+    pub selected: bool,
+}
+
+/// A form for one action.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionForm {
+    /// Action key, posted as `action`.
+    pub action: String,
+    /// Its title, the button's text.
+    pub title: String,
+    /// The HTML id of the form.
+    pub id: String,
+    /// Its fields.
+    pub fields: Vec<FieldView>,
+    /// Whether a comment must be given.
+    pub comment_required: bool,
+    /// The comment typed (kept after a refusal).
+    pub comment: String,
+    /// Problems that belong to no one field (or the refusal itself).
+    pub errors: Vec<String>,
+    /// Why it cannot be done yet, if so (the engine's explanation).
+    pub blocked: Option<String>,
+}
+
+/// What was posted with a refused form: the action, answers by field key,
+/// the comment, and the engine's problems.
+#[derive(Debug, Clone, Default)]
+pub struct Refused {
+    /// The action.
+    pub action: String,
+    /// Answers by field key.
+    pub answers: BTreeMap<String, String>,
+    /// The comment.
+    pub comment: String,
+    /// One line per problem, as the engine said it.
+    pub problems: Vec<String>,
+}
+
+/// What a form needs besides the definition: the words for yes and no, and
+/// the project's evidence files (a file field chooses one of them).
+pub struct Choices<'a> {
+    /// The words for yes and no, in the page's language.
+    pub yes_no: (&'a str, &'a str),
+    /// Evidence files: (SHA-256 in hex, name).
+    pub files: &'a [(String, String)],
+}
+
+/// The form of `possible` in `stage`, filled with `refused` when it was the one refused.
+pub fn action_form(
+    workflow: &Workflow,
+    stage: &Stage,
+    possible: &Possible,
+    refused: Option<&Refused>,
+    choices: &Choices<'_>,
+) -> ActionForm {
+    let refused = refused.filter(|r| r.action == possible.action);
+    let fields = fields_of(workflow, stage, &possible.action);
+    let id = format!("act-{}", possible.action.replace('.', "-"));
+    let mut errors: Vec<String> = Vec::new();
+    let mut by_field: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(r) = refused {
+        for problem in &r.problems {
+            match field_of_problem(&fields, problem) {
+                Some(key) => {
+                    by_field
+                        .entry(key)
+                        .and_modify(|e| {
+                            e.push_str("; ");
+                            e.push_str(problem);
+                        })
+                        .or_insert_with(|| problem.clone());
+                }
+                None => errors.push(problem.clone()),
+            }
+        }
+    }
+    let views = fields
+        .iter()
+        .map(|f| {
+            let value = refused
+                .and_then(|r| r.answers.get(&f.key))
+                .cloned()
+                .unwrap_or_default();
+            field_view(&id, f, value, by_field.get(&f.key).cloned(), choices)
+        })
+        .collect();
+    let comment_required = stage
+        .action(&possible.action)
+        .is_some_and(|a| a.comment_required)
+        || possible.action.ends_with(".return");
+    ActionForm {
+        action: possible.action.clone(),
+        title: possible.title.clone(),
+        id,
+        fields: views,
+        comment_required,
+        comment: refused.map(|r| r.comment.clone()).unwrap_or_default(),
+        errors,
+        blocked: possible.blocked.clone(),
+    }
+}
+
+/// The fields an action asks for: its form's, its milestone's, or the
+/// rubric's criteria (scored on the rubric's scale).
+pub fn fields_of(workflow: &Workflow, stage: &Stage, action: &str) -> Vec<Field> {
+    let form = |key: &str| {
+        workflow
+            .forms
+            .get(key)
+            .map(|f| f.fields.clone())
+            .unwrap_or_default()
+    };
+    if action == SCORE_ACTION {
+        let Some(rubric) = stage
+            .assessment
+            .as_ref()
+            .and_then(|a| workflow.rubrics.get(&a.rubric))
+        else {
+            return Vec::new();
+        };
+        return rubric
+            .criteria
+            .iter()
+            .map(|c| Field {
+                key: c.key.clone(),
+                label: c.title.clone(),
+                kind: FieldKind::Number,
+                required: true,
+                min: Some(rubric.scale_min as f64),
+                max: Some(rubric.scale_max as f64),
+                max_length: None,
+                choices: Vec::new(),
+                unit: None,
+            })
+            .collect();
+    }
+    if let Some((milestone, verb)) = action.split_once('.') {
+        return match (stage.milestone(milestone), verb) {
+            (Some(m), "submit") => form(&m.form),
+            _ => Vec::new(),
+        };
+    }
+    stage
+        .action(action)
+        .and_then(|a| a.form.as_deref())
+        .map(form)
+        .unwrap_or_default()
+}
+
+/// Which field a problem of the engine's form check is about. The check
+/// (`decide::forms::check`) words each one `LABEL is required` or
+/// `LABEL: what is wrong`; the longest label that fits wins.
+fn field_of_problem(fields: &[Field], problem: &str) -> Option<String> {
+    fields
+        .iter()
+        .filter(|f| {
+            problem
+                .strip_prefix(f.label.as_str())
+                .is_some_and(|rest| rest.starts_with(':') || rest == " is required")
+        })
+        .max_by_key(|f| f.label.len())
+        .map(|f| f.key.clone())
+}
+
+fn field_view(
+    form: &str,
+    field: &Field,
+    value: String,
+    error: Option<String>,
+    choices: &Choices<'_>,
+) -> FieldView {
+    let (yes, no) = choices.yes_no;
+    let (control, input_type) = match field.kind {
+        FieldKind::LongText => ("textarea", "text"),
+        FieldKind::Choice | FieldKind::YesNo | FieldKind::File => ("select", "text"),
+        FieldKind::Number | FieldKind::Measurement => ("input", "number"),
+        FieldKind::Date => ("input", "date"),
+        FieldKind::Text => ("input", "text"),
+    };
+    let choices: Vec<(String, String)> = match field.kind {
+        FieldKind::Choice => field
+            .choices
+            .iter()
+            .map(|c| (c.clone(), c.replace('_', " ")))
+            .collect(),
+        FieldKind::YesNo => vec![("yes".into(), yes.into()), ("no".into(), no.into())],
+        // A file field names one of the project's evidence files by its hash.
+        FieldKind::File => choices
+            .files
+            .iter()
+            .map(|(sha, name)| (format!("sha256:{sha}"), name.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let number = |n: Option<f64>| n.map(|n| n.to_string()).unwrap_or_default();
+    FieldView {
+        id: format!("{form}-{}", field.key),
+        name: format!("f.{}", field.key),
+        label: field.label.clone(),
+        control,
+        input_type,
+        required: field.required,
+        min: number(field.min),
+        max: number(field.max),
+        max_length: field.max_length.unwrap_or(0),
+        unit: field.unit.clone(),
+        options: choices
+            .into_iter()
+            .map(|(v, label)| OptionView {
+                selected: v == value,
+                value: v,
+                label,
+            })
+            .collect(),
+        value,
+        error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(key: &str, label: &str) -> Field {
+        Field {
+            key: key.into(),
+            label: label.into(),
+            kind: FieldKind::Text,
+            required: true,
+            min: None,
+            max: None,
+            max_length: None,
+            choices: Vec::new(),
+            unit: None,
+        }
+    }
+
+    #[test]
+    fn problems_land_on_the_field_they_name() {
+        let fields = [
+            field("time", "Waiting time"),
+            field("time_after", "Waiting time after"),
+        ];
+        assert_eq!(
+            field_of_problem(&fields, "Waiting time after: 'abc' is not a number").as_deref(),
+            Some("time_after")
+        );
+        assert_eq!(
+            field_of_problem(&fields, "Waiting time is required").as_deref(),
+            Some("time")
+        );
+        assert_eq!(
+            field_of_problem(&fields, "'x' is not a field of this form"),
+            None
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! The routes, one module per page family.
+
+mod auth;
+mod cohort;
+mod evidence;
+mod forms;
+mod home;
+mod profile;
+mod project;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::App;
+use crate::pages::{self, Fail};
+use crate::session::Visitor;
+
+/// Message keys the code (not the templates) looks up, for the catalogue test.
+#[cfg(test)]
+pub const KEYS_IN_CODE: &[&str] = &[
+    "error-csrf",
+    "error-invalid",
+    "error-not-found",
+    "error-forbidden",
+    "error-conflict",
+    "error-busy",
+    "error-internal",
+    "error-too-large",
+    "error-empty-file",
+    "error-too-many-attempts",
+    "error-bad-request",
+    "signin-refused",
+    "signin-title",
+    "home-title",
+    "profile-title",
+    "board-title",
+    "outbox-title",
+    "yes",
+    "no",
+    "project-title",
+    "language-en",
+    "language-ar",
+    "event-started",
+    "event-action_taken",
+    "event-approval_recorded",
+    "event-moved",
+    "event-milestone_submitted",
+    "event-milestone_accepted",
+    "event-milestone_returned",
+    "event-scored",
+    "event-deadline_passed",
+    "event-milestone_late",
+    "event-reminded",
+    "event-effect_requested",
+    "event-member_added",
+    "due-deadline",
+    "due-milestone",
+    "waiting-roles",
+];
+
+/// Largest urlencoded form accepted (a form's answers, a comment).
+const FORM_LIMIT: usize = 256 * 1024;
+
+/// Every route of the application.
+pub fn routes(app: App) -> Router {
+    // Multipart framing around the file: field headers, the CSRF token.
+    let upload_limit = usize::try_from(app.config.upload_limit)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/static/style.css", get(stylesheet))
+        .route("/signin", get(auth::page).post(auth::sign_in))
+        .route("/signout", post(auth::sign_out))
+        .route("/", get(home::page))
+        .route("/profile", get(profile::page).post(profile::save))
+        .route("/projects/{id}", get(project::page))
+        .route("/projects/{id}/act", post(project::act))
+        .route(
+            "/projects/{id}/evidence",
+            post(evidence::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/projects/{id}/evidence/{file}", get(evidence::download))
+        .route("/cohorts/{id}", get(cohort::board))
+        .route("/cohorts/{id}/outbox", get(cohort::outbox))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .with_state(app)
+}
+
+/// `/healthz`: 200 when the database answers, 503 when it does not.
+async fn healthz(State(app): State<App>) -> Response {
+    match app.engine.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::warn!("health check: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+        }
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        pages::STYLESHEET,
+    )
+        .into_response()
+}
+
+async fn not_found(visitor: Visitor) -> Fail {
+    Fail::status(&visitor, 404, "error-not-found", None)
+}
+
+/// A row id from the path (a project, cohort or file), or 404: a path that
+/// is no number names nothing.
+fn path_id(visitor: &Visitor, raw: &str) -> Result<i64, Fail> {
+    raw.parse::<i64>()
+        .map_err(|_| Fail::status(visitor, 404, "error-not-found", None))
+}

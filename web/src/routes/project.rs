@@ -1,0 +1,307 @@
+//! The project page: title, stage, the workflow's stages with the current
+//! one marked, what is due and when (in the cohort's time zone), the forms
+//! of the actions the viewer may take, who else is awaited, evidence files
+//! and the history. `POST /projects/{id}/act` runs an action.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use gradflow_engine::decide::{Change, Rejection};
+use gradflow_engine::service::{Error as ServiceError, Kind, Request, StoredEvent, View, Viewer};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_json::{Value, json};
+
+use super::forms::{self, Refused};
+use super::home::roles_of;
+use crate::App;
+use crate::i18n::{self, Lang};
+use crate::pages::{self, Fail, Frame};
+use crate::session::Visitor;
+
+/// `GET /projects/{id}`.
+pub async fn page(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, Fail> {
+    let viewer = visitor.signed_in()?;
+    let id = super::path_id(&visitor, &id)?;
+    render(&app, &visitor, viewer, id, None, 200).await
+}
+
+/// `POST /projects/{id}/act`: `csrf`, `action`, `version`, `comment` and
+/// the answers as `f.KEY`.
+pub async fn act(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(posted): Form<Vec<(String, String)>>,
+) -> Result<Response, Fail> {
+    let get = |name: &str| {
+        posted
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    let viewer = visitor.check_form(get("csrf"))?;
+    let id = super::path_id(&visitor, &id)?;
+    let answers: std::collections::BTreeMap<String, String> = posted
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("f.").map(|k| (k.to_owned(), v.clone())))
+        .collect();
+    let comment = get("comment").trim().to_owned();
+    let request = Request {
+        action: get("action").to_owned(),
+        fields: answers
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+        comment: (!comment.is_empty()).then(|| comment.clone()),
+        expected_version: get("version").parse().ok(),
+        idempotency_key: None,
+    };
+    let action = request.action.clone();
+    match app
+        .engine
+        .act_as(viewer, id, request, Timestamp::now())
+        .await
+    {
+        Ok(_) => Ok(super::auth::see_other(&format!("/projects/{id}"))),
+        Err(e) if e.kind() == Kind::Invalid => {
+            let problems = match &e {
+                ServiceError::Rejected(Rejection::InvalidFields { problems, .. }) => {
+                    problems.clone()
+                }
+                other => vec![other.to_string()],
+            };
+            let refused = Refused {
+                action,
+                answers,
+                comment,
+                problems,
+            };
+            render(&app, &visitor, viewer, id, Some(refused), 400).await
+        }
+        Err(e) => Err(Fail::service(&visitor, e)),
+    }
+}
+
+/// Renders the page of project `id` for `viewer`, with a refused form filled in.
+async fn render(
+    app: &App,
+    visitor: &Visitor,
+    viewer: &Viewer,
+    id: i64,
+    refused: Option<Refused>,
+    status: u16,
+) -> Result<Response, Fail> {
+    let fail = |e| Fail::service(visitor, e);
+    let lang = visitor.lang;
+    let view = app.engine.view_as(viewer, id).await.map_err(fail)?;
+    let history = app.engine.history_as(viewer, id).await.map_err(fail)?;
+    let due = app.engine.due_as(viewer, id).await.map_err(fail)?;
+    let evidence = app.engine.evidence_as(viewer, id).await.map_err(fail)?;
+    let cohort = app
+        .engine
+        .cohort_by_id(view.record.cohort_id)
+        .await
+        .map_err(fail)?;
+    let tz = TimeZone::get(&cohort.time_zone).unwrap_or(TimeZone::UTC);
+    let workflow = &view.workflow;
+    let stage = workflow.stage(&view.record.state.stage);
+    let roles = roles_of(viewer, &view);
+    let yes_no = (i18n::text(lang, "yes", &[]), i18n::text(lang, "no", &[]));
+    let files: Vec<(String, String)> = evidence
+        .iter()
+        .map(|e| (e.sha256.clone(), e.name.clone()))
+        .collect();
+    let choices = forms::Choices {
+        yes_no: (&yes_no.0, &yes_no.1),
+        files: &files,
+    };
+    let mut action_forms = Vec::new();
+    let mut waiting = Vec::new();
+    if let Some(stage) = stage {
+        for possible in &view.possible {
+            if possible.by.iter().any(|r| roles.contains(r)) {
+                action_forms.push(forms::action_form(
+                    workflow,
+                    stage,
+                    possible,
+                    refused.as_ref(),
+                    &choices,
+                ));
+            } else {
+                let who = possible
+                    .waiting_for
+                    .as_ref()
+                    .map(|w| w.to_string())
+                    .unwrap_or_else(|| possible.by.join(", ").replace('_', " "));
+                waiting.push(json!({
+                    "title": possible.title,
+                    "who": i18n::text(lang, "waiting-roles", &[("roles", who)]),
+                }));
+            }
+        }
+    }
+    let stages: Vec<Value> = workflow
+        .stages
+        .iter()
+        .map(|s| json!({ "title": s.title, "current": s.key == view.record.state.stage }))
+        .collect();
+    let due: Vec<Value> = due
+        .iter()
+        .filter_map(|(key, kind, at)| {
+            let what = match kind.as_str() {
+                "deadline" => i18n::text(
+                    lang,
+                    "due-deadline",
+                    &[("stage", stage.map_or(String::new(), |s| s.title.clone()))],
+                ),
+                "milestone_due" => {
+                    let key = key.strip_prefix("milestone:").unwrap_or(key);
+                    let title = stage
+                        .and_then(|s| s.milestone(key))
+                        .map_or(key.to_owned(), |m| m.title.clone());
+                    i18n::text(lang, "due-milestone", &[("milestone", title)])
+                }
+                _ => return None,
+            };
+            Some(json!({ "what": what, "when": i18n::when(lang, *at, &tz) }))
+        })
+        .collect();
+    let mut events = Vec::with_capacity(history.len());
+    for event in history.iter().rev() {
+        events.push(describe(app, lang, &view, event, &tz).await);
+    }
+    let files: Vec<Value> = evidence
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "name": e.name,
+                "size": size_text(e.size),
+                "uploader": e.uploader,
+                "when": i18n::when(lang, e.at, &tz),
+            })
+        })
+        .collect();
+    let data = json!({
+        "project": {
+            "id": view.record.id,
+            "title": view.record.title,
+            "version": view.record.state.version,
+            "cohort": cohort.name,
+            "time_zone": cohort.time_zone,
+            "stage": stage.map_or(view.record.state.stage.clone(), |s| s.title.clone()),
+            "overdue_since": view.record.state.overdue_since.map(|t| i18n::when(lang, t, &tz)),
+        },
+        "roles": roles.join(", ").replace('_', " "),
+        "stages": stages,
+        "due": due,
+        "forms": action_forms,
+        "waiting": waiting,
+        "history": events,
+        "evidence": files,
+        "upload_limit": size_text(i64::try_from(app.config.upload_limit).unwrap_or(i64::MAX)),
+    });
+    Ok(pages::page(
+        status,
+        pages::render("project", &Frame::of(visitor), "project-title", data),
+    ))
+}
+
+/// One history line: when, who, what (from the catalogue), and any comment.
+async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &TimeZone) -> Value {
+    let workflow = &view.workflow;
+    let stage = |key: &str| {
+        workflow
+            .stage(key)
+            .map_or(key.to_owned(), |s| s.title.clone())
+    };
+    let (kind, args, comment): (&str, Vec<(&str, String)>, Option<String>) = match &event.change {
+        Change::Started { stage: s, .. } => ("started", vec![("stage", stage(s))], None),
+        Change::ActionTaken {
+            action,
+            stage: s,
+            comment,
+            ..
+        } => {
+            let title = workflow
+                .stage(s)
+                .and_then(|st| st.action(action))
+                .map_or(action.clone(), |a| a.title.clone());
+            ("action_taken", vec![("action", title)], comment.clone())
+        }
+        Change::ApprovalRecorded { action, role } => (
+            "approval_recorded",
+            vec![("action", action.clone()), ("role", role.replace('_', " "))],
+            None,
+        ),
+        Change::Moved { from, to } => (
+            "moved",
+            vec![("from", stage(from)), ("to", stage(to))],
+            None,
+        ),
+        Change::MilestoneSubmitted { milestone, .. } => (
+            "milestone_submitted",
+            vec![("milestone", milestone.clone())],
+            None,
+        ),
+        Change::MilestoneAccepted { milestone, comment } => (
+            "milestone_accepted",
+            vec![("milestone", milestone.clone())],
+            comment.clone(),
+        ),
+        Change::MilestoneReturned { milestone, comment } => (
+            "milestone_returned",
+            vec![("milestone", milestone.clone())],
+            Some(comment.clone()),
+        ),
+        Change::Scored { comment, .. } => ("scored", vec![], comment.clone()),
+        Change::DeadlinePassed => ("deadline_passed", vec![], None),
+        Change::MilestoneLate { milestone } => (
+            "milestone_late",
+            vec![("milestone", milestone.clone())],
+            None,
+        ),
+        Change::Reminded { .. } => ("reminded", vec![], None),
+        Change::EffectRequested { effect } => (
+            "effect_requested",
+            vec![("effect", effect.replace('_', " "))],
+            None,
+        ),
+        Change::MemberAdded { person, role } => {
+            let name = match app.engine.person_by_id(*person).await {
+                Ok(p) => p.name,
+                Err(_) => String::from("?"),
+            };
+            (
+                "member_added",
+                vec![("person", name), ("role", role.replace('_', " "))],
+                None,
+            )
+        }
+    };
+    json!({
+        "when": i18n::when(lang, event.at, tz),
+        "who": event.actor,
+        "what": i18n::text(lang, &format!("event-{kind}"), &args),
+        "comment": comment,
+    })
+}
+
+/// A size in bytes as people read it: `812 B`, `14.2 KiB`, `3.0 MiB`.
+pub fn size_text(bytes: i64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KIB {
+        format!("{bytes} B")
+    } else if b < KIB * KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else {
+        format!("{:.1} MiB", b / KIB / KIB)
+    }
+}
