@@ -39,9 +39,12 @@ fn claim_sql(lock: &str) -> String {
     format!(
         "UPDATE timers SET state = 'claimed', lease_until = $1, attempts = attempts + 1
              WHERE id IN (
-                 SELECT id FROM timers
-                 WHERE (state = 'pending' AND due_at <= $2) OR (state = 'claimed' AND lease_until < $2)
-                 ORDER BY due_at, id LIMIT $3{lock})
+                 SELECT id FROM (SELECT id FROM timers WHERE state = 'claimed' AND lease_until < $2
+                                 ORDER BY due_at, id LIMIT $3{lock}) AS expired
+                 UNION ALL
+                 SELECT id FROM (SELECT id FROM timers WHERE state = 'pending' AND due_at <= $2
+                                 ORDER BY due_at, id LIMIT $3{lock}) AS due
+                 LIMIT $3)
              RETURNING id, project_id, key, kind, due_at, entry, spec"
     )
 }
@@ -51,25 +54,21 @@ fn claim_sql(lock: &str) -> String {
 pub enum Claim {
     /// The store's, word for word.
     Store,
-    /// A proposed rewrite: the two conditions of the store's `OR` as two
-    /// subqueries, each ordered and limited on its own, so the database
-    /// walks the `timers_due` index and stops after `limit` rows instead of
-    /// gathering and sorting every due timer on each round. Same rows, but
-    /// expired claims come before pending timers.
-    Proposed,
+    /// The store's earlier statement, kept as information: one `OR` of the
+    /// two conditions, which makes the database gather and sort every due
+    /// timer on each round (the store now runs them as two subqueries, each
+    /// ordered and limited on its own, walking the `timers_due` index).
+    Earlier,
 }
 
-/// The proposed claim statement (see [`Claim::Proposed`]).
-fn proposed_claim_sql(lock: &str) -> String {
+/// The earlier claim statement (see [`Claim::Earlier`]).
+fn earlier_claim_sql(lock: &str) -> String {
     format!(
         "UPDATE timers SET state = 'claimed', lease_until = $1, attempts = attempts + 1
              WHERE id IN (
-                 SELECT id FROM (SELECT id FROM timers WHERE state = 'claimed' AND lease_until < $2
-                                 ORDER BY due_at, id LIMIT $3{lock}) AS expired
-                 UNION ALL
-                 SELECT id FROM (SELECT id FROM timers WHERE state = 'pending' AND due_at <= $2
-                                 ORDER BY due_at, id LIMIT $3{lock}) AS due
-                 LIMIT $3)
+                 SELECT id FROM timers
+                 WHERE (state = 'pending' AND due_at <= $2) OR (state = 'claimed' AND lease_until < $2)
+                 ORDER BY due_at, id LIMIT $3{lock})
              RETURNING id, project_id, key, kind, due_at, entry, spec"
     )
 }
@@ -227,7 +226,7 @@ impl Plain {
     ) -> anyhow::Result<Vec<ClaimedRow>> {
         let sql = |lock: &str| match claim {
             Claim::Store => claim_sql(lock),
-            Claim::Proposed => proposed_claim_sql(lock),
+            Claim::Earlier => earlier_claim_sql(lock),
         };
         match self {
             Plain::Sqlite(c) => tokio::task::block_in_place(|| {
