@@ -309,7 +309,7 @@ async fn concurrent_starts_never_overfill_a_cohort(db: &TestDb) {
 }
 
 /// A project row edited with SQL (its stage set to a terminal one, with or
-/// without its state, or only answers in its state) is caught by `audit
+/// without its state, only answers in its state, or its overdue column) is caught by `audit
 /// verify`, naming the project, though every event is intact: the events
 /// are replayed and compared with what is stored.
 async fn audit_verify_replays_events_against_the_stored_project(db: &TestDb) {
@@ -328,12 +328,15 @@ async fn audit_verify_replays_events_against_the_stored_project(db: &TestDb) {
     let answers_only = "UPDATE projects
          SET state = REPLACE(state, 'Service to improve answer', 'A better service')
          WHERE id = $1";
+    // The board's copy of the overdue mark, which its counts and lists read.
+    let overdue_column = "UPDATE projects SET overdue_since = 1767225600000000 WHERE id = $1";
     let before = snapshot(db).await;
     let original = project_row(db, forged).await;
     for (what, edit) in [
         ("the stage", stage_only),
         ("the stage and the state", stage_and_state),
         ("answers in the state", answers_only),
+        ("the overdue column", overdue_column),
     ] {
         assert_eq!(raw_exec(db, edit, forged).await, Ok(1), "{what}");
         assert_ne!(snapshot(db).await, before, "{what}: the edit went through");
@@ -384,7 +387,8 @@ async fn project_row(db: &TestDb, id: i64) -> (String, String) {
 /// Puts project `id`'s stage and state back with raw SQL.
 async fn put_back(db: &TestDb, id: i64, (stage, state): &(String, String)) {
     use sqlx::Connection;
-    let sql = "UPDATE projects SET stage = $1, state = $2 WHERE id = $3";
+    // The project put back is not overdue.
+    let sql = "UPDATE projects SET stage = $1, state = $2, overdue_since = NULL WHERE id = $3";
     let changed = if db.is_sqlite() {
         let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
         let q = sqlx::query(sql).bind(stage).bind(state).bind(id);

@@ -345,6 +345,7 @@ const TABLES: &[(&str, &str)] = &[
     ("idempotency", "actor_id, key"),
     ("sessions", "token_hash"),
     ("evidence", "id"),
+    ("password_resets", "token_hash"),
 ];
 
 /// Every row of every table, every column as text (`NULL` for null), ordered

@@ -280,6 +280,7 @@ on_both!(
     uploads_are_capped_and_downloads_are_attachments,
     authorization_matrix_leaks_nothing,
     a_committee_member_scores_on_the_rubric,
+    the_board_counts_every_stage_and_pages_its_lists,
 );
 
 async fn signing_in_and_out(db: &TestDb) {
@@ -621,7 +622,7 @@ async fn a_proposal_goes_from_trainee_to_supervisor(db: &TestDb) {
     assert!(!home.body.contains("<script>"));
     let mut coordinator = site.signed_in("coord-a@example.org").await;
     let board = coordinator
-        .get(&format!("/cohorts/{}", site.cohorts[0]))
+        .get(&format!("/cohorts/{}?stage=proposal", site.cohorts[0]))
         .await;
     assert_eq!(board.status, StatusCode::OK);
     assert!(board.body.contains("&lt;script&gt;") && !board.body.contains("<script>"));
@@ -812,7 +813,9 @@ async fn authorization_matrix_leaks_nothing(db: &TestDb) {
         for (c, cohort) in site.cohorts.iter().enumerate() {
             for path in [
                 format!("/cohorts/{cohort}"),
+                format!("/cohorts/{cohort}?stage=proposal&page=1"),
                 format!("/cohorts/{cohort}/outbox"),
+                format!("/cohorts/{cohort}/export.csv"),
             ] {
                 let page = b.get(&path).await;
                 checks += 1;
@@ -1203,4 +1206,155 @@ async fn sessions_expire_end_and_are_stored_only_as_hashes() {
     )
     .await;
     assert_eq!(hash, 1, "Argon2id with the default parameters");
+}
+
+/// Number of project cards on a board page.
+fn cards(body: &str) -> usize {
+    body.matches("id=\"board-project-").count()
+}
+
+async fn the_board_counts_every_stage_and_pages_its_lists(db: &TestDb) {
+    use gradflow_engine::service::ProjectStart;
+    let site = Site::new(db).await;
+    // Cohort A: its 2 projects and 118 more, one with a title that reads
+    // like a spreadsheet formula. The proposal deadline (15 March) passes
+    // for all 120, then 5 move on to endorsement (no longer overdue).
+    let intake: Vec<ProjectStart> = (0..118)
+        .map(|n| ProjectStart {
+            title: if n == 0 {
+                "=HYPERLINK(\"http://x.example\")".into()
+            } else {
+                format!("Improvement {n}")
+            },
+            members: vec![
+                ("trainee1@example.org".into(), "trainee".into()),
+                ("sup1@example.org".into(), "supervisor".into()),
+            ],
+        })
+        .collect();
+    let started = site
+        .engine
+        .start_projects("Cohort A", &intake, day(2))
+        .await
+        .unwrap();
+    let ids: Vec<i64> = started.into_iter().map(|r| r.unwrap().project).collect();
+    let after_deadline: jiff::Timestamp = "2026-03-20T06:00:00Z".parse().unwrap();
+    while site
+        .engine
+        .fire_due(after_deadline, 500)
+        .await
+        .unwrap()
+        .claimed
+        > 0
+    {}
+    let proposal = definition::load(&bundled("graduation-service"))
+        .unwrap()
+        .workflow
+        .forms["proposal"]
+        .clone();
+    for &p in &ids[1..6] {
+        support::act(
+            &site.engine,
+            p,
+            "trainee1@example.org",
+            "submit",
+            support::sample(&proposal),
+            None,
+            80,
+        )
+        .await
+        .unwrap();
+    }
+
+    let cohort = site.cohorts[0];
+    let mut coordinator = site.signed_in("coord-a@example.org").await;
+    let mut board = coordinator.get(&format!("/cohorts/{cohort}")).await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.body);
+    // Fluent isolates each number with invisible marks.
+    board.body = board.body.replace(['\u{2068}', '\u{2069}'], "");
+    assert!(
+        board.body.contains("120 projects · 115 overdue"),
+        "{}",
+        board.body
+    );
+    let row = |body: &str, stage: &str| {
+        let start = body.find(&format!("id=\"stage-{stage}\"")).unwrap();
+        let end = start + body[start..].find("</tr>").unwrap();
+        body[start..end].split_whitespace().collect::<String>()
+    };
+    assert!(
+        row(&board.body, "proposal")
+            .contains("<td>115</td><td><strongclass=\"overdue-text\">115</strong>"),
+        "{}",
+        row(&board.body, "proposal")
+    );
+    assert!(row(&board.body, "endorsement").contains("<td>5</td><td>0</td>"));
+    // The overdue projects, 50 a page, longest overdue first.
+    assert_eq!(cards(&board.body), 50);
+    assert!(board.body.contains("Page 1 of 3"), "{}", board.body);
+    assert!(board.body.contains(&format!(
+        "href=\"/cohorts/{cohort}?page&#x3D;2\" rel=\"next\""
+    )));
+    let last = coordinator.get(&format!("/cohorts/{cohort}?page=3")).await;
+    assert_eq!(cards(&last.body), 15);
+    assert!(last.body.contains("rel=\"prev\"") && !last.body.contains("rel=\"next\""));
+    let past = coordinator.get(&format!("/cohorts/{cohort}?page=9")).await;
+    assert_eq!((past.status, cards(&past.body)), (StatusCode::OK, 0));
+    for bad in ["0", "-1", "x", "99999999999"] {
+        let page = coordinator
+            .get(&format!("/cohorts/{cohort}?page={bad}"))
+            .await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "page={bad}");
+    }
+    // One stage's projects; the overdue are not among them.
+    let stage = coordinator
+        .get(&format!("/cohorts/{cohort}?stage=endorsement"))
+        .await;
+    assert_eq!(cards(&stage.body), 5);
+    assert!(!stage.body.contains("class=\"card overdue\""));
+    assert!(!stage.body.contains("id=\"board-pages\""));
+    for &p in &ids[1..6] {
+        assert!(stage.body.contains(&format!("id=\"board-project-{p}\"")));
+    }
+    let unknown = coordinator
+        .get(&format!("/cohorts/{cohort}?stage=%3Cb%3E"))
+        .await;
+    assert_eq!(cards(&unknown.body), 0);
+    assert!(unknown.body.contains("&lt;b&gt;") && !unknown.body.contains("<b>"));
+
+    // The export: every project, a row each, text a spreadsheet cannot run.
+    let export = coordinator
+        .get(&format!("/cohorts/{cohort}/export.csv"))
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert_eq!(export.headers["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        export.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(export.body.starts_with('\u{feff}'), "a byte-order mark");
+    let mut rows = csv::Reader::from_reader(export.body.trim_start_matches('\u{feff}').as_bytes());
+    let headers = rows.headers().unwrap().clone();
+    assert_eq!(&headers[0], "Number");
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 120);
+    let formula = rows.iter().find(|r| r[0] == ids[0].to_string()).unwrap();
+    assert_eq!(&formula[1], "'=HYPERLINK(\"http://x.example\")");
+    assert_eq!(&formula[2], "Proposal");
+    assert_eq!(
+        &formula[3], "2026-03-15 23:59",
+        "overdue since, Muscat time"
+    );
+    assert!(formula[4].contains("Person trainee1 <trainee1@example.org> (trainee)"));
+    assert!(formula[4].contains("(coordinator)"));
+    let endorsed = rows.iter().find(|r| r[0] == ids[1].to_string()).unwrap();
+    assert_eq!(&endorsed[3], "", "not overdue");
+    // Nobody else gets it.
+    let mut other = site.signed_in("coord-b@example.org").await;
+    let refused = other.get(&format!("/cohorts/{cohort}/export.csv")).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(!refused.body.contains("Improvement"));
+    site.stop().await;
 }

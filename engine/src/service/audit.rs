@@ -102,6 +102,16 @@ impl Engine {
                 ),
             );
         }
+        // The column is kept to the millisecond (a database's own arithmetic
+        // filled it in for projects stored before it existed).
+        let millis = |t: Option<jiff::Timestamp>| t.map(|t| t.as_millisecond());
+        if millis(row.overdue_since) != millis(stored.overdue_since) {
+            return broken(
+                last,
+                "its overdue column does not match its state: the project was edited outside gradflow"
+                    .into(),
+            );
+        }
         if let Some(field) = decide::replay_difference(&stored, &replayed) {
             return broken(
                 last,

@@ -38,7 +38,7 @@ pub use audit::AuditReport;
 pub use commands::{Outcome, ProjectStart, Request, View};
 pub use directory::PublishOutcome;
 pub use error::{Error, Kind};
-pub use read::{Board, OUTBOX_PAGE};
+pub use read::{BOARD_PAGE, Board, BoardList, Export, OUTBOX_PAGE, StageCount};
 pub use scheduler::FireReport;
 pub use store::{
     Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,

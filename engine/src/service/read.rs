@@ -8,19 +8,74 @@
 //! they may not see is reported as not found, exactly like one that does not
 //! exist, so nothing leaks about it.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 
-use super::{Cohort, Engine, Error, Message, StoredEvent, View, Viewer, input};
+use super::{Cohort, Engine, Error, Message, Person, StoredEvent, View, Viewer, input};
+use crate::definition::Workflow;
 use crate::store::Evidence;
 
-/// A cohort's board: the cohort and each of its projects with what can be done next.
+/// A cohort's board: how many projects are at each stage and how many of
+/// those are overdue, and one page of a list of projects (the overdue ones,
+/// or those at one stage) with what each waits for. Its cost does not grow
+/// with the cohort: the counts are summed by the database, and a page holds
+/// at most [`BOARD_PAGE`] projects.
 #[derive(Debug, Clone)]
 pub struct Board {
     /// The cohort.
     pub cohort: Cohort,
+    /// The workflow whose stage order and titles the board follows (the
+    /// newest version any of the cohort's projects is pinned to).
+    pub workflow: Option<Arc<Workflow>>,
+    /// Each stage with projects, in the workflow's order (stages of older
+    /// versions that the newest lacks come last).
+    pub stages: Vec<StageCount>,
+    /// All the cohort's projects, and how many of them are overdue.
+    pub total: StageCount,
+    /// The page listed.
+    pub list: BoardList,
+    /// Its projects, with what can be done next.
+    pub projects: Vec<View>,
+    /// Its number, from 1.
+    pub page: u32,
+    /// How many pages the list has (at least 1).
+    pub pages: u32,
+}
+
+/// How many projects are at a stage, and how many of those are overdue.
+#[derive(Debug, Clone, Default)]
+pub struct StageCount {
+    /// The stage's key (empty for the cohort's total).
+    pub stage: String,
+    /// Projects at it.
+    pub projects: i64,
+    /// Of those, the overdue ones.
+    pub overdue: i64,
+}
+
+/// Which projects a board page lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BoardList {
+    /// The overdue ones, longest overdue first: what needs attention.
+    Overdue,
+    /// Those at one stage (by key), overdue ones first.
+    Stage(String),
+}
+
+/// A cohort's projects for an export, and the people named on them.
+#[derive(Debug, Clone)]
+pub struct Export {
+    /// The cohort.
+    pub cohort: Cohort,
     /// Its projects, oldest first.
     pub projects: Vec<View>,
+    /// Everyone holding a role on them, by id.
+    pub people: std::collections::HashMap<i64, Person>,
 }
+
+/// Most projects one board page lists.
+pub const BOARD_PAGE: u32 = 50;
 
 /// Most messages an outbox page lists.
 pub const OUTBOX_PAGE: usize = 200;
@@ -140,16 +195,117 @@ impl Engine {
         Ok(out)
     }
 
-    /// The board of cohort `cohort`, for one of its coordinators.
-    pub async fn board_as(&self, viewer: &Viewer, cohort: i64) -> Result<Board, Error> {
+    /// The board of cohort `cohort` with page `page` (from 1) of `list`,
+    /// for one of its coordinators. A page past the end is listed empty.
+    pub async fn board_as(
+        &self,
+        viewer: &Viewer,
+        cohort: i64,
+        list: BoardList,
+        page: u32,
+    ) -> Result<Board, Error> {
         let cohort = self.coordinated(viewer, cohort).await?;
-        let ids = self.store.cohort_project_ids(cohort.id).await?;
-        let records = self.store.projects_by_id(&ids).await?;
-        let mut projects = Vec::with_capacity(records.len());
-        for record in records {
+        let counts = self.store.cohort_stage_counts(cohort.id).await?;
+        let workflow = match counts.iter().map(|c| c.definition_id).max() {
+            Some(newest) => Some(self.workflow(newest).await?),
+            None => None,
+        };
+        let mut stages: Vec<StageCount> = Vec::new();
+        let mut total = StageCount::default();
+        for count in counts {
+            total.projects += count.projects;
+            total.overdue += count.overdue;
+            match stages.iter_mut().find(|s| s.stage == count.stage) {
+                Some(stage) => {
+                    stage.projects += count.projects;
+                    stage.overdue += count.overdue;
+                }
+                None => stages.push(StageCount {
+                    stage: count.stage,
+                    projects: count.projects,
+                    overdue: count.overdue,
+                }),
+            }
+        }
+        if let Some(workflow) = &workflow {
+            stages.sort_by_key(|s| {
+                workflow
+                    .stages
+                    .iter()
+                    .position(|w| w.key == s.stage)
+                    .unwrap_or(usize::MAX)
+            });
+        }
+        let listed = match &list {
+            BoardList::Overdue => total.overdue,
+            BoardList::Stage(key) => stages
+                .iter()
+                .find(|s| &s.stage == key)
+                .map_or(0, |s| s.projects),
+        };
+        let pages = u32::try_from(
+            listed
+                .max(0)
+                .cast_unsigned()
+                .div_ceil(u64::from(BOARD_PAGE)),
+        )
+        .unwrap_or(u32::MAX)
+        .max(1);
+        let page = page.max(1);
+        let stage = match &list {
+            BoardList::Overdue => None,
+            BoardList::Stage(key) => Some(key.as_str()),
+        };
+        let offset = i64::from(page - 1) * i64::from(BOARD_PAGE);
+        let ids = self
+            .store
+            .cohort_project_page(cohort.id, stage, i64::from(BOARD_PAGE), offset)
+            .await?;
+        let mut projects = Vec::with_capacity(ids.len());
+        for record in self.store.projects_by_id(&ids).await? {
             projects.push(self.view_of(record).await?);
         }
-        Ok(Board { cohort, projects })
+        // Loaded in id order; listed in the page's order.
+        projects.sort_by_key(|v| ids.iter().position(|&id| id == v.record.id));
+        Ok(Board {
+            cohort,
+            workflow,
+            stages,
+            total,
+            list,
+            projects,
+            page,
+            pages,
+        })
+    }
+
+    /// Every project of cohort `cohort`, oldest first, with what can be done
+    /// next and the people who hold a role on them: an export for one of its
+    /// coordinators.
+    pub async fn export_as(&self, viewer: &Viewer, cohort: i64) -> Result<Export, Error> {
+        let cohort = self.coordinated(viewer, cohort).await?;
+        let ids = self.store.cohort_project_ids(cohort.id).await?;
+        let mut projects = Vec::with_capacity(ids.len());
+        for record in self.store.projects_by_id(&ids).await? {
+            projects.push(self.view_of(record).await?);
+        }
+        let named: std::collections::HashSet<i64> = projects
+            .iter()
+            .flat_map(|v| v.record.members.iter().map(|m| m.person))
+            .collect();
+        let people = self
+            .store
+            .people()
+            .await?
+            .into_iter()
+            .filter(|p| named.contains(&p.id))
+            .map(|p| (p.id, p))
+            .collect();
+        Ok(Export {
+            cohort,
+            projects,
+            people,
+        })
     }
 
     /// The newest messages about projects of `cohort`, for one of its coordinators.

@@ -31,6 +31,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0004_web.sql"),
         include_str!("../../../migrations/postgres/0004_web.sql"),
     ),
+    (
+        5,
+        "board and password resets",
+        include_str!("../../../migrations/sqlite/0005_board_and_resets.sql"),
+        include_str!("../../../migrations/postgres/0005_board_and_resets.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

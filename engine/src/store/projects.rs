@@ -45,13 +45,6 @@ pub struct Summary {
     pub overdue_since: Option<Timestamp>,
 }
 
-/// The part of a stored state a project list needs.
-#[derive(serde::Deserialize)]
-struct Overdue {
-    #[serde(default)]
-    overdue_since: Option<Timestamp>,
-}
-
 /// A stored event, for history and audit.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredEvent {
@@ -83,6 +76,8 @@ pub struct AuditRow {
     pub head: String,
     /// The state column (JSON), as stored.
     pub state: String,
+    /// The overdue column: the board's copy of the state's overdue mark.
+    pub overdue_since: Option<Timestamp>,
     /// Everyone with a role on it, directly or through the cohort.
     pub members: Vec<Member>,
     /// Its events, in `seq` order.
@@ -188,7 +183,7 @@ macro_rules! advance {
         let item: &Pending<'_> = $item;
         let state = &item.decision.state;
         sqlx::query(
-            "UPDATE projects SET stage = $1, version = $2, head = $3, state = $4, updated_at = $5
+            "UPDATE projects SET stage = $1, version = $2, head = $3, state = $4, updated_at = $5, overdue_since = $8
              WHERE id = $6 AND version = $7",
         )
         .bind(&state.stage)
@@ -198,6 +193,7 @@ macro_rules! advance {
         .bind(micros($now))
         .bind(item.project)
         .bind(item.expected as i64)
+        .bind(state.overdue_since.map(micros))
         .execute(&mut *$conn)
         .await?
         .rows_affected()
@@ -227,7 +223,7 @@ macro_rules! advance_many {
             }
             // VALUES columns are named column1, column2, ... in both databases.
             let mut update = sqlx::QueryBuilder::new(
-                "UPDATE projects SET stage = v.column3, version = v.column4, head = v.column5, state = v.column6, updated_at = ",
+                "UPDATE projects SET stage = v.column3, version = v.column4, head = v.column5, state = v.column6, overdue_since = v.column7, updated_at = ",
             );
             update.push_bind(micros($now));
             update.push(" FROM (");
@@ -238,7 +234,8 @@ macro_rules! advance_many {
                     .push_bind(state.stage.as_str())
                     .push_bind(state.version as i64)
                     .push_bind(state.head.as_str())
-                    .push_bind(state_json(state));
+                    .push_bind(state_json(state))
+                    .push_bind(state.overdue_since.map(micros));
             });
             // RETURNING says exactly which moved: a project that lost the race
             // may even hold the same version and head (the same command at the
@@ -744,7 +741,7 @@ impl Store {
     /// Projects, newest first, optionally of one cohort.
     pub(crate) async fn projects(&self, cohort: Option<i64>) -> Result<Vec<Summary>, Error> {
         with_db!(self, pool => sqlx::query(
-            "SELECT p.id, p.title, c.name, p.stage, p.version, p.state FROM projects p JOIN cohorts c ON c.id = p.cohort_id
+            "SELECT p.id, p.title, c.name, p.stage, p.version, p.overdue_since FROM projects p JOIN cohorts c ON c.id = p.cohort_id
              WHERE $1 IS NULL OR p.cohort_id = $1 ORDER BY p.id DESC",
         )
         .bind(cohort)
@@ -752,16 +749,13 @@ impl Store {
         .await?
         .iter()
         .map(|r| {
-            let id = r.int("id")?;
-            let state: Overdue = serde_json::from_str(&r.text("state")?)
-                .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
             Ok(Summary {
-                id,
+                id: r.int("id")?,
                 title: r.text("title")?,
                 cohort: r.text("name")?,
                 stage: r.text("stage")?,
                 version: r.int("version")?,
-                overdue_since: state.overdue_since,
+                overdue_since: r.opt_int("overdue_since")?.map(instant).transpose()?,
             })
         })
         .collect())
@@ -807,7 +801,7 @@ impl Store {
         with_db!(self, pool => {
             let mut tx = pool.begin_snapshot().await?;
             let mut rows: Vec<AuditRow> = Vec::new();
-            for r in sqlx::query("SELECT id, cohort_id, definition_id, stage, head, state FROM projects ORDER BY id")
+            for r in sqlx::query("SELECT id, cohort_id, definition_id, stage, head, state, overdue_since FROM projects ORDER BY id")
                 .fetch_all(&mut *tx)
                 .await?
             {
@@ -820,6 +814,7 @@ impl Store {
                     stage: r.text("stage").map_err(column)?,
                     head: r.text("head").map_err(column)?,
                     state: r.text("state").map_err(column)?,
+                    overdue_since: r.opt_int("overdue_since").map_err(column)?.map(instant).transpose().map_err(column)?,
                     members: Vec::new(),
                     links: Vec::new(),
                 });

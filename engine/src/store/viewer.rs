@@ -32,6 +32,15 @@ pub struct Evidence {
     pub at: Timestamp,
 }
 
+/// The number of a cohort's projects at one stage of one definition version.
+#[derive(Debug, Clone)]
+pub(crate) struct StageCount {
+    pub definition_id: i64,
+    pub stage: String,
+    pub projects: i64,
+    pub overdue: i64,
+}
+
 impl Store {
     /// Ids of the projects `person` may see, newest first.
     pub(crate) async fn visible_projects(&self, person: i64) -> Result<Vec<i64>, Error> {
@@ -79,6 +88,54 @@ impl Store {
             .iter()
             .map(|r| r.int("id"))
             .collect())
+    }
+
+    /// How many projects of `cohort` are at each stage (of each definition
+    /// version they are pinned to), and how many of those are overdue.
+    pub(crate) async fn cohort_stage_counts(&self, cohort: i64) -> Result<Vec<StageCount>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT definition_id, stage, COUNT(*) AS projects, COUNT(overdue_since) AS overdue
+             FROM projects WHERE cohort_id = $1 GROUP BY definition_id, stage ORDER BY definition_id, stage",
+        )
+        .bind(cohort)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(StageCount {
+                definition_id: r.int("definition_id")?,
+                stage: r.text("stage")?,
+                projects: r.int("projects")?,
+                overdue: r.int("overdue")?,
+            })
+        })
+        .collect())
+    }
+
+    /// Ids of one page of `cohort`'s projects: those at `stage` (overdue ones
+    /// first, longest overdue first), or with `None` the overdue ones
+    /// (longest overdue first).
+    pub(crate) async fn cohort_project_page(
+        &self,
+        cohort: i64,
+        stage: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<i64>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT id FROM projects
+             WHERE cohort_id = $1 AND (stage = $2 OR ($2 IS NULL AND overdue_since IS NOT NULL))
+             ORDER BY overdue_since IS NULL, overdue_since, id LIMIT $3 OFFSET $4",
+        )
+        .bind(cohort)
+        .bind(stage)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| r.int("id"))
+        .collect())
     }
 
     /// The newest `limit` messages about projects of `cohort`.

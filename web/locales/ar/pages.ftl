@@ -88,6 +88,27 @@ board-summary = { $count ->
    *[other] { $count } مشروعًا
 }
 board-waits = بانتظار
+board-overdue-count = { $count ->
+    [zero] لا متأخر
+    [one] متأخر واحد
+    [two] متأخران
+    [few] { $count } متأخرة
+   *[other] { $count } متأخرًا
+}
+export-id = الرقم
+export-title = العنوان
+export-people = الأشخاص
+board-by-stage = المشاريع حسب المرحلة
+board-projects = المشاريع
+board-export = تصدير (CSV)
+board-overdue-heading = المشاريع المتأخرة، الأقدم تأخرًا أولًا
+board-show-overdue = عرض المشاريع المتأخرة
+board-stage-empty = لا يوجد مشروع في هذه المرحلة.
+board-none-overdue = لا يوجد مشروع متأخر.
+board-pages = الصفحات
+board-page = الصفحة { $page } من { $pages }
+board-previous = الصفحة السابقة
+board-next = الصفحة التالية
 
 outbox-title = الرسائل
 outbox-caption = أحدث الرسائل عن مشاريع هذه الدفعة

@@ -85,6 +85,24 @@ board-summary = { $count ->
    *[other] { $count } projects
 }
 board-waits = Waiting for
+board-overdue-count = { $count ->
+    [one] one overdue
+   *[other] { $count } overdue
+}
+export-id = Number
+export-title = Title
+export-people = People
+board-by-stage = Projects by stage
+board-projects = Projects
+board-export = Export (CSV)
+board-overdue-heading = Overdue projects, longest overdue first
+board-show-overdue = Show the overdue projects
+board-stage-empty = No project is at this stage.
+board-none-overdue = No project is overdue.
+board-pages = Pages
+board-page = Page { $page } of { $pages }
+board-previous = Previous page
+board-next = Next page
 
 outbox-title = Messages
 outbox-caption = The newest messages about this cohort's projects

@@ -1,9 +1,14 @@
-//! A coordinator's pages for a cohort: the board (projects by stage, overdue
-//! ones highlighted, what each waits for) and the outbox.
+//! A coordinator's pages for a cohort: the board (how many projects are at
+//! each stage and overdue, then a page of the overdue ones or of one stage's,
+//! with what each waits for) and the outbox.
 
-use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use gradflow_engine::service::{BoardList, View};
 use jiff::tz::TimeZone;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::App;
@@ -11,68 +16,91 @@ use crate::i18n;
 use crate::pages::{self, Fail, Frame};
 use crate::session::Visitor;
 
-/// `GET /cohorts/{id}`.
+/// The board's query: which list, which page.
+#[derive(Deserialize)]
+pub struct BoardQuery {
+    /// A stage's key; none: the overdue projects.
+    stage: Option<String>,
+    /// From 1.
+    page: Option<String>,
+}
+
+/// `GET /cohorts/{id}[?stage=KEY][&page=N]`: the cohort's stages with their
+/// counts, and one page of a list (the overdue projects, or one stage's).
 pub async fn board(
     State(app): State<App>,
     visitor: Visitor,
     Path(id): Path<String>,
+    Query(query): Query<BoardQuery>,
 ) -> Result<Response, Fail> {
     let viewer = visitor.signed_in()?;
     let id = super::path_id(&visitor, &id)?;
+    let page = match query.page.as_deref() {
+        None => 1,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| Fail::status(&visitor, 400, "error-bad-request", None))?,
+    };
+    let list = match query.stage {
+        Some(key) if !key.is_empty() => BoardList::Stage(key),
+        _ => BoardList::Overdue,
+    };
     let lang = visitor.lang;
     let board = app
         .engine
-        .board_as(viewer, id)
+        .board_as(viewer, id, list, page)
         .await
         .map_err(|e| Fail::service(&visitor, e))?;
     let tz = TimeZone::get(&board.cohort.time_zone).unwrap_or(TimeZone::UTC);
-    // Columns in the workflow's stage order, from the first project's
-    // workflow (a cohort runs one program's workflow).
-    let mut columns: Vec<(String, String, Vec<Value>)> = Vec::new();
-    for view in &board.projects {
-        let state = &view.record.state;
-        let stage_title = view
+    let title_of = |key: &str| {
+        board
             .workflow
-            .stage(&state.stage)
-            .map_or(state.stage.clone(), |s| s.title.clone());
-        let waits: Vec<String> = view
-            .possible
-            .iter()
-            .filter(|p| p.blocked.is_none())
-            .map(|p| {
-                let who = p
-                    .waiting_for
-                    .as_ref()
-                    .map(|w| w.to_string())
-                    .unwrap_or_else(|| p.by.join(", ").replace('_', " "));
-                format!("{} ({who})", p.title)
+            .as_ref()
+            .and_then(|w| w.stage(key))
+            .map_or_else(|| key.to_owned(), |s| s.title.clone())
+    };
+    let current = match &board.list {
+        BoardList::Stage(key) => Some(key.as_str()),
+        BoardList::Overdue => None,
+    };
+    let stages: Vec<Value> = board
+        .stages
+        .iter()
+        .map(|s| {
+            json!({
+                "key": s.stage,
+                "href": format!("/cohorts/{}?stage={}", board.cohort.id, utf8_percent_encode(&s.stage, NON_ALPHANUMERIC)),
+                "title": title_of(&s.stage),
+                "projects": s.projects,
+                "overdue": s.overdue,
+                "current": current == Some(s.stage.as_str()),
             })
-            .collect();
-        let card = json!({
-            "id": view.record.id,
-            "title": view.record.title,
-            "overdue_since": state.overdue_since.map(|t| i18n::when(lang, t, &tz)),
-            "waits": waits,
-        });
-        match columns.iter_mut().find(|(key, _, _)| *key == state.stage) {
-            Some(column) => column.2.push(card),
-            None => columns.push((state.stage.clone(), stage_title, vec![card])),
-        }
-    }
-    if let Some(first) = board.projects.first() {
-        let order: Vec<&str> = first
-            .workflow
-            .stages
-            .iter()
-            .map(|s| s.key.as_str())
-            .collect();
-        columns
-            .sort_by_key(|(key, _, _)| order.iter().position(|k| k == key).unwrap_or(usize::MAX));
-    }
-    let columns: Vec<Value> = columns
-        .into_iter()
-        .map(|(key, title, cards)| json!({ "key": key, "title": title, "count": cards.len(), "projects": cards }))
+        })
         .collect();
+    let cards: Vec<Value> = board
+        .projects
+        .iter()
+        .map(|view| {
+            let state = &view.record.state;
+            json!({
+                "id": view.record.id,
+                "title": view.record.title,
+                "stage": title_of(&state.stage),
+                "overdue_since": state.overdue_since.map(|t| i18n::when(lang, t, &tz)),
+                "waits": waits(view),
+            })
+        })
+        .collect();
+    let link = |page: u32| match current {
+        Some(key) => format!(
+            "/cohorts/{}?stage={}&page={page}",
+            board.cohort.id,
+            utf8_percent_encode(key, NON_ALPHANUMERIC)
+        ),
+        None => format!("/cohorts/{}?page={page}", board.cohort.id),
+    };
     Ok(pages::page(
         200,
         pages::render(
@@ -81,11 +109,133 @@ pub async fn board(
             "board-title",
             json!({
                 "cohort": { "id": board.cohort.id, "name": board.cohort.name, "time_zone": board.cohort.time_zone },
-                "columns": columns,
-                "total": board.projects.len(),
+                "total": board.total.projects,
+                "overdue": board.total.overdue,
+                "stages": stages,
+                "list": {
+                    "stage": current.map(title_of),
+                    "projects": cards,
+                    "page": board.page,
+                    "pages": board.pages,
+                    "paged": board.pages > 1,
+                    "previous": (board.page > 1).then(|| link(board.page - 1)),
+                    "next": (board.page < board.pages).then(|| link(board.page + 1)),
+                },
             }),
         ),
     ))
+}
+
+/// What a project waits for: each action that can be taken now, with whom
+/// it waits for ("Endorse (supervisor)").
+fn waits(view: &View) -> Vec<String> {
+    view.possible
+        .iter()
+        .filter(|p| p.blocked.is_none())
+        .map(|p| {
+            let who = p
+                .waiting_for
+                .as_ref()
+                .map(|w| w.to_string())
+                .unwrap_or_else(|| p.by.join(", ").replace('_', " "));
+            format!("{} ({who})", p.title)
+        })
+        .collect()
+}
+
+/// `GET /cohorts/{id}/export.csv`: every project of the cohort, a row each,
+/// as a UTF-8 CSV file a spreadsheet opens (with a byte-order mark, which
+/// spreadsheet programs need to read Arabic correctly).
+pub async fn export(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, Fail> {
+    let viewer = visitor.signed_in()?;
+    let id = super::path_id(&visitor, &id)?;
+    let lang = visitor.lang;
+    let export = app
+        .engine
+        .export_as(viewer, id)
+        .await
+        .map_err(|e| Fail::service(&visitor, e))?;
+    let tz = TimeZone::get(&export.cohort.time_zone).unwrap_or(TimeZone::UTC);
+    let heading = |key: &str| i18n::text(lang, key, &[]);
+    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let fail = |_| Fail::status(&visitor, 500, "error-internal", None);
+    out.write_record([
+        heading("export-id"),
+        heading("export-title"),
+        heading("project-stage"),
+        heading("overdue"),
+        heading("export-people"),
+        heading("board-waits"),
+    ])
+    .map_err(fail)?;
+    for view in &export.projects {
+        let state = &view.record.state;
+        let stage = view
+            .workflow
+            .stage(&state.stage)
+            .map_or_else(|| state.stage.clone(), |s| s.title.clone());
+        let people: Vec<String> = view
+            .record
+            .members
+            .iter()
+            .filter_map(|m| {
+                let person = export.people.get(&m.person)?;
+                Some(format!(
+                    "{} <{}> ({})",
+                    person.name,
+                    person.email,
+                    m.role.replace('_', " ")
+                ))
+            })
+            .collect();
+        out.write_record([
+            view.record.id.to_string(),
+            cell(&view.record.title),
+            cell(&stage),
+            state
+                .overdue_since
+                .map(|t| {
+                    t.to_zoned_datetime(tz.clone())
+                        .strftime("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            cell(&people.join("; ")),
+            cell(&waits(view).join("; ")),
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|_| Fail::status(&visitor, 500, "error-internal", None))?;
+    let name = format!("cohort-{}.csv", export.cohort.id);
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A text cell a spreadsheet shows as text: one that starts like a formula
+/// (`=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'`,
+/// so a project title can never run as a formula on a coordinator's machine.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// `GET /cohorts/{id}/outbox`.

@@ -38,6 +38,12 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "home-title",
     "profile-title",
     "board-title",
+    "board-waits",
+    "export-id",
+    "export-title",
+    "export-people",
+    "project-stage",
+    "overdue",
     "outbox-title",
     "yes",
     "no",
@@ -87,6 +93,7 @@ pub fn routes(app: App) -> Router {
         .route("/projects/{id}/evidence/{file}", get(evidence::download))
         .route("/cohorts/{id}", get(cohort::board))
         .route("/cohorts/{id}/outbox", get(cohort::outbox))
+        .route("/cohorts/{id}/export.csv", get(cohort::export))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .with_state(app)

@@ -1,0 +1,16 @@
+-- A cohort's board counts and lists overdue projects without reading every
+-- project's state: the state's overdue mark, kept beside it on each write.
+ALTER TABLE projects ADD COLUMN overdue_since BIGINT;  -- microseconds; NULL: not overdue
+UPDATE projects
+SET overdue_since = (EXTRACT(EPOCH FROM ((state::jsonb) ->> 'overdue_since')::timestamptz) * 1000000)::BIGINT
+WHERE (state::jsonb) ->> 'overdue_since' IS NOT NULL;
+
+-- A password reset link sent by mail. Only the SHA-256 of its token is kept;
+-- it is removed when used, and is worthless after expires_at.
+CREATE TABLE password_resets (
+    token_hash TEXT   PRIMARY KEY,
+    person_id  BIGINT NOT NULL REFERENCES people (id),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX password_resets_person ON password_resets (person_id);
