@@ -547,9 +547,10 @@ async function main() {
   }
   const names = chosen.length > 0 ? chosen : Object.keys(JOURNEYS);
   const started = Date.now();
-  // launch() gives the browser a fresh, empty profile folder of its own
-  // (removed on close); every person gets a new context within it. The
-  // flags keep Chromium from calling out to the network it cannot reach.
+  // launch() starts Chromium with --headless and a fresh, empty profile
+  // (--user-data-dir in a new temporary folder, removed on close); every
+  // person gets a new context (their own cookies) within it. The flags keep
+  // Chromium from calling out to a network it cannot reach.
   const browser = await chromium.launch({
     executablePath,
     headless: true,

@@ -191,12 +191,7 @@ impl Site {
 
 /// Takes project `id` through proposal and implementation to the committee,
 /// acting as each person would (valid answers from `support::sample`).
-async fn to_evaluation(
-    engine: &Engine,
-    workflow: &definition::Workflow,
-    id: i64,
-    trainee: &str,
-) {
+async fn to_evaluation(engine: &Engine, workflow: &definition::Workflow, id: i64, trainee: &str) {
     let steps = [
         (trainee, "submit", "proposal"),
         ("supervisor", "endorse", ""),
