@@ -31,9 +31,9 @@ const artifacts = resolve(process.env.GRADFLOW_ARTIFACTS || join(here, '../../ta
 const executablePath = process.env.GRADFLOW_CHROMIUM || '/usr/bin/chromium';
 
 // How long one wait (an element, a page) may take.
-const STEP_TIMEOUT = 15_000;
+const STEP_TIMEOUT = 30_000;
 // The whole run: a hung browser must not hang the test suite.
-const RUN_TIMEOUT = 240_000;
+const RUN_TIMEOUT = 480_000;
 
 function required(name) {
   const value = process.env[name];
