@@ -65,7 +65,7 @@ pub enum Command {
 }
 
 /// Options of the web server.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct WebArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
@@ -81,6 +81,28 @@ pub struct WebArgs {
     /// TLS (directly or behind a proxy that terminates it).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Where password reset links are mailed: smtp://HOST:PORT,
+    /// smtp://USER:PASSWORD@HOST:587 (STARTTLS), smtps://USER:PASSWORD@HOST
+    /// or file://FOLDER. Without it people cannot reset their own password
+    /// (an operator sets one with `gradflow user set-password`).
+    #[arg(
+        long,
+        env = "GRADFLOW_SMTP_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub smtp: Option<String>,
+    /// The From address of those mails: "Name <address>" or an address.
+    #[arg(
+        long,
+        env = "GRADFLOW_MAIL_FROM",
+        default_value = "gradflow <noreply@gradflow.localhost>"
+    )]
+    pub from: String,
+    /// The address people reach the site at, used in links sent by mail
+    /// (e.g. https://gradflow.institute.example); default: http://BIND.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// Options of `serve`.

@@ -44,14 +44,7 @@ impl Courier {
     /// A courier sending through the transport `url` (`smtp://`, `smtps://`,
     /// `file://FOLDER`, `log:`) from `from` (`Name <address>` or an address).
     pub fn open(url: &str, from: &str) -> anyhow::Result<Courier> {
-        let config: transport::Config = url.parse()?;
-        let mailer = Mailer::open(&config)?;
-        let from = parse_from(from)?;
-        let domain = from
-            .email
-            .rsplit_once('@')
-            .map(|(_, d)| d.to_owned())
-            .context("the From address needs a domain, e.g. noreply@institute.example")?;
+        let (mailer, from, domain) = postbox(url, from)?;
         Ok(Courier {
             mailer,
             from,
@@ -237,6 +230,20 @@ fn gather(mails: Vec<OutgoingMail>) -> Vec<Vec<OutgoingMail>> {
 }
 
 /// `Name <address>` or a bare address.
+/// The transport `url` opens, the From address `from` names, and that
+/// address's domain (the right-hand side of every Message-ID).
+pub fn postbox(url: &str, from: &str) -> anyhow::Result<(Mailer, Address, String)> {
+    let config: transport::Config = url.parse()?;
+    let mailer = Mailer::open(&config)?;
+    let from = parse_from(from)?;
+    let domain = from
+        .email
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_owned())
+        .context("the From address needs a domain, e.g. noreply@institute.example")?;
+    Ok((mailer, from, domain))
+}
+
 fn parse_from(text: &str) -> anyhow::Result<Address> {
     let text = text.trim();
     let address = match text.rsplit_once('<') {

@@ -483,8 +483,18 @@ async fn serve(
         engine.set_password(email, &password).await?;
         say!("   {email:<26} {password}   {role}");
     }
+    // Mail (password reset links) goes to a folder unless told otherwise.
+    let mut web = args.web.clone();
+    if web.smtp.is_none() {
+        let folder = super::serve::beside(url, "mail");
+        say!(
+            "Forgotten passwords: reset links are written to {} (an .eml file each)",
+            folder.display()
+        );
+        web.smtp = Some(format!("file://{}", folder.display()));
+    }
     super::serve::logs();
-    super::serve::serve(engine, url, &args.web).await
+    super::serve::serve(engine, url, &web).await
 }
 
 /// A random password for a demo account: 12 letters and digits.

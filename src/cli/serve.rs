@@ -33,14 +33,42 @@ pub fn logs() {
 /// Serves `engine` (opened from `db`) until stopped.
 pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<ExitCode> {
     let files = web.files.clone().unwrap_or_else(|| default_files(db));
-    let config = gradflow_web::Config {
-        files: files.clone(),
-        upload_limit: web.upload_limit_mib.saturating_mul(1024 * 1024),
-        secure_cookies: web.secure_cookies,
+    let mail = match &web.smtp {
+        None => None,
+        Some(url) => {
+            let (mailer, from, domain) = super::courier::postbox(url, &web.from)
+                .context("the mail for password reset links")?;
+            if matches!(mailer, gradflow_notifications::Mailer::Log(_)) {
+                say!(
+                    "gradflow: password reset links are not written to the log; give --smtp an SMTP server or file://FOLDER to let people reset their password"
+                );
+                None
+            } else {
+                Some(gradflow_web::Mail {
+                    mailer,
+                    from,
+                    domain,
+                })
+            }
+        }
     };
     let listener = tokio::net::TcpListener::bind(web.bind)
         .await
         .with_context(|| format!("cannot listen on {}", web.bind))?;
+    let public_url = match &web.public_url {
+        Some(url) if url.starts_with("https://") || url.starts_with("http://") => url.clone(),
+        Some(url) => anyhow::bail!(
+            "--public-url '{url}' is not a web address: give it as https://HOST or http://HOST:PORT"
+        ),
+        None => format!("http://{}", listener.local_addr()?),
+    };
+    let config = gradflow_web::Config {
+        files: files.clone(),
+        upload_limit: web.upload_limit_mib.saturating_mul(1024 * 1024),
+        secure_cookies: web.secure_cookies,
+        mail,
+        public_url,
+    };
     say!(
         "gradflow: serving http://{} ({} database, evidence files in {}); stop with Ctrl-C",
         listener.local_addr()?,
@@ -64,17 +92,23 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
 /// Evidence files beside the SQLite file (`x.db` -> `x-files`), or
 /// `gradflow-files` in the working folder for PostgreSQL.
 fn default_files(db: &str) -> PathBuf {
+    beside(db, "files")
+}
+
+/// A folder named for the SQLite file of `db` and `what`, beside it
+/// (`x.db` -> `x-WHAT`), or `gradflow-WHAT` in the working folder.
+pub fn beside(db: &str, what: &str) -> PathBuf {
     let Some(path) = db
         .strip_prefix("sqlite://")
         .or_else(|| db.strip_prefix("sqlite:"))
     else {
-        return PathBuf::from("gradflow-files");
+        return PathBuf::from(format!("gradflow-{what}"));
     };
     let path = PathBuf::from(path.split('?').next().unwrap_or(path));
     let stem = path
         .file_stem()
         .map_or_else(|| "gradflow".into(), |s| s.to_string_lossy().into_owned());
-    path.with_file_name(format!("{stem}-files"))
+    path.with_file_name(format!("{stem}-{what}"))
 }
 
 #[cfg(test)]

@@ -293,8 +293,10 @@ async function proposal(j) {
   const coordinator = await j.signIn('coordinator');
   await j.follow(coordinator, coordinator.locator('#cohorts').getByRole('link', { name: site.cohort }), 'coordinator-board');
   await expectText(coordinator.locator('h1'), site.cohort, 'the cohort board');
-  await expectText(coordinator.locator('#stage-implementation'), title, 'the project under Implementation on the board');
-  await j.follow(coordinator, coordinator.locator('#stage-implementation').getByRole('link', { name: title }), 'coordinator-project');
+  await expectText(coordinator.locator('#stage-implementation'), '1', 'one project counted at Implementation on the board');
+  await j.follow(coordinator, coordinator.locator('#stage-implementation').getByRole('link', { name: 'Implementation' }), 'coordinator-board-implementation');
+  await expectText(coordinator.locator('#list-heading'), 'Implementation', 'the Implementation page of the board');
+  await j.follow(coordinator, coordinator.locator('#board').getByRole('link', { name: title }), 'coordinator-project');
   for (const [visit, minutes, steps, daysAgo] of [['before', '95', '7', 2], ['after', '20', '3', 1]]) {
     const milestone = `Client visit ${visit} the change`;
     const visitForm = trainee.locator(`#act-visit_${visit}-submit`);

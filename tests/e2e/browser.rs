@@ -164,13 +164,15 @@ impl Site {
             }
         }
         let files = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
         let config = gradflow_web::Config {
             files: files.path().join("files"),
             upload_limit: 1024 * 1024,
             secure_cookies: false,
+            mail: None,
+            public_url: base.clone(),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(gradflow_web::serve(engine, config, listener, async {
             let _ = stopped.await;

@@ -14,6 +14,7 @@ mod property;
 mod race;
 mod service_rules;
 mod simulate;
+mod smtp_sink;
 mod store_suite;
 mod support;
 mod walks;

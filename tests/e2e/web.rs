@@ -48,6 +48,11 @@ struct Site {
 
 impl Site {
     async fn new(db: &TestDb) -> Site {
+        Site::start(db, None).await
+    }
+
+    /// The site, mailing password reset links with `mail` when given.
+    async fn start(db: &TestDb, mail: Option<gradflow_web::Mail>) -> Site {
         let engine = Arc::new(db.engine().await);
         let loaded = definition::load(&bundled("graduation-service")).unwrap();
         let workflow = loaded.workflow;
@@ -116,13 +121,15 @@ impl Site {
             .await
             .unwrap();
         let files = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
         let config = gradflow_web::Config {
             files: files.path().join("files"),
             upload_limit: UPLOAD_LIMIT,
             secure_cookies: false,
+            mail,
+            public_url: base.clone(),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(gradflow_web::serve(
             engine.clone(),
@@ -281,6 +288,7 @@ on_both!(
     authorization_matrix_leaks_nothing,
     a_committee_member_scores_on_the_rubric,
     the_board_counts_every_stage_and_pages_its_lists,
+    a_forgotten_password_is_reset_by_a_mailed_link,
 );
 
 async fn signing_in_and_out(db: &TestDb) {
@@ -1356,5 +1364,192 @@ async fn the_board_counts_every_stage_and_pages_its_lists(db: &TestDb) {
     let refused = other.get(&format!("/cohorts/{cohort}/export.csv")).await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
     assert!(!refused.body.contains("Improvement"));
+    site.stop().await;
+}
+
+/// The token of the reset link in `text`, which must point at `base`.
+fn reset_token(text: &str, base: &str) -> String {
+    let link = format!("{base}/reset/new?token=");
+    let start = text
+        .find(&link)
+        .unwrap_or_else(|| panic!("a link to {link} in {text}"))
+        + link.len();
+    text[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
+}
+
+async fn a_forgotten_password_is_reset_by_a_mailed_link(db: &TestDb) {
+    use crate::smtp_sink::Sink;
+    let sink = Sink::start(&[]).await;
+    let mailer = gradflow_notifications::Mailer::open(&sink.url().parse().unwrap()).unwrap();
+    let mail = gradflow_web::Mail {
+        mailer,
+        from: gradflow_notifications::Address::new("noreply@institute.example", "Institute"),
+        domain: "institute.example".into(),
+    };
+    let site = Site::start(db, Some(mail)).await;
+    let email = "trainee1@example.org";
+    // A browser signed in with the old password, and one where it is lost.
+    let mut old = site.signed_in(email).await;
+    let mut b = site.browser();
+    assert!(b.get("/signin").await.body.contains("href=\"/reset\""));
+
+    // The same answer whether or not the email has an account.
+    let unknown = b.post("/reset", &[("email", "nobody@example.org")]).await;
+    let known = b.post("/reset", &[("email", email)]).await;
+    assert_eq!(
+        (unknown.status, known.status),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    assert_eq!(
+        unknown.body.replace("nobody@example.org", "EMAIL"),
+        known.body.replace(email, "EMAIL"),
+        "the two answers differ"
+    );
+    let mut waited = 0;
+    while sink.count() == 0 && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let received = sink.received();
+    assert_eq!(received.len(), 1, "one mail, to the account that exists");
+    assert_eq!(received[0].to, vec![email.to_owned()]);
+    assert_eq!(received[0].subject(), "Choose a new gradflow password");
+    let token = reset_token(&received[0].text(), &site.base);
+    assert_eq!(token.len(), 64, "{}", received[0].text());
+    let stored = support::raw_number(
+        db,
+        &format!("SELECT COUNT(*) FROM password_resets WHERE token_hash = '{token}'"),
+    )
+    .await;
+    assert_eq!(stored, 0, "the token itself is never stored");
+
+    // The form; passwords that differ or are too short change nothing.
+    let form = b.get(&format!("/reset/new?token={token}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body
+            .contains(&format!("name=\"token\" value=\"{token}\""))
+    );
+    let before = snapshot(db).await;
+    let new = "a brand new passphrase";
+    for (password, confirm, says) in [
+        (new, "another passphrase", "are not the same"),
+        ("short", "short", "At least"),
+    ] {
+        let page = b
+            .post(
+                "/reset/new",
+                &[
+                    ("token", &token),
+                    ("password", password),
+                    ("confirm", confirm),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST);
+        assert!(page.body.contains(says), "{}", page.body);
+    }
+    let forged = b
+        .post(
+            "/reset/new",
+            &[
+                ("token", &"0".repeat(64)),
+                ("password", new),
+                ("confirm", new),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    assert!(
+        forged.body.contains("expired or was already used"),
+        "{}",
+        forged.body
+    );
+    assert_unchanged(db, &before, "refused resets").await;
+
+    // The link sets the password once, and signs out every old session.
+    let done = b
+        .post(
+            "/reset/new",
+            &[("token", &token), ("password", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.headers[LOCATION], "/signin?reset=done");
+    assert!(
+        b.get("/signin?reset=done")
+            .await
+            .body
+            .contains("Your password is changed")
+    );
+    assert_eq!(
+        old.get("/").await.status,
+        StatusCode::SEE_OTHER,
+        "the old session ended"
+    );
+    assert_eq!(
+        b.sign_in(email, PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(b.sign_in(email, new).await.status, StatusCode::SEE_OTHER);
+    let again = site
+        .browser()
+        .post(
+            "/reset/new",
+            &[
+                ("token", &token),
+                ("password", "yet another one"),
+                ("confirm", "yet another one"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "a link works once");
+
+    // A link older than its lifetime does nothing.
+    let link = site
+        .engine
+        .request_password_reset(email, day(0))
+        .await
+        .unwrap()
+        .unwrap();
+    let late = day(0)
+        .checked_add(gradflow_engine::service::RESET_LIFETIME)
+        .unwrap();
+    let refused = site
+        .engine
+        .reset_password(&link.token, "too late for this", late)
+        .await;
+    assert_eq!(
+        refused.unwrap_err().kind(),
+        gradflow_engine::service::Kind::NotFound
+    );
+
+    // A person who reads Arabic gets the mail in Arabic.
+    let mut arabic = site.signed_in("trainee2@example.org").await;
+    let csrf = arabic.get("/profile").await.csrf();
+    arabic
+        .post("/profile", &[("csrf", &csrf), ("language", "ar")])
+        .await;
+    site.browser()
+        .post("/reset", &[("email", "trainee2@example.org")])
+        .await;
+    let mut waited = 0;
+    while sink.count() < 2 && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let received = sink.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[1].subject(), "اختر كلمة مرور جديدة لـ gradflow");
+    assert!(
+        received[1].text().contains("مرحبًا Person trainee2"),
+        "{}",
+        received[1].text()
+    );
+    reset_token(&received[1].text(), &site.base);
     site.stop().await;
 }

@@ -30,11 +30,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-#[path = "smtp_sink.rs"]
-mod smtp_sink;
-
+use crate::smtp_sink::{Received, Sink};
 use crate::support::{self, TestDb, on_both};
-use smtp_sink::{Received, Sink};
 
 on_both!(
     reminders_escalations_and_notifications_arrive_by_smtp,

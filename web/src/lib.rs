@@ -5,11 +5,11 @@
 //! - [`serve`] and [`Config`]: the server, its layers (request ids, logs,
 //!   body limits, the Sec-Fetch-Site/Origin check) and graceful shutdown.
 //! - `session`: the session cookie, who is signed in, the per-session CSRF token.
-//! - `limiter`: sign-in attempts per email and per address, in memory.
+//! - `limiter`: sign-in (and password reset) attempts per email and per address, in memory.
 //! - [`i18n`]: the Fluent catalogues, the page language, dates.
 //! - `pages`: the handlebars templates (compiled in) and status pages.
 //! - `routes`: one module per page family: `auth`, `home`, `project`
-//!   (with `forms`), `evidence`, `cohort`, `profile`.
+//!   (with `forms`), `evidence`, `cohort`, `profile`, `reset`.
 //!
 //! **Invariant:** handlers never decide what a person may see or do: reads go
 //! through the engine's read policy with the signed-in `Viewer`, commands
@@ -50,6 +50,25 @@ pub struct Config {
     pub upload_limit: u64,
     /// Mark the session cookie `Secure` (served over TLS, or behind a proxy that is).
     pub secure_cookies: bool,
+    /// Where password reset links are mailed from; `None`: mail is not
+    /// configured, and people who forgot their password ask the staff.
+    pub mail: Option<Mail>,
+    /// The address people reach the site at (`https://gradflow.institute.example`),
+    /// for links in mail; never taken from a request's Host header.
+    pub public_url: String,
+}
+
+/// How the web application sends its own mail (password reset links),
+/// outside the workflows' outbox.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    /// The transport (an SMTP server or a folder; never the log, which
+    /// would keep the links).
+    pub mailer: gradflow_notifications::Mailer,
+    /// The From address.
+    pub from: gradflow_notifications::Address,
+    /// The right-hand side of Message-IDs.
+    pub domain: String,
 }
 
 /// What every handler shares: the engine and the server's settings.
@@ -58,6 +77,8 @@ pub(crate) struct App {
     engine: Arc<Engine>,
     config: Arc<Config>,
     limiter: Arc<limiter::Limiter>,
+    /// Password reset requests and link uses, counted apart from sign-ins.
+    resets: Arc<limiter::Limiter>,
 }
 
 /// The application's routes and layers over `engine`.
@@ -66,6 +87,7 @@ pub fn router(engine: Arc<Engine>, config: Config) -> Router {
         engine,
         config: Arc::new(config),
         limiter: Arc::new(limiter::Limiter::default()),
+        resets: Arc::new(limiter::Limiter::default()),
     };
     routes::routes(app)
         // Cross-site form posts are refused (403) before any handler runs;

@@ -51,6 +51,21 @@ impl Limiter {
         }
     }
 
+    /// Whether a client address may try again (for attempts with no email).
+    pub fn allows_address(&self, address: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut failures = self.failures.lock().expect("limiter lock");
+        failures.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
+        failures.get(&Key::Address(address)).map_or(0, |(n, _)| *n) < PER_ADDRESS
+    }
+
+    /// Counts a failed attempt from `address` (with no email).
+    pub fn failed_address(&self, address: IpAddr) {
+        let now = Instant::now();
+        let mut failures = self.failures.lock().expect("limiter lock");
+        failures.entry(Key::Address(address)).or_insert((0, now)).0 += 1;
+    }
+
     /// Forgets the failures of `email` after it signed in.
     pub fn succeeded(&self, email: &str) {
         self.failures

@@ -25,6 +25,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("field", include_str!("../templates/field.hbs")),
     ("home-line", include_str!("../templates/home-line.hbs")),
     ("signin", include_str!("../templates/signin.hbs")),
+    (
+        "reset-request",
+        include_str!("../templates/reset-request.hbs"),
+    ),
+    (
+        "reset-password",
+        include_str!("../templates/reset-password.hbs"),
+    ),
     ("home", include_str!("../templates/home.hbs")),
     ("project", include_str!("../templates/project.hbs")),
     ("board", include_str!("../templates/board.hbs")),

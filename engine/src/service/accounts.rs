@@ -17,6 +17,9 @@ use crate::audit::to_hex;
 /// How long a session lasts after signing in.
 pub const SESSION_LIFETIME: SignedDuration = SignedDuration::from_hours(12);
 
+/// How long a password reset link works after it is sent.
+pub const RESET_LIFETIME: SignedDuration = SignedDuration::from_mins(60);
+
 /// Shortest password accepted, in characters.
 pub const MIN_PASSWORD: usize = 10;
 
@@ -47,22 +50,81 @@ pub struct NewSession {
     pub expires: Timestamp,
 }
 
+/// A password reset link to mail to its person: the token goes into the
+/// link and nowhere else (never stored or logged).
+#[derive(Debug, Clone)]
+pub struct ResetLink {
+    /// Whose password it resets.
+    pub person: Person,
+    /// The language they chose, if any.
+    pub language: Option<String>,
+    /// The secret token for the link: 256 random bits in hex.
+    pub token: String,
+    /// When it stops working.
+    pub expires: Timestamp,
+}
+
 impl Engine {
+    /// A new password reset link for the person registered as `email`, or
+    /// `None` when nobody is (the caller answers the same either way, so
+    /// that nobody learns who has an account).
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        now: Timestamp,
+    ) -> Result<Option<ResetLink>, Error> {
+        let Ok(email) = input::email(email) else {
+            return Ok(None);
+        };
+        let Some(credentials) = self.store.credentials(&email).await? else {
+            return Ok(None);
+        };
+        let token = to_hex(&rand::random::<[u8; 32]>());
+        let expires = now.checked_add(RESET_LIFETIME).map_err(Error::internal)?;
+        self.store
+            .create_password_reset(&token_hash(&token), credentials.person, now, expires)
+            .await?;
+        let viewer = self.viewer(credentials.person).await?;
+        Ok(Some(ResetLink {
+            person: viewer.person,
+            language: viewer.language,
+            token,
+            expires,
+        }))
+    }
+
+    /// Sets a new password with the reset link `token`, which then stops
+    /// working (as do the person's other links and sessions). A password
+    /// that breaks the rules is refused (kind Invalid); an unknown, used or
+    /// expired link too (kind NotFound); either changes nothing.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        password: &str,
+        now: Timestamp,
+    ) -> Result<Person, Error> {
+        check_password(password)?;
+        let hash = hash_password(password).await?;
+        match self
+            .store
+            .use_password_reset(&token_hash(token), &hash, now)
+            .await?
+        {
+            Some(person) => Ok(self.store.person_by_id(person).await?),
+            None => Err(Error::NotFound(
+                "this password reset link has expired or was already used; ask for a new one"
+                    .into(),
+            )),
+        }
+    }
+
     /// Sets the password of the person registered as `email` (and signs them
     /// out everywhere). The password itself is never stored or logged.
     pub async fn set_password(&self, email: &str, password: &str) -> Result<(), Error> {
         let email = input::email(email)?;
         check_password(password)?;
         let person = self.store.person(&email).await?;
-        let password = password.to_owned();
-        let hash = tokio::task::spawn_blocking(move || {
-            Argon2::default()
-                .hash_password(password.as_bytes())
-                .map(|h| h.to_string())
-        })
-        .await
-        .map_err(Error::internal)?
-        .map_err(Error::internal)?;
+        let hash = hash_password(password).await?;
         Ok(self.store.set_password_hash(person.id, &hash).await?)
     }
 
@@ -159,7 +221,20 @@ pub fn check_password(password: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// What is stored of a session token: its SHA-256, in hex.
+/// The Argon2id hash of `password` as a PHC string, computed off the async threads.
+async fn hash_password(password: &str) -> Result<String, Error> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(Error::internal)
+}
+
+/// What is stored of a session or reset token: its SHA-256, in hex.
 fn token_hash(token: &str) -> String {
     to_hex(&Sha256::digest(token.as_bytes()))
 }

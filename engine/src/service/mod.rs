@@ -33,7 +33,10 @@ use crate::calendar::Calendar;
 use crate::definition::{self, Templates, Workflow};
 use crate::store::{self, Durability, ProjectRecord, Store};
 
-pub use accounts::{LANGUAGES, MIN_PASSWORD, NewSession, SESSION_LIFETIME, Viewer, check_password};
+pub use accounts::{
+    LANGUAGES, MIN_PASSWORD, NewSession, RESET_LIFETIME, ResetLink, SESSION_LIFETIME, Viewer,
+    check_password,
+};
 pub use audit::AuditReport;
 pub use commands::{Outcome, ProjectStart, Request, View};
 pub use directory::PublishOutcome;

@@ -117,4 +117,69 @@ impl Store {
             .map(|_| ()))?;
         Ok(())
     }
+
+    /// Records a password reset link for `person` (and forgets expired ones).
+    pub(crate) async fn create_password_reset(
+        &self,
+        token_hash: &str,
+        person: i64,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), Error> {
+        with_db!(self, pool => {
+            let mut tx = super::Begin::begin_write(pool).await?;
+            sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1")
+                .bind(micros(now))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO password_resets (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(token_hash)
+                .bind(person)
+                .bind(micros(now))
+                .bind(micros(expires))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Uses the reset link with this token hash, once: if it is known and
+    /// unexpired, stores `hash` as its person's password, ends their
+    /// sessions and forgets all their links, in one transaction; the person.
+    /// Two uses racing: the link's row is removed by exactly one of them.
+    pub(crate) async fn use_password_reset(
+        &self,
+        token_hash: &str,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<i64>, Error> {
+        let person = with_db!(self, pool => {
+            let mut tx = super::Begin::begin_write(pool).await?;
+            let row = sqlx::query("DELETE FROM password_resets WHERE token_hash = $1 RETURNING person_id, expires_at")
+                .bind(token_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let person = match row {
+                Some(r) if r.int("expires_at")? > micros(now) => Some(r.int("person_id")?),
+                _ => None,
+            };
+            if let Some(person) = person {
+                sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2")
+                    .bind(hash)
+                    .bind(person)
+                    .execute(&mut *tx)
+                    .await?;
+                for sql in [
+                    "DELETE FROM sessions WHERE person_id = $1",
+                    "DELETE FROM password_resets WHERE person_id = $1",
+                ] {
+                    sqlx::query(sql).bind(person).execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+            person
+        });
+        Ok(person)
+    }
 }

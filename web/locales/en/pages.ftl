@@ -32,6 +32,30 @@ signin-email = Email
 signin-password = Password
 signin-submit = Sign in
 signin-refused = The email or the password is not right. Check both and try again.
+reset-title = Forgotten password
+reset-explain = Give the email you sign in with. If it has an account, a link to choose a new password is sent to it; the link works once, for { $minutes } minutes.
+reset-send = Send the link
+reset-sent = If { $email } has an account, a link to choose a new password is on its way. It works once, for { $minutes } minutes. Nothing arrived? Look in your junk mail, then ask again.
+reset-no-mail = This site does not send mail. Ask the institute's staff to set a new password for you.
+reset-back = Back to sign-in
+reset-new-password = New password
+reset-confirm = The same password again
+reset-save = Save the new password
+reset-password-rule = At least { $min } characters.
+reset-mismatch = The two passwords are not the same. Type them again.
+reset-link-dead = This link has expired or was already used. Ask for a new one.
+reset-ask-again = Ask for a new link
+reset-done = Your password is changed. Sign in with it.
+signin-forgot = Forgotten your password?
+reset-mail-subject = Choose a new gradflow password
+reset-mail-text = Hello { $name },
+
+    Someone (we hope you) asked to choose a new password for gradflow.
+    Open this link to choose it; it works once, for { $minutes } minutes:
+
+    { $link }
+
+    If it was not you, ignore this email: your password stays as it is.
 
 home-title = My projects
 home-empty = You have no projects yet.

@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 
 use axum::Form;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::response::{IntoResponse, Response};
@@ -37,22 +37,42 @@ pub struct TokenOnly {
     csrf: String,
 }
 
+/// The sign-in page's query: `?reset=done` after a new password was saved.
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    reset: Option<String>,
+}
+
 /// `GET /signin`: the form (home when already signed in).
-pub async fn page(visitor: Visitor) -> Response {
+pub async fn page(
+    State(app): State<App>,
+    visitor: Visitor,
+    Query(query): Query<SignInQuery>,
+) -> Response {
     if visitor.viewer.is_some() {
         return see_other("/");
     }
-    pages::page(200, form(&visitor, "", None))
+    let note = (query.reset.as_deref() == Some("done")).then_some("reset-done");
+    pages::page(200, form(&app, &visitor, "", None, note))
 }
 
-fn form(visitor: &Visitor, email: &str, error: Option<&str>) -> String {
+fn form(
+    app: &App,
+    visitor: &Visitor,
+    email: &str,
+    error: Option<&str>,
+    note: Option<&str>,
+) -> String {
+    let text = |k| i18n::text(visitor.lang, k, &[]);
     pages::render(
         "signin",
         &Frame::of(visitor),
         "signin-title",
         json!({
             "email": email,
-            "error": error.map(|k| i18n::text(visitor.lang, k, &[])),
+            "error": error.map(text),
+            "note": note.map(text),
+            "reset": app.config.mail.is_some(),
         }),
     )
 }
@@ -69,7 +89,7 @@ pub async fn sign_in(
         tracing::warn!("sign-in refused: too many failed attempts");
         return Ok(pages::page(
             429,
-            form(&visitor, email, Some("error-too-many-attempts")),
+            form(&app, &visitor, email, Some("error-too-many-attempts"), None),
         ));
     }
     match app
@@ -91,7 +111,7 @@ pub async fn sign_in(
             tracing::info!("sign-in refused");
             Ok(pages::page(
                 401,
-                form(&visitor, email, Some("signin-refused")),
+                form(&app, &visitor, email, Some("signin-refused"), None),
             ))
         }
         Err(e) => Err(Fail::service(&visitor, e)),

@@ -7,6 +7,7 @@ mod forms;
 mod home;
 mod profile;
 mod project;
+mod reset;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -35,6 +36,13 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "error-bad-request",
     "signin-refused",
     "signin-title",
+    "reset-title",
+    "reset-mail-subject",
+    "reset-mail-text",
+    "reset-password-rule",
+    "reset-mismatch",
+    "reset-link-dead",
+    "reset-done",
     "home-title",
     "profile-title",
     "board-title",
@@ -82,6 +90,8 @@ pub fn routes(app: App) -> Router {
         .route("/static/style.css", get(stylesheet))
         .route("/signin", get(auth::page).post(auth::sign_in))
         .route("/signout", post(auth::sign_out))
+        .route("/reset", get(reset::page).post(reset::request))
+        .route("/reset/new", get(reset::choose).post(reset::save))
         .route("/", get(home::page))
         .route("/profile", get(profile::page).post(profile::save))
         .route("/projects/{id}", get(project::page))
