@@ -11,12 +11,16 @@ use jiff::Timestamp;
 use super::state::{Change, Decision, PersonId, ProjectState};
 use super::{Draft, Project, Rejection, current_stage};
 
+/// The roles whose holders may give people roles on a project: the cohort's
+/// coordinators (who assign evaluators, among others).
+pub const ROLE_GIVERS: &[&str] = &["coordinator"];
+
 /// Gives `person` the role `role` on a project, directly (not through the
 /// cohort), as one `MemberAdded` event; `actor` is who gave it (`None` for
-/// the operator or the engine). The store adds the person to the project's
+/// the operator or the engine), who must hold one of [`ROLE_GIVERS`]. The store adds the person to the project's
 /// members with the same transaction.
 ///
-/// Refused when the project is finished, when `role` is not one of the
+/// Refused when the actor may not give roles, when the project is finished, when `role` is not one of the
 /// workflow's roles, when the person already holds it directly, or when it
 /// conflicts with a role they hold (see [`may_hold`]).
 pub fn add_member(
@@ -27,6 +31,21 @@ pub fn add_member(
     role: &str,
     now: Timestamp,
 ) -> Result<Decision, Rejection> {
+    if let Some(actor) = actor {
+        let held: BTreeSet<&str> = project
+            .members
+            .iter()
+            .filter(|m| m.person == actor)
+            .map(|m| m.role.as_str())
+            .collect();
+        if !ROLE_GIVERS.iter().any(|r| held.contains(r)) {
+            return Err(Rejection::NotAllowed {
+                action: "give roles".into(),
+                allowed: ROLE_GIVERS.iter().map(|r| (*r).to_owned()).collect(),
+                yours: held.into_iter().map(str::to_owned).collect(),
+            });
+        }
+    }
     let stage = current_stage(project.workflow, state)?;
     if stage.terminal {
         return Err(Rejection::Finished {

@@ -59,7 +59,7 @@ pub struct StageCount {
 pub enum BoardList {
     /// The overdue ones, longest overdue first: what needs attention.
     Overdue,
-    /// Those at one stage (by key), overdue ones first.
+    /// Those at one stage (by key), oldest first.
     Stage(String),
 }
 
@@ -184,6 +184,22 @@ impl Engine {
     ) -> Result<super::Outcome, Error> {
         self.check_visible(viewer, project).await?;
         self.act(project, &viewer.person.email, request, now).await
+    }
+
+    /// Gives the person registered as `email` `role` on `project`, as
+    /// `viewer`. A project they may not see is not found; on one they may
+    /// see, the core decides whether they may give roles (a coordinator).
+    pub async fn assign_as(
+        &self,
+        viewer: &Viewer,
+        project: i64,
+        email: &str,
+        role: &str,
+        now: Timestamp,
+    ) -> Result<super::Outcome, Error> {
+        self.check_visible(viewer, project).await?;
+        self.assign(project, Some(&viewer.person.email), email, role, now)
+            .await
     }
 
     /// The cohorts `viewer` coordinates.

@@ -112,9 +112,9 @@ impl Store {
         .collect())
     }
 
-    /// Ids of one page of `cohort`'s projects: those at `stage` (overdue ones
-    /// first, longest overdue first), or with `None` the overdue ones
-    /// (longest overdue first).
+    /// Ids of one page of `cohort`'s projects: those at `stage`, oldest
+    /// first, or with `None` the overdue ones, longest overdue first. Each
+    /// walks an index in order and stops after the page.
     pub(crate) async fn cohort_project_page(
         &self,
         cohort: i64,
@@ -122,20 +122,24 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<i64>, Error> {
-        with_db!(self, pool => sqlx::query(
-            "SELECT id FROM projects
-             WHERE cohort_id = $1 AND (stage = $2 OR ($2 IS NULL AND overdue_since IS NOT NULL))
-             ORDER BY overdue_since IS NULL, overdue_since, id LIMIT $3 OFFSET $4",
-        )
-        .bind(cohort)
-        .bind(stage)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|r| r.int("id"))
-        .collect())
+        const AT_STAGE: &str = "SELECT id FROM projects WHERE cohort_id = $1 AND stage = $2 ORDER BY id LIMIT $3 OFFSET $4";
+        const OVERDUE: &str =
+            "SELECT id FROM projects WHERE cohort_id = $1 AND overdue_since IS NOT NULL
+             ORDER BY overdue_since, id LIMIT $2 OFFSET $3";
+        with_db!(self, pool => {
+            let query = match stage {
+                Some(stage) => sqlx::query(AT_STAGE).bind(cohort).bind(stage),
+                None => sqlx::query(OVERDUE).bind(cohort),
+            };
+            query
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.int("id"))
+                .collect()
+        })
     }
 
     /// The newest `limit` messages about projects of `cohort`.

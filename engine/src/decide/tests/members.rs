@@ -95,6 +95,53 @@ fn a_member_added_later_is_one_event_and_one_version() {
 }
 
 #[test]
+fn only_a_coordinator_gives_roles_and_a_refusal_says_so() {
+    let w = bundled("graduation-service");
+    let run = Run::start(&w);
+    for role in ["trainee", "supervisor"] {
+        let refused = add_member(
+            &run.project(),
+            &run.state,
+            Some(holder(&w, role, 1)),
+            77,
+            "committee",
+            day(2),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(refused, Rejection::NotAllowed { .. }),
+            "{refused:?}"
+        );
+        assert_eq!(
+            refused.to_string(),
+            format!("only the coordinator may give roles; you are the {role} on this project")
+        );
+    }
+    let stranger = add_member(
+        &run.project(),
+        &run.state,
+        Some(999),
+        77,
+        "committee",
+        day(2),
+    );
+    assert!(matches!(stranger, Err(Rejection::NotAllowed { .. })));
+    let coordinator = Some(holder(&w, "coordinator", 1));
+    assert!(
+        add_member(
+            &run.project(),
+            &run.state,
+            coordinator,
+            77,
+            "committee",
+            day(2)
+        )
+        .is_ok()
+    );
+    assert!(add_member(&run.project(), &run.state, None, 77, "committee", day(2)).is_ok());
+}
+
+#[test]
 fn a_role_held_through_the_cohort_may_still_be_given_directly() {
     let w = bundled("graduation-service");
     let run = Run::start(&w);
