@@ -5,6 +5,7 @@
 
 mod duration;
 mod graph;
+mod label;
 mod model;
 mod names;
 mod paths;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 pub use duration::{Duration, Unit};
 pub use graph::{Format, draw};
+pub use label::{DEFAULT_LANGUAGE, LANGUAGES, Label};
 pub use model::*;
 pub use read::{ReadError, read_text};
 pub use schedule::Schedule;

@@ -64,6 +64,10 @@ project-history = History
 due-deadline = { $stage } is due
 due-milestone = { $milestone } is due
 waiting-roles = waiting for { $roles }
+action-milestone-submit = submit { $milestone }
+action-milestone-accept = accept { $milestone }
+action-milestone-return = return { $milestone }
+action-score = score
 
 event-started = Project started at { $stage }
 event-action_taken = { $action }

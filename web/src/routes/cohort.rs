@@ -34,7 +34,7 @@ pub async fn board(
         let stage_title = view
             .workflow
             .stage(&state.stage)
-            .map_or(state.stage.clone(), |s| s.title.clone());
+            .map_or(state.stage.clone(), |s| s.title.get(lang.code()).to_owned());
         let waits: Vec<String> = view
             .possible
             .iter()
