@@ -235,10 +235,9 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
             .map_or(key.to_owned(), |m| m.title.get(words).to_owned())
     };
     let action = |stage: Option<&str>, key: &str| {
-        let mut stages = workflow.stages.iter();
         let found = match stage {
             Some(s) => workflow.stage(s).and_then(|s| s.action(key)),
-            None => stages.find_map(|s| s.action(key)),
+            None => workflow.stages.iter().find_map(|s| s.action(key)),
         };
         found.map_or(key.to_owned(), |a| a.title.get(words).to_owned())
     };
