@@ -295,6 +295,14 @@ pub enum PersonCommand {
         #[arg(value_parser = ["on", "off"])]
         choice: String,
     },
+    /// Choose the language a person reads pages and mail in (what they
+    /// choose on their profile page), e.g. for someone who never signs in.
+    Language {
+        /// Email address.
+        email: String,
+        /// A language code: en or ar.
+        language: String,
+    },
 }
 
 /// `gradflow program ...`

@@ -2,6 +2,9 @@
 //! the templates published with its workflow version, hand it to the
 //! configured transport, and record how it went — sent, failed (to retry
 //! with backoff and jitter) or dead (refused for good, or out of attempts).
+//! Each email is written in its recipient's language: the template's
+//! variant for it (the default files when there is none), and a digest's
+//! own words.
 //! The engine knows nothing of SMTP and the mail crate nothing of workflows:
 //! this is where the two meet.
 
@@ -129,6 +132,8 @@ impl Courier {
         group: &[OutgoingMail],
     ) -> Result<(String, String, Option<String>), String> {
         let first = &group[0];
+        // One recipient per email, so one language.
+        let language = first.message.language.as_deref();
         if !first.digest {
             // One message, or escalations gathered: one rendering that lists them all.
             let mut variables = first.variables.clone();
@@ -146,20 +151,18 @@ impl Courier {
             }
             let rendered = self
                 .templates(first)?
-                .render(&first.message.template, None, &variables)
+                .render(&first.message.template, language, &variables)
                 .map_err(|e| e.to_string())?;
             return Ok((rendered.subject, rendered.text, rendered.html));
         }
-        // A digest: each message rendered as it would be alone, one after the other.
-        let mut text = format!(
-            "Dear {},\n\nHere are your {} reminders from gradflow.\n",
-            first.name,
-            group.len()
-        );
+        // A digest: each message rendered as it would be alone, one after the
+        // other, all in the recipient's language.
+        let words = DigestWords::of(language);
+        let mut text = (words.opening)(&first.name, group.len());
         for mail in group {
             let rendered = self
                 .templates(mail)?
-                .render(&mail.message.template, None, &mail.variables)
+                .render(&mail.message.template, language, &mail.variables)
                 .map_err(|e| e.to_string())?;
             text.push_str(&format!(
                 "\n== {}\n\n{}\n",
@@ -167,12 +170,7 @@ impl Courier {
                 rendered.text.trim_end()
             ));
         }
-        let subject = if group.len() == 1 {
-            "Your gradflow reminder".to_owned()
-        } else {
-            format!("Your {} gradflow reminders", group.len())
-        };
-        Ok((subject, text, None))
+        Ok(((words.subject)(group.len()), text, None))
     }
 
     /// The compiled templates of a message's workflow version.
@@ -192,6 +190,45 @@ impl Courier {
         let compiled = Arc::new(compiled);
         self.compiled.insert(mail.definition, compiled.clone());
         Ok(compiled)
+    }
+}
+
+/// A digest's own words (its subject and opening) in one language; the
+/// messages in it come from the workflow's templates.
+struct DigestWords {
+    /// The subject, for this many messages.
+    subject: fn(usize) -> String,
+    /// The greeting and the first line, for a name and this many messages.
+    opening: fn(&str, usize) -> String,
+}
+
+impl DigestWords {
+    /// The words in `language` (`ar`), English for any other or none.
+    fn of(language: Option<&str>) -> DigestWords {
+        match language {
+            // Worded so that the count never needs Arabic's number agreement.
+            Some("ar") => DigestWords {
+                subject: |n| match n {
+                    1 => "تذكيرك من gradflow".to_owned(),
+                    n => format!("تذكيراتك من gradflow (العدد: {n})"),
+                },
+                opening: |name, n| match n {
+                    1 => format!("{name}، تحية طيبة،\n\nفيما يلي تذكيرك من gradflow.\n"),
+                    n => format!(
+                        "{name}، تحية طيبة،\n\nفيما يلي تذكيراتك من gradflow، وعددها {n}.\n"
+                    ),
+                },
+            },
+            _ => DigestWords {
+                subject: |n| match n {
+                    1 => "Your gradflow reminder".to_owned(),
+                    n => format!("Your {n} gradflow reminders"),
+                },
+                opening: |name, n| {
+                    format!("Dear {name},\n\nHere are your {n} reminders from gradflow.\n")
+                },
+            },
+        }
     }
 }
 

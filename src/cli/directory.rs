@@ -42,6 +42,14 @@ pub async fn person(ctx: &Ctx, command: PersonCommand) -> anyhow::Result<ExitCod
                 serde_json::json!({ "email": person.email, "digest": person.digest }),
             );
         }
+        PersonCommand::Language { email, language } => {
+            let (person, language) = engine.set_person_language(&email, &language).await?;
+            output::done(
+                ctx,
+                &format!("{} reads pages and mail in '{language}'", person.email),
+                serde_json::json!({ "email": person.email, "language": language }),
+            );
+        }
         PersonCommand::List => {
             let people = engine.people().await?;
             if ctx.json {

@@ -212,12 +212,12 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
         "  workflow  {} v{} — {}",
         view.workflow.key,
         view.workflow.version,
-        view.workflow.title
+        view.workflow.title.default_text()
     );
     say!("  cohort    {} ({})", cohort.name, cohort.time_zone);
     say!(
         "  stage     {} [{}], version {}",
-        stage.map_or("?", |s| s.title.as_str()),
+        stage.map_or("?", |s| s.title.default_text()),
         state.stage,
         state.version
     );
@@ -251,7 +251,11 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
                 .and_then(|s| s.due)
                 .map(|d| format!(", due {}", local(d)))
                 .unwrap_or_default();
-            say!("    {:<16} {} — {status}{due}", m.key, m.title);
+            say!(
+                "    {:<16} {} — {status}{due}",
+                m.key,
+                m.title.default_text()
+            );
         }
     }
     if !state.scorecards.is_empty() {

@@ -318,7 +318,7 @@ async fn set_up(
             .add_person(&person.email, &person.name, "Simulated cohort", start)
             .await?;
     }
-    let title = format!("Simulation of {}", workflow.title);
+    let title = format!("Simulation of {}", workflow.title.default_text());
     engine
         .create_program(PROGRAM, &title, &workflow.key, start)
         .await?;

@@ -306,15 +306,15 @@ async function proposal(j) {
       'Steps to complete the service': steps,
       'What you observed': `Visited as a client ${visit} the change.`,
     });
-    await j.submit(trainee, visitForm.getByRole('button', { name: `submit ${milestone}` }), `trainee-visit-${visit}`);
-    await expectText(trainee.locator('#waiting'), `accept ${milestone}`, `the ${visit} visit awaits the coordinator`);
+    await j.submit(trainee, visitForm.getByRole('button', { name: new RegExp(`^Submit: .?${milestone}.?$`) }), `trainee-visit-${visit}`);
+    await expectText(trainee.locator('#waiting'), `Accept: ${milestone}`, `the ${visit} visit awaits the coordinator`);
 
     await j.reload(coordinator, `coordinator-visit-${visit}`);
     const accept = coordinator.locator(`#act-visit_${visit}-accept`);
-    await j.submit(coordinator, accept.getByRole('button', { name: `accept ${milestone}` }), `coordinator-accepted-${visit}`);
+    await j.submit(coordinator, accept.getByRole('button', { name: new RegExp(`^Accept: .?${milestone}.?$`) }), `coordinator-accepted-${visit}`);
     await expectAbsent(coordinator.locator(`#act-visit_${visit}-accept`), `accepting the ${visit} visit again`);
     await j.reload(trainee, `trainee-after-${visit}`);
-    await expectText(trainee.locator('#history'), `visit_${visit} accepted`, `the ${visit} visit accepted, in the history`);
+    await expectText(trainee.locator('#history'), `Milestone ${milestone} accepted`, `the ${visit} visit accepted, in the history`);
   }
 
   // The final report names the uploaded file as its evidence.
@@ -348,7 +348,7 @@ async function scoring(j) {
     const comment = `Scored by ${person(who).name}.`;
     if (who === 'committee1') {
       await fill(form, { ...given, Safety: '9', Comment: comment });
-      await j.submit(page, form.getByRole('button', { name: 'score' }), `${who}-off-scale`, 400);
+      await j.submit(page, form.getByRole('button', { name: 'Record your scores' }), `${who}-off-scale`, 400);
       const refused = page.locator('#act-score');
       const error = refused.locator('#act-score-safety-error');
       await expectText(error, /^Safety/, 'the error next to Safety');
@@ -365,7 +365,7 @@ async function scoring(j) {
     } else {
       await fill(form, { ...given, Comment: comment });
     }
-    await j.submit(page, page.locator('#act-score').getByRole('button', { name: 'score' }), `${who}-scored`);
+    await j.submit(page, page.locator('#act-score').getByRole('button', { name: 'Record your scores' }), `${who}-scored`);
     await expectText(page.locator('#history'), 'Scores given', 'the scores in the history');
     await expectText(page.locator('#history'), comment, 'the evaluator\'s comment in the history');
   }
@@ -469,19 +469,20 @@ async function arabic(j) {
   await expectText(page.locator('#due'), /(يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر)/, 'the deadline with an Arabic month');
   const form = page.locator('#act-submit');
   await expectText(form.locator('label[for="act-submit-service"] .required'), 'مطلوب', 'a required field marked in Arabic');
-  // The workflow's own words (stages, labels) are its author's, in English.
+  // The workflow's own words (stages, actions, labels) in Arabic too;
+  // choice values are names, the same in every language.
   await fill(form, {
-    'Service to improve': 'تجديد البطاقة الصحية',
-    'What clients experience today': 'ينتظر المراجعون تسعين دقيقة.',
-    'Proposed improvement': 'فحص مسبق عبر الإنترنت.',
-    'Main indicator': 'waiting time',
+    'الخدمة المراد تحسينها': 'تجديد البطاقة الصحية',
+    'ما يواجهه المستفيدون حاليًا': 'ينتظر المراجعون تسعين دقيقة.',
+    'التحسين المقترح': 'فحص مسبق عبر الإنترنت.',
+    'المؤشر الرئيسي': 'waiting time',
   });
   await j.shot(page, 'proposal-filled');
-  await j.submit(page, form.getByRole('button', { name: 'Submit the proposal' }), 'submitted');
+  await j.submit(page, form.getByRole('button', { name: 'تقديم المقترح' }), 'submitted');
   await expectArabic(page, 'the project page after submitting');
-  await expectStage(page, 'Supervisor endorsement', 'after submitting in Arabic');
+  await expectStage(page, 'اعتماد المسؤول المباشر', 'after submitting in Arabic');
   await expectText(page.locator('#no-actions'), 'لا شيء بانتظارك', 'nothing awaits the trainee, in Arabic');
-  await expectText(page.locator('#history'), 'انتقل من Proposal إلى Supervisor endorsement', 'the move in the history, in Arabic');
+  await expectText(page.locator('#history'), 'انتقل من مقترح المشروع إلى اعتماد المسؤول المباشر', 'the move in the history, in Arabic');
 }
 
 // 5. A form posted to gradflow from a page of another origin is refused,

@@ -561,9 +561,9 @@ async fn publishing_a_used_version_again_is_refused() {
         )
         .unwrap();
     }
-    let text = std::fs::read_to_string(source.join("workflow.yaml"))
-        .unwrap()
-        .replace("title: Proposal\n", "title: Project proposal\n");
+    let original = std::fs::read_to_string(source.join("workflow.yaml")).unwrap();
+    let text = original.replace("{ en: Proposal,", "{ en: Project proposal,");
+    assert_ne!(text, original, "the stage's title is edited");
     let edited = dir.path().join("workflow.yaml");
     std::fs::write(&edited, &text).unwrap();
     let err = fails(&db, &["workflow", "publish", edited.to_str().unwrap()]);

@@ -442,7 +442,7 @@ async fn used_definition_versions_are_immutable(db: &TestDb) {
     );
     let id = cohort.start(&engine, "Pinned").await;
     assert_eq!(
-        engine.view(id).await.unwrap().workflow.title,
+        engine.view(id).await.unwrap().workflow.title.default_text(),
         "Graduation project (Service)",
         "the replaced text is used"
     );

@@ -293,7 +293,7 @@ pub fn sample(form: &Form) -> Fields {
             FieldKind::YesNo => serde_json::json!(true),
             FieldKind::File => serde_json::json!("sha256:0f1e2d"),
             FieldKind::Text | FieldKind::LongText => {
-                serde_json::json!(format!("{} answer", f.label))
+                serde_json::json!(format!("{} answer", f.label.default_text()))
             }
         };
         fields.insert(f.key.clone(), value);

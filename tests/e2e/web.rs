@@ -289,6 +289,7 @@ on_both!(
     a_committee_member_scores_on_the_rubric,
     the_board_counts_every_stage_and_pages_its_lists,
     a_forgotten_password_is_reset_by_a_mailed_link,
+    the_workflows_words_are_in_the_readers_language,
 );
 
 async fn signing_in_and_out(db: &TestDb) {
@@ -1551,5 +1552,129 @@ async fn a_forgotten_password_is_reset_by_a_mailed_link(db: &TestDb) {
         received[1].text()
     );
     reset_token(&received[1].text(), &site.base);
+    site.stop().await;
+}
+
+/// The workflow's own words (stage titles, action titles, form labels and
+/// units, milestones, rubric criteria) are shown in the reader's language:
+/// Arabic for a trainee who chose Arabic, English for one who chose
+/// English. A refused form still puts each problem (the engine's words) on
+/// its field, whose label is in Arabic.
+async fn the_workflows_words_are_in_the_readers_language(db: &TestDb) {
+    let site = Site::new(db).await;
+    let (arabic, english) = (site.projects[0], site.projects[1]);
+    let mut ar = site.signed_in("trainee1@example.org").await;
+    let csrf = ar.get("/profile").await.csrf();
+    let saved = ar
+        .post("/profile", &[("csrf", &csrf), ("language", "ar")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    site.engine
+        .set_person_language("trainee2@example.org", "en")
+        .await
+        .unwrap();
+    let mut en = site.signed_in("trainee2@example.org").await;
+
+    let home = ar.get("/").await;
+    assert!(
+        home.body.contains("مقترح المشروع") && home.body.contains("تقديم المقترح"),
+        "the stage and what the trainee can do, in Arabic: {}",
+        home.body
+    );
+    let page = ar.get(&format!("/projects/{arabic}")).await;
+    for words in [
+        "id=\"project-stage\">مقترح المشروع<",
+        "aria-current=\"step\">مقترح المشروع",
+        "<li>اعتماد المسؤول المباشر</li>",
+        "<h3>تقديم المقترح</h3>",
+        ">سحب المشروع</button>",
+        ">الخدمة المراد تحسينها <span class=\"required\">",
+        ">ما يواجهه المستفيدون حاليًا <span class=\"required\">",
+        ">المؤشر الرئيسي <span class=\"required\">",
+    ] {
+        assert!(page.body.contains(words), "{words} in {}", page.body);
+    }
+    for english_words in ["Proposal", "Submit the proposal", "Service to improve"] {
+        assert!(
+            !page.body.contains(english_words),
+            "no {english_words} on the Arabic page: {}",
+            page.body
+        );
+    }
+    let home = en.get("/").await;
+    assert!(
+        home.body.contains("Proposal") && home.body.contains("Submit the proposal"),
+        "{}",
+        home.body
+    );
+    let page = en.get(&format!("/projects/{english}")).await;
+    for words in [
+        "id=\"project-stage\">Proposal<",
+        "<li>Supervisor endorsement</li>",
+        "<h3>Submit the proposal</h3>",
+        ">Withdraw</button>",
+        ">Service to improve <span class=\"required\">",
+    ] {
+        assert!(page.body.contains(words), "{words} in {}", page.body);
+    }
+    assert!(
+        !page.body.contains("مقترح المشروع"),
+        "no Arabic on the English page: {}",
+        page.body
+    );
+
+    // A refused form: the engine's problem lands on its (Arabic) field.
+    let page = ar.get(&format!("/projects/{arabic}")).await;
+    let before = snapshot(db).await;
+    let refused = ar
+        .post(
+            &format!("/projects/{arabic}/act"),
+            &[
+                ("csrf", &page.csrf()),
+                ("action", "submit"),
+                ("version", &page.version()),
+                ("f.service", "تجديد البطاقات"),
+                ("f.problem", ""),
+                ("f.improvement", "فحص مسبق عبر الإنترنت"),
+                ("f.indicator", "waiting_time"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert_unchanged(db, &before, "a refused Arabic form").await;
+    assert!(
+        refused.body.contains("id=\"act-submit-problem-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"تجديد البطاقات\""));
+
+    // Submitted, the project moves on: the stage and the history in Arabic.
+    let valid = ar
+        .post(
+            &format!("/projects/{arabic}/act"),
+            &[
+                ("csrf", &page.csrf()),
+                ("action", "submit"),
+                ("version", &page.version()),
+                ("f.service", "تجديد البطاقات"),
+                ("f.problem", "طوابير طويلة"),
+                ("f.improvement", "فحص مسبق عبر الإنترنت"),
+                ("f.indicator", "waiting_time"),
+            ],
+        )
+        .await;
+    assert_eq!(valid.status, StatusCode::SEE_OTHER, "{}", valid.body);
+    let page = ar.get(&format!("/projects/{arabic}")).await;
+    assert!(
+        page.body
+            .contains("id=\"project-stage\">اعتماد المسؤول المباشر<"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("تقديم المقترح"),
+        "the history names the action"
+    );
     site.stop().await;
 }

@@ -43,6 +43,7 @@ on_both!(
     three_workers_fire_every_timer_and_send_every_message_once,
     an_escalation_is_not_thrown_away_while_its_deadline_waits_to_fire,
     a_worker_asked_to_stop_mid_round_finishes_the_round_first,
+    mail_is_written_in_each_recipients_language,
 );
 
 /// Set-up: before every deadline and reminder.
@@ -972,6 +973,123 @@ async fn reminders_escalations_and_notifications_arrive_by_smtp(db: &TestDb) {
     let rows = outbox(db, NEXT_WEEK).await;
     assert_each_delivered_once(&rows, &projects, &received);
     audit_verifies(db, NEXT_WEEK).await;
+}
+
+/// Each email is written in its recipient's language: the template's Arabic
+/// variant, with the workflow's words (the stage's title, in a reminder and
+/// in each project an escalation lists) in Arabic, for those who read
+/// Arabic (set with `person language`); English, the default files and
+/// words, for one who chose English and for one who chose nothing. A digest
+/// is one language too, its own words included.
+async fn mail_is_written_in_each_recipients_language(db: &TestDb) {
+    let projects = institute(db, 2, 1).await;
+    let (p1, p2, p3) = (&projects[0], &projects[1], &projects[2]);
+    for (email, language) in [
+        (p1.trainee.as_str(), "ar"),
+        (p2.trainee.as_str(), "en"),
+        (p2.supervisor.as_str(), "ar"),
+        (p3.supervisor.as_str(), "ar"),
+        (COORDINATOR, "ar"),
+    ] {
+        let run = ok(db, SET_UP, &["person", "language", email, language]).await;
+        assert!(run.stdout.contains(&format!("'{language}'")), "{run}");
+    }
+    ok(db, SET_UP, &["person", "digest", &p2.supervisor, "on"]).await;
+    let refused = gradflow(db, SET_UP, &["person", "language", &p1.supervisor, "fr"]).await;
+    assert!(
+        !refused.ok()
+            && refused
+                .stderr
+                .contains("'fr' is not a language gradflow speaks"),
+        "{refused}"
+    );
+    let sink = Sink::start(&[]).await;
+
+    let report = worker_once(db, REMINDERS, &sink.url(), 500).await;
+    assert_eq!(report["mail"]["sent"], 5, "{report}");
+    let received = sink.received();
+    assert_eq!(received.len(), 5, "one email per message: {received:#?}");
+    let to = |email: &str| -> &Received {
+        let mut found = received.iter().filter(|m| m.to == [email.to_owned()]);
+        let mail = found
+            .next()
+            .unwrap_or_else(|| panic!("an email to {email}"));
+        assert!(found.next().is_none(), "one email to {email}");
+        mail
+    };
+    let arabic_reminder = format!("تذكير: موعد «مقترح المشروع» {PROPOSAL_DUE}");
+    let english_reminder = format!("Reminder: Proposal is due {PROPOSAL_DUE}");
+
+    let mail = to(&p1.trainee);
+    assert_eq!(mail.subject(), arabic_reminder);
+    let text = mail.text();
+    assert!(
+        text.starts_with("الفاضل/ة أمل الحارثي المحترم/ة،"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "نود تذكيركم بأن موعد «مقترح المشروع» للمشروع «{}» هو {PROPOSAL_DUE}.",
+            p1.title
+        )),
+        "{text}"
+    );
+    for english in [&p2.trainee, &p1.supervisor] {
+        let mail = to(english);
+        assert_eq!(mail.subject(), english_reminder, "to {english}");
+        assert!(mail.text().starts_with("Dear "), "{}", mail.text());
+    }
+    let digest = to(&p2.supervisor);
+    assert_eq!(digest.subject(), "تذكيرك من gradflow");
+    let text = digest.text();
+    assert!(
+        text.contains("فيما يلي تذكيرك من gradflow.")
+            && text.contains(&format!("== {arabic_reminder}"))
+            && !text.contains("Dear")
+            && !text.contains("Reminder"),
+        "the digest, all in Arabic:\n{text}"
+    );
+    let proposal = to(&p3.supervisor);
+    assert_eq!(proposal.subject(), format!("تقديم مقترح: {}", p3.title));
+    assert!(
+        proposal.text().contains(&format!(
+            "قدّم {} المقترح «{}». يُرجى مراجعته.",
+            name_of(&p3.trainee),
+            p3.title
+        )),
+        "{}",
+        proposal.text()
+    );
+
+    // The coordinator's escalation lists both late projects at the Arabic stage title.
+    let report = worker_once(db, OVERDUE, &sink.url(), 500).await;
+    assert_eq!(report["mail"]["sent"], 2, "gathered: {report}");
+    let received = sink.received();
+    assert_eq!(received.len(), 6);
+    let escalation = &received[5];
+    assert_eq!(escalation.to, [COORDINATOR.to_owned()]);
+    assert_eq!(escalation.subject(), format!("مشاريع متأخرة في {COHORT}"));
+    for p in [p1, p2] {
+        let line = format!("- «{}»: مقترح المشروع، الموعد {PROPOSAL_DUE}", p.title);
+        assert!(escalation.text().contains(&line), "{}", escalation.text());
+    }
+    // Every message sent once; each row says the language it was written in.
+    let listed = ok(db, OVERDUE, &["--json", "outbox", "list"]).await.json();
+    let rows = listed.as_array().unwrap();
+    assert_eq!(rows.len(), 7, "{listed:#}");
+    for row in rows {
+        assert_eq!(
+            (&row["state"], &row["attempts"]),
+            (&json!("sent"), &json!(1)),
+            "{row}"
+        );
+        let expected = match row["email"].as_str().unwrap() {
+            email if email == p2.trainee => json!("en"),
+            email if email == p1.supervisor => Value::Null,
+            _ => json!("ar"),
+        };
+        assert_eq!(row["language"], expected, "{row}");
+    }
 }
 
 /// The mail server refuses one trainee's address (550): that message is

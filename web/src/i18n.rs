@@ -191,6 +191,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pages_speak_the_languages_definitions_and_people_may_choose() {
+        let codes: Vec<&str> = Lang::ALL.iter().map(|l| l.code()).collect();
+        assert_eq!(codes, gradflow_engine::definition::LANGUAGES);
+        assert_eq!(
+            Lang::ALL[0].code(),
+            gradflow_engine::definition::DEFAULT_LANGUAGE
+        );
+    }
+
+    #[test]
     fn accept_language_picks_the_preferred_of_ours() {
         assert_eq!(Lang::negotiate("ar-OM,ar;q=0.9,en;q=0.8"), Lang::Ar);
         assert_eq!(Lang::negotiate("fr-FR,en;q=0.5,ar;q=0.4"), Lang::En);

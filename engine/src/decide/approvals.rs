@@ -114,7 +114,7 @@ pub(super) fn admit(
 ) -> Result<String, Rejection> {
     if given.iter().any(|a| a.person == actor) {
         return Err(Rejection::AlreadyApproved {
-            action: action.title.clone(),
+            action: action.title.default_text().to_owned(),
             waiting_for: waiting_for(project, action, given),
         });
     }
@@ -129,7 +129,7 @@ pub(super) fn admit(
     match matching.add(newcomer, &held) {
         Some(role) => Ok(action.by[role].clone()),
         None => Err(Rejection::ApprovalNotNeeded {
-            action: action.title.clone(),
+            action: action.title.default_text().to_owned(),
             yours: held[newcomer]
                 .iter()
                 .map(|&r| action.by[r].clone())

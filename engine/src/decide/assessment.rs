@@ -89,12 +89,17 @@ pub fn check_scores(rubric: &Rubric, given: &Fields) -> Result<BTreeMap<String, 
             _ => None,
         };
         match (value, score) {
-            (None, _) => problems.push(format!("{} needs a score", c.title)),
-            (Some(v), None) => problems.push(format!("{}: '{v}' is not a whole number", c.title)),
+            (None, _) => problems.push(format!("{} needs a score", c.title.default_text())),
+            (Some(v), None) => problems.push(format!(
+                "{}: '{v}' is not a whole number",
+                c.title.default_text()
+            )),
             (_, Some(s)) if !(rubric.scale_min..=rubric.scale_max).contains(&s) => {
                 problems.push(format!(
                     "{}: {s} is off the scale {}..{}",
-                    c.title, rubric.scale_min, rubric.scale_max
+                    c.title.default_text(),
+                    rubric.scale_min,
+                    rubric.scale_max
                 ))
             }
             (_, Some(s)) => {

@@ -85,7 +85,7 @@ impl Env for ProjectData<'_> {
         let title = |key: &str| {
             self.stage
                 .milestone(key)
-                .map_or(key.to_owned(), |m| m.title.clone())
+                .map_or(key.to_owned(), |m| m.title.default_text().to_owned())
         };
         Some(match parts.as_slice() {
             ["milestones", "all_accepted"] => {
@@ -97,7 +97,7 @@ impl Env for ProjectData<'_> {
                         self.state.milestones.get(&m.key).map(|s| s.status)
                             != Some(MilestoneStatus::Accepted)
                     })
-                    .map(|m| m.title.clone())
+                    .map(|m| m.title.default_text().to_owned())
                     .collect();
                 format!(
                     "every milestone must be accepted first (still open: {})",

@@ -26,7 +26,7 @@ pub fn check(form: &Form, given: &Fields) -> Result<Fields, Vec<String>> {
         let value = given.get(&field.key).filter(|v| !is_blank(v));
         let Some(value) = value else {
             if field.required {
-                problems.push(format!("{} is required", field.label));
+                problems.push(format!("{} is required", field.label.default_text()));
             }
             continue;
         };
@@ -34,7 +34,7 @@ pub fn check(form: &Form, given: &Fields) -> Result<Fields, Vec<String>> {
             Ok(v) => {
                 out.insert(field.key.clone(), v);
             }
-            Err(p) => problems.push(format!("{}: {p}", field.label)),
+            Err(p) => problems.push(format!("{}: {p}", field.label.default_text())),
         }
     }
     if problems.is_empty() {

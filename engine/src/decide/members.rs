@@ -49,7 +49,7 @@ pub fn add_member(
     let stage = current_stage(project.workflow, state)?;
     if stage.terminal {
         return Err(Rejection::Finished {
-            stage: stage.title.clone(),
+            stage: stage.title.default_text().to_owned(),
         });
     }
     if state

@@ -184,7 +184,7 @@ pub fn decide(
     let stage = current_stage(project.workflow, state)?;
     if stage.terminal {
         return Err(Rejection::Finished {
-            stage: stage.title.clone(),
+            stage: stage.title.default_text().to_owned(),
         });
     }
     let mut draft = Draft::new(project, state.clone(), now);
@@ -256,12 +256,12 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
         match status {
             MilestoneStatus::Pending | MilestoneStatus::Returned => out.push(Possible::new(
                 format!("{}.submit", m.key),
-                format!("submit {}", m.title),
+                format!("submit {}", m.title.default_text()),
                 &m.by,
             )),
             MilestoneStatus::Submitted => {
                 for verb in ["accept", "return"] {
-                    let title = format!("{verb} {}", m.title);
+                    let title = format!("{verb} {}", m.title.default_text());
                     out.push(Possible::new(
                         format!("{}.{verb}", m.key),
                         title,
@@ -278,7 +278,11 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
         out.push(Possible::new(SCORE_ACTION.into(), "score".into(), &a.by));
     }
     for action in stage.actions.iter().filter(|a| !a.auto) {
-        let mut p = Possible::new(action.key.clone(), action.title.clone(), &action.by);
+        let mut p = Possible::new(
+            action.key.clone(),
+            action.title.default_text().to_owned(),
+            &action.by,
+        );
         p.blocked = action.when.as_ref().and_then(|w| w.explain_false(&data));
         p.waiting_for = state
             .approvals
@@ -540,7 +544,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 .collect();
             return Err(Rejection::UnknownAction {
                 action: command.action.clone(),
-                stage: stage.title.clone(),
+                stage: stage.title.default_text().to_owned(),
                 possible,
             });
         };
@@ -555,12 +559,12 @@ impl<'p, 'a> Draft<'p, 'a> {
             });
         }
         let Some(first_role) = action.by.iter().find(|r| roles.contains(r.as_str())) else {
-            return Err(not_allowed(&action.title, &action.by, roles));
+            return Err(not_allowed(action.title.default_text(), &action.by, roles));
         };
         let comment = given_comment(command);
         if action.comment_required && comment.is_none() {
             return Err(Rejection::CommentRequired {
-                action: action.title.clone(),
+                action: action.title.default_text().to_owned(),
             });
         }
         let fields = match &action.form {
@@ -568,7 +572,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 let form = &self.project.workflow.forms[form_key];
                 let fields = forms::check(form, &command.fields).map_err(|problems| {
                     Rejection::InvalidFields {
-                        form: form.title.clone(),
+                        form: form.title.default_text().to_owned(),
                         problems,
                     }
                 })?;
@@ -577,7 +581,7 @@ impl<'p, 'a> Draft<'p, 'a> {
             None if command.fields.is_empty() => Arc::default(),
             None => {
                 return Err(Rejection::InvalidFields {
-                    form: action.title.clone(),
+                    form: action.title.default_text().to_owned(),
                     problems: vec!["this action has no form; give only a comment".into()],
                 });
             }
@@ -593,7 +597,7 @@ impl<'p, 'a> Draft<'p, 'a> {
             };
             if let Some(explanation) = when.explain_false(&data) {
                 return Err(Rejection::ConditionNotMet {
-                    action: action.title.clone(),
+                    action: action.title.default_text().to_owned(),
                     explanation,
                 });
             }
@@ -646,7 +650,7 @@ impl<'p, 'a> Draft<'p, 'a> {
     ) -> Result<(), Rejection> {
         let unknown = |draft: &Self| Rejection::UnknownAction {
             action: command.action.clone(),
-            stage: stage.title.clone(),
+            stage: stage.title.default_text().to_owned(),
             possible: possible(draft.project, &draft.state)
                 .into_iter()
                 .map(|p| p.action)
@@ -661,7 +665,7 @@ impl<'p, 'a> Draft<'p, 'a> {
             .get(key)
             .map_or(MilestoneStatus::Pending, |m| m.status);
         let not_ready = |verb: &str| Rejection::MilestoneNotReady {
-            milestone: milestone.title.clone(),
+            milestone: milestone.title.default_text().to_owned(),
             status: status_words(status).to_owned(),
             verb: verb.to_owned(),
         };
@@ -670,7 +674,7 @@ impl<'p, 'a> Draft<'p, 'a> {
             "submit" => {
                 if !milestone.by.iter().any(|r| roles.contains(r.as_str())) {
                     return Err(not_allowed(
-                        &format!("submit {}", milestone.title),
+                        &format!("submit {}", milestone.title.default_text()),
                         &milestone.by,
                         roles,
                     ));
@@ -681,7 +685,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 let form = &self.project.workflow.forms[&milestone.form];
                 let fields = forms::check(form, &command.fields).map_err(|problems| {
                     Rejection::InvalidFields {
-                        form: form.title.clone(),
+                        form: form.title.default_text().to_owned(),
                         problems,
                     }
                 })?;
@@ -691,7 +695,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 }
             }
             "accept" | "return" => {
-                let title = format!("{verb} {}", milestone.title);
+                let title = format!("{verb} {}", milestone.title.default_text());
                 if !milestone
                     .review_by
                     .iter()
@@ -762,7 +766,7 @@ impl<'p, 'a> Draft<'p, 'a> {
         let rubric = &self.project.workflow.rubrics[&a.rubric];
         let scores = assessment::check_scores(rubric, &command.fields).map_err(|problems| {
             Rejection::InvalidFields {
-                form: rubric.title.clone(),
+                form: rubric.title.default_text().to_owned(),
                 problems,
             }
         })?;

@@ -98,13 +98,13 @@ fn mermaid(workflow: &Workflow) -> String {
     let mut out = String::from("stateDiagram-v2\n");
     out.push_str(&format!(
         "    %% {} v{}\n",
-        one_line(&workflow.title),
+        one_line(workflow.title.default_text()),
         workflow.version
     ));
     for stage in &workflow.stages {
         out.push_str(&format!(
             "    state \"{}\" as {}\n",
-            mermaid_text(&stage.title),
+            mermaid_text(stage.title.default_text()),
             id(&stage.key)
         ));
     }
@@ -152,7 +152,7 @@ fn dot(workflow: &Workflow) -> String {
         out.push_str(&format!(
             "    {} [label={}, shape={shape}];\n",
             dot_quote(&stage.key),
-            dot_quote(&stage.title)
+            dot_quote(stage.title.default_text())
         ));
     }
     out.push_str(&format!("    __start -> {};\n", dot_quote(&workflow.start)));

@@ -5,6 +5,7 @@
 
 mod duration;
 mod graph;
+mod label;
 mod model;
 mod names;
 mod paths;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 pub use duration::{Duration, Unit};
 pub use graph::{Format, draw};
+pub use label::{DEFAULT_LANGUAGE, LANGUAGES, Label};
 pub use model::*;
 pub use read::{ReadError, read_text};
 pub use schedule::Schedule;
@@ -156,7 +158,8 @@ pub fn load(path: &Path) -> Result<Loaded, Error> {
 }
 
 /// Names of the complete templates in `templates/` beside a definition: those
-/// with both `NAME.subject.hbs` and `NAME.text.hbs`, each a regular file (or a
+/// with both `NAME.subject.hbs` and `NAME.text.hbs` (language variants such
+/// as `NAME.ar.subject.hbs` add no name), each a regular file (or a
 /// link to one) that can be opened for reading. A folder named like a template,
 /// a dangling link or an unreadable file is not a template, so validation
 /// reports the name as missing instead of the mail failing when it is sent.
@@ -175,6 +178,9 @@ pub fn templates_beside(path: &Path) -> BTreeSet<String> {
     files
         .iter()
         .filter_map(|f| f.strip_suffix(".subject.hbs"))
+        // `NAME.ar.subject.hbs` is a language variant of NAME, not a template
+        // of its own that a workflow could name.
+        .filter(|name| !name.contains('.'))
         .filter(|name| files.contains(&format!("{name}.text.hbs")))
         .filter(|name| {
             readable(&format!("{name}.subject.hbs")) && readable(&format!("{name}.text.hbs"))

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use jiff::civil;
 
 use super::duration::Duration;
+use super::label::Label;
 use super::schedule::Schedule;
 use crate::expr::Expr;
 
@@ -17,9 +18,9 @@ pub struct Workflow {
     /// Version number; a (key, version) that has projects never changes.
     pub version: u32,
     /// Title shown to people.
-    pub title: String,
+    pub title: Label,
     /// Longer explanation for staff.
-    pub description: Option<String>,
+    pub description: Option<Label>,
     /// Roles people can hold on a project of this workflow.
     pub roles: Vec<String>,
     /// Named dates every cohort running this workflow must give.
@@ -99,10 +100,10 @@ pub struct Conflict {
 pub struct Stage {
     /// Identifier used in `to:` and `start:`.
     pub key: String,
-    /// Title shown to people (the key when none is given).
-    pub title: String,
+    /// Title shown to people (the key, `_` shown as a space, when none is given).
+    pub title: Label,
     /// What happens here, for people.
-    pub description: Option<String>,
+    pub description: Option<Label>,
     /// A terminal stage ends the project; it has no actions.
     pub terminal: bool,
     /// When the stage's work is due.
@@ -172,8 +173,8 @@ pub struct Overdue {
 pub struct Milestone {
     /// Identifier, unique within the workflow.
     pub key: String,
-    /// Title shown to people.
-    pub title: String,
+    /// Title shown to people (the key when none is given).
+    pub title: Label,
     /// Form filled in when submitting.
     pub form: String,
     /// When it is due.
@@ -202,8 +203,8 @@ pub struct Assessment {
 pub struct Action {
     /// Identifier, e.g. `submit`.
     pub key: String,
-    /// Label shown to people.
-    pub title: String,
+    /// Label shown to people (the key, `_` shown as a space, when none is given).
+    pub title: Label,
     /// Roles that may take it (empty for automatic actions).
     pub by: Vec<String>,
     /// Stage the project moves to.
@@ -241,8 +242,8 @@ pub const KNOWN_EFFECTS: &[&str] = &["issue_certificate"];
 pub struct Form {
     /// Identifier.
     pub key: String,
-    /// Title shown to people.
-    pub title: String,
+    /// Title shown to people (the key when none is given).
+    pub title: Label,
     /// Fields in written order.
     pub fields: Vec<Field>,
 }
@@ -259,8 +260,8 @@ impl Form {
 pub struct Field {
     /// Identifier.
     pub key: String,
-    /// Label shown to people.
-    pub label: String,
+    /// Label shown to people (the key when none is given).
+    pub label: Label,
     /// What kind of value it holds.
     pub kind: FieldKind,
     /// Whether it must be given.
@@ -274,7 +275,7 @@ pub struct Field {
     /// Allowed values of a choice.
     pub choices: Vec<String>,
     /// Unit of a measurement, e.g. `minutes`.
-    pub unit: Option<String>,
+    pub unit: Option<Label>,
 }
 
 /// The kinds of form field.
@@ -325,8 +326,8 @@ impl FieldKind {
 pub struct Rubric {
     /// Identifier.
     pub key: String,
-    /// Title shown to people.
-    pub title: String,
+    /// Title shown to people (the key when none is given).
+    pub title: Label,
     /// Lowest score.
     pub scale_min: i64,
     /// Highest score.
@@ -346,12 +347,12 @@ pub struct Rubric {
 pub struct Criterion {
     /// Identifier.
     pub key: String,
-    /// Title shown to people.
-    pub title: String,
+    /// Title shown to people (the key when none is given).
+    pub title: Label,
     /// Weight in the mean.
     pub weight: f64,
     /// A descriptor per score level.
-    pub levels: BTreeMap<i64, String>,
+    pub levels: BTreeMap<i64, Label>,
 }
 
 /// Who is told what, and when.

@@ -86,15 +86,137 @@ pub enum WordOrNumber {
     Word(String),
 }
 
+/// Words people read (a title, a label, a description), as written: one
+/// text for every language, or a mapping of texts by language code.
+///
+/// Neither type recurses, so deeply nested YAML is never walked: a list
+/// is kept as [`TextSource::List`] if it holds scalars, and anything deeper,
+/// or a mapping where a language's text is expected, is refused by the
+/// reader at its place.
+#[derive(Debug, Clone)]
+pub enum LabelSource {
+    /// One text for every language (or a list: reported by validation).
+    Plain(TextSource),
+    /// A text per language: `{ en: Proposal, ar: المقترح }`.
+    Languages(Entries<Spanned<TextSource>>),
+}
+
+/// A scalar where text is expected.
+#[derive(Debug, Clone)]
+pub enum TextSource {
+    /// Text, quoted or not.
+    Text(String),
+    /// A plain scalar YAML reads as a number or yes/no (`title: 2026`):
+    /// text, as written in the file (see `Checker::label`); the value is what
+    /// YAML made of it, for when the file's text cannot be found.
+    Typed(String),
+    /// Nothing (`title:` or `title: ~`).
+    Null,
+    /// A list of scalars, which is not text: reported by validation.
+    List,
+}
+
+/// A visitor's methods for scalars: each read as a [`TextSource`], given to `$wrap`.
+macro_rules! text_visits {
+    ($wrap:expr) => {
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok($wrap(TextSource::Text(v.to_owned())))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok($wrap(TextSource::Text(v)))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok($wrap(TextSource::Typed(v.to_string())))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok($wrap(TextSource::Typed(v.to_string())))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok($wrap(TextSource::Typed(v.to_string())))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok($wrap(TextSource::Typed(v.to_string())))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($wrap(TextSource::Null))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($wrap(TextSource::Null))
+        }
+    };
+    ($wrap:expr, lists) => {
+        text_visits!($wrap);
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<Scalar>()?.is_some() {}
+            Ok($wrap(TextSource::List))
+        }
+    };
+}
+
+/// Any scalar, skipped: what a list where text is expected may hold.
+struct Scalar;
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("text")
+            }
+            text_visits!(|_| Scalar);
+        }
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for TextSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = TextSource;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("the text itself after the language code")
+            }
+            text_visits!(|t| t, lists);
+        }
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for LabelSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LabelVisitor;
+        impl<'de> Visitor<'de> for LabelVisitor {
+            type Value = LabelSource;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a text, or a text per language such as { en: ..., ar: ... }")
+            }
+            text_visits!(LabelSource::Plain, lists);
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Text>()? {
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(LabelSource::Languages(Entries(entries)))
+            }
+        }
+        deserializer.deserialize_any(LabelVisitor)
+    }
+}
+
+/// Words that may be left out: absent, or written.
+pub type Words = Option<Spanned<LabelSource>>;
+
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DefinitionSource {
     pub key: Text,
     pub version: Spanned<u32>,
-    pub title: Text,
+    pub title: Spanned<LabelSource>,
     #[serde(default)]
-    pub description: Option<String>,
+    pub description: Words,
     pub roles: Vec<Text>,
     #[serde(default)]
     pub cohort_dates: Vec<Text>,
@@ -123,9 +245,9 @@ pub struct ConflictSource {
 #[serde(deny_unknown_fields)]
 pub struct StageSource {
     #[serde(default)]
-    pub title: Option<String>,
+    pub title: Words,
     #[serde(default)]
-    pub description: Option<String>,
+    pub description: Words,
     #[serde(default)]
     pub terminal: bool,
     #[serde(default)]
@@ -180,7 +302,7 @@ pub struct OverdueSource {
 pub struct MilestoneSource {
     pub key: Text,
     #[serde(default)]
-    pub title: Option<String>,
+    pub title: Words,
     pub form: Text,
     #[serde(default)]
     pub due: Option<Spanned<DueSource>>,
@@ -206,7 +328,7 @@ pub struct AssessmentSource {
 #[serde(deny_unknown_fields)]
 pub struct ActionSource {
     #[serde(default)]
-    pub title: Option<String>,
+    pub title: Words,
     #[serde(default)]
     pub by: Option<Spanned<Names>>,
     pub to: Text,
@@ -229,7 +351,7 @@ pub struct ActionSource {
 #[serde(deny_unknown_fields)]
 pub struct FormSource {
     #[serde(default)]
-    pub title: Option<String>,
+    pub title: Words,
     pub fields: Entries<Spanned<FieldSource>>,
 }
 
@@ -240,7 +362,7 @@ pub struct FieldSource {
     #[serde(rename = "type")]
     pub kind: Text,
     #[serde(default)]
-    pub label: Option<String>,
+    pub label: Words,
     #[serde(default)]
     pub required: bool,
     #[serde(default)]
@@ -252,7 +374,7 @@ pub struct FieldSource {
     #[serde(default)]
     pub choices: Vec<Text>,
     #[serde(default)]
-    pub unit: Option<String>,
+    pub unit: Words,
 }
 
 /// A rubric: criteria scored on a scale.
@@ -260,7 +382,7 @@ pub struct FieldSource {
 #[serde(deny_unknown_fields)]
 pub struct RubricSource {
     #[serde(default)]
-    pub title: Option<String>,
+    pub title: Words,
     pub scale: Spanned<ScaleSource>,
     pub criteria: Entries<Spanned<CriterionSource>>,
     pub pass: Spanned<PassSource>,
@@ -281,11 +403,11 @@ pub struct ScaleSource {
 #[serde(deny_unknown_fields)]
 pub struct CriterionSource {
     #[serde(default)]
-    pub title: Option<String>,
+    pub title: Words,
     #[serde(default)]
     pub weight: Option<Spanned<f64>>,
     #[serde(default)]
-    pub levels: Entries<String>,
+    pub levels: Entries<Spanned<LabelSource>>,
 }
 
 /// The pass rule.

@@ -26,8 +26,8 @@ pub const MIN_PASSWORD: usize = 10;
 /// Longest password accepted, in bytes (hashing is costly; a megabyte is an attack).
 pub const MAX_PASSWORD: usize = 1024;
 
-/// The languages pages are written in.
-pub const LANGUAGES: &[&str] = &["en", "ar"];
+/// The languages pages and mail are written in: the definitions' list.
+pub use crate::definition::LANGUAGES;
 
 /// The message for any failed sign-in, whichever part was wrong.
 const SIGN_IN_REFUSED: &str = "the email or the password is not right";
@@ -182,16 +182,24 @@ impl Engine {
         Ok(self.store.end_session(&token_hash(token)).await?)
     }
 
-    /// Sets the language `viewer` reads pages in: one of [`LANGUAGES`].
+    /// Sets the language `viewer` reads pages and mail in: one of [`LANGUAGES`].
     pub async fn set_language(&self, viewer: &Viewer, language: &str) -> Result<(), Error> {
-        if !LANGUAGES.contains(&language) {
-            return Err(Error::Invalid(format!(
-                "'{}' is not a language gradflow speaks; choose one of: {}",
-                language.escape_default(),
-                LANGUAGES.join(", ")
-            )));
-        }
+        let language = input::language(language)?;
         Ok(self.store.set_language(viewer.person.id, language).await?)
+    }
+
+    /// Sets the language the person registered as `email` reads pages and
+    /// mail in (one of [`LANGUAGES`]), for staff setting it for someone who
+    /// has not signed in; gives the person and the language's code.
+    pub async fn set_person_language(
+        &self,
+        email: &str,
+        language: &str,
+    ) -> Result<(Person, &'static str), Error> {
+        let language = input::language(language)?;
+        let person = self.store.person(&input::email(email)?).await?;
+        self.store.set_language(person.id, language).await?;
+        Ok((person, language))
     }
 
     /// The viewer with person id `person`.

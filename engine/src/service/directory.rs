@@ -79,7 +79,7 @@ impl Engine {
             .map(|(w, (source, templates))| NewDefinition {
                 key: &w.key,
                 version: w.version,
-                title: &w.title,
+                title: w.title.default_text(),
                 source,
                 templates,
             })

@@ -37,6 +37,23 @@ pub(crate) fn optional_line(what: &str, text: &str) -> Result<String, Error> {
     }
 }
 
+/// A language people read pages and mail in: one of
+/// [`LANGUAGES`](crate::definition::LANGUAGES), as the list spells it.
+pub(crate) fn language(text: &str) -> Result<&'static str, Error> {
+    let languages = crate::definition::LANGUAGES;
+    languages
+        .iter()
+        .find(|l| **l == text.trim())
+        .copied()
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "'{}' is not a language gradflow speaks; choose one of: {}",
+                text.escape_default(),
+                languages.join(", ")
+            ))
+        })
+}
+
 /// A short key such as a program key: letters, digits, `-`, `_` and `.`, 1 to 64.
 pub(crate) fn key(what: &str, text: &str) -> Result<String, Error> {
     let text = text.trim();

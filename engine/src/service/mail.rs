@@ -4,6 +4,11 @@
 //! Sending itself is not here: the engine knows nothing of SMTP.
 //!
 //! # Template variables
+//! Words of the workflow (the titles of stages, actions and milestones) are
+//! in the recipient's language (the message row's `language`; the default
+//! text when they chose none, or the workflow gives none in theirs), as is
+//! the template variant the courier picks.
+//!
 //! Every template gets `project` (`id`, `title`), `stage` (`key`, `title`),
 //! `cohort` (`name`), `recipient` (`name`, `email`), `deadline` (the stage's
 //! deadline in the cohort's local time, or empty) and one entry per role of
@@ -29,7 +34,7 @@ use serde_json::{Value, json};
 use super::{Engine, Error};
 use crate::calendar::Calendar;
 use crate::decide::Change;
-use crate::definition::{Trigger, Workflow};
+use crate::definition::{DEFAULT_LANGUAGE, Trigger, Workflow};
 use crate::store::{Delivery, Message};
 
 /// How long a claimed message is held before another worker may take it over.
@@ -85,7 +90,7 @@ pub fn template_variables(workflow: &Workflow, usage: TemplateUse) -> Value {
             workflow.start.clone(),
             workflow
                 .stage(&workflow.start)
-                .map_or_else(String::new, |s| s.title.clone()),
+                .map_or_else(String::new, |s| s.title.default_text().to_owned()),
         ),
         cohort: "Service 2026 A".into(),
         recipient: ("Amal Al-Harthy".into(), "amal@example.org".into()),
@@ -308,13 +313,14 @@ impl Engine {
             roles.insert(role.clone(), name);
         }
         let local = |at: Timestamp| local_time(&calendar, at);
+        let lang = message.language.as_deref().unwrap_or(DEFAULT_LANGUAGE);
         let stage = workflow.stage(&record.state.stage);
         let action = step.iter().rev().find_map(|c| match c {
             Change::ActionTaken { action, stage, .. } => {
                 let title = workflow
                     .stage(stage)
                     .and_then(|s| s.action(action))
-                    .map_or_else(|| action.clone(), |a| a.title.clone());
+                    .map_or_else(|| action.clone(), |a| a.title.get(lang).to_owned());
                 Some((action.clone(), title))
             }
             _ => None,
@@ -327,7 +333,7 @@ impl Engine {
                     .stages
                     .iter()
                     .find_map(|s| s.milestone(milestone))
-                    .map_or_else(|| milestone.clone(), |m| m.title.clone());
+                    .map_or_else(|| milestone.clone(), |m| m.title.get(lang).to_owned());
                 Some((milestone.clone(), title))
             }
             _ => None,
@@ -350,7 +356,7 @@ impl Engine {
             project: (record.id, record.title.clone()),
             stage: (
                 record.state.stage.clone(),
-                stage.map_or_else(String::new, |s| s.title.clone()),
+                stage.map_or_else(String::new, |s| s.title.get(lang).to_owned()),
             ),
             cohort: self.store.cohort_by_id(record.cohort_id).await?.name,
             recipient: (recipient.name.clone(), recipient.email.clone()),

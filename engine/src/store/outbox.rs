@@ -22,6 +22,9 @@ pub struct Message {
     pub recipient: i64,
     /// Recipient's email.
     pub email: String,
+    /// The language the recipient reads (`en`, `ar`), when they chose one:
+    /// the message is written in it.
+    pub language: Option<String>,
     /// The Message-ID's left part, the same on every attempt.
     pub message_id: String,
     /// pending, claimed, sent, failed (will retry) or dead.
@@ -55,11 +58,12 @@ pub enum Delivery {
     },
 }
 
-const COLUMNS: &str = "o.id, o.project_id, o.event_seq, o.template, o.recipient_id, p.email, o.message_id, o.state, o.attempts, o.next_attempt_at, o.last_error, o.sent_at";
+const COLUMNS: &str = "o.id, o.project_id, o.event_seq, o.template, o.recipient_id, p.email, p.language, o.message_id, o.state, o.attempts, o.next_attempt_at, o.last_error, o.sent_at";
 
 impl Store {
     /// Claims up to `limit` messages due at `now` (and those whose claim's
-    /// lease ran out), leasing them until `lease_until`.
+    /// lease ran out), leasing them until `lease_until`; each with its
+    /// recipient's email and language.
     pub(crate) async fn claim_messages(
         &self,
         now: Timestamp,
@@ -206,7 +210,9 @@ impl Store {
     }
 }
 
-fn message_row(r: &impl Columns) -> Result<Message, Error> {
+/// A message from a row of [`COLUMNS`] (its recipient's `email` and
+/// `language` from the people table).
+pub(super) fn message_row(r: &impl Columns) -> Result<Message, Error> {
     Ok(Message {
         id: r.int("id")?,
         project: r.int("project_id")?,
@@ -214,6 +220,7 @@ fn message_row(r: &impl Columns) -> Result<Message, Error> {
         template: r.text("template")?,
         recipient: r.int("recipient_id")?,
         email: r.text("email")?,
+        language: r.opt_text("language")?,
         message_id: r.text("message_id")?,
         state: r.text("state")?,
         attempts: r.int("attempts")?,

@@ -149,7 +149,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Message>, Error> {
         with_db!(self, pool => sqlx::query(
-            "SELECT o.id, o.project_id, o.event_seq, o.template, o.recipient_id, pe.email, o.message_id, o.state,
+            "SELECT o.id, o.project_id, o.event_seq, o.template, o.recipient_id, pe.email, pe.language, o.message_id, o.state,
                     o.attempts, o.next_attempt_at, o.last_error, o.sent_at
              FROM outbox o JOIN people pe ON pe.id = o.recipient_id JOIN projects p ON p.id = o.project_id
              WHERE p.cohort_id = $1 ORDER BY o.id DESC LIMIT $2",
@@ -159,22 +159,7 @@ impl Store {
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|r| {
-            Ok(Message {
-                id: r.int("id")?,
-                project: r.int("project_id")?,
-                cause: r.int("event_seq")?,
-                template: r.text("template")?,
-                recipient: r.int("recipient_id")?,
-                email: r.text("email")?,
-                message_id: r.text("message_id")?,
-                state: r.text("state")?,
-                attempts: r.int("attempts")?,
-                next_attempt_at: instant(r.int("next_attempt_at")?)?,
-                last_error: r.opt_text("last_error")?,
-                sent_at: r.opt_int("sent_at")?.map(instant).transpose()?,
-            })
-        })
+        .map(super::outbox::message_row)
         .collect())
     }
 

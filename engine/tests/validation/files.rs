@@ -218,8 +218,12 @@ fn a_template_is_a_readable_file() {
         .expect("link");
         write(&templates, "dangling.text.hbs", b"text");
     }
+    // A language variant is not a template a workflow may name.
+    write(&templates, "real.ar.subject.hbs", b"subject");
+    write(&templates, "real.ar.text.hbs", b"text");
     let found = names();
     assert!(found.contains("real"), "{found:?}");
+    assert!(!found.contains("real.ar"), "{found:?}");
     assert!(!found.contains("folder"), "{found:?}");
     #[cfg(unix)]
     {

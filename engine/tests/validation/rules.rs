@@ -212,3 +212,74 @@ fn a_stored_definition_is_checked_the_same_way() {
     .expect_err("invalid");
     assert_eq!(problems.len(), 1, "{problems:#?}");
 }
+
+#[test]
+fn words_in_two_languages_are_read_per_language_with_the_default_as_fallback() {
+    let file = super::data_dir().join("valid/labels-in-two-languages.yaml");
+    let w = load(&file).unwrap_or_else(|e| panic!("{e}")).workflow;
+    assert_eq!(w.title.get("ar"), "تجربة");
+    assert_eq!(w.title.get("en"), "Demo");
+    assert_eq!(w.title.default_text(), "Demo");
+    assert_eq!(
+        w.description.as_ref().map(|d| d.get("ar")),
+        Some("مسار عمل بلغتين.")
+    );
+    let draft = w.stage("draft").unwrap();
+    // Written Arabic first: English is still the default text.
+    assert_eq!(draft.title.get("ar"), "المسودة");
+    assert_eq!(draft.title.default_text(), "Draft");
+    // Plain text reads the same in every language.
+    let description = draft.description.as_ref().unwrap();
+    assert_eq!(description.get("ar"), description.get("en"));
+    assert_eq!(draft.action("submit").unwrap().title.get("ar"), "تقديم");
+    // A number or yes/no written as a title is its text, as written.
+    assert_eq!(w.stage("done").unwrap().title.get("ar"), "2026");
+    let form = &w.forms["report"];
+    assert_eq!(form.field("answer").unwrap().label.get("ar"), "Yes");
+    let minutes = form.field("minutes").unwrap();
+    assert_eq!(minutes.label.get("ar"), "مدة الانتظار");
+    assert_eq!(minutes.unit.as_ref().unwrap().get("ar"), "دقائق");
+    assert_eq!(minutes.unit.as_ref().unwrap().get("en"), "minutes");
+    let safety = &w.rubrics["safe"].criteria[0];
+    // Only Arabic given: it is the text in every language.
+    assert_eq!(safety.title.get("en"), "السلامة");
+    assert_eq!(safety.levels[&1].get("ar"), "غير آمن");
+    assert_eq!(safety.levels[&5].get("ar"), "Safe");
+    // Pictures stay in the default text.
+    let picture = draw(&w, Format::Mermaid);
+    assert!(picture.contains("state \"Draft\" as draft"), "{picture}");
+}
+
+#[test]
+fn the_bundled_workflows_speak_arabic() {
+    for (key, path) in bundled() {
+        let w = load(&path).unwrap_or_else(|e| panic!("{e}")).workflow;
+        let arabic = |text: &str| text.chars().any(|c| ('\u{600}'..='\u{6ff}').contains(&c));
+        assert!(arabic(w.title.get("ar")), "{key}: the title");
+        for stage in &w.stages {
+            assert!(arabic(stage.title.get("ar")), "{key}: stage {}", stage.key);
+            assert!(!arabic(stage.title.get("en")), "{key}: stage {}", stage.key);
+            for action in &stage.actions {
+                assert!(
+                    arabic(action.title.get("ar")),
+                    "{key}: action {}",
+                    action.key
+                );
+            }
+            for m in &stage.milestones {
+                assert!(arabic(m.title.get("ar")), "{key}: milestone {}", m.key);
+            }
+        }
+        for form in w.forms.values() {
+            assert!(arabic(form.title.get("ar")), "{key}: form {}", form.key);
+            for field in &form.fields {
+                assert!(arabic(field.label.get("ar")), "{key}: field {}", field.key);
+            }
+        }
+        for rubric in w.rubrics.values() {
+            for c in &rubric.criteria {
+                assert!(arabic(c.title.get("ar")), "{key}: criterion {}", c.key);
+            }
+        }
+    }
+}

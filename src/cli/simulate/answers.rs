@@ -22,8 +22,11 @@ pub fn form(form: &Form, today: Date) -> Fields {
 /// hold), today's date.
 pub fn field(field: &Field, today: Date) -> Value {
     match field.kind {
-        FieldKind::Text => text(field, &format!("Simulated {}", field.label)),
-        FieldKind::LongText => text(field, &format!("Simulated answer to \"{}\".", field.label)),
+        FieldKind::Text => text(field, &format!("Simulated {}", field.label.default_text())),
+        FieldKind::LongText => text(
+            field,
+            &format!("Simulated answer to \"{}\".", field.label.default_text()),
+        ),
         FieldKind::File => text(field, "simulated-evidence.pdf"),
         FieldKind::Number | FieldKind::Measurement => number(field.min, field.max),
         FieldKind::Date => Value::String(today.to_string()),

@@ -46,7 +46,7 @@ pub fn text(header: &Header<'_>, report: &Report) {
         "Simulation of {} v{} ({}) from {}",
         w.key,
         w.version,
-        w.title,
+        w.title.default_text(),
         header.workflow_file.display()
     ));
     out.line(&format!(
@@ -123,7 +123,7 @@ pub fn json(header: &Header<'_>, report: &Report) {
     let zone = report.calendar.zone();
     let c = header.cohort;
     let simulation = serde_json::json!({
-        "workflow": { "key": header.workflow.key, "version": header.workflow.version, "title": header.workflow.title, "file": header.workflow_file },
+        "workflow": { "key": header.workflow.key, "version": header.workflow.version, "title": header.workflow.title.default_text(), "file": header.workflow_file },
         "cohort": {
             "name": c.name, "file": c.path, "time_zone": c.time_zone, "weekend": c.weekend.to_string(),
             "mail_hours": c.mail_hours.to_string(), "dates": c.dates, "holidays": c.holidays,

@@ -88,6 +88,10 @@ project-history = السجل
 due-deadline = موعد { $stage }
 due-milestone = موعد { $milestone }
 waiting-roles = بانتظار { $roles }
+action-milestone-submit = تقديم { $milestone }
+action-milestone-accept = قبول { $milestone }
+action-milestone-return = إعادة { $milestone } للتعديل
+action-score = رصد الدرجات
 
 event-started = بدأ المشروع في { $stage }
 event-action_taken = { $action }

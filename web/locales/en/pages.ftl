@@ -88,6 +88,10 @@ project-history = History
 due-deadline = { $stage } is due
 due-milestone = { $milestone } is due
 waiting-roles = waiting for { $roles }
+action-milestone-submit = Submit: { $milestone }
+action-milestone-accept = Accept: { $milestone }
+action-milestone-return = Return for changes: { $milestone }
+action-score = Record your scores
 
 event-started = Project started at { $stage }
 event-action_taken = { $action }

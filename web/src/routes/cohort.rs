@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::App;
-use crate::i18n;
+use crate::i18n::{self, Lang};
 use crate::pages::{self, Fail, Frame};
 use crate::session::Visitor;
 
@@ -59,7 +59,7 @@ pub async fn board(
             .workflow
             .as_ref()
             .and_then(|w| w.stage(key))
-            .map_or_else(|| key.to_owned(), |s| s.title.clone())
+            .map_or_else(|| key.to_owned(), |s| s.title.get(lang.code()).to_owned())
     };
     let current = match &board.list {
         BoardList::Stage(key) => Some(key.as_str()),
@@ -89,7 +89,7 @@ pub async fn board(
                 "title": view.record.title,
                 "stage": title_of(&state.stage),
                 "overdue_since": state.overdue_since.map(|t| i18n::when(lang, t, &tz)),
-                "waits": waits(view),
+                "waits": waits(view, lang),
             })
         })
         .collect();
@@ -126,9 +126,12 @@ pub async fn board(
     ))
 }
 
-/// What a project waits for: each action that can be taken now, with whom
-/// it waits for ("Endorse (supervisor)").
-fn waits(view: &View) -> Vec<String> {
+/// What a project waits for: each action that can be taken now, titled in
+/// `lang`, with whom it waits for ("Endorse the proposal (supervisor)").
+fn waits(view: &View, lang: Lang) -> Vec<String> {
+    let Some(stage) = view.workflow.stage(&view.record.state.stage) else {
+        return Vec::new();
+    };
     view.possible
         .iter()
         .filter(|p| p.blocked.is_none())
@@ -138,7 +141,7 @@ fn waits(view: &View) -> Vec<String> {
                 .as_ref()
                 .map(|w| w.to_string())
                 .unwrap_or_else(|| p.by.join(", ").replace('_', " "));
-            format!("{} ({who})", p.title)
+            format!("{} ({who})", super::forms::action_title(stage, p, lang))
         })
         .collect()
 }
@@ -174,10 +177,10 @@ pub async fn export(
     .map_err(fail)?;
     for view in &export.projects {
         let state = &view.record.state;
-        let stage = view
-            .workflow
-            .stage(&state.stage)
-            .map_or_else(|| state.stage.clone(), |s| s.title.clone());
+        let stage = view.workflow.stage(&state.stage).map_or_else(
+            || state.stage.clone(),
+            |s| s.title.get(lang.code()).to_owned(),
+        );
         let people: Vec<String> = view
             .record
             .members
@@ -205,7 +208,7 @@ pub async fn export(
                 })
                 .unwrap_or_default(),
             cell(&people.join("; ")),
-            cell(&waits(view).join("; ")),
+            cell(&waits(view, lang).join("; ")),
         ])
         .map_err(fail)?;
     }

@@ -2,12 +2,15 @@
 //! per action the viewer may take, its fields from the action's form (or
 //! the milestone's, or the rubric's criteria for scoring), with what was
 //! typed and the engine's complaint next to each field after a refusal.
+//! Titles and labels are the workflow's words in the page's language.
 
 use std::collections::BTreeMap;
 
 use gradflow_engine::decide::Possible;
 use gradflow_engine::definition::{Field, FieldKind, SCORE_ACTION, Stage, Workflow};
 use serde::Serialize;
+
+use crate::i18n::{self, Lang};
 
 /// A form field as the template draws it.
 #[derive(Debug, Clone, Serialize)]
@@ -86,9 +89,12 @@ pub struct Refused {
     pub problems: Vec<String>,
 }
 
-/// What a form needs besides the definition: the words for yes and no, and
-/// the project's evidence files (a file field chooses one of them).
+/// What a form needs besides the definition: the page's language, the
+/// words for yes and no, and the project's evidence files (a file field
+/// chooses one of them).
 pub struct Choices<'a> {
+    /// The page's language: titles and labels are shown in it.
+    pub lang: Lang,
     /// The words for yes and no, in the page's language.
     pub yes_no: (&'a str, &'a str),
     /// Evidence files: (SHA-256 in hex, name).
@@ -140,7 +146,7 @@ pub fn action_form(
         || possible.action.ends_with(".return");
     ActionForm {
         action: possible.action.clone(),
-        title: possible.title.clone(),
+        title: action_title(stage, possible, choices.lang),
         id,
         fields: views,
         comment_required,
@@ -148,6 +154,30 @@ pub fn action_form(
         errors,
         blocked: possible.blocked.clone(),
     }
+}
+
+/// The title of `possible` in `lang`: a stage action's title as the
+/// workflow words it; a milestone's step (submit, accept, return) or
+/// scoring in the catalogue's words around the milestone's title.
+pub fn action_title(stage: &Stage, possible: &Possible, lang: Lang) -> String {
+    if possible.action == SCORE_ACTION && stage.assessment.is_some() {
+        return i18n::text(lang, "action-score", &[]);
+    }
+    if let Some((key, verb)) = possible.action.split_once('.')
+        && let Some(milestone) = stage.milestone(key)
+        && ["submit", "accept", "return"].contains(&verb)
+    {
+        let title = milestone.title.get(lang.code()).to_owned();
+        return i18n::text(
+            lang,
+            &format!("action-milestone-{verb}"),
+            &[("milestone", title)],
+        );
+    }
+    stage.action(&possible.action).map_or_else(
+        || possible.title.clone(),
+        |a| a.title.get(lang.code()).to_owned(),
+    )
 }
 
 /// The fields an action asks for: its form's, its milestone's, or the
@@ -199,16 +229,17 @@ pub fn fields_of(workflow: &Workflow, stage: &Stage, action: &str) -> Vec<Field>
 
 /// Which field a problem of the engine's form check is about. The check
 /// (`decide::forms::check`) words each one `LABEL is required` or
-/// `LABEL: what is wrong`; the longest label that fits wins.
+/// `LABEL: what is wrong`, with the label's default text; the longest
+/// label that fits wins.
 fn field_of_problem(fields: &[Field], problem: &str) -> Option<String> {
     fields
         .iter()
         .filter(|f| {
             problem
-                .strip_prefix(f.label.as_str())
+                .strip_prefix(f.label.default_text())
                 .is_some_and(|rest| rest.starts_with(':') || rest == " is required")
         })
-        .max_by_key(|f| f.label.len())
+        .max_by_key(|f| f.label.default_text().len())
         .map(|f| f.key.clone())
 }
 
@@ -220,6 +251,7 @@ fn field_view(
     choices: &Choices<'_>,
 ) -> FieldView {
     let (yes, no) = choices.yes_no;
+    let lang = choices.lang.code();
     let (control, input_type) = match field.kind {
         FieldKind::LongText => ("textarea", "text"),
         FieldKind::Choice | FieldKind::YesNo | FieldKind::File => ("select", "text"),
@@ -246,14 +278,14 @@ fn field_view(
     FieldView {
         id: format!("{form}-{}", field.key),
         name: format!("f.{}", field.key),
-        label: field.label.clone(),
+        label: field.label.get(lang).to_owned(),
         control,
         input_type,
         required: field.required,
         min: number(field.min),
         max: number(field.max),
         max_length: field.max_length.unwrap_or(0),
-        unit: field.unit.clone(),
+        unit: field.unit.as_ref().map(|u| u.get(lang).to_owned()),
         options: choices
             .into_iter()
             .map(|(v, label)| OptionView {

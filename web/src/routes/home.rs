@@ -1,5 +1,5 @@
 //! The home page: the viewer's projects, grouped by what awaits them, and
-//! the cohorts they coordinate.
+//! the cohorts they coordinate; stages and actions in the page's language.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -7,7 +7,9 @@ use gradflow_engine::service::{View, Viewer};
 use serde::Serialize;
 use serde_json::json;
 
+use super::forms::action_title;
 use crate::App;
+use crate::i18n::Lang;
 use crate::pages::{self, Fail, Frame};
 use crate::session::Visitor;
 
@@ -49,9 +51,11 @@ pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, 
             id: view.record.id,
             title: view.record.title.clone(),
             cohort,
-            stage: stage.map_or(state.stage.clone(), |s| s.title.clone()),
+            stage: stage.map_or(state.stage.clone(), |s| {
+                s.title.get(visitor.lang.code()).to_owned()
+            }),
             overdue: state.overdue_since.is_some(),
-            yours: actions_for(viewer, &view),
+            yours: actions_for(viewer, &view, visitor.lang),
         };
         if stage.is_some_and(|s| s.terminal) {
             finished.push(line);
@@ -96,12 +100,15 @@ pub fn roles_of(viewer: &Viewer, view: &View) -> Vec<String> {
         .collect()
 }
 
-/// Titles of the actions `viewer` may take on `view` now (not blocked).
-pub fn actions_for(viewer: &Viewer, view: &View) -> Vec<String> {
+/// Titles, in `lang`, of the actions `viewer` may take on `view` now (not blocked).
+pub fn actions_for(viewer: &Viewer, view: &View, lang: Lang) -> Vec<String> {
     let roles = roles_of(viewer, view);
+    let Some(stage) = view.workflow.stage(&view.record.state.stage) else {
+        return Vec::new();
+    };
     view.possible
         .iter()
         .filter(|p| p.blocked.is_none() && p.by.iter().any(|r| roles.contains(r)))
-        .map(|p| p.title.clone())
+        .map(|p| action_title(stage, p, lang))
         .collect()
 }

@@ -74,6 +74,10 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "due-deadline",
     "due-milestone",
     "waiting-roles",
+    "action-milestone-submit",
+    "action-milestone-accept",
+    "action-milestone-return",
+    "action-score",
 ];
 
 /// Largest urlencoded form accepted (a form's answers, a comment).

@@ -1,7 +1,8 @@
 //! The project page: title, stage, the workflow's stages with the current
 //! one marked, what is due and when (in the cohort's time zone), the forms
 //! of the actions the viewer may take, who else is awaited, evidence files
-//! and the history. `POST /projects/{id}/act` runs an action.
+//! and the history, with the workflow's words in the page's language.
+//! `POST /projects/{id}/act` runs an action.
 
 use axum::Form;
 use axum::extract::{Path, State};
@@ -118,6 +119,7 @@ async fn render(
         .map(|e| (e.sha256.clone(), e.name.clone()))
         .collect();
     let choices = forms::Choices {
+        lang,
         yes_no: (&yes_no.0, &yes_no.1),
         files: &files,
     };
@@ -140,7 +142,7 @@ async fn render(
                     .map(|w| w.to_string())
                     .unwrap_or_else(|| possible.by.join(", ").replace('_', " "));
                 waiting.push(json!({
-                    "title": possible.title,
+                    "title": forms::action_title(stage, possible, lang),
                     "who": i18n::text(lang, "waiting-roles", &[("roles", who)]),
                 }));
             }
@@ -149,7 +151,7 @@ async fn render(
     let stages: Vec<Value> = workflow
         .stages
         .iter()
-        .map(|s| json!({ "title": s.title, "current": s.key == view.record.state.stage }))
+        .map(|s| json!({ "title": s.title.get(lang.code()), "current": s.key == view.record.state.stage }))
         .collect();
     let due: Vec<Value> = due
         .iter()
@@ -158,13 +160,16 @@ async fn render(
                 "deadline" => i18n::text(
                     lang,
                     "due-deadline",
-                    &[("stage", stage.map_or(String::new(), |s| s.title.clone()))],
+                    &[(
+                        "stage",
+                        stage.map_or(String::new(), |s| s.title.get(lang.code()).to_owned()),
+                    )],
                 ),
                 "milestone_due" => {
                     let key = key.strip_prefix("milestone:").unwrap_or(key);
                     let title = stage
                         .and_then(|s| s.milestone(key))
-                        .map_or(key.to_owned(), |m| m.title.clone());
+                        .map_or(key.to_owned(), |m| m.title.get(lang.code()).to_owned());
                     i18n::text(lang, "due-milestone", &[("milestone", title)])
                 }
                 _ => return None,
@@ -195,7 +200,7 @@ async fn render(
             "version": view.record.state.version,
             "cohort": cohort.name,
             "time_zone": cohort.time_zone,
-            "stage": stage.map_or(view.record.state.stage.clone(), |s| s.title.clone()),
+            "stage": stage.map_or(view.record.state.stage.clone(), |s| s.title.get(lang.code()).to_owned()),
             "overdue_since": view.record.state.overdue_since.map(|t| i18n::when(lang, t, &tz)),
         },
         "roles": roles.join(", ").replace('_', " "),
@@ -216,28 +221,46 @@ async fn render(
 /// One history line: when, who, what (from the catalogue), and any comment.
 async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &TimeZone) -> Value {
     let workflow = &view.workflow;
+    let words = lang.code();
     let stage = |key: &str| {
         workflow
             .stage(key)
-            .map_or(key.to_owned(), |s| s.title.clone())
+            .map_or(key.to_owned(), |s| s.title.get(words).to_owned())
+    };
+    let milestone = |key: &str| {
+        workflow
+            .stages
+            .iter()
+            .find_map(|s| s.milestone(key))
+            .map_or(key.to_owned(), |m| m.title.get(words).to_owned())
+    };
+    let action = |stage: Option<&str>, key: &str| {
+        let found = match stage {
+            Some(s) => workflow.stage(s).and_then(|s| s.action(key)),
+            None => workflow.stages.iter().find_map(|s| s.action(key)),
+        };
+        found.map_or(key.to_owned(), |a| a.title.get(words).to_owned())
     };
     let (kind, args, comment): (&str, Vec<(&str, String)>, Option<String>) = match &event.change {
         Change::Started { stage: s, .. } => ("started", vec![("stage", stage(s))], None),
         Change::ActionTaken {
-            action,
+            action: key,
             stage: s,
             comment,
             ..
-        } => {
-            let title = workflow
-                .stage(s)
-                .and_then(|st| st.action(action))
-                .map_or(action.clone(), |a| a.title.clone());
-            ("action_taken", vec![("action", title)], comment.clone())
-        }
-        Change::ApprovalRecorded { action, role } => (
+        } => (
+            "action_taken",
+            vec![("action", action(Some(s), key))],
+            comment.clone(),
+        ),
+        Change::ApprovalRecorded { action: key, role } => (
             "approval_recorded",
-            vec![("action", action.clone()), ("role", role.replace('_', " "))],
+            vec![
+                // (Approvals are not tied to a stage in the log: the first
+                // stage with the action names it.)
+                ("action", action(None, key)),
+                ("role", role.replace('_', " ")),
+            ],
             None,
         ),
         Change::Moved { from, to } => (
@@ -245,28 +268,32 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
             vec![("from", stage(from)), ("to", stage(to))],
             None,
         ),
-        Change::MilestoneSubmitted { milestone, .. } => (
+        Change::MilestoneSubmitted { milestone: key, .. } => (
             "milestone_submitted",
-            vec![("milestone", milestone.clone())],
+            vec![("milestone", milestone(key))],
             None,
         ),
-        Change::MilestoneAccepted { milestone, comment } => (
+        Change::MilestoneAccepted {
+            milestone: key,
+            comment,
+        } => (
             "milestone_accepted",
-            vec![("milestone", milestone.clone())],
+            vec![("milestone", milestone(key))],
             comment.clone(),
         ),
-        Change::MilestoneReturned { milestone, comment } => (
+        Change::MilestoneReturned {
+            milestone: key,
+            comment,
+        } => (
             "milestone_returned",
-            vec![("milestone", milestone.clone())],
+            vec![("milestone", milestone(key))],
             Some(comment.clone()),
         ),
         Change::Scored { comment, .. } => ("scored", vec![], comment.clone()),
         Change::DeadlinePassed => ("deadline_passed", vec![], None),
-        Change::MilestoneLate { milestone } => (
-            "milestone_late",
-            vec![("milestone", milestone.clone())],
-            None,
-        ),
+        Change::MilestoneLate { milestone: key } => {
+            ("milestone_late", vec![("milestone", milestone(key))], None)
+        }
         Change::Reminded { .. } => ("reminded", vec![], None),
         Change::EffectRequested { effect } => (
             "effect_requested",

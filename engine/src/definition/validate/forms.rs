@@ -32,6 +32,7 @@ impl Checker<'_> {
                     format!("form '{}' has no fields", shown(&key.value)),
                 );
             }
+            let title = self.words(&form.value.title, "title", || key.value.clone());
             let fields = form
                 .value
                 .fields
@@ -43,11 +44,7 @@ impl Checker<'_> {
                 key.value.clone(),
                 Form {
                     key: key.value.clone(),
-                    title: form
-                        .value
-                        .title
-                        .clone()
-                        .unwrap_or_else(|| key.value.clone()),
+                    title,
                     fields,
                 },
             );
@@ -109,14 +106,14 @@ impl Checker<'_> {
         }
         Field {
             key: name.value.clone(),
-            label: f.label.clone().unwrap_or_else(|| name.value.clone()),
+            label: self.words(&f.label, "label", || name.value.clone()),
             kind,
             required: f.required,
             min,
             max,
             max_length: f.max_length,
             choices: f.choices.iter().map(|c| c.value.clone()).collect(),
-            unit: f.unit.clone(),
+            unit: self.optional_words(&f.unit, "unit"),
         }
     }
 
@@ -144,6 +141,7 @@ impl Checker<'_> {
                     "scores are whole numbers an evaluator picks, such as 1..5 or 0..100",
                 );
             }
+            let title = self.words(&r.title, "title", || key.value.clone());
             if r.criteria.0.is_empty() {
                 self.error(
                     key.referenced,
@@ -196,7 +194,7 @@ impl Checker<'_> {
                 key.value.clone(),
                 Rubric {
                     key: key.value.clone(),
-                    title: r.title.clone().unwrap_or_else(|| key.value.clone()),
+                    title,
                     scale_min: min,
                     scale_max: max,
                     criteria,
@@ -211,6 +209,7 @@ impl Checker<'_> {
 
     fn criterion(&mut self, name: &Text, c: &CriterionSource, min: i64, max: i64) -> Criterion {
         self.identifier(name, "criterion");
+        let title = self.words(&c.title, "title", || name.value.clone());
         let weight = c.weight.as_ref().map_or(1.0, |w| w.value);
         if let Some(w) = &c.weight
             && !(WEIGHTS.0..=WEIGHTS.1).contains(&w.value)
@@ -226,9 +225,15 @@ impl Checker<'_> {
         let mut levels = BTreeMap::new();
         for (level, text) in &c.levels.0 {
             match level.value.parse::<i64>() {
-                Ok(n) if (min..=max).contains(&n) => {
-                    levels.insert(n, text.clone());
-                }
+                Ok(n) if (min..=max).contains(&n) => match self.label(text, "level") {
+                    Some(text) => {
+                        levels.insert(n, text);
+                    }
+                    None if matches!(text.value, LabelSource::Plain(TextSource::Null)) => {
+                        self.error(level.referenced, format!("level {n} has no description"))
+                    }
+                    None => {}
+                },
                 _ => self.error(
                     level.referenced,
                     format!(
@@ -240,7 +245,7 @@ impl Checker<'_> {
         }
         Criterion {
             key: name.value.clone(),
-            title: c.title.clone().unwrap_or_else(|| name.value.clone()),
+            title,
             weight,
             levels,
         }

@@ -17,6 +17,7 @@
 mod condition;
 mod forms;
 mod stage;
+mod words;
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,6 +25,7 @@ use jiff::civil;
 use serde_saphyr::{Location, Spanned};
 
 use super::duration::Duration;
+use super::label::Label;
 use super::model::*;
 use super::names::{Known, shown};
 use super::paths::{self, Edge};
@@ -401,6 +403,13 @@ impl Checker<'_> {
             source.cohort_dates.iter().map(|r| r.value.as_str()),
         );
         let conflicts = self.conflicts(&source.conflicts, &roles);
+        let title = self.label(&source.title, "title").unwrap_or_else(|| {
+            if matches!(source.title.value, LabelSource::Plain(TextSource::Null)) {
+                self.error(source.title.referenced, "the workflow's title is empty");
+            }
+            Label::new(source.key.value.clone())
+        });
+        let description = self.optional_words(&source.description, "description");
 
         let forms = self.forms(&source.forms);
         let rubrics = self.rubrics(&source.rubrics);
@@ -448,8 +457,8 @@ impl Checker<'_> {
         let workflow = Workflow {
             key: source.key.value.clone(),
             version,
-            title: source.title.value.clone(),
-            description: source.description.clone(),
+            title,
+            description,
             roles: source.roles.iter().map(|r| r.value.clone()).collect(),
             cohort_dates: source
                 .cohort_dates

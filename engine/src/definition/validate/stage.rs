@@ -89,11 +89,8 @@ impl Checker<'_> {
             .collect();
         Stage {
             key: key.value.clone(),
-            title: s
-                .title
-                .clone()
-                .unwrap_or_else(|| key.value.replace('_', " ")),
-            description: s.description.clone(),
+            title: self.words(&s.title, "title", || key.value.replace('_', " ")),
+            description: self.optional_words(&s.description, "description"),
             terminal: s.terminal,
             deadline,
             reminders,
@@ -195,7 +192,7 @@ impl Checker<'_> {
             );
             out.push(Milestone {
                 key: mv.key.value.clone(),
-                title: mv.title.clone().unwrap_or_else(|| mv.key.value.clone()),
+                title: self.words(&mv.title, "title", || mv.key.value.clone()),
                 form: mv.form.value.clone(),
                 due,
                 by,
@@ -313,10 +310,7 @@ impl Checker<'_> {
         }
         Action {
             key: name.value.clone(),
-            title: a
-                .title
-                .clone()
-                .unwrap_or_else(|| name.value.replace('_', " ")),
+            title: self.words(&a.title, "title", || name.value.replace('_', " ")),
             by,
             to: a.to.value.clone(),
             need,
