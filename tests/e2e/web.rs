@@ -289,6 +289,7 @@ on_both!(
     a_committee_member_scores_on_the_rubric,
     the_board_counts_every_stage_and_pages_its_lists,
     a_forgotten_password_is_reset_by_a_mailed_link,
+    a_coordinator_gives_roles_from_the_project_page,
     the_workflows_words_are_in_the_readers_language,
 );
 
@@ -1091,6 +1092,19 @@ async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
     );
     assert!(page.body.contains("id=\"act-score\""), "{}", page.body);
     assert!(page.body.contains("id=\"act-score-safety\""));
+    // The evaluator reads what was submitted: the proposal's answers, each
+    // client visit (accepted) with its measurements, the final report.
+    let submitted = section(&page.body, "submitted");
+    for expected in [
+        "<h3>Improvement proposal</h3>",
+        "<dt>Service to improve</dt><dd>Service to improve answer</dd>",
+        "Client visit before the change <span class=\"tag\">accepted</span>",
+        "Client visit after the change <span class=\"tag\">accepted</span>",
+        "minutes</dd>",
+    ] {
+        assert!(submitted.contains(expected), "{expected} in {submitted}");
+    }
+    assert!(!submitted.contains("Scorecards"), "no scores yet");
     assert!(
         page.body.contains("max=\"5\""),
         "the rubric's scale bounds the fields"
@@ -1132,7 +1146,41 @@ async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
     let page = evaluator.get(&path).await;
     assert!(page.body.contains("Scores given"), "{}", page.body);
     assert!(page.body.contains("Clear, measured gain."));
+    // Scorecards: an evaluator reads their own, not another's (each scores
+    // on their own); the coordinator reads them all; the trainee none.
+    let card = "<h4>Person committee1</h4>";
+    assert!(
+        section(&page.body, "submitted").contains(card),
+        "{}",
+        page.body
+    );
+    for (email, sees) in [
+        ("committee2@example.org", false),
+        ("coord-a@example.org", true),
+        ("trainee1@example.org", false),
+        ("sup1@example.org", false),
+    ] {
+        let page = site.signed_in(email).await.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(
+            section(&page.body, "submitted").contains(card),
+            sees,
+            "{email} reads committee1's scorecard"
+        );
+        assert!(section(&page.body, "submitted").contains("<h3>Improvement proposal</h3>"));
+    }
     site.stop().await;
+}
+
+/// The `<section id="ID">` of a page.
+fn section<'b>(body: &'b str, id: &str) -> &'b str {
+    let start = body
+        .find(&format!(
+            "<section aria-labelledby=\"{id}-heading\" id=\"{id}\">"
+        ))
+        .unwrap_or_else(|| panic!("a section {id} in {body}"));
+    let end = start + body[start..].find("</section>").unwrap();
+    &body[start..end]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1676,5 +1724,120 @@ async fn the_workflows_words_are_in_the_readers_language(db: &TestDb) {
         page.body.contains("تقديم المقترح"),
         "the history names the action"
     );
+    site.stop().await;
+}
+
+async fn a_coordinator_gives_roles_from_the_project_page(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = site.projects[1];
+    let path = format!("/projects/{p}");
+    let members = format!("{path}/members");
+    let mut coordinator = site.signed_in("coord-a@example.org").await;
+    let page = coordinator.get(&path).await;
+    assert!(page.body.contains("id=\"give-role\""), "{}", page.body);
+    let csrf = page.csrf();
+    let mut evaluator = site.signed_in("committee2@example.org").await;
+    assert_eq!(evaluator.get(&path).await.status, StatusCode::NOT_FOUND);
+
+    // Refused: whoever is not the coordinator, a conflict of interest, a
+    // stranger; each with the reason, and nothing changed.
+    let before = snapshot(db).await;
+    for (email, status, says) in [
+        (
+            "sup2@example.org",
+            StatusCode::FORBIDDEN,
+            "only the coordinator may give roles",
+        ),
+        (
+            "trainee2@example.org",
+            StatusCode::FORBIDDEN,
+            "only the coordinator may give roles",
+        ),
+        ("coord-b@example.org", StatusCode::NOT_FOUND, ""),
+        ("committee1@example.org", StatusCode::NOT_FOUND, ""),
+    ] {
+        let mut b = site.signed_in(email).await;
+        let own = b.get("/profile").await.csrf();
+        if status == StatusCode::FORBIDDEN {
+            assert!(
+                !b.get(&path).await.body.contains("id=\"give-role\""),
+                "{email} sees no form"
+            );
+        }
+        let page = b
+            .post(
+                &members,
+                &[
+                    ("csrf", &own),
+                    ("email", "committee2@example.org"),
+                    ("role", "committee"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, status, "{email}: {}", page.body);
+        assert!(page.body.contains(says), "{email}: {}", page.body);
+        assert!(!page.body.contains("Fewer visits") || status == StatusCode::FORBIDDEN);
+    }
+    let conflict = coordinator
+        .post(
+            &members,
+            &[
+                ("csrf", &csrf),
+                ("email", "trainee2@example.org"),
+                ("role", "committee"),
+            ],
+        )
+        .await;
+    assert_eq!(conflict.status, StatusCode::FORBIDDEN, "{}", conflict.body);
+    let nobody = coordinator
+        .post(
+            &members,
+            &[
+                ("csrf", &csrf),
+                ("email", "nobody@example.org"),
+                ("role", "committee"),
+            ],
+        )
+        .await;
+    assert!(nobody.status.is_client_error(), "{}", nobody.body);
+    let forged = coordinator
+        .post(
+            &members,
+            &[
+                ("csrf", "0"),
+                ("email", "committee2@example.org"),
+                ("role", "committee"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let changes: Vec<String> = snapshot(db)
+        .await
+        .changes_since(&before)
+        .into_iter()
+        .filter(|c| !c.starts_with("+ sessions:"))
+        .collect();
+    assert!(
+        changes.is_empty(),
+        "refused role gifts changed: {changes:#?}"
+    );
+
+    // Given by the coordinator: one event in the log, and the evaluator
+    // now finds the project on their home page.
+    let given = coordinator
+        .post(
+            &members,
+            &[
+                ("csrf", &csrf),
+                ("email", "committee2@example.org"),
+                ("role", "committee"),
+            ],
+        )
+        .await;
+    assert_eq!(given.status, StatusCode::SEE_OTHER, "{}", given.body);
+    let page = coordinator.get(&path).await;
+    assert!(page.body.contains("became"), "{}", page.body);
+    assert!(evaluator.get("/").await.body.contains("Fewer visits"));
+    assert_eq!(evaluator.get(&path).await.status, StatusCode::OK);
     site.stop().await;
 }

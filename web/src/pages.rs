@@ -23,6 +23,7 @@ use crate::session::Visitor;
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../templates/layout.hbs")),
     ("field", include_str!("../templates/field.hbs")),
+    ("answer", include_str!("../templates/answer.hbs")),
     ("home-line", include_str!("../templates/home-line.hbs")),
     ("signin", include_str!("../templates/signin.hbs")),
     (
@@ -50,7 +51,7 @@ static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     registry.set_strict_mode(true);
     registry.register_helper("t", Box::new(i18n::Translate));
     for (name, text) in TEMPLATES {
-        if matches!(*name, "layout" | "field" | "home-line") {
+        if matches!(*name, "layout" | "field" | "answer" | "home-line") {
             registry
                 .register_partial(name, *text)
                 .expect("the bundled partials compile");

@@ -47,7 +47,7 @@ use jiff::Timestamp;
 pub use approvals::WaitingFor;
 pub use assessment::{Outcome, outcome};
 pub use conditions::ProjectData;
-pub use members::add_member;
+pub use members::{ROLE_GIVERS, add_member};
 pub use rejection::{Rejection, Roles};
 pub use replay::{ReplayError, replay, replay_difference};
 pub use state::*;

@@ -41,7 +41,9 @@ pub use audit::AuditReport;
 pub use commands::{Outcome, ProjectStart, Request, View};
 pub use directory::PublishOutcome;
 pub use error::{Error, Kind};
-pub use read::{BOARD_PAGE, Board, BoardList, Export, OUTBOX_PAGE, StageCount};
+pub use read::{
+    BOARD_PAGE, Board, BoardList, Export, OUTBOX_PAGE, StageCount, readable_scorecards,
+};
 pub use scheduler::FireReport;
 pub use store::{
     Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,

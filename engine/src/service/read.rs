@@ -63,6 +63,40 @@ pub enum BoardList {
     Stage(String),
 }
 
+/// The scorecards of `view`'s project that `viewer` may read: their own,
+/// and all of them when they coordinate the cohort or decide on an
+/// assessment (hold a role that takes an action in a stage that has one,
+/// such as a committee's chair). Evaluators do not see each other's scores,
+/// so that each scores on their own; trainees and supervisors see the
+/// outcome, not the scorecards.
+pub fn readable_scorecards<'v>(
+    view: &'v View,
+    viewer: &Viewer,
+) -> Vec<(i64, &'v crate::decide::Scorecard)> {
+    let roles: Vec<&str> = view
+        .record
+        .members
+        .iter()
+        .filter(|m| m.person == viewer.person.id)
+        .map(|m| m.role.as_str())
+        .collect();
+    let decides = roles.contains(&"coordinator")
+        || view
+            .workflow
+            .stages
+            .iter()
+            .filter(|s| s.assessment.is_some())
+            .flat_map(|s| s.actions.iter())
+            .any(|a| a.by.iter().any(|r| roles.contains(&r.as_str())));
+    view.record
+        .state
+        .scorecards
+        .iter()
+        .filter(|(person, _)| decides || **person == viewer.person.id)
+        .map(|(person, card)| (*person, card))
+        .collect()
+}
+
 /// A cohort's projects for an export, and the people named on them.
 #[derive(Debug, Clone)]
 pub struct Export {

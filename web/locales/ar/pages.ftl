@@ -107,6 +107,19 @@ event-reminded = أُرسل تذكير
 event-effect_requested = طُلب: { $effect }
 event-member_added = أصبح { $person } { $role }
 
+project-give-role = إسناد دور
+project-role = الدور
+project-submitted = ما قُدِّم
+project-nothing-submitted = لم يُقدَّم شيء بعد.
+project-scorecards = بطاقات التقييم
+project-criterion = المعيار
+project-score = الدرجة
+milestone-pending = لم يُقدَّم بعد
+milestone-submitted = بانتظار المراجعة
+milestone-accepted = مقبول
+milestone-returned = أُعيد للتعديل
+milestone-late = متأخر
+
 board-title = لوحة الدفعة
 board-summary = { $count ->
     [zero] لا مشاريع

@@ -107,6 +107,19 @@ event-reminded = Reminder sent
 event-effect_requested = Requested: { $effect }
 event-member_added = { $person } became { $role }
 
+project-give-role = Give a role
+project-role = Role
+project-submitted = Submitted
+project-nothing-submitted = Nothing has been submitted yet.
+project-scorecards = Scorecards
+project-criterion = Criterion
+project-score = Score
+milestone-pending = not submitted yet
+milestone-submitted = waiting for review
+milestone-accepted = accepted
+milestone-returned = returned for changes
+milestone-late = late
+
 board-title = Cohort board
 board-summary = { $count ->
     [one] One project

@@ -1,5 +1,6 @@
 //! The routes, one module per page family.
 
+mod answers;
 mod auth;
 mod cohort;
 mod evidence;
@@ -72,6 +73,10 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "event-effect_requested",
     "event-member_added",
     "due-deadline",
+    "milestone-pending",
+    "milestone-submitted",
+    "milestone-accepted",
+    "milestone-returned",
     "due-milestone",
     "waiting-roles",
     "action-milestone-submit",
@@ -100,6 +105,7 @@ pub fn routes(app: App) -> Router {
         .route("/profile", get(profile::page).post(profile::save))
         .route("/projects/{id}", get(project::page))
         .route("/projects/{id}/act", post(project::act))
+        .route("/projects/{id}/members", post(project::give_role))
         .route(
             "/projects/{id}/evidence",
             post(evidence::upload).layer(DefaultBodyLimit::max(upload_limit)),

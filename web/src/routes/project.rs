@@ -7,7 +7,7 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use gradflow_engine::decide::{Change, Rejection};
+use gradflow_engine::decide::{Change, ROLE_GIVERS, Rejection};
 use gradflow_engine::service::{Error as ServiceError, Kind, Request, StoredEvent, View, Viewer};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -177,9 +177,23 @@ async fn render(
             Some(json!({ "what": what, "when": i18n::when(lang, *at, &tz) }))
         })
         .collect();
+    // Who acted, by name (each person looked up once).
+    let mut names: std::collections::HashMap<String, String> = Default::default();
     let mut events = Vec::with_capacity(history.len());
     for event in history.iter().rev() {
-        events.push(describe(app, lang, &view, event, &tz).await);
+        let mut line = describe(app, lang, &view, event, &tz).await;
+        if let Some(email) = &event.actor {
+            if !names.contains_key(email) {
+                let name = app
+                    .engine
+                    .person(email)
+                    .await
+                    .map_or_else(|_| email.clone(), |p| p.name);
+                names.insert(email.clone(), name);
+            }
+            line["who"] = json!(names[email]);
+        }
+        events.push(line);
     }
     let files: Vec<Value> = evidence
         .iter()
@@ -209,6 +223,17 @@ async fn render(
         "forms": action_forms,
         "waiting": waiting,
         "history": events,
+        // The form to give a role, for those the core lets give roles.
+        "give_roles": (stage.is_some_and(|s| !s.terminal)
+            && roles.iter().any(|r| ROLE_GIVERS.contains(&r.as_str())))
+            .then(|| {
+                workflow
+                    .roles
+                    .iter()
+                    .map(|r| json!({ "key": r, "name": r.replace('_', " ") }))
+                    .collect::<Vec<_>>()
+            }),
+        "submitted": super::answers::submitted(app, lang, &view, viewer, &evidence, &history).await,
         "evidence": files,
         "upload_limit": size_text(i64::try_from(app.config.upload_limit).unwrap_or(i64::MAX)),
     });
@@ -331,4 +356,38 @@ pub fn size_text(bytes: i64) -> String {
     } else {
         format!("{:.1} MiB", b / KIB / KIB)
     }
+}
+
+/// What the give-a-role form posts.
+#[derive(serde::Deserialize)]
+pub struct GiveRole {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// `POST /projects/{id}/members`: gives a person a role on the project (a
+/// coordinator assigning an evaluator); the engine decides who may.
+pub async fn give_role(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(posted): Form<GiveRole>,
+) -> Result<Response, Fail> {
+    let viewer = visitor.check_form(&posted.csrf)?;
+    let id = super::path_id(&visitor, &id)?;
+    app.engine
+        .assign_as(
+            viewer,
+            id,
+            posted.email.trim(),
+            &posted.role,
+            Timestamp::now(),
+        )
+        .await
+        .map_err(|e| Fail::service(&visitor, e))?;
+    Ok(super::auth::see_other(&format!("/projects/{id}")))
 }
