@@ -15,6 +15,24 @@ pub struct Credentials {
     pub password_hash: Option<String>,
 }
 
+/// The tables of tokens kept by their SHA-256 with an expiry.
+#[derive(Debug, Clone, Copy)]
+enum Tokens {
+    /// Signed-in browsers.
+    Sessions,
+    /// Password reset links.
+    PasswordResets,
+}
+
+impl Tokens {
+    fn table(self) -> &'static str {
+        match self {
+            Tokens::Sessions => "sessions",
+            Tokens::PasswordResets => "password_resets",
+        }
+    }
+}
+
 impl Store {
     /// The person registered as `email` (normalised) with their password hash, if any.
     pub(crate) async fn credentials(&self, email: &str) -> Result<Option<Credentials>, Error> {
@@ -75,22 +93,8 @@ impl Store {
         now: Timestamp,
         expires: Timestamp,
     ) -> Result<(), Error> {
-        with_db!(self, pool => {
-            let mut tx = super::Begin::begin_write(pool).await?;
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-                .bind(micros(now))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-                .bind(token_hash)
-                .bind(person)
-                .bind(micros(now))
-                .bind(micros(expires))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        });
-        Ok(())
+        self.insert_token(Tokens::Sessions, token_hash, person, now, expires)
+            .await
     }
 
     /// The person of the unexpired session with this token hash.
@@ -126,13 +130,32 @@ impl Store {
         now: Timestamp,
         expires: Timestamp,
     ) -> Result<(), Error> {
+        self.insert_token(Tokens::PasswordResets, token_hash, person, now, expires)
+            .await
+    }
+
+    /// Stores the hash of a new token of `person` in `tokens`, removing the
+    /// expired ones in the same transaction.
+    async fn insert_token(
+        &self,
+        tokens: Tokens,
+        token_hash: &str,
+        person: i64,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), Error> {
+        let table = tokens.table();
+        let forget = format!("DELETE FROM {table} WHERE expires_at <= $1");
+        let insert = format!(
+            "INSERT INTO {table} (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+        );
         with_db!(self, pool => {
             let mut tx = super::Begin::begin_write(pool).await?;
-            sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1")
+            sqlx::query(sqlx::AssertSqlSafe(forget.clone()))
                 .bind(micros(now))
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("INSERT INTO password_resets (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            sqlx::query(sqlx::AssertSqlSafe(insert.clone()))
                 .bind(token_hash)
                 .bind(person)
                 .bind(micros(now))
