@@ -25,6 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// axe-core, evaluated in each page to check it (Deque's accessibility rules).
+const AXE_SOURCE = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const base = required('GRADFLOW_BASE_URL').replace(/\/$/, '');
 const site = JSON.parse(required('GRADFLOW_SITE'));
 const artifacts = resolve(process.env.GRADFLOW_ARTIFACTS || join(here, '../../target/browser-artifacts'));
@@ -132,6 +134,24 @@ class Journey {
     this.step += 1;
     const file = `${this.name}-${String(this.step).padStart(2, '0')}-${step}.png`;
     await page.screenshot({ path: join(artifacts, file), fullPage: true });
+    await this.checkAccess(page, step);
+  }
+
+  // Checks the page against WCAG 2.2 A and AA with axe-core (labels,
+  // contrast, headings, landmarks, language, ARIA); every violation fails
+  // the journey, naming the rule and the elements.
+  async checkAccess(page, step) {
+    if (!page.url().startsWith(base)) return; // another site's page (cross-site journey)
+    await page.evaluate(AXE_SOURCE);
+    const found = await page.evaluate(async () => {
+      const result = await window.axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+      });
+      return result.violations.map(v => `${v.id} (${v.impact}): ${v.help}; at ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+    });
+    if (found.length > 0) {
+      throw new Failure(`the page '${step}' is not accessible (WCAG 2.2 AA):\n    ${found.join('\n    ')}`);
+    }
   }
 
   // Opens `path` and saves the page.
