@@ -130,6 +130,26 @@ pub const CATALOGUES: &[(&str, &str)] = &[
     ("ar", include_str!("../locales/ar/pages.ftl")),
 ];
 
+/// A role's name in `lang`: the catalogue's `role-KEY` when it has one (the
+/// roles of the bundled programs), else the workflow's key with `_` as a
+/// space.
+pub fn role(lang: Lang, key: &str) -> String {
+    let id = format!("role-{key}");
+    if defines(lang, &id) {
+        text(lang, &id, &[])
+    } else {
+        key.replace('_', " ")
+    }
+}
+
+/// Roles' names in `lang`, joined with commas.
+pub fn roles(lang: Lang, keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| role(lang, k))
+        .collect::<Vec<_>>()
+        .join(if lang == Lang::Ar { "، " } else { ", " })
+}
+
 /// An instant as people read it in `lang`, in time zone `tz`: e.g.
 /// `15 Feb 2026, 23:59` or `15 فبراير 2026، 23:59`.
 pub fn when(lang: Lang, at: Timestamp, tz: &TimeZone) -> String {

@@ -109,6 +109,11 @@ event-member_added = أصبح { $person } { $role }
 
 project-give-role = إسناد دور
 project-role = الدور
+role-trainee = المتدرب
+role-supervisor = المسؤول المباشر
+role-committee = عضو اللجنة
+role-chair = رئيس اللجنة
+role-coordinator = المنسق
 project-submitted = ما قُدِّم
 project-nothing-submitted = لم يُقدَّم شيء بعد.
 project-scorecards = بطاقات التقييم

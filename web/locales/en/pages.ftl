@@ -109,6 +109,11 @@ event-member_added = { $person } became { $role }
 
 project-give-role = Give a role
 project-role = Role
+role-trainee = trainee
+role-supervisor = supervisor
+role-committee = committee member
+role-chair = committee chair
+role-coordinator = coordinator
 project-submitted = Submitted
 project-nothing-submitted = Nothing has been submitted yet.
 project-scorecards = Scorecards

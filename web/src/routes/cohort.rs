@@ -140,7 +140,7 @@ fn waits(view: &View, lang: Lang) -> Vec<String> {
                 .waiting_for
                 .as_ref()
                 .map(|w| w.to_string())
-                .unwrap_or_else(|| p.by.join(", ").replace('_', " "));
+                .unwrap_or_else(|| i18n::roles(lang, &p.by));
             format!("{} ({who})", super::forms::action_title(stage, p, lang))
         })
         .collect()
@@ -191,7 +191,7 @@ pub async fn export(
                     "{} <{}> ({})",
                     person.name,
                     person.email,
-                    m.role.replace('_', " ")
+                    i18n::role(lang, &m.role)
                 ))
             })
             .collect();

@@ -140,7 +140,7 @@ async fn render(
                     .waiting_for
                     .as_ref()
                     .map(|w| w.to_string())
-                    .unwrap_or_else(|| possible.by.join(", ").replace('_', " "));
+                    .unwrap_or_else(|| i18n::roles(lang, &possible.by));
                 waiting.push(json!({
                     "title": forms::action_title(stage, possible, lang),
                     "who": i18n::text(lang, "waiting-roles", &[("roles", who)]),
@@ -217,7 +217,7 @@ async fn render(
             "stage": stage.map_or(view.record.state.stage.clone(), |s| s.title.get(lang.code()).to_owned()),
             "overdue_since": view.record.state.overdue_since.map(|t| i18n::when(lang, t, &tz)),
         },
-        "roles": roles.join(", ").replace('_', " "),
+        "roles": i18n::roles(lang, &roles),
         "stages": stages,
         "due": due,
         "forms": action_forms,
@@ -230,7 +230,7 @@ async fn render(
                 workflow
                     .roles
                     .iter()
-                    .map(|r| json!({ "key": r, "name": r.replace('_', " ") }))
+                    .map(|r| json!({ "key": r, "name": i18n::role(lang, r) }))
                     .collect::<Vec<_>>()
             }),
         "submitted": super::answers::submitted(app, lang, &view, viewer, &evidence, &history).await,
@@ -284,7 +284,7 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
                 // (Approvals are not tied to a stage in the log: the first
                 // stage with the action names it.)
                 ("action", action(None, key)),
-                ("role", role.replace('_', " ")),
+                ("role", i18n::role(lang, role)),
             ],
             None,
         ),
@@ -332,7 +332,7 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
             };
             (
                 "member_added",
-                vec![("person", name), ("role", role.replace('_', " "))],
+                vec![("person", name), ("role", i18n::role(lang, role))],
                 None,
             )
         }
