@@ -332,10 +332,16 @@ impl Engine {
             BoardList::Stage(key) => Some(key.as_str()),
         };
         let offset = i64::from(page - 1) * i64::from(BOARD_PAGE);
-        let ids = self
-            .store
-            .cohort_project_page(cohort.id, stage, i64::from(BOARD_PAGE), offset)
-            .await?;
+        // An empty list, a page past its end, or a key that names no stage
+        // with projects (whatever bytes a visitor typed, a NUL included,
+        // which PostgreSQL refuses in text) asks the database nothing.
+        let ids = if offset < listed {
+            self.store
+                .cohort_project_page(cohort.id, stage, i64::from(BOARD_PAGE), offset)
+                .await?
+        } else {
+            Vec::new()
+        };
         let mut projects = Vec::with_capacity(ids.len());
         for record in self.store.projects_by_id(&ids).await? {
             projects.push(self.view_of(record).await?);
