@@ -98,6 +98,9 @@ async fn events_of(db: &TestDb, p: i64, change_type: &str) -> i64 {
     .await
 }
 
+/// A form posted: where, its fields, from which browser.
+type Post<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a mut Browser);
+
 /// Twenty browsers post one reset link at once, each with its own new
 /// password: one wins, the others are told the link is used, and only the
 /// winner's password signs in.
@@ -245,7 +248,7 @@ async fn cross_site_posts_to_the_new_forms_change_nothing(db: &TestDb) {
         ("another origin", vec![("origin", "http://evil.example")]),
         ("a null origin", vec![("origin", "null")]),
     ] {
-        let forms: [(&str, Vec<(&str, &str)>, &mut Browser); 3] = [
+        let forms: [Post<'_>; 3] = [
             ("/reset", vec![("email", email)], &mut site.browser()),
             (
                 "/reset/new",
@@ -357,7 +360,11 @@ async fn oversized_input_is_refused_and_the_server_lives(db: &TestDb) {
             ],
         )
         .await;
-    assert_eq!(page.status, StatusCode::BAD_REQUEST, "a 100 KB email and role");
+    assert_eq!(
+        page.status,
+        StatusCode::BAD_REQUEST,
+        "a 100 KB email and role"
+    );
 
     settle(&sink, 1).await;
     assert_eq!(sink.count(), 0, "no link was mailed");
@@ -487,17 +494,15 @@ async fn the_export_keeps_hostile_titles_inert(db: &TestDb) {
     // Titles the engine refuses (control characters) are not exported; the
     // others must come out inert.
     let mut expected = Vec::new();
-    for result in started {
-        if let Ok(started) = result {
-            let stored = site
-                .engine
-                .view(started.project)
-                .await
-                .unwrap()
-                .record
-                .title;
-            expected.push((started.project, stored));
-        }
+    for started in started.into_iter().flatten() {
+        let stored = site
+            .engine
+            .view(started.project)
+            .await
+            .unwrap()
+            .record
+            .title;
+        expected.push((started.project, stored));
     }
     assert!(
         expected.len() >= 4,
@@ -724,7 +729,9 @@ async fn reset_links_die_with_a_new_password_and_need_an_account(db: &TestDb) {
         .await
         .unwrap()
         .unwrap();
-    let form = signed_in.get(&format!("/reset/new?token={}", link.token)).await;
+    let form = signed_in
+        .get(&format!("/reset/new?token={}", link.token))
+        .await;
     assert_eq!(form.status, StatusCode::OK);
     let new = "reset while signed in";
     let done = signed_in
