@@ -19,4 +19,5 @@ mod store_suite;
 mod support;
 mod walks;
 mod web;
+mod web_attack;
 mod worker;

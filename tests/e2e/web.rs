@@ -14,7 +14,7 @@ use reqwest::header::{COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 use crate::support::{self, TestDb, assert_unchanged, bundled, day, on_both, snapshot};
 
 /// The password of every test account.
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// Evidence files above this are refused in the tests (small, to send quickly).
 const UPLOAD_LIMIT: u64 = 64 * 1024;
@@ -36,23 +36,23 @@ const PEOPLE: &[&str] = &[
 /// A running server over a test institute: cohort A (coordinated by
 /// coord-a) with projects 1 (trainee1, sup1, committee1 assigned) and 2
 /// (trainee2, sup2); cohort B (coord-b) with project 3 (trainee3, sup3).
-struct Site {
-    engine: Arc<Engine>,
-    base: String,
+pub(crate) struct Site {
+    pub(crate) engine: Arc<Engine>,
+    pub(crate) base: String,
     files: tempfile::TempDir,
-    projects: [i64; 3],
-    cohorts: [i64; 2],
+    pub(crate) projects: [i64; 3],
+    pub(crate) cohorts: [i64; 2],
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Site {
-    async fn new(db: &TestDb) -> Site {
+    pub(crate) async fn new(db: &TestDb) -> Site {
         Site::start(db, None).await
     }
 
     /// The site, mailing password reset links with `mail` when given.
-    async fn start(db: &TestDb, mail: Option<gradflow_web::Mail>) -> Site {
+    pub(crate) async fn start(db: &TestDb, mail: Option<gradflow_web::Mail>) -> Site {
         let engine = Arc::new(db.engine().await);
         let loaded = definition::load(&bundled("graduation-service")).unwrap();
         let workflow = loaded.workflow;
@@ -151,7 +151,7 @@ impl Site {
     }
 
     /// A browser that is not signed in.
-    fn browser(&self) -> Browser {
+    pub(crate) fn browser(&self) -> Browser {
         Browser {
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -163,7 +163,7 @@ impl Site {
     }
 
     /// A browser signed in as `email`.
-    async fn signed_in(&self, email: &str) -> Browser {
+    pub(crate) async fn signed_in(&self, email: &str) -> Browser {
         let mut b = self.browser();
         let page = b.sign_in(email, PASSWORD).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{email}: {}", page.body);
@@ -179,22 +179,22 @@ impl Site {
     }
 
     /// Stops the server, waiting for requests in flight.
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         self.stop.take().unwrap().send(()).unwrap();
         self.server.take().unwrap().await.unwrap().unwrap();
     }
 }
 
 /// A page as received.
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Page {
     /// The CSRF token of the forms on the page.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let start = self
             .body
             .find("name=\"csrf\" value=\"")
@@ -204,7 +204,7 @@ impl Page {
     }
 
     /// The version the project page's forms carry.
-    fn version(&self) -> String {
+    pub(crate) fn version(&self) -> String {
         let start = self.body.find("name=\"version\" value=\"").unwrap() + 22;
         let end = self.body[start..].find('"').unwrap();
         self.body[start..start + end].to_owned()
@@ -224,14 +224,14 @@ fn first_file(body: &str, p: i64) -> String {
         .collect()
 }
 
-struct Browser {
-    client: reqwest::Client,
-    base: String,
-    cookie: Option<String>,
+pub(crate) struct Browser {
+    pub(crate) client: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) cookie: Option<String>,
 }
 
 impl Browser {
-    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+    pub(crate) async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
         let request = match &self.cookie {
             Some(c) => request.header(COOKIE, c),
             None => request,
@@ -250,17 +250,17 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let request = self.client.get(format!("{}{path}", self.base));
         self.send(request).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let request = self.client.post(format!("{}{path}", self.base)).form(form);
         self.send(request).await
     }
 
-    async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+    pub(crate) async fn sign_in(&mut self, email: &str, password: &str) -> Page {
         self.post("/signin", &[("email", email), ("password", password)])
             .await
     }
@@ -1173,7 +1173,7 @@ async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
 }
 
 /// The `<section id="ID">` of a page.
-fn section<'b>(body: &'b str, id: &str) -> &'b str {
+pub(crate) fn section<'b>(body: &'b str, id: &str) -> &'b str {
     let start = body
         .find(&format!(
             "<section aria-labelledby=\"{id}-heading\" id=\"{id}\">"
@@ -1266,7 +1266,7 @@ async fn sessions_expire_end_and_are_stored_only_as_hashes() {
 }
 
 /// Number of project cards on a board page.
-fn cards(body: &str) -> usize {
+pub(crate) fn cards(body: &str) -> usize {
     body.matches("id=\"board-project-").count()
 }
 

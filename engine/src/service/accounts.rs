@@ -66,8 +66,9 @@ pub struct ResetLink {
 
 impl Engine {
     /// A new password reset link for the person registered as `email`, or
-    /// `None` when nobody is (the caller answers the same either way, so
-    /// that nobody learns who has an account).
+    /// `None` when nobody is, or when they have no account (no password:
+    /// only `gradflow user add` makes one, and a link must not). The caller
+    /// answers the same either way, so that nobody learns who has an account.
     pub async fn request_password_reset(
         &self,
         email: &str,
@@ -79,6 +80,9 @@ impl Engine {
         let Some(credentials) = self.store.credentials(&email).await? else {
             return Ok(None);
         };
+        if credentials.password_hash.is_none() {
+            return Ok(None);
+        }
         let token = to_hex(&rand::random::<[u8; 32]>());
         let expires = now.checked_add(RESET_LIFETIME).map_err(Error::internal)?;
         self.store

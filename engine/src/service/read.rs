@@ -13,6 +13,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::{Cohort, Engine, Error, Message, Person, StoredEvent, View, Viewer, input};
+use crate::decide::Change;
 use crate::definition::Workflow;
 use crate::store::Evidence;
 
@@ -73,6 +74,19 @@ pub fn readable_scorecards<'v>(
     view: &'v View,
     viewer: &Viewer,
 ) -> Vec<(i64, &'v crate::decide::Scorecard)> {
+    let every = reads_every_scorecard(view, viewer);
+    view.record
+        .state
+        .scorecards
+        .iter()
+        .filter(|(person, _)| every || **person == viewer.person.id)
+        .map(|(person, card)| (*person, card))
+        .collect()
+}
+
+/// Whether `viewer` reads every scorecard of `view`'s project (a
+/// coordinator, or a role that decides on an assessment), not only their own.
+fn reads_every_scorecard(view: &View, viewer: &Viewer) -> bool {
     let roles: Vec<&str> = view
         .record
         .members
@@ -80,21 +94,14 @@ pub fn readable_scorecards<'v>(
         .filter(|m| m.person == viewer.person.id)
         .map(|m| m.role.as_str())
         .collect();
-    let decides = roles.contains(&"coordinator")
+    roles.contains(&"coordinator")
         || view
             .workflow
             .stages
             .iter()
             .filter(|s| s.assessment.is_some())
             .flat_map(|s| s.actions.iter())
-            .any(|a| a.by.iter().any(|r| roles.contains(&r.as_str())));
-    view.record
-        .state
-        .scorecards
-        .iter()
-        .filter(|(person, _)| decides || **person == viewer.person.id)
-        .map(|(person, card)| (*person, card))
-        .collect()
+            .any(|a| a.by.iter().any(|r| roles.contains(&r.as_str())))
 }
 
 /// A cohort's projects for an export, and the people named on them.
@@ -134,13 +141,31 @@ impl Engine {
     }
 
     /// The history of `project`, oldest first, if `viewer` may see it.
+    /// A scoring event keeps its scores and remarks only for those who may
+    /// read that scorecard ([`readable_scorecards`]): others read that
+    /// someone scored, not what, so that evaluators score on their own.
     pub async fn history_as(
         &self,
         viewer: &Viewer,
         project: i64,
     ) -> Result<Vec<StoredEvent>, Error> {
         self.check_visible(viewer, project).await?;
-        self.history(project).await
+        let mut history = self.history(project).await?;
+        if history
+            .iter()
+            .any(|e| matches!(e.change, Change::Scored { .. }))
+            && !reads_every_scorecard(&self.view(project).await?, viewer)
+        {
+            for event in &mut history {
+                if let Change::Scored { scores, comment } = &mut event.change
+                    && event.actor.as_deref() != Some(viewer.person.email.as_str())
+                {
+                    scores.clear();
+                    *comment = None;
+                }
+            }
+        }
+        Ok(history)
     }
 
     /// What is due on `project` and when: (key, kind, instant), if `viewer` may see it.
@@ -307,10 +332,16 @@ impl Engine {
             BoardList::Stage(key) => Some(key.as_str()),
         };
         let offset = i64::from(page - 1) * i64::from(BOARD_PAGE);
-        let ids = self
-            .store
-            .cohort_project_page(cohort.id, stage, i64::from(BOARD_PAGE), offset)
-            .await?;
+        // An empty list, a page past its end, or a key that names no stage
+        // with projects (whatever bytes a visitor typed, a NUL included,
+        // which PostgreSQL refuses in text) asks the database nothing.
+        let ids = if offset < listed {
+            self.store
+                .cohort_project_page(cohort.id, stage, i64::from(BOARD_PAGE), offset)
+                .await?
+        } else {
+            Vec::new()
+        };
         let mut projects = Vec::with_capacity(ids.len());
         for record in self.store.projects_by_id(&ids).await? {
             projects.push(self.view_of(record).await?);

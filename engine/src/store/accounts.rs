@@ -44,8 +44,10 @@ impl Store {
         row.transpose()
     }
 
-    /// Stores `hash` as `person`'s password and ends their sessions (a new
-    /// password signs out every browser that knew the old one).
+    /// Stores `hash` as `person`'s password and ends their sessions and
+    /// reset links (a new password signs out every browser that knew the
+    /// old one, and a link mailed before it, perhaps to a stolen mailbox,
+    /// must not undo it).
     pub(crate) async fn set_password_hash(&self, person: i64, hash: &str) -> Result<(), Error> {
         with_db!(self, pool => {
             let mut tx = super::Begin::begin_write(pool).await?;
@@ -54,10 +56,12 @@ impl Store {
                 .bind(person)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM sessions WHERE person_id = $1")
-                .bind(person)
-                .execute(&mut *tx)
-                .await?;
+            for sql in [
+                "DELETE FROM sessions WHERE person_id = $1",
+                "DELETE FROM password_resets WHERE person_id = $1",
+            ] {
+                sqlx::query(sql).bind(person).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
         });
         Ok(())
