@@ -38,15 +38,14 @@ impl Limiter {
         let mut failures = self.failures.lock().expect("limiter lock");
         failures.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
         let count = |k: &Key| failures.get(k).map_or(0, |(n, _)| *n);
-        count(&Key::Email(email.to_lowercase())) < PER_EMAIL
-            && count(&Key::Address(address)) < PER_ADDRESS
+        count(&email_key(email)) < PER_EMAIL && count(&Key::Address(address)) < PER_ADDRESS
     }
 
     /// Counts a failed sign-in.
     pub fn failed(&self, email: &str, address: IpAddr) {
         let now = Instant::now();
         let mut failures = self.failures.lock().expect("limiter lock");
-        for key in [Key::Email(email.to_lowercase()), Key::Address(address)] {
+        for key in [email_key(email), Key::Address(address)] {
             failures.entry(key).or_insert((0, now)).0 += 1;
         }
     }
@@ -71,8 +70,18 @@ impl Limiter {
         self.failures
             .lock()
             .expect("limiter lock")
-            .remove(&Key::Email(email.to_lowercase()));
+            .remove(&email_key(email));
     }
+}
+
+/// The key of `email`: lower case, and no longer than an email can be (254
+/// bytes), so that posting huge "emails" cannot fill the server's memory.
+fn email_key(email: &str) -> Key {
+    let mut end = email.len().min(254);
+    while !email.is_char_boundary(end) {
+        end -= 1;
+    }
+    Key::Email(email[..end].to_lowercase())
 }
 
 #[cfg(test)]
@@ -94,5 +103,14 @@ mod tests {
         );
         limiter.succeeded("a@x.org");
         assert!(limiter.allows("a@x.org", ip));
+    }
+
+    #[test]
+    fn a_huge_email_is_kept_as_a_short_key() {
+        let huge = "é".repeat(100_000);
+        let Key::Email(key) = email_key(&huge) else {
+            unreachable!()
+        };
+        assert!(key.len() <= 254 && huge.starts_with(&key));
     }
 }
