@@ -134,12 +134,9 @@ pub const CATALOGUES: &[(&str, &str)] = &[
 /// roles of the bundled programs), else the workflow's key with `_` as a
 /// space.
 pub fn role(lang: Lang, key: &str) -> String {
-    let id = format!("role-{key}");
-    if defines(lang, &id) {
-        text(lang, &id, &[])
-    } else {
-        key.replace('_', " ")
-    }
+    LOCALES
+        .try_lookup_complete(&lang.id(), &format!("role-{key}"), None)
+        .unwrap_or_else(|| key.replace('_', " "))
 }
 
 /// Roles' names in `lang`, joined with commas.
