@@ -402,11 +402,19 @@ const MORE_PEOPLE: &[(&str, &str, &str)] = &[
         "Nasser Al-Farsi",
         "Ministry of Housing",
     ),
+    (
+        "mariam@health.example",
+        "Mariam Al-Busaidi",
+        "Ministry of Health",
+    ),
+    ("ali@labour.example", "Ali Al-Maskari", "Ministry of Labour"),
 ];
 
-/// Serves the demo institute: two more projects (one waiting for its
-/// trainee's proposal, one for its supervisor's endorsement), a password for
-/// every demo account, printed with its role, then the web application.
+/// Serves the demo institute: four more projects (waiting for its trainee's
+/// proposal, for its supervisor's endorsement, in implementation with a
+/// client visit for the coordinator to accept, and before the committee),
+/// a password for every demo account, printed with its role, then the web
+/// application.
 async fn serve(
     ctx: &Ctx,
     engine: Engine,
@@ -457,25 +465,139 @@ async fn serve(
         ..Request::default()
     };
     engine
-        .act(yousef, "yousef@housing.example", request, now)
+        .act(yousef, "yousef@housing.example", request.clone(), now)
         .await?;
+    // Mariam is implementing her improvement; Ali's is before the committee.
+    let mariam = engine
+        .start_project(
+            "Service 2026 A",
+            "Fewer documents for birth registration",
+            &start("mariam@health.example", "khalid@health.example"),
+            now,
+        )
+        .await?
+        .project;
+    let ali = engine
+        .start_project(
+            "Service 2026 A",
+            "One counter for work permit renewals",
+            &start("ali@labour.example", "nasser@housing.example"),
+            now,
+        )
+        .await?
+        .project;
+    let act = |project: i64, who: &'static str, action: &str, fields: Fields| {
+        let request = Request {
+            action: action.to_owned(),
+            fields,
+            ..Request::default()
+        };
+        let engine = &engine;
+        async move { engine.act(project, who, request, now).await }
+    };
+    let visit = |date: &str, minutes: &str, steps: &str, note: &str| {
+        fields(&[
+            ("visited_on", date),
+            ("waiting_minutes", minutes),
+            ("steps", steps),
+            ("observations", note),
+        ])
+    };
+    for (project, trainee, supervisor) in [
+        (mariam, "mariam@health.example", "khalid@health.example"),
+        (ali, "ali@labour.example", "nasser@housing.example"),
+    ] {
+        act(project, trainee, "submit", request.fields.clone()).await?;
+        act(project, supervisor, "endorse", Fields::new()).await?;
+        act(
+            project,
+            trainee,
+            "visit_before.submit",
+            visit(
+                "2026-11-02",
+                "80",
+                "7",
+                "Three windows, one open; long queue.",
+            ),
+        )
+        .await?;
+    }
+    act(
+        ali,
+        "huda@institute.example",
+        "visit_before.accept",
+        Fields::new(),
+    )
+    .await?;
+    act(
+        ali,
+        "ali@labour.example",
+        "visit_after.submit",
+        visit(
+            "2026-11-30",
+            "25",
+            "4",
+            "One counter does the whole renewal.",
+        ),
+    )
+    .await?;
+    act(
+        ali,
+        "huda@institute.example",
+        "visit_after.accept",
+        Fields::new(),
+    )
+    .await?;
+    act(
+        ali,
+        "ali@labour.example",
+        "finish",
+        fields(&[(
+            "summary",
+            "Waiting fell from 80 to 25 minutes; 4 steps instead of 7.",
+        )]),
+    )
+    .await?;
+    for (email, role) in [
+        ("salim@housing.example", "committee"),
+        ("mona@labour.example", "committee"),
+        ("fatma@institute.example", "chair"),
+    ] {
+        engine
+            .assign(ali, Some("huda@institute.example"), email, role, now)
+            .await?;
+    }
     let accounts: &[(&str, &str)] = &[
         ("amal@health.example", "trainee (certified project)"),
         ("sara@labour.example", "trainee (proposal to write)"),
         ("yousef@housing.example", "trainee (proposal sent)"),
-        ("khalid@health.example", "supervisor of Amal and Sara"),
+        ("mariam@health.example", "trainee (implementing)"),
+        ("ali@labour.example", "trainee (before the committee)"),
+        (
+            "khalid@health.example",
+            "supervisor of Amal, Sara and Mariam",
+        ),
         (
             "nasser@housing.example",
-            "supervisor of Yousef (an endorsement waits)",
+            "supervisor of Yousef (an endorsement waits) and Ali",
         ),
-        ("salim@housing.example", "committee member"),
-        ("mona@labour.example", "committee member"),
+        (
+            "salim@housing.example",
+            "committee member (Ali's project to score)",
+        ),
+        (
+            "mona@labour.example",
+            "committee member (Ali's project to score)",
+        ),
         ("fatma@institute.example", "committee chair"),
-        ("huda@institute.example", "coordinator of the cohort"),
+        (
+            "huda@institute.example",
+            "coordinator (Mariam's visit to accept)",
+        ),
     ];
     say!("gradflow demo — database {}", redact_url(url));
     say!(
-        "projects: {certified} (certified), {sara} (proposal stage), {yousef} (waiting for endorsement)"
+        "projects: {certified} (certified), {sara} (proposal stage), {yousef} (waiting for endorsement), {mariam} (implementation), {ali} (committee evaluation)"
     );
     say!("Sign in as any of these demo accounts (passwords made for this run):");
     for (email, role) in accounts {

@@ -1841,3 +1841,86 @@ async fn a_coordinator_gives_roles_from_the_project_page(db: &TestDb) {
     assert_eq!(evaluator.get(&path).await.status, StatusCode::OK);
     site.stop().await;
 }
+
+/// The README's run command: `gradflow demo` serves a demo institute with a
+/// project at every stage, prints a working sign-in for each role, and each
+/// person finds their work: the committee its project to score, the
+/// coordinator a board of every stage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_serves_an_institute_with_work_for_everyone() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .args(["--db", &url, "demo", "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut passwords = BTreeMap::new();
+    let base = loop {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the demo stopped early"
+        );
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let [email, password, ..] = words.as_slice()
+            && email.contains('@')
+        {
+            passwords.insert(email.to_string(), password.to_string());
+        }
+        if let Some(rest) = line.split("serving http://").nth(1) {
+            break format!("http://{}", rest.split_whitespace().next().unwrap());
+        }
+    };
+    assert_eq!(passwords.len(), 11, "{passwords:?}");
+    let browser = |email: &'static str| {
+        let mut b = Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.clone(),
+            cookie: None,
+        };
+        let password = passwords[email].clone();
+        async move {
+            let page = b.sign_in(email, &password).await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{email}: {}", page.body);
+            b
+        }
+    };
+    let mut salim = browser("salim@housing.example").await;
+    let home = salim.get("/").await;
+    let awaiting = home
+        .body
+        .split("id=\"awaiting\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        awaiting.contains("One counter for work permit renewals"),
+        "{}",
+        home.body
+    );
+    let mut huda = browser("huda@institute.example").await;
+    let board = huda.get("/cohorts/1").await;
+    for stage in [
+        "proposal",
+        "endorsement",
+        "implementation",
+        "evaluation",
+        "certified",
+    ] {
+        assert!(
+            board.body.contains(&format!("id=\"stage-{stage}\"")),
+            "{stage}: {}",
+            board.body
+        );
+    }
+    let mut sara = browser("sara@labour.example").await;
+    assert!(sara.get("/").await.body.contains("Submit the proposal"));
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
