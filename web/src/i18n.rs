@@ -147,11 +147,24 @@ pub fn roles(lang: Lang, keys: &[String]) -> String {
         .join(if lang == Lang::Ar { "، " } else { ", " })
 }
 
+/// The months' names in each language (`month-1` ... `month-12`), looked up
+/// once: a board page shows dozens of dates.
+static MONTHS: std::sync::LazyLock<Vec<Vec<String>>> = std::sync::LazyLock::new(|| {
+    Lang::ALL
+        .iter()
+        .map(|&lang| {
+            (1..=12)
+                .map(|m| text(lang, &format!("month-{m}"), &[]))
+                .collect()
+        })
+        .collect()
+});
+
 /// An instant as people read it in `lang`, in time zone `tz`: e.g.
 /// `15 Feb 2026, 23:59` or `15 فبراير 2026، 23:59`.
 pub fn when(lang: Lang, at: Timestamp, tz: &TimeZone) -> String {
     let local = at.to_zoned_datetime(tz.clone());
-    let month = text(lang, &format!("month-{}", local.month()), &[]);
+    let month = &MONTHS[lang as usize][usize::try_from(local.month() - 1).unwrap_or(0)];
     let comma = if lang == Lang::Ar { "،" } else { "," };
     format!(
         "{} {month} {}{comma} {:02}:{:02}",

@@ -2,6 +2,8 @@
 //! each stage and overdue, then a page of the overdue ones or of one stage's,
 //! with what each waits for) and the outbox.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -79,6 +81,7 @@ pub async fn board(
             })
         })
         .collect();
+    let mut roles = HashMap::new();
     let cards: Vec<Value> = board
         .projects
         .iter()
@@ -89,7 +92,7 @@ pub async fn board(
                 "title": view.record.title,
                 "stage": title_of(&state.stage),
                 "overdue_since": state.overdue_since.map(|t| i18n::when(lang, t, &tz)),
-                "waits": waits(view, lang),
+                "waits": waits(view, lang, &mut roles),
             })
         })
         .collect();
@@ -128,7 +131,8 @@ pub async fn board(
 
 /// What a project waits for: each action that can be taken now, titled in
 /// `lang`, with whom it waits for ("Endorse the proposal (supervisor)").
-fn waits(view: &View, lang: Lang) -> Vec<String> {
+/// `roles` remembers the roles' names already looked up for the page.
+fn waits(view: &View, lang: Lang, roles: &mut HashMap<Vec<String>, String>) -> Vec<String> {
     let Some(stage) = view.workflow.stage(&view.record.state.stage) else {
         return Vec::new();
     };
@@ -140,7 +144,12 @@ fn waits(view: &View, lang: Lang) -> Vec<String> {
                 .waiting_for
                 .as_ref()
                 .map(|w| w.to_string())
-                .unwrap_or_else(|| i18n::roles(lang, &p.by));
+                .unwrap_or_else(|| {
+                    roles
+                        .entry(p.by.clone())
+                        .or_insert_with(|| i18n::roles(lang, &p.by))
+                        .clone()
+                });
             format!("{} ({who})", super::forms::action_title(stage, p, lang))
         })
         .collect()
@@ -175,6 +184,7 @@ pub async fn export(
         heading("board-waits"),
     ])
     .map_err(fail)?;
+    let mut roles = HashMap::new();
     for view in &export.projects {
         let state = &view.record.state;
         let stage = view.workflow.stage(&state.stage).map_or_else(
@@ -208,7 +218,7 @@ pub async fn export(
                 })
                 .unwrap_or_default(),
             cell(&people.join("; ")),
-            cell(&waits(view, lang).join("; ")),
+            cell(&waits(view, lang, &mut roles).join("; ")),
         ])
         .map_err(fail)?;
     }
