@@ -1052,35 +1052,7 @@ async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
     let site = Site::new(db).await;
     let p = site.projects[0];
     let engine = &site.engine;
-    let loaded = definition::load(&bundled("graduation-service")).unwrap();
-    let forms = &loaded.workflow.forms;
-    let steps: Vec<(&str, &str, &str)> = vec![
-        ("trainee1@example.org", "submit", "proposal"),
-        ("sup1@example.org", "endorse", ""),
-        (
-            "trainee1@example.org",
-            "visit_before.submit",
-            "client_visit",
-        ),
-        ("coord-a@example.org", "visit_before.accept", ""),
-        ("trainee1@example.org", "visit_after.submit", "client_visit"),
-        ("coord-a@example.org", "visit_after.accept", ""),
-        ("trainee1@example.org", "finish", "final_report"),
-    ];
-    for (n, (who, action, form)) in steps.into_iter().enumerate() {
-        let answers = if form.is_empty() {
-            Default::default()
-        } else {
-            support::sample(&forms[form])
-        };
-        support::act(engine, p, who, action, answers, None, 2 + n as i64)
-            .await
-            .unwrap_or_else(|e| panic!("{action}: {e}"));
-    }
-    engine
-        .assign(p, None, "committee2@example.org", "committee", day(10))
-        .await
-        .unwrap();
+    to_the_committee(engine, p).await;
     let mut evaluator = site.signed_in("committee1@example.org").await;
     let path = format!("/projects/{p}");
     let page = evaluator.get(&path).await;
@@ -1170,6 +1142,41 @@ async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
         assert!(section(&page.body, "submitted").contains("<h3>Improvement proposal</h3>"));
     }
     site.stop().await;
+}
+
+/// Takes project `p` of the test site (trainee1, sup1, committee1) through
+/// the engine to the committee's evaluation, and makes committee2 its
+/// second evaluator.
+pub(crate) async fn to_the_committee(engine: &Engine, p: i64) {
+    let loaded = definition::load(&bundled("graduation-service")).unwrap();
+    let forms = &loaded.workflow.forms;
+    let steps: Vec<(&str, &str, &str)> = vec![
+        ("trainee1@example.org", "submit", "proposal"),
+        ("sup1@example.org", "endorse", ""),
+        (
+            "trainee1@example.org",
+            "visit_before.submit",
+            "client_visit",
+        ),
+        ("coord-a@example.org", "visit_before.accept", ""),
+        ("trainee1@example.org", "visit_after.submit", "client_visit"),
+        ("coord-a@example.org", "visit_after.accept", ""),
+        ("trainee1@example.org", "finish", "final_report"),
+    ];
+    for (n, (who, action, form)) in steps.into_iter().enumerate() {
+        let answers = if form.is_empty() {
+            Default::default()
+        } else {
+            support::sample(&forms[form])
+        };
+        support::act(engine, p, who, action, answers, None, 2 + n as i64)
+            .await
+            .unwrap_or_else(|e| panic!("{action}: {e}"));
+    }
+    engine
+        .assign(p, None, "committee2@example.org", "committee", day(10))
+        .await
+        .unwrap();
 }
 
 /// The `<section id="ID">` of a page.

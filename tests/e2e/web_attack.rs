@@ -7,12 +7,11 @@
 //! Each test drives the real server (web.rs's `Site`) over HTTP and proves,
 //! with raw snapshots of the database, that a refusal changed nothing.
 
-use gradflow_engine::definition;
 use jiff::Timestamp;
 use reqwest::StatusCode;
 
 use crate::smtp_sink::Sink;
-use crate::support::{self, TestDb, assert_unchanged, bundled, day, on_both, snapshot};
+use crate::support::{self, TestDb, assert_unchanged, day, on_both, snapshot};
 use crate::web::{Browser, PASSWORD, Page, Site, cards, section};
 
 /// How many requests race in the concurrency attacks.
@@ -549,35 +548,7 @@ async fn evaluators_never_read_each_others_scores(db: &TestDb) {
     let site = Site::new(db).await;
     let p = site.projects[0];
     let engine = &site.engine;
-    let loaded = definition::load(&bundled("graduation-service")).unwrap();
-    let forms = &loaded.workflow.forms;
-    let steps: Vec<(&str, &str, &str)> = vec![
-        ("trainee1@example.org", "submit", "proposal"),
-        ("sup1@example.org", "endorse", ""),
-        (
-            "trainee1@example.org",
-            "visit_before.submit",
-            "client_visit",
-        ),
-        ("coord-a@example.org", "visit_before.accept", ""),
-        ("trainee1@example.org", "visit_after.submit", "client_visit"),
-        ("coord-a@example.org", "visit_after.accept", ""),
-        ("trainee1@example.org", "finish", "final_report"),
-    ];
-    for (n, (who, action, form)) in steps.into_iter().enumerate() {
-        let answers = if form.is_empty() {
-            Default::default()
-        } else {
-            support::sample(&forms[form])
-        };
-        support::act(engine, p, who, action, answers, None, 2 + n as i64)
-            .await
-            .unwrap_or_else(|e| panic!("{action}: {e}"));
-    }
-    engine
-        .assign(p, None, "committee2@example.org", "committee", day(10))
-        .await
-        .unwrap();
+    crate::web::to_the_committee(engine, p).await;
     let path = format!("/projects/{p}");
     let mut evaluators = [
         site.signed_in("committee1@example.org").await,

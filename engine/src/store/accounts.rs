@@ -6,6 +6,26 @@ use jiff::Timestamp;
 
 use super::{Columns, Error, Store, micros, with_db};
 
+/// Inside transaction `$tx`: stores `$hash` as `$person`'s password and
+/// ends their sessions and reset links (a new password signs out every
+/// browser that knew the old one, and a link mailed before it, perhaps to a
+/// stolen mailbox, must not undo it).
+macro_rules! replace_password {
+    ($tx:expr, $person:expr, $hash:expr) => {{
+        sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2")
+            .bind($hash)
+            .bind($person)
+            .execute(&mut *$tx)
+            .await?;
+        for sql in [
+            "DELETE FROM sessions WHERE person_id = $1",
+            "DELETE FROM password_resets WHERE person_id = $1",
+        ] {
+            sqlx::query(sql).bind($person).execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 /// A person as the sign-in needs them: id and stored password hash.
 #[derive(Debug, Clone)]
 pub struct Credentials {
@@ -51,17 +71,7 @@ impl Store {
     pub(crate) async fn set_password_hash(&self, person: i64, hash: &str) -> Result<(), Error> {
         with_db!(self, pool => {
             let mut tx = super::Begin::begin_write(pool).await?;
-            sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2")
-                .bind(hash)
-                .bind(person)
-                .execute(&mut *tx)
-                .await?;
-            for sql in [
-                "DELETE FROM sessions WHERE person_id = $1",
-                "DELETE FROM password_resets WHERE person_id = $1",
-            ] {
-                sqlx::query(sql).bind(person).execute(&mut *tx).await?;
-            }
+            replace_password!(tx, person, hash);
             tx.commit().await?;
         });
         Ok(())
@@ -192,17 +202,7 @@ impl Store {
                 _ => None,
             };
             if let Some(person) = person {
-                sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2")
-                    .bind(hash)
-                    .bind(person)
-                    .execute(&mut *tx)
-                    .await?;
-                for sql in [
-                    "DELETE FROM sessions WHERE person_id = $1",
-                    "DELETE FROM password_resets WHERE person_id = $1",
-                ] {
-                    sqlx::query(sql).bind(person).execute(&mut *tx).await?;
-                }
+                replace_password!(tx, person, hash);
             }
             tx.commit().await?;
             person
