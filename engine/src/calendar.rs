@@ -35,40 +35,59 @@ pub struct Calendar {
 }
 
 /// The local hours in which a cohort's reminders and escalations go out
-/// (`09:00-17:00` by default): one falling outside is sent at the opening
-/// hour of its day, never at midnight.
+/// (`09:00-17:00` by default), on its working days only: from the opening
+/// minute up to, not including, the closing minute. `00:00-24:00` is
+/// round-the-clock mail on working days. docs/definitions.md ("Mail hours")
+/// says how each kind of message is moved into them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MailHours {
-    /// Opening time.
+    /// Opening time: the first minute mail may go out.
     pub open: Time,
-    /// Closing time (after `open`).
-    pub close: Time,
+    /// Closing time, the first minute mail may no longer go out; `None` is
+    /// `24:00`, the end of the day.
+    pub close: Option<Time>,
+}
+
+impl MailHours {
+    /// Round-the-clock mail on working days: `00:00-24:00`.
+    pub const ALL_DAY: MailHours = MailHours {
+        open: Time::MIN,
+        close: None,
+    };
+
+    /// Whether local time `time` is within the hours (the closing minute is not).
+    pub fn contains(&self, time: Time) -> bool {
+        time >= self.open && self.close.is_none_or(|close| time < close)
+    }
 }
 
 impl Default for MailHours {
     fn default() -> Self {
         MailHours {
             open: Time::constant(9, 0, 0, 0),
-            close: Time::constant(17, 0, 0, 0),
+            close: Some(Time::constant(17, 0, 0, 0)),
         }
     }
 }
 
 impl std::fmt::Display for MailHours {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}-{}",
-            self.open.strftime("%H:%M"),
-            self.close.strftime("%H:%M")
-        )
+        match self.close {
+            Some(close) => write!(
+                f,
+                "{}-{}",
+                self.open.strftime("%H:%M"),
+                close.strftime("%H:%M")
+            ),
+            None => write!(f, "{}-24:00", self.open.strftime("%H:%M")),
+        }
     }
 }
 
 impl std::str::FromStr for MailHours {
     type Err = Error;
 
-    /// Reads `09:00-17:00`.
+    /// Reads `09:00-17:00`; `24:00` closes at the end of the day.
     fn from_str(text: &str) -> Result<MailHours, Error> {
         let bad = || Error::BadMailHours(text.to_owned());
         let (open, close) = text.trim().split_once('-').ok_or_else(bad)?;
@@ -77,11 +96,15 @@ impl std::str::FromStr for MailHours {
             let (h, m): (i8, i8) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
             Time::new(h, m, 0, 0).map_err(|_| bad())
         };
+        let close = match close.trim() {
+            "24:00" => None,
+            close => Some(time(close)?),
+        };
         let hours = MailHours {
             open: time(open)?,
-            close: time(close)?,
+            close,
         };
-        if hours.open >= hours.close {
+        if close.is_some_and(|close| hours.open >= close) {
             return Err(bad());
         }
         Ok(hours)
@@ -223,49 +246,82 @@ impl Calendar {
         self
     }
 
-    /// When a reminder or escalation due `at` goes out: `at` within the mail
-    /// hours, else the opening hour of its local day. (Weekend days and
-    /// holidays are not skipped: an institute may want a reminder on the
-    /// weekend before a Sunday deadline.)
-    pub fn in_mail_hours(&self, at: Timestamp) -> Timestamp {
+    /// Whether mail may go out at `at`: a working day (neither a weekend day
+    /// nor a holiday) and a local time within the mail hours.
+    pub fn within_mail_hours(&self, at: Timestamp) -> bool {
         let local = at.to_zoned_datetime(self.zone.clone());
-        let time = local.time();
-        if time >= self.mail_hours.open && time < self.mail_hours.close {
-            at
-        } else {
-            self.local(local.date(), self.mail_hours.open).unwrap_or(at)
-        }
+        self.is_business_day(local.date()) && self.mail_hours.contains(local.time())
     }
 
-    /// When the reminder `before` a `deadline` goes out: its time moved into
-    /// the mail hours (see [`in_mail_hours`](Self::in_mail_hours)); when that
-    /// is not before the deadline (a deadline early in the morning), the
-    /// opening hour of the last working day before it, so that a reminder is
-    /// never dropped for its mail hours. `None` when no working day's mail
-    /// hours open before the deadline.
+    /// The first moment at or after `at` within the mail hours: `at` itself,
+    /// else the next opening (that day's, when `at` is before it on a working
+    /// day, else the next working day's). `None` past the calendar's range.
+    pub fn next_opening(&self, at: Timestamp) -> Option<Timestamp> {
+        if self.within_mail_hours(at) {
+            return Some(at);
+        }
+        let mut day = at.to_zoned_datetime(self.zone.clone()).date();
+        for _ in 0..MAX_CLOSED_DAYS {
+            if self.is_business_day(day)
+                && let Ok(open) = self.local(day, self.mail_hours.open)
+                && open >= at
+            {
+                return Some(open);
+            }
+            day = day.tomorrow().ok()?;
+        }
+        None
+    }
+
+    /// The opening of the last working day whose opening is at or before
+    /// `at` (that day's own, when `at` is after it). `None` when there is none
+    /// in reach.
+    fn last_opening(&self, at: Timestamp) -> Option<Timestamp> {
+        let mut day = at.to_zoned_datetime(self.zone.clone()).date();
+        for _ in 0..MAX_CLOSED_DAYS {
+            if self.is_business_day(day)
+                && let Ok(open) = self.local(day, self.mail_hours.open)
+                && open <= at
+            {
+                return Some(open);
+            }
+            day = day.yesterday().ok()?;
+        }
+        None
+    }
+
+    /// When the reminder `before` a `deadline` goes out, for a stage entered
+    /// at `entry` (docs/definitions.md, "Mail hours"). Its nominal time is
+    /// `before` the deadline; `None` when that is at or before the entry (the
+    /// reminder is not sent). Within the mail hours it goes at its nominal
+    /// time; outside them it moves earlier, to the opening of the last
+    /// working day at or before it. When that is not after the entry, it
+    /// goes at the first moment within the mail hours from the entry on if
+    /// that is before the deadline, else at the entry itself: a reminder out
+    /// of hours beats none.
     pub fn reminder_time(
         &self,
         deadline: Timestamp,
         before: Duration,
+        entry: Timestamp,
     ) -> Result<Option<Timestamp>, Error> {
-        let at = self.in_mail_hours(self.before(deadline, before)?);
-        if at < deadline {
-            return Ok(Some(at));
+        let nominal = self.before(deadline, before)?;
+        if nominal <= entry {
+            return Ok(None);
         }
-        let mut day = deadline.to_zoned_datetime(self.zone.clone()).date();
-        for _ in 0..MAX_CLOSED_DAYS {
-            if self.is_business_day(day)
-                && let Ok(open) = self.local(day, self.mail_hours.open)
-                && open < deadline
-            {
-                return Ok(Some(open));
-            }
-            match day.yesterday() {
-                Ok(previous) => day = previous,
-                Err(_) => break,
-            }
+        if self.within_mail_hours(nominal) {
+            return Ok(Some(nominal));
         }
-        Ok(None)
+        if let Some(open) = self.last_opening(nominal)
+            && open > entry
+        {
+            return Ok(Some(open));
+        }
+        Ok(Some(
+            self.next_opening(entry)
+                .filter(|at| *at < deadline)
+                .unwrap_or(entry),
+        ))
     }
 
     /// The first occurrence of `schedule` strictly after `after`, in this
@@ -274,23 +330,11 @@ impl Calendar {
         schedule.next_after(&self.zone, after)
     }
 
-    /// The first occurrence of `schedule` whose sending time (moved into the
-    /// mail hours) is strictly after `after`.
-    pub fn next_mail_time(&self, schedule: &Schedule, after: Timestamp) -> Option<Timestamp> {
-        let mut from = after;
-        // An occurrence after the day's closing hour moves back to its
-        // opening, which may be before `after`: every later one that day
-        // would too, so the search goes on from the end of that day.
-        for _ in 0..MAX_CLOSED_DAYS {
-            let next = self.next_occurrence(schedule, from)?;
-            let at = self.in_mail_hours(next);
-            if at > after {
-                return Some(at);
-            }
-            let day = next.to_zoned_datetime(self.zone.clone()).date();
-            from = self.local(day, END_OF_DAY).unwrap_or(next).max(next);
-        }
-        None
+    /// When an escalation on `schedule` next goes out: its first occurrence
+    /// strictly after `after`, moved later to the next opening when it falls
+    /// outside the mail hours (never earlier than the occurrence).
+    pub fn escalation_time(&self, schedule: &Schedule, after: Timestamp) -> Option<Timestamp> {
+        self.next_opening(self.next_occurrence(schedule, after)?)
     }
 
     /// The zone, for showing instants in local time.
@@ -408,31 +452,290 @@ mod tests {
     fn a_reminder_before_an_early_deadline_is_sent_on_the_last_working_day() {
         let cal = calendar("Asia/Muscat");
         let hour = Duration::parse("1h").unwrap();
-        // Due at 07:00 local; moved to 09:00 it would come after the deadline
-        // (08:00): the opening of the working day before (Monday 6 April
-        // 2026 is a working day; Friday 3 April a holiday).
-        let at = cal.reminder_time(muscat("2026-04-07T08:00"), hour).unwrap();
+        let entry = muscat("2026-03-01T10:00");
+        // Due at 07:00 local, before the opening: the opening of the working
+        // day before (Monday 6 April 2026 is a working day; Friday 3 April a
+        // holiday).
+        let at = cal
+            .reminder_time(muscat("2026-04-07T08:00"), hour, entry)
+            .unwrap();
         assert_eq!(at, Some(muscat("2026-04-06T09:00")));
         // Monday 08:00: Sunday 5 April is not a working day (sat,sun), nor
         // Saturday, nor Friday the holiday: Thursday 2 April.
-        let at = cal.reminder_time(muscat("2026-04-06T08:00"), hour).unwrap();
+        let at = cal
+            .reminder_time(muscat("2026-04-06T08:00"), hour, entry)
+            .unwrap();
         assert_eq!(at, Some(muscat("2026-04-02T09:00")));
         // Within the mail hours it stays where it falls.
-        let at = cal.reminder_time(muscat("2026-04-07T15:00"), hour).unwrap();
+        let at = cal
+            .reminder_time(muscat("2026-04-07T15:00"), hour, entry)
+            .unwrap();
         assert_eq!(at, Some(muscat("2026-04-07T14:00")));
     }
 
     #[test]
     fn a_schedule_that_fires_after_hours_every_minute_still_finds_its_next_day() {
         let cal = calendar("Asia/Muscat").with_mail_hours("00:00-00:30".parse().unwrap());
-        // Every minute from 01:00 to 23:59 moves back to 00:00 the same day:
-        // 1,380 occurrences before one that moves forward (a search that
-        // gave up after 1,000 found none).
+        // Every minute from 01:00 to 23:59 moves to the next opening,
+        // Tuesday 00:00 (Monday 6 April is a working day).
         let schedule = Schedule::parse("* 1-23 * * *").unwrap();
         let next = cal
-            .next_mail_time(&schedule, muscat("2026-04-06T00:15"))
+            .escalation_time(&schedule, muscat("2026-04-06T00:15"))
             .unwrap();
         assert_eq!(next, muscat("2026-04-07T00:00"));
+    }
+
+    /// Local time in a zone as an instant.
+    fn local_in(zone: &str, text: &str) -> Timestamp {
+        let civil: jiff::civil::DateTime = text.parse().unwrap();
+        civil
+            .to_zoned_datetime(TimeZone::get(zone).unwrap())
+            .unwrap()
+            .timestamp()
+    }
+
+    /// The calendar of the worked examples in docs/definitions.md ("Mail
+    /// hours"): `zone`, weekend fri,sat, a holiday on Wednesday 18 March 2026.
+    fn docs_calendar(zone: &str, hours: &str) -> Calendar {
+        let holidays = BTreeSet::from([date(2026, 3, 18)]);
+        Calendar::new(zone, BTreeMap::new(), holidays, "fri,sat".parse().unwrap())
+            .unwrap()
+            .with_mail_hours(hours.parse().unwrap())
+    }
+
+    /// The reminder examples of docs/definitions.md, "Mail hours", as written
+    /// there: (zone, mail hours, entered, deadline, before, goes out or "not
+    /// sent"). An oracle from the docs: the engine must agree on each.
+    #[test]
+    fn reminders_go_out_as_the_docs_examples_say() {
+        const M: &str = "Asia/Muscat";
+        const DAY: &str = "09:00-17:00";
+        let cases = [
+            (
+                M,
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-15T23:59:59",
+                "7d",
+                "2026-03-08T09:00",
+            ),
+            (
+                M,
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-15T23:59:59",
+                "1d",
+                "2026-03-12T09:00",
+            ),
+            (
+                M,
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-15T12:00",
+                "2h",
+                "2026-03-15T10:00",
+            ),
+            (
+                M,
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-15T18:00",
+                "1h",
+                "2026-03-15T09:00",
+            ),
+            (
+                M,
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-16T08:00",
+                "1h",
+                "2026-03-15T09:00",
+            ),
+            (
+                M,
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-19T10:00",
+                "1d",
+                "2026-03-17T09:00",
+            ),
+            (
+                M,
+                DAY,
+                "2026-03-10T10:00",
+                "2026-03-15T12:00",
+                "7d",
+                "not sent",
+            ),
+            (
+                M,
+                DAY,
+                "2026-03-14T20:00",
+                "2026-03-16T05:00",
+                "1d",
+                "2026-03-15T09:00",
+            ),
+            (
+                M,
+                DAY,
+                "2026-03-14T08:00",
+                "2026-03-15T05:00",
+                "2h",
+                "2026-03-14T08:00",
+            ),
+            (
+                M,
+                "00:00-24:00",
+                "2026-03-01T10:00",
+                "2026-03-15T02:00",
+                "1h",
+                "2026-03-15T01:00",
+            ),
+            (
+                "Asia/Bahrain",
+                DAY,
+                "2026-03-14T08:00",
+                "2026-03-15T05:00",
+                "2h",
+                "2026-03-14T08:00",
+            ),
+        ];
+        for (zone, hours, entered, deadline, before, expected) in cases {
+            let cal = docs_calendar(zone, hours);
+            let got = cal
+                .reminder_time(
+                    local_in(zone, deadline),
+                    Duration::parse(before).unwrap(),
+                    local_in(zone, entered),
+                )
+                .unwrap();
+            let expected = (expected != "not sent").then(|| local_in(zone, expected));
+            assert_eq!(
+                got, expected,
+                "{zone} {hours}: entered {entered}, deadline {deadline}, before {before}"
+            );
+        }
+    }
+
+    /// The escalation examples of docs/definitions.md, "Mail hours": the
+    /// first goes at the schedule's first time after the deadline (or the
+    /// entry, if later) moved into the mail hours, each next one at the
+    /// first time after the one before went out.
+    #[test]
+    fn escalations_go_out_as_the_docs_examples_say() {
+        const DAY: &str = "09:00-17:00";
+        let cases: [(&str, &str, &str, &str, &[&str]); 8] = [
+            (
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-15T23:59:59",
+                "0 9 * * MON",
+                &["2026-03-16T09:00", "2026-03-23T09:00"],
+            ),
+            (
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-15T05:00",
+                "0 23 * * *",
+                &["2026-03-16T09:00", "2026-03-17T09:00", "2026-03-19T09:00"],
+            ),
+            (
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-15T10:00",
+                "0 23 * * SUN",
+                &["2026-03-16T09:00", "2026-03-23T09:00"],
+            ),
+            (
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-12T12:00",
+                "0 10 * * *",
+                &["2026-03-15T09:00", "2026-03-15T10:00", "2026-03-16T10:00"],
+            ),
+            (
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-15T12:00",
+                "0 17 * * *",
+                &["2026-03-16T09:00", "2026-03-17T09:00"],
+            ),
+            (
+                DAY,
+                "2026-03-17T10:00",
+                "2026-03-15T23:59:59",
+                "0 9 * * MON",
+                &["2026-03-23T09:00"],
+            ),
+            (
+                "00:00-24:00",
+                "2026-03-01T10:00",
+                "2026-03-15T12:00",
+                "59 23 * * *",
+                &[
+                    "2026-03-15T23:59",
+                    "2026-03-16T23:59",
+                    "2026-03-17T23:59",
+                    "2026-03-19T00:00",
+                    "2026-03-19T23:59",
+                ],
+            ),
+            (
+                DAY,
+                "2026-03-01T10:00",
+                "2026-03-15T12:00",
+                "59 16 * * *",
+                &["2026-03-15T16:59", "2026-03-16T16:59"],
+            ),
+        ];
+        let zone = "Asia/Muscat";
+        for (hours, entered, deadline, every, expected) in cases {
+            let cal = docs_calendar(zone, hours);
+            let schedule = Schedule::parse(every).unwrap();
+            let mut after = local_in(zone, deadline).max(local_in(zone, entered));
+            let mut got = Vec::new();
+            for _ in expected {
+                let at = cal.escalation_time(&schedule, after).unwrap();
+                got.push(at);
+                after = at;
+            }
+            let expected: Vec<Timestamp> = expected.iter().map(|e| local_in(zone, e)).collect();
+            assert_eq!(
+                got, expected,
+                "{hours}: entered {entered}, deadline {deadline}, every {every}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_closing_minute_is_closed_and_round_the_clock_is_every_minute() {
+        let cal = docs_calendar("Asia/Muscat", "09:00-17:00");
+        let at = |t| local_in("Asia/Muscat", t);
+        assert!(cal.within_mail_hours(at("2026-03-15T16:59:59")));
+        assert!(!cal.within_mail_hours(at("2026-03-15T17:00")));
+        assert!(cal.within_mail_hours(at("2026-03-15T09:00")));
+        // Saturday (the weekend) and the holiday have no mail hours.
+        assert!(!cal.within_mail_hours(at("2026-03-14T10:00")));
+        assert!(!cal.within_mail_hours(at("2026-03-18T10:00")));
+        let all_day = docs_calendar("Asia/Muscat", "00:00-24:00");
+        assert_eq!(all_day.mail_hours, MailHours::ALL_DAY);
+        assert_eq!(all_day.mail_hours.to_string(), "00:00-24:00");
+        assert!(all_day.within_mail_hours(at("2026-03-15T23:59:59")));
+        assert!(all_day.within_mail_hours(at("2026-03-15T00:00")));
+        assert!(!all_day.within_mail_hours(at("2026-03-14T12:00")));
+        for bad in [
+            "17:00-09:00",
+            "09:00-09:00",
+            "24:00-24:00",
+            "09:00-24:01",
+            "00:00-25:00",
+        ] {
+            assert!(bad.parse::<MailHours>().is_err(), "{bad}");
+        }
+        assert_eq!(
+            "08:30-24:00".parse::<MailHours>().unwrap().to_string(),
+            "08:30-24:00"
+        );
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub enum Command {
     /// See and resend the messages gradflow sends.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// See the timers the worker fires, and those that failed and why.
+    #[command(subcommand)]
+    Timers(TimersCommand),
     /// Fire timers that fall due (deadlines, reminders, escalations) until stopped.
     Worker(WorkerArgs),
     /// Serve the web application.
@@ -180,6 +183,18 @@ pub enum Behaviour {
     Never,
     /// In turn: on time, late, never (trainees 1, 2, 3, then again).
     Mixed,
+}
+
+/// `gradflow timers ...`
+#[derive(Debug, Subcommand)]
+pub enum TimersCommand {
+    /// List timers in one state, the most recently due first (at most 500).
+    List {
+        /// pending, claimed, done or failed (a timer the engine refused on
+        /// every attempt; the reason is shown).
+        #[arg(long, default_value = "failed")]
+        state: String,
+    },
 }
 
 /// `gradflow outbox ...`
@@ -357,8 +372,9 @@ pub struct NewCohortArgs {
     /// e.g. fri,sat (Oman, Bahrain) or sat,sun.
     #[arg(long, value_name = "DAYS", default_value = "sat,sun")]
     pub weekend: gradflow_engine::calendar::Weekend,
-    /// The local hours in which reminders and escalations go out; one
-    /// falling outside is sent at the opening hour of its day.
+    /// The local hours in which reminders and escalations go out, on working
+    /// days only (00:00-24:00: round the clock); docs/definitions.md, "Mail
+    /// hours", says how one falling outside is moved.
     #[arg(long, value_name = "HH:MM-HH:MM", default_value = "09:00-17:00")]
     pub mail_hours: gradflow_engine::calendar::MailHours,
     /// A person who coordinates every project of the cohort (repeat).

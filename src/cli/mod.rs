@@ -9,6 +9,7 @@ pub mod output;
 mod project;
 mod serve;
 mod simulate;
+mod timers;
 mod user;
 mod worker;
 mod workflow;
@@ -69,6 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Project(command) => project::run(&ctx, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&ctx).await,
         Command::Outbox(command) => outbox::run(&ctx, command).await,
+        Command::Timers(command) => timers::run(&ctx, command).await,
         Command::Worker(args) => worker::run(&ctx, args).await,
         Command::Serve(args) => serve::run(&ctx, &args.web).await,
         Command::User(command) => user::run(&ctx, command).await,
@@ -89,6 +91,12 @@ async fn audit_verify(ctx: &Ctx) -> anyhow::Result<ExitCode> {
             "audit: ok, {} events in {} projects verified",
             report.events,
             report.projects
+        );
+    }
+    if !ctx.json && report.failed_timers > 0 {
+        eprintln!(
+            "audit: {} timer(s) failed and will not fire (see gradflow timers list --state failed)",
+            report.failed_timers
         );
     }
     Ok(if report.broken.is_some() {

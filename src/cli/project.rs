@@ -351,5 +351,8 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
         Change::DeadlinePassed => "the deadline passed".to_owned(),
         Change::MilestoneLate { milestone } => format!("milestone {milestone} is late"),
         Change::Reminded { timer } => format!("sent {timer}"),
+        Change::ReminderSkipped { timer } => {
+            format!("skipped {timer}: its deadline had passed when it fell due")
+        }
     }
 }

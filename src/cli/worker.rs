@@ -33,11 +33,13 @@ impl Round {
 
     fn say(&self) {
         say!(
-            "worker: {} timer(s) claimed, {} project(s) changed, {} discarded, {} to retry; {} message(s) sent, {} to retry, {} dead",
+            "worker: {} timer(s) claimed, {} project(s) changed, {} discarded, {} to retry, {} refused ({} failed); {} message(s) sent, {} to retry, {} dead",
             self.timers.claimed,
             self.timers.fired,
             self.timers.discarded,
             self.timers.retried,
+            self.timers.refused,
+            self.timers.failed,
             self.mail.sent,
             self.mail.retrying,
             self.mail.dead
@@ -123,8 +125,11 @@ async fn drain(engine: &Engine, now: Timestamp, batch: usize) -> anyhow::Result<
         total.fired += round.fired;
         total.discarded += round.discarded;
         total.retried += round.retried;
-        // Timers given back after a lost race wait for the next round.
-        if round.claimed == 0 || round.claimed == round.retried {
+        total.refused += round.refused;
+        total.failed += round.failed;
+        // Timers given back after a lost race wait for the next round;
+        // refused ones wait out their backoff.
+        if round.claimed == round.retried + round.refused {
             return Ok(total);
         }
     }

@@ -17,6 +17,7 @@ mod simulate;
 mod smtp_sink;
 mod store_suite;
 mod support;
+mod timers_attack;
 mod walks;
 mod web;
 mod web_attack;

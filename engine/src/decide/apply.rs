@@ -174,7 +174,9 @@ pub(super) fn apply(
                 m.late = true;
             }
         }
-        Change::Reminded { .. } | Change::EffectRequested { .. } => {}
+        Change::Reminded { .. }
+        | Change::ReminderSkipped { .. }
+        | Change::EffectRequested { .. } => {}
     }
     Ok(())
 }

@@ -432,13 +432,11 @@ impl<'p, 'a> Draft<'p, 'a> {
                 None,
             ));
             for (i, r) in stage.reminders.iter().enumerate() {
+                // A reminder whose time is at or before the entry is not sent.
                 let at = calendar
-                    .reminder_time(deadline, r.before)
+                    .reminder_time(deadline, r.before, now)
                     .map_err(Self::calendar_error)?;
-                // A reminder due at or before the stage is entered is not sent.
-                if let Some(at) = at
-                    && at > now
-                {
+                if let Some(at) = at {
                     self.timers.set.push(timer(
                         format!("remind:{i}"),
                         TimerKind::Reminder,
@@ -450,7 +448,9 @@ impl<'p, 'a> Draft<'p, 'a> {
                 }
             }
             for (i, o) in stage.overdue.iter().enumerate() {
-                if let Some(at) = calendar.next_mail_time(&o.every, deadline) {
+                // Occurrences at or before the entry are not sent: a stage
+                // entered again after its deadline escalates from then on.
+                if let Some(at) = calendar.escalation_time(&o.every, deadline.max(now)) {
                     self.timers.set.push(timer(
                         format!("overdue:{i}"),
                         TimerKind::Overdue,

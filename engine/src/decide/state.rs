@@ -196,6 +196,13 @@ pub enum Change {
         /// The timer's key, e.g. `remind:0` or `overdue:0`.
         timer: String,
     },
+    /// A reminder that fired after the deadline it announced had passed (its
+    /// worker was down at its time): not sent, and recorded so that nobody
+    /// wonders where it went.
+    ReminderSkipped {
+        /// The timer's key, e.g. `remind:0`.
+        timer: String,
+    },
     /// An action asked for a side effect (e.g. issuing a certificate).
     EffectRequested {
         /// Effect name.

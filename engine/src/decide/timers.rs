@@ -7,9 +7,11 @@
 //! - a timer belongs to one stage entry; once the project has left that
 //!   entry (or finished), the timer is discarded, never fired;
 //! - several reminders of one deadline due at once (after downtime) collapse
-//!   into the latest one, and none is sent once the deadline itself has passed;
+//!   into the latest one; none is sent once the deadline itself has passed,
+//!   and each one so missed is recorded as `ReminderSkipped`;
 //! - a recurring escalation sends one message however many occurrences were
-//!   missed, then is set for its next occurrence after `now`.
+//!   missed, then is set for its next occurrence after `now` (moved later
+//!   into the mail hours, never earlier).
 
 use std::str::FromStr;
 
@@ -91,7 +93,8 @@ pub fn fire(
             )?;
         }
     }
-    // Before the deadline, only the latest of the reminders due is worth sending.
+    // Before the deadline, only the latest of the reminders due is worth
+    // sending; after it, none is, and each one missed is recorded as skipped.
     let deadline_ahead = draft.state.deadline.is_some_and(|d| d > now);
     // A reminder is stale when a later reminder of the same deadline is due
     // too, whether or not it was claimed in this round.
@@ -102,20 +105,30 @@ pub fn fire(
             .filter_map(|r| {
                 project
                     .calendar
-                    .reminder_time(deadline, r.before)
+                    .reminder_time(deadline, r.before, state.entered_at)
                     .ok()
                     .flatten()
             })
             .collect(),
         None => Vec::new(),
     };
-    let reminder = live
-        .iter()
-        .filter(|t| t.kind == TimerKind::Reminder)
-        .filter(|t| !reminder_times.iter().any(|at| *at > t.at && *at <= now))
-        .max_by_key(|t| (t.at, t.id));
-    if deadline_ahead && let Some(t) = reminder {
-        send(&mut draft, t)?;
+    let reminders = live.iter().filter(|t| t.kind == TimerKind::Reminder);
+    if deadline_ahead {
+        let latest = reminders
+            .filter(|t| !reminder_times.iter().any(|at| *at > t.at && *at <= now))
+            .max_by_key(|t| (t.at, t.id));
+        if let Some(t) = latest {
+            send(&mut draft, t)?;
+        }
+    } else if draft.state.deadline.is_some() {
+        for t in reminders {
+            draft.record(
+                None,
+                Change::ReminderSkipped {
+                    timer: t.key.clone(),
+                },
+            )?;
+        }
     }
     for t in live.iter().filter(|t| t.kind == TimerKind::Overdue) {
         if draft.state.overdue_since.is_none() {
@@ -128,7 +141,7 @@ pub fn fire(
             .and_then(|i| usize::from_str(i).ok())
             .and_then(|i| stage.overdue.get(i));
         if let Some(escalation) = escalation
-            && let Some(next) = project.calendar.next_mail_time(&escalation.every, now)
+            && let Some(next) = project.calendar.escalation_time(&escalation.every, now)
         {
             draft.timers.set.push(Timer {
                 key: t.key.clone(),

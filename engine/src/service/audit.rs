@@ -19,6 +19,10 @@ pub struct AuditReport {
     pub events: u64,
     /// The first break, if any.
     pub broken: Option<Broken>,
+    /// Timers that ended failed (the decision core refused them on every
+    /// attempt): the log is intact, but something they were to do was not
+    /// done (`gradflow timers list --state failed` says which and why).
+    pub failed_timers: u64,
 }
 
 impl Engine {
@@ -30,6 +34,7 @@ impl Engine {
             projects: 0,
             events: 0,
             broken: None,
+            failed_timers: self.store.count_timers("failed").await?,
         };
         for row in &rows {
             report.projects += 1;

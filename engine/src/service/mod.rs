@@ -47,7 +47,7 @@ pub use read::{
 pub use scheduler::FireReport;
 pub use store::{
     Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,
-    StoredEvent, Summary,
+    StoredEvent, Summary, TimerRow,
 };
 
 /// The engine service: a store plus caches of what never changes under it.

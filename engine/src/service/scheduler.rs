@@ -2,6 +2,13 @@
 //! them through the decision core as the engine itself, and commit each
 //! project's firing in the batch path — events, messages, the next
 //! escalation and the timers' completion in one transaction.
+//!
+//! A project whose timers the core refuses (or whose workflow or calendar
+//! cannot be read) holds back nobody else: its timers count an attempt and
+//! wait out a backoff, and after [`MAX_ATTEMPTS`] end failed with the reason,
+//! shown by `gradflow timers list --state failed` and `audit verify`. A lost
+//! race with a person's command is not an attempt: the timer fires again on
+//! the next round.
 
 use std::collections::BTreeMap;
 
@@ -10,10 +17,25 @@ use serde::Serialize;
 
 use super::{Engine, Error};
 use crate::decide::{self, DueTimer, Project};
-use crate::store::{self, Pending};
+use crate::store::{self, Pending, TimerRow};
 
 /// How long a claim holds before another worker may take the timer over.
 const LEASE: SignedDuration = SignedDuration::from_secs(60);
+
+/// Refusals after which a timer is failed for good.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// How long a refused timer waits before it is tried again, after its
+/// `attempts`-th refusal: 1, 4, 16, then 64 minutes (about 85 minutes from
+/// the first refusal to the last), so a cohort's calendar or a project
+/// mended meanwhile lets it fire.
+pub fn retry_backoff(attempts: i64) -> SignedDuration {
+    let exponent = u32::try_from(attempts.clamp(1, 6) - 1).unwrap_or(0);
+    SignedDuration::from_mins(4_i64.pow(exponent))
+}
+
+/// How many timers [`Engine::timers`] lists at most.
+pub const TIMERS_PAGE: i64 = 500;
 
 /// What one round of firing did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -26,6 +48,11 @@ pub struct FireReport {
     pub discarded: usize,
     /// Timers given back to fire again (their project changed meanwhile).
     pub retried: usize,
+    /// Timers the core refused this round: each waits out a backoff, or
+    /// has failed for good after its last attempt.
+    pub refused: usize,
+    /// Of those, the timers that failed for good.
+    pub failed: usize,
 }
 
 impl Engine {
@@ -53,9 +80,20 @@ impl Engine {
         let mut decided = Vec::new();
         let mut idle: Vec<i64> = Vec::new();
         let mut failed: Vec<(Vec<i64>, String)> = Vec::new();
+        let mut refused: Vec<(Vec<i64>, String)> = Vec::new();
         for record in &records {
             let timers = by_project.remove(&record.id).unwrap_or_default();
-            let (workflow, calendar) = self.context(record).await?;
+            let (workflow, calendar) = match self.context(record).await {
+                Ok(context) => context,
+                // A busy database is everybody's problem; a workflow or
+                // calendar that cannot be read is this project's (were the
+                // database gone, recording the refusal would fail too).
+                Err(e) if e.kind() == super::Kind::Busy => return Err(e),
+                Err(e) => {
+                    refused.push((timers.iter().map(|t| t.id).collect(), e.to_string()));
+                    continue;
+                }
+            };
             let ctx = Project {
                 id: record.id,
                 workflow: &workflow,
@@ -67,8 +105,8 @@ impl Engine {
                     Some(decision) => decided.push((record, decision, firing.completed)),
                     None => idle.extend(firing.completed),
                 },
-                Err(refused) => {
-                    failed.push((timers.iter().map(|t| t.id).collect(), refused.to_string()))
+                Err(rejection) => {
+                    refused.push((timers.iter().map(|t| t.id).collect(), rejection.to_string()))
                 }
             }
         }
@@ -127,7 +165,28 @@ impl Engine {
         for (ids, error) in failed {
             self.store.release_timers(&ids, &error).await?;
         }
+        for (ids, error) in refused {
+            report.refused += ids.len();
+            report.failed += self
+                .store
+                .refuse_timers(&ids, &error, now, MAX_ATTEMPTS, retry_backoff)
+                .await?;
+        }
         Ok(report)
+    }
+
+    /// Timers in `state` (`pending`, `claimed`, `done` or `failed`), the
+    /// most recently due first, at most [`TIMERS_PAGE`]: for an operator
+    /// to see which timers failed and why.
+    pub async fn timers(&self, state: &str) -> Result<Vec<TimerRow>, Error> {
+        const STATES: [&str; 4] = ["pending", "claimed", "done", "failed"];
+        if !STATES.contains(&state) {
+            return Err(Error::Invalid(format!(
+                "'{state}' is not a timer state; use one of {}",
+                STATES.join(", ")
+            )));
+        }
+        Ok(self.store.timers_in_state(state, TIMERS_PAGE).await?)
     }
 
     /// When the next timer is due, if any: how long a worker may sleep.

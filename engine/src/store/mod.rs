@@ -22,6 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSy
 
 pub use directory::NewDefinition;
 pub use outbox::{Delivery, Message};
+pub use timers::TimerRow;
 pub use viewer::Evidence;
 
 pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};

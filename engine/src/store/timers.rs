@@ -1,8 +1,11 @@
-//! Timers as a queue: pending, claimed with a lease, done. Claiming is one
-//! statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers
-//! never take the same row; on SQLite the write lock taken at `BEGIN
+//! Timers as a queue: pending, claimed with a lease, done or failed. Claiming
+//! is one statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
+//! workers never take the same row; on SQLite the write lock taken at `BEGIN
 //! IMMEDIATE` does the same for one writer). A worker that dies leaves its
-//! claims to expire, and another takes them over.
+//! claims to expire, and another takes them over: that is not an attempt.
+//! A timer the decision core refuses counts an attempt and waits out a
+//! backoff (`retry_at`); after its last attempt it is `failed`, with the
+//! reason in `last_error`, and never claimed again.
 
 use jiff::Timestamp;
 
@@ -60,13 +63,16 @@ impl Store {
         // stopping after `limit` rows: one `OR` would gather and sort every
         // due timer on each round (a million after a long outage). Claims
         // whose lease ran out come first: their worker died holding them.
+        // A claim is not an attempt (a crash-looping worker fails nothing);
+        // a timer waiting out its backoff is not claimed before `retry_at`.
         let sql = format!(
-            "UPDATE timers SET state = 'claimed', lease_until = $1, attempts = attempts + 1
+            "UPDATE timers SET state = 'claimed', lease_until = $1
              WHERE id IN (
                  SELECT id FROM (SELECT id FROM timers WHERE state = 'claimed' AND lease_until < $2
                                  ORDER BY due_at, id LIMIT $3{lock}) AS expired
                  UNION ALL
                  SELECT id FROM (SELECT id FROM timers WHERE state = 'pending' AND due_at <= $2
+                                   AND (retry_at IS NULL OR retry_at <= $2)
                                  ORDER BY due_at, id LIMIT $3{lock}) AS due
                  LIMIT $3)
              RETURNING id, project_id, key, kind, due_at, entry, spec"
@@ -79,10 +85,108 @@ impl Store {
                 .bind(limit)
                 .fetch_all(&mut *tx)
                 .await?;
+            // A row that does not read back fails alone, with its reason:
+            // it must not stop every other project's timers.
+            let mut claimed = Vec::with_capacity(rows.len());
+            for row in &rows {
+                match claimed_row(row) {
+                    Ok(c) => claimed.push(c),
+                    Err(e) => {
+                        sqlx::query("UPDATE timers SET state = 'failed', lease_until = NULL, attempts = attempts + 1, last_error = $1, done_at = $2 WHERE id = $3")
+                            .bind(e.to_string())
+                            .bind(micros(now))
+                            .bind(row.int("id")?)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+            }
             tx.commit().await?;
-            let mut claimed = rows.iter().map(claimed_row).collect::<Result<Vec<_>, _>>()?;
             claimed.sort_by_key(|c| (c.timer.at, c.timer.id));
             Ok(claimed)
+        })
+    }
+
+    /// Records that the decision core refused claimed timers `ids` for
+    /// `reason`: each counts an attempt; one that has had `max_attempts`
+    /// ends `failed` with the reason, the others wait until
+    /// `now + backoff(attempts)` to be claimed again. Returns how many failed.
+    pub(crate) async fn refuse_timers(
+        &self,
+        ids: &[i64],
+        reason: &str,
+        now: Timestamp,
+        max_attempts: i64,
+        backoff: impl Fn(i64) -> jiff::SignedDuration,
+    ) -> Result<usize, Error> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        with_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let mut failed = 0;
+            for id in ids {
+                let row = sqlx::query(
+                    "UPDATE timers SET attempts = attempts + 1, last_error = $1, lease_until = NULL
+                     WHERE id = $2 AND state = 'claimed' RETURNING attempts",
+                )
+                .bind(reason)
+                .bind(*id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                // Gone (its stage was left meanwhile) or taken over: nothing to count.
+                let Some(row) = row else { continue };
+                let attempts = row.int("attempts")?;
+                if attempts >= max_attempts {
+                    failed += 1;
+                    sqlx::query("UPDATE timers SET state = 'failed', done_at = $1 WHERE id = $2")
+                        .bind(micros(now))
+                        .bind(*id)
+                        .execute(&mut *tx)
+                        .await?;
+                } else {
+                    let retry = now.checked_add(backoff(attempts)).unwrap_or(now);
+                    sqlx::query("UPDATE timers SET state = 'pending', retry_at = $1 WHERE id = $2")
+                        .bind(micros(retry))
+                        .bind(*id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(failed)
+        })
+    }
+
+    /// Timers in `state` (`pending`, `claimed`, `done` or `failed`), at most
+    /// `limit`, most recently due first; with their attempts and last error.
+    pub(crate) async fn timers_in_state(
+        &self,
+        state: &str,
+        limit: i64,
+    ) -> Result<Vec<TimerRow>, Error> {
+        with_db!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, project_id, key, kind, due_at, state, attempts, retry_at, last_error, done_at
+                 FROM timers WHERE state = $1 ORDER BY due_at DESC, id DESC LIMIT $2",
+            )
+            .bind(state)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(timer_row).collect()
+        })
+    }
+
+    /// How many timers are in `state`.
+    pub(crate) async fn count_timers(&self, state: &str) -> Result<u64, Error> {
+        with_db!(self, pool => {
+            let n = sqlx::query("SELECT COUNT(*) AS n FROM timers WHERE state = $1")
+                .bind(state)
+                .fetch_one(pool)
+                .await?
+                .int("n")?;
+            Ok(n.max(0) as u64)
         })
     }
 
@@ -116,14 +220,62 @@ impl Store {
         })
     }
 
-    /// When the next pending timer is due, if any (for a worker to sleep until).
+    /// When the next pending timer may be claimed, if any (for a worker to
+    /// sleep until): its due time, or the end of its backoff.
     pub(crate) async fn next_timer_due(&self) -> Result<Option<Timestamp>, Error> {
-        let due: Option<i64> = with_db!(self, pool => sqlx::query("SELECT MIN(due_at) AS due FROM timers WHERE state = 'pending'")
-            .fetch_one(pool)
-            .await?
-            .opt_int("due")?);
-        due.map(instant).transpose()
+        let (due, retry): (Option<i64>, Option<i64>) = with_db!(self, pool => {
+            let due = sqlx::query("SELECT MIN(due_at) AS due FROM timers WHERE state = 'pending' AND retry_at IS NULL")
+                .fetch_one(pool)
+                .await?
+                .opt_int("due")?;
+            let retry = sqlx::query("SELECT MIN(retry_at) AS due FROM timers WHERE state = 'pending' AND retry_at IS NOT NULL")
+                .fetch_one(pool)
+                .await?
+                .opt_int("due")?;
+            (due, retry)
+        });
+        due.into_iter().chain(retry).min().map(instant).transpose()
     }
+}
+
+/// A timer as `gradflow timers list` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TimerRow {
+    /// Its row.
+    pub id: i64,
+    /// The project it belongs to.
+    pub project: i64,
+    /// Its key, e.g. `remind:0` or `overdue:0`.
+    pub key: String,
+    /// What it is for (`deadline`, `reminder`, `overdue`, `milestone_due`).
+    pub kind: String,
+    /// When it fell (or falls) due.
+    pub due_at: Timestamp,
+    /// `pending`, `claimed`, `done` or `failed`.
+    pub state: String,
+    /// How many times the decision core refused it (claims do not count).
+    pub attempts: i64,
+    /// When a refused timer may be tried again.
+    pub retry_at: Option<Timestamp>,
+    /// Why it was last refused; for a failed timer, why it failed.
+    pub last_error: Option<String>,
+    /// When it was done or failed.
+    pub done_at: Option<Timestamp>,
+}
+
+fn timer_row(r: &impl Columns) -> Result<TimerRow, Error> {
+    Ok(TimerRow {
+        id: r.int("id")?,
+        project: r.int("project_id")?,
+        key: r.text("key")?,
+        kind: r.text("kind")?,
+        due_at: instant(r.int("due_at")?)?,
+        state: r.text("state")?,
+        attempts: r.int("attempts")?,
+        retry_at: r.opt_int("retry_at")?.map(instant).transpose()?,
+        last_error: r.opt_text("last_error")?,
+        done_at: r.opt_int("done_at")?.map(instant).transpose()?,
+    })
 }
 
 fn claimed_row(r: &impl Columns) -> Result<ClaimedTimer, Error> {

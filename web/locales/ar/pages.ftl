@@ -104,6 +104,7 @@ event-scored = رُصدت الدرجات
 event-deadline_passed = انقضى الموعد
 event-milestone_late = تأخر المعلم { $milestone }
 event-reminded = أُرسل تذكير
+event-reminder_skipped = لم يُرسل التذكير: كان الموعد النهائي قد انقضى
 event-effect_requested = طُلب: { $effect }
 event-member_added = أصبح { $person } { $role }
 

@@ -104,6 +104,7 @@ event-scored = Scores given
 event-deadline_passed = The deadline passed
 event-milestone_late = Milestone { $milestone } is late
 event-reminded = Reminder sent
+event-reminder_skipped = Reminder not sent: the deadline had passed
 event-effect_requested = Requested: { $effect }
 event-member_added = { $person } became { $role }
 

@@ -68,6 +68,7 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "event-milestone_returned",
     "event-scored",
     "event-deadline_passed",
+    "event-reminder_skipped",
     "event-milestone_late",
     "event-reminded",
     "event-effect_requested",

@@ -320,6 +320,7 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
             ("milestone_late", vec![("milestone", milestone(key))], None)
         }
         Change::Reminded { .. } => ("reminded", vec![], None),
+        Change::ReminderSkipped { .. } => ("reminder_skipped", vec![], None),
         Change::EffectRequested { effect } => (
             "effect_requested",
             vec![("effect", effect.replace('_', " "))],
