@@ -76,6 +76,20 @@ fn weekly(first: &str, last: &str) -> Vec<String> {
     days
 }
 
+/// The days of `days` with Monday 23 March 2026, a holiday in the example
+/// cohorts, replaced by the next working day (mail waits for it).
+fn after_holidays(days: Vec<String>) -> Vec<String> {
+    days.into_iter()
+        .map(|d| {
+            if d == "2026-03-23 Mon" {
+                "2026-03-24 Tue".to_owned()
+            } else {
+                d
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn graduation_service_on_time() {
     let out = run(
@@ -84,8 +98,10 @@ fn graduation_service_on_time() {
     );
     // proposal_due 2026-02-15: the deadline is 23:59:59 in Muscat (+04). The
     // reminder 7d before falls at 23:59:59 on the 8th, outside 09:00-17:00, so
-    // it goes out at 09:00 that day. Trainees submit on the 12th (three days
-    // before), so the reminder 1d before (the 14th) is never sent. Their
+    // it goes out at 09:00 that day. The reminder 1d before falls on
+    // Saturday the 14th, a weekend day: it goes at the opening of the last
+    // working day before, Thursday the 12th, an hour before the trainees
+    // submit (three days before the deadline, at 10:00). Their
     // supervisor endorses the next working day (Sunday the 15th: Friday and
     // Saturday are the weekend), before the endorsement's own reminder.
     // implementation_end 2026-05-31: 14d before is the 17th of May, 09:00.
@@ -99,6 +115,9 @@ fn graduation_service_on_time() {
             [
                 format!(
                     "2026-02-08 Sun 09:00 +04 reminder #{n} remind:0 deadline_reminder -> trainee ({trainee})"
+                ),
+                format!(
+                    "2026-02-12 Thu 09:00 +04 reminder #{n} remind:1 deadline_reminder -> trainee ({trainee}), supervisor (Mona Al-Kindi)"
                 ),
                 format!(
                     "2026-05-17 Sun 09:00 +04 reminder #{n} remind:0 deadline_reminder -> trainee ({trainee})"
@@ -136,10 +155,10 @@ fn graduation_service_on_time() {
     assert!(out.contains("  projects: 3 (certified 3)\n"), "{out}");
     assert!(out.contains("  overdue at the end: 0\n"), "{out}");
     assert!(
-        out.contains("  deadlines passed: 0, milestones late: 0, reminders: 6, escalations: 0, refused steps: 0\n"),
+        out.contains("  deadlines passed: 0, milestones late: 0, reminders: 9, escalations: 0, refused steps: 0\n"),
         "{out}"
     );
-    assert!(out.contains("    deadline_reminder     6\n"), "{out}");
+    assert!(out.contains("    deadline_reminder     12\n"), "{out}");
 }
 
 #[test]
@@ -148,16 +167,18 @@ fn graduation_service_never() {
         "graduation-service",
         &["--trainees", "3", "--behaviour", "never"],
     );
-    // Both proposal reminders go out (the 14th is a Saturday: mail hours do
-    // not skip the weekend), the deadline passes at 23:59 on the 15th, and
-    // the coordinator is told every Monday at 09:00 from the next day until
-    // the simulation's last day, 30 days after presentation_day (2026-06-15).
+    // Both proposal reminders go out (the 14th is a Saturday, a weekend day:
+    // the reminder goes at the opening of Thursday the 12th), the deadline
+    // passes at 23:59 on the 15th, and the coordinator is told every Monday
+    // at 09:00 from the next day until the simulation's last day, 30 days
+    // after presentation_day (2026-06-15); Monday 23 March is a holiday, so
+    // that week's goes at the next opening, Tuesday the 24th, 09:00.
     let mut expected = vec![
         "2026-02-08 Sun 09:00 +04 reminder #2 remind:0 deadline_reminder -> trainee (Khalid Al-Said)".to_owned(),
-        "2026-02-14 Sat 09:00 +04 reminder #2 remind:1 deadline_reminder -> trainee (Khalid Al-Said), supervisor (Mona Al-Kindi)".to_owned(),
+        "2026-02-12 Thu 09:00 +04 reminder #2 remind:1 deadline_reminder -> trainee (Khalid Al-Said), supervisor (Mona Al-Kindi)".to_owned(),
         "2026-02-15 Sun 23:59 +04 deadline #2 the deadline of proposal passed".to_owned(),
     ];
-    let mondays = weekly("2026-02-16", "2026-07-15");
+    let mondays = after_holidays(weekly("2026-02-16", "2026-07-15"));
     assert_eq!(mondays.len(), 22);
     for day in &mondays {
         expected.push(format!(
@@ -242,7 +263,7 @@ fn graduation_excellence_never() {
     ];
     // "0 9 * * 1" with the overdue_digest template, until 30 days after
     // presentation_day (2026-09-14).
-    let mondays = weekly("2026-03-09", "2026-10-14");
+    let mondays = after_holidays(weekly("2026-03-09", "2026-10-14"));
     assert_eq!(mondays.len(), 32);
     for day in &mondays {
         expected.push(format!(
@@ -406,8 +427,11 @@ fn json_has_one_object_per_entry() {
     }
     let summary = &doc["summary"];
     assert_eq!(summary["final_stages"]["certified"], 1);
-    assert_eq!(summary["messages"]["deadline_reminder"], 2);
-    assert_eq!(summary["reminders"], 2);
+    // The reminder 7 days before, the one a day before (moved from the
+    // Saturday to Thursday, to the trainee and the supervisor) and the one
+    // before the end of the implementation.
+    assert_eq!(summary["messages"]["deadline_reminder"], 4);
+    assert_eq!(summary["reminders"], 3);
     assert_eq!(summary["overdue"], 0);
 }
 
