@@ -26,6 +26,7 @@ use crate::support::{self, Cohort, TestDb, on_both};
 
 on_both!(
     a_refused_timer_waits_out_its_backoff_and_fails_without_holding_back_the_others,
+    a_timer_row_that_does_not_read_back_fails_alone,
     workers_fire_and_mail_past_a_refused_timer_which_ends_failed,
     a_stage_entered_again_after_its_deadline_does_not_escalate_at_once,
     reminders_missed_while_no_worker_ran_are_skipped_and_recorded,
@@ -177,6 +178,36 @@ async fn a_refused_timer_waits_out_its_backoff_and_fails_without_holding_back_th
     );
     assert_eq!(engine.verify_audit().await.unwrap().failed_timers, 1);
     assert!(engine.timers("stuck").await.is_err());
+}
+
+/// A timer row damaged in the database (its kind unreadable) used to fail
+/// the whole claim, so no worker could fire anything, round after round:
+/// now it fails alone, with the reason, and the others fire.
+async fn a_timer_row_that_does_not_read_back_fails_alone(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    let ids = projects(&engine, &cohort, 3).await;
+    raw(
+        db,
+        "UPDATE timers SET kind = 'bogus' WHERE project_id = $1 AND key = 'remind:0'",
+        ids[1],
+    )
+    .await;
+    let round = engine.fire_due(at(FIRST_REMINDERS), 100).await.unwrap();
+    assert_eq!((round.claimed, round.fired), (2, 2), "{round:?}");
+    let failed = engine.timers("failed").await.unwrap();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].project, ids[1]);
+    assert!(
+        failed[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("bogus")),
+        "{failed:?}"
+    );
+    for id in [ids[0], ids[2]] {
+        assert_eq!(messages(&engine, id, "deadline_reminder").await, 1);
+    }
 }
 
 /// The attack, with the binary: two `worker --once` processes at a time

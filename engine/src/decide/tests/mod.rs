@@ -6,11 +6,14 @@
 //! - `events`: the sealed JSON text is the stored text; reading it back.
 //! - `replay`: every walk through the bundled workflows, and random commands,
 //!   replay to the state the core kept; an edited state is caught.
+//! - `timers`: the reminders and escalations a stage entry sets, by the
+//!   mail-hours rules.
 
 mod approvals;
 mod events;
 mod members;
 mod replay;
+mod timers;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
