@@ -114,6 +114,16 @@ async fn a_refused_timer_waits_out_its_backoff_and_fails_without_holding_back_th
     let ids = projects(&engine, &cohort, 6).await;
     let bad = ids[2];
     break_project(db, bad).await;
+    // A worker died holding another project's reminder: its claim's lease
+    // ran out. Taking it over is not an attempt.
+    let orphan = ids[4];
+    raw(
+        db,
+        "UPDATE timers SET state = 'claimed', lease_until = 1
+         WHERE project_id = $1 AND key = 'remind:0'",
+        orphan,
+    )
+    .await;
 
     let mut now = at(FIRST_REMINDERS);
     let first = engine.fire_due(now, 100).await.unwrap();
@@ -136,6 +146,15 @@ async fn a_refused_timer_waits_out_its_backoff_and_fails_without_holding_back_th
         );
         assert_eq!(messages(&engine, *id, "deadline_reminder").await, 1);
     }
+
+    let attempts_sql = format!(
+        "SELECT attempts FROM timers WHERE project_id = {orphan} AND key = 'remind:0' AND state = 'done'"
+    );
+    assert_eq!(
+        support::raw_number(db, &attempts_sql).await,
+        0,
+        "a claim taken over from a dead worker is not an attempt"
+    );
 
     // Each retry comes after its backoff: 1, 4, 16, 64 minutes.
     let mut attempts = vec![first.refused];
