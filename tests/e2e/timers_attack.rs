@@ -26,7 +26,7 @@ use crate::support::{self, Cohort, TestDb, on_both};
 
 on_both!(
     a_refused_timer_waits_out_its_backoff_and_fails_without_holding_back_the_others,
-    a_timer_row_that_does_not_read_back_fails_alone,
+    a_damaged_timer_or_project_row_holds_back_nobody,
     workers_fire_and_mail_past_a_refused_timer_which_ends_failed,
     a_stage_entered_again_after_its_deadline_does_not_escalate_at_once,
     reminders_missed_while_no_worker_ran_are_skipped_and_recorded,
@@ -200,9 +200,11 @@ async fn a_refused_timer_waits_out_its_backoff_and_fails_without_holding_back_th
 }
 
 /// A timer row damaged in the database (its kind unreadable) used to fail
-/// the whole claim, so no worker could fire anything, round after round:
-/// now it fails alone, with the reason, and the others fire.
-async fn a_timer_row_that_does_not_read_back_fails_alone(db: &TestDb) {
+/// the whole claim, and a project whose stored state does not read back the
+/// whole round, so no worker could fire anything, round after round: now
+/// the timer fails alone, with the reason, the project's timers are refused
+/// (an attempt each), and the others fire.
+async fn a_damaged_timer_or_project_row_holds_back_nobody(db: &TestDb) {
     let engine = db.engine().await;
     let cohort = Cohort::set_up(&engine, "graduation-service").await;
     let ids = projects(&engine, &cohort, 3).await;
@@ -212,8 +214,27 @@ async fn a_timer_row_that_does_not_read_back_fails_alone(db: &TestDb) {
         ids[1],
     )
     .await;
+    raw(
+        db,
+        "UPDATE projects SET state = 'damaged' WHERE id = $1",
+        ids[2],
+    )
+    .await;
     let round = engine.fire_due(at(FIRST_REMINDERS), 100).await.unwrap();
-    assert_eq!((round.claimed, round.fired), (2, 2), "{round:?}");
+    assert_eq!(
+        (round.claimed, round.fired, round.refused),
+        (2, 1, 1),
+        "{round:?}"
+    );
+    let waiting = engine.timers("pending").await.unwrap();
+    assert!(
+        waiting.iter().any(|t| t.project == ids[2]
+            && t.key == "remind:0"
+            && t.attempts == 1
+            && t.retry_at.is_some()
+            && t.last_error.as_deref().is_some_and(|e| e.contains("state"))),
+        "{waiting:?}"
+    );
     let failed = engine.timers("failed").await.unwrap();
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(failed[0].project, ids[1]);
@@ -224,9 +245,7 @@ async fn a_timer_row_that_does_not_read_back_fails_alone(db: &TestDb) {
             .is_some_and(|e| e.contains("bogus")),
         "{failed:?}"
     );
-    for id in [ids[0], ids[2]] {
-        assert_eq!(messages(&engine, id, "deadline_reminder").await, 1);
-    }
+    assert_eq!(messages(&engine, ids[0], "deadline_reminder").await, 1);
 }
 
 /// The attack, with the binary: two `worker --once` processes at a time

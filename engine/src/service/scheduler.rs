@@ -76,11 +76,30 @@ impl Engine {
             by_project.entry(c.project).or_default().push(c.timer);
         }
         let ids: Vec<i64> = by_project.keys().copied().collect();
-        let records = self.store.projects_by_id(&ids).await?;
+        let mut refused: Vec<(Vec<i64>, String)> = Vec::new();
+        let records = match self.store.projects_by_id(&ids).await {
+            Ok(records) => records,
+            // A project whose stored state does not read back must not stop
+            // the others: read them one by one, and refuse its timers.
+            Err(store::Error::Corrupt(_)) => {
+                let mut records = Vec::with_capacity(ids.len());
+                for id in ids {
+                    match self.store.projects_by_id(&[id]).await {
+                        Ok(one) => records.extend(one),
+                        Err(e @ store::Error::Corrupt(_)) => {
+                            let timers = by_project.remove(&id).unwrap_or_default();
+                            refused.push((timers.iter().map(|t| t.id).collect(), e.to_string()));
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                records
+            }
+            Err(e) => return Err(e.into()),
+        };
         let mut decided = Vec::new();
         let mut idle: Vec<i64> = Vec::new();
         let mut failed: Vec<(Vec<i64>, String)> = Vec::new();
-        let mut refused: Vec<(Vec<i64>, String)> = Vec::new();
         for record in &records {
             let timers = by_project.remove(&record.id).unwrap_or_default();
             let (workflow, calendar) = match self.context(record).await {
