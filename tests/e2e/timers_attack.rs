@@ -28,6 +28,7 @@ on_both!(
     a_refused_timer_waits_out_its_backoff_and_fails_without_holding_back_the_others,
     a_damaged_timer_or_project_row_holds_back_nobody,
     workers_fire_and_mail_past_a_refused_timer_which_ends_failed,
+    two_running_workers_send_the_others_mail_past_a_refused_timer,
     a_stage_entered_again_after_its_deadline_does_not_escalate_at_once,
     reminders_missed_while_no_worker_ran_are_skipped_and_recorded,
 );
@@ -340,6 +341,79 @@ async fn workers_fire_and_mail_past_a_refused_timer_which_ends_failed(db: &TestD
         received.len(),
         refused,
         failed
+    );
+}
+
+/// Two workers run (not `--once`), as two nodes do, while one project's
+/// timer is refused: every other project's reminder arrives, once, and the
+/// refused timer was tried once (its backoff has not run out on the fixed
+/// clock), not claimed again and again. Before, the first round never ended
+/// and no mail went out at all.
+async fn two_running_workers_send_the_others_mail_past_a_refused_timer(db: &TestDb) {
+    const PROJECTS: usize = 100;
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    let file = support::bundled("graduation-service").display().to_string();
+    let published = run(db, "2026-01-01T06:00:00Z", &["workflow", "publish", &file]).await;
+    assert!(published.ok, "{}", published.output);
+    let ids = projects(&engine, &cohort, PROJECTS).await;
+    let bad = ids[PROJECTS / 3];
+    break_project(db, bad).await;
+    let sink = Sink::start(&[]).await;
+    let smtp = sink.url();
+    let args = ["worker", "--batch", "9", "--smtp", &smtp];
+    let mut workers: Vec<std::process::Child> = (0..2)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_gradflow"))
+                .arg("--db")
+                .arg(&db.url)
+                .args(args)
+                .env_remove("GRADFLOW_DATABASE_URL")
+                .env("GRADFLOW_NOW", FIRST_REMINDERS)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("the gradflow binary runs")
+        })
+        .collect();
+    let patience = Instant::now() + Duration::from_secs(90);
+    while sink.count() < PROJECTS - 1 && Instant::now() < patience {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A little longer, for any duplicate to arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for w in &mut workers {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(w.id().to_string())
+            .status();
+        let _ = w.wait();
+    }
+    let received = sink.received();
+    let mut per_message_id: BTreeMap<String, usize> = BTreeMap::new();
+    for m in &received {
+        *per_message_id.entry(m.message_id()).or_default() += 1;
+    }
+    let duplicated = per_message_id.values().filter(|n| **n > 1).count();
+    assert_eq!(
+        (received.len(), duplicated),
+        (PROJECTS - 1, 0),
+        "every good project's reminder arrives once"
+    );
+    let attempts = support::raw_number(
+        db,
+        &format!("SELECT attempts FROM timers WHERE project_id = {bad} AND key = 'remind:0'"),
+    )
+    .await;
+    assert_eq!(attempts, 1, "the refused timer waits out its backoff");
+    eprintln!(
+        "running workers ({}): {} projects, 1 refused; {} emails received, {} duplicated, {} lost",
+        if db.is_sqlite() { "sqlite" } else { "postgres" },
+        PROJECTS,
+        received.len(),
+        duplicated,
+        (PROJECTS - 1).saturating_sub(per_message_id.len())
     );
 }
 
