@@ -195,6 +195,11 @@ pub enum TimersCommand {
         #[arg(long, default_value = "failed")]
         state: String,
     },
+    /// Put a failed timer back in the queue, once what made it fail is mended.
+    Retry {
+        /// Timer id (from `timers list`).
+        id: i64,
+    },
 }
 
 /// `gradflow outbox ...`

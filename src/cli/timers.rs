@@ -1,5 +1,6 @@
-//! `gradflow timers list`: the timers the worker fires, for operators; above
-//! all those that failed (the engine refused them on every attempt) and why.
+//! `gradflow timers list|retry`: the timers the worker fires, for operators;
+//! above all those that failed (the engine refused them on every attempt)
+//! and why; a failed timer can be tried again once its cause is mended.
 
 use std::process::ExitCode;
 
@@ -39,6 +40,14 @@ pub async fn run(ctx: &Ctx, command: TimersCommand) -> anyhow::Result<ExitCode> 
                     );
                 }
             }
+        }
+        TimersCommand::Retry { id } => {
+            engine.retry_timer(id).await?;
+            output::done(
+                ctx,
+                &format!("timer {id} will be tried again by the worker"),
+                serde_json::json!({ "retried": id }),
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -198,6 +198,27 @@ async fn a_refused_timer_waits_out_its_backoff_and_fails_without_holding_back_th
     );
     assert_eq!(engine.verify_audit().await.unwrap().failed_timers, 1);
     assert!(engine.timers("stuck").await.is_err());
+
+    // The operator mends the project and tries the timer again: it fires.
+    raw(
+        db,
+        "UPDATE projects SET stage = 'proposal',
+             state = REPLACE(state, '\"stage\":\"nowhere\"', '\"stage\":\"proposal\"')
+         WHERE id = $1",
+        bad,
+    )
+    .await;
+    engine.retry_timer(f.id).await.unwrap();
+    assert!(
+        engine.retry_timer(f.id).await.is_err(),
+        "only a failed timer"
+    );
+    let round = engine.fire_due(later, 100).await.unwrap();
+    assert_eq!((round.claimed, round.fired), (1, 1), "{round:?}");
+    assert_eq!(
+        timer_events(&engine, bad).await,
+        BTreeMap::from([("reminded remind:0".to_owned(), 1)])
+    );
 }
 
 /// A timer row damaged in the database (its kind unreadable) used to fail

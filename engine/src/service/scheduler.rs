@@ -208,6 +208,19 @@ impl Engine {
         Ok(self.store.timers_in_state(state, TIMERS_PAGE).await?)
     }
 
+    /// Puts failed timer `id` back in the queue, its attempts at zero, for
+    /// when what made the core refuse it has been mended. A timer of a stage
+    /// the project has left meanwhile is discarded when claimed, never fired.
+    pub async fn retry_timer(&self, id: i64) -> Result<(), Error> {
+        if self.store.retry_timer(id).await? {
+            Ok(())
+        } else {
+            Err(Error::Conflict(format!(
+                "timer {id} is not a failed timer; only a failed timer can be tried again"
+            )))
+        }
+    }
+
     /// When the next timer is due, if any: how long a worker may sleep.
     pub async fn next_timer_due(&self) -> Result<Option<Timestamp>, Error> {
         Ok(self.store.next_timer_due().await?)

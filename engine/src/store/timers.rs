@@ -178,6 +178,28 @@ impl Store {
         })
     }
 
+    /// Puts failed timer `id` back in the queue with its attempts at zero
+    /// (an operator mended what made the core refuse it). `false` when it is
+    /// not a failed timer.
+    pub(crate) async fn retry_timer(&self, id: i64) -> Result<bool, Error> {
+        let changed = with_db!(self, pool => sqlx::query(
+            "UPDATE timers SET state = 'pending', attempts = 0, retry_at = NULL, done_at = NULL
+             WHERE id = $1 AND state = 'failed'",
+        )
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(|e| if super::is_unique_violation(&e) {
+            Error::Refused(format!(
+                "timer {id} cannot go back in the queue: its project already has a live timer with its key"
+            ))
+        } else {
+            e.into()
+        })?
+        .rows_affected());
+        Ok(changed == 1)
+    }
+
     /// How many timers are in `state`.
     pub(crate) async fn count_timers(&self, state: &str) -> Result<u64, Error> {
         with_db!(self, pool => {
