@@ -7,7 +7,11 @@
 //! (the cohort's [`Weekend`], never assumed) and holidays and end at the end
 //! of the day. A local time that does not exist
 //! moves forward; an ambiguous one takes its first occurrence (jiff's
-//! "compatible" disambiguation).
+//! "compatible" disambiguation). Mail goes out within the mail hours on
+//! working days only: a reminder moves earlier (never lost once after the
+//! stage entry), an escalation later (never before its time), as
+//! docs/definitions.md ("Mail hours") states with worked examples that the
+//! tests below check one by one.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,7 +34,7 @@ pub struct Calendar {
     /// The cohort's weekly rest days: Friday and Saturday in Oman and
     /// Bahrain, Saturday and Sunday elsewhere.
     pub weekend: Weekend,
-    /// When reminders and escalations may go out, local time.
+    /// When reminders and escalations may go out, local time, on working days.
     pub mail_hours: MailHours,
 }
 
