@@ -169,6 +169,39 @@ pub struct SimulateArgs {
     pub until: Option<jiff::civil::Date>,
 }
 
+/// Reads mail hours (`09:00-17:00`), saying so when the span runs backwards
+/// (`17:00-09:00`: it closes before it opens), for `cohort create` and the
+/// simulator's cohort file alike.
+pub fn mail_hours(text: &str) -> Result<gradflow_engine::calendar::MailHours, String> {
+    let times = text.trim().split_once('-').and_then(|(open, close)| {
+        let open = open.trim().parse::<jiff::civil::Time>().ok()?;
+        let close = close.trim().parse::<jiff::civil::Time>().ok()?;
+        Some((open, close))
+    });
+    if let Some((open, close)) = times
+        && open == close
+    {
+        return Err(format!(
+            "the mail hours '{}' open and close at the same minute, so no mail could ever go out; write a span such as 09:00-17:00",
+            text.trim().escape_default()
+        ));
+    }
+    if let Some((open, close)) = times
+        && open > close
+    {
+        return Err(format!(
+            "the mail hours '{}' run backwards: they close at {} before they open at {}; write the opening first, e.g. {}-{}",
+            text.trim().escape_default(),
+            close.strftime("%H:%M"),
+            open.strftime("%H:%M"),
+            close.strftime("%H:%M"),
+            open.strftime("%H:%M"),
+        ));
+    }
+    text.parse()
+        .map_err(|e: gradflow_engine::calendar::Error| e.to_string())
+}
+
 /// How simulated trainees keep their deadlines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Behaviour {
@@ -359,7 +392,7 @@ pub struct NewCohortArgs {
     pub weekend: gradflow_engine::calendar::Weekend,
     /// The local hours in which reminders and escalations go out; one
     /// falling outside is sent at the opening hour of its day.
-    #[arg(long, value_name = "HH:MM-HH:MM", default_value = "09:00-17:00")]
+    #[arg(long, value_name = "HH:MM-HH:MM", default_value = "09:00-17:00", value_parser = mail_hours)]
     pub mail_hours: gradflow_engine::calendar::MailHours,
     /// A person who coordinates every project of the cohort (repeat).
     #[arg(long = "coordinator", value_name = "EMAIL")]

@@ -33,7 +33,8 @@ pub use projects::{
 pub const DEFAULT_URL: &str = "sqlite://gradflow.db";
 
 /// How long a write waits for a row another session holds before giving up
-/// (PostgreSQL); SQLite waits as long for its write lock.
+/// (PostgreSQL), and for the write lock (SQLite): the same wait on both, so
+/// that [`Error::Busy`]'s message says the wait there was.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// Why a store operation failed. Messages are facts for the service to
@@ -318,7 +319,7 @@ async fn open_sqlite(url: &str, durability: Durability) -> Result<Store, Error> 
         .create_if_missing(true)
         .synchronous(synchronous)
         .foreign_keys(true)
-        .busy_timeout(LOCK_WAIT * 2)
+        .busy_timeout(LOCK_WAIT)
         // SQLite's default page cache (2 MB) spills a batch of a thousand
         // commands to the file and reads the indexes back page by page; a
         // larger one grows only as it is used. Statement journals (for a
