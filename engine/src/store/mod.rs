@@ -47,9 +47,10 @@ pub enum Error {
     /// Another session held what this one needed for longer than [`LOCK_WAIT`].
     #[error("the database was busy with another change for more than {} s", LOCK_WAIT.as_secs())]
     Busy,
-    /// The database file can only be read (a read-only file or mount).
+    /// The database file can only be read (a read-only file or mount, or a
+/// URL that asks for it).
     #[error(
-        "the database is open read-only (its file cannot be written), so nothing can be changed"
+        "the database is open read-only (its file cannot be written, or its URL says ?mode=ro or ?immutable=1), so nothing can be changed"
     )]
     ReadOnly,
     /// Migrations could not be applied.
@@ -330,7 +331,20 @@ async fn open_sqlite(url: &str, durability: Durability) -> Result<Store, Error> 
     let pool_options = SqlitePoolOptions::new()
         .max_connections(4)
         .test_before_acquire(false);
+    // `?immutable=1` promises that nobody changes the file, so SQLite skips
+    // its locks and its write-ahead log, and reads a file whose latest
+    // commits are still in the log as damaged. What the URL asks for is a
+    // database nobody writes: it is opened read-only, reading the log.
+    let asks_immutable = url.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|pair| matches!(pair, "immutable=1" | "immutable=true"))
+    });
+    let options = options.immutable(false);
     let writable = async {
+        if asks_immutable {
+            return Err(Error::ReadOnly);
+        }
         let pool = pool_options.clone().connect_with(options.clone()).await?;
         use_wal(&pool).await?;
         let store = Store {
