@@ -537,7 +537,14 @@ fn more_bad_input_is_explained_in_our_words(db: &TestDb) {
     let once = dir.path().join("once.json");
     std::fs::write(&once, "{\"service\": \"Renewals\"}").unwrap();
     let act = |extra: &[&str]| {
-        let mut args = vec!["project", "act", "1", "submit", "--as", "amal@health.example"];
+        let mut args = vec![
+            "project",
+            "act",
+            "1",
+            "submit",
+            "--as",
+            "amal@health.example",
+        ];
         args.extend_from_slice(extra);
         fails(db, &args)
     };
@@ -556,9 +563,21 @@ fn more_bad_input_is_explained_in_our_words(db: &TestDb) {
         let o = gradflow(
             db,
             &[
-                "cohort", "create", "Reversed", "--program", "svc", "--time-zone", "Asia/Muscat",
-                "--date", "proposal_due=2026-02-15", "--date", "implementation_end=2026-05-31",
-                "--date", "presentation_day=2026-06-15", "--mail-hours", hours,
+                "cohort",
+                "create",
+                "Reversed",
+                "--program",
+                "svc",
+                "--time-zone",
+                "Asia/Muscat",
+                "--date",
+                "proposal_due=2026-02-15",
+                "--date",
+                "implementation_end=2026-05-31",
+                "--date",
+                "presentation_day=2026-06-15",
+                "--mail-hours",
+                hours,
             ],
         );
         assert_eq!(o.status.code(), Some(2), "{o:?}");
@@ -574,15 +593,26 @@ fn more_bad_input_is_explained_in_our_words(db: &TestDb) {
     let err = fails(
         db,
         &[
-            "project", "start", "--cohort", "Service 2026 A", "--title", "Two trainees",
-            "--member", "trainee=amal@health.example", "--member", "trainee=khalid@health.example",
+            "project",
+            "start",
+            "--cohort",
+            "Service 2026 A",
+            "--title",
+            "Two trainees",
+            "--member",
+            "trainee=amal@health.example",
+            "--member",
+            "trainee=khalid@health.example",
         ],
     );
     assert!(
         err.contains("each project of this program has exactly 1 person as the trainee; this one would have 2"),
         "{err}"
     );
-    ok(db, &["person", "add", "zaid@health.example", "--name", "Zaid"]);
+    ok(
+        db,
+        &["person", "add", "zaid@health.example", "--name", "Zaid"],
+    );
     let err = fails(
         db,
         &["project", "assign", "1", "trainee=zaid@health.example"],
@@ -591,12 +621,20 @@ fn more_bad_input_is_explained_in_our_words(db: &TestDb) {
     let err = fails(
         db,
         &[
-            "project", "start", "--cohort", "Service 2026 A", "--title", "report\u{202E}fdp.exe",
-            "--member", "trainee=khalid@health.example",
+            "project",
+            "start",
+            "--cohort",
+            "Service 2026 A",
+            "--title",
+            "report\u{202E}fdp.exe",
+            "--member",
+            "trainee=khalid@health.example",
         ],
     );
     assert!(
-        err.contains("the project's title contains the bidirectional control U+202E (right-to-left override)"),
+        err.contains(
+            "the project's title contains the bidirectional control U+202E (right-to-left override)"
+        ),
         "{err}"
     );
     let err = fails(
@@ -731,9 +769,15 @@ async fn a_busy_database_says_how_long_it_waited(db: &TestDb) {
     };
     let (err, waited) = if db.is_sqlite() {
         let mut holder = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
         let result = add();
-        sqlx::raw_sql("ROLLBACK").execute(&mut holder).await.unwrap();
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut holder)
+            .await
+            .unwrap();
         result
     } else {
         let mut holder = sqlx::PgConnection::connect(&db.url).await.unwrap();
@@ -742,7 +786,10 @@ async fn a_busy_database_says_how_long_it_waited(db: &TestDb) {
             .await
             .unwrap();
         let result = add();
-        sqlx::raw_sql("ROLLBACK").execute(&mut holder).await.unwrap();
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut holder)
+            .await
+            .unwrap();
         result
     };
     assert!(
@@ -769,10 +816,21 @@ async fn an_immutable_sqlite_url_is_read_only_not_damaged() {
     assert!(people.contains("amal@health.example"), "{people}");
     let err = fails(
         &db,
-        &["--db", &url, "person", "add", "new@example.org", "--name", "New"],
+        &[
+            "--db",
+            &url,
+            "person",
+            "add",
+            "new@example.org",
+            "--name",
+            "New",
+        ],
     );
     assert!(err.contains("the database is open read-only"), "{err}");
-    assert!(!err.contains("damaged") && !err.contains("malformed"), "{err}");
+    assert!(
+        !err.contains("damaged") && !err.contains("malformed"),
+        "{err}"
+    );
     assert!(!ok(&db, &["person", "list"]).contains("new@example.org"));
 }
 
@@ -805,7 +863,11 @@ async fn simulation_limits_are_said_in_words() {
         stderr(&o)
     };
     let huge = example.replace("capacity: 85", "capacity: 4294967295");
-    let line = huge.lines().position(|l| l.starts_with("capacity:")).unwrap() + 1;
+    let line = huge
+        .lines()
+        .position(|l| l.starts_with("capacity:"))
+        .unwrap()
+        + 1;
     let err = simulate(&huge, &["--trainees", "4294967295"]);
     assert!(
         err.contains(&format!(
@@ -813,9 +875,15 @@ async fn simulation_limits_are_said_in_words() {
         )),
         "{err}"
     );
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
     let err = simulate(&example, &["--trainees", "100001"]);
-    assert!(err.contains("--trainees must be 1 to 85, not 100001"), "{err}");
+    assert!(
+        err.contains("--trainees must be 1 to 85, not 100001"),
+        "{err}"
+    );
     let err = simulate(&example, &["--trainees", "1", "--until", "9999-12-31"]);
     assert!(
         err.contains("error: --until 9999-12-31 is more than 10 years after the cohort's start, 2026-02-01: a simulation covers at most 10 years, so the last day it can simulate is 2036-02-01"),
@@ -823,7 +891,10 @@ async fn simulation_limits_are_said_in_words() {
     );
     let reversed = example.replace("\"09:00-17:00\"", "\"17:00-09:00\"");
     let err = simulate(&reversed, &["--trainees", "1"]);
-    assert!(err.contains("the mail hours '17:00-09:00' run backwards"), "{err}");
+    assert!(
+        err.contains("the mail hours '17:00-09:00' run backwards"),
+        "{err}"
+    );
     assert!(!err.contains("quote it"), "{err}");
 }
 

@@ -8,7 +8,7 @@ use crate::definition::text::{self as characters, Refused};
 use crate::definition::{FieldKind, Form};
 
 /// Longest text accepted in any field without its own `max_length`.
-pub const DEFAULT_MAX_TEXT: usize = 20_000;
+pub const DEFAULT_MAX_TEXT: usize = characters::MAX_LINES;
 
 /// Checks `given` against `form`; returns the normalised answers or one line per problem.
 pub fn check(form: &Form, given: &Fields) -> Result<Fields, Vec<String>> {

@@ -23,6 +23,13 @@
 
 use std::fmt;
 
+/// Longest one-line text (a name, a title, a label), in characters.
+pub const MAX_LINE: usize = 300;
+
+/// Longest text on several lines (a definition's description, and an
+/// answer to a field without its own `max_length`), in characters.
+pub const MAX_LINES: usize = 20_000;
+
 /// What may not be in a text, and which character it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {

@@ -8,7 +8,7 @@ use super::Error;
 use crate::definition::text;
 
 /// Longest one-line text (a name, a title), in characters.
-pub const MAX_LINE: usize = 300;
+pub const MAX_LINE: usize = text::MAX_LINE;
 
 /// A one-line text (a name, a title, a file name): trimmed, 1 to
 /// [`MAX_LINE`] characters, no control character and no bidirectional

@@ -48,7 +48,7 @@ pub enum Error {
     #[error("the database was busy with another change for more than {} s", LOCK_WAIT.as_secs())]
     Busy,
     /// The database file can only be read (a read-only file or mount, or a
-/// URL that asks for it).
+    /// URL that asks for it).
     #[error(
         "the database is open read-only (its file cannot be written, or its URL says ?mode=ro or ?immutable=1), so nothing can be changed"
     )]

@@ -107,11 +107,21 @@ impl Checker<'_> {
     /// [`crate::definition::text`]): a description may span lines, every
     /// other text is one line. `language` is "'ar' " or empty.
     pub(super) fn characters(&mut self, text: &str, at: Location, what: &str, language: &str) {
-        let refused = if what == "description" {
-            characters::lines(text)
+        let (refused, limit) = if what == "description" {
+            (characters::lines(text), characters::MAX_LINES)
         } else {
-            characters::one_line(text)
+            (characters::one_line(text), characters::MAX_LINE)
         };
+        let length = text.chars().count();
+        if length > limit {
+            self.error_hint(
+                at,
+                format!(
+                    "the {language}{what} is {length} characters long; at most {limit} are allowed"
+                ),
+                "say it in fewer words; a description may be longer than a title",
+            );
+        }
         if let Some(refused) = refused {
             let hint = match refused {
                 characters::Refused::Control('\n' | '\r' | '\u{2028}' | '\u{2029}') => {
