@@ -108,10 +108,15 @@ impl std::str::FromStr for MailHours {
             open: time(open)?,
             close,
         };
-        if close.is_some_and(|close| hours.open >= close) {
-            return Err(bad());
+        match close {
+            Some(close) if close == hours.open => Err(Error::EmptyMailHours(text.trim().to_owned())),
+            Some(close) if close < hours.open => Err(Error::BackwardMailHours {
+                text: text.trim().to_owned(),
+                open: hours.open.strftime("%H:%M").to_string(),
+                close: close.strftime("%H:%M").to_string(),
+            }),
+            _ => Ok(hours),
         }
-        Ok(hours)
     }
 }
 
@@ -217,6 +222,23 @@ pub enum Error {
     /// Mail hours that are not `HH:MM-HH:MM` with opening before closing.
     #[error("'{0}' is not a span of mail hours; write it as 09:00-17:00")]
     BadMailHours(String),
+    /// Mail hours that open and close at the same minute: no mail could go.
+    #[error(
+        "the mail hours '{0}' open and close at the same minute, so no mail could ever go out; write a span such as 09:00-17:00"
+    )]
+    EmptyMailHours(String),
+    /// Mail hours written closing first, e.g. `17:00-09:00`.
+    #[error(
+        "the mail hours '{text}' run backwards: they close at {close} before they open at {open}; write the opening first, e.g. {close}-{open}"
+    )]
+    BackwardMailHours {
+        /// As written.
+        text: String,
+        /// The opening, as written first.
+        open: String,
+        /// The closing, as written second.
+        close: String,
+    },
     /// A weekend that names no days, an unknown or repeated day, or all seven.
     #[error(
         "'{0}' is not a weekend; name the rest days separated by commas, e.g. fri,sat or sat,sun (or none)"

@@ -172,6 +172,14 @@ pub struct SimulateArgs {
     pub until: Option<jiff::civil::Date>,
 }
 
+/// Reads mail hours (`09:00-17:00`), saying so when the span runs backwards
+/// (`17:00-09:00`: it closes before it opens), for `cohort create` and the
+/// simulator's cohort file alike.
+pub fn mail_hours(text: &str) -> Result<gradflow_engine::calendar::MailHours, String> {
+    text.parse()
+        .map_err(|e: gradflow_engine::calendar::Error| e.to_string())
+}
+
 /// How simulated trainees keep their deadlines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Behaviour {
@@ -380,7 +388,7 @@ pub struct NewCohortArgs {
     /// The local hours in which reminders and escalations go out, on working
     /// days only (00:00-24:00: round the clock); docs/definitions.md, "Mail
     /// hours", says how one falling outside is moved.
-    #[arg(long, value_name = "HH:MM-HH:MM", default_value = "09:00-17:00")]
+    #[arg(long, value_name = "HH:MM-HH:MM", default_value = "09:00-17:00", value_parser = mail_hours)]
     pub mail_hours: gradflow_engine::calendar::MailHours,
     /// A person who coordinates every project of the cohort (repeat).
     #[arg(long = "coordinator", value_name = "EMAIL")]

@@ -98,10 +98,14 @@ async fn act(ctx: &Ctx, engine: &Engine, args: ActArgs) -> anyhow::Result<ExitCo
         let Some((key, value)) = pair.split_once('=') else {
             bail!("--field {pair}: write KEY=VALUE");
         };
-        fields.insert(
-            key.trim().to_owned(),
-            serde_json::Value::String(value.to_owned()),
-        );
+        let key = key.trim();
+        if fields.contains_key(key) {
+            bail!(
+                "field {} is given twice (in --field or in the answers file); give each answer once",
+                output::clean(key)
+            );
+        }
+        fields.insert(key.to_owned(), serde_json::Value::String(value.to_owned()));
     }
     let request = Request {
         action: args.action.clone(),
@@ -144,12 +148,7 @@ fn read_fields(path: &std::path::Path) -> anyhow::Result<Fields> {
     let text = gradflow_engine::definition::read_text(path, MAX_FIELDS_FILE)?;
     let value: serde_json::Value =
         serde_saphyr::from_str_with_options(&text, gradflow_engine::definition::yaml_options())
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "{} is not a valid JSON or YAML answers file: {e}",
-                    path.display()
-                )
-            })?;
+            .map_err(|e| answers_file_error(path, &e))?;
     match value {
         serde_json::Value::Object(map) => Ok(map),
         _ => bail!(
@@ -157,6 +156,30 @@ fn read_fields(path: &std::path::Path) -> anyhow::Result<Fields> {
             path.display()
         ),
     }
+}
+
+/// The YAML reader's complaint about an answers file, in our words where
+/// we have them (a key given twice), with its line and column.
+fn answers_file_error(path: &std::path::Path, error: &serde_saphyr::Error) -> anyhow::Error {
+    let full = error.without_snippet().to_string();
+    let place = error
+        .location()
+        .map(|at| format!(":{}:{}", at.line(), at.column()))
+        .unwrap_or_default();
+    if let Some(rest) = full.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        return anyhow::anyhow!(
+            "{}{place}: field {} is given twice; give each answer once",
+            path.display(),
+            output::clean(key)
+        );
+    }
+    let message = full.split(" at line ").next().unwrap_or(&full).trim();
+    anyhow::anyhow!(
+        "{}{place}: not a valid JSON or YAML answers file: {}",
+        path.display(),
+        output::clean(message)
+    )
 }
 
 fn report(ctx: &Ctx, outcome: &Outcome, text: &str) {

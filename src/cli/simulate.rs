@@ -68,6 +68,11 @@ const MAIL_LIMIT: usize = 100_000_000;
 /// cohort's last date (escalations would otherwise recur for ever).
 const DAYS_AFTER_LAST_DATE: i64 = 30;
 
+/// The longest span simulated, in years from the cohort's start: more than
+/// any program runs, and a bound on how long a simulation can take (an
+/// escalation every week recurs about 520 times in ten years).
+const MAX_YEARS: i16 = 10;
+
 /// The program every simulated cohort belongs to.
 const PROGRAM: &str = "simulation";
 
@@ -111,6 +116,17 @@ pub async fn run(ctx: &Ctx, args: SimulateArgs) -> anyhow::Result<ExitCode> {
             "error: --until {until} is before the cohort's start, {} ({})",
             cohort.start,
             cohort.path.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let last = cohort
+        .start
+        .checked_add(Span::new().years(MAX_YEARS))
+        .unwrap_or(Date::MAX);
+    if until > last {
+        eprintln!(
+            "error: --until {until} is more than {MAX_YEARS} years after the cohort's start, {}: a simulation covers at most {MAX_YEARS} years, so the last day it can simulate is {last}",
+            cohort.start
         );
         return Ok(ExitCode::FAILURE);
     }

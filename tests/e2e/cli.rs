@@ -511,6 +511,8 @@ async fn bad_input_is_explained_and_changes_nothing(db: &TestDb) {
     }
     let after = show(db);
     assert_eq!(before, after, "bad input changed the project");
+    more_bad_input_is_explained_in_our_words(db);
+    assert_eq!(show(db), before, "bad input changed the project");
     assert_eq!(
         ok(db, &["--json", "project", "list"])
             .matches("\"id\"")
@@ -518,6 +520,128 @@ async fn bad_input_is_explained_and_changes_nothing(db: &TestDb) {
         1,
         "no extra project was created"
     );
+}
+
+/// An answer given twice (in an answers file, with `--field`, or in both)
+/// and mail hours that run backwards are refused in our words, not the
+/// parser's; a second trainee is refused naming the role and the count; a
+/// title or name with a bidirectional control is refused through the CLI.
+fn more_bad_input_is_explained_in_our_words(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("answers.yaml");
+    std::fs::write(
+        &answers,
+        "service: Renewals\nindicator: steps\nservice: Licences\n",
+    )
+    .unwrap();
+    let once = dir.path().join("once.json");
+    std::fs::write(&once, "{\"service\": \"Renewals\"}").unwrap();
+    let act = |extra: &[&str]| {
+        let mut args = vec![
+            "project",
+            "act",
+            "1",
+            "submit",
+            "--as",
+            "amal@health.example",
+        ];
+        args.extend_from_slice(extra);
+        fails(db, &args)
+    };
+    let err = act(&["--fields", answers.to_str().unwrap()]);
+    assert!(
+        err.contains("answers.yaml:3:1: field service is given twice; give each answer once"),
+        "{err}"
+    );
+    assert!(!err.contains("DuplicateKeyPolicy"), "{err}");
+    let err = act(&["--field", "service=A", "--field", "service=B"]);
+    assert!(err.contains("field service is given twice"), "{err}");
+    let err = act(&["--fields", once.to_str().unwrap(), "--field", "service=B"]);
+    assert!(err.contains("field service is given twice"), "{err}");
+    // A value clap refuses is a usage error: exit status 2.
+    let cohort = |hours: &str| {
+        let o = gradflow(
+            db,
+            &[
+                "cohort",
+                "create",
+                "Reversed",
+                "--program",
+                "svc",
+                "--time-zone",
+                "Asia/Muscat",
+                "--date",
+                "proposal_due=2026-02-15",
+                "--date",
+                "implementation_end=2026-05-31",
+                "--date",
+                "presentation_day=2026-06-15",
+                "--mail-hours",
+                hours,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{o:?}");
+        stderr(&o)
+    };
+    let err = cohort("17:00-09:00");
+    assert!(
+        err.contains("the mail hours '17:00-09:00' run backwards: they close at 09:00 before they open at 17:00; write the opening first, e.g. 09:00-17:00"),
+        "{err}"
+    );
+    let err = cohort("09:00-09:00");
+    assert!(err.contains("open and close at the same minute"), "{err}");
+    let err = fails(
+        db,
+        &[
+            "project",
+            "start",
+            "--cohort",
+            "Service 2026 A",
+            "--title",
+            "Two trainees",
+            "--member",
+            "trainee=amal@health.example",
+            "--member",
+            "trainee=khalid@health.example",
+        ],
+    );
+    assert!(
+        err.contains("each project of this program has exactly 1 person as the trainee; this one would have 2"),
+        "{err}"
+    );
+    ok(
+        db,
+        &["person", "add", "zaid@health.example", "--name", "Zaid"],
+    );
+    let err = fails(
+        db,
+        &["project", "assign", "1", "trainee=zaid@health.example"],
+    );
+    assert!(err.contains("this one would have 2"), "{err}");
+    let err = fails(
+        db,
+        &[
+            "project",
+            "start",
+            "--cohort",
+            "Service 2026 A",
+            "--title",
+            "report\u{202E}fdp.exe",
+            "--member",
+            "trainee=khalid@health.example",
+        ],
+    );
+    assert!(
+        err.contains(
+            "the project's title contains the bidirectional control U+202E (right-to-left override)"
+        ),
+        "{err}"
+    );
+    let err = fails(
+        db,
+        &["person", "add", "x@health.example", "--name", "x\u{2066}y"],
+    );
+    assert!(err.contains("U+2066 (left-to-right isolate)"), "{err}");
 }
 
 async fn audit_verify_fails_naming_the_first_edited_event(db: &TestDb) {
@@ -632,7 +756,150 @@ async fn database_passwords_never_reach_the_screen() {
     assert!(!err.contains("s3cret-pw"), "{err}");
 }
 
+/// Holds the database (SQLite's write lock; PostgreSQL's `people` table)
+/// while `gradflow person add` runs: it gives up after the wait its
+/// message states (5 s), not twice as long, and changes nothing.
+async fn a_busy_database_says_how_long_it_waited(db: &TestDb) {
+    use sqlx::Connection;
+    ok(db, &["migrate"]);
+    let add = || {
+        let started = std::time::Instant::now();
+        let err = fails(db, &["person", "add", "late@example.org", "--name", "Late"]);
+        (err, started.elapsed())
+    };
+    let (err, waited) = if db.is_sqlite() {
+        let mut holder = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let result = add();
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        result
+    } else {
+        let mut holder = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::raw_sql("BEGIN; LOCK TABLE people IN EXCLUSIVE MODE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let result = add();
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        result
+    };
+    assert!(
+        err.contains("the database was busy with another change for more than 5 s"),
+        "{err}"
+    );
+    // The stated wait, and not much more (it was 10 s on SQLite, said as 5).
+    assert!(
+        waited >= std::time::Duration::from_secs(5) && waited < std::time::Duration::from_secs(9),
+        "waited {waited:?} for a message that says 5 s"
+    );
+    assert!(!ok(db, &["person", "list"]).contains("late@example.org"));
+}
+
+/// `?immutable=1` asks for a database nobody changes: gradflow reads it
+/// (with the commits still in SQLite's write-ahead log) and refuses to
+/// write, saying it is read-only, never that the data is damaged.
+#[tokio::test]
+async fn an_immutable_sqlite_url_is_read_only_not_damaged() {
+    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+    set_up(&db);
+    let url = format!("{}?immutable=1", db.url);
+    let people = ok(&db, &["--db", &url, "person", "list"]);
+    assert!(people.contains("amal@health.example"), "{people}");
+    let err = fails(
+        &db,
+        &[
+            "--db",
+            &url,
+            "person",
+            "add",
+            "new@example.org",
+            "--name",
+            "New",
+        ],
+    );
+    assert!(err.contains("the database is open read-only"), "{err}");
+    assert!(
+        !err.contains("damaged") && !err.contains("malformed"),
+        "{err}"
+    );
+    assert!(!ok(&db, &["person", "list"]).contains("new@example.org"));
+}
+
+/// Simulation limits are said in words before anything runs: a cohort file's
+/// capacity is 1 to 100,000 (at its line and column), so `--trainees` is
+/// too, and `--until` is at most 10 years after the cohort's start.
+#[tokio::test]
+async fn simulation_limits_are_said_in_words() {
+    let db = TestDb::new(Kind::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(
+        support::bundled("graduation-service").with_file_name("cohort.example.yaml"),
+    )
+    .unwrap();
+    let cohort = dir.path().join("cohort.yaml");
+    let simulate = |text: &str, extra: &[&str]| {
+        std::fs::write(&cohort, text).unwrap();
+        let workflow = bundled("graduation-service");
+        let mut args = vec![
+            "simulate",
+            "--workflow",
+            &workflow,
+            "--cohort",
+            cohort.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = gradflow(&db, &args);
+        assert_eq!(o.status.code(), Some(1), "{o:?}");
+        assert!(o.stdout.is_empty(), "{o:?}");
+        stderr(&o)
+    };
+    let huge = example.replace("capacity: 85", "capacity: 4294967295");
+    let line = huge
+        .lines()
+        .position(|l| l.starts_with("capacity:"))
+        .unwrap()
+        + 1;
+    let err = simulate(&huge, &["--trainees", "4294967295"]);
+    assert!(
+        err.contains(&format!(
+            "cohort.yaml:{line}:11: error: capacity: a cohort takes 1 to 100000 projects, not 4294967295"
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+    let err = simulate(&example, &["--trainees", "100001"]);
+    assert!(
+        err.contains("--trainees must be 1 to 85, not 100001"),
+        "{err}"
+    );
+    let err = simulate(&example, &["--trainees", "1", "--until", "9999-12-31"]);
+    assert!(
+        err.contains("error: --until 9999-12-31 is more than 10 years after the cohort's start, 2026-02-01: a simulation covers at most 10 years, so the last day it can simulate is 2036-02-01"),
+        "{err}"
+    );
+    let reversed = example.replace("\"09:00-17:00\"", "\"17:00-09:00\"");
+    let err = simulate(&reversed, &["--trainees", "1"]);
+    assert!(
+        err.contains("the mail hours '17:00-09:00' run backwards"),
+        "{err}"
+    );
+    assert!(!err.contains("quote it"), "{err}");
+}
+
 crate::support::on_both!(
+    a_busy_database_says_how_long_it_waited,
     a_coordinator_takes_a_project_forward_from_the_command_line,
     bad_input_is_explained_and_changes_nothing,
     audit_verify_fails_naming_the_first_edited_event,

@@ -108,13 +108,19 @@ fn pure_run(w: &Workflow, steps: &[Step]) -> Result<(), TestCaseError> {
         Weekend::default(),
     )
     .unwrap();
-    // Person ids 0..16: each holds one role, several hold the same role.
-    let members: Vec<Member> = (0..16)
-        .map(|i| Member {
-            person: i as i64,
-            role: w.roles[i % w.roles.len()].clone(),
-        })
-        .collect();
+    // Person ids 0..16: each holds one role, several hold the same role
+    // (as many as the role takes: one trainee).
+    let mut members: Vec<Member> = Vec::new();
+    for i in 0..16 {
+        let role = &w.roles[i % w.roles.len()];
+        let held = members.iter().filter(|m| &m.role == role).count();
+        if w.holders(role).max.is_none_or(|max| held < max as usize) {
+            members.push(Member {
+                person: i as i64,
+                role: role.clone(),
+            });
+        }
+    }
     let project = Project {
         id: 42,
         workflow: w,

@@ -914,6 +914,259 @@ async fn a_batch_and_single_commands_racing_submit_each_proposal_once(db: &TestD
     assert!(audit.broken.is_none(), "{:?}", audit.broken);
 }
 
+/// Every bidirectional embedding, override and isolate (U+202A-U+202E,
+/// U+2066-U+2069): each shows text in another order than it is written.
+const BIDI_CONTROLS: [char; 9] = [
+    '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
+    '\u{2069}',
+];
+
+/// Names, titles and one-line answers hold no bidirectional control
+/// (`report\u{202E}fdp.exe` would show as "reportexe.pdf"); no answer holds
+/// a NUL or another control character (a long answer keeps its line breaks
+/// and tabs); a definition whose title holds a NUL is refused by validation
+/// at its line and column, never by the database. Nothing is stored.
+async fn text_that_shows_in_another_order_or_holds_controls_is_refused(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    let id = cohort.start(&engine, "Checked text").await;
+    let before = snapshot(db).await;
+    let now = day(2);
+    let members = cohort.members();
+    let trainee = holder("trainee", 1);
+    let mut cases: Vec<(String, Result<(), Error>, String)> = Vec::new();
+    for c in BIDI_CONTROLS {
+        let code = format!("U+{:04X}", u32::from(c));
+        cases.push((
+            format!("a person's name with {code}"),
+            done(
+                engine
+                    .add_person("new@example.org", &format!("Amal{c}fdp.exe"), "", now)
+                    .await,
+            ),
+            format!("the name contains the bidirectional control {code}"),
+        ));
+        cases.push((
+            format!("a project title with {code}"),
+            done(
+                engine
+                    .start_project(&cohort.name, &format!("report{c}fdp.exe"), &members, now)
+                    .await,
+            ),
+            format!("the project's title contains the bidirectional control {code}"),
+        ));
+        let mut answers = support::sample(&cohort.workflow.forms["proposal"]);
+        answers.insert("service".into(), format!("Front desk{c}kseD").into());
+        cases.push((
+            format!("a one-line answer with {code}"),
+            done(act(&engine, id, &trainee, "submit", answers, None, 2).await),
+            format!("Service to improve: contains the bidirectional control {code}"),
+        ));
+        let mut answers = support::sample(&cohort.workflow.forms["proposal"]);
+        answers.insert("problem".into(), format!("Long\nanswer {c}txet").into());
+        cases.push((
+            format!("a long answer with {code}"),
+            done(act(&engine, id, &trainee, "submit", answers, None, 2).await),
+            format!("What clients experience today: contains the bidirectional control {code}"),
+        ));
+    }
+    cases.push((
+        "an organization with U+2067".into(),
+        done(
+            engine
+                .add_person("new@example.org", "Amal", "Org\u{2067}x", now)
+                .await,
+        ),
+        "the organization contains the bidirectional control U+2067".into(),
+    ));
+    cases.push((
+        "a program title with U+202E".into(),
+        done(
+            engine
+                .create_program("new-program", "Title\u{202E}x", "graduation-service", now)
+                .await,
+        ),
+        "the program's title contains the bidirectional control U+202E".into(),
+    ));
+    for (c, what) in [
+        ('\u{0}', "U+0000"),
+        ('\u{7}', "U+0007"),
+        ('\u{1b}', "U+001B"),
+        ('\u{9b}', "U+009B"),
+    ] {
+        let mut answers = support::sample(&cohort.workflow.forms["proposal"]);
+        answers.insert("service".into(), format!("Front{c}desk").into());
+        cases.push((
+            format!("a one-line answer with {what}"),
+            done(act(&engine, id, &trainee, "submit", answers, None, 2).await),
+            format!("Service to improve: contains a control character ({what})"),
+        ));
+        let mut answers = support::sample(&cohort.workflow.forms["proposal"]);
+        answers.insert("improvement".into(), format!("Line one\nline{c}two").into());
+        cases.push((
+            format!("a long answer with {what}"),
+            done(act(&engine, id, &trainee, "submit", answers, None, 2).await),
+            format!("Proposed improvement: contains a control character ({what})"),
+        ));
+    }
+    // The title line is replaced: the bundled one is written on one line.
+    let with_title = |title: &str| {
+        let text = std::fs::read_to_string(support::bundled("service-improvement")).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("title:"))
+            .expect("a title line")
+            .to_owned();
+        text.replacen(&line, &format!("title: {title}"), 1)
+    };
+    for (title, says) in [
+        (
+            "\"Nul\\0title\"",
+            "the title contains a control character (U+0000)",
+        ),
+        (
+            "\"Service\\u202Etnemevorpmi\"",
+            "the title contains the bidirectional control U+202E",
+        ),
+        (
+            "{ en: Service, ar: \"\\u2066خدمة\" }",
+            "the 'ar' title contains the bidirectional control U+2066",
+        ),
+    ] {
+        let text = with_title(title);
+        let line = text.lines().position(|l| l.starts_with("title:")).unwrap() + 1;
+        cases.push((
+            format!("a definition titled {title}"),
+            done(engine.publish(&[text], now).await),
+            format!("at line {line}, column "),
+        ));
+        cases.push((
+            format!("the message for a definition titled {title}"),
+            done(engine.publish(&[with_title(title)], now).await),
+            says.to_owned(),
+        ));
+    }
+    for (what, result, says) in cases {
+        let message = refused(result, Kind::Invalid, &what);
+        assert!(message.contains(&says), "{what}: {message}");
+        assert!(
+            !message.contains(|c: char| c.is_control() || BIDI_CONTROLS.contains(&c)),
+            "{what}: the message repeats no control character: {message:?}"
+        );
+    }
+    assert_unchanged(db, &before, "refused text").await;
+    // Arabic with its right-to-left mark, and a long answer on several lines
+    // with a tab, are text.
+    engine
+        .add_person("mariam@example.org", "مريم\u{200F} (2026)", "", now)
+        .await
+        .unwrap();
+    let mut answers = support::sample(&cohort.workflow.forms["proposal"]);
+    answers.insert("problem".into(), "Line one\r\n\tline two\u{200E}".into());
+    act(&engine, id, &trainee, "submit", answers, None, 2)
+        .await
+        .unwrap();
+}
+
+/// The bundled workflows hold exactly one trainee per project (`roles:`
+/// says `{ role: trainee, count: 1 }`): a project started with no trainee
+/// or with two is refused, alone or in an intake (where the others start),
+/// and giving a project a second trainee is refused; other roles take any
+/// number. Each refusal says the role and how many, and stores nothing.
+async fn a_project_holds_as_many_people_in_a_role_as_its_workflow_says(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    assert_eq!(
+        cohort.workflow.holders("trainee").to_string(),
+        "exactly 1 person"
+    );
+    let staff: Vec<(String, String)> = cohort
+        .members()
+        .into_iter()
+        .filter(|(_, role)| role != "trainee")
+        .collect();
+    let with_trainees = |n: usize| {
+        let mut members = staff.clone();
+        members.extend((1..=n).map(|i| (holder("trainee", i), "trainee".to_owned())));
+        members
+    };
+    let before = snapshot(db).await;
+    for (trainees, says) in [
+        (
+            0,
+            "each project of this program has exactly 1 person as the trainee; this one would have 0",
+        ),
+        (
+            2,
+            "each project of this program has exactly 1 person as the trainee; this one would have 2",
+        ),
+    ] {
+        let message = refused(
+            engine
+                .start_project(
+                    &cohort.name,
+                    "Wrong people",
+                    &with_trainees(trainees),
+                    day(1),
+                )
+                .await,
+            Kind::Invalid,
+            &format!("a project with {trainees} trainees"),
+        );
+        assert_eq!(message, says);
+    }
+    assert_unchanged(db, &before, "projects refused for their trainees").await;
+    let intake: Vec<ProjectStart> = [1, 0, 2]
+        .iter()
+        .map(|n| ProjectStart {
+            title: format!("With {n} trainees"),
+            members: with_trainees(*n),
+        })
+        .collect();
+    let results = engine
+        .start_projects(&cohort.name, &intake, day(1))
+        .await
+        .unwrap();
+    let id = results[0].as_ref().expect("one trainee starts").project;
+    for (result, n) in results[1..].iter().zip([0, 2]) {
+        let Err(e) = result else {
+            panic!("an intake project with {n} trainees started");
+        };
+        assert!(
+            e.to_string()
+                .ends_with(&format!("as the trainee; this one would have {n}")),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        raw_number(db, "SELECT COUNT(*) FROM projects").await,
+        1,
+        "only the project with one trainee exists"
+    );
+    let before = snapshot(db).await;
+    let message = refused(
+        engine
+            .assign(id, None, &holder("trainee", 2), "trainee", day(2))
+            .await,
+        Kind::Invalid,
+        "a second trainee",
+    );
+    assert_eq!(
+        message,
+        "each project of this program has exactly 1 person as the trainee; this one would have 2"
+    );
+    assert_unchanged(db, &before, "a second trainee refused").await;
+    // Roles without a number take any: a fourth supervisor is given.
+    engine
+        .add_person(&holder("supervisor", 4), "supervisor 4", "", day(2))
+        .await
+        .unwrap();
+    engine
+        .assign(id, None, &holder("supervisor", 4), "supervisor", day(2))
+        .await
+        .unwrap();
+}
+
 support::on_both!(
     need_all_counts_a_person_with_two_roles_once,
     an_idempotency_key_is_for_one_request_only,
@@ -925,4 +1178,6 @@ support::on_both!(
     conflicts_of_interest_are_refused,
     an_intake_starts_in_one_batch,
     a_batch_and_single_commands_racing_submit_each_proposal_once,
+    text_that_shows_in_another_order_or_holds_controls_is_refused,
+    a_project_holds_as_many_people_in_a_role_as_its_workflow_says,
 );

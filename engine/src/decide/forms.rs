@@ -4,10 +4,11 @@
 use serde_json::{Number, Value};
 
 use super::state::Fields;
+use crate::definition::text::{self as characters, Refused};
 use crate::definition::{FieldKind, Form};
 
 /// Longest text accepted in any field without its own `max_length`.
-pub const DEFAULT_MAX_TEXT: usize = 20_000;
+pub const DEFAULT_MAX_TEXT: usize = characters::MAX_LINES;
 
 /// Checks `given` against `form`; returns the normalised answers or one line per problem.
 pub fn check(form: &Form, given: &Fields) -> Result<Fields, Vec<String>> {
@@ -111,10 +112,20 @@ fn normalise(field: &crate::definition::Field, value: &Value) -> Result<Value, S
                     "is {length} characters long; at most {limit} are allowed"
                 ));
             }
-            if field.kind == FieldKind::Text && text.contains('\n') {
-                return Err("must be a single line".to_owned());
+            // A `text` answer and a file's name are one line; a `long_text`
+            // answer keeps its line breaks and tabs.
+            let refused = if field.kind == FieldKind::LongText {
+                characters::lines(&text)
+            } else {
+                characters::one_line(&text)
+            };
+            match refused {
+                Some(Refused::Control('\n' | '\r' | '\u{2028}' | '\u{2029}')) => {
+                    Err("must be a single line".to_owned())
+                }
+                Some(refused) => Err(format!("contains {refused}; use plain text")),
+                None => Ok(Value::String(text)),
             }
-            Ok(Value::String(text))
         }
     }
 }

@@ -21,8 +21,9 @@ pub const ROLE_GIVERS: &[&str] = &["coordinator"];
 /// members with the same transaction.
 ///
 /// Refused when the actor may not give roles, when the project is finished, when `role` is not one of the
-/// workflow's roles, when the person already holds it directly, or when it
-/// conflicts with a role they hold (see [`may_hold`]).
+/// workflow's roles, when the person already holds it directly, when it
+/// conflicts with a role they hold (see [`may_hold`]), or when the project
+/// would hold more people in the role than the workflow allows.
 pub fn add_member(
     project: &Project<'_>,
     state: &ProjectState,
@@ -62,6 +63,10 @@ pub fn add_member(
         });
     }
     may_hold(project, person, role)?;
+    // Someone holding it through the cohort is counted already.
+    let mut holding = holders_of(project.members, role);
+    holding.insert(person);
+    within_holders(project, role, holding.len())?;
     let mut draft = Draft::new(project, state.clone(), now);
     draft.record(
         actor,
@@ -71,6 +76,43 @@ pub fn add_member(
         },
     )?;
     Ok(draft.finish())
+}
+
+/// The distinct people holding `role` among `members`.
+pub(super) fn holders_of(members: &[super::Member], role: &str) -> BTreeSet<PersonId> {
+    members
+        .iter()
+        .filter(|m| m.role == role)
+        .map(|m| m.person)
+        .collect()
+}
+
+/// Whether a project may hold `people` in `role`, as the workflow's
+/// `roles:` says (`count:`, `min:`, `max:`).
+pub(super) fn within_holders(
+    project: &Project<'_>,
+    role: &str,
+    people: usize,
+) -> Result<(), Rejection> {
+    let holders = project.workflow.holders(role);
+    if holders.allows(people) {
+        Ok(())
+    } else {
+        Err(Rejection::Holders {
+            role: role.to_owned(),
+            holders,
+            people,
+        })
+    }
+}
+
+/// Every role the workflow limits holds as many people as it says, with
+/// the project's members as they are at its start.
+pub(super) fn check_holders(project: &Project<'_>) -> Result<(), Rejection> {
+    for role in project.workflow.holders.keys() {
+        within_holders(project, role, holders_of(project.members, role).len())?;
+    }
+    Ok(())
 }
 
 /// Whether `person` may hold `role` on this project, besides the roles they

@@ -121,7 +121,8 @@ pub struct Command {
 /// who hold a role through the cohort are not recorded per project.
 ///
 /// Refused when a direct member's role is not one of the workflow's or
-/// conflicts with another role that person holds.
+/// conflicts with another role that person holds, or when the project would
+/// hold fewer or more people in a role than the workflow's `roles:` says.
 pub fn start(
     project: &Project<'_>,
     direct: &[Member],
@@ -135,6 +136,7 @@ pub fn start(
             given.push(member);
         }
     }
+    members::check_holders(project)?;
     let mut draft = Draft::new(project, apply::blank(), now);
     let seq = draft.record(
         None,

@@ -131,6 +131,20 @@ pub enum Rejection {
         /// The role the person holds that conflicts with it.
         held: String,
     },
+    /// The project would hold too few or too many people in a role, against
+    /// the `count:`, `min:` or `max:` its workflow gives under `roles:`.
+    #[error(
+        "each project of this program has {holders} as {}; this one would have {people}",
+        role_name(.role)
+    )]
+    Holders {
+        /// The role.
+        role: String,
+        /// How many people a project holds in it.
+        holders: crate::definition::Holders,
+        /// How many it would hold.
+        people: usize,
+    },
     /// A milestone is not in a state that allows this.
     #[error("milestone '{milestone}' is {status}; it cannot be {verb} now")]
     MilestoneNotReady {

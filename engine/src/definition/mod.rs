@@ -12,6 +12,7 @@ mod paths;
 mod read;
 mod schedule;
 mod source;
+pub mod text;
 mod validate;
 
 use std::collections::BTreeSet;
@@ -28,7 +29,8 @@ pub use schedule::Schedule;
 /// anchors or aliases, so a small file can never expand into a huge value.
 pub use validate::options as yaml_options;
 pub use validate::{
-    DEFAULT_OVERDUE_TEMPLATE, DEFAULT_REMINDER_TEMPLATE, MAX_SCORE, MAX_VERSION, SCORE_ACTION,
+    DEFAULT_OVERDUE_TEMPLATE, DEFAULT_REMINDER_TEMPLATE, MAX_HOLDERS, MAX_SCORE, MAX_VERSION,
+    SCORE_ACTION,
 };
 
 /// One problem in a definition, at a line and column (both 1-based).

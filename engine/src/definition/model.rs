@@ -23,6 +23,9 @@ pub struct Workflow {
     pub description: Option<Label>,
     /// Roles people can hold on a project of this workflow.
     pub roles: Vec<String>,
+    /// How many people a project holds in a role, for the roles whose number
+    /// `roles:` limits (`count:`, `min:`, `max:`); ask [`Workflow::holders`].
+    pub holders: BTreeMap<String, Holders>,
     /// Named dates every cohort running this workflow must give.
     pub cohort_dates: Vec<String>,
     /// Roles one person may not hold together on a project (conflicts of
@@ -66,6 +69,12 @@ impl Workflow {
                 .any(|c| pairs(a, b, c) || pairs(b, a, c))
     }
 
+    /// How many people a project holds in `role`: as `roles:` says, or any
+    /// number when it says nothing.
+    pub fn holders(&self, role: &str) -> Holders {
+        self.holders.get(role).copied().unwrap_or_default()
+    }
+
     /// Every template name the workflow refers to (notifications, reminders, escalations).
     pub fn templates(&self) -> std::collections::BTreeSet<&str> {
         let mut names: std::collections::BTreeSet<&str> = self
@@ -78,6 +87,37 @@ impl Workflow {
             names.extend(stage.overdue.iter().map(|o| o.template.as_str()));
         }
         names
+    }
+}
+
+/// How many people a project holds in one role: from `min` to `max`
+/// (no upper bound without `max`). Checked when a project starts (both
+/// bounds) and when someone is given the role (the upper one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Holders {
+    /// At least this many.
+    pub min: u32,
+    /// At most this many, if bounded.
+    pub max: Option<u32>,
+}
+
+impl Holders {
+    /// Whether a project may hold `people` in the role.
+    pub fn allows(self, people: usize) -> bool {
+        people >= self.min as usize && self.max.is_none_or(|max| people <= max as usize)
+    }
+}
+
+impl std::fmt::Display for Holders {
+    /// "exactly 1 person", "at least 2 people", "1 to 3 people", "at most 1 person".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let people = |n: u32| if n == 1 { "person" } else { "people" };
+        match self.max {
+            Some(max) if max == self.min => write!(f, "exactly {max} {}", people(max)),
+            Some(max) if self.min == 0 => write!(f, "at most {max} {}", people(max)),
+            Some(max) => write!(f, "{} to {max} {}", self.min, people(max)),
+            None => write!(f, "at least {} {}", self.min, people(self.min)),
+        }
     }
 }
 

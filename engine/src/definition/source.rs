@@ -217,7 +217,7 @@ pub struct DefinitionSource {
     pub title: Spanned<LabelSource>,
     #[serde(default)]
     pub description: Words,
-    pub roles: Vec<Text>,
+    pub roles: Vec<Spanned<RoleSource>>,
     #[serde(default)]
     pub cohort_dates: Vec<Text>,
     #[serde(default)]
@@ -230,6 +230,68 @@ pub struct DefinitionSource {
     pub rubrics: Entries<Spanned<RubricSource>>,
     #[serde(default)]
     pub notifications: Vec<Spanned<NotificationSource>>,
+}
+
+/// One entry of `roles:`: a role's name (`supervisor`: any number of people
+/// may hold it on a project), or its name with how many people a project
+/// holds in it (`{ role: trainee, count: 1 }`, `{ role: evaluator, min: 1, max: 3 }`).
+#[derive(Debug, Clone)]
+pub struct RoleSource {
+    /// The role's name (its place is the entry's when written alone).
+    pub role: Text,
+    /// Exactly this many.
+    pub count: Option<Spanned<u32>>,
+    /// At least this many.
+    pub min: Option<Spanned<u32>>,
+    /// At most this many.
+    pub max: Option<Spanned<u32>>,
+}
+
+/// The mapping form of a [`RoleSource`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountedRole {
+    role: Text,
+    #[serde(default)]
+    count: Option<Spanned<u32>>,
+    #[serde(default)]
+    min: Option<Spanned<u32>>,
+    #[serde(default)]
+    max: Option<Spanned<u32>>,
+}
+
+impl<'de> Deserialize<'de> for RoleSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RoleVisitor;
+        impl<'de> Visitor<'de> for RoleVisitor {
+            type Value = RoleSource;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a role's name, or { role: NAME, count: N } (or min: and max:)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RoleSource {
+                    role: Spanned::new(
+                        v.to_owned(),
+                        serde_saphyr::Location::UNKNOWN,
+                        serde_saphyr::Location::UNKNOWN,
+                    ),
+                    count: None,
+                    min: None,
+                    max: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let counted = CountedRole::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RoleSource {
+                    role: counted.role,
+                    count: counted.count,
+                    min: counted.min,
+                    max: counted.max,
+                })
+            }
+        }
+        deserializer.deserialize_any(RoleVisitor)
+    }
 }
 
 /// `{ role: trainee, with: all }` or `{ role: supervisor, with: [committee, chair] }`.

@@ -1,14 +1,21 @@
 //! The rules every interface's text input obeys, in one place: names, keys,
 //! titles, emails and comments. Control characters (terminal escape
-//! sequences, NUL) never enter the database.
+//! sequences, NUL) and the bidirectional controls that show text in another
+//! order than it is written never enter the database (the characters are
+//! [`crate::definition::text`]'s rule).
 
 use super::Error;
+use crate::definition::text;
 
 /// Longest one-line text (a name, a title), in characters.
-pub const MAX_LINE: usize = 300;
+pub const MAX_LINE: usize = text::MAX_LINE;
 
-/// A one-line text: trimmed, 1 to [`MAX_LINE`] characters, no control characters.
-pub(crate) fn line(what: &str, text: &str) -> Result<String, Error> {
+/// A one-line text (a name, a title, a file name): trimmed, 1 to
+/// [`MAX_LINE`] characters, no control character and no bidirectional
+/// embedding, override or isolate (see [`crate::definition::text`]); `what`
+/// names it in the message ("the project's title"). Every interface that
+/// takes one line of text from people checks it here.
+pub fn line(what: &str, text: &str) -> Result<String, Error> {
     let text = text.trim();
     if text.is_empty() {
         return Err(Error::Invalid(format!("{what} cannot be empty")));
@@ -19,10 +26,9 @@ pub(crate) fn line(what: &str, text: &str) -> Result<String, Error> {
             "{what} is {length} characters long; at most {MAX_LINE} are allowed"
         )));
     }
-    if let Some(c) = text.chars().find(|c| c.is_control()) {
+    if let Some(refused) = text::one_line(text) {
         return Err(Error::Invalid(format!(
-            "{what} contains a control character ({}); use plain text on one line",
-            c.escape_unicode()
+            "{what} contains {refused}; use plain text on one line"
         )));
     }
     Ok(text.to_owned())
@@ -104,15 +110,12 @@ pub fn email(text: &str) -> Result<String, Error> {
     }
 }
 
-/// A comment: may span lines and use tabs, but no other control characters.
+/// A comment: may span lines and use tabs, but holds no other control
+/// character and no bidirectional control.
 pub(crate) fn comment(text: &str) -> Result<(), Error> {
-    match text
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        Some(c) => Err(Error::Invalid(format!(
-            "the comment contains a control character ({}); use plain text",
-            c.escape_unicode()
+    match text::lines(text) {
+        Some(refused) => Err(Error::Invalid(format!(
+            "the comment contains {refused}; use plain text"
         ))),
         None => Ok(()),
     }
@@ -164,6 +167,20 @@ mod tests {
         assert!(line("the name", &"x".repeat(MAX_LINE + 1)).is_err());
         assert!(comment("line one\nline two\tok").is_ok());
         assert!(comment("bell \u{7}").is_err());
+    }
+
+    #[test]
+    fn one_line_text_and_comments_refuse_bidirectional_controls() {
+        let refused = line("the file's name", "report\u{202E}fdp.exe").unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "the file's name contains the bidirectional control U+202E (right-to-left override), which makes text show in another order than it is written; use plain text on one line"
+        );
+        assert!(comment("approved\u{2067} not").is_err());
+        assert_eq!(
+            line("the name", "مريم\u{200F} 2").unwrap(),
+            "مريم\u{200F} 2"
+        );
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub use accounts::{
 };
 pub use audit::AuditReport;
 pub use commands::{Outcome, ProjectStart, Request, View};
-pub use directory::PublishOutcome;
+pub use directory::{MAX_CAPACITY, PublishOutcome};
 pub use error::{Error, Kind};
 pub use read::{
     BOARD_PAGE, Board, BoardList, Export, OUTBOX_PAGE, StageCount, readable_scorecards,

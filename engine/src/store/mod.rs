@@ -34,7 +34,8 @@ pub use projects::{
 pub const DEFAULT_URL: &str = "sqlite://gradflow.db";
 
 /// How long a write waits for a row another session holds before giving up
-/// (PostgreSQL); SQLite waits as long for its write lock.
+/// (PostgreSQL), and for the write lock (SQLite): the same wait on both, so
+/// that [`Error::Busy`]'s message says the wait there was.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// Why a store operation failed. Messages are facts for the service to
@@ -47,9 +48,10 @@ pub enum Error {
     /// Another session held what this one needed for longer than [`LOCK_WAIT`].
     #[error("the database was busy with another change for more than {} s", LOCK_WAIT.as_secs())]
     Busy,
-    /// The database file can only be read (a read-only file or mount).
+    /// The database file can only be read (a read-only file or mount, or a
+    /// URL that asks for it).
     #[error(
-        "the database is open read-only (its file cannot be written), so nothing can be changed"
+        "the database is open read-only (its file cannot be written, or its URL says ?mode=ro or ?immutable=1), so nothing can be changed"
     )]
     ReadOnly,
     /// Migrations could not be applied.
@@ -319,7 +321,7 @@ async fn open_sqlite(url: &str, durability: Durability) -> Result<Store, Error> 
         .create_if_missing(true)
         .synchronous(synchronous)
         .foreign_keys(true)
-        .busy_timeout(LOCK_WAIT * 2)
+        .busy_timeout(LOCK_WAIT)
         // SQLite's default page cache (2 MB) spills a batch of a thousand
         // commands to the file and reads the indexes back page by page; a
         // larger one grows only as it is used. Statement journals (for a
@@ -330,7 +332,20 @@ async fn open_sqlite(url: &str, durability: Durability) -> Result<Store, Error> 
     let pool_options = SqlitePoolOptions::new()
         .max_connections(4)
         .test_before_acquire(false);
+    // `?immutable=1` promises that nobody changes the file, so SQLite skips
+    // its locks and its write-ahead log, and reads a file whose latest
+    // commits are still in the log as damaged. What the URL asks for is a
+    // database nobody writes: it is opened read-only, reading the log.
+    let asks_immutable = url.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|pair| matches!(pair, "immutable=1" | "immutable=true"))
+    });
+    let options = options.immutable(false);
     let writable = async {
+        if asks_immutable {
+            return Err(Error::ReadOnly);
+        }
         let pool = pool_options.clone().connect_with(options.clone()).await?;
         use_wal(&pool).await?;
         let store = Store {

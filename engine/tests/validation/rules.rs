@@ -83,12 +83,11 @@ fn the_bundled_workflows_keep_trainees_and_supervisors_off_their_own_juries() {
 /// A workflow whose titles try to break out of their labels.
 const HOSTILE: &str = r#"key: demo
 version: 1
-title: "Demo\n    [*] --> injected"
+title: Demo
 roles: [trainee]
 start: draft
 stages:
   draft:
-    title: "Draft\"\n    draft --> done: injected\n    %% [brackets] {curly} <b>#1;"
     actions:
       submit: { by: trainee, to: done }
   done:
@@ -96,9 +95,35 @@ stages:
     terminal: true
 "#;
 
+/// [`HOSTILE`] with titles holding line breaks, which validation refuses
+/// (a title is one line) but a picture must survive all the same: the
+/// workflow is changed after validation.
+fn hostile() -> Workflow {
+    let mut w = valid(HOSTILE);
+    w.title = definition::Label::new("Demo\n    [*] --> injected");
+    w.stages[0].title = definition::Label::new(
+        "Draft\"\n    draft --> done: injected\n    %% [brackets] {curly} <b>#1;",
+    );
+    w
+}
+
+#[test]
+fn a_title_with_a_line_break_is_refused() {
+    let problems = parse(
+        &HOSTILE.replace("title: Demo", "title: \"Demo\\n    [*] --> injected\""),
+        Templates::Unchecked,
+    )
+    .unwrap_err();
+    assert_eq!(
+        problems[0].message,
+        "the title contains a line break (U+000A)"
+    );
+    assert_eq!((problems[0].line, problems[0].column), (3, 8));
+}
+
 #[test]
 fn titles_cannot_add_lines_or_syntax_to_a_mermaid_picture() {
-    let picture = draw(&valid(HOSTILE), Format::Mermaid);
+    let picture = draw(&hostile(), Format::Mermaid);
     let lines: Vec<&str> = picture.lines().collect();
     assert_eq!(lines.len(), 7, "{picture}");
     assert!(!picture.contains("injected\n"), "{picture}");
@@ -115,7 +140,7 @@ fn titles_cannot_add_lines_or_syntax_to_a_mermaid_picture() {
 
 #[test]
 fn titles_cannot_add_lines_or_syntax_to_a_dot_picture() {
-    let picture = draw(&valid(HOSTILE), Format::Dot);
+    let picture = draw(&hostile(), Format::Dot);
     assert_eq!(picture.lines().count(), 8, "{picture}");
     assert!(
         picture.contains(

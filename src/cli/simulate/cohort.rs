@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use gradflow_engine::calendar::{Calendar, MailHours, Weekend};
 use gradflow_engine::definition::{ReadError, read_text};
+use gradflow_engine::service::MAX_CAPACITY;
 use jiff::civil::Date;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
@@ -143,12 +144,12 @@ pub fn parse(path: &Path, text: &str) -> Result<CohortFile, Error> {
     });
     let mail_hours = match &source.mail_hours {
         None => MailHours::default(),
-        Some(hours) => hours.value.parse::<MailHours>().unwrap_or_else(|e| {
-            check.problem(
-                hours.referenced,
-                e.to_string(),
-                Some("quote it: mail_hours: \"09:00-17:00\""),
-            );
+        Some(hours) => super::super::args::mail_hours(&hours.value).unwrap_or_else(|e| {
+            // A span YAML read as something else is put right by quotes; a
+            // span that runs backwards is not.
+            let hint = (!e.contains("run backwards") && !e.contains("the same minute"))
+                .then_some("quote it: mail_hours: \"09:00-17:00\"");
+            check.problem(hours.referenced, e, hint);
             MailHours::default()
         }),
     };
@@ -163,6 +164,14 @@ pub fn parse(path: &Path, text: &str) -> Result<CohortFile, Error> {
         .iter()
         .filter_map(|value| check.date(value, "the holiday"))
         .collect();
+    let capacity = source.capacity.value;
+    if capacity == 0 || capacity > MAX_CAPACITY {
+        check.problem(
+            source.capacity.referenced,
+            format!("capacity: a cohort takes 1 to {MAX_CAPACITY} projects, not {capacity}"),
+            Some("capacity is the most projects the cohort takes, e.g. 85"),
+        );
+    }
     let start = check.date(&source.start, "start:");
     match start {
         Some(start) if check.problems.is_empty() => Ok(CohortFile {

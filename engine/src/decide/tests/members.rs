@@ -16,11 +16,12 @@ fn start_records_each_direct_member_once_and_not_the_cohort() {
             _ => None,
         })
         .collect();
-    // Run::start gives the first two roles directly, three holders each.
-    assert_eq!(added.len(), 6, "{added:?}");
+    // Run::start gives the first two roles directly: the one trainee and
+    // three supervisors.
+    assert_eq!(added.len(), 4, "{added:?}");
     assert!(added.iter().all(|(_, r)| w.roles[..2].contains(r)));
     assert!(matches!(run.log[0].change, Change::Started { .. }));
-    assert_eq!(run.state.members.len(), 6);
+    assert_eq!(run.state.members.len(), 4);
     assert_eq!(run.state.version, 1, "starting is one command");
 
     let trainee = Member {
@@ -180,5 +181,62 @@ fn the_conflict_of_interest_message_is_plain() {
     assert_eq!(
         why.to_string(),
         "a person who is the trainee on this project cannot also be its committee member"
+    );
+}
+
+#[test]
+fn a_project_starts_with_exactly_one_trainee_and_takes_no_second() {
+    let w = bundled("graduation-service");
+    let run = Run::start(&w);
+    let trainee = |n| Member {
+        person: holder(&w, "trainee", n),
+        role: "trainee".into(),
+    };
+    let others: Vec<Member> = run
+        .members
+        .iter()
+        .filter(|m| m.role != "trainee")
+        .cloned()
+        .collect();
+    for trainees in [vec![], vec![trainee(1), trainee(2)]] {
+        let mut members = others.clone();
+        members.extend(trainees.iter().cloned());
+        let mut project = run.project();
+        project.members = &members;
+        let refused = start(&project, &trainees, day(1)).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "each project of this program has exactly 1 person as the trainee; this one would have {}",
+                trainees.len()
+            )
+        );
+    }
+    let refused = add_member(
+        &run.project(),
+        &run.state,
+        None,
+        holder(&w, "trainee", 2),
+        "trainee",
+        day(2),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(refused, Rejection::Holders { ref role, people: 2, .. } if role == "trainee"),
+        "{refused:?}"
+    );
+    // Given directly to the person who is the trainee already: still one.
+    let again = add_member(
+        &run.project(),
+        &run.state,
+        None,
+        holder(&w, "trainee", 1),
+        "trainee",
+        day(2),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(again, Rejection::AlreadyMember { .. }),
+        "{again:?}"
     );
 }

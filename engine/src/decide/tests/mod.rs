@@ -106,14 +106,16 @@ pub(super) struct Run<'w> {
 }
 
 impl<'w> Run<'w> {
-    /// Starts a project with three holders of each role; the holders of the
-    /// first two roles are given theirs directly, the rest through the cohort.
+    /// Starts a project with three holders of each role (or as many as the
+    /// role's `max` allows: one trainee); the holders of the first two
+    /// roles are given theirs directly, the rest through the cohort.
     pub fn start(workflow: &'w Workflow) -> Run<'w> {
         let members: Vec<Member> = workflow
             .roles
             .iter()
             .flat_map(|r| {
-                (1..=3).map(move |n| Member {
+                let holders = workflow.holders(r).max.map_or(3, |max| max.min(3) as usize);
+                (1..=holders).map(move |n| Member {
                     person: holder(workflow, r, n),
                     role: r.clone(),
                 })

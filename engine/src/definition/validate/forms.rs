@@ -82,6 +82,9 @@ impl Checker<'_> {
             );
         }
         self.unique(&f.choices, "choice");
+        for choice in &f.choices {
+            self.characters(&choice.value, choice.referenced, "choice", "");
+        }
         for (bound, value) in [("min", &f.min), ("max", &f.max)] {
             if let Some(v) = value
                 && !v.value.is_finite()

@@ -55,6 +55,9 @@ const GUESSES: usize = 100;
 /// of twenty thousand long names that all look alike.
 const GUESS_WORK: usize = 5_000_000;
 
+/// Most people a definition may require or allow in one role on a project.
+pub const MAX_HOLDERS: u32 = 1_000;
+
 /// `with: all` in a conflict: every other role of the workflow.
 const ALL_ROLES: &str = "all";
 
@@ -392,12 +395,18 @@ impl Checker<'_> {
                 "number versions 1, 2, 3, … as you publish them",
             );
         }
-        for role in &source.roles {
+        let role_names: Vec<Text> = source
+            .roles
+            .iter()
+            .map(|r| located(&r.value.role, r.referenced))
+            .collect();
+        for role in &role_names {
             self.identifier(role, "role");
         }
-        self.unique(&source.roles, "role");
+        self.unique(&role_names, "role");
+        let holders = self.holders(&source.roles, &role_names);
         self.unique(&source.cohort_dates, "cohort date");
-        let roles = Known::new("role", source.roles.iter().map(|r| r.value.as_str()));
+        let roles = Known::new("role", role_names.iter().map(|r| r.value.as_str()));
         let dates = Known::new(
             "cohort date",
             source.cohort_dates.iter().map(|r| r.value.as_str()),
@@ -459,7 +468,8 @@ impl Checker<'_> {
             version,
             title,
             description,
-            roles: source.roles.iter().map(|r| r.value.clone()).collect(),
+            roles: role_names.iter().map(|r| r.value.clone()).collect(),
+            holders,
             cohort_dates: source
                 .cohort_dates
                 .iter()
@@ -474,6 +484,88 @@ impl Checker<'_> {
         };
         self.paths(&workflow, &source);
         workflow
+    }
+
+    /// How many people a project holds in each role that says so: `count: N`
+    /// (exactly N), or `min:` and/or `max:`, each from 1 to
+    /// [`MAX_HOLDERS`] (`min: 0` is the same as no `min:`).
+    fn holders(
+        &mut self,
+        entries: &[Spanned<RoleSource>],
+        names: &[Text],
+    ) -> std::collections::BTreeMap<String, Holders> {
+        let mut out = std::collections::BTreeMap::new();
+        for (entry, name) in entries.iter().zip(names) {
+            let r = &entry.value;
+            if r.count.is_none() && r.min.is_none() && r.max.is_none() {
+                continue;
+            }
+            let mut bound = |value: &Spanned<u32>, key: &str, zero_ok: bool| -> Option<u32> {
+                let n = value.value;
+                if n > MAX_HOLDERS || (n == 0 && !zero_ok) {
+                    self.error_hint(
+                        value.referenced,
+                        format!("{key}: {n} is not a number of people a project can hold in a role"),
+                        format!(
+                            "write a whole number from 1 to {MAX_HOLDERS}; leave {key} out for no limit"
+                        ),
+                    );
+                    None
+                } else {
+                    Some(n)
+                }
+            };
+            let holders = match (&r.count, &r.min, &r.max) {
+                (Some(count), None, None) => bound(count, "count", false).map(|n| Holders {
+                    min: n,
+                    max: Some(n),
+                }),
+                (Some(count), _, _) => {
+                    self.error_hint(
+                        count.referenced,
+                        format!(
+                            "role '{}' gives count: with min: or max:",
+                            shown(&name.value)
+                        ),
+                        "write count: N for exactly N people, or min: and max: for a range",
+                    );
+                    None
+                }
+                (None, min, max) => {
+                    let low = min.as_ref().map(|m| bound(m, "min", true));
+                    let high = max.as_ref().map(|m| bound(m, "max", false));
+                    match (low, high) {
+                        (Some(None), _) | (_, Some(None)) => None,
+                        (low, high) => {
+                            let holders = Holders {
+                                min: low.flatten().unwrap_or(0),
+                                max: high.flatten(),
+                            };
+                            match (min, holders.max) {
+                                (Some(min), Some(max)) if holders.min > max => {
+                                    self.error(
+                                        min.referenced,
+                                        format!(
+                                            "role '{}': min ({}) is greater than max ({max})",
+                                            shown(&name.value),
+                                            holders.min
+                                        ),
+                                    );
+                                    None
+                                }
+                                _ => Some(holders),
+                            }
+                        }
+                    }
+                }
+            };
+            if let Some(holders) = holders
+                && holders != Holders::default()
+            {
+                out.insert(name.value.clone(), holders);
+            }
+        }
+        out
     }
 
     /// `conflicts:`: pairs of roles one person may not hold together.

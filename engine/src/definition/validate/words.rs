@@ -9,6 +9,7 @@ use super::Checker;
 use crate::definition::label::{DEFAULT_LANGUAGE, LANGUAGES, Label};
 use crate::definition::names::shown;
 use crate::definition::source::{LabelSource, TextSource, Words};
+use crate::definition::text as characters;
 
 impl Checker<'_> {
     /// Words that may be left out (`what`: `title`, `label`, ...); absent,
@@ -41,7 +42,9 @@ impl Checker<'_> {
                 return None;
             }
             LabelSource::Plain(text) => {
-                return self.text(text, source.referenced).map(Label::new);
+                let text = self.text(text, source.referenced)?;
+                self.characters(&text, source.referenced, what, "");
+                return Some(Label::new(text));
             }
             LabelSource::Languages(entries) => &entries.0,
         };
@@ -83,6 +86,7 @@ impl Checker<'_> {
             }
             match self.text(&text.value, place) {
                 Some(t) if !t.trim().is_empty() => {
+                    self.characters(&t, place, what, &format!("'{}' ", shown(&code.value)));
                     if let Some(language) = language {
                         texts.push((*language, t));
                     }
@@ -97,6 +101,36 @@ impl Checker<'_> {
             }
         }
         Label::in_languages(texts)
+    }
+
+    /// Reports a character the text may not hold (see
+    /// [`crate::definition::text`]): a description may span lines, every
+    /// other text is one line. `language` is "'ar' " or empty.
+    pub(super) fn characters(&mut self, text: &str, at: Location, what: &str, language: &str) {
+        let (refused, limit) = if what == "description" {
+            (characters::lines(text), characters::MAX_LINES)
+        } else {
+            (characters::one_line(text), characters::MAX_LINE)
+        };
+        let length = text.chars().count();
+        if length > limit {
+            self.error_hint(
+                at,
+                format!(
+                    "the {language}{what} is {length} characters long; at most {limit} are allowed"
+                ),
+                "say it in fewer words; a description may be longer than a title",
+            );
+        }
+        if let Some(refused) = refused {
+            let hint = match refused {
+                characters::Refused::Control('\n' | '\r' | '\u{2028}' | '\u{2029}') => {
+                    "write it on one line (a description may span lines)"
+                }
+                _ => characters::HINT,
+            };
+            self.error_hint(at, format!("the {language}{what} contains {refused}"), hint);
+        }
     }
 
     /// The text of a scalar written at `at`; `None` for nothing (or a list).
