@@ -37,6 +37,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0005_board_and_resets.sql"),
         include_str!("../../../migrations/postgres/0005_board_and_resets.sql"),
     ),
+    (
+        6,
+        "mail exactly once",
+        include_str!("../../../migrations/sqlite/0006_mail_exactly_once.sql"),
+        include_str!("../../../migrations/postgres/0006_mail_exactly_once.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.
