@@ -308,7 +308,12 @@ impl Courier {
         for mail in group {
             let rendered = self
                 .templates(mail)?
-                .render_within(&mail.message.template, language, &mail.variables, &mut budget)
+                .render_within(
+                    &mail.message.template,
+                    language,
+                    &mail.variables,
+                    &mut budget,
+                )
                 .map_err(|e| e.to_string())?;
             text.push_str(&format!(
                 "\n== {}\n\n{}\n",

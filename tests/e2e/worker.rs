@@ -1671,9 +1671,7 @@ fn arrivals(received: &[Received]) -> BTreeMap<String, usize> {
 /// again (122 of 574 arrived twice in production). Now a worker claims no
 /// more than it can send in half a lease, renews its lease as it goes, and
 /// only the lease holder records a message: each arrives exactly once.
-async fn two_workers_on_a_slow_server_send_each_message_once_though_leases_are_short(
-    db: &TestDb,
-) {
+async fn two_workers_on_a_slow_server_send_each_message_once_though_leases_are_short(db: &TestDb) {
     let projects = institute(db, 0, 60).await;
     let sink = Sink::start(&[]).await;
     sink.slow_down(Duration::from_millis(100));
@@ -1816,7 +1814,10 @@ async fn a_message_nesting_loops_over_the_late_projects_is_dead_at_the_size_cap(
     assert_eq!(escalations.len(), 60);
     assert!(
         escalations.iter().all(|r| r.state == "dead"
-            && r.last_error.as_deref().unwrap_or("").contains("larger than 4096 KiB")),
+            && r.last_error
+                .as_deref()
+                .unwrap_or("")
+                .contains("larger than 4096 KiB")),
         "dead at the cap, saying so: {:?}\n{report}",
         escalations[0]
     );
@@ -1875,7 +1876,11 @@ async fn one_escalation_and_one_digest_per_person_whatever_the_batch(db: &TestDb
     let sink = Sink::start(&[]).await;
 
     let report = worker_once(db, REMINDERS, &sink.url(), 1).await;
-    let to_twice = sink.received().iter().filter(|m| m.to == [twice.clone()]).count();
+    let to_twice = sink
+        .received()
+        .iter()
+        .filter(|m| m.to == [twice.clone()])
+        .count();
     assert_eq!(to_twice, 1, "one digest for both reminders: {report}");
     let rows = outbox(db, REMINDERS).await;
     assert_eq!(
@@ -1930,7 +1935,9 @@ async fn a_dead_message_shows_no_next_attempt(db: &TestDb) {
         shown.stdout.contains("state      dead") && !shown.stdout.contains("  next  "),
         "{shown}"
     );
-    let json = ok(db, &now, &["--json", "outbox", "show", &id]).await.json();
+    let json = ok(db, &now, &["--json", "outbox", "show", &id])
+        .await
+        .json();
     assert_eq!(json["message"]["next_attempt"], Value::Null, "{json}");
     // Waiting to be tried again, it has one.
     ok(db, &now, &["outbox", "retry", &id]).await;
