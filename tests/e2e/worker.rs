@@ -1944,3 +1944,104 @@ async fn a_dead_message_shows_no_next_attempt(db: &TestDb) {
     let shown = ok(db, &now, &["outbox", "show", &id]).await;
     assert!(shown.stdout.contains("  next       "), "{shown}");
 }
+
+/// The attack of issue 13, to run by hand and read its figures (not a
+/// check of time: it asserts only what must hold, each message once):
+/// `ATTACK_WORKERS` (2) `gradflow worker` processes on one database send
+/// `ATTACK_MESSAGES` (500) messages to a server answering each in
+/// `ATTACK_DELAY_MS` (300) ms, with leases of `ATTACK_LEASE` (120) s and
+/// the default batch of 500. Run with
+/// `cargo test -p gradflow --test e2e attack -- --ignored --nocapture`.
+async fn attack_workers_on_a_slow_server(db: &TestDb) {
+    let setting = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (messages, delay, lease, workers) = (
+        setting("ATTACK_MESSAGES", 500) as usize,
+        setting("ATTACK_DELAY_MS", 300),
+        setting("ATTACK_LEASE", 120).to_string(),
+        setting("ATTACK_WORKERS", 2) as usize,
+    );
+    let projects = institute(db, 0, messages).await;
+    let sink = Sink::start(&[]).await;
+    sink.slow_down(Duration::from_millis(delay));
+    let url = sink.url();
+    let now = plus_minutes(SET_UP, 1);
+    let args = [
+        "--json",
+        "worker",
+        "--mail-lease",
+        &lease,
+        "--smtp",
+        &url,
+        "--from",
+        FROM,
+    ];
+    let started = Instant::now();
+    let running: Vec<Process> = (0..workers)
+        .map(|_| Process::start(db, &now, &args))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(1800);
+    while unfinished(db, &now).await != (0, 0) {
+        assert!(Instant::now() < deadline, "{}", progress(db, &sink).await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let took = started.elapsed();
+    let runs = stop_workers(running).await;
+    let rows = outbox(db, &now).await;
+    let received = sink.received();
+    let counts = arrivals(&received);
+    let duplicated = counts.values().filter(|n| **n > 1).count();
+    let extra: usize = counts.values().map(|n| n.saturating_sub(1)).sum();
+    let lost = rows
+        .iter()
+        .filter(|r| !counts.contains_key(&r.full_message_id()))
+        .count();
+    let sent = rows.iter().filter(|r| r.state == "sent").count();
+    let lost_leases: usize = runs
+        .iter()
+        .map(|r| r.stderr.matches("lease ran out").count())
+        .sum();
+    eprintln!(
+        "{} on {}: {workers} workers, {delay} ms a message, lease {lease} s: {} messages, {sent} recorded sent, {} emails received, {} distinct, {duplicated} duplicated ({extra} extra emails), {lost} lost, in {took:.1?}{}",
+        if db.is_sqlite() {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        },
+        db.url.rsplit('/').next().unwrap_or(""),
+        rows.len(),
+        received.len(),
+        counts.len(),
+        if lost_leases > 0 {
+            format!("; {lost_leases} lease(s) lost")
+        } else {
+            String::new()
+        },
+    );
+    assert_eq!((duplicated, lost, sent), (0, 0, rows.len()));
+    assert_eq!(rows.len(), projects.len());
+}
+
+mod attack {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "an attack to run by hand: minutes long"]
+    async fn attack_sqlite() {
+        let db = crate::support::TestDb::new(crate::support::Kind::Sqlite)
+            .await
+            .unwrap();
+        super::attack_workers_on_a_slow_server(&db).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "an attack to run by hand: minutes long"]
+    async fn attack_postgres() {
+        let Some(db) = crate::support::TestDb::new(crate::support::Kind::Postgres).await else {
+            return;
+        };
+        super::attack_workers_on_a_slow_server(&db).await;
+    }
+}
