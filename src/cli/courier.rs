@@ -67,28 +67,41 @@ impl DeliveryReport {
     }
 }
 
-/// The worker's clock for leases: the round's `now` moved on by the time
-/// that has passed since, so a lease runs out as time passes even under a
-/// fixed `GRADFLOW_NOW`.
+/// The worker's two readings of time. `now` stamps what happened (sent,
+/// next attempt) and is `GRADFLOW_NOW` when that is set. Leases are
+/// measured on `lease`: the real clock, which every worker shares; under
+/// `GRADFLOW_NOW` (tests and rehearsals) it is shifted by that instant's
+/// distance from a fixed reference, so workers given the same
+/// `GRADFLOW_NOW` agree, time still passes for their leases, and a worker
+/// given a later one finds earlier leases run out.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
-    at: Timestamp,
-    read: Instant,
+    fixed: Option<Timestamp>,
 }
 
 impl Clock {
-    /// A clock that reads `at` now.
-    pub fn starting(at: Timestamp) -> Clock {
-        Clock {
-            at,
-            read: Instant::now(),
-        }
+    /// The reference a fixed `now` is measured from for leases.
+    const REFERENCE: Timestamp = Timestamp::UNIX_EPOCH;
+
+    /// A clock reading the real time, or `fixed` when given.
+    pub fn new(fixed: Option<Timestamp>) -> Clock {
+        Clock { fixed }
     }
 
-    /// The time now.
+    /// The time things happen at.
     pub fn now(&self) -> Timestamp {
-        let passed = SignedDuration::try_from(self.read.elapsed()).unwrap_or(SignedDuration::MAX);
-        self.at.checked_add(passed).unwrap_or(self.at)
+        self.fixed.unwrap_or_else(Timestamp::now)
+    }
+
+    /// The time leases are measured on.
+    pub fn lease(&self) -> Timestamp {
+        let real = Timestamp::now();
+        match self.fixed {
+            None => real,
+            Some(at) => at
+                .checked_add(real.duration_since(Clock::REFERENCE))
+                .unwrap_or(at),
+        }
     }
 }
 
@@ -148,7 +161,7 @@ impl Courier {
         let mut report = DeliveryReport::default();
         let size = self.claim_size(limit);
         let mut claim = engine
-            .claim_mail(now, clock.now(), size, self.lease)
+            .claim_mail(now, clock.lease(), size, self.lease)
             .await?;
         report.claimed = claim.len();
         let unprepared = std::mem::take(&mut claim.unprepared);
@@ -163,16 +176,16 @@ impl Courier {
         // Renewed when a quarter of the lease has passed: every email
         // starts with at least three quarters of a lease left.
         let renew_every = self.lease / 4;
-        let mut renewed = clock.now();
+        let mut renewed = clock.lease();
         let mut index = 0;
         while index < groups.len() {
-            if clock.now().duration_since(renewed) >= renew_every {
+            if clock.lease().duration_since(renewed) >= renew_every {
                 let left: Vec<i64> = groups[index..]
                     .iter()
                     .flatten()
                     .map(|m| m.message.id)
                     .collect();
-                renewed = clock.now();
+                renewed = clock.lease();
                 let held: BTreeSet<i64> = engine
                     .renew_mail(&mut claim, &left, renewed)
                     .await?

@@ -49,9 +49,8 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine().await?;
     let lease = jiff::SignedDuration::from_secs(i64::from(args.mail_lease));
     let mut courier = Courier::open(&args.smtp, &args.from, lease)?;
-    // Leases are measured on one clock for the whole process, which moves
-    // with time even when GRADFLOW_NOW fixes the worker's `now`.
-    let clock = Clock::starting(ctx.fixed_now.unwrap_or_else(Timestamp::now));
+    // Leases move with real time even when GRADFLOW_NOW fixes `now`.
+    let clock = Clock::new(ctx.fixed_now);
     if args.once {
         let round = round(&engine, &mut courier, ctx.now, &clock, args.batch).await?;
         if ctx.json {
