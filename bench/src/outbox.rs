@@ -4,7 +4,7 @@
 //! replicated here): `Engine::claim_mail`, the published templates compiled
 //! once (`Templates::from_texts`) and rendered with the claimed variables, a
 //! `Mailer` on `smtp://127.0.0.1:PORT` sending one message at a time, then
-//! `Engine::finish_mail`. The raw limit sends the very same rendered
+//! `Engine::finish_mail_group`. The raw limit sends the very same rendered
 //! messages through a fresh `Mailer` to a fresh sink, with no engine.
 //!
 //! Both are also run, as information, over one lettre connection with
@@ -234,12 +234,17 @@ async fn deliver(engine: &Engine, mut sender: Sender) -> anyhow::Result<Run> {
     let started = Instant::now();
     loop {
         let t0 = Instant::now();
-        let mails = engine.claim_mail(now, CLAIM).await?;
+        let mut claim = engine
+            .claim_mail(now, now, CLAIM, gradflow_engine::service::mail::LEASE)
+            .await?;
         run.claim += t0.elapsed();
-        if mails.is_empty() {
+        if claim.is_empty() {
             break;
         }
-        for mail in mails {
+        if let Some((message, e)) = claim.unprepared.first() {
+            return Err(anyhow!("message {} cannot be prepared: {e}", message.id));
+        }
+        for mail in std::mem::take(&mut claim.mails) {
             let t0 = Instant::now();
             let templates = match compiled.get(&mail.definition) {
                 Some(t) => t.clone(),
@@ -282,7 +287,7 @@ async fn deliver(engine: &Engine, mut sender: Sender) -> anyhow::Result<Run> {
                 .with_context(|| format!("message {}", mail.message.id))?;
             let t2 = Instant::now();
             engine
-                .finish_mail(mail.message.id, &Delivery::Sent, now)
+                .finish_mail_group(&claim, &[mail.message.id], &Delivery::Sent, now)
                 .await?;
             let t3 = Instant::now();
             run.render += t1 - t0;

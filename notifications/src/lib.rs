@@ -32,5 +32,5 @@ pub mod transport;
 
 pub use message::{Address, MessageId, Outgoing};
 pub use retry::RetryPolicy;
-pub use templates::{Layout, Problem, Rendered, Templates};
+pub use templates::{Budget, Layout, Problem, Rendered, Templates};
 pub use transport::{Mailer, Receipt, Transport};

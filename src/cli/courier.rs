@@ -8,17 +8,18 @@
 //! The engine knows nothing of SMTP and the mail crate nothing of workflows:
 //! this is where the two meet.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use gradflow_engine::service::mail::{OutgoingMail, TemplateUse};
-use gradflow_engine::service::{Delivery, Engine};
+use gradflow_engine::service::mail::OutgoingMail;
+use gradflow_engine::service::{Delivery, Engine, Error, Kind, Message};
 use gradflow_notifications::transport::{self, Transport};
 use gradflow_notifications::{
-    Address, Layout, Mailer, MessageId, Outgoing, RetryPolicy, Templates,
+    Address, Budget, Layout, Mailer, MessageId, Outgoing, RetryPolicy, Templates,
 };
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 /// Where and as whom messages go out.
@@ -28,64 +29,229 @@ pub struct Courier {
     /// The right-hand side of every Message-ID: the From address's domain.
     domain: String,
     policy: RetryPolicy,
+    /// How long a claim holds its messages before another worker may take
+    /// them over; renewed while sending.
+    lease: SignedDuration,
+    /// How long one email has taken lately (claim, render, send, record),
+    /// once known: a claim holds no more than half a lease of them.
+    per_email: Option<Duration>,
     /// Compiled templates by definition version.
     compiled: HashMap<i64, Arc<Templates>>,
 }
 
-/// What one delivery round did.
+/// What one delivery round did, counted in emails (a digest or a gathered
+/// escalation is one, however many outbox rows it carries).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct DeliveryReport {
-    /// Messages the server (or folder, or log) took.
+    /// Outbox rows claimed.
+    pub claimed: usize,
+    /// Emails the server (or folder, or log) took.
     pub sent: usize,
-    /// Messages that failed and will be tried again.
+    /// Emails that failed and will be tried again.
     pub retrying: usize,
-    /// Messages given up on.
+    /// Emails given up on.
     pub dead: usize,
+    /// Emails not sent, or not recorded, because their lease ran out and
+    /// another worker took them over (that worker sends them).
+    pub lost: usize,
 }
+
+impl DeliveryReport {
+    /// Adds another round's counts.
+    pub fn add(&mut self, other: DeliveryReport) {
+        self.claimed += other.claimed;
+        self.sent += other.sent;
+        self.retrying += other.retrying;
+        self.dead += other.dead;
+        self.lost += other.lost;
+    }
+}
+
+/// The worker's two readings of time. `now` stamps what happened (sent,
+/// next attempt) and is `GRADFLOW_NOW` when that is set. Leases are
+/// measured on `lease`: the real clock, which every worker shares; under
+/// `GRADFLOW_NOW` (tests and rehearsals) it is shifted by that instant's
+/// distance from a fixed reference, so workers given the same
+/// `GRADFLOW_NOW` agree, time still passes for their leases, and a worker
+/// given a later one finds earlier leases run out.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    fixed: Option<Timestamp>,
+}
+
+impl Clock {
+    /// The reference a fixed `now` is measured from for leases.
+    const REFERENCE: Timestamp = Timestamp::UNIX_EPOCH;
+
+    /// A clock reading the real time, or `fixed` when given.
+    pub fn new(fixed: Option<Timestamp>) -> Clock {
+        Clock { fixed }
+    }
+
+    /// The time things happen at.
+    pub fn now(&self) -> Timestamp {
+        self.fixed.unwrap_or_else(Timestamp::now)
+    }
+
+    /// The time leases are measured on.
+    pub fn lease(&self) -> Timestamp {
+        let real = Timestamp::now();
+        match self.fixed {
+            None => real,
+            Some(at) => at
+                .checked_add(real.duration_since(Clock::REFERENCE))
+                .unwrap_or(at),
+        }
+    }
+}
+
+/// Emails claimed at once before the courier knows how long one takes.
+const FIRST_CLAIM: usize = 20;
 
 impl Courier {
     /// A courier sending through the transport `url` (`smtp://`, `smtps://`,
-    /// `file://FOLDER`, `log:`) from `from` (`Name <address>` or an address).
-    pub fn open(url: &str, from: &str) -> anyhow::Result<Courier> {
+    /// `file://FOLDER`, `log:`) from `from` (`Name <address>` or an address),
+    /// holding what it claims for `lease` (renewed while it sends).
+    pub fn open(url: &str, from: &str, lease: SignedDuration) -> anyhow::Result<Courier> {
         let (mailer, from, domain) = postbox(url, from)?;
         Ok(Courier {
             mailer,
             from,
             domain,
             policy: RetryPolicy::default(),
+            lease,
+            per_email: None,
             compiled: HashMap::new(),
         })
     }
 
-    /// Delivers up to `limit` messages due at `now`.
+    /// How many messages to claim: at most `limit`, and no more than can be
+    /// sent in half a lease at the pace emails have gone lately.
+    fn claim_size(&self, limit: usize) -> usize {
+        let half = self.lease.unsigned_abs() / 2;
+        let fits = match self.per_email {
+            Some(each) if !each.is_zero() => {
+                usize::try_from(half.as_nanos() / each.as_nanos()).unwrap_or(usize::MAX)
+            }
+            Some(_) => usize::MAX,
+            None => FIRST_CLAIM,
+        };
+        fits.clamp(1, limit.max(1))
+    }
+
+    /// Remembers how long an email took (a moving average).
+    fn observe(&mut self, took: Duration) {
+        self.per_email = Some(match self.per_email {
+            Some(each) => (each * 3 + took) / 4,
+            None => took,
+        });
+    }
+
+    /// Claims up to `limit` messages due at `now` (fewer when emails go
+    /// slowly: see [`Courier::claim_size`]) and delivers them, renewing the
+    /// claim's lease as it goes; a message whose lease was lost to another
+    /// worker is neither sent nor recorded here.
     pub async fn deliver_due(
         &mut self,
         engine: &Engine,
         now: Timestamp,
+        clock: &Clock,
         limit: usize,
     ) -> anyhow::Result<DeliveryReport> {
         let mut report = DeliveryReport::default();
-        for group in gather(engine.claim_mail(now, limit).await?) {
-            let delivery = self.deliver(&group, now).await;
-            let count = match &delivery {
-                Delivery::Sent => &mut report.sent,
-                Delivery::Retry { .. } => &mut report.retrying,
-                Delivery::Dead { .. } => &mut report.dead,
-            };
-            *count += group.len();
+        let size = self.claim_size(limit);
+        let mut claim = engine
+            .claim_mail(now, clock.lease(), size, self.lease)
+            .await?;
+        report.claimed = claim.len();
+        let unprepared = std::mem::take(&mut claim.unprepared);
+        for (message, error) in unprepared {
+            let delivery = self.unprepared(&message, &error, clock.now());
+            let recorded = engine
+                .finish_mail_group(&claim, &[message.id], &delivery, clock.now())
+                .await?;
+            report.count(&delivery, recorded);
+        }
+        let mut groups = gather(std::mem::take(&mut claim.mails));
+        // Renewed when a quarter of the lease has passed: every email
+        // starts with at least three quarters of a lease left.
+        let renew_every = self.lease / 4;
+        let mut renewed = clock.lease();
+        let mut index = 0;
+        while index < groups.len() {
+            if clock.lease().duration_since(renewed) >= renew_every {
+                let left: Vec<i64> = groups[index..]
+                    .iter()
+                    .flatten()
+                    .map(|m| m.message.id)
+                    .collect();
+                renewed = clock.lease();
+                let held: BTreeSet<i64> = engine
+                    .renew_mail(&mut claim, &left, renewed)
+                    .await?
+                    .into_iter()
+                    .collect();
+                for group in &mut groups[index..] {
+                    let before = group.len();
+                    group.retain(|m| held.contains(&m.message.id));
+                    if group.len() < before {
+                        report.lost += 1;
+                        tracing::warn!(
+                            lost = before - group.len(),
+                            "a claim's lease ran out and another worker took its messages over; they are left to it"
+                        );
+                    }
+                }
+            }
+            let group = &groups[index];
+            index += 1;
+            if group.is_empty() {
+                continue;
+            }
+            let started = Instant::now();
+            let delivery = self.deliver(group, clock.now()).await;
             let ids: Vec<i64> = group.iter().map(|m| m.message.id).collect();
-            engine.finish_mail_group(&ids, &delivery, now).await?;
+            let recorded = engine
+                .finish_mail_group(&claim, &ids, &delivery, clock.now())
+                .await?;
+            self.observe(started.elapsed());
+            report.count(&delivery, recorded);
         }
         Ok(report)
+    }
+
+    /// How a message that could not be put together ends: dead when it
+    /// never can be (what it is about is gone or invalid), else tried again
+    /// later like a message the server turned away for now.
+    fn unprepared(&self, message: &Message, error: &Error, now: Timestamp) -> Delivery {
+        let reason = format!("cannot prepare the message: {error}");
+        if matches!(error.kind(), Kind::Invalid | Kind::NotFound) {
+            return Delivery::Dead { error: reason };
+        }
+        if let Some(detail) = error.detail() {
+            tracing::warn!(message = message.id, %detail, "a message could not be prepared; it will be tried again");
+        }
+        self.retry(attempt_number(message), now, reason)
+    }
+
+    /// Try again later with backoff, or dead once attempts are used up.
+    fn retry(&self, attempt: u32, now: Timestamp, error: String) -> Delivery {
+        match self.policy.next_attempt(attempt, now, &mut rand::rng()) {
+            Some(at) => Delivery::Retry { at, error },
+            None => Delivery::Dead {
+                error: format!("{error} (gave up after {attempt} attempts)"),
+            },
+        }
     }
 
     /// Renders and sends one email for `group` (one message, escalations
     /// gathered, or a person's digest); says how it ended for all of them.
     async fn deliver(&mut self, group: &[OutgoingMail], now: Timestamp) -> Delivery {
         let first = &group[0];
-        let attempts = group
+        // This attempt's number: the deliveries tried before, plus one.
+        let attempt = group
             .iter()
-            .map(|m| u32::try_from(m.message.attempts).unwrap_or(u32::MAX))
+            .map(|m| attempt_number(&m.message))
             .max()
             .unwrap_or(1);
         let (subject, text, html) = match self.compose(group) {
@@ -114,15 +280,7 @@ impl Courier {
             Err(e) if e.is_permanent() => Delivery::Dead {
                 error: e.to_string(),
             },
-            Err(e) => match self.policy.next_attempt(attempts, now, &mut rand::rng()) {
-                Some(at) => Delivery::Retry {
-                    at,
-                    error: e.to_string(),
-                },
-                None => Delivery::Dead {
-                    error: format!("{e} (gave up after {attempts} attempts)"),
-                },
-            },
+            Err(e) => self.retry(attempt, now, e.to_string()),
         }
     }
 
@@ -132,8 +290,9 @@ impl Courier {
         group: &[OutgoingMail],
     ) -> Result<(String, String, Option<String>), String> {
         let first = &group[0];
-        // One recipient per email, so one language.
+        // One recipient per email, so one language; one budget for the email.
         let language = first.message.language.as_deref();
+        let mut budget = Budget::default();
         if !first.digest {
             // One message, or escalations gathered: one rendering that lists them all.
             let mut variables = first.variables.clone();
@@ -151,7 +310,7 @@ impl Courier {
             }
             let rendered = self
                 .templates(first)?
-                .render(&first.message.template, language, &variables)
+                .render_within(&first.message.template, language, &variables, &mut budget)
                 .map_err(|e| e.to_string())?;
             return Ok((rendered.subject, rendered.text, rendered.html));
         }
@@ -162,7 +321,12 @@ impl Courier {
         for mail in group {
             let rendered = self
                 .templates(mail)?
-                .render(&mail.message.template, language, &mail.variables)
+                .render_within(
+                    &mail.message.template,
+                    language,
+                    &mail.variables,
+                    &mut budget,
+                )
                 .map_err(|e| e.to_string())?;
             text.push_str(&format!(
                 "\n== {}\n\n{}\n",
@@ -235,22 +399,22 @@ impl DigestWords {
 /// Groups claimed messages into emails: a recipient who takes a digest gets
 /// all their reminders and escalations in one; escalations of one template
 /// to one person in one cohort are gathered into one listing every project;
-/// everything else goes alone.
+/// everything else goes alone ([`OutgoingMail::gathers`] says which gather;
+/// the claim holds all of a recipient's that are due).
 fn gather(mails: Vec<OutgoingMail>) -> Vec<Vec<OutgoingMail>> {
     let mut groups: Vec<Vec<OutgoingMail>> = Vec::new();
     let mut index: HashMap<(i64, i64, String), usize> = HashMap::new();
     for mail in mails {
-        let timed = matches!(mail.usage, TemplateUse::Reminder | TemplateUse::Overdue);
-        let key = if mail.digest && timed {
+        let key = if !mail.gathers() {
+            None
+        } else if mail.digest {
             Some((mail.message.recipient, 0, String::new()))
-        } else if mail.usage == TemplateUse::Overdue {
+        } else {
             Some((
                 mail.message.recipient,
                 mail.cohort,
                 mail.message.template.clone(),
             ))
-        } else {
-            None
         };
         match key {
             Some(key) => match index.get(&key) {
@@ -264,6 +428,28 @@ fn gather(mails: Vec<OutgoingMail>) -> Vec<Vec<OutgoingMail>> {
         }
     }
     groups
+}
+
+/// The number of the delivery about to be tried for `message`: those
+/// tried before (claims that never tried one do not count), plus one.
+fn attempt_number(message: &Message) -> u32 {
+    u32::try_from(message.attempts)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1)
+}
+
+impl DeliveryReport {
+    /// Counts one email by how it ended, or as lost when it was not
+    /// recorded because another worker holds it now.
+    fn count(&mut self, delivery: &Delivery, recorded: bool) {
+        let count = match delivery {
+            _ if !recorded => &mut self.lost,
+            Delivery::Sent => &mut self.sent,
+            Delivery::Retry { .. } => &mut self.retrying,
+            Delivery::Dead { .. } => &mut self.dead,
+        };
+        *count += 1;
+    }
 }
 
 /// `Name <address>` or a bare address.

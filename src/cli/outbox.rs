@@ -49,7 +49,10 @@ pub async fn run(ctx: &Ctx, command: OutboxCommand) -> anyhow::Result<ExitCode> 
                 );
                 say!("  project    {} (event {})", m.project, m.cause);
                 say!("  state      {}, {} attempt(s)", m.state, m.attempts);
-                say!("  next       {}", m.next_attempt_at);
+                // A sent or dead message has nothing due.
+                if let Some(at) = m.next_attempt {
+                    say!("  next       {at}");
+                }
                 if let Some(at) = m.sent_at {
                     say!("  sent       {at}");
                 }

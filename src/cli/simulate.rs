@@ -286,7 +286,7 @@ async fn simulate(engine: &Engine, setup: Setup<'_>) -> Result<Report, Failure> 
         cast: &cast,
         ids: Vec::new(),
         agenda: BTreeMap::new(),
-        mail: Mailbag::default(),
+        mail: Mailbag::gathering(setup.workflow),
         names: Names::default(),
         refusals: Vec::new(),
     };
@@ -297,6 +297,7 @@ async fn simulate(engine: &Engine, setup: Setup<'_>) -> Result<Report, Failure> 
         projects: run.ids.len(),
         messages: std::mem::take(&mut run.mail.per_template),
         messages_total: run.mail.total,
+        emails: run.mail.emails,
         ended,
         ended_at: Some(ended_at),
         ..Summary::default()

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::args::WorkerArgs;
-use super::courier::{Courier, DeliveryReport};
+use super::courier::{Clock, Courier, DeliveryReport};
 use super::output::{self, say};
 
 /// Longest sleep between rounds: a timer set by another process is noticed this late at most.
@@ -28,12 +28,12 @@ struct Round {
 
 impl Round {
     fn busy(&self) -> bool {
-        self.timers.claimed > 0 || self.mail.sent + self.mail.retrying + self.mail.dead > 0
+        self.timers.claimed > 0 || self.mail.claimed > 0
     }
 
     fn say(&self) {
         say!(
-            "worker: {} timer(s) claimed, {} project(s) changed, {} discarded, {} to retry, {} refused ({} failed); {} message(s) sent, {} to retry, {} dead",
+            "worker: {} timer(s) claimed, {} project(s) changed, {} discarded, {} to retry, {} refused ({} failed); {} email(s) sent, {} to retry, {} dead",
             self.timers.claimed,
             self.timers.fired,
             self.timers.discarded,
@@ -49,9 +49,12 @@ impl Round {
 
 pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine().await?;
-    let mut courier = Courier::open(&args.smtp, &args.from)?;
+    let lease = jiff::SignedDuration::from_secs(i64::from(args.mail_lease));
+    let mut courier = Courier::open(&args.smtp, &args.from, lease)?;
+    // Leases move with real time even when GRADFLOW_NOW fixes `now`.
+    let clock = Clock::new(ctx.fixed_now);
     if args.once {
-        let round = round(&engine, &mut courier, ctx.now, args.batch).await?;
+        let round = round(&engine, &mut courier, ctx.now, &clock, args.batch).await?;
         if ctx.json {
             output::json(&round);
         } else {
@@ -68,7 +71,7 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     );
     loop {
         let now = ctx.fixed_now.unwrap_or_else(Timestamp::now);
-        let round = round(&engine, &mut courier, now, args.batch).await?;
+        let round = round(&engine, &mut courier, now, &clock, args.batch).await?;
         if round.busy() {
             round.say();
         }
@@ -100,16 +103,15 @@ async fn round(
     engine: &Engine,
     courier: &mut Courier,
     now: Timestamp,
+    clock: &Clock,
     batch: usize,
 ) -> anyhow::Result<Round> {
     let timers = drain(engine, now, batch).await?;
     let mut mail = DeliveryReport::default();
     loop {
-        let r = courier.deliver_due(engine, now, batch).await?;
-        mail.sent += r.sent;
-        mail.retrying += r.retrying;
-        mail.dead += r.dead;
-        if r.sent + r.retrying + r.dead == 0 {
+        let r = courier.deliver_due(engine, now, clock, batch).await?;
+        mail.add(r);
+        if r.claimed == 0 {
             break;
         }
     }

@@ -197,6 +197,10 @@ fn graduation_service_never() {
         out.contains("  deadlines passed: 3, milestones late: 0, reminders: 6, escalations: 66, refused steps: 0\n"),
         "{out}"
     );
+    // The 66 escalation messages are 22 emails, one each Monday, as the
+    // worker gathers them; the 9 reminders (to trainees and supervisors)
+    // are an email each.
+    assert!(out.contains("  messages: 75 in 31 email(s)\n"), "{out}");
     assert!(
         out.contains("  ended 2026-07-13 Mon 09:00 +04: the last day to simulate was reached"),
         "{out}"

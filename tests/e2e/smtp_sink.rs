@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use mail_parser::MessageParser;
 use mailin::response::OK;
@@ -64,11 +65,23 @@ impl Received {
 /// change them while the server runs.
 type Refused = Arc<Mutex<BTreeSet<String>>>;
 
+/// What a test may change while the server runs, shared with every session.
+#[derive(Default)]
+struct Behaviour {
+    /// Addresses answered `451 4.2.0 ... try again later` (a full mailbox).
+    deferred: BTreeSet<String>,
+    /// How long the server takes to answer the end of each message.
+    delay: Duration,
+}
+
+type Shared = Arc<Mutex<Behaviour>>;
+
 /// The running server. Dropping it stops it.
 pub struct Sink {
     addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,
     refused: Refused,
+    behaviour: Shared,
     accept: JoinHandle<()>,
 }
 
@@ -94,6 +107,8 @@ impl Sink {
         let addr = listener.local_addr().unwrap();
         let store = Arc::clone(&received);
         let refused_by_sessions = Arc::clone(&refused);
+        let behaviour = Shared::default();
+        let behaviour_of_sessions = Arc::clone(&behaviour);
         let accept = tokio::spawn(async move {
             // Connections live in this set: aborting the accept task drops
             // it, which aborts them all, so stopping closes every socket.
@@ -104,6 +119,7 @@ impl Sink {
                 };
                 let handler = Recorder {
                     refused: Arc::clone(&refused_by_sessions),
+                    behaviour: Arc::clone(&behaviour_of_sessions),
                     store: Arc::clone(&store),
                     from: String::new(),
                     to: Vec::new(),
@@ -117,8 +133,25 @@ impl Sink {
             addr,
             received,
             refused,
+            behaviour,
             accept,
         }
+    }
+
+    /// From now on, answers the end of each message after `delay` (a slow
+    /// server: the message is kept, the sender waits for the answer).
+    pub fn slow_down(&self, delay: Duration) {
+        self.behaviour.lock().unwrap().delay = delay;
+    }
+
+    /// From now on, answers mail for `address` with a temporary refusal
+    /// (`451`: try again later) until [`Sink::accept`].
+    pub fn defer(&self, address: &str) {
+        self.behaviour
+            .lock()
+            .unwrap()
+            .deferred
+            .insert(address.to_owned());
     }
 
     /// Where it listens.
@@ -134,6 +167,7 @@ impl Sink {
     /// From now on, accepts mail for `address` (a mailbox that was refused).
     pub fn accept(&self, address: &str) {
         self.refused.lock().unwrap().remove(address);
+        self.behaviour.lock().unwrap().deferred.remove(address);
     }
 
     /// Every message received so far.
@@ -163,6 +197,7 @@ impl Drop for Sink {
 
 /// One SMTP conversation: greeting, then each line to mailin and its reply back.
 async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
+    let behaviour = Arc::clone(&handler.behaviour);
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     let mut session = SessionBuilder::new("sink.test").build(peer, handler);
@@ -181,6 +216,13 @@ async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
             Ok(_) => {}
         }
         let response = session.process(&line);
+        // The end of a message's data: a slow server takes its time to answer.
+        if line == b".\r\n" {
+            let delay = behaviour.lock().unwrap().delay;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+        }
         match response.action {
             Action::NoReply => {}
             Action::Reply => {
@@ -199,6 +241,7 @@ async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
 /// Decides on recipients and keeps what arrives.
 struct Recorder {
     refused: Refused,
+    behaviour: Shared,
     store: Arc<Mutex<Vec<Received>>>,
     from: String,
     to: Vec<String>,
@@ -219,6 +262,12 @@ impl Handler for Recorder {
             return Response::custom(
                 550,
                 format!("5.1.1 <{address}>: Recipient address rejected: User unknown"),
+            );
+        }
+        if self.behaviour.lock().unwrap().deferred.contains(address) {
+            return Response::custom(
+                451,
+                format!("4.2.0 <{address}>: Mailbox busy, try again later"),
             );
         }
         self.to.push(address.to_owned());

@@ -37,8 +37,13 @@ use crate::decide::Change;
 use crate::definition::{DEFAULT_LANGUAGE, Trigger, Workflow};
 use crate::store::{Delivery, Message};
 
-/// How long a claimed message is held before another worker may take it over.
-const LEASE: SignedDuration = SignedDuration::from_secs(120);
+/// How long a claimed message is held, unless renewed, before another
+/// worker may take it over: the default of `gradflow worker --mail-lease`.
+pub const LEASE: SignedDuration = SignedDuration::from_secs(120);
+
+/// Most due messages of one recipient that a claim takes beyond its limit
+/// to put their reminders and escalations in one email (see [`Engine::claim_mail`]).
+const GATHER_LIMIT: i64 = 100_000;
 
 /// What a template is used for, which decides the variables it gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -197,58 +202,160 @@ pub struct OutgoingMail {
     pub digest: bool,
 }
 
+impl OutgoingMail {
+    /// Whether it goes out gathered with others of its recipient: a
+    /// reminder or an escalation to someone who takes a digest (all in one
+    /// email), or an escalation (one email per template and cohort listing
+    /// every project).
+    pub fn gathers(&self) -> bool {
+        let timed = matches!(self.usage, TemplateUse::Reminder | TemplateUse::Overdue);
+        (self.digest && timed) || self.usage == TemplateUse::Overdue
+    }
+}
+
+/// Messages claimed by one worker, held under a lease that only this claim
+/// can renew or finish (its random token is written on each row).
+#[derive(Debug)]
+pub struct MailClaim {
+    /// The claim's token; never shown.
+    token: String,
+    /// How long each renewal holds the messages.
+    lease: SignedDuration,
+    /// Until when the messages are held (the last renewal's).
+    pub lease_until: Timestamp,
+    /// The messages, ready to render and send.
+    pub mails: Vec<OutgoingMail>,
+    /// Messages claimed whose variables could not be put together, with why:
+    /// the caller records each as dead when it never can be (its error's
+    /// kind is `Invalid` or `NotFound`) or to retry (a busy or unreachable
+    /// database), through [`Engine::finish_mail_group`].
+    pub unprepared: Vec<(Message, Error)>,
+}
+
+impl MailClaim {
+    /// How many messages it holds.
+    pub fn len(&self) -> usize {
+        self.mails.len() + self.unprepared.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 impl Engine {
-    /// Claims up to `limit` messages due at `now`, with what rendering them needs.
+    /// Claims up to `limit` messages due by `due_by`, and those whose lease
+    /// ran out by `clock`, holding them for `lease` from `clock`, with what
+    /// rendering them needs. A recipient whose claimed messages are
+    /// gathered into one email ([`OutgoingMail::gathers`]) gets all their
+    /// due messages of that kind in the claim, whatever the limit: one
+    /// email per person per occurrence, never one per batch. A claim counts
+    /// no attempt; only a delivery tried does ([`Engine::finish_mail_group`]).
     pub async fn claim_mail(
         &self,
-        now: Timestamp,
+        due_by: Timestamp,
+        clock: Timestamp,
         limit: usize,
-    ) -> Result<Vec<OutgoingMail>, Error> {
-        let lease_until = now.checked_add(LEASE).unwrap_or(now);
+        lease: SignedDuration,
+    ) -> Result<MailClaim, Error> {
+        let token = format!("{:032x}", rand::random::<u128>());
+        let lease_until = clock.checked_add(lease).unwrap_or(clock);
+        let mut claim = MailClaim {
+            token,
+            lease,
+            lease_until,
+            mails: Vec::new(),
+            unprepared: Vec::new(),
+        };
         let claimed = self
             .store
-            .claim_messages(now, limit as i64, lease_until)
+            .claim_messages(
+                due_by,
+                clock,
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                None,
+                (&claim.token, lease_until),
+            )
             .await?;
-        let mut out = Vec::with_capacity(claimed.len());
-        for message in claimed {
+        let mut held: std::collections::BTreeSet<i64> = claimed.iter().map(|m| m.id).collect();
+        self.prepare_mail(claimed, &mut claim).await;
+        let mut gathering: Vec<i64> = claim
+            .mails
+            .iter()
+            .filter(|m| m.gathers())
+            .map(|m| m.message.recipient)
+            .collect();
+        gathering.sort_unstable();
+        gathering.dedup();
+        for recipient in gathering {
+            let more = self
+                .store
+                .claim_messages(
+                    due_by,
+                    clock,
+                    GATHER_LIMIT,
+                    Some(recipient),
+                    (&claim.token, lease_until),
+                )
+                .await?;
+            let more: Vec<Message> = more.into_iter().filter(|m| held.insert(m.id)).collect();
+            let before = claim.mails.len();
+            self.prepare_mail(more, &mut claim).await;
+            // Only what joins the recipient's gathered email stays; the
+            // rest goes back for a later claim, within its limit.
+            let extra = claim.mails.split_off(before);
+            let (keep, give_back): (Vec<_>, Vec<_>) =
+                extra.into_iter().partition(OutgoingMail::gathers);
+            claim.mails.extend(keep);
+            let ids: Vec<i64> = give_back.iter().map(|m| m.message.id).collect();
+            self.store.release_messages(&ids, &claim.token).await?;
+        }
+        Ok(claim)
+    }
+
+    /// Puts each claimed message together, or keeps it aside with why not.
+    async fn prepare_mail(&self, messages: Vec<Message>, claim: &mut MailClaim) {
+        for message in messages {
             match self.outgoing(message.clone()).await {
-                Ok(mail) => out.push(mail),
-                // A message that cannot be put together will not improve with time.
-                Err(e) => {
-                    self.store
-                        .finish_messages(
-                            &[message.id],
-                            &Delivery::Dead {
-                                error: format!("cannot prepare the message: {e}"),
-                            },
-                            now,
-                        )
-                        .await?;
-                }
+                Ok(mail) => claim.mails.push(mail),
+                Err(e) => claim.unprepared.push((message, e)),
             }
         }
-        Ok(out)
     }
 
-    /// Records how delivering claimed message `id` ended.
-    pub async fn finish_mail(
+    /// Extends the lease of the claim's messages `ids` by its lease from
+    /// `clock`; returns those it still holds (another worker took over the
+    /// others after their lease ran out: this one must not send them).
+    pub async fn renew_mail(
         &self,
-        id: i64,
-        delivery: &Delivery,
-        now: Timestamp,
-    ) -> Result<(), Error> {
-        self.finish_mail_group(&[id], delivery, now).await
+        claim: &mut MailClaim,
+        ids: &[i64],
+        clock: Timestamp,
+    ) -> Result<Vec<i64>, Error> {
+        let until = clock.checked_add(claim.lease).unwrap_or(clock);
+        let held = self.store.renew_messages(ids, &claim.token, until).await?;
+        claim.lease_until = until;
+        Ok(held)
     }
 
-    /// Records how delivering claimed messages `ids`, sent as one email,
-    /// ended: all of them at once, so a crash never splits the email.
+    /// Records how delivering the claim's messages `ids`, sent as one email,
+    /// ended: all of them at once, so a crash never splits the email, and
+    /// one attempt each. Only the claim holding them records anything;
+    /// returns `false` when it no longer held them all (its lease ran out
+    /// and another worker took them over).
     pub async fn finish_mail_group(
         &self,
+        claim: &MailClaim,
         ids: &[i64],
         delivery: &Delivery,
         now: Timestamp,
-    ) -> Result<(), Error> {
-        Ok(self.store.finish_messages(ids, delivery, now).await?)
+    ) -> Result<bool, Error> {
+        let recorded = self
+            .store
+            .finish_messages(ids, &claim.token, delivery, now)
+            .await?;
+        Ok(recorded == ids.len() as u64)
     }
 
     /// Messages, newest first, optionally only those in `state`

@@ -38,6 +38,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0005_board_and_resets.sql"),
     ),
     (
+        6,
+        "mail exactly once",
+        include_str!("../../../migrations/sqlite/0006_mail_exactly_once.sql"),
+        include_str!("../../../migrations/postgres/0006_mail_exactly_once.sql"),
+    ),
+    (
         7,
         "timer attempts",
         include_str!("../../../migrations/sqlite/0007_timer_attempts.sql"),

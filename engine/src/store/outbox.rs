@@ -1,6 +1,11 @@
 //! The outbox as a queue: a message row is written with its cause, claimed
 //! with a lease by a worker, then sent, failed (to retry at a set time) or
 //! dead (attempts used up, or refused for good); staff can put a dead one back.
+//!
+//! Each claim writes a random token on the rows it takes: only that claim
+//! may renew their lease or record how their delivery ended, so a worker
+//! whose lease ran out and was taken over can neither send nor record them
+//! again unnoticed (`renew_messages` tells it which rows it still holds).
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -29,10 +34,15 @@ pub struct Message {
     pub message_id: String,
     /// pending, claimed, sent, failed (will retry) or dead.
     pub state: String,
-    /// Attempts so far.
+    /// Deliveries tried so far (a claim by a worker that died before
+    /// trying is not one).
     pub attempts: i64,
-    /// When it is (next) due to be sent.
+    /// Its place in the queue: when it is (next) due to be sent. Once
+    /// sent or dead nothing is due; [`Message::next_attempt`] says so.
+    #[serde(skip)]
     pub next_attempt_at: Timestamp,
+    /// When it will be tried (again): none once sent or dead.
+    pub next_attempt: Option<Timestamp>,
     /// What went wrong last, in the mail server's words.
     pub last_error: Option<String>,
     /// When it was sent.
@@ -61,34 +71,43 @@ pub enum Delivery {
 const COLUMNS: &str = "o.id, o.project_id, o.event_seq, o.template, o.recipient_id, p.email, p.language, o.message_id, o.state, o.attempts, o.next_attempt_at, o.last_error, o.sent_at";
 
 impl Store {
-    /// Claims up to `limit` messages due at `now` (and those whose claim's
-    /// lease ran out), leasing them until `lease_until`; each with its
-    /// recipient's email and language.
+    /// Claims up to `limit` messages due by `due_by` (and those whose
+    /// claim's lease ran out by `clock`), only `recipient`'s when given,
+    /// leasing them to the claim `token` until `lease_until`; each with its
+    /// recipient's email and language. A claim is not an attempt: it counts
+    /// nothing, so a worker that dies holding messages costs them nothing.
     pub(crate) async fn claim_messages(
         &self,
-        now: Timestamp,
+        due_by: Timestamp,
+        clock: Timestamp,
         limit: i64,
-        lease_until: Timestamp,
+        recipient: Option<i64>,
+        lease: (&str, Timestamp),
     ) -> Result<Vec<Message>, Error> {
+        let (token, lease_until) = lease;
         let lock = if self.kind() == "postgres" {
             " FOR UPDATE SKIP LOCKED"
         } else {
             ""
         };
         let sql = format!(
-            "UPDATE outbox SET state = 'claimed', lease_until = $1, attempts = attempts + 1
+            "UPDATE outbox SET state = 'claimed', lease_until = $1, claim_token = $2
              WHERE id IN (
                  SELECT id FROM outbox
-                 WHERE (state IN ('pending', 'failed') AND next_attempt_at <= $2)
-                    OR (state = 'claimed' AND lease_until < $2)
-                 ORDER BY next_attempt_at, id LIMIT $3{lock})
+                 WHERE ((state IN ('pending', 'failed') AND next_attempt_at <= $3)
+                        OR (state = 'claimed' AND lease_until < $4))
+                   AND ($5 IS NULL OR recipient_id = $5)
+                 ORDER BY next_attempt_at, id LIMIT $6{lock})
              RETURNING id"
         );
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let ids: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(micros(lease_until))
-                .bind(micros(now))
+                .bind(token)
+                .bind(micros(due_by))
+                .bind(micros(clock))
+                .bind(recipient)
                 .bind(limit)
                 .fetch_all(&mut *tx)
                 .await?
@@ -111,17 +130,53 @@ impl Store {
         })
     }
 
-    /// Records how delivering claimed messages `ids` (one email) ended, for
-    /// all of them in one statement: a crash never leaves part of one email
-    /// recorded as sent.
+    /// Extends the lease of the messages `ids` that the claim `token` still
+    /// holds until `lease_until`; returns those ids (a message missing was
+    /// taken over by another worker after its lease ran out).
+    pub(crate) async fn renew_messages(
+        &self,
+        ids: &[i64],
+        token: &str,
+        lease_until: Timestamp,
+    ) -> Result<Vec<i64>, Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        with_db!(self, pool => {
+            let mut update = sqlx::QueryBuilder::new("UPDATE outbox SET lease_until = ");
+            update.push_bind(micros(lease_until));
+            update.push(" WHERE state = 'claimed' AND claim_token = ");
+            update.push_bind(token);
+            update.push(" AND id IN (");
+            let mut list = update.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            update.push(") RETURNING id");
+            update
+                .build()
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.int("id"))
+                .collect()
+        })
+    }
+
+    /// Records how delivering messages `ids` (one email) ended, for all of
+    /// them in one statement (a crash never leaves part of one email
+    /// recorded as sent), and only while the claim `token` holds them: a
+    /// worker whose lease was taken over records nothing. Each delivery
+    /// tried counts one attempt. Returns how many were recorded.
     pub(crate) async fn finish_messages(
         &self,
         ids: &[i64],
+        token: &str,
         delivery: &Delivery,
         now: Timestamp,
-    ) -> Result<(), Error> {
+    ) -> Result<u64, Error> {
         if ids.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let (state, next, error, sent) = match delivery {
             Delivery::Sent => ("sent", None, None, Some(micros(now))),
@@ -133,13 +188,38 @@ impl Store {
         with_db!(self, pool => {
             let mut update = sqlx::QueryBuilder::new("UPDATE outbox SET state = ");
             update.push_bind(state);
-            update.push(", next_attempt_at = COALESCE(");
+            update.push(", attempts = attempts + 1, next_attempt_at = COALESCE(");
             update.push_bind(next);
             update.push(", next_attempt_at), last_error = COALESCE(");
             update.push_bind(error);
             update.push(", last_error), sent_at = ");
             update.push_bind(sent);
-            update.push(", lease_until = NULL WHERE state = 'claimed' AND id IN (");
+            update.push(", lease_until = NULL, claim_token = NULL WHERE state = 'claimed' AND claim_token = ");
+            update.push_bind(token);
+            update.push(" AND id IN (");
+            let mut list = update.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            update.push(")");
+            update.build().execute(pool).await.map(|r| r.rows_affected())
+        })
+        .map_err(Error::from)
+    }
+
+    /// Gives messages `ids` held by the claim `token` back to the queue as
+    /// they were (due, no attempt counted), for another claim to take.
+    pub(crate) async fn release_messages(&self, ids: &[i64], token: &str) -> Result<(), Error> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        with_db!(self, pool => {
+            let mut update = sqlx::QueryBuilder::new(
+                "UPDATE outbox SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'failed' END,
+                 lease_until = NULL, claim_token = NULL WHERE state = 'claimed' AND claim_token = ",
+            );
+            update.push_bind(token);
+            update.push(" AND id IN (");
             let mut list = update.separated(", ");
             for id in ids {
                 list.push_bind(*id);
@@ -187,7 +267,8 @@ impl Store {
     /// Puts a dead or failed message back in the queue, due `now`, with its attempts reset.
     pub(crate) async fn retry_message(&self, id: i64, now: Timestamp) -> Result<bool, Error> {
         let changed = with_db!(self, pool => sqlx::query(
-            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL,
+                 claim_token = NULL
              WHERE id = $2 AND state IN ('dead', 'failed')",
         )
         .bind(micros(now))
@@ -213,6 +294,8 @@ impl Store {
 /// A message from a row of [`COLUMNS`] (its recipient's `email` and
 /// `language` from the people table).
 pub(super) fn message_row(r: &impl Columns) -> Result<Message, Error> {
+    let state = r.text("state")?;
+    let next = instant(r.int("next_attempt_at")?)?;
     Ok(Message {
         id: r.int("id")?,
         project: r.int("project_id")?,
@@ -222,10 +305,14 @@ pub(super) fn message_row(r: &impl Columns) -> Result<Message, Error> {
         email: r.text("email")?,
         language: r.opt_text("language")?,
         message_id: r.text("message_id")?,
-        state: r.text("state")?,
         attempts: r.int("attempts")?,
-        next_attempt_at: instant(r.int("next_attempt_at")?)?,
+        next_attempt_at: next,
+        next_attempt: match state.as_str() {
+            "sent" | "dead" => None,
+            _ => Some(next),
+        },
         last_error: r.opt_text("last_error")?,
+        state,
         sent_at: r.opt_int("sent_at")?.map(instant).transpose()?,
     })
 }

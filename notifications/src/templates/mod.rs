@@ -206,6 +206,103 @@ pub enum Error {
     /// The data lacks a variable the template uses, or a helper failed.
     #[error("{0}")]
     Render(Problem),
+    /// The message grew past the size a message may have (e.g. loops
+    /// nested over a long list): it is not sent.
+    #[error("the message is larger than {} KiB, the most a message may be; {hint}", bytes / 1024)]
+    TooLarge {
+        /// The cap, in bytes.
+        bytes: usize,
+        /// Where the size probably comes from.
+        hint: &'static str,
+    },
+    /// Rendering took longer than a message may take: it is not sent.
+    #[error("rendering the message took longer than {} s, the most it may take; {hint}", limit.as_secs())]
+    TooSlow {
+        /// The time allowed.
+        limit: std::time::Duration,
+        /// Where the time probably goes.
+        hint: &'static str,
+    },
+}
+
+/// What rendering one email may use, shared by every part of it (subject,
+/// text, HTML and layout; each message of a digest): a size and a time.
+/// A template that nests loops over a gathered list writes the list's
+/// length to the power of its depth; the budget stops it early instead of
+/// building a message of hundreds of megabytes.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    /// Bytes that may still be written.
+    bytes_left: usize,
+    /// The cap the budget started with, for the error.
+    bytes: usize,
+    /// When rendering must have ended.
+    deadline: std::time::Instant,
+    /// The time allowed, for the error.
+    time: std::time::Duration,
+}
+
+impl Budget {
+    /// The most a message may be: 4 MiB of text and HTML together (mail
+    /// servers commonly refuse messages of 10 to 25 MB, and a reader
+    /// gives up long before).
+    pub const MAX_BYTES: usize = 4 * 1024 * 1024;
+    /// The most rendering a message may take.
+    pub const MAX_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// A budget of `bytes` and `time`, starting now.
+    pub fn new(bytes: usize, time: std::time::Duration) -> Budget {
+        Budget {
+            bytes_left: bytes,
+            bytes,
+            deadline: std::time::Instant::now() + time,
+            time,
+        }
+    }
+}
+
+impl Default for Budget {
+    /// [`Budget::MAX_BYTES`] and [`Budget::MAX_TIME`], starting now.
+    fn default() -> Budget {
+        Budget::new(Budget::MAX_BYTES, Budget::MAX_TIME)
+    }
+}
+
+const CAP_HINT: &str = "does the template nest {{#each}} loops over a list?";
+
+/// A writer that keeps rendering within a [`Budget`]: it refuses the write
+/// that would pass the size, or that comes after the deadline.
+struct Bounded<'a> {
+    out: Vec<u8>,
+    budget: &'a mut Budget,
+    /// What stopped it, once something did.
+    stopped: Option<Error>,
+}
+
+impl std::io::Write for Bounded<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() > self.budget.bytes_left {
+            self.stopped = Some(Error::TooLarge {
+                bytes: self.budget.bytes,
+                hint: CAP_HINT,
+            });
+        } else if std::time::Instant::now() > self.budget.deadline {
+            self.stopped = Some(Error::TooSlow {
+                limit: self.budget.time,
+                hint: CAP_HINT,
+            });
+        }
+        if self.stopped.is_some() {
+            return Err(std::io::Error::other("the message's budget is spent"));
+        }
+        self.budget.bytes_left -= buf.len();
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Templates {
@@ -408,25 +505,38 @@ impl Templates {
 
     /// Renders template `name` in `language` (e.g. `Some("ar")`; `ar-OM`
     /// finds `ar`; a language without files gets the default ones) with
-    /// `data`.
+    /// `data`, within the default [`Budget`].
     pub fn render(
         &self,
         name: &str,
         language: Option<&str>,
         data: &Value,
     ) -> Result<Rendered, Error> {
+        self.render_within(name, language, data, &mut Budget::default())
+    }
+
+    /// As [`Templates::render`], taking what it writes and the time it
+    /// takes from `budget` (shared by the messages of one digest): past
+    /// it, [`Error::TooLarge`] or [`Error::TooSlow`].
+    pub fn render_within(
+        &self,
+        name: &str,
+        language: Option<&str>,
+        data: &Value,
+        budget: &mut Budget,
+    ) -> Result<Rendered, Error> {
         let variants = self.entries.get(name).ok_or_else(|| Error::Unknown {
             name: name.to_owned(),
             dir: self.dir.clone(),
         })?;
         let (language, variant) = pick(variants, language);
-        let subject = one_line(&self.render_source(&self.text, &variant.subject, data)?);
-        let text = self.render_source(&self.text, &variant.text, data)?;
+        let subject = one_line(&self.render_source(&self.text, &variant.subject, data, budget)?);
+        let text = self.render_source(&self.text, &variant.text, data, budget)?;
         let html = match &variant.html {
             Some(html) => {
-                let body = self.render_source(&self.html, html, data)?;
+                let body = self.render_source(&self.html, html, data, budget)?;
                 let data = layout_data(data, &body, &subject, language);
-                Some(self.render_source(&self.html, &self.layout, &data)?)
+                Some(self.render_source(&self.html, &self.layout, &data, budget)?)
             }
             None => None,
         };
@@ -443,10 +553,20 @@ impl Templates {
         registry: &Handlebars<'static>,
         source: &Source,
         data: &Value,
+        budget: &mut Budget,
     ) -> Result<String, Error> {
-        registry
-            .render(&source.key, data)
-            .map_err(|e| Error::Render(render_problem(source, &e)))
+        let mut out = Bounded {
+            out: Vec::new(),
+            budget,
+            stopped: None,
+        };
+        match registry.render_to_write(&source.key, data, &mut out) {
+            Ok(()) => Ok(String::from_utf8_lossy(&out.out).into_owned()),
+            Err(e) => Err(match out.stopped.take() {
+                Some(stopped) => stopped,
+                None => Error::Render(render_problem(source, &e)),
+            }),
+        }
     }
 }
 

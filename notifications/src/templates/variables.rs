@@ -7,8 +7,10 @@
 //! scope each block opens (`{{#each}}` and `{{#with}}` move into their
 //! value, `as |item|` names one), and look every path up in the sample.
 //! The walk also refuses what a mail template must not contain: partials,
-//! decorators, helpers that do not exist, and (in HTML bodies) `{{{...}}}`,
-//! which would insert a trainee's comment as raw HTML.
+//! decorators, helpers that do not exist, (in HTML bodies) `{{{...}}}`,
+//! which would insert a trainee's comment as raw HTML, and a `{{#each}}`
+//! over a list inside another: nested over a gathered list of sixty
+//! projects, four loops write 13 million lines.
 
 use std::path::Path;
 
@@ -188,6 +190,15 @@ impl Walk<'_> {
         match name.as_str() {
             "raw" => {}
             "each" => {
+                let over_list = matches!(first, Some(Value::Array(_)));
+                if over_list && scopes.iter().any(|s| s.in_each) {
+                    self.report(
+                        at,
+                        None,
+                        "a loop over a list inside another loop: the message grows with the square of the list (a gathered escalation lists every late project)".into(),
+                        Some("loop over the list once; to compare items, do it in the workflow, not in the message".into()),
+                    );
+                }
                 let (item, key) = match &first {
                     Some(Value::Array(items)) => (items.first().cloned(), Some(Value::from(0))),
                     Some(Value::Object(fields)) => {

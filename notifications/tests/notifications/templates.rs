@@ -404,3 +404,69 @@ fn templates_published_with_a_workflow_compile_from_memory() {
         "graduation-service v3/a.subject.hbs:1:4: error: this `{{` is never closed"
     );
 }
+
+#[test]
+fn a_loop_over_a_list_inside_another_is_refused_where_it_opens() {
+    let dir = folder(&[
+        ("overdue.subject.hbs", "Overdue: {{project.title}}\n"),
+        (
+            "overdue.text.hbs",
+            "Late:\n\
+             {{#each items}}- {{title}}\n\
+             \x20 {{#each ../items}}{{title}}{{/each}}\n\
+             {{/each}}\n",
+        ),
+    ]);
+    let templates = load(&dir);
+    let problems = templates.check("overdue", &sample());
+    assert_eq!(
+        shown(dir.path(), &problems),
+        [
+            "overdue.text.hbs:3:3: error: a loop over a list inside another loop: the message grows with the square of the list (a gathered escalation lists every late project)"
+        ]
+    );
+    // One loop, or a loop beside another, is fine.
+    let dir = folder(&[
+        ("overdue.subject.hbs", "Overdue: {{project.title}}\n"),
+        (
+            "overdue.text.hbs",
+            "{{#each items}}{{title}}{{/each}}{{#each items}}{{title}}{{/each}}\n",
+        ),
+    ]);
+    assert_eq!(load(&dir).check("overdue", &sample()), []);
+}
+
+#[test]
+fn rendering_stops_at_the_size_cap_and_says_so() {
+    let dir = folder(&[
+        ("overdue.subject.hbs", "Overdue: {{project.title}}\n"),
+        (
+            "overdue.text.hbs",
+            "{{#each items}}{{#each ../items}}{{#each ../../items}}{{title}} is late, and so on\n{{/each}}{{/each}}{{/each}}",
+        ),
+    ]);
+    // Loaded from text as if published before the nesting was refused.
+    let templates = load(&dir);
+    let items: Vec<Value> = (0..200)
+        .map(|i| json!({ "title": format!("Project {i}") }))
+        .collect();
+    let mut data = sample();
+    data["items"] = Value::Array(items);
+    let mut budget =
+        gradflow_notifications::Budget::new(64 * 1024, std::time::Duration::from_secs(60));
+    let error = templates
+        .render_within("overdue", None, &data, &mut budget)
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::TooLarge { bytes: 65536, .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "the message is larger than 64 KiB, the most a message may be; does the template nest {{#each}} loops over a list?"
+    );
+    // Within the default budget a short list renders whole.
+    data["items"] = json!([{ "title": "A" }, { "title": "B" }]);
+    let rendered = templates.render("overdue", None, &data).unwrap();
+    assert_eq!(rendered.text.lines().count(), 8);
+}

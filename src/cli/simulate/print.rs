@@ -103,7 +103,10 @@ pub fn text(header: &Header<'_>, report: &Report) {
         "  deadlines passed: {}, milestones late: {}, reminders: {}, escalations: {}, refused steps: {}",
         s.deadlines_passed, s.milestones_late, s.reminders, s.escalations, s.refused
     ));
-    out.line(&format!("  messages: {}", s.messages_total));
+    out.line(&format!(
+        "  messages: {} in {} email(s)",
+        s.messages_total, s.emails
+    ));
     let width = s.messages.keys().map(String::len).max().unwrap_or(0);
     for (template, n) in &s.messages {
         out.line(&format!("    {template:<width$}  {n}"));

@@ -3,7 +3,7 @@
 //! cohort's local time; and the summary at its end. Printed for people (day
 //! by day) or as JSON (one object per entry).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -140,9 +140,41 @@ pub struct Mailbag {
     pub per_template: BTreeMap<String, usize>,
     /// Messages in all.
     pub total: usize,
+    /// The escalation templates: a worker gathers those to one person at
+    /// one instant into one email.
+    gathered: HashSet<String>,
+    /// Gathered emails met so far: (recipient, template, instant).
+    gathered_emails: HashSet<(usize, Arc<str>, Timestamp)>,
+    /// Emails, as the worker sends them: a message alone, or escalations gathered.
+    pub emails: usize,
 }
 
 impl Mailbag {
+    /// An empty bag for `workflow`, whose escalations are gathered.
+    pub fn gathering(workflow: &gradflow_engine::definition::Workflow) -> Mailbag {
+        Mailbag {
+            gathered: gradflow_engine::service::mail::template_uses(workflow)
+                .into_iter()
+                .filter(|(_, usage)| *usage == gradflow_engine::service::mail::TemplateUse::Overdue)
+                .map(|(name, _)| name)
+                .collect(),
+            ..Mailbag::default()
+        }
+    }
+
+    /// Counts the emails of `sent`, caused by an event at `at`.
+    fn count_emails(&mut self, sent: &[Sent], at: Timestamp) {
+        for (template, recipient) in sent {
+            if !self.gathered.contains(&**template)
+                || self
+                    .gathered_emails
+                    .insert((*recipient, template.clone(), at))
+            {
+                self.emails += 1;
+            }
+        }
+    }
+
     /// Records one message sent.
     pub fn add(&mut self, project: i64, cause: i64, template: Arc<str>, recipient: usize) {
         *self.per_template.entry(template.to_string()).or_default() += 1;
@@ -188,6 +220,7 @@ pub fn from_history(
     for e in events {
         let by = e.actor.as_deref().and_then(|email| cast.by_email(email));
         let mut sent = mail.take(project, e.seq);
+        mail.count_emails(&sent, e.at);
         let what = match &e.change {
             Change::Started { stage: s, .. } => {
                 stage = names.get(s);
@@ -315,6 +348,9 @@ pub struct Summary {
     pub messages: BTreeMap<String, usize>,
     /// Messages in all.
     pub messages_total: usize,
+    /// Emails they make, as the worker sends them (escalations to one
+    /// person at one instant are one email).
+    pub emails: usize,
     /// Why the simulation stopped.
     pub ended: &'static str,
     /// When it stopped (the last instant simulated).

@@ -1,0 +1,27 @@
+-- Mail exactly once across workers, and Message-IDs no other installation uses.
+-- Numbered in parallel with the other database.
+
+-- The claim that holds a message: a random token written by the claim; only
+-- the worker holding it may renew the lease or record how delivery ended.
+ALTER TABLE outbox ADD COLUMN claim_token TEXT;
+
+-- This installation, made once: a random part in every Message-ID, so two
+-- databases never send the same Message-ID for different messages.
+CREATE TABLE installation (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    token TEXT NOT NULL
+);
+INSERT INTO installation (id, token)
+VALUES (1, substr(md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text), 1, 16));
+-- Messages not yet sent take it now; a sent one keeps the id it went out with.
+UPDATE outbox SET message_id = message_id || '.' || (SELECT token FROM installation)
+WHERE state <> 'sent';
+-- Every new message takes it as it is written.
+CREATE FUNCTION outbox_installation_message_id() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.message_id := NEW.message_id || '.' || (SELECT token FROM installation);
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER outbox_installation_message_id BEFORE INSERT ON outbox
+    FOR EACH ROW EXECUTE FUNCTION outbox_installation_message_id();
