@@ -20,4 +20,5 @@ mod support;
 mod walks;
 mod web;
 mod web_attack;
+mod web_limits;
 mod worker;

@@ -346,6 +346,7 @@ const TABLES: &[(&str, &str)] = &[
     ("sessions", "token_hash"),
     ("evidence", "id"),
     ("password_resets", "token_hash"),
+    ("attempts", "key"),
 ];
 
 /// Every row of every table, every column as text (`NULL` for null), ordered

@@ -174,7 +174,8 @@ pub(super) fn apply(
                 m.late = true;
             }
         }
-        Change::Reminded { .. } | Change::EffectRequested { .. } => {}
+        Change::Reminded { .. } | Change::EffectRequested { .. } | Change::EvidenceAdded { .. } => {
+        }
     }
     Ok(())
 }

@@ -37,6 +37,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0005_board_and_resets.sql"),
         include_str!("../../../migrations/postgres/0005_board_and_resets.sql"),
     ),
+    (
+        8,
+        "web limits",
+        include_str!("../../../migrations/sqlite/0008_web_limits.sql"),
+        include_str!("../../../migrations/postgres/0008_web_limits.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

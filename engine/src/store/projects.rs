@@ -125,6 +125,27 @@ macro_rules! write_decisions {
             insert.push(" ON CONFLICT DO NOTHING");
             insert.build().execute(&mut *$tx).await?;
         }
+        // Evidence files added are events too; the evidence table is their projection.
+        let files: Vec<(i64, &crate::decide::Event, &str, &str, i64)> = events
+            .iter()
+            .filter_map(|(p, e)| match &e.change {
+                crate::decide::Change::EvidenceAdded { name, sha256, size } => Some((*p, *e, name.as_str(), sha256.as_str(), *size)),
+                _ => None,
+            })
+            .collect();
+        for chunk in files.chunks(ROWS_PER_INSERT) {
+            let mut insert = sqlx::QueryBuilder::new("INSERT INTO evidence (project_id, sha256, name, size, uploader_id, at, event_seq) ");
+            insert.push_values(chunk, |mut row, (project, event, name, sha256, size)| {
+                row.push_bind(*project)
+                    .push_bind(*sha256)
+                    .push_bind(*name)
+                    .push_bind(*size)
+                    .push_bind(event.actor)
+                    .push_bind(micros(event.at))
+                    .push_bind(event.seq);
+            });
+            insert.build().execute(&mut *$tx).await?;
+        }
         // Pending timers of a stage that was left are dropped: the events say what happened.
         let left: Vec<i64> = written.iter().filter(|(_, d)| d.timers.cancel_pending).map(|(p, _)| *p).collect();
         for chunk in left.chunks(ROWS_PER_INSERT) {

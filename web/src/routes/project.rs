@@ -336,6 +336,11 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
                 None,
             )
         }
+        Change::EvidenceAdded { name, size, .. } => (
+            "evidence_added",
+            vec![("name", name.clone()), ("size", size_text(*size))],
+            None,
+        ),
     };
     json!({
         "when": i18n::when(lang, event.at, tz),
