@@ -771,15 +771,11 @@ async fn authorization_matrix_leaks_nothing(db: &TestDb) {
     ]
     .into_iter()
     .collect();
-    // One evidence file on every project, uploaded by its coordinator.
+    // One evidence file on every project, uploaded by its trainee.
     let mut files = Vec::new();
     for (i, p) in site.projects.iter().enumerate() {
-        let coordinator = if i < 2 {
-            "coord-a@example.org"
-        } else {
-            "coord-b@example.org"
-        };
-        let mut b = site.signed_in(coordinator).await;
+        let trainee = format!("trainee{}@example.org", i + 1);
+        let mut b = site.signed_in(&trainee).await;
         let csrf = b.get(&format!("/projects/{p}")).await.csrf();
         let up = b
             .upload(

@@ -12,8 +12,11 @@
 //!   for a request, the first or the next on a kept-alive connection);
 //! - **a connection limit**, in all and per client address: a connection
 //!   past either is closed at once, so its descriptor is free again, and one
-//!   address cannot take the places every other client needs (`/healthz`
-//!   included);
+//!   address cannot take the places every other client needs. Past the
+//!   limit in all, an address with no connection open is still let in, up
+//!   to a reserve of an eighth more: clients spread over many addresses
+//!   that fill the server (until the header timeout clears them) do not
+//!   shut out a newcomer, such as the load balancer asking `/healthz`;
 //! - request **body** timeouts are layers of the router (see `crate::router`).
 //!
 //! Shutdown stops accepting, lets requests in flight finish, and closes idle
@@ -45,7 +48,8 @@ pub struct Limits {
     /// included), however steadily it trickles.
     pub body_deadline: Duration,
     /// Connections open at once, from everyone; past it a new one is closed
-    /// at once. Keep it well under the process's open-file limit.
+    /// at once, unless its address has none open (see the reserve). Keep it
+    /// and its reserve (an eighth more) well under the open-file limit.
     pub max_connections: usize,
     /// Connections open at once from one client address. Behind a reverse
     /// proxy every client has the proxy's address: raise it to
@@ -84,7 +88,10 @@ impl Place {
     fn take(open: &Arc<Mutex<Open>>, address: IpAddr, limits: &Limits) -> Option<Place> {
         let mut counts = open.lock().expect("connection counts");
         let mine = counts.by_address.get(&address).copied().unwrap_or(0);
-        if counts.total >= limits.max_connections || mine >= limits.max_connections_per_address {
+        let reserve = limits.max_connections / 8 + 1;
+        let full = counts.total >= limits.max_connections
+            && (mine > 0 || counts.total >= limits.max_connections + reserve);
+        if full || mine >= limits.max_connections_per_address {
             return None;
         }
         counts.total += 1;
@@ -186,6 +193,8 @@ mod tests {
         let open = Arc::new(Mutex::new(Open::default()));
         let a: IpAddr = "127.0.0.2".parse().unwrap();
         let b: IpAddr = "127.0.0.3".parse().unwrap();
+        let c: IpAddr = "127.0.0.4".parse().unwrap();
+        let d: IpAddr = "127.0.0.5".parse().unwrap();
         let a1 = Place::take(&open, a, &limits).unwrap();
         let _a2 = Place::take(&open, a, &limits).unwrap();
         assert!(Place::take(&open, a, &limits).is_none(), "a third from a");
@@ -194,9 +203,20 @@ mod tests {
             Place::take(&open, b, &limits).is_none(),
             "the server is full"
         );
+        // A newcomer still gets in, from the reserve (3 / 8 + 1 = 1 place).
+        let c1 = Place::take(&open, c, &limits).unwrap();
+        assert!(
+            Place::take(&open, d, &limits).is_none(),
+            "the reserve is used"
+        );
         drop(a1);
         assert!(
-            Place::take(&open, a, &limits).is_some(),
+            Place::take(&open, a, &limits).is_none(),
+            "still past the limit"
+        );
+        drop(c1);
+        assert!(
+            Place::take(&open, d, &limits).is_some(),
             "a place came back"
         );
     }

@@ -48,8 +48,8 @@ const SIGN_IN_REFUSED: &str = "the email or the password is not right";
 /// a key and its count is forgotten when it ends.
 pub const ATTEMPT_WINDOW: SignedDuration = SignedDuration::from_mins(15);
 
-/// Attempts one email may make in a window (a right password takes its
-/// attempt back; see [`Attempt`]).
+/// Attempts one email may make in a window: at most this many wrong
+/// passwords are checked (a right password takes its attempt back).
 pub const ATTEMPTS_PER_EMAIL: i64 = 5;
 
 /// Attempts one client address may make in a window (several people may
@@ -360,14 +360,12 @@ impl Engine {
         Ok(counted)
     }
 
-    /// Takes back the attempts of a try that succeeded: its email starts
-    /// afresh, its address's count drops by one.
+    /// Takes back the attempt of a try that succeeded: its email and its
+    /// address count one less. (Earlier failures still count until their
+    /// window ends, so a right password never buys a guesser more tries.)
     async fn forgive(&self, counted: Counted) -> Result<(), Error> {
-        let lower: Vec<String> = counted.address.into_iter().collect();
-        Ok(self
-            .store
-            .forgive_attempts(counted.email.as_deref(), &lower)
-            .await?)
+        let keys: Vec<String> = counted.email.into_iter().chain(counted.address).collect();
+        Ok(self.store.forgive_attempts(&keys).await?)
     }
 
     /// Whether `password` matches `stored`, in the pool; without a stored

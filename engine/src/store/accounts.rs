@@ -140,22 +140,11 @@ impl Store {
         Ok(counts)
     }
 
-    /// Takes back attempts that succeeded: `forget` loses its count,
-    /// each of `lower` one attempt.
-    pub(crate) async fn forgive_attempts(
-        &self,
-        forget: Option<&str>,
-        lower: &[String],
-    ) -> Result<(), Error> {
+    /// Takes back an attempt that succeeded: each of `keys` counts one less.
+    pub(crate) async fn forgive_attempts(&self, keys: &[String]) -> Result<(), Error> {
         with_db!(self, pool => {
             let mut tx = super::Begin::begin_write(pool).await?;
-            if let Some(key) = forget {
-                sqlx::query("DELETE FROM attempts WHERE key = $1")
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            for key in lower {
+            for key in keys {
                 sqlx::query("UPDATE attempts SET count = count - 1 WHERE key = $1 AND count > 0")
                     .bind(key.as_str())
                     .execute(&mut *tx)
