@@ -212,8 +212,8 @@ pub enum Change {
         role: String,
     },
     /// Someone (the event's actor) added an evidence file to the project.
-    /// The bytes are kept by their SHA-256; the log holds what identifies
-    /// them, so a file recorded behind the engine's back is caught.
+    /// The bytes are kept by their SHA-256; the hash-chained log says who
+    /// added which bytes and when (the `evidence` table is its projection).
     EvidenceAdded {
         /// The file's name, as the uploader gave it.
         name: String,
