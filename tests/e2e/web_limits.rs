@@ -442,6 +442,18 @@ async fn evidence_is_an_event_in_the_log_for_the_allowed_roles(db: &TestDb) {
     );
     let report = site.engine.verify_audit().await.unwrap();
     assert!(report.broken.is_none(), "{report:?}");
+    // A file swapped behind the engine's back is caught by the audit.
+    let swapped = crate::store_suite::raw_exec(
+        db,
+        "UPDATE evidence SET sha256 = 'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff' WHERE project_id = $1",
+        p,
+    )
+    .await
+    .unwrap();
+    assert_eq!(swapped, 2);
+    let report = site.engine.verify_audit().await.unwrap();
+    let broken = report.broken.expect("the audit notices the swapped file");
+    assert!(broken.reason.contains("evidence file"), "{broken:?}");
     let page = site
         .signed_in("trainee1@example.org")
         .await
