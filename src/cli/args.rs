@@ -80,10 +80,22 @@ pub struct WebArgs {
     /// Largest evidence file accepted, in MiB.
     #[arg(long, default_value_t = 10, value_name = "MIB")]
     pub upload_limit_mib: u64,
-    /// Mark the session cookie Secure: set it when gradflow is served over
+    /// Evidence one person may upload in all, in MiB.
+    #[arg(long, default_value_t = 200, value_name = "MIB")]
+    pub upload_quota_mib: u64,
+    /// Mark the session cookie Secure (named __Host-gradflow_session) and
+    /// send Strict-Transport-Security: set it when gradflow is served over
     /// TLS (directly or behind a proxy that terminates it).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Connections open at once; past it new ones are closed at once. Keep
+    /// it well under the open-file limit (`ulimit -n`).
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub max_connections: usize,
+    /// Connections open at once from one client address. Behind a reverse
+    /// proxy every client has its address: raise it to --max-connections.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub max_connections_per_address: usize,
     /// Where password reset links are mailed: smtp://HOST:PORT,
     /// smtp://USER:PASSWORD@HOST:587 (STARTTLS), smtps://USER:PASSWORD@HOST
     /// or file://FOLDER. Without it people cannot reset their own password

@@ -346,6 +346,10 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
             Some(email) => format!("{email} became {role}"),
             None => format!("person {person} became {role}"),
         },
+        Change::EvidenceAdded { name, sha256, size } => format!(
+            "added the file \"{}\" ({size} bytes, SHA-256 {sha256})",
+            name.escape_default()
+        ),
         Change::ActionTaken {
             action,
             stage,

@@ -65,7 +65,13 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
     let config = gradflow_web::Config {
         files: files.clone(),
         upload_limit: web.upload_limit_mib.saturating_mul(1024 * 1024),
+        upload_quota: web.upload_quota_mib.saturating_mul(1024 * 1024),
         secure_cookies: web.secure_cookies,
+        limits: gradflow_web::Limits {
+            max_connections: web.max_connections.max(1),
+            max_connections_per_address: web.max_connections_per_address.max(1),
+            ..gradflow_web::Limits::default()
+        },
         mail,
         public_url,
     };

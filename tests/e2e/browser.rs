@@ -169,7 +169,9 @@ impl Site {
         let config = gradflow_web::Config {
             files: files.path().join("files"),
             upload_limit: 1024 * 1024,
+            upload_quota: gradflow_web::DEFAULT_UPLOAD_QUOTA,
             secure_cookies: false,
+            limits: gradflow_web::Limits::default(),
             mail: None,
             public_url: base.clone(),
         };

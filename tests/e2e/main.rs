@@ -21,4 +21,5 @@ mod timers_attack;
 mod walks;
 mod web;
 mod web_attack;
+mod web_limits;
 mod worker;

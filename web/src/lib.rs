@@ -3,9 +3,11 @@
 //!
 //! # Layout
 //! - [`serve`] and [`Config`]: the server, its layers (request ids, logs,
-//!   body limits, the Sec-Fetch-Site/Origin check) and graceful shutdown.
+//!   body limits and timeouts, the Sec-Fetch-Site/Origin check, HSTS behind
+//!   TLS) and graceful shutdown.
+//! - `server`: the accept loop and its [`Limits`]: a header (and idle)
+//!   timeout, connections limited in all and per client address.
 //! - `session`: the session cookie, who is signed in, the per-session CSRF token.
-//! - `limiter`: sign-in (and password reset) attempts per email and per address, in memory.
 //! - [`i18n`]: the Fluent catalogues, the page language, dates.
 //! - `pages`: the handlebars templates (compiled in) and status pages.
 //! - `routes`: one module per page family: `auth`, `home`, `project`
@@ -16,13 +18,12 @@
 //! through `Engine::act` with their email; handlers only map the answers.
 
 pub mod i18n;
-mod limiter;
 mod pages;
 mod routes;
+mod server;
 mod session;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,10 +37,21 @@ use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::{RequestBodyDeadlineLayer, RequestBodyTimeoutLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+pub use server::Limits;
 
 /// Largest evidence file accepted by default: 10 MiB.
 pub const DEFAULT_UPLOAD_LIMIT: u64 = 10 * 1024 * 1024;
+
+/// Evidence one person may upload in all, by default: 200 MiB.
+pub const DEFAULT_UPLOAD_QUOTA: u64 = 200 * 1024 * 1024;
+
+/// `Strict-Transport-Security` with `--secure-cookies`: browsers use HTTPS
+/// only for a year, so nobody on the way can serve them a plain-HTTP page.
+const HSTS: &str = "max-age=31536000";
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -48,8 +60,13 @@ pub struct Config {
     pub files: PathBuf,
     /// Largest evidence file accepted, in bytes.
     pub upload_limit: u64,
-    /// Mark the session cookie `Secure` (served over TLS, or behind a proxy that is).
+    /// Evidence bytes one person may upload in all (on every project).
+    pub upload_quota: u64,
+    /// Mark the session cookie `Secure` and `__Host-`, and send HSTS
+    /// (served over TLS, or behind a proxy that is).
     pub secure_cookies: bool,
+    /// Connections and timeouts: how much of the server one client may hold.
+    pub limits: Limits,
     /// Where password reset links are mailed from; `None`: mail is not
     /// configured, and people who forgot their password ask the staff.
     pub mail: Option<Mail>,
@@ -76,20 +93,20 @@ pub struct Mail {
 pub(crate) struct App {
     engine: Arc<Engine>,
     config: Arc<Config>,
-    limiter: Arc<limiter::Limiter>,
-    /// Password reset requests and link uses, counted apart from sign-ins.
-    resets: Arc<limiter::Limiter>,
 }
 
 /// The application's routes and layers over `engine`.
 pub fn router(engine: Arc<Engine>, config: Config) -> Router {
+    let secure = config.secure_cookies;
+    let limits = config.limits.clone();
     let app = App {
         engine,
         config: Arc::new(config),
-        limiter: Arc::new(limiter::Limiter::default()),
-        resets: Arc::new(limiter::Limiter::default()),
     };
-    routes::routes(app)
+    let router = routes::routes(app)
+        // A body that stalls, or drags on past the deadline, ends its request.
+        .layer(RequestBodyTimeoutLayer::new(limits.body_idle_timeout))
+        .layer(RequestBodyDeadlineLayer::new(limits.body_deadline))
         // Cross-site form posts are refused (403) before any handler runs;
         // handlers check the per-session token as well.
         .layer(CsrfLayer::new())
@@ -105,7 +122,15 @@ pub fn router(engine: Arc<Engine>, config: Config) -> Router {
             tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
         })
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
-        .layer(SetRequestIdLayer::x_request_id(Counter::default()))
+        .layer(SetRequestIdLayer::x_request_id(Counter::default()));
+    if secure {
+        router.layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        ))
+    } else {
+        router
+    }
 }
 
 /// Gives the Sec-Fetch-Site/Origin check's bare 403 the status page, in
@@ -126,7 +151,8 @@ async fn explain_cross_site(request: Request, next: axum::middleware::Next) -> R
 }
 
 /// Serves `engine` on `listener` until `shutdown` completes, then finishes
-/// the requests in flight and returns.
+/// the requests in flight and returns. Connections are held to
+/// `config.limits` (see [`Limits`]).
 pub async fn serve(
     engine: Arc<Engine>,
     config: Config,
@@ -134,13 +160,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(&config.files)?;
-    let app = router(engine, config);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = config.limits.clone();
+    server::run(listener, router(engine, config), limits, shutdown).await
 }
 
 /// Request ids: a number per process start plus a counter, e.g. `4f1a-17`.

@@ -9,7 +9,8 @@ use std::sync::LazyLock;
 
 use axum::http::StatusCode;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderValue, LOCATION, REFERRER_POLICY, RETRY_AFTER,
+    X_CONTENT_TYPE_OPTIONS,
 };
 use axum::response::{Html, IntoResponse, Response};
 use gradflow_engine::service::{Error as ServiceError, Kind};
@@ -115,10 +116,10 @@ pub fn render(name: &str, frame: &Frame, title: &str, mut data: Value) -> String
 
 /// A page with a status. Pages load nothing from elsewhere, post forms only
 /// to gradflow, may not be framed (clickjacking), and hold personal data, so
-/// no cache keeps them.
+/// no cache keeps them. A 503 (busy) says when to try again.
 pub fn page(status: u16, html: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
+    let mut response = (
         status,
         [
             (
@@ -131,8 +132,17 @@ pub fn page(status: u16, html: String) -> Response {
         ],
         Html(html),
     )
-        .into_response()
+        .into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_SECONDS));
+    }
+    response
 }
+
+/// Seconds a busy server asks a client to wait (`Retry-After`).
+pub const RETRY_SECONDS: &str = "5";
 
 /// Why a request ends without its page: not signed in (to the sign-in
 /// page), or a status page already rendered.
@@ -177,6 +187,7 @@ impl Fail {
             Kind::Forbidden => (403, "error-forbidden"),
             Kind::Conflict => (409, "error-conflict"),
             Kind::Busy => (503, "error-busy"),
+            Kind::TooMany => (429, "error-too-many-attempts"),
             Kind::Internal => (500, "error-internal"),
         };
         let detail = match error.kind() {

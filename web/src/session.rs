@@ -3,7 +3,8 @@
 //!
 //! The cookie holds a random 128-bit token (the engine stores only its
 //! SHA-256). It is `HttpOnly` (scripts cannot read it), `SameSite=Lax` (not
-//! sent on cross-site posts) and `Secure` when the server says so. The CSRF
+//! sent on cross-site posts) and, when the server says so, `Secure` with
+//! the `__Host-` prefix. The CSRF
 //! token is derived from the session token (SHA-256 of a label and the
 //! token), so it needs no storage and reveals nothing about the cookie.
 
@@ -19,8 +20,23 @@ use crate::App;
 use crate::i18n::Lang;
 use crate::pages::Fail;
 
-/// The session cookie's name.
+/// The session cookie's name over plain HTTP.
 pub const COOKIE_NAME: &str = "gradflow_session";
+
+/// The session cookie's name with `--secure-cookies`: the `__Host-` prefix
+/// makes browsers keep it only when it is `Secure`, set by this very host
+/// (no `Domain`, so no sibling subdomain can set or overwrite it) for the
+/// whole site (`Path=/`).
+pub const SECURE_COOKIE_NAME: &str = "__Host-gradflow_session";
+
+/// The session cookie's name: [`SECURE_COOKIE_NAME`] when cookies are `Secure`.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 
 /// The person asking (if signed in) and the language to answer in.
 #[derive(Debug, Clone)]
@@ -82,7 +98,7 @@ impl FromRequestParts<App> for Visitor {
             .get(ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
             .map_or(Lang::En, Lang::negotiate);
-        let token = cookie(parts, COOKIE_NAME);
+        let token = cookie(parts, cookie_name(app.config.secure_cookies));
         let viewer = match &token {
             Some(token) => app
                 .engine
@@ -129,7 +145,8 @@ fn csrf_token(token: &str) -> String {
 /// The `Set-Cookie` value that gives the browser `session`.
 pub fn set_cookie(session: &NewSession, secure: bool) -> String {
     format!(
-        "{COOKIE_NAME}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        "{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        cookie_name(secure),
         session.token,
         SESSION_LIFETIME.as_secs(),
         if secure { "; Secure" } else { "" }
@@ -139,7 +156,8 @@ pub fn set_cookie(session: &NewSession, secure: bool) -> String {
 /// The `Set-Cookie` value that makes the browser forget its session.
 pub fn clear_cookie(secure: bool) -> String {
     format!(
-        "{COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
+        "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
+        cookie_name(secure),
         if secure { "; Secure" } else { "" }
     )
 }

@@ -176,7 +176,8 @@ pub(super) fn apply(
         }
         Change::Reminded { .. }
         | Change::ReminderSkipped { .. }
-        | Change::EffectRequested { .. } => {}
+        | Change::EffectRequested { .. }
+        | Change::EvidenceAdded { .. } => {}
     }
     Ok(())
 }

@@ -33,19 +33,7 @@ pub fn add_member(
     now: Timestamp,
 ) -> Result<Decision, Rejection> {
     if let Some(actor) = actor {
-        let held: BTreeSet<&str> = project
-            .members
-            .iter()
-            .filter(|m| m.person == actor)
-            .map(|m| m.role.as_str())
-            .collect();
-        if !ROLE_GIVERS.iter().any(|r| held.contains(r)) {
-            return Err(Rejection::NotAllowed {
-                action: "give roles".into(),
-                allowed: ROLE_GIVERS.iter().map(|r| (*r).to_owned()).collect(),
-                yours: held.into_iter().map(str::to_owned).collect(),
-            });
-        }
+        may_give_roles(project, actor)?;
     }
     let stage = current_stage(project.workflow, state)?;
     if stage.terminal {
@@ -113,6 +101,27 @@ pub(super) fn check_holders(project: &Project<'_>) -> Result<(), Rejection> {
         within_holders(project, role, holders_of(project.members, role).len())?;
     }
     Ok(())
+}
+
+/// Whether `actor` may give people roles on this project: they hold one of
+/// [`ROLE_GIVERS`] on it. Asked before the person to be given a role is
+/// even looked up, so that someone who may not give roles learns nothing
+/// (such as whether an email is registered) from the answer.
+pub fn may_give_roles(project: &Project<'_>, actor: PersonId) -> Result<(), Rejection> {
+    let held: BTreeSet<&str> = project
+        .members
+        .iter()
+        .filter(|m| m.person == actor)
+        .map(|m| m.role.as_str())
+        .collect();
+    if ROLE_GIVERS.iter().any(|r| held.contains(r)) {
+        return Ok(());
+    }
+    Err(Rejection::NotAllowed {
+        action: "give roles".into(),
+        allowed: ROLE_GIVERS.iter().map(|r| (*r).to_owned()).collect(),
+        yours: held.into_iter().map(str::to_owned).collect(),
+    })
 }
 
 /// Whether `person` may hold `role` on this project, besides the roles they

@@ -20,6 +20,7 @@
 //! - `apply.rs`: how each recorded change moves the state.
 //! - `approvals.rs`: `need: any | all | N`, and whom an action waits for.
 //! - `members.rs`: who may hold which role; `add_member`.
+//! - `evidence.rs`: who may add evidence files, and when; `add_evidence`.
 //! - `replay.rs`: rebuilding a state from its log, for `audit verify`.
 //! - `state.rs`: the project state, changes, events, timers, notifications.
 //! - `forms.rs`, `assessment.rs`, `conditions.rs`: answers, scorecards, and
@@ -30,6 +31,7 @@ mod apply;
 mod approvals;
 mod assessment;
 mod conditions;
+mod evidence;
 mod forms;
 mod members;
 mod rejection;
@@ -47,7 +49,8 @@ use jiff::Timestamp;
 pub use approvals::WaitingFor;
 pub use assessment::{Outcome, outcome};
 pub use conditions::ProjectData;
-pub use members::{ROLE_GIVERS, add_member};
+pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
+pub use members::{ROLE_GIVERS, add_member, may_give_roles};
 pub use rejection::{Rejection, Roles};
 pub use replay::{ReplayError, replay, replay_difference};
 pub use state::*;

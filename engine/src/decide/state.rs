@@ -218,6 +218,17 @@ pub enum Change {
         /// The role (one of the workflow's roles).
         role: String,
     },
+    /// Someone (the event's actor) added an evidence file to the project.
+    /// The bytes are kept by their SHA-256; the hash-chained log says who
+    /// added which bytes and when (the `evidence` table is its projection).
+    EvidenceAdded {
+        /// The file's name, as the uploader gave it.
+        name: String,
+        /// SHA-256 of its bytes, in hex.
+        sha256: String,
+        /// Its size in bytes.
+        size: i64,
+    },
 }
 
 impl Change {

@@ -10,6 +10,11 @@ use super::label::Label;
 use super::schedule::Schedule;
 use crate::expr::Expr;
 
+/// Who may add evidence files when a definition does not say (`evidence:`
+/// absent): the project's trainee and supervisor, those of them that are
+/// roles of the workflow.
+pub const DEFAULT_EVIDENCE_ROLES: &[&str] = &["trainee", "supervisor"];
+
 /// A workflow definition that passed validation.
 #[derive(Debug, Clone)]
 pub struct Workflow {
@@ -31,6 +36,10 @@ pub struct Workflow {
     /// Roles one person may not hold together on a project (conflicts of
     /// interest), as written under `conflicts:`; ask [`Workflow::conflicting`].
     pub conflicts: Vec<Conflict>,
+    /// The roles whose holders may add evidence files to a project while it
+    /// is open, as written under `evidence:`, or else those of
+    /// [`DEFAULT_EVIDENCE_ROLES`] the workflow has.
+    pub evidence: Vec<String>,
     /// The stage a new project starts in.
     pub start: String,
     /// Stages in the order they are written.

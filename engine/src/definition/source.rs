@@ -222,6 +222,10 @@ pub struct DefinitionSource {
     pub cohort_dates: Vec<Text>,
     #[serde(default)]
     pub conflicts: Vec<Spanned<ConflictSource>>,
+    /// Who may add evidence files to a project (absent: see
+    /// `model::DEFAULT_EVIDENCE_ROLES`).
+    #[serde(default)]
+    pub evidence: Option<Spanned<Names>>,
     pub start: Text,
     pub stages: Entries<Spanned<StageSource>>,
     #[serde(default)]

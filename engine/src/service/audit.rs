@@ -1,6 +1,7 @@
 //! `audit verify`: proves that no event was edited, removed or reordered
 //! (the hash chain) and that every project's stored stage and state are what
-//! its events lead to (a replay through the decision core), all read from one
+//! its events lead to (a replay through the decision core), and that its
+//! evidence files are the ones its events record, all read from one
 //! snapshot so that writers committing meanwhile raise no false alarm.
 
 use serde::Serialize;
@@ -8,7 +9,7 @@ use serde::Serialize;
 use super::{Engine, Error};
 use crate::audit::{self, Broken};
 use crate::decide::{self, Change, Event, Project, ProjectState};
-use crate::store::AuditRow;
+use crate::store::{AuditFile, AuditRow};
 
 /// What `audit verify` found.
 #[derive(Debug, Clone, Serialize)]
@@ -125,6 +126,63 @@ impl Engine {
                 ),
             );
         }
+        if let Some((seq, reason)) = evidence_difference(&events, &row.files) {
+            return broken(seq, reason);
+        }
         Ok(Ok(()))
     }
+}
+
+/// Where a project's evidence rows and its log disagree, if they do: each
+/// `EvidenceAdded` event has its row, as the event records it (name,
+/// SHA-256, size, who), and each row that names an event is recorded by
+/// it. Rows that name no event (uploaded before uploads were events) are
+/// not compared.
+fn evidence_difference(events: &[Event], files: &[AuditFile]) -> Option<(i64, String)> {
+    for event in events {
+        let Change::EvidenceAdded { name, sha256, size } = &event.change else {
+            continue;
+        };
+        match files.iter().find(|f| f.event_seq == Some(event.seq)) {
+            None => {
+                return Some((
+                    event.seq,
+                    "the evidence file it records has no row: it was removed outside gradflow"
+                        .into(),
+                ));
+            }
+            Some(f)
+                if f.name != *name
+                    || f.sha256 != *sha256
+                    || f.size != *size
+                    || Some(f.uploader) != event.actor =>
+            {
+                return Some((
+                    event.seq,
+                    format!(
+                        "evidence file {} is not what this event records: it was edited outside gradflow",
+                        f.id
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let recorded = |seq: i64| {
+        events
+            .iter()
+            .any(|e| e.seq == seq && matches!(e.change, Change::EvidenceAdded { .. }))
+    };
+    files.iter().find_map(|f| {
+        let seq = f.event_seq?;
+        (!recorded(seq)).then(|| {
+            (
+                seq,
+                format!(
+                    "evidence file {} says event {seq} recorded it, which it did not: it was added outside gradflow",
+                    f.id
+                ),
+            )
+        })
+    })
 }

@@ -214,10 +214,15 @@ impl Engine {
             Some(by) => Some(self.person_id(by).await?),
             None => None,
         };
-        let person = self.person_id(email).await?;
         let record = self.store.project(project).await?;
         let (workflow, calendar) = self.context(&record).await?;
         let ctx = decision_context(&record, &workflow, &calendar);
+        if let Some(actor) = actor {
+            // Before the email is looked up: someone who may not give roles
+            // is refused alike whether or not it is registered.
+            decide::may_give_roles(&ctx, actor)?;
+        }
+        let person = self.person_id(email).await?;
         let decision = decide::add_member(&ctx, &record.state, actor, person, role.trim(), now)?;
         let prepared = Prepared::Decided {
             project,
@@ -383,6 +388,28 @@ impl Engine {
         })
     }
 
+    /// Commits one decision made from `record`'s version (a role given, a
+    /// file added), or the store's conflict when the project moved on.
+    pub(super) async fn commit_one(
+        &self,
+        project: i64,
+        expected: u64,
+        decision: Decision,
+        now: Timestamp,
+    ) -> Result<Outcome, Error> {
+        let prepared = Prepared::Decided {
+            project,
+            expected,
+            outcome: outcome(project, &decision, false),
+            decision: Box::new(decision),
+            idempotency: None,
+        };
+        self.commit(vec![prepared], now)
+            .await?
+            .pop()
+            .expect("one result per command")
+    }
+
     /// Commits prepared commands in one transaction; replays need no write.
     async fn commit(
         &self,
@@ -504,7 +531,7 @@ struct Keyed {
 }
 
 /// What the decision core needs to know about a stored project.
-fn decision_context<'a>(
+pub(super) fn decision_context<'a>(
     record: &'a ProjectRecord,
     workflow: &'a Workflow,
     calendar: &'a crate::calendar::Calendar,

@@ -19,8 +19,11 @@ pub enum Kind {
     /// The request collides with the current state: someone changed the
     /// project first, a name is taken, a cohort is full, a key was reused (409).
     Conflict,
-    /// The database was busy with another change for too long; retrying helps (503).
+    /// The database was busy with another change for too long, or the
+    /// server with other work; retrying helps (503).
     Busy,
+    /// Too many attempts (at a password) in a while; wait before trying again (429).
+    TooMany,
     /// Something failed inside; the person can do nothing about it (500).
     Internal,
 }
@@ -46,6 +49,9 @@ pub enum Error {
     /// The database stayed busy.
     #[error("{0}")]
     Busy(String),
+    /// Too many attempts in a while.
+    #[error("{0}")]
+    TooMany(String),
     /// A failure inside: `message` for people, `detail` for the operator.
     #[error("{message}")]
     Internal {
@@ -78,6 +84,7 @@ impl Error {
             Error::Forbidden(_) => Kind::Forbidden,
             Error::Conflict(_) => Kind::Conflict,
             Error::Busy(_) => Kind::Busy,
+            Error::TooMany(_) => Kind::TooMany,
             Error::Internal { .. } => Kind::Internal,
         }
     }

@@ -10,6 +10,8 @@
 //! - [`mail`]: claim due messages with their templates and variables; record deliveries.
 //! - `accounts`: passwords (Argon2id), sign-in, sessions, each person's language.
 //! - `read`: the read policy: what a signed-in [`Viewer`] may see.
+//! - `evidence`: who may add evidence files and when, each person's quota,
+//!   and a file as an event in the project's log.
 //! - [`input`]: the rules for names, keys, emails and comments.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
 //!
@@ -21,6 +23,7 @@ mod audit;
 mod commands;
 mod directory;
 mod error;
+mod evidence;
 pub mod input;
 pub mod mail;
 mod read;
@@ -34,13 +37,15 @@ use crate::definition::{self, Templates, Workflow};
 use crate::store::{self, Durability, ProjectRecord, Store};
 
 pub use accounts::{
-    LANGUAGES, MIN_PASSWORD, NewSession, RESET_LIFETIME, ResetLink, SESSION_LIFETIME, Viewer,
-    check_password,
+    ATTEMPT_WINDOW, ATTEMPTS_PER_ADDRESS, ATTEMPTS_PER_EMAIL, Attempt, LANGUAGES, MIN_PASSWORD,
+    NewSession, PASSWORD_WAIT, PasswordWork, RESET_LIFETIME, ResetLink, SESSION_LIFETIME, Viewer,
+    check_password, default_password_work,
 };
 pub use audit::AuditReport;
 pub use commands::{Outcome, ProjectStart, Request, View};
 pub use directory::{MAX_CAPACITY, PublishOutcome};
 pub use error::{Error, Kind};
+pub use evidence::evidence_file_name;
 pub use read::{
     BOARD_PAGE, Board, BoardList, Export, OUTBOX_PAGE, StageCount, readable_scorecards,
 };
@@ -68,6 +73,9 @@ pub struct Engine {
     /// Published message templates by definition id (immutable once the
     /// definition has projects, which every message's project is).
     templates: Mutex<HashMap<i64, Arc<std::collections::BTreeMap<String, String>>>>,
+    /// The pool Argon2 runs in, so that a crowd signing in at once cannot
+    /// take all the memory and every core.
+    passwords: PasswordWork,
 }
 
 impl Engine {
@@ -99,7 +107,15 @@ impl Engine {
             people: Mutex::new(HashMap::new()),
             calendars: Mutex::new(HashMap::new()),
             templates: Mutex::new(HashMap::new()),
+            passwords: PasswordWork::default(),
         }
+    }
+
+    /// This engine with a password pool of `at_once` hashes at a time, a
+    /// check waiting up to `wait` for a place (then kind Busy).
+    pub fn with_password_work(mut self, at_once: usize, wait: std::time::Duration) -> Engine {
+        self.passwords = PasswordWork::new(at_once, wait);
+        self
     }
 
     /// Which database this is: `sqlite` or `postgres`.

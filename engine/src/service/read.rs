@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use super::{Cohort, Engine, Error, Message, Person, StoredEvent, View, Viewer, input};
+use super::{Cohort, Engine, Error, Message, Person, StoredEvent, View, Viewer};
 use crate::decide::Change;
 use crate::definition::Workflow;
 use crate::store::Evidence;
@@ -196,39 +196,6 @@ impl Engine {
             .into_iter()
             .find(|e| e.id == id)
             .ok_or_else(|| Error::NotFound(format!("project {project} has no file {id}")))
-    }
-
-    /// Records an evidence file on `project` uploaded by `viewer`, whose bytes
-    /// (`size` of them, hashing to `sha256`) the caller has stored. Anyone who
-    /// may see the project may add evidence to it.
-    pub async fn add_evidence_as(
-        &self,
-        viewer: &Viewer,
-        project: i64,
-        name: &str,
-        sha256: &str,
-        size: u64,
-        now: Timestamp,
-    ) -> Result<Evidence, Error> {
-        self.check_visible(viewer, project).await?;
-        // Only the last part of a path a browser may send counts.
-        let name = name.rsplit(['/', '\\']).next().unwrap_or_default();
-        let name = input::line("the file's name", name)?;
-        if size == 0 {
-            return Err(Error::Invalid(
-                "the file is empty; choose a file with something in it".into(),
-            ));
-        }
-        let valid_hash = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
-        if !valid_hash {
-            return Err(Error::internal(format!("not a SHA-256: {sha256}")));
-        }
-        let size = i64::try_from(size).map_err(Error::internal)?;
-        let id = self
-            .store
-            .add_evidence(project, sha256, &name, size, viewer.person.id, now)
-            .await?;
-        self.evidence_file_as(viewer, project, id).await
     }
 
     /// Runs a command on `project` as `viewer`. A project they may not see
@@ -431,7 +398,7 @@ impl Engine {
     }
 
     /// Not found unless `viewer` may see `project`.
-    async fn check_visible(&self, viewer: &Viewer, project: i64) -> Result<(), Error> {
+    pub(super) async fn check_visible(&self, viewer: &Viewer, project: i64) -> Result<(), Error> {
         if self.store.may_see(viewer.person.id, project).await? {
             Ok(())
         } else {

@@ -1,4 +1,6 @@
-//! Accounts: password hashes, sessions and each person's language.
+//! Accounts: password hashes, sessions, each person's language, and the
+//! attempts counted against guessing (in the database, so that every server
+//! of one installation counts together).
 //! Sessions are found by the SHA-256 of their token; the token itself is
 //! never stored.
 
@@ -72,6 +74,82 @@ impl Store {
         with_db!(self, pool => {
             let mut tx = super::Begin::begin_write(pool).await?;
             replace_password!(tx, person, hash);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Stores `hash` as `person`'s password, ends their sessions and reset
+    /// links, and opens the session `token_hash` for the browser that
+    /// changed it, in one transaction: every other browser is signed out.
+    pub(crate) async fn change_password_hash(
+        &self,
+        person: i64,
+        hash: &str,
+        token_hash: &str,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<(), Error> {
+        with_db!(self, pool => {
+            let mut tx = super::Begin::begin_write(pool).await?;
+            replace_password!(tx, person, hash);
+            sqlx::query("INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(token_hash)
+                .bind(person)
+                .bind(micros(now))
+                .bind(micros(expires))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Counts one attempt under each of `keys`, in one transaction, and
+    /// gives each key's count in the window: a count whose window began at
+    /// or before `expired` starts again at 1 from `now`. Windows that ended
+    /// are forgotten on the way, so the table holds only live counts.
+    pub(crate) async fn count_attempts(
+        &self,
+        keys: &[String],
+        now: Timestamp,
+        expired: Timestamp,
+    ) -> Result<Vec<i64>, Error> {
+        let counts = with_db!(self, pool => {
+            let mut tx = super::Begin::begin_write(pool).await?;
+            sqlx::query("DELETE FROM attempts WHERE window_start <= $1")
+                .bind(micros(expired))
+                .execute(&mut *tx)
+                .await?;
+            let mut counts = Vec::with_capacity(keys.len());
+            for key in keys {
+                let row = sqlx::query(
+                    "INSERT INTO attempts (key, count, window_start) VALUES ($1, 1, $2)
+                     ON CONFLICT (key) DO UPDATE SET count = attempts.count + 1
+                     RETURNING count",
+                )
+                .bind(key.as_str())
+                .bind(micros(now))
+                .fetch_one(&mut *tx)
+                .await?;
+                counts.push(row.int("count")?);
+            }
+            tx.commit().await?;
+            counts
+        });
+        Ok(counts)
+    }
+
+    /// Takes back an attempt that succeeded: each of `keys` counts one less.
+    pub(crate) async fn forgive_attempts(&self, keys: &[String]) -> Result<(), Error> {
+        with_db!(self, pool => {
+            let mut tx = super::Begin::begin_write(pool).await?;
+            for key in keys {
+                sqlx::query("UPDATE attempts SET count = count - 1 WHERE key = $1 AND count > 0")
+                    .bind(key.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
         });
         Ok(())

@@ -49,6 +49,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0007_timer_attempts.sql"),
         include_str!("../../../migrations/postgres/0007_timer_attempts.sql"),
     ),
+    (
+        8,
+        "web limits",
+        include_str!("../../../migrations/sqlite/0008_web_limits.sql"),
+        include_str!("../../../migrations/postgres/0008_web_limits.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

@@ -27,7 +27,8 @@ pub use viewer::Evidence;
 
 pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{
-    AuditRow, FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent, Summary,
+    AuditFile, AuditRow, FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent,
+    Summary,
 };
 
 /// The default database: a SQLite file in the working directory.

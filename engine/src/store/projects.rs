@@ -82,6 +82,26 @@ pub struct AuditRow {
     pub members: Vec<Member>,
     /// Its events, in `seq` order.
     pub links: Vec<audit::StoredLink>,
+    /// Its evidence rows, which `EvidenceAdded` events project.
+    pub files: Vec<AuditFile>,
+}
+
+/// An evidence row as `audit verify` compares it with its event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditFile {
+    /// Row id.
+    pub id: i64,
+    /// The event that recorded it; `None` for a file uploaded before
+    /// uploads were events.
+    pub event_seq: Option<i64>,
+    /// What the event records of it: name, SHA-256, size, who.
+    pub name: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Who uploaded it.
+    pub uploader: i64,
 }
 
 /// Most rows in one multi-row INSERT (well under both databases' limits on bound values).
@@ -123,6 +143,27 @@ macro_rules! write_decisions {
                 row.push_bind(*project).push_bind(*person).push_bind(*role);
             });
             insert.push(" ON CONFLICT DO NOTHING");
+            insert.build().execute(&mut *$tx).await?;
+        }
+        // Evidence files added are events too; the evidence table is their projection.
+        let files: Vec<(i64, &crate::decide::Event, &str, &str, i64)> = events
+            .iter()
+            .filter_map(|(p, e)| match &e.change {
+                crate::decide::Change::EvidenceAdded { name, sha256, size } => Some((*p, *e, name.as_str(), sha256.as_str(), *size)),
+                _ => None,
+            })
+            .collect();
+        for chunk in files.chunks(ROWS_PER_INSERT) {
+            let mut insert = sqlx::QueryBuilder::new("INSERT INTO evidence (project_id, sha256, name, size, uploader_id, at, event_seq) ");
+            insert.push_values(chunk, |mut row, (project, event, name, sha256, size)| {
+                row.push_bind(*project)
+                    .push_bind(*sha256)
+                    .push_bind(*name)
+                    .push_bind(*size)
+                    .push_bind(event.actor)
+                    .push_bind(micros(event.at))
+                    .push_bind(event.seq);
+            });
             insert.build().execute(&mut *$tx).await?;
         }
         // Pending timers of a stage that was left are dropped: the events say what happened.
@@ -817,6 +858,7 @@ impl Store {
                     overdue_since: r.opt_int("overdue_since").map_err(column)?.map(instant).transpose().map_err(column)?,
                     members: Vec::new(),
                     links: Vec::new(),
+                    files: Vec::new(),
                 });
             }
             let index: std::collections::HashMap<i64, usize> =
@@ -853,6 +895,23 @@ impl Store {
                 match index.get(&project) {
                     Some(&i) => rows[i].links.push(link),
                     None => return Err(Error::Corrupt(format!("event {seq} belongs to project {project}, which does not exist"))),
+                }
+            }
+            for r in sqlx::query("SELECT id, project_id, event_seq, name, sha256, size, uploader_id FROM evidence ORDER BY id")
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                let project = r.int("project_id")?;
+                let file = AuditFile {
+                    id: r.int("id")?,
+                    event_seq: r.opt_int("event_seq")?,
+                    name: r.text("name")?,
+                    sha256: r.text("sha256")?,
+                    size: r.int("size")?,
+                    uploader: r.int("uploader_id")?,
+                };
+                if let Some(&i) = index.get(&project) {
+                    rows[i].files.push(file);
                 }
             }
             tx.commit().await?;

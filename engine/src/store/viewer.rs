@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{Columns, Error, Message, Store, instant, micros, with_db};
+use super::{Columns, Error, Message, Store, instant, with_db};
 
 /// Whether person `$1` may see project `p`: they hold a role on it, given
 /// on the project (trainee, supervisor, an assigned evaluator) or on its
@@ -163,29 +163,39 @@ impl Store {
         .collect())
     }
 
-    /// Records an evidence file (its bytes are already stored by hash).
-    pub(crate) async fn add_evidence(
+    /// The evidence file recorded by event `seq` of `project`.
+    pub(crate) async fn evidence_of_event(
         &self,
         project: i64,
-        sha256: &str,
-        name: &str,
-        size: i64,
-        uploader: i64,
-        now: Timestamp,
-    ) -> Result<i64, Error> {
-        let id = with_db!(self, pool => sqlx::query(
-            "INSERT INTO evidence (project_id, sha256, name, size, uploader_id, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(project)
-        .bind(sha256)
-        .bind(name)
-        .bind(size)
-        .bind(uploader)
-        .bind(micros(now))
-        .fetch_one(pool)
-        .await
-        .map(|r| r.int("id")))??;
-        Ok(id)
+        seq: i64,
+    ) -> Result<Option<i64>, Error> {
+        let row = with_db!(self, pool => sqlx::query("SELECT id FROM evidence WHERE project_id = $1 AND event_seq = $2")
+            .bind(project)
+            .bind(seq)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| r.int("id")));
+        row.transpose()
+    }
+
+    /// The bytes of evidence `person` has uploaded, on every project.
+    pub(crate) async fn uploaded_bytes(&self, person: i64) -> Result<i64, Error> {
+        with_db!(self, pool => sqlx::query("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS total FROM evidence WHERE uploader_id = $1")
+            .bind(person)
+            .fetch_one(pool)
+            .await
+            .map(|r| r.int("total")))?
+    }
+
+    /// Whether any evidence row keeps the bytes with this SHA-256 (a file
+    /// stored for a refused upload may be removed only when none does).
+    pub(crate) async fn evidence_uses(&self, sha256: &str) -> Result<bool, Error> {
+        let found = with_db!(self, pool => sqlx::query("SELECT 1 AS one FROM evidence WHERE sha256 = $1 LIMIT 1")
+            .bind(sha256)
+            .fetch_optional(pool)
+            .await?
+            .is_some());
+        Ok(found)
     }
 
     /// A project's evidence files, oldest first.

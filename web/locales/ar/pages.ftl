@@ -107,6 +107,7 @@ event-reminded = أُرسل تذكير
 event-reminder_skipped = لم يُرسل التذكير: كان الموعد النهائي قد انقضى
 event-effect_requested = طُلب: { $effect }
 event-member_added = أصبح { $person } { $role }
+event-evidence_added = أضاف الملف { $name } ({ $size })
 
 project-give-role = إسناد دور
 project-role = الدور
@@ -174,6 +175,13 @@ profile-organization = الجهة
 profile-language = لغة الصفحات
 profile-save = حفظ
 
+password-title = تغيير كلمة المرور
+password-current = كلمة المرور الحالية
+password-save = غيّر كلمة المرور
+password-signs-out = يُسجَّل خروج كل متصفح آخر دخلت منه بحسابك.
+password-changed = تغيّرت كلمة المرور، وسُجِّل خروج المتصفحات الأخرى.
+password-current-wrong = كلمة المرور الحالية غير صحيحة. لم يتغير شيء.
+
 status-400 = الطلب غير صحيح
 status-403 = غير مسموح
 status-404 = غير موجود
@@ -192,5 +200,6 @@ error-busy = النظام مشغول. لم يتغير شيء: حاول بعد ل
 error-internal = حدث خطأ داخل gradflow. لم يتغير شيء؛ يجد المشغّل التفاصيل في السجل.
 error-too-large = الملف أكبر من المسموح. لم يُحفظ شيء.
 error-empty-file = الملف فارغ. لم يُحفظ شيء: اختر ملفًا فيه محتوى.
+error-quota = استخدمت كل المساحة المتاحة لملفاتك. لم يُحفظ شيء: اطلب من موظفي المعهد مساحة أكبر.
 error-too-many-attempts = محاولات دخول فاشلة كثيرة. انتظر ربع ساعة ثم حاول مجددًا.
 error-bad-request = تعذرت قراءة النموذج. لم يتغير شيء.

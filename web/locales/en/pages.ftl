@@ -107,6 +107,7 @@ event-reminded = Reminder sent
 event-reminder_skipped = Reminder not sent: the deadline had passed
 event-effect_requested = Requested: { $effect }
 event-member_added = { $person } became { $role }
+event-evidence_added = added the file { $name } ({ $size })
 
 project-give-role = Give a role
 project-role = Role
@@ -168,6 +169,13 @@ profile-organization = Organization
 profile-language = Language of the pages
 profile-save = Save
 
+password-title = Change your password
+password-current = Current password
+password-save = Change the password
+password-signs-out = Every other browser signed in as you is signed out.
+password-changed = Your password is changed. Other browsers were signed out.
+password-current-wrong = The current password is not right. Nothing was changed.
+
 status-400 = The request was not right
 status-403 = Not allowed
 status-404 = Not found
@@ -186,5 +194,6 @@ error-busy = gradflow is busy. Nothing was changed: try again in a moment.
 error-internal = Something went wrong inside gradflow. Nothing was changed; the operator can find the details in the log.
 error-too-large = The file is larger than allowed. Nothing was stored.
 error-empty-file = The file is empty. Nothing was stored: choose a file with something in it.
+error-quota = You have used all the space for your files. Nothing was stored: ask the institute's staff for more.
 error-too-many-attempts = Too many failed sign-ins. Wait a quarter of an hour and try again.
 error-bad-request = The form could not be read. Nothing was changed.

@@ -2,8 +2,10 @@
 //!
 //! The sign-in form has no session yet, so no session token: it is guarded
 //! by the Sec-Fetch-Site/Origin check (a cross-site post is refused) and by
-//! the rate limiter. A failed sign-in is 401 with the same words whether the
-//! email or the password was wrong.
+//! the engine's count of attempts (per email and per address, in the
+//! database, before any password is checked: 429 past the limit). A failed
+//! sign-in is 401 with the same words whether the email or the password was
+//! wrong; a server busy hashing other passwords answers 503 with Retry-After.
 
 use std::net::SocketAddr;
 
@@ -12,6 +14,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::response::{IntoResponse, Response};
+use gradflow_engine::service::Kind;
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
@@ -85,20 +88,12 @@ pub async fn sign_in(
     Form(posted): Form<SignIn>,
 ) -> Result<Response, Fail> {
     let email = posted.email.trim();
-    if !app.limiter.allows(email, address.ip()) {
-        tracing::warn!("sign-in refused: too many failed attempts");
-        return Ok(pages::page(
-            429,
-            form(&app, &visitor, email, Some("error-too-many-attempts"), None),
-        ));
-    }
     match app
         .engine
-        .sign_in(email, &posted.password, Timestamp::now())
+        .sign_in_from(email, &posted.password, address.ip(), Timestamp::now())
         .await
     {
         Ok((_, session)) => {
-            app.limiter.succeeded(email);
             let cookie = session::set_cookie(&session, app.config.secure_cookies);
             Ok((
                 StatusCode::SEE_OTHER,
@@ -106,12 +101,18 @@ pub async fn sign_in(
             )
                 .into_response())
         }
-        Err(e) if e.kind() == gradflow_engine::service::Kind::Forbidden => {
-            app.limiter.failed(email, address.ip());
+        Err(e) if e.kind() == Kind::Forbidden => {
             tracing::info!("sign-in refused");
             Ok(pages::page(
                 401,
                 form(&app, &visitor, email, Some("signin-refused"), None),
+            ))
+        }
+        Err(e) if e.kind() == Kind::TooMany => {
+            tracing::warn!("sign-in refused: too many attempts");
+            Ok(pages::page(
+                429,
+                form(&app, &visitor, email, Some("error-too-many-attempts"), None),
             ))
         }
         Err(e) => Err(Fail::service(&visitor, e)),

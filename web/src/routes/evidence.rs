@@ -1,14 +1,16 @@
-//! Evidence files: uploaded with a form (multipart), kept in the files
-//! folder under their SHA-256 (outside anything served as a folder),
-//! recorded through the engine, and downloaded as attachments only by
-//! those who may see the project.
+//! Evidence files: uploaded with a form (multipart) by those the workflow
+//! allows while the project is open, within each person's quota, kept in
+//! the files folder under their SHA-256 (outside anything served as a
+//! folder), recorded through the engine as events in the project's log,
+//! and downloaded as private, uncached attachments only by those who may
+//! see the project.
 
 use std::path::{Path as FsPath, PathBuf};
 
 use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderName};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, HeaderName};
 use axum::response::{IntoResponse, Response};
 use gradflow_engine::audit::to_hex;
 use jiff::Timestamp;
@@ -20,6 +22,12 @@ use crate::pages::Fail;
 use crate::session::Visitor;
 
 /// `POST /projects/{id}/evidence`: fields `csrf` (first) and `file`.
+///
+/// Nothing is stored for a forged form, for someone who may not add files
+/// to the project (or while it is finished), or for a name the engine
+/// refuses: all of that is asked before the first byte is kept. The bytes
+/// are then capped by the upload limit and by what the person's quota
+/// leaves, and kept only once the engine has recorded them in the log.
 pub async fn upload(
     State(app): State<App>,
     visitor: Visitor,
@@ -29,6 +37,7 @@ pub async fn upload(
     let viewer = visitor.signed_in()?;
     let id = super::path_id(&visitor, &id)?;
     let too_large = || Fail::status(&visitor, 413, "error-too-large", None);
+    let quota_spent = || Fail::status(&visitor, 413, "error-quota", None);
     let bad = |key: &str| Fail::status(&visitor, 400, key, None);
     let multipart_error = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -45,19 +54,25 @@ pub async fn upload(
         _ => String::new(),
     };
     visitor.check_form(&csrf)?;
-    // Someone who may not see the project learns nothing and stores nothing.
-    app.engine
-        .evidence_as(viewer, id)
-        .await
-        .map_err(|e| Fail::service(&visitor, e))?;
     let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? else {
         return Err(bad("error-empty-file"));
     };
     let name = field.file_name().unwrap_or("evidence").to_owned();
+    let quota = app.config.upload_quota;
+    // Someone who may not see the project learns nothing; someone who may
+    // not add to it, or a refused name, stores nothing.
+    let left = app
+        .engine
+        .evidence_allowance(viewer, id, &name, quota)
+        .await
+        .map_err(|e| Fail::service(&visitor, e))?;
+    if left == 0 {
+        return Err(quota_spent());
+    }
     let files = &app.config.files;
-    let partial = files.join(format!(".upload-{}", to_hex(&rand::random::<[u8; 16]>())));
-    let stored = async {
-        let mut out = tokio::fs::File::create(&partial)
+    let partial = Partial(files.join(format!(".upload-{}", to_hex(&rand::random::<[u8; 16]>()))));
+    let (sha256, size) = {
+        let mut out = tokio::fs::File::create(&partial.0)
             .await
             .map_err(|e| internal(&visitor, &e))?;
         let mut hasher = Sha256::new();
@@ -66,6 +81,9 @@ pub async fn upload(
             size += chunk.len() as u64;
             if size > app.config.upload_limit {
                 return Err(too_large());
+            }
+            if size > left {
+                return Err(quota_spent());
             }
             hasher.update(&chunk);
             out.write_all(&chunk)
@@ -76,26 +94,37 @@ pub async fn upload(
             return Err(bad("error-empty-file"));
         }
         out.sync_all().await.map_err(|e| internal(&visitor, &e))?;
-        Ok((to_hex(&hasher.finalize()), size))
-    }
-    .await;
-    let (sha256, size) = match stored {
-        Ok(done) => done,
-        Err(fail) => {
-            let _ = tokio::fs::remove_file(&partial).await;
-            return Err(fail);
-        }
+        (to_hex(&hasher.finalize()), size)
     };
     let target = file_path(files, &sha256);
-    if let Err(e) = tokio::fs::rename(&partial, &target).await {
-        let _ = tokio::fs::remove_file(&partial).await;
-        return Err(internal(&visitor, &e));
-    }
-    app.engine
-        .add_evidence_as(viewer, id, &name, &sha256, size, Timestamp::now())
+    // The same bytes may be kept already, for another record: those are never removed here.
+    let new_bytes = !tokio::fs::try_exists(&target).await.unwrap_or(true);
+    tokio::fs::rename(&partial.0, &target)
         .await
-        .map_err(|e| Fail::service(&visitor, e))?;
+        .map_err(|e| internal(&visitor, &e))?;
+    let recorded = app
+        .engine
+        .add_evidence_as(viewer, id, &name, &sha256, size, quota, Timestamp::now())
+        .await;
+    if let Err(e) = recorded {
+        if new_bytes && matches!(app.engine.evidence_kept(&sha256).await, Ok(false)) {
+            let _ = tokio::fs::remove_file(&target).await;
+        }
+        return Err(Fail::service(&visitor, e));
+    }
     Ok(super::auth::see_other(&format!("/projects/{id}#evidence")))
+}
+
+/// A file being uploaded, removed when the upload ends without keeping it:
+/// on a refusal, an error, or a request abandoned mid-way (a client gone,
+/// a body timeout), since dropping the handler drops this too.
+struct Partial(PathBuf);
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        // After a rename there is nothing left here to remove.
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// `GET /projects/{id}/evidence/{file}`: the file, as an attachment.
@@ -123,6 +152,9 @@ pub async fn download(
                 HeaderName::from_static("x-content-type-options"),
                 "nosniff".to_owned(),
             ),
+            // Evidence is personal: no shared cache keeps it, and the
+            // browser keeps no copy once it is saved.
+            (CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         Body::from(bytes),
     )

@@ -33,6 +33,8 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "error-internal",
     "error-too-large",
     "error-empty-file",
+    "error-quota",
+    "event-evidence_added",
     "error-too-many-attempts",
     "error-bad-request",
     "signin-refused",
@@ -46,6 +48,8 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "reset-done",
     "home-title",
     "profile-title",
+    "password-changed",
+    "password-current-wrong",
     "board-title",
     "board-waits",
     "export-id",
@@ -104,6 +108,7 @@ pub fn routes(app: App) -> Router {
         .route("/reset/new", get(reset::choose).post(reset::save))
         .route("/", get(home::page))
         .route("/profile", get(profile::page).post(profile::save))
+        .route("/profile/password", post(profile::change_password))
         .route("/projects/{id}", get(project::page))
         .route("/projects/{id}/act", post(project::act))
         .route("/projects/{id}/members", post(project::give_role))

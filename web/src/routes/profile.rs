@@ -1,15 +1,23 @@
-//! The profile page: who you are and the language you read pages in.
+//! The profile page: who you are, the language you read pages in, and
+//! changing your own password (the current one first; every other browser
+//! is then signed out).
+
+use std::net::SocketAddr;
 
 use axum::Form;
-use axum::extract::State;
-use axum::response::Response;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::response::{IntoResponse, Response};
+use gradflow_engine::service::{Kind, MIN_PASSWORD, check_password};
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::App;
-use crate::i18n::Lang;
+use crate::i18n::{self, Lang};
 use crate::pages::{self, Fail, Frame};
-use crate::session::Visitor;
+use crate::session::{self, Visitor};
 
 /// What the profile form posts.
 #[derive(Deserialize)]
@@ -20,9 +28,35 @@ pub struct Profile {
     language: String,
 }
 
+/// What the password form posts.
+#[derive(Deserialize)]
+pub struct NewPassword {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The profile page's query: `?password=changed` after a change.
+#[derive(Deserialize)]
+pub struct ProfileQuery {
+    password: Option<String>,
+}
+
 /// `GET /profile`.
-pub async fn page(visitor: Visitor) -> Result<Response, Fail> {
+pub async fn page(visitor: Visitor, Query(query): Query<ProfileQuery>) -> Result<Response, Fail> {
+    let note = (query.password.as_deref() == Some("changed")).then_some("password-changed");
+    Ok(pages::page(200, render(&visitor, note, None)?))
+}
+
+/// The profile page with a note or an error about the password form.
+fn render(visitor: &Visitor, note: Option<&str>, error: Option<&str>) -> Result<String, Fail> {
     let viewer = visitor.signed_in()?;
+    let text = |k: &str| i18n::text(visitor.lang, k, &[("min", MIN_PASSWORD.to_string())]);
     let languages: Vec<_> = Lang::ALL
         .iter()
         .map(|l| {
@@ -33,19 +67,19 @@ pub async fn page(visitor: Visitor) -> Result<Response, Fail> {
             })
         })
         .collect();
-    Ok(pages::page(
-        200,
-        pages::render(
-            "profile",
-            &Frame::of(&visitor),
-            "profile-title",
-            json!({
-                "name": viewer.person.name,
-                "email": viewer.person.email,
-                "organization": viewer.person.organization,
-                "languages": languages,
-            }),
-        ),
+    Ok(pages::render(
+        "profile",
+        &Frame::of(visitor),
+        "profile-title",
+        json!({
+            "name": viewer.person.name,
+            "email": viewer.person.email,
+            "organization": viewer.person.organization,
+            "languages": languages,
+            "min": MIN_PASSWORD,
+            "password_note": note.map(text),
+            "password_error": error.map(text),
+        }),
     ))
 }
 
@@ -61,4 +95,51 @@ pub async fn save(
         .await
         .map_err(|e| Fail::service(&visitor, e))?;
     Ok(super::auth::see_other("/profile"))
+}
+
+/// `POST /profile/password`: changes the signed-in person's password when
+/// the current one is right, signs out their other browsers, and gives
+/// this browser a new session.
+pub async fn change_password(
+    State(app): State<App>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    visitor: Visitor,
+    Form(posted): Form<NewPassword>,
+) -> Result<Response, Fail> {
+    let viewer = visitor.check_form(&posted.csrf)?;
+    let refuse = |status: u16, key: &str| -> Result<Response, Fail> {
+        Ok(pages::page(status, render(&visitor, None, Some(key))?))
+    };
+    if check_password(&posted.password).is_err() {
+        return refuse(400, "reset-password-rule");
+    }
+    if posted.password != posted.confirm {
+        return refuse(400, "reset-mismatch");
+    }
+    match app
+        .engine
+        .change_password(
+            viewer,
+            &posted.current,
+            &posted.password,
+            Some(address.ip()),
+            Timestamp::now(),
+        )
+        .await
+    {
+        Ok(new) => Ok((
+            StatusCode::SEE_OTHER,
+            [
+                (LOCATION, "/profile?password=changed".to_owned()),
+                (
+                    SET_COOKIE,
+                    session::set_cookie(&new, app.config.secure_cookies),
+                ),
+            ],
+        )
+            .into_response()),
+        Err(e) if e.kind() == Kind::Forbidden => refuse(403, "password-current-wrong"),
+        Err(e) if e.kind() == Kind::TooMany => refuse(429, "error-too-many-attempts"),
+        Err(e) => Err(Fail::service(&visitor, e)),
+    }
 }

@@ -235,6 +235,10 @@ async fn render(
             }),
         "submitted": super::answers::submitted(app, lang, &view, viewer, &evidence, &history).await,
         "evidence": files,
+        // The upload form, for the roles the workflow lets add files while
+        // the project is open (the engine checks again on upload).
+        "may_upload": stage.is_some_and(|s| !s.terminal)
+            && roles.iter().any(|r| view.workflow.evidence.contains(r)),
         "upload_limit": size_text(i64::try_from(app.config.upload_limit).unwrap_or(i64::MAX)),
     });
     Ok(pages::page(
@@ -337,6 +341,11 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
                 None,
             )
         }
+        Change::EvidenceAdded { name, size, .. } => (
+            "evidence_added",
+            vec![("name", name.clone()), ("size", size_text(*size))],
+            None,
+        ),
     };
     json!({
         "when": i18n::when(lang, event.at, tz),

@@ -4,8 +4,9 @@
 //!
 //! Asking for a link answers the same whether or not the email has an
 //! account, and the account is looked up and mailed after the answer, so
-//! neither the words nor the time taken tell who has one. Requests count against the sign-in
-//! limiter (per email and per address). The link carries a 256-bit token of
+//! neither the words nor the time taken tell who has one. Requests are
+//! counted by the engine (per email and per address, in the database), and
+//! so are uses of a link (per address, before the new password is hashed). The link carries a 256-bit token of
 //! which only the SHA-256 is stored; it works once, for
 //! [`RESET_LIFETIME`], and using it signs the person out everywhere. Links
 //! are built from the configured public address, never from the request's
@@ -16,7 +17,9 @@ use std::net::SocketAddr;
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::Response;
-use gradflow_engine::service::{Kind, MIN_PASSWORD, RESET_LIFETIME, ResetLink, check_password};
+use gradflow_engine::service::{
+    Attempt, Kind, MIN_PASSWORD, RESET_LIFETIME, ResetLink, check_password,
+};
 use gradflow_notifications::{Address, MessageId, Outgoing, Transport};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -93,7 +96,19 @@ pub async fn request(
         ));
     };
     let email = posted.email.trim();
-    if !app.resets.allows(email, address.ip()) {
+    let counted = app
+        .engine
+        .count_attempt(
+            Attempt::ResetRequest,
+            Some(email),
+            Some(address.ip()),
+            Timestamp::now(),
+        )
+        .await;
+    if let Err(e) = counted {
+        if e.kind() != Kind::TooMany {
+            return Err(Fail::service(&visitor, e));
+        }
         tracing::warn!("password reset refused: too many attempts");
         return Ok(pages::page(
             429,
@@ -106,7 +121,6 @@ pub async fn request(
             ),
         ));
     }
-    app.resets.failed(email, address.ip());
     // Looked up and mailed after the answer, so that neither its words nor
     // the time it takes tell whether the email has an account.
     let engine = app.engine.clone();
@@ -206,20 +220,20 @@ pub async fn save(
     if posted.password != posted.confirm {
         return Ok(refuse("reset-mismatch"));
     }
-    // Guessing a 256-bit token is hopeless, but each try costs a hash.
-    if !app.resets.allows_address(address.ip()) {
-        return Err(Fail::status(&visitor, 429, "error-too-many-attempts", None));
-    }
+    // Guessing a 256-bit token is hopeless, but each try costs a hash: the
+    // engine counts tries per address first.
     match app
         .engine
-        .reset_password(&posted.token, &posted.password, Timestamp::now())
+        .reset_password_from(
+            &posted.token,
+            &posted.password,
+            address.ip(),
+            Timestamp::now(),
+        )
         .await
     {
         Ok(_) => Ok(super::auth::see_other("/signin?reset=done")),
-        Err(e) if e.kind() == Kind::NotFound => {
-            app.resets.failed_address(address.ip());
-            Ok(refuse("reset-link-dead"))
-        }
+        Err(e) if e.kind() == Kind::NotFound => Ok(refuse("reset-link-dead")),
         Err(e) => Err(Fail::service(&visitor, e)),
     }
 }

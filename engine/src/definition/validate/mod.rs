@@ -412,6 +412,14 @@ impl Checker<'_> {
             source.cohort_dates.iter().map(|r| r.value.as_str()),
         );
         let conflicts = self.conflicts(&source.conflicts, &roles);
+        let evidence = match &source.evidence {
+            Some(names) => self.roles(names, &roles),
+            None => super::model::DEFAULT_EVIDENCE_ROLES
+                .iter()
+                .filter(|r| source.roles.iter().any(|known| known.value == **r))
+                .map(|r| (*r).to_owned())
+                .collect(),
+        };
         let title = self.label(&source.title, "title").unwrap_or_else(|| {
             if matches!(source.title.value, LabelSource::Plain(TextSource::Null)) {
                 self.error(source.title.referenced, "the workflow's title is empty");
@@ -476,6 +484,7 @@ impl Checker<'_> {
                 .map(|r| r.value.clone())
                 .collect(),
             conflicts,
+            evidence,
             start: source.start.value.clone(),
             stages,
             forms,
