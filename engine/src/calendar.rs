@@ -109,7 +109,9 @@ impl std::str::FromStr for MailHours {
             close,
         };
         match close {
-            Some(close) if close == hours.open => Err(Error::EmptyMailHours(text.trim().to_owned())),
+            Some(close) if close == hours.open => {
+                Err(Error::EmptyMailHours(text.trim().to_owned()))
+            }
             Some(close) if close < hours.open => Err(Error::BackwardMailHours {
                 text: text.trim().to_owned(),
                 open: hours.open.strftime("%H:%M").to_string(),

@@ -416,7 +416,7 @@ impl Checker<'_> {
             Some(names) => self.roles(names, &roles),
             None => super::model::DEFAULT_EVIDENCE_ROLES
                 .iter()
-                .filter(|r| source.roles.iter().any(|known| known.value == **r))
+                .filter(|r| role_names.iter().any(|known| known.value == **r))
                 .map(|r| (*r).to_owned())
                 .collect(),
         };
