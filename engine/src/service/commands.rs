@@ -224,17 +224,8 @@ impl Engine {
         }
         let person = self.person_id(email).await?;
         let decision = decide::add_member(&ctx, &record.state, actor, person, role.trim(), now)?;
-        let prepared = Prepared::Decided {
-            project,
-            expected: record.state.version,
-            outcome: outcome(project, &decision, false),
-            decision: Box::new(decision),
-            idempotency: None,
-        };
-        self.commit(vec![prepared], now)
-            .await?
-            .pop()
-            .expect("one result per command")
+        self.commit_one(project, record.state.version, decision, now)
+            .await
     }
 
     /// Runs a command as the person with `actor_email`.
