@@ -274,7 +274,7 @@ pub struct WorkerArgs {
     pub from: String,
     /// Seconds a worker holds the messages it claimed before another may
     /// take them over; renewed while it sends, and it claims no more than
-    /// it can send in half of it. Keep it above twice the SMTP timeout.
+    /// it can send in half of it. At least twice the SMTP timeout (refused otherwise).
     #[arg(long, default_value_t = 120, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub mail_lease: u32,
 }

@@ -112,8 +112,25 @@ impl Courier {
     /// A courier sending through the transport `url` (`smtp://`, `smtps://`,
     /// `file://FOLDER`, `log:`) from `from` (`Name <address>` or an address),
     /// holding what it claims for `lease` (renewed while it sends).
+    ///
+    /// A lease under twice the SMTP timeout is refused: one slow email
+    /// could outlive it, another worker would take the claim over and send
+    /// that email again, and neither would ever record it.
     pub fn open(url: &str, from: &str, lease: SignedDuration) -> anyhow::Result<Courier> {
         let (mailer, from, domain) = postbox(url, from)?;
+        if let Mailer::Smtp(smtp) = &mailer {
+            let timeout = smtp.config().timeout.as_secs();
+            let seconds = lease.as_secs();
+            if u64::try_from(seconds).unwrap_or(0) < timeout.saturating_mul(2) {
+                anyhow::bail!(
+                    "--mail-lease {seconds} is shorter than twice the mail server's timeout \
+                     (timeout={timeout} s): a slow server would outlive the lease and another \
+                     worker would send the same email again; give --mail-lease {} or more, \
+                     or a shorter timeout=SECONDS in the SMTP URL",
+                    timeout.saturating_mul(2)
+                );
+            }
+        }
         Ok(Courier {
             mailer,
             from,

@@ -9,6 +9,7 @@
 mod browser;
 mod cli;
 mod croniter;
+mod hardening_attack;
 mod processes;
 mod property;
 mod race;

@@ -54,7 +54,7 @@ on_both!(
 );
 
 /// Set-up: before every deadline and reminder.
-const SET_UP: &str = "2026-02-01T05:00:00Z";
+pub(crate) const SET_UP: &str = "2026-02-01T05:00:00Z";
 /// Saturday 14 February, 10:00 in Muscat: both proposal reminders are due
 /// (7 days and 1 day before; they collapse into the later one), and the
 /// endorsement deadline of the proposals submitted on 1 February has passed.
@@ -69,7 +69,7 @@ const NEXT_WEEK: &str = "2026-02-23T06:00:00Z";
 const PROPOSAL_DUE: &str = "2026-02-15 23:59 +04";
 
 /// Who the worker sends as (`--from`), and its two parts.
-const FROM: &str = "Institute of Public Service <noreply@institute.test>";
+pub(crate) const FROM: &str = "Institute of Public Service <noreply@institute.test>";
 const FROM_NAME: &str = "Institute of Public Service";
 const FROM_ADDRESS: &str = "noreply@institute.test";
 /// The right-hand side of every Message-ID: the From address's domain.
@@ -89,7 +89,7 @@ const TRAINEES: usize = 50;
 const PATIENCE: Duration = Duration::from_secs(90);
 
 /// `at` moved by `minutes`.
-fn plus_minutes(at: &str, minutes: i64) -> String {
+pub(crate) fn plus_minutes(at: &str, minutes: i64) -> String {
     plus_seconds(at, minutes * 60)
 }
 
@@ -107,7 +107,7 @@ fn plus_seconds(at: &str, seconds: i64) -> String {
 
 /// A project and the people on it.
 #[derive(Debug, Clone)]
-struct Project {
+pub(crate) struct Project {
     id: i64,
     title: String,
     trainee: String,
@@ -159,7 +159,7 @@ fn proposal() -> Fields {
 /// reads its templates), registers a coordinator, supervisors and trainees,
 /// creates the cohort and starts `waiting + submitted` projects in it; the
 /// last `submitted` of them have submitted their proposal. All at [`SET_UP`].
-async fn institute(db: &TestDb, waiting: usize, submitted: usize) -> Vec<Project> {
+pub(crate) async fn institute(db: &TestDb, waiting: usize, submitted: usize) -> Vec<Project> {
     let engine = Arc::new(db.engine().await);
     let file = support::bundled("graduation-service").display().to_string();
     ok(db, SET_UP, &["workflow", "publish", &file]).await;
@@ -263,21 +263,21 @@ async fn institute(db: &TestDb, waiting: usize, submitted: usize) -> Vec<Project
 // --------------------------------------------------------------------------
 
 /// A finished (or killed) `gradflow` process.
-struct Run {
+pub(crate) struct Run {
     args: Vec<String>,
     status: Option<ExitStatus>,
     /// Killed by the test because it outlived [`PATIENCE`].
     hung: bool,
-    stdout: String,
-    stderr: String,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
-    fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         !self.hung && self.status.is_some_and(|s| s.success())
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("{self}\nstdout is not JSON: {e}"))
     }
@@ -308,7 +308,7 @@ impl fmt::Debug for Run {
 
 /// A running `gradflow` process whose output two threads drain. Dropped
 /// while running (a failed test), it is killed: no worker outlives its test.
-struct Process {
+pub(crate) struct Process {
     args: Vec<String>,
     child: Child,
     stdout: Option<JoinHandle<String>>,
@@ -325,7 +325,7 @@ fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
 
 impl Process {
     /// Starts `gradflow --db URL ARGS` with its clock at `now`.
-    fn start(db: &TestDb, now: &str, args: &[&str]) -> Process {
+    pub(crate) fn start(db: &TestDb, now: &str, args: &[&str]) -> Process {
         let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
         if std::env::var_os("TEST_LOG").is_some() {
             eprintln!("$ GRADFLOW_NOW={now} gradflow {}", args.join(" "));
@@ -354,7 +354,7 @@ impl Process {
     }
 
     /// Waits for it to end (blocking), killing it after `patience`.
-    fn wait(mut self, patience: Duration) -> Run {
+    pub(crate) fn wait(mut self, patience: Duration) -> Run {
         let deadline = Instant::now() + patience;
         let mut hung = false;
         let status = loop {
@@ -373,7 +373,7 @@ impl Process {
     }
 
     /// Kills it with SIGKILL (`kill -9`): a crash, nothing finished.
-    fn crash(mut self) -> Run {
+    pub(crate) fn crash(mut self) -> Run {
         let _ = self.child.kill();
         let status = self.child.wait().ok();
         self.finish(status, false)
@@ -420,7 +420,7 @@ async fn gradflow(db: &TestDb, now: &str, args: &[&str]) -> Run {
 }
 
 /// Runs one command and requires success.
-async fn ok(db: &TestDb, now: &str, args: &[&str]) -> Run {
+pub(crate) async fn ok(db: &TestDb, now: &str, args: &[&str]) -> Run {
     let run = gradflow(db, now, args).await;
     assert!(run.ok(), "this should succeed:\n{run}");
     run
@@ -430,7 +430,7 @@ async fn ok(db: &TestDb, now: &str, args: &[&str]) -> Run {
 /// started (said it is running) finishes its round, says it stopped and
 /// exits 0; one still connecting when the signal came (the work was done
 /// before it got going) may die of it, having claimed nothing.
-async fn stop_workers(workers: Vec<Process>) -> Vec<Run> {
+pub(crate) async fn stop_workers(workers: Vec<Process>) -> Vec<Run> {
     let runs = tokio::task::spawn_blocking(move || {
         workers
             .into_iter()
@@ -453,7 +453,7 @@ async fn stop_workers(workers: Vec<Process>) -> Vec<Run> {
 }
 
 /// `worker` arguments: mail to `smtp` from the institute, `batch` per claim.
-fn worker_args<'a>(smtp: &'a str, batch: &'a str, once: bool) -> Vec<&'a str> {
+pub(crate) fn worker_args<'a>(smtp: &'a str, batch: &'a str, once: bool) -> Vec<&'a str> {
     let mut args = vec![
         "--json", "worker", "--batch", batch, "--smtp", smtp, "--from", FROM,
     ];
@@ -470,7 +470,7 @@ fn start_worker(db: &TestDb, now: &str, smtp: &str, batch: usize) -> Process {
 }
 
 /// `worker --once` at `now`: its report (timers claimed, fired, ...; mail sent, ...).
-async fn worker_once(db: &TestDb, now: &str, smtp: &str, batch: usize) -> Value {
+pub(crate) async fn worker_once(db: &TestDb, now: &str, smtp: &str, batch: usize) -> Value {
     let batch = batch.to_string();
     ok(db, now, &worker_args(smtp, &batch, true)).await.json()
 }
@@ -481,28 +481,28 @@ async fn worker_once(db: &TestDb, now: &str, smtp: &str, batch: usize) -> Value 
 
 /// An outbox row as `outbox list --json` shows it.
 #[derive(Debug, Clone, Deserialize)]
-struct Row {
-    id: i64,
+pub(crate) struct Row {
+    pub(crate) id: i64,
     project: i64,
     cause: i64,
     template: String,
     recipient: i64,
-    email: String,
+    pub(crate) email: String,
     message_id: String,
-    state: String,
-    attempts: i64,
-    last_error: Option<String>,
+    pub(crate) state: String,
+    pub(crate) attempts: i64,
+    pub(crate) last_error: Option<String>,
 }
 
 impl Row {
     /// The Message-ID this row's email carries (without angle brackets).
-    fn full_message_id(&self) -> String {
+    pub(crate) fn full_message_id(&self) -> String {
         format!("{}@{DOMAIN}", self.message_id)
     }
 }
 
 /// Every outbox row, oldest first.
-async fn outbox(db: &TestDb, now: &str) -> Vec<Row> {
+pub(crate) async fn outbox(db: &TestDb, now: &str) -> Vec<Row> {
     let run = ok(db, now, &["--json", "outbox", "list", "--limit", "1000000"]).await;
     let mut rows: Vec<Row> =
         serde_json::from_value(run.json()).unwrap_or_else(|e| panic!("{run}\n{e}"));
@@ -610,14 +610,14 @@ fn wrong_events(
 }
 
 /// `gradflow audit verify` passes.
-async fn audit_verifies(db: &TestDb, now: &str) {
+pub(crate) async fn audit_verifies(db: &TestDb, now: &str) {
     let run = ok(db, now, &["audit", "verify"]).await;
     assert!(run.stdout.contains("audit: ok"), "{run}");
 }
 
 /// Counted by the test straight from the database, only to know when the
 /// workers are done: timers due at `now` not done, and messages not sent.
-async fn unfinished(db: &TestDb, now: &str) -> (i64, i64) {
+pub(crate) async fn unfinished(db: &TestDb, now: &str) -> (i64, i64) {
     let micros = now.parse::<Timestamp>().unwrap().as_microsecond();
     let timers = support::raw_number(
         db,
@@ -1656,7 +1656,7 @@ async fn raw_execute(db: &TestDb, sql: &str) {
 }
 
 /// How many times each Message-ID arrived.
-fn arrivals(received: &[Received]) -> BTreeMap<String, usize> {
+pub(crate) fn arrivals(received: &[Received]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for mail in received {
         *counts.entry(mail.message_id()).or_default() += 1;
@@ -1675,7 +1675,8 @@ async fn two_workers_on_a_slow_server_send_each_message_once_though_leases_are_s
     let projects = institute(db, 0, 60).await;
     let sink = Sink::start(&[]).await;
     sink.slow_down(Duration::from_millis(100));
-    let url = sink.url();
+    // A lease at least twice the server's timeout, as a worker requires.
+    let url = format!("{}?timeout=1", sink.url());
     let now = plus_minutes(SET_UP, 1);
     let args = [
         "--json",
@@ -1971,7 +1972,12 @@ async fn attack_workers_on_a_slow_server(db: &TestDb) {
     let projects = institute(db, 0, messages).await;
     let sink = Sink::start(&[]).await;
     sink.slow_down(Duration::from_millis(delay));
-    let url = sink.url();
+    // The longest timeout the lease allows (a worker refuses a longer one).
+    let url = format!(
+        "{}?timeout={}",
+        sink.url(),
+        (lease.parse::<u64>().unwrap() / 2).max(1)
+    );
     let now = plus_minutes(SET_UP, 1);
     let args = [
         "--json",
