@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use gradflow_engine::definition;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
 use crate::smtp_sink::Sink;
-use crate::support::{TestDb, on_both};
+use crate::support::{Cohort, TestDb, bundled, day, holder, new_cohort, on_both, raw_number};
 use crate::worker::{
     FROM, Process, Row, SET_UP, arrivals, institute, outbox, plus_minutes, worker_args,
 };
@@ -17,6 +18,8 @@ use crate::worker::{
 on_both!(
     mail_through_a_dead_then_closing_server_is_tried_once_a_round_then_dead_or_sent_once,
     a_lease_a_slow_server_could_outlive_is_refused_at_start,
+    twenty_nodes_giving_a_one_person_role_at_once_leave_one_holder,
+    twenty_uploads_at_once_stay_within_the_uploaders_quota,
 );
 
 /// Messages the attack sends (one per project, at set-up).
@@ -199,4 +202,166 @@ async fn a_lease_a_slow_server_could_outlive_is_refused_at_start(db: &TestDb) {
     let shortened = start(format!("{}?timeout=1", sink.url())).await.unwrap();
     assert!(shortened.ok(), "{shortened}");
     assert_eq!(sink.count(), 2);
+}
+
+/// A workflow that takes one chair per project (`{ role: chair, max: 1 }`)
+/// and 20 nodes (each its own engine and pool) giving the empty chair to 20
+/// different people at the same moment: exactly one is given it, every
+/// other is refused, and the project holds one chair.
+async fn twenty_nodes_giving_a_one_person_role_at_once_leave_one_holder(db: &TestDb) {
+    let setup = db.engine().await;
+    let loaded = definition::load(&bundled("graduation-service")).unwrap();
+    let text = loaded
+        .text
+        .replace("  - chair\n", "  - { role: chair, max: 1 }\n");
+    assert_ne!(text, loaded.text, "the chair is limited to one");
+    setup.publish(&[text], day(0)).await.unwrap();
+    let w = loaded.workflow;
+    let racers = 20;
+    let people = [holder("trainee", 1), holder("supervisor", 1)]
+        .into_iter()
+        .chain((1..=racers).map(|n| holder("chair", n)));
+    for email in people {
+        setup
+            .add_person(&email, &email, "Institute", day(0))
+            .await
+            .unwrap();
+    }
+    setup
+        .create_program("svc", "Service level", &w.key, day(0))
+        .await
+        .unwrap();
+    setup
+        .create_cohort(new_cohort(&w, "svc", "One chair"), day(0))
+        .await
+        .unwrap();
+    let id = setup
+        .start_project(
+            "One chair",
+            "Racing for the chair",
+            &[
+                (holder("trainee", 1), "trainee".to_owned()),
+                (holder("supervisor", 1), "supervisor".to_owned()),
+            ],
+            day(1),
+        )
+        .await
+        .unwrap()
+        .project;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(racers));
+    let mut nodes = tokio::task::JoinSet::new();
+    for n in 1..=racers {
+        let engine = db.engine().await;
+        let barrier = barrier.clone();
+        nodes.spawn(async move {
+            barrier.wait().await;
+            let given = engine
+                .assign(id, None, &holder("chair", n), "chair", day(2))
+                .await;
+            engine.close().await;
+            given
+        });
+    }
+    let mut given = 0;
+    let mut refused = Vec::new();
+    while let Some(result) = nodes.join_next().await {
+        match result.unwrap() {
+            Ok(_) => given += 1,
+            Err(e) => refused.push(e.to_string()),
+        }
+    }
+    let chairs = setup
+        .view(id)
+        .await
+        .unwrap()
+        .record
+        .members
+        .iter()
+        .filter(|m| m.role == "chair")
+        .count();
+    eprintln!(
+        "{}: {racers} nodes gave the chair: {given} given, {} refused, {chairs} chair(s) held",
+        if db.is_sqlite() {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        },
+        refused.len()
+    );
+    assert_eq!((given, chairs), (1, 1), "{refused:#?}");
+}
+
+/// One trainee on five projects sends 20 files of 1 MiB at once (each from
+/// its own node) with 4 MiB of quota left: four are recorded, the others
+/// are refused, and the trainee's files never pass the quota. Before, the
+/// quota was read before the file's commit, outside it: every upload saw
+/// the same 4 MiB free and all 20 were recorded (20 MiB on a 4 MiB quota).
+async fn twenty_uploads_at_once_stay_within_the_uploaders_quota(db: &TestDb) {
+    const MIB: u64 = 1024 * 1024;
+    let setup = db.engine().await;
+    let cohort = Cohort::set_up(&setup, "graduation-service").await;
+    let mut projects = Vec::new();
+    for n in 0..5 {
+        projects.push(cohort.start(&setup, &format!("Quota {n}")).await);
+    }
+    let trainee = setup.person(&holder("trainee", 1)).await.unwrap();
+    let quota = 4 * MIB;
+    let racers = 20;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(racers));
+    let mut nodes = tokio::task::JoinSet::new();
+    for i in 0..racers {
+        let engine = db.engine().await;
+        let barrier = barrier.clone();
+        let viewer = gradflow_engine::service::Viewer {
+            person: trainee.clone(),
+            language: None,
+        };
+        let project = projects[i % projects.len()];
+        nodes.spawn(async move {
+            barrier.wait().await;
+            let added = engine
+                .add_evidence_as(
+                    &viewer,
+                    project,
+                    &format!("part-{i}.pdf"),
+                    &format!("{i:064x}"),
+                    MIB,
+                    quota,
+                    day(2),
+                )
+                .await;
+            engine.close().await;
+            added
+        });
+    }
+    let (mut added, mut refused) = (0, Vec::new());
+    while let Some(result) = nodes.join_next().await {
+        match result.unwrap() {
+            Ok(_) => added += 1,
+            Err(e) => refused.push(e.to_string()),
+        }
+    }
+    let stored = raw_number(
+        db,
+        &format!(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM evidence WHERE uploader_id = {}",
+            trainee.id
+        ),
+    )
+    .await;
+    eprintln!(
+        "{}: {racers} uploads of 1 MiB at once, 4 MiB quota: {added} recorded, {} refused, {} MiB stored",
+        if db.is_sqlite() {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        },
+        refused.len(),
+        stored as u64 / MIB
+    );
+    assert!(
+        stored as u64 <= quota,
+        "{stored} bytes stored: {refused:#?}"
+    );
+    assert_eq!(added, 4, "{refused:#?}");
 }

@@ -14,6 +14,7 @@ use jiff::Timestamp;
 use super::commands::decision_context;
 use super::{Engine, Error, Evidence, Viewer, input};
 use crate::decide::{self, NewEvidence};
+use crate::store::Pending;
 
 /// How many times a file is recorded again when the project changed under
 /// it (a file does not depend on what else happened, only that the project
@@ -74,13 +75,12 @@ impl Engine {
             return Err(Error::internal(format!("not a SHA-256: {sha256}")));
         }
         let size = i64::try_from(size).map_err(Error::internal)?;
-        let used = self.store.uploaded_bytes(viewer.person.id).await?;
-        if u64::try_from(used.saturating_add(size)).unwrap_or(u64::MAX) > quota {
-            return Err(Error::Invalid(format!(
+        let over_quota = || {
+            Error::Invalid(format!(
                 "this file would take your uploads past the {} MiB each person may store; nothing was stored",
                 quota / (1024 * 1024)
-            )));
-        }
+            ))
+        };
         let file = NewEvidence {
             name,
             sha256: sha256.to_owned(),
@@ -95,14 +95,29 @@ impl Engine {
             let decision =
                 decide::add_evidence(&ctx, &record.state, viewer.person.id, file.clone(), now)?;
             let seq = decision.events.last().map_or(0, |e| e.seq);
+            let pending = Pending {
+                project,
+                expected: record.state.version,
+                decision: &decision,
+                idempotency: None,
+                completes: &[],
+            };
+            // The quota is checked in the commit's transaction: uploads
+            // racing from several nodes cannot each see the same room left.
+            let quota = i64::try_from(quota).unwrap_or(i64::MAX);
             match self
-                .commit_one(project, record.state.version, decision, now)
+                .store
+                .commit_evidence(&pending, viewer.person.id, size, quota, now)
                 .await
             {
-                Err(e) if e.kind() == super::Kind::Conflict && tries > 0 => continue,
-                done => {
-                    done?;
-                    break seq;
+                Ok(true) => break seq,
+                Ok(false) => return Err(over_quota()),
+                Err(e) => {
+                    let e = Error::from(e);
+                    if e.kind() == super::Kind::Conflict && tries > 0 {
+                        continue;
+                    }
+                    return Err(e);
                 }
             }
         };

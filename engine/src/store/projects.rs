@@ -632,6 +632,49 @@ impl Store {
         Ok(members)
     }
 
+    /// Commits a decision that records an evidence file of `size` bytes
+    /// uploaded by `uploader`, only if their files stay within `quota`
+    /// bytes. The quota is read inside the commit's transaction, after
+    /// taking the uploader's row (PostgreSQL; on SQLite the write lock does
+    /// it), so uploads racing from several nodes are counted one after the
+    /// other. `Ok(false)`: over the quota, nothing written; a project that
+    /// moved meanwhile is a conflict.
+    pub(crate) async fn commit_evidence(
+        &self,
+        item: &Pending<'_>,
+        uploader: i64,
+        size: i64,
+        quota: i64,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        let postgres = self.kind() == "postgres";
+        with_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            if postgres {
+                sqlx::query("SELECT id FROM people WHERE id = $1 FOR UPDATE")
+                    .bind(uploader)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let used = sqlx::query("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS total FROM evidence WHERE uploader_id = $1")
+                .bind(uploader)
+                .fetch_one(&mut *tx)
+                .await?
+                .int("total")?;
+            if used.saturating_add(size) > quota {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            if !advance!(tx, item, now) {
+                tx.rollback().await?;
+                return Err(Error::Conflict { expected: item.expected });
+            }
+            write_decisions!(tx, &[(item.project, item.decision)], now);
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
     /// Commits independent decisions in one transaction (one disk sync, and
     /// one statement per table for all of them). Each succeeds or fails on its
     /// own: a decision whose project moved on gets [`Error::Conflict`] and the
