@@ -12,7 +12,8 @@ use tokio::net::TcpListener;
 use crate::smtp_sink::Sink;
 use crate::support::{Cohort, TestDb, bundled, day, holder, new_cohort, on_both, raw_number};
 use crate::worker::{
-    FROM, Process, Row, SET_UP, arrivals, institute, outbox, plus_minutes, worker_args,
+    FROM, Process, REMINDERS, Row, SET_UP, arrivals, audit_verifies, events_of, institute, outbox,
+    plus_minutes, progress, start_worker, stop_workers, unfinished, worker_args, wrong_events,
 };
 
 on_both!(
@@ -20,6 +21,8 @@ on_both!(
     a_lease_a_slow_server_could_outlive_is_refused_at_start,
     twenty_nodes_giving_a_one_person_role_at_once_leave_one_holder,
     twenty_uploads_at_once_stay_within_the_uploaders_quota,
+    three_workers_try_a_refused_timer_once_a_round_and_fail_it_once,
+    workers_killed_again_and_again_under_load_lose_nothing_and_fail_no_timer,
 );
 
 /// Messages the attack sends (one per project, at set-up).
@@ -364,4 +367,128 @@ async fn twenty_uploads_at_once_stay_within_the_uploaders_quota(db: &TestDb) {
         "{stored} bytes stored: {refused:#?}"
     );
     assert_eq!(added, 4, "{refused:#?}");
+}
+
+/// Three `worker --once` processes a round (three nodes) at the times a
+/// refused timer's backoff allows: it is refused five times in all, not
+/// once per worker, ends failed once, and every other project's reminder
+/// is fired and mailed once.
+async fn three_workers_try_a_refused_timer_once_a_round_and_fail_it_once(db: &TestDb) {
+    crate::timers_attack::refused_timer_rounds(db, 3).await;
+}
+
+/// Two running workers fire 200 projects' timers and send their mail to a
+/// server taking 50 ms a message; both are killed (`kill -9`) as soon as 5
+/// more timers or emails went through, and two start again a few minutes
+/// of clock later (after the dead ones' leases): eight rounds, 16 kills. Then: each due
+/// timer fired once, none failed or counted an attempt for a kill, every
+/// message sent and each arrived once but for at most one email in flight
+/// per kill, and `audit verify` passes.
+async fn workers_killed_again_and_again_under_load_lose_nothing_and_fail_no_timer(db: &TestDb) {
+    let projects = institute(db, 100, 100).await;
+    let sink = Sink::start(&[]).await;
+    sink.slow_down(Duration::from_millis(50));
+    let url = sink.url();
+    let rounds = 8;
+    let kills = 2 * rounds;
+    let mut notes = Vec::new();
+    for kill in 0..rounds {
+        let now = plus_minutes(REMINDERS, 3 * kill);
+        let mut workers = vec![
+            start_worker(db, &now, &url, 25),
+            start_worker(db, &now, &url, 25),
+        ];
+        let (timers, mail) = (
+            crate::support::raw_number(db, "SELECT COUNT(*) FROM timers WHERE state = 'done'")
+                .await,
+            sink.count(),
+        );
+        let patience = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let done =
+                crate::support::raw_number(db, "SELECT COUNT(*) FROM timers WHERE state = 'done'")
+                    .await;
+            if done > timers + 5 || sink.count() > mail + 5 || unfinished(db, &now).await == (0, 0)
+            {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < patience,
+                "no progress: {}",
+                progress(db, &sink).await
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Both die: one that is asked to stop finishes its round first.
+        for worker in workers.drain(..) {
+            let _ = worker.crash();
+        }
+        notes.push(format!("round {kill}: {}", progress(db, &sink).await));
+    }
+    let now = plus_minutes(REMINDERS, 3 * rounds);
+    let workers = vec![
+        start_worker(db, &now, &url, 25),
+        start_worker(db, &now, &url, 25),
+    ];
+    let patience = std::time::Instant::now() + Duration::from_secs(120);
+    while unfinished(db, &now).await != (0, 0) {
+        assert!(
+            std::time::Instant::now() < patience,
+            "{}",
+            progress(db, &sink).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop_workers(workers).await;
+    let notes = notes.join("\n");
+
+    let events = events_of(db, &now, &projects).await;
+    let wrong = wrong_events(&projects, &events, |p| {
+        if p.submitted {
+            vec!["deadline_passed"]
+        } else {
+            vec!["reminded remind:1"]
+        }
+    });
+    assert!(
+        wrong.is_empty(),
+        "each due timer fired once:\n{}\n{notes}",
+        wrong.join("\n")
+    );
+    let failed = crate::support::raw_number(
+        db,
+        "SELECT COUNT(*) FROM timers WHERE state = 'failed' OR attempts > 0",
+    )
+    .await;
+    assert_eq!(failed, 0, "a kill is not a failure of a timer\n{notes}");
+    let rows = outbox(db, &now).await;
+    let counts = arrivals(&sink.received());
+    let extra: usize = counts.values().map(|n| n.saturating_sub(1)).sum();
+    let lost = rows
+        .iter()
+        .filter(|r| r.state != "sent" || !counts.contains_key(&r.full_message_id()))
+        .count();
+    let attempts_over_one = rows.iter().filter(|r| r.attempts > 1).count();
+    eprintln!(
+        "{}: {} projects, {kills} kills: {} messages, {} emails received, {} distinct, {extra} extra, {lost} lost, {attempts_over_one} with more than one attempt\n{notes}",
+        if db.is_sqlite() {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        },
+        projects.len(),
+        rows.len(),
+        sink.count(),
+        counts.len(),
+    );
+    assert_eq!(lost, 0, "{notes}");
+    assert!(
+        extra <= kills as usize,
+        "{extra} emails again for {kills} kills\n{notes}"
+    );
+    assert_eq!(
+        attempts_over_one, 0,
+        "a kill is not a failed delivery\n{notes}"
+    );
+    audit_verifies(db, &now).await;
 }

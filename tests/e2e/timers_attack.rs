@@ -277,6 +277,11 @@ async fn a_damaged_timer_or_project_row_holds_back_nobody(db: &TestDb) {
 /// went out); the bad timer ends failed after five attempts, and
 /// `gradflow timers list` and `audit verify` say so.
 async fn workers_fire_and_mail_past_a_refused_timer_which_ends_failed(db: &TestDb) {
+    refused_timer_rounds(db, 2).await;
+}
+
+/// The attack above with `workers` `worker --once` processes a round.
+pub(crate) async fn refused_timer_rounds(db: &TestDb, workers: usize) {
     const PROJECTS: usize = 40;
     let engine = db.engine().await;
     let cohort = Cohort::set_up(&engine, "graduation-service").await;
@@ -298,9 +303,18 @@ async fn workers_fire_and_mail_past_a_refused_timer_which_ends_failed(db: &TestD
         let args = [
             "--json", "worker", "--once", "--batch", "7", "--smtp", &smtp,
         ];
-        let (a, b) = tokio::join!(run(db, &when, &args), run(db, &when, &args));
-        rounds.push(a);
-        rounds.push(b);
+        if workers == 3 {
+            let (a, b, c) = tokio::join!(
+                run(db, &when, &args),
+                run(db, &when, &args),
+                run(db, &when, &args)
+            );
+            rounds.extend([a, b, c]);
+        } else {
+            assert_eq!(workers, 2, "two or three workers a round");
+            let (a, b) = tokio::join!(run(db, &when, &args), run(db, &when, &args));
+            rounds.extend([a, b]);
+        }
     }
     let mut refused = 0;
     let mut failed = 0;
@@ -355,7 +369,7 @@ async fn workers_fire_and_mail_past_a_refused_timer_which_ends_failed(db: &TestD
         audit.output
     );
     eprintln!(
-        "attack ({}): {} projects, 1 refused; {} worker rounds, {} emails received, {} refusals, {} failed",
+        "attack ({}): {} projects, 1 refused; {workers} workers; {} worker rounds, {} emails received, {} refusals, {} failed",
         if db.is_sqlite() { "sqlite" } else { "postgres" },
         PROJECTS,
         rounds.len(),

@@ -58,7 +58,7 @@ pub(crate) const SET_UP: &str = "2026-02-01T05:00:00Z";
 /// Saturday 14 February, 10:00 in Muscat: both proposal reminders are due
 /// (7 days and 1 day before; they collapse into the later one), and the
 /// endorsement deadline of the proposals submitted on 1 February has passed.
-const REMINDERS: &str = "2026-02-14T06:00:00Z";
+pub(crate) const REMINDERS: &str = "2026-02-14T06:00:00Z";
 /// Monday 16 February, 10:00 in Muscat: the proposal deadline has passed and
 /// the weekly escalation to the coordinator (Mondays 09:00) is due.
 const OVERDUE: &str = "2026-02-16T06:00:00Z";
@@ -108,12 +108,12 @@ fn plus_seconds(at: &str, seconds: i64) -> String {
 /// A project and the people on it.
 #[derive(Debug, Clone)]
 pub(crate) struct Project {
-    id: i64,
+    pub(crate) id: i64,
     title: String,
     trainee: String,
     supervisor: String,
     /// Its proposal was submitted at set-up: it waits in endorsement.
-    submitted: bool,
+    pub(crate) submitted: bool,
 }
 
 fn trainee(n: usize) -> String {
@@ -464,7 +464,7 @@ pub(crate) fn worker_args<'a>(smtp: &'a str, batch: &'a str, once: bool) -> Vec<
 }
 
 /// Starts a worker that runs until stopped, its clock fixed at `now`.
-fn start_worker(db: &TestDb, now: &str, smtp: &str, batch: usize) -> Process {
+pub(crate) fn start_worker(db: &TestDb, now: &str, smtp: &str, batch: usize) -> Process {
     let batch = batch.to_string();
     Process::start(db, now, &worker_args(smtp, &batch, false))
 }
@@ -562,7 +562,7 @@ fn seq_of(history: &[Value], label: &str) -> i64 {
 /// engine: the log `project show --json` lists as `history`, without a
 /// process per project (hundreds of them would take minutes). The binary is
 /// asked for the first and last project, and must show the same.
-async fn events_of(
+pub(crate) async fn events_of(
     db: &TestDb,
     now: &str,
     projects: &[Project],
@@ -593,7 +593,7 @@ async fn events_of(
 }
 
 /// The projects whose timer events are not exactly each of `must`, once.
-fn wrong_events(
+pub(crate) fn wrong_events(
     projects: &[Project],
     events: &HashMap<i64, BTreeMap<String, usize>>,
     must: impl Fn(&Project) -> Vec<&'static str>,
@@ -1320,7 +1320,7 @@ async fn a_worker_asked_to_stop_mid_round_finishes_the_round_first(db: &TestDb) 
 }
 
 /// Where the workers had got to, for a failing test's message.
-async fn progress(db: &TestDb, sink: &Sink) -> String {
+pub(crate) async fn progress(db: &TestDb, sink: &Sink) -> String {
     let done = support::raw_number(db, "SELECT COUNT(*) FROM timers WHERE state = 'done'").await;
     let sent = support::raw_number(db, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'").await;
     let rows = support::raw_number(db, "SELECT COUNT(*) FROM outbox").await;
