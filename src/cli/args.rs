@@ -96,6 +96,11 @@ pub struct WebArgs {
     /// proxy every client has its address: raise it to --max-connections.
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub max_connections_per_address: usize,
+    /// A reverse proxy whose X-Forwarded-For is believed (repeat for
+    /// several): sign-in attempts are then counted per client behind it,
+    /// not per proxy, so one client cannot lock everyone out.
+    #[arg(long = "trusted-proxy", value_name = "ADDR")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Where password reset links are mailed: smtp://HOST:PORT,
     /// smtp://USER:PASSWORD@HOST:587 (STARTTLS), smtps://USER:PASSWORD@HOST
     /// or file://FOLDER. Without it people cannot reset their own password

@@ -70,6 +70,7 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
         limits: gradflow_web::Limits {
             max_connections: web.max_connections.max(1),
             max_connections_per_address: web.max_connections_per_address.max(1),
+            trusted_proxies: web.trusted_proxies.clone(),
             ..gradflow_web::Limits::default()
         },
         mail,

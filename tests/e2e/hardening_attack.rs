@@ -23,6 +23,7 @@ on_both!(
     twenty_uploads_at_once_stay_within_the_uploaders_quota,
     three_workers_try_a_refused_timer_once_a_round_and_fail_it_once,
     workers_killed_again_and_again_under_load_lose_nothing_and_fail_no_timer,
+    one_client_behind_a_trusted_proxy_cannot_lock_everyone_out,
 );
 
 /// Messages the attack sends (one per project, at set-up).
@@ -491,4 +492,100 @@ async fn workers_killed_again_and_again_under_load_lose_nothing_and_fail_no_time
         "a kill is not a failed delivery\n{notes}"
     );
     audit_verifies(db, &now).await;
+}
+
+/// Behind a reverse proxy every request comes from the proxy's address, so
+/// 30 wrong sign-ins by one client (for made-up emails) locked every person
+/// out of signing in for 15 minutes: a right password got 429. With the
+/// proxy trusted (`--trusted-proxy`), the client is the address the proxy
+/// appended to `X-Forwarded-For` (what a client wrote there itself is not
+/// believed), so the attacker alone is limited. From an address that is not
+/// a trusted proxy the header is ignored: it cannot dodge the limit.
+async fn one_client_behind_a_trusted_proxy_cannot_lock_everyone_out(db: &TestDb) {
+    use reqwest::StatusCode;
+    let site = crate::web::Site::start_with(db, None, |engine, mut config| {
+        config.limits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        (engine, config)
+    })
+    .await;
+    let from = |local: &str| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(local.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap()
+    };
+    let sign_in = |client: reqwest::Client, email: String, password: String, forwarded: String| {
+        let url = format!("{}/signin", site.base);
+        async move {
+            client
+                .post(url)
+                .header("x-forwarded-for", forwarded)
+                .form(&[("email", email), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let proxy = from("127.0.0.1");
+    // The attacker writes a new address each time; the proxy appends theirs.
+    for i in 0..30 {
+        let status = sign_in(
+            proxy.clone(),
+            format!("nobody{i}@example.org"),
+            format!("wrong guess {i}"),
+            format!("192.0.2.{i}, 203.0.113.7"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    let status = sign_in(
+        proxy.clone(),
+        "nobody99@example.org".into(),
+        "wrong guess".into(),
+        "192.0.2.99, 203.0.113.7".into(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the attacker is limited"
+    );
+    let status = sign_in(
+        proxy.clone(),
+        "sup1@example.org".into(),
+        crate::web::PASSWORD.into(),
+        "203.0.113.8".into(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "everyone else still signs in"
+    );
+    // Not through the proxy: the header is the client's own words.
+    let direct = from("127.0.0.2");
+    for i in 0..30 {
+        sign_in(
+            direct.clone(),
+            format!("someone{i}@example.org"),
+            format!("wrong guess {i}"),
+            format!("198.51.100.{i}"),
+        )
+        .await;
+    }
+    let status = sign_in(
+        direct,
+        "sup2@example.org".into(),
+        crate::web::PASSWORD.into(),
+        "198.51.100.200".into(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a client's own header is not believed"
+    );
+    site.stop().await;
 }

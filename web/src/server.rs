@@ -55,6 +55,13 @@ pub struct Limits {
     /// proxy every client has the proxy's address: raise it to
     /// `max_connections` there, and let the proxy limit each client.
     pub max_connections_per_address: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed. For a request
+    /// from one of them the client is the rightmost address in that header
+    /// that is not itself a trusted proxy (the one the proxy appended; what
+    /// a client wrote there itself is to its left). Sign-in attempts are
+    /// counted per client, so behind a proxy one client cannot lock
+    /// everyone out. Empty: the connection's address is the client.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for Limits {
@@ -65,6 +72,7 @@ impl Default for Limits {
             body_deadline: Duration::from_secs(120),
             max_connections: 1024,
             max_connections_per_address: 64,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -103,6 +111,35 @@ impl Place {
     }
 }
 
+/// The client a request comes from: the connection's address, or for a
+/// request from a trusted proxy the rightmost address of `X-Forwarded-For`
+/// that is not a trusted proxy (see [`Limits::trusted_proxies`]). An entry
+/// that is not an address stops the walk: the proxy's address is kept.
+fn client_address(
+    remote: SocketAddr,
+    headers: &hyper::HeaderMap,
+    trusted: &[IpAddr],
+) -> SocketAddr {
+    if !trusted.contains(&remote.ip()) {
+        return remote;
+    }
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    for entry in entries.iter().rev() {
+        match entry.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return SocketAddr::new(ip, 0),
+            Err(_) => return remote,
+        }
+    }
+    remote
+}
+
 impl Drop for Place {
     fn drop(&mut self) {
         let mut counts = self.open.lock().expect("connection counts");
@@ -125,6 +162,7 @@ pub(crate) async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let open = Arc::new(Mutex::new(Open::default()));
+    let trusted: Arc<[IpAddr]> = limits.trusted_proxies.clone().into();
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -160,10 +198,12 @@ pub(crate) async fn run(
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let trusted = trusted.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            let client = client_address(remote, request.headers(), &trusted);
             request
                 .extensions_mut()
-                .insert(ConnectInfo::<SocketAddr>(remote));
+                .insert(ConnectInfo::<SocketAddr>(client));
             app.clone().oneshot(request)
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
@@ -182,6 +222,32 @@ pub(crate) async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_is_read_from_x_forwarded_for_only_behind_a_trusted_proxy() {
+        let proxy: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        let trusted: Vec<IpAddr> = vec!["10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()];
+        let client = |remote: SocketAddr, forwarded: &[&str]| {
+            let mut headers = hyper::HeaderMap::new();
+            for value in forwarded {
+                headers.append("x-forwarded-for", value.parse().unwrap());
+            }
+            client_address(remote, &headers, &trusted).ip().to_string()
+        };
+        // What a client wrote itself is to the left of what the proxy added.
+        assert_eq!(client(proxy, &["192.0.2.1, 203.0.113.7"]), "203.0.113.7");
+        // Through two trusted proxies; the header given twice.
+        assert_eq!(
+            client(proxy, &["192.0.2.1", "203.0.113.7, 10.0.0.2"]),
+            "203.0.113.7"
+        );
+        // No header, or not an address where the client should be: the proxy.
+        assert_eq!(client(proxy, &[]), "10.0.0.1");
+        assert_eq!(client(proxy, &["203.0.113.7, unknown"]), "10.0.0.1");
+        // Not from a trusted proxy: the header is not believed.
+        let direct: SocketAddr = "198.51.100.4:4000".parse().unwrap();
+        assert_eq!(client(direct, &["203.0.113.7"]), "198.51.100.4");
+    }
 
     #[test]
     fn places_are_limited_per_address_and_in_all_and_given_back() {
