@@ -8,6 +8,7 @@
 //! - `server`: the accept loop and its [`Limits`]: a header (and idle)
 //!   timeout, connections limited in all and per client address.
 //! - `session`: the session cookie, who is signed in, the per-session CSRF token.
+//! - [`done`]: the confirmation a form's redirect carries, signed for the session.
 //! - [`i18n`]: the Fluent catalogues, the page language, dates.
 //! - `pages`: the handlebars templates (compiled in) and status pages.
 //! - `routes`: one module per page family: `auth`, `home`, `project`
@@ -17,6 +18,7 @@
 //! through the engine's read policy with the signed-in `Viewer`, commands
 //! through `Engine::act` with their email; handlers only map the answers.
 
+pub mod done;
 pub mod i18n;
 mod pages;
 mod routes;

@@ -2,8 +2,9 @@
 //! shown when something fails, in the person's language.
 //!
 //! Every template is rendered with `lang`, `dir`, `user` (the signed-in
-//! person's name, or null), `csrf` (the session's form token) and `title`
-//! besides its own data. `{{ }}` escapes HTML; templates never use `{{{ }}}`.
+//! person's name, or null), `csrf` (the session's form token), `done` (the
+//! lines confirming what the visitor's last form did) and `title` besides
+//! its own data. `{{ }}` escapes HTML; templates never use `{{{ }}}`.
 
 use std::sync::LazyLock;
 
@@ -39,6 +40,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("project", include_str!("../templates/project.hbs")),
     ("board", include_str!("../templates/board.hbs")),
     ("outbox", include_str!("../templates/outbox.hbs")),
+    (
+        "outbox-message",
+        include_str!("../templates/outbox-message.hbs"),
+    ),
     ("profile", include_str!("../templates/profile.hbs")),
     ("status", include_str!("../templates/status.hbs")),
 ];
@@ -71,6 +76,8 @@ pub struct Frame {
     lang: Lang,
     user: Option<String>,
     csrf: String,
+    /// The confirmation of what the visitor's last form did, in their language.
+    done: Vec<String>,
 }
 
 impl Frame {
@@ -80,6 +87,11 @@ impl Frame {
             lang: visitor.lang,
             user: visitor.viewer.as_ref().map(|v| v.person.name.clone()),
             csrf: visitor.csrf(),
+            done: visitor
+                .done
+                .as_ref()
+                .map(|d| d.texts(visitor.lang))
+                .unwrap_or_default(),
         }
     }
 
@@ -89,6 +101,7 @@ impl Frame {
             lang,
             user: None,
             csrf: String::new(),
+            done: Vec::new(),
         }
     }
 }
@@ -101,6 +114,7 @@ pub fn render(name: &str, frame: &Frame, title: &str, mut data: Value) -> String
     object.insert("dir".into(), json!(frame.lang.dir()));
     object.insert("user".into(), json!(frame.user));
     object.insert("csrf".into(), json!(frame.csrf));
+    object.insert("done".into(), json!(frame.done));
     object.insert("title".into(), json!(i18n::text(frame.lang, title, &[])));
     match PAGES.render(name, &data) {
         Ok(html) => html,
@@ -237,6 +251,7 @@ mod tests {
             }
         }
         keys.extend(crate::routes::KEYS_IN_CODE.iter().map(|k| (*k).to_owned()));
+        keys.extend(crate::done::IDS.iter().map(|k| (*k).to_owned()));
         for status in [400, 403, 404, 409, 413, 429, 500, 503] {
             keys.push(format!("status-{status}"));
         }

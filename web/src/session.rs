@@ -17,6 +17,7 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
 use crate::App;
+use crate::done::Done;
 use crate::i18n::Lang;
 use crate::pages::Fail;
 
@@ -47,6 +48,9 @@ pub struct Visitor {
     token: Option<String>,
     /// The page language: their profile's, else the browser's.
     pub lang: Lang,
+    /// What the form they just sent did, when the page was reached by its
+    /// redirect (signed for this session; see [`crate::done`]).
+    pub done: Option<Done>,
 }
 
 impl Visitor {
@@ -112,8 +116,11 @@ impl FromRequestParts<App> for Visitor {
             .and_then(|v| v.language.as_deref())
             .and_then(Lang::from_code)
             .unwrap_or(browser);
+        let token = token.filter(|_| viewer.is_some());
+        let done = Done::read(parts.uri.query(), token.as_deref(), Timestamp::now());
         Ok(Visitor {
-            token: token.filter(|_| viewer.is_some()),
+            done,
+            token,
             viewer,
             lang,
         })

@@ -51,6 +51,10 @@ pub struct Outcome {
     pub changes: Vec<Change>,
     /// Messages queued.
     pub notifications: usize,
+    /// Who those messages go to (person ids, each once, in the order
+    /// queued), so an interface can say who was told.
+    #[serde(default)]
+    pub told: Vec<i64>,
     /// True when this is the stored result of an earlier identical request.
     #[serde(default)]
     pub replayed: bool,
@@ -542,8 +546,20 @@ fn outcome(project: i64, decision: &Decision, replayed: bool) -> Outcome {
         stage: decision.state.stage.clone(),
         changes: decision.events.iter().map(|e| e.change.clone()).collect(),
         notifications: decision.notifications.len(),
+        told: told(decision),
         replayed,
     }
+}
+
+/// The recipients of `decision`'s notifications, each once, in the order queued.
+fn told(decision: &Decision) -> Vec<i64> {
+    let mut told: Vec<i64> = Vec::new();
+    for n in &decision.notifications {
+        if !told.contains(&n.recipient) {
+            told.push(n.recipient);
+        }
+    }
+    told
 }
 
 /// Whether `error` is a lost race on the project's version (worth deciding again).

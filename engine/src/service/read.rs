@@ -365,6 +365,49 @@ impl Engine {
             .await?)
     }
 
+    /// Message `id` about a project of `cohort`, for one of the cohort's
+    /// coordinators; not found for a message of another cohort.
+    pub async fn outbox_row_as(
+        &self,
+        viewer: &Viewer,
+        cohort: i64,
+        id: i64,
+    ) -> Result<Message, Error> {
+        let cohort = self.coordinated(viewer, cohort).await?;
+        let not_found = || Error::NotFound(format!("there is no message {id} in this cohort"));
+        let message = self.store.message(id).await.map_err(|_| not_found())?;
+        let record = self.store.project(message.project).await?;
+        if record.cohort_id != cohort.id {
+            return Err(not_found());
+        }
+        Ok(message)
+    }
+
+    /// What message `id` of `cohort` says (its published templates and
+    /// variables, to preview it), for one of the cohort's coordinators.
+    pub async fn outbox_message_as(
+        &self,
+        viewer: &Viewer,
+        cohort: i64,
+        id: i64,
+    ) -> Result<super::mail::OutgoingMail, Error> {
+        self.outbox_row_as(viewer, cohort, id).await?;
+        self.mail_message(id).await
+    }
+
+    /// Puts a dead or failed message of `cohort` back in the queue to be
+    /// sent now ([`Engine::retry_mail`]), for one of its coordinators.
+    pub async fn resend_as(
+        &self,
+        viewer: &Viewer,
+        cohort: i64,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        self.outbox_row_as(viewer, cohort, id).await?;
+        self.retry_mail(id, now).await
+    }
+
     /// Cohort `cohort` if `viewer` coordinates it; not found otherwise.
     async fn coordinated(&self, viewer: &Viewer, cohort: i64) -> Result<Cohort, Error> {
         if !self

@@ -203,3 +203,82 @@ error-empty-file = الملف فارغ. لم يُحفظ شيء: اختر ملف�
 error-quota = استخدمت كل المساحة المتاحة لملفاتك. لم يُحفظ شيء: اطلب من موظفي المعهد مساحة أكبر.
 error-too-many-attempts = محاولات دخول فاشلة كثيرة. انتظر ربع ساعة ثم حاول مجددًا.
 error-bad-request = تعذرت قراءة النموذج. لم يتغير شيء.
+
+# ── people: confirmations, the give-a-role form, the outbox in words, the export ──
+done-action = تم: «{ $action }».
+done-moved = أصبح المشروع الآن في مرحلة: { $stage }.
+done-approval-recorded = سُجّلت موافقتك، والإجراء بانتظار بقية الموافقات المطلوبة.
+done-milestone-submitted = قُدّم «{ $milestone }».
+done-milestone-accepted = قُبل «{ $milestone }».
+done-milestone-returned = أُعيد «{ $milestone }» للتعديل.
+done-scored = سُجّلت درجاتك.
+done-role-given = أصبح { $person } بصفة { $role } في هذا المشروع.
+done-evidence = أُضيف «{ $name }» إلى الأدلة.
+done-profile = حُفظ ملفك الشخصي.
+done-password = تغيّرت كلمة المرور، وسُجِّل خروج المتصفحات الأخرى.
+done-resend = ستُرسل الرسالة إلى { $email } مجددًا بعد قليل.
+done-told = أُبلغ بالبريد الإلكتروني: { $names }.
+done-told-nobody = لم يُرسل بريد إلى أحد بشأن هذا.
+
+give-role-placeholder = اختر دورًا
+give-role-choose = اختر دورًا للشخص. لم يتغير شيء.
+give-role-unknown-email = لا يوجد أحد مسجَّل في gradflow بالبريد الإلكتروني { $email }. لم يتغير شيء. تحقق من كتابة العنوان، أو اطلب من مشغّل النظام إضافة الشخص (gradflow person add EMAIL --name "الاسم الكامل")، ثم أسند الدور من جديد.
+
+confirm-title = هل أنت متأكد؟
+confirm-check = نعم، أقصد ذلك: لا يمكن التراجع عن «{ $action }».
+confirm-needed = ضع علامة في المربع لتأكيد «{ $action }». لم يتغير شيء.
+
+outbox-subject = الموضوع
+outbox-preview = معاينة
+outbox-resend = إعادة الإرسال
+outbox-message-title = الرسالة { $id }
+outbox-text = نص الرسالة
+outbox-no-preview = لا يمكن عرض هذه الرسالة: { $reason }
+outbox-state-pending = بانتظار الإرسال
+outbox-state-claimed = يجري إرسالها الآن
+outbox-state-sent = أُرسلت
+outbox-state-failed = لم تُرسل بعد: لم يقبلها خادم البريد، وسيعيد gradflow المحاولة
+outbox-state-dead = توقفت المحاولات: كفّ gradflow عن المحاولة. يمكنك إعادة إرسالها.
+outbox-tries = { $count ->
+    [zero] لا محاولات
+    [one] محاولة واحدة
+    [two] محاولتان
+    [few] { $count } محاولات
+   *[other] { $count } محاولة
+}
+outbox-tpl-proposal_submitted = مقترح بانتظار المراجعة
+outbox-tpl-changes_requested = طلب تعديلات
+outbox-tpl-milestone_submitted = مرحلة فرعية بانتظار المراجعة
+outbox-tpl-milestone_returned = إعادة مرحلة فرعية للتعديل
+outbox-tpl-milestone_accepted = قبول مرحلة فرعية
+outbox-tpl-ready_for_evaluation = جاهز للتقييم
+outbox-tpl-moderation_needed = مطلوب مراجعة رئيس اللجنة
+outbox-tpl-certified = اعتماد المشروع
+outbox-tpl-not_certified = عدم اعتماد المشروع
+outbox-tpl-deadline_reminder = تذكير بموعد نهائي
+outbox-tpl-overdue_digest = مشاريع متأخرة
+outbox-tpl-overdue_notice = إشعار تأخر
+outbox-tpl-proposal_endorsed = اعتماد المقترح
+outbox-tpl-proposal_approval = صدور موافقة
+outbox-tpl-more_work_requested = طلب استكمال العمل
+outbox-tpl-project_withdrawn = سحب المشروع
+outbox-tpl-proposal_rejected = عدم قبول المقترح
+outbox-tpl-passed_for_accreditation = النجاح بانتظار الاعتماد
+outbox-tpl-charter_submitted = ميثاق بانتظار الموافقة
+outbox-tpl-pilot_reported = تقرير تجربة بانتظار المراجعة
+outbox-tpl-initiative_adopted = تعميم المبادرة
+outbox-tpl-charter_approval = صدور موافقة
+outbox-tpl-charter_sent_back = إعادة الميثاق للتعديل
+outbox-tpl-initiative_declined = رفض المبادرة
+outbox-tpl-initiative_cancelled = إلغاء المبادرة
+outbox-tpl-measurement_submitted = قياس بانتظار المراجعة
+outbox-tpl-measurement_accepted = قبول قياس
+outbox-tpl-measurement_returned = إعادة قياس للتعديل
+outbox-tpl-pilot_extended = تمديد التجربة
+outbox-tpl-initiative_abandoned = إيقاف المبادرة
+
+export-due = الموعد المستحق
+export-days-in-stage = الأيام في المرحلة
+export-scores = الدرجات
+export-mean = متوسط الدرجات
+export-decision = القرار

@@ -197,3 +197,79 @@ error-empty-file = The file is empty. Nothing was stored: choose a file with som
 error-quota = You have used all the space for your files. Nothing was stored: ask the institute's staff for more.
 error-too-many-attempts = Too many failed sign-ins. Wait a quarter of an hour and try again.
 error-bad-request = The form could not be read. Nothing was changed.
+
+# ── people: confirmations, the give-a-role form, the outbox in words, the export ──
+done-action = “{ $action }” is done.
+done-moved = The project is now at: { $stage }.
+done-approval-recorded = Your approval is recorded; the action waits for the other approvals it needs.
+done-milestone-submitted = “{ $milestone }” is submitted.
+done-milestone-accepted = “{ $milestone }” is accepted.
+done-milestone-returned = “{ $milestone }” is returned for changes.
+done-scored = Your scores are recorded.
+done-role-given = { $person } is now { $role } on this project.
+done-evidence = “{ $name }” is added to the evidence.
+done-profile = Your profile is saved.
+done-password = Your password is changed. Other browsers were signed out.
+done-resend = The message to { $email } will be sent again in a moment.
+done-told = Told by email: { $names }.
+done-told-nobody = Nobody was emailed about this.
+
+give-role-placeholder = Choose a role
+give-role-choose = Choose a role for the person. Nothing was changed.
+give-role-unknown-email = Nobody is registered in gradflow with the email { $email }. Nothing was changed. Check the spelling, or ask the operator to add the person (gradflow person add EMAIL --name "Full name"), then give the role again.
+
+confirm-title = Are you sure?
+confirm-check = Yes, I mean it: “{ $action }” cannot be undone.
+confirm-needed = Tick the box to confirm “{ $action }”. Nothing was changed.
+
+outbox-subject = Subject
+outbox-preview = Preview
+outbox-resend = Send again
+outbox-message-title = Message { $id }
+outbox-text = Text of the message
+outbox-no-preview = This message cannot be shown: { $reason }
+outbox-state-pending = Waiting to be sent
+outbox-state-claimed = Being sent now
+outbox-state-sent = Sent
+outbox-state-failed = Not sent yet: the mail server did not take it; gradflow tries again
+outbox-state-dead = Given up: gradflow stopped trying. You can send it again.
+outbox-tries = { $count ->
+    [one] 1 try
+   *[other] { $count } tries
+}
+outbox-tpl-proposal_submitted = A proposal to review
+outbox-tpl-changes_requested = Changes asked for
+outbox-tpl-milestone_submitted = A milestone to review
+outbox-tpl-milestone_returned = A milestone returned
+outbox-tpl-milestone_accepted = A milestone accepted
+outbox-tpl-ready_for_evaluation = Ready for evaluation
+outbox-tpl-moderation_needed = Moderation needed
+outbox-tpl-certified = Certified
+outbox-tpl-not_certified = Not certified
+outbox-tpl-deadline_reminder = Deadline reminder
+outbox-tpl-overdue_digest = Overdue projects
+outbox-tpl-overdue_notice = Overdue notice
+outbox-tpl-proposal_endorsed = Proposal endorsed
+outbox-tpl-proposal_approval = An approval given
+outbox-tpl-more_work_requested = More work asked for
+outbox-tpl-project_withdrawn = Project withdrawn
+outbox-tpl-proposal_rejected = Proposal not accepted
+outbox-tpl-passed_for_accreditation = Passed, awaiting accreditation
+outbox-tpl-charter_submitted = A charter to approve
+outbox-tpl-pilot_reported = A pilot report to review
+outbox-tpl-initiative_adopted = Initiative adopted
+outbox-tpl-charter_approval = An approval given
+outbox-tpl-charter_sent_back = Charter sent back
+outbox-tpl-initiative_declined = Initiative declined
+outbox-tpl-initiative_cancelled = Initiative cancelled
+outbox-tpl-measurement_submitted = A measurement to review
+outbox-tpl-measurement_accepted = A measurement accepted
+outbox-tpl-measurement_returned = A measurement returned
+outbox-tpl-pilot_extended = Pilot extended
+outbox-tpl-initiative_abandoned = Initiative abandoned
+
+export-due = Due
+export-days-in-stage = Days in the stage
+export-scores = Scores
+export-mean = Mean score
+export-decision = Decision

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::App;
+use crate::done;
 use crate::i18n::{self, Lang};
 use crate::pages::{self, Fail, Frame};
 use crate::session::Visitor;
@@ -157,7 +159,11 @@ fn waits(view: &View, lang: Lang, roles: &mut HashMap<Vec<String>, String>) -> V
 
 /// `GET /cohorts/{id}/export.csv`: every project of the cohort, a row each,
 /// as a UTF-8 CSV file a spreadsheet opens (with a byte-order mark, which
-/// spreadsheet programs need to read Arabic correctly).
+/// spreadsheet programs need to read Arabic correctly): its stage, days in
+/// it, due date, a column per role with the holders' names, what it waits
+/// for, the latest assessment's mean score per criterion and weighted mean,
+/// and the decision (the ending it reached). Times are the cohort's local
+/// `YYYY-MM-DD HH:MM`, which a spreadsheet sorts.
 pub async fn export(
     State(app): State<App>,
     visitor: Visitor,
@@ -166,61 +172,92 @@ pub async fn export(
     let viewer = visitor.signed_in()?;
     let id = super::path_id(&visitor, &id)?;
     let lang = visitor.lang;
+    let words = lang.code();
     let export = app
         .engine
         .export_as(viewer, id)
         .await
         .map_err(|e| Fail::service(&visitor, e))?;
+    let ids: Vec<i64> = export.projects.iter().map(|v| v.record.id).collect();
+    // The coordinator may read every project listed (the export checked it).
+    let histories = app
+        .engine
+        .histories(&ids)
+        .await
+        .map_err(|e| Fail::service(&visitor, e))?;
     let tz = TimeZone::get(&export.cohort.time_zone).unwrap_or(TimeZone::UTC);
-    let heading = |key: &str| i18n::text(lang, key, &[]);
+    let local = |t: jiff::Timestamp| {
+        t.to_zoned_datetime(tz.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let now = jiff::Timestamp::now();
+    // Every role of the workflows the projects follow, in their order.
+    let mut role_keys: Vec<String> = Vec::new();
+    for view in &export.projects {
+        for role in &view.workflow.roles {
+            if !role_keys.contains(role) {
+                role_keys.push(role.clone());
+            }
+        }
+    }
+    let heading = |key: &str| cell(&i18n::text(lang, key, &[]));
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let fail = |_| Fail::status(&visitor, 500, "error-internal", None);
-    out.write_record([
+    let mut headings = vec![
         heading("export-id"),
         heading("export-title"),
         heading("project-stage"),
+        heading("export-days-in-stage"),
+        heading("export-due"),
         heading("overdue"),
-        heading("export-people"),
+    ];
+    headings.extend(role_keys.iter().map(|r| cell(&i18n::role(lang, r))));
+    headings.extend([
         heading("board-waits"),
-    ])
-    .map_err(fail)?;
+        heading("export-scores"),
+        heading("export-mean"),
+        heading("export-decision"),
+    ]);
+    out.write_record(&headings).map_err(fail)?;
     let mut roles = HashMap::new();
-    for view in &export.projects {
+    for (view, history) in export.projects.iter().zip(&histories) {
         let state = &view.record.state;
-        let stage = view.workflow.stage(&state.stage).map_or_else(
-            || state.stage.clone(),
-            |s| s.title.get(lang.code()).to_owned(),
-        );
-        let people: Vec<String> = view
-            .record
-            .members
-            .iter()
-            .filter_map(|m| {
-                let person = export.people.get(&m.person)?;
-                Some(format!(
-                    "{} <{}> ({})",
-                    person.name,
-                    person.email,
-                    i18n::role(lang, &m.role)
-                ))
-            })
-            .collect();
-        out.write_record([
+        let stage = view.workflow.stage(&state.stage);
+        let stage_title =
+            stage.map_or_else(|| state.stage.clone(), |s| s.title.get(words).to_owned());
+        let mut row = vec![
             view.record.id.to_string(),
             cell(&view.record.title),
-            cell(&stage),
-            state
-                .overdue_since
-                .map(|t| {
-                    t.to_zoned_datetime(tz.clone())
-                        .strftime("%Y-%m-%d %H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default(),
-            cell(&people.join("; ")),
+            cell(&stage_title),
+            (now.duration_since(state.entered_at).as_secs() / 86_400)
+                .max(0)
+                .to_string(),
+            state.deadline.map(local).unwrap_or_default(),
+            state.overdue_since.map(local).unwrap_or_default(),
+        ];
+        for role in &role_keys {
+            let names: Vec<&str> = view
+                .record
+                .members
+                .iter()
+                .filter(|m| &m.role == role)
+                .filter_map(|m| export.people.get(&m.person).map(|p| p.name.as_str()))
+                .collect();
+            row.push(cell(&names.join("; ")));
+        }
+        let (scores, mean) = latest_assessment(view, history, lang);
+        row.extend([
             cell(&waits(view, lang, &mut roles).join("; ")),
-        ])
-        .map_err(fail)?;
+            cell(&scores),
+            mean,
+            if stage.is_some_and(|s| s.terminal) {
+                cell(&stage_title)
+            } else {
+                String::new()
+            },
+        ]);
+        out.write_record(&row).map_err(fail)?;
     }
     let bytes = out
         .into_inner()
@@ -240,18 +277,110 @@ pub async fn export(
         .into_response())
 }
 
+/// The latest assessment round in `history` (the scorecards given since the
+/// project last entered a stage with an assessment; an evaluator's later
+/// card replaces their earlier one): each criterion's mean ("Safety 4;
+/// Efficiency 3.5") and the weighted mean, through the core's own aggregation.
+fn latest_assessment(
+    view: &View,
+    history: &[gradflow_engine::service::StoredEvent],
+    lang: Lang,
+) -> (String, String) {
+    use gradflow_engine::decide::{Change, Scorecard};
+    let workflow = &view.workflow;
+    // The round's stage, and its cards keyed by evaluator (numbered by email).
+    let mut round: Option<(&str, std::collections::BTreeMap<i64, Scorecard>)> = None;
+    let mut evaluators: Vec<&str> = Vec::new();
+    for event in history {
+        match &event.change {
+            Change::Moved { to, .. } | Change::Started { stage: to, .. } => {
+                if workflow.stage(to).is_some_and(|s| s.assessment.is_some()) {
+                    round = Some((to.as_str(), Default::default()));
+                }
+            }
+            Change::Scored { scores, .. } => {
+                if let (Some((_, cards)), Some(actor)) = (round.as_mut(), event.actor.as_deref()) {
+                    let n = evaluators
+                        .iter()
+                        .position(|e| *e == actor)
+                        .unwrap_or_else(|| {
+                            evaluators.push(actor);
+                            evaluators.len() - 1
+                        });
+                    let card = Scorecard {
+                        scores: scores.clone(),
+                        comment: None,
+                    };
+                    cards.insert(i64::try_from(n).unwrap_or(i64::MAX), card);
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some((stage_key, cards)) = round else {
+        return (String::new(), String::new());
+    };
+    let Some(assessment) = workflow
+        .stage(stage_key)
+        .and_then(|s| s.assessment.as_ref())
+    else {
+        return (String::new(), String::new());
+    };
+    let Some(rubric) = workflow.rubrics.get(&assessment.rubric) else {
+        return (String::new(), String::new());
+    };
+    if cards.is_empty() {
+        return (String::new(), String::new());
+    }
+    let outcome = gradflow_engine::decide::outcome(rubric, assessment, &cards);
+    let scores: Vec<String> = rubric
+        .criteria
+        .iter()
+        .filter_map(|c| {
+            let mean = outcome.criteria.get(&c.key)?;
+            Some(format!("{} {}", c.title.get(lang.code()), figure(*mean)))
+        })
+        .collect();
+    (
+        scores.join("; "),
+        outcome.mean.map(figure).unwrap_or_default(),
+    )
+}
+
+/// A figure as people write it: at most two decimals, none when whole (`4`, `3.5`, `3.67`).
+fn figure(value: f64) -> String {
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_owned()
+}
+
 /// A text cell a spreadsheet shows as text: one that starts like a formula
 /// (`=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'`,
-/// so a project title can never run as a formula on a coordinator's machine.
+/// so a project title can never run as a formula on a coordinator's machine;
+/// and without the invisible direction marks (U+200E, U+200F, U+061C,
+/// U+202A to U+202E, U+2066 to U+2069) that the page's words carry around
+/// names, which a spreadsheet would keep as stray characters.
 fn cell(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            )
+        })
+        .collect();
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
-        text.to_owned()
+        text
     }
 }
 
-/// `GET /cohorts/{id}/outbox`.
+/// `GET /cohorts/{id}/outbox`: the newest messages in words: what each
+/// is about (its title in the page's language), to whom, its state
+/// explained, with a link to preview it and, for one given up on, a button
+/// to send it again.
 pub async fn outbox(
     State(app): State<App>,
     visitor: Visitor,
@@ -259,25 +388,34 @@ pub async fn outbox(
 ) -> Result<Response, Fail> {
     let viewer = visitor.signed_in()?;
     let id = super::path_id(&visitor, &id)?;
+    let lang = visitor.lang;
     let fail = |e| Fail::service(&visitor, e);
     let messages = app.engine.outbox_as(viewer, id).await.map_err(fail)?;
     let cohort = app.engine.cohort_by_id(id).await.map_err(fail)?;
     let tz = TimeZone::get(&cohort.time_zone).unwrap_or(TimeZone::UTC);
-    let rows: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            json!({
-                "id": m.id,
-                "project": m.project,
-                "template": m.template,
-                "to": m.email,
-                "state": m.state,
-                "attempts": m.attempts,
-                "when": i18n::when(visitor.lang, m.sent_at.unwrap_or(m.next_attempt_at), &tz),
-                "error": m.last_error,
-            })
-        })
-        .collect();
+    let mut rows = Vec::with_capacity(messages.len());
+    for m in &messages {
+        let title = match message_title(lang, &m.template) {
+            Some(title) => title,
+            // A workflow's own template: its subject, as the recipient reads it.
+            None => match app.engine.outbox_message_as(viewer, id, m.id).await {
+                Ok(mail) => preview(&mail).map_or_else(|_| m.template.clone(), |r| r.subject),
+                Err(_) => m.template.clone(),
+            },
+        };
+        rows.push(json!({
+            "id": m.id,
+            "project": m.project,
+            "title": title,
+            "to": m.email,
+            "state": m.state,
+            "state_words": state_words(lang, &m.state),
+            "tries": i18n::text(lang, "outbox-tries", &[("count", m.attempts.to_string())]),
+            "when": i18n::when(lang, m.sent_at.unwrap_or(m.next_attempt_at), &tz),
+            "error": m.last_error,
+            "resend": matches!(m.state.as_str(), "dead" | "failed"),
+        }));
+    }
     Ok(pages::page(
         200,
         pages::render(
@@ -287,4 +425,147 @@ pub async fn outbox(
             json!({ "cohort": { "id": cohort.id, "name": cohort.name }, "messages": rows }),
         ),
     ))
+}
+
+/// `GET /cohorts/{id}/outbox/{message}`: one message as its recipient reads
+/// it (subject and text, rendered from the published templates in their
+/// language), its state in words and, when given up on, a button to send it again.
+pub async fn message(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path((id, message)): Path<(String, String)>,
+) -> Result<Response, Fail> {
+    let viewer = visitor.signed_in()?;
+    let id = super::path_id(&visitor, &id)?;
+    let message = super::path_id(&visitor, &message)?;
+    let lang = visitor.lang;
+    let fail = |e| Fail::service(&visitor, e);
+    let row = app
+        .engine
+        .outbox_row_as(viewer, id, message)
+        .await
+        .map_err(fail)?;
+    let cohort = app.engine.cohort_by_id(id).await.map_err(fail)?;
+    let tz = TimeZone::get(&cohort.time_zone).unwrap_or(TimeZone::UTC);
+    let rendered = match app.engine.outbox_message_as(viewer, id, message).await {
+        Ok(mail) => preview(&mail),
+        Err(e) => Err(e.to_string()),
+    };
+    let language = row.language.clone().unwrap_or_else(|| "en".to_owned());
+    let (subject, text, problem) = match rendered {
+        Ok(r) => (Some(r.subject), Some(r.text), None),
+        Err(reason) => (
+            None,
+            None,
+            Some(i18n::text(lang, "outbox-no-preview", &[("reason", reason)])),
+        ),
+    };
+    Ok(pages::page(
+        200,
+        pages::render(
+            "outbox-message",
+            &Frame::of(&visitor),
+            "outbox-title",
+            json!({
+                "cohort": { "id": cohort.id, "name": cohort.name },
+                "message": {
+                    "id": row.id,
+                    "heading": i18n::text(lang, "outbox-message-title", &[("id", row.id.to_string())]),
+                    "project": row.project,
+                    "title": message_title(lang, &row.template).or_else(|| subject.clone()).unwrap_or_else(|| row.template.clone()),
+                    "to": row.email,
+                    "state": row.state,
+                    "state_words": state_words(lang, &row.state),
+                    "tries": i18n::text(lang, "outbox-tries", &[("count", row.attempts.to_string())]),
+                    "when": i18n::when(lang, row.sent_at.unwrap_or(row.next_attempt_at), &tz),
+                    "error": row.last_error,
+                    "resend": matches!(row.state.as_str(), "dead" | "failed"),
+                    "lang": language,
+                    "dir": if language == "ar" { "rtl" } else { "ltr" },
+                    "subject": subject,
+                    "text": text,
+                    "problem": problem,
+                },
+            }),
+        ),
+    ))
+}
+
+/// What the resend form posts.
+#[derive(Deserialize)]
+pub struct Resend {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /cohorts/{id}/outbox/{message}/resend`: puts a message that was
+/// given up on back in the queue (the engine's resend), then shows the outbox.
+pub async fn resend(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path((id, message)): Path<(String, String)>,
+    Form(posted): Form<Resend>,
+) -> Result<Response, Fail> {
+    let viewer = visitor.check_form(&posted.csrf)?;
+    let id = super::path_id(&visitor, &id)?;
+    let message = super::path_id(&visitor, &message)?;
+    let fail = |e| Fail::service(&visitor, e);
+    let row = app
+        .engine
+        .outbox_row_as(viewer, id, message)
+        .await
+        .map_err(fail)?;
+    app.engine
+        .resend_as(viewer, id, message, jiff::Timestamp::now())
+        .await
+        .map_err(fail)?;
+    Ok(done::redirect(
+        visitor.token(),
+        &format!("/cohorts/{id}/outbox"),
+        "",
+        vec![done::Line::new("done-resend", &[("email", row.email)])],
+    ))
+}
+
+/// A message's title in `lang`, for the templates the catalogue names.
+fn message_title(lang: Lang, template: &str) -> Option<String> {
+    let key = format!("outbox-tpl-{template}");
+    i18n::defines(lang, &key).then(|| i18n::text(lang, &key, &[]))
+}
+
+/// A message's state explained in `lang`.
+fn state_words(lang: Lang, state: &str) -> String {
+    match state {
+        "pending" | "claimed" | "sent" | "failed" | "dead" => {
+            i18n::text(lang, &format!("outbox-state-{state}"), &[])
+        }
+        other => other.to_owned(),
+    }
+}
+
+/// A message rendered from its published templates, in its recipient's
+/// language, as the courier would send it alone.
+fn preview(
+    mail: &gradflow_engine::service::mail::OutgoingMail,
+) -> Result<gradflow_notifications::Rendered, String> {
+    let dir = std::path::PathBuf::from(format!("published-definition-{}", mail.definition));
+    let templates = gradflow_notifications::Templates::from_texts(
+        &dir,
+        mail.templates.iter(),
+        &gradflow_notifications::Layout::built_in(),
+    )
+    .map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    templates
+        .render(
+            &mail.message.template,
+            mail.message.language.as_deref(),
+            &mail.variables,
+        )
+        .map_err(|e| e.to_string())
 }

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use crate::App;
+use crate::done;
 use crate::pages::Fail;
 use crate::session::Visitor;
 
@@ -106,13 +107,23 @@ pub async fn upload(
         .engine
         .add_evidence_as(viewer, id, &name, &sha256, size, quota, Timestamp::now())
         .await;
-    if let Err(e) = recorded {
-        if new_bytes && matches!(app.engine.evidence_kept(&sha256).await, Ok(false)) {
-            let _ = tokio::fs::remove_file(&target).await;
+    match recorded {
+        Ok(_) => {}
+        Err(e) => {
+            if new_bytes && matches!(app.engine.evidence_kept(&sha256).await, Ok(false)) {
+                let _ = tokio::fs::remove_file(&target).await;
+            }
+            return Err(Fail::service(&visitor, e));
         }
-        return Err(Fail::service(&visitor, e));
     }
-    Ok(super::auth::see_other(&format!("/projects/{id}#evidence")))
+    // Adding a file tells nobody (no notification rule follows it).
+    let lines = vec![done::Line::new("done-evidence", &[("name", name.clone())])];
+    Ok(done::redirect(
+        visitor.token(),
+        &format!("/projects/{id}"),
+        "#evidence",
+        lines,
+    ))
 }
 
 /// A file being uploaded, removed when the upload ends without keeping it:

@@ -88,6 +88,22 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "action-milestone-accept",
     "action-milestone-return",
     "action-score",
+    "give-role-choose",
+    "give-role-unknown-email",
+    "outbox-tries",
+    "outbox-no-preview",
+    "outbox-message-title",
+    "outbox-state-pending",
+    "outbox-state-claimed",
+    "outbox-state-sent",
+    "outbox-state-failed",
+    "outbox-state-dead",
+    "export-due",
+    "export-days-in-stage",
+    "export-scores",
+    "export-mean",
+    "export-decision",
+    "confirm-needed",
 ];
 
 /// Largest urlencoded form accepted (a form's answers, a comment).
@@ -119,6 +135,11 @@ pub fn routes(app: App) -> Router {
         .route("/projects/{id}/evidence/{file}", get(evidence::download))
         .route("/cohorts/{id}", get(cohort::board))
         .route("/cohorts/{id}/outbox", get(cohort::outbox))
+        .route("/cohorts/{id}/outbox/{message}", get(cohort::message))
+        .route(
+            "/cohorts/{id}/outbox/{message}/resend",
+            post(cohort::resend),
+        )
         .route("/cohorts/{id}/export.csv", get(cohort::export))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))

@@ -6,15 +6,15 @@ use std::net::SocketAddr;
 
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::StatusCode;
-use axum::http::header::{LOCATION, SET_COOKIE};
-use axum::response::{IntoResponse, Response};
+use axum::http::header::SET_COOKIE;
+use axum::response::Response;
 use gradflow_engine::service::{Kind, MIN_PASSWORD, check_password};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::App;
+use crate::done;
 use crate::i18n::{self, Lang};
 use crate::pages::{self, Fail, Frame};
 use crate::session::{self, Visitor};
@@ -94,7 +94,12 @@ pub async fn save(
         .set_language(viewer, &posted.language)
         .await
         .map_err(|e| Fail::service(&visitor, e))?;
-    Ok(super::auth::see_other("/profile"))
+    Ok(done::redirect(
+        visitor.token(),
+        "/profile",
+        "",
+        vec![done::Line::new("done-profile", &[])],
+    ))
 }
 
 /// `POST /profile/password`: changes the signed-in person's password when
@@ -127,17 +132,23 @@ pub async fn change_password(
         )
         .await
     {
-        Ok(new) => Ok((
-            StatusCode::SEE_OTHER,
-            [
-                (LOCATION, "/profile?password=changed".to_owned()),
-                (
-                    SET_COOKIE,
-                    session::set_cookie(&new, app.config.secure_cookies),
-                ),
-            ],
-        )
-            .into_response()),
+        Ok(new) => {
+            // Signed for the new session, the one this browser now holds.
+            let mut response = done::redirect(
+                Some(&new.token),
+                "/profile",
+                "",
+                vec![done::Line::new("done-password", &[])],
+            );
+            let cookie = session::set_cookie(&new, app.config.secure_cookies);
+            response.headers_mut().insert(
+                SET_COOKIE,
+                cookie
+                    .parse()
+                    .map_err(|_| Fail::status(&visitor, 500, "error-internal", None))?,
+            );
+            Ok(response)
+        }
         Err(e) if e.kind() == Kind::Forbidden => refuse(403, "password-current-wrong"),
         Err(e) if e.kind() == Kind::TooMany => refuse(429, "error-too-many-attempts"),
         Err(e) => Err(Fail::service(&visitor, e)),

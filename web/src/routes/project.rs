@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use super::forms::{self, Refused};
 use super::home::roles_of;
 use crate::App;
+use crate::done;
 use crate::i18n::{self, Lang};
 use crate::pages::{self, Fail, Frame};
 use crate::session::Visitor;
@@ -69,7 +70,7 @@ pub async fn act(
         .act_as(viewer, id, request, Timestamp::now())
         .await
     {
-        Ok(_) => Ok(super::auth::see_other(&format!("/projects/{id}"))),
+        Ok(outcome) => Ok(confirm(&app, &visitor, viewer, id, &outcome).await),
         Err(e) if e.kind() == Kind::Invalid => {
             let problems = match &e {
                 ServiceError::Rejected(Rejection::InvalidFields { problems, .. }) => {
@@ -89,6 +90,107 @@ pub async fn act(
     }
 }
 
+/// The redirect after `outcome`, to the project's page, saying what was done
+/// (the action, a milestone's step, a scorecard, an approval still waiting
+/// for others, the stage it moved to) and who was told, by name and role.
+async fn confirm(
+    app: &App,
+    visitor: &Visitor,
+    viewer: &Viewer,
+    id: i64,
+    outcome: &gradflow_engine::service::Outcome,
+) -> Response {
+    let lang = visitor.lang;
+    let words = lang.code();
+    let path = format!("/projects/{id}");
+    // The page is read afresh for the workflow's words and who holds which
+    // role; if that fails the redirect still goes, without the words.
+    let Ok(view) = app.engine.view_as(viewer, id).await else {
+        return done::redirect(visitor.token(), &path, "", Vec::new());
+    };
+    let workflow = &view.workflow;
+    let milestone = |key: &str| {
+        workflow
+            .stages
+            .iter()
+            .find_map(|s| s.milestone(key))
+            .map_or_else(|| key.to_owned(), |m| m.title.get(words).to_owned())
+    };
+    let mut lines = Vec::new();
+    let mut approval_waits = false;
+    for change in &outcome.changes {
+        match change {
+            Change::ActionTaken {
+                action,
+                stage,
+                role: Some(_),
+                ..
+            } if lines.is_empty() => {
+                let title = workflow
+                    .stage(stage)
+                    .and_then(|s| s.action(action))
+                    .map_or_else(|| action.clone(), |a| a.title.get(words).to_owned());
+                lines.push(done::Line::new("done-action", &[("action", title)]));
+            }
+            Change::ApprovalRecorded { .. } => approval_waits = true,
+            Change::MilestoneSubmitted { milestone: key, .. } => lines.push(done::Line::new(
+                "done-milestone-submitted",
+                &[("milestone", milestone(key))],
+            )),
+            Change::MilestoneAccepted { milestone: key, .. } => lines.push(done::Line::new(
+                "done-milestone-accepted",
+                &[("milestone", milestone(key))],
+            )),
+            Change::MilestoneReturned { milestone: key, .. } => lines.push(done::Line::new(
+                "done-milestone-returned",
+                &[("milestone", milestone(key))],
+            )),
+            Change::Scored { .. } => lines.push(done::Line::new("done-scored", &[])),
+            _ => {}
+        }
+    }
+    if approval_waits {
+        lines.push(done::Line::new("done-approval-recorded", &[]));
+    }
+    if outcome
+        .changes
+        .iter()
+        .any(|c| matches!(c, Change::Moved { .. }))
+    {
+        let stage = workflow
+            .stage(&outcome.stage)
+            .map_or_else(|| outcome.stage.clone(), |s| s.title.get(words).to_owned());
+        lines.push(done::Line::new("done-moved", &[("stage", stage)]));
+    }
+    let names = told_names(app, lang, &view, &outcome.told).await;
+    lines.push(done::told(lang, &names));
+    done::redirect(visitor.token(), &path, "", lines)
+}
+
+/// Each person in `told` as "Name (role on the project)", in `lang`.
+pub async fn told_names(app: &App, lang: Lang, view: &View, told: &[i64]) -> Vec<String> {
+    let mut names = Vec::with_capacity(told.len());
+    for &person in told {
+        let name = match app.engine.person_by_id(person).await {
+            Ok(p) => p.name,
+            Err(_) => continue,
+        };
+        let roles: Vec<String> = view
+            .record
+            .members
+            .iter()
+            .filter(|m| m.person == person)
+            .map(|m| m.role.clone())
+            .collect();
+        names.push(if roles.is_empty() {
+            name
+        } else {
+            format!("{name} ({})", i18n::roles(lang, &roles))
+        });
+    }
+    names
+}
+
 /// Renders the page of project `id` for `viewer`, with a refused form filled in.
 async fn render(
     app: &App,
@@ -96,6 +198,19 @@ async fn render(
     viewer: &Viewer,
     id: i64,
     refused: Option<Refused>,
+    status: u16,
+) -> Result<Response, Fail> {
+    render_with(app, visitor, viewer, id, refused, None, status).await
+}
+
+/// [`render`], with a refused give-a-role form filled in too.
+async fn render_with(
+    app: &App,
+    visitor: &Visitor,
+    viewer: &Viewer,
+    id: i64,
+    refused: Option<Refused>,
+    give: Option<GiveRoleTyped>,
     status: u16,
 ) -> Result<Response, Fail> {
     let fail = |e| Fail::service(visitor, e);
@@ -227,11 +342,19 @@ async fn render(
         "give_roles": (stage.is_some_and(|s| !s.terminal)
             && roles.iter().any(|r| ROLE_GIVERS.contains(&r.as_str())))
             .then(|| {
-                workflow
-                    .roles
-                    .iter()
-                    .map(|r| json!({ "key": r, "name": i18n::role(lang, r) }))
-                    .collect::<Vec<_>>()
+                json!({
+                    "roles": workflow
+                        .roles
+                        .iter()
+                        .map(|r| json!({
+                            "key": r,
+                            "name": i18n::role(lang, r),
+                            "selected": give.as_ref().is_some_and(|g| &g.role == r),
+                        }))
+                        .collect::<Vec<_>>(),
+                    "email": give.as_ref().map_or("", |g| g.email.as_str()),
+                    "problem": give.as_ref().map(|g| g.problem.as_str()),
+                })
             }),
         "submitted": super::answers::submitted(app, lang, &view, viewer, &evidence, &history).await,
         "evidence": files,
@@ -380,7 +503,10 @@ pub struct GiveRole {
 }
 
 /// `POST /projects/{id}/members`: gives a person a role on the project (a
-/// coordinator assigning an evaluator); the engine decides who may.
+/// coordinator assigning an evaluator); the engine decides who may. A
+/// refusal shows the page again with what was typed and why: no role
+/// chosen, an email nobody is registered with (and how to add them), or
+/// the engine's reason.
 pub async fn give_role(
     State(app): State<App>,
     visitor: Visitor,
@@ -389,15 +515,77 @@ pub async fn give_role(
 ) -> Result<Response, Fail> {
     let viewer = visitor.check_form(&posted.csrf)?;
     let id = super::path_id(&visitor, &id)?;
-    app.engine
-        .assign_as(
-            viewer,
-            id,
-            posted.email.trim(),
-            &posted.role,
-            Timestamp::now(),
-        )
+    let lang = visitor.lang;
+    let email = posted.email.trim().to_owned();
+    let typed = |problem: String| GiveRoleTyped {
+        email: email.clone(),
+        role: posted.role.clone(),
+        problem,
+    };
+    if posted.role.trim().is_empty() {
+        let problem = i18n::text(lang, "give-role-choose", &[]);
+        return render_with(&app, &visitor, viewer, id, None, Some(typed(problem)), 400).await;
+    }
+    match app
+        .engine
+        .assign_as(viewer, id, &email, &posted.role, Timestamp::now())
         .await
-        .map_err(|e| Fail::service(&visitor, e))?;
-    Ok(super::auth::see_other(&format!("/projects/{id}")))
+    {
+        Ok(outcome) => {
+            let view = app
+                .engine
+                .view_as(viewer, id)
+                .await
+                .map_err(|e| Fail::service(&visitor, e))?;
+            let person = app
+                .engine
+                .person(&email)
+                .await
+                .map_or_else(|_| email.clone(), |p| p.name);
+            let mut lines = vec![done::Line::new(
+                "done-role-given",
+                &[
+                    ("person", person),
+                    ("role", i18n::role(lang, posted.role.trim())),
+                ],
+            )];
+            let names = told_names(&app, lang, &view, &outcome.told).await;
+            lines.push(done::told(lang, &names));
+            Ok(done::redirect(
+                visitor.token(),
+                &format!("/projects/{id}"),
+                "",
+                lines,
+            ))
+        }
+        Err(e) => {
+            // The project is visible (the page renders) yet something was
+            // not found: the email. Any other refusal keeps the engine's words.
+            let problem = match e.kind() {
+                Kind::NotFound if app.engine.view_as(viewer, id).await.is_ok() => {
+                    i18n::text(lang, "give-role-unknown-email", &[("email", email.clone())])
+                }
+                Kind::Invalid | Kind::Forbidden | Kind::Conflict => e.to_string(),
+                _ => return Err(Fail::service(&visitor, e)),
+            };
+            let status = if e.kind() == Kind::NotFound { 404 } else { 400 };
+            render_with(
+                &app,
+                &visitor,
+                viewer,
+                id,
+                None,
+                Some(typed(problem)),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// What was typed in a refused give-a-role form, and why it was refused.
+pub struct GiveRoleTyped {
+    email: String,
+    role: String,
+    problem: String,
 }
