@@ -465,7 +465,7 @@ async fn serve(
         ..Request::default()
     };
     engine
-        .act(yousef, "yousef@housing.example", request.clone(), now)
+        .act(yousef, "yousef@housing.example", request, now)
         .await?;
     // Mariam is implementing her improvement; Ali's is before the committee.
     let mariam = engine
@@ -503,24 +503,60 @@ async fn serve(
             ("observations", note),
         ])
     };
-    for (project, trainee, supervisor) in [
-        (mariam, "mariam@health.example", "khalid@health.example"),
-        (ali, "ali@labour.example", "nasser@housing.example"),
-    ] {
-        act(project, trainee, "submit", request.fields.clone()).await?;
-        act(project, supervisor, "endorse", Fields::new()).await?;
-        act(
-            project,
-            trainee,
-            "visit_before.submit",
+    // Each project's own proposal and first client visit, matching its title.
+    let births = fields(&[
+        ("service", "Birth registration"),
+        (
+            "problem",
+            "Parents bring seven documents, two of which the ministry already holds.",
+        ),
+        (
+            "improvement",
+            "Read the hospital's birth notice directly; ask only for the parents' ID cards.",
+        ),
+        ("indicator", "steps"),
+    ]);
+    let permits = fields(&[
+        ("service", "Work permit renewal"),
+        (
+            "problem",
+            "Employers queue at three counters to renew one work permit.",
+        ),
+        (
+            "improvement",
+            "One counter that checks, takes the fee and prints the renewal.",
+        ),
+        ("indicator", "waiting_time"),
+    ]);
+    for (project, trainee, supervisor, proposal, before) in [
+        (
+            mariam,
+            "mariam@health.example",
+            "khalid@health.example",
+            births,
+            visit(
+                "2026-11-03",
+                "45",
+                "9",
+                "Parents queue twice: to hand in documents, then to collect the certificate.",
+            ),
+        ),
+        (
+            ali,
+            "ali@labour.example",
+            "nasser@housing.example",
+            permits,
             visit(
                 "2026-11-02",
                 "80",
                 "7",
                 "Three windows, one open; long queue.",
             ),
-        )
-        .await?;
+        ),
+    ] {
+        act(project, trainee, "submit", proposal).await?;
+        act(project, supervisor, "endorse", Fields::new()).await?;
+        act(project, trainee, "visit_before.submit", before).await?;
     }
     act(
         ali,
@@ -567,6 +603,18 @@ async fn serve(
             .assign(ali, Some("huda@institute.example"), email, role, now)
             .await?;
     }
+    // The demo runs no worker: the deadlines that have passed by now (the
+    // cohort's dates are early in the year) fire here, so the board shows
+    // which projects are late, as a running worker would have.
+    let mut fired = 0;
+    for _ in 0..20 {
+        let report = engine.fire_due(now, 500).await?;
+        fired += report.fired;
+        if report.claimed == 0 {
+            break;
+        }
+    }
+    tell!("   {fired} passed deadlines fired");
     let accounts: &[(&str, &str)] = &[
         ("amal@health.example", "trainee (certified project)"),
         ("sara@labour.example", "trainee (proposal to write)"),

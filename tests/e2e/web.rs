@@ -1951,6 +1951,28 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
             board.body
         );
     }
+    // The demo runs no worker, yet the deadlines that passed are fired: the
+    // board lists the late projects (Sara's proposal, Mariam's implementation).
+    assert!(!board.body.contains("id=\"board-empty\""), "{}", board.body);
+    for late in ["board-project-2", "board-project-4"] {
+        assert!(board.body.contains(late), "{late}: {}", board.body);
+    }
+    // Each project's proposal is its own, matching its title.
+    let mariam = huda.get("/projects/4").await;
+    assert!(
+        mariam
+            .body
+            .contains("Fewer documents for birth registration")
+    );
+    assert!(
+        mariam.body.contains("Birth registration"),
+        "{}",
+        mariam.body
+    );
+    assert!(!mariam.body.contains("Housing loan"), "{}", mariam.body);
+    let ali = huda.get("/projects/5").await;
+    assert!(ali.body.contains("Work permit renewal"), "{}", ali.body);
+    assert!(!ali.body.contains("Housing loan"), "{}", ali.body);
     let mut sara = browser("sara@labour.example").await;
     assert!(sara.get("/").await.body.contains("Submit the proposal"));
     server.kill().unwrap();

@@ -175,6 +175,13 @@ pub fn when(lang: Lang, at: Timestamp, tz: &TimeZone) -> String {
     )
 }
 
+/// A calendar date the way pages write times ("7 Dec 2026", "7 ديسمبر 2026"),
+/// for answers such as a visit's date: one date format on every page.
+pub fn day(lang: Lang, date: jiff::civil::Date) -> String {
+    let month = &MONTHS[lang as usize][usize::try_from(date.month() - 1).unwrap_or(0)];
+    format!("{} {month} {}", date.day(), date.year())
+}
+
 /// The `{{t "key" arg=value}}` helper: the message in the page's language
 /// (the context's `lang`), HTML-escaped.
 pub struct Translate;

@@ -51,6 +51,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 /// The stylesheet, served at `/static/style.css`.
 pub const STYLESHEET: &str = include_str!("../static/style.css");
 
+/// The script that keeps typed answers as drafts in the tab, served at
+/// `/static/drafts.js` (a file, not inline: the pages' CSP allows only 'self').
+pub const DRAFTS_SCRIPT: &str = include_str!("../static/drafts.js");
+
 /// The compiled templates.
 static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     let mut registry = Handlebars::new();

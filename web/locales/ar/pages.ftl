@@ -282,3 +282,5 @@ export-days-in-stage = الأيام في المرحلة
 export-scores = الدرجات
 export-mean = متوسط الدرجات
 export-decision = القرار
+project-ends = ينتهي بإحدى النتائج التالية:
+project-ends-or = أو

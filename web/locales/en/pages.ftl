@@ -273,3 +273,5 @@ export-days-in-stage = Days in the stage
 export-scores = Scores
 export-mean = Mean score
 export-decision = Decision
+project-ends = It ends as one of:
+project-ends-or = or

@@ -152,6 +152,11 @@ fn answers(
                     ),
                     None => (text, None),
                 },
+                // One date format on every page: "2 Nov 2026", not 2026-11-02.
+                FieldKind::Date => match text.parse::<jiff::civil::Date>() {
+                    Ok(date) => (i18n::day(lang, date), None),
+                    Err(_) => (text, None),
+                },
                 _ => (text, None),
             };
             Some(json!({

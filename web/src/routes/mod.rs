@@ -118,6 +118,7 @@ pub fn routes(app: App) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(stylesheet))
+        .route("/static/drafts.js", get(drafts_script))
         .route("/signin", get(auth::page).post(auth::sign_in))
         .route("/signout", post(auth::sign_out))
         .route("/reset", get(reset::page).post(reset::request))
@@ -164,6 +165,18 @@ async fn stylesheet() -> Response {
             (CACHE_CONTROL, "public, max-age=3600"),
         ],
         pages::STYLESHEET,
+    )
+        .into_response()
+}
+
+/// The drafts script (see `web/static/drafts.js`).
+async fn drafts_script() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        pages::DRAFTS_SCRIPT,
     )
         .into_response()
 }

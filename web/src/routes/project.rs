@@ -65,6 +65,34 @@ pub async fn act(
         idempotency_key: None,
     };
     let action = request.action.clone();
+    // An action that cannot be undone (withdraw, reject, a fail, returning a
+    // milestone) is sent only with its box ticked: the form asks once more,
+    // without JavaScript.
+    if get("confirm") != "yes"
+        && let Ok(view) = app.engine.view_as(viewer, id).await
+        && let Some(stage) = view.workflow.stage(&view.record.state.stage)
+        && forms::destructive(&view.workflow, stage, &action)
+    {
+        let title = view
+            .possible
+            .iter()
+            .find(|p| p.action == action)
+            .map_or_else(
+                || action.clone(),
+                |p| forms::action_title(stage, p, visitor.lang),
+            );
+        let refused = Refused {
+            action,
+            answers,
+            comment,
+            problems: vec![i18n::text(
+                visitor.lang,
+                "confirm-needed",
+                &[("action", title)],
+            )],
+        };
+        return render(&app, &visitor, viewer, id, Some(refused), 400).await;
+    }
     match app
         .engine
         .act_as(viewer, id, request, Timestamp::now())
@@ -243,13 +271,15 @@ async fn render_with(
     if let Some(stage) = stage {
         for possible in &view.possible {
             if possible.by.iter().any(|r| roles.contains(r)) {
-                action_forms.push(forms::action_form(
+                let mut form = json!(forms::action_form(
                     workflow,
                     stage,
                     possible,
                     refused.as_ref(),
                     &choices,
                 ));
+                form["destructive"] = json!(forms::destructive(workflow, stage, &possible.action));
+                action_forms.push(form);
             } else {
                 let who = possible
                     .waiting_for
@@ -263,10 +293,20 @@ async fn render_with(
             }
         }
     }
+    // The steps in order, then the endings as alternatives (a project ends
+    // in one of them), so the chips do not read as one path through all.
+    let chip = |s: &gradflow_engine::definition::Stage| json!({ "title": s.title.get(lang.code()), "current": s.key == view.record.state.stage });
     let stages: Vec<Value> = workflow
         .stages
         .iter()
-        .map(|s| json!({ "title": s.title.get(lang.code()), "current": s.key == view.record.state.stage }))
+        .filter(|s| !s.terminal)
+        .map(chip)
+        .collect();
+    let endings: Vec<Value> = workflow
+        .stages
+        .iter()
+        .filter(|s| s.terminal)
+        .map(chip)
         .collect();
     let due: Vec<Value> = due
         .iter()
@@ -334,6 +374,7 @@ async fn render_with(
         },
         "roles": i18n::roles(lang, &roles),
         "stages": stages,
+        "endings": endings,
         "due": due,
         "forms": action_forms,
         "waiting": waiting,
