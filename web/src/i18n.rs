@@ -175,6 +175,14 @@ pub fn when(lang: Lang, at: Timestamp, tz: &TimeZone) -> String {
     )
 }
 
+/// Message `key` in `lang` for a count of `n` (the value `count`), so the
+/// catalogue picks the plural form (Arabic has six).
+pub fn count(lang: Lang, key: &str, n: i64) -> String {
+    let args: HashMap<Cow<'static, str>, FluentValue> =
+        HashMap::from([(Cow::Borrowed("count"), FluentValue::from(n))]);
+    lookup(lang, key, &args)
+}
+
 /// A calendar date the way pages write times ("7 Dec 2026", "7 ديسمبر 2026"),
 /// for answers such as a visit's date: one date format on every page.
 pub fn day(lang: Lang, date: jiff::civil::Date) -> String {

@@ -602,14 +602,27 @@ pub async fn give_role(
         Err(e) => {
             // The project is visible (the page renders) yet something was
             // not found: the email. Any other refusal keeps the engine's words.
+            // Only someone who may give roles sees the form; anyone else
+            // gets the refusal's own page.
+            let gives = match app.engine.view_as(viewer, id).await {
+                Ok(view) => roles_of(viewer, &view)
+                    .iter()
+                    .any(|r| ROLE_GIVERS.contains(&r.as_str())),
+                Err(_) => false,
+            };
             let problem = match e.kind() {
-                Kind::NotFound if app.engine.view_as(viewer, id).await.is_ok() => {
+                Kind::NotFound if gives => {
                     i18n::text(lang, "give-role-unknown-email", &[("email", email.clone())])
                 }
-                Kind::Invalid | Kind::Forbidden | Kind::Conflict => e.to_string(),
+                Kind::Invalid | Kind::Forbidden | Kind::Conflict if gives => e.to_string(),
                 _ => return Err(Fail::service(&visitor, e)),
             };
-            let status = if e.kind() == Kind::NotFound { 404 } else { 400 };
+            let status = match e.kind() {
+                Kind::NotFound => 404,
+                Kind::Forbidden => 403,
+                Kind::Conflict => 409,
+                _ => 400,
+            };
             render_with(
                 &app,
                 &visitor,
