@@ -175,6 +175,17 @@ pub fn when(lang: Lang, at: Timestamp, tz: &TimeZone) -> String {
     )
 }
 
+/// The text of message `key` in `lang` with one number, `count`, as a
+/// Fluent number (so that it chooses the plural form) besides `args`.
+pub fn counted(lang: Lang, key: &str, count: (&str, i64), args: &[(&str, String)]) -> String {
+    let mut values: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(v.clone())))
+        .collect();
+    values.insert(Cow::Owned(count.0.to_owned()), FluentValue::from(count.1));
+    lookup(lang, key, &values)
+}
+
 /// The `{{t "key" arg=value}}` helper: the message in the page's language
 /// (the context's `lang`), HTML-escaped.
 pub struct Translate;
