@@ -215,7 +215,7 @@ next-rule = ({ $days ->
     [few] { $days } أيام عمل
    *[other] { $days } يوم عمل
 }؛ العطلة: { $weekend })
-next-approved = وافق عليه { $people }
+next-done = أتمّه { $people }
 next-nobody = لم يُسنَد دور { $roles } إلى أحد بعد
 next-finished = انتهى المشروع: { $stage }، في { $when }
 next-idle = لا تنتظر هذه المرحلة أحدًا الآن.

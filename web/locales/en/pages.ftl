@@ -206,7 +206,7 @@ next-rule = ({ $days ->
     [one] one working day
    *[other] { $days } working days
 }; { $weekend } off)
-next-approved = approved by { $people }
+next-done = done by { $people }
 next-nobody = nobody holds the role of { $roles } yet
 next-finished = Finished: { $stage }, on { $when }
 next-idle = This stage waits for nobody now.

@@ -201,6 +201,7 @@ pub async fn export(
     ])
     .map_err(fail)?;
     let mut roles = HashMap::new();
+    let now = Timestamp::now();
     for view in &export.projects {
         let state = &view.record.state;
         let stage = view.workflow.stage(&state.stage).map_or_else(
@@ -225,7 +226,8 @@ pub async fn export(
             view.record.id.to_string(),
             cell(&view.record.title),
             cell(&stage),
-            state
+            // Overdue by the core's one rule, as on every page.
+            view.next(now)
                 .overdue_since
                 .map(|t| {
                     t.to_zoned_datetime(tz.clone())

@@ -24,7 +24,7 @@ pub const KEYS: &[&str] = &[
     "next-line",
     "next-line-due",
     "next-rule",
-    "next-approved",
+    "next-done",
     "next-nobody",
     "next-finished",
     "next-zone",
@@ -193,7 +193,7 @@ impl Words<'_> {
                     text.push_str(if lang == Lang::Ar { "؛ " } else { "; " });
                     text.push_str(&i18n::text(
                         lang,
-                        "next-approved",
+                        "next-done",
                         &[("people", people(lang, &step.done, self.names))],
                     ));
                 }
@@ -285,5 +285,52 @@ impl Words<'_> {
             .map_or(0, |span| span.get_days())
             .max(0);
         i18n::counted(self.lang, "next-days", ("days", i64::from(days)), &[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(text: String) -> String {
+        text.replace(['\u{2068}', '\u{2069}'], "")
+    }
+
+    #[test]
+    fn time_zones_are_named_for_people() {
+        assert_eq!(plain(zone_name(Lang::En, "Asia/Muscat")), "Muscat time");
+        assert_eq!(plain(zone_name(Lang::Ar, "Asia/Muscat")), "بتوقيت مسقط");
+        assert_eq!(plain(zone_name(Lang::Ar, "Asia/Qatar")), "بتوقيت الدوحة");
+        assert_eq!(
+            plain(zone_name(Lang::En, "America/New_York")),
+            "New York time"
+        );
+    }
+
+    #[test]
+    fn working_days_and_the_weekend_read_in_each_language() {
+        let weekend: Weekend = "fri,sat".parse().unwrap();
+        assert_eq!(
+            plain(rule(Lang::En, 5, weekend)),
+            "(5 working days; Friday and Saturday off)"
+        );
+        assert_eq!(
+            plain(rule(Lang::En, 1, weekend)),
+            "(one working day; Friday and Saturday off)"
+        );
+        assert_eq!(
+            plain(rule(Lang::Ar, 5, weekend)),
+            "(5 أيام عمل؛ العطلة: الجمعة والسبت)"
+        );
+        let at: Timestamp = "2026-12-14T13:00:00Z".parse().unwrap();
+        let tz = TimeZone::get("Asia/Muscat").unwrap();
+        assert_eq!(
+            plain(when_day(Lang::En, at, &tz)),
+            "Monday 14 Dec 2026, 17:00"
+        );
+        assert_eq!(
+            plain(when_day(Lang::Ar, at, &tz)),
+            "الاثنين 14 ديسمبر 2026، 17:00"
+        );
     }
 }
