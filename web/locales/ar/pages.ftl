@@ -220,6 +220,7 @@ next-nobody = لم يُسنَد دور { $roles } إلى أحد بعد
 next-finished = انتهى المشروع: { $stage }، في { $when }
 next-idle = لا تنتظر هذه المرحلة أحدًا الآن.
 next-people = المشاركون في المشروع
+next-times-in = الأوقات { $zone }.
 next-zone = بتوقيت { $city }
 next-when = { $day } { $when }
 next-and = { $first } و{ $last }

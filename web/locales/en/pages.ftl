@@ -211,6 +211,7 @@ next-nobody = nobody holds the role of { $roles } yet
 next-finished = Finished: { $stage }, on { $when }
 next-idle = This stage waits for nobody now.
 next-people = People on this project
+next-times-in = Times are in { $zone }.
 next-zone = { $city } time
 next-when = { $day } { $when }
 next-and = { $first } and { $last }

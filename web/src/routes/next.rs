@@ -77,6 +77,10 @@ fn weekday(lang: Lang, day: Weekday) -> String {
 }
 
 /// An instant with its weekday, in zone `tz`: "Sunday 14 Dec 2026, 17:00".
+/// Without Fluent's isolation marks: it is an argument of another message,
+/// whose one isolate around it must see its first letter (the weekday's) to
+/// lay it out in the page's direction; isolates nested inside would hide it,
+/// and an Arabic date would read weekday last.
 pub fn when_day(lang: Lang, at: Timestamp, tz: &TimeZone) -> String {
     let day = at.to_zoned_datetime(tz.clone()).weekday();
     i18n::text(
@@ -87,6 +91,7 @@ pub fn when_day(lang: Lang, at: Timestamp, tz: &TimeZone) -> String {
             ("when", i18n::when(lang, at, tz)),
         ],
     )
+    .replace(['\u{2068}', '\u{2069}'], "")
 }
 
 /// A list as a sentence: "A", "A and B", "A, B and C".
@@ -332,5 +337,8 @@ mod tests {
             plain(when_day(Lang::Ar, at, &tz)),
             "الاثنين 14 ديسمبر 2026، 17:00"
         );
+        // No isolates nested in an argument: the isolate around it sees the
+        // weekday first, so an Arabic page lays it out right to left.
+        assert!(!when_day(Lang::Ar, at, &tz).contains(['\u{2068}', '\u{2069}']));
     }
 }
