@@ -174,6 +174,31 @@ async fn waiting_for_you_holds_only_work_that_waits_for_the_person(db: &TestDb) 
         "{home}"
     );
 
+    // Withdrawn, project 2 says how and when it ended, and is late no more.
+    support::act(
+        &site.engine,
+        second,
+        "coord-a@example.org",
+        "withdraw",
+        Default::default(),
+        Some("The trainee left the ministry."),
+        2,
+    )
+    .await
+    .unwrap();
+    let page = text(&mut coordinator, &format!("/projects/{second}")).await;
+    let next = part(&page, "next", "</section>");
+    assert!(
+        next.contains("Finished: Withdrawn, on 3 Jan 2026, 10:00"),
+        "{next}"
+    );
+    assert!(!page.contains("overdue-text"), "{page}");
+    let home = text(&mut coordinator, "/").await;
+    assert!(
+        part(&home, "finished", "</section>").contains(&format!("id=\"project-{second}\"")),
+        "{home}"
+    );
+
     // Project 1 goes to its evaluation, with two committee members.
     site.engine
         .assign(
