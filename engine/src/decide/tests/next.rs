@@ -142,3 +142,34 @@ fn a_finished_project_says_when_and_is_never_overdue() {
     assert_eq!(next.finished, Some(run.state.entered_at));
     assert_eq!(next.overdue_since, None);
 }
+
+#[test]
+fn a_stuck_stage_waits_for_a_step_back_but_never_for_an_exit() {
+    let w = bundled("service-improvement");
+    let mut run = walk(&w, "pilot");
+    let owner = holder(&w, "service_owner", 1);
+    let office = holder(&w, "quality_office", 1);
+    for m in ["measure_before", "measure_after"] {
+        run.act(
+            owner,
+            &format!("{m}.submit"),
+            sample(&w.forms["measurement"]),
+            None,
+            20,
+        )
+        .unwrap();
+        run.act(office, &format!("{m}.accept"), Fields::new(), None, 20)
+            .unwrap();
+    }
+    let mut report = sample(&w.forms["pilot_report"]);
+    report.insert("target_met".into(), serde_json::json!(false));
+    run.act(owner, "report", report, None, 21).unwrap();
+    // Adopting waits for a target met, which it was not: the steering
+    // group must extend the pilot (a step back) or abandon it (an exit).
+    let next = next_of(&run, 22);
+    let actions: Vec<&str> = next.steps.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(actions, ["extend_pilot"]);
+    assert_eq!(next.steps[0].direction, Direction::Back);
+    assert!(next.awaits(holder(&w, "steering", 1)));
+    assert!(!next.awaits(holder(&w, "department_head", 1)));
+}
