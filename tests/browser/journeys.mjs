@@ -556,9 +556,92 @@ async function crossSite(j) {
   await expectStage(page, 'Supervisor endorsement', 'the same answers from gradflow\'s page');
 }
 
+// --- next: what comes next, by whom by name, by when (issue 14, part 3) --
+
+// A phone's screen: the project page and the board must fit its width.
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+const WEEKDAYS_EN = '(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
+const WEEKDAYS_AR = '(الاثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت|الأحد)';
+const MONTHS_AR = '(يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر)';
+const ARABIC_SIGN_IN = { email: 'البريد الإلكتروني', password: 'كلمة المرور', submit: 'دخول' };
+
+async function expectNoSideways(page, what) {
+  const wider = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(wider <= 1, `${what}: the page is ${wider}px wider than the phone's screen`);
+}
+
+// The card of project `title` on the board's page of stage `stageTitle`.
+async function boardCard(j, page, stageKey, stageTitle, title, step) {
+  await j.follow(page, page.locator('#cohorts').getByRole('link', { name: site.cohort }), `${step}-board`);
+  await j.follow(page, page.locator(`#stage-${stageKey}`).getByRole('link', { name: stageTitle }), `${step}-board-stage`);
+  return page.locator('#board li.card', { hasText: title });
+}
+
+// 6. The supervisor is told, by name and date, that the endorsement is
+// theirs; the people on the project are listed; the coordinator's board
+// card says whom it waits for. On a desktop and on a phone.
+async function next(j) {
+  const title = site.projects.next;
+  const supervisor = person('supervisor').name;
+  const line = new RegExp(`Next: Endorse the proposal — ${supervisor}, by ${WEEKDAYS_EN} \\d{1,2} [A-Z][a-z]{2} \\d{4}, \\d{2}:\\d{2} \\(5 working days; Friday and Saturday off\\)`);
+  const page = await j.signIn('supervisor');
+  await expectText(page.locator('#awaiting').locator('li', { hasText: title }), line, 'the Next line on the home page');
+  await j.openProject(page, title, 'project', '#awaiting');
+  await expectText(page.locator('#next'), line, 'the Next line on the project page');
+  await expectText(page.locator('#next'), 'Times are in Muscat time.', 'the time zone named for people');
+  for (const who of ['trainee', 'supervisor', 'coordinator']) {
+    await expectText(page.locator('#people'), person(who).name, `the ${who} among the people on the project`);
+  }
+
+  const phone = await j.signIn('supervisor', { options: PHONE });
+  await j.openProject(phone, title, 'phone-project', '#awaiting');
+  await expectText(phone.locator('#next'), line, 'the Next line on a phone');
+  await expectNoSideways(phone, 'the project page on a phone');
+
+  for (const [who, options] of [['coordinator', {}], ['coordinator', PHONE]]) {
+    const board = await j.signIn(who, { options });
+    const step = options === PHONE ? 'phone' : 'desktop';
+    const card = await boardCard(j, board, 'endorsement', 'Supervisor endorsement', title, step);
+    await expectText(card, `Waiting for ${supervisor}`, 'whom the card waits for');
+    await expectText(card, person('trainee').name, 'the trainee on the card');
+    await expectText(card, new RegExp(`Due ${WEEKDAYS_EN} \\d{1,2} [A-Z][a-z]{2} \\d{4}, \\d{2}:\\d{2}`), 'the due date on the card');
+    await expectText(card, /\d+ days? in this stage|one day in this stage/, 'the days in the stage on the card');
+    await expectAbsent(card.getByText('Withdraw'), 'every possible action on the card');
+    if (options === PHONE) await expectNoSideways(board, 'the board on a phone');
+  }
+}
+
+// 7. The same in Arabic: the trainee (whose browser asks for Arabic) reads
+// her next step with her name and an Arabic date, Muscat time named in
+// Arabic; the coordinator's board on a phone, in Arabic.
+async function nextArabic(j) {
+  const title = site.projects['next-ar'];
+  const me = person('next-trainee-ar').name;
+  const arabic = { locale: 'ar-OM' };
+  const line = new RegExp(`التالي: تقديم المقترح — ${me}، في موعد أقصاه ${WEEKDAYS_AR} \\d{1,2} ${MONTHS_AR} \\d{4}، \\d{2}:\\d{2}`);
+  const page = await j.signIn('next-trainee-ar', { options: arabic, labels: ARABIC_SIGN_IN });
+  await expectText(page.locator('#awaiting').locator('li', { hasText: title }), line, 'the Next line on the Arabic home page');
+  await j.openProject(page, title, 'project', '#awaiting');
+  await expectText(page.locator('#next-heading'), 'ما التالي', 'the heading in Arabic');
+  await expectText(page.locator('#next'), line, 'the Next line in Arabic');
+  await expectText(page.locator('#next'), 'بتوقيت مسقط', 'Muscat time, in Arabic');
+  await expectText(page.locator('#people'), person('supervisor').name, 'the supervisor among the people');
+
+  const phone = await j.signIn('next-trainee-ar', { options: { ...arabic, ...PHONE }, labels: ARABIC_SIGN_IN });
+  await j.openProject(phone, title, 'phone-project', '#awaiting');
+  await expectText(phone.locator('#next'), line, 'the Next line on a phone, in Arabic');
+  await expectNoSideways(phone, 'the Arabic project page on a phone');
+
+  const board = await j.signIn('coordinator', { options: { ...arabic, ...PHONE }, labels: ARABIC_SIGN_IN });
+  const card = await boardCard(j, board, 'proposal', 'مقترح المشروع', title, 'phone');
+  await expectText(card, `بانتظار ${me}`, 'whom the card waits for, in Arabic');
+  await expectText(card, new RegExp(`الموعد: ${WEEKDAYS_AR} \\d{1,2} ${MONTHS_AR} \\d{4}`), 'the due date on the card, in Arabic');
+  await expectNoSideways(board, 'the Arabic board on a phone');
+}
+
 // --- Running them -------------------------------------------------------
 
-const JOURNEYS = { proposal, scoring, invalid, arabic, 'cross-site': crossSite };
+const JOURNEYS = { proposal, scoring, invalid, arabic, 'cross-site': crossSite, next, 'next-ar': nextArabic };
 
 async function main() {
   const chosen = process.argv.slice(2);

@@ -50,6 +50,8 @@ const PEOPLE: &[(&str, &str, &str)] = &[
     ("careless", "fatma@health.example", "Fatma Al-Amri"),
     ("arabic", "aisha@health.example", "عائشة الحارثية"),
     ("targeted", "zahra@health.example", "Zahra Al-Farsi"),
+    // next: a trainee whose pages are Arabic (her browser asks for it).
+    ("next-trainee-ar", "mariam@health.example", "مريم البلوشية"),
 ];
 
 /// The projects, one per journey: (journey, title, trainee's key). Each is
@@ -60,6 +62,9 @@ const PROJECTS: &[(&str, &str, &str)] = &[
     ("invalid", "Clearer letters", "careless"),
     ("arabic", "تجديد البطاقة في يوم واحد", "arabic"),
     ("cross-site", "Fewer repeat visits", "targeted"),
+    // next: submitted beforehand, so it waits for the supervisor.
+    ("next", "Online appointment booking", "trainee"),
+    ("next-ar", "حجز المواعيد عبر الإنترنت", "next-trainee-ar"),
 ];
 
 fn email(key: &str) -> &'static str {
@@ -143,6 +148,8 @@ impl Site {
                 .unwrap();
         }
         cohort.coordinators = vec![email("coordinator").into()];
+        // Oman rests on Friday and Saturday (the "Next:" lines name them).
+        cohort.weekend = "fri,sat".parse().unwrap();
         engine.create_cohort(cohort, now).await.unwrap();
         for (journey, title, trainee) in PROJECTS {
             let mut members = vec![
@@ -161,6 +168,14 @@ impl Site {
                 .project;
             if *journey == "scoring" {
                 to_evaluation(&engine, &workflow, id, trainee).await;
+            }
+            if *journey == "next" {
+                let request = Request {
+                    action: "submit".into(),
+                    fields: support::sample(&workflow.forms["proposal"]),
+                    ..Request::default()
+                };
+                engine.act(id, email(trainee), request, now).await.unwrap();
             }
         }
         let files = tempfile::tempdir().unwrap();

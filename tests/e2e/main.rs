@@ -24,4 +24,5 @@ mod web;
 mod web_attack;
 mod web_limits;
 mod web_people;
+mod web_next;
 mod worker;

@@ -1327,7 +1327,9 @@ async fn the_board_counts_every_stage_and_pages_its_lists(db: &TestDb) {
     let site = Site::new(db).await;
     // Cohort A: its 2 projects and 118 more, one with a title that reads
     // like a spreadsheet formula. The proposal deadline (15 March) passes
-    // for all 120, then 5 move on to endorsement (no longer overdue).
+    // for all 120, then 5 move on to endorsement, whose deadline (5 working
+    // days) has passed too by the server's clock (today, after March 2026):
+    // overdue counts a deadline past whether or not a worker recorded it.
     let intake: Vec<ProjectStart> = (0..118)
         .map(|n| ProjectStart {
             title: if n == 0 {
@@ -1382,7 +1384,7 @@ async fn the_board_counts_every_stage_and_pages_its_lists(db: &TestDb) {
     // Fluent isolates each number with invisible marks.
     board.body = board.body.replace(['\u{2068}', '\u{2069}'], "");
     assert!(
-        board.body.contains("120 projects · 115 overdue"),
+        board.body.contains("120 projects · 120 overdue"),
         "{}",
         board.body
     );
@@ -1397,7 +1399,12 @@ async fn the_board_counts_every_stage_and_pages_its_lists(db: &TestDb) {
         "{}",
         row(&board.body, "proposal")
     );
-    assert!(row(&board.body, "endorsement").contains("<td>5</td><td>0</td>"));
+    assert!(
+        row(&board.body, "endorsement")
+            .contains("<td>5</td><td><strongclass=\"overdue-text\">5</strong>"),
+        "{}",
+        row(&board.body, "endorsement")
+    );
     // The overdue projects, 50 a page, longest overdue first.
     assert_eq!(cards(&board.body), 50);
     assert!(board.body.contains("Page 1 of 3"), "{}", board.body);
@@ -1405,7 +1412,7 @@ async fn the_board_counts_every_stage_and_pages_its_lists(db: &TestDb) {
         "href=\"/cohorts/{cohort}?page&#x3D;2\" rel=\"next\""
     )));
     let last = coordinator.get(&format!("/cohorts/{cohort}?page=3")).await;
-    assert_eq!(cards(&last.body), 15);
+    assert_eq!(cards(&last.body), 20);
     assert!(last.body.contains("rel=\"prev\"") && !last.body.contains("rel=\"next\""));
     let past = coordinator.get(&format!("/cohorts/{cohort}?page=9")).await;
     assert_eq!((past.status, cards(&past.body)), (StatusCode::OK, 0));
@@ -1415,12 +1422,12 @@ async fn the_board_counts_every_stage_and_pages_its_lists(db: &TestDb) {
             .await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "page={bad}");
     }
-    // One stage's projects; the overdue are not among them.
+    // One stage's projects: overdue by their endorsement deadline.
     let stage = coordinator
         .get(&format!("/cohorts/{cohort}?stage=endorsement"))
         .await;
     assert_eq!(cards(&stage.body), 5);
-    assert!(!stage.body.contains("class=\"card overdue\""));
+    assert_eq!(stage.body.matches("class=\"card overdue\"").count(), 5);
     assert!(!stage.body.contains("id=\"board-pages\""));
     for &p in &ids[1..6] {
         assert!(stage.body.contains(&format!("id=\"board-project-{p}\"")));
@@ -1461,7 +1468,10 @@ async fn the_board_counts_every_stage_and_pages_its_lists(db: &TestDb) {
     assert_eq!(&formula[col("trainee")], "Person trainee1");
     assert!(!formula[col("coordinator")].is_empty());
     let endorsed = rows.iter().find(|r| r[0] == ids[1].to_string()).unwrap();
-    assert_eq!(&endorsed[col("Overdue")], "", "not overdue");
+    assert_eq!(
+        &endorsed[col("Overdue")], "2026-03-27 23:59",
+        "overdue since its endorsement deadline, 5 working days after 22 March"
+    );
     // Nobody else gets it.
     let mut other = site.signed_in("coord-b@example.org").await;
     let refused = other.get(&format!("/cohorts/{cohort}/export.csv")).await;
@@ -1995,6 +2005,14 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
     let ali = huda.get("/projects/5").await;
     assert!(ali.body.contains("Work permit renewal"), "{}", ali.body);
     assert!(!ali.body.contains("Housing loan"), "{}", ali.body);
+    // The demo runs no worker, and its projects are months past their
+    // deadlines: the board still counts and lists them overdue.
+    let totals = board.body.replace(['\u{2068}', '\u{2069}'], "");
+    assert!(
+        !totals.contains("· 0 overdue") && board.body.contains("class=\"card overdue\""),
+        "{}",
+        board.body
+    );
     let mut sara = browser("sara@labour.example").await;
     assert!(sara.get("/").await.body.contains("Submit the proposal"));
     server.kill().unwrap();

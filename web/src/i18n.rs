@@ -178,9 +178,7 @@ pub fn when(lang: Lang, at: Timestamp, tz: &TimeZone) -> String {
 /// Message `key` in `lang` for a count of `n` (the value `count`), so the
 /// catalogue picks the plural form (Arabic has six).
 pub fn count(lang: Lang, key: &str, n: i64) -> String {
-    let args: HashMap<Cow<'static, str>, FluentValue> =
-        HashMap::from([(Cow::Borrowed("count"), FluentValue::from(n))]);
-    lookup(lang, key, &args)
+    counted(lang, key, ("count", n), &[])
 }
 
 /// A calendar date the way pages write times ("7 Dec 2026", "7 ديسمبر 2026"),
@@ -188,6 +186,17 @@ pub fn count(lang: Lang, key: &str, n: i64) -> String {
 pub fn day(lang: Lang, date: jiff::civil::Date) -> String {
     let month = &MONTHS[lang as usize][usize::try_from(date.month() - 1).unwrap_or(0)];
     format!("{} {month} {}", date.day(), date.year())
+}
+
+/// The text of message `key` in `lang` with one number, `count`, as a
+/// Fluent number (so that it chooses the plural form) besides `args`.
+pub fn counted(lang: Lang, key: &str, count: (&str, i64), args: &[(&str, String)]) -> String {
+    let mut values: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(v.clone())))
+        .collect();
+    values.insert(Cow::Owned(count.0.to_owned()), FluentValue::from(count.1));
+    lookup(lang, key, &values)
 }
 
 /// The `{{t "key" arg=value}}` helper: the message in the page's language

@@ -27,6 +27,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("field", include_str!("../templates/field.hbs")),
     ("answer", include_str!("../templates/answer.hbs")),
     ("home-line", include_str!("../templates/home-line.hbs")),
+    // The one way overdue is marked, on the project page, home and board.
+    ("overdue", include_str!("../templates/overdue.hbs")),
     ("signin", include_str!("../templates/signin.hbs")),
     (
         "reset-request",
@@ -61,7 +63,10 @@ static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     registry.set_strict_mode(true);
     registry.register_helper("t", Box::new(i18n::Translate));
     for (name, text) in TEMPLATES {
-        if matches!(*name, "layout" | "field" | "answer" | "home-line") {
+        if matches!(
+            *name,
+            "layout" | "field" | "answer" | "home-line" | "overdue"
+        ) {
             registry
                 .register_partial(name, *text)
                 .expect("the bundled partials compile");
@@ -256,6 +261,7 @@ mod tests {
         }
         keys.extend(crate::routes::KEYS_IN_CODE.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::done::IDS.iter().map(|k| (*k).to_owned()));
+        keys.extend(crate::routes::NEXT_KEYS.iter().map(|k| (*k).to_owned()));
         for status in [400, 403, 404, 409, 413, 429, 500, 503] {
             keys.push(format!("status-{status}"));
         }

@@ -25,6 +25,7 @@
 //! - `state.rs`: the project state, changes, events, timers, notifications.
 //! - `forms.rs`, `assessment.rs`, `conditions.rs`: answers, scorecards, and
 //!   the project's data as conditions see it.
+//! - `next.rs`: what comes next, whose turn, by when; overdue; waiting for whom.
 //! - `rejection.rs`: why a command was refused.
 
 mod apply;
@@ -34,6 +35,7 @@ mod conditions;
 mod evidence;
 mod forms;
 mod members;
+mod next;
 mod rejection;
 mod replay;
 mod state;
@@ -51,6 +53,7 @@ pub use assessment::{Outcome, outcome};
 pub use conditions::ProjectData;
 pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
 pub use members::{ROLE_GIVERS, add_member, may_give_roles};
+pub use next::{Direction, Next, Step, direction, next, overdue_since};
 pub use rejection::{Rejection, Roles};
 pub use replay::{ReplayError, replay, replay_difference};
 pub use state::*;

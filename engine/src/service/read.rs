@@ -8,12 +8,13 @@
 //! they may not see is reported as not found, exactly like one that does not
 //! exist, so nothing leaks about it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use super::{Cohort, Engine, Error, Message, Person, StoredEvent, View, Viewer};
-use crate::decide::Change;
+use crate::decide::{Change, Next, PersonId};
 use crate::definition::Workflow;
 use crate::store::Evidence;
 
@@ -113,6 +114,21 @@ pub struct Export {
     pub projects: Vec<View>,
     /// Everyone holding a role on them, by id.
     pub people: std::collections::HashMap<i64, Person>,
+}
+
+impl View {
+    /// What comes next on this project at `now`: the steps its stage waits
+    /// for, whose turn, by when, overdue or not, who holds which role (the
+    /// core's [`crate::decide::next`]; names come from [`Engine::names_on`]).
+    pub fn next(&self, now: Timestamp) -> Next {
+        crate::decide::next(
+            &self.workflow,
+            &self.record.members,
+            &self.record.state,
+            &self.possible,
+            now,
+        )
+    }
 }
 
 /// Most projects one board page lists.
@@ -228,6 +244,27 @@ impl Engine {
             .await
     }
 
+    /// The names of everyone holding a role on `views`, by person id: one
+    /// query for all of them (a home page, a board page). The views are
+    /// projects the viewer was allowed to see (they come from
+    /// [`Engine::views_for`], [`Engine::view_as`] or [`Engine::board_as`]),
+    /// so the names are those of people the viewer already shares them with.
+    pub async fn names_on(&self, views: &[View]) -> Result<HashMap<PersonId, String>, Error> {
+        let mut ids: Vec<i64> = views
+            .iter()
+            .flat_map(|v| v.record.members.iter().map(|m| m.person))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(self
+            .store
+            .people_by_id(&ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect())
+    }
+
     /// The cohorts `viewer` coordinates.
     pub async fn cohorts_for(&self, viewer: &Viewer) -> Result<Vec<Cohort>, Error> {
         let mut out = Vec::new();
@@ -238,16 +275,19 @@ impl Engine {
     }
 
     /// The board of cohort `cohort` with page `page` (from 1) of `list`,
-    /// for one of its coordinators. A page past the end is listed empty.
+    /// for one of its coordinators, with the projects overdue at `now`
+    /// counted and listed (a deadline past counts whether or not a worker
+    /// has recorded it). A page past the end is listed empty.
     pub async fn board_as(
         &self,
         viewer: &Viewer,
         cohort: i64,
         list: BoardList,
         page: u32,
+        now: Timestamp,
     ) -> Result<Board, Error> {
         let cohort = self.coordinated(viewer, cohort).await?;
-        let counts = self.store.cohort_stage_counts(cohort.id).await?;
+        let counts = self.store.cohort_stage_counts(cohort.id, now).await?;
         let workflow = match counts.iter().map(|c| c.definition_id).max() {
             Some(newest) => Some(self.workflow(newest).await?),
             None => None,
@@ -304,7 +344,7 @@ impl Engine {
         // which PostgreSQL refuses in text) asks the database nothing.
         let ids = if offset < listed {
             self.store
-                .cohort_project_page(cohort.id, stage, i64::from(BOARD_PAGE), offset)
+                .cohort_project_page(cohort.id, stage, i64::from(BOARD_PAGE), offset, now)
                 .await?
         } else {
             Vec::new()

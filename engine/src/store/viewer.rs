@@ -5,13 +5,24 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{Columns, Error, Message, Store, instant, with_db};
+use super::{Columns, Error, Message, Store, instant, micros, with_db};
 
 /// Whether person `$1` may see project `p`: they hold a role on it, given
 /// on the project (trainee, supervisor, an assigned evaluator) or on its
 /// whole cohort (its coordinators).
 const VISIBLE: &str = "(EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.person_id = $1)
   OR EXISTS (SELECT 1 FROM cohort_members cm WHERE cm.cohort_id = p.cohort_id AND cm.person_id = $1))";
+
+/// The live deadline timer of project `p`, if it has one: a stage with a
+/// deadline sets it on entry, and leaving the stage (or the timer firing)
+/// ends it. Joined as `d`.
+const DEADLINE_JOIN: &str = "LEFT JOIN timers d ON d.project_id = p.id AND d.key = 'deadline' AND d.state IN ('pending', 'claimed')";
+
+/// Since when project `p` is overdue at `$2` (microseconds), or NULL: the
+/// mark the worker records when its stage's deadline passes, or, before any
+/// worker has run, the deadline itself once it is past. The same rule as the
+/// core's `decide::overdue_since`, so the board agrees with every page.
+const OVERDUE_SINCE: &str = "COALESCE(p.overdue_since, CASE WHEN d.due_at < $2 THEN d.due_at END)";
 
 /// An evidence file of a project.
 #[derive(Debug, Clone, Serialize)]
@@ -91,45 +102,56 @@ impl Store {
     }
 
     /// How many projects of `cohort` are at each stage (of each definition
-    /// version they are pinned to), and how many of those are overdue.
-    pub(crate) async fn cohort_stage_counts(&self, cohort: i64) -> Result<Vec<StageCount>, Error> {
-        with_db!(self, pool => sqlx::query(
-            "SELECT definition_id, stage, COUNT(*) AS projects, COUNT(overdue_since) AS overdue
-             FROM projects WHERE cohort_id = $1 GROUP BY definition_id, stage ORDER BY definition_id, stage",
-        )
-        .bind(cohort)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(StageCount {
-                definition_id: r.int("definition_id")?,
-                stage: r.text("stage")?,
-                projects: r.int("projects")?,
-                overdue: r.int("overdue")?,
+    /// version they are pinned to), and how many of those are overdue at
+    /// `now` (see [`OVERDUE_SINCE`]).
+    pub(crate) async fn cohort_stage_counts(
+        &self,
+        cohort: i64,
+        now: Timestamp,
+    ) -> Result<Vec<StageCount>, Error> {
+        let sql = format!(
+            "SELECT p.definition_id, p.stage, COUNT(*) AS projects,
+                    SUM(CASE WHEN {OVERDUE_SINCE} IS NOT NULL THEN 1 ELSE 0 END) AS overdue
+             FROM projects p {DEADLINE_JOIN} WHERE p.cohort_id = $1
+             GROUP BY p.definition_id, p.stage ORDER BY p.definition_id, p.stage"
+        );
+        with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(cohort)
+            .bind(micros(now))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(StageCount {
+                    definition_id: r.int("definition_id")?,
+                    stage: r.text("stage")?,
+                    projects: r.int("projects")?,
+                    overdue: r.int("overdue")?,
+                })
             })
-        })
-        .collect())
+            .collect())
     }
 
     /// Ids of one page of `cohort`'s projects: those at `stage`, oldest
-    /// first, or with `None` the overdue ones, longest overdue first. Each
-    /// walks an index in order and stops after the page.
+    /// first, or with `None` those overdue at `now`, longest overdue first.
     pub(crate) async fn cohort_project_page(
         &self,
         cohort: i64,
         stage: Option<&str>,
         limit: i64,
         offset: i64,
+        now: Timestamp,
     ) -> Result<Vec<i64>, Error> {
         const AT_STAGE: &str = "SELECT id FROM projects WHERE cohort_id = $1 AND stage = $2 ORDER BY id LIMIT $3 OFFSET $4";
-        const OVERDUE: &str =
-            "SELECT id FROM projects WHERE cohort_id = $1 AND overdue_since IS NOT NULL
-             ORDER BY overdue_since, id LIMIT $2 OFFSET $3";
+        let overdue = format!(
+            "SELECT p.id FROM projects p {DEADLINE_JOIN}
+             WHERE p.cohort_id = $1 AND {OVERDUE_SINCE} IS NOT NULL
+             ORDER BY {OVERDUE_SINCE}, p.id LIMIT $3 OFFSET $4"
+        );
         with_db!(self, pool => {
             let query = match stage {
-                Some(stage) => sqlx::query(AT_STAGE).bind(cohort).bind(stage),
-                None => sqlx::query(OVERDUE).bind(cohort),
+                Some(stage) => sqlx::query(sqlx::AssertSqlSafe(AT_STAGE.to_owned())).bind(cohort).bind(stage),
+                None => sqlx::query(sqlx::AssertSqlSafe(overdue.clone())).bind(cohort).bind(micros(now)),
             };
             query
                 .bind(limit)

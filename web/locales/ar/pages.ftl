@@ -284,3 +284,45 @@ export-mean = متوسط الدرجات
 export-decision = القرار
 project-ends = ينتهي بإحدى النتائج التالية:
 project-ends-or = أو
+## next-: ما التالي، ودور من، وفي أي موعد (المسألة 14، الجزء 3)
+next-heading = ما التالي
+next-line = التالي: { $action } — { $who }
+next-line-due = التالي: { $action } — { $who }، في موعد أقصاه { $when }
+next-rule = ({ $days ->
+    [zero] لا أيام عمل
+    [one] يوم عمل واحد
+    [two] يوما عمل
+    [few] { $days } أيام عمل
+   *[other] { $days } يوم عمل
+}؛ العطلة: { $weekend })
+next-done = أتمّه { $people }
+next-nobody = لم يُسنَد دور { $roles } إلى أحد بعد
+next-finished = انتهى المشروع: { $stage }، في { $when }
+next-idle = لا تنتظر هذه المرحلة أحدًا الآن.
+next-people = المشاركون في المشروع
+next-times-in = الأوقات { $zone }.
+next-zone = بتوقيت { $city }
+next-when = { $day } { $when }
+next-and = { $first } و{ $last }
+next-days = { $days ->
+    [zero] أقل من يوم في هذه المرحلة
+    [one] يوم واحد في هذه المرحلة
+    [two] يومان في هذه المرحلة
+    [few] { $days } أيام في هذه المرحلة
+   *[other] { $days } يومًا في هذه المرحلة
+}
+next-due = الموعد: { $when }
+next-waits-for = بانتظار { $who }
+next-city-muscat = مسقط
+next-city-dubai = دبي
+next-city-riyadh = الرياض
+next-city-doha = الدوحة
+next-city-bahrain = البحرين
+next-city-kuwait = الكويت
+next-weekday-1 = الاثنين
+next-weekday-2 = الثلاثاء
+next-weekday-3 = الأربعاء
+next-weekday-4 = الخميس
+next-weekday-5 = الجمعة
+next-weekday-6 = السبت
+next-weekday-7 = الأحد

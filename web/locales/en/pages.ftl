@@ -275,3 +275,39 @@ export-mean = Mean score
 export-decision = Decision
 project-ends = It ends as one of:
 project-ends-or = or
+## next-: what comes next, whose turn, by when (issue 14, part 3)
+next-heading = What comes next
+next-line = Next: { $action } — { $who }
+next-line-due = Next: { $action } — { $who }, by { $when }
+next-rule = ({ $days ->
+    [one] one working day
+   *[other] { $days } working days
+}; { $weekend } off)
+next-done = done by { $people }
+next-nobody = nobody holds the role of { $roles } yet
+next-finished = Finished: { $stage }, on { $when }
+next-idle = This stage waits for nobody now.
+next-people = People on this project
+next-times-in = Times are in { $zone }.
+next-zone = { $city } time
+next-when = { $day } { $when }
+next-and = { $first } and { $last }
+next-days = { $days ->
+    [one] one day in this stage
+   *[other] { $days } days in this stage
+}
+next-due = Due { $when }
+next-waits-for = Waiting for { $who }
+next-city-muscat = Muscat
+next-city-dubai = Dubai
+next-city-riyadh = Riyadh
+next-city-doha = Doha
+next-city-bahrain = Bahrain
+next-city-kuwait = Kuwait
+next-weekday-1 = Monday
+next-weekday-2 = Tuesday
+next-weekday-3 = Wednesday
+next-weekday-4 = Thursday
+next-weekday-5 = Friday
+next-weekday-6 = Saturday
+next-weekday-7 = Sunday

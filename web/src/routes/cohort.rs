@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use gradflow_engine::service::{BoardList, View};
+use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
@@ -52,12 +53,22 @@ pub async fn board(
         _ => BoardList::Overdue,
     };
     let lang = visitor.lang;
+    let now = Timestamp::now();
+    let fail = |e| Fail::service(&visitor, e);
     let board = app
         .engine
-        .board_as(viewer, id, list, page)
+        .board_as(viewer, id, list, page, now)
         .await
-        .map_err(|e| Fail::service(&visitor, e))?;
+        .map_err(fail)?;
+    // The names of everyone on the page's cards: one query for the page.
+    let names = app.engine.names_on(&board.projects).await.map_err(fail)?;
     let tz = TimeZone::get(&board.cohort.time_zone).unwrap_or(TimeZone::UTC);
+    let words = super::next::Words {
+        lang,
+        tz: &tz,
+        weekend: board.cohort.weekend,
+        names: &names,
+    };
     let title_of = |key: &str| {
         board
             .workflow
@@ -83,18 +94,23 @@ pub async fn board(
             })
         })
         .collect();
-    let mut roles = HashMap::new();
+    // Each card: its people by role, days in the stage, due date, whom it
+    // waits for by name, overdue (the core's rule, as on every page).
     let cards: Vec<Value> = board
         .projects
         .iter()
         .map(|view| {
             let state = &view.record.state;
+            let next = view.next(now);
             json!({
                 "id": view.record.id,
                 "title": view.record.title,
                 "stage": title_of(&state.stage),
-                "overdue_since": state.overdue_since.map(|t| i18n::when(lang, t, &tz)),
-                "waits": waits(view, lang, &mut roles),
+                "overdue_since": next.overdue_since.map(|t| i18n::when(lang, t, &tz)),
+                "people": words.holders(view, &next, true),
+                "days": words.days_in_stage(view, now),
+                "due": next.due().map(|t| super::next::when_day(lang, t, &tz)),
+                "waits_for": Some(words.waits_for(&next)).filter(|w| !w.is_empty()),
             })
         })
         .collect();
@@ -113,7 +129,7 @@ pub async fn board(
             &Frame::of(&visitor),
             "board-title",
             json!({
-                "cohort": { "id": board.cohort.id, "name": board.cohort.name, "time_zone": board.cohort.time_zone },
+                "cohort": { "id": board.cohort.id, "name": board.cohort.name, "time_zone": super::next::zone_name(lang, &board.cohort.time_zone) },
                 "total": board.total.projects,
                 "overdue": board.total.overdue,
                 "stages": stages,
@@ -234,7 +250,8 @@ pub async fn export(
                 .max(0)
                 .to_string(),
             state.deadline.map(local).unwrap_or_default(),
-            state.overdue_since.map(local).unwrap_or_default(),
+            // Overdue by the core's one rule, as on every page.
+            view.next(now).overdue_since.map(local).unwrap_or_default(),
         ];
         for role in &role_keys {
             let names: Vec<&str> = view

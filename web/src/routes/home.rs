@@ -3,7 +3,10 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use gradflow_engine::service::{View, Viewer};
+use gradflow_engine::decide::Next;
+use gradflow_engine::service::{Cohort, View, Viewer};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde::Serialize;
 use serde_json::json;
 
@@ -21,8 +24,11 @@ struct Line {
     cohort: String,
     stage: String,
     overdue: bool,
-    /// What the viewer can do on it now (action titles).
+    /// What waits for the viewer on it now (action titles): steps that are
+    /// their turn and whose part is not done (the core's `Next::awaits`).
     yours: Vec<String>,
+    /// What comes next, by whom by name and by when ("Next: ...").
+    next: Vec<serde_json::Value>,
 }
 
 /// `GET /`.
@@ -30,39 +36,47 @@ pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, 
     let viewer = visitor.signed_in()?;
     let fail = |e| Fail::service(&visitor, e);
     let views = app.engine.views_for(viewer).await.map_err(fail)?;
-    let mut cohort_names: std::collections::HashMap<i64, String> = Default::default();
+    let names = app.engine.names_on(&views).await.map_err(fail)?;
+    let now = Timestamp::now();
+    let mut cohorts_seen: std::collections::HashMap<i64, (Cohort, TimeZone)> = Default::default();
     let (mut awaiting, mut waiting, mut finished) = (Vec::new(), Vec::new(), Vec::new());
     for view in views {
-        let cohort = match cohort_names.get(&view.record.cohort_id) {
-            Some(name) => name.clone(),
-            None => {
-                let cohort = app
-                    .engine
-                    .cohort_by_id(view.record.cohort_id)
-                    .await
-                    .map_err(fail)?;
-                cohort_names.insert(cohort.id, cohort.name.clone());
-                cohort.name
-            }
+        if !cohorts_seen.contains_key(&view.record.cohort_id) {
+            let cohort = app
+                .engine
+                .cohort_by_id(view.record.cohort_id)
+                .await
+                .map_err(fail)?;
+            let tz = TimeZone::get(&cohort.time_zone).unwrap_or(TimeZone::UTC);
+            cohorts_seen.insert(cohort.id, (cohort, tz));
+        }
+        let (cohort, tz) = &cohorts_seen[&view.record.cohort_id];
+        let words = super::next::Words {
+            lang: visitor.lang,
+            tz,
+            weekend: cohort.weekend,
+            names: &names,
         };
+        let next = view.next(now);
         let state = &view.record.state;
         let stage = view.workflow.stage(&state.stage);
         let line = Line {
             id: view.record.id,
             title: view.record.title.clone(),
-            cohort,
+            cohort: cohort.name.clone(),
             stage: stage.map_or(state.stage.clone(), |s| {
                 s.title.get(visitor.lang.code()).to_owned()
             }),
-            overdue: state.overdue_since.is_some(),
-            yours: actions_for(viewer, &view, visitor.lang),
+            overdue: next.overdue_since.is_some(),
+            yours: actions_for(viewer, &view, &next, visitor.lang),
+            next: words.lines(&view, &next),
         };
         if stage.is_some_and(|s| s.terminal) {
             finished.push(line);
-        } else if line.yours.is_empty() {
-            waiting.push(line);
-        } else {
+        } else if next.awaits(viewer.person.id) {
             awaiting.push(line);
+        } else {
+            waiting.push(line);
         }
     }
     let cohorts: Vec<_> = app
@@ -100,15 +114,15 @@ pub fn roles_of(viewer: &Viewer, view: &View) -> Vec<String> {
         .collect()
 }
 
-/// Titles, in `lang`, of the actions `viewer` may take on `view` now (not blocked).
-pub fn actions_for(viewer: &Viewer, view: &View, lang: Lang) -> Vec<String> {
-    let roles = roles_of(viewer, view);
+/// Titles, in `lang`, of the steps of `next` that wait for `viewer` on
+/// `view`: their turn, their part not done (never an exit such as
+/// withdraw, which is open at any time).
+pub fn actions_for(viewer: &Viewer, view: &View, next: &Next, lang: Lang) -> Vec<String> {
     let Some(stage) = view.workflow.stage(&view.record.state.stage) else {
         return Vec::new();
     };
-    view.possible
-        .iter()
-        .filter(|p| p.blocked.is_none() && p.by.iter().any(|r| roles.contains(r)))
+    next.steps_for(viewer.person.id)
+        .filter_map(|step| view.possible.iter().find(|p| p.action == step.action))
         .map(|p| action_title(stage, p, lang))
         .collect()
 }

@@ -6,6 +6,7 @@ mod cohort;
 mod evidence;
 mod forms;
 mod home;
+mod next;
 mod profile;
 mod project;
 mod reset;
@@ -105,6 +106,10 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "export-decision",
     "confirm-needed",
 ];
+
+/// Message keys the "what comes next" helpers look up in code.
+#[cfg(test)]
+pub use next::KEYS as NEXT_KEYS;
 
 /// Largest urlencoded form accepted (a form's answers, a comment).
 const FORM_LIMIT: usize = 256 * 1024;

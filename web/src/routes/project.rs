@@ -253,6 +253,19 @@ async fn render_with(
         .await
         .map_err(fail)?;
     let tz = TimeZone::get(&cohort.time_zone).unwrap_or(TimeZone::UTC);
+    let now = Timestamp::now();
+    let next = view.next(now);
+    let names = app
+        .engine
+        .names_on(std::slice::from_ref(&view))
+        .await
+        .map_err(fail)?;
+    let words = super::next::Words {
+        lang,
+        tz: &tz,
+        weekend: cohort.weekend,
+        names: &names,
+    };
     let workflow = &view.workflow;
     let stage = workflow.stage(&view.record.state.stage);
     let roles = roles_of(viewer, &view);
@@ -308,6 +321,15 @@ async fn render_with(
         .filter(|s| s.terminal)
         .map(chip)
         .collect();
+    // A deadline whose timer has fired (the stage is overdue) is still the
+    // stage's due date: the page never says nothing is due then.
+    let mut due = due;
+    if due.is_empty()
+        && stage.is_some_and(|s| !s.terminal)
+        && let Some(deadline) = view.record.state.deadline
+    {
+        due.push(("deadline".into(), "deadline".into(), deadline));
+    }
     let due: Vec<Value> = due
         .iter()
         .filter_map(|(key, kind, at)| {
@@ -368,9 +390,16 @@ async fn render_with(
             "title": view.record.title,
             "version": view.record.state.version,
             "cohort": cohort.name,
-            "time_zone": cohort.time_zone,
+            "time_zone": super::next::zone_name(lang, &cohort.time_zone),
             "stage": stage.map_or(view.record.state.stage.clone(), |s| s.title.get(lang.code()).to_owned()),
-            "overdue_since": view.record.state.overdue_since.map(|t| i18n::when(lang, t, &tz)),
+            "overdue_since": next.overdue_since.map(|t| i18n::when(lang, t, &tz)),
+        },
+        // What comes next, by whom by name, by when; who holds which role.
+        "next": {
+            "lines": words.lines(&view, &next),
+            "finished": words.finished(&view, &next),
+            "idle": next.steps.is_empty() && next.finished.is_none(),
+            "people": words.holders(&view, &next, false),
         },
         "roles": i18n::roles(lang, &roles),
         "stages": stages,

@@ -4,6 +4,7 @@
 //!   including a property test against a brute-force matcher.
 //! - `members`: membership recorded in the log (`start`, `add_member`).
 //! - `events`: the sealed JSON text is the stored text; reading it back.
+//! - `next`: whose turn, who is done, by when; exits are no one's turn.
 //! - `replay`: every walk through the bundled workflows, and random commands,
 //!   replay to the state the core kept; an edited state is caught.
 //! - `timers`: the reminders and escalations a stage entry sets, by the
@@ -12,6 +13,7 @@
 mod approvals;
 mod events;
 mod members;
+mod next;
 mod replay;
 mod timers;
 
