@@ -25,6 +25,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../templates/layout.hbs")),
     ("field", include_str!("../templates/field.hbs")),
     ("answer", include_str!("../templates/answer.hbs")),
+    (
+        "submitted-work",
+        include_str!("../templates/submitted-work.hbs"),
+    ),
     ("home-line", include_str!("../templates/home-line.hbs")),
     ("signin", include_str!("../templates/signin.hbs")),
     (
@@ -52,7 +56,10 @@ static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     registry.set_strict_mode(true);
     registry.register_helper("t", Box::new(i18n::Translate));
     for (name, text) in TEMPLATES {
-        if matches!(*name, "layout" | "field" | "answer" | "home-line") {
+        if matches!(
+            *name,
+            "layout" | "field" | "answer" | "home-line" | "submitted-work"
+        ) {
             registry
                 .register_partial(name, *text)
                 .expect("the bundled partials compile");

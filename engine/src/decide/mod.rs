@@ -25,6 +25,7 @@
 //! - `state.rs`: the project state, changes, events, timers, notifications.
 //! - `forms.rs`, `assessment.rs`, `conditions.rs`: answers, scorecards, and
 //!   the project's data as conditions see it.
+//! - `improvement.rs`: the before/after measurement on one line.
 //! - `rejection.rs`: why a command was refused.
 
 mod apply;
@@ -33,6 +34,7 @@ mod assessment;
 mod conditions;
 mod evidence;
 mod forms;
+mod improvement;
 mod members;
 mod rejection;
 mod replay;
@@ -47,9 +49,12 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 pub use approvals::WaitingFor;
-pub use assessment::{Outcome, outcome};
+pub use assessment::{
+    CriterionFigures, Decidable, Outcome, Panel, Shortfall, WhyNot, outcome, panel,
+};
 pub use conditions::ProjectData;
 pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
+pub use improvement::{Measured, indicator, measured, milestone_answers};
 pub use members::{ROLE_GIVERS, add_member, may_give_roles};
 pub use rejection::{Rejection, Roles};
 pub use replay::{ReplayError, replay, replay_difference};

@@ -9,6 +9,7 @@ mod home;
 mod profile;
 mod project;
 mod reset;
+mod scoring;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -88,6 +89,37 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "action-milestone-accept",
     "action-milestone-return",
     "action-score",
+    // Scoring, the chair's panel and the improvement line (routes/scoring.rs).
+    "score-rule-both",
+    "score-rule-mean",
+    "score-rule-each",
+    "score-weight",
+    "score-scale",
+    "panel-mean-ok",
+    "panel-mean-short",
+    "panel-each-ok",
+    "panel-each-short",
+    "panel-spread-ok",
+    "panel-spread-wide",
+    "panel-quorum",
+    "panel-verdict-passes",
+    "panel-verdict-not-yet",
+    "panel-why-scorecards",
+    "panel-short-quorum",
+    "panel-short-mean",
+    "panel-short-criterion",
+    "panel-why-not-passed",
+    "panel-why-passes",
+    "panel-why-agree",
+    "panel-why-disagree",
+    "panel-why-figure",
+    "panel-figure-mean",
+    "panel-figure-count",
+    "panel-why-condition",
+    "improve-line",
+    "improve-line-plain",
+    "improve-better",
+    "improve-worse",
 ];
 
 /// Largest urlencoded form accepted (a form's answers, a comment).
