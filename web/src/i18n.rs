@@ -110,15 +110,22 @@ fn lookup(lang: Lang, key: &str, args: &HashMap<Cow<'static, str>, FluentValue>)
         .unwrap_or_else(|| key.to_owned())
 }
 
-/// The text of message `key` in `lang` where `count` (the argument
-/// `count`) is a number, so that the catalogue chooses its plural form
-/// ("1 evaluator", "2 evaluators"; Arabic's dual), besides the text `args`.
-pub fn text_count(lang: Lang, key: &str, count: i64, args: &[(&str, String)]) -> String {
+/// The text of message `key` in `lang` with `numbers` given as numbers,
+/// so that the catalogue chooses plural forms by them ("1 evaluator", "2
+/// evaluators"; Arabic's dual), besides the text `args`.
+pub fn text_counts(
+    lang: Lang,
+    key: &str,
+    numbers: &[(&str, i64)],
+    args: &[(&str, String)],
+) -> String {
     let mut fluent: HashMap<Cow<'static, str>, FluentValue> = args
         .iter()
         .map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(v.clone())))
         .collect();
-    fluent.insert(Cow::Borrowed("count"), FluentValue::from(count));
+    for (k, n) in numbers {
+        fluent.insert(Cow::Owned((*k).to_owned()), FluentValue::from(*n));
+    }
     lookup(lang, key, &fluent)
 }
 

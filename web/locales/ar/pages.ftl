@@ -241,23 +241,29 @@ panel-each-short = أدنى متوسط لمعيار { $lowest } ({ $criterion })
 panel-spread-ok = تتفق تقديرات المقيّمين: لا يزيد الفرق بين الدرجات في أي معيار على { $above }.
 panel-spread-wide = تتباين تقديرات المقيّمين: يزيد الفرق بين الدرجات في أحد المعايير على { $above }، وهو حد المراجعة.
 panel-quorum = { $count ->
-    [zero] لا بطاقات تقييم
-    [one] بطاقة تقييم واحدة
-    [two] بطاقتا تقييم
-   *[other] { $count } بطاقات تقييم
+    [0] لم تصل أي بطاقة تقييم
+    [one] وصلت بطاقة تقييم واحدة
+    [two] وصلت بطاقتا تقييم
+   *[other] وصلت { $count } بطاقات تقييم
     } من أصل { $evaluators } مقيّمين؛ ويلزم { $quorum } لاعتماد النتيجة.
 panel-verdict-passes = وفق هذه الأرقام ينجح المشروع.
 panel-verdict-not-yet = وفق هذه الأرقام لا ينجح المشروع (حتى الآن).
 panel-decisions = القرارات
 panel-possible = متاح الآن
 panel-not-possible = غير متاح بعد
-panel-why-scorecards = يلزم { $count ->
-    [one] بطاقة تقييم واحدة
-    [two] بطاقتا تقييم
-   *[other] { $count } بطاقات تقييم
-    } ووصل منها { $have }.
+panel-why-scorecards = يلزم { $need } من بطاقات التقييم، { $have ->
+    [0] ولم تصل أي بطاقة بعد
+    [one] ووصلت بطاقة واحدة
+    [two] ووصلت بطاقتان
+   *[other] ووصلت { $have } بطاقات
+    }.
 panel-why-not-passed = المشروع لا ينجح: { $reasons }.
-panel-short-quorum = وصل { $have } من { $count } بطاقات التقييم اللازمة
+panel-short-quorum = { $have ->
+    [0] لم تصل أي بطاقة تقييم
+    [one] وصلت بطاقة تقييم واحدة
+    [two] وصلت بطاقتا تقييم
+   *[other] وصلت { $have } بطاقات تقييم
+    } من { $need } لازمة
 panel-short-mean = المتوسط الموزون { $mean } أقل من { $at_least }
 panel-short-criterion = متوسط { $criterion } هو { $mean }، وهو أقل من { $at_least }
 panel-why-passes = المشروع ناجح، فلا يناسبه هذا القرار.

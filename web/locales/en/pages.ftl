@@ -232,20 +232,29 @@ panel-each-short = Lowest criterion mean { $lowest } ({ $criterion }): below { $
 panel-spread-ok = Evaluators agree: no criterion's scores differ by more than { $above }.
 panel-spread-wide = Evaluators disagree: some criterion's scores differ by more than { $above }, the moderation threshold.
 panel-quorum = { $count ->
-    [one] One scorecard
-   *[other] { $count } scorecards
-    } in of { $evaluators } evaluators; { $quorum } needed for a result.
+    [0] No scorecard is in
+    [one] One scorecard is in
+   *[other] { $count } scorecards are in
+    } of { $evaluators ->
+    [one] one evaluator
+   *[other] { $evaluators } evaluators
+    }; { $quorum } needed for a result.
 panel-verdict-passes = On these figures the project passes.
 panel-verdict-not-yet = On these figures the project does not pass (yet).
 panel-decisions = Decisions
 panel-possible = possible now
 panel-not-possible = not possible yet
-panel-why-scorecards = it needs { $count ->
-    [one] one scorecard
-   *[other] { $count } scorecards
-    } and { $have } are in.
+panel-why-scorecards = it needs { $need } scorecards, and { $have ->
+    [0] none is in yet
+    [one] one is in
+   *[other] { $have } are in
+    }.
 panel-why-not-passed = the project does not pass: { $reasons }.
-panel-short-quorum = { $have } of the { $count } scorecards needed are in
+panel-short-quorum = { $have ->
+    [0] no scorecard is in yet
+    [one] one scorecard is in
+   *[other] { $have } scorecards are in
+    } of the { $need } needed
 panel-short-mean = the weighted mean { $mean } is below { $at_least }
 panel-short-criterion = { $criterion } has a mean of { $mean }, below { $at_least }
 panel-why-passes = the project passes, so this decision does not fit.

@@ -82,6 +82,13 @@ pub async fn board(
         })
         .collect();
     let mut roles = HashMap::new();
+    // Each card's improvement line, from the milestones' answers (one read).
+    let ids: Vec<i64> = board.projects.iter().map(|v| v.record.id).collect();
+    let measured = app
+        .engine
+        .milestone_answers_as(viewer, board.cohort.id, &ids)
+        .await
+        .map_err(|e| Fail::service(&visitor, e))?;
     let cards: Vec<Value> = board
         .projects
         .iter()
@@ -93,6 +100,9 @@ pub async fn board(
                 "stage": title_of(&state.stage),
                 "overdue_since": state.overdue_since.map(|t| i18n::when(lang, t, &tz)),
                 "waits": waits(view, lang, &mut roles),
+                "improvement": measured.get(&view.record.id).and_then(|answers| {
+                    super::scoring::improvement_line(lang, &view.workflow, answers, &state.forms)
+                }),
             })
         })
         .collect();

@@ -43,10 +43,10 @@ pub fn pass_rule(lang: Lang, rubric: &Rubric, quorum: u32) -> String {
         (Some(_), None) => "score-rule-mean",
         (None, _) => "score-rule-each",
     };
-    i18n::text_count(
+    i18n::text_counts(
         lang,
         key,
-        i64::from(quorum),
+        &[("count", i64::from(quorum))],
         &[
             ("mean", rubric.pass_mean.map(number).unwrap_or_default()),
             (
@@ -245,10 +245,11 @@ fn panel_words(
             "ok": !panel.needs_moderation,
         })),
         "quorum": {
-            "text": i18n::text_count(lang, "panel-quorum", panel.count as i64, &[
-                ("quorum", number(f64::from(panel.quorum))),
-                ("evaluators", number(f64::from(panel.evaluators))),
-            ]),
+            "text": i18n::text_counts(lang, "panel-quorum", &[
+                ("count", panel.count as i64),
+                ("quorum", i64::from(panel.quorum)),
+                ("evaluators", i64::from(panel.evaluators)),
+            ], &[]),
             "ok": panel.quorum_met,
         },
     });
@@ -282,21 +283,21 @@ fn panel_words(
 fn why_words(lang: Lang, why: &WhyNot, criterion: &dyn Fn(&str) -> String) -> String {
     let t = |key: &str, args: &[(&str, String)]| i18n::text(lang, key, args);
     match why {
-        WhyNot::Scorecards { have, need } => i18n::text_count(
+        WhyNot::Scorecards { have, need } => i18n::text_counts(
             lang,
             "panel-why-scorecards",
-            *need as i64,
-            &[("have", number(*have as f64))],
+            &[("need", *need as i64), ("have", *have as i64)],
+            &[],
         ),
         WhyNot::NotPassed(shortfalls) => {
             let parts: Vec<String> = shortfalls
                 .iter()
                 .map(|s| match s {
-                    Shortfall::Quorum { have, need } => i18n::text_count(
+                    Shortfall::Quorum { have, need } => i18n::text_counts(
                         lang,
                         "panel-short-quorum",
-                        i64::from(*need),
-                        &[("have", number(*have as f64))],
+                        &[("need", i64::from(*need)), ("have", *have as i64)],
+                        &[],
                     ),
                     Shortfall::Mean { mean, at_least } => t(
                         "panel-short-mean",
