@@ -135,7 +135,7 @@ async fn the_chairs_panel_shows_the_hand_worked_figures_and_why_not(db: &TestDb)
     let scoring = section(&page, "scoring");
     for words in [
         "Passes with a weighted mean of at least 3 and no criterion below 2, once 2 evaluators have scored.",
-        "<legend>Safety <span class=\"meta\">(weight 1)</span></legend>",
+        "<legend>Safety <span class=\"weight\">(weight 1)</span></legend>",
         "type=\"radio\" id=\"score-safety-1\" name=\"f.safety\" value=\"1\" required>",
         "<strong>1</strong> — Clients or staff are put at risk",
         "<strong>5</strong> — Fast, few steps, no repeat visits",
