@@ -86,9 +86,15 @@ pub async fn submitted(
             Err(_) => format!("#{person}"),
         };
         let rubric = rubric_of(workflow);
-        let scores: Vec<Value> = card
-            .scores
-            .iter()
+        // In the rubric's order (criteria it no longer has last).
+        let mut given: Vec<(&String, &i64)> = card.scores.iter().collect();
+        given.sort_by_key(|(key, _)| {
+            rubric
+                .and_then(|r| r.criteria.iter().position(|c| &c.key == *key))
+                .unwrap_or(usize::MAX)
+        });
+        let scores: Vec<Value> = given
+            .into_iter()
             .map(|(key, score)| {
                 let criterion = rubric.and_then(|r| r.criteria.iter().find(|c| &c.key == key));
                 json!({
