@@ -420,3 +420,74 @@ fn choice_title(choice: &str) -> String {
         first.to_uppercase().chain(chars).collect()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gradflow_engine::definition;
+    use serde_json::json;
+
+    fn bundled(key: &str) -> Workflow {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../workflows")
+            .join(key)
+            .join("workflow.yaml");
+        definition::load(&path).unwrap().workflow
+    }
+
+    fn fields(value: serde_json::Value) -> Fields {
+        value.as_object().cloned().unwrap()
+    }
+
+    /// The service-improvement charter's indicator names the line; its
+    /// measurement has no unit and no better way (the indicator decides it).
+    #[test]
+    fn the_indicator_chosen_names_the_improvement() {
+        let workflow = bundled("service-improvement");
+        let answers = BTreeMap::from([
+            (
+                "measure_before".to_owned(),
+                fields(json!({ "value": 80.0 })),
+            ),
+            ("measure_after".to_owned(), fields(json!({ "value": 25.0 }))),
+        ]);
+        let forms = BTreeMap::from([(
+            "charter".to_owned(),
+            Arc::new(fields(json!({ "indicator": "waiting_time" }))),
+        )]);
+        let line = improvement_line(Lang::En, &workflow, &answers, &forms).unwrap();
+        assert_eq!(
+            line["line"]
+                .as_str()
+                .unwrap()
+                .replace(['\u{2068}', '\u{2069}'], ""),
+            "Waiting time 80 → 25 (−69%)"
+        );
+        assert_eq!(line["better"], serde_json::Value::Null);
+        let no_charter = improvement_line(Lang::Ar, &workflow, &answers, &BTreeMap::new()).unwrap();
+        assert_eq!(
+            no_charter["line"]
+                .as_str()
+                .unwrap()
+                .replace(['\u{2068}', '\u{2069}'], ""),
+            "المؤشر 80 ← 25 (−69%)"
+        );
+    }
+
+    #[test]
+    fn the_pass_rule_reads_in_both_languages() {
+        let workflow = bundled("graduation-excellence");
+        let rule = |lang| {
+            pass_rule(lang, &workflow.rubrics["safe_impact"], 2)
+                .replace(['\u{2068}', '\u{2069}'], "")
+        };
+        assert_eq!(
+            rule(Lang::En),
+            "Passes with a weighted mean of at least 3.5 and no criterion below 3, once 2 evaluators have scored."
+        );
+        assert_eq!(
+            rule(Lang::Ar),
+            "ينجح المشروع إذا بلغ المتوسط الموزون 3.5 على الأقل ولم يقل أي معيار عن 3، وذلك بعد أن يقيّمه مقيّمان."
+        );
+    }
+}
