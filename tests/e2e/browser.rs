@@ -65,6 +65,13 @@ const PROJECTS: &[(&str, &str, &str)] = &[
     // next: submitted beforehand, so it waits for the supervisor.
     ("next", "Online appointment booking", "trainee"),
     ("next-ar", "حجز المواعيد عبر الإنترنت", "next-trainee-ar"),
+    // Scoring with the rubric in view and the chair's panel (routes/scoring.rs).
+    (
+        "committee",
+        "Shorter waits at the licence office",
+        "evaluated",
+    ),
+    ("committee-ar", "انتظار أقصر في مكتب التراخيص", "evaluated"),
 ];
 
 fn email(key: &str) -> &'static str {
@@ -156,7 +163,7 @@ impl Site {
                 (email(trainee).to_owned(), "trainee".to_owned()),
                 (email("supervisor").to_owned(), "supervisor".to_owned()),
             ];
-            if *journey == "scoring" {
+            if matches!(*journey, "scoring" | "committee" | "committee-ar") {
                 members.push((email("committee1").into(), "committee".into()));
                 members.push((email("committee2").into(), "committee".into()));
                 members.push((email("chair").into(), "chair".into()));
@@ -166,8 +173,13 @@ impl Site {
                 .await
                 .unwrap()
                 .project;
-            if *journey == "scoring" {
-                to_evaluation(&engine, &workflow, id, trainee).await;
+            match *journey {
+                "scoring" => to_evaluation(&engine, &workflow, id, trainee, None).await,
+                // Measured at 80 minutes' wait before the change and 25 after.
+                "committee" | "committee-ar" => {
+                    to_evaluation(&engine, &workflow, id, trainee, Some((80, 25))).await;
+                }
+                _ => {}
             }
             if *journey == "next" {
                 let request = Request {
@@ -210,8 +222,15 @@ impl Site {
 }
 
 /// Takes project `id` through proposal and implementation to the committee,
-/// acting as each person would (valid answers from `support::sample`).
-async fn to_evaluation(engine: &Engine, workflow: &definition::Workflow, id: i64, trainee: &str) {
+/// acting as each person would (valid answers from `support::sample`, the
+/// waiting minutes before and after the change as `minutes` says).
+async fn to_evaluation(
+    engine: &Engine,
+    workflow: &definition::Workflow,
+    id: i64,
+    trainee: &str,
+    minutes: Option<(i64, i64)>,
+) {
     let steps = [
         (trainee, "submit", "proposal"),
         ("supervisor", "endorse", ""),
@@ -222,11 +241,18 @@ async fn to_evaluation(engine: &Engine, workflow: &definition::Workflow, id: i64
         (trainee, "finish", "final_report"),
     ];
     for (who, action, form) in steps {
-        let fields = if form.is_empty() {
+        let mut fields = if form.is_empty() {
             Default::default()
         } else {
             support::sample(&workflow.forms[form])
         };
+        if let Some((before, after)) = minutes {
+            match action {
+                "visit_before.submit" => fields.insert("waiting_minutes".into(), json!(before)),
+                "visit_after.submit" => fields.insert("waiting_minutes".into(), json!(after)),
+                _ => None,
+            };
+        }
         let request = Request {
             action: action.into(),
             fields,

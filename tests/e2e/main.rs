@@ -13,6 +13,7 @@ mod hardening_attack;
 mod processes;
 mod property;
 mod race;
+mod scoring;
 mod service_rules;
 mod simulate;
 mod smtp_sink;

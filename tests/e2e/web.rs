@@ -1108,10 +1108,11 @@ async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
         page.body
     );
     assert!(page.body.contains("id=\"act-score\""), "{}", page.body);
-    assert!(page.body.contains("id=\"act-score-safety\""));
-    // The evaluator reads what was submitted: the proposal's answers, each
-    // client visit (accepted) with its measurements, the final report.
-    let submitted = section(&page.body, "submitted");
+    assert!(page.body.contains("name=\"f.safety\" value=\"5\""));
+    // The evaluator reads what was submitted, in the scoring section above
+    // the form: the proposal's answers, each client visit (accepted) with
+    // its measurements, the final report.
+    let submitted = section(&page.body, "scoring");
     for expected in [
         "<h3>Improvement proposal</h3>",
         "<dt>Service to improve</dt><dd>Service to improve answer</dd>",
@@ -1123,8 +1124,8 @@ async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
     }
     assert!(!submitted.contains("Scorecards"), "no scores yet");
     assert!(
-        page.body.contains("max=\"5\""),
-        "the rubric's scale bounds the fields"
+        !page.body.contains("value=\"6\""),
+        "the rubric's scale bounds the choices"
     );
     let csrf = page.csrf();
     let version = page.version();
@@ -1147,9 +1148,15 @@ async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
     let refused = evaluator.post(&format!("{path}/act"), &off_scale).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     assert!(
-        refused.body.contains("id=\"act-score-safety-error\""),
+        section(&refused.body, "scoring").contains("9 is off the scale 1..5"),
         "{}",
         refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("name=\"f.friendliness\" value=\"5\" required checked>"),
+        "the scores given are kept"
     );
     assert!(
         refused.body.contains(">Clear, measured gain.</textarea>"),
@@ -1171,6 +1178,10 @@ async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
         "{}",
         page.body
     );
+    assert!(
+        section(&page.body, "scoring").contains("id=\"my-scorecard\""),
+        "their own scorecard takes the form's place"
+    );
     for (email, sees) in [
         ("committee2@example.org", false),
         ("coord-a@example.org", true),
@@ -1179,12 +1190,18 @@ async fn a_committee_member_scores_on_the_rubric(db: &TestDb) {
     ] {
         let page = site.signed_in(email).await.get(&path).await;
         assert_eq!(page.status, StatusCode::OK);
+        // (committee2, still to score, reads the work above the score form.)
+        let work = if email.starts_with("committee") {
+            "scoring"
+        } else {
+            "submitted"
+        };
         assert_eq!(
-            section(&page.body, "submitted").contains(card),
+            section(&page.body, work).contains(card),
             sees,
             "{email} reads committee1's scorecard"
         );
-        assert!(section(&page.body, "submitted").contains("<h3>Improvement proposal</h3>"));
+        assert!(section(&page.body, work).contains("<h3>Improvement proposal</h3>"));
     }
     site.stop().await;
 }

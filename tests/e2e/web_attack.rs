@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 
 use crate::smtp_sink::Sink;
 use crate::support::{self, TestDb, assert_unchanged, day, on_both, snapshot};
-use crate::web::{Browser, PASSWORD, Page, Site, cards, section};
+use crate::web::{Browser, PASSWORD, Page, Site, cards};
 
 /// How many requests race in the concurrency attacks.
 const RACERS: usize = 20;
@@ -584,7 +584,8 @@ async fn evaluators_never_read_each_others_scores(db: &TestDb) {
                 page.body
             );
             assert!(
-                !section(&page.body, "submitted")
+                !page
+                    .body
                     .contains(&format!("<h4>Person committee{}</h4>", other + 1)),
                 "committee{} reads committee{}'s scorecard",
                 m + 1,

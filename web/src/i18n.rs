@@ -110,6 +110,41 @@ fn lookup(lang: Lang, key: &str, args: &HashMap<Cow<'static, str>, FluentValue>)
         .unwrap_or_else(|| key.to_owned())
 }
 
+/// The text of message `key` in `lang` with `numbers` given as numbers,
+/// so that the catalogue chooses plural forms by them ("1 evaluator", "2
+/// evaluators"; Arabic's dual), besides the text `args`.
+pub fn text_counts(
+    lang: Lang,
+    key: &str,
+    numbers: &[(&str, i64)],
+    args: &[(&str, String)],
+) -> String {
+    let mut fluent: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(v.clone())))
+        .collect();
+    for (k, n) in numbers {
+        fluent.insert(Cow::Owned((*k).to_owned()), FluentValue::from(*n));
+    }
+    lookup(lang, key, &fluent)
+}
+
+/// A number as people write it on a page: `80`, not `80.0`; `3.25` stays;
+/// at most two decimals (`3.3333` is `3.33`); Western digits in both
+/// languages (decided for every page, so figures read the same in English
+/// and Arabic). Used for answers, scores, means and the improvement line.
+pub fn number(n: f64) -> String {
+    if !n.is_finite() {
+        return n.to_string();
+    }
+    let text = format!("{:.2}", (n * 100.0).round() / 100.0);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    match text {
+        "-0" => "0".to_owned(),
+        t => t.to_owned(),
+    }
+}
+
 /// Whether the catalogue of `lang` itself defines `key` (not by falling back
 /// to English): read off the catalogue files' text.
 pub fn defines(lang: Lang, key: &str) -> bool {
@@ -287,6 +322,19 @@ mod tests {
             board(Lang::Ar, 2)
         );
         assert!(board(Lang::Ar, 5).contains("مشاريع"));
+    }
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(number(80.0), "80");
+        assert_eq!(number(7.0), "7");
+        assert_eq!(number(3.25), "3.25");
+        assert_eq!(number(3.5), "3.5");
+        assert_eq!(number(10.0 / 3.0), "3.33");
+        assert_eq!(number(2.0 / 3.0), "0.67");
+        assert_eq!(number(-0.001), "0");
+        assert_eq!(number(-12.5), "-12.5");
+        assert_eq!(number(1200.0), "1200");
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../templates/layout.hbs")),
     ("field", include_str!("../templates/field.hbs")),
     ("answer", include_str!("../templates/answer.hbs")),
+    (
+        "submitted-work",
+        include_str!("../templates/submitted-work.hbs"),
+    ),
     ("home-line", include_str!("../templates/home-line.hbs")),
     // The one way overdue is marked, on the project page, home and board.
     ("overdue", include_str!("../templates/overdue.hbs")),
@@ -65,7 +69,7 @@ static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     for (name, text) in TEMPLATES {
         if matches!(
             *name,
-            "layout" | "field" | "answer" | "home-line" | "overdue"
+            "layout" | "field" | "answer" | "home-line" | "overdue" | "submitted-work"
         ) {
             registry
                 .register_partial(name, *text)

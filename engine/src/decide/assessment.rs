@@ -1,9 +1,13 @@
-//! Aggregating evaluators' scorecards against a rubric.
+//! Aggregating evaluators' scorecards against a rubric, and the chair's
+//! decision panel: the same figures, with why each decision can or cannot
+//! be taken yet.
 
 use std::collections::BTreeMap;
 
-use super::state::{Fields, PersonId, Scorecard};
-use crate::definition::{Assessment, Rubric};
+use super::conditions::ProjectData;
+use super::state::{Fields, PersonId, ProjectState, Scorecard};
+use crate::definition::{Assessment, Rubric, Stage, Workflow};
+use crate::expr::{Compare, FalsePart};
 
 /// The assessment as it stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,45 +30,364 @@ pub fn outcome(
     assessment: &Assessment,
     cards: &BTreeMap<PersonId, Scorecard>,
 ) -> Outcome {
-    let mut criteria = BTreeMap::new();
-    let mut needs_moderation = false;
-    let (mut weighted, mut weights) = (0.0, 0.0);
-    for c in &rubric.criteria {
-        let scores: Vec<i64> = cards
-            .values()
-            .filter_map(|card| card.scores.get(&c.key).copied())
-            .collect();
-        if scores.is_empty() {
-            continue;
-        }
-        let mean = scores.iter().sum::<i64>() as f64 / scores.len() as f64;
-        let spread = (scores.iter().max().unwrap_or(&0) - scores.iter().min().unwrap_or(&0)) as f64;
-        if rubric
-            .moderate_spread_above
-            .is_some_and(|limit| spread > limit)
-        {
-            needs_moderation = true;
-        }
-        weighted += c.weight * mean;
-        weights += c.weight;
-        criteria.insert(c.key.clone(), mean);
-    }
-    let mean = (weights > 0.0).then(|| weighted / weights);
-    let quorum = cards.len() >= assessment.quorum as usize;
-    let mean_ok = match (rubric.pass_mean, mean) {
-        (Some(at_least), Some(mean)) => mean + 1e-9 >= at_least,
-        (Some(_), None) => false,
-        (None, _) => true,
-    };
-    let each_ok = rubric
-        .pass_each
-        .is_none_or(|at_least| criteria.values().all(|m| *m + 1e-9 >= at_least as f64));
+    let figures = Figures::of(rubric, assessment, cards);
     Outcome {
         count: cards.len(),
-        mean,
-        criteria,
-        passed: quorum && mean_ok && each_ok,
-        needs_moderation,
+        mean: figures.mean,
+        criteria: figures
+            .criteria
+            .iter()
+            .filter_map(|c| Some((c.key.clone(), c.mean?)))
+            .collect(),
+        passed: figures.passed(),
+        needs_moderation: figures.needs_moderation(),
+    }
+}
+
+/// The figures an assessment's result is worked out from: each
+/// criterion's scores, mean and spread, the weighted mean, and the rule's
+/// checks. [`outcome`] and the chair's [`Panel`] are both read from here,
+/// so the page shows the very figures the core decides on.
+#[derive(Debug, Clone, PartialEq)]
+struct Figures {
+    criteria: Vec<CriterionFigures>,
+    mean: Option<f64>,
+    mean_ok: bool,
+    each_ok: bool,
+    quorum_met: bool,
+}
+
+impl Figures {
+    fn of(
+        rubric: &Rubric,
+        assessment: &Assessment,
+        cards: &BTreeMap<PersonId, Scorecard>,
+    ) -> Figures {
+        let (mut weighted, mut weights) = (0.0, 0.0);
+        let mut criteria = Vec::with_capacity(rubric.criteria.len());
+        for c in &rubric.criteria {
+            let scores: Vec<(PersonId, i64)> = cards
+                .iter()
+                .filter_map(|(person, card)| Some((*person, *card.scores.get(&c.key)?)))
+                .collect();
+            let lowest = scores.iter().map(|(_, s)| *s).min();
+            let highest = scores.iter().map(|(_, s)| *s).max();
+            let mean = (!scores.is_empty())
+                .then(|| scores.iter().map(|(_, s)| *s).sum::<i64>() as f64 / scores.len() as f64);
+            let spread = lowest.zip(highest).map(|(low, high)| high - low);
+            if let Some(mean) = mean {
+                weighted += c.weight * mean;
+                weights += c.weight;
+            }
+            criteria.push(CriterionFigures {
+                key: c.key.clone(),
+                weight: c.weight,
+                scores,
+                mean,
+                lowest,
+                spread,
+                spread_too_wide: rubric
+                    .moderate_spread_above
+                    .zip(spread)
+                    .is_some_and(|(limit, spread)| spread as f64 > limit),
+                below_each: rubric
+                    .pass_each
+                    .zip(mean)
+                    .is_some_and(|(at_least, mean)| mean + 1e-9 < at_least as f64),
+            });
+        }
+        let mean = (weights > 0.0).then(|| weighted / weights);
+        let mean_ok = match (rubric.pass_mean, mean) {
+            (Some(at_least), Some(mean)) => mean + 1e-9 >= at_least,
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        Figures {
+            each_ok: !criteria.iter().any(|c| c.below_each),
+            criteria,
+            mean,
+            mean_ok,
+            quorum_met: cards.len() >= assessment.quorum as usize,
+        }
+    }
+
+    fn passed(&self) -> bool {
+        self.quorum_met && self.mean_ok && self.each_ok
+    }
+
+    fn needs_moderation(&self) -> bool {
+        self.criteria.iter().any(|c| c.spread_too_wide)
+    }
+}
+
+/// One criterion as the chair reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CriterionFigures {
+    /// The criterion's key in the rubric.
+    pub key: String,
+    /// Its weight in the weighted mean.
+    pub weight: f64,
+    /// Each evaluator's score, by evaluator (those who scored it).
+    pub scores: Vec<(PersonId, i64)>,
+    /// The mean of the scores (`None` before any).
+    pub mean: Option<f64>,
+    /// The lowest score given.
+    pub lowest: Option<i64>,
+    /// The highest score minus the lowest.
+    pub spread: Option<i64>,
+    /// The spread is above the rubric's `moderate_spread_above`.
+    pub spread_too_wide: bool,
+    /// The mean is below the rubric's `each_at_least`.
+    pub below_each: bool,
+}
+
+/// The chair's decision panel: the assessment's figures against the
+/// rubric's rules, and for each decision of the stage whether it can be
+/// taken now and, if not, why, as data the edge puts into words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    /// The rubric's key.
+    pub rubric: String,
+    /// Per criterion, in the rubric's order.
+    pub criteria: Vec<CriterionFigures>,
+    /// The weighted mean of the criterion means (`None` before any score).
+    pub mean: Option<f64>,
+    /// The rubric's `weighted_mean_at_least`.
+    pub pass_mean: Option<f64>,
+    /// The weighted mean meets `pass_mean` (true when there is none).
+    pub mean_ok: bool,
+    /// The rubric's `each_at_least`.
+    pub pass_each: Option<i64>,
+    /// The lowest criterion mean and its criterion's key.
+    pub lowest: Option<(String, f64)>,
+    /// No criterion mean is below `pass_each`.
+    pub each_ok: bool,
+    /// The rubric's `moderate_spread_above`.
+    pub moderate_above: Option<f64>,
+    /// Some criterion's spread is above `moderate_above`.
+    pub needs_moderation: bool,
+    /// Scorecards in.
+    pub count: usize,
+    /// Scorecards needed before a result counts.
+    pub quorum: u32,
+    /// Evaluators assigned to the project.
+    pub evaluators: u32,
+    /// `count` reaches `quorum`.
+    pub quorum_met: bool,
+    /// Quorum met and the pass rule met: `assessment.passed`.
+    pub passed: bool,
+    /// The stage's actions taken by people, in written order.
+    pub decisions: Vec<Decidable>,
+}
+
+/// One decision of the stage on the panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decidable {
+    /// The action's key.
+    pub action: String,
+    /// The roles that take it.
+    pub by: Vec<String>,
+    /// Why it cannot be taken now (`None`: its condition holds, or it has none).
+    pub why_not: Option<WhyNot>,
+}
+
+/// Why a decision's condition does not hold, in the assessment's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WhyNot {
+    /// It needs more scorecards than are in (`assessment.count >= need`).
+    Scorecards {
+        /// Scorecards in.
+        have: usize,
+        /// Scorecards it needs.
+        need: usize,
+    },
+    /// It needs a pass (`assessment.passed`); what is short of one.
+    NotPassed(Vec<Shortfall>),
+    /// It needs the assessment not to pass (`!assessment.passed`), and it passes.
+    Passes,
+    /// It needs evaluators to disagree (`assessment.needs_moderation`); they agree.
+    Agree,
+    /// It needs evaluators to agree (`!assessment.needs_moderation`); they do not.
+    Disagree,
+    /// It compares the weighted mean or the count with a bound in another way.
+    Figure {
+        /// `mean` or `count`.
+        figure: String,
+        /// The figure now (`None`: no score yet).
+        value: Option<f64>,
+        /// The comparison, with the figure on its left.
+        op: Compare,
+        /// The bound.
+        bound: f64,
+    },
+    /// Some other part of the condition, as the definition writes it.
+    Condition {
+        /// The condition's false part.
+        text: String,
+    },
+}
+
+/// What keeps an assessment from passing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shortfall {
+    /// Fewer scorecards than the quorum.
+    Quorum {
+        /// Scorecards in.
+        have: usize,
+        /// The quorum.
+        need: u32,
+    },
+    /// The weighted mean is below the pass mean (or there is none yet).
+    Mean {
+        /// The weighted mean now.
+        mean: Option<f64>,
+        /// The rubric's `weighted_mean_at_least`.
+        at_least: f64,
+    },
+    /// A criterion's mean is below `each_at_least`.
+    Criterion {
+        /// The criterion's key.
+        criterion: String,
+        /// Its mean.
+        mean: f64,
+        /// The rubric's `each_at_least`.
+        at_least: i64,
+    },
+}
+
+/// The chair's panel for the project in `stage`, or `None` when the stage
+/// holds no assessment. `state` is the project's state in that stage.
+pub fn panel(workflow: &Workflow, stage: &Stage, state: &ProjectState) -> Option<Panel> {
+    let assessment = stage.assessment.as_ref()?;
+    let rubric = workflow.rubrics.get(&assessment.rubric)?;
+    let cards = &state.scorecards;
+    let figures = Figures::of(rubric, assessment, cards);
+    let lowest = figures
+        .criteria
+        .iter()
+        .filter_map(|c| Some((c.key.clone(), c.mean?)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let mut panel = Panel {
+        rubric: rubric.key.clone(),
+        mean: figures.mean,
+        pass_mean: rubric.pass_mean,
+        mean_ok: figures.mean_ok,
+        pass_each: rubric.pass_each,
+        lowest,
+        each_ok: figures.each_ok,
+        moderate_above: rubric.moderate_spread_above,
+        needs_moderation: figures.needs_moderation(),
+        count: cards.len(),
+        quorum: assessment.quorum,
+        evaluators: assessment.evaluators,
+        quorum_met: figures.quorum_met,
+        passed: figures.passed(),
+        criteria: figures.criteria,
+        decisions: Vec::new(),
+    };
+    let data = ProjectData {
+        workflow,
+        stage,
+        state,
+        giving: None,
+    };
+    panel.decisions = stage
+        .actions
+        .iter()
+        .filter(|a| !a.auto)
+        .map(|a| Decidable {
+            action: a.key.clone(),
+            by: a.by.clone(),
+            why_not: a
+                .when
+                .as_ref()
+                .and_then(|w| w.false_part(&data))
+                .map(|part| panel.why_not(part)),
+        })
+        .collect();
+    Some(panel)
+}
+
+impl Panel {
+    /// The panel's figures for a condition's false part.
+    fn why_not(&self, part: FalsePart) -> WhyNot {
+        let is = |path: &[String], what: &str| {
+            path.len() == 2 && path[0] == "assessment" && path[1] == what
+        };
+        match part {
+            FalsePart::Path { path, negated } if is(&path, "passed") => {
+                if negated {
+                    WhyNot::Passes
+                } else {
+                    WhyNot::NotPassed(self.shortfalls())
+                }
+            }
+            FalsePart::Path { path, negated } if is(&path, "needs_moderation") => {
+                if negated {
+                    WhyNot::Disagree
+                } else {
+                    WhyNot::Agree
+                }
+            }
+            FalsePart::Number { path, op, bound } if is(&path, "count") => match op {
+                Compare::Ge => WhyNot::Scorecards {
+                    have: self.count,
+                    need: bound.ceil().max(0.0) as usize,
+                },
+                Compare::Gt => WhyNot::Scorecards {
+                    have: self.count,
+                    need: bound.floor().max(-1.0) as usize + 1,
+                },
+                op => WhyNot::Figure {
+                    figure: "count".into(),
+                    value: Some(self.count as f64),
+                    op,
+                    bound,
+                },
+            },
+            FalsePart::Number { path, op, bound } if is(&path, "mean") => WhyNot::Figure {
+                figure: "mean".into(),
+                value: self.mean,
+                op,
+                bound,
+            },
+            FalsePart::Path { path, negated } => WhyNot::Condition {
+                text: format!("{}{}", if negated { "!" } else { "" }, path.join(".")),
+            },
+            FalsePart::Number { path, op, bound } => WhyNot::Condition {
+                text: format!("{} {op:?} {bound}", path.join(".")),
+            },
+            FalsePart::Other { text } => WhyNot::Condition { text },
+        }
+    }
+
+    /// What keeps the assessment from passing, every part of it.
+    fn shortfalls(&self) -> Vec<Shortfall> {
+        let mut out = Vec::new();
+        if !self.quorum_met {
+            out.push(Shortfall::Quorum {
+                have: self.count,
+                need: self.quorum,
+            });
+        }
+        if let (false, Some(at_least)) = (self.mean_ok, self.pass_mean) {
+            out.push(Shortfall::Mean {
+                mean: self.mean,
+                at_least,
+            });
+        }
+        if let Some(at_least) = self.pass_each {
+            for c in self.criteria.iter().filter(|c| c.below_each) {
+                if let Some(mean) = c.mean {
+                    out.push(Shortfall::Criterion {
+                        criterion: c.key.clone(),
+                        mean,
+                        at_least,
+                    });
+                }
+            }
+        }
+        out
     }
 }
 
@@ -111,5 +434,158 @@ pub fn check_scores(rubric: &Rubric, given: &Fields) -> Result<BTreeMap<String, 
         Ok(scores)
     } else {
         Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::decide::tests::bundled;
+
+    /// The project in graduation-service's evaluation stage with `cards`:
+    /// (evaluator, [safety, authenticity, friendliness, efficiency]).
+    fn evaluated(cards: &[(PersonId, [i64; 4])]) -> (Workflow, ProjectState) {
+        let workflow = bundled("graduation-service");
+        let keys = ["safety", "authenticity", "friendliness", "efficiency"];
+        let scorecards = cards
+            .iter()
+            .map(|(person, scores)| {
+                let scores = keys
+                    .iter()
+                    .zip(scores)
+                    .map(|(k, s)| ((*k).to_owned(), *s))
+                    .collect();
+                (
+                    *person,
+                    Scorecard {
+                        scores,
+                        comment: None,
+                    },
+                )
+            })
+            .collect();
+        let state = ProjectState {
+            stage: "evaluation".into(),
+            version: 9,
+            entered_at: jiff::Timestamp::UNIX_EPOCH,
+            deadline: None,
+            entry: 1,
+            overdue_since: None,
+            forms: BTreeMap::new(),
+            approvals: BTreeMap::new(),
+            milestones: BTreeMap::new(),
+            scorecards,
+            members: Default::default(),
+            head: String::new(),
+            events: 1,
+        };
+        (workflow, state)
+    }
+
+    fn decision<'p>(panel: &'p Panel, action: &str) -> &'p Option<WhyNot> {
+        &panel
+            .decisions
+            .iter()
+            .find(|d| d.action == action)
+            .unwrap()
+            .why_not
+    }
+
+    /// The bundled S.A.F.E. rubric worked by hand: four criteria of weight
+    /// 1 on a 1..5 scale; pass with a weighted mean of at least 3 and no
+    /// criterion mean below 2; moderation above a spread of 2; quorum 2.
+    ///
+    /// | criterion    | A | B | mean | spread |
+    /// |--------------|---|---|------|--------|
+    /// | safety       | 4 | 3 | 3.5  | 1      |
+    /// | authenticity | 3 | 3 | 3    | 0      |
+    /// | friendliness | 2 | 1 | 1.5  | 1      |
+    /// | efficiency   | 5 | 2 | 3.5  | 3 > 2  |
+    ///
+    /// Weighted mean (3.5 + 3 + 1.5 + 3.5) / 4 = 11.5 / 4 = 2.875 < 3;
+    /// lowest criterion mean 1.5 (friendliness) < 2; 2 of 2 scorecards in.
+    /// So: no pass (the mean and friendliness fall short), a fail can be
+    /// recorded, and efficiency calls for moderation.
+    #[test]
+    fn the_panel_shows_the_hand_worked_figures_and_why_a_pass_is_not_possible() {
+        let (workflow, state) = evaluated(&[(41, [4, 3, 2, 5]), (42, [3, 3, 1, 2])]);
+        let stage = workflow.stage("evaluation").unwrap();
+        let panel = panel(&workflow, stage, &state).unwrap();
+        let means: Vec<Option<f64>> = panel.criteria.iter().map(|c| c.mean).collect();
+        assert_eq!(means, [Some(3.5), Some(3.0), Some(1.5), Some(3.5)]);
+        let spreads: Vec<Option<i64>> = panel.criteria.iter().map(|c| c.spread).collect();
+        assert_eq!(spreads, [Some(1), Some(0), Some(1), Some(3)]);
+        assert!(panel.criteria[3].spread_too_wide && !panel.criteria[0].spread_too_wide);
+        assert!(panel.criteria[2].below_each && !panel.criteria[1].below_each);
+        assert_eq!(panel.criteria[3].scores, [(41, 5), (42, 2)]);
+        assert_eq!(panel.mean, Some(2.875));
+        assert_eq!(panel.lowest, Some(("friendliness".to_owned(), 1.5)));
+        assert!(!panel.mean_ok && !panel.each_ok && panel.quorum_met && !panel.passed);
+        assert!(panel.needs_moderation);
+        assert_eq!((panel.count, panel.quorum, panel.evaluators), (2, 2, 2));
+        assert_eq!(
+            decision(&panel, "pass"),
+            &Some(WhyNot::NotPassed(vec![
+                Shortfall::Mean {
+                    mean: Some(2.875),
+                    at_least: 3.0
+                },
+                Shortfall::Criterion {
+                    criterion: "friendliness".into(),
+                    mean: 1.5,
+                    at_least: 2
+                },
+            ]))
+        );
+        assert_eq!(decision(&panel, "fail"), &None);
+        assert_eq!(decision(&panel, "revise"), &None);
+        // The panel's verdict is the one conditions decide on.
+        let outcome = outcome(
+            &workflow.rubrics["safe"],
+            stage.assessment.as_ref().unwrap(),
+            &state.scorecards,
+        );
+        assert_eq!((outcome.passed, outcome.mean), (panel.passed, panel.mean));
+    }
+
+    /// One scorecard (A alone: 4, 3, 2, 5; mean 14 / 4 = 3.5, lowest 2)
+    /// meets the pass rule's figures but not the quorum; A and a second
+    /// evaluator scoring 4, 4, 3, 4 (means 4, 3.5, 2.5, 4.5; weighted 14.5 /
+    /// 4 = 3.625; spreads 0, 1, 1, 1) pass, so a fail no longer fits.
+    #[test]
+    fn before_quorum_the_panel_counts_scorecards_and_after_a_pass_a_fail_does_not_fit() {
+        let (workflow, state) = evaluated(&[(41, [4, 3, 2, 5])]);
+        let stage = workflow.stage("evaluation").unwrap();
+        let one = panel(&workflow, stage, &state).unwrap();
+        assert_eq!(one.mean, Some(3.5));
+        assert!(one.mean_ok && one.each_ok && !one.quorum_met && !one.passed);
+        assert_eq!(
+            decision(&one, "pass"),
+            &Some(WhyNot::NotPassed(vec![Shortfall::Quorum {
+                have: 1,
+                need: 2
+            }]))
+        );
+        assert_eq!(
+            decision(&one, "fail"),
+            &Some(WhyNot::Scorecards { have: 1, need: 2 })
+        );
+        let (workflow, state) = evaluated(&[(41, [4, 3, 2, 5]), (43, [4, 4, 3, 4])]);
+        let both = panel(&workflow, workflow.stage("evaluation").unwrap(), &state).unwrap();
+        assert_eq!(both.mean, Some(3.625));
+        assert!(both.passed && !both.needs_moderation);
+        assert_eq!(decision(&both, "pass"), &None);
+        assert_eq!(decision(&both, "fail"), &Some(WhyNot::Passes));
+    }
+
+    #[test]
+    fn a_stage_without_an_assessment_has_no_panel() {
+        let (workflow, state) = evaluated(&[]);
+        assert_eq!(
+            panel(&workflow, workflow.stage("proposal").unwrap(), &state),
+            None
+        );
     }
 }

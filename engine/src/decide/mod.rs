@@ -26,6 +26,7 @@
 //! - `forms.rs`, `assessment.rs`, `conditions.rs`: answers, scorecards, and
 //!   the project's data as conditions see it.
 //! - `next.rs`: what comes next, whose turn, by when; overdue; waiting for whom.
+//! - `improvement.rs`: the before/after measurement on one line.
 //! - `rejection.rs`: why a command was refused.
 
 mod apply;
@@ -34,6 +35,7 @@ mod assessment;
 mod conditions;
 mod evidence;
 mod forms;
+mod improvement;
 mod members;
 mod next;
 mod rejection;
@@ -49,9 +51,12 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 pub use approvals::WaitingFor;
-pub use assessment::{Outcome, outcome};
+pub use assessment::{
+    CriterionFigures, Decidable, Outcome, Panel, Shortfall, WhyNot, outcome, panel,
+};
 pub use conditions::ProjectData;
 pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
+pub use improvement::{Measured, indicator, measured, milestone_answers};
 pub use members::{ROLE_GIVERS, add_member, may_give_roles};
 pub use next::{Direction, Next, Step, direction, next, overdue_since};
 pub use rejection::{Rejection, Roles};

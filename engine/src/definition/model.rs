@@ -50,6 +50,9 @@ pub struct Workflow {
     pub rubrics: BTreeMap<String, Rubric>,
     /// Who is told what, and when.
     pub notifications: Vec<NotificationRule>,
+    /// A before/after measurement pairing, shown as one line
+    /// ("Waiting time 80 → 25 min (−69%)") on the project page and the board.
+    pub improvement: Option<Improvement>,
 }
 
 impl Workflow {
@@ -402,6 +405,44 @@ pub struct Criterion {
     pub weight: f64,
     /// A descriptor per score level.
     pub levels: BTreeMap<i64, Label>,
+}
+
+/// A before/after measurement pairing (`improvement:`): two number or
+/// measurement answers of milestones, the one before the change and the
+/// one after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Improvement {
+    /// What is measured, for people: as written, else the after field's label.
+    pub title: Label,
+    /// The measurement before the change.
+    pub before: Measure,
+    /// The measurement after the change.
+    pub after: Measure,
+    /// Which way is better, if the definition says.
+    pub better: Option<Better>,
+    /// The unit shown after the numbers: as written, else the after field's.
+    pub unit: Option<Label>,
+    /// A choice field (form, field) whose chosen title names what is
+    /// measured in place of `title`, e.g. the charter's indicator.
+    pub indicator: Option<(String, String)>,
+}
+
+/// One side of an [`Improvement`]: a milestone's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measure {
+    /// The milestone's key.
+    pub milestone: String,
+    /// The field of its form, a number or a measurement.
+    pub field: String,
+}
+
+/// Which way a measurement improves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    /// Lower is better (waiting time, complaints).
+    Lower,
+    /// Higher is better (satisfaction).
+    Higher,
 }
 
 /// Who is told what, and when.

@@ -234,6 +234,31 @@ pub struct DefinitionSource {
     pub rubrics: Entries<Spanned<RubricSource>>,
     #[serde(default)]
     pub notifications: Vec<Spanned<NotificationSource>>,
+    /// A before/after measurement pairing, shown as one line.
+    #[serde(default)]
+    pub improvement: Option<Spanned<ImprovementSource>>,
+}
+
+/// `improvement: { before: visit_before.waiting_minutes, after: visit_after.waiting_minutes, better: lower }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImprovementSource {
+    /// What is measured, for people; default: the after field's label.
+    #[serde(default)]
+    pub title: Words,
+    /// `MILESTONE.FIELD`: the measurement before the change.
+    pub before: Text,
+    /// `MILESTONE.FIELD`: the measurement after it.
+    pub after: Text,
+    /// `lower` or `higher`: which way is better.
+    #[serde(default)]
+    pub better: Option<Text>,
+    /// The unit shown after the numbers; default: the after field's unit.
+    #[serde(default)]
+    pub unit: Words,
+    /// `FORM.FIELD`: a choice whose chosen title names what is measured.
+    #[serde(default)]
+    pub indicator: Option<Text>,
 }
 
 /// One entry of `roles:`: a role's name (`supervisor`: any number of people

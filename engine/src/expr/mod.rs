@@ -7,7 +7,10 @@
 //! [`Env`], where data not provided yet is [`Value::Missing`].
 
 mod eval;
+mod falsity;
 mod parse;
+
+pub use falsity::{Compare, FalsePart};
 
 /// A parsed condition, ready to be checked against a schema and evaluated.
 #[derive(Debug, Clone, PartialEq)]

@@ -48,6 +48,7 @@ pub use error::{Error, Kind};
 pub use evidence::evidence_file_name;
 pub use read::{
     BOARD_PAGE, Board, BoardList, Export, OUTBOX_PAGE, StageCount, readable_scorecards,
+    reads_every_scorecard,
 };
 pub use scheduler::FireReport;
 pub use store::{

@@ -86,8 +86,9 @@ pub fn readable_scorecards<'v>(
 }
 
 /// Whether `viewer` reads every scorecard of `view`'s project (a
-/// coordinator, or a role that decides on an assessment), not only their own.
-fn reads_every_scorecard(view: &View, viewer: &Viewer) -> bool {
+/// coordinator, or a role that decides on an assessment), not only their
+/// own: those who see the chair's decision panel.
+pub fn reads_every_scorecard(view: &View, viewer: &Viewer) -> bool {
     let roles: Vec<&str> = view
         .record
         .members
@@ -394,6 +395,34 @@ impl Engine {
             projects,
             people,
         })
+    }
+
+    /// Each milestone's latest submitted answers on `projects` of `cohort`,
+    /// for one of its coordinators (the board's cards show the improvement
+    /// they measure, see [`crate::decide::measured`]); projects of other
+    /// cohorts are left out.
+    pub async fn milestone_answers_as(
+        &self,
+        viewer: &Viewer,
+        cohort: i64,
+        projects: &[i64],
+    ) -> Result<
+        std::collections::HashMap<i64, std::collections::BTreeMap<String, crate::decide::Fields>>,
+        Error,
+    > {
+        let cohort = self.coordinated(viewer, cohort).await?;
+        let mut out: std::collections::HashMap<i64, Vec<Change>> = Default::default();
+        for (project, change) in self
+            .store
+            .milestone_submissions(cohort.id, projects)
+            .await?
+        {
+            out.entry(project).or_default().push(change);
+        }
+        Ok(out
+            .into_iter()
+            .map(|(project, changes)| (project, crate::decide::milestone_answers(&changes)))
+            .collect())
     }
 
     /// The newest messages about projects of `cohort`, for one of its coordinators.

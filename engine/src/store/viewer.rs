@@ -101,6 +101,45 @@ impl Store {
             .collect())
     }
 
+    /// The milestone submissions of those of `projects` that belong to
+    /// `cohort`, oldest first per project: (project, change). Only events
+    /// whose text holds a submission are read (the filter is a prefilter;
+    /// each row is decoded and checked), so a board's cards cost one
+    /// statement, whatever else their logs hold.
+    pub(crate) async fn milestone_submissions(
+        &self,
+        cohort: i64,
+        projects: &[i64],
+    ) -> Result<Vec<(i64, crate::decide::Change)>, Error> {
+        if projects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        with_db!(self, pool => {
+            let mut query = sqlx::QueryBuilder::new(
+                "SELECT e.project_id, e.seq, e.change FROM events e JOIN projects p ON p.id = e.project_id
+                 WHERE e.change LIKE '%\"milestone_submitted\"%' AND p.cohort_id = ",
+            );
+            query.push_bind(cohort);
+            query.push(" AND e.project_id IN (");
+            let mut list = query.separated(", ");
+            for id in projects {
+                list.push_bind(*id);
+            }
+            query.push(") ORDER BY e.project_id, e.seq");
+            for r in query.build().fetch_all(pool).await? {
+                let project = r.int("project_id")?;
+                let change = crate::decide::Change::from_json(&r.text("change")?).map_err(|e| {
+                    Error::Corrupt(format!("project {project}, event {}: {e}", r.int("seq").unwrap_or(0)))
+                })?;
+                if matches!(change, crate::decide::Change::MilestoneSubmitted { .. }) {
+                    out.push((project, change));
+                }
+            }
+        });
+        Ok(out)
+    }
+
     /// How many projects of `cohort` are at each stage (of each definition
     /// version they are pinned to), and how many of those are overdue at
     /// `now` (see [`OVERDUE_SINCE`]).

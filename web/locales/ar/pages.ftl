@@ -326,3 +326,76 @@ next-weekday-4 = الخميس
 next-weekday-5 = الجمعة
 next-weekday-6 = السبت
 next-weekday-7 = الأحد
+## التقييم وفق المعايير، ولوحة قرار رئيس اللجنة، وسطر التحسين (routes/scoring.rs)
+score-heading = التقييم
+score-work = العمل المطلوب تقييمه
+score-yours = درجاتك
+score-mine = بطاقة تقييمك كما قدّمتها
+score-full = اكتملت جميع بطاقات التقييم التي يحتاجها هذا المشروع.
+score-weight = الوزن { $weight }
+score-scale = اختر مستوى واحدًا لكل معيار، من { $min } إلى { $max }.
+score-rule-both = ينجح المشروع إذا بلغ المتوسط الموزون { $mean } على الأقل ولم يقل أي معيار عن { $each }، وذلك بعد أن { $count ->
+    [one] يقيّمه مقيّم واحد
+    [two] يقيّمه مقيّمان
+   *[other] يقيّمه { $count } من المقيّمين
+    }.
+score-rule-mean = ينجح المشروع إذا بلغ المتوسط الموزون { $mean } على الأقل، وذلك بعد أن { $count ->
+    [one] يقيّمه مقيّم واحد
+    [two] يقيّمه مقيّمان
+   *[other] يقيّمه { $count } من المقيّمين
+    }.
+score-rule-each = ينجح المشروع إذا لم يقل أي معيار عن { $each }، وذلك بعد أن { $count ->
+    [one] يقيّمه مقيّم واحد
+    [two] يقيّمه مقيّمان
+   *[other] يقيّمه { $count } من المقيّمين
+    }.
+panel-heading = لوحة القرار
+panel-caption = الدرجات حسب المعيار والمقيّم
+panel-weight = الوزن
+panel-mean = المتوسط
+panel-spread = التباين
+panel-below = دون الحد الأدنى
+panel-wide = تباين كبير
+panel-mean-ok = المتوسط الموزون { $mean }: لا يقل عن { $at_least } كما تشترط قاعدة النجاح.
+panel-mean-short = المتوسط الموزون { $mean }: أقل من { $at_least } الذي تشترطه قاعدة النجاح.
+panel-each-ok = أدنى متوسط لمعيار { $lowest } ({ $criterion }): لا يقل أي معيار عن { $at_least }.
+panel-each-short = أدنى متوسط لمعيار { $lowest } ({ $criterion }): أقل من { $at_least } الذي يحتاجه كل معيار.
+panel-spread-ok = تتفق تقديرات المقيّمين: لا يزيد الفرق بين الدرجات في أي معيار على { $above }.
+panel-spread-wide = تتباين تقديرات المقيّمين: يزيد الفرق بين الدرجات في أحد المعايير على { $above }، وهو حد المراجعة.
+panel-quorum = { $count ->
+    [0] لم تصل أي بطاقة تقييم
+    [one] وصلت بطاقة تقييم واحدة
+    [two] وصلت بطاقتا تقييم
+   *[other] وصلت { $count } بطاقات تقييم
+    } من أصل { $evaluators } مقيّمين؛ ويلزم { $quorum } لاعتماد النتيجة.
+panel-verdict-passes = وفق هذه الأرقام ينجح المشروع.
+panel-verdict-not-yet = وفق هذه الأرقام لا ينجح المشروع (حتى الآن).
+panel-decisions = القرارات
+panel-possible = متاح الآن
+panel-not-possible = غير متاح بعد
+panel-why-scorecards = يلزم { $need } من بطاقات التقييم، { $have ->
+    [0] ولم تصل أي بطاقة بعد
+    [one] ووصلت بطاقة واحدة
+    [two] ووصلت بطاقتان
+   *[other] ووصلت { $have } بطاقات
+    }.
+panel-why-not-passed = المشروع لا ينجح: { $reasons }.
+panel-short-quorum = { $have ->
+    [0] لم تصل أي بطاقة تقييم
+    [one] وصلت بطاقة تقييم واحدة
+    [two] وصلت بطاقتا تقييم
+   *[other] وصلت { $have } بطاقات تقييم
+    } من { $need } لازمة
+panel-short-mean = المتوسط الموزون { $mean } أقل من { $at_least }
+panel-short-criterion = متوسط { $criterion } هو { $mean }، وهو أقل من { $at_least }
+panel-why-passes = المشروع ناجح، فلا يناسبه هذا القرار.
+panel-why-agree = تقديرات المقيّمين متفقة، فلا حاجة إلى المراجعة.
+panel-why-disagree = تتباين تقديرات المقيّمين أكثر مما تسمح به المعايير؛ ويجب مراجعة الدرجات أولًا.
+panel-why-figure = { $figure } هو { $value }؛ ويشترط سير العمل { $op } { $bound }.
+panel-figure-mean = المتوسط الموزون
+panel-figure-count = عدد بطاقات التقييم
+panel-why-condition = لم يتحقق شرطه ({ $condition }).
+improve-line = { $what } { $before } ← { $after }{ $unit } ({ $percent })
+improve-line-plain = { $what } { $before } ← { $after }{ $unit }
+improve-better = أفضل
+improve-worse = أسوأ

@@ -311,3 +311,73 @@ next-weekday-4 = Thursday
 next-weekday-5 = Friday
 next-weekday-6 = Saturday
 next-weekday-7 = Sunday
+## Scoring with the rubric in view, the chair's decision panel, the improvement (routes/scoring.rs)
+score-heading = Scoring
+score-work = The work to score
+score-yours = Your scores
+score-mine = Your scorecard, as you submitted it
+score-full = Every scorecard this project needs is in.
+score-weight = weight { $weight }
+score-scale = Choose one level for each criterion, from { $min } to { $max }.
+score-rule-both = Passes with a weighted mean of at least { $mean } and no criterion below { $each }, once { $count ->
+    [one] one evaluator has scored
+   *[other] { $count } evaluators have scored
+    }.
+score-rule-mean = Passes with a weighted mean of at least { $mean }, once { $count ->
+    [one] one evaluator has scored
+   *[other] { $count } evaluators have scored
+    }.
+score-rule-each = Passes with no criterion below { $each }, once { $count ->
+    [one] one evaluator has scored
+   *[other] { $count } evaluators have scored
+    }.
+panel-heading = Decision panel
+panel-caption = Scores by criterion and evaluator
+panel-weight = Weight
+panel-mean = Mean
+panel-spread = Spread
+panel-below = below the minimum
+panel-wide = too wide
+panel-mean-ok = Weighted mean { $mean }: at least { $at_least }, as the pass rule asks.
+panel-mean-short = Weighted mean { $mean }: below { $at_least }, which the pass rule asks.
+panel-each-ok = Lowest criterion mean { $lowest } ({ $criterion }): no criterion below { $at_least }.
+panel-each-short = Lowest criterion mean { $lowest } ({ $criterion }): below { $at_least }, which each criterion needs.
+panel-spread-ok = Evaluators agree: no criterion's scores differ by more than { $above }.
+panel-spread-wide = Evaluators disagree: some criterion's scores differ by more than { $above }, the moderation threshold.
+panel-quorum = { $count ->
+    [0] No scorecard is in
+    [one] One scorecard is in
+   *[other] { $count } scorecards are in
+    } of { $evaluators ->
+    [one] one evaluator
+   *[other] { $evaluators } evaluators
+    }; { $quorum } needed for a result.
+panel-verdict-passes = On these figures the project passes.
+panel-verdict-not-yet = On these figures the project does not pass (yet).
+panel-decisions = Decisions
+panel-possible = possible now
+panel-not-possible = not possible yet
+panel-why-scorecards = it needs { $need } scorecards, and { $have ->
+    [0] none is in yet
+    [one] one is in
+   *[other] { $have } are in
+    }.
+panel-why-not-passed = the project does not pass: { $reasons }.
+panel-short-quorum = { $have ->
+    [0] no scorecard is in yet
+    [one] one scorecard is in
+   *[other] { $have } scorecards are in
+    } of the { $need } needed
+panel-short-mean = the weighted mean { $mean } is below { $at_least }
+panel-short-criterion = { $criterion } has a mean of { $mean }, below { $at_least }
+panel-why-passes = the project passes, so this decision does not fit.
+panel-why-agree = the evaluators agree, so there is nothing to moderate.
+panel-why-disagree = the evaluators disagree by more than the rubric allows; the scores need moderating first.
+panel-why-figure = the { $figure } is { $value }; the workflow asks for { $op } { $bound }.
+panel-figure-mean = weighted mean
+panel-figure-count = number of scorecards
+panel-why-condition = its condition is not met ({ $condition }).
+improve-line = { $what } { $before } → { $after }{ $unit } ({ $percent })
+improve-line-plain = { $what } { $before } → { $after }{ $unit }
+improve-better = better
+improve-worse = worse

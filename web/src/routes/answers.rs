@@ -4,7 +4,7 @@
 //! scorecards the read policy lets the viewer read, all with the workflow's
 //! words in the page's language. Files answered are linked to their download.
 
-use gradflow_engine::decide::Change;
+use gradflow_engine::decide::{Change, milestone_answers};
 use gradflow_engine::definition::{Field, FieldKind, Workflow};
 use gradflow_engine::service::{Evidence, StoredEvent, View, Viewer, readable_scorecards};
 use serde_json::{Map, Value, json};
@@ -86,21 +86,34 @@ pub async fn submitted(
             Err(_) => format!("#{person}"),
         };
         let rubric = rubric_of(workflow);
-        let scores: Vec<Value> = card
-            .scores
-            .iter()
+        // In the rubric's order (criteria it no longer has last).
+        let mut given: Vec<(&String, &i64)> = card.scores.iter().collect();
+        given.sort_by_key(|(key, _)| {
+            rubric
+                .and_then(|r| r.criteria.iter().position(|c| &c.key == *key))
+                .unwrap_or(usize::MAX)
+        });
+        let scores: Vec<Value> = given
+            .into_iter()
             .map(|(key, score)| {
                 let criterion = rubric.and_then(|r| r.criteria.iter().find(|c| &c.key == key));
                 json!({
                     "criterion": criterion.map_or_else(|| key.clone(), |c| c.title.get(code).to_owned()),
-                    "score": score,
+                    "score": i18n::number(*score as f64),
                     "level": criterion.and_then(|c| c.levels.get(score)).map(|l| l.get(code)),
                 })
             })
             .collect();
         scorecards.push(json!({ "who": who, "scores": scores, "comment": card.comment }));
     }
+    let improvement = super::scoring::improvement_line(
+        lang,
+        workflow,
+        &milestone_answers(history.iter().map(|e| &e.change)),
+        &state.forms,
+    );
     json!({
+        "improvement": improvement,
         "forms": forms,
         "milestones": milestones,
         "scorecards": scorecards,
@@ -134,6 +147,17 @@ fn answers(
         .filter_map(|field| {
             let value = given.get(&field.key)?;
             let text = match value {
+                // A number as people write it: 80, not 80.0.
+                Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), i18n::number),
+                Value::String(s)
+                    if matches!(field.kind, FieldKind::Number | FieldKind::Measurement) =>
+                {
+                    s.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite())
+                        .map_or_else(|| s.clone(), i18n::number)
+                }
                 Value::String(s) => s.clone(),
                 Value::Bool(b) => i18n::text(lang, if *b { "yes" } else { "no" }, &[]),
                 Value::Null => return None,

@@ -96,6 +96,13 @@ pub async fn board(
         .collect();
     // Each card: its people by role, days in the stage, due date, whom it
     // waits for by name, overdue (the core's rule, as on every page).
+    // Each card's improvement line, from the milestones' answers (one read).
+    let ids: Vec<i64> = board.projects.iter().map(|v| v.record.id).collect();
+    let measured = app
+        .engine
+        .milestone_answers_as(viewer, board.cohort.id, &ids)
+        .await
+        .map_err(|e| Fail::service(&visitor, e))?;
     let cards: Vec<Value> = board
         .projects
         .iter()
@@ -111,6 +118,9 @@ pub async fn board(
                 "days": words.days_in_stage(view, now),
                 "due": next.due().map(|t| super::next::when_day(lang, t, &tz)),
                 "waits_for": Some(words.waits_for(&next)).filter(|w| !w.is_empty()),
+                "improvement": measured.get(&view.record.id).and_then(|answers| {
+                    super::scoring::improvement_line(lang, &view.workflow, answers, &state.forms)
+                }),
             })
         })
         .collect();

@@ -10,6 +10,7 @@ mod next;
 mod profile;
 mod project;
 mod reset;
+mod scoring;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -105,6 +106,37 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "export-mean",
     "export-decision",
     "confirm-needed",
+    // Scoring, the chair's panel and the improvement line (routes/scoring.rs).
+    "score-rule-both",
+    "score-rule-mean",
+    "score-rule-each",
+    "score-weight",
+    "score-scale",
+    "panel-mean-ok",
+    "panel-mean-short",
+    "panel-each-ok",
+    "panel-each-short",
+    "panel-spread-ok",
+    "panel-spread-wide",
+    "panel-quorum",
+    "panel-verdict-passes",
+    "panel-verdict-not-yet",
+    "panel-why-scorecards",
+    "panel-short-quorum",
+    "panel-short-mean",
+    "panel-short-criterion",
+    "panel-why-not-passed",
+    "panel-why-passes",
+    "panel-why-agree",
+    "panel-why-disagree",
+    "panel-why-figure",
+    "panel-figure-mean",
+    "panel-figure-count",
+    "panel-why-condition",
+    "improve-line",
+    "improve-line-plain",
+    "improve-better",
+    "improve-worse",
 ];
 
 /// Message keys the "what comes next" helpers look up in code.

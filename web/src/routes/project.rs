@@ -8,6 +8,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use gradflow_engine::decide::{Change, ROLE_GIVERS, Rejection};
+use gradflow_engine::definition::SCORE_ACTION;
 use gradflow_engine::service::{Error as ServiceError, Kind, Request, StoredEvent, View, Viewer};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -279,10 +280,15 @@ async fn render_with(
         yes_no: (&yes_no.0, &yes_no.1),
         files: &files,
     };
+    let scoring = super::scoring::scoring(lang, &view, viewer, &roles, refused.as_ref());
     let mut action_forms = Vec::new();
     let mut waiting = Vec::new();
     if let Some(stage) = stage {
         for possible in &view.possible {
+            // Scoring has its own section, with the rubric in view.
+            if possible.action == SCORE_ACTION && scoring.is_some() {
+                continue;
+            }
             if possible.by.iter().any(|r| roles.contains(r)) {
                 let mut form = json!(forms::action_form(
                     workflow,
@@ -427,6 +433,9 @@ async fn render_with(
                 })
             }),
         "submitted": super::answers::submitted(app, lang, &view, viewer, &evidence, &history).await,
+        // Scoring with the rubric in view, and the chair's decision panel.
+        "scoring": scoring,
+        "panel": super::scoring::panel(app, lang, &view, viewer).await,
         "evidence": files,
         // The upload form, for the roles the workflow lets add files while
         // the project is open (the engine checks again on upload).

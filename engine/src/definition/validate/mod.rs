@@ -8,6 +8,7 @@
 //! - `stage.rs`: one stage: deadline, reminders, escalations, milestones,
 //!   assessment, actions.
 //! - `forms.rs`: forms and their fields; rubrics and their scales.
+//! - `improvement.rs`: the before/after measurement pairing.
 //! - `condition.rs`: `when:` conditions, what they can see, and where in the
 //!   file a problem inside one lies.
 //!
@@ -16,6 +17,7 @@
 
 mod condition;
 mod forms;
+mod improvement;
 mod stage;
 mod words;
 
@@ -471,6 +473,10 @@ impl Checker<'_> {
             templates,
         );
 
+        let improvement = source
+            .improvement
+            .as_ref()
+            .and_then(|i| self.improvement(i, &stages, &forms));
         let workflow = Workflow {
             key: source.key.value.clone(),
             version,
@@ -490,6 +496,7 @@ impl Checker<'_> {
             forms,
             rubrics,
             notifications,
+            improvement,
         };
         self.paths(&workflow, &source);
         workflow

@@ -1,0 +1,493 @@
+//! Scoring with the rubric in view, the chair's decision panel and the
+//! improvement on one line, as the project page shows them.
+//!
+//! - An evaluator who may score reads the work first (the project page puts
+//!   the submitted answers and files above), then one card per criterion
+//!   with its weight and each level's descriptor as the choices, and the
+//!   pass rule in words. Once they have scored, their own scorecard as
+//!   submitted (through the read policy) takes the form's place.
+//! - Those who read every scorecard (the chair, the coordinator) see the
+//!   core's [`Panel`]: each criterion's scores by evaluator, mean, spread
+//!   against the moderation threshold, the weighted mean and the lowest
+//!   criterion mean against the pass rule, quorum, and for each decision
+//!   whether it can be taken now and why not, in the page's language.
+//! - The improvement: the workflow's before and after measurement
+//!   ("Waiting time 80 → 25 min (−69%)").
+//!
+//! The core decides every figure; this module only puts them into words.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use gradflow_engine::decide::{Fields, Panel, Shortfall, WhyNot, indicator, measured};
+use gradflow_engine::definition::{Rubric, SCORE_ACTION, Stage, Workflow};
+use gradflow_engine::expr::Compare;
+use gradflow_engine::service::{View, Viewer, readable_scorecards, reads_every_scorecard};
+use serde_json::{Value, json};
+
+use super::forms::Refused;
+use crate::App;
+use crate::i18n::{self, Lang, number};
+
+/// The rubric and assessment of `stage`, if it holds one.
+fn rubric_of<'w>(workflow: &'w Workflow, stage: &Stage) -> Option<&'w Rubric> {
+    workflow.rubrics.get(&stage.assessment.as_ref()?.rubric)
+}
+
+/// The pass rule of `rubric` in words, once `quorum` evaluators have
+/// scored: "Passes with a weighted mean of at least 3 and no criterion
+/// below 2, once 2 evaluators have scored."
+pub fn pass_rule(lang: Lang, rubric: &Rubric, quorum: u32) -> String {
+    let key = match (rubric.pass_mean, rubric.pass_each) {
+        (Some(_), Some(_)) => "score-rule-both",
+        (Some(_), None) => "score-rule-mean",
+        (None, _) => "score-rule-each",
+    };
+    i18n::text_counts(
+        lang,
+        key,
+        &[("count", i64::from(quorum))],
+        &[
+            ("mean", rubric.pass_mean.map(number).unwrap_or_default()),
+            (
+                "each",
+                rubric
+                    .pass_each
+                    .map(|e| number(e as f64))
+                    .unwrap_or_default(),
+            ),
+        ],
+    )
+}
+
+/// The scoring section's data for `viewer`: the score form when they may
+/// score and have not, or their own scorecard once they have; `None`
+/// outside an assessment or for those who do not score.
+pub fn scoring(
+    lang: Lang,
+    view: &View,
+    viewer: &Viewer,
+    roles: &[String],
+    refused: Option<&Refused>,
+) -> Option<Value> {
+    let workflow = &view.workflow;
+    let stage = workflow.stage(&view.record.state.stage)?;
+    let assessment = stage.assessment.as_ref()?;
+    let rubric = rubric_of(workflow, stage)?;
+    let code = lang.code();
+    let scores_here = assessment.by.iter().any(|r| roles.contains(r));
+    let mine = readable_scorecards(view, viewer)
+        .into_iter()
+        .find(|(person, _)| *person == viewer.person.id)
+        .map(|(_, card)| card);
+    if !scores_here && mine.is_none() {
+        return None;
+    }
+    let rule = pass_rule(lang, rubric, assessment.quorum);
+    if let Some(card) = mine {
+        let scores: Vec<Value> = rubric
+            .criteria
+            .iter()
+            .filter_map(|c| {
+                let score = *card.scores.get(&c.key)?;
+                Some(json!({
+                    "criterion": c.title.get(code),
+                    "score": number(score as f64),
+                    "level": c.levels.get(&score).map(|l| l.get(code)),
+                }))
+            })
+            .collect();
+        return Some(json!({
+            "rubric": rubric.title.get(code),
+            "rule": rule,
+            "mine": { "scores": scores, "comment": card.comment },
+        }));
+    }
+    if !view.possible.iter().any(|p| p.action == SCORE_ACTION) {
+        return Some(json!({ "rubric": rubric.title.get(code), "rule": rule, "full": true }));
+    }
+    let refused = refused.filter(|r| r.action == SCORE_ACTION);
+    let criteria: Vec<Value> = rubric
+        .criteria
+        .iter()
+        .map(|c| {
+            let chosen = refused
+                .and_then(|r| r.answers.get(&c.key))
+                .map(String::as_str);
+            let levels: Vec<Value> = (rubric.scale_min..=rubric.scale_max)
+                .map(|level| {
+                    let value = level.to_string();
+                    json!({
+                        "id": format!("score-{}-{level}", c.key),
+                        "value": value,
+                        "descriptor": c.levels.get(&level).map(|l| l.get(code)),
+                        "checked": chosen == Some(value.as_str()),
+                    })
+                })
+                .collect();
+            json!({
+                "key": c.key,
+                "name": format!("f.{}", c.key),
+                "title": c.title.get(code),
+                "weight": i18n::text(lang, "score-weight", &[("weight", number(c.weight))]),
+                "levels": levels,
+            })
+        })
+        .collect();
+    Some(json!({
+        "rubric": rubric.title.get(code),
+        "rule": rule,
+        "scale": i18n::text(lang, "score-scale", &[
+            ("min", number(rubric.scale_min as f64)),
+            ("max", number(rubric.scale_max as f64)),
+        ]),
+        "form": {
+            "action": SCORE_ACTION,
+            "criteria": criteria,
+            "comment": refused.map(|r| r.comment.clone()).unwrap_or_default(),
+            "errors": refused.map(|r| r.problems.clone()).unwrap_or_default(),
+        },
+    }))
+}
+
+/// The chair's decision panel for `viewer`, when they read every scorecard
+/// and the project is in a stage with an assessment; evaluators by name.
+pub async fn panel(app: &App, lang: Lang, view: &View, viewer: &Viewer) -> Option<Value> {
+    if !reads_every_scorecard(view, viewer) {
+        return None;
+    }
+    let workflow = &view.workflow;
+    let stage = workflow.stage(&view.record.state.stage)?;
+    let rubric = rubric_of(workflow, stage)?;
+    let panel = gradflow_engine::decide::panel(workflow, stage, &view.record.state)?;
+    let mut evaluators: Vec<i64> = panel
+        .criteria
+        .iter()
+        .flat_map(|c| c.scores.iter().map(|(p, _)| *p))
+        .collect();
+    evaluators.sort_unstable();
+    evaluators.dedup();
+    let mut names = Vec::with_capacity(evaluators.len());
+    for person in &evaluators {
+        names.push(match app.engine.person_by_id(*person).await {
+            Ok(p) => p.name,
+            Err(_) => format!("#{person}"),
+        });
+    }
+    Some(panel_words(lang, stage, rubric, &panel, &evaluators, names))
+}
+
+/// The panel's figures and reasons in `lang`'s words.
+fn panel_words(
+    lang: Lang,
+    stage: &Stage,
+    rubric: &Rubric,
+    panel: &Panel,
+    evaluators: &[i64],
+    names: Vec<String>,
+) -> Value {
+    let code = lang.code();
+    let t = |key: &str, args: &[(&str, String)]| i18n::text(lang, key, args);
+    let criterion_title = |key: &str| {
+        rubric
+            .criteria
+            .iter()
+            .find(|c| c.key == key)
+            .map_or_else(|| key.to_owned(), |c| c.title.get(code).to_owned())
+    };
+    let dash = "–".to_owned();
+    let criteria: Vec<Value> = panel
+        .criteria
+        .iter()
+        .map(|c| {
+            let scores: Vec<String> = evaluators
+                .iter()
+                .map(|e| {
+                    c.scores
+                        .iter()
+                        .find(|(p, _)| p == e)
+                        .map_or_else(|| dash.clone(), |(_, s)| number(*s as f64))
+                })
+                .collect();
+            json!({
+                "key": c.key,
+                "title": criterion_title(&c.key),
+                "weight": number(c.weight),
+                "scores": scores,
+                "mean": c.mean.map_or_else(|| dash.clone(), number),
+                "below": c.below_each,
+                "spread": c.spread.map_or_else(|| dash.clone(), |s| number(s as f64)),
+                "wide": c.spread_too_wide,
+            })
+        })
+        .collect();
+    let mean = panel.mean.map_or_else(|| dash.clone(), number);
+    let rules = json!({
+        "mean": panel.pass_mean.map(|at_least| json!({
+            "text": t(if panel.mean_ok { "panel-mean-ok" } else { "panel-mean-short" },
+                &[("mean", mean.clone()), ("at_least", number(at_least))]),
+            "ok": panel.mean_ok,
+        })),
+        "each": panel.pass_each.map(|at_least| {
+            let (criterion, lowest) = panel
+                .lowest
+                .as_ref()
+                .map_or_else(|| (dash.clone(), dash.clone()), |(k, m)| (criterion_title(k), number(*m)));
+            json!({
+                "text": t(if panel.each_ok { "panel-each-ok" } else { "panel-each-short" },
+                    &[("criterion", criterion), ("lowest", lowest), ("at_least", number(at_least as f64))]),
+                "ok": panel.each_ok,
+            })
+        }),
+        "spread": panel.moderate_above.map(|above| json!({
+            "text": t(if panel.needs_moderation { "panel-spread-wide" } else { "panel-spread-ok" },
+                &[("above", number(above))]),
+            "ok": !panel.needs_moderation,
+        })),
+        "quorum": {
+            "text": i18n::text_counts(lang, "panel-quorum", &[
+                ("count", panel.count as i64),
+                ("quorum", i64::from(panel.quorum)),
+                ("evaluators", i64::from(panel.evaluators)),
+            ], &[]),
+            "ok": panel.quorum_met,
+        },
+    });
+    let decisions: Vec<Value> = panel
+        .decisions
+        .iter()
+        .map(|d| {
+            let title = stage
+                .action(&d.action)
+                .map_or_else(|| d.action.clone(), |a| a.title.get(code).to_owned());
+            json!({
+                "action": d.action,
+                "title": title,
+                "possible": d.why_not.is_none(),
+                "why": d.why_not.as_ref().map(|w| why_words(lang, w, &criterion_title)),
+            })
+        })
+        .collect();
+    json!({
+        "evaluators": names,
+        "criteria": criteria,
+        "mean": mean,
+        "rules": rules,
+        "verdict": t(if panel.passed { "panel-verdict-passes" } else { "panel-verdict-not-yet" }, &[]),
+        "passed": panel.passed,
+        "decisions": decisions,
+    })
+}
+
+/// Why a decision cannot be taken now, in `lang`.
+fn why_words(lang: Lang, why: &WhyNot, criterion: &dyn Fn(&str) -> String) -> String {
+    let t = |key: &str, args: &[(&str, String)]| i18n::text(lang, key, args);
+    match why {
+        WhyNot::Scorecards { have, need } => i18n::text_counts(
+            lang,
+            "panel-why-scorecards",
+            &[("need", *need as i64), ("have", *have as i64)],
+            &[],
+        ),
+        WhyNot::NotPassed(shortfalls) => {
+            let parts: Vec<String> = shortfalls
+                .iter()
+                .map(|s| match s {
+                    Shortfall::Quorum { have, need } => i18n::text_counts(
+                        lang,
+                        "panel-short-quorum",
+                        &[("need", i64::from(*need)), ("have", *have as i64)],
+                        &[],
+                    ),
+                    Shortfall::Mean { mean, at_least } => t(
+                        "panel-short-mean",
+                        &[
+                            ("mean", mean.map_or_else(|| "–".to_owned(), number)),
+                            ("at_least", number(*at_least)),
+                        ],
+                    ),
+                    Shortfall::Criterion {
+                        criterion: key,
+                        mean,
+                        at_least,
+                    } => t(
+                        "panel-short-criterion",
+                        &[
+                            ("criterion", criterion(key)),
+                            ("mean", number(*mean)),
+                            ("at_least", number(*at_least as f64)),
+                        ],
+                    ),
+                })
+                .collect();
+            t(
+                "panel-why-not-passed",
+                &[(
+                    "reasons",
+                    parts.join(if lang == Lang::Ar { "؛ " } else { "; " }),
+                )],
+            )
+        }
+        WhyNot::Passes => t("panel-why-passes", &[]),
+        WhyNot::Agree => t("panel-why-agree", &[]),
+        WhyNot::Disagree => t("panel-why-disagree", &[]),
+        WhyNot::Figure {
+            figure,
+            value,
+            op,
+            bound,
+        } => t(
+            "panel-why-figure",
+            &[
+                ("figure", t(&format!("panel-figure-{figure}"), &[])),
+                ("value", value.map_or_else(|| "–".to_owned(), number)),
+                ("op", op_symbol(*op).to_owned()),
+                ("bound", number(*bound)),
+            ],
+        ),
+        WhyNot::Condition { text } => t("panel-why-condition", &[("condition", text.clone())]),
+    }
+}
+
+fn op_symbol(op: Compare) -> &'static str {
+    match op {
+        Compare::Eq => "=",
+        Compare::Ne => "≠",
+        Compare::Lt => "<",
+        Compare::Le => "≤",
+        Compare::Gt => ">",
+        Compare::Ge => "≥",
+    }
+}
+
+/// The improvement on one line in `lang`, once both measurements are in:
+/// "Waiting time 80 → 25 min (−69%)". What is measured is the indicator's
+/// chosen title when the workflow names one, else the improvement's title.
+pub fn improvement_line(
+    lang: Lang,
+    workflow: &Workflow,
+    answers: &BTreeMap<String, Fields>,
+    forms: &BTreeMap<String, Arc<Fields>>,
+) -> Option<Value> {
+    let improvement = workflow.improvement.as_ref()?;
+    let m = measured(improvement, answers)?;
+    let code = lang.code();
+    let what = indicator(improvement, forms)
+        .map_or_else(|| improvement.title.get(code).to_owned(), choice_title);
+    let unit = improvement
+        .unit
+        .as_ref()
+        .map(|u| format!(" {}", u.get(code)))
+        .unwrap_or_default();
+    let args = |percent: Option<String>| {
+        let mut args = vec![
+            ("what", what.clone()),
+            ("before", number(m.before)),
+            ("after", number(m.after)),
+            ("unit", unit.clone()),
+        ];
+        if let Some(p) = percent {
+            args.push(("percent", p));
+        }
+        args
+    };
+    let line = match m.percent {
+        Some(p) => {
+            // A true minus sign, as people write a fall.
+            let percent = match p {
+                p if p < 0 => format!("−{}%", -p),
+                p if p > 0 => format!("+{p}%"),
+                _ => "0%".to_owned(),
+            };
+            i18n::text(lang, "improve-line", &args(Some(percent)))
+        }
+        None => i18n::text(lang, "improve-line-plain", &args(None)),
+    };
+    Some(json!({
+        "line": line,
+        "better": m.improved.map(|better| i18n::text(lang, if better { "improve-better" } else { "improve-worse" }, &[])),
+        "improved": m.improved,
+    }))
+}
+
+/// A choice's title, as the answers show it: its key with `_` as a space,
+/// first letter capitalised (the one place to read a choice's title from
+/// the definition, in the page's language, once choices carry titles).
+fn choice_title(choice: &str) -> String {
+    let words = choice.replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gradflow_engine::definition;
+    use serde_json::json;
+
+    fn bundled(key: &str) -> Workflow {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../workflows")
+            .join(key)
+            .join("workflow.yaml");
+        definition::load(&path).unwrap().workflow
+    }
+
+    fn fields(value: serde_json::Value) -> Fields {
+        value.as_object().cloned().unwrap()
+    }
+
+    /// The service-improvement charter's indicator names the line; its
+    /// measurement has no unit and no better way (the indicator decides it).
+    #[test]
+    fn the_indicator_chosen_names_the_improvement() {
+        let workflow = bundled("service-improvement");
+        let answers = BTreeMap::from([
+            (
+                "measure_before".to_owned(),
+                fields(json!({ "value": 80.0 })),
+            ),
+            ("measure_after".to_owned(), fields(json!({ "value": 25.0 }))),
+        ]);
+        let forms = BTreeMap::from([(
+            "charter".to_owned(),
+            Arc::new(fields(json!({ "indicator": "waiting_time" }))),
+        )]);
+        let line = improvement_line(Lang::En, &workflow, &answers, &forms).unwrap();
+        assert_eq!(
+            line["line"]
+                .as_str()
+                .unwrap()
+                .replace(['\u{2068}', '\u{2069}'], ""),
+            "Waiting time 80 → 25 (−69%)"
+        );
+        assert_eq!(line["better"], serde_json::Value::Null);
+        let no_charter = improvement_line(Lang::Ar, &workflow, &answers, &BTreeMap::new()).unwrap();
+        assert_eq!(
+            no_charter["line"]
+                .as_str()
+                .unwrap()
+                .replace(['\u{2068}', '\u{2069}'], ""),
+            "المؤشر 80 ← 25 (−69%)"
+        );
+    }
+
+    #[test]
+    fn the_pass_rule_reads_in_both_languages() {
+        let workflow = bundled("graduation-excellence");
+        let rule = |lang| {
+            pass_rule(lang, &workflow.rubrics["safe_impact"], 2)
+                .replace(['\u{2068}', '\u{2069}'], "")
+        };
+        assert_eq!(
+            rule(Lang::En),
+            "Passes with a weighted mean of at least 3.5 and no criterion below 3, once 2 evaluators have scored."
+        );
+        assert_eq!(
+            rule(Lang::Ar),
+            "ينجح المشروع إذا بلغ المتوسط الموزون 3.5 على الأقل ولم يقل أي معيار عن 3، وذلك بعد أن يقيّمه مقيّمان."
+        );
+    }
+}
