@@ -50,6 +50,8 @@ const PEOPLE: &[(&str, &str, &str)] = &[
     ("careless", "fatma@health.example", "Fatma Al-Amri"),
     ("arabic", "aisha@health.example", "عائشة الحارثية"),
     ("targeted", "zahra@health.example", "Zahra Al-Farsi"),
+    ("people", "nawal@health.example", "Nawal Al-Rashdi"),
+    ("peoplear", "hamed@health.example", "حامد السيابي"),
 ];
 
 /// The projects, one per journey: (journey, title, trainee's key). Each is
@@ -60,6 +62,8 @@ const PROJECTS: &[(&str, &str, &str)] = &[
     ("invalid", "Clearer letters", "careless"),
     ("arabic", "تجديد البطاقة في يوم واحد", "arabic"),
     ("cross-site", "Fewer repeat visits", "targeted"),
+    ("people", "Shorter forms for licences", "people"),
+    ("people-arabic", "نموذج واحد لتجديد التراخيص", "peoplear"),
 ];
 
 fn email(key: &str) -> &'static str {
@@ -282,7 +286,10 @@ fn run_journeys(base: &str, chromium: &Path) -> (std::process::ExitStatus, Strin
 /// evidence file uploaded and chosen); a project scored by two evaluators
 /// and passed by the chair; an invalid proposal answered next to its
 /// fields with what was typed kept; the trainee's journey in Arabic, right
-/// to left; and a form posted from another origin, refused.
+/// to left; a form posted from another origin, refused; and, in English
+/// and in Arabic, what people meet after acting (a status message naming
+/// who was told, answers kept across an upload, the give-a-role form, a
+/// confirmed rejection, the outbox in words, a phone's 390x844 screen).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn journeys_in_headless_chromium() {
     let chromium = match tools() {
