@@ -255,7 +255,8 @@ async function chooseScores(form, scores) {
 // The stage shown on a project page, and the stages list's current one.
 async function expectStage(page, stage, what) {
   await expectText(page.locator('#project-stage'), stage, `${what}: the stage`);
-  await expectText(page.locator('#stages li[aria-current="step"]'), stage, `${what}: the current stage in the list`);
+  // (An ending is listed apart, with the other endings, as their alternative.)
+  await expectText(page.locator('#stages li[aria-current="step"], #endings [aria-current="step"]'), stage, `${what}: the current stage in the list`);
 }
 
 function isoDate(daysAgo) {
@@ -645,7 +646,144 @@ async function nextArabic(j) {
   await expectNoSideways(board, 'the Arabic board on a phone');
 }
 
-// --- Running them -------------------------------------------------------
+// --- people: confirmations, the coordinator's tools, a phone ------------
+
+// The status message at the top of the page (role="status"), its words.
+async function expectStatus(page, expected, what) {
+  const status = page.locator('main > [role="status"]');
+  await expectVisible(status, `${what}: the status message`);
+  const first = await page.evaluate(() => document.querySelector('main').firstElementChild?.getAttribute('role'));
+  check(first === 'status', `${what}: the status message is the first thing in the page's content`);
+  for (const e of [].concat(expected)) await expectText(status, e, `${what}: the status message`);
+}
+
+// On a phone's screen the answers stack under their labels: each answer
+// starts below its label, not beside it, and nothing runs off the side.
+async function expectStacked(page, what) {
+  const dt = page.locator('#submitted dl.answers dt').first();
+  const dd = page.locator('#submitted dl.answers dd').first();
+  await expectVisible(dd, `${what}: an answer`);
+  const [l, a] = [await dt.boundingBox(), await dd.boundingBox()];
+  check(a.y >= l.y + l.height - 1, `${what}: the answer starts below its label (label ${JSON.stringify(l)}, answer ${JSON.stringify(a)})`);
+  check(a.width > 250, `${what}: the answer takes the screen's width, not a narrow column (${a.width}px)`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, `${what}: the page is ${overflow}px wider than the phone's screen`);
+}
+
+// The words of one language for the people journeys.
+const PEOPLE_WORDS = {
+  en: {
+    locale: 'en-GB',
+    signin: undefined,
+    upload: 'Upload',
+    proposal: {
+      'Service to improve': 'Licence renewal',
+      'What clients experience today': 'Three forms ask the same questions.',
+      'Proposed improvement': 'One short form, filled in once.',
+      'Main indicator': 'steps',
+    },
+    service: 'Service to improve',
+    submit: 'Submit the proposal',
+    submitted: ['“Submit the proposal” is done.', 'The project is now at: Supervisor endorsement.', 'Told by email: Khalid Al-Said (supervisor).'],
+    email: 'Email', role: 'Role', give: 'Give a role', committee: 'committee member', chair: 'committee chair',
+    unknown: 'Nobody is registered in gradflow with the email',
+    given: (name) => `${name} is now committee chair on this project.`,
+    reject: 'Reject', comment: 'Comment', confirm: /Yes, I mean it/, tick: 'Tick the box to confirm',
+    rejected: ['“Reject” is done.', 'The project is now at: Withdrawn.', 'Told by email:'],
+    outbox: 'Messages', proposalTitle: 'A proposal to review', pending: 'Waiting to be sent',
+  },
+  ar: {
+    locale: 'ar-OM',
+    signin: { email: 'البريد الإلكتروني', password: 'كلمة المرور', submit: 'دخول' },
+    upload: 'رفع',
+    proposal: {
+      'الخدمة المراد تحسينها': 'تجديد الترخيص',
+      'ما يواجهه المستفيدون حاليًا': 'ثلاثة نماذج تطرح الأسئلة نفسها.',
+      'التحسين المقترح': 'نموذج واحد قصير يُملأ مرة واحدة.',
+      'المؤشر الرئيسي': 'steps',
+    },
+    service: 'الخدمة المراد تحسينها',
+    submit: 'تقديم المقترح',
+    submitted: ['تم: «تقديم المقترح».', 'أصبح المشروع الآن في مرحلة: اعتماد المسؤول المباشر.', 'أُبلغ بالبريد الإلكتروني: Khalid Al-Said (المسؤول المباشر).'],
+    email: 'البريد الإلكتروني', role: 'الدور', give: 'إسناد دور', committee: 'عضو اللجنة', chair: 'رئيس اللجنة',
+    unknown: 'لا يوجد أحد مسجَّل في gradflow بالبريد الإلكتروني',
+    given: (name) => `أصبح ${name} بصفة رئيس اللجنة في هذا المشروع.`,
+    reject: 'رفض المقترح', comment: 'تعليق', confirm: /نعم، أقصد ذلك/, tick: 'ضع علامة في المربع لتأكيد',
+    rejected: ['تم: «رفض المقترح».', 'أصبح المشروع الآن في مرحلة: مسحوب.', 'أُبلغ بالبريد الإلكتروني:'],
+    outbox: 'الرسائل', proposalTitle: 'مقترح بانتظار المراجعة', pending: 'بانتظار الإرسال',
+  },
+};
+
+// 6 and 7. What people meet after they act, in English and in Arabic: a
+// half-written proposal survives an evidence upload; the submission is
+// confirmed at the top of the page, naming who was told; on a phone the
+// answers stack under their labels; the coordinator's give-a-role form
+// keeps what was typed and explains an unknown email, then confirms; the
+// outbox names its messages in words; rejecting asks once more.
+function peopleJourney(lang, trainee, journey) {
+  return async (j) => {
+    const w = PEOPLE_WORDS[lang];
+    const title = site.projects[journey];
+    const options = { locale: w.locale };
+    const me = await j.signIn(trainee, { options, ...(w.signin ? { labels: w.signin } : {}) });
+    await j.openProject(me, title, 'trainee-project', '#awaiting');
+    // Half the proposal typed, then a file uploaded: the typed answer stays.
+    const form = me.locator('#act-submit');
+    const [firstLabel, firstAnswer] = Object.entries(w.proposal)[0];
+    await fill(form, { [firstLabel]: firstAnswer });
+    await me.locator('#upload-file').setInputFiles({ name: 'forms.csv', mimeType: 'text/csv', buffer: Buffer.from('form,questions\nA,12\n') });
+    await j.submit(me, me.getByRole('button', { name: w.upload }), 'trainee-uploaded');
+    await expectStatus(me, 'forms.csv', 'after the upload');
+    await expectValue(me.locator('#act-submit').getByLabel(w.service), firstAnswer, 'the answer typed before the upload');
+    await fill(me.locator('#act-submit'), w.proposal);
+    await j.submit(me, me.locator('#act-submit').getByRole('button', { name: w.submit }), 'trainee-submitted');
+    await expectStatus(me, w.submitted, 'after submitting');
+
+    // The same page on a phone: answers under their labels, one column.
+    const phone = await j.signIn(trainee, { options: { ...options, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }, ...(w.signin ? { labels: w.signin } : {}) });
+    await j.openProject(phone, title, 'phone-project');
+    await expectStacked(phone, 'a phone');
+    await j.shot(phone, 'phone-answers');
+
+    // The coordinator gives a role: an unknown email is explained, what was
+    // typed is kept, and no role is chosen for them.
+    const coordinator = await j.signIn('coordinator', { options, ...(w.signin ? { labels: w.signin } : {}) });
+    await j.follow(coordinator, coordinator.locator('#cohorts').getByRole('link', { name: site.cohort }), 'coordinator-board');
+    await j.go(coordinator, new URL(me.url()).pathname, 'coordinator-project');
+    const give = coordinator.locator('#give-role');
+    await expectValue(give.getByLabel(w.role), '', 'no role chosen beforehand');
+    await give.getByLabel(w.email).fill('new.evaluator@example.org');
+    await give.getByLabel(w.role).selectOption({ label: w.committee });
+    await j.submit(coordinator, give.getByRole('button', { name: w.give }), 'coordinator-unknown-email', 404);
+    await expectText(coordinator.locator('#give-role-problem'), w.unknown, 'why the email was refused');
+    await expectText(coordinator.locator('#give-role-problem'), 'gradflow person add', 'how to add the person');
+    await expectValue(coordinator.locator('#give-role').getByLabel(w.email), 'new.evaluator@example.org', 'the email typed is kept');
+    await expectValue(coordinator.locator('#give-role').getByLabel(w.role), 'committee', 'the role chosen is kept');
+    await coordinator.locator('#give-role').getByLabel(w.email).fill(person('chair').email);
+    await coordinator.locator('#give-role').getByLabel(w.role).selectOption({ label: w.chair });
+    await j.submit(coordinator, coordinator.locator('#give-role').getByRole('button', { name: w.give }), 'coordinator-gave-role');
+    await expectStatus(coordinator, w.given(person('chair').name), 'after giving a role');
+
+    // Rejecting asks once more: without the box ticked nothing happens.
+    const reject = coordinator.locator('#act-reject');
+    const button = reject.getByRole('button', { name: w.reject });
+    await expectAttribute(button, 'class', 'secondary', 'the Reject button looks secondary');
+    await reject.getByLabel(w.comment).fill(lang === 'en' ? 'Out of the programme\'s scope.' : 'خارج نطاق البرنامج.');
+    await j.submit(coordinator, button, 'coordinator-reject-unconfirmed', 400);
+    await expectText(coordinator.locator('#act-reject'), w.tick, 'the form asks to confirm');
+    await expectValue(coordinator.locator('#act-reject').getByLabel(w.comment), lang === 'en' ? 'Out of the programme\'s scope.' : 'خارج نطاق البرنامج.', 'the reason is kept');
+    await coordinator.locator('#act-reject').getByLabel(w.confirm).check();
+    await j.submit(coordinator, coordinator.locator('#act-reject').getByRole('button', { name: w.reject }), 'coordinator-rejected');
+    await expectStatus(coordinator, w.rejected, 'after rejecting');
+
+    // The outbox in words: the supervisor's message titled, its state explained.
+    await j.go(coordinator, '/', 'coordinator-home');
+    await j.follow(coordinator, coordinator.locator('#cohorts').getByRole('link', { name: site.cohort }), 'coordinator-board-again');
+    await j.follow(coordinator, coordinator.getByRole('link', { name: w.outbox, exact: true }).first(), 'coordinator-outbox');
+    await expectText(coordinator.locator('#outbox'), w.proposalTitle, 'a message titled in words');
+    await expectText(coordinator.locator('#outbox'), w.pending, 'a message state in words');
+  };
+}
 
 // --- Scoring with the rubric in view; the chair's decision panel ---------
 // (routes/scoring.rs). The projects were measured at 80 minutes' wait
@@ -775,6 +913,8 @@ async function committeeArabic(j) {
 const JOURNEYS = {
   proposal, scoring, invalid, arabic, 'cross-site': crossSite,
   next, 'next-ar': nextArabic, committee, 'committee-ar': committeeArabic,
+  people: peopleJourney('en', 'people', 'people'),
+  'people-arabic': peopleJourney('ar', 'peoplear', 'people-arabic'),
 };
 
 async function main() {

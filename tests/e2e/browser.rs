@@ -52,6 +52,8 @@ const PEOPLE: &[(&str, &str, &str)] = &[
     ("targeted", "zahra@health.example", "Zahra Al-Farsi"),
     // next: a trainee whose pages are Arabic (her browser asks for it).
     ("next-trainee-ar", "mariam@health.example", "مريم البلوشية"),
+    ("people", "nawal@health.example", "Nawal Al-Rashdi"),
+    ("peoplear", "hamed@health.example", "حامد السيابي"),
 ];
 
 /// The projects, one per journey: (journey, title, trainee's key). Each is
@@ -72,6 +74,8 @@ const PROJECTS: &[(&str, &str, &str)] = &[
         "evaluated",
     ),
     ("committee-ar", "انتظار أقصر في مكتب التراخيص", "evaluated"),
+    ("people", "Shorter forms for licences", "people"),
+    ("people-arabic", "نموذج واحد لتجديد التراخيص", "peoplear"),
 ];
 
 fn email(key: &str) -> &'static str {
@@ -323,7 +327,10 @@ fn run_journeys(base: &str, chromium: &Path) -> (std::process::ExitStatus, Strin
 /// evidence file uploaded and chosen); a project scored by two evaluators
 /// and passed by the chair; an invalid proposal answered next to its
 /// fields with what was typed kept; the trainee's journey in Arabic, right
-/// to left; and a form posted from another origin, refused.
+/// to left; a form posted from another origin, refused; and, in English
+/// and in Arabic, what people meet after acting (a status message naming
+/// who was told, answers kept across an upload, the give-a-role form, a
+/// confirmed rejection, the outbox in words, a phone's 390x844 screen).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn journeys_in_headless_chromium() {
     let chromium = match tools() {

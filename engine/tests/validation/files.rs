@@ -244,3 +244,71 @@ fn bundled_workflows_load_without_problems() {
         );
     }
 }
+
+/// The bundled workflows tell the person whose work moved: every action
+/// someone takes mails someone else (whoever of its roles takes it), a
+/// submitted milestone mails someone besides its submitter, and an accepted
+/// or returned one mails its submitter (the trainee hears that her proposal
+/// was endorsed or her client visit accepted).
+#[test]
+fn bundled_workflows_tell_the_person_whose_work_moved() {
+    use gradflow_engine::definition::{MilestoneStep, Trigger};
+    for (key, path) in bundled() {
+        let workflow = load(&path).unwrap_or_else(|e| panic!("{e}")).workflow;
+        let told = |triggers: &[Trigger]| -> Vec<&str> {
+            workflow
+                .notifications
+                .iter()
+                .filter(|rule| triggers.iter().any(|t| rule.on.matches(t)))
+                .flat_map(|rule| rule.to.iter().map(String::as_str))
+                .collect()
+        };
+        let mut missing = Vec::new();
+        for stage in &workflow.stages {
+            for action in stage.actions.iter().filter(|a| !a.auto) {
+                let mut triggers = vec![Trigger::Action(action.key.clone())];
+                if action.to != stage.key {
+                    triggers.push(Trigger::Leave(stage.key.clone()));
+                    triggers.push(Trigger::Enter(action.to.clone()));
+                }
+                let roles = told(&triggers);
+                for by in &action.by {
+                    if !roles.iter().any(|r| r != by) {
+                        missing.push(format!(
+                            "{key}: {} by {by} in {} tells nobody else ({roles:?})",
+                            action.key, stage.key
+                        ));
+                    }
+                }
+            }
+            for milestone in &stage.milestones {
+                let step = |step| {
+                    told(&[Trigger::Milestone {
+                        key: milestone.key.clone(),
+                        step,
+                    }])
+                };
+                let submitted = step(MilestoneStep::Submitted);
+                if !submitted
+                    .iter()
+                    .any(|r| !milestone.by.iter().any(|b| b == r))
+                {
+                    missing.push(format!(
+                        "{key}: {} submitted tells no reviewer",
+                        milestone.key
+                    ));
+                }
+                for done in [MilestoneStep::Accepted, MilestoneStep::Returned] {
+                    let roles = step(done);
+                    if !milestone.by.iter().all(|b| roles.contains(&b.as_str())) {
+                        missing.push(format!(
+                            "{key}: {} {done:?} does not tell its submitter ({roles:?})",
+                            milestone.key
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
+}

@@ -320,10 +320,10 @@ fn latest_assessment(
     let mut evaluators: Vec<&str> = Vec::new();
     for event in history {
         match &event.change {
-            Change::Moved { to, .. } | Change::Started { stage: to, .. } => {
-                if workflow.stage(to).is_some_and(|s| s.assessment.is_some()) {
-                    round = Some((to.as_str(), Default::default()));
-                }
+            Change::Moved { to, .. } | Change::Started { stage: to, .. }
+                if workflow.stage(to).is_some_and(|s| s.assessment.is_some()) =>
+            {
+                round = Some((to.as_str(), Default::default()));
             }
             Change::Scored { scores, .. } => {
                 if let (Some((_, cards)), Some(actor)) = (round.as_mut(), event.actor.as_deref()) {

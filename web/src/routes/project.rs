@@ -179,7 +179,9 @@ async fn confirm(
         }
     }
     if approval_waits {
-        lines.push(done::Line::new("done-approval-recorded", &[]));
+        // Not done yet: only this person's part of it.
+        lines.retain(|l| l.id != "done-action");
+        lines.insert(0, done::Line::new("done-approval-recorded", &[]));
     }
     if outcome
         .changes
