@@ -24,6 +24,6 @@ mod walks;
 mod web;
 mod web_attack;
 mod web_limits;
-mod web_people;
 mod web_next;
+mod web_people;
 mod worker;

@@ -1486,7 +1486,8 @@ async fn the_board_counts_every_stage_and_pages_its_lists(db: &TestDb) {
     assert!(!formula[col("coordinator")].is_empty());
     let endorsed = rows.iter().find(|r| r[0] == ids[1].to_string()).unwrap();
     assert_eq!(
-        &endorsed[col("Overdue")], "2026-03-27 23:59",
+        &endorsed[col("Overdue")],
+        "2026-03-27 23:59",
         "overdue since its endorsement deadline, 5 working days after 22 March"
     );
     // Nobody else gets it.
