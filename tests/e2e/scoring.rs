@@ -282,6 +282,29 @@ async fn the_improvement_reads_on_one_line_on_the_page_and_the_board(db: &TestDb
             .body,
     );
     assert!(!other.contains("id=\"improvement\""), "{other}");
+    // The export carries the same line in its own column, empty for the
+    // project measured once.
+    let csv = coordinator
+        .get(&format!("/cohorts/{}/export.csv", site.cohorts[0]))
+        .await
+        .body;
+    let mut rows = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let column = rows
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "Improvement")
+        .expect("an Improvement column");
+    let line = |id: i64| {
+        csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .find(|r| r[0] == id.to_string())
+            .map(|r| r[column].to_owned())
+            .unwrap()
+    };
+    assert_eq!(line(p), "Waiting time 80 → 25 min (−69%)");
+    assert_eq!(line(site.projects[1]), "");
 
     site.engine
         .set_person_language("coord-a@example.org", "ar")

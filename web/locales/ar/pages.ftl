@@ -282,6 +282,7 @@ export-days-in-stage = الأيام في المرحلة
 export-scores = الدرجات
 export-mean = متوسط الدرجات
 export-decision = القرار
+export-improvement = التحسن
 project-ends = ينتهي بإحدى النتائج التالية:
 project-ends-or = أو
 ## next-: ما التالي، ودور من، وفي أي موعد (المسألة 14، الجزء 3)

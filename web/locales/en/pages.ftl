@@ -273,6 +273,7 @@ export-days-in-stage = Days in the stage
 export-scores = Scores
 export-mean = Mean score
 export-decision = Decision
+export-improvement = Improvement
 project-ends = It ends as one of:
 project-ends-or = or
 ## next-: what comes next, whose turn, by when (issue 14, part 3)

@@ -188,7 +188,7 @@ fn waits(view: &View, lang: Lang, roles: &mut HashMap<Vec<String>, String>) -> V
 /// spreadsheet programs need to read Arabic correctly): its stage, days in
 /// it, due date, a column per role with the holders' names, what it waits
 /// for, the latest assessment's mean score per criterion and weighted mean,
-/// and the decision (the ending it reached). Times are the cohort's local
+/// the decision (the ending it reached) and the improvement measured. Times are the cohort's local
 /// `YYYY-MM-DD HH:MM`, which a spreadsheet sorts.
 pub async fn export(
     State(app): State<App>,
@@ -244,6 +244,7 @@ pub async fn export(
         heading("export-scores"),
         heading("export-mean"),
         heading("export-decision"),
+        heading("export-improvement"),
     ]);
     out.write_record(&headings).map_err(fail)?;
     let mut roles = HashMap::new();
@@ -283,6 +284,7 @@ pub async fn export(
             } else {
                 String::new()
             },
+            cell(&improvement(view, history, lang)),
         ]);
         out.write_record(&row).map_err(fail)?;
     }
@@ -308,6 +310,20 @@ pub async fn export(
 /// project last entered a stage with an assessment; an evaluator's later
 /// card replaces their earlier one): each criterion's mean ("Safety 4;
 /// Efficiency 3.5") and the weighted mean, through the core's own aggregation.
+/// The project's improvement line ("Waiting time 80 → 25 min (−69%)"), as
+/// its page and board card show it, read from its milestones' answers in
+/// `history`; empty until both measurements are in.
+fn improvement(
+    view: &View,
+    history: &[gradflow_engine::service::StoredEvent],
+    lang: Lang,
+) -> String {
+    let answers = gradflow_engine::decide::milestone_answers(history.iter().map(|e| &e.change));
+    super::scoring::improvement_line(lang, &view.workflow, &answers, &view.record.state.forms)
+        .and_then(|line| line["line"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 fn latest_assessment(
     view: &View,
     history: &[gradflow_engine::service::StoredEvent],

@@ -105,6 +105,7 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "export-scores",
     "export-mean",
     "export-decision",
+    "export-improvement",
     "confirm-needed",
     // Scoring, the chair's panel and the improvement line (routes/scoring.rs).
     "score-rule-both",
