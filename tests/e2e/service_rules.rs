@@ -24,7 +24,7 @@ use crate::support::{
 /// Fails unless `result` is refused with `kind`; returns the message.
 fn refused<T: std::fmt::Debug>(result: Result<T, Error>, kind: Kind, what: &str) -> String {
     match result {
-        Err(e) if e.kind() == kind => e.to_string(),
+        Err(e) if e.kind() == kind => gradflow_words::error("en", &e),
         other => panic!("{what}: expected a refusal of kind {kind:?}, got {other:?}"),
     }
 }
@@ -103,7 +103,7 @@ async fn need_all_counts_a_person_with_two_roles_once(db: &TestDb) {
         .expect("the approval waits for someone");
     assert_eq!(waiting.approvals(), 1, "{waiting:?}");
     assert_eq!(
-        waiting.to_string(),
+        gradflow_words::reason("en", &waiting.reason(), None),
         "1 more approval from the supervisor or the coordinator"
     );
     // Holding two roles does not make two approvals.
@@ -112,7 +112,7 @@ async fn need_all_counts_a_person_with_two_roles_once(db: &TestDb) {
     assert!(
         matches!(
             again,
-            Err(Error::Rejected(Rejection::AlreadyApproved { .. }))
+            Err(Error::Rejected(Rejection::AlreadyApproved { .. }, _))
         ),
         "{again:?}"
     );
@@ -275,7 +275,9 @@ async fn concurrent_starts_never_overfill_a_cohort(db: &TestDb) {
     for start in starts {
         match start.await.unwrap() {
             Ok(_) => won += 1,
-            Err(e) if e.kind() == Kind::Conflict && e.to_string().contains("full") => {}
+            Err(e)
+                if e.kind() == Kind::Conflict
+                    && gradflow_words::error("en", &e).contains("full") => {}
             Err(e) => odd.push(format!("{:?}: {e}", e.kind())),
         }
     }

@@ -438,9 +438,54 @@ pub struct FieldSource {
     #[serde(default)]
     pub max_length: Option<u32>,
     #[serde(default)]
-    pub choices: Vec<Text>,
+    pub choices: Vec<Spanned<ChoiceSource>>,
     #[serde(default)]
     pub unit: Words,
+}
+
+/// One choice of a `choice` field: its key alone (`waiting_time`), or its
+/// key with a title (`{ key: waiting_time, title: { en: ..., ar: ... } }`).
+#[derive(Debug)]
+pub struct ChoiceSource {
+    /// The value stored and compared in conditions.
+    pub key: Text,
+    /// The words people read, when given.
+    pub title: Words,
+}
+
+impl<'de> Deserialize<'de> for ChoiceSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ChoiceVisitor;
+        impl<'de> Visitor<'de> for ChoiceVisitor {
+            type Value = ChoiceSource;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a choice's key, or { key: ..., title: ... }")
+            }
+            // A plain key's place is the list item's (validation takes it
+            // from the `Spanned` around the choice).
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let unknown = serde_saphyr::Location::UNKNOWN;
+                Ok(ChoiceSource {
+                    key: Spanned::new(v.to_owned(), unknown, unknown),
+                    title: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let (mut key, mut title) = (None, None);
+                while let Some(name) = map.next_key::<String>()? {
+                    match name.as_str() {
+                        "key" if key.is_none() => key = Some(map.next_value::<Text>()?),
+                        "title" if title.is_none() => title = map.next_value::<Words>()?,
+                        "key" | "title" => return Err(de::Error::duplicate_field("key")),
+                        other => return Err(de::Error::unknown_field(other, &["key", "title"])),
+                    }
+                }
+                let key = key.ok_or_else(|| de::Error::missing_field("key"))?;
+                Ok(ChoiceSource { key, title })
+            }
+        }
+        deserializer.deserialize_any(ChoiceVisitor)
+    }
 }
 
 /// A rubric: criteria scored on a scale.

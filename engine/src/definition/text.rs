@@ -48,6 +48,23 @@ impl Refused {
     }
 }
 
+impl Refused {
+    /// The refused character as reason arguments: `kind` (`line-break`,
+    /// `control` or `bidi`, a word messages choose by) and `char` (`U+202E`).
+    pub fn args(self) -> Vec<(&'static str, crate::reason::Arg)> {
+        use crate::reason::Arg;
+        let kind = match self {
+            Refused::Control('\n' | '\r' | '\u{2028}' | '\u{2029}') => "line-break",
+            Refused::Control(_) => "control",
+            Refused::Bidi(_) => "bidi",
+        };
+        vec![
+            ("kind", Arg::Word(kind)),
+            ("char", Arg::Text(code(self.char()))),
+        ]
+    }
+}
+
 impl fmt::Display for Refused {
     /// "a control character (U+0000)" or "the bidirectional control U+202E
     /// (right-to-left override), which makes text read differently from what it holds".

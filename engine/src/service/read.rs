@@ -195,7 +195,7 @@ impl Engine {
             .await?
             .into_iter()
             .find(|e| e.id == id)
-            .ok_or_else(|| Error::NotFound(format!("project {project} has no file {id}")))
+            .ok_or_else(|| Error::not_found(format!("project {project} has no file {id}")))
     }
 
     /// Runs a command on `project` as `viewer`. A project they may not see
@@ -373,7 +373,7 @@ impl Engine {
             .await?
             .contains(&cohort)
         {
-            return Err(Error::NotFound(format!("there is no cohort {cohort}")));
+            return Err(Error::not_found(format!("there is no cohort {cohort}")));
         }
         Ok(self.store.cohort_by_id(cohort).await?)
     }
@@ -402,7 +402,7 @@ impl Engine {
         if self.store.may_see(viewer.person.id, project).await? {
             Ok(())
         } else {
-            Err(Error::NotFound(format!("there is no project {project}")))
+            Err(Error::not_found(format!("there is no project {project}")))
         }
     }
 }

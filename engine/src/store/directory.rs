@@ -2,6 +2,7 @@
 //! cohorts and cohort-wide roles. The rules about them (what a valid email or
 //! cohort is) live in the service; here is only what the database guarantees.
 
+use crate::reason::{Arg, Reason};
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -272,8 +273,9 @@ impl Store {
             .fetch_optional(pool)
             .await?
             .map(|r| definition_row(&r)));
-        row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no workflow '{key}' is published")))
+        row.transpose()?.ok_or_else(|| {
+            Error::NotFound(Reason::message(format!("no workflow '{key}' is published")))
+        })
     }
 
     /// The definition with row id `id`.
@@ -285,7 +287,7 @@ impl Store {
             .await?
             .map(|r| definition_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no definition {id}")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no definition {id}"))))
     }
 
     /// Every published definition version.
@@ -339,8 +341,12 @@ impl Store {
             .fetch_optional(pool)
             .await?
             .map(|r| person_row(&r)));
-        row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("nobody is registered as {email}")))
+        row.transpose()?.ok_or_else(|| {
+            Error::NotFound(Reason::new(
+                "unknown-person",
+                vec![("email", Arg::Text(email.to_owned()))],
+            ))
+        })
     }
 
     /// The person with row id `id`.
@@ -351,7 +357,7 @@ impl Store {
             .await?
             .map(|r| person_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no person {id}")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no person {id}"))))
     }
 
     /// Everyone, by email.
@@ -404,7 +410,7 @@ impl Store {
             .await?
             .map(|r| program_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no program '{key}'")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no program '{key}'"))))
     }
 
     /// The program with row id `id`.
@@ -415,7 +421,7 @@ impl Store {
             .await?
             .map(|r| program_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no program {id}")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no program {id}"))))
     }
 
     /// Creates a cohort of `program` with its coordinators (person ids), in one transaction.
@@ -487,7 +493,7 @@ impl Store {
             .await?
             .map(|r| cohort_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no cohort named '{name}'")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no cohort named '{name}'"))))
     }
 
     /// The cohort with row id `id`.
@@ -499,7 +505,7 @@ impl Store {
             .await?
             .map(|r| cohort_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no cohort {id}")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no cohort {id}"))))
     }
 
     /// Sets whether `person` takes reminders as a digest.

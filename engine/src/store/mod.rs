@@ -68,7 +68,7 @@ pub enum Error {
     },
     /// A thing asked for does not exist.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(crate::reason::Reason),
     /// A thing to create already exists, or the stored data forbids the write
     /// (a full cohort, a version that has projects).
     #[error("{0}")]

@@ -203,3 +203,6 @@ error-empty-file = الملف فارغ. لم يُحفظ شيء: اختر ملف�
 error-quota = استخدمت كل المساحة المتاحة لملفاتك. لم يُحفظ شيء: اطلب من موظفي المعهد مساحة أكبر.
 error-too-many-attempts = محاولات دخول فاشلة كثيرة. انتظر ربع ساعة ثم حاول مجددًا.
 error-bad-request = تعذرت قراءة النموذج. لم يتغير شيء.
+
+## Refusals and reasons (issue 14, part 1): the summary above a refused form.
+reason-summary = لم يتم هذا. يُرجى تصحيح ما يلي:

@@ -197,3 +197,6 @@ error-empty-file = The file is empty. Nothing was stored: choose a file with som
 error-quota = You have used all the space for your files. Nothing was stored: ask the institute's staff for more.
 error-too-many-attempts = Too many failed sign-ins. Wait a quarter of an hour and try again.
 error-bad-request = The form could not be read. Nothing was changed.
+
+## Refusals and reasons (issue 14, part 1): the summary above a refused form.
+reason-summary = This was not done. Please correct:

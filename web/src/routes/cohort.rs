@@ -143,7 +143,7 @@ fn waits(view: &View, lang: Lang, roles: &mut HashMap<Vec<String>, String>) -> V
             let who = p
                 .waiting_for
                 .as_ref()
-                .map(|w| w.to_string())
+                .map(|w| gradflow_words::reason(lang.code(), &w.reason(), Some(&view.workflow)))
                 .unwrap_or_else(|| {
                     roles
                         .entry(p.by.clone())

@@ -7,8 +7,8 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use gradflow_engine::decide::{Change, ROLE_GIVERS, Rejection};
-use gradflow_engine::service::{Error as ServiceError, Kind, Request, StoredEvent, View, Viewer};
+use gradflow_engine::decide::{Change, ROLE_GIVERS};
+use gradflow_engine::service::{Kind, Request, StoredEvent, View, Viewer};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
@@ -70,18 +70,14 @@ pub async fn act(
         .await
     {
         Ok(_) => Ok(super::auth::see_other(&format!("/projects/{id}"))),
+        // A refusal the person can act on: the form again, with what was
+        // typed, each problem at its field and the rest in its summary.
         Err(e) if e.kind() == Kind::Invalid => {
-            let problems = match &e {
-                ServiceError::Rejected(Rejection::InvalidFields { problems, .. }) => {
-                    problems.clone()
-                }
-                other => vec![other.to_string()],
-            };
             let refused = Refused {
                 action,
                 answers,
                 comment,
-                problems,
+                error: e,
             };
             render(&app, &visitor, viewer, id, Some(refused), 400).await
         }
@@ -139,7 +135,7 @@ async fn render(
                 let who = possible
                     .waiting_for
                     .as_ref()
-                    .map(|w| w.to_string())
+                    .map(|w| gradflow_words::reason(lang.code(), &w.reason(), Some(workflow)))
                     .unwrap_or_else(|| i18n::roles(lang, &possible.by));
                 waiting.push(json!({
                     "title": forms::action_title(stage, possible, lang),
