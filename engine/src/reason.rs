@@ -51,6 +51,9 @@ pub enum Arg {
     /// A fixed word of the engine that a message chooses its words by
     /// (a milestone's status, a comparison, a step): never shown as is.
     Word(&'static str),
+    /// A fixed term of the engine said in words (`reason-term-KEY` in the
+    /// catalogues), e.g. the name of a refused character.
+    Term(&'static str),
     /// A stage of the workflow, by key.
     Stage(String),
     /// An action, by key: a stage action (`endorse`), a milestone's step
@@ -83,6 +86,8 @@ pub enum Arg {
     AnyOf(Vec<Arg>),
     /// Things that are all meant ("the supervisor and the coordinator").
     AllOf(Vec<Arg>),
+    /// Keys or names listed with commas (what a person may type).
+    List(Vec<Arg>),
     /// Several reasons, said one after another (a form's problems).
     Reasons(Vec<Reason>),
     /// A reason inside a reason (whom an approval still waits for, why a
@@ -173,13 +178,13 @@ impl fmt::Display for Arg {
         match self {
             Arg::Text(t) => write!(f, "{t:?}"),
             Arg::Number(n) => write!(f, "{n}"),
-            Arg::Word(w) => f.write_str(w),
+            Arg::Word(w) | Arg::Term(w) => f.write_str(w),
             Arg::Stage(k) | Arg::Action(k) | Arg::Role(k) | Arg::Milestone(k) | Arg::Form(k) => {
                 f.write_str(k)
             }
             Arg::Field { form, field } => write!(f, "{form}.{field}"),
             Arg::Choice { choice, .. } => f.write_str(choice),
-            Arg::AnyOf(items) | Arg::AllOf(items) => list(f, items),
+            Arg::AnyOf(items) | Arg::AllOf(items) | Arg::List(items) => list(f, items),
             Arg::Reasons(rs) => {
                 f.write_str("[")?;
                 for (i, r) in rs.iter().enumerate() {
@@ -248,7 +253,7 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("field-not-text", &["field", "value"]),
     ("field-too-long", &["field", "length", "limit"]),
     ("field-one-line", &["field"]),
-    ("field-characters", &["field", "kind", "char"]),
+    ("field-characters", &["field", "kind", "char", "name"]),
     // A scorecard's scores.
     ("criterion-unknown", &["name", "criteria"]),
     ("score-missing", &["criterion"]),
@@ -279,20 +284,20 @@ pub const CODES: &[(&str, &[&str])] = &[
     // The service's own refusals (`service::Error`).
     ("message", &["text"]),
     ("internal", &[]),
-    ("busy", &[]),
+    ("busy", &["seconds"]),
     ("changed", &[]),
     ("read-only", &[]),
     ("unknown-person", &["email"]),
     ("unknown-project", &["project"]),
     ("text-empty", &["what"]),
     ("text-too-long", &["what", "length", "limit"]),
-    ("text-characters", &["what", "kind", "char"]),
+    ("text-characters", &["what", "kind", "char", "name"]),
     ("not-an-email", &["email"]),
     ("language-unknown", &["language", "languages"]),
-    ("comment-characters", &["kind", "char"]),
+    ("comment-characters", &["kind", "char", "name"]),
     ("evidence-empty", &[]),
     ("evidence-quota", &["quota"]),
-    ("evidence-name-mark", &["char"]),
+    ("evidence-name-mark", &["char", "name"]),
     ("evidence-too-big", &["limit"]),
     ("passwords-busy", &[]),
     ("reset-link-used", &[]),

@@ -88,6 +88,7 @@ pub fn text(lang: &str, arg: &Arg, workflow: Option<&Workflow>) -> String {
         Arg::Text(t) => t.clone(),
         Arg::Number(n) => n.to_string(),
         Arg::Word(w) => (*w).to_owned(),
+        Arg::Term(t) => word(lang, &format!("reason-term-{t}")),
         Arg::Stage(key) => workflow
             .and_then(|w| w.stage(key))
             .map_or_else(|| key.clone(), |s| s.title.get(lang).to_owned()),
@@ -127,6 +128,11 @@ pub fn text(lang: &str, arg: &Arg, workflow: Option<&Workflow>) -> String {
             .map_or_else(|| choice.replace('_', " "), str::to_owned),
         Arg::AnyOf(items) => join(lang, "reason-join-or", items, workflow),
         Arg::AllOf(items) => join(lang, "reason-join-and", items, workflow),
+        Arg::List(items) => items
+            .iter()
+            .map(|i| text(lang, i, workflow))
+            .collect::<Vec<_>>()
+            .join(&word(lang, "reason-comma")),
         Arg::Reasons(reasons) => reasons
             .iter()
             .map(|r| self::reason(lang, r, workflow))

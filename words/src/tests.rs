@@ -44,6 +44,7 @@ fn helper(id: &str) -> bool {
         "reason-join-",
         "reason-role",
         "reason-deed-",
+        "reason-term-",
     ]
     .iter()
     .any(|h| id.starts_with(h))
@@ -119,7 +120,7 @@ fn english_words_read_as_sentences() {
         gradflow_engine::service::input::line("file-name", "report\u{202E}fdp.exe").unwrap_err();
     assert_eq!(
         error("en", &bidi),
-        "the file's name contains the bidirectional control U+202E, which makes text show in another order than it is written; use plain text on one line"
+        "the file's name contains the bidirectional control U+202E (right-to-left override), which makes text show in another order than it is written; use plain text on one line"
     );
     let holders = Rejection::Holders {
         role: "trainee".into(),

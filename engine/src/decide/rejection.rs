@@ -190,7 +190,7 @@ impl Rejection {
                     let possible = possible.iter().cloned().map(Arg::Text).collect();
                     Reason::new(
                         "unknown-action",
-                        vec![asked, stage, ("possible", Arg::AllOf(possible))],
+                        vec![asked, stage, ("possible", Arg::List(possible))],
                     )
                 }
             }

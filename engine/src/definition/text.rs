@@ -61,6 +61,7 @@ impl Refused {
         vec![
             ("kind", Arg::Word(kind)),
             ("char", Arg::Text(code(self.char()))),
+            ("name", Arg::Term(bidi_term(self.char()))),
         ]
     }
 }
@@ -92,6 +93,25 @@ fn code(c: char) -> String {
 /// Whether `c` is one of the bidirectional embeddings, overrides or isolates.
 pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The catalogue's term for a bidirectional control (`none` for any other character).
+pub fn bidi_term(c: char) -> &'static str {
+    match c {
+        '\u{202A}' => "lre",
+        '\u{202B}' => "rle",
+        '\u{202C}' => "pdf",
+        '\u{202D}' => "lro",
+        '\u{202E}' => "rlo",
+        '\u{2066}' => "lri",
+        '\u{2067}' => "rli",
+        '\u{2068}' => "fsi",
+        '\u{2069}' => "pdi",
+        '\u{200E}' => "lrm",
+        '\u{200F}' => "rlm",
+        '\u{061C}' => "alm",
+        _ => "none",
+    }
 }
 
 fn bidi_name(c: char) -> &'static str {

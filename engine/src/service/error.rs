@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::decide::Rejection;
 use crate::definition::Workflow;
-use crate::reason::Reason;
+use crate::reason::{Arg, Reason};
 use crate::store;
 
 /// What sort of failure, for an interface to map (e.g. to an HTTP status).
@@ -63,12 +63,12 @@ pub enum Error {
     /// Too many attempts in a while.
     #[error("{}", said(.0))]
     TooMany(Reason),
-    /// A failure inside: `message` for people (the operator opened the
-    /// database: its words), `detail` for the operator.
-    #[error("{message}")]
+    /// A failure inside: `message` for people (`internal`, or the
+    /// database's words when the operator opened it), `detail` for the operator.
+    #[error("{}", said(.message))]
     Internal {
         /// What the person is told.
-        message: String,
+        message: Reason,
         /// What went wrong, in the database's or the parser's words.
         detail: String,
     },
@@ -125,7 +125,7 @@ impl Error {
             | Error::Conflict(r)
             | Error::Busy(r)
             | Error::TooMany(r) => r.clone(),
-            Error::Internal { .. } => Reason::new("internal", vec![]),
+            Error::Internal { message, .. } => message.clone(),
         }
     }
 
@@ -173,7 +173,7 @@ impl Error {
     /// An internal failure described by `detail`.
     pub(crate) fn internal(detail: impl ToString) -> Error {
         Error::Internal {
-            message: "something went wrong inside gradflow; nothing was changed. The operator can find the details in the log".into(),
+            message: Reason::new("internal", vec![]),
             detail: detail.to_string(),
         }
     }
@@ -183,7 +183,10 @@ impl From<store::Error> for Error {
     fn from(e: store::Error) -> Self {
         match e {
             store::Error::Conflict { .. } => Error::Conflict(Reason::new("changed", vec![])),
-            store::Error::Busy => Error::Busy(Reason::new("busy", vec![])),
+            store::Error::Busy => Error::Busy(Reason::new(
+                "busy",
+                vec![("seconds", Arg::int(store::LOCK_WAIT.as_secs() as i64))],
+            )),
             store::Error::NotFound(r) => Error::NotFound(r),
             store::Error::ReadOnly => Error::Forbidden(Reason::new("read-only", vec![])),
             store::Error::Refused(m) => Error::conflict(m),

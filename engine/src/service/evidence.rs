@@ -145,7 +145,10 @@ pub fn evidence_file_name(raw: &str) -> Result<String, Error> {
     if let Some(c) = name.chars().find(|c| is_bidi_control(*c)) {
         return Err(Error::Invalid(Reason::new(
             "evidence-name-mark",
-            vec![("char", Arg::Text(format!("U+{:04X}", u32::from(c))))],
+            vec![
+                ("char", Arg::Text(format!("U+{:04X}", u32::from(c)))),
+                ("name", Arg::Term(crate::definition::text::bidi_term(c))),
+            ],
         )));
     }
     input::line("file-name", name)

@@ -68,7 +68,7 @@ pub(crate) fn language(text: &str) -> Result<&'static str, Error> {
                     ("language", Arg::Text(text.escape_default().to_string())),
                     (
                         "languages",
-                        Arg::AllOf(languages.iter().map(|l| Arg::Text((*l).into())).collect()),
+                        Arg::List(languages.iter().map(|l| Arg::Text((*l).into())).collect()),
                     ),
                 ],
             ))

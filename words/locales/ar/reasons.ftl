@@ -18,6 +18,19 @@ reason-role-service_owner = مالك الخدمة
 reason-role-department_head = رئيس القسم
 reason-role-quality_office = مكتب الجودة
 reason-role-steering = اللجنة التوجيهية
+reason-term-lre = تضمين من اليسار إلى اليمين
+reason-term-rle = تضمين من اليمين إلى اليسار
+reason-term-pdf = إنهاء التنسيق الاتجاهي
+reason-term-lro = فرض الاتجاه من اليسار إلى اليمين
+reason-term-rlo = فرض الاتجاه من اليمين إلى اليسار
+reason-term-lri = عزل من اليسار إلى اليمين
+reason-term-rli = عزل من اليمين إلى اليسار
+reason-term-fsi = عزل بحسب أول حرف قوي
+reason-term-pdi = إنهاء العزل الاتجاهي
+reason-term-lrm = علامة من اليسار إلى اليمين
+reason-term-rlm = علامة من اليمين إلى اليسار
+reason-term-alm = علامة الحرف العربي
+reason-term-none = محرف تحكم
 reason-deed-score = تقييم هذا المشروع
 reason-deed-give-roles = إسناد الأدوار
 reason-deed-add-evidence = إضافة ملفات الشواهد
@@ -98,7 +111,7 @@ reason-field-too-long = طول «{ $field }» { $length } حرفًا، والح�
 reason-field-one-line = «{ $field }» يجب أن يكون سطرًا واحدًا
 reason-field-characters = «{ $field }» يحتوي على { $kind ->
     [line-break] فاصل أسطر ({ $char })
-    [bidi] محرف التحكم في الاتجاه { $char } الذي يُظهر النص بترتيب غير ترتيب كتابته
+    [bidi] محرف التحكم في الاتجاه { $char } ({ $name }) الذي يُظهر النص بترتيب غير ترتيب كتابته
    *[control] محرف تحكم ({ $char })
 }؛ استخدم نصًا عاديًا
 
@@ -185,7 +198,7 @@ reason-condition-never = الشرط { $condition } لا يتحقق أبدًا
 ## رفض الخدمة نفسها.
 reason-message = { $text }
 reason-internal = حدث خطأ داخل النظام؛ لم يتغير شيء. يجد المشغّل التفاصيل في السجل
-reason-busy = كانت قاعدة البيانات مشغولة بتغيير آخر؛ لم يتغير شيء: أعد المحاولة بعد لحظة
+reason-busy = كانت قاعدة البيانات مشغولة بتغيير آخر أكثر من { $seconds } ثوانٍ؛ لم يتغير شيء: أعد المحاولة بعد لحظة
 reason-changed = غيّر شخص آخر المشروع في الوقت نفسه؛ لم يتغير شيء: راجع المشروع مرة أخرى ثم أعد المحاولة
 reason-read-only = قاعدة البيانات مفتوحة للقراءة فقط، فلا يمكن تغيير شيء
 reason-unknown-person = لا يوجد أحد مسجل بالبريد { $email }
@@ -215,19 +228,19 @@ reason-text-characters = { $what ->
    *[name] الاسم
 } يحتوي على { $kind ->
     [line-break] فاصل أسطر ({ $char })
-    [bidi] محرف التحكم في الاتجاه { $char } الذي يُظهر النص بترتيب غير ترتيب كتابته
+    [bidi] محرف التحكم في الاتجاه { $char } ({ $name }) الذي يُظهر النص بترتيب غير ترتيب كتابته
    *[control] محرف تحكم ({ $char })
 }؛ استخدم نصًا عاديًا في سطر واحد
 reason-not-an-email = «{ $email }» ليس عنوان بريد إلكتروني (اكتبه بالصيغة name@example.org)
 reason-language-unknown = «{ $language }» ليست لغة يتحدث بها النظام؛ اختر من: { $languages }
 reason-comment-characters = التعليق يحتوي على { $kind ->
     [line-break] فاصل أسطر ({ $char })
-    [bidi] محرف التحكم في الاتجاه { $char } الذي يُظهر النص بترتيب غير ترتيب كتابته
+    [bidi] محرف التحكم في الاتجاه { $char } ({ $name }) الذي يُظهر النص بترتيب غير ترتيب كتابته
    *[control] محرف تحكم ({ $char })
 }؛ استخدم نصًا عاديًا
 reason-evidence-empty = الملف فارغ؛ اختر ملفًا فيه محتوى
 reason-evidence-quota = هذا الملف سيتجاوز بملفاتك المرفوعة الحد المسموح لكل شخص وهو { $quota } ميغابايت؛ لم يُحفظ شيء
-reason-evidence-name-mark = اسم الملف يحتوي على علامة اتجاه غير مرئية ({ $char }) قد تخفي حقيقة الملف؛ غيّر اسم الملف
+reason-evidence-name-mark = اسم الملف يحتوي على علامة اتجاه غير مرئية ({ $char }، { $name }) قد تخفي حقيقة الملف؛ غيّر اسم الملف
 reason-evidence-too-big = الملف أكبر من { $limit } ميغابايت؛ لم يُحفظ شيء
 reason-passwords-busy = الخادم يتحقق من كلمات مرور كثيرة في آن واحد؛ أعد المحاولة بعد ثوانٍ
 reason-reset-link-used = انتهت صلاحية رابط إعادة تعيين كلمة المرور أو استُخدم من قبل؛ اطلب رابطًا جديدًا

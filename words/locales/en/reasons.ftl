@@ -20,6 +20,19 @@ reason-role-service_owner = the service owner
 reason-role-department_head = the department head
 reason-role-quality_office = the quality office
 reason-role-steering = the steering group
+reason-term-lre = left-to-right embedding
+reason-term-rle = right-to-left embedding
+reason-term-pdf = pop directional formatting
+reason-term-lro = left-to-right override
+reason-term-rlo = right-to-left override
+reason-term-lri = left-to-right isolate
+reason-term-rli = right-to-left isolate
+reason-term-fsi = first strong isolate
+reason-term-pdi = pop directional isolate
+reason-term-lrm = left-to-right mark
+reason-term-rlm = right-to-left mark
+reason-term-alm = Arabic letter mark
+reason-term-none = a control character
 reason-deed-score = score this project
 reason-deed-give-roles = give roles
 reason-deed-add-evidence = add evidence files
@@ -105,7 +118,7 @@ reason-field-too-long = { $field } is { $length } characters long; at most { $li
 reason-field-one-line = { $field } must be a single line
 reason-field-characters = { $field } contains { $kind ->
     [line-break] a line break ({ $char })
-    [bidi] the bidirectional control { $char }, which makes text show in another order than it is written
+    [bidi] the bidirectional control { $char } ({ $name }), which makes text show in another order than it is written
    *[control] a control character ({ $char })
 }; use plain text
 
@@ -182,7 +195,7 @@ reason-condition-never = { $condition } is always false
 ## The service's own refusals.
 reason-message = { $text }
 reason-internal = something went wrong inside gradflow; nothing was changed. The operator can find the details in the log
-reason-busy = the database was busy with another change; nothing was changed: try again in a moment
+reason-busy = the database was busy with another change for more than { $seconds } s; nothing was changed: try again in a moment
 reason-changed = the project was changed by someone else at the same time; nothing was changed: look at the project again and retry
 reason-read-only = the database is open read-only (its file cannot be written, or its URL says ?mode=ro or ?immutable=1), so nothing can be changed
 reason-unknown-person = nobody is registered as { $email }
@@ -212,19 +225,19 @@ reason-text-characters = { $what ->
    *[name] the name
 } contains { $kind ->
     [line-break] a line break ({ $char })
-    [bidi] the bidirectional control { $char }, which makes text show in another order than it is written
+    [bidi] the bidirectional control { $char } ({ $name }), which makes text show in another order than it is written
    *[control] a control character ({ $char })
 }; use plain text on one line
 reason-not-an-email = '{ $email }' is not an email address (write it as name@example.org)
 reason-language-unknown = '{ $language }' is not a language gradflow speaks; choose one of: { $languages }
 reason-comment-characters = the comment contains { $kind ->
     [line-break] a line break ({ $char })
-    [bidi] the bidirectional control { $char }, which makes text show in another order than it is written
+    [bidi] the bidirectional control { $char } ({ $name }), which makes text show in another order than it is written
    *[control] a control character ({ $char })
 }; use plain text
 reason-evidence-empty = the file is empty; choose a file with something in it
 reason-evidence-quota = this file would take your uploads past the { $quota } MiB each person may store; nothing was stored
-reason-evidence-name-mark = the file's name contains an invisible direction mark ({ $char }), which can disguise what a file is; rename the file
+reason-evidence-name-mark = the file's name contains an invisible direction mark ({ $char }, { $name }), which can disguise what a file is; rename the file
 reason-evidence-too-big = the file is larger than { $limit } MiB; nothing was stored
 reason-passwords-busy = the server is checking many passwords at once; try again in a few seconds
 reason-reset-link-used = this password reset link has expired or was already used; ask for a new one
