@@ -50,6 +50,8 @@ const PEOPLE: &[(&str, &str, &str)] = &[
     ("careless", "fatma@health.example", "Fatma Al-Amri"),
     ("arabic", "aisha@health.example", "عائشة الحارثية"),
     ("targeted", "zahra@health.example", "Zahra Al-Farsi"),
+    // Refusals and reasons in Arabic (issue 14, part 1): pages in Arabic.
+    ("reasons", "reem@health.example", "ريم البوسعيدية"),
 ];
 
 /// The projects, one per journey: (journey, title, trainee's key). Each is
@@ -60,6 +62,10 @@ const PROJECTS: &[(&str, &str, &str)] = &[
     ("invalid", "Clearer letters", "careless"),
     ("arabic", "تجديد البطاقة في يوم واحد", "arabic"),
     ("cross-site", "Fewer repeat visits", "targeted"),
+    // Refusals and reasons: a proposal to refuse, and a project in its
+    // implementation whose "Send for evaluation" waits for the client visits.
+    ("reasons", "مواعيد العيادة في يوم واحد", "reasons"),
+    ("reasons-next", "رسائل أوضح للمراجعين", "reasons"),
 ];
 
 fn email(key: &str) -> &'static str {
@@ -144,6 +150,10 @@ impl Site {
         }
         cohort.coordinators = vec![email("coordinator").into()];
         engine.create_cohort(cohort, now).await.unwrap();
+        engine
+            .set_person_language(email("reasons"), "ar")
+            .await
+            .unwrap();
         for (journey, title, trainee) in PROJECTS {
             let mut members = vec![
                 (email(trainee).to_owned(), "trainee".to_owned()),
@@ -161,6 +171,9 @@ impl Site {
                 .project;
             if *journey == "scoring" {
                 to_evaluation(&engine, &workflow, id, trainee).await;
+            }
+            if *journey == "reasons-next" {
+                to_implementation(&engine, &workflow, id, trainee).await;
             }
         }
         let files = tempfile::tempdir().unwrap();
@@ -207,6 +220,34 @@ async fn to_evaluation(engine: &Engine, workflow: &definition::Workflow, id: i64
         (trainee, "finish", "final_report"),
     ];
     for (who, action, form) in steps {
+        let fields = if form.is_empty() {
+            Default::default()
+        } else {
+            support::sample(&workflow.forms[form])
+        };
+        let request = Request {
+            action: action.into(),
+            fields,
+            ..Request::default()
+        };
+        engine
+            .act(id, email(who), request, Timestamp::now())
+            .await
+            .unwrap_or_else(|e| panic!("{action} by {who}: {e}"));
+    }
+}
+
+/// Takes project `id` through its proposal to the implementation.
+async fn to_implementation(
+    engine: &Engine,
+    workflow: &definition::Workflow,
+    id: i64,
+    trainee: &str,
+) {
+    for (who, action, form) in [
+        (trainee, "submit", "proposal"),
+        ("supervisor", "endorse", ""),
+    ] {
         let fields = if form.is_empty() {
             Default::default()
         } else {
@@ -277,12 +318,13 @@ fn run_journeys(base: &str, chromium: &Path) -> (std::process::ExitStatus, Strin
     (status, printed, elapsed)
 }
 
-/// Five journeys in headless Chromium: a proposal taken from the trainee
+/// Six journeys in headless Chromium: a proposal taken from the trainee
 /// through the supervisor and the coordinator to the committee (with an
 /// evidence file uploaded and chosen); a project scored by two evaluators
 /// and passed by the chair; an invalid proposal answered next to its
 /// fields with what was typed kept; the trainee's journey in Arabic, right
-/// to left; and a form posted from another origin, refused.
+/// to left; a form posted from another origin, refused; and refusals and
+/// "Not yet" reasons in Arabic, on a desktop and on a phone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn journeys_in_headless_chromium() {
     let chromium = match tools() {

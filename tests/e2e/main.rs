@@ -23,4 +23,5 @@ mod walks;
 mod web;
 mod web_attack;
 mod web_limits;
+mod web_reasons;
 mod worker;
