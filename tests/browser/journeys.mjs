@@ -286,7 +286,7 @@ async function proposal(j) {
     'Service to improve': 'Health card renewal',
     'What clients experience today': 'Clients queue for 90 minutes and come back twice.',
     'Proposed improvement': 'An online pre-check, so the counter only prints the card.',
-    'Main indicator': 'waiting time',
+    'Main indicator': 'Waiting time',
     Comment: 'Waiting times measured in waiting-times.csv.',
   });
   await j.shot(trainee, 'trainee-proposal-filled');
@@ -552,7 +552,7 @@ async function crossSite(j) {
     'Service to improve': answers['f.service'],
     'What clients experience today': answers['f.problem'],
     'Proposed improvement': answers['f.improvement'],
-    'Main indicator': answers['f.indicator'],
+    'Main indicator': 'Steps to complete the service',
   });
   await j.submit(page, page.locator('#act-submit').getByRole('button', { name: 'Submit the proposal' }), 'same-origin');
   await expectStage(page, 'Supervisor endorsement', 'the same answers from gradflow\'s page');

@@ -52,7 +52,16 @@ const PEOPLE: &[(&str, &str, &str)] = &[
     ("targeted", "zahra@health.example", "Zahra Al-Farsi"),
     // Refusals and reasons in Arabic (issue 14, part 1): pages in Arabic.
     ("reasons", "reem@health.example", "ريم البوسعيدية"),
+    (
+        "reasons-supervisor",
+        "badr@health.example",
+        "Badr Al-Mahrouqi",
+    ),
 ];
+
+/// The cohort of the refusals-and-reasons journey's projects, apart from
+/// [`COHORT`] so that the other journeys' boards and lists stay as they were.
+const REASONS_COHORT: &str = "Service 2026 R";
 
 /// The projects, one per journey: (journey, title, trainee's key). Each is
 /// supervised by the supervisor; the cohort's coordinator coordinates all.
@@ -149,15 +158,24 @@ impl Site {
                 .unwrap();
         }
         cohort.coordinators = vec![email("coordinator").into()];
+        let mut apart = cohort.clone();
+        apart.name = REASONS_COHORT.into();
+        apart.coordinators = Vec::new();
         engine.create_cohort(cohort, now).await.unwrap();
+        engine.create_cohort(apart, now).await.unwrap();
         engine
             .set_person_language(email("reasons"), "ar")
             .await
             .unwrap();
         for (journey, title, trainee) in PROJECTS {
+            let (cohort, supervisor) = if journey.starts_with("reasons") {
+                (REASONS_COHORT, "reasons-supervisor")
+            } else {
+                (COHORT, "supervisor")
+            };
             let mut members = vec![
                 (email(trainee).to_owned(), "trainee".to_owned()),
-                (email("supervisor").to_owned(), "supervisor".to_owned()),
+                (email(supervisor).to_owned(), "supervisor".to_owned()),
             ];
             if *journey == "scoring" {
                 members.push((email("committee1").into(), "committee".into()));
@@ -165,7 +183,7 @@ impl Site {
                 members.push((email("chair").into(), "chair".into()));
             }
             let id = engine
-                .start_project(COHORT, title, &members, now)
+                .start_project(cohort, title, &members, now)
                 .await
                 .unwrap()
                 .project;
@@ -246,7 +264,7 @@ async fn to_implementation(
 ) {
     for (who, action, form) in [
         (trainee, "submit", "proposal"),
-        ("supervisor", "endorse", ""),
+        ("reasons-supervisor", "endorse", ""),
     ] {
         let fields = if form.is_empty() {
             Default::default()
