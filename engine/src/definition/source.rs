@@ -451,6 +451,19 @@ pub struct ChoiceSource {
     pub key: Text,
     /// The words people read, when given.
     pub title: Words,
+    /// A plain key YAML read as a number or yes/no (`y`, `2026`): its text
+    /// is taken from the file, as written.
+    pub typed: bool,
+}
+
+/// A choice written as its key alone.
+fn plain_choice(key: String, typed: bool) -> ChoiceSource {
+    let unknown = serde_saphyr::Location::UNKNOWN;
+    ChoiceSource {
+        key: Spanned::new(key, unknown, unknown),
+        title: None,
+        typed,
+    }
 }
 
 impl<'de> Deserialize<'de> for ChoiceSource {
@@ -464,11 +477,19 @@ impl<'de> Deserialize<'de> for ChoiceSource {
             // A plain key's place is the list item's (validation takes it
             // from the `Spanned` around the choice).
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                let unknown = serde_saphyr::Location::UNKNOWN;
-                Ok(ChoiceSource {
-                    key: Spanned::new(v.to_owned(), unknown, unknown),
-                    title: None,
-                })
+                Ok(plain_choice(v.to_owned(), false))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(plain_choice(v.to_string(), true))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(plain_choice(v.to_string(), true))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(plain_choice(v.to_string(), true))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(plain_choice(v.to_string(), true))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let (mut key, mut title) = (None, None);
@@ -481,7 +502,11 @@ impl<'de> Deserialize<'de> for ChoiceSource {
                     }
                 }
                 let key = key.ok_or_else(|| de::Error::missing_field("key"))?;
-                Ok(ChoiceSource { key, title })
+                Ok(ChoiceSource {
+                    key,
+                    title,
+                    typed: false,
+                })
             }
         }
         deserializer.deserialize_any(ChoiceVisitor)

@@ -190,7 +190,7 @@ mod tests {
         let refused = line("file-name", "report\u{202E}fdp.exe").unwrap_err();
         assert_eq!(
             refused.to_string(),
-            "text-characters what=file-name kind=bidi char=\"U+202E\""
+            "text-characters what=file-name kind=bidi char=\"U+202E\" name=rlo"
         );
         assert!(comment("approved\u{2067} not").is_err());
         assert_eq!(line("name", "مريم\u{200F} 2").unwrap(), "مريم\u{200F} 2");

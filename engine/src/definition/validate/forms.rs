@@ -90,6 +90,9 @@ impl Checker<'_> {
                 if key.referenced == serde_saphyr::Location::UNKNOWN {
                     key.referenced = c.referenced;
                 }
+                if c.value.typed {
+                    key.value = self.written(c.referenced, &key.value);
+                }
                 key
             })
             .collect();
