@@ -189,7 +189,7 @@ impl From<store::Error> for Error {
             )),
             store::Error::NotFound(r) => Error::NotFound(r),
             store::Error::ReadOnly => Error::Forbidden(Reason::new("read-only", vec![])),
-            store::Error::Refused(m) => Error::conflict(m),
+            store::Error::Refused(r) => Error::Conflict(r),
             store::Error::BadUrl(_) => Error::invalid(e.to_string()),
             e @ (store::Error::Database(_)
             | store::Error::Migrate(_)

@@ -248,10 +248,10 @@ impl Store {
                             } else {
                                 "publish the edit under a new key".to_owned()
                             };
-                            return Err(Error::Refused(format!(
+                            return Err(Error::Refused(Reason::message(format!(
                                 "{} version {} already has projects, so its text can never change; {next}",
                                 d.key, d.version
-                            )));
+                            ))));
                         }
                         Published::Replaced
                     }
@@ -327,9 +327,10 @@ impl Store {
                 organization: organization.to_owned(),
                 digest: false,
             }),
-            Err(e) if super::is_unique_violation(&e) => {
-                Err(Error::Refused(format!("{email} is already registered")))
-            }
+            Err(e) if super::is_unique_violation(&e) => Err(Error::Refused(Reason::new(
+                "person-exists",
+                vec![("email", Arg::Text(email.to_owned()))],
+            ))),
             Err(e) => Err(e.into()),
         }
     }
@@ -395,9 +396,10 @@ impl Store {
                 title: title.to_owned(),
                 workflow_key: workflow_key.to_owned(),
             }),
-            Err(e) if super::is_unique_violation(&e) => {
-                Err(Error::Refused(format!("a program '{key}' already exists")))
-            }
+            Err(e) if super::is_unique_violation(&e) => Err(Error::Refused(Reason::new(
+                "program-exists",
+                vec![("program", Arg::Text(key.to_owned()))],
+            ))),
             Err(e) => Err(e.into()),
         }
     }
@@ -452,7 +454,10 @@ impl Store {
             .and_then(|row| row.try_get::<i64, _>("id"))
             .map_err(|e| {
                 if super::is_unique_violation(&e) {
-                    Error::Refused(format!("a cohort named '{}' already exists", cohort.name))
+                    Error::Refused(Reason::new(
+                        "cohort-exists",
+                        vec![("cohort", Arg::Text(cohort.name.clone()))],
+                    ))
                 } else {
                     e.into()
                 }

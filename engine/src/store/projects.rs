@@ -399,12 +399,19 @@ impl Store {
                     .await?
                     .int("taken")?;
                 let left = (i64::from(cohort.capacity) - taken).max(0);
+                let cohort_name = ("cohort", Arg::Text(cohort.name.clone()));
+                let capacity = ("capacity", Arg::int(cohort.capacity));
                 return Err(Error::Refused(if left == 0 {
-                    format!("cohort '{}' is full: all {} places are taken", cohort.name, cohort.capacity)
+                    Reason::new("cohort-full", vec![cohort_name, capacity])
                 } else {
-                    format!(
-                        "cohort '{}' has {left} of its {} places left, not enough for {count} projects",
-                        cohort.name, cohort.capacity
+                    Reason::new(
+                        "cohort-places",
+                        vec![
+                            cohort_name,
+                            capacity,
+                            ("left", Arg::int(left)),
+                            ("count", Arg::int(count)),
+                        ],
                     )
                 }));
             }

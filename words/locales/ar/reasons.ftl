@@ -203,6 +203,11 @@ reason-changed = غيّر شخص آخر المشروع في الوقت نفسه�
 reason-read-only = قاعدة البيانات مفتوحة للقراءة فقط، فلا يمكن تغيير شيء
 reason-unknown-person = لا يوجد أحد مسجل بالبريد { $email }
 reason-unknown-project = لا يوجد مشروع رقمه { $project }
+reason-person-exists = { $email } مسجل من قبل
+reason-program-exists = يوجد برنامج بالمفتاح «{ $program }» من قبل
+reason-cohort-exists = توجد دفعة باسم «{ $cohort }» من قبل
+reason-cohort-full = الدفعة «{ $cohort }» مكتملة: شُغلت أماكنها كلها ({ $capacity })
+reason-cohort-places = بقي في الدفعة «{ $cohort }» { $left } من أماكنها البالغة { $capacity }، وهذا لا يكفي { $count } من المشاريع
 reason-text-empty = { $what ->
     [project-title] عنوان المشروع
     [organization] جهة العمل

@@ -200,6 +200,11 @@ reason-changed = the project was changed by someone else at the same time; nothi
 reason-read-only = the database is open read-only (its file cannot be written, or its URL says ?mode=ro or ?immutable=1), so nothing can be changed
 reason-unknown-person = nobody is registered as { $email }
 reason-unknown-project = there is no project { $project }
+reason-person-exists = { $email } is already registered
+reason-program-exists = a program '{ $program }' already exists
+reason-cohort-exists = a cohort named '{ $cohort }' already exists
+reason-cohort-full = cohort '{ $cohort }' is full: all { $capacity } places are taken
+reason-cohort-places = cohort '{ $cohort }' has { $left } of its { $capacity } places left, not enough for { $count } projects
 reason-text-empty = { $what ->
     [project-title] the project's title
     [organization] the organization
