@@ -22,6 +22,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::args::Cli::parse();
+    let json = args.json;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -30,19 +31,51 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(args)) {
         Ok(code) => code,
         Err(error) => {
-            // The operator runs the CLI: the internal detail helps them too.
-            let message = format!("{error:#}");
-            let detail = error
-                .downcast_ref::<gradflow_engine::service::Error>()
-                .and_then(|e| e.detail())
-                .filter(|d| !message.contains(d))
-                .map(|d| format!("\n  detail: {d}"))
-                .unwrap_or_default();
-            eprintln!(
-                "error: {}",
-                cli::output::clean(&format!("{message}{detail}"))
-            );
+            report(&error, json);
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints why the command failed on standard error, in English: each
+/// cause in turn, the service's reasons in the words of the English
+/// catalogue. With `--json`, a service error is also printed on standard
+/// output as its code and arguments (and kind), for scripts.
+fn report(error: &anyhow::Error, json: bool) {
+    let service = error.downcast_ref::<gradflow_engine::service::Error>();
+    let message = error
+        .chain()
+        .map(
+            |cause| match cause.downcast_ref::<gradflow_engine::service::Error>() {
+                Some(e) => gradflow_words::error("en", e),
+                None => cause.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(": ");
+    if json {
+        let value = match service {
+            Some(e) => {
+                let reason = e.reason();
+                serde_json::json!({
+                    "code": reason.code,
+                    "args": reason.args,
+                    "kind": e.kind(),
+                    "message": message,
+                })
+            }
+            None => serde_json::json!({ "message": message }),
+        };
+        cli::output::json(&value);
+    }
+    // The operator runs the CLI: the internal detail helps them too.
+    let detail = service
+        .and_then(|e| e.detail())
+        .filter(|d| !message.contains(d))
+        .map(|d| format!("\n  detail: {d}"))
+        .unwrap_or_default();
+    eprintln!(
+        "error: {}",
+        cli::output::clean(&format!("{message}{detail}"))
+    );
 }

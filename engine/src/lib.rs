@@ -6,6 +6,8 @@
 //! - [`expr`]: the small, safe condition language used by `when:`.
 //! - [`calendar`]: a cohort's time zone, named dates and holidays; deadline arithmetic.
 //! - [`decide`]: the decision core, `decide(workflow, state, command, now)`; no I/O, no clock.
+//! - [`reason`]: why something was refused or is not possible yet, as a code
+//!   with arguments (the edges choose the words).
 //! - [`audit`]: the hash chain that seals every event.
 //! - `store`: SQLite and PostgreSQL persistence behind one boundary, private to
 //!   this crate: everything outside reaches the database through the service.
@@ -16,6 +18,7 @@ pub mod calendar;
 pub mod decide;
 pub mod definition;
 pub mod expr;
+pub mod reason;
 pub mod service;
 pub(crate) mod store;
 

@@ -381,7 +381,8 @@ async fn step(
             o.stage,
             o.version
         ),
-        Err(ServiceError::Rejected(why)) => {
+        Err(e @ ServiceError::Rejected(..)) => {
+            let why = gradflow_words::error("en", &e);
             tell!("   {date}  {who:<26} {action:<22} ✗ refused: {why}")
         }
         Err(e) => return Err(e.into()),

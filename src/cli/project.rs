@@ -131,12 +131,8 @@ async fn act(ctx: &Ctx, engine: &Engine, args: ActArgs) -> anyhow::Result<ExitCo
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(ServiceError::Rejected(rejection)) => {
-            if ctx.json {
-                output::json(&serde_json::json!({ "refused": rejection.to_string() }));
-            }
-            bail!("refused: {rejection}")
-        }
+        // Said (or given as JSON, code and arguments) where every error is.
+        Err(e @ ServiceError::Rejected(..)) => Err(anyhow::Error::new(e).context("refused")),
         Err(e) => Err(e.into()),
     }
 }
@@ -292,12 +288,18 @@ async fn show(ctx: &Ctx, engine: &Engine, id: i64) -> anyhow::Result<()> {
             let blocked = p
                 .blocked
                 .as_ref()
-                .map(|b| format!("   [not yet: {b}]"))
+                .map(|b| {
+                    let b = gradflow_words::reason("en", b, Some(&view.workflow));
+                    format!("   [not yet: {b}]")
+                })
                 .unwrap_or_default();
             let waiting = p
                 .waiting_for
                 .as_ref()
-                .map(|w| format!("   [waiting for {w}]"))
+                .map(|w| {
+                    let w = gradflow_words::reason("en", &w.reason(), Some(&view.workflow));
+                    format!("   [waiting for {w}]")
+                })
                 .unwrap_or_default();
             say!(
                 "    {:<22} {}{blocked}{waiting}",

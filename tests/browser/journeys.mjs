@@ -298,7 +298,7 @@ async function proposal(j) {
     'Service to improve': 'Health card renewal',
     'What clients experience today': 'Clients queue for 90 minutes and come back twice.',
     'Proposed improvement': 'An online pre-check, so the counter only prints the card.',
-    'Main indicator': 'waiting time',
+    'Main indicator': 'Waiting time',
     Comment: 'Waiting times measured in waiting-times.csv.',
   });
   await j.shot(trainee, 'trainee-proposal-filled');
@@ -441,10 +441,13 @@ async function invalid(j) {
   await expectAttribute(form.getByLabel('Service to improve'), 'aria-invalid', null, 'a valid answer');
   await expectAbsent(form.locator('#act-submit-service-error'), 'an error on a valid answer');
   await expectAbsent(page.locator('#history').getByText('Submit the proposal'), 'a refused proposal in the history');
+  // The summary at the top of the form names each problem and links to its field.
+  await expectAttribute(form.locator('.error-summary'), 'role', 'alert', 'the summary of the problems');
+  await expectAttribute(form.locator('.error-summary a', { hasText: 'What clients experience today is required' }), 'href', '#act-submit-problem', 'the summary links to the field');
 
   await fill(form, {
     'What clients experience today': 'Letters nobody understands; clients call to ask.',
-    'Main indicator': 'errors',
+    'Main indicator': 'Errors',
   });
   await j.submit(page, form.getByRole('button', { name: 'Submit the proposal' }), 'corrected');
   await expectStage(page, 'Supervisor endorsement', 'the corrected proposal');
@@ -496,13 +499,12 @@ async function arabic(j) {
   await expectText(page.locator('#due'), /(يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر)/, 'the deadline with an Arabic month');
   const form = page.locator('#act-submit');
   await expectText(form.locator('label[for="act-submit-service"] .required'), 'مطلوب', 'a required field marked in Arabic');
-  // The workflow's own words (stages, actions, labels) in Arabic too;
-  // choice values are names, the same in every language.
+  // The workflow's own words (stages, actions, labels, choices) in Arabic too.
   await fill(form, {
     'الخدمة المراد تحسينها': 'تجديد البطاقة الصحية',
     'ما يواجهه المستفيدون حاليًا': 'ينتظر المراجعون تسعين دقيقة.',
     'التحسين المقترح': 'فحص مسبق عبر الإنترنت.',
-    'المؤشر الرئيسي': 'waiting time',
+    'المؤشر الرئيسي': 'وقت الانتظار',
   });
   await j.shot(page, 'proposal-filled');
   await j.submit(page, form.getByRole('button', { name: 'تقديم المقترح' }), 'submitted');
@@ -557,7 +559,7 @@ async function crossSite(j) {
     'Service to improve': answers['f.service'],
     'What clients experience today': answers['f.problem'],
     'Proposed improvement': answers['f.improvement'],
-    'Main indicator': answers['f.indicator'],
+    'Main indicator': 'Steps to complete the service',
   });
   await j.submit(page, page.locator('#act-submit').getByRole('button', { name: 'Submit the proposal' }), 'same-origin');
   await expectStage(page, 'Supervisor endorsement', 'the same answers from gradflow\'s page');
@@ -908,6 +910,39 @@ async function committeeArabic(j) {
   }
 }
 
+// 6. Refusals and reasons in the reader's language (issue 14, part 1): in
+// Arabic, a refused proposal is summed up at the top of its form (focused,
+// linking to each field, what was typed kept), and "Send for evaluation"
+// says in Arabic which client visits are still open; on a phone too.
+async function reasons(j) {
+  const noEnglish = (text, what) => {
+    const run = text.match(/[A-Za-z]+[\s,;:]+[A-Za-z]+[\s,;:]+[A-Za-z]+/);
+    check(run === null, `${what}: English on the Arabic page ('${run && run[0]}'): ${text}`);
+  };
+  for (const [device, options] of [['desktop', {}], ['phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }]]) {
+    const page = await j.signIn('reasons', { options });
+    await expectAttribute(page.locator('html'), 'lang', 'ar', 'the pages of a person who reads Arabic');
+    await j.openProject(page, site.projects.reasons, `${device}-proposal`, '#awaiting');
+    const form = page.locator('#act-submit');
+    await fill(form, { 'الخدمة المراد تحسينها': 'مواعيد العيادة', 'المؤشر الرئيسي': 'وقت الانتظار' });
+    await j.submit(page, form.getByRole('button', { name: 'تقديم المقترح' }), `${device}-refused`, 400);
+    const summary = form.locator('.error-summary');
+    await expectVisible(summary, 'the summary of the problems');
+    await expectAttribute(summary, 'role', 'alert', 'the summary');
+    const focused = await page.evaluate(() => document.activeElement?.classList.contains('error-summary') ?? false);
+    check(focused, 'the focus is on the summary of the problems');
+    await expectAttribute(summary.getByRole('link', { name: '«ما يواجهه المستفيدون حاليًا» مطلوب' }), 'href', '#act-submit-problem', 'a problem links to its field');
+    await expectText(form.locator('#act-submit-improvement-error'), '«التحسين المقترح» مطلوب', 'the problem beside its field');
+    noEnglish(await summary.innerText(), 'the summary');
+    await expectValue(form.getByLabel('الخدمة المراد تحسينها'), 'مواعيد العيادة', 'what was typed is kept');
+    await j.go(page, '/', `${device}-home`);
+    await j.openProject(page, site.projects['reasons-next'], `${device}-not-yet`, '#awaiting');
+    const notYet = page.locator('#act-finish .note');
+    await expectText(notYet, 'ليس بعد: يجب قبول كل المراحل الفرعية أولًا (ما زال مفتوحًا: زيارة الخدمة قبل التحسين وزيارة الخدمة بعد التحسين)', 'why sending for evaluation must wait');
+    noEnglish(await notYet.innerText(), 'the not-yet reason');
+  }
+}
+
 // --- Running them -------------------------------------------------------
 
 const JOURNEYS = {
@@ -915,6 +950,7 @@ const JOURNEYS = {
   next, 'next-ar': nextArabic, committee, 'committee-ar': committeeArabic,
   people: peopleJourney('en', 'people', 'people'),
   'people-arabic': peopleJourney('ar', 'peoplear', 'people-arabic'),
+  reasons,
 };
 
 async function main() {

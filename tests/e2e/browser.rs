@@ -54,7 +54,18 @@ const PEOPLE: &[(&str, &str, &str)] = &[
     ("next-trainee-ar", "mariam@health.example", "مريم البلوشية"),
     ("people", "nawal@health.example", "Nawal Al-Rashdi"),
     ("peoplear", "hamed@health.example", "حامد السيابي"),
+    // Refusals and reasons in Arabic (issue 14, part 1): pages in Arabic.
+    ("reasons", "reem@health.example", "ريم البوسعيدية"),
+    (
+        "reasons-supervisor",
+        "badr@health.example",
+        "Badr Al-Mahrouqi",
+    ),
 ];
+
+/// The cohort of the refusals-and-reasons journey's projects, apart from
+/// [`COHORT`] so that the other journeys' boards and lists stay as they were.
+const REASONS_COHORT: &str = "Service 2026 R";
 
 /// The projects, one per journey: (journey, title, trainee's key). Each is
 /// supervised by the supervisor; the cohort's coordinator coordinates all.
@@ -76,6 +87,10 @@ const PROJECTS: &[(&str, &str, &str)] = &[
     ("committee-ar", "انتظار أقصر في مكتب التراخيص", "evaluated"),
     ("people", "Shorter forms for licences", "people"),
     ("people-arabic", "نموذج واحد لتجديد التراخيص", "peoplear"),
+    // Refusals and reasons: a proposal to refuse, and a project in its
+    // implementation whose "Send for evaluation" waits for the client visits.
+    ("reasons", "مواعيد العيادة في يوم واحد", "reasons"),
+    ("reasons-next", "رسائل أوضح للمراجعين", "reasons"),
 ];
 
 fn email(key: &str) -> &'static str {
@@ -161,11 +176,24 @@ impl Site {
         cohort.coordinators = vec![email("coordinator").into()];
         // Oman rests on Friday and Saturday (the "Next:" lines name them).
         cohort.weekend = "fri,sat".parse().unwrap();
+        let mut apart = cohort.clone();
+        apart.name = REASONS_COHORT.into();
+        apart.coordinators = Vec::new();
         engine.create_cohort(cohort, now).await.unwrap();
+        engine.create_cohort(apart, now).await.unwrap();
+        engine
+            .set_person_language(email("reasons"), "ar")
+            .await
+            .unwrap();
         for (journey, title, trainee) in PROJECTS {
+            let (cohort, supervisor) = if journey.starts_with("reasons") {
+                (REASONS_COHORT, "reasons-supervisor")
+            } else {
+                (COHORT, "supervisor")
+            };
             let mut members = vec![
                 (email(trainee).to_owned(), "trainee".to_owned()),
-                (email("supervisor").to_owned(), "supervisor".to_owned()),
+                (email(supervisor).to_owned(), "supervisor".to_owned()),
             ];
             if matches!(*journey, "scoring" | "committee" | "committee-ar") {
                 members.push((email("committee1").into(), "committee".into()));
@@ -173,7 +201,7 @@ impl Site {
                 members.push((email("chair").into(), "chair".into()));
             }
             let id = engine
-                .start_project(COHORT, title, &members, now)
+                .start_project(cohort, title, &members, now)
                 .await
                 .unwrap()
                 .project;
@@ -192,6 +220,9 @@ impl Site {
                     ..Request::default()
                 };
                 engine.act(id, email(trainee), request, now).await.unwrap();
+            }
+            if *journey == "reasons-next" {
+                to_implementation(&engine, &workflow, id, trainee).await;
             }
         }
         let files = tempfile::tempdir().unwrap();
@@ -269,6 +300,34 @@ async fn to_evaluation(
     }
 }
 
+/// Takes project `id` through its proposal to the implementation.
+async fn to_implementation(
+    engine: &Engine,
+    workflow: &definition::Workflow,
+    id: i64,
+    trainee: &str,
+) {
+    for (who, action, form) in [
+        (trainee, "submit", "proposal"),
+        ("reasons-supervisor", "endorse", ""),
+    ] {
+        let fields = if form.is_empty() {
+            Default::default()
+        } else {
+            support::sample(&workflow.forms[form])
+        };
+        let request = Request {
+            action: action.into(),
+            fields,
+            ..Request::default()
+        };
+        engine
+            .act(id, email(who), request, Timestamp::now())
+            .await
+            .unwrap_or_else(|e| panic!("{action} by {who}: {e}"));
+    }
+}
+
 /// Where screenshots go: `$GRADFLOW_ARTIFACTS`, else `target/browser-artifacts`
 /// in the worktree.
 fn artifacts() -> PathBuf {
@@ -322,7 +381,7 @@ fn run_journeys(base: &str, chromium: &Path) -> (std::process::ExitStatus, Strin
     (status, printed, elapsed)
 }
 
-/// Five journeys in headless Chromium: a proposal taken from the trainee
+/// Six journeys in headless Chromium: a proposal taken from the trainee
 /// through the supervisor and the coordinator to the committee (with an
 /// evidence file uploaded and chosen); a project scored by two evaluators
 /// and passed by the chair; an invalid proposal answered next to its
@@ -331,6 +390,8 @@ fn run_journeys(base: &str, chromium: &Path) -> (std::process::ExitStatus, Strin
 /// and in Arabic, what people meet after acting (a status message naming
 /// who was told, answers kept across an upload, the give-a-role form, a
 /// confirmed rejection, the outbox in words, a phone's 390x844 screen).
+/// to left; a form posted from another origin, refused; and refusals and
+/// "Not yet" reasons in Arabic, on a desktop and on a phone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn journeys_in_headless_chromium() {
     let chromium = match tools() {

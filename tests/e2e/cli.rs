@@ -330,7 +330,7 @@ async fn a_coordinator_takes_a_project_forward_from_the_command_line(db: &TestDb
     );
     assert!(text.contains("visit_before.submit"), "{text}");
     assert!(
-        text.contains("[not yet: every milestone must be accepted first (still open: Client visit before the change, Client visit after the change)]"),
+        text.contains("[not yet: every milestone must be accepted first (still open: Client visit before the change and Client visit after the change)]"),
         "{text}"
     );
     assert!(text.contains("submit in proposal"), "{text}");
@@ -404,7 +404,7 @@ async fn bad_input_is_explained_and_changes_nothing(db: &TestDb) {
                 "--field",
                 "indicator=speed",
             ],
-            "'speed' is not one of: waiting_time, steps, satisfaction, errors",
+            "'speed' is not one of: Waiting time, Steps to complete the service, Client satisfaction and Errors",
         ),
         (
             &[
@@ -898,7 +898,78 @@ async fn simulation_limits_are_said_in_words() {
     assert!(!err.contains("quote it"), "{err}");
 }
 
+/// Runs, requires failure, and reads the JSON `--json` printed on stdout.
+fn fails_json(db: &TestDb, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let o = gradflow(db, &all);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&o)))
+}
+
+/// With `--json`, a refusal is its code and arguments, the workflow's
+/// things named by key (a script chooses its own words); the English
+/// sentence comes with it, from the catalogue.
+async fn refusals_in_json_are_codes_with_arguments(db: &TestDb) {
+    set_up(db);
+    let refused = fails_json(
+        db,
+        &[
+            "project",
+            "act",
+            "1",
+            "submit",
+            "--as",
+            "khalid@health.example",
+        ],
+    );
+    assert_eq!(refused["code"], "not-allowed-yours", "{refused}");
+    assert_eq!(refused["kind"], "forbidden");
+    assert_eq!(
+        refused["args"],
+        serde_json::json!({ "action": "submit", "allowed": ["trainee"], "yours": ["supervisor"] })
+    );
+    assert_eq!(
+        refused["message"],
+        "refused: only the trainee may submit the proposal; you are the supervisor on this project"
+    );
+    let problems = fails_json(
+        db,
+        &[
+            "project",
+            "act",
+            "1",
+            "submit",
+            "--as",
+            "amal@health.example",
+            "--field",
+            "indicator=speed",
+        ],
+    );
+    assert_eq!(problems["code"], "invalid-fields", "{problems}");
+    assert_eq!(problems["args"]["form"], "proposal");
+    let each = problems["args"]["problems"].as_array().unwrap();
+    assert_eq!(each[0]["code"], "field-required");
+    assert_eq!(
+        each[0]["args"]["field"],
+        serde_json::json!({ "form": "proposal", "field": "service" })
+    );
+    let choice = each
+        .iter()
+        .find(|p| p["code"] == "field-not-choice")
+        .unwrap();
+    assert_eq!(choice["args"]["value"], "speed");
+    assert_eq!(choice["args"]["choices"][0]["choice"], "waiting_time");
+    let unknown = fails_json(db, &["project", "show", "99"]);
+    assert_eq!(
+        (unknown["code"].as_str(), unknown["kind"].as_str()),
+        (Some("unknown-project"), Some("not_found"))
+    );
+    assert_eq!(unknown["args"], serde_json::json!({ "project": 99 }));
+}
+
 crate::support::on_both!(
+    refusals_in_json_are_codes_with_arguments,
     a_busy_database_says_how_long_it_waited,
     a_coordinator_takes_a_project_forward_from_the_command_line,
     bad_input_is_explained_and_changes_nothing,

@@ -26,4 +26,5 @@ mod web_attack;
 mod web_limits;
 mod web_next;
 mod web_people;
+mod web_reasons;
 mod worker;

@@ -24,7 +24,7 @@ use crate::support::{
 /// Fails unless `result` is refused with `kind`; returns the message.
 fn refused<T: std::fmt::Debug>(result: Result<T, Error>, kind: Kind, what: &str) -> String {
     match result {
-        Err(e) if e.kind() == kind => e.to_string(),
+        Err(e) if e.kind() == kind => gradflow_words::error("en", &e),
         other => panic!("{what}: expected a refusal of kind {kind:?}, got {other:?}"),
     }
 }
@@ -103,7 +103,7 @@ async fn need_all_counts_a_person_with_two_roles_once(db: &TestDb) {
         .expect("the approval waits for someone");
     assert_eq!(waiting.approvals(), 1, "{waiting:?}");
     assert_eq!(
-        waiting.to_string(),
+        gradflow_words::reason("en", &waiting.reason(), None),
         "1 more approval from the supervisor or the coordinator"
     );
     // Holding two roles does not make two approvals.
@@ -112,7 +112,7 @@ async fn need_all_counts_a_person_with_two_roles_once(db: &TestDb) {
     assert!(
         matches!(
             again,
-            Err(Error::Rejected(Rejection::AlreadyApproved { .. }))
+            Err(Error::Rejected(Rejection::AlreadyApproved { .. }, _))
         ),
         "{again:?}"
     );
@@ -275,7 +275,9 @@ async fn concurrent_starts_never_overfill_a_cohort(db: &TestDb) {
     for start in starts {
         match start.await.unwrap() {
             Ok(_) => won += 1,
-            Err(e) if e.kind() == Kind::Conflict && e.to_string().contains("full") => {}
+            Err(e)
+                if e.kind() == Kind::Conflict
+                    && gradflow_words::error("en", &e).contains("full") => {}
             Err(e) => odd.push(format!("{:?}: {e}", e.kind())),
         }
     }
@@ -960,14 +962,14 @@ async fn text_that_shows_in_another_order_or_holds_controls_is_refused(db: &Test
         cases.push((
             format!("a one-line answer with {code}"),
             done(act(&engine, id, &trainee, "submit", answers, None, 2).await),
-            format!("Service to improve: contains the bidirectional control {code}"),
+            format!("Service to improve contains the bidirectional control {code}"),
         ));
         let mut answers = support::sample(&cohort.workflow.forms["proposal"]);
         answers.insert("problem".into(), format!("Long\nanswer {c}txet").into());
         cases.push((
             format!("a long answer with {code}"),
             done(act(&engine, id, &trainee, "submit", answers, None, 2).await),
-            format!("What clients experience today: contains the bidirectional control {code}"),
+            format!("What clients experience today contains the bidirectional control {code}"),
         ));
     }
     cases.push((
@@ -999,14 +1001,14 @@ async fn text_that_shows_in_another_order_or_holds_controls_is_refused(db: &Test
         cases.push((
             format!("a one-line answer with {what}"),
             done(act(&engine, id, &trainee, "submit", answers, None, 2).await),
-            format!("Service to improve: contains a control character ({what})"),
+            format!("Service to improve contains a control character ({what})"),
         ));
         let mut answers = support::sample(&cohort.workflow.forms["proposal"]);
         answers.insert("improvement".into(), format!("Line one\nline{c}two").into());
         cases.push((
             format!("a long answer with {what}"),
             done(act(&engine, id, &trainee, "submit", answers, None, 2).await),
-            format!("Proposed improvement: contains a control character ({what})"),
+            format!("Proposed improvement contains a control character ({what})"),
         ));
     }
     // The title line is replaced: the bundled one is written on one line.
@@ -1133,7 +1135,7 @@ async fn a_project_holds_as_many_people_in_a_role_as_its_workflow_says(db: &Test
             panic!("an intake project with {n} trainees started");
         };
         assert!(
-            e.to_string()
+            gradflow_words::error("en", e)
                 .ends_with(&format!("as the trainee; this one would have {n}")),
             "{e}"
         );

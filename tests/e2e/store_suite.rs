@@ -153,6 +153,18 @@ async fn timers(
     timers
 }
 
+/// A refusal of the core and its English words (from the catalogue).
+struct Refusal {
+    why: Rejection,
+    said: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.said)
+    }
+}
+
 async fn refused_commands_say_why_and_change_nothing(db: &TestDb) {
     let engine = db.engine().await;
     let cohort = Cohort::set_up(&engine, "graduation-excellence").await;
@@ -161,7 +173,13 @@ async fn refused_commands_say_why_and_change_nothing(db: &TestDb) {
     let before = snapshot(db).await;
 
     let refused = |r: Result<_, Error>| match r {
-        Err(Error::Rejected(why)) => why,
+        Err(e @ Error::Rejected(..)) => Refusal {
+            said: gradflow_words::error("en", &e),
+            why: match e {
+                Error::Rejected(why, _) => why,
+                _ => unreachable!(),
+            },
+        },
         other => panic!("expected a refusal, got {other:?}"),
     };
     // A role that may not act is told who may.
@@ -177,7 +195,7 @@ async fn refused_commands_say_why_and_change_nothing(db: &TestDb) {
         )
         .await,
     );
-    assert!(matches!(why, Rejection::NotAllowed { .. }));
+    assert!(matches!(why.why, Rejection::NotAllowed { .. }));
     assert!(
         why.to_string()
             .contains("only the trainee may submit the proposal"),
@@ -228,7 +246,7 @@ async fn refused_commands_say_why_and_change_nothing(db: &TestDb) {
     };
     let why = refused(engine.act(id, &holder("trainee", 1), stale, day(2)).await);
     assert_eq!(
-        why,
+        why.why,
         Rejection::Stale {
             expected: 7,
             actual: 1
@@ -248,8 +266,7 @@ async fn refused_commands_say_why_and_change_nothing(db: &TestDb) {
     let unknown = unknown.unwrap_err();
     assert_eq!(unknown.kind(), Kind::NotFound, "{unknown}");
     assert!(
-        unknown
-            .to_string()
+        gradflow_words::error("en", &unknown)
             .contains("nobody is registered as nobody@example.org"),
         "{unknown}"
     );
@@ -323,7 +340,7 @@ async fn approvals_that_need_everyone_wait_for_everyone(db: &TestDb) {
         approve
             .waiting_for
             .as_ref()
-            .map(ToString::to_string)
+            .map(|w| gradflow_words::reason("en", &w.reason(), None))
             .as_deref(),
         Some("the coordinator")
     );
@@ -337,11 +354,11 @@ async fn approvals_that_need_everyone_wait_for_everyone(db: &TestDb) {
         3,
     )
     .await;
-    let Err(Error::Rejected(why)) = again else {
+    let Err(why @ Error::Rejected(..)) = again else {
         panic!("a second approval by the same person must be refused")
     };
     assert!(
-        why.to_string().contains("waiting for the coordinator"),
+        gradflow_words::error("en", &why).contains("waiting for the coordinator"),
         "{why}"
     );
     // Another supervisor's approval would not count: the supervisor's part is given.
@@ -360,13 +377,13 @@ async fn approvals_that_need_everyone_wait_for_everyone(db: &TestDb) {
     assert!(
         matches!(
             surplus,
-            Error::Rejected(Rejection::ApprovalNotNeeded { .. })
+            Error::Rejected(Rejection::ApprovalNotNeeded { .. }, _)
         ),
         "{surplus:?}"
     );
     assert_eq!(surplus.kind(), Kind::Conflict);
     assert!(
-        surplus.to_string().contains("waiting for the coordinator"),
+        gradflow_words::error("en", &surplus).contains("waiting for the coordinator"),
         "{surplus}"
     );
     assert_unchanged(db, &before, "an approval that would not count").await;
@@ -450,7 +467,7 @@ async fn used_definition_versions_are_immutable(db: &TestDb) {
     let refused = publish(text.clone(), 2).await.unwrap_err();
     assert_eq!(refused.kind(), Kind::Conflict, "{refused}");
     assert!(
-        refused.to_string().contains(
+        gradflow_words::error("en", &refused).contains(
             "graduation-service version 1 already has projects, so its text can never change; publish the edit as version 2"
         ),
         "{refused}"
@@ -581,7 +598,7 @@ async fn cohort_dates_capacity_and_roles_are_checked(db: &TestDb) {
         .unwrap_err();
     assert_eq!(missing.kind(), Kind::Invalid);
     assert!(
-        missing.to_string().contains(
+        gradflow_words::error("en", &missing).contains(
             "needs these cohort dates: proposal_due, implementation_end, presentation_day"
         ),
         "{missing}"
@@ -600,7 +617,10 @@ async fn cohort_dates_capacity_and_roles_are_checked(db: &TestDb) {
         .await
         .unwrap_err();
     assert_eq!(zone.kind(), Kind::Invalid);
-    assert!(zone.to_string().contains("not a known time zone"), "{zone}");
+    assert!(
+        gradflow_words::error("en", &zone).contains("not a known time zone"),
+        "{zone}"
+    );
     small.time_zone = "Asia/Muscat".into();
     engine.create_cohort(small, day(0)).await.unwrap();
     let members = [(holder("trainee", 1), "trainee".to_owned())];
@@ -613,7 +633,10 @@ async fn cohort_dates_capacity_and_roles_are_checked(db: &TestDb) {
         .await
         .unwrap_err();
     assert_eq!(full.kind(), Kind::Conflict);
-    assert!(full.to_string().contains("is full"), "{full}");
+    assert!(
+        gradflow_words::error("en", &full).contains("is full"),
+        "{full}"
+    );
     let wrong_role = [(holder("trainee", 1), "captain".to_owned())];
     let err = engine
         .start_project(&cohort.name, "x", &wrong_role, day(1))
@@ -621,7 +644,7 @@ async fn cohort_dates_capacity_and_roles_are_checked(db: &TestDb) {
         .unwrap_err();
     assert_eq!(err.kind(), Kind::Invalid);
     assert!(
-        err.to_string().contains(
+        gradflow_words::error("en", &err).contains(
             "'captain' is not a role on projects of this program; its roles are: trainee, supervisor"
         ),
         "{err}"
@@ -666,14 +689,14 @@ async fn batched_commands_commit_together_and_fail_alone(db: &TestDb) {
     let results = engine.act_many(batch, day(2)).await.unwrap();
     assert_eq!(results.len(), 6);
     assert!(
-        matches!(&results[5], Err(e @ Error::NotFound(m)) if m == "there is no project 99999" && e.kind() == Kind::NotFound),
+        matches!(&results[5], Err(e @ Error::NotFound(m)) if m.code == "unknown-project" && e.kind() == Kind::NotFound),
         "{:?}",
         results[5]
     );
     assert_eq!(results[0].as_ref().unwrap().stage, "endorsement");
     assert!(matches!(
         results[1],
-        Err(Error::Rejected(Rejection::NotAllowed { .. }))
+        Err(Error::Rejected(Rejection::NotAllowed { .. }, _))
     ));
     assert_eq!(results[2].as_ref().unwrap().version, 2);
     assert!(

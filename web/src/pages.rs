@@ -204,8 +204,8 @@ impl Fail {
     }
 
     /// The status page for a service error: its kind gives the status; the
-    /// person reads the engine's message (an internal failure's detail goes
-    /// to the log only).
+    /// person reads its reason in the page's language (an internal
+    /// failure's detail goes to the log only).
     pub fn from_service(lang: Lang, visitor: Option<&Visitor>, error: ServiceError) -> Fail {
         let frame = visitor.map_or_else(|| Frame::anonymous(lang), Frame::of);
         let (status, key) = match error.kind() {
@@ -225,7 +225,8 @@ impl Fail {
             // "Not found" says the same for a project that does not exist and
             // one the person may not see.
             Kind::NotFound => None,
-            _ => Some(error.to_string()),
+            // The reason, in the page's language and the workflow's words.
+            _ => Some(gradflow_words::error(lang.code(), &error)),
         };
         Fail::status_in(&frame, status, key, detail)
     }

@@ -19,17 +19,17 @@
 //! useful approval; and an approval that cannot help now cannot help later.
 
 use std::collections::{BTreeSet, VecDeque};
-use std::fmt;
 
 use serde::Serialize;
 
 use super::Project;
-use super::rejection::{AllOf, Rejection, Roles};
+use super::rejection::Rejection;
 use super::state::{Approval, PersonId};
 use crate::definition::{Action, Need};
+use crate::reason::{Arg, Reason};
 
-/// Whom an action still waits for, as data: a page renders it in its own
-/// language; [`fmt::Display`] gives the English words.
+/// Whom an action still waits for, as data: an interface renders its
+/// [`WaitingFor::reason`] in the reader's language.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct WaitingFor {
     /// Roles that nobody who approved holds: an approval from a holder of
@@ -50,27 +50,28 @@ impl WaitingFor {
     }
 }
 
-impl fmt::Display for WaitingFor {
-    /// `the supervisor and the coordinator`; `2 more approvals from the
-    /// steering`; `the chair, and 1 more approval from the supervisor or the
-    /// coordinator`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let more = |f: &mut fmt::Formatter<'_>| {
-            let plural = if self.more == 1 { "" } else { "s" };
-            write!(
-                f,
-                "{} more approval{plural} from {}",
-                self.more,
-                Roles(&self.any_of)
-            )
+impl WaitingFor {
+    /// Whom the action waits for, as a reason for an interface to put into
+    /// words: `waiting-each` (the supervisor and the coordinator),
+    /// `waiting-more` (2 more approvals from the steering), or both.
+    pub fn reason(&self) -> Reason {
+        let more = || {
+            vec![
+                ("count", Arg::count(self.more)),
+                ("roles", Arg::any_of_roles(&self.any_of)),
+            ]
         };
         match (self.each_of.is_empty(), self.more) {
-            (true, 0) => f.write_str("nobody"),
-            (true, _) => more(f),
-            (false, 0) => write!(f, "{}", AllOf(&self.each_of)),
+            (true, 0) => Reason::new("waiting-nobody", vec![]),
+            (true, _) => Reason::new("waiting-more", more()),
+            (false, 0) => Reason::new(
+                "waiting-each",
+                vec![("roles", Arg::all_of_roles(&self.each_of))],
+            ),
             (false, _) => {
-                write!(f, "{}, and ", AllOf(&self.each_of))?;
-                more(f)
+                let mut args = vec![("each", Arg::all_of_roles(&self.each_of))];
+                args.extend(more());
+                Reason::new("waiting-each-and-more", args)
             }
         }
     }
@@ -114,7 +115,7 @@ pub(super) fn admit(
 ) -> Result<String, Rejection> {
     if given.iter().any(|a| a.person == actor) {
         return Err(Rejection::AlreadyApproved {
-            action: action.title.default_text().to_owned(),
+            action: action.key.clone(),
             waiting_for: waiting_for(project, action, given),
         });
     }
@@ -129,7 +130,7 @@ pub(super) fn admit(
     match matching.add(newcomer, &held) {
         Some(role) => Ok(action.by[role].clone()),
         None => Err(Rejection::ApprovalNotNeeded {
-            action: action.title.default_text().to_owned(),
+            action: action.key.clone(),
             yours: held[newcomer]
                 .iter()
                 .map(|&r| action.by[r].clone())
@@ -280,26 +281,32 @@ mod tests {
     }
 
     #[test]
-    fn waiting_for_reads_like_today() {
+    fn waiting_for_says_whom_as_data() {
         let both = WaitingFor {
             each_of: roles(&["supervisor", "coordinator"]),
             ..WaitingFor::default()
         };
-        assert_eq!(both.to_string(), "the supervisor and the coordinator");
+        assert_eq!(
+            both.reason().to_string(),
+            "waiting-each roles=[supervisor, coordinator]"
+        );
         let more = WaitingFor {
             more: 2,
             any_of: roles(&["steering"]),
             ..WaitingFor::default()
         };
-        assert_eq!(more.to_string(), "2 more approvals from the steering");
+        assert_eq!(
+            more.reason().to_string(),
+            "waiting-more count=2 roles=[steering]"
+        );
         let mixed = WaitingFor {
             each_of: roles(&["chair"]),
             more: 1,
             any_of: roles(&["supervisor", "coordinator"]),
         };
         assert_eq!(
-            mixed.to_string(),
-            "the chair, and 1 more approval from the supervisor or the coordinator"
+            mixed.reason().to_string(),
+            "waiting-each-and-more each=[chair] count=1 roles=[supervisor, coordinator]"
         );
         assert_eq!(mixed.approvals(), 2);
     }

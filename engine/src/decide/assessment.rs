@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 
 use super::conditions::ProjectData;
+use super::forms::Problem;
 use super::state::{Fields, PersonId, ProjectState, Scorecard};
 use crate::definition::{Assessment, Rubric, Stage, Workflow};
 use crate::expr::{Compare, FalsePart};
+use crate::reason::{Arg, Reason};
 
 /// The assessment as it stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -391,17 +393,31 @@ impl Panel {
     }
 }
 
-/// Checks one evaluator's scores: every criterion scored, on the scale, nothing else.
-pub fn check_scores(rubric: &Rubric, given: &Fields) -> Result<BTreeMap<String, i64>, Vec<String>> {
+/// Checks one evaluator's scores: every criterion scored, on the scale,
+/// nothing else; each problem names its criterion.
+pub fn check_scores(
+    rubric: &Rubric,
+    given: &Fields,
+) -> Result<BTreeMap<String, i64>, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut scores = BTreeMap::new();
+    let criterion = |key: &str| Arg::Field {
+        form: rubric.key.clone(),
+        field: key.to_owned(),
+    };
     for name in given.keys() {
         if name != "comment" && !rubric.criteria.iter().any(|c| c.key == *name) {
-            let names: Vec<&str> = rubric.criteria.iter().map(|c| c.key.as_str()).collect();
-            problems.push(format!(
-                "'{name}' is not a criterion of this rubric (its criteria are: {})",
-                names.join(", ")
-            ));
+            let criteria = rubric.criteria.iter().map(|c| criterion(&c.key)).collect();
+            problems.push(Problem {
+                field: None,
+                reason: Reason::new(
+                    "criterion-unknown",
+                    vec![
+                        ("name", Arg::Text(name.clone())),
+                        ("criteria", Arg::AllOf(criteria)),
+                    ],
+                ),
+            });
         }
     }
     for c in &rubric.criteria {
@@ -411,20 +427,30 @@ pub fn check_scores(rubric: &Rubric, given: &Fields) -> Result<BTreeMap<String, 
             Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
             _ => None,
         };
+        let mut problem = |code, mut args: Vec<(&'static str, Arg)>| {
+            args.insert(0, ("criterion", criterion(&c.key)));
+            problems.push(Problem {
+                field: Some(c.key.clone()),
+                reason: Reason::new(code, args),
+            });
+        };
         match (value, score) {
-            (None, _) => problems.push(format!("{} needs a score", c.title.default_text())),
-            (Some(v), None) => problems.push(format!(
-                "{}: '{v}' is not a whole number",
-                c.title.default_text()
-            )),
-            (_, Some(s)) if !(rubric.scale_min..=rubric.scale_max).contains(&s) => {
-                problems.push(format!(
-                    "{}: {s} is off the scale {}..{}",
-                    c.title.default_text(),
-                    rubric.scale_min,
-                    rubric.scale_max
-                ))
+            (None, _) => problem("score-missing", vec![]),
+            (Some(v), None) => {
+                let v = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                problem("score-not-whole", vec![("value", Arg::Text(v))])
             }
+            (_, Some(s)) if !(rubric.scale_min..=rubric.scale_max).contains(&s) => problem(
+                "score-off-scale",
+                vec![
+                    ("value", Arg::int(s)),
+                    ("min", Arg::int(rubric.scale_min)),
+                    ("max", Arg::int(rubric.scale_max)),
+                ],
+            ),
             (_, Some(s)) => {
                 scores.insert(c.key.clone(), s);
             }

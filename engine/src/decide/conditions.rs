@@ -4,7 +4,8 @@
 use super::assessment;
 use super::state::{Fields, MilestoneStatus, ProjectState};
 use crate::definition::{Stage, Workflow};
-use crate::expr::{Env, Value};
+use crate::expr::{Env, Falsehood, Value};
+use crate::reason::{Arg, Reason};
 
 /// A project's data in its current stage.
 pub struct ProjectData<'a> {
@@ -79,55 +80,167 @@ impl Env for ProjectData<'_> {
             _ => Value::Missing,
         }
     }
+}
 
-    fn say_false(&self, path: &[String]) -> Option<String> {
-        let parts: Vec<&str> = path.iter().map(String::as_str).collect();
-        let title = |key: &str| {
-            self.stage
-                .milestone(key)
-                .map_or(key.to_owned(), |m| m.title.default_text().to_owned())
+impl ProjectData<'_> {
+    /// Why `when` is false for this project, as a reason, if it is: the
+    /// paths the engine knows (milestones, the assessment, form fields)
+    /// name the workflow's things; any other part is given as written.
+    pub fn why_false(&self, when: &crate::expr::Expr) -> Option<Reason> {
+        when.why_false(self).map(|f| self.reason(f))
+    }
+
+    fn reason(&self, falsehood: Falsehood) -> Reason {
+        let value = |v: &Value| match v {
+            Value::Bool(b) => Arg::Word(if *b { "yes" } else { "no" }),
+            Value::Number(n) => Arg::number(*n),
+            Value::Text(t) => Arg::Text(t.clone()),
+            Value::Missing => Arg::Word("missing"),
         };
-        Some(match parts.as_slice() {
-            ["milestones", "all_accepted"] => {
-                let open: Vec<String> = self
-                    .stage
-                    .milestones
-                    .iter()
-                    .filter(|m| {
-                        self.state.milestones.get(&m.key).map(|s| s.status)
-                            != Some(MilestoneStatus::Accepted)
-                    })
-                    .map(|m| m.title.default_text().to_owned())
-                    .collect();
-                format!(
-                    "every milestone must be accepted first (still open: {})",
-                    open.join(", ")
-                )
+        let text = |p: &[String]| Arg::Text(p.join("."));
+        match falsehood {
+            Falsehood::Flag { path, expected } => self.flag(&path, expected).unwrap_or_else(|| {
+                let code = if expected {
+                    "value-false"
+                } else {
+                    "value-true"
+                };
+                Reason::new(code, vec![("path", text(&path))])
+            }),
+            Falsehood::Missing { path } => match self.field(&path) {
+                Some(field) => Reason::new("field-not-given", vec![("field", field)]),
+                None => Reason::new("value-not-given", vec![("path", text(&path))]),
+            },
+            Falsehood::Compare {
+                path,
+                op,
+                expected,
+                actual,
+            } => {
+                let rest = |first: (&'static str, Arg)| {
+                    vec![
+                        first,
+                        ("op", Arg::Word(op)),
+                        ("expected", value(&expected)),
+                        ("actual", value(&actual)),
+                    ]
+                };
+                let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+                match (parts.as_slice(), &actual) {
+                    (["assessment", "count"], _) => {
+                        let mut args = rest(("op", Arg::Word(op)));
+                        args.remove(0);
+                        Reason::new("assessment-count", args)
+                    }
+                    (["assessment", "mean"], Value::Missing) => Reason::new(
+                        "assessment-no-mean",
+                        vec![("op", Arg::Word(op)), ("expected", value(&expected))],
+                    ),
+                    (["assessment", "mean"], _) => {
+                        let mut args = rest(("op", Arg::Word(op)));
+                        args.remove(0);
+                        Reason::new("assessment-mean", args)
+                    }
+                    _ => match self.field(&path) {
+                        Some(field) => Reason::new("field-compare", rest(("field", field))),
+                        None => Reason::new("value-compare", rest(("path", text(&path)))),
+                    },
+                }
             }
-            ["milestones", "all_submitted"] => "every milestone must be submitted first".to_owned(),
-            ["milestones", key, "accepted"] => {
-                format!("milestone '{}' must be accepted first", title(key))
+            Falsehood::Never { text } => {
+                Reason::new("condition-never", vec![("condition", Arg::Text(text))])
             }
-            ["milestones", key, "submitted"] => {
-                format!("milestone '{}' must be submitted first", title(key))
+            Falsehood::Text { text, .. } => {
+                Reason::new("condition-false", vec![("condition", Arg::Text(text))])
             }
-            ["assessment", "passed"] => {
+        }
+    }
+
+    /// `form.X.Y` as a field argument, when the workflow has that field.
+    fn field(&self, path: &[String]) -> Option<Arg> {
+        match path {
+            [form, key, field] if form == "form" => {
+                let f = self.workflow.forms.get(key)?;
+                f.field(field)?;
+                Some(Arg::Field {
+                    form: key.clone(),
+                    field: field.clone(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Words for a yes/no path the engine knows that is not `expected`.
+    fn flag(&self, path: &[String], expected: bool) -> Option<Reason> {
+        let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+        let open = |done: fn(Option<MilestoneStatus>) -> bool| {
+            let open = self
+                .stage
+                .milestones
+                .iter()
+                .filter(|m| !done(self.state.milestones.get(&m.key).map(|s| s.status)))
+                .map(|m| Arg::Milestone(m.key.clone()))
+                .collect();
+            vec![("open", Arg::AllOf(open))]
+        };
+        let milestone = |key: &str| vec![("milestone", Arg::Milestone(key.to_owned()))];
+        Some(match (parts.as_slice(), expected) {
+            (["milestones", "all_accepted"], true) => {
+                Reason::new("milestones-not-accepted", open(accepted))
+            }
+            (["milestones", "all_submitted"], true) => {
+                Reason::new("milestones-not-submitted", open(submitted))
+            }
+            (["milestones", key, "accepted"], true) => {
+                Reason::new("milestone-not-accepted", milestone(key))
+            }
+            (["milestones", key, "submitted"], true) => {
+                Reason::new("milestone-not-submitted", milestone(key))
+            }
+            (["assessment", "passed"], true) => {
                 let a = self.stage.assessment.as_ref()?;
                 let rubric = self.workflow.rubrics.get(&a.rubric)?;
                 let outcome = assessment::outcome(rubric, a, &self.state.scorecards);
                 if outcome.count < a.quorum as usize {
-                    format!(
-                        "the assessment needs {} scorecards and has {}",
-                        a.quorum, outcome.count
+                    Reason::new(
+                        "assessment-quorum",
+                        vec![
+                            ("needed", Arg::int(a.quorum)),
+                            ("count", Arg::count(outcome.count)),
+                        ],
                     )
                 } else {
-                    "the assessment has not reached the rubric's pass mark".to_owned()
+                    Reason::new("assessment-not-passed", vec![])
                 }
             }
-            ["assessment", "needs_moderation"] => {
-                "the evaluators' scores do not call for moderation".to_owned()
+            (["assessment", "needs_moderation"], true) => {
+                Reason::new("assessment-no-moderation", vec![])
+            }
+            (["assessment", "needs_moderation"], false) => {
+                Reason::new("assessment-needs-moderation", vec![])
+            }
+            (["form", _, _], _) => {
+                let field = self.field(path)?;
+                let code = if expected {
+                    "field-is-no"
+                } else {
+                    "field-is-yes"
+                };
+                Reason::new(code, vec![("field", field)])
             }
             _ => return None,
         })
     }
+}
+
+fn accepted(s: Option<MilestoneStatus>) -> bool {
+    s == Some(MilestoneStatus::Accepted)
+}
+
+fn submitted(s: Option<MilestoneStatus>) -> bool {
+    matches!(
+        s,
+        Some(MilestoneStatus::Submitted | MilestoneStatus::Accepted)
+    )
 }

@@ -34,7 +34,7 @@ pub fn may_add_evidence(
     let held = project.roles_of(actor);
     if !allowed.iter().any(|r| held.contains(r.as_str())) {
         return Err(Rejection::NotAllowed {
-            action: "add evidence files".into(),
+            action: "add-evidence".into(),
             allowed: allowed.clone(),
             yours: held.into_iter().map(str::to_owned).collect(),
         });
@@ -42,7 +42,7 @@ pub fn may_add_evidence(
     let stage = current_stage(project.workflow, state)?;
     if stage.terminal {
         return Err(Rejection::Finished {
-            stage: stage.title.default_text().to_owned(),
+            stage: stage.key.clone(),
         });
     }
     Ok(())

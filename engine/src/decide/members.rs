@@ -38,7 +38,7 @@ pub fn add_member(
     let stage = current_stage(project.workflow, state)?;
     if stage.terminal {
         return Err(Rejection::Finished {
-            stage: stage.title.default_text().to_owned(),
+            stage: stage.key.clone(),
         });
     }
     if state
@@ -118,7 +118,7 @@ pub fn may_give_roles(project: &Project<'_>, actor: PersonId) -> Result<(), Reje
         return Ok(());
     }
     Err(Rejection::NotAllowed {
-        action: "give roles".into(),
+        action: "give-roles".into(),
         allowed: ROLE_GIVERS.iter().map(|r| (*r).to_owned()).collect(),
         yours: held.into_iter().map(str::to_owned).collect(),
     })

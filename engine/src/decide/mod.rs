@@ -56,10 +56,11 @@ pub use assessment::{
 };
 pub use conditions::ProjectData;
 pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
+pub use forms::Problem;
 pub use improvement::{Measured, indicator, measured, milestone_answers};
 pub use members::{ROLE_GIVERS, add_member, may_give_roles};
 pub use next::{Direction, Next, Step, direction, next, overdue_since};
-pub use rejection::{Rejection, Roles};
+pub use rejection::Rejection;
 pub use replay::{ReplayError, replay, replay_difference};
 pub use state::*;
 pub use timers::{DueTimer, Firing, fire};
@@ -197,7 +198,7 @@ pub fn decide(
     let stage = current_stage(project.workflow, state)?;
     if stage.terminal {
         return Err(Rejection::Finished {
-            stage: stage.title.default_text().to_owned(),
+            stage: stage.key.clone(),
         });
     }
     let mut draft = Draft::new(project, state.clone(), now);
@@ -222,7 +223,7 @@ fn current_stage<'w>(workflow: &'w Workflow, state: &ProjectState) -> Result<&'w
 }
 
 /// Something that can be done in the current stage, for showing people.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Possible {
     /// What to send as the command's action.
     pub action: String,
@@ -230,8 +231,9 @@ pub struct Possible {
     pub title: String,
     /// Roles that may do it.
     pub by: Vec<String>,
-    /// Why it cannot be done yet, if so.
-    pub blocked: Option<String>,
+    /// Why it cannot be done yet, if so: which part of its condition is
+    /// false, as data.
+    pub blocked: Option<crate::reason::Reason>,
     /// Whom the action still waits for, once some (not all) of the approvals
     /// it needs are given; data, shown in words by its `Display`.
     pub waiting_for: Option<WaitingFor>,
@@ -296,7 +298,7 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             action.title.default_text().to_owned(),
             &action.by,
         );
-        p.blocked = action.when.as_ref().and_then(|w| w.explain_false(&data));
+        p.blocked = action.when.as_ref().and_then(|w| data.why_false(w));
         p.waiting_for = state
             .approvals
             .get(&action.key)
@@ -557,7 +559,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 .collect();
             return Err(Rejection::UnknownAction {
                 action: command.action.clone(),
-                stage: stage.title.default_text().to_owned(),
+                stage: stage.key.clone(),
                 possible,
             });
         };
@@ -572,12 +574,12 @@ impl<'p, 'a> Draft<'p, 'a> {
             });
         }
         let Some(first_role) = action.by.iter().find(|r| roles.contains(r.as_str())) else {
-            return Err(not_allowed(action.title.default_text(), &action.by, roles));
+            return Err(not_allowed(&action.key, &action.by, roles));
         };
         let comment = given_comment(command);
         if action.comment_required && comment.is_none() {
             return Err(Rejection::CommentRequired {
-                action: action.title.default_text().to_owned(),
+                action: action.key.clone(),
             });
         }
         let fields = match &action.form {
@@ -585,7 +587,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 let form = &self.project.workflow.forms[form_key];
                 let fields = forms::check(form, &command.fields).map_err(|problems| {
                     Rejection::InvalidFields {
-                        form: form.title.default_text().to_owned(),
+                        form: form.key.clone(),
                         problems,
                     }
                 })?;
@@ -593,9 +595,8 @@ impl<'p, 'a> Draft<'p, 'a> {
             }
             None if command.fields.is_empty() => Arc::default(),
             None => {
-                return Err(Rejection::InvalidFields {
-                    form: action.title.default_text().to_owned(),
-                    problems: vec!["this action has no form; give only a comment".into()],
+                return Err(Rejection::NoForm {
+                    action: action.key.clone(),
                 });
             }
         };
@@ -608,10 +609,10 @@ impl<'p, 'a> Draft<'p, 'a> {
                 state: &self.state,
                 giving: action.form.as_deref().map(|form| (form, &*fields)),
             };
-            if let Some(explanation) = when.explain_false(&data) {
+            if let Some(why) = data.why_false(when) {
                 return Err(Rejection::ConditionNotMet {
-                    action: action.title.default_text().to_owned(),
-                    explanation,
+                    action: action.key.clone(),
+                    why,
                 });
             }
         }
@@ -663,7 +664,7 @@ impl<'p, 'a> Draft<'p, 'a> {
     ) -> Result<(), Rejection> {
         let unknown = |draft: &Self| Rejection::UnknownAction {
             action: command.action.clone(),
-            stage: stage.title.default_text().to_owned(),
+            stage: stage.key.clone(),
             possible: possible(draft.project, &draft.state)
                 .into_iter()
                 .map(|p| p.action)
@@ -677,28 +678,24 @@ impl<'p, 'a> Draft<'p, 'a> {
             .milestones
             .get(key)
             .map_or(MilestoneStatus::Pending, |m| m.status);
-        let not_ready = |verb: &str| Rejection::MilestoneNotReady {
-            milestone: milestone.title.default_text().to_owned(),
-            status: status_words(status).to_owned(),
-            verb: verb.to_owned(),
+        let not_ready = |step: &'static str| Rejection::MilestoneNotReady {
+            milestone: key.to_owned(),
+            status,
+            step,
         };
         let comment = given_comment(command);
         let change = match verb {
             "submit" => {
                 if !milestone.by.iter().any(|r| roles.contains(r.as_str())) {
-                    return Err(not_allowed(
-                        &format!("submit {}", milestone.title.default_text()),
-                        &milestone.by,
-                        roles,
-                    ));
+                    return Err(not_allowed(&command.action, &milestone.by, roles));
                 }
                 if !matches!(status, MilestoneStatus::Pending | MilestoneStatus::Returned) {
-                    return Err(not_ready("submitted"));
+                    return Err(not_ready("submit"));
                 }
                 let form = &self.project.workflow.forms[&milestone.form];
                 let fields = forms::check(form, &command.fields).map_err(|problems| {
                     Rejection::InvalidFields {
-                        form: form.title.default_text().to_owned(),
+                        form: form.key.clone(),
                         problems,
                     }
                 })?;
@@ -708,7 +705,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 }
             }
             "accept" | "return" => {
-                let title = format!("{verb} {}", milestone.title.default_text());
+                let title = command.action.clone();
                 if !milestone
                     .review_by
                     .iter()
@@ -718,9 +715,9 @@ impl<'p, 'a> Draft<'p, 'a> {
                 }
                 if status != MilestoneStatus::Submitted {
                     return Err(not_ready(if verb == "accept" {
-                        "accepted"
+                        "accept"
                     } else {
-                        "returned"
+                        "return"
                     }));
                 }
                 let accepted = verb == "accept";
@@ -763,23 +760,20 @@ impl<'p, 'a> Draft<'p, 'a> {
         roles: &BTreeSet<&str>,
     ) -> Result<(), Rejection> {
         if !a.by.iter().any(|r| roles.contains(r.as_str())) {
-            return Err(not_allowed("score this project", &a.by, roles));
+            return Err(not_allowed(SCORE_ACTION, &a.by, roles));
         }
         if self.state.scorecards.contains_key(&command.actor) {
-            return Err(Rejection::ScoringClosed(
-                "you have already scored this project".into(),
-            ));
+            return Err(Rejection::AlreadyScored);
         }
         if self.state.scorecards.len() >= a.evaluators as usize {
-            return Err(Rejection::ScoringClosed(format!(
-                "all {} scorecards are already in",
-                a.evaluators
-            )));
+            return Err(Rejection::ScorecardsIn {
+                evaluators: a.evaluators,
+            });
         }
         let rubric = &self.project.workflow.rubrics[&a.rubric];
         let scores = assessment::check_scores(rubric, &command.fields).map_err(|problems| {
             Rejection::InvalidFields {
-                form: rubric.title.default_text().to_owned(),
+                form: rubric.key.clone(),
                 problems,
             }
         })?;
@@ -802,15 +796,6 @@ fn not_allowed(action: &str, allowed: &[String], roles: &BTreeSet<&str>) -> Reje
         action: action.to_owned(),
         allowed: allowed.to_vec(),
         yours: roles.iter().map(|r| (*r).to_owned()).collect(),
-    }
-}
-
-fn status_words(status: MilestoneStatus) -> &'static str {
-    match status {
-        MilestoneStatus::Pending => "not submitted yet",
-        MilestoneStatus::Submitted => "waiting for review",
-        MilestoneStatus::Accepted => "accepted",
-        MilestoneStatus::Returned => "returned for changes",
     }
 }
 

@@ -1,16 +1,19 @@
-//! Why a command was refused, in words the person who sent it understands.
-
-use std::fmt;
+//! Why a command was refused, as data: every refusal names the workflow's
+//! things by key (stage, action, role, milestone, form, field) and gives
+//! [`Rejection::reason`], a code with typed arguments that an interface
+//! puts into words in the reader's language. Its `Display` is that code and
+//! its arguments, for logs.
 
 use super::approvals::WaitingFor;
+use super::forms::Problem;
+use super::state::MilestoneStatus;
+use crate::reason::{Arg, Reason};
 
 /// A refused command. Nothing changes when a command is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.reason())]
 pub enum Rejection {
     /// The command was based on an older version of the project.
-    #[error(
-        "the project has changed since you looked at it (you saw version {expected}, it is now at version {actual}); look again and retry"
-    )]
     Stale {
         /// Version the command saw.
         expected: u64,
@@ -18,33 +21,30 @@ pub enum Rejection {
         actual: u64,
     },
     /// The project is in a terminal stage.
-    #[error("the project is finished (stage '{stage}'); nothing more can be done")]
     Finished {
-        /// Terminal stage title.
+        /// Terminal stage key.
         stage: String,
     },
     /// No such action in the current stage.
-    #[error("'{action}' is not possible while the project is at '{stage}'; {}", possible_now(.possible))]
     UnknownAction {
-        /// Action asked for.
+        /// Action asked for (as sent).
         action: String,
-        /// Current stage title.
+        /// Current stage key.
         stage: String,
-        /// Actions possible now.
+        /// Keys of the actions possible now.
         possible: Vec<String>,
     },
     /// Automatic actions are taken by the engine only.
-    #[error("'{action}' happens automatically when {condition}; nobody takes it by hand")]
     Automatic {
-        /// Action asked for.
+        /// Action key.
         action: String,
-        /// Its condition.
+        /// Its condition, as the workflow writes it.
         condition: String,
     },
     /// The actor holds none of the roles the action allows.
-    #[error("only {} may {}; {}", Roles(.allowed), Verb(.action), your_roles(.yours))]
     NotAllowed {
-        /// Action title.
+        /// Action key (a stage action, `milestone.step`, `score`,
+        /// `give-roles`, `add-evidence`).
         action: String,
         /// Roles that may take it.
         allowed: Vec<String>,
@@ -52,52 +52,47 @@ pub enum Rejection {
         yours: Vec<String>,
     },
     /// A comment is required and none was given.
-    #[error("a comment is required to {}: say what should change and why", Verb(.action))]
     CommentRequired {
-        /// Action title.
+        /// Action key.
         action: String,
     },
     /// The comment is longer than allowed.
-    #[error("the comment is {length} characters long; at most {limit} are allowed")]
     CommentTooLong {
         /// Its length.
         length: usize,
         /// The limit.
         limit: usize,
     },
-    /// Form answers are missing or wrong.
-    #[error("the {form} form is not right: {}", .problems.join("; "))]
+    /// Form answers (or scores) are missing or wrong.
     InvalidFields {
-        /// Form title.
+        /// Form key (a rubric's key for scores).
         form: String,
-        /// One line per problem.
-        problems: Vec<String>,
+        /// Each problem, with the field it is about.
+        problems: Vec<Problem>,
+    },
+    /// Answers were given to an action that has no form.
+    NoForm {
+        /// Action key.
+        action: String,
     },
     /// The action's condition does not hold.
-    #[error("you cannot {} yet: {explanation}", Verb(.action))]
     ConditionNotMet {
-        /// Action title.
+        /// Action key.
         action: String,
-        /// Which part of the condition is false.
-        explanation: String,
+        /// Which part of the condition is false, as data.
+        why: Reason,
     },
     /// The actor already approved.
-    #[error("you have already approved '{action}'{}", still_waiting(.waiting_for))]
     AlreadyApproved {
-        /// Action title.
+        /// Action key.
         action: String,
         /// Who still has to approve.
         waiting_for: Option<WaitingFor>,
     },
     /// Under `need: all`, every role the actor could approve as is already
     /// covered by the people who approved, so their approval would not count.
-    #[error(
-        "your approval would not count towards '{action}': the approvals given already cover {}{}",
-        AllOf(.yours),
-        still_waiting(.waiting_for)
-    )]
     ApprovalNotNeeded {
-        /// Action title.
+        /// Action key.
         action: String,
         /// The action's roles the actor holds.
         yours: Vec<String>,
@@ -105,7 +100,6 @@ pub enum Rejection {
         waiting_for: Option<WaitingFor>,
     },
     /// The role is not one of the workflow's roles.
-    #[error("'{role}' is not a role on projects of this program; its roles are: {}", .roles.join(", "))]
     UnknownRole {
         /// Role asked for.
         role: String,
@@ -113,18 +107,12 @@ pub enum Rejection {
         roles: Vec<String>,
     },
     /// The person already holds the role on this project (given directly).
-    #[error("this person is already {} on this project", role_name(.role))]
     AlreadyMember {
         /// Role asked for.
         role: String,
     },
     /// One person may not hold both roles on a project (e.g. the trainee and
     /// an evaluator of the same project).
-    #[error(
-        "a person who is {} on this project cannot also be its {}",
-        role_name(.held),
-        .role.replace('_', " ")
-    )]
     ConflictOfInterest {
         /// Role asked for.
         role: String,
@@ -133,10 +121,6 @@ pub enum Rejection {
     },
     /// The project would hold too few or too many people in a role, against
     /// the `count:`, `min:` or `max:` its workflow gives under `roles:`.
-    #[error(
-        "each project of this program has {holders} as {}; this one would have {people}",
-        role_name(.role)
-    )]
     Holders {
         /// The role.
         role: String,
@@ -146,99 +130,225 @@ pub enum Rejection {
         people: usize,
     },
     /// A milestone is not in a state that allows this.
-    #[error("milestone '{milestone}' is {status}; it cannot be {verb} now")]
     MilestoneNotReady {
-        /// Milestone title.
+        /// Milestone key.
         milestone: String,
-        /// Its status, in words.
-        status: String,
-        /// What was asked, in words (e.g. "submitted").
-        verb: String,
+        /// Where it stands.
+        status: MilestoneStatus,
+        /// The step asked for: `submit`, `accept` or `return`.
+        step: &'static str,
     },
-    /// The evaluator has already scored, or every scorecard is in.
-    #[error("{0}")]
-    ScoringClosed(String),
+    /// The evaluator has already scored this project.
+    AlreadyScored,
+    /// Every scorecard the assessment asks for is in.
+    ScorecardsIn {
+        /// How many evaluators score.
+        evaluators: u32,
+    },
     /// The cohort's calendar cannot place a due date.
-    #[error("a due date cannot be worked out: {0}; ask the coordinator to fix the cohort's dates")]
     Calendar(String),
     /// The stored state does not fit the workflow version (should never happen).
-    #[error("the project is in stage '{0}', which its workflow does not have")]
     UnknownStage(String),
     /// The project's stored log or state does not fit its workflow (should never happen).
-    #[error("the project's record does not fit its workflow ({0}); nothing was changed")]
     Inconsistent(String),
     /// Automatic actions kept firing each other.
-    #[error(
-        "automatic actions kept moving the project without end (stopped after {0} moves); the workflow needs fixing"
-    )]
     AutomaticLoop(usize),
 }
 
-fn possible_now(possible: &[String]) -> String {
-    if possible.is_empty() {
-        "nothing can be done by hand right now".to_owned()
-    } else {
-        format!("possible now: {}", possible.join(", "))
+impl Rejection {
+    /// The stable code of this refusal (one of [`crate::reason::CODES`]).
+    pub fn code(&self) -> &'static str {
+        self.reason().code
     }
-}
 
-fn still_waiting(waiting_for: &Option<WaitingFor>) -> String {
-    waiting_for
-        .as_ref()
-        .map(|w| format!("; it is waiting for {w}"))
-        .unwrap_or_default()
-}
-
-/// A role key inside a sentence: `quality_office` reads "the quality office".
-pub(super) fn role_name(role: &str) -> String {
-    format!("the {}", role.replace('_', " "))
-}
-
-/// Roles that are all meant: "the supervisor and the coordinator".
-pub(super) struct AllOf<'a>(pub &'a [String]);
-
-impl fmt::Display for AllOf<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<String> = self.0.iter().map(|r| role_name(r)).collect();
-        match names.as_slice() {
-            [] => f.write_str("nobody"),
-            [one] => f.write_str(one),
-            [init @ .., last] => write!(f, "{} and {last}", init.join(", ")),
+    /// This refusal as a code with arguments, for an interface to put into words.
+    pub fn reason(&self) -> Reason {
+        let action = |a: &str| ("action", Arg::Action(a.to_owned()));
+        let waiting = |w: &Option<WaitingFor>| w.as_ref().map(WaitingFor::reason);
+        match self {
+            Rejection::Stale { expected, actual } => Reason::new(
+                "stale",
+                vec![
+                    ("expected", Arg::int(*expected as i64)),
+                    ("actual", Arg::int(*actual as i64)),
+                ],
+            ),
+            Rejection::Finished { stage } => {
+                Reason::new("finished", vec![("stage", Arg::Stage(stage.clone()))])
+            }
+            Rejection::UnknownAction {
+                action: asked,
+                stage,
+                possible,
+            } => {
+                let stage = ("stage", Arg::Stage(stage.clone()));
+                let asked = ("action", Arg::Text(asked.clone()));
+                if possible.is_empty() {
+                    Reason::new("nothing-possible", vec![asked, stage])
+                } else {
+                    // Keys: what a person types to take one.
+                    let possible = possible.iter().cloned().map(Arg::Text).collect();
+                    Reason::new(
+                        "unknown-action",
+                        vec![asked, stage, ("possible", Arg::List(possible))],
+                    )
+                }
+            }
+            Rejection::Automatic {
+                action: a,
+                condition,
+            } => Reason::new(
+                "automatic",
+                vec![action(a), ("condition", Arg::Text(condition.clone()))],
+            ),
+            Rejection::NotAllowed {
+                action: a,
+                allowed,
+                yours,
+            } => {
+                let code = if yours.is_empty() {
+                    "not-allowed-none"
+                } else {
+                    "not-allowed-yours"
+                };
+                let mut args = vec![action(a), ("allowed", Arg::any_of_roles(allowed))];
+                if !yours.is_empty() {
+                    args.push(("yours", Arg::any_of_roles(yours)));
+                }
+                Reason::new(code, args)
+            }
+            Rejection::CommentRequired { action: a } => {
+                Reason::new("comment-required", vec![action(a)])
+            }
+            Rejection::CommentTooLong { length, limit } => Reason::new(
+                "comment-too-long",
+                vec![
+                    ("length", Arg::count(*length)),
+                    ("limit", Arg::count(*limit)),
+                ],
+            ),
+            Rejection::InvalidFields { form, problems } => Reason::new(
+                "invalid-fields",
+                vec![
+                    ("form", Arg::Form(form.clone())),
+                    (
+                        "problems",
+                        Arg::Reasons(problems.iter().map(|p| p.reason.clone()).collect()),
+                    ),
+                ],
+            ),
+            Rejection::NoForm { action: a } => Reason::new("no-form", vec![action(a)]),
+            Rejection::ConditionNotMet { action: a, why } => Reason::new(
+                "condition-not-met",
+                vec![action(a), ("why", Arg::Reason(Box::new(why.clone())))],
+            ),
+            Rejection::AlreadyApproved {
+                action: a,
+                waiting_for,
+            } => match waiting(waiting_for) {
+                Some(w) => Reason::new(
+                    "already-approved-waiting",
+                    vec![action(a), ("waiting", Arg::Reason(Box::new(w)))],
+                ),
+                None => Reason::new("already-approved", vec![action(a)]),
+            },
+            Rejection::ApprovalNotNeeded {
+                action: a,
+                yours,
+                waiting_for,
+            } => {
+                let mut args = vec![action(a), ("yours", Arg::all_of_roles(yours))];
+                match waiting(waiting_for) {
+                    Some(w) => {
+                        args.push(("waiting", Arg::Reason(Box::new(w))));
+                        Reason::new("approval-not-needed-waiting", args)
+                    }
+                    None => Reason::new("approval-not-needed", args),
+                }
+            }
+            Rejection::UnknownRole { role, roles } => Reason::new(
+                "unknown-role",
+                vec![
+                    ("role", Arg::Text(role.clone())),
+                    (
+                        "roles",
+                        Arg::AllOf(roles.iter().cloned().map(Arg::Text).collect()),
+                    ),
+                ],
+            ),
+            Rejection::AlreadyMember { role } => {
+                Reason::new("already-member", vec![("role", Arg::Role(role.clone()))])
+            }
+            Rejection::ConflictOfInterest { role, held } => Reason::new(
+                "conflict-of-interest",
+                vec![
+                    ("role", Arg::Role(role.clone())),
+                    ("held", Arg::Role(held.clone())),
+                ],
+            ),
+            Rejection::Holders {
+                role,
+                holders,
+                people,
+            } => {
+                let role = ("role", Arg::Role(role.clone()));
+                let people = ("people", Arg::count(*people));
+                let min = ("min", Arg::int(holders.min));
+                match holders.max {
+                    Some(max) if max == holders.min => Reason::new(
+                        "holders-exactly",
+                        vec![role, ("count", Arg::int(max)), people],
+                    ),
+                    Some(max) if holders.min == 0 => Reason::new(
+                        "holders-at-most",
+                        vec![role, ("max", Arg::int(max)), people],
+                    ),
+                    Some(max) => Reason::new(
+                        "holders-between",
+                        vec![role, min, ("max", Arg::int(max)), people],
+                    ),
+                    None => Reason::new("holders-at-least", vec![role, min, people]),
+                }
+            }
+            Rejection::MilestoneNotReady {
+                milestone,
+                status,
+                step,
+            } => Reason::new(
+                "milestone-not-ready",
+                vec![
+                    ("milestone", Arg::Milestone(milestone.clone())),
+                    ("status", Arg::Word(status_word(*status))),
+                    ("step", Arg::Word(step)),
+                ],
+            ),
+            Rejection::AlreadyScored => Reason::new("already-scored", vec![]),
+            Rejection::ScorecardsIn { evaluators } => {
+                Reason::new("scorecards-in", vec![("evaluators", Arg::int(*evaluators))])
+            }
+            Rejection::Calendar(problem) => {
+                Reason::new("calendar", vec![("problem", Arg::Text(problem.clone()))])
+            }
+            Rejection::UnknownStage(stage) => {
+                Reason::new("unknown-stage", vec![("stage", Arg::Text(stage.clone()))])
+            }
+            Rejection::Inconsistent(problem) => Reason::new(
+                "inconsistent",
+                vec![("problem", Arg::Text(problem.clone()))],
+            ),
+            Rejection::AutomaticLoop(moves) => {
+                Reason::new("automatic-loop", vec![("moves", Arg::count(*moves))])
+            }
         }
     }
 }
 
-fn your_roles(roles: &[String]) -> String {
-    if roles.is_empty() {
-        "you have no role on this project".to_owned()
-    } else {
-        format!("you are {} on this project", Roles(roles))
-    }
-}
-
-/// An action title inside a sentence: "Endorse the proposal" reads "endorse the proposal".
-pub struct Verb<'a>(pub &'a str);
-
-impl fmt::Display for Verb<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut chars = self.0.chars();
-        match chars.next() {
-            Some(first) => write!(f, "{}{}", first.to_lowercase(), chars.as_str()),
-            None => Ok(()),
-        }
-    }
-}
-
-/// Roles joined for a sentence: "the supervisor or the coordinator".
-pub struct Roles<'a>(pub &'a [String]);
-
-impl fmt::Display for Roles<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<String> = self.0.iter().map(|r| role_name(r)).collect();
-        match names.as_slice() {
-            [] => f.write_str("nobody"),
-            [one] => f.write_str(one),
-            [init @ .., last] => write!(f, "{} or {last}", init.join(", ")),
-        }
+/// A milestone's status as the word messages choose by.
+fn status_word(status: MilestoneStatus) -> &'static str {
+    match status {
+        MilestoneStatus::Pending => "pending",
+        MilestoneStatus::Submitted => "submitted",
+        MilestoneStatus::Accepted => "accepted",
+        MilestoneStatus::Returned => "returned",
     }
 }

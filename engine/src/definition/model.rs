@@ -324,10 +324,29 @@ pub struct Field {
     pub max: Option<f64>,
     /// Longest allowed text, in characters.
     pub max_length: Option<u32>,
-    /// Allowed values of a choice.
-    pub choices: Vec<String>,
+    /// Allowed values of a choice, with their titles.
+    pub choices: Vec<Choice>,
     /// Unit of a measurement, e.g. `minutes`.
     pub unit: Option<Label>,
+}
+
+/// One allowed value of a `choice` field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// The value stored in the answers and compared in conditions.
+    pub key: String,
+    /// What people read (the key with spaces for `_` when no title is given).
+    pub title: Label,
+}
+
+impl Field {
+    /// The title of choice `key` in `lang`, if it is one of this field's choices.
+    pub fn choice_title(&self, key: &str, lang: &str) -> Option<&str> {
+        self.choices
+            .iter()
+            .find(|c| c.key == key)
+            .map(|c| c.title.get(lang))
+    }
 }
 
 /// The kinds of form field.

@@ -463,9 +463,79 @@ pub struct FieldSource {
     #[serde(default)]
     pub max_length: Option<u32>,
     #[serde(default)]
-    pub choices: Vec<Text>,
+    pub choices: Vec<Spanned<ChoiceSource>>,
     #[serde(default)]
     pub unit: Words,
+}
+
+/// One choice of a `choice` field: its key alone (`waiting_time`), or its
+/// key with a title (`{ key: waiting_time, title: { en: ..., ar: ... } }`).
+#[derive(Debug)]
+pub struct ChoiceSource {
+    /// The value stored and compared in conditions.
+    pub key: Text,
+    /// The words people read, when given.
+    pub title: Words,
+    /// A plain key YAML read as a number or yes/no (`y`, `2026`): its text
+    /// is taken from the file, as written.
+    pub typed: bool,
+}
+
+/// A choice written as its key alone.
+fn plain_choice(key: String, typed: bool) -> ChoiceSource {
+    let unknown = serde_saphyr::Location::UNKNOWN;
+    ChoiceSource {
+        key: Spanned::new(key, unknown, unknown),
+        title: None,
+        typed,
+    }
+}
+
+impl<'de> Deserialize<'de> for ChoiceSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ChoiceVisitor;
+        impl<'de> Visitor<'de> for ChoiceVisitor {
+            type Value = ChoiceSource;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a choice's key, or { key: ..., title: ... }")
+            }
+            // A plain key's place is the list item's (validation takes it
+            // from the `Spanned` around the choice).
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(plain_choice(v.to_owned(), false))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(plain_choice(v.to_string(), true))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(plain_choice(v.to_string(), true))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(plain_choice(v.to_string(), true))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(plain_choice(v.to_string(), true))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let (mut key, mut title) = (None, None);
+                while let Some(name) = map.next_key::<String>()? {
+                    match name.as_str() {
+                        "key" if key.is_none() => key = Some(map.next_value::<Text>()?),
+                        "title" if title.is_none() => title = map.next_value::<Words>()?,
+                        "key" | "title" => return Err(de::Error::duplicate_field("key")),
+                        other => return Err(de::Error::unknown_field(other, &["key", "title"])),
+                    }
+                }
+                let key = key.ok_or_else(|| de::Error::missing_field("key"))?;
+                Ok(ChoiceSource {
+                    key,
+                    title,
+                    typed: false,
+                })
+            }
+        }
+        deserializer.deserialize_any(ChoiceVisitor)
+    }
 }
 
 /// A rubric: criteria scored on a scale.

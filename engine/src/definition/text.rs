@@ -48,6 +48,24 @@ impl Refused {
     }
 }
 
+impl Refused {
+    /// The refused character as reason arguments: `kind` (`line-break`,
+    /// `control` or `bidi`, a word messages choose by) and `char` (`U+202E`).
+    pub fn args(self) -> Vec<(&'static str, crate::reason::Arg)> {
+        use crate::reason::Arg;
+        let kind = match self {
+            Refused::Control('\n' | '\r' | '\u{2028}' | '\u{2029}') => "line-break",
+            Refused::Control(_) => "control",
+            Refused::Bidi(_) => "bidi",
+        };
+        vec![
+            ("kind", Arg::Word(kind)),
+            ("char", Arg::Text(code(self.char()))),
+            ("name", Arg::Term(bidi_term(self.char()))),
+        ]
+    }
+}
+
 impl fmt::Display for Refused {
     /// "a control character (U+0000)" or "the bidirectional control U+202E
     /// (right-to-left override), which makes text read differently from what it holds".
@@ -75,6 +93,25 @@ fn code(c: char) -> String {
 /// Whether `c` is one of the bidirectional embeddings, overrides or isolates.
 pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The catalogue's term for a bidirectional control (`none` for any other character).
+pub fn bidi_term(c: char) -> &'static str {
+    match c {
+        '\u{202A}' => "lre",
+        '\u{202B}' => "rle",
+        '\u{202C}' => "pdf",
+        '\u{202D}' => "lro",
+        '\u{202E}' => "rlo",
+        '\u{2066}' => "lri",
+        '\u{2067}' => "rli",
+        '\u{2068}' => "fsi",
+        '\u{2069}' => "pdi",
+        '\u{200E}' => "lrm",
+        '\u{200F}' => "rlm",
+        '\u{061C}' => "alm",
+        _ => "none",
+    }
 }
 
 fn bidi_name(c: char) -> &'static str {

@@ -1,6 +1,6 @@
 //! Type checking, evaluation and explanation of parsed conditions.
 
-use super::{CmpOp, Env, Error, Expr, Kind, Node, Schema, Type, Value};
+use super::{CmpOp, Env, Error, Expr, Falsehood, Kind, Node, Schema, Type, Value};
 use std::cmp::Ordering;
 
 /// How a type reads in a message: "`x` is a number".
@@ -154,56 +154,72 @@ pub(super) fn truth(node: &Node, env: &dyn Env) -> bool {
     }
 }
 
-pub(super) fn explain_false(expr: &Expr, env: &dyn Env) -> Option<String> {
+pub(super) fn why_false(expr: &Expr, env: &dyn Env) -> Option<Falsehood> {
     if truth(&expr.root, env) {
         None
     } else {
-        Some(explain(expr, &expr.root, env))
+        Some(explain(expr, &expr.root, env, false))
     }
 }
 
-/// Why `node`, which evaluates to false, is false.
-fn explain(expr: &Expr, node: &Node, env: &dyn Env) -> String {
+/// Why `node`, which evaluates to false (to true when `negated`), is so.
+fn explain(expr: &Expr, node: &Node, env: &dyn Env, negated: bool) -> Falsehood {
+    let whole = || Falsehood::Text {
+        text: expr.text(node).to_owned(),
+        negated,
+    };
     match &node.kind {
-        Kind::And(items) => match items.iter().find(|i| !truth(i, env)) {
-            Some(item) => explain(expr, item, env),
-            None => format!("{} is false", expr.text(node)),
+        Kind::And(items) if !negated => match items.iter().find(|i| !truth(i, env)) {
+            Some(item) => explain(expr, item, env, false),
+            None => whole(),
+        },
+        // `!(a || b)` is false when one of them holds: say which.
+        Kind::Or(items) if negated => match items.iter().find(|i| truth(i, env)) {
+            Some(item) => explain(expr, item, env, true),
+            None => whole(),
         },
         Kind::Path(p) => match env.value(p) {
-            Value::Bool(_) => env
-                .say_false(p)
-                .unwrap_or_else(|| format!("{} is false", expr.text(node))),
-            _ => format!("{} is not given yet", expr.text(node)),
+            Value::Bool(_) => Falsehood::Flag {
+                path: p.clone(),
+                expected: !negated,
+            },
+            _ if negated => whole(),
+            _ => Falsehood::Missing { path: p.clone() },
         },
-        Kind::Bool(_) => format!("{} is always false", expr.text(node)),
-        Kind::Not(inner) => format!("{} is true", show(expr, inner, env)),
-        _ => format!("{} is false", show(expr, node, env)),
+        Kind::Bool(_) => Falsehood::Never {
+            text: expr.text(node).to_owned(),
+        },
+        Kind::Not(inner) => explain(expr, inner, env, !negated),
+        Kind::Cmp {
+            op, left, right, ..
+        } => {
+            let op = if negated { op.negate() } else { *op };
+            match (&left.kind, &right.kind) {
+                (Kind::Path(p), other) if literal(other).is_some() => Falsehood::Compare {
+                    path: p.clone(),
+                    op: op.word(),
+                    expected: literal(other).unwrap_or(Value::Missing),
+                    actual: env.value(p),
+                },
+                (other, Kind::Path(p)) if literal(other).is_some() => Falsehood::Compare {
+                    path: p.clone(),
+                    op: op.flip().word(),
+                    expected: literal(other).unwrap_or(Value::Missing),
+                    actual: env.value(p),
+                },
+                _ => whole(),
+            }
+        }
+        _ => whole(),
     }
 }
 
-/// The text of `node`, with the actual value after each path compared in it.
-fn show(expr: &Expr, node: &Node, env: &dyn Env) -> String {
-    let Kind::Cmp {
-        op, left, right, ..
-    } = &node.kind
-    else {
-        return expr.text(node).to_string();
-    };
-    let side = |n: &Node| {
-        let text = expr.text(n);
-        match &n.kind {
-            Kind::Path(p) => format!("{text} ({})", show_value(&env.value(p))),
-            _ => text.to_string(),
-        }
-    };
-    format!("{} {} {}", side(left), op.symbol(), side(right))
-}
-
-fn show_value(v: &Value) -> String {
-    match v {
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::Text(s) => format!("{s:?}"),
-        Value::Missing => "not given yet".to_string(),
+/// The value of a literal operand.
+fn literal(kind: &Kind) -> Option<Value> {
+    match kind {
+        Kind::Bool(b) => Some(Value::Bool(*b)),
+        Kind::Number(n) => Some(Value::Number(*n)),
+        Kind::Text(t) => Some(Value::Text(t.clone())),
+        _ => None,
     }
 }

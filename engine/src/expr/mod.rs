@@ -62,16 +62,51 @@ pub enum Value {
     Missing,
 }
 
+/// Why a condition is false, as data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Falsehood {
+    /// The yes/no value at `path` is not `expected`.
+    Flag {
+        /// The path.
+        path: Vec<String>,
+        /// What it must be.
+        expected: bool,
+    },
+    /// The value at `path` is not given yet.
+    Missing {
+        /// The path.
+        path: Vec<String>,
+    },
+    /// The value at `path` must be `op` (`eq`, `ne`, `lt`, `le`, `gt`, `ge`)
+    /// `expected`, and is `actual` (perhaps missing).
+    Compare {
+        /// The path.
+        path: Vec<String>,
+        /// The comparison that must hold, as a word.
+        op: &'static str,
+        /// The value it is compared with.
+        expected: Value,
+        /// Its value now.
+        actual: Value,
+    },
+    /// A part that is written to be always false.
+    Never {
+        /// Its text.
+        text: String,
+    },
+    /// Any other part, by its text: it is false (true when `negated`).
+    Text {
+        /// The part of the condition, as written.
+        text: String,
+        /// Whether it must not hold.
+        negated: bool,
+    },
+}
+
 /// The project's data as seen by a condition at runtime.
 pub trait Env {
     /// The current value at `path`, or [`Value::Missing`] when there is none (yet).
     fn value(&self, path: &[String]) -> Value;
-
-    /// Plain words for "the yes/no value at `path` is false", when the
-    /// environment knows better words than "`path` is false".
-    fn say_false(&self, _path: &[String]) -> Option<String> {
-        None
-    }
 }
 
 impl Expr {
@@ -111,13 +146,12 @@ impl Expr {
         eval::truth(&self.root, env)
     }
 
-    /// Explain, for a person, which part made the condition false, e.g.
-    /// "milestones.all_accepted is false" or "form.proposal.budget (7000) <= 5000 is false".
-    /// Returns None when the condition is true. For `&&` the first false operand is reported,
-    /// for `||` the whole expression; comparisons show the actual value of each path
-    /// (or "not given yet" when it is Missing).
-    pub fn explain_false(&self, env: &dyn Env) -> Option<String> {
-        eval::explain_false(self, env)
+    /// Which part made the condition false, as data (an interface puts it
+    /// into words): for `&&` the first false operand, for `||` the whole
+    /// expression; `!` turns what must hold around (`!(a > 1)`: `a` must be
+    /// at most 1). Returns None when the condition is true.
+    pub fn why_false(&self, env: &dyn Env) -> Option<Falsehood> {
+        eval::why_false(self, env)
     }
 
     /// The text of `node`, including its surrounding parentheses if it had any.
@@ -194,6 +228,41 @@ enum CmpOp {
 }
 
 impl CmpOp {
+    /// The comparison as a word messages choose by.
+    fn word(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "eq",
+            CmpOp::Ne => "ne",
+            CmpOp::Lt => "lt",
+            CmpOp::Le => "le",
+            CmpOp::Gt => "gt",
+            CmpOp::Ge => "ge",
+        }
+    }
+
+    /// The comparison that holds exactly when this one does not.
+    fn negate(self) -> CmpOp {
+        match self {
+            CmpOp::Eq => CmpOp::Ne,
+            CmpOp::Ne => CmpOp::Eq,
+            CmpOp::Lt => CmpOp::Ge,
+            CmpOp::Le => CmpOp::Gt,
+            CmpOp::Gt => CmpOp::Le,
+            CmpOp::Ge => CmpOp::Lt,
+        }
+    }
+
+    /// The same comparison with its sides swapped (`1 < a` is `a > 1`).
+    fn flip(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            same => same,
+        }
+    }
+
     fn symbol(self) -> &'static str {
         match self {
             CmpOp::Eq => "==",
@@ -668,50 +737,101 @@ mod tests {
     }
 
     #[test]
-    fn explain_false_output() {
+    fn why_false_names_the_part_that_fails() {
         let d = schema()
             .with("milestones.all_accepted", b(false))
             .typed("form.q.budget", Type::Number);
-        let explain = |src: &str| Expr::parse(src).unwrap().explain_false(&d);
-        assert_eq!(explain("ok"), None);
+        let why = |src: &str| Expr::parse(src).unwrap().why_false(&d);
+        let path = |s: &str| p(s);
+        let text = |t: &str, negated| {
+            Some(Falsehood::Text {
+                text: t.into(),
+                negated,
+            })
+        };
+        assert_eq!(why("ok"), None);
         assert_eq!(
-            explain("milestones.all_accepted"),
-            Some("milestones.all_accepted is false".to_string())
+            why("milestones.all_accepted"),
+            Some(Falsehood::Flag {
+                path: path("milestones.all_accepted"),
+                expected: true
+            })
+        );
+        let over = Some(Falsehood::Compare {
+            path: path("form.p.budget"),
+            op: "le",
+            expected: Value::Number(5000.0),
+            actual: Value::Number(7000.0),
+        });
+        assert_eq!(
+            why("ok && form.p.budget <= 5000 && milestones.all_accepted"),
+            over
+        );
+        assert_eq!(why("5000 >= form.p.budget"), over);
+        assert_eq!(
+            why("form.q.budget <= 5000"),
+            Some(Falsehood::Compare {
+                path: path("form.q.budget"),
+                op: "le",
+                expected: Value::Number(5000.0),
+                actual: Value::Missing,
+            })
         );
         assert_eq!(
-            explain("ok && form.p.budget <= 5000 && milestones.all_accepted"),
-            Some("form.p.budget (7000) <= 5000 is false".to_string())
+            why("form.p.service == 'scan'"),
+            Some(Falsehood::Compare {
+                path: path("form.p.service"),
+                op: "eq",
+                expected: Value::Text("scan".into()),
+                actual: Value::Text("print".into()),
+            })
         );
         assert_eq!(
-            explain("form.q.budget <= 5000"),
-            Some("form.q.budget (not given yet) <= 5000 is false".to_string())
+            why("milestones.all_accepted || form.p.budget < 10"),
+            text("milestones.all_accepted || form.p.budget < 10", false)
         );
         assert_eq!(
-            explain("form.p.service == 'scan'"),
-            Some("form.p.service (\"print\") == 'scan' is false".to_string())
+            why("!ok"),
+            Some(Falsehood::Flag {
+                path: path("ok"),
+                expected: false
+            })
         );
         assert_eq!(
-            explain("milestones.all_accepted || form.p.budget < 10"),
-            Some("milestones.all_accepted || form.p.budget < 10 is false".to_string())
-        );
-        assert_eq!(explain("!ok"), Some("ok is true".to_string()));
-        assert_eq!(
-            explain("!(form.p.budget > 1)"),
-            Some("form.p.budget (7000) > 1 is true".to_string())
-        );
-        assert_eq!(
-            explain("ok and pending.flag"),
-            Some("pending.flag is not given yet".to_string())
+            why("!(form.p.budget > 1)"),
+            Some(Falsehood::Compare {
+                path: path("form.p.budget"),
+                op: "le",
+                expected: Value::Number(1.0),
+                actual: Value::Number(7000.0),
+            })
         );
         assert_eq!(
-            explain("ok && (milestones.all_accepted or false)"),
-            Some("(milestones.all_accepted or false) is false".to_string())
+            why("ok and pending.flag"),
+            Some(Falsehood::Missing {
+                path: path("pending.flag")
+            })
         );
-        assert_eq!(explain("false"), Some("false is always false".to_string()));
+        assert_eq!(
+            why("ok && (milestones.all_accepted or false)"),
+            text("(milestones.all_accepted or false)", false)
+        );
+        assert_eq!(
+            why("false"),
+            Some(Falsehood::Never {
+                text: "false".into()
+            })
+        );
         // Consistent with eval on everything.
-        for src in ["ok", "!ok", "ok && !ok", "form.p.budget > 1 || ok"] {
+        for src in [
+            "ok",
+            "!ok",
+            "ok && !ok",
+            "form.p.budget > 1 || ok",
+            "!(ok || x.y)",
+        ] {
             let e = Expr::parse(src).unwrap();
-            assert_eq!(e.explain_false(&d).is_none(), e.eval(&d), "{src}");
+            assert_eq!(e.why_false(&d).is_none(), e.eval(&d), "{src}");
         }
     }
 
@@ -726,7 +846,7 @@ mod tests {
         fn never_panics_on_any_text(src in "\\PC{0,80}") {
             if let Ok(e) = Expr::parse(&src) {
                 let _ = e.eval(&AllMissing);
-                let _ = e.explain_false(&AllMissing);
+                let _ = e.why_false(&AllMissing);
                 let _ = e.check(&schema());
                 let _ = e.paths();
             }
@@ -739,7 +859,7 @@ mod tests {
             match Expr::parse(&src) {
                 Ok(e) => {
                     proptest::prop_assert_eq!(
-                        e.explain_false(&AllMissing).is_none(),
+                        e.why_false(&AllMissing).is_none(),
                         e.eval(&AllMissing)
                     );
                     let _ = e.check(&schema());

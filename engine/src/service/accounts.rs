@@ -12,6 +12,7 @@
 //! Argon2 itself (19 MiB and a core for each hash) runs in a small pool,
 //! [`PasswordWork`]: the rest wait briefly, then are told the server is busy.
 
+use crate::reason::{Arg, Reason};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,9 +41,6 @@ pub const MAX_PASSWORD: usize = 1024;
 
 /// The languages pages and mail are written in: the definitions' list.
 pub use crate::definition::LANGUAGES;
-
-/// The message for any failed sign-in, whichever part was wrong.
-const SIGN_IN_REFUSED: &str = "the email or the password is not right";
 
 /// How long attempts are counted: a window opens with the first attempt of
 /// a key and its count is forgotten when it ends.
@@ -128,10 +126,7 @@ impl PasswordWork {
             match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
                 Ok(Ok(permit)) => permit,
                 _ => {
-                    return Err(Error::Busy(
-                        "the server is checking many passwords at once; try again in a few seconds"
-                            .into(),
-                    ));
+                    return Err(Error::Busy(Reason::new("passwords-busy", vec![])));
                 }
             };
         let (running, peak) = (self.running.clone(), self.peak.clone());
@@ -237,10 +232,7 @@ impl Engine {
             .await?
         {
             Some(person) => Ok(self.store.person_by_id(person).await?),
-            None => Err(Error::NotFound(
-                "this password reset link has expired or was already used; ask for a new one"
-                    .into(),
-            )),
+            None => Err(Error::NotFound(Reason::new("reset-link-used", vec![]))),
         }
     }
 
@@ -296,9 +288,7 @@ impl Engine {
             .await?
             .and_then(|c| c.password_hash);
         if !self.verify(current, stored).await? {
-            return Err(Error::Forbidden(
-                "the current password is not right; nothing was changed".into(),
-            ));
+            return Err(Error::Forbidden(Reason::new("password-wrong", vec![])));
         }
         self.forgive(counted).await?;
         let hash = self.hash_password(new).await?;
@@ -352,9 +342,9 @@ impl Engine {
             .map(|_| ATTEMPTS_PER_EMAIL)
             .chain(counted.address.iter().map(|_| ATTEMPTS_PER_ADDRESS));
         if counts.iter().zip(limits).any(|(n, limit)| *n > limit) {
-            return Err(Error::TooMany(format!(
-                "too many attempts; wait {} minutes and try again",
-                ATTEMPT_WINDOW.as_mins()
+            return Err(Error::TooMany(Reason::new(
+                "too-many-attempts",
+                vec![("minutes", Arg::int(ATTEMPT_WINDOW.as_mins()))],
             )));
         }
         Ok(counted)
@@ -437,7 +427,7 @@ impl Engine {
         address: Option<IpAddr>,
         now: Timestamp,
     ) -> Result<(Viewer, NewSession), Error> {
-        let refused = || Error::Forbidden(SIGN_IN_REFUSED.into());
+        let refused = || Error::Forbidden(Reason::new("sign-in-refused", vec![]));
         let counted = self
             .count(Attempt::SignIn, Some(email), address, now)
             .await?;
@@ -511,13 +501,18 @@ impl Engine {
 pub fn check_password(password: &str) -> Result<(), Error> {
     let length = password.chars().count();
     if length < MIN_PASSWORD {
-        return Err(Error::Invalid(format!(
-            "a password needs at least {MIN_PASSWORD} characters; this one has {length}"
+        return Err(Error::Invalid(Reason::new(
+            "password-too-short",
+            vec![
+                ("min", Arg::count(MIN_PASSWORD)),
+                ("length", Arg::count(length)),
+            ],
         )));
     }
     if password.len() > MAX_PASSWORD {
-        return Err(Error::Invalid(format!(
-            "a password may have at most {MAX_PASSWORD} bytes"
+        return Err(Error::Invalid(Reason::new(
+            "password-too-long",
+            vec![("max", Arg::count(MAX_PASSWORD))],
         )));
     }
     Ok(())

@@ -160,7 +160,8 @@ impl Engine {
                             calendar: &calendar,
                             members,
                         };
-                        Ok::<_, Error>(decide::start(&project, valid[position].direct, now)?)
+                        decide::start(&project, valid[position].direct, now)
+                            .map_err(|r| Error::refused(r, &workflow))
                     },
                 )
                 .await?;
@@ -190,7 +191,7 @@ impl Engine {
 
     /// A project's title and direct members, checked.
     async fn check_start(&self, project: &ProjectStart) -> Result<(String, Vec<Member>), Error> {
-        let title = input::line("the project's title", &project.title)?;
+        let title = input::line("project-title", &project.title)?;
         let mut direct = Vec::with_capacity(project.members.len());
         for (email, role) in &project.members {
             let member = Member {
@@ -224,10 +225,11 @@ impl Engine {
         if let Some(actor) = actor {
             // Before the email is looked up: someone who may not give roles
             // is refused alike whether or not it is registered.
-            decide::may_give_roles(&ctx, actor)?;
+            decide::may_give_roles(&ctx, actor).map_err(|r| Error::refused(r, &workflow))?;
         }
         let person = self.person_id(email).await?;
-        let decision = decide::add_member(&ctx, &record.state, actor, person, role.trim(), now)?;
+        let decision = decide::add_member(&ctx, &record.state, actor, person, role.trim(), now)
+            .map_err(|r| Error::refused(r, &workflow))?;
         self.commit_one(project, record.state.version, decision, now)
             .await
     }
@@ -260,7 +262,7 @@ impl Engine {
                 .pop()
                 .expect("one result per command");
             match result {
-                Err(e) if e.kind() == super::Kind::Conflict && tries > 0 && is_race(&e) => continue,
+                Err(e) if tries > 0 && e.is_race() => continue,
                 other => return other,
             }
         }
@@ -325,7 +327,7 @@ impl Engine {
             .as_deref()
             .map(|key| {
                 if key.is_empty() || key.len() > MAX_KEY {
-                    return Err(Error::Invalid(format!(
+                    return Err(Error::invalid(format!(
                         "an idempotency key has 1 to {MAX_KEY} characters"
                     )));
                 }
@@ -360,7 +362,7 @@ impl Engine {
                 {
                     return replay(key, fingerprint, &first).map(Prepared::Replay);
                 }
-                return Err(refused.into());
+                return Err(Error::refused(refused, &workflow));
             }
         };
         let outcome = outcome(project, &decision, false);
@@ -562,11 +564,6 @@ fn told(decision: &Decision) -> Vec<i64> {
     told
 }
 
-/// Whether `error` is a lost race on the project's version (worth deciding again).
-fn is_race(error: &Error) -> bool {
-    matches!(error, Error::Conflict(m) if m.contains("changed by someone else"))
-}
-
 /// What identifies a request for idempotency: the project, the action and
 /// everything it carries (not the version it saw: a retry may see a newer one).
 fn fingerprint(project: i64, request: &Request) -> String {
@@ -584,7 +581,7 @@ fn fingerprint(project: i64, request: &Request) -> String {
 fn replay(key: &str, fingerprint: &str, first: &FirstUse) -> Result<Outcome, Error> {
     // A key stored before requests were fingerprinted matches any request.
     if !first.request.is_empty() && first.request != fingerprint {
-        return Err(Error::Conflict(format!(
+        return Err(Error::conflict(format!(
             "the idempotency key '{}' was already used for a different request; nothing was done (use a new key for each new request)",
             key.escape_default()
         )));

@@ -54,7 +54,7 @@ impl Engine {
         for source in sources {
             let workflow = definition::parse(source, Templates::Unchecked).map_err(|problems| {
                 let first = &problems[0];
-                Error::Invalid(format!(
+                Error::invalid(format!(
                     "the definition does not validate ({} problem(s)); the first, at line {}, column {}: {}",
                     problems.len(),
                     first.line,
@@ -66,7 +66,7 @@ impl Engine {
                 .iter()
                 .find(|w| w.key == workflow.key && w.version == workflow.version)
             {
-                return Err(Error::Invalid(format!(
+                return Err(Error::invalid(format!(
                     "{} version {} is given twice; publish one text per version",
                     other.key, other.version
                 )));
@@ -110,8 +110,8 @@ impl Engine {
         now: Timestamp,
     ) -> Result<Person, Error> {
         let email = input::email(email)?;
-        let name = input::line("the name", name)?;
-        let organization = input::optional_line("the organization", organization)?;
+        let name = input::line("name", name)?;
+        let organization = input::optional_line("organization", organization)?;
         Ok(self
             .store
             .add_person(&email, &name, &organization, now)
@@ -150,7 +150,7 @@ impl Engine {
         now: Timestamp,
     ) -> Result<Program, Error> {
         let key = input::key("program key", key)?;
-        let title = input::line("the program's title", title)?;
+        let title = input::line("program-title", title)?;
         let workflow_key = workflow_key.trim();
         self.store.latest_definition(workflow_key).await?;
         Ok(self
@@ -164,9 +164,9 @@ impl Engine {
     /// a typing mistake), and it takes 1 to [`MAX_CAPACITY`] projects.
     pub async fn create_cohort(&self, cohort: NewCohort, now: Timestamp) -> Result<Cohort, Error> {
         let mut cohort = cohort;
-        cohort.name = input::line("the cohort's name", &cohort.name)?;
+        cohort.name = input::line("cohort-name", &cohort.name)?;
         if cohort.capacity == 0 || cohort.capacity > MAX_CAPACITY {
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "a cohort takes 1 to {MAX_CAPACITY} projects, not {}",
                 cohort.capacity
             )));
@@ -177,7 +177,7 @@ impl Engine {
             cohort.holidays.clone(),
             cohort.weekend,
         )
-        .map_err(|e| Error::Invalid(e.to_string()))?;
+        .map_err(|e| Error::invalid(e.to_string()))?;
         let program = self.store.program(cohort.program.trim()).await?;
         let stored = self.store.latest_definition(&program.workflow_key).await?;
         let workflow = super::parse_stored(&stored)?;
@@ -188,7 +188,7 @@ impl Engine {
             .map(String::as_str)
             .collect();
         if !missing.is_empty() {
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "workflow {} needs these cohort dates: {}",
                 workflow.key,
                 missing.join(", ")
@@ -202,7 +202,7 @@ impl Engine {
             .collect();
         if !unused.is_empty() {
             let used: Vec<&str> = workflow.cohort_dates.iter().map(String::as_str).collect();
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "workflow {} uses no cohort date named {} (it uses: {})",
                 workflow.key,
                 unused.join(", "),

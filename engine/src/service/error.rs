@@ -3,7 +3,11 @@
 //! sent the request; internal detail (a database's own words) is kept apart,
 //! for the operator's log.
 
+use std::sync::Arc;
+
 use crate::decide::Rejection;
+use crate::definition::Workflow;
+use crate::reason::{Arg, Reason};
 use crate::store;
 
 /// What sort of failure, for an interface to map (e.g. to an HTTP status).
@@ -29,44 +33,66 @@ pub enum Kind {
 }
 
 /// Why a service call did not go through. Nothing changed.
+///
+/// Each carries a [`Reason`] (a code with arguments), which an interface
+/// puts into words in the reader's language; a refusal of the core keeps
+/// the workflow it was decided against, whose titles those words use.
+/// A reason coded `message` is a text not yet given a code of its own.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The engine refused the command (its kind follows from the reason).
-    #[error(transparent)]
-    Rejected(#[from] Rejection),
+    /// The engine refused the command (its kind follows from the reason),
+    /// with the workflow it was decided against when known.
+    #[error("{0}")]
+    Rejected(Rejection, Option<Arc<Workflow>>),
     /// Bad input.
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{}", said(.0))]
+    Invalid(Reason),
     /// Something named does not exist.
-    #[error("{0}")]
-    NotFound(String),
+    #[error("{}", said(.0))]
+    NotFound(Reason),
     /// Not allowed for this person.
-    #[error("{0}")]
-    Forbidden(String),
-    /// Collides with the current state.
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{}", said(.0))]
+    Forbidden(Reason),
+    /// Collides with the current state (`changed`: the project's version
+    /// moved under the decision, a lost race worth deciding again).
+    #[error("{}", said(.0))]
+    Conflict(Reason),
     /// The database stayed busy.
-    #[error("{0}")]
-    Busy(String),
+    #[error("{}", said(.0))]
+    Busy(Reason),
     /// Too many attempts in a while.
-    #[error("{0}")]
-    TooMany(String),
-    /// A failure inside: `message` for people, `detail` for the operator.
-    #[error("{message}")]
+    #[error("{}", said(.0))]
+    TooMany(Reason),
+    /// A failure inside: `message` for people (`internal`, or the
+    /// database's words when the operator opened it), `detail` for the operator.
+    #[error("{}", said(.message))]
     Internal {
         /// What the person is told.
-        message: String,
+        message: Reason,
         /// What went wrong, in the database's or the parser's words.
         detail: String,
     },
+}
+
+/// A reason for a log: a `message` reason is its text; any other its code and arguments.
+fn said(reason: &Reason) -> String {
+    match (reason.code, reason.arg("text")) {
+        ("message", Some(crate::reason::Arg::Text(text))) => text.clone(),
+        _ => reason.to_string(),
+    }
+}
+
+impl From<Rejection> for Error {
+    fn from(rejection: Rejection) -> Self {
+        Error::Rejected(rejection, None)
+    }
 }
 
 impl Error {
     /// The kind of failure.
     pub fn kind(&self) -> Kind {
         match self {
-            Error::Rejected(r) => match r {
+            Error::Rejected(r, _) => match r {
                 Rejection::Stale { .. }
                 | Rejection::AlreadyMember { .. }
                 | Rejection::AlreadyApproved { .. }
@@ -89,6 +115,28 @@ impl Error {
         }
     }
 
+    /// Why, as a code with arguments, for an interface to put into words.
+    pub fn reason(&self) -> Reason {
+        match self {
+            Error::Rejected(r, _) => r.reason(),
+            Error::Invalid(r)
+            | Error::NotFound(r)
+            | Error::Forbidden(r)
+            | Error::Conflict(r)
+            | Error::Busy(r)
+            | Error::TooMany(r) => r.clone(),
+            Error::Internal { message, .. } => message.clone(),
+        }
+    }
+
+    /// The workflow a refusal was decided against, whose words its reason uses.
+    pub fn workflow(&self) -> Option<&Workflow> {
+        match self {
+            Error::Rejected(_, w) => w.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Internal detail for the operator's log, when there is any.
     pub fn detail(&self) -> Option<&str> {
         match self {
@@ -97,10 +145,35 @@ impl Error {
         }
     }
 
+    /// A refusal of the core, decided against `workflow`.
+    pub(crate) fn refused(rejection: Rejection, workflow: &Arc<Workflow>) -> Error {
+        Error::Rejected(rejection, Some(workflow.clone()))
+    }
+
+    /// Whether this is a lost race on a project's version (worth deciding again).
+    pub fn is_race(&self) -> bool {
+        matches!(self, Error::Conflict(r) if r.code == "changed")
+    }
+
+    /// Bad input, said in a text not yet given a code.
+    pub(crate) fn invalid(text: impl Into<String>) -> Error {
+        Error::Invalid(Reason::message(text))
+    }
+
+    /// Something named does not exist, said in a text not yet given a code.
+    pub(crate) fn not_found(text: impl Into<String>) -> Error {
+        Error::NotFound(Reason::message(text))
+    }
+
+    /// A collision, said in a text not yet given a code.
+    pub(crate) fn conflict(text: impl Into<String>) -> Error {
+        Error::Conflict(Reason::message(text))
+    }
+
     /// An internal failure described by `detail`.
     pub(crate) fn internal(detail: impl ToString) -> Error {
         Error::Internal {
-            message: "something went wrong inside gradflow; nothing was changed. The operator can find the details in the log".into(),
+            message: Reason::new("internal", vec![]),
             detail: detail.to_string(),
         }
     }
@@ -109,16 +182,15 @@ impl Error {
 impl From<store::Error> for Error {
     fn from(e: store::Error) -> Self {
         match e {
-            store::Error::Conflict { .. } => Error::Conflict(format!(
-                "{e}; nothing was changed: look at the project again and retry"
+            store::Error::Conflict { .. } => Error::Conflict(Reason::new("changed", vec![])),
+            store::Error::Busy => Error::Busy(Reason::new(
+                "busy",
+                vec![("seconds", Arg::int(store::LOCK_WAIT.as_secs() as i64))],
             )),
-            store::Error::Busy => {
-                Error::Busy(format!("{e}; nothing was changed: try again in a moment"))
-            }
-            store::Error::NotFound(m) => Error::NotFound(m),
-            store::Error::ReadOnly => Error::Forbidden(e.to_string()),
-            store::Error::Refused(m) => Error::Conflict(m),
-            store::Error::BadUrl(_) => Error::Invalid(e.to_string()),
+            store::Error::NotFound(r) => Error::NotFound(r),
+            store::Error::ReadOnly => Error::Forbidden(Reason::new("read-only", vec![])),
+            store::Error::Refused(r) => Error::Conflict(r),
+            store::Error::BadUrl(_) => Error::invalid(e.to_string()),
             e @ (store::Error::Database(_)
             | store::Error::Migrate(_)
             | store::Error::Corrupt(_)) => Error::internal(e),

@@ -9,6 +9,7 @@
 //! leaves bytes that no record names: [`Engine::evidence_kept`] tells the
 //! caller whether it may remove them.
 
+use crate::reason::{Arg, Reason};
 use jiff::Timestamp;
 
 use super::commands::decision_context;
@@ -40,7 +41,8 @@ impl Engine {
         let record = self.store.project(project).await?;
         let (workflow, calendar) = self.context(&record).await?;
         let ctx = decision_context(&record, &workflow, &calendar);
-        decide::may_add_evidence(&ctx, &record.state, viewer.person.id)?;
+        decide::may_add_evidence(&ctx, &record.state, viewer.person.id)
+            .map_err(|r| Error::refused(r, &workflow))?;
         let used = u64::try_from(self.store.uploaded_bytes(viewer.person.id).await?).unwrap_or(0);
         Ok(quota.saturating_sub(used))
     }
@@ -66,9 +68,7 @@ impl Engine {
         self.check_visible(viewer, project).await?;
         let name = evidence_file_name(name)?;
         if size == 0 {
-            return Err(Error::Invalid(
-                "the file is empty; choose a file with something in it".into(),
-            ));
+            return Err(Error::Invalid(Reason::new("evidence-empty", vec![])));
         }
         let valid_hash = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
         if !valid_hash {
@@ -76,9 +76,9 @@ impl Engine {
         }
         let size = i64::try_from(size).map_err(Error::internal)?;
         let over_quota = || {
-            Error::Invalid(format!(
-                "this file would take your uploads past the {} MiB each person may store; nothing was stored",
-                quota / (1024 * 1024)
+            Error::Invalid(Reason::new(
+                "evidence-quota",
+                vec![("quota", Arg::int((quota / (1024 * 1024)) as i64))],
             ))
         };
         let file = NewEvidence {
@@ -93,7 +93,8 @@ impl Engine {
             let (workflow, calendar) = self.context(&record).await?;
             let ctx = decision_context(&record, &workflow, &calendar);
             let decision =
-                decide::add_evidence(&ctx, &record.state, viewer.person.id, file.clone(), now)?;
+                decide::add_evidence(&ctx, &record.state, viewer.person.id, file.clone(), now)
+                    .map_err(|r| Error::refused(r, &workflow))?;
             let seq = decision.events.last().map_or(0, |e| e.seq);
             let pending = Pending {
                 project,
@@ -142,12 +143,15 @@ impl Engine {
 pub fn evidence_file_name(raw: &str) -> Result<String, Error> {
     let name = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     if let Some(c) = name.chars().find(|c| is_bidi_control(*c)) {
-        return Err(Error::Invalid(format!(
-            "the file's name contains an invisible direction mark ({}), which can disguise what a file is; rename the file",
-            c.escape_unicode()
+        return Err(Error::Invalid(Reason::new(
+            "evidence-name-mark",
+            vec![
+                ("char", Arg::Text(format!("U+{:04X}", u32::from(c)))),
+                ("name", Arg::Term(crate::definition::text::bidi_term(c))),
+            ],
         )));
     }
-    input::line("the file's name", name)
+    input::line("file-name", name)
 }
 
 /// The bidirectional formatting characters: embeddings, overrides and

@@ -6,6 +6,7 @@
 
 use super::Error;
 use crate::definition::text;
+use crate::reason::{Arg, Reason};
 
 /// Longest one-line text (a name, a title), in characters.
 pub const MAX_LINE: usize = text::MAX_LINE;
@@ -13,29 +14,38 @@ pub const MAX_LINE: usize = text::MAX_LINE;
 /// A one-line text (a name, a title, a file name): trimmed, 1 to
 /// [`MAX_LINE`] characters, no control character and no bidirectional
 /// embedding, override or isolate (see [`crate::definition::text`]); `what`
-/// names it in the message ("the project's title"). Every interface that
+/// names it as a word messages choose by (`project-title`, `name`,
+/// `organization`, `program-title`, `cohort-name`, `file-name`). Every interface that
 /// takes one line of text from people checks it here.
-pub fn line(what: &str, text: &str) -> Result<String, Error> {
+pub fn line(what: &'static str, text: &str) -> Result<String, Error> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(Error::Invalid(format!("{what} cannot be empty")));
+        return Err(Error::Invalid(Reason::new(
+            "text-empty",
+            vec![("what", Arg::Word(what))],
+        )));
     }
     let length = text.chars().count();
     if length > MAX_LINE {
-        return Err(Error::Invalid(format!(
-            "{what} is {length} characters long; at most {MAX_LINE} are allowed"
+        return Err(Error::Invalid(Reason::new(
+            "text-too-long",
+            vec![
+                ("what", Arg::Word(what)),
+                ("length", Arg::count(length)),
+                ("limit", Arg::count(MAX_LINE)),
+            ],
         )));
     }
     if let Some(refused) = text::one_line(text) {
-        return Err(Error::Invalid(format!(
-            "{what} contains {refused}; use plain text on one line"
-        )));
+        let mut args = vec![("what", Arg::Word(what))];
+        args.extend(refused.args());
+        return Err(Error::Invalid(Reason::new("text-characters", args)));
     }
     Ok(text.to_owned())
 }
 
 /// Like [`line`], but may be empty (an optional organization).
-pub(crate) fn optional_line(what: &str, text: &str) -> Result<String, Error> {
+pub(crate) fn optional_line(what: &'static str, text: &str) -> Result<String, Error> {
     if text.trim().is_empty() {
         Ok(String::new())
     } else {
@@ -52,10 +62,15 @@ pub(crate) fn language(text: &str) -> Result<&'static str, Error> {
         .find(|l| **l == text.trim())
         .copied()
         .ok_or_else(|| {
-            Error::Invalid(format!(
-                "'{}' is not a language gradflow speaks; choose one of: {}",
-                text.escape_default(),
-                languages.join(", ")
+            Error::Invalid(Reason::new(
+                "language-unknown",
+                vec![
+                    ("language", Arg::Text(text.escape_default().to_string())),
+                    (
+                        "languages",
+                        Arg::List(languages.iter().map(|l| Arg::Text((*l).into())).collect()),
+                    ),
+                ],
             ))
         })
 }
@@ -71,7 +86,7 @@ pub(crate) fn key(what: &str, text: &str) -> Result<String, Error> {
     if ok {
         Ok(text.to_owned())
     } else {
-        Err(Error::Invalid(format!(
+        Err(Error::invalid(format!(
             "'{}' is not a valid {what}: use 1 to 64 letters, digits, '-', '_' or '.'",
             text.escape_default()
         )))
@@ -103,9 +118,9 @@ pub fn email(text: &str) -> Result<String, Error> {
     if valid {
         Ok(email)
     } else {
-        Err(Error::Invalid(format!(
-            "'{}' is not an email address (write it as name@example.org)",
-            text.trim().escape_default()
+        Err(Error::Invalid(Reason::new(
+            "not-an-email",
+            vec![("email", Arg::Text(text.trim().escape_default().to_string()))],
         )))
     }
 }
@@ -114,8 +129,9 @@ pub fn email(text: &str) -> Result<String, Error> {
 /// character and no bidirectional control.
 pub(crate) fn comment(text: &str) -> Result<(), Error> {
     match text::lines(text) {
-        Some(refused) => Err(Error::Invalid(format!(
-            "the comment contains {refused}; use plain text"
+        Some(refused) => Err(Error::Invalid(Reason::new(
+            "comment-characters",
+            refused.args(),
         ))),
         None => Ok(()),
     }
@@ -159,28 +175,25 @@ mod tests {
 
     #[test]
     fn one_line_text_refuses_empty_and_control_characters() {
-        assert_eq!(line("the name", "  Amal  ").unwrap(), "Amal");
-        assert!(line("the name", "   ").is_err());
-        assert!(line("the name", "a\u{0}b").is_err());
-        assert!(line("the name", "\u{1b}[2J").is_err());
-        assert!(line("the name", "two\nlines").is_err());
-        assert!(line("the name", &"x".repeat(MAX_LINE + 1)).is_err());
+        assert_eq!(line("name", "  Amal  ").unwrap(), "Amal");
+        assert!(line("name", "   ").is_err());
+        assert!(line("name", "a\u{0}b").is_err());
+        assert!(line("name", "\u{1b}[2J").is_err());
+        assert!(line("name", "two\nlines").is_err());
+        assert!(line("name", &"x".repeat(MAX_LINE + 1)).is_err());
         assert!(comment("line one\nline two\tok").is_ok());
         assert!(comment("bell \u{7}").is_err());
     }
 
     #[test]
     fn one_line_text_and_comments_refuse_bidirectional_controls() {
-        let refused = line("the file's name", "report\u{202E}fdp.exe").unwrap_err();
+        let refused = line("file-name", "report\u{202E}fdp.exe").unwrap_err();
         assert_eq!(
             refused.to_string(),
-            "the file's name contains the bidirectional control U+202E (right-to-left override), which makes text show in another order than it is written; use plain text on one line"
+            "text-characters what=file-name kind=bidi char=\"U+202E\" name=rlo"
         );
         assert!(comment("approved\u{2067} not").is_err());
-        assert_eq!(
-            line("the name", "مريم\u{200F} 2").unwrap(),
-            "مريم\u{200F} 2"
-        );
+        assert_eq!(line("name", "مريم\u{200F} 2").unwrap(), "مريم\u{200F} 2");
     }
 
     #[test]

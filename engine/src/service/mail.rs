@@ -364,7 +364,7 @@ impl Engine {
         if let Some(state) = state
             && !["pending", "claimed", "sent", "failed", "dead"].contains(&state)
         {
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "'{state}' is not a message state; use pending, claimed, sent, failed or dead"
             )));
         }
@@ -383,7 +383,7 @@ impl Engine {
         if self.store.retry_message(id, now).await? {
             Ok(())
         } else {
-            Err(Error::Conflict(format!(
+            Err(Error::conflict(format!(
                 "message {id} is {}; only a dead or failed message can be sent again",
                 message.state
             )))

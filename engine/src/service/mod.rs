@@ -94,7 +94,10 @@ impl Engine {
                 store::Error::BadUrl(_) | store::Error::Busy => Error::from(e),
                 // The operator opened it: the database's own words help them.
                 e => Error::Internal {
-                    message: format!("cannot open the database {}: {e}", store::redact_url(url)),
+                    message: crate::reason::Reason::message(format!(
+                        "cannot open the database {}: {e}",
+                        store::redact_url(url)
+                    )),
                     detail: e.to_string(),
                 },
             })?;

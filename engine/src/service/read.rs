@@ -212,7 +212,7 @@ impl Engine {
             .await?
             .into_iter()
             .find(|e| e.id == id)
-            .ok_or_else(|| Error::NotFound(format!("project {project} has no file {id}")))
+            .ok_or_else(|| Error::not_found(format!("project {project} has no file {id}")))
     }
 
     /// Runs a command on `project` as `viewer`. A project they may not see
@@ -443,7 +443,12 @@ impl Engine {
         id: i64,
     ) -> Result<Message, Error> {
         let cohort = self.coordinated(viewer, cohort).await?;
-        let not_found = || Error::NotFound(format!("there is no message {id} in this cohort"));
+        let not_found = || {
+            Error::NotFound(crate::reason::Reason::new(
+                "unknown-message",
+                vec![("message", crate::reason::Arg::int(id))],
+            ))
+        };
         let message = self.store.message(id).await.map_err(|_| not_found())?;
         let record = self.store.project(message.project).await?;
         if record.cohort_id != cohort.id {
@@ -485,7 +490,7 @@ impl Engine {
             .await?
             .contains(&cohort)
         {
-            return Err(Error::NotFound(format!("there is no cohort {cohort}")));
+            return Err(Error::not_found(format!("there is no cohort {cohort}")));
         }
         Ok(self.store.cohort_by_id(cohort).await?)
     }
@@ -514,7 +519,7 @@ impl Engine {
         if self.store.may_see(viewer.person.id, project).await? {
             Ok(())
         } else {
-            Err(Error::NotFound(format!("there is no project {project}")))
+            Err(Error::not_found(format!("there is no project {project}")))
         }
     }
 }

@@ -200,7 +200,7 @@ impl Engine {
     pub async fn timers(&self, state: &str) -> Result<Vec<TimerRow>, Error> {
         const STATES: [&str; 4] = ["pending", "claimed", "done", "failed"];
         if !STATES.contains(&state) {
-            return Err(Error::Invalid(format!(
+            return Err(Error::invalid(format!(
                 "'{state}' is not a timer state; use one of {}",
                 STATES.join(", ")
             )));
@@ -215,7 +215,7 @@ impl Engine {
         if self.store.retry_timer(id).await? {
             Ok(())
         } else {
-            Err(Error::Conflict(format!(
+            Err(Error::conflict(format!(
                 "timer {id} is not a failed timer; only a failed timer can be tried again"
             )))
         }

@@ -2,6 +2,7 @@
 //! cohorts and cohort-wide roles. The rules about them (what a valid email or
 //! cohort is) live in the service; here is only what the database guarantees.
 
+use crate::reason::{Arg, Reason};
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -247,10 +248,10 @@ impl Store {
                             } else {
                                 "publish the edit under a new key".to_owned()
                             };
-                            return Err(Error::Refused(format!(
+                            return Err(Error::Refused(Reason::message(format!(
                                 "{} version {} already has projects, so its text can never change; {next}",
                                 d.key, d.version
-                            )));
+                            ))));
                         }
                         Published::Replaced
                     }
@@ -272,8 +273,9 @@ impl Store {
             .fetch_optional(pool)
             .await?
             .map(|r| definition_row(&r)));
-        row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no workflow '{key}' is published")))
+        row.transpose()?.ok_or_else(|| {
+            Error::NotFound(Reason::message(format!("no workflow '{key}' is published")))
+        })
     }
 
     /// The definition with row id `id`.
@@ -285,7 +287,7 @@ impl Store {
             .await?
             .map(|r| definition_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no definition {id}")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no definition {id}"))))
     }
 
     /// Every published definition version.
@@ -325,9 +327,10 @@ impl Store {
                 organization: organization.to_owned(),
                 digest: false,
             }),
-            Err(e) if super::is_unique_violation(&e) => {
-                Err(Error::Refused(format!("{email} is already registered")))
-            }
+            Err(e) if super::is_unique_violation(&e) => Err(Error::Refused(Reason::new(
+                "person-exists",
+                vec![("email", Arg::Text(email.to_owned()))],
+            ))),
             Err(e) => Err(e.into()),
         }
     }
@@ -339,8 +342,12 @@ impl Store {
             .fetch_optional(pool)
             .await?
             .map(|r| person_row(&r)));
-        row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("nobody is registered as {email}")))
+        row.transpose()?.ok_or_else(|| {
+            Error::NotFound(Reason::new(
+                "unknown-person",
+                vec![("email", Arg::Text(email.to_owned()))],
+            ))
+        })
     }
 
     /// The person with row id `id`.
@@ -351,7 +358,7 @@ impl Store {
             .await?
             .map(|r| person_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no person {id}")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no person {id}"))))
     }
 
     /// Everyone, by email.
@@ -408,9 +415,10 @@ impl Store {
                 title: title.to_owned(),
                 workflow_key: workflow_key.to_owned(),
             }),
-            Err(e) if super::is_unique_violation(&e) => {
-                Err(Error::Refused(format!("a program '{key}' already exists")))
-            }
+            Err(e) if super::is_unique_violation(&e) => Err(Error::Refused(Reason::new(
+                "program-exists",
+                vec![("program", Arg::Text(key.to_owned()))],
+            ))),
             Err(e) => Err(e.into()),
         }
     }
@@ -423,7 +431,7 @@ impl Store {
             .await?
             .map(|r| program_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no program '{key}'")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no program '{key}'"))))
     }
 
     /// The program with row id `id`.
@@ -434,7 +442,7 @@ impl Store {
             .await?
             .map(|r| program_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no program {id}")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no program {id}"))))
     }
 
     /// Creates a cohort of `program` with its coordinators (person ids), in one transaction.
@@ -465,7 +473,10 @@ impl Store {
             .and_then(|row| row.try_get::<i64, _>("id"))
             .map_err(|e| {
                 if super::is_unique_violation(&e) {
-                    Error::Refused(format!("a cohort named '{}' already exists", cohort.name))
+                    Error::Refused(Reason::new(
+                        "cohort-exists",
+                        vec![("cohort", Arg::Text(cohort.name.clone()))],
+                    ))
                 } else {
                     e.into()
                 }
@@ -506,7 +517,7 @@ impl Store {
             .await?
             .map(|r| cohort_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no cohort named '{name}'")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no cohort named '{name}'"))))
     }
 
     /// The cohort with row id `id`.
@@ -518,7 +529,7 @@ impl Store {
             .await?
             .map(|r| cohort_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no cohort {id}")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no cohort {id}"))))
     }
 
     /// Sets whether `person` takes reminders as a digest.

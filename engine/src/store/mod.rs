@@ -68,11 +68,11 @@ pub enum Error {
     },
     /// A thing asked for does not exist.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(crate::reason::Reason),
     /// A thing to create already exists, or the stored data forbids the write
     /// (a full cohort, a version that has projects).
     #[error("{0}")]
-    Refused(String),
+    Refused(crate::reason::Reason),
     /// Stored data does not read back.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
@@ -373,9 +373,9 @@ async fn open_sqlite(url: &str, durability: Durability) -> Result<Store, Error> 
             .fetch_one(&pool)
             .await?;
     if applied != Some(migrations::LATEST) {
-        return Err(Error::Refused(
-            "the database file is read-only and its schema is older than this gradflow; open it once with write access to bring it up to date".into(),
-        ));
+        return Err(Error::Refused(crate::reason::Reason::message(
+            "the database file is read-only and its schema is older than this gradflow; open it once with write access to bring it up to date",
+        )));
     }
     Ok(Store {
         db: Db::Sqlite(pool),

@@ -7,6 +7,7 @@
 //! whose lease ran out and was taken over can neither send nor record them
 //! again unnoticed (`renew_messages` tells it which rows it still holds).
 
+use crate::reason::Reason;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -261,7 +262,7 @@ impl Store {
             .await?
             .map(|r| message_row(&r)));
         row.transpose()?
-            .ok_or_else(|| Error::NotFound(format!("there is no message {id}")))
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("there is no message {id}"))))
     }
 
     /// Puts a dead or failed message back in the queue, due `now`, with its attempts reset.

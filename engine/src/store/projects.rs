@@ -1,6 +1,7 @@
 //! Projects: creating them, reading them, and committing a decision —
 //! events, state, timers, outbox and idempotency record in one transaction.
 
+use crate::reason::{Arg, Reason};
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
@@ -398,12 +399,19 @@ impl Store {
                     .await?
                     .int("taken")?;
                 let left = (i64::from(cohort.capacity) - taken).max(0);
+                let cohort_name = ("cohort", Arg::Text(cohort.name.clone()));
+                let capacity = ("capacity", Arg::int(cohort.capacity));
                 return Err(Error::Refused(if left == 0 {
-                    format!("cohort '{}' is full: all {} places are taken", cohort.name, cohort.capacity)
+                    Reason::new("cohort-full", vec![cohort_name, capacity])
                 } else {
-                    format!(
-                        "cohort '{}' has {left} of its {} places left, not enough for {count} projects",
-                        cohort.name, cohort.capacity
+                    Reason::new(
+                        "cohort-places",
+                        vec![
+                            cohort_name,
+                            capacity,
+                            ("left", Arg::int(left)),
+                            ("count", Arg::int(count)),
+                        ],
                     )
                 }));
             }
@@ -418,7 +426,7 @@ impl Store {
             .await?
             .map(|r| super::directory::definition_row(&r))
             .transpose()?
-            .ok_or_else(|| Error::NotFound(format!("no workflow '{workflow_key}' is published")))?;
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no workflow '{workflow_key}' is published"))))?;
             // Rows first, to learn their ids: `head` holds each row's position
             // in `projects` until its first event is written.
             let mut ids = vec![0_i64; projects.len()];
@@ -513,10 +521,12 @@ impl Store {
 
     /// Loads a project with its members.
     pub(crate) async fn project(&self, id: i64) -> Result<ProjectRecord, Error> {
-        self.projects_by_id(&[id])
-            .await?
-            .pop()
-            .ok_or_else(|| Error::NotFound(format!("there is no project {id}")))
+        self.projects_by_id(&[id]).await?.pop().ok_or_else(|| {
+            Error::NotFound(Reason::new(
+                "unknown-project",
+                vec![("project", Arg::int(id))],
+            ))
+        })
     }
 
     /// Loads several projects with their members in one round trip (ids that

@@ -7,6 +7,7 @@
 //! backoff (`retry_at`); after its last attempt it is `failed`, with the
 //! reason in `last_error`, and never claimed again.
 
+use crate::reason::Reason;
 use jiff::Timestamp;
 
 use super::{Begin, Columns, Error, Store, instant, micros, with_db};
@@ -190,9 +191,9 @@ impl Store {
         .execute(pool)
         .await
         .map_err(|e| if super::is_unique_violation(&e) {
-            Error::Refused(format!(
+            Error::Refused(Reason::message(format!(
                 "timer {id} cannot go back in the queue: its project already has a live timer with its key"
-            ))
+            )))
         } else {
             e.into()
         })?

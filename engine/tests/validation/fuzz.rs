@@ -295,10 +295,7 @@ fn check_outcome(
             for stage in &workflow.stages {
                 for action in &stage.actions {
                     if let Some(when) = &action.when {
-                        prop_assert_eq!(
-                            when.explain_false(&Missing).is_none(),
-                            when.eval(&Missing)
-                        );
+                        prop_assert_eq!(when.why_false(&Missing).is_none(), when.eval(&Missing));
                     }
                 }
             }
@@ -520,8 +517,8 @@ fn check_condition(text: &str) -> Result<(), TestCaseError> {
     match Expr::parse(text) {
         Ok(e) => {
             let _ = e.check(&Data);
-            prop_assert_eq!(e.explain_false(&Data).is_none(), e.eval(&Data));
-            prop_assert_eq!(e.explain_false(&Missing).is_none(), e.eval(&Missing));
+            prop_assert_eq!(e.why_false(&Data).is_none(), e.eval(&Data));
+            prop_assert_eq!(e.why_false(&Missing).is_none(), e.eval(&Missing));
             prop_assert!(e.paths().len() <= text.len());
             prop_assert_eq!(e.source(), text);
         }

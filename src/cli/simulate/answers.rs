@@ -33,7 +33,7 @@ pub fn field(field: &Field, today: Date) -> Value {
         FieldKind::Choice => field
             .choices
             .first()
-            .map_or(Value::Null, |c| Value::String(c.clone())),
+            .map_or(Value::Null, |c| Value::String(c.key.clone())),
         FieldKind::YesNo => Value::Bool(true),
     }
 }

@@ -400,3 +400,5 @@ improve-line = { $what } { $before } ← { $after }{ $unit } ({ $percent })
 improve-line-plain = { $what } { $before } ← { $after }{ $unit }
 improve-better = أفضل
 improve-worse = أسوأ
+## Refusals and reasons (issue 14, part 1): the summary above a refused form.
+reason-summary = لم يتم هذا. يُرجى تصحيح ما يلي:

@@ -382,3 +382,5 @@ improve-line = { $what } { $before } → { $after }{ $unit } ({ $percent })
 improve-line-plain = { $what } { $before } → { $after }{ $unit }
 improve-better = better
 improve-worse = worse
+## Refusals and reasons (issue 14, part 1): the summary above a refused form.
+reason-summary = This was not done. Please correct:

@@ -164,7 +164,12 @@ fn answers(
                 other => other.to_string(),
             };
             let (text, href) = match field.kind {
-                FieldKind::Choice => (text.replace('_', " "), None),
+                FieldKind::Choice => (
+                    field
+                        .choice_title(&text, code)
+                        .map_or_else(|| text.replace('_', " "), str::to_owned),
+                    None,
+                ),
                 FieldKind::Measurement | FieldKind::Number => match &field.unit {
                     Some(unit) => (format!("{text} {}", unit.get(code)), None),
                     None => (text, None),

@@ -171,7 +171,7 @@ fn waits(view: &View, lang: Lang, roles: &mut HashMap<Vec<String>, String>) -> V
             let who = p
                 .waiting_for
                 .as_ref()
-                .map(|w| w.to_string())
+                .map(|w| gradflow_words::reason(lang.code(), &w.reason(), Some(&view.workflow)))
                 .unwrap_or_else(|| {
                     roles
                         .entry(p.by.clone())
@@ -492,7 +492,7 @@ pub async fn message(
     let tz = TimeZone::get(&cohort.time_zone).unwrap_or(TimeZone::UTC);
     let rendered = match app.engine.outbox_message_as(viewer, id, message).await {
         Ok(mail) => preview(&mail),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(gradflow_words::error(visitor.lang.code(), &e)),
     };
     let language = row.language.clone().unwrap_or_else(|| "en".to_owned());
     let (subject, text, problem) = match rendered {

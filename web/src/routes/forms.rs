@@ -1,13 +1,15 @@
 //! The forms of a project page, generated from the workflow definition: one
 //! per action the viewer may take, its fields from the action's form (or
 //! the milestone's, or the rubric's criteria for scoring), with what was
-//! typed and the engine's complaint next to each field after a refusal.
-//! Titles and labels are the workflow's words in the page's language.
+//! typed after a refusal, each problem next to the field the engine names,
+//! and a summary at the top linking to them. Titles, labels, choices and
+//! reasons are said in the page's language (reasons through `gradflow_words`).
 
 use std::collections::BTreeMap;
 
-use gradflow_engine::decide::Possible;
+use gradflow_engine::decide::{Possible, Rejection};
 use gradflow_engine::definition::{Field, FieldKind, SCORE_ACTION, Stage, Workflow};
+use gradflow_engine::service::Error as ServiceError;
 use serde::Serialize;
 
 use crate::i18n::{self, Lang};
@@ -54,6 +56,27 @@ pub struct OptionView {
     pub selected: bool,
 }
 
+/// The problems of a refused form in `lang`'s words, one line each, for a
+/// form drawn apart from [`action_form`] (the score form, whose cards show
+/// the criteria themselves).
+pub fn problems(lang: Lang, workflow: &Workflow, refused: &Refused) -> Vec<String> {
+    let code = lang.code();
+    match &refused.error {
+        Why::Unconfirmed => vec![i18n::text(
+            lang,
+            "confirm-needed",
+            &[("action", refused.action.clone())],
+        )],
+        Why::Refused(ServiceError::Rejected(Rejection::InvalidFields { problems, .. }, _)) => {
+            problems
+                .iter()
+                .map(|p| gradflow_words::reason(code, &p.reason, Some(workflow)))
+                .collect()
+        }
+        Why::Refused(other) => vec![gradflow_words::error(code, other)],
+    }
+}
+
 /// A form for one action.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionForm {
@@ -69,15 +92,25 @@ pub struct ActionForm {
     pub comment_required: bool,
     /// The comment typed (kept after a refusal).
     pub comment: String,
-    /// Problems that belong to no one field (or the refusal itself).
-    pub errors: Vec<String>,
-    /// Why it cannot be done yet, if so (the engine's explanation).
+    /// The refusal, when it was this form's: every problem, each linking
+    /// to its field when it has one (the summary at the top of the form).
+    pub summary: Vec<SummaryLine>,
+    /// Why it cannot be done yet, if so, in the page's language.
     pub blocked: Option<String>,
 }
 
+/// One line of a refused form's summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryLine {
+    /// The HTML id of the field it is about, if any (the link's target).
+    pub href: Option<String>,
+    /// The problem, in the page's language.
+    pub text: String,
+}
+
 /// What was posted with a refused form: the action, answers by field key,
-/// the comment, and the engine's problems.
-#[derive(Debug, Clone, Default)]
+/// the comment, and why the service refused it.
+#[derive(Debug)]
 pub struct Refused {
     /// The action.
     pub action: String,
@@ -85,8 +118,17 @@ pub struct Refused {
     pub answers: BTreeMap<String, String>,
     /// The comment.
     pub comment: String,
-    /// One line per problem, as the engine said it.
-    pub problems: Vec<String>,
+    /// Why it came back.
+    pub error: Why,
+}
+
+/// Why a form came back to the person.
+#[derive(Debug)]
+pub enum Why {
+    /// The engine refused it: form problems name their fields.
+    Refused(ServiceError),
+    /// An action that cannot be undone was sent without its box ticked.
+    Unconfirmed,
 }
 
 /// What a form needs besides the definition: the page's language, the
@@ -112,22 +154,45 @@ pub fn action_form(
     let refused = refused.filter(|r| r.action == possible.action);
     let fields = fields_of(workflow, stage, &possible.action);
     let id = format!("act-{}", possible.action.replace('.', "-"));
-    let mut errors: Vec<String> = Vec::new();
+    let lang = choices.lang.code();
+    let mut summary: Vec<SummaryLine> = Vec::new();
     let mut by_field: BTreeMap<String, String> = BTreeMap::new();
     if let Some(r) = refused {
-        for problem in &r.problems {
-            match field_of_problem(&fields, problem) {
-                Some(key) => {
-                    by_field
-                        .entry(key)
-                        .and_modify(|e| {
-                            e.push_str("; ");
-                            e.push_str(problem);
-                        })
-                        .or_insert_with(|| problem.clone());
+        match &r.error {
+            Why::Unconfirmed => summary.push(SummaryLine {
+                href: None,
+                text: i18n::text(
+                    choices.lang,
+                    "confirm-needed",
+                    &[("action", action_title(stage, possible, choices.lang))],
+                ),
+            }),
+            Why::Refused(ServiceError::Rejected(Rejection::InvalidFields { problems, .. }, _)) => {
+                for problem in problems {
+                    let text = gradflow_words::reason(lang, &problem.reason, Some(workflow));
+                    let field = problem
+                        .field
+                        .as_ref()
+                        .filter(|k| fields.iter().any(|f| f.key == **k));
+                    if let Some(key) = field {
+                        by_field
+                            .entry(key.clone())
+                            .and_modify(|e| {
+                                e.push_str("; ");
+                                e.push_str(&text);
+                            })
+                            .or_insert_with(|| text.clone());
+                    }
+                    summary.push(SummaryLine {
+                        href: field.map(|k| format!("{id}-{k}")),
+                        text,
+                    });
                 }
-                None => errors.push(problem.clone()),
             }
+            Why::Refused(other) => summary.push(SummaryLine {
+                href: None,
+                text: gradflow_words::error(lang, other),
+            }),
         }
     }
     let views = fields
@@ -151,8 +216,11 @@ pub fn action_form(
         fields: views,
         comment_required,
         comment: refused.map(|r| r.comment.clone()).unwrap_or_default(),
-        errors,
-        blocked: possible.blocked.clone(),
+        summary,
+        blocked: possible
+            .blocked
+            .as_ref()
+            .map(|b| gradflow_words::reason(lang, b, Some(workflow))),
     }
 }
 
@@ -227,22 +295,6 @@ pub fn fields_of(workflow: &Workflow, stage: &Stage, action: &str) -> Vec<Field>
         .unwrap_or_default()
 }
 
-/// Which field a problem of the engine's form check is about. The check
-/// (`decide::forms::check`) words each one `LABEL is required` or
-/// `LABEL: what is wrong`, with the label's default text; the longest
-/// label that fits wins.
-fn field_of_problem(fields: &[Field], problem: &str) -> Option<String> {
-    fields
-        .iter()
-        .filter(|f| {
-            problem
-                .strip_prefix(f.label.default_text())
-                .is_some_and(|rest| rest.starts_with(':') || rest == " is required")
-        })
-        .max_by_key(|f| f.label.default_text().len())
-        .map(|f| f.key.clone())
-}
-
 fn field_view(
     form: &str,
     field: &Field,
@@ -263,7 +315,7 @@ fn field_view(
         FieldKind::Choice => field
             .choices
             .iter()
-            .map(|c| (c.clone(), c.replace('_', " ")))
+            .map(|c| (c.key.clone(), c.title.get(lang).to_owned()))
             .collect(),
         FieldKind::YesNo => vec![("yes".into(), yes.into()), ("no".into(), no.into())],
         // A file field names one of the project's evidence files by its hash.
@@ -310,43 +362,4 @@ pub fn destructive(workflow: &Workflow, stage: &Stage, action: &str) -> bool {
     stage
         .action(action)
         .is_some_and(|a| a.comment_required && workflow.stage(&a.to).is_some_and(|to| to.terminal))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn field(key: &str, label: &str) -> Field {
-        Field {
-            key: key.into(),
-            label: label.into(),
-            kind: FieldKind::Text,
-            required: true,
-            min: None,
-            max: None,
-            max_length: None,
-            choices: Vec::new(),
-            unit: None,
-        }
-    }
-
-    #[test]
-    fn problems_land_on_the_field_they_name() {
-        let fields = [
-            field("time", "Waiting time"),
-            field("time_after", "Waiting time after"),
-        ];
-        assert_eq!(
-            field_of_problem(&fields, "Waiting time after: 'abc' is not a number").as_deref(),
-            Some("time_after")
-        );
-        assert_eq!(
-            field_of_problem(&fields, "Waiting time is required").as_deref(),
-            Some("time")
-        );
-        assert_eq!(
-            field_of_problem(&fields, "'x' is not a field of this form"),
-            None
-        );
-    }
 }

@@ -7,9 +7,9 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use gradflow_engine::decide::{Change, ROLE_GIVERS, Rejection};
+use gradflow_engine::decide::{Change, ROLE_GIVERS};
 use gradflow_engine::definition::SCORE_ACTION;
-use gradflow_engine::service::{Error as ServiceError, Kind, Request, StoredEvent, View, Viewer};
+use gradflow_engine::service::{Kind, Request, StoredEvent, View, Viewer};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
@@ -74,23 +74,11 @@ pub async fn act(
         && let Some(stage) = view.workflow.stage(&view.record.state.stage)
         && forms::destructive(&view.workflow, stage, &action)
     {
-        let title = view
-            .possible
-            .iter()
-            .find(|p| p.action == action)
-            .map_or_else(
-                || action.clone(),
-                |p| forms::action_title(stage, p, visitor.lang),
-            );
         let refused = Refused {
             action,
             answers,
             comment,
-            problems: vec![i18n::text(
-                visitor.lang,
-                "confirm-needed",
-                &[("action", title)],
-            )],
+            error: forms::Why::Unconfirmed,
         };
         return render(&app, &visitor, viewer, id, Some(refused), 400).await;
     }
@@ -100,18 +88,14 @@ pub async fn act(
         .await
     {
         Ok(outcome) => Ok(confirm(&app, &visitor, viewer, id, &outcome).await),
+        // A refusal the person can act on: the form again, with what was
+        // typed, each problem at its field and the rest in its summary.
         Err(e) if e.kind() == Kind::Invalid => {
-            let problems = match &e {
-                ServiceError::Rejected(Rejection::InvalidFields { problems, .. }) => {
-                    problems.clone()
-                }
-                other => vec![other.to_string()],
-            };
             let refused = Refused {
                 action,
                 answers,
                 comment,
-                problems,
+                error: forms::Why::Refused(e),
             };
             render(&app, &visitor, viewer, id, Some(refused), 400).await
         }
@@ -305,7 +289,7 @@ async fn render_with(
                 let who = possible
                     .waiting_for
                     .as_ref()
-                    .map(|w| w.to_string())
+                    .map(|w| gradflow_words::reason(lang.code(), &w.reason(), Some(workflow)))
                     .unwrap_or_else(|| i18n::roles(lang, &possible.by));
                 waiting.push(json!({
                     "title": forms::action_title(stage, possible, lang),
@@ -654,7 +638,9 @@ pub async fn give_role(
                 Kind::NotFound if gives => {
                     i18n::text(lang, "give-role-unknown-email", &[("email", email.clone())])
                 }
-                Kind::Invalid | Kind::Forbidden | Kind::Conflict if gives => e.to_string(),
+                Kind::Invalid | Kind::Forbidden | Kind::Conflict if gives => {
+                    gradflow_words::error(lang.code(), &e)
+                }
                 _ => return Err(Fail::service(&visitor, e)),
             };
             let status = match e.kind() {

@@ -25,7 +25,7 @@ use gradflow_engine::expr::Compare;
 use gradflow_engine::service::{View, Viewer, readable_scorecards, reads_every_scorecard};
 use serde_json::{Value, json};
 
-use super::forms::Refused;
+use super::forms::{self, Refused};
 use crate::App;
 use crate::i18n::{self, Lang, number};
 
@@ -145,7 +145,7 @@ pub fn scoring(
             "action": SCORE_ACTION,
             "criteria": criteria,
             "comment": refused.map(|r| r.comment.clone()).unwrap_or_default(),
-            "errors": refused.map(|r| r.problems.clone()).unwrap_or_default(),
+            "errors": refused.map(|r| forms::problems(lang, workflow, r)).unwrap_or_default(),
         },
     }))
 }

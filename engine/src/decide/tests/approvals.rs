@@ -81,8 +81,8 @@ fn a_person_with_two_roles_counts_once_and_leaves_room_for_another() {
         }
     );
     assert_eq!(
-        waiting.to_string(),
-        "1 more approval from the supervisor or the coordinator"
+        waiting.reason().to_string(),
+        "waiting-more count=1 roles=[supervisor, coordinator]"
     );
     let again = run.act(both, "approve", Default::default(), None, 3);
     assert!(
@@ -105,7 +105,7 @@ fn an_approval_that_cannot_count_is_refused_naming_whom_it_waits_for() {
     approve(&mut run, 1).unwrap();
     let waiting = waiting_for(&run).unwrap();
     assert_eq!((waiting.each_of.clone(), waiting.more), (roles(&["b"]), 0));
-    assert_eq!(waiting.to_string(), "the b");
+    assert_eq!(waiting.reason().to_string(), "waiting-each roles=[b]");
     let refused = approve(&mut run, 2).unwrap_err();
     assert!(
         matches!(refused, Rejection::ApprovalNotNeeded { .. }),
@@ -113,13 +113,12 @@ fn an_approval_that_cannot_count_is_refused_naming_whom_it_waits_for() {
     );
     assert_eq!(
         refused.to_string(),
-        "your approval would not count towards 'Approve the plan': the approvals given \
-         already cover the a; it is waiting for the b"
+        "approval-not-needed-waiting action=approve yours=[a] waiting=(waiting-each roles=[b])"
     );
     let twice = approve(&mut run, 1).unwrap_err();
     assert_eq!(
         twice.to_string(),
-        "you have already approved 'Approve the plan'; it is waiting for the b"
+        "already-approved-waiting action=approve waiting=(waiting-each roles=[b])"
     );
     approve(&mut run, 3).unwrap();
     assert_eq!(run.state.stage, "done");
@@ -132,8 +131,8 @@ fn need_n_and_any_count_distinct_people() {
     let mut run = Run::with_members(&w, members.clone(), &[]);
     approve(&mut run, 1).unwrap();
     assert_eq!(
-        waiting_for(&run).unwrap().to_string(),
-        "1 more approval from the a or the b"
+        waiting_for(&run).unwrap().reason().to_string(),
+        "waiting-more count=1 roles=[a, b]"
     );
     assert!(matches!(
         approve(&mut run, 1),

@@ -84,7 +84,7 @@ pub(super) fn sample(form: &Form) -> Fields {
                 serde_json::json!(f.min.unwrap_or(1.0).max(1.0))
             }
             FieldKind::Date => serde_json::json!("2026-03-01"),
-            FieldKind::Choice => serde_json::json!(f.choices[0]),
+            FieldKind::Choice => serde_json::json!(f.choices[0].key),
             FieldKind::YesNo => serde_json::json!(true),
             FieldKind::File => serde_json::json!("sha256:0f1e2d"),
             FieldKind::Text | FieldKind::LongText => {

@@ -81,9 +81,30 @@ impl Checker<'_> {
                 "choices: only goes with type: choice",
             );
         }
-        self.unique(&f.choices, "choice");
-        for choice in &f.choices {
-            self.characters(&choice.value, choice.referenced, "choice", "");
+        // A plain key is placed where its list item is.
+        let keys: Vec<Text> = f
+            .choices
+            .iter()
+            .map(|c| {
+                let mut key = c.value.key.clone();
+                if key.referenced == serde_saphyr::Location::UNKNOWN {
+                    key.referenced = c.referenced;
+                }
+                if c.value.typed {
+                    key.value = self.written(c.referenced, &key.value);
+                }
+                key
+            })
+            .collect();
+        self.unique(&keys, "choice");
+        let mut choices = Vec::with_capacity(keys.len());
+        for (key, choice) in keys.iter().zip(&f.choices) {
+            self.characters(&key.value, key.referenced, "choice", "");
+            let title = self.words(&choice.value.title, "title", || key.value.replace('_', " "));
+            choices.push(Choice {
+                key: key.value.clone(),
+                title,
+            });
         }
         for (bound, value) in [("min", &f.min), ("max", &f.max)] {
             if let Some(v) = value
@@ -115,7 +136,7 @@ impl Checker<'_> {
             min,
             max,
             max_length: f.max_length,
-            choices: f.choices.iter().map(|c| c.value.clone()).collect(),
+            choices,
             unit: self.optional_words(&f.unit, "unit"),
         }
     }

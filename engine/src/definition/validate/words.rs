@@ -145,7 +145,7 @@ impl Checker<'_> {
     /// A plain scalar YAML read as a number or yes/no (`2026`, `Yes`), as
     /// written in the file; `value` (what YAML made of it) when the file's
     /// text there cannot be found.
-    fn written(&self, at: Location, value: &str) -> String {
+    pub(super) fn written(&self, at: Location, value: &str) -> String {
         let span = at.span();
         let text = span
             .byte_offset()

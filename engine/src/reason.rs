@@ -1,0 +1,320 @@
+//! Why something was refused or is not possible yet, as data: a stable
+//! code with typed arguments, never a sentence.
+//!
+//! The core and the service explain themselves with a [`Reason`]; an
+//! interface chooses the words (the `gradflow-words` crate renders a reason
+//! from its Fluent catalogues in the reader's language, resolving the
+//! workflow references below to the definition's titles in that language).
+//! `--json` output gives the code and the arguments as they are.
+//!
+//! [`CODES`] lists every code with the arguments it carries: the catalogue
+//! test checks that each has a message in every language and that each
+//! message uses only arguments its code gives.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A code and its arguments: what happened, as data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    /// Stable code (kebab-case), one of [`CODES`].
+    pub code: &'static str,
+    /// Named arguments, in the order the code lists them.
+    pub args: Args,
+}
+
+/// A reason's named arguments (serialised as a JSON object).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Args(pub Vec<(&'static str, Arg)>);
+
+impl Serialize for Args {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// One argument of a reason. Workflow references carry keys; the edge
+/// turns them into the definition's words in the reader's language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Arg {
+    /// Text shown as it is: what a person typed, a name, a condition's source.
+    Text(String),
+    /// A number.
+    Number(serde_json::Number),
+    /// A fixed word of the engine that a message chooses its words by
+    /// (a milestone's status, a comparison, a step): never shown as is.
+    Word(&'static str),
+    /// A fixed term of the engine said in words (`reason-term-KEY` in the
+    /// catalogues), e.g. the name of a refused character.
+    Term(&'static str),
+    /// A stage of the workflow, by key.
+    Stage(String),
+    /// An action, by key: a stage action (`endorse`), a milestone's step
+    /// (`baseline.submit`), `score`, or one of the engine's own deeds
+    /// (`give-roles`, `add-evidence`).
+    Action(String),
+    /// A role, by key.
+    Role(String),
+    /// A milestone of the current stage, by key.
+    Milestone(String),
+    /// A form (or rubric) of the workflow, by key.
+    Form(String),
+    /// A field of a form, by keys.
+    Field {
+        /// The form's key.
+        form: String,
+        /// The field's key.
+        field: String,
+    },
+    /// A choice of a `choice` field, by keys.
+    Choice {
+        /// The form's key.
+        form: String,
+        /// The field's key.
+        field: String,
+        /// The choice's key.
+        choice: String,
+    },
+    /// Roles of which any one will do ("the supervisor or the coordinator").
+    AnyOf(Vec<Arg>),
+    /// Things that are all meant ("the supervisor and the coordinator").
+    AllOf(Vec<Arg>),
+    /// Keys or names listed with commas (what a person may type).
+    List(Vec<Arg>),
+    /// Several reasons, said one after another (a form's problems).
+    Reasons(Vec<Reason>),
+    /// A reason inside a reason (whom an approval still waits for, why a
+    /// condition is false).
+    Reason(Box<Reason>),
+}
+
+impl Reason {
+    /// A reason with `code` (one of [`CODES`]) and `args`.
+    pub fn new(code: &'static str, args: Vec<(&'static str, Arg)>) -> Reason {
+        debug_assert!(
+            args_of(code).is_some_and(|names| args.iter().all(|(n, _)| names.contains(n))),
+            "reason {code} is not in CODES with arguments {:?}",
+            args.iter().map(|(n, _)| *n).collect::<Vec<_>>()
+        );
+        Reason {
+            code,
+            args: Args(args),
+        }
+    }
+
+    /// A text not yet given a code of its own (code `message`).
+    pub fn message(text: impl Into<String>) -> Reason {
+        Reason::new("message", vec![("text", Arg::Text(text.into()))])
+    }
+
+    /// The argument called `name`.
+    pub fn arg(&self, name: &str) -> Option<&Arg> {
+        self.args.0.iter().find(|(n, _)| *n == name).map(|(_, a)| a)
+    }
+}
+
+impl Arg {
+    /// A whole number.
+    pub fn int(n: impl Into<i64>) -> Arg {
+        Arg::Number(serde_json::Number::from(n.into()))
+    }
+
+    /// A count.
+    pub fn count(n: usize) -> Arg {
+        Arg::Number(serde_json::Number::from(n as u64))
+    }
+
+    /// A number that may have a fraction (written as an integer when whole).
+    pub fn number(n: f64) -> Arg {
+        if n.fract() == 0.0 && n.abs() < 1e15 {
+            Arg::int(n as i64)
+        } else {
+            serde_json::Number::from_f64(n).map_or(Arg::Text(n.to_string()), Arg::Number)
+        }
+    }
+
+    /// Roles of which any one will do.
+    pub fn any_of_roles(roles: &[String]) -> Arg {
+        Arg::AnyOf(roles.iter().cloned().map(Arg::Role).collect())
+    }
+
+    /// Roles that are all meant.
+    pub fn all_of_roles(roles: &[String]) -> Arg {
+        Arg::AllOf(roles.iter().cloned().map(Arg::Role).collect())
+    }
+}
+
+/// Code and arguments in plain form (`not-allowed action=endorse ...`),
+/// for logs and tests: people read a reason through the catalogues.
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code)?;
+        for (name, value) in &self.args.0 {
+            write!(f, " {name}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |f: &mut fmt::Formatter<'_>, items: &[Arg]| {
+            f.write_str("[")?;
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{item}")?;
+            }
+            f.write_str("]")
+        };
+        match self {
+            Arg::Text(t) => write!(f, "{t:?}"),
+            Arg::Number(n) => write!(f, "{n}"),
+            Arg::Word(w) | Arg::Term(w) => f.write_str(w),
+            Arg::Stage(k) | Arg::Action(k) | Arg::Role(k) | Arg::Milestone(k) | Arg::Form(k) => {
+                f.write_str(k)
+            }
+            Arg::Field { form, field } => write!(f, "{form}.{field}"),
+            Arg::Choice { choice, .. } => f.write_str(choice),
+            Arg::AnyOf(items) | Arg::AllOf(items) | Arg::List(items) => list(f, items),
+            Arg::Reasons(rs) => {
+                f.write_str("[")?;
+                for (i, r) in rs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{r}")?;
+                }
+                f.write_str("]")
+            }
+            Arg::Reason(r) => write!(f, "({r})"),
+        }
+    }
+}
+
+/// Every code, with the names of the arguments it carries.
+pub const CODES: &[(&str, &[&str])] = &[
+    // Refusals of the decision core (`decide::Rejection`).
+    ("stale", &["expected", "actual"]),
+    ("finished", &["stage"]),
+    ("unknown-action", &["action", "stage", "possible"]),
+    ("nothing-possible", &["action", "stage"]),
+    ("automatic", &["action", "condition"]),
+    ("not-allowed-none", &["action", "allowed"]),
+    ("not-allowed-yours", &["action", "allowed", "yours"]),
+    ("comment-required", &["action"]),
+    ("comment-too-long", &["length", "limit"]),
+    ("invalid-fields", &["form", "problems"]),
+    ("no-form", &["action"]),
+    ("condition-not-met", &["action", "why"]),
+    ("already-approved", &["action"]),
+    ("already-approved-waiting", &["action", "waiting"]),
+    ("approval-not-needed", &["action", "yours"]),
+    (
+        "approval-not-needed-waiting",
+        &["action", "yours", "waiting"],
+    ),
+    ("unknown-role", &["role", "roles"]),
+    ("already-member", &["role"]),
+    ("conflict-of-interest", &["role", "held"]),
+    ("holders-exactly", &["role", "count", "people"]),
+    ("holders-at-least", &["role", "min", "people"]),
+    ("holders-at-most", &["role", "max", "people"]),
+    ("holders-between", &["role", "min", "max", "people"]),
+    ("milestone-not-ready", &["milestone", "status", "step"]),
+    ("already-scored", &[]),
+    ("scorecards-in", &["evaluators"]),
+    ("calendar", &["problem"]),
+    ("unknown-stage", &["stage"]),
+    ("inconsistent", &["problem"]),
+    ("automatic-loop", &["moves"]),
+    // Whom an action still waits for (`decide::WaitingFor`).
+    ("waiting-nobody", &[]),
+    ("waiting-each", &["roles"]),
+    ("waiting-more", &["count", "roles"]),
+    ("waiting-each-and-more", &["each", "count", "roles"]),
+    // A form's answer (`decide` form checks), one per problem.
+    ("field-unknown", &["name", "fields"]),
+    ("field-required", &["field"]),
+    ("field-not-number", &["field", "value"]),
+    ("field-below-min", &["field", "value", "min"]),
+    ("field-above-max", &["field", "value", "max"]),
+    ("field-not-yes-no", &["field", "value"]),
+    ("field-not-date", &["field", "value"]),
+    ("field-not-choice", &["field", "value", "choices"]),
+    ("field-not-text", &["field", "value"]),
+    ("field-too-long", &["field", "length", "limit"]),
+    ("field-one-line", &["field"]),
+    ("field-characters", &["field", "kind", "char", "name"]),
+    // A scorecard's scores.
+    ("criterion-unknown", &["name", "criteria"]),
+    ("score-missing", &["criterion"]),
+    ("score-not-whole", &["criterion", "value"]),
+    ("score-off-scale", &["criterion", "value", "min", "max"]),
+    // Why a condition is false (`Possible::blocked`, `condition-not-met`).
+    ("milestones-not-accepted", &["open"]),
+    ("milestones-not-submitted", &["open"]),
+    ("milestone-not-accepted", &["milestone"]),
+    ("milestone-not-submitted", &["milestone"]),
+    ("assessment-quorum", &["needed", "count"]),
+    ("assessment-not-passed", &[]),
+    ("assessment-no-moderation", &[]),
+    ("assessment-needs-moderation", &[]),
+    ("assessment-count", &["op", "expected", "actual"]),
+    ("assessment-mean", &["op", "expected", "actual"]),
+    ("assessment-no-mean", &["op", "expected"]),
+    ("field-is-no", &["field"]),
+    ("field-is-yes", &["field"]),
+    ("field-not-given", &["field"]),
+    ("field-compare", &["field", "op", "expected", "actual"]),
+    ("value-false", &["path"]),
+    ("value-true", &["path"]),
+    ("value-not-given", &["path"]),
+    ("value-compare", &["path", "op", "expected", "actual"]),
+    ("condition-false", &["condition"]),
+    ("condition-never", &["condition"]),
+    // The service's own refusals (`service::Error`).
+    ("message", &["text"]),
+    ("internal", &[]),
+    ("busy", &["seconds"]),
+    ("changed", &[]),
+    ("read-only", &[]),
+    ("unknown-person", &["email"]),
+    ("unknown-project", &["project"]),
+    ("unknown-message", &["message"]),
+    ("person-exists", &["email"]),
+    ("program-exists", &["program"]),
+    ("cohort-exists", &["cohort"]),
+    ("cohort-full", &["cohort", "capacity"]),
+    ("cohort-places", &["cohort", "capacity", "left", "count"]),
+    ("text-empty", &["what"]),
+    ("text-too-long", &["what", "length", "limit"]),
+    ("text-characters", &["what", "kind", "char", "name"]),
+    ("not-an-email", &["email"]),
+    ("language-unknown", &["language", "languages"]),
+    ("comment-characters", &["kind", "char", "name"]),
+    ("evidence-empty", &[]),
+    ("evidence-quota", &["quota"]),
+    ("evidence-name-mark", &["char", "name"]),
+    ("evidence-too-big", &["limit"]),
+    ("passwords-busy", &[]),
+    ("reset-link-used", &[]),
+    ("password-wrong", &[]),
+    ("too-many-attempts", &["minutes"]),
+    ("sign-in-refused", &[]),
+    ("password-too-short", &["min", "length"]),
+    ("password-too-long", &["max"]),
+];
+
+/// The arguments `code` carries, if it is one of [`CODES`].
+pub fn args_of(code: &str) -> Option<&'static [&'static str]> {
+    CODES.iter().find(|(c, _)| *c == code).map(|(_, a)| *a)
+}

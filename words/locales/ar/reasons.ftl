@@ -1,0 +1,257 @@
+## أسباب المحرّك بالعربية: رسالة `reason-CODE` لكل رمز من
+## gradflow_engine::reason::CODES، بالمتغيرات التي يحملها ذلك الرمز.
+
+## طريقة قول القوائم والأدوار.
+reason-comma = {"، "}
+reason-semicolon = {"؛ "}
+reason-join-or = { $init } أو { $last }
+reason-join-and = { $init } و{ $last }
+reason-nobody = لا أحد
+reason-role = { $role }
+reason-role-trainee = المتدرب
+reason-role-supervisor = المسؤول المباشر
+reason-role-coordinator = المنسق
+reason-role-committee = عضو اللجنة
+reason-role-chair = رئيس اللجنة
+reason-role-evaluator = المقيّم
+reason-role-service_owner = مالك الخدمة
+reason-role-department_head = رئيس القسم
+reason-role-quality_office = مكتب الجودة
+reason-role-steering = اللجنة التوجيهية
+reason-term-lre = تضمين من اليسار إلى اليمين
+reason-term-rle = تضمين من اليمين إلى اليسار
+reason-term-pdf = إنهاء التنسيق الاتجاهي
+reason-term-lro = فرض الاتجاه من اليسار إلى اليمين
+reason-term-rlo = فرض الاتجاه من اليمين إلى اليسار
+reason-term-lri = عزل من اليسار إلى اليمين
+reason-term-rli = عزل من اليمين إلى اليسار
+reason-term-fsi = عزل بحسب أول حرف قوي
+reason-term-pdi = إنهاء العزل الاتجاهي
+reason-term-lrm = علامة من اليسار إلى اليمين
+reason-term-rlm = علامة من اليمين إلى اليسار
+reason-term-alm = علامة الحرف العربي
+reason-term-none = محرف تحكم
+reason-deed-score = تقييم هذا المشروع
+reason-deed-give-roles = إسناد الأدوار
+reason-deed-add-evidence = إضافة ملفات الشواهد
+reason-deed-milestone = { $step ->
+    [accept] قبول { $milestone }
+    [return] إعادة { $milestone }
+   *[submit] تسليم { $milestone }
+}
+
+## رفض قرارات المحرّك.
+reason-stale = تغيّر المشروع منذ أن اطّلعت عليه (رأيت الإصدار { $expected } وهو الآن في الإصدار { $actual })؛ راجعه مرة أخرى ثم أعد المحاولة
+reason-finished = انتهى المشروع (المرحلة «{ $stage }»)؛ لا يمكن فعل شيء آخر
+reason-unknown-action = «{ $action }» غير ممكن والمشروع في مرحلة «{ $stage }»؛ الممكن الآن: { $possible }
+reason-nothing-possible = «{ $action }» غير ممكن والمشروع في مرحلة «{ $stage }»؛ لا يمكن فعل شيء يدويًا الآن
+reason-automatic = «{ $action }» يحدث تلقائيًا عندما يتحقق الشرط { $condition }؛ لا يقوم به أحد يدويًا
+reason-not-allowed-none = { $action } مقصور على { $allowed }؛ ليس لك دور في هذا المشروع
+reason-not-allowed-yours = { $action } مقصور على { $allowed }؛ دورك في هذا المشروع: { $yours }
+reason-comment-required = يلزم تعليق من أجل { $action }: اذكر ما الذي ينبغي تغييره ولماذا
+reason-comment-too-long = طول التعليق { $length } حرفًا، والحد الأقصى { $limit }
+reason-invalid-fields = في نموذج «{ $form }» ما يحتاج إلى تصحيح: { $problems }
+reason-no-form = ليس لهذا الإجراء نموذج؛ اكتب تعليقًا فقط
+reason-condition-not-met = لا يمكن { $action } بعد: { $why }
+reason-already-approved = سبق أن وافقت على «{ $action }»
+reason-already-approved-waiting = سبق أن وافقت على «{ $action }»؛ ما زال بانتظار { $waiting }
+reason-approval-not-needed = موافقتك لن تُحتسب في «{ $action }»: الموافقات المعطاة تغطي بالفعل { $yours }
+reason-approval-not-needed-waiting = موافقتك لن تُحتسب في «{ $action }»: الموافقات المعطاة تغطي بالفعل { $yours }؛ ما زال بانتظار { $waiting }
+reason-unknown-role = «{ $role }» ليس دورًا في مشاريع هذا البرنامج؛ أدواره: { $roles }
+reason-already-member = هذا الشخص له دور { $role } في هذا المشروع بالفعل
+reason-conflict-of-interest = من له دور { $held } في هذا المشروع لا يمكن أن يكون أيضًا { $role }
+reason-holders-exactly = لكل مشروع في هذا البرنامج { $count } بالضبط في دور { $role }؛ وهذا المشروع سيكون فيه { $people }
+reason-holders-at-least = لكل مشروع في هذا البرنامج { $min } على الأقل في دور { $role }؛ وهذا المشروع سيكون فيه { $people }
+reason-holders-at-most = لكل مشروع في هذا البرنامج { $max } على الأكثر في دور { $role }؛ وهذا المشروع سيكون فيه { $people }
+reason-holders-between = لكل مشروع في هذا البرنامج من { $min } إلى { $max } في دور { $role }؛ وهذا المشروع سيكون فيه { $people }
+reason-milestone-not-ready = المرحلة الفرعية «{ $milestone }» { $status ->
+    [submitted] بانتظار المراجعة
+    [accepted] مقبولة
+    [returned] أُعيدت للتعديل
+   *[pending] لم تُسلَّم بعد
+}؛ لا يمكن { $step ->
+    [accept] قبولها
+    [return] إعادتها
+   *[submit] تسليمها
+} الآن
+reason-already-scored = سبق أن قيّمت هذا المشروع
+reason-scorecards-in = وصلت بطاقات التقييم كلها ({ $evaluators })
+reason-calendar = تعذّر حساب موعد الاستحقاق: { $problem }؛ اطلب من المنسق تصحيح تواريخ الدفعة
+reason-unknown-stage = المشروع في مرحلة «{ $stage }» التي لا يعرفها مسار عمله
+reason-inconsistent = سجل المشروع لا يوافق مسار عمله ({ $problem })؛ لم يتغير شيء
+reason-automatic-loop = ظلت الإجراءات التلقائية تنقل المشروع بلا نهاية (توقفت بعد { $moves } نقلة)؛ مسار العمل يحتاج إلى إصلاح
+
+## من ما زال الإجراء بانتظاره.
+reason-waiting-nobody = لا أحد
+reason-waiting-each = { $roles }
+reason-waiting-more = { $count ->
+    [one] موافقة واحدة أخرى
+    [two] موافقتين أخريين
+    [few] { $count } موافقات أخرى
+   *[other] { $count } موافقة أخرى
+} من { $roles }
+reason-waiting-each-and-more = { $each }، و{ $count ->
+    [one] موافقة واحدة أخرى
+    [two] موافقتين أخريين
+    [few] { $count } موافقات أخرى
+   *[other] { $count } موافقة أخرى
+} من { $roles }
+
+## مشكلات إجابات النموذج، واحدة لكل مشكلة.
+reason-field-unknown = «{ $name }» ليس حقلًا في هذا النموذج (حقوله: { $fields })
+reason-field-required = «{ $field }» مطلوب
+reason-field-not-number = «{ $field }»: «{ $value }» ليس رقمًا
+reason-field-below-min = «{ $field }»: { $value } أقل من الحد الأدنى { $min }
+reason-field-above-max = «{ $field }»: { $value } أكبر من الحد الأقصى { $max }
+reason-field-not-yes-no = «{ $field }»: «{ $value }» ليس نعم أو لا
+reason-field-not-date = «{ $field }»: «{ $value }» ليس تاريخًا؛ اكتبه بالصيغة سنة-شهر-يوم
+reason-field-not-choice = «{ $field }»: «{ $value }» ليس من الخيارات: { $choices }
+reason-field-not-text = «{ $field }»: «{ $value }» ليس نصًا
+reason-field-too-long = طول «{ $field }» { $length } حرفًا، والحد الأقصى { $limit }
+reason-field-one-line = «{ $field }» يجب أن يكون سطرًا واحدًا
+reason-field-characters = «{ $field }» يحتوي على { $kind ->
+    [line-break] فاصل أسطر ({ $char })
+    [bidi] محرف التحكم في الاتجاه { $char } ({ $name }) الذي يُظهر النص بترتيب غير ترتيب كتابته
+   *[control] محرف تحكم ({ $char })
+}؛ استخدم نصًا عاديًا
+
+## درجات بطاقة التقييم.
+reason-criterion-unknown = «{ $name }» ليس معيارًا في سلّم التقييم هذا (معاييره: { $criteria })
+reason-score-missing = «{ $criterion }» يحتاج إلى درجة
+reason-score-not-whole = «{ $criterion }»: «{ $value }» ليس عددًا صحيحًا
+reason-score-off-scale = «{ $criterion }»: { $value } خارج السلّم من { $min } إلى { $max }
+
+## لماذا لم يتحقق الشرط ("ليس بعد").
+reason-milestones-not-accepted = يجب قبول كل المراحل الفرعية أولًا (ما زال مفتوحًا: { $open })
+reason-milestones-not-submitted = يجب تسليم كل المراحل الفرعية أولًا (ما زال مفتوحًا: { $open })
+reason-milestone-not-accepted = يجب قبول المرحلة الفرعية «{ $milestone }» أولًا
+reason-milestone-not-submitted = يجب تسليم المرحلة الفرعية «{ $milestone }» أولًا
+reason-assessment-quorum = يحتاج التقييم إلى { $needed } من بطاقات التقييم ووصل منها { $count }
+reason-assessment-not-passed = لم يبلغ التقييم درجة النجاح في سلّم التقييم
+reason-assessment-no-moderation = درجات المقيّمين لا تستدعي التحكيم
+reason-assessment-needs-moderation = درجات المقيّمين تستدعي التحكيم أولًا
+reason-assessment-count = يحتاج التقييم إلى { $op ->
+    [gt] أكثر من { $expected }
+    [lt] أقل من { $expected }
+    [le] { $expected } على الأكثر
+    [eq] { $expected } بالضبط
+    [ne] عدد غير { $expected }
+   *[ge] { $expected } على الأقل
+} من بطاقات التقييم ووصل منها { $actual }
+reason-assessment-mean = يجب أن يكون متوسط درجات التقييم { $op ->
+    [gt] أكثر من { $expected }
+    [lt] أقل من { $expected }
+    [le] { $expected } على الأكثر
+    [eq] { $expected } بالضبط
+    [ne] غير { $expected }
+   *[ge] { $expected } على الأقل
+}؛ وهو الآن { $actual }
+reason-assessment-no-mean = يجب أن يكون متوسط درجات التقييم { $op ->
+    [gt] أكثر من { $expected }
+    [lt] أقل من { $expected }
+    [le] { $expected } على الأكثر
+    [eq] { $expected } بالضبط
+    [ne] غير { $expected }
+   *[ge] { $expected } على الأقل
+}؛ ولم يقيّم أحد بعد
+reason-field-is-no = يجب أن تكون إجابة «{ $field }» نعم
+reason-field-is-yes = يجب أن تكون إجابة «{ $field }» لا
+reason-field-not-given = لم تُعطَ قيمة «{ $field }» بعد
+reason-field-compare = يجب أن تكون قيمة «{ $field }» { $op ->
+    [gt] أكثر من { $expected }
+    [lt] أقل من { $expected }
+    [le] { $expected } على الأكثر
+    [ge] { $expected } على الأقل
+    [ne] غير { $expected ->
+        [yes] نعم
+        [no] لا
+       *[other] { $expected }
+    }
+   *[eq] { $expected ->
+        [yes] نعم
+        [no] لا
+       *[other] { $expected }
+    }
+}؛ وهي الآن { $actual ->
+    [missing] غير معطاة
+    [yes] نعم
+    [no] لا
+   *[other] { $actual }
+}
+reason-value-false = القيمة { $path } غير متحققة
+reason-value-true = القيمة { $path } متحققة ويجب ألا تكون كذلك
+reason-value-not-given = القيمة { $path } غير معطاة بعد
+reason-value-compare = يجب أن تكون القيمة { $path } { $op ->
+    [gt] أكثر من { $expected }
+    [lt] أقل من { $expected }
+    [le] { $expected } على الأكثر
+    [ge] { $expected } على الأقل
+    [ne] غير { $expected }
+   *[eq] { $expected }
+}؛ وهي الآن { $actual ->
+    [missing] غير معطاة
+   *[other] { $actual }
+}
+reason-condition-false = الشرط { $condition } غير متحقق
+reason-condition-never = الشرط { $condition } لا يتحقق أبدًا
+
+## رفض الخدمة نفسها.
+reason-message = { $text }
+reason-internal = حدث خطأ داخل النظام؛ لم يتغير شيء. يجد المشغّل التفاصيل في السجل
+reason-busy = كانت قاعدة البيانات مشغولة بتغيير آخر أكثر من { $seconds } ثوانٍ؛ لم يتغير شيء: أعد المحاولة بعد لحظة
+reason-changed = غيّر شخص آخر المشروع في الوقت نفسه؛ لم يتغير شيء: راجع المشروع مرة أخرى ثم أعد المحاولة
+reason-read-only = قاعدة البيانات مفتوحة للقراءة فقط، فلا يمكن تغيير شيء
+reason-unknown-person = لا يوجد أحد مسجل بالبريد { $email }
+reason-unknown-project = لا يوجد مشروع رقمه { $project }
+reason-unknown-message = لا توجد رسالة رقمها { $message } في هذه الدفعة
+reason-person-exists = { $email } مسجل من قبل
+reason-program-exists = يوجد برنامج بالمفتاح «{ $program }» من قبل
+reason-cohort-exists = توجد دفعة باسم «{ $cohort }» من قبل
+reason-cohort-full = الدفعة «{ $cohort }» مكتملة: شُغلت أماكنها كلها ({ $capacity })
+reason-cohort-places = بقي في الدفعة «{ $cohort }» { $left } من أماكنها البالغة { $capacity }، وهذا لا يكفي { $count } من المشاريع
+reason-text-empty = { $what ->
+    [project-title] عنوان المشروع
+    [organization] جهة العمل
+    [program-title] عنوان البرنامج
+    [cohort-name] اسم الدفعة
+    [file-name] اسم الملف
+   *[name] الاسم
+} لا يمكن أن يكون فارغًا
+reason-text-too-long = طول { $what ->
+    [project-title] عنوان المشروع
+    [organization] جهة العمل
+    [program-title] عنوان البرنامج
+    [cohort-name] اسم الدفعة
+    [file-name] اسم الملف
+   *[name] الاسم
+} { $length } حرفًا، والحد الأقصى { $limit }
+reason-text-characters = { $what ->
+    [project-title] عنوان المشروع
+    [organization] جهة العمل
+    [program-title] عنوان البرنامج
+    [cohort-name] اسم الدفعة
+    [file-name] اسم الملف
+   *[name] الاسم
+} يحتوي على { $kind ->
+    [line-break] فاصل أسطر ({ $char })
+    [bidi] محرف التحكم في الاتجاه { $char } ({ $name }) الذي يُظهر النص بترتيب غير ترتيب كتابته
+   *[control] محرف تحكم ({ $char })
+}؛ استخدم نصًا عاديًا في سطر واحد
+reason-not-an-email = «{ $email }» ليس عنوان بريد إلكتروني (اكتبه بالصيغة name@example.org)
+reason-language-unknown = «{ $language }» ليست لغة يتحدث بها النظام؛ اختر من: { $languages }
+reason-comment-characters = التعليق يحتوي على { $kind ->
+    [line-break] فاصل أسطر ({ $char })
+    [bidi] محرف التحكم في الاتجاه { $char } ({ $name }) الذي يُظهر النص بترتيب غير ترتيب كتابته
+   *[control] محرف تحكم ({ $char })
+}؛ استخدم نصًا عاديًا
+reason-evidence-empty = الملف فارغ؛ اختر ملفًا فيه محتوى
+reason-evidence-quota = هذا الملف سيتجاوز بملفاتك المرفوعة الحد المسموح لكل شخص وهو { $quota } ميغابايت؛ لم يُحفظ شيء
+reason-evidence-name-mark = اسم الملف يحتوي على علامة اتجاه غير مرئية ({ $char }، { $name }) قد تخفي حقيقة الملف؛ غيّر اسم الملف
+reason-evidence-too-big = الملف أكبر من { $limit } ميغابايت؛ لم يُحفظ شيء
+reason-passwords-busy = الخادم يتحقق من كلمات مرور كثيرة في آن واحد؛ أعد المحاولة بعد ثوانٍ
+reason-reset-link-used = انتهت صلاحية رابط إعادة تعيين كلمة المرور أو استُخدم من قبل؛ اطلب رابطًا جديدًا
+reason-password-wrong = كلمة المرور الحالية غير صحيحة؛ لم يتغير شيء
+reason-too-many-attempts = محاولات كثيرة؛ انتظر { $minutes } دقيقة ثم أعد المحاولة
+reason-sign-in-refused = البريد الإلكتروني أو كلمة المرور غير صحيحة
+reason-password-too-short = تحتاج كلمة المرور إلى { $min } أحرف على الأقل؛ وهذه فيها { $length }
+reason-password-too-long = لا يجوز أن تزيد كلمة المرور على { $max } بايت

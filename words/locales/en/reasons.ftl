@@ -1,0 +1,254 @@
+## The engine's reasons in English: message `reason-CODE` for each code of
+## gradflow_engine::reason::CODES, with the arguments that code carries.
+## Workflow things (stages, actions, roles, milestones, fields, choices)
+## arrive already in the workflow's words.
+
+## How lists and roles are said.
+reason-comma = {", "}
+reason-semicolon = {"; "}
+reason-join-or = { $init } or { $last }
+reason-join-and = { $init } and { $last }
+reason-nobody = nobody
+reason-role = the { $role }
+reason-role-trainee = the trainee
+reason-role-supervisor = the supervisor
+reason-role-coordinator = the coordinator
+reason-role-committee = the committee member
+reason-role-chair = the committee chair
+reason-role-evaluator = the evaluator
+reason-role-service_owner = the service owner
+reason-role-department_head = the department head
+reason-role-quality_office = the quality office
+reason-role-steering = the steering group
+reason-term-lre = left-to-right embedding
+reason-term-rle = right-to-left embedding
+reason-term-pdf = pop directional formatting
+reason-term-lro = left-to-right override
+reason-term-rlo = right-to-left override
+reason-term-lri = left-to-right isolate
+reason-term-rli = right-to-left isolate
+reason-term-fsi = first strong isolate
+reason-term-pdi = pop directional isolate
+reason-term-lrm = left-to-right mark
+reason-term-rlm = right-to-left mark
+reason-term-alm = Arabic letter mark
+reason-term-none = a control character
+reason-deed-score = score this project
+reason-deed-give-roles = give roles
+reason-deed-add-evidence = add evidence files
+reason-deed-milestone = { $step ->
+    [accept] accept { $milestone }
+    [return] return { $milestone }
+   *[submit] submit { $milestone }
+}
+
+## Refusals of the decision core.
+reason-stale = the project has changed since you looked at it (you saw version { $expected }, it is now at version { $actual }); look again and retry
+reason-finished = the project is finished (stage '{ $stage }'); nothing more can be done
+reason-unknown-action = '{ $action }' is not possible while the project is at '{ $stage }'; possible now: { $possible }
+reason-nothing-possible = '{ $action }' is not possible while the project is at '{ $stage }'; nothing can be done by hand right now
+reason-automatic = '{ $action }' happens automatically when { $condition }; nobody takes it by hand
+reason-not-allowed-none = only { $allowed } may { $action }; you have no role on this project
+reason-not-allowed-yours = only { $allowed } may { $action }; you are { $yours } on this project
+reason-comment-required = a comment is required to { $action }: say what should change and why
+reason-comment-too-long = the comment is { $length } characters long; at most { $limit } are allowed
+reason-invalid-fields = the { $form } form is not right: { $problems }
+reason-no-form = this action has no form; give only a comment
+reason-condition-not-met = you cannot { $action } yet: { $why }
+reason-already-approved = you have already approved '{ $action }'
+reason-already-approved-waiting = you have already approved '{ $action }'; it is waiting for { $waiting }
+reason-approval-not-needed = your approval would not count towards '{ $action }': the approvals given already cover { $yours }
+reason-approval-not-needed-waiting = your approval would not count towards '{ $action }': the approvals given already cover { $yours }; it is waiting for { $waiting }
+reason-unknown-role = '{ $role }' is not a role on projects of this program; its roles are: { $roles }
+reason-already-member = this person is already { $role } on this project
+reason-conflict-of-interest = a person who is { $held } on this project cannot also be { $role }
+reason-holders-exactly = each project of this program has exactly { $count } { $count ->
+    [one] person
+   *[other] people
+} as { $role }; this one would have { $people }
+reason-holders-at-least = each project of this program has at least { $min } { $min ->
+    [one] person
+   *[other] people
+} as { $role }; this one would have { $people }
+reason-holders-at-most = each project of this program has at most { $max } { $max ->
+    [one] person
+   *[other] people
+} as { $role }; this one would have { $people }
+reason-holders-between = each project of this program has { $min } to { $max } people as { $role }; this one would have { $people }
+reason-milestone-not-ready = milestone '{ $milestone }' is { $status ->
+    [submitted] waiting for review
+    [accepted] accepted
+    [returned] returned for changes
+   *[pending] not submitted yet
+}; it cannot be { $step ->
+    [accept] accepted
+    [return] returned
+   *[submit] submitted
+} now
+reason-already-scored = you have already scored this project
+reason-scorecards-in = all { $evaluators } scorecards are already in
+reason-calendar = a due date cannot be worked out: { $problem }; ask the coordinator to fix the cohort's dates
+reason-unknown-stage = the project is in stage '{ $stage }', which its workflow does not have
+reason-inconsistent = the project's record does not fit its workflow ({ $problem }); nothing was changed
+reason-automatic-loop = automatic actions kept moving the project without end (stopped after { $moves } moves); the workflow needs fixing
+
+## Whom an action still waits for.
+reason-waiting-nobody = nobody
+reason-waiting-each = { $roles }
+reason-waiting-more = { $count } more { $count ->
+    [one] approval
+   *[other] approvals
+} from { $roles }
+reason-waiting-each-and-more = { $each }, and { $count } more { $count ->
+    [one] approval
+   *[other] approvals
+} from { $roles }
+
+## A form's answers, one problem each.
+reason-field-unknown = '{ $name }' is not a field of this form (its fields are: { $fields })
+reason-field-required = { $field } is required
+reason-field-not-number = { $field }: '{ $value }' is not a number
+reason-field-below-min = { $field }: { $value } is below the minimum of { $min }
+reason-field-above-max = { $field }: { $value } is above the maximum of { $max }
+reason-field-not-yes-no = { $field }: '{ $value }' is not yes or no
+reason-field-not-date = { $field }: '{ $value }' is not a date; write it as YYYY-MM-DD
+reason-field-not-choice = { $field }: '{ $value }' is not one of: { $choices }
+reason-field-not-text = { $field }: '{ $value }' is not text
+reason-field-too-long = { $field } is { $length } characters long; at most { $limit } are allowed
+reason-field-one-line = { $field } must be a single line
+reason-field-characters = { $field } contains { $kind ->
+    [line-break] a line break ({ $char })
+    [bidi] the bidirectional control { $char } ({ $name }), which makes text show in another order than it is written
+   *[control] a control character ({ $char })
+}; use plain text
+
+## A scorecard's scores.
+reason-criterion-unknown = '{ $name }' is not a criterion of this rubric (its criteria are: { $criteria })
+reason-score-missing = { $criterion } needs a score
+reason-score-not-whole = { $criterion }: '{ $value }' is not a whole number
+reason-score-off-scale = { $criterion }: { $value } is off the scale { $min }..{ $max }
+
+## Why a condition is false ("Not yet").
+reason-milestones-not-accepted = every milestone must be accepted first (still open: { $open })
+reason-milestones-not-submitted = every milestone must be submitted first (still open: { $open })
+reason-milestone-not-accepted = milestone '{ $milestone }' must be accepted first
+reason-milestone-not-submitted = milestone '{ $milestone }' must be submitted first
+reason-assessment-quorum = the assessment needs { $needed } scorecards and has { $count }
+reason-assessment-not-passed = the assessment has not reached the rubric's pass mark
+reason-assessment-no-moderation = the evaluators' scores do not call for moderation
+reason-assessment-needs-moderation = the evaluators' scores call for moderation first
+reason-assessment-count = the assessment needs { $op ->
+    [gt] more than
+    [lt] fewer than
+    [le] at most
+    [eq] exactly
+    [ne] other than
+   *[ge] at least
+} { $expected } scorecards and has { $actual }
+reason-assessment-mean = the assessment's mean score must be { $op ->
+    [gt] above
+    [lt] below
+    [le] at most
+    [eq] exactly
+    [ne] other than
+   *[ge] at least
+} { $expected }; it is { $actual }
+reason-assessment-no-mean = the assessment's mean score must be { $op ->
+    [gt] above
+    [lt] below
+    [le] at most
+    [eq] exactly
+    [ne] other than
+   *[ge] at least
+} { $expected }; nobody has scored yet
+reason-field-is-no = { $field } must be yes
+reason-field-is-yes = { $field } must be no
+reason-field-not-given = { $field } is not given yet
+reason-field-compare = { $field } must be { $op ->
+    [gt] above { $expected }
+    [lt] below { $expected }
+    [le] at most { $expected }
+    [ge] at least { $expected }
+    [ne] other than { $expected }
+   *[eq] { $expected }
+}; it is { $actual ->
+    [missing] not given yet
+   *[other] { $actual }
+}
+reason-value-false = { $path } is false
+reason-value-true = { $path } is true
+reason-value-not-given = { $path } is not given yet
+reason-value-compare = { $path } must be { $op ->
+    [gt] above { $expected }
+    [lt] below { $expected }
+    [le] at most { $expected }
+    [ge] at least { $expected }
+    [ne] other than { $expected }
+   *[eq] { $expected }
+}; it is { $actual ->
+    [missing] not given yet
+   *[other] { $actual }
+}
+reason-condition-false = { $condition } is false
+reason-condition-never = { $condition } is always false
+
+## The service's own refusals.
+reason-message = { $text }
+reason-internal = something went wrong inside gradflow; nothing was changed. The operator can find the details in the log
+reason-busy = the database was busy with another change for more than { $seconds } s; nothing was changed: try again in a moment
+reason-changed = the project was changed by someone else at the same time; nothing was changed: look at the project again and retry
+reason-read-only = the database is open read-only (its file cannot be written, or its URL says ?mode=ro or ?immutable=1), so nothing can be changed
+reason-unknown-person = nobody is registered as { $email }
+reason-unknown-project = there is no project { $project }
+reason-unknown-message = there is no message { $message } in this cohort
+reason-person-exists = { $email } is already registered
+reason-program-exists = a program '{ $program }' already exists
+reason-cohort-exists = a cohort named '{ $cohort }' already exists
+reason-cohort-full = cohort '{ $cohort }' is full: all { $capacity } places are taken
+reason-cohort-places = cohort '{ $cohort }' has { $left } of its { $capacity } places left, not enough for { $count } projects
+reason-text-empty = { $what ->
+    [project-title] the project's title
+    [organization] the organization
+    [program-title] the program's title
+    [cohort-name] the cohort's name
+    [file-name] the file's name
+   *[name] the name
+} cannot be empty
+reason-text-too-long = { $what ->
+    [project-title] the project's title
+    [organization] the organization
+    [program-title] the program's title
+    [cohort-name] the cohort's name
+    [file-name] the file's name
+   *[name] the name
+} is { $length } characters long; at most { $limit } are allowed
+reason-text-characters = { $what ->
+    [project-title] the project's title
+    [organization] the organization
+    [program-title] the program's title
+    [cohort-name] the cohort's name
+    [file-name] the file's name
+   *[name] the name
+} contains { $kind ->
+    [line-break] a line break ({ $char })
+    [bidi] the bidirectional control { $char } ({ $name }), which makes text show in another order than it is written
+   *[control] a control character ({ $char })
+}; use plain text on one line
+reason-not-an-email = '{ $email }' is not an email address (write it as name@example.org)
+reason-language-unknown = '{ $language }' is not a language gradflow speaks; choose one of: { $languages }
+reason-comment-characters = the comment contains { $kind ->
+    [line-break] a line break ({ $char })
+    [bidi] the bidirectional control { $char } ({ $name }), which makes text show in another order than it is written
+   *[control] a control character ({ $char })
+}; use plain text
+reason-evidence-empty = the file is empty; choose a file with something in it
+reason-evidence-quota = this file would take your uploads past the { $quota } MiB each person may store; nothing was stored
+reason-evidence-name-mark = the file's name contains an invisible direction mark ({ $char }, { $name }), which can disguise what a file is; rename the file
+reason-evidence-too-big = the file is larger than { $limit } MiB; nothing was stored
+reason-passwords-busy = the server is checking many passwords at once; try again in a few seconds
+reason-reset-link-used = this password reset link has expired or was already used; ask for a new one
+reason-password-wrong = the current password is not right; nothing was changed
+reason-too-many-attempts = too many attempts; wait { $minutes } minutes and try again
+reason-sign-in-refused = the email or the password is not right
+reason-password-too-short = a password needs at least { $min } characters; this one has { $length }
+reason-password-too-long = a password may have at most { $max } bytes
