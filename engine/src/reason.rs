@@ -304,7 +304,6 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("evidence-empty", &[]),
     ("evidence-quota", &["quota"]),
     ("evidence-name-mark", &["char", "name"]),
-    ("evidence-too-big", &["limit"]),
     ("passwords-busy", &[]),
     ("reset-link-used", &[]),
     ("password-wrong", &[]),

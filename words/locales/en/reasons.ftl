@@ -244,7 +244,6 @@ reason-comment-characters = the comment contains { $kind ->
 reason-evidence-empty = the file is empty; choose a file with something in it
 reason-evidence-quota = this file would take your uploads past the { $quota } MiB each person may store; nothing was stored
 reason-evidence-name-mark = the file's name contains an invisible direction mark ({ $char }, { $name }), which can disguise what a file is; rename the file
-reason-evidence-too-big = the file is larger than { $limit } MiB; nothing was stored
 reason-passwords-busy = the server is checking many passwords at once; try again in a few seconds
 reason-reset-link-used = this password reset link has expired or was already used; ask for a new one
 reason-password-wrong = the current password is not right; nothing was changed
