@@ -59,7 +59,7 @@ pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
 pub use forms::Problem;
 pub use improvement::{Measured, indicator, measured, milestone_answers};
 pub use members::{ROLE_GIVERS, add_member, may_give_roles};
-pub use next::{Direction, Next, Step, direction, next, overdue_since};
+pub use next::{Direction, Next, Step, direction, irreversible, next, overdue_since};
 pub use rejection::Rejection;
 pub use replay::{ReplayError, replay, replay_difference};
 pub use state::*;

@@ -38,6 +38,19 @@ pub enum Direction {
     Exit,
 }
 
+/// Whether `action` of `stage` cannot be undone and ends or sets back
+/// someone's work: it ends the project in an ending with a reason asked
+/// (withdraw, reject, record a fail), or returns a milestone. Pages show it
+/// as a secondary action and ask once more before it is sent.
+pub fn irreversible(workflow: &Workflow, stage: &Stage, action: &str) -> bool {
+    if let Some((key, verb)) = action.split_once('.') {
+        return verb == "return" && stage.milestone(key).is_some();
+    }
+    stage
+        .action(action)
+        .is_some_and(|a| a.comment_required && workflow.stage(&a.to).is_some_and(|to| to.terminal))
+}
+
 /// The direction of `action` (a stage action's key, `MILESTONE.VERB` or
 /// `score`) in `stage` of `workflow`. An action the stage lacks is an exit:
 /// nothing waits for it.

@@ -350,16 +350,3 @@ fn field_view(
         error,
     }
 }
-
-/// Whether `action` of `stage` cannot be undone and ends or sets back
-/// someone's work: it ends the project in a stage that is an ending, with a
-/// reason asked (withdraw, reject, record a fail), or returns a milestone.
-/// Its button looks secondary and asks once more before it is sent.
-pub fn destructive(workflow: &Workflow, stage: &Stage, action: &str) -> bool {
-    if let Some((key, verb)) = action.split_once('.') {
-        return verb == "return" && stage.milestone(key).is_some();
-    }
-    stage
-        .action(action)
-        .is_some_and(|a| a.comment_required && workflow.stage(&a.to).is_some_and(|to| to.terminal))
-}

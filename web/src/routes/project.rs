@@ -72,7 +72,7 @@ pub async fn act(
     if get("confirm") != "yes"
         && let Ok(view) = app.engine.view_as(viewer, id).await
         && let Some(stage) = view.workflow.stage(&view.record.state.stage)
-        && forms::destructive(&view.workflow, stage, &action)
+        && gradflow_engine::decide::irreversible(&view.workflow, stage, &action)
     {
         let refused = Refused {
             action,
@@ -283,7 +283,11 @@ async fn render_with(
                     refused.as_ref(),
                     &choices,
                 ));
-                form["destructive"] = json!(forms::destructive(workflow, stage, &possible.action));
+                form["destructive"] = json!(gradflow_engine::decide::irreversible(
+                    workflow,
+                    stage,
+                    &possible.action
+                ));
                 action_forms.push(form);
             } else {
                 let who = possible

@@ -372,8 +372,18 @@ pub fn improvement_line(
     let improvement = workflow.improvement.as_ref()?;
     let m = measured(improvement, answers)?;
     let code = lang.code();
-    let what = indicator(improvement, forms)
-        .map_or_else(|| improvement.title.get(code).to_owned(), choice_title);
+    // The indicator chosen (its title in the definition), else the
+    // improvement's own title.
+    let what = match (indicator(improvement, forms), &improvement.indicator) {
+        (Some(chosen), Some((form, field))) => workflow
+            .forms
+            .get(form)
+            .and_then(|f| f.field(field))
+            .and_then(|f| f.choice_title(chosen, code))
+            .unwrap_or(chosen)
+            .to_owned(),
+        _ => improvement.title.get(code).to_owned(),
+    };
     let unit = improvement
         .unit
         .as_ref()
@@ -408,17 +418,6 @@ pub fn improvement_line(
         "better": m.improved.map(|better| i18n::text(lang, if better { "improve-better" } else { "improve-worse" }, &[])),
         "improved": m.improved,
     }))
-}
-
-/// A choice's title, as the answers show it: its key with `_` as a space,
-/// first letter capitalised (the one place to read a choice's title from
-/// the definition, in the page's language, once choices carry titles).
-fn choice_title(choice: &str) -> String {
-    let words = choice.replace('_', " ");
-    let mut chars = words.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
 }
 
 #[cfg(test)]
@@ -464,6 +463,15 @@ mod tests {
             "Waiting time 80 → 25 (−69%)"
         );
         assert_eq!(line["better"], serde_json::Value::Null);
+        // In Arabic, the choice's Arabic title from the definition.
+        let arabic = improvement_line(Lang::Ar, &workflow, &answers, &forms).unwrap();
+        assert_eq!(
+            arabic["line"]
+                .as_str()
+                .unwrap()
+                .replace(['\u{2068}', '\u{2069}'], ""),
+            "وقت الانتظار 80 ← 25 (−69%)"
+        );
         let no_charter = improvement_line(Lang::Ar, &workflow, &answers, &BTreeMap::new()).unwrap();
         assert_eq!(
             no_charter["line"]

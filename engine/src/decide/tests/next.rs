@@ -2,7 +2,9 @@
 //! (withdraw, reject) never make it anyone's turn.
 
 use super::{Run, bundled, day, holder, sample, walk};
-use crate::decide::{Direction, Fields, Next, direction, next, overdue_since, possible};
+use crate::decide::{
+    Direction, Fields, Next, direction, irreversible, next, overdue_since, possible,
+};
 
 fn next_of(run: &Run<'_>, n: i64) -> Next {
     let possible = possible(&run.project(), &run.state);
@@ -32,6 +34,21 @@ fn directions_come_from_the_definition() {
     assert_eq!(d("evaluation", "pass"), Direction::Forward);
     assert_eq!(d("evaluation", "fail"), Direction::Forward);
     assert_eq!(d("evaluation", "revise"), Direction::Back);
+}
+
+#[test]
+fn endings_with_a_reason_and_returns_cannot_be_undone_and_ask_once_more() {
+    let w = bundled("graduation-service");
+    let i = |stage: &str, action: &str| irreversible(&w, w.stage(stage).unwrap(), action);
+    assert!(i("proposal", "withdraw"));
+    assert!(i("endorsement", "reject"));
+    assert!(i("evaluation", "fail"));
+    assert!(i("implementation", "visit_before.return"));
+    assert!(!i("proposal", "submit"));
+    assert!(!i("endorsement", "endorse"));
+    assert!(!i("endorsement", "request_changes"));
+    assert!(!i("evaluation", "pass"));
+    assert!(!i("implementation", "visit_before.accept"));
 }
 
 #[test]
