@@ -24,7 +24,7 @@ use anyhow::{Context, anyhow, ensure};
 use gradflow_engine::Durability;
 use gradflow_engine::service::{Delivery, Engine};
 use gradflow_notifications::transport::Config;
-use gradflow_notifications::{Address, Layout, Mailer, MessageId, Outgoing, Templates, Transport};
+use gradflow_notifications::{Address, Mailer, MessageId, Outgoing, Templates, Transport};
 use lettre::address::Envelope;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::extension::ClientId;
@@ -249,21 +249,8 @@ async fn deliver(engine: &Engine, mut sender: Sender) -> anyhow::Result<Run> {
             let templates = match compiled.get(&mail.definition) {
                 Some(t) => t.clone(),
                 None => {
-                    let dir = std::path::PathBuf::from(format!(
-                        "published-definition-{}",
-                        mail.definition
-                    ));
-                    let t = Templates::from_texts(&dir, mail.templates.iter(), &Layout::built_in())
-                        .map_err(|problems| {
-                            anyhow!(
-                                "the published templates do not compile: {}",
-                                problems
-                                    .iter()
-                                    .map(ToString::to_string)
-                                    .collect::<Vec<_>>()
-                                    .join("; ")
-                            )
-                        })?;
+                    let t = Templates::published(mail.definition, mail.templates.iter())
+                        .map_err(|p| anyhow!("the published templates do not compile: {p}"))?;
                     let t = Arc::new(t);
                     compiled.insert(mail.definition, t.clone());
                     t

@@ -17,7 +17,7 @@ use gradflow_engine::service::mail::OutgoingMail;
 use gradflow_engine::service::{Delivery, Engine, Error, Kind, Message};
 use gradflow_notifications::transport::{self, Transport};
 use gradflow_notifications::{
-    Address, Budget, Layout, Mailer, MessageId, Outgoing, RetryPolicy, Templates,
+    Address, Budget, Mailer, MessageId, Outgoing, RetryPolicy, Templates,
 };
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -359,15 +359,7 @@ impl Courier {
         if let Some(t) = self.compiled.get(&mail.definition) {
             return Ok(t.clone());
         }
-        let dir = std::path::PathBuf::from(format!("published-definition-{}", mail.definition));
-        let compiled = Templates::from_texts(&dir, mail.templates.iter(), &Layout::built_in())
-            .map_err(|problems| {
-                problems
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })?;
+        let compiled = Templates::published(mail.definition, mail.templates.iter())?;
         let compiled = Arc::new(compiled);
         self.compiled.insert(mail.definition, compiled.clone());
         Ok(compiled)

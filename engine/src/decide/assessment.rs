@@ -8,7 +8,7 @@ use super::conditions::ProjectData;
 use super::forms::Problem;
 use super::state::{Fields, PersonId, ProjectState, Scorecard};
 use crate::definition::{Assessment, Rubric, Stage, Workflow};
-use crate::expr::{Compare, FalsePart};
+use crate::expr::{Compare, Falsehood, Value};
 use crate::reason::{Arg, Reason};
 
 /// The assessment as it stands.
@@ -303,11 +303,54 @@ pub fn panel(workflow: &Workflow, stage: &Stage, state: &ProjectState) -> Option
             why_not: a
                 .when
                 .as_ref()
-                .and_then(|w| w.false_part(&data))
-                .map(|part| panel.why_not(part)),
+                .and_then(|w| w.why_false(&data))
+                .map(|part| panel.why_not(FalsePart::of(part))),
         })
         .collect();
     Some(panel)
+}
+
+/// The part of a false condition the panel reads figures from: a yes/no
+/// path, a path compared with a number (the path on the left), or any
+/// other part by its text.
+enum FalsePart {
+    Path {
+        path: Vec<String>,
+        negated: bool,
+    },
+    Number {
+        path: Vec<String>,
+        op: Compare,
+        bound: f64,
+    },
+    Other {
+        text: String,
+    },
+}
+
+impl FalsePart {
+    fn of(falsehood: Falsehood) -> FalsePart {
+        match falsehood {
+            Falsehood::Flag { path, expected } => FalsePart::Path {
+                path,
+                negated: !expected,
+            },
+            Falsehood::Compare {
+                path,
+                op,
+                expected: Value::Number(bound),
+                ..
+            } if Compare::of_word(op).is_some() => FalsePart::Number {
+                path,
+                op: Compare::of_word(op).unwrap_or(Compare::Eq),
+                bound,
+            },
+            Falsehood::Compare { path, .. } | Falsehood::Missing { path } => FalsePart::Other {
+                text: path.join("."),
+            },
+            Falsehood::Never { text } | Falsehood::Text { text, .. } => FalsePart::Other { text },
+        }
+    }
 }
 
 impl Panel {

@@ -10,7 +10,7 @@ mod eval;
 mod falsity;
 mod parse;
 
-pub use falsity::{Compare, FalsePart};
+pub use falsity::Compare;
 
 /// A parsed condition, ready to be checked against a schema and evaluated.
 #[derive(Debug, Clone, PartialEq)]

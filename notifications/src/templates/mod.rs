@@ -337,6 +337,28 @@ impl Templates {
         Templates::compile(dir, files, problems, layout)
     }
 
+    /// Compiles the templates published with workflow version `definition`
+    /// (as the outbox claims them) with the built-in layout, every problem
+    /// said on one line: how the courier and a message's preview read a
+    /// message's templates alike.
+    pub fn published<N, T>(
+        definition: i64,
+        texts: impl IntoIterator<Item = (N, T)>,
+    ) -> Result<Templates, String>
+    where
+        N: AsRef<str>,
+        T: AsRef<str>,
+    {
+        let dir = std::path::PathBuf::from(format!("published-definition-{definition}"));
+        Templates::from_texts(&dir, texts, &Layout::built_in()).map_err(|problems| {
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
     fn compile(
         dir: &Path,
         files: Vec<files::File>,

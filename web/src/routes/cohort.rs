@@ -591,19 +591,8 @@ fn state_words(lang: Lang, state: &str) -> String {
 fn preview(
     mail: &gradflow_engine::service::mail::OutgoingMail,
 ) -> Result<gradflow_notifications::Rendered, String> {
-    let dir = std::path::PathBuf::from(format!("published-definition-{}", mail.definition));
-    let templates = gradflow_notifications::Templates::from_texts(
-        &dir,
-        mail.templates.iter(),
-        &gradflow_notifications::Layout::built_in(),
-    )
-    .map_err(|problems| {
-        problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
+    let templates =
+        gradflow_notifications::Templates::published(mail.definition, mail.templates.iter())?;
     templates
         .render(
             &mail.message.template,
