@@ -204,6 +204,12 @@ reason-read-only = قاعدة البيانات مفتوحة للقراءة فق�
 reason-unknown-person = لا يوجد أحد مسجل بالبريد { $email }
 reason-unknown-project = لا يوجد مشروع رقمه { $project }
 reason-unknown-message = لا توجد رسالة رقمها { $message } في هذه الدفعة
+reason-message-not-resendable = الرسالة رقم { $message } { $state ->
+    [pending] بانتظار الإرسال أصلًا
+    [claimed] يجري إرسالها الآن
+    [sent] أُرسلت
+   *[other] في حالة أخرى
+}؛ لا يُعاد إرسال إلا رسالة توقفت محاولاتها أو لم يقبلها خادم البريد بعد
 reason-person-exists = { $email } مسجل من قبل
 reason-program-exists = يوجد برنامج بالمفتاح «{ $program }» من قبل
 reason-cohort-exists = توجد دفعة باسم «{ $cohort }» من قبل

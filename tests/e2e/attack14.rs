@@ -1,0 +1,260 @@
+//! Issue 14's features attacked as a hostile or careless user would: a
+//! dead message resent twenty times at once (and a refused resend read in
+//! Arabic), an irreversible action posted without its box and twice at
+//! once with it, and a status message that is not signed.
+
+use reqwest::StatusCode;
+
+use crate::support::{self, TestDb, assert_unchanged, day, on_both, snapshot};
+use crate::web::{Browser, Site};
+use crate::web_reasons::all_arabic;
+
+/// How many requests race.
+const RACERS: usize = 20;
+
+on_both!(
+    twenty_resends_of_a_dead_message_queue_it_once_and_refusals_are_arabic,
+    an_irreversible_action_needs_its_box_and_happens_once,
+    an_unsigned_status_message_shows_nothing,
+);
+
+/// Another browser holding the same session as `b` (a second tab).
+fn tab_of(b: &Browser) -> Browser {
+    Browser {
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        base: b.base.clone(),
+        cookie: b.cookie.clone(),
+    }
+}
+
+/// Submits project `p`'s proposal and lets the mail server give up on the
+/// message it queued; its id.
+async fn a_dead_message(site: &Site, p: i64) -> i64 {
+    let engine = &site.engine;
+    support::act(
+        engine,
+        p,
+        "trainee1@example.org",
+        "submit",
+        support::sample(
+            &gradflow_engine::definition::load(&support::bundled("graduation-service"))
+                .unwrap()
+                .workflow
+                .forms["proposal"],
+        ),
+        None,
+        2,
+    )
+    .await
+    .unwrap();
+    let claim = engine
+        .claim_mail(day(400), day(3), 10, jiff::SignedDuration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(claim.mails.len(), 1, "{:?}", claim.unprepared);
+    let id = claim.mails[0].message.id;
+    assert!(
+        engine
+            .finish_mail_group(
+                &claim,
+                &[id],
+                &gradflow_engine::service::Delivery::Dead {
+                    error: "550 mailbox unavailable".into(),
+                },
+                day(3),
+            )
+            .await
+            .unwrap()
+    );
+    id
+}
+
+/// A coordinator (reading Arabic) resends one dead message from twenty tabs
+/// at once: it goes back in the queue once (one message, its tries reset,
+/// waiting), the nineteen others are refused in Arabic; a resend without the
+/// form's token changes nothing.
+async fn twenty_resends_of_a_dead_message_queue_it_once_and_refusals_are_arabic(db: &TestDb) {
+    let site = Site::new(db).await;
+    let id = a_dead_message(&site, site.projects[0]).await;
+    let cohort = site.cohorts[0];
+    site.engine
+        .set_person_language("coord-a@example.org", "ar")
+        .await
+        .unwrap();
+    let mut coordinator = site.signed_in("coord-a@example.org").await;
+    let outbox = coordinator.get(&format!("/cohorts/{cohort}/outbox")).await;
+    assert_eq!(outbox.status, StatusCode::OK);
+    let csrf = outbox.csrf();
+    let path = format!("/cohorts/{cohort}/outbox/{id}/resend");
+
+    let before = snapshot(db).await;
+    let forged = coordinator
+        .post(&path, &[("csrf", "0".repeat(64).as_str())])
+        .await;
+    assert_ne!(forged.status, StatusCode::SEE_OTHER, "{}", forged.body);
+    let bare = coordinator.post(&path, &[]).await;
+    assert_ne!(bare.status, StatusCode::SEE_OTHER, "{}", bare.body);
+    assert_unchanged(db, &before, "a resend without the form's token").await;
+
+    let messages = support::raw_number(db, "SELECT COUNT(*) FROM outbox").await;
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(RACERS));
+    let mut racers = Vec::new();
+    for _ in 0..RACERS {
+        let mut tab = tab_of(&coordinator);
+        let (path, csrf, start) = (path.clone(), csrf.clone(), start.clone());
+        racers.push(tokio::spawn(async move {
+            start.wait().await;
+            let page = tab.post(&path, &[("csrf", csrf.as_str())]).await;
+            (page.status, page.body)
+        }));
+    }
+    let mut queued = 0;
+    let mut refused = Vec::new();
+    for racer in racers {
+        let (status, body) = racer.await.unwrap();
+        match status {
+            StatusCode::SEE_OTHER => queued += 1,
+            StatusCode::CONFLICT => refused.push(body),
+            other => panic!("a resend answered {other}: {body}"),
+        }
+    }
+    assert_eq!(queued, 1, "one resend queues the message");
+    assert_eq!(refused.len(), RACERS - 1);
+    for body in &refused {
+        all_arabic(body, "a resend of a message already queued");
+    }
+    assert_eq!(
+        support::raw_number(db, "SELECT COUNT(*) FROM outbox").await,
+        messages,
+        "no message was copied"
+    );
+    let message = site.engine.mail_message(id).await.unwrap().message;
+    assert_eq!(message.state, "pending");
+    assert_eq!(message.attempts, 0, "its tries start again");
+    site.stop().await;
+}
+
+/// Events whose change is of `change_type`, counted with raw SQL.
+async fn events_of(db: &TestDb, p: i64, change_type: &str) -> i64 {
+    support::raw_number(
+        db,
+        &format!(
+            "SELECT COUNT(*) FROM events WHERE project_id = {p} AND change LIKE '%\"type\":\"{change_type}\"%'"
+        ),
+    )
+    .await
+}
+
+/// A trainee's crafted post of "Withdraw" without the box asked once more is
+/// refused and changes nothing; with it, sent from two tabs at once, the
+/// project is withdrawn once.
+async fn an_irreversible_action_needs_its_box_and_happens_once(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = site.projects[0];
+    let path = format!("/projects/{p}");
+    let mut trainee = site.signed_in("trainee1@example.org").await;
+    let page = trainee.get(&path).await;
+    let (csrf, version) = (page.csrf(), page.version());
+    let before = snapshot(db).await;
+    for confirm in ["", "no", "YES", "on"] {
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("action", "withdraw"),
+            ("version", version.as_str()),
+            ("comment", "I am leaving the programme"),
+        ];
+        if !confirm.is_empty() {
+            form.push(("confirm", confirm));
+        }
+        let refused = trainee.post(&format!("{path}/act"), &form).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+        // What was typed stays.
+        assert!(refused.body.contains("I am leaving the programme"));
+    }
+    // Without a version, too (a post that skips the page).
+    let refused = trainee
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "withdraw"),
+                ("comment", "gone"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert_unchanged(db, &before, "an irreversible action without its box").await;
+
+    let moved = events_of(db, p, "moved").await;
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let mut racers = Vec::new();
+    for n in 0..2 {
+        let mut tab = tab_of(&trainee);
+        let (path, csrf, start) = (path.clone(), csrf.clone(), start.clone());
+        // One tab sends the version it read, the other none.
+        let version = if n == 0 {
+            version.clone()
+        } else {
+            String::new()
+        };
+        racers.push(tokio::spawn(async move {
+            start.wait().await;
+            let mut form = vec![
+                ("csrf", csrf.as_str()),
+                ("action", "withdraw"),
+                ("comment", "I am leaving the programme"),
+                ("confirm", "yes"),
+            ];
+            if !version.is_empty() {
+                form.push(("version", version.as_str()));
+            }
+            let page = tab.post(&format!("{path}/act"), &form).await;
+            (page.status, page.body)
+        }));
+    }
+    let mut done = 0;
+    for racer in racers {
+        let (status, body) = racer.await.unwrap();
+        if status == StatusCode::SEE_OTHER {
+            done += 1;
+        } else {
+            assert!(
+                status.is_client_error(),
+                "the second is refused, not broken: {status} {body}"
+            );
+        }
+    }
+    assert_eq!(done, 1, "withdrawn once");
+    assert_eq!(events_of(db, p, "moved").await, moved + 1, "one move");
+    site.stop().await;
+}
+
+/// A link with a status message that is not signed for the session, or
+/// signed but changed, shows no status message.
+async fn an_unsigned_status_message_shows_nothing(db: &TestDb) {
+    let site = Site::new(db).await;
+    let mut trainee = site.signed_in("trainee1@example.org").await;
+    let payload = format!(
+        "{{\"at\":{},\"lines\":[{{\"id\":\"done-action\",\"args\":[[\"action\",\"<script>alert(1)</script>\"]]}}]}}",
+        jiff::Timestamp::now().as_second()
+    );
+    let encoded: String = payload.bytes().map(|b| format!("%{b:02X}")).collect();
+    for query in [
+        format!("done={encoded}"),
+        format!("done={encoded}&sig="),
+        format!("done={encoded}&sig={}", "0".repeat(64)),
+        format!("done={encoded}&sig={}", "a".repeat(8_000)),
+    ] {
+        let page = trainee.get(&format!("/?{query}")).await;
+        assert!(
+            !page.body.contains("role=\"status\""),
+            "no status message for {query:.80}: {}",
+            page.body
+        );
+        assert!(!page.body.contains("<script>alert"), "{}", page.body);
+    }
+    site.stop().await;
+}
