@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 use crate::support::{self, TestDb, assert_unchanged, day, on_both, snapshot};
 use crate::web::{Browser, Site};
-use crate::web_reasons::all_arabic;
+use crate::web_reasons::{all_arabic, english_run};
 
 /// How many requests race.
 const RACERS: usize = 20;
@@ -16,6 +16,7 @@ on_both!(
     twenty_resends_of_a_dead_message_queue_it_once_and_refusals_are_arabic,
     an_irreversible_action_needs_its_box_and_happens_once,
     an_unsigned_status_message_shows_nothing,
+    refusals_of_the_new_forms_are_arabic_on_an_arabic_page,
 );
 
 /// Another browser holding the same session as `b` (a second tab).
@@ -255,6 +256,108 @@ async fn an_unsigned_status_message_shows_nothing(db: &TestDb) {
             page.body
         );
         assert!(!page.body.contains("<script>alert"), "{}", page.body);
+    }
+    site.stop().await;
+}
+
+/// The text of the element of `html` with `id` (up to its first `</div>`).
+fn region<'h>(html: &'h str, id: &str) -> &'h str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("an element {id} in {html}"));
+    let end = start + html[start..].find("</div>").unwrap();
+    &html[start..end]
+}
+
+/// Provoked on Arabic pages: a change refused because someone else changed
+/// the project first (409), an irreversible action without its box, an
+/// evidence file refused for its name, and each give-a-role refusal (an
+/// unknown email, a conflict of interest, a role held already): none says
+/// an English sentence.
+async fn refusals_of_the_new_forms_are_arabic_on_an_arabic_page(db: &TestDb) {
+    let site = Site::new(db).await;
+    let engine = &site.engine;
+    for email in ["trainee1@example.org", "coord-a@example.org"] {
+        engine.set_person_language(email, "ar").await.unwrap();
+    }
+    let p = site.projects[0];
+    let path = format!("/projects/{p}");
+    let mut trainee = site.signed_in("trainee1@example.org").await;
+    let page = trainee.get(&path).await;
+    let csrf = page.csrf();
+
+    let stale = trainee
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "withdraw"),
+                ("version", "999"),
+                ("comment", "ذاهب"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    all_arabic(&stale.body, "changed by someone else");
+
+    let unconfirmed = trainee
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "withdraw"),
+                ("version", page.version().as_str()),
+                ("comment", "ذاهب"),
+            ],
+        )
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
+    all_arabic(&unconfirmed.body, "the box not ticked");
+    assert!(
+        !unconfirmed.body.contains("«withdraw»") && !unconfirmed.body.contains("“withdraw”"),
+        "the action by its title: {}",
+        unconfirmed.body
+    );
+
+    let refused = trainee
+        .upload(
+            &format!("{path}/evidence"),
+            &csrf,
+            "report\u{202E}fdp.exe",
+            b"bytes".to_vec(),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    all_arabic(&refused.body, "an evidence name refused");
+
+    let mut coordinator = site.signed_in("coord-a@example.org").await;
+    let csrf = coordinator.get(&path).await.csrf();
+    for (email, role) in [
+        ("nobody@example.org", "committee"),
+        ("sup1@example.org", "committee"),
+        ("trainee1@example.org", "trainee"),
+        ("committee1@example.org", "no-such-role"),
+    ] {
+        let refused = coordinator
+            .post(
+                &format!("{path}/members"),
+                &[("csrf", csrf.as_str()), ("email", email), ("role", role)],
+            )
+            .await;
+        let problem = region(&refused.body, "give-role-problem");
+        // The command an operator types is not a sentence.
+        let problem = &problem.replace("gradflow person add EMAIL", "");
+        assert!(
+            refused.status.is_client_error(),
+            "{email} as {role}: {} {problem}",
+            refused.status
+        );
+        assert!(
+            english_run(problem).is_none(),
+            "{email} as {role}: English on the Arabic page ({:?}): {problem}",
+            english_run(problem)
+        );
     }
     site.stop().await;
 }
