@@ -17,6 +17,8 @@ on_both!(
     an_irreversible_action_needs_its_box_and_happens_once,
     an_unsigned_status_message_shows_nothing,
     refusals_of_the_new_forms_are_arabic_on_an_arabic_page,
+    hostile_names_and_titles_stay_inert_on_every_new_surface,
+    an_outcome_stored_before_told_replays,
 );
 
 /// Another browser holding the same session as `b` (a second tab).
@@ -360,4 +362,158 @@ async fn refusals_of_the_new_forms_are_arabic_on_an_arabic_page(db: &TestDb) {
         );
     }
     site.stop().await;
+}
+
+/// A person whose name is markup, on a project whose title is markup:
+/// the status message after giving her a role, the project's "Next" line,
+/// the board's cards, the home page's list, and the export show the text,
+/// never the markup.
+async fn hostile_names_and_titles_stay_inert_on_every_new_surface(db: &TestDb) {
+    let site = Site::new(db).await;
+    let engine = &site.engine;
+    let name = "=1+1 <img src=x onerror=alert(1)>";
+    let title = "<b>bold</b> =HYPERLINK(\"http://x\")";
+    engine
+        .add_person("hostile@example.org", name, "", day(0))
+        .await
+        .unwrap();
+    let p = engine
+        .start_project(
+            "Cohort A",
+            title,
+            &[
+                ("hostile@example.org".to_owned(), "trainee".to_owned()),
+                ("sup1@example.org".to_owned(), "supervisor".to_owned()),
+            ],
+            day(1),
+        )
+        .await
+        .unwrap()
+        .project;
+    let mut coordinator = site.signed_in("coord-a@example.org").await;
+    let path = format!("/projects/{p}");
+    let csrf = coordinator.get(&path).await.csrf();
+    engine
+        .add_person("hostile2@example.org", "<script>alert(2)</script>", "", day(0))
+        .await
+        .unwrap();
+    let given = coordinator
+        .post(
+            &format!("{path}/members"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("email", "hostile2@example.org"),
+                ("role", "committee"),
+            ],
+        )
+        .await;
+    assert_eq!(given.status, StatusCode::SEE_OTHER, "{}", given.body);
+    let to = given.headers["location"].to_str().unwrap().to_owned();
+    let cohort = site.cohorts[0];
+    let mut pages = vec![coordinator.get(&to).await];
+    pages.push(coordinator.get(&format!("/cohorts/{cohort}")).await);
+    pages.push(coordinator.get("/").await);
+    let mut supervisor = site.signed_in("sup1@example.org").await;
+    pages.push(supervisor.get(&path).await);
+    pages.push(supervisor.get("/").await);
+    assert!(
+        pages[0].body.contains("role=\"status\""),
+        "a status message: {}",
+        pages[0].body
+    );
+    for page in &pages {
+        assert_eq!(page.status, StatusCode::OK);
+        for raw in ["<img src=x", "<script>alert", "<b>bold"] {
+            assert!(!page.body.contains(raw), "{raw} raw in {}", page.body);
+        }
+    }
+    assert!(
+        pages[0].body.contains("&lt;script&gt;alert(2)"),
+        "the name as text in the status message: {}",
+        pages[0].body
+    );
+    let csv = coordinator
+        .get(&format!("/cohorts/{cohort}/export.csv"))
+        .await;
+    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    let row = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|r| r.get(0) == Some(&p.to_string()))
+        .expect("the project's row");
+    for cell in row.iter() {
+        assert!(
+            !cell.trim_start().starts_with(['=', '+', '-', '@']),
+            "a cell that runs: {cell:?}"
+        );
+    }
+    site.stop().await;
+}
+
+/// Runs `sql` on the test database with raw SQL (not through the product).
+async fn raw_execute(db: &TestDb, sql: &str) {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    if db.is_sqlite() {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+}
+
+/// The stored first result of idempotency key `key`.
+async fn stored_response(db: &TestDb, key: &str) -> String {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT response FROM idempotency WHERE key = '{key}'"
+    ));
+    if db.is_sqlite() {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    }
+}
+
+/// A request retried with its idempotency key after an upgrade, whose
+/// first result was stored before outcomes named who was told: the retry
+/// gets that result back (nobody named), and nothing is done twice.
+async fn an_outcome_stored_before_told_replays(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = support::Cohort::set_up(&engine, "graduation-service").await;
+    let p = cohort.start(&engine, "Faster renewals").await;
+    let trainee = cohort.members().into_iter().find(|(_, r)| r == "trainee").unwrap().0;
+    let workflow = gradflow_engine::definition::load(&support::bundled("graduation-service"))
+        .unwrap()
+        .workflow;
+    let request = gradflow_engine::service::Request {
+        action: "submit".into(),
+        fields: support::sample(&workflow.forms["proposal"]),
+        idempotency_key: Some("old-key".into()),
+        ..Default::default()
+    };
+    let first = engine.act(p, &trainee, request.clone(), day(2)).await.unwrap();
+    assert!(!first.told.is_empty(), "the supervisor is told: {first:?}");
+    // As an older gradflow stored it: no `told`.
+    let mut old: serde_json::Value =
+        serde_json::from_str(&stored_response(db, "old-key").await).unwrap();
+    old.as_object_mut().unwrap().remove("told");
+    let old = old.to_string().replace('\'', "''");
+    raw_execute(
+        db,
+        &format!("UPDATE idempotency SET response = '{old}' WHERE key = 'old-key'"),
+    )
+    .await;
+    let before = snapshot(db).await;
+    let again = engine.act(p, &trainee, request, day(3)).await.unwrap();
+    assert!(again.replayed);
+    assert!(again.told.is_empty());
+    assert_eq!(
+        (again.version, again.stage.as_str(), again.changes.len()),
+        (first.version, first.stage.as_str(), first.changes.len())
+    );
+    assert_unchanged(db, &before, "a replay").await;
 }
