@@ -394,7 +394,12 @@ async fn hostile_names_and_titles_stay_inert_on_every_new_surface(db: &TestDb) {
     let path = format!("/projects/{p}");
     let csrf = coordinator.get(&path).await.csrf();
     engine
-        .add_person("hostile2@example.org", "<script>alert(2)</script>", "", day(0))
+        .add_person(
+            "hostile2@example.org",
+            "<script>alert(2)</script>",
+            "",
+            day(0),
+        )
         .await
         .unwrap();
     let given = coordinator
@@ -432,6 +437,31 @@ async fn hostile_names_and_titles_stay_inert_on_every_new_surface(db: &TestDb) {
         "the name as text in the status message: {}",
         pages[0].body
     );
+    // The same link in another session of the same person, with a value
+    // altered, or on another project's page, says nothing.
+    let query = to.split_once('?').unwrap().1.to_owned();
+    let mut other_session = site.signed_in("coord-a@example.org").await;
+    let other_project = site.projects[0];
+    let links = [
+        (true, to.clone()),
+        (false, to.replace("alert", "alarm")),
+        (false, format!("/projects/{other_project}?{query}")),
+        (false, format!("/?{query}")),
+    ];
+    for (other, link) in links {
+        let b = if other {
+            &mut other_session
+        } else {
+            &mut coordinator
+        };
+        let page = b.get(&link).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            !page.body.contains("role=\"status\""),
+            "no status message at {link:.60}: {}",
+            page.body
+        );
+    }
     let csv = coordinator
         .get(&format!("/cohorts/{cohort}/export.csv"))
         .await;
@@ -485,7 +515,12 @@ async fn an_outcome_stored_before_told_replays(db: &TestDb) {
     let engine = db.engine().await;
     let cohort = support::Cohort::set_up(&engine, "graduation-service").await;
     let p = cohort.start(&engine, "Faster renewals").await;
-    let trainee = cohort.members().into_iter().find(|(_, r)| r == "trainee").unwrap().0;
+    let trainee = cohort
+        .members()
+        .into_iter()
+        .find(|(_, r)| r == "trainee")
+        .unwrap()
+        .0;
     let workflow = gradflow_engine::definition::load(&support::bundled("graduation-service"))
         .unwrap()
         .workflow;
@@ -495,7 +530,10 @@ async fn an_outcome_stored_before_told_replays(db: &TestDb) {
         idempotency_key: Some("old-key".into()),
         ..Default::default()
     };
-    let first = engine.act(p, &trainee, request.clone(), day(2)).await.unwrap();
+    let first = engine
+        .act(p, &trainee, request.clone(), day(2))
+        .await
+        .unwrap();
     assert!(!first.told.is_empty(), "the supervisor is told: {first:?}");
     // As an older gradflow stored it: no `told`.
     let mut old: serde_json::Value =
