@@ -19,6 +19,7 @@ on_both!(
     refusals_of_the_new_forms_are_arabic_on_an_arabic_page,
     hostile_names_and_titles_stay_inert_on_every_new_surface,
     an_outcome_stored_before_told_replays,
+    signing_out_clears_the_drafts_kept_in_the_tab,
 );
 
 /// Another browser holding the same session as `b` (a second tab).
@@ -554,4 +555,23 @@ async fn an_outcome_stored_before_told_replays(db: &TestDb) {
         (first.version, first.stage.as_str(), first.changes.len())
     );
     assert_unchanged(db, &before, "a replay").await;
+}
+
+/// Drafts of a project's forms live in the tab (sessionStorage): on a
+/// shared computer, whoever signs in next in that tab would find the last
+/// person's half-written answers and comments in the same forms. Signing out
+/// asks the browser to clear the site's storage.
+async fn signing_out_clears_the_drafts_kept_in_the_tab(db: &TestDb) {
+    let site = Site::new(db).await;
+    let mut trainee = site.signed_in("trainee1@example.org").await;
+    let csrf = trainee.get("/").await.csrf();
+    let out = trainee.post("/signout", &[("csrf", csrf.as_str())]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.body);
+    let clear = out
+        .headers
+        .get("clear-site-data")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(clear.contains("\"storage\""), "Clear-Site-Data: {clear:?}");
+    site.stop().await;
 }
