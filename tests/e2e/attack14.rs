@@ -20,6 +20,7 @@ on_both!(
     hostile_names_and_titles_stay_inert_on_every_new_surface,
     an_outcome_stored_before_told_replays,
     signing_out_clears_the_drafts_kept_in_the_tab,
+    returning_a_milestone_needs_its_box,
 );
 
 /// Another browser holding the same session as `b` (a second tab).
@@ -573,5 +574,71 @@ async fn signing_out_clears_the_drafts_kept_in_the_tab(db: &TestDb) {
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
     assert!(clear.contains("\"storage\""), "Clear-Site-Data: {clear:?}");
+    site.stop().await;
+}
+
+/// A coordinator's crafted post returning a submitted client visit, without
+/// the box asked once more, is refused and changes nothing; with it, the
+/// visit goes back to the trainee.
+async fn returning_a_milestone_needs_its_box(db: &TestDb) {
+    let site = Site::new(db).await;
+    let engine = &site.engine;
+    let p = site.projects[0];
+    let forms = gradflow_engine::definition::load(&support::bundled("graduation-service"))
+        .unwrap()
+        .workflow
+        .forms;
+    for (n, (who, action, form)) in [
+        ("trainee1@example.org", "submit", "proposal"),
+        ("sup1@example.org", "endorse", ""),
+        (
+            "trainee1@example.org",
+            "visit_before.submit",
+            "client_visit",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let fields = if form.is_empty() {
+            Default::default()
+        } else {
+            support::sample(&forms[form])
+        };
+        support::act(engine, p, who, action, fields, None, 2 + n as i64)
+            .await
+            .unwrap();
+    }
+    let path = format!("/projects/{p}");
+    let mut coordinator = site.signed_in("coord-a@example.org").await;
+    let page = coordinator.get(&path).await;
+    let (csrf, version) = (page.csrf(), page.version());
+    let before = snapshot(db).await;
+    let refused = coordinator
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "visit_before.return"),
+                ("version", version.as_str()),
+                ("comment", "The times are missing"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert_unchanged(db, &before, "a return without its box").await;
+    let returned = coordinator
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "visit_before.return"),
+                ("version", version.as_str()),
+                ("comment", "The times are missing"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(returned.status, StatusCode::SEE_OTHER, "{}", returned.body);
     site.stop().await;
 }
