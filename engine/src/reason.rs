@@ -290,6 +290,7 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("unknown-person", &["email"]),
     ("unknown-project", &["project"]),
     ("unknown-message", &["message"]),
+    ("message-not-resendable", &["message", "state"]),
     ("person-exists", &["email"]),
     ("program-exists", &["program"]),
     ("cohort-exists", &["cohort"]),

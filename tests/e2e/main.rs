@@ -6,6 +6,7 @@
 //! they are skipped, except under CI, where a missing server is a failure.
 //! `TEST_LOG=1` prints the commands the CLI tests run.
 
+mod attack14;
 mod browser;
 mod cli;
 mod croniter;

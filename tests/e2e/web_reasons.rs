@@ -30,7 +30,7 @@ fn text(html: &str) -> String {
 
 /// The first run of three or more English words in `html`'s text, if any:
 /// an English sentence where only Arabic should be.
-fn english_run(html: &str) -> Option<String> {
+pub(crate) fn english_run(html: &str) -> Option<String> {
     let mut run: Vec<&str> = Vec::new();
     let text = text(html);
     for word in text.split(|c: char| c.is_whitespace() || "،؛:;,()«»'\"".contains(c)) {
@@ -77,7 +77,7 @@ fn reasons(html: &str) -> Vec<&str> {
 }
 
 /// Fails when a reason on `page` holds English words.
-fn all_arabic(page: &str, what: &str) {
+pub(crate) fn all_arabic(page: &str, what: &str) {
     let found = reasons(page);
     assert!(!found.is_empty(), "{what}: no reason on the page: {page}");
     for region in found {

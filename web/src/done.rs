@@ -5,11 +5,12 @@
 //!
 //! The confirmation travels in the redirect's query string as message ids
 //! of the catalogue with their values (`done=` JSON, percent-encoded) and a
-//! signature (`sig=`): the SHA-256 of a label, the session token and the
-//! payload. Only the server knows a session's token, so a link cannot make
-//! a page say anything: a payload that is not signed for this session, is
-//! older than [`LIFETIME_SECONDS`], or names an id outside [`IDS`] shows
-//! nothing. Values are escaped like every other value on a page.
+//! signature (`sig=`): the SHA-256 of a label, the session token, the page's
+//! path and the payload. Only the server knows a session's token, so a link
+//! cannot make a page say anything: a payload that is not signed for this
+//! session and this page (a project's confirmation never shows on another
+//! project's page), is older than [`LIFETIME_SECONDS`], or names an id
+//! outside [`IDS`] shows nothing. Values are escaped like every other value on a page.
 
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
@@ -94,8 +95,14 @@ pub struct Done {
 }
 
 impl Done {
-    /// The confirmation in `query`, if it is signed for session `token` and young enough.
-    pub fn read(query: Option<&str>, token: Option<&str>, now: Timestamp) -> Option<Done> {
+    /// The confirmation in `query` of the page at `path`, if it is signed
+    /// for session `token` and that page, and young enough.
+    pub fn read(
+        path: &str,
+        query: Option<&str>,
+        token: Option<&str>,
+        now: Timestamp,
+    ) -> Option<Done> {
         let token = token?;
         let mut payload = None;
         let mut sig = None;
@@ -107,7 +114,7 @@ impl Done {
             }
         }
         let (payload, sig) = (payload?, sig?);
-        if !same(&signature(token, &payload), sig) {
+        if !same(&signature(token, path, &payload), sig) {
             return None;
         }
         let payload: Payload = serde_json::from_str(&payload).ok()?;
@@ -139,7 +146,7 @@ pub fn redirect(token: Option<&str>, path: &str, fragment: &str, lines: Vec<Line
             format!(
                 "{path}?done={}&sig={}{fragment}",
                 utf8_percent_encode(&payload, NON_ALPHANUMERIC),
-                signature(token, &payload)
+                signature(token, path, &payload)
             )
         }
         None => format!("{path}{fragment}"),
@@ -158,11 +165,13 @@ pub fn told(lang: Lang, names: &[String]) -> Line {
     }
 }
 
-/// The signature of `payload` for session `token` (hex).
-fn signature(token: &str, payload: &str) -> String {
+/// The signature of `payload` on the page at `path` for session `token` (hex).
+fn signature(token: &str, path: &str, payload: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"gradflow done\0");
     hasher.update(token.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(path.as_bytes());
     hasher.update(b"\0");
     hasher.update(payload.as_bytes());
     to_hex(&hasher.finalize())
@@ -200,16 +209,19 @@ mod tests {
         );
         let query = query_of(&response);
         let now = Timestamp::now();
-        let done = Done::read(Some(&query), Some("token-a"), now).expect("signed for token-a");
+        let done = Done::read("/projects/1", Some(&query), Some("token-a"), now)
+            .expect("signed for token-a");
         let texts = done.texts(Lang::En);
         assert_eq!(texts.len(), 1, "an unknown id says nothing: {texts:?}");
         assert!(texts[0].contains("Submit <b>"), "{texts:?}");
-        assert!(Done::read(Some(&query), Some("token-b"), now).is_none());
-        assert!(Done::read(Some(&query), None, now).is_none());
+        assert!(Done::read("/projects/1", Some(&query), Some("token-b"), now).is_none());
+        assert!(Done::read("/projects/1", Some(&query), None, now).is_none());
         // The same words with another signature, or changed words, show nothing.
         let forged = query.replace("Submit", "Pay%20me");
-        assert!(Done::read(Some(&forged), Some("token-a"), now).is_none());
+        assert!(Done::read("/projects/1", Some(&forged), Some("token-a"), now).is_none());
+        // The same link on another page says nothing.
+        assert!(Done::read("/projects/2", Some(&query), Some("token-a"), now).is_none());
         let later = now + jiff::SignedDuration::from_secs(LIFETIME_SECONDS + 1);
-        assert!(Done::read(Some(&query), Some("token-a"), later).is_none());
+        assert!(Done::read("/projects/1", Some(&query), Some("token-a"), later).is_none());
     }
 }

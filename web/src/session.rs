@@ -117,7 +117,12 @@ impl FromRequestParts<App> for Visitor {
             .and_then(Lang::from_code)
             .unwrap_or(browser);
         let token = token.filter(|_| viewer.is_some());
-        let done = Done::read(parts.uri.query(), token.as_deref(), Timestamp::now());
+        let done = Done::read(
+            parts.uri.path(),
+            parts.uri.query(),
+            token.as_deref(),
+            Timestamp::now(),
+        );
         Ok(Visitor {
             done,
             token,

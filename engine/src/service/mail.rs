@@ -383,9 +383,12 @@ impl Engine {
         if self.store.retry_message(id, now).await? {
             Ok(())
         } else {
-            Err(Error::conflict(format!(
-                "message {id} is {}; only a dead or failed message can be sent again",
-                message.state
+            Err(Error::Conflict(crate::reason::Reason::new(
+                "message-not-resendable",
+                vec![
+                    ("message", crate::reason::Arg::int(id)),
+                    ("state", crate::reason::Arg::Text(message.state)),
+                ],
             )))
         }
     }

@@ -119,7 +119,7 @@ pub async fn sign_in(
     }
 }
 
-/// `POST /signout`: ends the session.
+/// `POST /signout`: ends the session and clears the tab's drafts.
 pub async fn sign_out(
     State(app): State<App>,
     visitor: Visitor,
@@ -137,6 +137,13 @@ pub async fn sign_out(
         [
             (LOCATION, "/signin".to_owned()),
             (SET_COOKIE, session::clear_cookie(app.config.secure_cookies)),
+            // The tab's drafts (static/drafts.js keeps typed answers in
+            // sessionStorage) go with the session: on a shared computer the
+            // next person in this tab must not find them in the same forms.
+            (
+                axum::http::HeaderName::from_static("clear-site-data"),
+                "\"storage\"".to_owned(),
+            ),
         ],
     )
         .into_response())

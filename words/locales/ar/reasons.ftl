@@ -57,7 +57,7 @@ reason-already-approved = سبق أن وافقت على «{ $action }»
 reason-already-approved-waiting = سبق أن وافقت على «{ $action }»؛ ما زال بانتظار { $waiting }
 reason-approval-not-needed = موافقتك لن تُحتسب في «{ $action }»: الموافقات المعطاة تغطي بالفعل { $yours }
 reason-approval-not-needed-waiting = موافقتك لن تُحتسب في «{ $action }»: الموافقات المعطاة تغطي بالفعل { $yours }؛ ما زال بانتظار { $waiting }
-reason-unknown-role = «{ $role }» ليس دورًا في مشاريع هذا البرنامج؛ أدواره: { $roles }
+reason-unknown-role = «{ $role }» ليس دورًا في مشاريع هذا البرنامج؛ اختر أحد الأدوار المعروضة في القائمة
 reason-already-member = هذا الشخص له دور { $role } في هذا المشروع بالفعل
 reason-conflict-of-interest = من له دور { $held } في هذا المشروع لا يمكن أن يكون أيضًا { $role }
 reason-holders-exactly = لكل مشروع في هذا البرنامج { $count } بالضبط في دور { $role }؛ وهذا المشروع سيكون فيه { $people }
@@ -204,6 +204,12 @@ reason-read-only = قاعدة البيانات مفتوحة للقراءة فق�
 reason-unknown-person = لا يوجد أحد مسجل بالبريد { $email }
 reason-unknown-project = لا يوجد مشروع رقمه { $project }
 reason-unknown-message = لا توجد رسالة رقمها { $message } في هذه الدفعة
+reason-message-not-resendable = الرسالة رقم { $message } { $state ->
+    [pending] بانتظار الإرسال أصلًا
+    [claimed] يجري إرسالها الآن
+    [sent] أُرسلت
+   *[other] في حالة أخرى
+}؛ لا يُعاد إرسال إلا رسالة توقفت محاولاتها أو لم يقبلها خادم البريد بعد
 reason-person-exists = { $email } مسجل من قبل
 reason-program-exists = يوجد برنامج بالمفتاح «{ $program }» من قبل
 reason-cohort-exists = توجد دفعة باسم «{ $cohort }» من قبل

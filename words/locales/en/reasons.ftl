@@ -201,6 +201,7 @@ reason-read-only = the database is open read-only (its file cannot be written, o
 reason-unknown-person = nobody is registered as { $email }
 reason-unknown-project = there is no project { $project }
 reason-unknown-message = there is no message { $message } in this cohort
+reason-message-not-resendable = message { $message } is { $state }; only a dead or failed message can be sent again
 reason-person-exists = { $email } is already registered
 reason-program-exists = a program '{ $program }' already exists
 reason-cohort-exists = a cohort named '{ $cohort }' already exists
