@@ -43,7 +43,7 @@ impl RetryPolicy {
     /// When to try again after `attempts` attempts (counting the one that
     /// just failed) have failed, or `None` when the message is dead.
     ///
-    /// The delay is drawn uniformly from `0..=min(cap, base * 2^(attempts-1))`.
+    /// The delay is drawn uniformly from 1 ms to `min(cap, base * 2^(attempts-1))`.
     /// `attempts` of 0 is read as 1 (a message that never ran still waits
     /// at most `base`).
     pub fn next_attempt(
@@ -56,7 +56,10 @@ impl RetryPolicy {
             return None;
         }
         let bound = i64::try_from(self.bound(attempts).as_millis()).unwrap_or(i64::MAX);
-        let delay = SignedDuration::from_millis(rng.random_range(0..=bound));
+        // Never zero: a message that failed at `now` is not due again at
+        // `now`, so a worker's round (which claims what is due at its
+        // start) tries it once, not twice.
+        let delay = SignedDuration::from_millis(rng.random_range(1..=bound.max(1)));
         // The bound is at most `cap`, so only a `now` near the end of time
         // (year 9999) can overflow.
         now.checked_add(delay).ok()
@@ -107,6 +110,21 @@ mod tests {
                 );
                 assert!(delay <= bound, "attempt {attempts}: {delay:?} > {bound:?}");
             }
+        }
+    }
+
+    #[test]
+    fn a_failed_message_is_never_due_again_at_the_same_instant() {
+        // With a 1 ms bound a delay of zero would be drawn half the time,
+        // and a round would try the message twice.
+        let policy = RetryPolicy {
+            base: SignedDuration::from_millis(1),
+            ..RetryPolicy::default()
+        };
+        let now = Timestamp::UNIX_EPOCH;
+        let mut rng = StdRng::seed_from_u64(7);
+        for _ in 0..1000 {
+            assert!(policy.next_attempt(1, now, &mut rng).unwrap() > now);
         }
     }
 
