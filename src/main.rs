@@ -18,17 +18,28 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 fn main() -> ExitCode {
-    let args = cli::args::Cli::parse();
+    // Every option from the command line, its environment variable or the
+    // config file: a bad file or variable is named and nothing runs.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let prepared = match cli::config::prepare(&argv) {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            report(&error, false);
+            return ExitCode::from(2);
+        }
+    };
+    let matches = prepared.command.clone().get_matches_from(&argv);
+    let args = cli::args::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let json = args.json;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("the async runtime starts");
-    match runtime.block_on(cli::run(args)) {
+    match runtime.block_on(cli::run(args, prepared)) {
         Ok(code) => code,
         Err(error) => {
             report(&error, json);

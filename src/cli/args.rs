@@ -14,6 +14,11 @@ pub struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Config file (TOML) giving options their values: keys are the long
+    /// options with underscores, `[serve]`-style tables per command; the
+    /// command line and environment variables beat it (docs/OPERATIONS.md).
+    #[arg(long, global = true, env = "GRADFLOW_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Act as if it were this instant (RFC 3339); for rehearsals and tests.
     #[arg(long, global = true, env = "GRADFLOW_NOW", hide = true)]
     pub now: Option<jiff::Timestamp>,
@@ -65,6 +70,19 @@ pub enum Command {
     /// reminder, escalation and message it would produce (in a temporary
     /// database: --db is not touched).
     Simulate(SimulateArgs),
+    /// The config file and the environment: check them and show what each
+    /// command would run with.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `gradflow config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check the config file (--config FILE or GRADFLOW_CONFIG) and print
+    /// every setting of each command with where it came from (command
+    /// line, environment variable, file, default); secrets never shown.
+    Check,
 }
 
 /// Options of the web server.

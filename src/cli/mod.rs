@@ -1,6 +1,7 @@
 //! The commands, each a thin shell over the engine: parse, call, print.
 
 pub mod args;
+pub mod config;
 mod courier;
 mod demo;
 mod directory;
@@ -46,7 +47,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Engine> {
 }
 
 /// Runs one command.
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCode> {
     let ctx = Ctx {
         json: cli.json,
         now: cli.now.unwrap_or_else(Timestamp::now),
@@ -76,6 +77,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(command) => user::run(&ctx, command).await,
         Command::Demo(args) => demo::run(&ctx, &args).await,
         Command::Simulate(args) => simulate::run(&ctx, args).await,
+        Command::Config(args::ConfigCommand::Check) => config::run_check(&ctx, &prepared),
     }
 }
 
