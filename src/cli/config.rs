@@ -694,19 +694,6 @@ fn settings(prepared: &Prepared, own: &[String], parse: &[String]) -> anyhow::Re
             .get_raw(id)
             .map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
-        let shown = if raw.is_empty() {
-            "(not set)".to_owned()
-        } else if is_secret(arg) {
-            raw.iter()
-                .map(|v| shown_secret(v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        } else {
-            raw.iter()
-                .map(|v| gradflow_engine::redact_url(v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let origin = prepared.origins.get(&(own.to_vec(), id.to_owned()));
         let from = match matches.value_source(id) {
             Some(ValueSource::EnvVariable) => format!(
@@ -721,6 +708,19 @@ fn settings(prepared: &Prepared, own: &[String], parse: &[String]) -> anyhow::Re
                 Some(Origin::Env(var)) => format!("env {var}"),
                 None => "default".to_owned(),
             },
+        };
+        let shown = if raw.is_empty() {
+            "(not set)".to_owned()
+        } else if is_secret(arg) && from != "default" {
+            raw.iter()
+                .map(|v| shown_secret(v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            raw.iter()
+                .map(|v| gradflow_engine::redact_url(v))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         rows.push((key_of(long), shown, from));
     }

@@ -9,6 +9,7 @@
 mod attack14;
 mod browser;
 mod cli;
+mod config;
 mod croniter;
 mod hardening_attack;
 mod processes;
