@@ -171,7 +171,8 @@ pub fn prepare(argv: &[OsString]) -> anyhow::Result<Prepared> {
                     failure.get_or_insert_with(|| anyhow::anyhow!("{name}: {why}"));
                     continue;
                 }
-                set_arg(cmd, &id, |a| a.default_values(values));
+                // A value given this way satisfies a required option, as clap's `env` does.
+                set_arg(cmd, &id, |a| a.default_values(values).required(false));
                 origins.insert((path.to_vec(), id.clone()), Origin::Env(name));
             }
         }
@@ -216,7 +217,9 @@ pub fn prepare(argv: &[OsString]) -> anyhow::Result<Prepared> {
             match read_secret(Path::new(&secret_file), &var) {
                 Ok(value) => {
                     set_arg(cmd, &id, |a| {
-                        a.default_value(value).hide_default_value(true)
+                        a.default_value(value)
+                            .hide_default_value(true)
+                            .required(false)
                     });
                     origins.insert((path.to_vec(), id), Origin::Env(var));
                 }
@@ -601,7 +604,7 @@ fn apply(
     let values: Vec<OsString> = setting.values.iter().map(OsString::from).collect();
     let secret = setting.secret;
     set_arg(cmd, &id, |a| {
-        let a = a.default_values(values);
+        let a = a.default_values(values).required(false);
         if secret {
             a.hide_default_value(true)
         } else {
@@ -664,10 +667,13 @@ fn settings(prepared: &Prepared, own: &[String], parse: &[String]) -> anyhow::Re
     line.extend(parse.iter().cloned());
     let mut cmd = prepared.command.clone();
     cmd.build();
-    let top = cmd.clone().try_get_matches_from(&line).with_context(|| {
-        format!(
-            "gradflow {}: settings that do not go together",
-            parse.join(" ")
+    let top = cmd.clone().try_get_matches_from(&line).map_err(|e| {
+        let text = e.to_string();
+        let first = text.lines().next().unwrap_or_default();
+        anyhow::anyhow!(
+            "gradflow {}: {}",
+            parse.join(" "),
+            first.strip_prefix("error: ").unwrap_or(first)
         )
     })?;
     let mut matches = &top;
