@@ -80,9 +80,35 @@ fn is_flag(arg: &Arg) -> bool {
     matches!(arg.get_action(), ArgAction::SetTrue | ArgAction::SetFalse)
 }
 
-/// A secret: an option whose variable's value clap keeps out of `--help`.
+/// A secret: an option whose variable's value clap keeps out of `--help`
+/// (`hide_env_values = true` marks one), or whose name says it is one.
 fn is_secret(arg: &Arg) -> bool {
     arg.is_hide_env_values_set()
+        || arg.get_long().is_some_and(|long| {
+            ["password", "secret", "token"]
+                .iter()
+                .any(|word| long.contains(word))
+        })
+}
+
+/// The largest config file read (a config file is a few hundred bytes).
+const MAX_CONFIG: u64 = 1024 * 1024;
+/// The largest secret file read.
+const MAX_SECRET: u64 = 64 * 1024;
+
+/// Reads a small text file, refusing one larger than `limit` bytes.
+fn read_small(file: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(file)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than {limit} bytes: is it the right file?"
+        )));
+    }
+    Ok(text)
 }
 
 /// Options that come only from the command line.
@@ -183,7 +209,7 @@ pub fn prepare(argv: &[OsString]) -> anyhow::Result<Prepared> {
     let file = config_path(argv);
     let mut tables = Vec::new();
     if let Some(file) = &file {
-        let text = std::fs::read_to_string(file).with_context(|| {
+        let text = read_small(file, MAX_CONFIG).with_context(|| {
             format!(
                 "cannot read the config file {} (named by --config or {CONFIG_ENV})",
                 file.display()
@@ -263,7 +289,7 @@ fn config_path(argv: &[OsString]) -> Option<PathBuf> {
 
 /// Reads a secret from a file, without its trailing line break.
 fn read_secret(file: &Path, named_by: &str) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(file).with_context(|| {
+    let text = read_small(file, MAX_SECRET).with_context(|| {
         format!(
             "cannot read the secret file {} (named by {named_by})",
             file.display()
@@ -345,7 +371,11 @@ fn apply_file(
             bail!(
                 "{}: unknown key `{name}`{}",
                 place.at(span),
-                suggest(&name, &known, command.find_subcommand(&name).is_some())
+                suggest(
+                    &name,
+                    &known,
+                    command.find_subcommand(&name).map(|_| name.clone())
+                )
             );
         }
         // Each command reads it with its own option's parser.
@@ -370,8 +400,11 @@ fn apply_file(
         }
     }
     while let Some((path, table)) = sections.pop() {
-        tables.push(path.clone());
         let cmd = subcommand_mut(command, &path).expect("a known command");
+        // `config check` shows the commands that run ([outbox.list], not [outbox]).
+        if cmd.get_subcommands().next().is_none() {
+            tables.push(path.clone());
+        }
         let label = format!(" in [{}]", path.join("."));
         let mut entries: Vec<_> = table.iter().collect();
         entries.sort_by_key(|(key, _)| key.span().start);
@@ -408,7 +441,12 @@ fn apply_file(
                 bail!(
                     "{}: unknown key `{name}`{label}{}",
                     place.at(key.span()),
-                    suggest(&name, &known, false)
+                    suggest(
+                        &name,
+                        &known,
+                        cmd.find_subcommand(&name)
+                            .map(|_| format!("{}.{name}", path.join(".")))
+                    )
                 );
             };
             let setting = read_value(&place, &name, &arg, value, &label)?;
@@ -473,9 +511,9 @@ fn all_keys(command: &Command) -> Vec<String> {
 }
 
 /// ": did you mean `x`?" for the nearest known key, if one is near.
-fn suggest(name: &str, known: &[String], is_command: bool) -> String {
-    if is_command {
-        return format!(": `{name}` is a command, written as a table: [{name}]");
+fn suggest(name: &str, known: &[String], table: Option<String>) -> String {
+    if let Some(table) = table {
+        return format!(": `{name}` is a command, written as a table: [{table}]");
     }
     let wanted = name.replace('-', "_");
     known
@@ -783,10 +821,10 @@ mod tests {
     fn the_nearest_key_is_suggested() {
         let known = vec!["upload_limit_mib".to_owned(), "bind".to_owned()];
         assert_eq!(
-            suggest("upload_limit_mb", &known, false),
+            suggest("upload_limit_mb", &known, None),
             ": did you mean `upload_limit_mib`?"
         );
-        assert_eq!(suggest("bnid", &known, false), ": did you mean `bind`?");
-        assert_eq!(suggest("colour", &known, false), "");
+        assert_eq!(suggest("bnid", &known, None), ": did you mean `bind`?");
+        assert_eq!(suggest("colour", &known, None), "");
     }
 }

@@ -181,7 +181,9 @@ async fn command_line_beats_environment_beats_file_beats_default() {
     let config = write(
         dir.path(),
         "gradflow.toml",
-        &format!("db = \"{a}\"\n\n[serve]\nbind = \"127.0.0.1:0\"\n"),
+        &format!(
+            "db = \"{a}\"\n\n[serve]\nbind = \"127.0.0.1:0\"\n\n[outbox.list]\nstate = \"dead\"\n"
+        ),
     );
     let config = config.to_str().unwrap();
     ok(
@@ -241,6 +243,8 @@ async fn command_line_beats_environment_beats_file_beats_default() {
         format!("# file {config}:4:8"),
         "upload_limit_mib            = 12    # env GRADFLOW_UPLOAD_LIMIT_MIB".to_owned(),
         "upload_quota_mib            = 200    # default".to_owned(),
+        "[outbox.list]".to_owned(),
+        format!("state = dead    # file {config}:7:9"),
     ] {
         assert!(check.contains(&line), "no `{line}` in:\n{check}");
     }
@@ -281,6 +285,10 @@ async fn a_bad_config_file_is_named_by_line_and_column_and_nothing_is_done() {
             ":1:2: unknown key `sevre`: did you mean `serve`?",
         ),
         ("bind = [\n", ":1:9: this is not TOML: unclosed array"),
+        (
+            "[outbox]\nlist = 3\n",
+            ":2:1: unknown key `list` in [outbox]: `list` is a command, written as a table: [outbox.list]",
+        ),
         (
             "[serve]\ndb = \"sqlite://x.db\"\n",
             ":2:1: `db` in [serve] is an option of every command: put it at the top",
