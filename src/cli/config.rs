@@ -172,7 +172,10 @@ pub fn prepare(argv: &[OsString]) -> anyhow::Result<Prepared> {
                 .to_owned();
             let name = env_name(&long);
             if !list {
-                set_arg(cmd, &id, |a| a.env(name));
+                set_arg(cmd, &id, |a| {
+                    let secret = is_secret(&a);
+                    a.env(name).hide_env_values(secret)
+                });
                 continue;
             }
             let help = cmd
@@ -809,6 +812,20 @@ mod tests {
             .find(|a| a.get_long() == Some("db"))
             .unwrap();
         assert_eq!(db.get_env(), Some(OsStr::new("GRADFLOW_DATABASE_URL")));
+    }
+
+    #[test]
+    fn secrets_are_known_by_their_hidden_values_or_their_names() {
+        assert!(is_secret(&Arg::new("p").long("admin-password")));
+        assert!(is_secret(&Arg::new("s").long("smtp").hide_env_values(true)));
+        assert!(!is_secret(&Arg::new("b").long("bind")));
+        let prepared = prepare(&["gradflow".into()]).expect("no file, no variables");
+        let db = prepared
+            .command
+            .get_arguments()
+            .find(|a| a.get_long() == Some("db"))
+            .expect("--db");
+        assert!(is_secret(db));
     }
 
     #[test]
