@@ -829,6 +829,25 @@ mod tests {
     }
 
     #[test]
+    fn the_whole_tree_stays_valid_with_values_everywhere() {
+        // clap checks a command's definition when it is built: every command
+        // given a value from the file (a required option among them) and
+        // from a list variable must still pass its checks.
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let file = dir.path().join("gradflow.toml");
+        std::fs::write(
+            &file,
+            "json = true\nname = \"N\"\nstate = \"dead\"\nsmtp = \"log:\"\n\
+             [serve]\ntrusted_proxy = [\"10.0.0.1\"]\nsecure_cookies = true\n\
+             [project.start]\nmember = [\"trainee=a@x.example\"]\n",
+        )
+        .expect("written");
+        let argv = vec!["gradflow".into(), "--config".into(), file.into_os_string()];
+        let prepared = prepare(&argv).expect("a valid file");
+        prepared.command.debug_assert();
+    }
+
+    #[test]
     fn lines_and_columns_count_from_one() {
         assert_eq!(line_col("a = 1\nbind = 2\n", 6), (2, 1));
         assert_eq!(line_col("a = 1\nbind = 2\n", 13), (2, 8));
