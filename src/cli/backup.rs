@@ -138,9 +138,8 @@ fn prepare_destination(dest: &Path) -> anyhow::Result<bool> {
             Ok(false)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            fs::create_dir_all(dest).with_context(|| {
-                format!("cannot create the backup folder {}", dest.display())
-            })?;
+            fs::create_dir_all(dest)
+                .with_context(|| format!("cannot create the backup folder {}", dest.display()))?;
             Ok(true)
         }
         Err(e) => Err(e).with_context(|| {
@@ -483,8 +482,12 @@ fn check_backup(src: &Path, kind: &str) -> anyhow::Result<Manifest> {
         }
         Err(e) => return Err(refuse(format!("{} cannot be read: {e}", path.display()))),
     };
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| refuse(format!("{} is not JSON ({e}): it is damaged", path.display())))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        refuse(format!(
+            "{} is not JSON ({e}): it is damaged",
+            path.display()
+        ))
+    })?;
     if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(refuse(format!(
             "{} is not a gradflow backup's manifest",
@@ -524,7 +527,9 @@ fn check_backup(src: &Path, kind: &str) -> anyhow::Result<Manifest> {
     for entry in &manifest.files {
         let safe = entry.path == database
             || entry.path.strip_prefix("files/").is_some_and(|name| {
-                name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()) && name == entry.sha256
+                name.len() == 64
+                    && name.bytes().all(|b| b.is_ascii_hexdigit())
+                    && name == entry.sha256
             });
         if !safe {
             return Err(refuse(format!(
@@ -565,9 +570,10 @@ fn restore_sqlite(db: &str, copy: &Path) -> anyhow::Result<()> {
     let target = PathBuf::from(raw.split('?').next().unwrap_or(raw));
     let temporary = target.with_file_name(format!(
         ".{}.restoring",
-        target
-            .file_name()
-            .map_or_else(|| "gradflow.db".into(), |n| n.to_string_lossy().into_owned())
+        target.file_name().map_or_else(
+            || "gradflow.db".into(),
+            |n| n.to_string_lossy().into_owned()
+        )
     ));
     let context = || format!("cannot write the database file {}", target.display());
     let mut source = File::open(copy).with_context(|| format!("cannot read {}", copy.display()))?;
@@ -595,7 +601,11 @@ fn restore_evidence(manifest: &Manifest, src: &Path, files: &Path) -> anyhow::Re
     let context = || format!("cannot write into the evidence folder {}", files.display());
     fs::create_dir_all(files).with_context(context)?;
     let mut copied = 0;
-    for entry in manifest.files.iter().filter(|e| e.path.starts_with("files/")) {
+    for entry in manifest
+        .files
+        .iter()
+        .filter(|e| e.path.starts_with("files/"))
+    {
         let temporary = files.join(format!(".restore-{}", entry.sha256));
         let mut source = File::open(src.join(&entry.path))
             .with_context(|| format!("cannot read {}", src.join(&entry.path).display()))?;
@@ -612,9 +622,11 @@ fn restore_evidence(manifest: &Manifest, src: &Path, files: &Path) -> anyhow::Re
 fn tool_url(db: &str) -> anyhow::Result<(String, Option<String>)> {
     let mut url = url::Url::parse(db)
         .with_context(|| format!("'{}' is not a database URL", redact_url(db)))?;
-    let password = url
-        .password()
-        .map(|p| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned());
+    let password = url.password().map(|p| {
+        percent_encoding::percent_decode_str(p)
+            .decode_utf8_lossy()
+            .into_owned()
+    });
     let _ = url.set_password(None);
     Ok((url.to_string(), password))
 }
@@ -685,7 +697,9 @@ fn tool_major(tool: &Path) -> Option<u32> {
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&output.stdout);
-    let version = text.split_whitespace().find(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
+    let version = text
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
     version
         .split(|c: char| !c.is_ascii_digit())
         .next()?
@@ -702,7 +716,10 @@ mod tests {
         let (url, password) =
             tool_url("postgres://gradflow:p%40ss%2Fw@db.example:5432/gradflow?sslmode=require")
                 .unwrap();
-        assert_eq!(url, "postgres://gradflow@db.example:5432/gradflow?sslmode=require");
+        assert_eq!(
+            url,
+            "postgres://gradflow@db.example:5432/gradflow?sslmode=require"
+        );
         assert_eq!(password.as_deref(), Some("p@ss/w"));
     }
 }

@@ -272,7 +272,10 @@ fn member_difference(events: &[Event], direct: &[Member], last: i64) -> Option<(
         let Change::MemberAdded { person, role } = &event.change else {
             continue;
         };
-        if !direct.iter().any(|m| m.person == *person && m.role == *role) {
+        if !direct
+            .iter()
+            .any(|m| m.person == *person && m.role == *role)
+        {
             return Some((
                 event.seq,
                 format!(

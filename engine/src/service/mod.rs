@@ -54,9 +54,8 @@ pub use read::{
 };
 pub use scheduler::FireReport;
 pub use store::{
-    BackupFacts, HeldSnapshot, SCHEMA_VERSION,
-    Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,
-    StoredEvent, Summary, TimerRow,
+    BackupFacts, Cohort, Delivery, Evidence, HeldSnapshot, Message, NewCohort, Person, Program,
+    Published, SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 
 /// The engine service: a store plus caches of what never changes under it.
