@@ -89,17 +89,20 @@ pub async fn backup(ctx: &Ctx, args: &BackupArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| super::serve::beside(&ctx.db, "files"));
     let fresh = prepare_destination(dest)?;
-    let engine = ctx.engine().await?;
     // Until the manifest is written, the folder is removed on any failure.
     let mut partial = Partial {
         dest: dest.clone(),
         remove_folder: fresh,
         done: false,
     };
+    claim(dest).inspect_err(|_| partial.done = true)?;
+    let engine = ctx.engine().await?;
     let (manifest, database) = write_backup(ctx, &engine, dest, &files).await?;
     engine.close().await;
     write_manifest(dest, &manifest)?;
     partial.done = true;
+    // The manifest is in place: the claim goes (a leftover one is harmless).
+    let _ = fs::remove_file(dest.join(CLAIM));
     output::done(
         ctx,
         &format!(
@@ -145,6 +148,32 @@ fn prepare_destination(dest: &Path) -> anyhow::Result<bool> {
         Err(e) => Err(e).with_context(|| {
             format!(
                 "cannot use {} as the backup destination (it must be a new or empty folder)",
+                dest.display()
+            )
+        }),
+    }
+}
+
+/// The file that marks a folder as being written by one backup.
+const CLAIM: &str = ".gradflow-backup-in-progress";
+
+/// Takes `dest` for this backup (a file only one process can create), so
+/// that two backups started into the same folder at once cannot mix or
+/// remove each other's files: the second is refused and touches nothing.
+fn claim(dest: &Path) -> anyhow::Result<()> {
+    match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dest.join(CLAIM))
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!(
+            "another backup is being written into {}: give each backup its own folder",
+            dest.display()
+        ),
+        Err(e) => Err(e).with_context(|| {
+            format!(
+                "cannot write the backup into {} (is it full or read-only?)",
                 dest.display()
             )
         }),

@@ -22,6 +22,7 @@ on_both!(
     a_damaged_or_foreign_backup_is_refused_and_changes_nothing,
     a_backup_that_cannot_be_written_is_refused_and_leaves_nothing,
     audit_verify_catches_a_deleted_or_altered_evidence_file_and_a_forged_role,
+    backups_started_into_one_folder_at_once_leave_one_whole_backup,
 );
 
 /// A new, empty database of the same kind as `db` (a fresh machine's).
@@ -400,4 +401,38 @@ async fn audit_verify_catches_a_deleted_or_altered_evidence_file_and_a_forged_ro
             && caught.stderr.contains("no MemberAdded event"),
         "a role row no event gave breaks the audit:\n{caught}"
     );
+}
+
+/// Four backups started at once into the same new folder: one writes it,
+/// the others are refused without touching its files, and what is left is a
+/// whole backup that restores. (Before the folder was claimed, a loser's
+/// clean-up could remove the winner's files under its manifest.)
+async fn backups_started_into_one_folder_at_once_leave_one_whole_backup(db: &TestDb) {
+    let (_, files, _) = small_institute(db, 2).await;
+    let place = tempfile::tempdir().unwrap();
+    let dest = place.path().join("shared");
+    let command = vec![
+        "backup".to_owned(),
+        path(&dest),
+        "--files".to_owned(),
+        path(files.path()),
+    ];
+    let runs = spawn::at_once(db, vec![command; 4]);
+    let written: Vec<&spawn::Run> = runs.iter().filter(|r| r.ok()).collect();
+    assert_eq!(written.len(), 1, "one backup writes the folder:\n{runs:#?}");
+    for refused in runs.iter().filter(|r| !r.ok()) {
+        assert!(
+            refused.stderr.contains(&path(&dest))
+                && (refused.stderr.contains("another backup")
+                    || refused.stderr.contains("is not empty")),
+            "the others are refused, naming the folder:\n{refused}"
+        );
+    }
+    let machine = fresh(db).await;
+    let new_files = place.path().join("restored-files");
+    let restored = ok(
+        &machine,
+        &["restore", &path(&dest), "--files", &path(&new_files)],
+    );
+    assert!(restored.stdout.contains("audit: ok"), "{restored}");
 }
