@@ -226,10 +226,11 @@ async fn write_backup(
     };
     let (facts, database, how) = if kind == "sqlite" {
         let path = dest.join(SQLITE_FILE);
-        engine
-            .sqlite_copy_into(&path)
-            .await
-            .map_err(|e| in_dest(e.into()))?;
+        engine.sqlite_copy_into(&path).await.map_err(|e| {
+            // The database's own words (e.g. "database or disk is full") are the news here.
+            let words = e.detail().map_or_else(|| e.to_string(), str::to_owned);
+            in_dest(anyhow::anyhow!(words))
+        })?;
         // The manifest's facts are read from the copy itself: exactly what it holds.
         let copy = Engine::connect(&format!("sqlite://{}?immutable=1", path.display()))
             .await
@@ -254,7 +255,16 @@ async fn write_backup(
             .arg(&url);
         let dumped = run_tool(command, password, "pg_dump").await;
         held.release().await;
-        dumped.map_err(|e| if writable(dest) { e } else { in_dest(e) })?;
+        dumped.map_err(|e| {
+            if writable(dest) {
+                e.context(format!(
+                    "the database was not backed up into {}",
+                    dest.display()
+                ))
+            } else {
+                in_dest(e)
+            }
+        })?;
         sync_file(&path).map_err(|e| in_dest(e.into()))?;
         (facts, POSTGRES_FILE, "pg_dump")
     };

@@ -338,6 +338,8 @@ async fn a_backup_that_cannot_be_written_is_refused_and_leaves_nothing(db: &Test
         "nothing is added to a non-empty folder"
     );
 
+    full_and_read_only_disks(db, files.path(), place.path());
+
     std::fs::remove_file(files.path().join(&sha)).unwrap();
     let dest = place.path().join("half");
     let failed = run(
@@ -435,4 +437,54 @@ async fn backups_started_into_one_folder_at_once_leave_one_whole_backup(db: &Tes
         &["restore", &path(&dest), "--files", &path(&new_files)],
     );
     assert!(restored.stdout.contains("audit: ok"), "{restored}");
+}
+
+/// On a tiny file system (a tmpfs of 8 KiB) the backup runs out of space
+/// and says so naming its folder, leaving nothing; remounted read-only, it
+/// is refused naming it. Needs `mount` (root with the right to mount);
+/// skipped with a note where that is not permitted.
+fn full_and_read_only_disks(db: &TestDb, files: &Path, place: &Path) {
+    use std::process::Command;
+    let tiny = place.join("tiny");
+    std::fs::create_dir_all(&tiny).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=8k", "tmpfs"])
+        .arg(&tiny)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!(
+            "skipping the full and read-only disk: this machine does not let the test mount a tmpfs"
+        );
+        return;
+    }
+    let dest = tiny.join("nightly");
+    let full = run(db, &["backup", &path(&dest), "--files", &path(files)]);
+    let remounted = Command::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&tiny)
+        .status()
+        .is_ok_and(|s| s.success());
+    let read_only = tiny.join("again");
+    let refused = run(db, &["backup", &path(&read_only), "--files", &path(files)]);
+    eprintln!("{full}\n{refused}");
+    let left = std::fs::read_dir(&tiny).map(|d| d.count()).unwrap_or(0);
+    let _ = Command::new("umount").arg(&tiny).status();
+    assert!(
+        full.code == Some(1)
+            && full.stderr.contains(&path(&dest))
+            && (full.stderr.contains("space") || full.stderr.contains("full")),
+        "a full disk fails the backup, naming its folder:\n{full}"
+    );
+    assert_eq!(
+        left, 0,
+        "a backup that ran out of space leaves nothing behind"
+    );
+    assert!(remounted);
+    assert!(
+        refused.code == Some(1)
+            && refused.stderr.contains(&path(&read_only))
+            && refused.stderr.contains("Read-only"),
+        "a read-only disk is refused, naming the folder:\n{refused}"
+    );
 }
