@@ -474,16 +474,19 @@ pub async fn restore(ctx: &Ctx, args: &RestoreArgs) -> anyhow::Result<ExitCode> 
         }
     }
     let copied = restore_evidence(&manifest, src, &files)?;
-    say!(
-        "restored {} into {}: {} database, schema {}, {} projects, {} events; {copied} evidence file(s) into {}",
-        src.display(),
-        redact_url(&ctx.db),
-        manifest.database,
-        manifest.schema_version,
-        manifest.counts.projects,
-        manifest.counts.events,
-        files.display()
-    );
+    // With --json, the audit's report is the one JSON document printed.
+    if !ctx.json {
+        say!(
+            "restored {} into {}: {} database, schema {}, {} projects, {} events; {copied} evidence file(s) into {}",
+            src.display(),
+            redact_url(&ctx.db),
+            manifest.database,
+            manifest.schema_version,
+            manifest.counts.projects,
+            manifest.counts.events,
+            files.display()
+        );
+    }
     // An older backup's schema is brought up to date here, then verified.
     let engine = ctx.engine().await?;
     let facts = engine.backup_facts().await?;
