@@ -231,6 +231,7 @@ async fn write_backup(
             let words = e.detail().map_or_else(|| e.to_string(), str::to_owned);
             in_dest(anyhow::anyhow!(words))
         })?;
+        sync_file(&path).map_err(|e| in_dest(e.into()))?;
         // The manifest's facts are read from the copy itself: exactly what it holds.
         let copy = Engine::connect(&format!("sqlite://{}?immutable=1", path.display()))
             .await

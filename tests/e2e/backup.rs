@@ -23,6 +23,7 @@ on_both!(
     a_backup_that_cannot_be_written_is_refused_and_leaves_nothing,
     audit_verify_catches_a_deleted_or_altered_evidence_file_and_a_forged_role,
     backups_started_into_one_folder_at_once_leave_one_whole_backup,
+    a_backup_killed_half_way_is_never_taken_for_one,
 );
 
 /// A new, empty database of the same kind as `db` (a fresh machine's).
@@ -497,4 +498,59 @@ fn full_and_read_only_disks(db: &TestDb, files: &Path, place: &Path) {
             && refused.stderr.contains("Read-only"),
         "a read-only disk is refused, naming the folder:\n{refused}"
     );
+}
+
+/// `kill -9` of a backup as soon as its folder appears: the folder is a
+/// whole backup (it finished first) or has no manifest, which `restore`
+/// refuses, changing nothing; never a manifest over missing files.
+async fn a_backup_killed_half_way_is_never_taken_for_one(db: &TestDb) {
+    let (_, files, _) = small_institute(db, 2).await;
+    let place = tempfile::tempdir().unwrap();
+    let dest = place.path().join("killed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .args([
+            "--db",
+            &db.url,
+            "backup",
+            &path(&dest),
+            "--files",
+            &path(files.path()),
+        ])
+        .env_remove("GRADFLOW_DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the gradflow binary runs");
+    while !dest.exists() && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let machine = fresh(db).await;
+    let new_files = place.path().join("restored-files");
+    let restored = run(
+        &machine,
+        &["restore", &path(&dest), "--files", &path(&new_files)],
+    );
+    if dest.join("manifest.json").exists() {
+        assert!(
+            restored.ok() && restored.stdout.contains("audit: ok"),
+            "a finished backup restores:\n{restored}"
+        );
+    } else {
+        assert!(
+            restored.code == Some(1)
+                && restored.stderr.contains("has no manifest.json")
+                && !new_files.exists(),
+            "a killed backup is refused:\n{restored}"
+        );
+        let again = run(
+            db,
+            &["backup", &path(&dest), "--files", &path(files.path())],
+        );
+        assert!(
+            again.code == Some(1) && again.stderr.contains("is not empty"),
+            "its folder is not written over:\n{again}"
+        );
+    }
 }
