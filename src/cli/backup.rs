@@ -739,7 +739,11 @@ fn tool_major(tool: &Path) -> Option<u32> {
         .stdin(Stdio::null())
         .output()
         .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
+    major_of(&String::from_utf8_lossy(&output.stdout))
+}
+
+/// The major version in a PostgreSQL tool's `--version` line.
+fn major_of(text: &str) -> Option<u32> {
     let version = text
         .split_whitespace()
         .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
@@ -752,7 +756,18 @@ fn tool_major(tool: &Path) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::tool_url;
+    use super::{major_of, tool_url};
+
+    #[test]
+    fn a_tools_major_version_is_read_from_its_version_line() {
+        assert_eq!(
+            major_of("pg_dump (PostgreSQL) 15.8 (Debian 15.8-0+deb12u1)\n"),
+            Some(15)
+        );
+        assert_eq!(major_of("pg_restore (PostgreSQL) 9.6.24"), Some(9));
+        assert_eq!(major_of("pg_dump (PostgreSQL) 17beta1"), Some(17));
+        assert_eq!(major_of("nothing here"), None);
+    }
 
     #[test]
     fn the_password_leaves_the_url_for_the_environment() {
