@@ -66,6 +66,12 @@ pub enum Command {
     /// Serve a fresh demo institute (a SQLite file) on the web, printing a
     /// sign-in for each role; `--tour` prints a command-line tour instead.
     Demo(DemoArgs),
+    /// Write an online, consistent backup (database, evidence files and a
+    /// manifest with their hashes) into a new folder, while gradflow runs.
+    Backup(BackupArgs),
+    /// Restore a backup into an empty database and evidence folder, after
+    /// checking its manifest and hashes, then verify the audit.
+    Restore(RestoreArgs),
     /// Run a cohort through a virtual calendar and print every deadline,
     /// reminder, escalation and message it would produce (in a temporary
     /// database: --db is not touched).
@@ -509,6 +515,41 @@ pub struct ActArgs {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Re-compute every event hash and replay every project's events against
-    /// its stored stage and state; exit 1 naming the first broken project and event.
-    Verify,
+    /// its stored stage and state, compare the evidence and role rows with
+    /// the events that record them, and check every evidence file's SHA-256
+    /// in the evidence folder; exit 1 naming the first broken project and event.
+    Verify(VerifyArgs),
+}
+
+/// Options of `gradflow audit verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Evidence folder to check (as `serve --files`); default: `files`
+    /// beside the SQLite file, or `gradflow-files`.
+    #[arg(long, value_name = "DIR")]
+    pub files: Option<PathBuf>,
+}
+
+/// Options of `gradflow backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The folder to write the backup into: new, or empty.
+    #[arg(value_name = "DEST")]
+    pub dest: PathBuf,
+    /// Evidence folder to back up (as `serve --files`); default: `files`
+    /// beside the SQLite file, or `gradflow-files`.
+    #[arg(long, value_name = "DIR")]
+    pub files: Option<PathBuf>,
+}
+
+/// Options of `gradflow restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup folder (written by `gradflow backup`).
+    #[arg(value_name = "SRC")]
+    pub src: PathBuf,
+    /// Evidence folder to restore the files into (as `serve --files`);
+    /// default: `files` beside the SQLite file, or `gradflow-files`.
+    #[arg(long, value_name = "DIR")]
+    pub files: Option<PathBuf>,
 }

@@ -1,6 +1,7 @@
 //! The commands, each a thin shell over the engine: parse, call, print.
 
 pub mod args;
+mod backup;
 pub mod config;
 mod courier;
 mod demo;
@@ -69,7 +70,9 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         Command::Program(command) => directory::program(&ctx, command).await,
         Command::Cohort(command) => directory::cohort(&ctx, command).await,
         Command::Project(command) => project::run(&ctx, command).await,
-        Command::Audit(AuditCommand::Verify) => audit_verify(&ctx).await,
+        Command::Audit(AuditCommand::Verify(args)) => audit_verify(&ctx, &args).await,
+        Command::Backup(args) => backup::backup(&ctx, &args).await,
+        Command::Restore(args) => backup::restore(&ctx, &args).await,
         Command::Outbox(command) => outbox::run(&ctx, command).await,
         Command::Timers(command) => timers::run(&ctx, command).await,
         Command::Worker(args) => worker::run(&ctx, args).await,
@@ -81,18 +84,34 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
     }
 }
 
-async fn audit_verify(ctx: &Ctx) -> anyhow::Result<ExitCode> {
+async fn audit_verify(ctx: &Ctx, args: &args::VerifyArgs) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine().await?;
-    let report = engine.verify_audit().await?;
+    let files = args
+        .files
+        .clone()
+        .unwrap_or_else(|| serve::beside(&ctx.db, "files"));
+    audit_report(ctx, &engine, &files).await
+}
+
+/// Runs `audit verify` on `engine` with the evidence folder `files` and
+/// prints what it found; exit 1 when broken.
+async fn audit_report(
+    ctx: &Ctx,
+    engine: &Engine,
+    files: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let report = engine.verify_audit_with(Some(files)).await?;
     if ctx.json {
         output::json(&report);
     } else if let Some(broken) = &report.broken {
         eprintln!("audit: BROKEN at {}", output::clean(&broken.to_string()));
     } else {
         say!(
-            "audit: ok, {} events in {} projects verified",
+            "audit: ok, {} events in {} projects verified, {} evidence file(s) found with their SHA-256 in {}",
             report.events,
-            report.projects
+            report.projects,
+            report.files_checked.unwrap_or(0),
+            files.display()
         );
     }
     if !ctx.json && report.failed_timers > 0 {

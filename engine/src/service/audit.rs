@@ -1,14 +1,19 @@
 //! `audit verify`: proves that no event was edited, removed or reordered
 //! (the hash chain) and that every project's stored stage and state are what
 //! its events lead to (a replay through the decision core), and that its
-//! evidence files are the ones its events record, all read from one
-//! snapshot so that writers committing meanwhile raise no false alarm.
+//! evidence files and roles are the ones its events record, all read from
+//! one snapshot so that writers committing meanwhile raise no false alarm;
+//! and, given the evidence folder, that every file recorded is there with
+//! its SHA-256 (file I/O, here at the service's edge, never in the core).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::{Engine, Error};
 use crate::audit::{self, Broken};
-use crate::decide::{self, Change, Event, Project, ProjectState};
+use crate::decide::{self, Change, Event, Member, Project, ProjectState};
 use crate::store::{AuditFile, AuditRow};
 
 /// What `audit verify` found.
@@ -24,19 +29,32 @@ pub struct AuditReport {
     /// attempt): the log is intact, but something they were to do was not
     /// done (`gradflow timers list --state failed` says which and why).
     pub failed_timers: u64,
+    /// Evidence files found in the evidence folder with their SHA-256
+    /// (`None` when no folder was given to check).
+    pub files_checked: Option<u64>,
 }
 
 impl Engine {
     /// Verifies every project's hash chain and replays its events against
     /// its stored state; reports the first break.
     pub async fn verify_audit(&self) -> Result<AuditReport, Error> {
+        self.verify_audit_with(None).await
+    }
+
+    /// [`Engine::verify_audit`], and, when `files` names the evidence
+    /// folder, that every evidence file recorded is in it (named by its
+    /// SHA-256) with those bytes: a missing or altered file is a break,
+    /// named with its project and file.
+    pub async fn verify_audit_with(&self, files: Option<&Path>) -> Result<AuditReport, Error> {
         let rows = self.store.audit_snapshot().await?;
         let mut report = AuditReport {
             projects: 0,
             events: 0,
             broken: None,
             failed_timers: self.store.count_timers("failed").await?,
+            files_checked: files.map(|_| 0),
         };
+        let mut seen: HashMap<String, FileFound> = HashMap::new();
         for row in &rows {
             report.projects += 1;
             report.events += row.links.len() as u64;
@@ -44,6 +62,16 @@ impl Engine {
                 report.broken = Some(broken);
                 break;
             }
+            if let Some(dir) = files {
+                let last = row.links.last().map_or(0, |l| l.seq);
+                if let Some(broken) = check_files(dir, row, last, &mut seen).await? {
+                    report.broken = Some(broken);
+                    break;
+                }
+            }
+        }
+        if let Some(checked) = &mut report.files_checked {
+            *checked = seen.len() as u64;
         }
         Ok(report)
     }
@@ -129,8 +157,146 @@ impl Engine {
         if let Some((seq, reason)) = evidence_difference(&events, &row.files) {
             return broken(seq, reason);
         }
+        if let Some((seq, reason)) = member_difference(&events, &row.direct, last) {
+            return broken(seq, reason);
+        }
         Ok(Ok(()))
     }
+}
+
+/// What the evidence folder holds under one SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FileFound {
+    /// The file, with the bytes its name promises.
+    Sound,
+    /// No such file.
+    Missing,
+    /// A file whose bytes hash to this instead.
+    Altered(String),
+    /// The file cannot be read (the reason).
+    Unreadable(String),
+}
+
+/// Looks at each evidence file of `row` in `dir` (each SHA-256 read once per
+/// audit, `seen` remembering); the first one missing or altered, as a break.
+async fn check_files(
+    dir: &Path,
+    row: &AuditRow,
+    last: i64,
+    seen: &mut HashMap<String, FileFound>,
+) -> Result<Option<Broken>, Error> {
+    for file in &row.files {
+        let found = match seen.get(&file.sha256) {
+            Some(found) => found.clone(),
+            None => {
+                let path = dir.join(&file.sha256);
+                let found = tokio::task::spawn_blocking(move || look_at(&path))
+                    .await
+                    .map_err(Error::internal)?;
+                seen.insert(file.sha256.clone(), found.clone());
+                found
+            }
+        };
+        let path = dir.join(&file.sha256);
+        let reason = match found {
+            FileFound::Sound => continue,
+            FileFound::Missing => format!(
+                "evidence file '{}' (row {}) is missing: {} does not exist; restore it from a backup",
+                file.name,
+                file.id,
+                path.display()
+            ),
+            FileFound::Altered(actual) => format!(
+                "evidence file '{}' (row {}) was altered: {} has SHA-256 {actual}, the log records {}",
+                file.name,
+                file.id,
+                path.display(),
+                file.sha256
+            ),
+            FileFound::Unreadable(why) => format!(
+                "evidence file '{}' (row {}) cannot be read at {}: {why}",
+                file.name,
+                file.id,
+                path.display()
+            ),
+        };
+        return Ok(Some(Broken {
+            project: row.project,
+            seq: file.event_seq.unwrap_or(last),
+            reason,
+        }));
+    }
+    Ok(None)
+}
+
+/// Hashes the file at `path` (blocking).
+fn look_at(path: &PathBuf) -> FileFound {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return FileFound::Missing,
+        Err(e) => return FileFound::Unreadable(e.to_string()),
+    };
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buffer[..n]),
+            Err(e) => return FileFound::Unreadable(e.to_string()),
+        }
+    }
+    let actual: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let expected = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if actual == expected {
+        FileFound::Sound
+    } else {
+        FileFound::Altered(actual)
+    }
+}
+
+/// Where a project's `project_members` rows and its `MemberAdded` events
+/// disagree, if they do: each role an event gives has its row, and each row
+/// was given by an event (a row inserted behind the engine's back is caught).
+fn member_difference(events: &[Event], direct: &[Member], last: i64) -> Option<(i64, String)> {
+    let mut given: Vec<(i64, &str)> = Vec::new();
+    for event in events {
+        let Change::MemberAdded { person, role } = &event.change else {
+            continue;
+        };
+        if !direct
+            .iter()
+            .any(|m| m.person == *person && m.role == *role)
+        {
+            return Some((
+                event.seq,
+                format!(
+                    "the role '{role}' this event gives person {person} has no project_members row: it was removed outside gradflow"
+                ),
+            ));
+        }
+        given.push((*person, role.as_str()));
+    }
+    direct
+        .iter()
+        .find(|m| !given.contains(&(m.person, m.role.as_str())))
+        .map(|m| {
+            (
+                last,
+                format!(
+                    "person {} holds role '{}' in project_members with no MemberAdded event giving it: it was added outside gradflow",
+                    m.person, m.role
+                ),
+            )
+        })
 }
 
 /// Where a project's evidence rows and its log disagree, if they do: each

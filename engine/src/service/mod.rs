@@ -6,6 +6,7 @@
 //! - [`commands`](Engine::act): start projects, give roles, run commands (load, decide, commit).
 //! - `directory`: publish definitions; people, programs and cohorts.
 //! - `audit`: `audit verify`, the chain and a replay of every project.
+//! - `backup`: what `gradflow backup` and `restore` read: a consistent copy or snapshot and its facts.
 //! - `scheduler`: fire the timers that are due, as the engine itself.
 //! - [`mail`]: claim due messages with their templates and variables; record deliveries.
 //! - `accounts`: passwords (Argon2id), sign-in, sessions, each person's language.
@@ -20,6 +21,7 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod commands;
 mod directory;
 mod error;
@@ -52,8 +54,8 @@ pub use read::{
 };
 pub use scheduler::FireReport;
 pub use store::{
-    Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,
-    StoredEvent, Summary, TimerRow,
+    BackupFacts, Cohort, Delivery, Evidence, HeldSnapshot, Message, NewCohort, Person, Program,
+    Published, SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 
 /// The engine service: a store plus caches of what never changes under it.

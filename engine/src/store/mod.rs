@@ -6,6 +6,7 @@
 //! parallel in `migrations/sqlite` and `migrations/postgres`.
 
 mod accounts;
+mod backup;
 mod directory;
 mod migrations;
 mod outbox;
@@ -20,6 +21,7 @@ use jiff::Timestamp;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use backup::{BackupFacts, HeldSnapshot};
 pub use directory::NewDefinition;
 pub use outbox::{Delivery, Message};
 pub use timers::TimerRow;
@@ -30,6 +32,10 @@ pub use projects::{
     AuditFile, AuditRow, FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent,
     Summary,
 };
+
+/// The schema version this build knows: its newest migration. A backup made
+/// at a newer one cannot be restored by it.
+pub const SCHEMA_VERSION: i64 = migrations::LATEST;
 
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://gradflow.db";

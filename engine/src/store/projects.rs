@@ -81,6 +81,9 @@ pub struct AuditRow {
     pub overdue_since: Option<Timestamp>,
     /// Everyone with a role on it, directly or through the cohort.
     pub members: Vec<Member>,
+    /// Its `project_members` rows (the roles given on it directly), which
+    /// `MemberAdded` events project.
+    pub direct: Vec<Member>,
     /// Its events, in `seq` order.
     pub links: Vec<audit::StoredLink>,
     /// Its evidence rows, which `EvidenceAdded` events project.
@@ -910,6 +913,7 @@ impl Store {
                     state: r.text("state").map_err(column)?,
                     overdue_since: r.opt_int("overdue_since").map_err(column)?.map(instant).transpose().map_err(column)?,
                     members: Vec::new(),
+                    direct: Vec::new(),
                     links: Vec::new(),
                     files: Vec::new(),
                 });
@@ -925,6 +929,14 @@ impl Store {
             {
                 if let Some(&i) = index.get(&r.int("pid")?) {
                     rows[i].members.push(member_row(&r)?);
+                }
+            }
+            for r in sqlx::query("SELECT project_id, person_id, role FROM project_members ORDER BY project_id, person_id, role")
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                if let Some(&i) = index.get(&r.int("project_id")?) {
+                    rows[i].direct.push(member_row(&r)?);
                 }
             }
             for r in sqlx::query(
