@@ -185,7 +185,7 @@ fn router(engine: Arc<Engine>, config: Config, node: &str) -> Router {
                 .extensions()
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string());
-            tracing::info_span!("request", id, client, method = %request.method(), path = request.uri().path())
+            tracing::info_span!("request", id, client = %client, method = %request.method(), path = request.uri().path())
         })
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::x_request_id(Counter::default()));
