@@ -56,6 +56,16 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
         .await
         .with_context(|| format!("cannot listen on {}", web.bind))?;
     let public_url = public_url(web, listener.local_addr()?)?;
+    for proxy in &web.trusted_proxies {
+        if proxy.contains("0.0.0.0".parse()?) && proxy.contains("255.255.255.255".parse()?)
+            || proxy.contains("::".parse()?)
+                && proxy.contains("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".parse()?)
+        {
+            say!(
+                "gradflow: --trusted-proxy {proxy} trusts every address: any client can then name its own address (give the proxies' addresses or their network)"
+            );
+        }
+    }
     let config = gradflow_web::Config {
         files: files.clone(),
         upload_limit: web.upload_limit_mib.saturating_mul(1024 * 1024),
@@ -101,8 +111,7 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
 fn public_url(web: &WebArgs, bound: std::net::SocketAddr) -> anyhow::Result<String> {
     match &web.public_url {
         Some(url) => {
-            gradflow_web::public_origin(url)
-                .map_err(|e| anyhow::anyhow!("--public-url {e}"))?;
+            gradflow_web::public_origin(url).map_err(|e| anyhow::anyhow!("--public-url {e}"))?;
             Ok(url.trim_end_matches('/').to_owned())
         }
         None if bound.ip().to_canonical().is_loopback() => Ok(format!("http://{bound}")),

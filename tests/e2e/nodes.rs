@@ -200,7 +200,11 @@ fn nginx(nodes: [&str; 2], port: u16) -> Option<Proxy> {
     let mut site = documented("nginx");
     site = swap(&site, "10.0.0.11:8080", nodes[0]);
     site = swap(&site, "10.0.0.12:8080", nodes[1]);
-    site = swap(&site, "listen 443 ssl;", &format!("listen 127.0.0.1:{port};"));
+    site = swap(
+        &site,
+        "listen 443 ssl;",
+        &format!("listen 127.0.0.1:{port};"),
+    );
     assert!(site.contains("ssl_certificate"));
     let site: String = site
         .lines()
@@ -385,11 +389,20 @@ async fn two_nodes_behind_nginx_and_caddy_share_sessions_limits_and_files() {
         // Sessions: signed in on node A, signed in on node B.
         let mut on_a = browser_from(&a.base(), "127.0.0.1");
         let page = on_a.sign_in("trainee1@example.org", PASSWORD).await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{proxy_kind}: {}", page.body);
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "{proxy_kind}: {}",
+            page.body
+        );
         let mut on_b = browser_from(&b.base(), "127.0.0.1");
         on_b.cookie = on_a.cookie.clone();
         let page = on_b.get(&format!("/projects/{p}")).await;
-        assert_eq!(page.status, StatusCode::OK, "{proxy_kind}: the session on node B");
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "{proxy_kind}: the session on node B"
+        );
         assert!(page.body.contains("Faster renewals"));
 
         // A post from the site's own origin, as a browser without
@@ -424,7 +437,11 @@ async fn two_nodes_behind_nginx_and_caddy_share_sessions_limits_and_files() {
             .send()
             .await
             .unwrap();
-        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{proxy_kind}: cross-site");
+        assert_eq!(
+            forged.status(),
+            StatusCode::FORBIDDEN,
+            "{proxy_kind}: cross-site"
+        );
         let direct_forged = on_a
             .client
             .post(format!("{}/signin", a.base()))
@@ -449,9 +466,19 @@ async fn two_nodes_behind_nginx_and_caddy_share_sessions_limits_and_files() {
             .into_bytes();
         let name = format!("{proxy_kind}-report.pdf");
         let page = trainee
-            .upload(&format!("/projects/{p}/evidence"), &csrf, &name, bytes.clone())
+            .upload(
+                &format!("/projects/{p}/evidence"),
+                &csrf,
+                &name,
+                bytes.clone(),
+            )
             .await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{proxy_kind}: {}", page.body);
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "{proxy_kind}: {}",
+            page.body
+        );
         let listed = file_ids(&on_a.get(&format!("/projects/{p}")).await.body, p);
         let new: Vec<&String> = listed.iter().filter(|id| !seen.contains(id)).collect();
         assert_eq!(new.len(), 1, "{proxy_kind}: one new file among {listed:?}");
@@ -466,7 +493,12 @@ async fn two_nodes_behind_nginx_and_caddy_share_sessions_limits_and_files() {
                     .send()
                     .await
                     .unwrap();
-                assert_eq!(response.status(), StatusCode::OK, "{proxy_kind}: {}", browser.base);
+                assert_eq!(
+                    response.status(),
+                    StatusCode::OK,
+                    "{proxy_kind}: {}",
+                    browser.base
+                );
                 assert_eq!(response.bytes().await.unwrap().to_vec(), bytes);
             }
         }
@@ -476,12 +508,23 @@ async fn two_nodes_behind_nginx_and_caddy_share_sessions_limits_and_files() {
         let mut guesses = browser_from(&base, guesser);
         for i in 0..30 {
             let page = guesses
-                .sign_in(&format!("nobody{i}-{proxy_kind}@example.org"), "wrong password")
+                .sign_in(
+                    &format!("nobody{i}-{proxy_kind}@example.org"),
+                    "wrong password",
+                )
                 .await;
-            assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{proxy_kind} guess {i}");
+            assert_eq!(
+                page.status,
+                StatusCode::UNAUTHORIZED,
+                "{proxy_kind} guess {i}"
+            );
         }
         let page = guesses.sign_in("nobody-more@example.org", "wrong").await;
-        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{proxy_kind}: the 31st");
+        assert_eq!(
+            page.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{proxy_kind}: the 31st"
+        );
         let mut other = browser_from(&base, "127.0.0.3");
         let page = other.sign_in("trainee2@example.org", PASSWORD).await;
         assert_eq!(
@@ -492,12 +535,21 @@ async fn two_nodes_behind_nginx_and_caddy_share_sessions_limits_and_files() {
         );
 
         // Request logs carry the client behind the proxy.
-        let logs = format!("{}{}", a.logs(), b.logs());
+        // (Read as the nodes write them: the last lines may lag the answers.)
+        let deadline = Instant::now() + Duration::from_secs(20);
         for client in ["127.0.0.2", "127.0.0.3", guesser] {
-            assert!(
-                logs.contains(&format!("client={client} ")),
-                "{proxy_kind}: {client} in the request logs:\n{logs}"
-            );
+            let seen = format!("client={client} ");
+            loop {
+                let logs = format!("{}{}", a.logs(), b.logs());
+                if logs.contains(&seen) {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{proxy_kind}: {client} in the request logs:\n{logs}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
         drop(proxy);
         drop(a);
@@ -557,7 +609,12 @@ async fn a_held_request_cannot_hold_the_stop_past_the_grace() {
     let mut node = Node::start(
         &db.url,
         "127.0.0.1:0",
-        &["--files", files.path().to_str().unwrap(), "--shutdown-grace", "2"],
+        &[
+            "--files",
+            files.path().to_str().unwrap(),
+            "--shutdown-grace",
+            "2",
+        ],
     );
     let mut stream = TcpStream::connect(&node.address).unwrap();
     write!(
@@ -588,7 +645,9 @@ async fn a_held_request_cannot_hold_the_stop_past_the_grace() {
     std::thread::sleep(Duration::from_millis(200));
     let logs = node.logs();
     assert!(
-        logs.contains("requests still unfinished after the shutdown grace of 2 s: closing 1 connection(s)"),
+        logs.contains(
+            "requests still unfinished after the shutdown grace of 2 s: closing 1 connection(s)"
+        ),
         "{logs}"
     );
     drop(stream);
@@ -608,7 +667,10 @@ async fn serving_beyond_loopback_needs_a_public_url() {
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let (code, stderr) = run(&["--bind", "0.0.0.0:0"]);
     assert_ne!(code, Some(0));
@@ -618,10 +680,16 @@ async fn serving_beyond_loopback_needs_a_public_url() {
     );
     let (code, stderr) = run(&["--bind", "127.0.0.1:0", "--public-url", "gradflow.example"]);
     assert_ne!(code, Some(0));
-    assert!(stderr.contains("--public-url 'gradflow.example' is not a web address"), "{stderr}");
+    assert!(
+        stderr.contains("--public-url 'gradflow.example' is not a web address"),
+        "{stderr}"
+    );
     let (code, stderr) = run(&["--trusted-proxy", "10.0.0.0/40"]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("neither an IP address nor a range"), "{stderr}");
+    assert!(
+        stderr.contains("neither an IP address nor a range"),
+        "{stderr}"
+    );
 }
 
 on_both!(an_upload_cut_by_kill_9_leaves_nothing_after_a_restart);
@@ -661,7 +729,11 @@ async fn an_upload_cut_by_kill_9_leaves_nothing_after_a_restart(db: &TestDb) {
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     while !partials().iter().any(|n| n.starts_with(".upload-")) {
-        assert!(Instant::now() < deadline, "the upload never began: {}", node.logs());
+        assert!(
+            Instant::now() < deadline,
+            "the upload never began: {}",
+            node.logs()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let mut node = node;

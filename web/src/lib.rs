@@ -258,3 +258,33 @@ impl MakeRequestId for Counter {
         HeaderValue::from_str(&id).ok().map(RequestId::new)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::public_origin;
+
+    #[test]
+    fn the_public_origin_is_written_as_browsers_write_origin() {
+        assert_eq!(
+            public_origin("https://Gradflow.Institute.example/").unwrap(),
+            "https://gradflow.institute.example"
+        );
+        assert_eq!(
+            public_origin("https://gradflow.example:443/sub/path").unwrap(),
+            "https://gradflow.example"
+        );
+        assert_eq!(
+            public_origin("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(public_origin("http://[::1]:80").unwrap(), "http://[::1]");
+        for bad in [
+            "gradflow.example",
+            "ftp://gradflow.example",
+            "https://user:pw@gradflow.example",
+            "",
+        ] {
+            assert!(public_origin(bad).is_err(), "{bad:?}");
+        }
+    }
+}

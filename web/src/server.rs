@@ -262,7 +262,10 @@ fn forwarded_address(raw: &str) -> Option<IpAddr> {
     }
     if let Some(rest) = raw.strip_prefix('[') {
         let (ip, _port) = rest.split_once(']')?;
-        return ip.parse::<std::net::Ipv6Addr>().ok().map(|ip| IpAddr::V6(ip).to_canonical());
+        return ip
+            .parse::<std::net::Ipv6Addr>()
+            .ok()
+            .map(|ip| IpAddr::V6(ip).to_canonical());
     }
     let (ip, port) = raw.rsplit_once(':')?;
     port.parse::<u16>().ok()?;
@@ -402,9 +405,15 @@ mod tests {
         // Behind the second proxy, garbage: the last trusted hop.
         assert_eq!(client(proxy, &["garbage, 10.0.0.2"]), "10.0.0.2");
         // Not from a trusted proxy: the header is not believed.
-        assert_eq!(client("198.51.100.4:4000", &["203.0.113.7"]), "198.51.100.4");
+        assert_eq!(
+            client("198.51.100.4:4000", &["203.0.113.7"]),
+            "198.51.100.4"
+        );
         // A dual-stack socket's IPv4-mapped peer is the IPv4 proxy.
-        assert_eq!(client("[::ffff:10.0.0.1]:5000", &["203.0.113.7"]), "203.0.113.7");
+        assert_eq!(
+            client("[::ffff:10.0.0.1]:5000", &["203.0.113.7"]),
+            "203.0.113.7"
+        );
     }
 
     #[test]
@@ -418,22 +427,27 @@ mod tests {
             client("10.1.2.3:80", &["6.6.6.6, 203.0.113.7, 10.9.9.9, 10.0.0.4"]),
             "203.0.113.7"
         );
-        assert_eq!(
-            client("[2001:db8::7]:80", &["2001:db9::1"]),
-            "2001:db9::1"
-        );
+        assert_eq!(client("[2001:db8::7]:80", &["2001:db9::1"]), "2001:db9::1");
         assert_eq!(client("11.0.0.1:80", &["203.0.113.7"]), "11.0.0.1");
         assert!("10.0.0.0/33".parse::<TrustedProxy>().is_err());
         assert!("proxy.example".parse::<TrustedProxy>().is_err());
         // A range given with host bits is the range.
-        assert_eq!("10.1.2.3/8".parse::<TrustedProxy>().unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(
+            "10.1.2.3/8".parse::<TrustedProxy>().unwrap().to_string(),
+            "10.0.0.0/8"
+        );
     }
 
     #[test]
     fn the_client_is_read_from_the_standard_forwarded_header() {
         let trusted = ["10.0.0.1", "10.0.0.2"];
         let client = |forwarded: &[&str]| {
-            client_with(ForwardedHeader::Forwarded, &trusted, "10.0.0.1:443", forwarded)
+            client_with(
+                ForwardedHeader::Forwarded,
+                &trusted,
+                "10.0.0.1:443",
+                forwarded,
+            )
         };
         assert_eq!(
             client(&["for=192.0.2.60;proto=http;by=203.0.113.43"]),
@@ -455,12 +469,7 @@ mod tests {
         assert_eq!(client(&["for=unknown"]), "10.0.0.1");
         assert_eq!(client(&["proto=https"]), "10.0.0.1");
         // Only the header named is read.
-        let xff_only = client_with(
-            ForwardedHeader::Forwarded,
-            &trusted,
-            "10.0.0.1:443",
-            &[],
-        );
+        let xff_only = client_with(ForwardedHeader::Forwarded, &trusted, "10.0.0.1:443", &[]);
         assert_eq!(xff_only, "10.0.0.1");
         let mut headers = hyper::HeaderMap::new();
         headers.append("x-forwarded-for", "203.0.113.7".parse().unwrap());
