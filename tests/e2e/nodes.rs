@@ -93,6 +93,20 @@ impl Node {
         self.logs.lock().unwrap().clone()
     }
 
+    /// Its logs once they hold what `wanted` looks for (read as the node
+    /// writes them: the last lines may lag an answer); returned either way
+    /// after 20 seconds, for the assertion to show.
+    fn logs_with(&self, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let logs = self.logs();
+            if wanted(&logs) || Instant::now() >= deadline {
+                return logs;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Sends `signal` (TERM, KILL) to the process.
     fn signal(&self, signal: &str) {
         let sent = Command::new("kill")
@@ -579,12 +593,15 @@ async fn two_nodes_behind_nginx_and_caddy_share_sessions_limits_and_files() {
         "a page that says what is wrong: {}",
         page.body
     );
-    let logs = node.logs();
-    assert!(
+    let names_a_missing_file = |logs: &str| {
         stored.iter().any(|path| {
             let sha = path.file_name().unwrap().to_str().unwrap();
             logs.contains(&format!("evidence file {sha} of project {p}"))
-        }),
+        })
+    };
+    let logs = node.logs_with(names_a_missing_file);
+    assert!(
+        names_a_missing_file(&logs),
         "the log names the missing file: {logs}"
     );
     site.stop().await;
@@ -642,14 +659,9 @@ async fn a_held_request_cannot_hold_the_stop_past_the_grace() {
         .wait_within(Duration::from_secs(60))
         .expect("the server exits after its grace");
     assert!(status.success(), "{status:?}");
-    std::thread::sleep(Duration::from_millis(200));
-    let logs = node.logs();
-    assert!(
-        logs.contains(
-            "requests still unfinished after the shutdown grace of 2 s: closing 1 connection(s)"
-        ),
-        "{logs}"
-    );
+    let said = "requests still unfinished after the shutdown grace of 2 s: closing 1 connection(s)";
+    let logs = node.logs_with(|logs| logs.contains(said));
+    assert!(logs.contains(said), "{logs}");
     drop(stream);
     trickling.join().unwrap();
 }
@@ -757,11 +769,8 @@ async fn an_upload_cut_by_kill_9_leaves_nothing_after_a_restart(db: &TestDb) {
         vec![".upload-0123456789ab-inflight".to_owned()],
         "the restarted node removed its own partial upload only"
     );
-    assert!(
-        again.logs().contains("removed 1 partial upload(s)"),
-        "{}",
-        again.logs()
-    );
+    let logs = again.logs_with(|logs| logs.contains("removed 1 partial upload(s)"));
+    assert!(logs.contains("removed 1 partial upload(s)"), "{logs}");
     let recorded = support::raw_number(
         db,
         &format!("SELECT COUNT(*) FROM evidence WHERE project_id = {p}"),
