@@ -760,6 +760,16 @@ async fn an_upload_cut_by_kill_9_leaves_nothing_after_a_restart(db: &TestDb) {
     // Another node's fresh partial (an upload in flight there) is left alone.
     let theirs = files.path().join(".upload-0123456789ab-inflight");
     std::fs::write(&theirs, b"half").unwrap();
+    // One untouched for longer than any upload may take is another node's
+    // leftover: removed too.
+    let stale = files.path().join(".upload-0123456789ab-stale");
+    std::fs::write(&stale, b"half").unwrap();
+    let touched = Command::new("touch")
+        .args(["-d", "10 minutes ago"])
+        .arg(&stale)
+        .status()
+        .unwrap();
+    assert!(touched.success());
 
     let again = Node::start(&db.url, &address, &["--files", &folder]);
     // The sweep runs as the server starts accepting (requests wait for it).
@@ -767,10 +777,10 @@ async fn an_upload_cut_by_kill_9_leaves_nothing_after_a_restart(db: &TestDb) {
     assert_eq!(
         partials(),
         vec![".upload-0123456789ab-inflight".to_owned()],
-        "the restarted node removed its own partial upload only"
+        "the restarted node removed its own partial upload and a stale one, not another node's in flight"
     );
-    let logs = again.logs_with(|logs| logs.contains("removed 1 partial upload(s)"));
-    assert!(logs.contains("removed 1 partial upload(s)"), "{logs}");
+    let logs = again.logs_with(|logs| logs.contains("removed 2 partial upload(s)"));
+    assert!(logs.contains("removed 2 partial upload(s)"), "{logs}");
     let recorded = support::raw_number(
         db,
         &format!("SELECT COUNT(*) FROM evidence WHERE project_id = {p}"),
