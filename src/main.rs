@@ -39,7 +39,12 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("the async runtime starts");
-    match runtime.block_on(cli::run(args, prepared)) {
+    let result = runtime.block_on(cli::run(args, prepared));
+    // Work still running after the command ended (a request past serve's
+    // shutdown grace, a file read blocked on a hung share) must not hold
+    // the exit: it gets five seconds, then the process ends anyway.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    match result {
         Ok(code) => code,
         Err(error) => {
             report(&error, json);

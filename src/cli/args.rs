@@ -120,11 +120,22 @@ pub struct WebArgs {
     /// proxy every client has its address: raise it to --max-connections.
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub max_connections_per_address: usize,
-    /// A reverse proxy whose X-Forwarded-For is believed (repeat for
-    /// several): sign-in attempts are then counted per client behind it,
-    /// not per proxy, so one client cannot lock everyone out.
+    /// A reverse proxy whose forwarding header is believed: an address or a
+    /// range (10.0.0.5, 10.0.0.0/8, 2001:db8::/32; repeat for several). The
+    /// client is then the right-most address in that header that is not a
+    /// trusted proxy: sign-in attempts are counted, and requests logged,
+    /// per client behind it, not per proxy.
     #[arg(long = "trusted-proxy", value_name = "ADDR")]
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<gradflow_web::TrustedProxy>,
+    /// The header the trusted proxies write the client's address into:
+    /// x-forwarded-for, or forwarded (RFC 7239). Only that one is read.
+    #[arg(long, default_value = "x-forwarded-for", value_name = "HEADER")]
+    pub forwarded_header: gradflow_web::ForwardedHeader,
+    /// After SIGTERM or Ctrl-C, how many seconds requests in flight may take
+    /// to finish before the server exits anyway (new connections are
+    /// refused at once).
+    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+    pub shutdown_grace: u64,
     /// Where password reset links are mailed: smtp://HOST:PORT,
     /// smtp://USER:PASSWORD@HOST:587 (STARTTLS), smtps://USER:PASSWORD@HOST
     /// or file://FOLDER. Without it people cannot reset their own password
@@ -144,7 +155,9 @@ pub struct WebArgs {
     )]
     pub from: String,
     /// The address people reach the site at, used in links sent by mail
-    /// (e.g. https://gradflow.institute.example); default: http://BIND.
+    /// and as the site's origin for form posts through a proxy (e.g.
+    /// https://gradflow.institute.example). Required when --bind is not a
+    /// loopback address; default there: http://BIND.
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
 }

@@ -55,13 +55,17 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
     let listener = tokio::net::TcpListener::bind(web.bind)
         .await
         .with_context(|| format!("cannot listen on {}", web.bind))?;
-    let public_url = match &web.public_url {
-        Some(url) if url.starts_with("https://") || url.starts_with("http://") => url.clone(),
-        Some(url) => anyhow::bail!(
-            "--public-url '{url}' is not a web address: give it as https://HOST or http://HOST:PORT"
-        ),
-        None => format!("http://{}", listener.local_addr()?),
-    };
+    let public_url = public_url(web, listener.local_addr()?)?;
+    for proxy in &web.trusted_proxies {
+        if proxy.contains("0.0.0.0".parse()?) && proxy.contains("255.255.255.255".parse()?)
+            || proxy.contains("::".parse()?)
+                && proxy.contains("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".parse()?)
+        {
+            say!(
+                "gradflow: --trusted-proxy {proxy} trusts every address: any client can then name its own address (give the proxies' addresses or their network)"
+            );
+        }
+    }
     let config = gradflow_web::Config {
         files: files.clone(),
         upload_limit: web.upload_limit_mib.saturating_mul(1024 * 1024),
@@ -71,6 +75,8 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
             max_connections: web.max_connections.max(1),
             max_connections_per_address: web.max_connections_per_address.max(1),
             trusted_proxies: web.trusted_proxies.clone(),
+            forwarded_header: web.forwarded_header,
+            shutdown_grace: std::time::Duration::from_secs(web.shutdown_grace),
             ..gradflow_web::Limits::default()
         },
         mail,
@@ -91,9 +97,29 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
     )
     .await
     .context("the web server stopped")?;
-    engine.close().await;
+    // A request still holding a connection after the grace must not hold
+    // the exit either.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), engine.close()).await;
     say!("gradflow: stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The address people reach the site at: `--public-url`, checked, or
+/// `http://BIND` for a server only this machine reaches. Beyond loopback
+/// (`0.0.0.0`, a LAN address) it must be given: links in mail built on the
+/// bound address (`http://0.0.0.0:8080`) lead nowhere.
+fn public_url(web: &WebArgs, bound: std::net::SocketAddr) -> anyhow::Result<String> {
+    match &web.public_url {
+        Some(url) => {
+            gradflow_web::public_origin(url).map_err(|e| anyhow::anyhow!("--public-url {e}"))?;
+            Ok(url.trim_end_matches('/').to_owned())
+        }
+        None if bound.ip().to_canonical().is_loopback() => Ok(format!("http://{bound}")),
+        None => anyhow::bail!(
+            "--public-url is required when serve listens beyond this machine (--bind {}): give the address people reach it at, e.g. --public-url https://gradflow.institute.example (links in mail are built on it)",
+            web.bind
+        ),
+    }
 }
 
 /// Evidence files beside the SQLite file (`x.db` -> `x-files`), or

@@ -13,6 +13,7 @@ mod cli;
 mod config;
 mod croniter;
 mod hardening_attack;
+mod nodes;
 mod processes;
 mod property;
 mod race;

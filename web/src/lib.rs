@@ -43,7 +43,47 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyDeadlineLayer, RequestBodyTimeoutLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-pub use server::Limits;
+pub use server::{ForwardedHeader, Limits, TrustedProxy};
+
+/// Name prefix of an upload being written in the files folder: the bytes
+/// are renamed to their SHA-256 only once complete, and [`serve`] removes
+/// what a killed server left under this prefix (see
+/// `routes::evidence::sweep_partial_uploads`).
+pub const PARTIAL_UPLOAD_PREFIX: &str = ".upload-";
+
+/// The origin (`https://host[:port]`) of the public address `url`, as a
+/// browser writes it in an `Origin` header: scheme and host in lower case,
+/// the scheme's default port left out, no path. An error says what is
+/// wrong with `url` for the operator.
+pub fn public_origin(url: &str) -> Result<String, String> {
+    let uri: axum::http::Uri = url
+        .parse()
+        .map_err(|e| format!("'{url}' is not a web address ({e})"))?;
+    let scheme = match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
+        Some("https") => "https",
+        Some("http") => "http",
+        _ => {
+            return Err(format!(
+                "'{url}' is not a web address: give it as https://HOST or http://HOST:PORT"
+            ));
+        }
+    };
+    let authority = uri
+        .authority()
+        .ok_or_else(|| format!("'{url}' names no host: give it as https://HOST"))?;
+    if authority.as_str().contains('@') {
+        return Err(format!("'{url}' holds a user name: give only https://HOST"));
+    }
+    let host = authority.host().to_ascii_lowercase();
+    if host.is_empty() {
+        return Err(format!("'{url}' names no host: give it as https://HOST"));
+    }
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    Ok(match authority.port_u16() {
+        Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
+        _ => format!("{scheme}://{host}"),
+    })
+}
 
 /// Largest evidence file accepted by default: 10 MiB.
 pub const DEFAULT_UPLOAD_LIMIT: u64 = 10 * 1024 * 1024;
@@ -95,15 +135,33 @@ pub struct Mail {
 pub(crate) struct App {
     engine: Arc<Engine>,
     config: Arc<Config>,
+    /// This server's name among the nodes sharing the files folder (see
+    /// `routes::evidence::node_label`): its partial uploads carry it.
+    node: Arc<str>,
 }
 
-/// The application's routes and layers over `engine`.
-pub fn router(engine: Arc<Engine>, config: Config) -> Router {
+/// The application's routes and layers over `engine`, for the node named
+/// `node` (its partial uploads carry the name).
+fn router(engine: Arc<Engine>, config: Config, node: &str) -> Router {
     let secure = config.secure_cookies;
     let limits = config.limits.clone();
+    // A post whose Origin is the public address is this site's own, whatever
+    // Host a reverse proxy passed on (nginx's default is the upstream's
+    // name). Direct clients are checked as before: Sec-Fetch-Site, else
+    // Origin against Host.
+    let mut csrf = CsrfLayer::new();
+    match public_origin(&config.public_url) {
+        Ok(origin) => match csrf.clone().add_trusted_origin(&origin) {
+            Ok(with) => csrf = with,
+            Err(e) => tracing::warn!("the public address's origin {origin}: {e}"),
+        },
+        Err(e) if config.public_url.is_empty() => drop(e),
+        Err(e) => tracing::warn!("the public address: {e}"),
+    }
     let app = App {
         engine,
         config: Arc::new(config),
+        node: node.into(),
     };
     let router = routes::routes(app)
         // A body that stalls, or drags on past the deadline, ends its request.
@@ -111,7 +169,7 @@ pub fn router(engine: Arc<Engine>, config: Config) -> Router {
         .layer(RequestBodyDeadlineLayer::new(limits.body_deadline))
         // Cross-site form posts are refused (403) before any handler runs;
         // handlers check the per-session token as well.
-        .layer(CsrfLayer::new())
+        .layer(csrf)
         .layer(axum::middleware::from_fn(explain_cross_site))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
@@ -120,8 +178,14 @@ pub fn router(engine: Arc<Engine>, config: Config) -> Router {
                 .get::<RequestId>()
                 .and_then(|id| id.header_value().to_str().ok())
                 .unwrap_or("-");
-            // The path only: query strings are not logged.
-            tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
+            // The client's address (behind a trusted proxy, the client the
+            // proxy names; see `server`), and the path only: query strings
+            // are not logged.
+            let client = request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string());
+            tracing::info_span!("request", id, client = %client, method = %request.method(), path = request.uri().path())
         })
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::x_request_id(Counter::default()));
@@ -153,8 +217,10 @@ async fn explain_cross_site(request: Request, next: axum::middleware::Next) -> R
 }
 
 /// Serves `engine` on `listener` until `shutdown` completes, then finishes
-/// the requests in flight and returns. Connections are held to
-/// `config.limits` (see [`Limits`]).
+/// the requests in flight (for at most `config.limits.shutdown_grace`) and
+/// returns. Connections are held to `config.limits` (see [`Limits`]).
+/// Uploads a killed server left half-written in the files folder are
+/// removed first (see [`PARTIAL_UPLOAD_PREFIX`]).
 pub async fn serve(
     engine: Arc<Engine>,
     config: Config,
@@ -162,8 +228,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(&config.files)?;
+    let node = routes::evidence::node_label(listener.local_addr()?);
+    routes::evidence::sweep_partial_uploads(&config.files, &node, config.limits.body_deadline)
+        .await;
     let limits = config.limits.clone();
-    server::run(listener, router(engine, config), limits, shutdown).await
+    server::run(listener, router(engine, config, &node), limits, shutdown).await
 }
 
 /// Request ids: a number per process start plus a counter, e.g. `4f1a-17`.
@@ -187,5 +256,35 @@ impl MakeRequestId for Counter {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let id = format!("{:08x}-{n}", self.start);
         HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_origin;
+
+    #[test]
+    fn the_public_origin_is_written_as_browsers_write_origin() {
+        assert_eq!(
+            public_origin("https://Gradflow.Institute.example/").unwrap(),
+            "https://gradflow.institute.example"
+        );
+        assert_eq!(
+            public_origin("https://gradflow.example:443/sub/path").unwrap(),
+            "https://gradflow.example"
+        );
+        assert_eq!(
+            public_origin("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(public_origin("http://[::1]:80").unwrap(), "http://[::1]");
+        for bad in [
+            "gradflow.example",
+            "ftp://gradflow.example",
+            "https://user:pw@gradflow.example",
+            "",
+        ] {
+            assert!(public_origin(bad).is_err(), "{bad:?}");
+        }
     }
 }

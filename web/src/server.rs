@@ -19,12 +19,18 @@
 //!   shut out a newcomer, such as the load balancer asking `/healthz`;
 //! - request **body** timeouts are layers of the router (see `crate::router`).
 //!
-//! Shutdown stops accepting, lets requests in flight finish, and closes idle
-//! connections.
+//! Shutdown stops accepting, lets requests in flight finish for at most
+//! [`Limits::shutdown_grace`], and closes idle connections; a client still
+//! holding a request after the grace does not keep the server alive.
+//!
+//! Behind reverse proxies ([`Limits::trusted_proxies`]) the client of a
+//! request is read from the header the proxy writes ([`ForwardedHeader`]):
+//! the right-most address that is not itself a trusted proxy.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,13 +61,83 @@ pub struct Limits {
     /// proxy every client has the proxy's address: raise it to
     /// `max_connections` there, and let the proxy limit each client.
     pub max_connections_per_address: usize,
-    /// Reverse proxies whose `X-Forwarded-For` is believed. For a request
-    /// from one of them the client is the rightmost address in that header
-    /// that is not itself a trusted proxy (the one the proxy appended; what
-    /// a client wrote there itself is to its left). Sign-in attempts are
-    /// counted per client, so behind a proxy one client cannot lock
-    /// everyone out. Empty: the connection's address is the client.
-    pub trusted_proxies: Vec<IpAddr>,
+    /// Reverse proxies (addresses or ranges) whose forwarding header is
+    /// believed. For a request from one of them the client is the
+    /// right-most address in that header that is not itself a trusted
+    /// proxy (the one the nearest untrusted hop was seen from; what a client
+    /// wrote there itself is to its left). Sign-in attempts are counted per
+    /// client, so behind a proxy one client cannot lock everyone out.
+    /// Empty: the connection's address is the client.
+    pub trusted_proxies: Vec<TrustedProxy>,
+    /// Which header the trusted proxies write the client into; the other
+    /// is never read (a proxy passes on what a client wrote in a header it
+    /// does not set itself).
+    pub forwarded_header: ForwardedHeader,
+    /// After the stop signal, how long requests in flight may take to
+    /// finish before the server exits anyway.
+    pub shutdown_grace: Duration,
+}
+
+/// A trusted reverse proxy: one address (`10.0.0.5`, `2001:db8::5`) or a
+/// range in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedProxy(ipnet::IpNet);
+
+impl TrustedProxy {
+    /// Whether `ip` is this proxy, or in its range (an IPv4 address mapped
+    /// into IPv6, as a dual-stack socket reports it, counts as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.0.contains(&ip.to_canonical())
+    }
+}
+
+impl FromStr for TrustedProxy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if let Ok(ip) = s.parse::<IpAddr>() {
+            return Ok(TrustedProxy(ipnet::IpNet::from(ip.to_canonical())));
+        }
+        s.parse::<ipnet::IpNet>()
+            .map(|net| TrustedProxy(net.trunc()))
+            .map_err(|_| {
+                format!(
+                    "'{s}' is neither an IP address nor a range (give 10.0.0.5, 10.0.0.0/8 or 2001:db8::/32)"
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for TrustedProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The header a trusted proxy writes the client's address into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, ...` (nginx's
+    /// `$proxy_add_x_forwarded_for`, Caddy, HAProxy's `forwardfor`).
+    #[default]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=client;proto=https, for="[2001:db8::1]:4711"`.
+    Forwarded,
+}
+
+impl FromStr for ForwardedHeader {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(ForwardedHeader::XForwardedFor),
+            "forwarded" => Ok(ForwardedHeader::Forwarded),
+            other => Err(format!(
+                "'{other}' is not a forwarding header: give x-forwarded-for or forwarded"
+            )),
+        }
+    }
 }
 
 impl Default for Limits {
@@ -73,6 +149,8 @@ impl Default for Limits {
             max_connections: 1024,
             max_connections_per_address: 64,
             trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::XForwardedFor,
+            shutdown_grace: Duration::from_secs(20),
         }
     }
 }
@@ -112,32 +190,86 @@ impl Place {
 }
 
 /// The client a request comes from: the connection's address, or for a
-/// request from a trusted proxy the rightmost address of `X-Forwarded-For`
-/// that is not a trusted proxy (see [`Limits::trusted_proxies`]). An entry
-/// that is not an address stops the walk: the proxy's address is kept.
+/// request from a trusted proxy the right-most address of the forwarding
+/// header that is not a trusted proxy (see [`Limits::trusted_proxies`]). An
+/// entry that is not an address (`unknown`, an obfuscated `_hidden`, a
+/// garbled value) stops the walk: the last trusted hop's address is kept.
 fn client_address(
     remote: SocketAddr,
     headers: &hyper::HeaderMap,
-    trusted: &[IpAddr],
+    trusted: &[TrustedProxy],
+    header: ForwardedHeader,
 ) -> SocketAddr {
-    if !trusted.contains(&remote.ip()) {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|t| t.contains(ip));
+    if !is_trusted(remote.ip()) {
         return remote;
     }
-    let entries: Vec<&str> = headers
-        .get_all("x-forwarded-for")
+    let values = headers
+        .get_all(match header {
+            ForwardedHeader::XForwardedFor => "x-forwarded-for",
+            ForwardedHeader::Forwarded => "forwarded",
+        })
         .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .collect();
-    for entry in entries.iter().rev() {
-        match entry.parse::<IpAddr>() {
-            Ok(ip) if trusted.contains(&ip) => continue,
-            Ok(ip) => return SocketAddr::new(ip, 0),
-            Err(_) => return remote,
+        .map(|value| value.to_str().ok());
+    let mut entries: Vec<Option<IpAddr>> = Vec::new();
+    for value in values {
+        let Some(value) = value else {
+            // Not text: nothing in it can be believed.
+            entries.push(None);
+            continue;
+        };
+        for element in value.split(',') {
+            entries.push(match header {
+                ForwardedHeader::XForwardedFor => forwarded_address(element),
+                ForwardedHeader::Forwarded => forwarded_for(element),
+            });
         }
     }
-    remote
+    let mut client = remote;
+    for entry in entries.iter().rev() {
+        match entry {
+            Some(ip) if is_trusted(*ip) => client = SocketAddr::new(*ip, 0),
+            Some(ip) => return SocketAddr::new(*ip, 0),
+            None => return client,
+        }
+    }
+    client
+}
+
+/// The `for=` node of one element of a `Forwarded` header (RFC 7239:
+/// `for=192.0.2.60;proto=http;by=203.0.113.43`), as an address; `None`
+/// when the element names none.
+fn forwarded_for(element: &str) -> Option<IpAddr> {
+    element.split(';').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("for")
+            .then(|| forwarded_address(value))?
+    })
+}
+
+/// An address as a forwarding header writes it: `192.0.2.1`, `2001:db8::1`,
+/// or RFC 7239's node forms, quoted or not: `"[2001:db8::1]:4711"`,
+/// `192.0.2.1:4711`, `[2001:db8::1]`.
+fn forwarded_address(raw: &str) -> Option<IpAddr> {
+    let raw = raw.trim();
+    let raw = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(raw);
+    if let Ok(ip) = raw.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    if let Some(rest) = raw.strip_prefix('[') {
+        let (ip, _port) = rest.split_once(']')?;
+        return ip
+            .parse::<std::net::Ipv6Addr>()
+            .ok()
+            .map(|ip| IpAddr::V6(ip).to_canonical());
+    }
+    let (ip, port) = raw.rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    ip.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
 }
 
 impl Drop for Place {
@@ -162,7 +294,8 @@ pub(crate) async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let open = Arc::new(Mutex::new(Open::default()));
-    let trusted: Arc<[IpAddr]> = limits.trusted_proxies.clone().into();
+    let trusted: Arc<[TrustedProxy]> = limits.trusted_proxies.clone().into();
+    let header = limits.forwarded_header;
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -200,7 +333,7 @@ pub(crate) async fn run(
         let app = app.clone();
         let trusted = trusted.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            let client = client_address(remote, request.headers(), &trusted);
+            let client = client_address(remote, request.headers(), &trusted, header);
             request
                 .extensions_mut()
                 .insert(ConnectInfo::<SocketAddr>(client));
@@ -215,7 +348,16 @@ pub(crate) async fn run(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        let held = open.lock().expect("connection counts").total;
+        tracing::warn!(
+            "requests still unfinished after the shutdown grace of {} s: closing {held} connection(s)",
+            limits.shutdown_grace.as_secs()
+        );
+    }
     Ok(())
 }
 
@@ -223,17 +365,33 @@ pub(crate) async fn run(
 mod tests {
     use super::*;
 
+    fn client_with(
+        header: ForwardedHeader,
+        trusted: &[&str],
+        remote: &str,
+        values: &[&str],
+    ) -> String {
+        let trusted: Vec<TrustedProxy> = trusted.iter().map(|t| t.parse().unwrap()).collect();
+        let mut headers = hyper::HeaderMap::new();
+        let name = match header {
+            ForwardedHeader::XForwardedFor => "x-forwarded-for",
+            ForwardedHeader::Forwarded => "forwarded",
+        };
+        for value in values {
+            headers.append(name, value.parse().unwrap());
+        }
+        client_address(remote.parse().unwrap(), &headers, &trusted, header)
+            .ip()
+            .to_string()
+    }
+
     #[test]
     fn the_client_is_read_from_x_forwarded_for_only_behind_a_trusted_proxy() {
-        let proxy: SocketAddr = "10.0.0.1:5000".parse().unwrap();
-        let trusted: Vec<IpAddr> = vec!["10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()];
-        let client = |remote: SocketAddr, forwarded: &[&str]| {
-            let mut headers = hyper::HeaderMap::new();
-            for value in forwarded {
-                headers.append("x-forwarded-for", value.parse().unwrap());
-            }
-            client_address(remote, &headers, &trusted).ip().to_string()
+        let trusted = ["10.0.0.1", "10.0.0.2"];
+        let client = |remote: &str, forwarded: &[&str]| {
+            client_with(ForwardedHeader::XForwardedFor, &trusted, remote, forwarded)
         };
+        let proxy = "10.0.0.1:5000";
         // What a client wrote itself is to the left of what the proxy added.
         assert_eq!(client(proxy, &["192.0.2.1, 203.0.113.7"]), "203.0.113.7");
         // Through two trusted proxies; the header given twice.
@@ -244,9 +402,90 @@ mod tests {
         // No header, or not an address where the client should be: the proxy.
         assert_eq!(client(proxy, &[]), "10.0.0.1");
         assert_eq!(client(proxy, &["203.0.113.7, unknown"]), "10.0.0.1");
+        // Behind the second proxy, garbage: the last trusted hop.
+        assert_eq!(client(proxy, &["garbage, 10.0.0.2"]), "10.0.0.2");
         // Not from a trusted proxy: the header is not believed.
-        let direct: SocketAddr = "198.51.100.4:4000".parse().unwrap();
-        assert_eq!(client(direct, &["203.0.113.7"]), "198.51.100.4");
+        assert_eq!(
+            client("198.51.100.4:4000", &["203.0.113.7"]),
+            "198.51.100.4"
+        );
+        // A dual-stack socket's IPv4-mapped peer is the IPv4 proxy.
+        assert_eq!(
+            client("[::ffff:10.0.0.1]:5000", &["203.0.113.7"]),
+            "203.0.113.7"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_may_be_ranges() {
+        let trusted = ["10.0.0.0/8", "2001:db8::/32"];
+        let client = |remote: &str, forwarded: &[&str]| {
+            client_with(ForwardedHeader::XForwardedFor, &trusted, remote, forwarded)
+        };
+        // A chain of proxies inside the range: the right-most outsider.
+        assert_eq!(
+            client("10.1.2.3:80", &["6.6.6.6, 203.0.113.7, 10.9.9.9, 10.0.0.4"]),
+            "203.0.113.7"
+        );
+        assert_eq!(client("[2001:db8::7]:80", &["2001:db9::1"]), "2001:db9::1");
+        assert_eq!(client("11.0.0.1:80", &["203.0.113.7"]), "11.0.0.1");
+        assert!("10.0.0.0/33".parse::<TrustedProxy>().is_err());
+        assert!("proxy.example".parse::<TrustedProxy>().is_err());
+        // A range given with host bits is the range.
+        assert_eq!(
+            "10.1.2.3/8".parse::<TrustedProxy>().unwrap().to_string(),
+            "10.0.0.0/8"
+        );
+    }
+
+    #[test]
+    fn the_client_is_read_from_the_standard_forwarded_header() {
+        let trusted = ["10.0.0.1", "10.0.0.2"];
+        let client = |forwarded: &[&str]| {
+            client_with(
+                ForwardedHeader::Forwarded,
+                &trusted,
+                "10.0.0.1:443",
+                forwarded,
+            )
+        };
+        assert_eq!(
+            client(&["for=192.0.2.60;proto=http;by=203.0.113.43"]),
+            "192.0.2.60"
+        );
+        // IPv6 in brackets, quoted, with a port; names are case-insensitive.
+        assert_eq!(
+            client(&["for=6.6.6.6, For=\"[2001:db8:cafe::17]:4711\""]),
+            "2001:db8:cafe::17"
+        );
+        assert_eq!(client(&["for=\"192.0.2.9:8080\";proto=https"]), "192.0.2.9");
+        // A chain: the right-most element that is not a trusted proxy.
+        assert_eq!(
+            client(&["for=6.6.6.6", "for=198.51.100.17, for=10.0.0.2"]),
+            "198.51.100.17"
+        );
+        // An obfuscated or unknown node stops the walk at the proxy.
+        assert_eq!(client(&["for=198.51.100.17, for=_hidden"]), "10.0.0.1");
+        assert_eq!(client(&["for=unknown"]), "10.0.0.1");
+        assert_eq!(client(&["proto=https"]), "10.0.0.1");
+        // Only the header named is read.
+        let xff_only = client_with(ForwardedHeader::Forwarded, &trusted, "10.0.0.1:443", &[]);
+        assert_eq!(xff_only, "10.0.0.1");
+        let mut headers = hyper::HeaderMap::new();
+        headers.append("x-forwarded-for", "203.0.113.7".parse().unwrap());
+        let trusted: Vec<TrustedProxy> = vec!["10.0.0.1".parse().unwrap()];
+        assert_eq!(
+            client_address(
+                "10.0.0.1:443".parse().unwrap(),
+                &headers,
+                &trusted,
+                ForwardedHeader::Forwarded
+            )
+            .ip()
+            .to_string(),
+            "10.0.0.1",
+            "X-Forwarded-For is not read when the proxy writes Forwarded"
+        );
     }
 
     #[test]

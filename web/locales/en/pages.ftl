@@ -192,6 +192,7 @@ error-forbidden = You may not do this. Nothing was changed.
 error-conflict = Someone changed the project while you were looking at it. Nothing was changed: open the project again and retry.
 error-busy = gradflow is busy. Nothing was changed: try again in a moment.
 error-internal = Something went wrong inside gradflow. Nothing was changed; the operator can find the details in the log.
+error-evidence-missing = This file is recorded in the project's history, but its content is missing from the server's store. Nothing was changed; the operator can find which file in the log.
 error-too-large = The file is larger than allowed. Nothing was stored.
 error-empty-file = The file is empty. Nothing was stored: choose a file with something in it.
 error-quota = You have used all the space for your files. Nothing was stored: ask the institute's staff for more.

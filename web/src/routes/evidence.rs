@@ -6,6 +6,7 @@
 //! see the project.
 
 use std::path::{Path as FsPath, PathBuf};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
@@ -71,7 +72,12 @@ pub async fn upload(
         return Err(quota_spent());
     }
     let files = &app.config.files;
-    let partial = Partial(files.join(format!(".upload-{}", to_hex(&rand::random::<[u8; 16]>()))));
+    let partial = Partial(files.join(format!(
+        "{}{}-{}",
+        crate::PARTIAL_UPLOAD_PREFIX,
+        app.node,
+        to_hex(&rand::random::<[u8; 16]>())
+    )));
     let (sha256, size) = {
         let mut out = tokio::fs::File::create(&partial.0)
             .await
@@ -152,9 +158,22 @@ pub async fn download(
         .evidence_file_as(viewer, id, file)
         .await
         .map_err(|e| Fail::service(&visitor, e))?;
-    let bytes = tokio::fs::read(file_path(&app.config.files, &evidence.sha256))
-        .await
-        .map_err(|e| internal(&visitor, &e))?;
+    let bytes = match tokio::fs::read(file_path(&app.config.files, &evidence.sha256)).await {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Recorded in the log, absent from the store: a folder not
+            // mounted on this node, a file lost or removed by hand. The
+            // operator gets the name it should have; the reader a page
+            // that says so.
+            tracing::error!(
+                "evidence file {} of project {id} (record {file}) is missing from the files folder {}: restore it from a backup, or check that the shared folder is mounted on this node",
+                evidence.sha256,
+                app.config.files.display()
+            );
+            return Err(Fail::status(&visitor, 500, "error-evidence-missing", None));
+        }
+        Err(e) => return Err(internal(&visitor, &e)),
+    };
     Ok((
         [
             (CONTENT_TYPE, "application/octet-stream".to_owned()),
@@ -170,6 +189,61 @@ pub async fn download(
         Body::from(bytes),
     )
         .into_response())
+}
+
+/// This server's name among the nodes that share a files folder: a short
+/// hash of the host's name and the address it listens on, the same after a
+/// restart. Partial uploads carry it, so that a server starting sweeps its
+/// own leftovers at once and leaves another node's uploads in flight alone.
+pub(crate) fn node_label(listening: std::net::SocketAddr) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default();
+    let digest = Sha256::digest(format!("{}|{listening}", host.trim()).as_bytes());
+    to_hex(&digest)[..12].to_owned()
+}
+
+/// Removes the partial uploads left in `files` by a server that was killed
+/// mid-upload (they are never served: downloads read only the SHA-256
+/// names the log records): at once those of this `node`, whose uploads
+/// cannot be in flight while it starts, and another node's once untouched
+/// for longer than a body may take (`body_deadline`) and a minute more
+/// (clocks of a shared folder's clients differ).
+pub(crate) async fn sweep_partial_uploads(files: &FsPath, node: &str, body_deadline: Duration) {
+    let mine = format!("{}{node}-", crate::PARTIAL_UPLOAD_PREFIX);
+    let stale = body_deadline + Duration::from_secs(60);
+    let Ok(mut entries) = tokio::fs::read_dir(files).await else {
+        return;
+    };
+    let mut removed = 0usize;
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.starts_with(crate::PARTIAL_UPLOAD_PREFIX) {
+            continue;
+        }
+        let dead = name.starts_with(&mine)
+            || entry
+                .metadata()
+                .await
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > stale);
+        if dead {
+            match tokio::fs::remove_file(entry.path()).await {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!("removing the partial upload {name}: {e}"),
+            }
+        }
+    }
+    if removed > 0 {
+        tracing::info!(
+            "removed {removed} partial upload(s) left in {} by a stopped server",
+            files.display()
+        );
+    }
 }
 
 /// Where the file with this SHA-256 is kept.

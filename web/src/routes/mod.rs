@@ -3,7 +3,7 @@
 mod answers;
 mod auth;
 mod cohort;
-mod evidence;
+pub(crate) mod evidence;
 mod forms;
 mod home;
 mod next;
