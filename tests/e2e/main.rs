@@ -10,6 +10,7 @@ mod attack14;
 mod browser;
 mod cli;
 mod croniter;
+mod database_ops;
 mod hardening_attack;
 mod processes;
 mod property;

@@ -206,7 +206,7 @@ impl From<store::Error> for Error {
             store::Error::Refused(r) => Error::Conflict(r),
             store::Error::BadUrl(_) => Error::invalid(e.to_string()),
             // Retrying helps once it is back: a web page answers 503.
-            e @ store::Error::Unavailable(_) => Error::Unavailable {
+            store::Error::Unavailable(e) => Error::Unavailable {
                 detail: e.to_string(),
             },
             e @ (store::Error::Database(_)
