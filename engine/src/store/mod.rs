@@ -162,7 +162,9 @@ fn note_back() {
 /// (57P01-57P03) or reports a connection failure (class 08).
 fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_) => true,
+        // rustls reports a refused certificate as InvalidData: not an outage.
+        sqlx::Error::Io(e) => !tls::is_refusal(e),
+        sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_) => true,
         // A handshake cut short by a server going down.
         sqlx::Error::Tls(e) => e.downcast_ref::<std::io::Error>().is_some(),
         sqlx::Error::Database(e) => e

@@ -70,6 +70,13 @@ pub(super) fn check(url: &str) -> Result<Tls, Error> {
     Ok(tls)
 }
 
+/// Whether an I/O error is rustls refusing the handshake (a certificate
+/// not signed by a trusted CA, or not for the host): rustls reports those
+/// as `InvalidData` carrying its own error.
+pub(super) fn is_refusal(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::InvalidData && error.get_ref().is_some()
+}
+
 /// Words for an option sqlx could not read from the URL (its own words kept).
 pub(super) fn explain_options(e: sqlx::Error) -> String {
     format!("the database URL's options cannot be used: {e}")
@@ -94,6 +101,10 @@ impl Tls {
             s
         };
         match &e {
+            sqlx::Error::Io(cause) if is_refusal(cause) => Error::Tls(format!(
+                "the TLS connection to the database failed ({}): {cause}; check that the CA file signed the server's certificate and that the URL's host is a name in it",
+                settings()
+            )),
             sqlx::Error::Tls(cause) => Error::Tls(format!(
                 "the TLS connection to the database failed ({}): {cause}; check that the CA file signed the server's certificate and that the URL's host is a name in it",
                 settings()
