@@ -96,7 +96,7 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
                 };
                 // Nothing of a failed round is committed: what it claimed
                 // waits out its lease and is claimed again.
-                let next = match &mut outage {
+                match &mut outage {
                     None => {
                         eprintln!(
                             "worker: the database cannot be reached ({cause}); retrying every {}-{} s until it is back",
@@ -110,8 +110,7 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
                         *delay = (*delay * 2).min(AWAY_MAX);
                         *delay
                     }
-                };
-                next
+                }
             }
         };
         tokio::select! {

@@ -48,9 +48,7 @@ fn missing(what: &str) -> Option<Cluster> {
 
 /// Runs a command to its end and requires success.
 fn must(command: &mut Command, what: &str) -> Output {
-    let out = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
         out.status.success(),
         "{what} failed:\n{}{}",
@@ -92,7 +90,13 @@ impl Cluster {
         let ssl = |args: &[&str]| {
             must(Command::new("openssl").args(args).current_dir(d), "openssl");
         };
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
         for name in ["ca", "wrong-ca"] {
             let mut args = vec!["req", "-x509"];
             args.extend(ec);
@@ -167,15 +171,10 @@ impl Cluster {
         };
         let data = cluster.data();
         must(
-            &mut cluster.pg("initdb", &[
-                "-D",
-                &data,
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "--no-sync",
-            ]),
+            &mut cluster.pg(
+                "initdb",
+                &["-D", &data, "-U", "postgres", "-A", "trust", "--no-sync"],
+            ),
             "initdb",
         );
         let conf = format!(
@@ -220,7 +219,10 @@ impl Cluster {
     fn up(&self) {
         let log = self.dir.path().join("server.log").display().to_string();
         must(
-            &mut self.pg("pg_ctl", &["-D", &self.data(), "-l", &log, "-w", "-t", "60", "start"]),
+            &mut self.pg(
+                "pg_ctl",
+                &["-D", &self.data(), "-l", &log, "-w", "-t", "60", "start"],
+            ),
             "pg_ctl start",
         );
     }
@@ -264,7 +266,10 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         let _ = self
-            .pg("pg_ctl", &["-D", &self.data(), "-m", "immediate", "-w", "stop"])
+            .pg(
+                "pg_ctl",
+                &["-D", &self.data(), "-m", "immediate", "-w", "stop"],
+            )
             .output();
     }
 }
@@ -291,7 +296,10 @@ fn gradflow(url: &str, args: &[&str]) -> Run {
 fn fails_saying(run: &Run, words: &[&str]) {
     assert!(!run.ok(), "this should fail:\n{run}");
     for w in words {
-        assert!(run.stderr.contains(w), "the message should say '{w}':\n{run}");
+        assert!(
+            run.stderr.contains(w),
+            "the message should say '{w}':\n{run}"
+        );
     }
 }
 
@@ -312,9 +320,18 @@ async fn tls_verify_full_works_and_wrong_settings_are_named() {
     assert!(published.ok(), "{published}");
 
     // A CA that did not sign the server's certificate.
-    let wrong = c.url_with("localhost", "gf", "postgres", "verify-full", Some(&c.wrong_ca));
+    let wrong = c.url_with(
+        "localhost",
+        "gf",
+        "postgres",
+        "verify-full",
+        Some(&c.wrong_ca),
+    );
     let run = gradflow(&wrong, &["workflow", "publish", &workflow]);
-    fails_saying(&run, &["TLS", &format!("sslrootcert={}", c.wrong_ca.display())]);
+    fails_saying(
+        &run,
+        &["TLS", &format!("sslrootcert={}", c.wrong_ca.display())],
+    );
 
     // A CA file that is not there, and one that holds no certificate.
     let gone = c.dir.path().join("no-such-ca.crt");
@@ -322,13 +339,22 @@ async fn tls_verify_full_works_and_wrong_settings_are_named() {
         &c.url_with("localhost", "gf", "postgres", "verify-full", Some(&gone)),
         &["migrate", "--status"],
     );
-    fails_saying(&run, &[&format!("sslrootcert={}", gone.display()), "cannot read the CA file"]);
+    fails_saying(
+        &run,
+        &[
+            &format!("sslrootcert={}", gone.display()),
+            "cannot read the CA file",
+        ],
+    );
     let not_pem = c.dir.path().join("server.ext");
     let run = gradflow(
         &c.url_with("localhost", "gf", "postgres", "verify-full", Some(&not_pem)),
         &["migrate"],
     );
-    fails_saying(&run, &["holds no PEM certificate", &not_pem.display().to_string()]);
+    fails_saying(
+        &run,
+        &["holds no PEM certificate", &not_pem.display().to_string()],
+    );
 
     // The right CA, but a host the certificate does not name.
     let run = gradflow(
@@ -358,7 +384,9 @@ async fn tls_verify_full_works_and_wrong_settings_are_named() {
 /// an older gradflow migrated).
 fn older_migrations(kind: &str) -> (tempfile::TempDir, i64) {
     let dir = tempfile::tempdir().unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(kind);
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(kind);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&source)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -417,7 +445,11 @@ async fn only_migrate_applies_a_pending_migration(db: &TestDb) {
     let run = gradflow(&db.url, &["workflow", "publish", &workflow]);
     fails_saying(
         &run,
-        &["schema is behind", &format!("{last:04}"), "gradflow migrate"],
+        &[
+            "schema is behind",
+            &format!("{last:04}"),
+            "gradflow migrate",
+        ],
     );
     let run = gradflow(&db.url, &["audit", "verify"]);
     fails_saying(&run, &["schema is behind"]);
@@ -427,7 +459,10 @@ async fn only_migrate_applies_a_pending_migration(db: &TestDb) {
     assert!(dry.ok(), "{dry}");
     assert_eq!(dry.json()["applied"], serde_json::json!([last]));
     let text = gradflow(&db.url, &["migrate", "--dry-run"]);
-    assert!(text.stdout.contains(&format!("would apply {last:04}")), "{text}");
+    assert!(
+        text.stdout.contains(&format!("would apply {last:04}")),
+        "{text}"
+    );
     assert_eq!(status(db), before, "a dry run changes nothing");
 
     // `migrate` applies it, says so, and the others work again.
@@ -472,11 +507,21 @@ const APP_ROLE: &[&str] = &[
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_least_privilege_role_serves_and_acts_after_the_owner_migrates() {
     let Some(c) = Cluster::start() else { return };
-    c.sql("postgres", &["CREATE ROLE gradflow_owner LOGIN", "CREATE DATABASE gradflow OWNER gradflow_owner"])
-        .await;
+    c.sql(
+        "postgres",
+        &[
+            "CREATE ROLE gradflow_owner LOGIN",
+            "CREATE DATABASE gradflow OWNER gradflow_owner",
+        ],
+    )
+    .await;
     // PostgreSQL 15 gives PUBLIC no CREATE on schema public; the owner of
     // the database is given it, as an installation would.
-    c.sql("gradflow", &["GRANT CREATE ON SCHEMA public TO gradflow_owner"]).await;
+    c.sql(
+        "gradflow",
+        &["GRANT CREATE ON SCHEMA public TO gradflow_owner"],
+    )
+    .await;
     let owner = c.url("gradflow", "gradflow_owner");
     let run = gradflow(&owner, &["migrate"]);
     assert!(run.ok(), "{run}");
@@ -553,18 +598,30 @@ async fn a_worker_and_a_server_outlive_a_database_restart() {
     let server = Process::start(&db, now, &["serve", "--bind", &format!("127.0.0.1:{port}")]);
     let client = reqwest::Client::new();
     let health = format!("http://127.0.0.1:{port}/healthz");
-    assert_eq!(wait_for(&client, &health, 200).await, 200, "the server starts");
+    assert_eq!(
+        wait_for(&client, &health, 200).await,
+        200,
+        "the server starts"
+    );
 
     // The database goes away: the web says 503, the worker waits.
     c.down();
-    assert_eq!(wait_for(&client, &health, 503).await, 503, "503 while the database is away");
+    assert_eq!(
+        wait_for(&client, &health, 503).await,
+        503,
+        "503 while the database is away"
+    );
     // Long enough for the worker to meet the outage in a round.
     tokio::time::sleep(Duration::from_secs(5)).await;
     c.up();
 
     // The first request after the restart succeeds.
     let first = client.get(&health).send().await.unwrap();
-    assert_eq!(first.status().as_u16(), 200, "the first request after a restart");
+    assert_eq!(
+        first.status().as_u16(),
+        200,
+        "the first request after a restart"
+    );
 
     // The worker is alive and does its work: mail queued now is sent.
     let projects = crate::worker::institute(&db, 0, 2).await;
@@ -578,7 +635,10 @@ async fn a_worker_and_a_server_outlive_a_database_restart() {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
-    assert!(sent.1 > 0 && sent.0 == sent.1, "every message is sent after the restart: {sent:?}");
+    assert!(
+        sent.1 > 0 && sent.0 == sent.1,
+        "every message is sent after the restart: {sent:?}"
+    );
 
     let runs = tokio::task::spawn_blocking(move || {
         [worker, server].map(|p| p.terminate(Duration::from_secs(60)))
@@ -586,19 +646,34 @@ async fn a_worker_and_a_server_outlive_a_database_restart() {
     .await
     .unwrap();
     let worker = &runs[0];
-    assert!(worker.ok() && worker.stdout.contains("worker: stopped"), "{worker}");
+    assert!(
+        worker.ok() && worker.stdout.contains("worker: stopped"),
+        "{worker}"
+    );
     assert_eq!(
-        worker.stderr.matches("the database cannot be reached").count(),
+        worker
+            .stderr
+            .matches("the database cannot be reached")
+            .count(),
         1,
         "one line per outage, with its cause:\n{worker}"
     );
     assert!(worker.stdout.contains("the database is back"), "{worker}");
-    assert!(!worker.stderr.contains("@localhost"), "no URL in the log:\n{worker}");
+    assert!(
+        !worker.stderr.contains("@localhost"),
+        "no URL in the log:\n{worker}"
+    );
     let server = &runs[1];
     assert_eq!(
-        server.stderr.matches("the database cannot be reached").count(),
+        server
+            .stderr
+            .matches("the database cannot be reached")
+            .count(),
         1,
         "{server}"
     );
-    assert!(server.stderr.contains("the database is reachable again"), "{server}");
+    assert!(
+        server.stderr.contains("the database is reachable again"),
+        "{server}"
+    );
 }

@@ -107,7 +107,11 @@ impl Engine {
         Ok(self.store.migrate().await?)
     }
 
-    async fn open(url: &str, durability: Durability, schema: store::Schema) -> Result<Engine, Error> {
+    async fn open(
+        url: &str,
+        durability: Durability,
+        schema: store::Schema,
+    ) -> Result<Engine, Error> {
         let store = Store::open(url, durability, schema)
             .await
             .map_err(|e| match e {

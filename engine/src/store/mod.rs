@@ -9,9 +9,9 @@ mod accounts;
 mod directory;
 mod migrations;
 mod outbox;
-mod tls;
 mod projects;
 mod timers;
+mod tls;
 mod viewer;
 
 use std::str::FromStr;
@@ -167,9 +167,9 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
         sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_) => true,
         // A handshake cut short by a server going down.
         sqlx::Error::Tls(e) => e.downcast_ref::<std::io::Error>().is_some(),
-        sqlx::Error::Database(e) => e
-            .code()
-            .is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")),
+        sqlx::Error::Database(e) => e.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
         _ => false,
     }
 }
@@ -340,18 +340,18 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let tls = tls::check(url)?;
             let wait = format!("{}ms", LOCK_WAIT.as_millis());
-            let mut options = PgConnectOptions::from_str(url)
-                .map_err(|e| Error::Tls(tls::explain_options(e)))?;
+            let mut options =
+                PgConnectOptions::from_str(url).map_err(|e| Error::Tls(tls::explain_options(e)))?;
             if tls.require_checks_ca() {
                 options = options.ssl_mode(sqlx::postgres::PgSslMode::VerifyCa);
             }
             let options = options.options([
-                    // A row held by another session is waited for this long, then
-                    // the command fails with a clear error instead of hanging.
-                    ("lock_timeout", wait.as_str()),
-                    ("statement_timeout", "60s"),
-                    ("idle_in_transaction_session_timeout", "60s"),
-                ]);
+                // A row held by another session is waited for this long, then
+                // the command fails with a clear error instead of hanging.
+                ("lock_timeout", wait.as_str()),
+                ("statement_timeout", "60s"),
+                ("idle_in_transaction_session_timeout", "60s"),
+            ]);
             // An unreachable server is reported after 5 s rather than sqlx's 30.
             // A connection idle for `IDLE_PING` is pinged before use (one the
             // server dropped is replaced); sqlx also pings each on release,
@@ -446,7 +446,20 @@ impl Store {
             }
             Db::Postgres(pool) => {
                 let mut conn = pool.acquire().await?;
-                let applied = applied_versions(&mut *conn).await?;
+                let mut applied = applied_versions(&mut *conn).await?;
+                if applied
+                    .as_ref()
+                    .is_some_and(|v| v.len() < migrations::MIGRATIONS.len())
+                {
+                    // Another process may be giving a new database its
+                    // schema right now: wait for the migrator's lock (an
+                    // advisory lock, which any role may take), then look again.
+                    use sqlx::migrate::Migrate;
+                    conn.lock().await?;
+                    let again = applied_versions(&mut *conn).await;
+                    conn.unlock().await?;
+                    applied = again?;
+                }
                 drop(conn);
                 if applied.is_none() {
                     migrations::migrator("postgres").run(pool).await?;
@@ -510,27 +523,28 @@ impl AppliedVersions for sqlx::SqliteConnection {
         if !exists {
             return Ok(None);
         }
-        let versions =
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-                .fetch_all(&mut *self)
-                .await?;
+        let versions = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(&mut *self)
+        .await?;
         Ok(Some(versions))
     }
 }
 
 impl AppliedVersions for sqlx::PgConnection {
     async fn applied_versions(&mut self) -> Result<Option<Vec<i64>>, Error> {
-        let exists: bool =
-            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-                .fetch_one(&mut *self)
-                .await?;
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&mut *self)
+            .await?;
         if !exists {
             return Ok(None);
         }
-        let versions =
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-                .fetch_all(&mut *self)
-                .await?;
+        let versions = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(&mut *self)
+        .await?;
         Ok(Some(versions))
     }
 }

@@ -60,7 +60,10 @@ pub(super) fn check(url: &str) -> Result<Tls, Error> {
                 "sslrootcert={root} in the database URL holds no PEM certificate (a '-----BEGIN CERTIFICATE-----' block)"
             )));
         }
-        if matches!(tls.mode.as_deref(), None | Some("disable" | "allow" | "prefer")) {
+        if matches!(
+            tls.mode.as_deref(),
+            None | Some("disable" | "allow" | "prefer")
+        ) {
             return Err(Error::Tls(format!(
                 "sslrootcert={root} is given but sslmode={} does not check the server's certificate with it; add sslmode=verify-full (or verify-ca) to the database URL",
                 tls.mode.as_deref().unwrap_or("prefer")
@@ -123,4 +126,3 @@ impl Tls {
         }
     }
 }
-
