@@ -611,8 +611,22 @@ async fn a_worker_and_a_server_outlive_a_database_restart() {
         503,
         "503 while the database is away"
     );
+    // A page that needs the database (a session to look up) says 503 too,
+    // in words, not a 500.
+    let page = client
+        .get(format!("http://127.0.0.1:{port}/"))
+        .header("Cookie", "gradflow_session=some-session")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 503);
+    let text = page.text().await.unwrap();
+    assert!(
+        text.contains("the database cannot be reached just now"),
+        "{text}"
+    );
     // Long enough for the worker to meet the outage in a round.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
     c.up();
 
     // The first request after the restart succeeds.
