@@ -80,8 +80,11 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens (creating a SQLite file if needed) and migrates the database at
-    /// `url`: `sqlite://FILE` or `postgres://USER:PASSWORD@HOST/DB`.
+    /// Opens (creating a SQLite file if needed) the database at `url`:
+    /// `sqlite://FILE` or `postgres://USER:PASSWORD@HOST/DB` (with `sslmode`
+    /// and `sslrootcert` for TLS). Its schema must be current: a new, empty
+    /// database is given it; one with a migration pending is refused (only
+    /// [`Engine::connect_for_migrate`] and [`Engine::migrate`] apply it).
     pub async fn connect(url: &str) -> Result<Engine, Error> {
         Self::connect_with(url, Durability::Full).await
     }
