@@ -22,4 +22,4 @@ pub mod reason;
 pub mod service;
 pub(crate) mod store;
 
-pub use store::{DEFAULT_URL, Durability, redact_url};
+pub use store::{DEFAULT_URL, Durability, IDLE_PING, MigrationState, redact_url};

@@ -285,6 +285,7 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("message", &["text"]),
     ("internal", &[]),
     ("busy", &["seconds"]),
+    ("database-away", &[]),
     ("changed", &[]),
     ("read-only", &[]),
     ("unknown-person", &["email"]),

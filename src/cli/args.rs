@@ -30,8 +30,11 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create or update the database schema (also done automatically on first use).
-    Migrate,
+    /// Bring the database schema up to date: the only command that applies
+    /// a pending migration (a new, empty database is also given its schema
+    /// by whichever command first opens it). `--status` lists each
+    /// migration, `--dry-run` what would be applied.
+    Migrate(MigrateArgs),
     /// Check, draw and publish workflow definitions.
     #[command(subcommand)]
     Workflow(WorkflowCommand),
@@ -160,6 +163,17 @@ pub struct WebArgs {
     /// loopback address; default there: http://BIND.
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+}
+
+/// Options of `migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// List every migration, applied or pending; change nothing.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub status: bool,
+    /// Say which migrations would be applied; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Options of `serve`.

@@ -488,8 +488,10 @@ pub async fn restore(ctx: &Ctx, args: &RestoreArgs) -> anyhow::Result<ExitCode> 
             files.display()
         );
     }
-    // An older backup's schema is brought up to date here, then verified.
-    let engine = ctx.engine().await?;
+    // An older backup's schema is brought up to date here (a restore is the
+    // owner's act, like `gradflow migrate`), then verified.
+    let engine = Engine::connect_for_migrate(&ctx.db).await?;
+    engine.migrate().await?;
     let facts = engine.backup_facts().await?;
     if facts.projects != manifest.counts.projects || facts.events != manifest.counts.events {
         bail!(

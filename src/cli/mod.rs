@@ -6,6 +6,7 @@ pub mod config;
 mod courier;
 mod demo;
 mod directory;
+mod migrate;
 mod outbox;
 pub mod output;
 mod project;
@@ -36,13 +37,15 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Opens the database (migrating it) as an engine.
+    /// Opens the database as an engine; its schema must be current (a new,
+    /// empty database is given it).
     pub async fn engine(&self) -> anyhow::Result<Engine> {
         connect(&self.db).await
     }
 }
 
-/// Opens the database at `url` (migrating it) as an engine.
+/// Opens the database at `url` as an engine; its schema must be current
+/// (a new, empty database is given it; only `migrate` applies a pending one).
 pub async fn connect(url: &str) -> anyhow::Result<Engine> {
     Ok(Engine::connect(url).await?)
 }
@@ -56,15 +59,7 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         db: cli.db,
     };
     match cli.command {
-        Command::Migrate => {
-            ctx.engine().await?;
-            output::done(
-                &ctx,
-                "the database schema is up to date",
-                serde_json::json!({ "migrated": true }),
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Migrate(args) => migrate::run(&ctx, args).await,
         Command::Workflow(command) => workflow::run(&ctx, command).await,
         Command::Person(command) => directory::person(&ctx, command).await,
         Command::Program(command) => directory::program(&ctx, command).await,

@@ -19,6 +19,13 @@ use super::output::{self, say};
 /// Longest sleep between rounds: a timer set by another process is noticed this late at most.
 const POLL: Duration = Duration::from_secs(2);
 
+/// The first wait after the database is found away; each failed retry
+/// doubles it, up to [`AWAY_MAX`].
+const AWAY_FIRST: Duration = Duration::from_secs(1);
+
+/// The longest wait between retries while the database is away.
+const AWAY_MAX: Duration = Duration::from_secs(30);
+
 /// What the worker did.
 #[derive(Debug, Default, Serialize)]
 struct Round {
@@ -69,24 +76,42 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
         engine.database_kind(),
         gradflow_engine::redact_url(&args.smtp)
     );
+    // While the database is away: since when, and the next wait.
+    let mut outage: Option<(std::time::Instant, Duration)> = None;
     loop {
         let now = ctx.fixed_now.unwrap_or_else(Timestamp::now);
-        let round = round(&engine, &mut courier, now, &clock, args.batch).await?;
-        if round.busy() {
-            round.say();
-        }
-        let next = [
-            engine.next_timer_due().await?,
-            engine.next_mail_due().await?,
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        let wait = match next {
-            Some(due) => Duration::try_from(due.duration_since(Timestamp::now()))
-                .unwrap_or(Duration::ZERO)
-                .min(POLL),
-            None => POLL,
+        let wait = match work(&engine, &mut courier, now, &clock, args.batch).await {
+            Ok(wait) => {
+                if let Some((since, _)) = outage.take() {
+                    say!(
+                        "worker: the database is back after {} s; working again",
+                        since.elapsed().as_secs()
+                    );
+                }
+                wait
+            }
+            Err(e) => {
+                let Some(cause) = database_away(&e) else {
+                    return Err(e);
+                };
+                // Nothing of a failed round is committed: what it claimed
+                // waits out its lease and is claimed again.
+                match &mut outage {
+                    None => {
+                        eprintln!(
+                            "worker: the database cannot be reached ({cause}); retrying every {}-{} s until it is back",
+                            AWAY_FIRST.as_secs(),
+                            AWAY_MAX.as_secs()
+                        );
+                        outage = Some((std::time::Instant::now(), AWAY_FIRST));
+                        AWAY_FIRST
+                    }
+                    Some((_, delay)) => {
+                        *delay = (*delay * 2).min(AWAY_MAX);
+                        *delay
+                    }
+                }
+            }
         };
         tokio::select! {
             _ = &mut stop => break,
@@ -96,6 +121,44 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     engine.close().await;
     say!("worker: stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// One round, said when it did something; returns how long to sleep before
+/// the next (until the next timer or message falls due, at most [`POLL`]).
+async fn work(
+    engine: &Engine,
+    courier: &mut Courier,
+    now: Timestamp,
+    clock: &Clock,
+    batch: usize,
+) -> anyhow::Result<Duration> {
+    let round = round(engine, courier, now, clock, batch).await?;
+    if round.busy() {
+        round.say();
+    }
+    let next = [
+        engine.next_timer_due().await?,
+        engine.next_mail_due().await?,
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    Ok(match next {
+        Some(due) => Duration::try_from(due.duration_since(Timestamp::now()))
+            .unwrap_or(Duration::ZERO)
+            .min(POLL),
+        None => POLL,
+    })
+}
+
+/// The cause, when `error` is the database being away (a lost connection,
+/// a restart): worth waiting for rather than stopping the worker.
+fn database_away(error: &anyhow::Error) -> Option<String> {
+    error
+        .chain()
+        .filter_map(|e| e.downcast_ref::<gradflow_engine::service::Error>())
+        .find(|e| e.is_unavailable())
+        .map(|e| e.detail().unwrap_or("no detail").to_owned())
 }
 
 /// Fires every timer due at `now`, then delivers every message due.

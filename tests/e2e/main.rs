@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod config;
 mod croniter;
+mod database_ops;
 mod hardening_attack;
 mod nodes;
 mod processes;

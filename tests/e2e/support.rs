@@ -72,6 +72,16 @@ impl TestDb {
         }
     }
 
+    /// A database the test made itself at `url` (e.g. on a PostgreSQL
+    /// cluster of its own), left as it is afterwards.
+    pub fn at(url: String) -> TestDb {
+        TestDb {
+            url,
+            _dir: None,
+            postgres: None,
+        }
+    }
+
     /// An engine on this database (a new pool each call, like a second node).
     pub async fn engine(&self) -> Engine {
         Engine::connect(&self.url).await.expect("the engine opens")

@@ -381,7 +381,7 @@ impl Process {
 
     /// Asks it to stop with SIGTERM (a worker finishes its round first) and
     /// waits for it (blocking).
-    fn terminate(self, patience: Duration) -> Run {
+    pub(crate) fn terminate(self, patience: Duration) -> Run {
         let sent = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())

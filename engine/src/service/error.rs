@@ -63,6 +63,14 @@ pub enum Error {
     /// Too many attempts in a while.
     #[error("{}", said(.0))]
     TooMany(Reason),
+    /// The database cannot be reached or dropped the connection (kind
+    /// Busy: a retry succeeds once it is back); `detail` says why, for the
+    /// operator's log (the database's words, never its URL).
+    #[error("the database cannot be reached ({detail})")]
+    Unavailable {
+        /// What failed, in the database driver's words.
+        detail: String,
+    },
     /// A failure inside: `message` for people (`internal`, or the
     /// database's words when the operator opened it), `detail` for the operator.
     #[error("{}", said(.message))]
@@ -109,7 +117,7 @@ impl Error {
             Error::NotFound(_) => Kind::NotFound,
             Error::Forbidden(_) => Kind::Forbidden,
             Error::Conflict(_) => Kind::Conflict,
-            Error::Busy(_) => Kind::Busy,
+            Error::Busy(_) | Error::Unavailable { .. } => Kind::Busy,
             Error::TooMany(_) => Kind::TooMany,
             Error::Internal { .. } => Kind::Internal,
         }
@@ -126,6 +134,7 @@ impl Error {
             | Error::Busy(r)
             | Error::TooMany(r) => r.clone(),
             Error::Internal { message, .. } => message.clone(),
+            Error::Unavailable { .. } => Reason::new("database-away", vec![]),
         }
     }
 
@@ -140,7 +149,7 @@ impl Error {
     /// Internal detail for the operator's log, when there is any.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            Error::Internal { detail, .. } => Some(detail),
+            Error::Internal { detail, .. } | Error::Unavailable { detail } => Some(detail),
             _ => None,
         }
     }
@@ -148,6 +157,11 @@ impl Error {
     /// A refusal of the core, decided against `workflow`.
     pub(crate) fn refused(rejection: Rejection, workflow: &Arc<Workflow>) -> Error {
         Error::Rejected(rejection, Some(workflow.clone()))
+    }
+
+    /// Whether the database could not be reached (worth retrying later).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::Unavailable { .. })
     }
 
     /// Whether this is a lost race on a project's version (worth deciding again).
@@ -191,8 +205,15 @@ impl From<store::Error> for Error {
             store::Error::ReadOnly => Error::Forbidden(Reason::new("read-only", vec![])),
             store::Error::Refused(r) => Error::Conflict(r),
             store::Error::BadUrl(_) => Error::invalid(e.to_string()),
+            // Retrying helps once it is back: a web page answers 503.
+            store::Error::Unavailable(e) => Error::Unavailable {
+                detail: e.to_string(),
+            },
             e @ (store::Error::Database(_)
             | store::Error::Migrate(_)
+            | store::Error::SchemaBehind(_)
+            | store::Error::SchemaAhead(_)
+            | store::Error::Tls(_)
             | store::Error::Corrupt(_)) => Error::internal(e),
         }
     }

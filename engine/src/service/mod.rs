@@ -82,15 +82,42 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens (creating a SQLite file if needed) and migrates the database at
-    /// `url`: `sqlite://FILE` or `postgres://USER:PASSWORD@HOST/DB`.
+    /// Opens (creating a SQLite file if needed) the database at `url`:
+    /// `sqlite://FILE` or `postgres://USER:PASSWORD@HOST/DB` (with `sslmode`
+    /// and `sslrootcert` for TLS). Its schema must be current: a new, empty
+    /// database is given it; one with a migration pending is refused (only
+    /// [`Engine::connect_for_migrate`] and [`Engine::migrate`] apply it).
     pub async fn connect(url: &str) -> Result<Engine, Error> {
         Self::connect_with(url, Durability::Full).await
     }
 
     /// Like [`Engine::connect`], choosing SQLite's durability (for benchmarks).
     pub async fn connect_with(url: &str, durability: Durability) -> Result<Engine, Error> {
-        let store = Store::connect_with(url, durability)
+        Self::open(url, durability, store::Schema::Current).await
+    }
+
+    /// Opens the database at `url` without looking at its schema, for
+    /// `gradflow migrate` ([`Engine::migrations`], [`Engine::migrate`]).
+    pub async fn connect_for_migrate(url: &str) -> Result<Engine, Error> {
+        Self::open(url, Durability::Full, store::Schema::AsIs).await
+    }
+
+    /// Every migration this gradflow brings, each applied or pending.
+    pub async fn migrations(&self) -> Result<Vec<crate::MigrationState>, Error> {
+        Ok(self.store.migrations().await?)
+    }
+
+    /// Applies the pending migrations; returns those applied.
+    pub async fn migrate(&self) -> Result<Vec<crate::MigrationState>, Error> {
+        Ok(self.store.migrate().await?)
+    }
+
+    async fn open(
+        url: &str,
+        durability: Durability,
+        schema: store::Schema,
+    ) -> Result<Engine, Error> {
+        let store = Store::open(url, durability, schema)
             .await
             .map_err(|e| match e {
                 store::Error::BadUrl(_) | store::Error::Busy => Error::from(e),

@@ -6,7 +6,7 @@ use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 /// Each entry: version, description, SQLite text, PostgreSQL text. Same numbers for both.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     (
         1,
         "foundation",

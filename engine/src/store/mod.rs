@@ -12,6 +12,7 @@ mod migrations;
 mod outbox;
 mod projects;
 mod timers;
+mod tls;
 mod viewer;
 
 use std::str::FromStr;
@@ -64,6 +65,29 @@ pub enum Error {
     /// Migrations could not be applied.
     #[error("cannot bring the database schema up to date: {0}")]
     Migrate(sqlx::migrate::MigrateError),
+    /// The schema has migrations this gradflow brings that are not applied
+    /// yet: only `gradflow migrate` applies them.
+    #[error(
+        "the database schema is behind this gradflow: {} pending ({}); run `gradflow migrate` (as the database's owner) to apply {}",
+        if .0.len() == 1 { "one migration is" } else { "migrations are" },
+        .0.iter().map(|m| format!("{:04} {}", m.version, m.description)).collect::<Vec<_>>().join(", "),
+        if .0.len() == 1 { "it" } else { "them" }
+    )]
+    SchemaBehind(Vec<MigrationState>),
+    /// The database holds migrations this gradflow does not know: it was
+    /// migrated by a newer gradflow.
+    #[error(
+        "the database schema is newer than this gradflow (it has migration {0}, which this version does not know); run the gradflow that migrated it"
+    )]
+    SchemaAhead(i64),
+    /// The database cannot be reached, or it dropped the connection (a
+    /// restart, a network failure); a retry may succeed once it is back.
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(sqlx::Error),
+    /// The connection's TLS settings (`sslmode`, `sslrootcert`) cannot be
+    /// used, or the server's certificate was refused.
+    #[error("{0}")]
+    Tls(String),
     /// Someone else changed the project first.
     #[error(
         "the project was changed by someone else at the same time (it is past version {expected})"
@@ -98,6 +122,9 @@ impl From<sqlx::Error> for Error {
             Error::Busy
         } else if is_read_only(&e) {
             Error::ReadOnly
+        } else if is_unavailable(&e) {
+            note_away(&e);
+            Error::Unavailable(e)
         } else {
             Error::Database(e)
         }
@@ -110,6 +137,46 @@ impl From<sqlx::migrate::MigrateError> for Error {
             sqlx::migrate::MigrateError::Execute(e) if is_busy(&e) => Error::Busy,
             e => Error::Migrate(e),
         }
+    }
+}
+
+/// Whether this process last found the database away (one outage is
+/// logged once: when it is first met, and when a new connection is made
+/// again). Shared by the process's pools: a log line, nothing more.
+static AWAY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Logs the start of an outage, once, with its cause (the driver's words,
+/// which never hold the URL or its password).
+fn note_away(cause: &sqlx::Error) {
+    if !AWAY.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        tracing::warn!(
+            "the database cannot be reached ({cause}); requests that need it fail with 503 and are retried by their senders until it is back"
+        );
+    }
+}
+
+/// Logs the end of an outage: a new connection was made.
+fn note_back() {
+    if AWAY.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        tracing::info!("the database is reachable again");
+    }
+}
+
+/// Whether the error says the database is away rather than that a statement
+/// failed: the connection could not be made or was lost (I/O, the pool's
+/// wait for a connection), or the server is shutting down or starting
+/// (57P01-57P03) or reports a connection failure (class 08).
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        // rustls reports a refused certificate as InvalidData: not an outage.
+        sqlx::Error::Io(e) => !tls::is_refusal(e),
+        sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_) => true,
+        // A handshake cut short by a server going down.
+        sqlx::Error::Tls(e) => e.downcast_ref::<std::io::Error>().is_some(),
+        sqlx::Error::Database(e) => e.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 
@@ -239,15 +306,52 @@ macro_rules! with_db {
 }
 pub(crate) use with_db;
 
+/// What opening a database does about its schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// The schema must be current: a new, empty database is given it (so
+    /// the first command on a fresh database works), one with a migration
+    /// pending is refused with [`Error::SchemaBehind`]. A current schema is
+    /// only read, so a role that may only read and write rows can open it.
+    Current,
+    /// Open as it is, for `gradflow migrate` to look and apply.
+    AsIs,
+}
+
+/// One migration this gradflow brings, and whether the database has it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MigrationState {
+    /// Its number (the same on both databases).
+    pub version: i64,
+    /// What it is for, in a few words.
+    pub description: String,
+    /// Whether the database has it applied.
+    pub applied: bool,
+}
+
+/// A pooled PostgreSQL connection idle at least this long is pinged before
+/// it is used, so that one the server dropped meanwhile (a restart) is
+/// replaced instead of failing its request. Connections busy with a steady
+/// load are reused sooner and never pinged: no round trip is added to the
+/// write path under load.
+pub const IDLE_PING: Duration = Duration::from_millis(100);
+
 impl Store {
-    /// Opens (creating a SQLite file if needed) and migrates the database at
-    /// `url`, with SQLite's commits as durable as `durability` says.
-    pub async fn connect_with(url: &str, durability: Durability) -> Result<Store, Error> {
+    /// Opens (creating a SQLite file if needed) the database at `url`, with
+    /// SQLite's commits as durable as `durability` says, doing about its
+    /// schema what `schema` says.
+    pub async fn open(url: &str, durability: Durability, schema: Schema) -> Result<Store, Error> {
         let store = if url.starts_with("sqlite:") {
-            return open_sqlite(url, durability).await;
+            return open_sqlite(url, durability, schema).await;
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let tls = tls::check(url)?;
             let wait = format!("{}ms", LOCK_WAIT.as_millis());
-            let options = PgConnectOptions::from_str(url)?.options([
+            let mut options =
+                PgConnectOptions::from_str(url).map_err(|e| Error::Tls(tls::explain_options(e)))?;
+            if tls.require_checks_ca() {
+                options = options.ssl_mode(sqlx::postgres::PgSslMode::VerifyCa);
+            }
+            let options = options.options([
                 // A row held by another session is waited for this long, then
                 // the command fails with a clear error instead of hanging.
                 ("lock_timeout", wait.as_str()),
@@ -255,29 +359,63 @@ impl Store {
                 ("idle_in_transaction_session_timeout", "60s"),
             ]);
             // An unreachable server is reported after 5 s rather than sqlx's 30.
-            // No ping before each use: a broken connection fails its query,
-            // which the caller sees as an error, and nothing is committed.
+            // A connection idle for `IDLE_PING` is pinged before use (one the
+            // server dropped is replaced); sqlx also pings each on release,
+            // so one broken mid-request never goes back into the pool.
             let pool = PgPoolOptions::new()
                 .acquire_timeout(Duration::from_secs(5))
                 .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for < IDLE_PING {
+                            return Ok(true);
+                        }
+                        Ok(sqlx::Connection::ping(conn).await.is_ok())
+                    })
+                })
+                .after_connect(|_, _| {
+                    Box::pin(async {
+                        note_back();
+                        Ok(())
+                    })
+                })
                 .max_connections(16)
                 .connect_with(options)
-                .await?;
+                .await
+                .map_err(|e| tls.explain(e))?;
             Store {
                 db: Db::Postgres(pool),
             }
         } else {
             return Err(Error::BadUrl(url.to_owned()));
         };
-        store.migrate().await?;
+        if schema == Schema::Current {
+            store.ensure_current().await?;
+        }
         Ok(store)
     }
 
-    /// Applies the migrations not yet applied (safe to run at every start, and
-    /// from many processes at once: PostgreSQL's migrator takes an advisory
-    /// lock; on SQLite they run inside one `BEGIN IMMEDIATE` transaction, so
-    /// a second process waits and then finds them applied).
-    pub async fn migrate(&self) -> Result<(), Error> {
+    /// Every migration this gradflow brings, each applied or pending.
+    pub async fn migrations(&self) -> Result<Vec<MigrationState>, Error> {
+        let applied = with_db!(self, pool => {
+            let mut conn = pool.acquire().await?;
+            applied_versions(&mut *conn).await?
+        })
+        .unwrap_or_default();
+        states(&applied)
+    }
+
+    /// Applies the migrations not yet applied and returns those it applied
+    /// (safe from many processes at once: PostgreSQL's migrator takes an
+    /// advisory lock; on SQLite they run inside one `BEGIN IMMEDIATE`
+    /// transaction, so a second process waits and then finds them applied).
+    pub async fn migrate(&self) -> Result<Vec<MigrationState>, Error> {
+        let before = self.migrations().await?;
+        // Nothing to apply: nothing is locked or created, so a role that
+        // may only read and write rows can run it too.
+        if before.iter().all(|m| m.applied) {
+            return Ok(vec![]);
+        }
         let migrator = migrations::migrator(self.kind());
         match &self.db {
             Db::Sqlite(pool) => {
@@ -287,7 +425,64 @@ impl Store {
             }
             Db::Postgres(pool) => migrator.run(pool).await?,
         }
-        Ok(())
+        let after = self.migrations().await?;
+        Ok(after
+            .into_iter()
+            .filter(|m| m.applied && before.iter().any(|b| b.version == m.version && !b.applied))
+            .collect())
+    }
+
+    /// Gives a new, empty database its schema; refuses one whose schema is
+    /// behind (or ahead of) this gradflow. A current schema is only read.
+    async fn ensure_current(&self) -> Result<(), Error> {
+        let applied = match &self.db {
+            // Inside a write transaction, as before: a file that cannot be
+            // written fails here and is opened read-only instead, and a
+            // second process creating the same new file waits its turn.
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin_write().await?;
+                let applied = applied_versions(&mut *tx).await?;
+                if applied.is_none() {
+                    migrations::migrator("sqlite")
+                        .run_direct(None, &mut *tx, false)
+                        .await?;
+                }
+                tx.commit().await?;
+                applied
+            }
+            Db::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                let mut applied = applied_versions(&mut *conn).await?;
+                if applied
+                    .as_ref()
+                    .is_some_and(|v| v.len() < migrations::MIGRATIONS.len())
+                {
+                    // Another process may be giving a new database its
+                    // schema right now: wait for the migrator's lock (an
+                    // advisory lock, which any role may take), then look again.
+                    use sqlx::migrate::Migrate;
+                    conn.lock().await?;
+                    let again = applied_versions(&mut *conn).await;
+                    conn.unlock().await?;
+                    applied = again?;
+                }
+                drop(conn);
+                if applied.is_none() {
+                    migrations::migrator("postgres").run(pool).await?;
+                }
+                applied
+            }
+        };
+        let Some(applied) = applied else {
+            return Ok(());
+        };
+        let states = states(&applied)?;
+        let pending: Vec<MigrationState> = states.into_iter().filter(|m| !m.applied).collect();
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::SchemaBehind(pending))
+        }
     }
 
     /// Which database this is: `sqlite` or `postgres`.
@@ -310,13 +505,82 @@ impl Store {
     }
 }
 
+/// The versions of the migrations applied, or `None` when the database has
+/// no record of any (a new database: sqlx's `_sqlx_migrations` is missing).
+async fn applied_versions<C>(conn: &mut C) -> Result<Option<Vec<i64>>, Error>
+where
+    C: AppliedVersions + ?Sized,
+{
+    conn.applied_versions().await
+}
+
+/// Reading `_sqlx_migrations` on either database.
+trait AppliedVersions {
+    async fn applied_versions(&mut self) -> Result<Option<Vec<i64>>, Error>;
+}
+
+impl AppliedVersions for sqlx::SqliteConnection {
+    async fn applied_versions(&mut self) -> Result<Option<Vec<i64>>, Error> {
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+        )
+        .fetch_one(&mut *self)
+        .await?;
+        if !exists {
+            return Ok(None);
+        }
+        let versions = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(&mut *self)
+        .await?;
+        Ok(Some(versions))
+    }
+}
+
+impl AppliedVersions for sqlx::PgConnection {
+    async fn applied_versions(&mut self) -> Result<Option<Vec<i64>>, Error> {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&mut *self)
+            .await?;
+        if !exists {
+            return Ok(None);
+        }
+        let versions = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(&mut *self)
+        .await?;
+        Ok(Some(versions))
+    }
+}
+
+/// Every migration this gradflow brings, marked applied when `applied` has
+/// it; a version applied that this gradflow does not know is an error.
+fn states(applied: &[i64]) -> Result<Vec<MigrationState>, Error> {
+    if let Some(unknown) = applied
+        .iter()
+        .find(|v| !migrations::MIGRATIONS.iter().any(|m| m.0 == **v))
+    {
+        return Err(Error::SchemaAhead(*unknown));
+    }
+    Ok(migrations::MIGRATIONS
+        .iter()
+        .map(|(version, description, _, _)| MigrationState {
+            version: *version,
+            description: (*description).to_owned(),
+            applied: applied.contains(version),
+        })
+        .collect())
+}
+
 /// Most memory each SQLite connection keeps for its page cache, in KiB.
 const CACHE_KIB: u32 = 64 * 1024;
 
 /// Opens a SQLite file: WAL mode, migrated; or, when the file cannot be
 /// written (a read-only copy, a read-only mount), read-only, which every
 /// read command can use.
-async fn open_sqlite(url: &str, durability: Durability) -> Result<Store, Error> {
+async fn open_sqlite(url: &str, durability: Durability, schema: Schema) -> Result<Store, Error> {
     let synchronous = match durability {
         Durability::Full => SqliteSynchronous::Full,
         Durability::Normal => SqliteSynchronous::Normal,
@@ -358,7 +622,9 @@ async fn open_sqlite(url: &str, durability: Durability) -> Result<Store, Error> 
         let store = Store {
             db: Db::Sqlite(pool),
         };
-        store.migrate().await?;
+        if schema == Schema::Current {
+            store.ensure_current().await?;
+        }
         Ok::<_, Error>(store)
     }
     .await;
@@ -380,7 +646,7 @@ async fn open_sqlite(url: &str, durability: Durability) -> Result<Store, Error> 
             .await?;
     if applied != Some(migrations::LATEST) {
         return Err(Error::Refused(crate::reason::Reason::message(
-            "the database file is read-only and its schema is older than this gradflow; open it once with write access to bring it up to date",
+            "the database file is read-only and its schema is older than this gradflow; run `gradflow migrate` on it with write access to bring it up to date",
         )));
     }
     Ok(Store {

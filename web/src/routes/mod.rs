@@ -190,7 +190,10 @@ async fn healthz(State(app): State<App>) -> Response {
     match app.engine.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
-            tracing::warn!("health check: {e}");
+            // An outage is logged once by the engine, not at every probe.
+            if !e.is_unavailable() {
+                tracing::warn!("health check: {e}");
+            }
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
         }
     }

@@ -196,6 +196,7 @@ reason-condition-never = { $condition } is always false
 reason-message = { $text }
 reason-internal = something went wrong inside gradflow; nothing was changed. The operator can find the details in the log
 reason-busy = the database was busy with another change for more than { $seconds } s; nothing was changed: try again in a moment
+reason-database-away = the database cannot be reached just now; nothing was changed: try again in a moment
 reason-changed = the project was changed by someone else at the same time; nothing was changed: look at the project again and retry
 reason-read-only = the database is open read-only (its file cannot be written, or its URL says ?mode=ro or ?immutable=1), so nothing can be changed
 reason-unknown-person = nobody is registered as { $email }
