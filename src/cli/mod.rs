@@ -4,6 +4,7 @@ pub mod args;
 mod courier;
 mod demo;
 mod directory;
+mod mail;
 mod outbox;
 pub mod output;
 mod project;
@@ -70,6 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Project(command) => project::run(&ctx, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&ctx).await,
         Command::Outbox(command) => outbox::run(&ctx, command).await,
+        Command::Mail(command) => mail::run(&ctx, command).await,
         Command::Timers(command) => timers::run(&ctx, command).await,
         Command::Worker(args) => worker::run(&ctx, args).await,
         Command::Serve(args) => serve::run(&ctx, &args.web).await,

@@ -38,7 +38,7 @@ use crate::store::{self, Durability, ProjectRecord, Store};
 
 pub use accounts::{
     ATTEMPT_WINDOW, ATTEMPTS_PER_ADDRESS, ATTEMPTS_PER_EMAIL, Attempt, LANGUAGES, MIN_PASSWORD,
-    NewSession, PASSWORD_WAIT, PasswordWork, RESET_LIFETIME, ResetLink, SESSION_LIFETIME, Viewer,
+    NewSession, PASSWORD_WAIT, PasswordWork, RESET_LIFETIME, SESSION_LIFETIME, Viewer,
     check_password, default_password_work,
 };
 pub use audit::AuditReport;
@@ -52,7 +52,7 @@ pub use read::{
 };
 pub use scheduler::FireReport;
 pub use store::{
-    Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,
+    AccountMail, Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,
     StoredEvent, Summary, TimerRow,
 };
 

@@ -40,17 +40,15 @@ pub struct Credentials {
 /// The tables of tokens kept by their SHA-256 with an expiry.
 #[derive(Debug, Clone, Copy)]
 enum Tokens {
-    /// Signed-in browsers.
+    /// Signed-in browsers. (Password reset links are written with their
+    /// mail: `account_mail.rs`.)
     Sessions,
-    /// Password reset links.
-    PasswordResets,
 }
 
 impl Tokens {
     fn table(self) -> &'static str {
         match self {
             Tokens::Sessions => "sessions",
-            Tokens::PasswordResets => "password_resets",
         }
     }
 }
@@ -212,18 +210,6 @@ impl Store {
             .await
             .map(|_| ()))?;
         Ok(())
-    }
-
-    /// Records a password reset link for `person` (and forgets expired ones).
-    pub(crate) async fn create_password_reset(
-        &self,
-        token_hash: &str,
-        person: i64,
-        now: Timestamp,
-        expires: Timestamp,
-    ) -> Result<(), Error> {
-        self.insert_token(Tokens::PasswordResets, token_hash, person, now, expires)
-            .await
     }
 
     /// Stores the hash of a new token of `person` in `tokens`, removing the

@@ -5,6 +5,7 @@
 //! for each pool by [`with_db!`]; only the migrations differ, numbered in
 //! parallel in `migrations/sqlite` and `migrations/postgres`.
 
+mod account_mail;
 mod accounts;
 mod directory;
 mod migrations;
@@ -21,6 +22,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use directory::NewDefinition;
+pub use account_mail::AccountMail;
 pub use outbox::{Delivery, Message};
 pub use timers::TimerRow;
 pub use viewer::Evidence;
