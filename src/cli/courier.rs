@@ -184,7 +184,7 @@ impl Courier {
         let unprepared = std::mem::take(&mut claim.unprepared);
         for (message, error) in unprepared {
             let delivery = self.unprepared(&message, &error, clock.now());
-            log_failure(&[message.id], message.recipient, &delivery);
+            log_failure("outbox", &[message.id], message.recipient, &message.email, &delivery);
             let recorded = engine
                 .finish_mail_group(&claim, &[message.id], &delivery, clock.now())
                 .await?;
@@ -229,7 +229,7 @@ impl Courier {
             let started = Instant::now();
             let delivery = self.deliver(group, clock.now()).await;
             let ids: Vec<i64> = group.iter().map(|m| m.message.id).collect();
-            log_failure(&ids, group[0].message.recipient, &delivery);
+            log_failure("outbox", &ids, group[0].message.recipient, &group[0].message.email, &delivery);
             let recorded = engine
                 .finish_mail_group(&claim, &ids, &delivery, clock.now())
                 .await?;
@@ -258,7 +258,7 @@ impl Courier {
         for mail in &claim.mails {
             let started = Instant::now();
             let delivery = self.deliver_account(mail, clock.now()).await;
-            log_failure(&[mail.id], mail.person, &delivery);
+            log_failure("account_mail", &[mail.id], mail.person, &mail.email, &delivery);
             let recorded = engine
                 .finish_account_mail(&claim, mail.id, &delivery, clock.now())
                 .await?;
@@ -520,23 +520,34 @@ fn gather(mails: Vec<OutgoingMail>) -> Vec<Vec<OutgoingMail>> {
 /// The number of the delivery about to be tried for `message`: those
 /// tried before (claims that never tried one do not count), plus one.
 /// Logs a delivery that failed, with its reason, at WARN. The recipient is
-/// named by person id and the message by outbox id, never by address or
+/// named by person id and the message by its queue (`outbox`, or
+/// `account_mail` for reset links) and id, never by address or
 /// content: addresses are personal data, and `outbox show ID` tells staff
-/// the rest.
-fn log_failure(ids: &[i64], person: i64, delivery: &Delivery) {
+/// the rest. A server's reply that quotes the address (`550 <x@y>: user
+/// unknown`) is logged with the address replaced by `<person N>`.
+fn log_failure(queue: &str, ids: &[i64], person: i64, email: &str, delivery: &Delivery) {
+    let redact = |error: &str| {
+        if email.is_empty() {
+            error.to_owned()
+        } else {
+            error.replace(email, &format!("person {person}"))
+        }
+    };
     match delivery {
         Delivery::Sent => {}
         Delivery::Retry { at, error } => tracing::warn!(
-            outbox = ?ids,
+            queue,
+            ids = ?ids,
             person,
             retry_at = %at,
-            reason = %error,
+            reason = %redact(error),
             "mail not sent; it will be tried again"
         ),
         Delivery::Dead { error } => tracing::warn!(
-            outbox = ?ids,
+            queue,
+            ids = ?ids,
             person,
-            reason = %error,
+            reason = %redact(error),
             "mail not sent and given up on (dead); `gradflow outbox retry ID` sends it again"
         ),
     }

@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod croniter;
 mod hardening_attack;
+mod mail_ops;
 mod processes;
 mod property;
 mod race;
