@@ -346,6 +346,7 @@ const TABLES: &[(&str, &str)] = &[
     ("sessions", "token_hash"),
     ("evidence", "id"),
     ("password_resets", "token_hash"),
+    ("account_mail", "id"),
     ("installation", "id"),
 ];
 

@@ -75,7 +75,7 @@ async fn signs_in(site: &Site, email: &str, password: &str) -> bool {
 async fn settle(db: &TestDb, sink: &Sink, n: usize) {
     crate::web::deliver_mail(db, sink).await;
     let mut waited = 0;
-    while sink.count() < n && waited < 100 {
+    while crate::web::resets(sink).len() < n && waited < 100 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         waited += 1;
     }
@@ -263,7 +263,11 @@ async fn cross_site_posts_to_the_new_forms_change_nothing(db: &TestDb) {
         assert_unchanged(db, &before, what).await;
     }
     settle(db, &sink, 1).await;
-    assert_eq!(sink.count(), 0, "no link was mailed");
+    assert_eq!(
+        crate::web::resets(&sink).len(),
+        1,
+        "no link was mailed but the one the test queued itself"
+    );
     assert!(signs_in(&site, email, PASSWORD).await);
     // The same forms from the site itself go through.
     let page = post_with(
@@ -346,9 +350,14 @@ async fn oversized_input_is_refused_and_the_server_lives(db: &TestDb) {
         "a 100 KB email and role"
     );
 
-    settle(db, &sink, 1).await;
-    assert_eq!(sink.count(), 0, "no link was mailed");
+    // Compared before the worker runs (it fires the projects' timers too).
     assert_unchanged(db, &before, "oversized input").await;
+    settle(db, &sink, 1).await;
+    assert_eq!(
+        crate::web::resets(&sink).len(),
+        1,
+        "no link was mailed but the one the test queued itself"
+    );
     assert_eq!(site.browser().get("/healthz").await.status, StatusCode::OK);
     // The link still works.
     let new = "a perfectly normal phrase";
@@ -661,9 +670,14 @@ async fn reset_links_die_with_a_new_password_and_need_an_account(db: &TestDb) {
         unknown.body.replace("nobody@example.org", "EMAIL"),
         no_account.body.replace("visitor@example.org", "EMAIL"),
     );
-    settle(db, &sink, 1).await;
-    assert_eq!(sink.count(), 0, "a link for a person without an account");
+    // Compared before the worker runs (it fires the projects' timers too).
     assert_unchanged(db, &before, "a reset asked for a person without an account").await;
+    settle(db, &sink, 1).await;
+    assert_eq!(
+        crate::web::resets(&sink).len(),
+        0,
+        "a link for a person without an account (and the stolen one, ended by the new password)"
+    );
 
     // Reset while signed in: that session ends as well.
     let mut signed_in = site.browser();

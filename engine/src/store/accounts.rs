@@ -22,6 +22,14 @@ macro_rules! replace_password {
         for sql in [
             "DELETE FROM sessions WHERE person_id = $1",
             "DELETE FROM password_resets WHERE person_id = $1",
+            // Their links are dead now: reset mail not yet sent is given
+            // up on and its link forgotten (a mail being sent goes out,
+            // and its link no longer works).
+            "UPDATE account_mail SET link = NULL,
+                 state = CASE WHEN state IN ('pending', 'failed') THEN 'dead' ELSE state END,
+                 last_error = CASE WHEN state IN ('pending', 'failed')
+                     THEN 'a new password ended the link before it was sent' ELSE last_error END
+             WHERE person_id = $1 AND link IS NOT NULL AND state <> 'claimed'",
         ] {
             sqlx::query(sql).bind($person).execute(&mut *$tx).await?;
         }
