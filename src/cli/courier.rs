@@ -184,7 +184,13 @@ impl Courier {
         let unprepared = std::mem::take(&mut claim.unprepared);
         for (message, error) in unprepared {
             let delivery = self.unprepared(&message, &error, clock.now());
-            log_failure("outbox", &[message.id], message.recipient, &message.email, &delivery);
+            log_failure(
+                "outbox",
+                &[message.id],
+                message.recipient,
+                &message.email,
+                &delivery,
+            );
             let recorded = engine
                 .finish_mail_group(&claim, &[message.id], &delivery, clock.now())
                 .await?;
@@ -229,7 +235,13 @@ impl Courier {
             let started = Instant::now();
             let delivery = self.deliver(group, clock.now()).await;
             let ids: Vec<i64> = group.iter().map(|m| m.message.id).collect();
-            log_failure("outbox", &ids, group[0].message.recipient, &group[0].message.email, &delivery);
+            log_failure(
+                "outbox",
+                &ids,
+                group[0].message.recipient,
+                &group[0].message.email,
+                &delivery,
+            );
             let recorded = engine
                 .finish_mail_group(&claim, &ids, &delivery, clock.now())
                 .await?;
@@ -258,7 +270,13 @@ impl Courier {
         for mail in &claim.mails {
             let started = Instant::now();
             let delivery = self.deliver_account(mail, clock.now()).await;
-            log_failure("account_mail", &[mail.id], mail.person, &mail.email, &delivery);
+            log_failure(
+                "account_mail",
+                &[mail.id],
+                mail.person,
+                &mail.email,
+                &delivery,
+            );
             let recorded = engine
                 .finish_account_mail(&claim, mail.id, &delivery, clock.now())
                 .await?;

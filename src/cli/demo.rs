@@ -667,11 +667,8 @@ async fn serve(
     }
     super::serve::logs();
     if let Some(smtp) = web.smtp.clone() {
-        let courier = super::courier::Courier::open(
-            &smtp,
-            &web.from,
-            jiff::SignedDuration::from_secs(120),
-        )?;
+        let courier =
+            super::courier::Courier::open(&smtp, &web.from, jiff::SignedDuration::from_secs(120))?;
         let mail_engine = super::connect(url).await?;
         tokio::spawn(account_mail(courier, mail_engine));
     }

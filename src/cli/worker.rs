@@ -129,7 +129,9 @@ async fn round(
     let mut mail = DeliveryReport::default();
     // Account mail (password reset links) first: someone is waiting for it.
     loop {
-        let r = courier.deliver_account_due(engine, now, clock, batch).await?;
+        let r = courier
+            .deliver_account_due(engine, now, clock, batch)
+            .await?;
         mail.add(r);
         if r.claimed == 0 {
             break;

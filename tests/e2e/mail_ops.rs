@@ -70,7 +70,9 @@ async fn the_log_transport_writes_to_the_workers_log(db: &TestDb) {
     let run = ok(
         db,
         REMINDERS,
-        &["--json", "worker", "--once", "--smtp", "log:", "--from", FROM],
+        &[
+            "--json", "worker", "--once", "--smtp", "log:", "--from", FROM,
+        ],
     )
     .await;
     let sent = run.json()["mail"]["sent"].as_u64().unwrap();
@@ -92,7 +94,15 @@ async fn failed_sends_are_logged_with_their_reason_and_no_address(db: &TestDb) {
     let run = ok(
         db,
         REMINDERS,
-        &["--json", "worker", "--once", "--smtp", &busy.url(), "--from", FROM],
+        &[
+            "--json",
+            "worker",
+            "--once",
+            "--smtp",
+            &busy.url(),
+            "--from",
+            FROM,
+        ],
     )
     .await;
     assert_eq!(run.json()["mail"]["retrying"], 1, "{run}");
@@ -109,7 +119,15 @@ async fn failed_sends_are_logged_with_their_reason_and_no_address(db: &TestDb) {
     let run = ok(
         db,
         later,
-        &["--json", "worker", "--once", "--smtp", &refusing.url(), "--from", FROM],
+        &[
+            "--json",
+            "worker",
+            "--once",
+            "--smtp",
+            &refusing.url(),
+            "--from",
+            FROM,
+        ],
     )
     .await;
     assert_eq!(run.json()["mail"]["dead"], 1, "{run}");
@@ -135,7 +153,15 @@ async fn mail_test_says_whether_the_server_took_the_message(db: &TestDb) {
     let run = ok(
         db,
         now,
-        &["mail", "test", "it@institute.test", "--smtp", &sink.url(), "--from", FROM],
+        &[
+            "mail",
+            "test",
+            "it@institute.test",
+            "--smtp",
+            &sink.url(),
+            "--from",
+            FROM,
+        ],
     )
     .await;
     assert!(run.stdout.contains("accepted"), "{run}");
@@ -148,7 +174,13 @@ async fn mail_test_says_whether_the_server_took_the_message(db: &TestDb) {
     let refused = gradflow(
         db,
         now,
-        &["mail", "test", "nobody@institute.test", "--smtp", &sink.url()],
+        &[
+            "mail",
+            "test",
+            "nobody@institute.test",
+            "--smtp",
+            &sink.url(),
+        ],
     )
     .await;
     assert!(!refused.ok(), "{refused}");
@@ -160,7 +192,13 @@ async fn mail_test_says_whether_the_server_took_the_message(db: &TestDb) {
     let down = gradflow(
         db,
         now,
-        &["mail", "test", "it@institute.test", "--smtp", "smtp://127.0.0.1:9?timeout=1"],
+        &[
+            "mail",
+            "test",
+            "it@institute.test",
+            "--smtp",
+            "smtp://127.0.0.1:9?timeout=1",
+        ],
     )
     .await;
     assert!(!down.ok() && down.stderr.contains("NOT accepted"), "{down}");
@@ -168,15 +206,30 @@ async fn mail_test_says_whether_the_server_took_the_message(db: &TestDb) {
     let json = gradflow(
         db,
         now,
-        &["--json", "mail", "test", "it@institute.test", "--smtp", &sink.url()],
+        &[
+            "--json",
+            "mail",
+            "test",
+            "it@institute.test",
+            "--smtp",
+            &sink.url(),
+        ],
     )
     .await;
     assert_eq!(json.json()["accepted"], true, "{json}");
 
     let none = gradflow(db, now, &["mail", "test", "it@institute.test"]).await;
     assert!(!none.ok() && none.stderr.contains("--smtp"), "{none}");
-    let bad = gradflow(db, now, &["mail", "test", "not an address", "--smtp", &sink.url()]).await;
-    assert!(!bad.ok() && bad.stderr.contains("not an email address"), "{bad}");
+    let bad = gradflow(
+        db,
+        now,
+        &["mail", "test", "not an address", "--smtp", &sink.url()],
+    )
+    .await;
+    assert!(
+        !bad.ok() && bad.stderr.contains("not an email address"),
+        "{bad}"
+    );
     assert_eq!(sink.count(), 2, "only the two accepted test messages");
 }
 
@@ -236,12 +289,10 @@ fn post(address: &str, path: &str, body: &str) -> String {
 
 /// The reset link in a mail's text.
 fn link_in(text: &str) -> String {
-    let start = text.find("http://").unwrap_or_else(|| panic!("a link in {text}"));
-    text[start..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
+    let start = text
+        .find("http://")
+        .unwrap_or_else(|| panic!("a link in {text}"));
+    text[start..].split_whitespace().next().unwrap().to_owned()
 }
 
 async fn a_reset_asked_for_just_before_a_kill_is_mailed_by_the_worker(db: &TestDb) {
@@ -252,7 +303,10 @@ async fn a_reset_asked_for_just_before_a_kill_is_mailed_by_the_worker(db: &TestD
         let (mut server, address) = serve(db, &sink.url(), files.path());
         let answer = post(&address, "/reset", "email=amal%40health.test");
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-        assert!(answer.contains("reset-sent"), "told it is on its way: {answer}");
+        assert!(
+            answer.contains("reset-sent"),
+            "told it is on its way: {answer}"
+        );
         // Stopped the moment the answer is read.
         Command::new("kill")
             .args([signal, &server.id().to_string()])
@@ -293,7 +347,11 @@ async fn a_reset_asked_for_just_before_a_kill_is_mailed_by_the_worker(db: &TestD
     let answer = post(
         &address,
         "/reset/new",
-        &format!("token={token}&password={}&confirm={}", new.replace(' ', "+"), new.replace(' ', "+")),
+        &format!(
+            "token={token}&password={}&confirm={}",
+            new.replace(' ', "+"),
+            new.replace(' ', "+")
+        ),
     );
     assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
     let engine = db.engine().await;
@@ -325,7 +383,11 @@ async fn an_expired_reset_link_is_scrubbed_and_never_sent(db: &TestDb) {
     let report = worker_once(db, &late, &sink.url(), 500).await;
     assert_eq!(report["mail"]["sent"], 0, "{report}");
     assert_eq!(sink.count(), 0, "a dead link is not mailed");
-    let left = support::raw_number(db, "SELECT COUNT(*) FROM account_mail WHERE link IS NOT NULL").await;
+    let left = support::raw_number(
+        db,
+        "SELECT COUNT(*) FROM account_mail WHERE link IS NOT NULL",
+    )
+    .await;
     assert_eq!(left, 0, "the expired link is scrubbed");
     let dead = support::raw_text(db, "SELECT state || ': ' || last_error FROM account_mail").await;
     assert_eq!(
@@ -343,17 +405,27 @@ async fn a_reset_link_is_never_written_to_the_log(db: &TestDb) {
     let run = ok(
         db,
         &now.to_string(),
-        &["--json", "worker", "--once", "--smtp", "log:", "--from", FROM],
+        &[
+            "--json", "worker", "--once", "--smtp", "log:", "--from", FROM,
+        ],
     )
     .await;
     assert_eq!(run.json()["mail"]["sent"], 1, "{run}");
     assert!(
-        run.stderr.contains("a password reset link, which is not logged"),
+        run.stderr
+            .contains("a password reset link, which is not logged"),
         "{run}"
     );
-    assert!(!run.stderr.contains(&reset.token), "the token is not in the log");
+    assert!(
+        !run.stderr.contains(&reset.token),
+        "the token is not in the log"
+    );
     assert!(!run.stdout.contains(&reset.token));
-    let left = support::raw_number(db, "SELECT COUNT(*) FROM account_mail WHERE link IS NOT NULL").await;
+    let left = support::raw_number(
+        db,
+        "SELECT COUNT(*) FROM account_mail WHERE link IS NOT NULL",
+    )
+    .await;
     assert_eq!(left, 0);
     engine.close().await;
 }

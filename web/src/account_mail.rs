@@ -35,7 +35,10 @@ mod tests {
         for lang in [None, Some("en"), Some("ar"), Some("xx")] {
             let (subject, text) = password_reset(lang, "Amal", link);
             assert!(!subject.is_empty());
-            assert!(text.contains(&format!("{link}\n")) || text.ends_with(link), "{text}");
+            assert!(
+                text.contains(&format!("{link}\n")) || text.ends_with(link),
+                "{text}"
+            );
             assert!(text.contains("Amal"));
         }
         let (ar, _) = password_reset(Some("ar"), "Amal", link);

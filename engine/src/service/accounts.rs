@@ -210,8 +210,7 @@ impl Engine {
                 &link,
                 page_language,
                 &message_id,
-                now,
-                expires,
+                (now, expires),
             )
             .await?;
         Ok(true)

@@ -52,8 +52,8 @@ pub use read::{
 };
 pub use scheduler::FireReport;
 pub use store::{
-    AccountMail, Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,
-    StoredEvent, Summary, TimerRow,
+    AccountMail, Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published,
+    StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 
 /// The engine service: a store plus caches of what never changes under it.

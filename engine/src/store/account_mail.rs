@@ -57,7 +57,8 @@ fn row(r: &impl Columns) -> Result<AccountMail, Error> {
 impl Store {
     /// Records a password reset link for `person` (its token's hash) and
     /// queues the mail carrying `link` in ONE transaction, forgetting
-    /// expired links: a process stopped after this has lost nothing.
+    /// expired links: a process stopped after this has lost nothing. The
+    /// link is made at `now` and works until `expires`.
     pub(crate) async fn queue_password_reset(
         &self,
         token_hash: &str,
@@ -65,8 +66,7 @@ impl Store {
         link: &str,
         language: Option<&str>,
         message_id: &str,
-        now: Timestamp,
-        expires: Timestamp,
+        (now, expires): (Timestamp, Timestamp),
     ) -> Result<(), Error> {
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;

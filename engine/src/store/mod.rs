@@ -21,8 +21,8 @@ use jiff::Timestamp;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use directory::NewDefinition;
 pub use account_mail::AccountMail;
+pub use directory::NewDefinition;
 pub use outbox::{Delivery, Message};
 pub use timers::TimerRow;
 pub use viewer::Evidence;
