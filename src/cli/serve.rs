@@ -84,7 +84,7 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
     );
     if password_reset {
         say!(
-            "gradflow: password reset links are queued for the worker: run `gradflow worker --smtp ...` to deliver them"
+            "gradflow: password reset links are queued in the database and mailed by a worker (`gradflow worker --smtp ...`; the demo runs its own)"
         );
     }
     let engine = Arc::new(engine);
