@@ -56,6 +56,9 @@ pub enum Command {
     /// See and resend the messages gradflow sends.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Check the mail settings: send one test message.
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// See the timers the worker fires, and those that failed and why.
     #[command(subcommand)]
     Timers(TimersCommand),
@@ -139,10 +142,13 @@ pub struct WebArgs {
     /// refused at once).
     #[arg(long, default_value_t = 20, value_name = "SECONDS")]
     pub shutdown_grace: u64,
-    /// Where password reset links are mailed: smtp://HOST:PORT,
-    /// smtp://USER:PASSWORD@HOST:587 (STARTTLS), smtps://USER:PASSWORD@HOST
-    /// or file://FOLDER. Without it people cannot reset their own password
-    /// (an operator sets one with `gradflow user set-password`).
+    /// The mail transport of this installation (the workers' --smtp):
+    /// given, people may ask for a password reset link, which is queued and
+    /// delivered by `gradflow worker` (the server sends no mail itself).
+    /// smtp://HOST:PORT, smtp://USER:PASSWORD@HOST:587 (STARTTLS),
+    /// smtps://USER:PASSWORD@HOST or file://FOLDER. Without it people cannot
+    /// reset their own password (an operator sets one with `gradflow user
+    /// set-password`).
     #[arg(
         long,
         env = "GRADFLOW_SMTP_URL",
@@ -150,7 +156,7 @@ pub struct WebArgs {
         value_name = "URL"
     )]
     pub smtp: Option<String>,
-    /// The From address of those mails: "Name <address>" or an address.
+    /// Checked with --smtp; the mail itself goes out with the worker's --from.
     #[arg(
         long,
         env = "GRADFLOW_MAIL_FROM",
@@ -295,10 +301,34 @@ pub enum OutboxCommand {
         /// Message id.
         id: i64,
     },
-    /// Send a dead or failed message again.
+    /// Send a message again: a dead or failed one, or a sent one (a new
+    /// delivery of the same message; its attempts keep counting).
     Retry {
         /// Message id.
         id: i64,
+    },
+}
+
+/// `gradflow mail ...`
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Send one test message through the transport the worker would use
+    /// and say whether the mail server accepted it (with its reply) or why not.
+    Test {
+        /// Where to send the test message.
+        address: String,
+        /// The transport, as the worker's --smtp: smtp://HOST:PORT,
+        /// smtp://USER:PASSWORD@HOST:587, smtps://USER:PASSWORD@HOST,
+        /// file://FOLDER or log:.
+        #[arg(long, env = "GRADFLOW_SMTP_URL", hide_env_values = true)]
+        smtp: Option<String>,
+        /// The From address, as the worker's --from.
+        #[arg(
+            long,
+            env = "GRADFLOW_MAIL_FROM",
+            default_value = "gradflow <noreply@gradflow.localhost>"
+        )]
+        from: String,
     },
 }
 
@@ -312,15 +342,12 @@ pub struct WorkerArgs {
     #[arg(long, default_value_t = 500)]
     pub batch: usize,
     /// Where mail goes: smtp://HOST:PORT, smtp://USER:PASSWORD@HOST:587
-    /// (STARTTLS), smtps://USER:PASSWORD@HOST, file://FOLDER (one .eml per
-    /// message) or log: (written to the log, not sent).
-    #[arg(
-        long,
-        env = "GRADFLOW_SMTP_URL",
-        hide_env_values = true,
-        default_value = "log:"
-    )]
-    pub smtp: String,
+    /// (STARTTLS), smtps://USER:PASSWORD@HOST; for development only,
+    /// file://FOLDER (one .eml per message) or log: (written to the log, not
+    /// sent). Required: a worker without it refuses to start, so that no
+    /// message is marked sent and lost.
+    #[arg(long, env = "GRADFLOW_SMTP_URL", hide_env_values = true)]
+    pub smtp: Option<String>,
     /// The From address of every message: "Name <address>" or an address.
     #[arg(
         long,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use gradflow_engine::service::mail::OutgoingMail;
-use gradflow_engine::service::{Delivery, Engine, Error, Kind, Message};
+use gradflow_engine::service::{AccountMail, Delivery, Engine, Error, Kind, Message};
 use gradflow_notifications::transport::{self, Transport};
 use gradflow_notifications::{
     Address, Budget, Mailer, MessageId, Outgoing, RetryPolicy, Templates,
@@ -184,6 +184,13 @@ impl Courier {
         let unprepared = std::mem::take(&mut claim.unprepared);
         for (message, error) in unprepared {
             let delivery = self.unprepared(&message, &error, clock.now());
+            log_failure(
+                "outbox",
+                &[message.id],
+                message.recipient,
+                &message.email,
+                &delivery,
+            );
             let recorded = engine
                 .finish_mail_group(&claim, &[message.id], &delivery, clock.now())
                 .await?;
@@ -228,6 +235,13 @@ impl Courier {
             let started = Instant::now();
             let delivery = self.deliver(group, clock.now()).await;
             let ids: Vec<i64> = group.iter().map(|m| m.message.id).collect();
+            log_failure(
+                "outbox",
+                &ids,
+                group[0].message.recipient,
+                &group[0].message.email,
+                &delivery,
+            );
             let recorded = engine
                 .finish_mail_group(&claim, &ids, &delivery, clock.now())
                 .await?;
@@ -235,6 +249,88 @@ impl Courier {
             report.count(&delivery, recorded);
         }
         Ok(report)
+    }
+
+    /// Claims the account mail (password reset links) due at `now` and
+    /// delivers it: at most `limit`, and no more than half a lease can send.
+    /// Links that expired are scrubbed first, and never sent.
+    pub async fn deliver_account_due(
+        &mut self,
+        engine: &Engine,
+        now: Timestamp,
+        clock: &Clock,
+        limit: usize,
+    ) -> anyhow::Result<DeliveryReport> {
+        let mut report = DeliveryReport::default();
+        let size = self.claim_size(limit);
+        let claim = engine
+            .claim_account_mail(now, clock.lease(), size, self.lease)
+            .await?;
+        report.claimed = claim.mails.len();
+        for mail in &claim.mails {
+            let started = Instant::now();
+            let delivery = self.deliver_account(mail, clock.now()).await;
+            log_failure(
+                "account_mail",
+                &[mail.id],
+                mail.person,
+                &mail.email,
+                &delivery,
+            );
+            let recorded = engine
+                .finish_account_mail(&claim, mail.id, &delivery, clock.now())
+                .await?;
+            self.observe(started.elapsed());
+            report.count(&delivery, recorded);
+        }
+        Ok(report)
+    }
+
+    /// Renders and sends one account message. The link is a secret: the
+    /// log transport logs that the message went, never its text.
+    async fn deliver_account(&self, mail: &AccountMail, now: Timestamp) -> Delivery {
+        let Some(link) = mail.link.as_deref().filter(|_| mail.expires_at > now) else {
+            return Delivery::Dead {
+                error: "the link expired before it could be sent".to_owned(),
+            };
+        };
+        let (subject, text) =
+            gradflow_web::account_mail::password_reset(mail.language.as_deref(), &mail.name, link);
+        let message_id = match MessageId::new(&mail.message_id, &self.domain) {
+            Ok(id) => id,
+            Err(e) => {
+                return Delivery::Dead {
+                    error: e.to_string(),
+                };
+            }
+        };
+        let outgoing = Outgoing {
+            message_id,
+            from: self.from.clone(),
+            to: Address::new(mail.email.clone(), mail.name.clone()),
+            subject,
+            text,
+            html: None,
+        };
+        if let Mailer::Log(_) = &self.mailer {
+            tracing::info!(
+                account_mail = mail.id,
+                person = mail.person,
+                kind = %mail.kind,
+                "mail not sent (log transport): a password reset link, which is not logged"
+            );
+            return Delivery::Sent;
+        }
+        let attempt = u32::try_from(mail.attempts)
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
+        match self.mailer.send(&outgoing).await {
+            Ok(_) => Delivery::Sent,
+            Err(e) if e.is_permanent() => Delivery::Dead {
+                error: e.to_string(),
+            },
+            Err(e) => self.retry(attempt, now, e.to_string()),
+        }
     }
 
     /// How a message that could not be put together ends: dead when it
@@ -441,8 +537,42 @@ fn gather(mails: Vec<OutgoingMail>) -> Vec<Vec<OutgoingMail>> {
 
 /// The number of the delivery about to be tried for `message`: those
 /// tried before (claims that never tried one do not count), plus one.
+/// Logs a delivery that failed, with its reason, at WARN. The recipient is
+/// named by person id and the message by its queue (`outbox`, or
+/// `account_mail` for reset links) and id, never by address or
+/// content: addresses are personal data, and `outbox show ID` tells staff
+/// the rest. A server's reply that quotes the address (`550 <x@y>: user
+/// unknown`) is logged with the address replaced by `<person N>`.
+fn log_failure(queue: &str, ids: &[i64], person: i64, email: &str, delivery: &Delivery) {
+    let redact = |error: &str| {
+        if email.is_empty() {
+            error.to_owned()
+        } else {
+            error.replace(email, &format!("person {person}"))
+        }
+    };
+    match delivery {
+        Delivery::Sent => {}
+        Delivery::Retry { at, error } => tracing::warn!(
+            queue,
+            ids = ?ids,
+            person,
+            retry_at = %at,
+            reason = %redact(error),
+            "mail not sent; it will be tried again"
+        ),
+        Delivery::Dead { error } => tracing::warn!(
+            queue,
+            ids = ?ids,
+            person,
+            reason = %redact(error),
+            "mail not sent and given up on (dead); `gradflow outbox retry ID` sends it again"
+        ),
+    }
+}
+
 fn attempt_number(message: &Message) -> u32 {
-    u32::try_from(message.attempts)
+    u32::try_from(message.attempts - message.retry_base)
         .unwrap_or(u32::MAX)
         .saturating_add(1)
 }

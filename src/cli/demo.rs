@@ -654,7 +654,8 @@ async fn serve(
         engine.set_password(email, &password).await?;
         say!("   {email:<26} {password}   {role}");
     }
-    // Mail (password reset links) goes to a folder unless told otherwise.
+    // Mail (password reset links) goes to a folder unless told otherwise,
+    // delivered by a courier running beside the server, as a worker would.
     let mut web = args.web.clone();
     if web.smtp.is_none() {
         let folder = super::serve::beside(url, "mail");
@@ -665,7 +666,28 @@ async fn serve(
         web.smtp = Some(format!("file://{}", folder.display()));
     }
     super::serve::logs();
+    if let Some(smtp) = web.smtp.clone() {
+        let courier =
+            super::courier::Courier::open(&smtp, &web.from, jiff::SignedDuration::from_secs(120))?;
+        let mail_engine = super::connect(url).await?;
+        tokio::spawn(account_mail(courier, mail_engine));
+    }
     super::serve::serve(engine, url, &web).await
+}
+
+/// The demo's courier: delivers password reset links every second (the
+/// demo runs no worker, so its projects' own mail stays in the outbox).
+async fn account_mail(mut courier: super::courier::Courier, engine: Engine) {
+    let clock = super::courier::Clock::new(None);
+    loop {
+        if let Err(e) = courier
+            .deliver_account_due(&engine, jiff::Timestamp::now(), &clock, 20)
+            .await
+        {
+            tracing::warn!("demo: password reset mail not delivered: {e:#}");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }
 
 /// A random password for a demo account: 12 letters and digits.

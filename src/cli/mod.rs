@@ -7,6 +7,7 @@ mod courier;
 mod demo;
 mod directory;
 mod migrate;
+mod mail;
 mod outbox;
 pub mod output;
 mod project;
@@ -69,6 +70,7 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         Command::Backup(args) => backup::backup(&ctx, &args).await,
         Command::Restore(args) => backup::restore(&ctx, &args).await,
         Command::Outbox(command) => outbox::run(&ctx, command).await,
+        Command::Mail(command) => mail::run(&ctx, command).await,
         Command::Timers(command) => timers::run(&ctx, command).await,
         Command::Worker(args) => worker::run(&ctx, args).await,
         Command::Serve(args) => serve::run(&ctx, &args.web).await,

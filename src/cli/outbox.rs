@@ -1,5 +1,6 @@
 //! `gradflow outbox list|show|retry`: what gradflow sent, is sending, and
-//! gave up on, for staff and operators; a dead message can be sent again.
+//! gave up on, for staff and operators; a dead, failed or sent message can
+//! be sent again.
 
 use std::process::ExitCode;
 
@@ -49,12 +50,15 @@ pub async fn run(ctx: &Ctx, command: OutboxCommand) -> anyhow::Result<ExitCode> 
                 );
                 say!("  project    {} (event {})", m.project, m.cause);
                 say!("  state      {}, {} attempt(s)", m.state, m.attempts);
+                if m.resends > 0 {
+                    say!("  resent     {} time(s) by staff", m.resends);
+                }
                 // A sent or dead message has nothing due.
                 if let Some(at) = m.next_attempt {
                     say!("  next       {at}");
                 }
                 if let Some(at) = m.sent_at {
-                    say!("  sent       {at}");
+                    say!("  sent       {at} (last delivery)");
                 }
                 if let Some(e) = &m.last_error {
                     say!("  last error {e}");

@@ -33,22 +33,22 @@ pub fn logs() {
 /// Serves `engine` (opened from `db`) until stopped.
 pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<ExitCode> {
     let files = web.files.clone().unwrap_or_else(|| default_files(db));
-    let mail = match &web.smtp {
-        None => None,
+    // The server sends no mail: a reset link is queued with its token and
+    // a worker delivers it. `--smtp` says that this installation has mail
+    // (the workers' transport), so resets are offered; it is checked here
+    // so a typo is caught at start, but nothing is sent through it.
+    let password_reset = match &web.smtp {
+        None => false,
         Some(url) => {
-            let (mailer, from, domain) = super::courier::postbox(url, &web.from)
-                .context("the mail for password reset links")?;
+            let (mailer, _, _) = super::courier::postbox(url, &web.from)
+                .context("--smtp (which offers password reset links by mail)")?;
             if matches!(mailer, gradflow_notifications::Mailer::Log(_)) {
                 say!(
-                    "gradflow: password reset links are not written to the log; give --smtp an SMTP server or file://FOLDER to let people reset their password"
+                    "gradflow: password reset is not offered with --smtp log: (a link written to no mailbox helps nobody); give the workers' SMTP server or file://FOLDER"
                 );
-                None
+                false
             } else {
-                Some(gradflow_web::Mail {
-                    mailer,
-                    from,
-                    domain,
-                })
+                true
             }
         }
     };
@@ -79,7 +79,7 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
             shutdown_grace: std::time::Duration::from_secs(web.shutdown_grace),
             ..gradflow_web::Limits::default()
         },
-        mail,
+        password_reset,
         public_url,
     };
     say!(
@@ -88,6 +88,11 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
         engine.database_kind(),
         files.display()
     );
+    if password_reset {
+        say!(
+            "gradflow: password reset links are queued in the database and mailed by a worker (`gradflow worker --smtp ...`; the demo runs its own)"
+        );
+    }
     let engine = Arc::new(engine);
     gradflow_web::serve(
         engine.clone(),

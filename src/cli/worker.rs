@@ -55,9 +55,11 @@ impl Round {
 }
 
 pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
-    let engine = ctx.engine().await?;
+    super::serve::logs();
+    let smtp = transport(args.smtp.as_deref())?;
     let lease = jiff::SignedDuration::from_secs(i64::from(args.mail_lease));
-    let mut courier = Courier::open(&args.smtp, &args.from, lease)?;
+    let mut courier = Courier::open(smtp, &args.from, lease)?;
+    let engine = ctx.engine().await?;
     // Leases move with real time even when GRADFLOW_NOW fixes `now`.
     let clock = Clock::new(ctx.fixed_now);
     if args.once {
@@ -74,7 +76,7 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     say!(
         "worker: running on {}, mail to {} (stop with Ctrl-C)",
         engine.database_kind(),
-        gradflow_engine::redact_url(&args.smtp)
+        gradflow_engine::redact_url(smtp)
     );
     // While the database is away: since when, and the next wait.
     let mut outage: Option<(std::time::Instant, Duration)> = None;
@@ -161,6 +163,23 @@ fn database_away(error: &anyhow::Error) -> Option<String> {
         .map(|e| e.detail().unwrap_or("no detail").to_owned())
 }
 
+/// What to say when a worker is started without a transport.
+pub(super) const NO_TRANSPORT: &str = "no mail transport: give --smtp (or GRADFLOW_SMTP_URL) \
+the mail server to send through, e.g. --smtp smtp://127.0.0.1:25, \
+--smtp smtp://USER:PASSWORD@mail.institute.example:587 (STARTTLS) or \
+--smtp smtps://USER:PASSWORD@mail.institute.example; for development only, \
+--smtp file://FOLDER (an .eml file per message) or --smtp log: (each message \
+written to the worker's log, nothing sent). Nothing was claimed or marked sent";
+
+/// The transport named by `--smtp`, or the refusal to start without one:
+/// a worker with nowhere to send would mark every message sent and lose it.
+pub(super) fn transport(smtp: Option<&str>) -> anyhow::Result<&str> {
+    match smtp.map(str::trim) {
+        Some(url) if !url.is_empty() => Ok(url),
+        _ => anyhow::bail!(NO_TRANSPORT),
+    }
+}
+
 /// Fires every timer due at `now`, then delivers every message due.
 async fn round(
     engine: &Engine,
@@ -171,6 +190,16 @@ async fn round(
 ) -> anyhow::Result<Round> {
     let timers = drain(engine, now, batch).await?;
     let mut mail = DeliveryReport::default();
+    // Account mail (password reset links) first: someone is waiting for it.
+    loop {
+        let r = courier
+            .deliver_account_due(engine, now, clock, batch)
+            .await?;
+        mail.add(r);
+        if r.claimed == 0 {
+            break;
+        }
+    }
     loop {
         let r = courier.deliver_due(engine, now, clock, batch).await?;
         mail.add(r);

@@ -234,7 +234,7 @@ impl Site {
             upload_quota: gradflow_web::DEFAULT_UPLOAD_QUOTA,
             secure_cookies: false,
             limits: gradflow_web::Limits::default(),
-            mail: None,
+            password_reset: false,
             public_url: base.clone(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

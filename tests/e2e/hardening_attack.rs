@@ -503,7 +503,7 @@ async fn workers_killed_again_and_again_under_load_lose_nothing_and_fail_no_time
 /// a trusted proxy the header is ignored: it cannot dodge the limit.
 async fn one_client_behind_a_trusted_proxy_cannot_lock_everyone_out(db: &TestDb) {
     use reqwest::StatusCode;
-    let site = crate::web::Site::start_with(db, None, |engine, mut config| {
+    let site = crate::web::Site::start_with(db, false, |engine, mut config| {
         config.limits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
         (engine, config)
     })

@@ -15,6 +15,7 @@ mod croniter;
 mod database_ops;
 mod hardening_attack;
 mod nodes;
+mod mail_ops;
 mod processes;
 mod property;
 mod race;

@@ -356,6 +356,7 @@ const TABLES: &[(&str, &str)] = &[
     ("sessions", "token_hash"),
     ("evidence", "id"),
     ("password_resets", "token_hash"),
+    ("account_mail", "id"),
     ("installation", "id"),
 ];
 
@@ -513,5 +514,60 @@ pub async fn raw_number(db: &TestDb, sql: &str) -> i64 {
     } else {
         let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
         sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    }
+}
+
+/// One text read from the test database with raw SQL (not through the
+/// product); `None` for no row or NULL.
+pub async fn raw_text(db: &TestDb, sql: &str) -> Option<String> {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    if db.is_sqlite() {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query_scalar::<_, Option<String>>(sql)
+            .fetch_optional(&mut conn)
+            .await
+            .unwrap()
+            .flatten()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query_scalar::<_, Option<String>>(sql)
+            .fetch_optional(&mut conn)
+            .await
+            .unwrap()
+            .flatten()
+    }
+}
+
+/// A password reset link queued for `email` at `now` (as the web's reset
+/// form does), its token read back from the queued mail with raw SQL: what
+/// a test would otherwise find in the mailbox.
+pub struct QueuedReset {
+    /// The link's secret token.
+    pub token: String,
+}
+
+/// Queues a reset link for `email` through the engine and returns its token.
+pub async fn queued_reset(
+    engine: &gradflow_engine::service::Engine,
+    db: &TestDb,
+    email: &str,
+    now: jiff::Timestamp,
+) -> QueuedReset {
+    assert!(
+        engine
+            .queue_password_reset(email, "http://gradflow.test", None, now)
+            .await
+            .unwrap(),
+        "a link is queued for {email}"
+    );
+    let link = raw_text(
+        db,
+        "SELECT link FROM account_mail WHERE link IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+    .await
+    .expect("the queued link");
+    QueuedReset {
+        token: link.rsplit_once("token=").unwrap().1.to_owned(),
     }
 }

@@ -42,7 +42,7 @@ on_both!(
 
 /// A site whose connections are held to `limits`.
 async fn site_with_limits(db: &TestDb, limits: gradflow_web::Limits) -> Site {
-    Site::start_with(db, None, move |engine, mut config| {
+    Site::start_with(db, false, move |engine, mut config| {
         config.limits = limits;
         (engine, config)
     })
@@ -196,7 +196,7 @@ async fn a_stalled_body_ends_its_request(db: &TestDb) {
 /// Twelve sign-ins at once through the engine never hash more than its
 /// pool of two at a time, and each is still answered.
 async fn password_hashing_runs_in_a_small_pool(db: &TestDb) {
-    let site = Site::start_with(db, None, |engine, config| {
+    let site = Site::start_with(db, false, |engine, config| {
         (
             engine.with_password_work(2, Duration::from_secs(60)),
             config,
@@ -248,7 +248,7 @@ async fn password_hashing_runs_in_a_small_pool(db: &TestDb) {
 /// nobody: those that find it taken get 503 with Retry-After, none is
 /// hashed beside another, and the server still signs people in after.
 async fn a_crowd_signing_in_is_told_to_retry_not_hashed_at_once(db: &TestDb) {
-    let site = Site::start_with(db, None, |engine, config| {
+    let site = Site::start_with(db, false, |engine, config| {
         (engine.with_password_work(1, Duration::ZERO), config)
     })
     .await;
@@ -355,7 +355,7 @@ async fn two_servers_on_one_database_count_guesses_together(db: &TestDb) {
         upload_quota: gradflow_web::DEFAULT_UPLOAD_QUOTA,
         secure_cookies: false,
         limits: gradflow_web::Limits::default(),
-        mail: None,
+        password_reset: false,
         public_url: base.clone(),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -508,7 +508,7 @@ async fn a_refused_file_name_leaves_nothing_on_disk(db: &TestDb) {
 /// Each person stores at most their quota, on every project together:
 /// past it an upload is refused (413) and nothing of it is kept.
 async fn uploads_stop_at_each_persons_quota(db: &TestDb) {
-    let site = Site::start_with(db, None, |engine, mut config| {
+    let site = Site::start_with(db, false, |engine, mut config| {
         config.upload_quota = 100 * 1024;
         (engine, config)
     })
@@ -686,7 +686,7 @@ async fn a_person_changes_their_own_password(db: &TestDb) {
 /// With secure cookies the session cookie is `__Host-` prefixed (Secure,
 /// Path=/, no Domain) and every answer carries Strict-Transport-Security.
 async fn secure_cookies_use_the_host_prefix_and_hsts(db: &TestDb) {
-    let site = Site::start_with(db, None, |engine, mut config| {
+    let site = Site::start_with(db, false, |engine, mut config| {
         config.secure_cookies = true;
         (engine, config)
     })

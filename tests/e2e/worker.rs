@@ -412,7 +412,7 @@ impl Drop for Process {
 }
 
 /// Runs one command at `now` to its end (or [`PATIENCE`]), off the runtime's threads.
-async fn gradflow(db: &TestDb, now: &str, args: &[&str]) -> Run {
+pub(crate) async fn gradflow(db: &TestDb, now: &str, args: &[&str]) -> Run {
     let process = Process::start(db, now, args);
     tokio::task::spawn_blocking(move || process.wait(PATIENCE))
         .await
@@ -1178,8 +1178,8 @@ async fn a_refused_recipient_is_dead_until_staff_send_it_again(db: &TestDb) {
     let row = rows.iter().find(|r| r.id == dead.id).unwrap();
     assert_eq!(
         (row.state.as_str(), row.attempts),
-        ("pending", 0),
-        "{row:?}"
+        ("pending", 1),
+        "its refused attempt still counts: {row:?}"
     );
     let report = worker_once(db, &later, &sink.url(), 500).await;
     assert_eq!(report["mail"]["sent"], 1, "{report}");
@@ -1197,16 +1197,20 @@ async fn a_refused_recipient_is_dead_until_staff_send_it_again(db: &TestDb) {
     assert!(rows.iter().all(|r| r.state == "sent"), "{rows:#?}");
     assert_each_delivered_once(&rows, &projects, &received);
 
-    // A sent message cannot be sent again by mistake.
-    let refused_retry = gradflow(db, &later, &["outbox", "retry", &id]).await;
+    // A sent message can be sent again (the person lost it): a new
+    // delivery of the same message, its attempts counting on.
+    ok(db, &later, &["outbox", "retry", &id]).await;
+    let twice = gradflow(db, &later, &["outbox", "retry", &id]).await;
     assert!(
-        !refused_retry.ok()
-            && refused_retry
-                .stderr
-                .contains("only a dead or failed message"),
-        "{refused_retry}"
+        !twice.ok() && twice.stderr.contains("is pending"),
+        "a resend already queued is not queued twice: {twice}"
     );
-    assert_eq!(sink.count(), 3);
+    let report = worker_once(db, &later, &sink.url(), 500).await;
+    assert_eq!(report["mail"]["sent"], 1, "{report}");
+    assert_eq!(sink.count(), 4);
+    let rows = outbox(db, &later).await;
+    let row = rows.iter().find(|r| r.id == dead.id).unwrap();
+    assert_eq!((row.state.as_str(), row.attempts), ("sent", 3), "{row:?}");
 }
 
 /// The mail server is down: round after round (retries are at most an hour

@@ -18,6 +18,7 @@
 //! through the engine's read policy with the signed-in `Viewer`, commands
 //! through `Engine::act` with their email; handlers only map the answers.
 
+pub mod account_mail;
 pub mod done;
 pub mod i18n;
 mod pages;
@@ -109,25 +110,14 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Connections and timeouts: how much of the server one client may hold.
     pub limits: Limits,
-    /// Where password reset links are mailed from; `None`: mail is not
-    /// configured, and people who forgot their password ask the staff.
-    pub mail: Option<Mail>,
+    /// Whether people may ask for a password reset link by mail: the link
+    /// is queued in the database and a worker (`gradflow worker`, given a
+    /// transport) delivers it; the server itself sends no mail. False: people
+    /// who forgot their password ask the staff.
+    pub password_reset: bool,
     /// The address people reach the site at (`https://gradflow.institute.example`),
     /// for links in mail; never taken from a request's Host header.
     pub public_url: String,
-}
-
-/// How the web application sends its own mail (password reset links),
-/// outside the workflows' outbox.
-#[derive(Debug, Clone)]
-pub struct Mail {
-    /// The transport (an SMTP server or a folder; never the log, which
-    /// would keep the links).
-    pub mailer: gradflow_notifications::Mailer,
-    /// The From address.
-    pub from: gradflow_notifications::Address,
-    /// The right-hand side of Message-IDs.
-    pub domain: String,
 }
 
 /// What every handler shares: the engine and the server's settings.

@@ -167,51 +167,53 @@ pub struct NewSession {
     pub expires: Timestamp,
 }
 
-/// A password reset link to mail to its person: the token goes into the
-/// link and nowhere else (never stored or logged).
-#[derive(Debug, Clone)]
-pub struct ResetLink {
-    /// Whose password it resets.
-    pub person: Person,
-    /// The language they chose, if any.
-    pub language: Option<String>,
-    /// The secret token for the link: 256 random bits in hex.
-    pub token: String,
-    /// When it stops working.
-    pub expires: Timestamp,
-}
-
 impl Engine {
-    /// A new password reset link for the person registered as `email`, or
-    /// `None` when nobody is, or when they have no account (no password:
-    /// only `gradflow user add` makes one, and a link must not). The caller
-    /// answers the same either way, so that nobody learns who has an account.
-    pub async fn request_password_reset(
+    /// Queues a password reset link for the person registered as `email`:
+    /// a new token (only its SHA-256 is stored) and the mail carrying the
+    /// link `{public_url}/reset/new?token=...`, in ONE transaction, for the
+    /// worker to deliver; a stop after this returns loses nothing. Nothing
+    /// is queued (false) when nobody is registered as `email`, or they have
+    /// no account (no password: only `gradflow user add` makes one, and a
+    /// link must not). The caller answers the same either way, so that
+    /// nobody learns who has an account. The mail is written in the
+    /// person's language, else in `page_language` (the page they asked from).
+    ///
+    /// The link is a secret: the queued row holds it only until it is sent,
+    /// given up on or expired (see `docs/OPERATIONS.md`, "Mail").
+    pub async fn queue_password_reset(
         &self,
         email: &str,
+        public_url: &str,
+        page_language: Option<&str>,
         now: Timestamp,
-    ) -> Result<Option<ResetLink>, Error> {
+    ) -> Result<bool, Error> {
         let Ok(email) = input::email(email) else {
-            return Ok(None);
+            return Ok(false);
         };
         let Some(credentials) = self.store.credentials(&email).await? else {
-            return Ok(None);
+            return Ok(false);
         };
         if credentials.password_hash.is_none() {
-            return Ok(None);
+            return Ok(false);
         }
         let token = to_hex(&rand::random::<[u8; 32]>());
         let expires = now.checked_add(RESET_LIFETIME).map_err(Error::internal)?;
+        let link = format!(
+            "{}/reset/new?token={token}",
+            public_url.trim_end_matches('/')
+        );
+        let message_id = format!("reset-{}", to_hex(&rand::random::<[u8; 16]>()));
         self.store
-            .create_password_reset(&token_hash(&token), credentials.person, now, expires)
+            .queue_password_reset(
+                &token_hash(&token),
+                credentials.person,
+                &link,
+                page_language,
+                &message_id,
+                (now, expires),
+            )
             .await?;
-        let viewer = self.viewer(credentials.person).await?;
-        Ok(Some(ResetLink {
-            person: viewer.person,
-            language: viewer.language,
-            token,
-            expires,
-        }))
+        Ok(true)
     }
 
     /// Sets a new password with the reset link `token`, which then stops

@@ -377,7 +377,8 @@ impl Engine {
         self.outgoing(message).await
     }
 
-    /// Puts a dead or failed message back in the queue to be sent now.
+    /// Puts a dead, failed or sent message back in the queue to be sent now
+    /// (a new delivery of the same message; its attempts keep counting).
     pub async fn retry_mail(&self, id: i64, now: Timestamp) -> Result<(), Error> {
         let message = self.store.message(id).await?;
         if self.store.retry_message(id, now).await? {
@@ -395,7 +396,9 @@ impl Engine {
 
     /// When the next message is due, if any.
     pub async fn next_mail_due(&self) -> Result<Option<Timestamp>, Error> {
-        Ok(self.store.next_message_due().await?)
+        let outbox = self.store.next_message_due().await?;
+        let account = self.store.next_account_mail_due().await?;
+        Ok(outbox.into_iter().chain(account).min())
     }
 
     /// A claimed message with its templates and variables.
@@ -509,4 +512,56 @@ fn local_time(calendar: &Calendar, at: Timestamp) -> String {
     at.to_zoned_datetime(calendar.zone().clone())
         .strftime("%Y-%m-%d %H:%M %Z")
         .to_string()
+}
+
+/// Account messages (password reset links) claimed by one worker: only
+/// this claim may record their delivery.
+#[derive(Debug)]
+pub struct AccountClaim {
+    token: String,
+    /// The messages, each with its recipient and (secret) link.
+    pub mails: Vec<crate::store::AccountMail>,
+}
+
+impl Engine {
+    /// Scrubs the links of account mail that expired by `due_by` (giving
+    /// up on any not yet sent), then claims up to `limit` account messages
+    /// due by then (or whose lease ran out by `clock`), for `lease`.
+    pub async fn claim_account_mail(
+        &self,
+        due_by: Timestamp,
+        clock: Timestamp,
+        limit: usize,
+        lease: SignedDuration,
+    ) -> Result<AccountClaim, Error> {
+        self.store.scrub_account_mail(due_by).await?;
+        let token = format!("{:032x}", rand::random::<u128>());
+        let lease_until = clock.checked_add(lease).unwrap_or(clock);
+        let mails = self
+            .store
+            .claim_account_mail(
+                due_by,
+                clock,
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                (&token, lease_until),
+            )
+            .await?;
+        Ok(AccountClaim { token, mails })
+    }
+
+    /// Records how delivering account message `id` of `claim` ended (its
+    /// link is scrubbed once sent or dead); false when the claim no longer
+    /// held it (another worker took it over after the lease ran out).
+    pub async fn finish_account_mail(
+        &self,
+        claim: &AccountClaim,
+        id: i64,
+        delivery: &Delivery,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        Ok(self
+            .store
+            .finish_account_mail(id, &claim.token, delivery, now)
+            .await?)
+    }
 }

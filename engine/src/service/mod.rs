@@ -40,7 +40,7 @@ use crate::store::{self, Durability, ProjectRecord, Store};
 
 pub use accounts::{
     ATTEMPT_WINDOW, ATTEMPTS_PER_ADDRESS, ATTEMPTS_PER_EMAIL, Attempt, LANGUAGES, MIN_PASSWORD,
-    NewSession, PASSWORD_WAIT, PasswordWork, RESET_LIFETIME, ResetLink, SESSION_LIFETIME, Viewer,
+    NewSession, PASSWORD_WAIT, PasswordWork, RESET_LIFETIME, SESSION_LIFETIME, Viewer,
     check_password, default_password_work,
 };
 pub use audit::AuditReport;
@@ -54,8 +54,8 @@ pub use read::{
 };
 pub use scheduler::FireReport;
 pub use store::{
-    BackupFacts, Cohort, Delivery, Evidence, HeldSnapshot, Message, NewCohort, Person, Program,
-    Published, SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
+    AccountMail, BackupFacts, Cohort, Delivery, Evidence, HeldSnapshot, Message, NewCohort,
+    Person, Program, Published, SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 
 /// The engine service: a store plus caches of what never changes under it.

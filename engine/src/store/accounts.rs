@@ -22,6 +22,14 @@ macro_rules! replace_password {
         for sql in [
             "DELETE FROM sessions WHERE person_id = $1",
             "DELETE FROM password_resets WHERE person_id = $1",
+            // Their links are dead now: reset mail not yet sent is given
+            // up on and its link forgotten (a mail being sent goes out,
+            // and its link no longer works).
+            "UPDATE account_mail SET link = NULL,
+                 state = CASE WHEN state IN ('pending', 'failed') THEN 'dead' ELSE state END,
+                 last_error = CASE WHEN state IN ('pending', 'failed')
+                     THEN 'a new password ended the link before it was sent' ELSE last_error END
+             WHERE person_id = $1 AND link IS NOT NULL AND state <> 'claimed'",
         ] {
             sqlx::query(sql).bind($person).execute(&mut *$tx).await?;
         }
@@ -40,17 +48,15 @@ pub struct Credentials {
 /// The tables of tokens kept by their SHA-256 with an expiry.
 #[derive(Debug, Clone, Copy)]
 enum Tokens {
-    /// Signed-in browsers.
+    /// Signed-in browsers. (Password reset links are written with their
+    /// mail: `account_mail.rs`.)
     Sessions,
-    /// Password reset links.
-    PasswordResets,
 }
 
 impl Tokens {
     fn table(self) -> &'static str {
         match self {
             Tokens::Sessions => "sessions",
-            Tokens::PasswordResets => "password_resets",
         }
     }
 }
@@ -212,18 +218,6 @@ impl Store {
             .await
             .map(|_| ()))?;
         Ok(())
-    }
-
-    /// Records a password reset link for `person` (and forgets expired ones).
-    pub(crate) async fn create_password_reset(
-        &self,
-        token_hash: &str,
-        person: i64,
-        now: Timestamp,
-        expires: Timestamp,
-    ) -> Result<(), Error> {
-        self.insert_token(Tokens::PasswordResets, token_hash, person, now, expires)
-            .await
     }
 
     /// Stores the hash of a new token of `person` in `tokens`, removing the

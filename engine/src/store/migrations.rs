@@ -55,6 +55,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0008_web_limits.sql"),
         include_str!("../../../migrations/postgres/0008_web_limits.sql"),
     ),
+    (
+        9,
+        "mail ops",
+        include_str!("../../../migrations/sqlite/0009_mail_ops.sql"),
+        include_str!("../../../migrations/postgres/0009_mail_ops.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

@@ -5,6 +5,7 @@
 //! for each pool by [`with_db!`]; only the migrations differ, numbered in
 //! parallel in `migrations/sqlite` and `migrations/postgres`.
 
+mod account_mail;
 mod accounts;
 mod backup;
 mod directory;
@@ -23,6 +24,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use backup::{BackupFacts, HeldSnapshot};
+pub use account_mail::AccountMail;
 pub use directory::NewDefinition;
 pub use outbox::{Delivery, Message};
 pub use timers::TimerRow;

@@ -1,6 +1,7 @@
 //! The outbox as a queue: a message row is written with its cause, claimed
 //! with a lease by a worker, then sent, failed (to retry at a set time) or
-//! dead (attempts used up, or refused for good); staff can put a dead one back.
+//! dead (attempts used up, or refused for good); staff can put a dead, failed
+//! or sent one back.
 //!
 //! Each claim writes a random token on the rows it takes: only that claim
 //! may renew their lease or record how their delivery ended, so a worker
@@ -46,8 +47,15 @@ pub struct Message {
     pub next_attempt: Option<Timestamp>,
     /// What went wrong last, in the mail server's words.
     pub last_error: Option<String>,
-    /// When it was sent.
+    /// When it was (last) sent.
     pub sent_at: Option<Timestamp>,
+    /// How often staff put it back in the queue (`outbox retry`, the web's
+    /// resend); `attempts` keeps counting across them.
+    pub resends: i64,
+    /// `attempts` when it was last put back: the backoff and the give-up
+    /// limit count the attempts since.
+    #[serde(skip)]
+    pub retry_base: i64,
 }
 
 /// How a delivery attempt ended.
@@ -69,7 +77,7 @@ pub enum Delivery {
     },
 }
 
-const COLUMNS: &str = "o.id, o.project_id, o.event_seq, o.template, o.recipient_id, p.email, p.language, o.message_id, o.state, o.attempts, o.next_attempt_at, o.last_error, o.sent_at";
+const COLUMNS: &str = "o.id, o.project_id, o.event_seq, o.template, o.recipient_id, p.email, p.language, o.message_id, o.state, o.attempts, o.next_attempt_at, o.last_error, o.sent_at, o.resends, o.retry_base";
 
 impl Store {
     /// Claims up to `limit` messages due by `due_by` (and those whose
@@ -265,12 +273,15 @@ impl Store {
             .ok_or_else(|| Error::NotFound(Reason::message(format!("there is no message {id}"))))
     }
 
-    /// Puts a dead or failed message back in the queue, due `now`, with its attempts reset.
+    /// Puts a dead, failed or sent message back in the queue, due `now`: a
+    /// new delivery of the same message. Its attempts keep their count (the
+    /// backoff counts afresh from `retry_base`) and the resend is counted;
+    /// a message already queued or being sent is left alone (false).
     pub(crate) async fn retry_message(&self, id: i64, now: Timestamp) -> Result<bool, Error> {
         let changed = with_db!(self, pool => sqlx::query(
-            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL,
-                 claim_token = NULL
-             WHERE id = $2 AND state IN ('dead', 'failed')",
+            "UPDATE outbox SET state = 'pending', retry_base = attempts, resends = resends + 1,
+                 next_attempt_at = $1, lease_until = NULL, claim_token = NULL
+             WHERE id = $2 AND state IN ('dead', 'failed', 'sent')",
         )
         .bind(micros(now))
         .bind(id)
@@ -315,5 +326,7 @@ pub(super) fn message_row(r: &impl Columns) -> Result<Message, Error> {
         last_error: r.opt_text("last_error")?,
         state,
         sent_at: r.opt_int("sent_at")?.map(instant).transpose()?,
+        resends: r.int("resends")?,
+        retry_base: r.int("retry_base")?,
     })
 }

@@ -211,7 +211,7 @@ impl Store {
     ) -> Result<Vec<Message>, Error> {
         with_db!(self, pool => sqlx::query(
             "SELECT o.id, o.project_id, o.event_seq, o.template, o.recipient_id, pe.email, pe.language, o.message_id, o.state,
-                    o.attempts, o.next_attempt_at, o.last_error, o.sent_at
+                    o.attempts, o.next_attempt_at, o.last_error, o.sent_at, o.resends, o.retry_base
              FROM outbox o JOIN people pe ON pe.id = o.recipient_id JOIN projects p ON p.id = o.project_id
              WHERE p.cohort_id = $1 ORDER BY o.id DESC LIMIT $2",
         )

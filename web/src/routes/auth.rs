@@ -75,7 +75,7 @@ fn form(
             "email": email,
             "error": error.map(text),
             "note": note.map(text),
-            "reset": app.config.mail.is_some(),
+            "reset": app.config.password_reset,
         }),
     )
 }

@@ -456,7 +456,7 @@ pub async fn outbox(
             "tries": i18n::count(lang, "outbox-tries", m.attempts),
             "when": i18n::when(lang, m.sent_at.unwrap_or(m.next_attempt_at), &tz),
             "error": m.last_error,
-            "resend": matches!(m.state.as_str(), "dead" | "failed"),
+            "resend": matches!(m.state.as_str(), "dead" | "failed" | "sent"),
         }));
     }
     Ok(pages::page(
@@ -522,7 +522,7 @@ pub async fn message(
                     "tries": i18n::count(lang, "outbox-tries", row.attempts),
                     "when": i18n::when(lang, row.sent_at.unwrap_or(row.next_attempt_at), &tz),
                     "error": row.last_error,
-                    "resend": matches!(row.state.as_str(), "dead" | "failed"),
+                    "resend": matches!(row.state.as_str(), "dead" | "failed" | "sent"),
                     "lang": language,
                     "dir": if language == "ar" { "rtl" } else { "ltr" },
                     "subject": subject,
@@ -542,7 +542,7 @@ pub struct Resend {
 }
 
 /// `POST /cohorts/{id}/outbox/{message}/resend`: puts a message that was
-/// given up on back in the queue (the engine's resend), then shows the outbox.
+/// given up on, failed or sent back in the queue (the engine's resend), then shows the outbox.
 pub async fn resend(
     State(app): State<App>,
     visitor: Visitor,

@@ -1,10 +1,13 @@
 //! Password reset by an emailed one-time link, when mail is configured.
+//! The link is queued in the database with its token, in one transaction,
+//! before the answer; the worker mails it (`account_mail.rs` has its words)
+//! and the link is scrubbed from the queue once sent or expired.
 //! The link's token travels in a query string and a form field, never in a
 //! path, so request logs (which keep the path only) never hold it.
 //!
-//! Asking for a link answers the same whether or not the email has an
-//! account, and the account is looked up and mailed after the answer, so
-//! neither the words nor the time taken tell who has one. Requests are
+//! Asking for a link answers the same words whether or not the email has
+//! an account (the time differs by one small write, far below the noise of
+//! a network; the request limits bound how often anyone may ask). Requests are
 //! counted by the engine (per email and per address, in the database), and
 //! so are uses of a link (per address, before the new password is hashed). The link carries a 256-bit token of
 //! which only the SHA-256 is stored; it works once, for
@@ -17,18 +20,15 @@ use std::net::SocketAddr;
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::Response;
-use gradflow_engine::service::{
-    Attempt, Kind, MIN_PASSWORD, RESET_LIFETIME, ResetLink, check_password,
-};
-use gradflow_notifications::{Address, MessageId, Outgoing, Transport};
+use gradflow_engine::service::{Attempt, Kind, MIN_PASSWORD, RESET_LIFETIME, check_password};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::i18n::{self, Lang};
+use crate::App;
+use crate::i18n;
 use crate::pages::{self, Fail, Frame};
 use crate::session::Visitor;
-use crate::{App, Mail};
 
 /// What the request form posts.
 #[derive(Deserialize)]
@@ -73,7 +73,7 @@ fn request_form(
         &Frame::of(visitor),
         "reset-title",
         json!({
-            "mail": app.config.mail.is_some(),
+            "mail": app.config.password_reset,
             "email": email,
             "error": error.map(|k| i18n::text(visitor.lang, k, &[])),
             "sent": sent,
@@ -89,7 +89,7 @@ pub async fn request(
     visitor: Visitor,
     Form(posted): Form<Request>,
 ) -> Result<Response, Fail> {
-    let Some(mail) = app.config.mail.clone() else {
+    if !app.config.password_reset {
         return Ok(pages::page(
             404,
             request_form(&app, &visitor, "", None, false),
@@ -121,71 +121,28 @@ pub async fn request(
             ),
         ));
     }
-    // Looked up and mailed after the answer, so that neither its words nor
-    // the time it takes tell whether the email has an account.
-    let engine = app.engine.clone();
-    let public_url = app.config.public_url.clone();
-    let (email_owned, page_lang) = (email.to_owned(), visitor.lang);
-    tokio::spawn(async move {
-        let link = match engine
-            .request_password_reset(&email_owned, Timestamp::now())
-            .await
-        {
-            Ok(Some(link)) => link,
-            Ok(None) => return,
-            Err(e) => {
-                tracing::warn!("a password reset link could not be made: {e}");
-                return;
-            }
-        };
-        let lang = link
-            .language
-            .as_deref()
-            .and_then(Lang::from_code)
-            .unwrap_or(page_lang);
-        let url = format!(
-            "{}/reset/new?token={}",
-            public_url.trim_end_matches('/'),
-            link.token
-        );
-        if let Err(e) = send(&mail, &link, lang, &url).await {
-            tracing::warn!("a password reset link could not be sent: {e}");
-        }
-    });
+    // Queued (the token and its mail in one transaction) before the answer,
+    // so that a server stopped right after telling the person the link is
+    // on its way has lost nothing: a worker delivers it. The answer's words
+    // are the same whether or not the email has an account.
+    match app
+        .engine
+        .queue_password_reset(
+            email,
+            &app.config.public_url,
+            Some(visitor.lang.code()),
+            Timestamp::now(),
+        )
+        .await
+    {
+        Ok(true) => tracing::info!("a password reset link was queued for the worker"),
+        Ok(false) => {}
+        Err(e) => return Err(Fail::service(&visitor, e)),
+    }
     Ok(pages::page(
         200,
         request_form(&app, &visitor, email, None, true),
     ))
-}
-
-/// Mails `link` to its person in `lang`.
-async fn send(mail: &Mail, link: &ResetLink, lang: Lang, url: &str) -> Result<(), String> {
-    let name = link.person.name.clone();
-    let minutes = RESET_LIFETIME.as_mins().to_string();
-    let args = [
-        ("name", name.clone()),
-        ("link", url.to_owned()),
-        ("minutes", minutes),
-    ];
-    let message = Outgoing {
-        message_id: MessageId::new(
-            &format!("reset-{:032x}", rand::random::<u128>()),
-            &mail.domain,
-        )
-        .map_err(|e| e.to_string())?,
-        from: mail.from.clone(),
-        to: Address::new(link.person.email.clone(), name),
-        subject: i18n::text(lang, "reset-mail-subject", &[]),
-        // Without Fluent's invisible isolation marks, which would stick to
-        // the link in a plain-text mail.
-        text: i18n::text(lang, "reset-mail-text", &args).replace(['\u{2068}', '\u{2069}'], ""),
-        html: None,
-    };
-    mail.mailer
-        .send(&message)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
 }
 
 /// `GET /reset/new?token=...`: the form for a new password.

@@ -208,9 +208,8 @@ reason-unknown-message = لا توجد رسالة رقمها { $message } في �
 reason-message-not-resendable = الرسالة رقم { $message } { $state ->
     [pending] بانتظار الإرسال أصلًا
     [claimed] يجري إرسالها الآن
-    [sent] أُرسلت
    *[other] في حالة أخرى
-}؛ لا يُعاد إرسال إلا رسالة توقفت محاولاتها أو لم يقبلها خادم البريد بعد
+}؛ لا يُعاد إرسال إلا رسالة أُرسلت أو توقفت محاولاتها أو لم يقبلها خادم البريد بعد (أما المنتظرة أو الجاري إرسالها فهي في طريقها)
 reason-person-exists = { $email } مسجل من قبل
 reason-program-exists = يوجد برنامج بالمفتاح «{ $program }» من قبل
 reason-cohort-exists = توجد دفعة باسم «{ $cohort }» من قبل
