@@ -6,6 +6,7 @@ mod demo;
 mod directory;
 mod outbox;
 pub mod output;
+mod people;
 mod project;
 mod serve;
 mod simulate;

@@ -55,6 +55,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0008_web_limits.sql"),
         include_str!("../../../migrations/postgres/0008_web_limits.sql"),
     ),
+    (
+        10,
+        "people's data",
+        include_str!("../../../migrations/sqlite/0010_people_data.sql"),
+        include_str!("../../../migrations/postgres/0010_people_data.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

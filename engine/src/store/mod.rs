@@ -9,6 +9,7 @@ mod accounts;
 mod directory;
 mod migrations;
 mod outbox;
+mod people;
 mod projects;
 mod timers;
 mod viewer;
@@ -23,6 +24,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSy
 pub use directory::NewDefinition;
 pub use outbox::{Delivery, Message};
 pub use timers::TimerRow;
+pub use people::{
+    AdminEntry, ExportedEvent, ExportedFile, ExportedMessage, ExportedSession,
+    PersonStatus, RoleHeld,
+};
 pub use viewer::Evidence;
 
 pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
