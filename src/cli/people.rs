@@ -18,7 +18,12 @@ pub async fn run(ctx: &Ctx, engine: &Engine, command: PersonCommand) -> anyhow::
     match command {
         PersonCommand::Export { email, operator } => {
             let export = engine
-                .export_person(&email, &operator_name(&operator)?, ctx.now)
+                .export_person(
+                    &email,
+                    &operator_name(&operator)?,
+                    &operator.reason,
+                    ctx.now,
+                )
                 .await?;
             // JSON whatever `--json` says: an export is for a machine or a file.
             output::json(&export);
@@ -211,7 +216,9 @@ impl Sweeper {
     }
 
     async fn sweep(&self, engine: &Engine, now: Timestamp) -> anyhow::Result<RetentionReport> {
-        let report = engine.apply_retention(&self.retention, "worker", now).await?;
+        let report = engine
+            .apply_retention(&self.retention, "worker", now)
+            .await?;
         for sha in &report.files_to_remove {
             // Names are SHA-256 hex from the database; nothing else is joined.
             if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod croniter;
 mod hardening_attack;
+mod people_data;
 mod processes;
 mod property;
 mod race;

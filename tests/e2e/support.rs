@@ -347,6 +347,8 @@ const TABLES: &[(&str, &str)] = &[
     ("evidence", "id"),
     ("password_resets", "token_hash"),
     ("installation", "id"),
+    ("admin_log", "id"),
+    ("purge_permits", "project_id"),
 ];
 
 /// Tables the snapshot knows of but does not dump: `attempts` counts

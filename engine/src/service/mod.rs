@@ -55,8 +55,8 @@ pub use read::{
 };
 pub use scheduler::FireReport;
 pub use store::{
-    AdminEntry, Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,
-    StoredEvent, Summary, TimerRow,
+    AdminEntry, Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published,
+    StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 
 /// The engine service: a store plus caches of what never changes under it.

@@ -88,10 +88,12 @@ impl Engine {
         &self,
         email: &str,
         operator: &str,
+        reason: &str,
         now: Timestamp,
     ) -> Result<PersonExport, Error> {
         let person = self.store.person(&input::email(email)?).await?;
-        self.export_of(person, operator, now).await
+        let reason = optional_reason(reason)?;
+        self.export_of(person, operator, &reason, now).await
     }
 
     /// The export of `viewer`'s own data (the read policy: a person reads
@@ -100,13 +102,14 @@ impl Engine {
     pub async fn export_own(&self, viewer: &Viewer, now: Timestamp) -> Result<PersonExport, Error> {
         let person = self.store.person_by_id(viewer.person.id).await?;
         let operator = format!("person {} (self, web)", person.id);
-        self.export_of(person, &operator, now).await
+        self.export_of(person, &operator, "", now).await
     }
 
     async fn export_of(
         &self,
         person: Person,
         operator: &str,
+        reason: &str,
         now: Timestamp,
     ) -> Result<PersonExport, Error> {
         let rows = self.store.person_rows(person.id).await?;
@@ -116,12 +119,13 @@ impl Engine {
             .into_iter()
             .filter(|e| {
                 e.actor == Some(id)
-                    || serde_json::from_value::<Change>(e.change.clone())
-                        .is_ok_and(|c| matches!(c, Change::MemberAdded { person, .. } if person == id))
+                    || serde_json::from_value::<Change>(e.change.clone()).is_ok_and(
+                        |c| matches!(c, Change::MemberAdded { person, .. } if person == id),
+                    )
             })
             .collect();
         self.store
-            .log_admin(&entry(operator, "export", Some(id), "", now))
+            .log_admin(&entry(operator, "export", Some(id), reason, now))
             .await?;
         Ok(PersonExport {
             exported_at: now,
@@ -323,9 +327,7 @@ impl Engine {
                 logged.project = Some(project.project);
                 logged.detail = serde_json::json!({ "evidence_files_removed": kept.len() });
                 let ids: Vec<i64> = kept.iter().map(|(id, _)| *id).collect();
-                self.store
-                    .mark_evidence_removed(&ids, now, &logged)
-                    .await?;
+                self.store.mark_evidence_removed(&ids, now, &logged).await?;
                 report.evidence_files += kept.len();
                 released.extend(kept.into_iter().map(|(_, sha)| sha));
             }

@@ -23,11 +23,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSy
 
 pub use directory::NewDefinition;
 pub use outbox::{Delivery, Message};
-pub use timers::TimerRow;
 pub use people::{
-    AdminEntry, ExportedEvent, ExportedFile, ExportedMessage, ExportedSession,
-    PersonStatus, RoleHeld,
+    AdminEntry, ExportedEvent, ExportedFile, ExportedMessage, ExportedSession, PersonStatus,
+    RoleHeld,
 };
+pub use timers::TimerRow;
 pub use viewer::Evidence;
 
 pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
