@@ -23,6 +23,7 @@ on_both!(
     a_disabled_account_cannot_sign_in_and_gets_no_mail,
     an_erasure_is_refused_for_an_open_role_then_leaves_the_log_verifiable,
     retention_removes_old_bodies_and_files_and_purges_closed_projects,
+    a_person_reads_and_downloads_only_their_own_data_on_the_web,
 );
 
 /// The clock of every command (`GRADFLOW_NOW`), unless `--now` says otherwise.
@@ -739,4 +740,40 @@ async fn raw_delete_event(db: &TestDb, project: i64) -> Result<(), String> {
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
+}
+
+async fn a_person_reads_and_downloads_only_their_own_data_on_the_web(db: &TestDb) {
+    use crate::web::Site;
+    let site = Site::new(db).await;
+    let mut trainee = site.signed_in("trainee1@example.org").await;
+    let profile = trainee.get("/profile").await;
+    assert!(profile.body.contains("href=\"/profile/data\""), "the profile links to it");
+    let page = trainee.get("/profile/data").await;
+    assert_eq!(page.status, reqwest::StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("trainee1@example.org"));
+    assert!(page.body.contains("Person trainee1"));
+    assert!(page.body.contains(&format!("/projects/{}", site.projects[0])), "her project role");
+    assert!(!page.body.contains("trainee2@example.org"));
+    let download = trainee.get("/profile/data.json").await;
+    assert_eq!(download.status, reqwest::StatusCode::OK);
+    let disposition = download.headers["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    assert_eq!(download.headers["cache-control"], "private, no-store");
+    let export: serde_json::Value = serde_json::from_str(&download.body).unwrap();
+    assert_eq!(export["person"]["email"], "trainee1@example.org");
+    assert!(!download.body.contains("argon2"));
+
+    // A coordinator reading the same addresses reads their own data, never hers.
+    let mut coordinator = site.signed_in("coord-a@example.org").await;
+    let theirs: serde_json::Value =
+        serde_json::from_str(&coordinator.get("/profile/data.json").await.body).unwrap();
+    assert_eq!(theirs["person"]["email"], "coord-a@example.org");
+    // Signed out: no data at all.
+    let anonymous = site.browser().get("/profile/data.json").await;
+    assert_ne!(anonymous.status, reqwest::StatusCode::OK);
+    // Each view is in the admin log, by the person themself.
+    let log = spawn::ok(db, &["--json", "person", "log", "--person", "trainee1@example.org"]).json();
+    assert_eq!(log.as_array().unwrap().len(), 2, "the page and the download: {log}");
+    assert!(log[0]["operator"].as_str().unwrap().contains("(self, web)"));
+    site.stop().await;
 }

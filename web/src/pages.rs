@@ -43,6 +43,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/reset-password.hbs"),
     ),
     ("home", include_str!("../templates/home.hbs")),
+    ("your_data", include_str!("../templates/your_data.hbs")),
     ("project", include_str!("../templates/project.hbs")),
     ("board", include_str!("../templates/board.hbs")),
     ("outbox", include_str!("../templates/outbox.hbs")),

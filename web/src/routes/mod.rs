@@ -11,6 +11,7 @@ mod profile;
 mod project;
 mod reset;
 mod scoring;
+mod your_data;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -50,6 +51,7 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "reset-done",
     "home-title",
     "profile-title",
+    "data-title",
     "password-changed",
     "password-current-wrong",
     "board-title",
@@ -164,6 +166,8 @@ pub fn routes(app: App) -> Router {
         .route("/", get(home::page))
         .route("/profile", get(profile::page).post(profile::save))
         .route("/profile/password", post(profile::change_password))
+        .route("/profile/data", get(your_data::page))
+        .route("/profile/data.json", get(your_data::download))
         .route("/projects/{id}", get(project::page))
         .route("/projects/{id}/act", post(project::act))
         .route("/projects/{id}/members", post(project::give_role))
