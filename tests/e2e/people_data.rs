@@ -638,6 +638,15 @@ async fn retention_removes_old_bodies_and_files_and_purges_closed_projects(db: &
         1
     );
     audit_ok(db);
+    let export = spawn::ok(db, &["person", "export", EMAIL]).json();
+    let removed: Vec<_> = export["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["removed_at"].is_null())
+        .collect();
+    assert_eq!(removed.len(), 1, "the export says which file was removed");
+    assert_eq!(removed[0]["sha256"], old.as_str());
 
     // 30 days for closed projects: the withdrawn project is purged whole.
     let events_before = raw_number(
@@ -747,12 +756,19 @@ async fn a_person_reads_and_downloads_only_their_own_data_on_the_web(db: &TestDb
     let site = Site::new(db).await;
     let mut trainee = site.signed_in("trainee1@example.org").await;
     let profile = trainee.get("/profile").await;
-    assert!(profile.body.contains("href=\"/profile/data\""), "the profile links to it");
+    assert!(
+        profile.body.contains("href=\"/profile/data\""),
+        "the profile links to it"
+    );
     let page = trainee.get("/profile/data").await;
     assert_eq!(page.status, reqwest::StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("trainee1@example.org"));
     assert!(page.body.contains("Person trainee1"));
-    assert!(page.body.contains(&format!("/projects/{}", site.projects[0])), "her project role");
+    assert!(
+        page.body
+            .contains(&format!("/projects/{}", site.projects[0])),
+        "her project role"
+    );
     assert!(!page.body.contains("trainee2@example.org"));
     let download = trainee.get("/profile/data.json").await;
     assert_eq!(download.status, reqwest::StatusCode::OK);
@@ -772,8 +788,22 @@ async fn a_person_reads_and_downloads_only_their_own_data_on_the_web(db: &TestDb
     let anonymous = site.browser().get("/profile/data.json").await;
     assert_ne!(anonymous.status, reqwest::StatusCode::OK);
     // Each view is in the admin log, by the person themself.
-    let log = spawn::ok(db, &["--json", "person", "log", "--person", "trainee1@example.org"]).json();
-    assert_eq!(log.as_array().unwrap().len(), 2, "the page and the download: {log}");
+    let log = spawn::ok(
+        db,
+        &[
+            "--json",
+            "person",
+            "log",
+            "--person",
+            "trainee1@example.org",
+        ],
+    )
+    .json();
+    assert_eq!(
+        log.as_array().unwrap().len(),
+        2,
+        "the page and the download: {log}"
+    );
     assert!(log[0]["operator"].as_str().unwrap().contains("(self, web)"));
     site.stop().await;
 }

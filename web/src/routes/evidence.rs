@@ -152,6 +152,10 @@ pub async fn download(
         .evidence_file_as(viewer, id, file)
         .await
         .map_err(|e| Fail::service(&visitor, e))?;
+    if evidence.removed {
+        // Retention removed the bytes after the project ended: say so.
+        return Err(Fail::status(&visitor, 410, "error-evidence-removed", None));
+    }
     let bytes = tokio::fs::read(file_path(&app.config.files, &evidence.sha256))
         .await
         .map_err(|e| internal(&visitor, &e))?;

@@ -30,6 +30,7 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "error-csrf",
     "error-invalid",
     "error-not-found",
+    "error-evidence-removed",
     "error-forbidden",
     "error-conflict",
     "error-busy",
