@@ -24,6 +24,7 @@ on_both!(
     an_erasure_is_refused_for_an_open_role_then_leaves_the_log_verifiable,
     retention_removes_old_bodies_and_files_and_purges_closed_projects,
     a_person_reads_and_downloads_only_their_own_data_on_the_web,
+    racing_erasures_and_corrections_each_take_effect_once,
 );
 
 /// The clock of every command (`GRADFLOW_NOW`), unless `--now` says otherwise.
@@ -57,6 +58,12 @@ impl std::fmt::Display for Run {
             self.stdout,
             self.stderr
         )
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
     }
 }
 
@@ -806,4 +813,59 @@ async fn a_person_reads_and_downloads_only_their_own_data_on_the_web(db: &TestDb
     );
     assert!(log[0]["operator"].as_str().unwrap().contains("(self, web)"));
     site.stop().await;
+}
+
+/// Runs each argument list as its own `gradflow` process, all at once.
+fn at_once(db: &TestDb, runs: &[Vec<&str>]) -> Vec<Run> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|args| scope.spawn(move || spawn::run(db, args)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+async fn racing_erasures_and_corrections_each_take_effect_once(db: &TestDb) {
+    let engine = db.engine().await;
+    let (_, project) = with_trainee(db, &engine, "Parking permits").await;
+    withdraw(&engine, project, "ended").await;
+    let other = holder("trainee", 2);
+
+    // Two operators correct two people to one new email at once: one wins.
+    let new = "shared.new@example.org";
+    let runs = at_once(
+        db,
+        &[
+            vec!["person", "correct", EMAIL, "--email", new],
+            vec!["person", "correct", other.as_str(), "--email", new],
+        ],
+    );
+    assert_eq!(runs.iter().filter(|r| r.ok()).count(), 1, "{runs:?}");
+    let lost = runs.iter().find(|r| !r.ok()).unwrap();
+    assert!(lost.stderr.contains("is already registered"), "{lost}");
+    let winner = if runs[0].ok() { EMAIL } else { other.as_str() };
+    let loser = if runs[0].ok() { other.as_str() } else { EMAIL };
+    assert!(engine.person(loser).await.is_ok(), "the loser is unchanged");
+    let _ = winner;
+
+    // Two erasures of one person at once: one erases, the other finds nobody.
+    let trainee = if loser == EMAIL { EMAIL } else { new };
+    let runs = at_once(
+        db,
+        &[
+            vec!["person", "erase", trainee, "--reason", "request A"],
+            vec!["person", "erase", trainee, "--reason", "request B"],
+        ],
+    );
+    assert_eq!(runs.iter().filter(|r| r.ok()).count(), 1, "{runs:?}");
+    audit_ok(db);
+    let log = spawn::ok(db, &["--json", "person", "log"]).json();
+    let erasures = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "erase")
+        .count();
+    assert_eq!(erasures, 1, "{log}");
 }

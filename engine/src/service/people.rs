@@ -173,7 +173,13 @@ impl Engine {
         let mut logged = entry(operator, "correct", Some(person.id), &reason, now);
         logged.detail = serde_json::json!({ "changed": changed });
         self.store
-            .correct_person(person.id, name.as_deref(), new_email.as_deref(), &logged)
+            .correct_person(
+                person.id,
+                &person.email,
+                name.as_deref(),
+                new_email.as_deref(),
+                &logged,
+            )
             .await?;
         self.forget_person(&person.email);
         Ok(self.store.person_by_id(person.id).await?)

@@ -360,23 +360,34 @@ impl Store {
     pub(crate) async fn correct_person(
         &self,
         person: i64,
+        old_email: &str,
         name: Option<&str>,
         email: Option<&str>,
         entry: &AdminEntry,
     ) -> Result<(), Error> {
-        let result: Result<(), sqlx::Error> = with_db!(self, pool => async {
+        let result: Result<bool, sqlx::Error> = with_db!(self, pool => async {
             let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE people SET name = COALESCE($1, name), email = COALESCE($2, email) WHERE id = $3")
+            let found = sqlx::query("UPDATE people SET name = COALESCE($1, name), email = COALESCE($2, email) WHERE id = $3 AND email = $4 AND erased_at IS NULL")
                 .bind(name)
                 .bind(email)
                 .bind(person)
+                .bind(old_email)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+            if found == 0 {
+                return Ok(false);
+            }
             log_admin!(tx, entry);
-            tx.commit().await
+            tx.commit().await.map(|()| true)
         }.await);
         match result {
-            Ok(()) => Ok(()),
+            Ok(true) => Ok(()),
+            // Erased or corrected by another process since it was read.
+            Ok(false) => Err(Error::NotFound(Reason::new(
+                "unknown-person",
+                vec![("email", Arg::Text(old_email.to_owned()))],
+            ))),
             Err(e) if super::is_unique_violation(&e) => Err(Error::Refused(Reason::new(
                 "person-exists",
                 vec![("email", Arg::Text(email.unwrap_or_default().to_owned()))],
@@ -396,7 +407,8 @@ impl Store {
     ) -> Result<(), Error> {
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE people SET disabled_at = $1 WHERE id = $2")
+            // An erased person stays disabled.
+            sqlx::query("UPDATE people SET disabled_at = $1 WHERE id = $2 AND erased_at IS NULL")
                 .bind(disabled.map(micros))
                 .bind(person)
                 .execute(&mut *tx)
@@ -446,11 +458,17 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             // Lock the person's row first (PostgreSQL), then re-read their
             // projects: a role given since the check is a race, not a gap.
-            sqlx::query("UPDATE people SET erased_at = $1 WHERE id = $2")
+            let found = sqlx::query("UPDATE people SET erased_at = $1 WHERE id = $2 AND email = $3 AND erased_at IS NULL")
                 .bind(micros(now))
                 .bind(person)
+                .bind(old_email)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+            if found == 0 {
+                // Erased or corrected by another process since it was read.
+                return Err(Error::NotFound(Reason::new("unknown-person", vec![("email", Arg::Text(old_email.to_owned()))])));
+            }
             if role_projects!(&mut *tx, person)? != checked {
                 return Err(Error::Refused(Reason::new("changed", vec![])));
             }
