@@ -105,7 +105,7 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             // A message due to a disabled account is never sent: it ends
             // dead, saying why (see `people.rs`).
-            sqlx::query(super::people::DISABLED_RECIPIENTS_DEAD)
+            sqlx::query(sqlx::AssertSqlSafe(super::people::disabled_recipients_dead(lock)))
                 .bind(micros(due_by))
                 .execute(&mut *tx)
                 .await?;

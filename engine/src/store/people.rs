@@ -12,11 +12,19 @@ use crate::reason::{Arg, Reason};
 
 /// Marks dead, saying why, every message due by `$1` to a disabled account
 /// (run by each claim before it claims, and by a disable for all of them).
-pub(super) const DISABLED_RECIPIENTS_DEAD: &str = "UPDATE outbox
-    SET state = 'dead', lease_until = NULL, claim_token = NULL,
-        last_error = 'not sent: the recipient''s account is disabled'
-    WHERE state IN ('pending', 'failed') AND next_attempt_at <= $1
-      AND recipient_id IN (SELECT id FROM people WHERE disabled_at IS NOT NULL)";
+/// Rows another worker holds are skipped (`lock`: ` FOR UPDATE SKIP LOCKED`
+/// on PostgreSQL), so two workers never wait on each other here.
+pub(super) fn disabled_recipients_dead(lock: &str) -> String {
+    format!(
+        "UPDATE outbox
+         SET state = 'dead', lease_until = NULL, claim_token = NULL,
+             last_error = 'not sent: the recipient''s account is disabled'
+         WHERE id IN (
+             SELECT o.id FROM outbox o
+             WHERE o.state IN ('pending', 'failed') AND o.next_attempt_at <= $1
+               AND o.recipient_id IN (SELECT id FROM people WHERE disabled_at IS NOT NULL){lock})"
+    )
+}
 
 /// One line of the admin log: who did what to whom, when and why.
 #[derive(Debug, Clone, Serialize)]
@@ -420,7 +428,7 @@ impl Store {
                 ] {
                     sqlx::query(sql).bind(person).execute(&mut *tx).await?;
                 }
-                sqlx::query(DISABLED_RECIPIENTS_DEAD)
+                sqlx::query(sqlx::AssertSqlSafe(disabled_recipients_dead("")))
                     .bind(i64::MAX)
                     .execute(&mut *tx)
                     .await?;
