@@ -293,6 +293,7 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("unknown-message", &["message"]),
     ("message-not-resendable", &["message", "state"]),
     ("person-exists", &["email"]),
+    ("erase-open-roles", &["email", "projects"]),
     ("program-exists", &["program"]),
     ("cohort-exists", &["cohort"]),
     ("cohort-full", &["cohort", "capacity"]),

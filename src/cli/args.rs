@@ -360,6 +360,8 @@ pub struct WorkerArgs {
     /// it can send in half of it. At least twice the SMTP timeout (refused otherwise).
     #[arg(long, default_value_t = 120, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub mail_lease: u32,
+    #[command(flatten)]
+    pub retention: RetentionArgs,
 }
 
 /// `gradflow workflow ...`
@@ -431,6 +433,93 @@ pub enum PersonCommand {
         /// A language code: en or ar.
         language: String,
     },
+    /// Print everything kept about a person as JSON (their row, account,
+    /// sessions without secrets, roles, the events they acted in or that
+    /// name them, evidence files, messages to them), for a data request.
+    Export {
+        /// Email address.
+        email: String,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+    /// Correct a person's name or email (the same rules as `person add`;
+    /// an email someone else has is refused).
+    Correct {
+        /// Their email address now.
+        email: String,
+        /// The right name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The right email address.
+        #[arg(long = "email", value_name = "EMAIL")]
+        new_email: Option<String>,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+    /// Disable an account: no sign-in, sessions ended, no mail sent to
+    /// them (each message ends dead, saying why); roles are kept.
+    Disable {
+        /// Email address.
+        email: String,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        /// Email address.
+        email: String,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+    /// Erase a person on request: name, email and organization replaced by
+    /// a pseudonym, password, sessions, language, attempts and mail bodies
+    /// removed; the sealed events keep only their id, so `audit verify`
+    /// still passes. Refused while they hold a role on an unfinished project.
+    Erase {
+        /// Email address.
+        email: String,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+    /// The admin log: every export, correction, disable, enable, erasure,
+    /// purge and retention sweep, newest first.
+    Log {
+        /// Only what concerns this person.
+        #[arg(long, value_name = "EMAIL")]
+        person: Option<String>,
+    },
+}
+
+/// Who does an action on people's data, and why: written to the admin log.
+#[derive(Debug, Clone, Args)]
+pub struct OperatorArgs {
+    /// The operator's email, for the admin log (default: the OS user).
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub by: Option<String>,
+    /// Why (the request it answers), for the admin log; required to erase.
+    #[arg(long, default_value = "")]
+    pub reason: String,
+}
+
+/// How long the worker keeps what it may remove (off by default: kept for ever).
+#[derive(Debug, Clone, Args)]
+pub struct RetentionArgs {
+    /// Remove the body (its variables) of each message sent more than DAYS
+    /// ago; the row stays as the record that it was sent.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retain_sent_mail: Option<u32>,
+    /// Remove from the files folder the evidence files of projects finished
+    /// more than DAYS ago (their rows, sealed in the log, stay).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retain_evidence: Option<u32>,
+    /// Purge whole projects finished more than DAYS ago: events, rows and
+    /// files, each recorded in the admin log with its final chain head.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retain_closed_projects: Option<u32>,
+    /// Folder of evidence files (as `serve --files`); default: `files`
+    /// beside the SQLite file, or `gradflow-files`.
+    #[arg(long, value_name = "DIR")]
+    pub files: Option<PathBuf>,
 }
 
 /// `gradflow program ...`

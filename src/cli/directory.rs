@@ -50,6 +50,14 @@ pub async fn person(ctx: &Ctx, command: PersonCommand) -> anyhow::Result<ExitCod
                 serde_json::json!({ "email": person.email, "language": language }),
             );
         }
+        command @ (PersonCommand::Export { .. }
+        | PersonCommand::Correct { .. }
+        | PersonCommand::Disable { .. }
+        | PersonCommand::Enable { .. }
+        | PersonCommand::Erase { .. }
+        | PersonCommand::Log { .. }) => {
+            return super::people::run(ctx, &engine, command).await;
+        }
         PersonCommand::List => {
             let people = engine.people().await?;
             if ctx.json {

@@ -10,6 +10,7 @@ mod migrate;
 mod mail;
 mod outbox;
 pub mod output;
+mod people;
 mod project;
 mod serve;
 mod simulate;

@@ -62,7 +62,9 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine().await?;
     // Leases move with real time even when GRADFLOW_NOW fixes `now`.
     let clock = Clock::new(ctx.fixed_now);
+    let mut sweeper = super::people::Sweeper::new(&args.retention, &ctx.db);
     if args.once {
+        sweeper.maybe_run(&engine, ctx.now).await;
         let round = round(&engine, &mut courier, ctx.now, &clock, args.batch).await?;
         if ctx.json {
             output::json(&round);
@@ -82,6 +84,7 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let mut outage: Option<(std::time::Instant, Duration)> = None;
     loop {
         let now = ctx.fixed_now.unwrap_or_else(Timestamp::now);
+        sweeper.maybe_run(&engine, now).await;
         let wait = match work(&engine, &mut courier, now, &clock, args.batch).await {
             Ok(wait) => {
                 if let Some((since, _)) = outage.take() {

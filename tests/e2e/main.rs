@@ -16,6 +16,7 @@ mod database_ops;
 mod hardening_attack;
 mod nodes;
 mod mail_ops;
+mod people_data;
 mod processes;
 mod property;
 mod race;

@@ -358,6 +358,8 @@ const TABLES: &[(&str, &str)] = &[
     ("password_resets", "token_hash"),
     ("account_mail", "id"),
     ("installation", "id"),
+    ("admin_log", "id"),
+    ("purge_permits", "project_id"),
 ];
 
 /// Tables the snapshot knows of but does not dump: `attempts` counts

@@ -43,6 +43,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/reset-password.hbs"),
     ),
     ("home", include_str!("../templates/home.hbs")),
+    ("your_data", include_str!("../templates/your_data.hbs")),
     ("project", include_str!("../templates/project.hbs")),
     ("board", include_str!("../templates/board.hbs")),
     ("outbox", include_str!("../templates/outbox.hbs")),
@@ -267,7 +268,7 @@ mod tests {
         keys.extend(crate::routes::KEYS_IN_CODE.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::done::IDS.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::routes::NEXT_KEYS.iter().map(|k| (*k).to_owned()));
-        for status in [400, 403, 404, 409, 413, 429, 500, 503] {
+        for status in [400, 403, 404, 409, 410, 413, 429, 500, 503] {
             keys.push(format!("status-{status}"));
         }
         for n in 1..=12 {

@@ -185,7 +185,8 @@ async fn check_files(
     last: i64,
     seen: &mut HashMap<String, FileFound>,
 ) -> Result<Option<Broken>, Error> {
-    for file in &row.files {
+    // A file retention removed is gone on purpose: its row says when.
+    for file in row.files.iter().filter(|f| !f.removed) {
         let found = match seen.get(&file.sha256) {
             Some(found) => found.clone(),
             None => {

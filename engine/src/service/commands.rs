@@ -227,7 +227,9 @@ impl Engine {
             // is refused alike whether or not it is registered.
             decide::may_give_roles(&ctx, actor).map_err(|r| Error::refused(r, &workflow))?;
         }
-        let person = self.person_id(email).await?;
+        // Not from the cache: an email corrected by another process must
+        // not give the role to whoever had it before.
+        let person = self.store.person(&input::email(email)?).await?.id;
         let decision = decide::add_member(&ctx, &record.state, actor, person, role.trim(), now)
             .map_err(|r| Error::refused(r, &workflow))?;
         self.commit_one(project, record.state.version, decision, now)

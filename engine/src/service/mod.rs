@@ -13,6 +13,7 @@
 //! - `read`: the read policy: what a signed-in [`Viewer`] may see.
 //! - `evidence`: who may add evidence files and when, each person's quota,
 //!   and a file as an event in the project's log.
+//! - `people`: people's data: export, correct, disable, erase, retention, the admin log.
 //! - [`input`]: the rules for names, keys, emails and comments.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
 //!
@@ -28,6 +29,7 @@ mod error;
 mod evidence;
 pub mod input;
 pub mod mail;
+mod people;
 mod read;
 mod scheduler;
 
@@ -48,14 +50,16 @@ pub use commands::{Outcome, ProjectStart, Request, View};
 pub use directory::{MAX_CAPACITY, PublishOutcome};
 pub use error::{Error, Kind};
 pub use evidence::evidence_file_name;
+pub use people::{Correction, PersonExport, Retention, RetentionReport};
 pub use read::{
     BOARD_PAGE, Board, BoardList, Export, OUTBOX_PAGE, StageCount, readable_scorecards,
     reads_every_scorecard,
 };
 pub use scheduler::FireReport;
 pub use store::{
-    AccountMail, BackupFacts, Cohort, Delivery, Evidence, HeldSnapshot, Message, NewCohort,
-    Person, Program, Published, SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
+    AccountMail, AdminEntry, BackupFacts, Cohort, Delivery, Evidence, HeldSnapshot, Message,
+    NewCohort, Person, Program, Published, SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary,
+    TimerRow,
 };
 
 /// The engine service: a store plus caches of what never changes under it.
@@ -66,8 +70,10 @@ pub struct Engine {
     /// are cached, and their text can never change again (the store refuses
     /// it), so another process cannot make an entry stale.
     workflows: Mutex<HashMap<i64, Arc<Workflow>>>,
-    /// Person ids by (normalised) email: people are never renamed or removed,
-    /// so the lookup on every command is saved.
+    /// Person ids by (normalised) email, saving the lookup on every command.
+    /// An email corrected or erased in this process is forgotten here; in
+    /// another process an old email may still name the person until it
+    /// restarts, so a role given by email (`assign`) is looked up afresh.
     people: Mutex<HashMap<String, i64>>,
     /// Calendars by (cohort id, revision): a change to a cohort's calendar
     /// raises its revision, which every project load reads, so an edit made

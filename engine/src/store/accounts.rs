@@ -62,9 +62,11 @@ impl Tokens {
 }
 
 impl Store {
-    /// The person registered as `email` (normalised) with their password hash, if any.
+    /// The person registered as `email` (normalised) with their password
+    /// hash, if any. A disabled account has none: it is refused like a
+    /// wrong password and gets no reset link.
     pub(crate) async fn credentials(&self, email: &str) -> Result<Option<Credentials>, Error> {
-        let row = with_db!(self, pool => sqlx::query("SELECT id, password_hash FROM people WHERE email = $1")
+        let row = with_db!(self, pool => sqlx::query("SELECT id, CASE WHEN disabled_at IS NULL THEN password_hash END AS password_hash FROM people WHERE email = $1")
             .bind(email)
             .fetch_optional(pool)
             .await?
@@ -201,7 +203,7 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<i64>, Error> {
-        let row = with_db!(self, pool => sqlx::query("SELECT person_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+        let row = with_db!(self, pool => sqlx::query("SELECT s.person_id FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.disabled_at IS NULL")
             .bind(token_hash)
             .bind(micros(now))
             .fetch_optional(pool)

@@ -61,6 +61,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0009_mail_ops.sql"),
         include_str!("../../../migrations/postgres/0009_mail_ops.sql"),
     ),
+    (
+        10,
+        "people's data",
+        include_str!("../../../migrations/sqlite/0010_people_data.sql"),
+        include_str!("../../../migrations/postgres/0010_people_data.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

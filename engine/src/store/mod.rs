@@ -11,6 +11,7 @@ mod backup;
 mod directory;
 mod migrations;
 mod outbox;
+mod people;
 mod projects;
 mod timers;
 mod tls;
@@ -27,6 +28,10 @@ pub use backup::{BackupFacts, HeldSnapshot};
 pub use account_mail::AccountMail;
 pub use directory::NewDefinition;
 pub use outbox::{Delivery, Message};
+pub use people::{
+    AdminEntry, ExportedEvent, ExportedFile, ExportedMessage, ExportedSession, PersonStatus,
+    RoleHeld,
+};
 pub use timers::TimerRow;
 pub use viewer::Evidence;
 

@@ -111,6 +111,12 @@ impl Store {
         );
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            // A message due to a disabled account is never sent: it ends
+            // dead, saying why (see `people.rs`).
+            sqlx::query(sqlx::AssertSqlSafe(super::people::disabled_recipients_dead(lock)))
+                .bind(micros(due_by))
+                .execute(&mut *tx)
+                .await?;
             let ids: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(micros(lease_until))
                 .bind(token)

@@ -106,6 +106,8 @@ pub struct AuditFile {
     pub size: i64,
     /// Who uploaded it.
     pub uploader: i64,
+    /// Its bytes were removed by the retention rule (the row stays).
+    pub removed: bool,
 }
 
 /// Most rows in one multi-row INSERT (well under both databases' limits on bound values).
@@ -962,7 +964,7 @@ impl Store {
                     None => return Err(Error::Corrupt(format!("event {seq} belongs to project {project}, which does not exist"))),
                 }
             }
-            for r in sqlx::query("SELECT id, project_id, event_seq, name, sha256, size, uploader_id FROM evidence ORDER BY id")
+            for r in sqlx::query("SELECT id, project_id, event_seq, name, sha256, size, uploader_id, removed_at IS NOT NULL AS removed FROM evidence ORDER BY id")
                 .fetch_all(&mut *tx)
                 .await?
             {
@@ -974,6 +976,7 @@ impl Store {
                     sha256: r.text("sha256")?,
                     size: r.int("size")?,
                     uploader: r.int("uploader_id")?,
+                    removed: r.flag("removed")?,
                 };
                 if let Some(&i) = index.get(&project) {
                     rows[i].files.push(file);

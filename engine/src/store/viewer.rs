@@ -41,6 +41,8 @@ pub struct Evidence {
     pub uploader: String,
     /// When.
     pub at: Timestamp,
+    /// Whether retention removed its bytes (the row, sealed in the log, stays).
+    pub removed: bool,
 }
 
 /// The number of a cohort's projects at one stage of one definition version.
@@ -262,7 +264,7 @@ impl Store {
     /// A project's evidence files, oldest first.
     pub(crate) async fn evidence(&self, project: i64) -> Result<Vec<Evidence>, Error> {
         with_db!(self, pool => sqlx::query(
-            "SELECT e.id, e.project_id, e.sha256, e.name, e.size, pe.name AS uploader, e.at
+            "SELECT e.id, e.project_id, e.sha256, e.name, e.size, pe.name AS uploader, e.at, e.removed_at
              FROM evidence e JOIN people pe ON pe.id = e.uploader_id WHERE e.project_id = $1 ORDER BY e.id",
         )
         .bind(project)
@@ -283,5 +285,6 @@ fn evidence_row(r: &impl Columns) -> Result<Evidence, Error> {
         size: r.int("size")?,
         uploader: r.text("uploader")?,
         at: instant(r.int("at")?)?,
+        removed: r.opt_int("removed_at")?.is_some(),
     })
 }

@@ -186,6 +186,7 @@ status-400 = الطلب غير صحيح
 status-403 = غير مسموح
 status-404 = غير موجود
 status-409 = تغيّر المشروع
+status-410 = حُذف الملف
 status-413 = الملف أكبر من المسموح
 status-429 = محاولات كثيرة
 status-500 = حدث خطأ
@@ -403,3 +404,20 @@ improve-better = أفضل
 improve-worse = أسوأ
 ## Refusals and reasons (issue 14, part 1): the summary above a refused form.
 reason-summary = لم يتم هذا. يُرجى تصحيح ما يلي:
+
+# Your data (profile): what gradflow keeps about the signed-in person.
+data-link = بياناتك: كل ما يحفظه gradflow عنك
+data-title = بياناتك
+data-intro = كل ما يحفظه gradflow عنك: بياناتك، وأدوارك، وملفات الأدلة التي أضفتها، والرسائل المرسلة إليك. ويضم الملف المنزَّل ذلك كله مع كل حدث شاركت فيه وإجاباتك وتعليقاتك.
+data-download = تنزيل البيانات كلها (JSON)
+data-you = بياناتك الشخصية
+data-created = تاريخ التسجيل
+data-sessions = المتصفحات المسجَّل دخولها
+data-events = الأحداث المتعلقة بك في سجلات المشاريع
+data-roles = أدوارك
+data-files = ملفات الأدلة التي أضفتها
+data-messages = الرسائل المرسلة إليك
+data-none = لا شيء.
+data-removed = (حُذف الملف نفسه بعد انتهاء مدة الاحتفاظ)
+data-rights = لتصحيح اسمك أو بريدك الإلكتروني، أو لمحو بياناتك، راسل منسق البرنامج أو مسؤول حماية البيانات في المعهد.
+error-evidence-removed = حُذف هذا الملف بعد انتهاء مدة الاحتفاظ التي تلي انتهاء مشروعه. وما زال اسمه وحجمه وبصمته في سجل المشروع.

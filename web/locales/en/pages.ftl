@@ -180,6 +180,7 @@ status-400 = The request was not right
 status-403 = Not allowed
 status-404 = Not found
 status-409 = The project has moved on
+status-410 = The file was removed
 status-413 = The file is too large
 status-429 = Too many attempts
 status-500 = Something went wrong
@@ -385,3 +386,20 @@ improve-better = better
 improve-worse = worse
 ## Refusals and reasons (issue 14, part 1): the summary above a refused form.
 reason-summary = This was not done. Please correct:
+
+# Your data (profile): what gradflow keeps about the signed-in person.
+data-link = Your data: everything gradflow keeps about you
+data-title = Your data
+data-intro = Everything gradflow keeps about you: your details, your roles, the evidence files you added and the messages sent to you. The download holds all of it, with every event you took part in, your answers and comments.
+data-download = Download all of it (JSON)
+data-you = Your details
+data-created = Registered
+data-sessions = Browsers signed in
+data-events = Events in project logs about you
+data-roles = Your roles
+data-files = Evidence files you added
+data-messages = Messages to you
+data-none = None.
+data-removed = (the file itself was removed after the retention period)
+data-rights = To have your name or email corrected, or your data erased, ask your programme's coordinator or the institute's data protection officer.
+error-evidence-removed = This file was removed after the retention period that follows the end of its project. Its name, size and fingerprint are still in the project's history.

@@ -158,6 +158,10 @@ pub async fn download(
         .evidence_file_as(viewer, id, file)
         .await
         .map_err(|e| Fail::service(&visitor, e))?;
+    if evidence.removed {
+        // Retention removed the bytes after the project ended: say so.
+        return Err(Fail::status(&visitor, 410, "error-evidence-removed", None));
+    }
     let bytes = match tokio::fs::read(file_path(&app.config.files, &evidence.sha256)).await {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -11,6 +11,7 @@ mod profile;
 mod project;
 mod reset;
 mod scoring;
+mod your_data;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -29,6 +30,7 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "error-csrf",
     "error-invalid",
     "error-not-found",
+    "error-evidence-removed",
     "error-forbidden",
     "error-conflict",
     "error-busy",
@@ -50,6 +52,7 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "reset-done",
     "home-title",
     "profile-title",
+    "data-title",
     "password-changed",
     "password-current-wrong",
     "board-title",
@@ -164,6 +167,8 @@ pub fn routes(app: App) -> Router {
         .route("/", get(home::page))
         .route("/profile", get(profile::page).post(profile::save))
         .route("/profile/password", post(profile::change_password))
+        .route("/profile/data", get(your_data::page))
+        .route("/profile/data.json", get(your_data::download))
         .route("/projects/{id}", get(project::page))
         .route("/projects/{id}/act", post(project::act))
         .route("/projects/{id}/members", post(project::give_role))

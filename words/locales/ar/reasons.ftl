@@ -211,6 +211,7 @@ reason-message-not-resendable = الرسالة رقم { $message } { $state ->
    *[other] في حالة أخرى
 }؛ لا يُعاد إرسال إلا رسالة أُرسلت أو توقفت محاولاتها أو لم يقبلها خادم البريد بعد (أما المنتظرة أو الجاري إرسالها فهي في طريقها)
 reason-person-exists = { $email } مسجل من قبل
+reason-erase-open-roles = ما زال { $email } يشغل دورًا في مشاريع لم تنتهِ: { $projects }؛ يمكن محو بياناته بعد انتهاء هذه المشاريع
 reason-program-exists = يوجد برنامج بالمفتاح «{ $program }» من قبل
 reason-cohort-exists = توجد دفعة باسم «{ $cohort }» من قبل
 reason-cohort-full = الدفعة «{ $cohort }» مكتملة: شُغلت أماكنها كلها ({ $capacity })
@@ -221,6 +222,7 @@ reason-text-empty = { $what ->
     [program-title] عنوان البرنامج
     [cohort-name] اسم الدفعة
     [file-name] اسم الملف
+    [reason] السبب
    *[name] الاسم
 } لا يمكن أن يكون فارغًا
 reason-text-too-long = طول { $what ->
@@ -229,6 +231,7 @@ reason-text-too-long = طول { $what ->
     [program-title] عنوان البرنامج
     [cohort-name] اسم الدفعة
     [file-name] اسم الملف
+    [reason] السبب
    *[name] الاسم
 } { $length } حرفًا، والحد الأقصى { $limit }
 reason-text-characters = { $what ->
@@ -237,6 +240,7 @@ reason-text-characters = { $what ->
     [program-title] عنوان البرنامج
     [cohort-name] اسم الدفعة
     [file-name] اسم الملف
+    [reason] السبب
    *[name] الاسم
 } يحتوي على { $kind ->
     [line-break] فاصل أسطر ({ $char })

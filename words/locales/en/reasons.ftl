@@ -204,6 +204,7 @@ reason-unknown-project = there is no project { $project }
 reason-unknown-message = there is no message { $message } in this cohort
 reason-message-not-resendable = message { $message } is { $state }; only a sent, dead or failed message can be sent again (one waiting or being sent is on its way)
 reason-person-exists = { $email } is already registered
+reason-erase-open-roles = { $email } still holds a role on projects that are not finished: { $projects }; erase them once those projects have ended
 reason-program-exists = a program '{ $program }' already exists
 reason-cohort-exists = a cohort named '{ $cohort }' already exists
 reason-cohort-full = cohort '{ $cohort }' is full: all { $capacity } places are taken
@@ -214,6 +215,7 @@ reason-text-empty = { $what ->
     [program-title] the program's title
     [cohort-name] the cohort's name
     [file-name] the file's name
+    [reason] the reason
    *[name] the name
 } cannot be empty
 reason-text-too-long = { $what ->
@@ -222,6 +224,7 @@ reason-text-too-long = { $what ->
     [program-title] the program's title
     [cohort-name] the cohort's name
     [file-name] the file's name
+    [reason] the reason
    *[name] the name
 } is { $length } characters long; at most { $limit } are allowed
 reason-text-characters = { $what ->
@@ -230,6 +233,7 @@ reason-text-characters = { $what ->
     [program-title] the program's title
     [cohort-name] the cohort's name
     [file-name] the file's name
+    [reason] the reason
    *[name] the name
 } contains { $kind ->
     [line-break] a line break ({ $char })
