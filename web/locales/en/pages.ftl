@@ -384,3 +384,13 @@ improve-better = better
 improve-worse = worse
 ## Refusals and reasons (issue 14, part 1): the summary above a refused form.
 reason-summary = This was not done. Please correct:
+
+# A form that came back because the project moved on while it was being
+# filled (routes/project.rs, moved).
+busy-deadline-moved = While you were writing, the deadline passed and the project moved to { $stage }. Nothing was sent.
+busy-moved = While you were writing, the project moved to { $stage }. Nothing was sent.
+busy-deadline = While you were writing, the deadline passed. Nothing was sent.
+busy-changed = While you were writing, someone else changed the project. Nothing was sent.
+busy-send-again = “{ $action }” can still be done: what you wrote is in its form below. Check it and send it again.
+busy-gone = “{ $action }” can no longer be done now. What you wrote is kept below, so that you can copy it; what you can do now is under “What you can do”.
+busy-kept = What you wrote
