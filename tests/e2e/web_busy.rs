@@ -115,7 +115,10 @@ async fn a_form_posted_after_a_timer_keeps_every_answer_and_says_what_changed(db
     let mut form = hidden_fields(&page, "act-submit");
     let typed = [
         ("f.service", "Renewals of trade licences"),
-        ("f.problem", "Queues at the counter\nand no answer on the phone"),
+        (
+            "f.problem",
+            "Queues at the counter\nand no answer on the phone",
+        ),
         ("f.improvement", "تجديد الرخص عبر الإنترنت\nwith a callback"),
         ("f.indicator", "steps"),
         ("comment", "First draft, see the figures"),
@@ -186,7 +189,10 @@ async fn a_form_posted_after_a_timer_keeps_every_answer_and_says_what_changed(db
         ("f.visited_on", "2026-03-01"),
         ("f.waiting_minutes", "80.5"),
         ("f.steps", "7"),
-        ("f.observations", "Two windows open of six\nforty people waiting"),
+        (
+            "f.observations",
+            "Two windows open of six\nforty people waiting",
+        ),
     ];
     form.extend(visit.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let back = post(&mut trainee, &format!("{path}/act"), &form).await;
@@ -202,7 +208,10 @@ async fn a_form_posted_after_a_timer_keeps_every_answer_and_says_what_changed(db
     }
     let moved = words(block(&back.body, "moved", "</div>\n"));
     assert!(moved.contains("While you were writing"), "{moved}");
-    assert!(moved.contains("Person committee2"), "who was given a role: {moved}");
+    assert!(
+        moved.contains("Person committee2"),
+        "who was given a role: {moved}"
+    );
     site.stop().await;
 }
 
@@ -234,13 +243,20 @@ async fn a_form_whose_action_is_gone_keeps_what_was_written_in_arabic_too(db: &T
     form.push(("comment", comment.to_owned()));
     let back = post(&mut supervisor, &format!("{path}/act"), &form).await;
     assert_eq!(back.status, StatusCode::CONFLICT, "{}", back.body);
-    assert_eq!(taken(&site, p, "request_changes").await, 1, "the coordinator's only");
+    assert_eq!(
+        taken(&site, p, "request_changes").await,
+        1,
+        "the coordinator's only"
+    );
     let moved = words(block(&back.body, "moved", "</div>\n</div>"));
     assert!(
         moved.contains("أثناء كتابتك انقضى الموعد النهائي وانتقل المشروع إلى مقترح المشروع"),
         "the headline names the new stage in Arabic: {moved}"
     );
-    assert!(moved.contains("لم يعد بالإمكان تنفيذ «طلب تعديلات» الآن"), "{moved}");
+    assert!(
+        moved.contains("لم يعد بالإمكان تنفيذ «طلب تعديلات» الآن"),
+        "{moved}"
+    );
     assert!(
         moved.contains("Please use the new template"),
         "the coordinator's comment among what changed: {moved}"
@@ -367,7 +383,11 @@ async fn twenty_posts_racing_with_one_key_make_one_event(db: &TestDb) {
         answers.push(t.await.unwrap());
     }
     assert_eq!(taken(&site, p, "submit").await, 1, "exactly one event");
-    assert!(answers[0].contains("“Submit the proposal” is done."), "{}", answers[0]);
+    assert!(
+        answers[0].contains("“Submit the proposal” is done."),
+        "{}",
+        answers[0]
+    );
     assert!(
         answers.iter().all(|a| a == &answers[0]),
         "every answer the same confirmation: {answers:#?}"

@@ -265,7 +265,11 @@ pub fn title_in(stage: &Stage, action: &str, lang: Lang) -> Option<String> {
 
 /// The stage `action` belongs to: `current` when it has it, else the first
 /// stage of `workflow` that does (a form drawn before the project moved).
-pub fn stage_of<'w>(workflow: &'w Workflow, current: Option<&'w Stage>, action: &str) -> Option<&'w Stage> {
+pub fn stage_of<'w>(
+    workflow: &'w Workflow,
+    current: Option<&'w Stage>,
+    action: &str,
+) -> Option<&'w Stage> {
     let lang = Lang::En;
     current
         .filter(|s| title_in(s, action, lang).is_some())

@@ -517,7 +517,9 @@ fn moved(
 ) -> Value {
     let workflow = &view.workflow;
     let words = lang.code();
-    let deadline = new.iter().any(|e| matches!(e.change, Change::DeadlinePassed));
+    let deadline = new
+        .iter()
+        .any(|e| matches!(e.change, Change::DeadlinePassed));
     let moved_to = new.iter().rev().find_map(|e| match &e.change {
         Change::Moved { to, .. } => Some(
             workflow
