@@ -943,6 +943,41 @@ async function reasons(j) {
   }
 }
 
+// Forms that survive a busy project: the trainee types a proposal; the
+// project moves underneath (the coordinator withdraws it from another
+// browser); the trainee sends her form and finds her words kept and what
+// changed, said at the top of the page.
+async function busy(j) {
+  const title = site.projects.busy;
+  const trainee = await j.signIn('busy');
+  await j.openProject(trainee, title, 'busy-project');
+  const path = new URL(trainee.url()).pathname;
+  const answers = {
+    'Service to improve': 'Birth certificate copies',
+    'What clients experience today': 'Two visits for one copy.\nThe queue starts at six.',
+    'Proposed improvement': 'Copies posted the same day.',
+    'Main indicator': 'Steps to complete the service',
+  };
+  await fill(trainee.locator('#act-submit'), answers);
+
+  const coordinator = await j.signIn('coordinator');
+  await j.go(coordinator, path, 'busy-coordinator-project');
+  const withdraw = coordinator.locator('#act-withdraw');
+  await withdraw.getByLabel('Comment').fill('The service moves to another ministry.');
+  await withdraw.locator('input[type="checkbox"][name="confirm"]').check();
+  await j.submit(coordinator, withdraw.getByRole('button', { name: 'Withdraw' }), 'busy-withdrawn');
+  await expectStage(coordinator, 'Withdrawn', 'withdrawn by the coordinator');
+
+  await j.submit(trainee, trainee.locator('#act-submit').getByRole('button', { name: 'Submit the proposal' }), 'busy-came-back', 409);
+  await expectText(trainee.locator('#moved-heading'), 'While you were writing, the project moved to Withdrawn. Nothing was sent.', 'what changed, at the top');
+  await expectText(trainee.locator('#moved-changes'), 'The service moves to another ministry.', 'the coordinator\'s words among what changed');
+  await expectText(trainee.locator('#moved-next'), '“Submit the proposal” can no longer be done now.', 'what she can do now');
+  const kept = await trainee.locator('#kept textarea').evaluateAll((els) => els.map((e) => e.value));
+  for (const typed of Object.values(answers)) {
+    check(kept.includes(typed), `'${typed}' kept to copy, among ${JSON.stringify(kept)}`);
+  }
+}
+
 // --- Running them -------------------------------------------------------
 
 const JOURNEYS = {
@@ -950,7 +985,7 @@ const JOURNEYS = {
   next, 'next-ar': nextArabic, committee, 'committee-ar': committeeArabic,
   people: peopleJourney('en', 'people', 'people'),
   'people-arabic': peopleJourney('ar', 'peoplear', 'people-arabic'),
-  reasons,
+  reasons, busy,
 };
 
 async function main() {

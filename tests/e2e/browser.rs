@@ -61,6 +61,8 @@ const PEOPLE: &[(&str, &str, &str)] = &[
         "badr@health.example",
         "Badr Al-Mahrouqi",
     ),
+    // A trainee whose project moves while she writes (journey busy).
+    ("busy", "yusra@health.example", "Yusra Al-Maskari"),
 ];
 
 /// The cohort of the refusals-and-reasons journey's projects, apart from
@@ -91,6 +93,8 @@ const PROJECTS: &[(&str, &str, &str)] = &[
     // implementation whose "Send for evaluation" waits for the client visits.
     ("reasons", "مواعيد العيادة في يوم واحد", "reasons"),
     ("reasons-next", "رسائل أوضح للمراجعين", "reasons"),
+    // Withdrawn by the coordinator while the trainee writes its proposal.
+    ("busy", "Same-day certificate copies", "busy"),
 ];
 
 fn email(key: &str) -> &'static str {

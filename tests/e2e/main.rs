@@ -30,6 +30,7 @@ mod timers_attack;
 mod walks;
 mod web;
 mod web_attack;
+mod web_busy;
 mod web_limits;
 mod web_next;
 mod web_people;

@@ -609,8 +609,9 @@ async fn a_proposal_goes_from_trainee_to_supervisor(db: &TestDb) {
         )
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    // The page comes back saying what changed (web_busy.rs tests it in full).
     assert!(
-        stale.body.contains("has changed since you looked at it"),
+        stale.body.contains("id=\"moved\"") && stale.body.contains("While you were writing"),
         "{}",
         stale.body
     );

@@ -73,6 +73,10 @@ fn reasons(html: &str) -> Vec<&str> {
     all.extend(regions(html, "<p class=\"error\"", "</p>"));
     all.extend(regions(html, "<p class=\"note\"", "</p>"));
     all.extend(regions(html, "<p id=\"status-detail\"", "</p>"));
+    // A form that came back because the project moved on: what changed and
+    // what to do now (the events' own lines carry names, not reasons).
+    all.extend(regions(html, "<h2 id=\"moved-heading\"", "</h2>"));
+    all.extend(regions(html, "<p id=\"moved-next\"", "</p>"));
     all
 }
 

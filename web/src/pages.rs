@@ -67,6 +67,7 @@ static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
     registry.register_helper("t", Box::new(i18n::Translate));
+    registry.register_helper("form_key", Box::new(form_key));
     for (name, text) in TEMPLATES {
         if matches!(
             *name,
@@ -83,6 +84,22 @@ static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     }
     registry
 });
+
+/// `{{form_key}}`: a fresh random idempotency key (128 bits in hex) each
+/// time a form is drawn, posted as the hidden field `key`, so that the same
+/// form sent twice (a double click, a resend after a dropped answer) is
+/// recognised as one and gets the first result (docs/pages.md, "Forms sent
+/// twice"). A key per form, not per page: two forms of one page are two requests.
+fn form_key(
+    _: &handlebars::Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    out.write(&gradflow_engine::audit::to_hex(&rand::random::<[u8; 16]>()))?;
+    Ok(())
+}
 
 /// What every page shows around its content: language, direction, who is signed in.
 #[derive(Debug, Clone)]

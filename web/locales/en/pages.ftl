@@ -403,3 +403,13 @@ data-none = None.
 data-removed = (the file itself was removed after the retention period)
 data-rights = To have your name or email corrected, or your data erased, ask your programme's coordinator or the institute's data protection officer.
 error-evidence-removed = This file was removed after the retention period that follows the end of its project. Its name, size and fingerprint are still in the project's history.
+
+# A form that came back because the project moved on while it was being
+# filled (routes/project.rs, moved).
+busy-deadline-moved = While you were writing, the deadline passed and the project moved to { $stage }. Nothing was sent.
+busy-moved = While you were writing, the project moved to { $stage }. Nothing was sent.
+busy-deadline = While you were writing, the deadline passed. Nothing was sent.
+busy-changed = While you were writing, someone else changed the project. Nothing was sent.
+busy-send-again = “{ $action }” can still be done: what you wrote is in its form below. Check it and send it again.
+busy-gone = “{ $action }” can no longer be done now. What you wrote is kept below, so that you can copy it; what you can do now is under “What you can do”.
+busy-kept = What you wrote

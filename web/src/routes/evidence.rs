@@ -23,7 +23,8 @@ use crate::done;
 use crate::pages::Fail;
 use crate::session::Visitor;
 
-/// `POST /projects/{id}/evidence`: fields `csrf` (first) and `file`.
+/// `POST /projects/{id}/evidence`: fields `csrf` (first), `key` (the
+/// form's idempotency key, optional) and `file`.
 ///
 /// Nothing is stored for a forged form, for someone who may not add files
 /// to the project (or while it is finished), or for a name the engine
@@ -56,7 +57,15 @@ pub async fn upload(
         _ => String::new(),
     };
     visitor.check_form(&csrf)?;
-    let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? else {
+    // The form's idempotency key may come next (pages draw one); the file follows.
+    let mut next = multipart.next_field().await.map_err(multipart_error)?;
+    if next.as_ref().is_some_and(|f| f.name() == Some("key")) {
+        if let Some(key) = next.take() {
+            key.text().await.map_err(multipart_error)?;
+        }
+        next = multipart.next_field().await.map_err(multipart_error)?;
+    }
+    let Some(mut field) = next else {
         return Err(bad("error-empty-file"));
     };
     let name = field.file_name().unwrap_or("evidence").to_owned();

@@ -74,6 +74,8 @@ pub fn problems(lang: Lang, workflow: &Workflow, refused: &Refused) -> Vec<Strin
                 .collect()
         }
         Why::Refused(other) => vec![gradflow_words::error(code, other)],
+        // Said once, at the top of the page (`project::moved`).
+        Why::Moved { .. } => Vec::new(),
     }
 }
 
@@ -129,6 +131,13 @@ pub enum Why {
     Refused(ServiceError),
     /// An action that cannot be undone was sent without its box ticked.
     Unconfirmed,
+    /// The project moved on after the form was drawn (a timer fired,
+    /// someone else acted): the page says what changed since the log
+    /// position `seen` the form was drawn at, above the form filled again.
+    Moved {
+        /// The last event the form's page showed (`None`: not posted).
+        seen: Option<i64>,
+    },
 }
 
 /// What a form needs besides the definition: the page's language, the
@@ -193,6 +202,8 @@ pub fn action_form(
                 href: None,
                 text: gradflow_words::error(lang, other),
             }),
+            // Said at the top of the page, which links here.
+            Why::Moved { .. } => {}
         }
     }
     let views = fields
@@ -228,24 +239,100 @@ pub fn action_form(
 /// workflow words it; a milestone's step (submit, accept, return) or
 /// scoring in the catalogue's words around the milestone's title.
 pub fn action_title(stage: &Stage, possible: &Possible, lang: Lang) -> String {
-    if possible.action == SCORE_ACTION && stage.assessment.is_some() {
-        return i18n::text(lang, "action-score", &[]);
+    title_in(stage, &possible.action, lang).unwrap_or_else(|| possible.title.clone())
+}
+
+/// The title of `action` as [`action_title`] says it, if `stage` has it.
+pub fn title_in(stage: &Stage, action: &str, lang: Lang) -> Option<String> {
+    if action == SCORE_ACTION && stage.assessment.is_some() {
+        return Some(i18n::text(lang, "action-score", &[]));
     }
-    if let Some((key, verb)) = possible.action.split_once('.')
+    if let Some((key, verb)) = action.split_once('.')
         && let Some(milestone) = stage.milestone(key)
         && ["submit", "accept", "return"].contains(&verb)
     {
         let title = milestone.title.get(lang.code()).to_owned();
-        return i18n::text(
+        return Some(i18n::text(
             lang,
             &format!("action-milestone-{verb}"),
             &[("milestone", title)],
-        );
+        ));
     }
-    stage.action(&possible.action).map_or_else(
-        || possible.title.clone(),
-        |a| a.title.get(lang.code()).to_owned(),
-    )
+    stage
+        .action(action)
+        .map(|a| a.title.get(lang.code()).to_owned())
+}
+
+/// The stage `action` belongs to: `current` when it has it, else the first
+/// stage of `workflow` that does (a form drawn before the project moved).
+pub fn stage_of<'w>(
+    workflow: &'w Workflow,
+    current: Option<&'w Stage>,
+    action: &str,
+) -> Option<&'w Stage> {
+    let lang = Lang::En;
+    current
+        .filter(|s| title_in(s, action, lang).is_some())
+        .or_else(|| {
+            workflow
+                .stages
+                .iter()
+                .find(|s| title_in(s, action, lang).is_some())
+        })
+}
+
+/// What was typed in a form that can no longer be sent, as (label, text)
+/// in `lang`: each answer under its field's label (a choice by its title,
+/// a file by its name), then the comment; empty answers left out.
+pub fn kept(
+    workflow: &Workflow,
+    stage: &Stage,
+    refused: &Refused,
+    choices: &Choices<'_>,
+) -> Vec<(String, String)> {
+    let code = choices.lang.code();
+    let fields = fields_of(workflow, stage, &refused.action);
+    let mut kept: Vec<(String, String)> = Vec::new();
+    for field in &fields {
+        let Some(value) = refused.answers.get(&field.key).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let shown = match field.kind {
+            FieldKind::Choice => field
+                .choices
+                .iter()
+                .find(|c| &c.key == value)
+                .map(|c| c.title.get(code).to_owned()),
+            FieldKind::YesNo => match value.as_str() {
+                "yes" => Some(choices.yes_no.0.to_owned()),
+                "no" => Some(choices.yes_no.1.to_owned()),
+                _ => None,
+            },
+            FieldKind::File => choices
+                .files
+                .iter()
+                .find(|(sha, _)| value.strip_prefix("sha256:") == Some(sha.as_str()))
+                .map(|(_, name)| name.clone()),
+            _ => None,
+        };
+        kept.push((
+            field.label.get(code).to_owned(),
+            shown.unwrap_or_else(|| value.clone()),
+        ));
+    }
+    // Answers the form no longer names (nothing typed is dropped).
+    for (key, value) in &refused.answers {
+        if !value.is_empty() && !fields.iter().any(|f| &f.key == key) {
+            kept.push((key.clone(), value.clone()));
+        }
+    }
+    if !refused.comment.is_empty() {
+        kept.push((
+            i18n::text(choices.lang, "project-comment", &[]),
+            refused.comment.clone(),
+        ));
+    }
+    kept
 }
 
 /// The fields an action asks for: its form's, its milestone's, or the

@@ -110,6 +110,13 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "export-decision",
     "export-improvement",
     "confirm-needed",
+    // A form that came back because the project moved on (project.rs, moved).
+    "busy-deadline-moved",
+    "busy-moved",
+    "busy-deadline",
+    "busy-changed",
+    "busy-send-again",
+    "busy-gone",
     // Scoring, the chair's panel and the improvement line (routes/scoring.rs).
     "score-rule-both",
     "score-rule-mean",

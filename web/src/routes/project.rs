@@ -33,8 +33,14 @@ pub async fn page(
     render(&app, &visitor, viewer, id, None, 200).await
 }
 
-/// `POST /projects/{id}/act`: `csrf`, `action`, `version`, `comment` and
-/// the answers as `f.KEY`.
+/// `POST /projects/{id}/act`: `csrf`, `action`, `version` (the project's
+/// version the form was drawn at), `seen` (the last event its page showed),
+/// `key` (the form's idempotency key), `comment` and the answers as `f.KEY`.
+///
+/// The same form sent twice with its key gets the first result's
+/// confirmation (the engine replays it). A form whose project moved on
+/// meanwhile comes back with 409, filled with what was sent, under a
+/// message saying what changed since it was drawn.
 pub async fn act(
     State(app): State<App>,
     visitor: Visitor,
@@ -63,7 +69,9 @@ pub async fn act(
             .collect(),
         comment: (!comment.is_empty()).then(|| comment.clone()),
         expected_version: get("version").parse().ok(),
-        idempotency_key: None,
+        idempotency_key: Some(get("key").trim())
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned),
     };
     let action = request.action.clone();
     // An action that cannot be undone (withdraw, reject, a fail, returning a
@@ -99,8 +107,29 @@ pub async fn act(
             };
             render(&app, &visitor, viewer, id, Some(refused), 400).await
         }
+        // The project moved on since the form was drawn (the version it
+        // carries is old, or another writer committed first): nothing was
+        // done; the form comes back filled, with what changed.
+        Err(e) if moved_on(&e) => {
+            let refused = Refused {
+                action,
+                answers,
+                comment,
+                error: forms::Why::Moved {
+                    seen: get("seen").parse().ok(),
+                },
+            };
+            render(&app, &visitor, viewer, id, Some(refused), 409).await
+        }
         Err(e) => Err(Fail::service(&visitor, e)),
     }
+}
+
+/// Whether `e` says the project changed under the command: the version the
+/// form carried is not the project's (`stale`), or a concurrent writer
+/// committed first (`changed`).
+fn moved_on(e: &gradflow_engine::service::Error) -> bool {
+    e.kind() == Kind::Conflict && (e.is_race() || e.reason().code == "stale")
 }
 
 /// The redirect after `outcome`, to the project's page, saying what was done
@@ -353,6 +382,13 @@ async fn render_with(
     // Who acted, by name (each person looked up once).
     let mut names: std::collections::HashMap<String, String> = Default::default();
     let mut events = Vec::with_capacity(history.len());
+    // The form came back because the project moved on: the events after
+    // the one its page showed last are what changed meanwhile.
+    let moved_since = refused.as_ref().and_then(|r| match r.error {
+        forms::Why::Moved { seen } => Some(seen),
+        _ => None,
+    });
+    let mut changed = Vec::new();
     for event in history.iter().rev() {
         let mut line = describe(app, lang, &view, event, &tz).await;
         if let Some(email) = &event.actor {
@@ -366,8 +402,27 @@ async fn render_with(
             }
             line["who"] = json!(names[email]);
         }
+        if let Some(Some(seen)) = moved_since
+            && event.seq > seen
+        {
+            changed.push(line.clone());
+        }
         events.push(line);
     }
+    changed.reverse();
+    let moved = match (&refused, moved_since) {
+        (Some(r), Some(seen)) => {
+            let still = action_forms.iter().any(|f| f["action"] == json!(r.action))
+                || (r.action == SCORE_ACTION
+                    && scoring.as_ref().is_some_and(|s| !s["form"].is_null()));
+            let new: Vec<&StoredEvent> = history
+                .iter()
+                .filter(|e| seen.is_some_and(|seen| e.seq > seen))
+                .collect();
+            Some(moved(lang, &view, stage, r, &new, changed, still, &choices))
+        }
+        _ => None,
+    };
     let files: Vec<Value> = evidence
         .iter()
         .map(|e| {
@@ -385,6 +440,9 @@ async fn render_with(
             "id": view.record.id,
             "title": view.record.title,
             "version": view.record.state.version,
+            // The last event shown: a form that comes back because the
+            // project moved on says what happened after it.
+            "seen": history.last().map_or(0, |e| e.seq),
             "cohort": cohort.name,
             "time_zone": super::next::zone_name(lang, &cohort.time_zone),
             "stage": stage.map_or(view.record.state.stage.clone(), |s| s.title.get(lang.code()).to_owned()),
@@ -398,6 +456,7 @@ async fn render_with(
             "people": words.holders(&view, &next, false),
         },
         "roles": i18n::roles(lang, &roles),
+        "moved": moved,
         "stages": stages,
         "endings": endings,
         "due": due,
@@ -437,6 +496,79 @@ async fn render_with(
         status,
         pages::render("project", &Frame::of(visitor), "project-title", data),
     ))
+}
+
+/// The message at the top of a page whose form came back because the
+/// project moved on: a headline built from the events after the form was
+/// drawn (the deadline passed, the stage it moved to), those events as the
+/// history says them, and what the person can do now: send the form again
+/// (it is below, filled) or, when its action is gone, what they wrote, kept
+/// to copy, and where to find what they can do instead.
+#[allow(clippy::too_many_arguments)]
+fn moved(
+    lang: Lang,
+    view: &View,
+    current: Option<&gradflow_engine::definition::Stage>,
+    refused: &Refused,
+    new: &[&StoredEvent],
+    changes: Vec<Value>,
+    still: bool,
+    choices: &forms::Choices<'_>,
+) -> Value {
+    let workflow = &view.workflow;
+    let words = lang.code();
+    let deadline = new
+        .iter()
+        .any(|e| matches!(e.change, Change::DeadlinePassed));
+    let moved_to = new.iter().rev().find_map(|e| match &e.change {
+        Change::Moved { to, .. } => Some(
+            workflow
+                .stage(to)
+                .map_or_else(|| to.clone(), |s| s.title.get(words).to_owned()),
+        ),
+        _ => None,
+    });
+    let headline = match (deadline, moved_to) {
+        (true, Some(stage)) => i18n::text(lang, "busy-deadline-moved", &[("stage", stage)]),
+        (false, Some(stage)) => i18n::text(lang, "busy-moved", &[("stage", stage)]),
+        (true, None) => i18n::text(lang, "busy-deadline", &[]),
+        (false, None) => i18n::text(lang, "busy-changed", &[]),
+    };
+    let stage = forms::stage_of(workflow, current, &refused.action);
+    let title = stage
+        .and_then(|s| forms::title_in(s, &refused.action, lang))
+        .unwrap_or_else(|| refused.action.clone());
+    let (next, href, kept) = if still {
+        let href = if refused.action == SCORE_ACTION {
+            "act-score".to_owned()
+        } else {
+            format!("act-{}", refused.action.replace('.', "-"))
+        };
+        (
+            i18n::text(lang, "busy-send-again", &[("action", title)]),
+            Some(href),
+            Vec::new(),
+        )
+    } else {
+        let kept = stage
+            .map(|s| forms::kept(workflow, s, refused, choices))
+            .unwrap_or_default();
+        (
+            i18n::text(lang, "busy-gone", &[("action", title)]),
+            None,
+            kept,
+        )
+    };
+    json!({
+        "headline": headline,
+        "changes": changes,
+        "next": next,
+        "href": href,
+        "kept": kept
+            .into_iter()
+            .map(|(label, value)| json!({ "label": label, "value": value }))
+            .collect::<Vec<_>>(),
+    })
 }
 
 /// One history line: when, who, what (from the catalogue), and any comment.
