@@ -12,6 +12,7 @@ mod simulate;
 mod timers;
 mod user;
 mod worker;
+mod versions;
 mod workflow;
 
 use std::process::ExitCode;

@@ -7,6 +7,8 @@
 //! - `directory`: publish definitions; people, programs and cohorts.
 //! - `audit`: `audit verify`, the chain and a replay of every project.
 //! - `scheduler`: fire the timers that are due, as the engine itself.
+//! - `versions`: the workflow version a cohort is pinned to; moving running
+//!   projects to another version (`workflow migrate`).
 //! - [`mail`]: claim due messages with their templates and variables; record deliveries.
 //! - `accounts`: passwords (Argon2id), sign-in, sessions, each person's language.
 //! - `read`: the read policy: what a signed-in [`Viewer`] may see.
@@ -28,6 +30,7 @@ pub mod input;
 pub mod mail;
 mod read;
 mod scheduler;
+mod versions;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -51,8 +54,9 @@ pub use read::{
     reads_every_scorecard,
 };
 pub use scheduler::FireReport;
+pub use versions::{MigrationReport, MovedProject};
 pub use store::{
-    Cohort, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,
+    Cohort, CohortPin, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,
     StoredEvent, Summary, TimerRow,
 };
 

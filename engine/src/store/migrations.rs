@@ -55,6 +55,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0008_web_limits.sql"),
         include_str!("../../../migrations/postgres/0008_web_limits.sql"),
     ),
+    (
+        11,
+        "cohort versions",
+        include_str!("../../../migrations/sqlite/0011_cohort_versions.sql"),
+        include_str!("../../../migrations/postgres/0011_cohort_versions.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

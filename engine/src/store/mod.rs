@@ -25,10 +25,10 @@ pub use outbox::{Delivery, Message};
 pub use timers::TimerRow;
 pub use viewer::Evidence;
 
-pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
+pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{
-    AuditFile, AuditRow, FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent,
-    Summary,
+    AuditFile, AuditRow, FirstUse, Idempotency, NewProject, Pending, ProjectRecord,
+    StoredEvent, Summary,
 };
 
 /// The default database: a SQLite file in the working directory.

@@ -336,7 +336,9 @@ fn latest_assessment(
     let mut evaluators: Vec<&str> = Vec::new();
     for event in history {
         match &event.change {
-            Change::Moved { to, .. } | Change::Started { stage: to, .. }
+            Change::Moved { to, .. }
+            | Change::Started { stage: to, .. }
+            | Change::Migrated { to_stage: to, .. }
                 if workflow.stage(to).is_some_and(|s| s.assessment.is_some()) =>
             {
                 round = Some((to.as_str(), Default::default()));

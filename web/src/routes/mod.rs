@@ -69,6 +69,7 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "event-action_taken",
     "event-approval_recorded",
     "event-moved",
+    "event-migrated",
     "event-milestone_submitted",
     "event-milestone_accepted",
     "event-milestone_returned",
