@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 #[path = "spawn.rs"]
-mod spawn;
+pub(crate) mod spawn;
 
 use crate::support::{self, Kind, TestDb};
 use spawn::{

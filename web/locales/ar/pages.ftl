@@ -97,6 +97,7 @@ event-started = بدأ المشروع في { $stage }
 event-action_taken = { $action }
 event-approval_recorded = موافقة على { $action } بصفة { $role }
 event-moved = انتقل من { $from } إلى { $to }
+board-version = تبدأ المشاريع الجديدة على الإصدار { $version } من سير العمل
 event-migrated = نُقل من الإصدار { $from_version } لسير العمل ({ $from }) إلى الإصدار { $to_version } ({ $to })
 event-milestone_submitted = سُلّم المعلم { $milestone }
 event-milestone_accepted = قُبل المعلم { $milestone }

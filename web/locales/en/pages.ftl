@@ -97,6 +97,7 @@ event-started = Project started at { $stage }
 event-action_taken = { $action }
 event-approval_recorded = Approval for { $action } given as { $role }
 event-moved = Moved from { $from } to { $to }
+board-version = New projects start on version { $version } of the workflow
 event-migrated = Moved from version { $from_version } of the workflow ({ $from }) to version { $to_version } ({ $to })
 event-milestone_submitted = Milestone { $milestone } submitted
 event-milestone_accepted = Milestone { $milestone } accepted

@@ -139,7 +139,7 @@ pub async fn board(
             &Frame::of(&visitor),
             "board-title",
             json!({
-                "cohort": { "id": board.cohort.id, "name": board.cohort.name, "time_zone": super::next::zone_name(lang, &board.cohort.time_zone) },
+                "cohort": { "id": board.cohort.id, "name": board.cohort.name, "time_zone": super::next::zone_name(lang, &board.cohort.time_zone), "workflow_version": board.cohort.workflow_version },
                 "total": board.total.projects,
                 "overdue": board.total.overdue,
                 "stages": stages,

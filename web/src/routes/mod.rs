@@ -70,6 +70,7 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "event-approval_recorded",
     "event-moved",
     "event-migrated",
+    "board-version",
     "event-milestone_submitted",
     "event-milestone_accepted",
     "event-milestone_returned",
