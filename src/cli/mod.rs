@@ -11,8 +11,8 @@ mod serve;
 mod simulate;
 mod timers;
 mod user;
-mod worker;
 mod versions;
+mod worker;
 mod workflow;
 
 use std::process::ExitCode;

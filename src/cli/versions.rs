@@ -100,7 +100,11 @@ pub async fn migrate(ctx: &Ctx, args: MigrateArgs) -> anyhow::Result<ExitCode> {
         output::json(&report);
         return Ok(ExitCode::SUCCESS);
     }
-    let verb = if report.dry_run { "would move" } else { "moved" };
+    let verb = if report.dry_run {
+        "would move"
+    } else {
+        "moved"
+    };
     say!(
         "{verb} {} project(s) of cohort '{}' to {} version {}; {} left as they are (finished, or already on it)",
         report.moved.len(),

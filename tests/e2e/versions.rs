@@ -8,7 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::processes::spawn::{self, COORDINATOR, PROPOSAL, SUPERVISOR, act, act_args, args, ok, run, show};
+use crate::processes::spawn::{
+    self, COORDINATOR, PROPOSAL, SUPERVISOR, act, act_args, args, ok, run, show,
+};
 use crate::support::{self, Kind, TestDb};
 
 /// Version 2 of the bundled graduation-service workflow, in its own folder
@@ -22,11 +24,19 @@ fn version_two(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(target.join("templates")).unwrap();
     for entry in std::fs::read_dir(folder.join("templates")).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), target.join("templates").join(entry.file_name())).unwrap();
+        std::fs::copy(
+            entry.path(),
+            target.join("templates").join(entry.file_name()),
+        )
+        .unwrap();
     }
     let text = std::fs::read_to_string(&source).unwrap();
-    let endorse = "endorse: { title: { en: Endorse the proposal, ar: اعتماد المقترح }, by: supervisor,";
-    assert!(text.contains(endorse), "the bundled workflow lets the supervisor endorse");
+    let endorse =
+        "endorse: { title: { en: Endorse the proposal, ar: اعتماد المقترح }, by: supervisor,";
+    assert!(
+        text.contains(endorse),
+        "the bundled workflow lets the supervisor endorse"
+    );
     let text = text
         .replacen("version: 1", "version: 2", 1)
         .replace("endorsement", "supervisor_review")
@@ -93,25 +103,64 @@ async fn a_cohort_keeps_its_version(kind: Kind) {
     // does not coordinate the cohort. Each changes nothing.
     let before = support::snapshot(&db).await;
     let missing = run(&db, &["cohort", "pin", "A", "--version", "7"]);
-    assert!(!missing.ok() && missing.stderr.contains("no version 7"), "{missing}");
+    assert!(
+        !missing.ok() && missing.stderr.contains("no version 7"),
+        "{missing}"
+    );
     let foreign = run(
         &db,
-        &["cohort", "pin", "A", "--version", "2", "--workflow", "service-improvement"],
+        &[
+            "cohort",
+            "pin",
+            "A",
+            "--version",
+            "2",
+            "--workflow",
+            "service-improvement",
+        ],
     );
-    assert!(!foreign.ok() && foreign.stderr.contains("cannot change workflow"), "{foreign}");
-    let stranger = run(&db, &["cohort", "pin", "A", "--version", "2", "--by", SUPERVISOR]);
-    assert!(!stranger.ok() && stranger.stderr.contains("does not coordinate"), "{stranger}");
+    assert!(
+        !foreign.ok() && foreign.stderr.contains("cannot change workflow"),
+        "{foreign}"
+    );
+    let stranger = run(
+        &db,
+        &["cohort", "pin", "A", "--version", "2", "--by", SUPERVISOR],
+    );
+    assert!(
+        !stranger.ok() && stranger.stderr.contains("does not coordinate"),
+        "{stranger}"
+    );
     support::assert_unchanged(&db, &before, "refused pins").await;
     // The coordinator moves cohort A: its next project starts on 2, the
     // running one stays on 1, and the pin is recorded.
-    ok(&db, &["cohort", "pin", "A", "--version", "2", "--workflow", "graduation-service", "--by", COORDINATOR]);
+    ok(
+        &db,
+        &[
+            "cohort",
+            "pin",
+            "A",
+            "--version",
+            "2",
+            "--workflow",
+            "graduation-service",
+            "--by",
+            COORDINATOR,
+        ],
+    );
     assert_eq!(cohort_version(&db, "A"), 2);
     let second = spawn::start_project(&db, "A", "Records", 3);
     assert_eq!(workflow_version(&db, second), 2);
     assert_eq!(workflow_version(&db, first), 1);
     let shown = ok(&db, &["cohort", "show", "A"]).stdout;
-    assert!(shown.contains("version 2 (new projects start on it)"), "{shown}");
-    assert!(shown.contains(&format!("pin version 2 (was 1) by {COORDINATOR}")), "{shown}");
+    assert!(
+        shown.contains("version 2 (new projects start on it)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("pin version 2 (was 1) by {COORDINATOR}")),
+        "{shown}"
+    );
     audit_ok(&db);
 }
 
@@ -125,7 +174,13 @@ async fn migrate_moves_running_projects(kind: Kind) {
     let at_endorsement = spawn::start_project(&db, "A", "Forms", 2);
     act(&db, at_endorsement, "submit", &spawn::trainee(2), PROPOSAL);
     let withdrawn = spawn::start_project(&db, "A", "Records", 3);
-    act(&db, withdrawn, "withdraw", &spawn::trainee(3), &["--comment", "moving away"]);
+    act(
+        &db,
+        withdrawn,
+        "withdraw",
+        &spawn::trainee(3),
+        &["--comment", "moving away"],
+    );
 
     // Refused mappings change nothing: endorsement is not in version 2 and
     // nothing maps it; a mapping to a stage version 2 lacks; into an ending.
@@ -137,27 +192,79 @@ async fn migrate_moves_running_projects(kind: Kind) {
     };
     let missing = migrate(&[]);
     assert!(!missing.ok(), "{missing}");
-    assert!(missing.stderr.contains("nothing was moved") && missing.stderr.contains("endorsement"), "{missing}");
-    let unknown = migrate(&["--map", "endorsement=review", "--map", "endorsment=proposal"]);
+    assert!(
+        missing.stderr.contains("nothing was moved") && missing.stderr.contains("endorsement"),
+        "{missing}"
+    );
+    let unknown = migrate(&[
+        "--map",
+        "endorsement=review",
+        "--map",
+        "endorsment=proposal",
+    ]);
     assert!(!unknown.ok(), "{unknown}");
-    assert!(unknown.stderr.contains("endorsement=review") && unknown.stderr.contains("endorsment"), "{unknown}");
+    assert!(
+        unknown.stderr.contains("endorsement=review") && unknown.stderr.contains("endorsment"),
+        "{unknown}"
+    );
     let ending = migrate(&["--map", "endorsement=certified"]);
-    assert!(!ending.ok() && ending.stderr.contains("ending stage"), "{ending}");
-    let twice = migrate(&["--map", "endorsement=proposal", "--map", "endorsement=supervisor_review"]);
-    assert!(!twice.ok() && twice.stderr.contains("mapped twice"), "{twice}");
-    let beyond = migrate(&["--map", "endorsement=supervisor_review", "--to-version", "3"]);
+    assert!(
+        !ending.ok() && ending.stderr.contains("ending stage"),
+        "{ending}"
+    );
+    let twice = migrate(&[
+        "--map",
+        "endorsement=proposal",
+        "--map",
+        "endorsement=supervisor_review",
+    ]);
+    assert!(
+        !twice.ok() && twice.stderr.contains("mapped twice"),
+        "{twice}"
+    );
+    let beyond = migrate(&[
+        "--map",
+        "endorsement=supervisor_review",
+        "--to-version",
+        "3",
+    ]);
     assert!(!beyond.ok(), "{beyond}");
     // A dry run says what would move, and changes nothing either.
     let dry = migrate(&["--map", "endorsement=supervisor_review", "--dry-run"]);
     assert!(dry.ok(), "{dry}");
     assert!(dry.stdout.contains("would move 2 project(s)"), "{dry}");
-    assert!(dry.stdout.contains(&format!("#{at_endorsement:<5} v1 endorsement -> v2 supervisor_review")), "{dry}");
+    assert!(
+        dry.stdout.contains(&format!(
+            "#{at_endorsement:<5} v1 endorsement -> v2 supervisor_review"
+        )),
+        "{dry}"
+    );
     support::assert_unchanged(&db, &before, "refused migrations and a dry run").await;
 
     // The mapping from a file.
     let map = dir.path().join("map.txt");
-    std::fs::write(&map, "# renamed in version 2\nendorsement = supervisor_review\n").unwrap();
-    let done = ok(&db, &["--json", "workflow", "migrate", "--cohort", "A", "--to-version", "2", "--map-file", &map.display().to_string(), "--by", COORDINATOR]).json();
+    std::fs::write(
+        &map,
+        "# renamed in version 2\nendorsement = supervisor_review\n",
+    )
+    .unwrap();
+    let done = ok(
+        &db,
+        &[
+            "--json",
+            "workflow",
+            "migrate",
+            "--cohort",
+            "A",
+            "--to-version",
+            "2",
+            "--map-file",
+            &map.display().to_string(),
+            "--by",
+            COORDINATOR,
+        ],
+    )
+    .json();
     assert_eq!(done["moved"].as_array().unwrap().len(), 2, "{done}");
     assert_eq!(done["left"], 1, "{done}");
     assert_eq!(cohort_version(&db, "A"), 2);
@@ -173,14 +280,23 @@ async fn migrate_moves_running_projects(kind: Kind) {
     assert_eq!(show(&db, at_proposal)["stage"], "proposal");
     assert!(types(&show(&db, at_proposal)).contains(&"migrated".to_owned()));
     let finished = show(&db, withdrawn);
-    assert_eq!(finished["workflow"]["version"], 1, "a finished project stays on its version");
+    assert_eq!(
+        finished["workflow"]["version"], 1,
+        "a finished project stays on its version"
+    );
     assert!(!types(&finished).contains(&"migrated".to_owned()));
     audit_ok(&db);
 
     // Version 2's rules from now on: the supervisor may no longer endorse,
     // the coordinator may; the project at the proposal moves to
     // supervisor_review.
-    let refused = run(&db, &act_args(at_endorsement, "endorse", SUPERVISOR, &[]).iter().map(String::as_str).collect::<Vec<_>>());
+    let refused = run(
+        &db,
+        &act_args(at_endorsement, "endorse", SUPERVISOR, &[])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
     assert!(!refused.ok(), "{refused}");
     act(&db, at_endorsement, "endorse", COORDINATOR, &[]);
     assert_eq!(show(&db, at_endorsement)["stage"], "implementation");
@@ -212,7 +328,16 @@ async fn a_migration_racing_actions_loses_nothing(kind: Kind) {
         .collect();
     commands.insert(
         PROJECTS / 2,
-        args(&["workflow", "migrate", "--cohort", "A", "--to-version", "2", "--map", "endorsement=supervisor_review"]),
+        args(&[
+            "workflow",
+            "migrate",
+            "--cohort",
+            "A",
+            "--to-version",
+            "2",
+            "--map",
+            "endorsement=supervisor_review",
+        ]),
     );
     for r in spawn::at_once(&db, commands) {
         assert!(r.ok(), "every command succeeds:\n{r}");
@@ -226,7 +351,8 @@ async fn a_migration_racing_actions_loses_nothing(kind: Kind) {
         assert_eq!(count("action_taken"), 1, "project {id}: {changes:?}");
         assert_eq!(count("migrated"), 1, "project {id}: {changes:?}");
     }
-    let on_two = support::raw_number(&db, "SELECT projects FROM definitions WHERE version = 2").await;
+    let on_two =
+        support::raw_number(&db, "SELECT projects FROM definitions WHERE version = 2").await;
     assert_eq!(on_two, PROJECTS as i64);
     audit_ok(&db);
 }

@@ -96,8 +96,13 @@ impl Engine {
                 _ => continue,
             };
             if version != workflow.version
-                && !earlier.iter().any(|w: &std::sync::Arc<crate::definition::Workflow>| w.version == version)
-                && let Some(stored) = self.store.definition_version(&workflow.key, version).await?
+                && !earlier
+                    .iter()
+                    .any(|w: &std::sync::Arc<crate::definition::Workflow>| w.version == version)
+                && let Some(stored) = self
+                    .store
+                    .definition_version(&workflow.key, version)
+                    .await?
             {
                 earlier.push(self.workflow(stored.id).await?);
             }

@@ -54,11 +54,11 @@ pub use read::{
     reads_every_scorecard,
 };
 pub use scheduler::FireReport;
-pub use versions::{MigrationReport, MovedProject};
 pub use store::{
-    Cohort, CohortPin, Delivery, Evidence, Message, NewCohort, Person, Program, Published, StoredDefinition,
-    StoredEvent, Summary, TimerRow,
+    Cohort, CohortPin, Delivery, Evidence, Message, NewCohort, Person, Program, Published,
+    StoredDefinition, StoredEvent, Summary, TimerRow,
 };
+pub use versions::{MigrationReport, MovedProject};
 
 /// The engine service: a store plus caches of what never changes under it.
 #[derive(Debug)]

@@ -187,11 +187,13 @@ impl Engine {
         let mut versions: BTreeMap<i64, Arc<Workflow>> = BTreeMap::new();
         for stored in self.store.definitions().await? {
             if stored.key == to.key && stored.id != target.id {
-                let workflow = match self.workflows.lock().expect("cache lock").get(&stored.id) {
-                    Some(w) => Some(w.clone()),
-                    None => None,
-                };
-                let workflow = match workflow {
+                let cached = self
+                    .workflows
+                    .lock()
+                    .expect("cache lock")
+                    .get(&stored.id)
+                    .cloned();
+                let workflow = match cached {
                     Some(w) => w,
                     None => super::parse_stored(&stored)?,
                 };
@@ -212,9 +214,7 @@ impl Engine {
                             row.id, row.definition_id, to.key
                         )));
                     };
-                    let finished = workflow
-                        .stage(&row.state.stage)
-                        .is_none_or(|s| s.terminal);
+                    let finished = workflow.stage(&row.state.stage).is_none_or(|s| s.terminal);
                     if finished {
                         left += 1;
                     } else {

@@ -601,7 +601,8 @@ impl Store {
         key: &str,
         version: u32,
     ) -> Result<Option<StoredDefinition>, Error> {
-        let sql = format!("SELECT {DEFINITION_COLUMNS} FROM definitions WHERE key = $1 AND version = $2");
+        let sql =
+            format!("SELECT {DEFINITION_COLUMNS} FROM definitions WHERE key = $1 AND version = $2");
         let row = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key)
             .bind(i64::from(version))

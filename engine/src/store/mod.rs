@@ -27,8 +27,8 @@ pub use viewer::Evidence;
 
 pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{
-    AuditFile, AuditRow, FirstUse, Idempotency, NewProject, Pending, ProjectRecord,
-    StoredEvent, Summary,
+    AuditFile, AuditRow, FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent,
+    Summary,
 };
 
 /// The default database: a SQLite file in the working directory.
