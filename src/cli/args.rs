@@ -389,6 +389,9 @@ pub enum WorkflowCommand {
     },
     /// List published definitions.
     List,
+    /// Move a cohort's running projects to another version of its workflow,
+    /// in one transaction, with a stage mapping; pins the cohort to it.
+    Migrate(super::versions::MigrateArgs),
 }
 
 /// Picture formats.
@@ -548,6 +551,9 @@ pub enum CohortCommand {
         /// Cohort name.
         name: String,
     },
+    /// Pin a cohort to a version of its workflow: its future projects start
+    /// on it (running ones stay; `workflow migrate` moves them).
+    Pin(super::versions::PinArgs),
 }
 
 /// Options of `cohort create`.

@@ -111,17 +111,19 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
                 );
             }
         }
+        CohortCommand::Pin(args) => return super::versions::pin(ctx, args).await,
         CohortCommand::Show { name } => {
             let cohort = engine.cohort(&name).await?;
             let members = engine.cohort_members(&cohort).await?;
             let projects = engine.projects(Some(&cohort)).await?;
+            let pins = engine.cohort_pins(&cohort).await?;
             if ctx.json {
                 let members: Vec<_> = members
                     .iter()
                     .map(|(role, email)| serde_json::json!({ "role": role, "email": email }))
                     .collect();
                 output::json(
-                    &serde_json::json!({ "cohort": cohort, "members": members, "projects": projects }),
+                    &serde_json::json!({ "cohort": cohort, "members": members, "projects": projects, "pins": pins }),
                 );
             } else {
                 say!(
@@ -133,6 +135,7 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
                     cohort.taken,
                     cohort.capacity
                 );
+                super::versions::say_pins(&cohort, &pins);
                 for (name, date) in &cohort.dates {
                     say!("  {name:<22} {date}");
                 }

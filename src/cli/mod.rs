@@ -16,6 +16,7 @@ mod serve;
 mod simulate;
 mod timers;
 mod user;
+mod versions;
 mod worker;
 mod workflow;
 

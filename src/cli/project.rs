@@ -362,6 +362,14 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
             format!("approval of {action} as {role}; more approvals are needed")
         }
         Change::Moved { from, to } => format!("moved {from} → {to}"),
+        Change::Migrated {
+            from_version,
+            to_version,
+            from_stage,
+            to_stage,
+        } => format!(
+            "migrated from workflow version {from_version} ({from_stage}) to version {to_version} ({to_stage})"
+        ),
         Change::MilestoneSubmitted { milestone, .. } => format!("submitted milestone {milestone}"),
         Change::MilestoneAccepted { milestone, comment } => {
             format!("accepted milestone {milestone}{}", said(comment))

@@ -13,6 +13,7 @@ use super::{Ctx, output};
 pub async fn run(ctx: &Ctx, command: WorkflowCommand) -> anyhow::Result<ExitCode> {
     match command {
         WorkflowCommand::Validate { files } => Ok(validate(ctx, &files)),
+        WorkflowCommand::Migrate(args) => super::versions::migrate(ctx, args).await,
         WorkflowCommand::Graph { file, format } => {
             let loaded = definition::load(&file)?;
             let format = match format {

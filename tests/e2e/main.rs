@@ -27,6 +27,7 @@ mod smtp_sink;
 mod store_suite;
 mod support;
 mod timers_attack;
+mod versions;
 mod walks;
 mod web;
 mod web_attack;

@@ -480,9 +480,23 @@ async fn used_definition_versions_are_immutable(db: &TestDb) {
             .result,
         Published::Created
     );
-    // The running project stays on version 1; new projects take version 2.
+    // The running project stays on version 1, and so does the cohort's
+    // next one (a cohort is pinned to its version); a new cohort takes 2.
     assert_eq!(engine.view(id).await.unwrap().workflow.version, 1);
-    let newer = cohort.start(&engine, "Newer").await;
+    let next = cohort.start(&engine, "Next").await;
+    assert_eq!(engine.view(next).await.unwrap().workflow.version, 1);
+    engine
+        .create_cohort(
+            crate::support::new_cohort(&cohort.workflow, &cohort.program, "Newer cohort"),
+            day(0),
+        )
+        .await
+        .unwrap();
+    let newer = engine
+        .start_project("Newer cohort", "Newer", &cohort.members(), day(0))
+        .await
+        .unwrap()
+        .project;
     assert_eq!(engine.view(newer).await.unwrap().workflow.version, 2);
 }
 

@@ -347,6 +347,7 @@ const TABLES: &[(&str, &str)] = &[
     ("programs", "id"),
     ("cohorts", "id"),
     ("cohort_members", "cohort_id, person_id, role"),
+    ("cohort_pins", "id"),
     ("projects", "id"),
     ("project_members", "project_id, person_id, role"),
     ("events", "id"),

@@ -692,6 +692,15 @@ async fn a_proposal_goes_from_trainee_to_supervisor(db: &TestDb) {
         "{}",
         board.body
     );
+    // The board says which workflow version the cohort's new projects start on.
+    assert!(
+        board
+            .body
+            .replace(['\u{2068}', '\u{2069}'], "")
+            .contains("New projects start on version 1 of the workflow"),
+        "{}",
+        board.body
+    );
     let outbox = coordinator
         .get(&format!("/cohorts/{}/outbox", site.cohorts[0]))
         .await;

@@ -130,6 +130,28 @@ pub(super) fn apply(
             }
             enter(project, state, to, event.at, seq)?;
         }
+        Change::Migrated {
+            to_version,
+            from_stage,
+            to_stage,
+            ..
+        } => {
+            // The caller ([`super::replay`] or the core's migration) gives
+            // the version migrated to as `project.workflow`.
+            if *from_stage != state.stage {
+                return Err(unfit(format!(
+                    "the project is said to be migrated from stage '{from_stage}', but it is at '{}'",
+                    state.stage
+                )));
+            }
+            if *to_version != project.workflow.version {
+                return Err(unfit(format!(
+                    "the project is said to be migrated to version {to_version}, but is read against version {}",
+                    project.workflow.version
+                )));
+            }
+            enter(project, state, to_stage, event.at, seq)?;
+        }
         Change::MilestoneSubmitted { milestone, fields } => {
             milestone_of(project, state, milestone, seq)?;
             let entry = state

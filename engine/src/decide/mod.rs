@@ -22,6 +22,7 @@
 //! - `members.rs`: who may hold which role; `add_member`.
 //! - `evidence.rs`: who may add evidence files, and when; `add_evidence`.
 //! - `replay.rs`: rebuilding a state from its log, for `audit verify`.
+//! - `migrate.rs`: moving a project to another version of its workflow.
 //! - `state.rs`: the project state, changes, events, timers, notifications.
 //! - `forms.rs`, `assessment.rs`, `conditions.rs`: answers, scorecards, and
 //!   the project's data as conditions see it.
@@ -37,6 +38,7 @@ mod evidence;
 mod forms;
 mod improvement;
 mod members;
+mod migrate;
 mod next;
 mod rejection;
 mod replay;
@@ -59,9 +61,10 @@ pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
 pub use forms::Problem;
 pub use improvement::{Measured, indicator, measured, milestone_answers};
 pub use members::{ROLE_GIVERS, add_member, may_give_roles};
+pub use migrate::{MappingError, migrate, resolve_mapping};
 pub use next::{Direction, Next, Step, direction, irreversible, next, overdue_since};
 pub use rejection::Rejection;
-pub use replay::{ReplayError, replay, replay_difference};
+pub use replay::{ReplayError, replay, replay_across, replay_difference};
 pub use state::*;
 pub use timers::{DueTimer, Firing, fire};
 
@@ -417,6 +420,16 @@ impl<'p, 'a> Draft<'p, 'a> {
     /// `cause`): replaces the timers with the stage's deadline, reminders,
     /// escalations and milestone due dates, and tells who is to be told.
     fn entered(&mut self, cause: i64) -> Result<(), Rejection> {
+        self.set_stage_timers()?;
+        let stage = current_stage(self.project.workflow, &self.state)?;
+        self.notify(&Trigger::Enter(stage.key.clone()), cause);
+        Ok(())
+    }
+
+    /// Replaces the project's timers with its current stage entry's:
+    /// deadline, reminders still ahead of now, escalations and milestone
+    /// due dates.
+    fn set_stage_timers(&mut self) -> Result<(), Rejection> {
         let calendar = self.project.calendar;
         let stage = current_stage(self.project.workflow, &self.state)?;
         let now = self.now;
@@ -489,7 +502,6 @@ impl<'p, 'a> Draft<'p, 'a> {
                 ));
             }
         }
-        self.notify(&Trigger::Enter(stage.key.clone()), cause);
         Ok(())
     }
 

@@ -16,8 +16,9 @@
 //! unchanged since the stage was entered.
 
 use super::Project;
-use super::apply::{self, apply};
-use super::state::{Event, ProjectState};
+use super::apply::{self, apply, workflow_ref};
+use super::state::{Change, Event, ProjectState};
+use crate::definition::Workflow;
 
 /// Why a log cannot be replayed: it does not fit the project's workflow or
 /// calendar, or it is not a chain of consecutive events.
@@ -81,11 +82,67 @@ impl From<ReplayError> for super::Rejection {
 /// The result's `version` is left at 0: the log does not record it (see the
 /// module notes). Compare with [`replay_difference`].
 pub fn replay(project: &Project<'_>, events: &[Event]) -> Result<ProjectState, ReplayError> {
+    replay_across(project, &[], events)
+}
+
+/// [`replay`] for a project whose log may cross workflow versions: it
+/// starts on the version its `Started` event names and follows each
+/// `Migrated` event to the version it names, reading each event against
+/// the version the project ran then. `earlier` holds the versions the log
+/// names besides the one the project is pinned to (`project.workflow`),
+/// which the log must end on.
+pub fn replay_across(
+    project: &Project<'_>,
+    earlier: &[&Workflow],
+    events: &[Event],
+) -> Result<ProjectState, ReplayError> {
     if events.is_empty() {
         return Err(ReplayError::Empty);
     }
+    let pinned = project.workflow;
+    let find = |version: u32| {
+        std::iter::once(pinned)
+            .chain(earlier.iter().copied())
+            .find(|w| w.key == pinned.key && w.version == version)
+    };
+    let mut current = *project;
     let mut state = apply::blank();
     for event in events {
+        match &event.change {
+            Change::Started { workflow, .. } => {
+                // A version not given stays the pinned one, which `apply`
+                // then finds not to be the one named.
+                if let Some(w) = std::iter::once(pinned)
+                    .chain(earlier.iter().copied())
+                    .find(|w| workflow_ref(w) == *workflow)
+                {
+                    current.workflow = w;
+                }
+            }
+            Change::Migrated {
+                from_version,
+                to_version,
+                ..
+            } => {
+                if *from_version != current.workflow.version {
+                    return Err(ReplayError::Unfit {
+                        seq: event.seq,
+                        reason: format!(
+                            "the project is said to leave version {from_version}, but it runs version {}",
+                            current.workflow.version
+                        ),
+                    });
+                }
+                current.workflow = find(*to_version).ok_or_else(|| ReplayError::Unfit {
+                    seq: event.seq,
+                    reason: format!(
+                        "version {to_version} of workflow {} is not published",
+                        pinned.key
+                    ),
+                })?;
+            }
+            _ => {}
+        }
         let unchained = |reason: &str| ReplayError::Unchained {
             seq: event.seq,
             reason: reason.to_owned(),
@@ -101,9 +158,19 @@ pub fn replay(project: &Project<'_>, events: &[Event]) -> Result<ProjectState, R
                 "its predecessor hash does not match the previous event",
             ));
         }
-        apply(project, &mut state, event)?;
+        apply(&current, &mut state, event)?;
         state.head.clone_from(&event.hash);
         state.events = event.seq;
+    }
+    if current.workflow.version != pinned.version {
+        return Err(ReplayError::Unfit {
+            seq: state.events,
+            reason: format!(
+                "its log leads to {}, but the project is pinned to {}",
+                workflow_ref(current.workflow),
+                workflow_ref(pinned)
+            ),
+        });
     }
     Ok(state)
 }

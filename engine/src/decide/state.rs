@@ -218,6 +218,23 @@ pub enum Change {
         /// The role (one of the workflow's roles).
         role: String,
     },
+    /// The project was moved to another version of its workflow by a
+    /// coordinator or operator (`gradflow workflow migrate`): from then on
+    /// its log is read, and its actions decided, against version
+    /// `to_version`. It enters `to_stage` of that version as of this event
+    /// (its deadline, reminders and milestones counted from now; approvals,
+    /// milestone steps and scorecards of the stage left start afresh; form
+    /// answers are kept).
+    Migrated {
+        /// The version the project ran until now.
+        from_version: u32,
+        /// The version it runs from now on.
+        to_version: u32,
+        /// The stage it was at (in `from_version`).
+        from_stage: String,
+        /// The stage it is at now (in `to_version`).
+        to_stage: String,
+    },
     /// Someone (the event's actor) added an evidence file to the project.
     /// The bytes are kept by their SHA-256; the hash-chained log says who
     /// added which bytes and when (the `evidence` table is its projection).

@@ -115,6 +115,27 @@ impl Engine {
             Err(e) => return broken(last, format!("its stored state cannot be read: {e}")),
         };
         let workflow = self.workflow(row.definition_id).await?;
+        // A project migrated between versions reads each part of its log
+        // against the version it ran then.
+        let mut earlier = Vec::new();
+        for event in &events {
+            let version = match &event.change {
+                Change::Migrated { from_version, .. } => *from_version,
+                _ => continue,
+            };
+            if version != workflow.version
+                && !earlier
+                    .iter()
+                    .any(|w: &std::sync::Arc<crate::definition::Workflow>| w.version == version)
+                && let Some(stored) = self
+                    .store
+                    .definition_version(&workflow.key, version)
+                    .await?
+            {
+                earlier.push(self.workflow(stored.id).await?);
+            }
+        }
+        let earlier: Vec<&crate::definition::Workflow> = earlier.iter().map(|w| &**w).collect();
         let cohort = self.store.cohort_by_id(row.cohort_id).await?;
         let calendar = self.calendar(cohort.id, cohort.revision).await?;
         let ctx = Project {
@@ -123,7 +144,7 @@ impl Engine {
             calendar: &calendar,
             members: &row.members,
         };
-        let replayed = match decide::replay(&ctx, &events) {
+        let replayed = match decide::replay_across(&ctx, &earlier, &events) {
             Ok(state) => state,
             Err(e) => return broken(last, format!("its events cannot be replayed: {e}")),
         };

@@ -219,7 +219,7 @@ impl Engine {
         }
         Ok(self
             .store
-            .create_cohort(&program, &cohort, &coordinators, now)
+            .create_cohort(&program, &cohort, &coordinators, &stored, now)
             .await?)
     }
 

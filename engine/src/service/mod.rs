@@ -8,6 +8,8 @@
 //! - `audit`: `audit verify`, the chain and a replay of every project.
 //! - `backup`: what `gradflow backup` and `restore` read: a consistent copy or snapshot and its facts.
 //! - `scheduler`: fire the timers that are due, as the engine itself.
+//! - `versions`: the workflow version a cohort is pinned to; moving running
+//!   projects to another version (`workflow migrate`).
 //! - [`mail`]: claim due messages with their templates and variables; record deliveries.
 //! - `accounts`: passwords (Argon2id), sign-in, sessions, each person's language.
 //! - `read`: the read policy: what a signed-in [`Viewer`] may see.
@@ -32,6 +34,7 @@ pub mod mail;
 mod people;
 mod read;
 mod scheduler;
+mod versions;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -57,10 +60,11 @@ pub use read::{
 };
 pub use scheduler::FireReport;
 pub use store::{
-    AccountMail, AdminEntry, BackupFacts, Cohort, Delivery, Evidence, HeldSnapshot, Message,
-    NewCohort, Person, Program, Published, SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary,
-    TimerRow,
+    AccountMail, AdminEntry, BackupFacts, Cohort, CohortPin, Delivery, Evidence, HeldSnapshot,
+    Message, NewCohort, Person, Program, Published, SCHEMA_VERSION, StoredDefinition, StoredEvent,
+    Summary, TimerRow,
 };
+pub use versions::{MigrationReport, MovedProject};
 
 /// The engine service: a store plus caches of what never changes under it.
 #[derive(Debug)]

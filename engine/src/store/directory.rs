@@ -126,6 +126,26 @@ pub struct Cohort {
     /// Grows with every change to its calendar, so caches know to re-read it.
     #[serde(skip)]
     pub revision: i64,
+    /// The definition (row id) its new projects start on: the version it is pinned to.
+    #[serde(skip)]
+    pub definition_id: Option<i64>,
+    /// The workflow version it is pinned to (0 for none).
+    pub workflow_version: u32,
+}
+
+/// One pin a cohort was given (`cohort_pins`), for `cohort show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CohortPin {
+    /// The version pinned.
+    pub version: u32,
+    /// The version before, if any.
+    pub previous: Option<u32>,
+    /// How: `created`, `upgrade` (migration 0011), `pin` or `migrate`.
+    pub how: String,
+    /// Who: an email, or `operator`.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
 }
 
 fn display<S: serde::Serializer>(value: &impl std::fmt::Display, s: S) -> Result<S::Ok, S::Error> {
@@ -169,8 +189,38 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<
     serde_json::from_str(text).map_err(|e| Error::Corrupt(format!("{what}: {e}")))
 }
 
+/// Pins cohort `$cohort` to definition `$definition` inside the open
+/// transaction `$tx`, recording the pin with the version it replaces.
+macro_rules! pin_in {
+    ($tx:expr, $cohort:expr, $definition:expr, $how:expr, $by:expr, $now:expr) => {{
+        let previous: Option<i64> = sqlx::query("SELECT definition_id FROM cohorts WHERE id = $1")
+            .bind($cohort)
+            .fetch_one(&mut *$tx)
+            .await?
+            .opt_int("definition_id")?;
+        sqlx::query("UPDATE cohorts SET definition_id = $2 WHERE id = $1")
+            .bind($cohort)
+            .bind($definition)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO cohort_pins (cohort_id, definition_id, previous_id, how, by_whom, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind($cohort)
+        .bind($definition)
+        .bind(previous)
+        .bind($how)
+        .bind($by)
+        .bind(micros($now))
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(super) use pin_in;
+
 const DEFINITION_COLUMNS: &str = "id, key, version, title, source, source_hash, templates";
-const COHORT_COLUMNS: &str = "id, program_id, name, time_zone, dates, holidays, weekend, mail_hours, capacity, taken, revision";
+const COHORT_COLUMNS: &str = "id, program_id, name, time_zone, dates, holidays, weekend, mail_hours, capacity, taken, revision, definition_id,
+    COALESCE((SELECT d.version FROM definitions d WHERE d.id = cohorts.definition_id), 0) AS workflow_version";
 
 impl Store {
     /// Publishes definitions, all or none, in one transaction. A version that
@@ -445,19 +495,21 @@ impl Store {
             .ok_or_else(|| Error::NotFound(Reason::message(format!("no program {id}"))))
     }
 
-    /// Creates a cohort of `program` with its coordinators (person ids), in one transaction.
+    /// Creates a cohort of `program` with its coordinators (person ids),
+    /// pinned to `pinned` (the program's latest version), in one transaction.
     pub(crate) async fn create_cohort(
         &self,
         program: &Program,
         cohort: &NewCohort,
         coordinators: &[i64],
+        pinned: &StoredDefinition,
         now: Timestamp,
     ) -> Result<Cohort, Error> {
         let result: Result<i64, Error> = with_db!(self, pool => async {
             let mut tx = pool.begin_write().await?;
             let id = sqlx::query(
-                "INSERT INTO cohorts (program_id, name, time_zone, dates, holidays, weekend, mail_hours, capacity, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                "INSERT INTO cohorts (program_id, name, time_zone, dates, holidays, weekend, mail_hours, capacity, created_at, definition_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
             )
             .bind(program.id)
             .bind(&cohort.name)
@@ -468,6 +520,7 @@ impl Store {
             .bind(cohort.mail_hours.to_string())
             .bind(i64::from(cohort.capacity))
             .bind(micros(now))
+            .bind(pinned.id)
             .fetch_one(&mut *tx)
             .await
             .and_then(|row| row.try_get::<i64, _>("id"))
@@ -490,6 +543,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            sqlx::query(
+                "INSERT INTO cohort_pins (cohort_id, definition_id, previous_id, how, by_whom, at) VALUES ($1, $2, NULL, 'created', 'operator', $3)",
+            )
+            .bind(id)
+            .bind(pinned.id)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(id)
         }.await);
@@ -505,6 +566,8 @@ impl Store {
             capacity: cohort.capacity,
             taken: 0,
             revision: 0,
+            definition_id: Some(pinned.id),
+            workflow_version: pinned.version,
         })
     }
 
@@ -530,6 +593,64 @@ impl Store {
             .map(|r| cohort_row(&r)));
         row.transpose()?
             .ok_or_else(|| Error::NotFound(Reason::message(format!("no cohort {id}"))))
+    }
+
+    /// Version `version` of workflow `key`, if published.
+    pub(crate) async fn definition_version(
+        &self,
+        key: &str,
+        version: u32,
+    ) -> Result<Option<StoredDefinition>, Error> {
+        let sql =
+            format!("SELECT {DEFINITION_COLUMNS} FROM definitions WHERE key = $1 AND version = $2");
+        let row = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(key)
+            .bind(i64::from(version))
+            .fetch_optional(pool)
+            .await?
+            .map(|r| definition_row(&r)));
+        row.transpose()
+    }
+
+    /// Pins cohort `cohort` to definition `definition` and records the pin
+    /// (`how`, `by`) in its history, in one transaction.
+    pub(crate) async fn pin_cohort(
+        &self,
+        cohort: i64,
+        definition: i64,
+        how: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        with_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            pin_in!(tx, cohort, definition, how, by, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The pins cohort `cohort` was given, oldest first.
+    pub(crate) async fn cohort_pins(&self, cohort: i64) -> Result<Vec<CohortPin>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT d.version, p.version AS previous, c.how, c.by_whom, c.at FROM cohort_pins c
+             JOIN definitions d ON d.id = c.definition_id LEFT JOIN definitions p ON p.id = c.previous_id
+             WHERE c.cohort_id = $1 ORDER BY c.id",
+        )
+        .bind(cohort)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(CohortPin {
+                version: u32::try_from(r.int("version")?).unwrap_or(0),
+                previous: r.opt_int("previous")?.and_then(|v| u32::try_from(v).ok()),
+                how: r.text("how")?,
+                by: r.text("by_whom")?,
+                at: super::instant(r.int("at")?)?,
+            })
+        })
+        .collect())
     }
 
     /// Sets whether `person` takes reminders as a digest.
@@ -614,6 +735,8 @@ fn cohort_row(r: &impl Columns) -> Result<Cohort, Error> {
         capacity: count("capacity")?,
         taken: count("taken")?,
         revision: r.int("revision")?,
+        definition_id: r.opt_int("definition_id")?,
+        workflow_version: u32::try_from(r.int("workflow_version")?).unwrap_or(0),
         name,
     })
 }

@@ -67,6 +67,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0010_people_data.sql"),
         include_str!("../../../migrations/postgres/0010_people_data.sql"),
     ),
+    (
+        11,
+        "cohort versions",
+        include_str!("../../../migrations/sqlite/0011_cohort_versions.sql"),
+        include_str!("../../../migrations/postgres/0011_cohort_versions.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

@@ -35,7 +35,7 @@ pub use people::{
 pub use timers::TimerRow;
 pub use viewer::Evidence;
 
-pub use directory::{Cohort, NewCohort, Person, Program, Published, StoredDefinition};
+pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{
     AuditFile, AuditRow, FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent,
     Summary,

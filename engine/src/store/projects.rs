@@ -370,7 +370,9 @@ pub struct FirstUse {
 
 impl Store {
     /// Creates projects in `cohort`, all in one transaction, each pinned to
-    /// the latest published version of `workflow_key` and started by `start`
+    /// the version the cohort is pinned to (read in the transaction, so a
+    /// `cohort pin` meanwhile is seen whole or not at all; the latest
+    /// published version of `workflow_key` for a cohort without a pin) and started by `start`
     /// (given the definition read under its row lock, the new id, everyone
     /// with a role on it — `direct` members and the cohort's — and the
     /// project's position in `projects`). The cohort's places are taken and
@@ -422,11 +424,14 @@ impl Store {
             }
             let definition = sqlx::query(
                 "UPDATE definitions SET projects = projects + $2
-                 WHERE id = (SELECT id FROM definitions WHERE key = $1 ORDER BY version DESC LIMIT 1)
+                 WHERE id = COALESCE(
+                     (SELECT definition_id FROM cohorts WHERE id = $3),
+                     (SELECT id FROM definitions WHERE key = $1 ORDER BY version DESC LIMIT 1))
                  RETURNING id, key, version, title, source, source_hash, templates",
             )
             .bind(workflow_key)
             .bind(count)
+            .bind(cohort.id)
             .fetch_optional(&mut *tx)
             .await?
             .map(|r| super::directory::definition_row(&r))
@@ -984,6 +989,150 @@ impl Store {
             }
             tx.commit().await?;
             Ok(rows)
+        })
+    }
+}
+
+/// A project of a cohort as a migration reads it, under its lock.
+#[derive(Debug, Clone)]
+pub struct MigrationRow {
+    /// Project id.
+    pub id: i64,
+    /// The definition it runs now.
+    pub definition_id: i64,
+    /// Its state.
+    pub state: ProjectState,
+    /// Everyone with a role on it, directly or through the cohort.
+    pub members: Vec<Member>,
+}
+
+impl Store {
+    /// Moves the projects of `cohort` that do not run `target` yet to it, in
+    /// ONE transaction: the rows are locked (PostgreSQL; SQLite's write lock
+    /// does it) and read, `plan` (the decision core, given every row)
+    /// decides each move or refuses the whole migration, and then each
+    /// project's row (its definition too), its events, timers and messages
+    /// are written, `target`'s project count is raised by the projects moved
+    /// (the versions they leave keep theirs: their logs still read against
+    /// them, so their text must never change) and the cohort is pinned to
+    /// `target`. A refusal, or `dry_run`, changes nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn migrate_cohort<E>(
+        &self,
+        cohort: &super::Cohort,
+        target: &super::StoredDefinition,
+        by: &str,
+        dry_run: bool,
+        now: Timestamp,
+        plan: impl FnOnce(&[MigrationRow]) -> Result<Vec<(i64, Decision)>, E>,
+    ) -> Result<Result<Vec<(i64, Decision)>, E>, Error> {
+        let postgres = self.kind() == "postgres";
+        with_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            if postgres {
+                // Migrations and pins of one cohort wait for each other.
+                sqlx::query("SELECT id FROM cohorts WHERE id = $1 FOR UPDATE")
+                    .bind(cohort.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let lock = if postgres { " FOR UPDATE" } else { "" };
+            let sql = format!(
+                "SELECT id, definition_id, state FROM projects WHERE cohort_id = $1 AND definition_id <> $2 ORDER BY id{lock}"
+            );
+            let mut rows: Vec<MigrationRow> = Vec::new();
+            for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(cohort.id)
+                .bind(target.id)
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                let id = r.int("id")?;
+                let state: ProjectState = serde_json::from_str(&r.text("state")?)
+                    .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
+                rows.push(MigrationRow {
+                    id,
+                    definition_id: r.int("definition_id")?,
+                    members: state.members.to_vec(),
+                    state,
+                });
+            }
+            // Members held through the cohort, and those of states stored
+            // before they listed their members (from the projection).
+            let cohort_members: Vec<Member> = sqlx::query("SELECT person_id, role FROM cohort_members WHERE cohort_id = $1")
+                .bind(cohort.id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(member_row)
+                .collect::<Result<_, _>>()?;
+            let projected = sqlx::query(
+                "SELECT m.project_id, m.person_id, m.role FROM project_members m JOIN projects p ON p.id = m.project_id WHERE p.cohort_id = $1",
+            )
+            .bind(cohort.id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &mut rows {
+                for r in &projected {
+                    if r.int("project_id")? == row.id {
+                        let member = member_row(r)?;
+                        if !row.members.contains(&member) {
+                            row.members.push(member);
+                        }
+                    }
+                }
+                for member in &cohort_members {
+                    if !row.members.contains(member) {
+                        row.members.push(member.clone());
+                    }
+                }
+            }
+            let decisions = match plan(&rows) {
+                Ok(decisions) => decisions,
+                Err(refused) => {
+                    tx.rollback().await?;
+                    return Ok(Err(refused));
+                }
+            };
+            if dry_run {
+                tx.rollback().await?;
+                return Ok(Ok(decisions));
+            }
+            for (id, decision) in &decisions {
+                let expected = rows.iter().find(|r| r.id == *id).map_or(0, |r| r.state.version);
+                let state = &decision.state;
+                let moved = sqlx::query(
+                    "UPDATE projects SET definition_id = $1, stage = $2, version = $3, head = $4, state = $5, overdue_since = $6, updated_at = $7
+                     WHERE id = $8 AND version = $9",
+                )
+                .bind(target.id)
+                .bind(&state.stage)
+                .bind(state.version as i64)
+                .bind(&state.head)
+                .bind(state_json(state))
+                .bind(state.overdue_since.map(micros))
+                .bind(micros(now))
+                .bind(*id)
+                .bind(expected as i64)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if moved != 1 {
+                    return Err(Error::Conflict { expected });
+                }
+            }
+            let written: Vec<(i64, &Decision)> = decisions.iter().map(|(id, d)| (*id, d)).collect();
+            write_decisions!(tx, &written, now);
+            if !decisions.is_empty() {
+                sqlx::query("UPDATE definitions SET projects = projects + $2 WHERE id = $1")
+                    .bind(target.id)
+                    .bind(decisions.len() as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            super::directory::pin_in!(tx, cohort.id, target.id, "migrate", by, now);
+            tx.commit().await?;
+            Ok(Ok(decisions))
         })
     }
 }

@@ -139,7 +139,7 @@ pub async fn board(
             &Frame::of(&visitor),
             "board-title",
             json!({
-                "cohort": { "id": board.cohort.id, "name": board.cohort.name, "time_zone": super::next::zone_name(lang, &board.cohort.time_zone) },
+                "cohort": { "id": board.cohort.id, "name": board.cohort.name, "time_zone": super::next::zone_name(lang, &board.cohort.time_zone), "workflow_version": board.cohort.workflow_version },
                 "total": board.total.projects,
                 "overdue": board.total.overdue,
                 "stages": stages,
@@ -336,7 +336,9 @@ fn latest_assessment(
     let mut evaluators: Vec<&str> = Vec::new();
     for event in history {
         match &event.change {
-            Change::Moved { to, .. } | Change::Started { stage: to, .. }
+            Change::Moved { to, .. }
+            | Change::Started { stage: to, .. }
+            | Change::Migrated { to_stage: to, .. }
                 if workflow.stage(to).is_some_and(|s| s.assessment.is_some()) =>
             {
                 round = Some((to.as_str(), Default::default()));

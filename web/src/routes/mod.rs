@@ -72,6 +72,8 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "event-action_taken",
     "event-approval_recorded",
     "event-moved",
+    "event-migrated",
+    "board-version",
     "event-milestone_submitted",
     "event-milestone_accepted",
     "event-milestone_returned",

@@ -621,6 +621,21 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
             vec![("from", stage(from)), ("to", stage(to))],
             None,
         ),
+        Change::Migrated {
+            from_version,
+            to_version,
+            from_stage,
+            to_stage,
+        } => (
+            "migrated",
+            vec![
+                ("from_version", from_version.to_string()),
+                ("to_version", to_version.to_string()),
+                ("from", stage(from_stage)),
+                ("to", stage(to_stage)),
+            ],
+            None,
+        ),
         Change::MilestoneSubmitted { milestone: key, .. } => (
             "milestone_submitted",
             vec![("milestone", milestone(key))],

@@ -13,6 +13,7 @@
 mod approvals;
 mod events;
 mod members;
+mod migrate;
 mod next;
 mod replay;
 mod timers;
