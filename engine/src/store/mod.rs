@@ -24,8 +24,8 @@ use jiff::Timestamp;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use backup::{BackupFacts, HeldSnapshot};
 pub use account_mail::AccountMail;
+pub use backup::{BackupFacts, HeldSnapshot};
 pub use directory::NewDefinition;
 pub use outbox::{Delivery, Message};
 pub use people::{
