@@ -96,15 +96,15 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
                 wait
             }
             Err(e) => {
-                let Some(cause) = database_away(&e) else {
+                if !database_away(&e) {
                     return Err(e);
-                };
+                }
                 // Nothing of a failed round is committed: what it claimed
                 // waits out its lease and is claimed again.
                 match &mut outage {
                     None => {
                         eprintln!(
-                            "worker: the database cannot be reached ({cause}); retrying every {}-{} s until it is back",
+                            "worker: retrying every {}-{} s until the database is back",
                             AWAY_FIRST.as_secs(),
                             AWAY_MAX.as_secs()
                         );
@@ -156,14 +156,14 @@ async fn work(
     })
 }
 
-/// The cause, when `error` is the database being away (a lost connection,
-/// a restart): worth waiting for rather than stopping the worker.
-fn database_away(error: &anyhow::Error) -> Option<String> {
+/// Whether `error` is the database being away (a lost connection, a
+/// restart): worth waiting for rather than stopping the worker. Its cause
+/// is logged by the engine, once per outage.
+fn database_away(error: &anyhow::Error) -> bool {
     error
         .chain()
         .filter_map(|e| e.downcast_ref::<gradflow_engine::service::Error>())
-        .find(|e| e.is_unavailable())
-        .map(|e| e.detail().unwrap_or("no detail").to_owned())
+        .any(|e| e.is_unavailable())
 }
 
 /// What to say when a worker is started without a transport.

@@ -181,7 +181,12 @@ async fn add_evidence(
 }
 
 fn audit_ok(db: &TestDb) {
-    let run = spawn::ok(db, &["audit", "verify"]);
+    audit_ok_with(db, &[]);
+}
+
+/// `audit verify` passes; `args` may name the evidence folder (`--files`).
+fn audit_ok_with(db: &TestDb, args: &[&str]) {
+    let run = spawn::ok(db, &[&["audit", "verify"], args].concat());
     assert!(run.stdout.contains("audit: ok"), "{run}");
 }
 
@@ -643,7 +648,7 @@ async fn retention_removes_old_bodies_and_files_and_purges_closed_projects(db: &
         .await,
         1
     );
-    audit_ok(db);
+    audit_ok_with(db, &["--files", &files_arg]);
     let export = spawn::ok(db, &["person", "export", EMAIL]).json();
     let removed: Vec<_> = export["evidence"]
         .as_array()
@@ -708,7 +713,7 @@ async fn retention_removes_old_bodies_and_files_and_purges_closed_projects(db: &
         0,
         "no permit outlives its purge"
     );
-    audit_ok(db);
+    audit_ok_with(db, &["--files", &files_arg]);
     let log = spawn::ok(db, &["--json", "person", "log"]).json();
     let purge = log
         .as_array()

@@ -157,7 +157,7 @@ static AWAY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(
 fn note_away(cause: &sqlx::Error) {
     if !AWAY.swap(true, std::sync::atomic::Ordering::SeqCst) {
         tracing::warn!(
-            "the database cannot be reached ({cause}); requests that need it fail with 503 and are retried by their senders until it is back"
+            "the database cannot be reached ({cause}); waiting for it to come back"
         );
     }
 }
