@@ -56,6 +56,19 @@ pub struct Workflow {
 }
 
 impl Workflow {
+    /// The cohort dates this workflow needs that `dates` (a cohort's, by
+    /// name) does not give, in the definition's order.
+    pub fn missing_cohort_dates<V>(
+        &self,
+        dates: &std::collections::BTreeMap<String, V>,
+    ) -> Vec<&str> {
+        self.cohort_dates
+            .iter()
+            .filter(|d| !dates.contains_key(*d))
+            .map(String::as_str)
+            .collect()
+    }
+
     /// The stage called `key`, if the workflow has one.
     pub fn stage(&self, key: &str) -> Option<&Stage> {
         self.stages.iter().find(|s| s.key == key)

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Engine, Error, input, parse_stored};
+use super::{Engine, Error, input};
 use crate::decide::{self, Change, Command, Decision, Fields, Member, Possible, Project};
 use crate::definition::Workflow;
 use crate::store::{FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent};
@@ -140,16 +140,7 @@ impl Engine {
                                 workflow.clone()
                             }
                             _ => {
-                                let cached = self
-                                    .workflows
-                                    .lock()
-                                    .expect("cache lock")
-                                    .get(&stored.id)
-                                    .cloned();
-                                let workflow = match cached {
-                                    Some(workflow) => workflow,
-                                    None => parse_stored(stored)?,
-                                };
+                                let workflow = self.cached_or_parsed(stored)?;
                                 pinned = Some((stored.id, workflow.clone()));
                                 workflow
                             }

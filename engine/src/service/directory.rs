@@ -181,12 +181,7 @@ impl Engine {
         let program = self.store.program(cohort.program.trim()).await?;
         let stored = self.store.latest_definition(&program.workflow_key).await?;
         let workflow = super::parse_stored(&stored)?;
-        let missing: Vec<&str> = workflow
-            .cohort_dates
-            .iter()
-            .filter(|d| !cohort.dates.contains_key(*d))
-            .map(String::as_str)
-            .collect();
+        let missing = workflow.missing_cohort_dates(&cohort.dates);
         if !missing.is_empty() {
             return Err(Error::invalid(format!(
                 "workflow {} needs these cohort dates: {}",

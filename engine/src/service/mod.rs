@@ -190,6 +190,22 @@ impl Engine {
         Ok(workflow)
     }
 
+    /// The parse of `stored`: the cached one when its definition has
+    /// projects (its text can no longer change), else parsed afresh (and not
+    /// cached: the text may still change until a project commits on it).
+    fn cached_or_parsed(&self, stored: &StoredDefinition) -> Result<Arc<Workflow>, Error> {
+        let cached = self
+            .workflows
+            .lock()
+            .expect("cache lock")
+            .get(&stored.id)
+            .cloned();
+        match cached {
+            Some(workflow) => Ok(workflow),
+            None => parse_stored(stored),
+        }
+    }
+
     /// The workflow version a project is pinned to and its cohort's calendar.
     async fn context(
         &self,

@@ -99,12 +99,7 @@ impl Engine {
             )));
         };
         let workflow = super::parse_stored(&stored)?;
-        let missing: Vec<&str> = workflow
-            .cohort_dates
-            .iter()
-            .filter(|d| !cohort.dates.contains_key(*d))
-            .map(String::as_str)
-            .collect();
+        let missing = workflow.missing_cohort_dates(&cohort.dates);
         if !missing.is_empty() {
             return Err(Error::invalid(format!(
                 "{} version {version} needs cohort dates that cohort '{}' does not have: {}",
@@ -187,17 +182,7 @@ impl Engine {
         let mut versions: BTreeMap<i64, Arc<Workflow>> = BTreeMap::new();
         for stored in self.store.definitions().await? {
             if stored.key == to.key && stored.id != target.id {
-                let cached = self
-                    .workflows
-                    .lock()
-                    .expect("cache lock")
-                    .get(&stored.id)
-                    .cloned();
-                let workflow = match cached {
-                    Some(w) => w,
-                    None => super::parse_stored(&stored)?,
-                };
-                versions.insert(stored.id, workflow);
+                versions.insert(stored.id, self.cached_or_parsed(&stored)?);
             }
         }
         let from: Vec<&Workflow> = versions.values().map(|w| &**w).collect();

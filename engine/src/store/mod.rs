@@ -156,9 +156,7 @@ static AWAY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(
 /// which never hold the URL or its password).
 fn note_away(cause: &sqlx::Error) {
     if !AWAY.swap(true, std::sync::atomic::Ordering::SeqCst) {
-        tracing::warn!(
-            "the database cannot be reached ({cause}); waiting for it to come back"
-        );
+        tracing::warn!("the database cannot be reached ({cause}); waiting for it to come back");
     }
 }
 
