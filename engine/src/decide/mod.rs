@@ -32,9 +32,11 @@
 
 mod apply;
 mod approvals;
+mod checklist;
 mod assessment;
 mod conditions;
 mod evidence;
+mod extend;
 mod forms;
 mod improvement;
 mod members;
@@ -57,6 +59,8 @@ pub use assessment::{
     CriterionFigures, Decidable, Outcome, Panel, Shortfall, WhyNot, outcome, panel,
 };
 pub use conditions::ProjectData;
+pub use checklist::{ISSUE_CERTIFICATE, ItemState, checklist, missing};
+pub use extend::{DATE_GIVERS, Extending, extend, extension_key, recalendar};
 pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
 pub use forms::Problem;
 pub use improvement::{Measured, indicator, measured, milestone_answers};
@@ -301,7 +305,11 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             action.title.default_text().to_owned(),
             &action.by,
         );
-        p.blocked = action.when.as_ref().and_then(|w| data.why_false(w));
+        p.blocked = action.when.as_ref().and_then(|w| data.why_false(w)).or_else(|| {
+            checklist::check(project, state, action)
+                .err()
+                .map(|r| r.reason())
+        });
         p.waiting_for = state
             .approvals
             .get(&action.key)
@@ -507,6 +515,8 @@ impl<'p, 'a> Draft<'p, 'a> {
 
     /// Leaves the current stage through `action`.
     fn move_through(&mut self, actor: Option<PersonId>, action: &Action) -> Result<(), Rejection> {
+        // A certificate waits for the whole graduation checklist.
+        checklist::check(self.project, &self.state, action)?;
         let from = self.state.stage.clone();
         let seq = self.record(
             actor,
@@ -540,7 +550,11 @@ impl<'p, 'a> Draft<'p, 'a> {
             let ready = stage
                 .actions
                 .iter()
-                .find(|a| a.auto && a.when.as_ref().is_some_and(|w| w.eval(&data)));
+                .find(|a| {
+                    a.auto
+                        && a.when.as_ref().is_some_and(|w| w.eval(&data))
+                        && checklist::check(self.project, &self.state, a).is_ok()
+                });
             let Some(action) = ready else { return Ok(()) };
             let seq = self.record(
                 None,
