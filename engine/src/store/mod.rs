@@ -37,7 +37,7 @@ pub use viewer::Evidence;
 
 pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{
-    AuditFile, AuditRow, FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent,
+    AuditFile, AuditRow, AuditTimer, DatesRead, FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent,
     Summary,
 };
 
