@@ -186,9 +186,7 @@ impl fmt::Display for Arg {
             | Arg::Role(k)
             | Arg::Milestone(k)
             | Arg::Form(k)
-            | Arg::Checklist(k) => {
-                f.write_str(k)
-            }
+            | Arg::Checklist(k) => f.write_str(k),
             Arg::Field { form, field } => write!(f, "{form}.{field}"),
             Arg::Choice { choice, .. } => f.write_str(choice),
             Arg::AnyOf(items) | Arg::AllOf(items) | Arg::List(items) => list(f, items),
@@ -332,6 +330,7 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("extension-reason-required", &[]),
     ("calendar-unknown-date", &["date", "dates"]),
     ("calendar-not-coordinator", &["email", "cohort"]),
+    ("extension-bad-date", &["date"]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

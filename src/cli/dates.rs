@@ -22,7 +22,12 @@ pub struct ExtendArgs {
     #[arg(long = "trainee", value_name = "EMAIL", required = true)]
     pub trainees: Vec<String>,
     /// Extend the deadline of this stage (the one the project is at).
-    #[arg(long, value_name = "STAGE", conflicts_with = "milestone", required_unless_present = "milestone")]
+    #[arg(
+        long,
+        value_name = "STAGE",
+        conflicts_with = "milestone",
+        required_unless_present = "milestone"
+    )]
     pub deadline: Option<String>,
     /// Extend this milestone's due date (a milestone of the current stage).
     #[arg(long, value_name = "MILESTONE")]
@@ -98,10 +103,12 @@ pub async fn dates(ctx: &Ctx, engine: &Engine, args: DatesArgs) -> anyhow::Resul
         let (name, date) = pair
             .split_once('=')
             .with_context(|| format!("--date {pair}: write NAME=YYYY-MM-DD"))?;
-        let date: Date = date
-            .trim()
-            .parse()
-            .with_context(|| format!("--date {pair}: '{}' is not a date (YYYY-MM-DD)", date.trim()))?;
+        let date: Date = date.trim().parse().with_context(|| {
+            format!(
+                "--date {pair}: '{}' is not a date (YYYY-MM-DD)",
+                date.trim()
+            )
+        })?;
         edit.dates.insert(name.trim().to_owned(), date);
     }
     if edit.dates.is_empty() && edit.add_holidays.is_empty() && edit.remove_holidays.is_empty() {
@@ -120,10 +127,15 @@ fn said(ctx: &Ctx, what: &str, report: &DatesReport) {
         report.projects.len()
     );
     if report.left > 0 {
-        text.push_str(&format!(" ({} finished project(s) left as they are)", report.left));
+        text.push_str(&format!(
+            " ({} finished project(s) left as they are)",
+            report.left
+        ));
     }
     for p in &report.projects {
-        let deadline = p.deadline.map_or_else(|| "none".to_owned(), |d| d.to_string());
+        let deadline = p
+            .deadline
+            .map_or_else(|| "none".to_owned(), |d| d.to_string());
         text.push_str(&format!(
             "\n  project {} at {}: deadline {deadline}, {} timer(s) pending",
             p.project, p.stage, p.timers

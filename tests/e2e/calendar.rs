@@ -119,7 +119,11 @@ async fn an_extension_replans_exactly_that_trainees_timers(db: &TestDb) {
     let before = snapshot(db).await;
     let report = engine
         .extend(
-            &extension(&[2], Extending::Deadline("proposal".into()), date(2026, 4, 1)),
+            &extension(
+                &[2],
+                Extending::Deadline("proposal".into()),
+                date(2026, 4, 1),
+            ),
             day(20),
         )
         .await
@@ -129,13 +133,18 @@ async fn an_extension_replans_exactly_that_trainees_timers(db: &TestDb) {
     let after = snapshot(db).await;
     let (old, new) = (timers_by_project(&before), timers_by_project(&after));
     for id in [ids[0], ids[2]] {
-        assert_eq!(old[&id.to_string()], new[&id.to_string()], "project {id}'s timers are untouched");
+        assert_eq!(
+            old[&id.to_string()],
+            new[&id.to_string()],
+            "project {id}'s timers are untouched"
+        );
     }
     assert_ne!(old[&ids[1].to_string()], new[&ids[1].to_string()]);
     // Nothing else of the others changed either.
     for line in after.changes_since(&before) {
         let others = [ids[0], ids[2]].iter().any(|id| {
-            line.contains(&format!("project_id={id} |")) || line.contains(&format!("projects: id={id} |"))
+            line.contains(&format!("project_id={id} |"))
+                || line.contains(&format!("projects: id={id} |"))
         });
         assert!(!others, "only project {} changed: {line}", ids[1]);
     }
@@ -158,14 +167,21 @@ async fn several_at_once_and_every_refusal_changes_nothing(db: &TestDb) {
     let (cohort, ids) = cohort_of_three(&engine).await;
     engine
         .extend(
-            &extension(&[1, 3], Extending::Deadline("proposal".into()), date(2026, 4, 1)),
+            &extension(
+                &[1, 3],
+                Extending::Deadline("proposal".into()),
+                date(2026, 4, 1),
+            ),
             day(20),
         )
         .await
         .unwrap();
     for id in [ids[0], ids[2]] {
         let history = engine.history(id).await.unwrap();
-        assert!(matches!(history.last().unwrap().change, Change::Extended { .. }));
+        assert!(matches!(
+            history.last().unwrap().change,
+            Change::Extended { .. }
+        ));
     }
     assert!(!matches!(
         engine.history(ids[1]).await.unwrap().last().unwrap().change,
@@ -188,39 +204,67 @@ async fn several_at_once_and_every_refusal_changes_nothing(db: &TestDb) {
     let code = |e: gradflow_engine::service::Error| e.reason().code;
     let refusals = [
         (
-            extension(&[2, 1], Extending::Deadline("proposal".into()), date(2026, 4, 1)),
+            extension(
+                &[2, 1],
+                Extending::Deadline("proposal".into()),
+                date(2026, 4, 1),
+            ),
             "extension-stage-left",
         ),
         (
-            extension(&[2], Extending::Deadline("proposal".into()), date(2026, 1, 2)),
+            extension(
+                &[2],
+                Extending::Deadline("proposal".into()),
+                date(2026, 1, 2),
+            ),
             "extension-in-past",
         ),
         (
-            extension(&[2], Extending::Milestone("no_such".into()), date(2026, 4, 1)),
+            extension(
+                &[2],
+                Extending::Milestone("no_such".into()),
+                date(2026, 4, 1),
+            ),
             "extension-unknown-milestone",
         ),
         (
-            extension(&[2], Extending::Milestone("visit_before".into()), date(2026, 4, 1)),
+            extension(
+                &[2],
+                Extending::Milestone("visit_before".into()),
+                date(2026, 4, 1),
+            ),
             "extension-stage-left",
         ),
         (
             Extension {
                 by: Some(holder("supervisor", 1)),
-                ..extension(&[2], Extending::Deadline("proposal".into()), date(2026, 4, 1))
+                ..extension(
+                    &[2],
+                    Extending::Deadline("proposal".into()),
+                    date(2026, 4, 1),
+                )
             },
             "calendar-not-coordinator",
         ),
         (
             Extension {
                 reason: "  ".into(),
-                ..extension(&[2], Extending::Deadline("proposal".into()), date(2026, 4, 1))
+                ..extension(
+                    &[2],
+                    Extending::Deadline("proposal".into()),
+                    date(2026, 4, 1),
+                )
             },
             "extension-reason-required",
         ),
         (
             Extension {
                 reason: "bad \u{202e} text".into(),
-                ..extension(&[2], Extending::Deadline("proposal".into()), date(2026, 4, 1))
+                ..extension(
+                    &[2],
+                    Extending::Deadline("proposal".into()),
+                    date(2026, 4, 1),
+                )
             },
             "comment-characters",
         ),
@@ -235,7 +279,11 @@ async fn several_at_once_and_every_refusal_changes_nothing(db: &TestDb) {
         assert_eq!(code(e), expected);
     }
     // A trainee without a project in the cohort, and an unknown one.
-    let mut none = extension(&[1], Extending::Deadline("proposal".into()), date(2026, 4, 1));
+    let mut none = extension(
+        &[1],
+        Extending::Deadline("proposal".into()),
+        date(2026, 4, 1),
+    );
     none.trainees = vec![holder("chair", 1)];
     assert_eq!(
         code(engine.extend(&none, day(22)).await.unwrap_err()),
@@ -253,13 +301,25 @@ async fn a_cohort_date_change_replans_every_open_project_and_the_audit_checks_th
     let engine = db.engine().await;
     let (_, ids) = cohort_of_three(&engine).await;
     // Project 3 is withdrawn: it is left as it is.
-    support::act(&engine, ids[2], COORDINATOR, "withdraw", Fields::new(), Some("left"), 2)
-        .await
-        .unwrap();
+    support::act(
+        &engine,
+        ids[2],
+        COORDINATOR,
+        "withdraw",
+        Fields::new(),
+        Some("left"),
+        2,
+    )
+    .await
+    .unwrap();
     // Project 2 has an extension past the new date, which it keeps.
     engine
         .extend(
-            &extension(&[2], Extending::Deadline("proposal".into()), date(2026, 5, 1)),
+            &extension(
+                &[2],
+                Extending::Deadline("proposal".into()),
+                date(2026, 5, 1),
+            ),
             day(3),
         )
         .await
@@ -274,7 +334,12 @@ async fn a_cohort_date_change_replans_every_open_project_and_the_audit_checks_th
     };
     edit.dates.insert("no_such_date".into(), date(2026, 4, 15));
     assert_eq!(
-        engine.change_calendar(&edit, day(4)).await.unwrap_err().reason().code,
+        engine
+            .change_calendar(&edit, day(4))
+            .await
+            .unwrap_err()
+            .reason()
+            .code,
         "calendar-unknown-date"
     );
     edit.dates.clear();
@@ -284,7 +349,12 @@ async fn a_cohort_date_change_replans_every_open_project_and_the_audit_checks_th
         ..edit.clone()
     };
     assert_eq!(
-        engine.change_calendar(&refused, day(4)).await.unwrap_err().reason().code,
+        engine
+            .change_calendar(&refused, day(4))
+            .await
+            .unwrap_err()
+            .reason()
+            .code,
         "calendar-not-coordinator"
     );
     assert_unchanged(db, &before, "refused calendar changes").await;
@@ -296,8 +366,14 @@ async fn a_cohort_date_change_replans_every_open_project_and_the_audit_checks_th
         let engine = &engine;
         async move { deadline_of(engine, id).await.map(|t| t.to_string()) }
     };
-    assert_eq!(deadline(ids[0]).await.as_deref(), Some("2026-04-15T19:59:59Z"));
-    assert_eq!(deadline(ids[1]).await.as_deref(), Some("2026-05-01T19:59:59Z"));
+    assert_eq!(
+        deadline(ids[0]).await.as_deref(),
+        Some("2026-04-15T19:59:59Z")
+    );
+    assert_eq!(
+        deadline(ids[1]).await.as_deref(),
+        Some("2026-05-01T19:59:59Z")
+    );
     assert_eq!(deadline(ids[2]).await, None);
     let after = snapshot(db).await;
     assert_eq!(
@@ -329,7 +405,11 @@ async fn a_cohort_date_change_replans_every_open_project_and_the_audit_checks_th
     let report = engine.verify_audit().await.unwrap();
     let broken = report.broken.expect("the tampered timer is caught");
     assert_eq!(broken.project, ids[0]);
-    assert!(broken.reason.contains("timer 'deadline'"), "{}", broken.reason);
+    assert!(
+        broken.reason.contains("timer 'deadline'"),
+        "{}",
+        broken.reason
+    );
 }
 
 async fn a_holiday_moves_a_business_day_deadline(db: &TestDb) {
@@ -349,7 +429,14 @@ async fn a_holiday_moves_a_business_day_deadline(db: &TestDb) {
     )
     .await
     .unwrap();
-    let before = engine.view(ids[0]).await.unwrap().record.state.deadline.unwrap();
+    let before = engine
+        .view(ids[0])
+        .await
+        .unwrap()
+        .record
+        .state
+        .deadline
+        .unwrap();
     let mut edit = CalendarEdit {
         cohort: "dated".into(),
         reason: "national day".into(),
@@ -358,16 +445,30 @@ async fn a_holiday_moves_a_business_day_deadline(db: &TestDb) {
     };
     edit.add_holidays.insert(date(2026, 1, 6));
     engine.change_calendar(&edit, day(3)).await.unwrap();
-    let after = engine.view(ids[0]).await.unwrap().record.state.deadline.unwrap();
+    let after = engine
+        .view(ids[0])
+        .await
+        .unwrap()
+        .record
+        .state
+        .deadline
+        .unwrap();
     let zone = jiff::tz::TimeZone::get("Asia/Muscat").unwrap();
     let next_working = |t: jiff::Timestamp| {
         let mut d = t.to_zoned_datetime(zone.clone()).date().tomorrow().unwrap();
-        while matches!(d.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday) {
+        while matches!(
+            d.weekday(),
+            jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+        ) {
             d = d.tomorrow().unwrap();
         }
         d
     };
-    assert_eq!(after.to_zoned_datetime(zone.clone()).date(), next_working(before), "{before} -> {after}");
+    assert_eq!(
+        after.to_zoned_datetime(zone.clone()).date(),
+        next_working(before),
+        "{before} -> {after}"
+    );
     assert_eq!(deadline_of(&engine, ids[0]).await, Some(after));
     // Removing it brings the deadline back.
     let edit = CalendarEdit {
@@ -423,7 +524,10 @@ async fn a_calendar_change_killed_mid_way_changes_nothing_or_everything(db: &Tes
     for wait in [5u64, 20, 60, 150, 400] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
             .args(["--db", &db.url, "cohort", "dates", "killed"])
-            .args(["--date", &format!("proposal_due=2026-03-{:02}", 1 + wait % 27)])
+            .args([
+                "--date",
+                &format!("proposal_due=2026-03-{:02}", 1 + wait % 27),
+            ])
             .args(["--reason", "moved"])
             .env_remove("GRADFLOW_DATABASE_URL")
             .env("GRADFLOW_NOW", "2026-02-01T06:00:00Z")
@@ -449,7 +553,13 @@ async fn a_calendar_change_killed_mid_way_changes_nothing_or_everything(db: &Tes
     ok(
         db,
         &[
-            "cohort", "dates", "killed", "--date", "proposal_due=2026-03-30", "--reason", "final",
+            "cohort",
+            "dates",
+            "killed",
+            "--date",
+            "proposal_due=2026-03-30",
+            "--reason",
+            "final",
         ],
     );
     let now = deadlines(db).await;
@@ -480,14 +590,29 @@ async fn the_checklist_is_on_the_page_in_both_languages_with_the_extension(db: &
     let body = page.body.replace(['\u{2068}', '\u{2069}'], "");
     let checklist = crate::web::section(&body, "checklist");
     assert!(checklist.contains("Graduation checklist"), "{checklist}");
-    assert!(checklist.contains("4 items are still missing"), "{checklist}");
-    assert!(checklist.contains("Improvement proposal submitted"), "{checklist}");
-    assert!(checklist.contains("Committee assessment passed"), "{checklist}");
+    assert!(
+        checklist.contains("4 items are still missing"),
+        "{checklist}"
+    );
+    assert!(
+        checklist.contains("Improvement proposal submitted"),
+        "{checklist}"
+    );
+    assert!(
+        checklist.contains("Committee assessment passed"),
+        "{checklist}"
+    );
     assert!(checklist.contains("Missing"), "{checklist}");
     let due = &body[body.find("id=\"due\"").unwrap()..];
     let due = &due[..due.find("</ul>").unwrap()];
-    assert!(due.contains("extended by Person coord-a: family emergency"), "{due}");
-    assert!(body.contains("Deadline of Proposal extended to"), "history says it");
+    assert!(
+        due.contains("extended by Person coord-a: family emergency"),
+        "{due}"
+    );
+    assert!(
+        body.contains("Deadline of Proposal extended to"),
+        "history says it"
+    );
     // In Arabic, from the catalogues and the definition's words.
     site.engine
         .set_person_language("trainee1@example.org", "ar")
@@ -504,10 +629,66 @@ async fn the_checklist_is_on_the_page_in_both_languages_with_the_extension(db: &
     assert!(checklist.contains("ناقص"), "{checklist}");
     assert!(!checklist.contains("Missing"), "{checklist}");
     assert!(body.contains("مدّده"), "the extension in Arabic");
-    // The committee does not see the checklist; the supervisor does.
+    // The supervisor sees the checklist too, but has no form to extend.
     let mut supervisor = site.signed_in("sup1@example.org").await;
-    let body = supervisor.get(&format!("/projects/{project}")).await.body;
-    assert!(body.contains("id=\"checklist\""));
+    let page = supervisor.get(&format!("/projects/{project}")).await;
+    assert!(page.body.contains("id=\"checklist\""));
+    assert!(!page.body.contains("id=\"extend\""));
+    let before = snapshot(db).await;
+    let path = format!("/projects/{project}/extend");
+    let refused = supervisor
+        .post(
+            &path,
+            &[
+                ("csrf", &page.csrf()),
+                ("target", "deadline:proposal"),
+                ("date", "2027-07-01"),
+                ("reason", "asked nicely"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert_unchanged(db, &before, "an extension by the supervisor").await;
+    // The coordinator extends it on the page.
+    let mut coordinator = site.signed_in("coord-a@example.org").await;
+    let page = coordinator.get(&format!("/projects/{project}")).await;
+    assert!(
+        page.body.contains("id=\"extend\""),
+        "the coordinator has the form"
+    );
+    let bad = coordinator
+        .post(
+            &path,
+            &[
+                ("csrf", &page.csrf()),
+                ("target", "deadline:proposal"),
+                ("date", "1 July"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("YYYY-MM-DD"), "{}", bad.body);
+    let done = coordinator
+        .post(
+            &path,
+            &[
+                ("csrf", &page.csrf()),
+                ("target", "deadline:proposal"),
+                ("date", "2027-07-01"),
+                ("reason", "the office was closed"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let location = done.headers["location"].to_str().unwrap().to_owned();
+    let body = coordinator
+        .get(&location)
+        .await
+        .body
+        .replace(['\u{2068}', '\u{2069}'], "");
+    assert!(body.contains("Extended: the new date is"), "{body}");
+    assert!(body.contains("extended by Person coord-a: the office was closed"));
     site.stop().await;
 }
 
@@ -565,31 +746,45 @@ async fn the_certificate_waits_for_the_checklist(db: &TestDb) {
         .unwrap_err();
     let reason = refused.reason();
     assert_eq!(reason.code, "checklist-incomplete");
-    assert_eq!(reason.to_string(), "checklist-incomplete count=1 missing=[report]");
+    assert_eq!(
+        reason.to_string(),
+        "checklist-incomplete count=1 missing=[report]"
+    );
     assert!(gradflow_words::error("en", &refused).contains("Report accepted"));
     assert!(gradflow_words::error("ar", &refused).contains("قبول التقرير"));
     assert_unchanged(db, &before, "a certificate refused").await;
     let mut note = Fields::new();
     note.insert("text".into(), serde_json::json!("done"));
-    support::act(&engine, id, &holder("trainee", 1), "report.submit", note, None, 3)
-        .await
-        .unwrap();
-    support::act(&engine, id, COORDINATOR, "report.accept", Fields::new(), None, 4)
-        .await
-        .unwrap();
+    support::act(
+        &engine,
+        id,
+        &holder("trainee", 1),
+        "report.submit",
+        note,
+        None,
+        3,
+    )
+    .await
+    .unwrap();
+    support::act(
+        &engine,
+        id,
+        COORDINATOR,
+        "report.accept",
+        Fields::new(),
+        None,
+        4,
+    )
+    .await
+    .unwrap();
     let request = Request {
         action: "certify".into(),
         ..Request::default()
     };
     engine.act(id, COORDINATOR, request, day(5)).await.unwrap();
-    assert!(
-        engine
-            .history(id)
-            .await
-            .unwrap()
-            .iter()
-            .any(|e| matches!(&e.change, Change::EffectRequested { effect } if effect == "issue_certificate"))
-    );
+    assert!(engine.history(id).await.unwrap().iter().any(
+        |e| matches!(&e.change, Change::EffectRequested { effect } if effect == "issue_certificate")
+    ));
     audit_passes(&engine).await;
 }
 
@@ -637,8 +832,16 @@ async fn twenty_processes_extending_one_project_leave_a_consistent_log(db: &Test
         })
         .collect();
     let runs = at_once(db, commands);
-    let failed: Vec<String> = runs.iter().filter(|r| !r.ok()).map(|r| r.to_string()).collect();
-    assert!(failed.is_empty(), "every extension succeeds in turn:\n{}", failed.join("\n"));
+    let failed: Vec<String> = runs
+        .iter()
+        .filter(|r| !r.ok())
+        .map(|r| r.to_string())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "every extension succeeds in turn:\n{}",
+        failed.join("\n")
+    );
     let history = engine.history(first).await.unwrap();
     let extended: Vec<&Change> = history
         .iter()
@@ -653,7 +856,11 @@ async fn twenty_processes_extending_one_project_leave_a_consistent_log(db: &Test
         unreachable!()
     };
     let state = engine.view(first).await.unwrap().record.state;
-    assert_eq!(state.deadline, Some(*due), "the last extension is the deadline");
+    assert_eq!(
+        state.deadline,
+        Some(*due),
+        "the last extension is the deadline"
+    );
     let timers = engine.pending_timers(first).await.unwrap();
     let deadlines: Vec<_> = timers.iter().filter(|t| t.1 == "deadline").collect();
     assert_eq!(deadlines.len(), 1, "one deadline timer: {timers:?}");

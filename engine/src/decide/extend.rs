@@ -113,7 +113,10 @@ pub fn extend(
     };
     let mut draft = Draft::new(project, state.clone(), now);
     if due <= draft.now {
-        return Err(Rejection::ExtensionInPast { due, now: draft.now });
+        return Err(Rejection::ExtensionInPast {
+            due,
+            now: draft.now,
+        });
     }
     draft.record(
         actor,

@@ -32,8 +32,8 @@
 
 mod apply;
 mod approvals;
-mod checklist;
 mod assessment;
+mod checklist;
 mod conditions;
 mod evidence;
 mod extend;
@@ -58,10 +58,10 @@ pub use approvals::WaitingFor;
 pub use assessment::{
     CriterionFigures, Decidable, Outcome, Panel, Shortfall, WhyNot, outcome, panel,
 };
-pub use conditions::ProjectData;
 pub use checklist::{ISSUE_CERTIFICATE, ItemState, checklist, missing};
-pub use extend::{DATE_GIVERS, Extending, extend, extension_key, recalendar};
+pub use conditions::ProjectData;
 pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
+pub use extend::{DATE_GIVERS, Extending, extend, extension_key, recalendar};
 pub use forms::Problem;
 pub use improvement::{Measured, indicator, measured, milestone_answers};
 pub use members::{ROLE_GIVERS, add_member, may_give_roles};
@@ -305,11 +305,15 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             action.title.default_text().to_owned(),
             &action.by,
         );
-        p.blocked = action.when.as_ref().and_then(|w| data.why_false(w)).or_else(|| {
-            checklist::check(project, state, action)
-                .err()
-                .map(|r| r.reason())
-        });
+        p.blocked = action
+            .when
+            .as_ref()
+            .and_then(|w| data.why_false(w))
+            .or_else(|| {
+                checklist::check(project, state, action)
+                    .err()
+                    .map(|r| r.reason())
+            });
         p.waiting_for = state
             .approvals
             .get(&action.key)
@@ -547,14 +551,11 @@ impl<'p, 'a> Draft<'p, 'a> {
                 state: &self.state,
                 giving: None,
             };
-            let ready = stage
-                .actions
-                .iter()
-                .find(|a| {
-                    a.auto
-                        && a.when.as_ref().is_some_and(|w| w.eval(&data))
-                        && checklist::check(self.project, &self.state, a).is_ok()
-                });
+            let ready = stage.actions.iter().find(|a| {
+                a.auto
+                    && a.when.as_ref().is_some_and(|w| w.eval(&data))
+                    && checklist::check(self.project, &self.state, a).is_ok()
+            });
             let Some(action) = ready else { return Ok(()) };
             let seq = self.record(
                 None,

@@ -270,7 +270,10 @@ pub fn replay_difference(stored: &ProjectState, replayed: &ProjectState) -> Opti
         ("members", *members == replayed.members),
         // States stored before milestones were kept after their stage hold
         // none: a stored set may lack what the log accepted, never add to it.
-        ("accepted milestones", accepted.is_subset(&replayed.accepted)),
+        (
+            "accepted milestones",
+            accepted.is_subset(&replayed.accepted),
+        ),
         ("extensions", *extensions == replayed.extensions),
         (
             "time of entering its stage",

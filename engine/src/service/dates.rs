@@ -104,58 +104,107 @@ impl Engine {
         for email in &ext.trainees {
             let email = input::email(email)?;
             let person = self.store.person(&email).await?.id;
-            let held = self.store.projects_held(cohort.id, person, "trainee").await?;
+            let held = self
+                .store
+                .projects_held(cohort.id, person, "trainee")
+                .await?;
             if held.is_empty() {
                 return Err(no_project(&email, &cohort));
             }
             ids.push((email, held));
         }
+        self.extend_ids(
+            &cohort,
+            actor,
+            &ids,
+            &ext.extending,
+            ext.to,
+            &reason,
+            true,
+            now,
+        )
+        .await
+    }
+
+    /// Grants an extension of project `project` on behalf of `viewer`, who
+    /// must see it and coordinate its cohort (the project page's form): the
+    /// same rules as [`Engine::extend`], for one project.
+    pub async fn extend_as(
+        &self,
+        viewer: &super::Viewer,
+        project: i64,
+        extending: &Extending,
+        to: Date,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<DatesReport, Error> {
+        let view = self.view_as(viewer, project).await?;
+        let cohort = self.store.cohort_by_id(view.record.cohort_id).await?;
+        let actor = self.date_giver(&cohort, Some(&viewer.person.email)).await?;
+        let reason = reason_text(reason)?;
+        let ids = vec![(viewer.person.email.clone(), vec![project])];
+        self.extend_ids(&cohort, actor, &ids, extending, to, &reason, false, now)
+            .await
+    }
+
+    /// The transaction of an extension: `groups` are (whose, their project
+    /// ids); each group's open projects are extended (a finished one is
+    /// skipped when `skip_finished`, else refused), and a group left with
+    /// none is refused.
+    #[allow(clippy::too_many_arguments)]
+    async fn extend_ids(
+        &self,
+        cohort: &Cohort,
+        actor: Option<i64>,
+        groups: &[(String, Vec<i64>)],
+        extending: &Extending,
+        to: Date,
+        reason: &str,
+        skip_finished: bool,
+        now: Timestamp,
+    ) -> Result<DatesReport, Error> {
         let all: Vec<i64> = {
-            let mut all: Vec<i64> = ids.iter().flat_map(|(_, h)| h.iter().copied()).collect();
+            let mut all: Vec<i64> = groups.iter().flat_map(|(_, h)| h.iter().copied()).collect();
             all.sort_unstable();
             all.dedup();
             all
         };
         let calendar = self.calendar(cohort.id, cohort.revision).await?;
         let due = calendar
-            .end_of(ext.to)
-            .map_err(|e| Error::invalid(format!("{}: {e}", ext.to)))?;
-        let workflows = self.workflows_of(&cohort).await?;
+            .end_of(to)
+            .map_err(|e| Error::invalid(format!("{to}: {e}")))?;
+        let workflows = self.workflows_of(cohort).await?;
         let mut report = Vec::new();
         let result: Result<_, Error> = self
             .store
             .change_dates(cohort.id, Some(&all), now, |read: &DatesRead| {
                 let mut decisions = Vec::new();
-                for (email, held) in &ids {
+                for (email, held) in groups {
                     // A trainee's finished projects are left; one open one is needed.
                     let mut open = 0;
                     for row in read.rows.iter().filter(|r| held.contains(&r.id)) {
                         let workflow = workflow_of(&workflows, row.definition_id, row.id)?;
-                        if workflow.stage(&row.state.stage).is_none_or(|s| s.terminal) {
+                        if skip_finished
+                            && workflow.stage(&row.state.stage).is_none_or(|s| s.terminal)
+                        {
                             continue;
                         }
                         open += 1;
                         let project = Project {
                             id: row.id,
-                            workflow: &**workflow,
+                            workflow,
                             calendar: &calendar,
                             members: &row.members,
                         };
                         let decision = decide::extend(
-                            &project,
-                            &row.state,
-                            actor,
-                            &ext.extending,
-                            due,
-                            &reason,
-                            now,
+                            &project, &row.state, actor, extending, due, reason, now,
                         )
                         .map_err(|r| Error::refused(r, workflow))?;
                         report.push(replanned(row.id, &decision));
                         decisions.push((row.id, decision));
                     }
                     if open == 0 {
-                        return Err(no_project(email, &cohort));
+                        return Err(no_project(email, cohort));
                     }
                 }
                 Ok((decisions, None))
@@ -163,7 +212,7 @@ impl Engine {
             .await?;
         result?;
         Ok(DatesReport {
-            cohort: cohort.name,
+            cohort: cohort.name.clone(),
             projects: report,
             left: 0,
         })
@@ -208,9 +257,7 @@ impl Engine {
                 let mut after = before.clone();
                 after.dates.extend(edit.dates.clone());
                 after.holidays.extend(edit.add_holidays.iter().copied());
-                after
-                    .holidays
-                    .retain(|d| !edit.remove_holidays.contains(d));
+                after.holidays.retain(|d| !edit.remove_holidays.contains(d));
                 let mut calendar = (*base).clone();
                 calendar.dates.clone_from(&after.dates);
                 calendar.holidays.clone_from(&after.holidays);
@@ -219,7 +266,7 @@ impl Engine {
                     let workflow = workflow_of(&workflows, row.definition_id, row.id)?;
                     let project = Project {
                         id: row.id,
-                        workflow: &**workflow,
+                        workflow,
                         calendar: &calendar,
                         members: &row.members,
                     };

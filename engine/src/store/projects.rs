@@ -1331,7 +1331,12 @@ impl Store {
 
     /// The projects of cohort `cohort` in which person `person` holds role
     /// `role` directly, by id.
-    pub(crate) async fn projects_held(&self, cohort: i64, person: i64, role: &str) -> Result<Vec<i64>, Error> {
+    pub(crate) async fn projects_held(
+        &self,
+        cohort: i64,
+        person: i64,
+        role: &str,
+    ) -> Result<Vec<i64>, Error> {
         with_db!(self, pool => {
             let rows = sqlx::query(
                 "SELECT p.id FROM projects p JOIN project_members m ON m.project_id = p.id

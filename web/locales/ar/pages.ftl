@@ -447,3 +447,9 @@ checklist-missing = { $count ->
 }
 checklist-done = مستوفى
 checklist-not-done = ناقص
+done-extended = مُدِّد الموعد: التاريخ الجديد { $due }؛ وأُعيد تخطيط التذكيرات.
+extend-heading = تمديد موعد
+extend-what = ما الذي يُمدَّد
+extend-date = التاريخ الجديد
+extend-reason = السبب
+extend-submit = تمديد

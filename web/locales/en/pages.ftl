@@ -430,3 +430,9 @@ checklist-missing = { $count ->
 }
 checklist-done = Met
 checklist-not-done = Missing
+done-extended = Extended: the new date is { $due }; the reminders are planned again.
+extend-heading = Extend a date
+extend-what = What to extend
+extend-date = New date
+extend-reason = Reason
+extend-submit = Extend

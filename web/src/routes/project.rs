@@ -411,7 +411,40 @@ async fn render_with(
             }))
         })
         .collect();
-    let missing = checklist.iter().filter(|i| i["done"] == json!(false)).count();
+    // Part 5 of issue 15: the coordinator's form to extend a date of the
+    // current stage (the engine decides again who may).
+    let mut targets = Vec::new();
+    if let Some(s) = stage.filter(|s| !s.terminal)
+        && roles
+            .iter()
+            .any(|r| gradflow_engine::decide::DATE_GIVERS.contains(&r.as_str()))
+    {
+        if view.record.state.deadline.is_some() {
+            targets.push(json!({
+                "value": format!("deadline:{}", s.key),
+                "label": i18n::text(lang, "due-deadline", &[("stage", s.title.get(lang.code()).to_owned())]),
+            }));
+        }
+        for m in &s.milestones {
+            if view
+                .record
+                .state
+                .milestones
+                .get(&m.key)
+                .is_some_and(|x| x.due.is_some())
+            {
+                targets.push(json!({
+                    "value": format!("milestone:{}", m.key),
+                    "label": i18n::text(lang, "due-milestone", &[("milestone", m.title.get(lang.code()).to_owned())]),
+                }));
+            }
+        }
+    }
+    let extend_form = (!targets.is_empty()).then(|| json!({ "targets": targets }));
+    let missing = checklist
+        .iter()
+        .filter(|i| i["done"] == json!(false))
+        .count();
     let checklist = (!checklist.is_empty()
         && roles
             .iter()
@@ -499,6 +532,7 @@ async fn render_with(
         "endings": endings,
         "due": due,
         "checklist": checklist,
+        "extend": extend_form,
         "forms": action_forms,
         "waiting": waiting,
         "history": events,

@@ -281,3 +281,4 @@ reason-extension-no-project = ليس لـ { $email } مشروع مفتوح في 
 reason-extension-reason-required = اذكر السبب: السبب مطلوب
 reason-calendar-unknown-date = ليس للدفعة تاريخ باسم '{ $date }'؛ تواريخها: { $dates }
 reason-calendar-not-coordinator = { $email } ليس منسقًا للدفعة { $cohort }
+reason-extension-bad-date = '{ $date }' ليس تاريخًا؛ اكتبه بالصيغة YYYY-MM-DD

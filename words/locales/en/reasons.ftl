@@ -274,3 +274,4 @@ reason-extension-no-project = { $email } has no open project in cohort { $cohort
 reason-extension-reason-required = say why: a reason is required
 reason-calendar-unknown-date = the cohort has no date '{ $date }'; its dates are: { $dates }
 reason-calendar-not-coordinator = { $email } does not coordinate cohort { $cohort }
+reason-extension-bad-date = '{ $date }' is not a date; write it as YYYY-MM-DD

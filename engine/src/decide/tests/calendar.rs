@@ -96,23 +96,43 @@ fn extensions_are_refused_with_reasons_and_change_nothing() {
     };
     let code = |r: Rejection| r.reason().code;
     assert_eq!(
-        code(try_extend(Some(coordinator), Extending::Deadline("proposal".into()), day(9))),
+        code(try_extend(
+            Some(coordinator),
+            Extending::Deadline("proposal".into()),
+            day(9)
+        )),
         "extension-in-past"
     );
     assert_eq!(
-        code(try_extend(Some(coordinator), Extending::Deadline("implementation".into()), later)),
+        code(try_extend(
+            Some(coordinator),
+            Extending::Deadline("implementation".into()),
+            later
+        )),
         "extension-stage-left"
     );
     assert_eq!(
-        code(try_extend(Some(coordinator), Extending::Milestone("visit_after".into()), later)),
+        code(try_extend(
+            Some(coordinator),
+            Extending::Milestone("visit_after".into()),
+            later
+        )),
         "extension-stage-left"
     );
     assert_eq!(
-        code(try_extend(Some(coordinator), Extending::Milestone("nothing".into()), later)),
+        code(try_extend(
+            Some(coordinator),
+            Extending::Milestone("nothing".into()),
+            later
+        )),
         "extension-unknown-milestone"
     );
     assert_eq!(
-        code(try_extend(Some(trainee), Extending::Deadline("proposal".into()), later)),
+        code(try_extend(
+            Some(trainee),
+            Extending::Deadline("proposal".into()),
+            later
+        )),
         "not-allowed-yours"
     );
     // The operator (no actor) may.
@@ -139,7 +159,8 @@ fn an_overdue_stage_extended_is_no_longer_overdue_and_a_late_milestone_no_longer
     let supervisor = holder(&workflow, "supervisor", 1);
     let proposal = sample(&workflow.forms["proposal"]);
     run.act(trainee, "submit", proposal, None, 2).unwrap();
-    run.act(supervisor, "endorse", Fields::new(), None, 3).unwrap();
+    run.act(supervisor, "endorse", Fields::new(), None, 3)
+        .unwrap();
     assert_eq!(run.state.stage, "implementation");
     // visit_before is due 14 days after the entry; mark it late by hand.
     let due = run.state.milestones["visit_before"].due.unwrap();
@@ -190,13 +211,28 @@ fn a_calendar_change_moves_dates_keeps_extensions_and_replays_with_the_calendar_
     let coordinator = holder(&workflow, "coordinator", 1);
     let before = dates_of(&run);
     // The cohort's proposal_due moves from 30 April to 15 May.
-    run.calendar.dates.insert("proposal_due".into(), date(2026, 5, 15));
-    let decision = recalendar(&run.project(), &run.state, Some(coordinator), &before, "Eid", day(5))
-        .unwrap()
-        .unwrap();
+    run.calendar
+        .dates
+        .insert("proposal_due".into(), date(2026, 5, 15));
+    let decision = recalendar(
+        &run.project(),
+        &run.state,
+        Some(coordinator),
+        &before,
+        "Eid",
+        day(5),
+    )
+    .unwrap()
+    .unwrap();
     let moved = end_of(&run, date(2026, 5, 15));
     assert_eq!(decision.state.deadline, Some(moved));
-    assert!(decision.timers.set.iter().any(|t| t.kind == TimerKind::Deadline && t.at == moved));
+    assert!(
+        decision
+            .timers
+            .set
+            .iter()
+            .any(|t| t.kind == TimerKind::Deadline && t.at == moved)
+    );
     run.accept(decision);
 
     // An extension to 1 June is kept when the cohort's date moves to 20 May...
@@ -213,7 +249,9 @@ fn a_calendar_change_moves_dates_keeps_extensions_and_replays_with_the_calendar_
     .unwrap();
     run.accept(decision);
     let before = dates_of(&run);
-    run.calendar.dates.insert("proposal_due".into(), date(2026, 5, 20));
+    run.calendar
+        .dates
+        .insert("proposal_due".into(), date(2026, 5, 20));
     let decision = recalendar(&run.project(), &run.state, None, &before, "later", day(7))
         .unwrap()
         .unwrap();
@@ -221,18 +259,25 @@ fn a_calendar_change_moves_dates_keeps_extensions_and_replays_with_the_calendar_
     run.accept(decision);
     // ...and overtaken when it moves past it.
     let before = dates_of(&run);
-    run.calendar.dates.insert("proposal_due".into(), date(2026, 6, 10));
+    run.calendar
+        .dates
+        .insert("proposal_due".into(), date(2026, 6, 10));
     let decision = recalendar(&run.project(), &run.state, None, &before, "later", day(8))
         .unwrap()
         .unwrap();
-    assert_eq!(decision.state.deadline, Some(end_of(&run, date(2026, 6, 10))));
+    assert_eq!(
+        decision.state.deadline,
+        Some(end_of(&run, date(2026, 6, 10)))
+    );
     run.accept(decision);
 
     // The log replays with the calendars it records; a calendar changed
     // behind the engine's back (no event) is caught.
     assert!(replay(&run.project(), &run.log).is_ok());
     let mut tampered = run.calendar.clone();
-    tampered.dates.insert("proposal_due".into(), date(2026, 7, 1));
+    tampered
+        .dates
+        .insert("proposal_due".into(), date(2026, 7, 1));
     let project = crate::decide::Project {
         calendar: &tampered,
         ..run.project()
@@ -250,13 +295,23 @@ fn a_holiday_moves_a_business_day_deadline() {
     let workflow = bundled("graduation-service");
     let mut run = Run::start(&workflow);
     let trainee = holder(&workflow, "trainee", 1);
-    run.act(trainee, "submit", sample(&workflow.forms["proposal"]), None, 2)
-        .unwrap();
+    run.act(
+        trainee,
+        "submit",
+        sample(&workflow.forms["proposal"]),
+        None,
+        2,
+    )
+    .unwrap();
     // endorsement: 5 business days after the entry.
     assert_eq!(run.state.stage, "endorsement");
     let old = run.state.deadline.unwrap();
     let before = dates_of(&run);
-    let entered = run.state.entered_at.to_zoned_datetime(run.calendar.zone().clone()).date();
+    let entered = run
+        .state
+        .entered_at
+        .to_zoned_datetime(run.calendar.zone().clone())
+        .date();
     let mut working = entered.tomorrow().unwrap();
     while !run.calendar.is_business_day(working) {
         working = working.tomorrow().unwrap();
@@ -278,7 +333,9 @@ fn a_finished_project_is_left_alone_by_a_calendar_change() {
     run.act(trainee, "withdraw", Fields::new(), Some("moving away"), 2)
         .unwrap();
     let before = dates_of(&run);
-    run.calendar.dates.insert("proposal_due".into(), date(2026, 5, 15));
+    run.calendar
+        .dates
+        .insert("proposal_due".into(), date(2026, 5, 15));
     assert_eq!(
         recalendar(&run.project(), &run.state, None, &before, "x", day(3)).unwrap(),
         None
@@ -326,10 +383,12 @@ fn a_certificate_waits_for_the_whole_checklist_and_says_what_is_missing() {
         f.insert("text".into(), serde_json::json!("done"));
         f
     };
-    run.act(trainee, "baseline.submit", note(), None, 2).unwrap();
+    run.act(trainee, "baseline.submit", note(), None, 2)
+        .unwrap();
     run.act(coordinator, "baseline.accept", Fields::new(), None, 3)
         .unwrap();
-    run.act(coordinator, "next", Fields::new(), None, 4).unwrap();
+    run.act(coordinator, "next", Fields::new(), None, 4)
+        .unwrap();
     // The milestone of the stage left still counts.
     assert_eq!(missing(&workflow, &run.state), vec!["report".to_owned()]);
     let refused = run
@@ -343,7 +402,10 @@ fn a_certificate_waits_for_the_whole_checklist_and_says_what_is_missing() {
     );
     let reason = refused.reason();
     assert_eq!(reason.code, "checklist-incomplete");
-    assert_eq!(reason.to_string(), "checklist-incomplete count=1 missing=[report]");
+    assert_eq!(
+        reason.to_string(),
+        "checklist-incomplete count=1 missing=[report]"
+    );
     // An action without the effect is not held back.
     assert!(
         run.try_act(coordinator, "close", Fields::new(), None, 5)
@@ -360,7 +422,8 @@ fn a_certificate_waits_for_the_whole_checklist_and_says_what_is_missing() {
     run.act(coordinator, "report.accept", Fields::new(), None, 7)
         .unwrap();
     assert!(missing(&workflow, &run.state).is_empty());
-    run.act(coordinator, "certify", Fields::new(), None, 8).unwrap();
+    run.act(coordinator, "certify", Fields::new(), None, 8)
+        .unwrap();
     assert!(run.log.iter().any(|e| matches!(
         &e.change,
         Change::EffectRequested { effect } if effect == "issue_certificate"

@@ -38,8 +38,7 @@ impl Checker<'_> {
                     .any(|a| a.effects.iter().any(|e| e == "issue_certificate"))
             })
             .collect();
-        let assessment =
-            !issuing.is_empty() && issuing.iter().all(|s| s.assessment.is_some());
+        let assessment = !issuing.is_empty() && issuing.iter().all(|s| s.assessment.is_some());
         let schema = ConditionSchema::whole(&milestones, assessment, forms, fields);
         let keys: Vec<Text> = source.0.iter().map(|(k, _)| k.clone()).collect();
         self.unique(&keys, "checklist item");
@@ -59,7 +58,10 @@ impl Checker<'_> {
             {
                 self.error(
                     item.value.title.referenced,
-                    format!("the title of checklist item '{}' is empty", shown(&key.value)),
+                    format!(
+                        "the title of checklist item '{}' is empty",
+                        shown(&key.value)
+                    ),
                 );
             }
             let when = self.condition(&item.value.when, &schema);

@@ -16,9 +16,9 @@
 //! Every check runs in time proportional to the size of the file: names are
 //! looked up in hash sets, and paths are one walk over the actions.
 
+mod checklist;
 mod condition;
 mod forms;
-mod checklist;
 mod improvement;
 mod stage;
 mod words;
