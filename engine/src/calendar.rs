@@ -370,6 +370,12 @@ impl Calendar {
         &self.zone
     }
 
+    /// The end of `date` in the cohort's zone: when a date given without a
+    /// time falls due (an extension to a day, like a cohort date).
+    pub fn end_of(&self, date: Date) -> Result<Timestamp, Error> {
+        self.local(date, END_OF_DAY)
+    }
+
     /// The instant something falls due, counting from `from` (entering the stage).
     pub fn due(&self, due: &Due, from: Timestamp) -> Result<Timestamp, Error> {
         match due {

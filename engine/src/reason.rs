@@ -93,6 +93,8 @@ pub enum Arg {
     /// A reason inside a reason (whom an approval still waits for, why a
     /// condition is false).
     Reason(Box<Reason>),
+    /// An item of the workflow's graduation checklist, by key.
+    Checklist(String),
 }
 
 impl Reason {
@@ -179,9 +181,12 @@ impl fmt::Display for Arg {
             Arg::Text(t) => write!(f, "{t:?}"),
             Arg::Number(n) => write!(f, "{n}"),
             Arg::Word(w) | Arg::Term(w) => f.write_str(w),
-            Arg::Stage(k) | Arg::Action(k) | Arg::Role(k) | Arg::Milestone(k) | Arg::Form(k) => {
-                f.write_str(k)
-            }
+            Arg::Stage(k)
+            | Arg::Action(k)
+            | Arg::Role(k)
+            | Arg::Milestone(k)
+            | Arg::Form(k)
+            | Arg::Checklist(k) => f.write_str(k),
             Arg::Field { form, field } => write!(f, "{form}.{field}"),
             Arg::Choice { choice, .. } => f.write_str(choice),
             Arg::AnyOf(items) | Arg::AllOf(items) | Arg::List(items) => list(f, items),
@@ -314,6 +319,18 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("sign-in-refused", &[]),
     ("password-too-short", &["min", "length"]),
     ("password-too-long", &["max"]),
+    // Parts 5 and 6 of issue 15 (extensions, calendar changes, the checklist).
+    ("checklist-incomplete", &["count", "missing"]),
+    ("extension-in-past", &["due", "now"]),
+    ("extension-stage-left", &["stage", "current"]),
+    ("extension-unknown-milestone", &["milestone"]),
+    ("extension-no-deadline", &["stage"]),
+    ("extension-no-due-date", &["milestone"]),
+    ("extension-no-project", &["email", "cohort"]),
+    ("extension-reason-required", &[]),
+    ("calendar-unknown-date", &["date", "dates"]),
+    ("calendar-not-coordinator", &["email", "cohort"]),
+    ("extension-bad-date", &["date"]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

@@ -554,6 +554,10 @@ pub enum CohortCommand {
     /// Pin a cohort to a version of its workflow: its future projects start
     /// on it (running ones stay; `workflow migrate` moves them).
     Pin(super::versions::PinArgs),
+    /// Move a cohort's named dates or change its holidays: every open
+    /// project's deadline, reminders, escalations and milestone due dates
+    /// are planned again in one transaction, and each project's log records it.
+    Dates(super::dates::DatesArgs),
 }
 
 /// Options of `cohort create`.
@@ -631,6 +635,10 @@ pub enum ProjectCommand {
         #[arg(long)]
         cohort: Option<String>,
     },
+    /// Give trainees a new date for their current stage's deadline or a
+    /// milestone, with a reason: their timers are planned again, no one
+    /// else's (all of them or none).
+    Extend(super::dates::ExtendArgs),
 }
 
 /// Options of `project act`.

@@ -112,6 +112,7 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
             }
         }
         CohortCommand::Pin(args) => return super::versions::pin(ctx, args).await,
+        CohortCommand::Dates(args) => return super::dates::dates(ctx, &engine, args).await,
         CohortCommand::Show { name } => {
             let cohort = engine.cohort(&name).await?;
             let members = engine.cohort_members(&cohort).await?;

@@ -4,6 +4,7 @@ pub mod args;
 mod backup;
 pub mod config;
 mod courier;
+mod dates;
 mod demo;
 mod directory;
 mod mail;

@@ -53,6 +53,7 @@ pub async fn run(ctx: &Ctx, command: ProjectCommand) -> anyhow::Result<ExitCode>
             );
         }
         ProjectCommand::Act(args) => return act(ctx, &engine, args).await,
+        ProjectCommand::Extend(args) => return super::dates::extend(ctx, &engine, args).await,
         ProjectCommand::Show { id } => show(ctx, &engine, id).await?,
         ProjectCommand::List { cohort } => {
             let cohort = match cohort {
@@ -391,5 +392,25 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
         Change::ReminderSkipped { timer } => {
             format!("skipped {timer}: its deadline had passed when it fell due")
         }
+        // Part 5 of issue 15.
+        Change::Extended {
+            stage,
+            milestone,
+            due,
+            reason,
+        } => match milestone {
+            Some(m) => format!(
+                "extended milestone {m} to {due} — \"{}\"",
+                reason.escape_default()
+            ),
+            None => format!(
+                "extended the deadline of {stage} to {due} — \"{}\"",
+                reason.escape_default()
+            ),
+        },
+        Change::CalendarChanged { reason, .. } => format!(
+            "the cohort's dates changed; dates planned again — \"{}\"",
+            reason.escape_default()
+        ),
     }
 }

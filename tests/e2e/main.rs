@@ -9,6 +9,7 @@
 mod attack14;
 mod backup;
 mod browser;
+mod calendar;
 mod cli;
 mod config;
 mod croniter;

@@ -39,6 +39,7 @@ pub const IDS: &[&str] = &[
     "done-resend",
     "done-told",
     "done-told-nobody",
+    "done-extended",
 ];
 
 /// How long a confirmation link shows its message: long enough for a slow

@@ -139,6 +139,9 @@ pub fn text(lang: &str, arg: &Arg, workflow: Option<&Workflow>) -> String {
             .collect::<Vec<_>>()
             .join(&word(lang, "reason-semicolon")),
         Arg::Reason(r) => self::reason(lang, r, workflow),
+        Arg::Checklist(key) => workflow
+            .and_then(|w| w.checklist.iter().find(|i| i.key == *key))
+            .map_or_else(|| key.replace('_', " "), |i| i.title.get(lang).to_owned()),
     }
 }
 

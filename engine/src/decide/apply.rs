@@ -35,6 +35,8 @@ pub(super) fn blank() -> ProjectState {
         milestones: Default::default(),
         scorecards: Default::default(),
         members: Default::default(),
+        accepted: Default::default(),
+        extensions: Default::default(),
         head: audit::GENESIS.to_owned(),
         events: 0,
     }
@@ -168,6 +170,7 @@ pub(super) fn apply(
         }
         Change::MilestoneAccepted { milestone, .. } => {
             set_milestone(project, state, milestone, MilestoneStatus::Accepted, seq)?;
+            state.accepted.insert(milestone.clone());
         }
         Change::MilestoneReturned { milestone, .. } => {
             set_milestone(project, state, milestone, MilestoneStatus::Returned, seq)?;
@@ -195,6 +198,53 @@ pub(super) fn apply(
             if let Some(m) = state.milestones.get_mut(milestone) {
                 m.late = true;
             }
+        }
+        Change::Extended {
+            stage,
+            milestone,
+            due,
+            ..
+        } => {
+            if *stage != state.stage {
+                return Err(unfit(format!(
+                    "stage '{stage}' is said to be extended, but the project is at '{}'",
+                    state.stage
+                )));
+            }
+            let late = *due > event.at;
+            match milestone {
+                None => {
+                    if state.deadline.is_none() {
+                        return Err(unfit(format!("stage '{stage}' has no deadline to extend")));
+                    }
+                    state.deadline = Some(*due);
+                    if late {
+                        state.overdue_since = None;
+                    }
+                    state.extensions.insert(DEADLINE.to_owned(), *due);
+                }
+                Some(key) => {
+                    milestone_of(project, state, key, seq)?;
+                    if let Some(m) = state.milestones.get_mut(key) {
+                        m.due = Some(*due);
+                        if late {
+                            m.late = false;
+                        }
+                    }
+                    state.extensions.insert(key.clone(), *due);
+                }
+            }
+        }
+        Change::CalendarChanged { after, .. } => {
+            // The caller gives the calendar of `after` as `project.calendar`
+            // (a replay switches to it before applying this event).
+            if project.calendar.dates != after.dates || project.calendar.holidays != after.holidays
+            {
+                return Err(unfit(
+                    "the calendar recorded is not the one the project is read against".into(),
+                ));
+            }
+            redate(project, state, event.at, seq)?;
         }
         Change::Reminded { .. }
         | Change::ReminderSkipped { .. }
@@ -234,6 +284,7 @@ fn enter(
     state.approvals.clear();
     state.scorecards.clear();
     state.milestones.clear();
+    state.extensions.clear();
     state.deadline = stage.deadline.as_ref().map(due).transpose()?;
     for m in &stage.milestones {
         let fresh = MilestoneState {
@@ -242,7 +293,61 @@ fn enter(
             fields: Fields::new(),
             late: false,
         };
+        state.accepted.remove(&m.key);
         state.milestones.insert(m.key.clone(), fresh);
+    }
+    Ok(())
+}
+
+/// The key under which [`ProjectState::extensions`] keeps an extended
+/// stage deadline (milestones are kept under their own keys).
+pub(super) const DEADLINE: &str = "deadline";
+
+/// Works the current stage's deadline and milestone due dates out again
+/// from `project.calendar` (a cohort's calendar changed at `at`), counted
+/// from when the stage was entered; a date an extension gave is never moved
+/// earlier. A deadline or due date moved past `at` is no longer overdue or late.
+fn redate(
+    project: &Project<'_>,
+    state: &mut ProjectState,
+    at: Timestamp,
+    seq: i64,
+) -> Result<(), ReplayError> {
+    let stage = current(project, state, seq)?;
+    if stage.terminal {
+        return Err(ReplayError::Unfit {
+            seq,
+            reason: "a finished project's dates are said to be planned again".into(),
+        });
+    }
+    let from = state.entered_at;
+    let due = |due, kept: Option<&Timestamp>| {
+        project
+            .calendar
+            .due(due, from)
+            .map(|d| kept.map_or(d, |k| d.max(*k)))
+            .map_err(|e| ReplayError::Calendar {
+                seq,
+                reason: e.to_string(),
+            })
+    };
+    if let Some(d) = &stage.deadline {
+        let new = due(d, state.extensions.get(DEADLINE))?;
+        if new > at {
+            state.overdue_since = None;
+        } else if state.overdue_since.is_some() {
+            state.overdue_since = Some(new);
+        }
+        state.deadline = Some(new);
+    }
+    for m in &stage.milestones {
+        if let (Some(d), Some(s)) = (&m.due, state.milestones.get_mut(&m.key)) {
+            let new = due(d, state.extensions.get(&m.key))?;
+            if new > at {
+                s.late = false;
+            }
+            s.due = Some(new);
+        }
     }
     Ok(())
 }

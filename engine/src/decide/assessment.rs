@@ -547,6 +547,8 @@ mod tests {
             milestones: BTreeMap::new(),
             scorecards,
             members: Default::default(),
+            accepted: Default::default(),
+            extensions: Default::default(),
             head: String::new(),
             events: 1,
         };

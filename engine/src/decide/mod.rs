@@ -33,8 +33,10 @@
 mod apply;
 mod approvals;
 mod assessment;
+mod checklist;
 mod conditions;
 mod evidence;
+mod extend;
 mod forms;
 mod improvement;
 mod members;
@@ -56,8 +58,10 @@ pub use approvals::WaitingFor;
 pub use assessment::{
     CriterionFigures, Decidable, Outcome, Panel, Shortfall, WhyNot, outcome, panel,
 };
+pub use checklist::{ISSUE_CERTIFICATE, ItemState, checklist, missing};
 pub use conditions::ProjectData;
 pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
+pub use extend::{DATE_GIVERS, Extending, extend, extension_key, recalendar};
 pub use forms::Problem;
 pub use improvement::{Measured, indicator, measured, milestone_answers};
 pub use members::{ROLE_GIVERS, add_member, may_give_roles};
@@ -301,7 +305,15 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             action.title.default_text().to_owned(),
             &action.by,
         );
-        p.blocked = action.when.as_ref().and_then(|w| data.why_false(w));
+        p.blocked = action
+            .when
+            .as_ref()
+            .and_then(|w| data.why_false(w))
+            .or_else(|| {
+                checklist::check(project, state, action)
+                    .err()
+                    .map(|r| r.reason())
+            });
         p.waiting_for = state
             .approvals
             .get(&action.key)
@@ -507,6 +519,8 @@ impl<'p, 'a> Draft<'p, 'a> {
 
     /// Leaves the current stage through `action`.
     fn move_through(&mut self, actor: Option<PersonId>, action: &Action) -> Result<(), Rejection> {
+        // A certificate waits for the whole graduation checklist.
+        checklist::check(self.project, &self.state, action)?;
         let from = self.state.stage.clone();
         let seq = self.record(
             actor,
@@ -537,10 +551,11 @@ impl<'p, 'a> Draft<'p, 'a> {
                 state: &self.state,
                 giving: None,
             };
-            let ready = stage
-                .actions
-                .iter()
-                .find(|a| a.auto && a.when.as_ref().is_some_and(|w| w.eval(&data)));
+            let ready = stage.actions.iter().find(|a| {
+                a.auto
+                    && a.when.as_ref().is_some_and(|w| w.eval(&data))
+                    && checklist::check(self.project, &self.state, a).is_ok()
+            });
             let Some(action) = ready else { return Ok(()) };
             let seq = self.record(
                 None,

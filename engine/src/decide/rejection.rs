@@ -153,6 +153,39 @@ pub enum Rejection {
     Inconsistent(String),
     /// Automatic actions kept firing each other.
     AutomaticLoop(usize),
+    // Parts 5 and 6 of issue 15 (extensions, calendar changes, the checklist).
+    /// An action that issues a certificate, while items of the graduation
+    /// checklist are not met.
+    ChecklistIncomplete {
+        /// Keys of the checklist items not met, in the order written.
+        missing: Vec<String>,
+    },
+    /// An extension's new date is not after now.
+    ExtensionInPast {
+        /// The date asked for.
+        due: jiff::Timestamp,
+        /// Now.
+        now: jiff::Timestamp,
+    },
+    /// An extension names a stage the project is no longer (or not yet) at.
+    ExtensionStageLeft {
+        /// The stage named (the milestone's, for a milestone).
+        stage: String,
+        /// The stage the project is at.
+        current: String,
+    },
+    /// An extension names a milestone the workflow does not have.
+    UnknownMilestone {
+        /// The milestone named.
+        milestone: String,
+    },
+    /// An extension names a deadline or due date the stage does not have.
+    NothingToExtend {
+        /// The current stage.
+        stage: String,
+        /// The milestone named, if one was.
+        milestone: Option<String>,
+    },
 }
 
 impl Rejection {
@@ -339,6 +372,45 @@ impl Rejection {
             Rejection::AutomaticLoop(moves) => {
                 Reason::new("automatic-loop", vec![("moves", Arg::count(*moves))])
             }
+            // Parts 5 and 6 of issue 15.
+            Rejection::ChecklistIncomplete { missing } => Reason::new(
+                "checklist-incomplete",
+                vec![
+                    ("count", Arg::count(missing.len())),
+                    (
+                        "missing",
+                        Arg::AllOf(missing.iter().cloned().map(Arg::Checklist).collect()),
+                    ),
+                ],
+            ),
+            Rejection::ExtensionInPast { due, now } => Reason::new(
+                "extension-in-past",
+                vec![
+                    ("due", Arg::Text(due.to_string())),
+                    ("now", Arg::Text(now.to_string())),
+                ],
+            ),
+            Rejection::ExtensionStageLeft { stage, current } => Reason::new(
+                "extension-stage-left",
+                vec![
+                    ("stage", Arg::Stage(stage.clone())),
+                    ("current", Arg::Stage(current.clone())),
+                ],
+            ),
+            Rejection::UnknownMilestone { milestone } => Reason::new(
+                "extension-unknown-milestone",
+                vec![("milestone", Arg::Text(milestone.clone()))],
+            ),
+            Rejection::NothingToExtend { stage, milestone } => match milestone {
+                None => Reason::new(
+                    "extension-no-deadline",
+                    vec![("stage", Arg::Stage(stage.clone()))],
+                ),
+                Some(m) => Reason::new(
+                    "extension-no-due-date",
+                    vec![("milestone", Arg::Milestone(m.clone()))],
+                ),
+            },
         }
     }
 }

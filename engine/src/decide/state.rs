@@ -1,6 +1,6 @@
 //! What the engine remembers about one project, and what a decision produces.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -50,6 +50,18 @@ pub struct ProjectState {
     /// rarely changes. Absent from states stored before it was recorded.
     #[serde(default)]
     pub members: Arc<Vec<Member>>,
+    /// Milestones accepted in the latest entry of their stage, kept after
+    /// the project leaves it (the graduation checklist reads them); a stage
+    /// entered again takes its milestones out until they are accepted anew.
+    /// Absent from states stored before it was recorded (see
+    /// [`super::replay_difference`]).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub accepted: BTreeSet<String>,
+    /// Dates given by an extension in the current stage entry: `deadline`
+    /// for the stage's deadline, else a milestone's key. A change of the
+    /// cohort's calendar never moves such a date earlier.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extensions: BTreeMap<String, Timestamp>,
     /// Hash of the last event, the head of the project's audit chain.
     pub head: String,
     /// Number of events in the project's log.
@@ -246,6 +258,45 @@ pub enum Change {
         /// Its size in bytes.
         size: i64,
     },
+    // Part 5 of issue 15 (extensions and calendar changes).
+    /// A coordinator (the event's actor; none for an operator) gave the
+    /// project a new date for its current stage's deadline or for one of its
+    /// milestones, with a reason. The deadline, reminders, escalations or
+    /// the milestone's due date are planned again from it.
+    Extended {
+        /// The stage whose deadline (or milestone) is moved: the current one.
+        stage: String,
+        /// The milestone whose due date is moved; absent: the stage's deadline.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        milestone: Option<String>,
+        /// The new date.
+        due: Timestamp,
+        /// Why, as the coordinator wrote it.
+        reason: String,
+    },
+    /// The cohort's calendar changed (named dates or holidays): the
+    /// calendar as it was and as it is from now on, so that a replay works
+    /// every earlier date out from the calendar of its time. The current
+    /// stage's deadline and milestone due dates are worked out again from
+    /// `after` (never earlier than an extension), and its timers planned again.
+    CalendarChanged {
+        /// The cohort's dates and holidays until this event.
+        before: CalendarDates,
+        /// The cohort's dates and holidays from this event on.
+        after: CalendarDates,
+        /// Why, as the coordinator wrote it.
+        reason: String,
+    },
+}
+
+/// The parts of a cohort's calendar a coordinator may change: its named
+/// dates and its holidays (recorded in a [`Change::CalendarChanged`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarDates {
+    /// Named dates, e.g. `proposal_due`.
+    pub dates: BTreeMap<String, jiff::civil::Date>,
+    /// Holidays.
+    pub holidays: BTreeSet<jiff::civil::Date>,
 }
 
 impl Change {

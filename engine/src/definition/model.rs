@@ -53,6 +53,24 @@ pub struct Workflow {
     /// A before/after measurement pairing, shown as one line
     /// ("Waiting time 80 → 25 min (−69%)") on the project page and the board.
     pub improvement: Option<Improvement>,
+    /// The graduation checklist (`checklist:`), in the order written: what
+    /// must hold before an action with `effects: [issue_certificate]` may be
+    /// taken, shown to the trainee, supervisor and coordinator with what is
+    /// still missing. Empty when the workflow declares none.
+    pub checklist: Vec<ChecklistItem>,
+}
+
+/// One item of the graduation checklist: words for people and a condition
+/// in the `when:` language, read against the project's data (every
+/// milestone of the workflow, the current stage's assessment, every form).
+#[derive(Debug, Clone)]
+pub struct ChecklistItem {
+    /// Identifier, unique within the checklist.
+    pub key: String,
+    /// What the item asks, for people.
+    pub title: Label,
+    /// When the item is met.
+    pub when: Expr,
 }
 
 impl Workflow {

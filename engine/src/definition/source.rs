@@ -237,6 +237,19 @@ pub struct DefinitionSource {
     /// A before/after measurement pairing, shown as one line.
     #[serde(default)]
     pub improvement: Option<Spanned<ImprovementSource>>,
+    /// The graduation checklist: items by key, each a title and a condition.
+    #[serde(default)]
+    pub checklist: Entries<Spanned<ChecklistSource>>,
+}
+
+/// One item of `checklist:`: `{ title: { en: ..., ar: ... }, when: CONDITION }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistSource {
+    /// What the item asks, for people.
+    pub title: Spanned<LabelSource>,
+    /// When the item is met, in the `when:` language.
+    pub when: Text,
 }
 
 /// `improvement: { before: visit_before.waiting_minutes, after: visit_after.waiting_minutes, better: lower }`.

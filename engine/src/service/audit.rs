@@ -175,6 +175,9 @@ impl Engine {
                 ),
             );
         }
+        if let Some(reason) = timer_difference(&replayed, &row.timers) {
+            return broken(last, reason);
+        }
         if let Some((seq, reason)) = evidence_difference(&events, &row.files) {
             return broken(seq, reason);
         }
@@ -373,4 +376,33 @@ fn evidence_difference(events: &[Event], files: &[AuditFile]) -> Option<(i64, St
             )
         })
     })
+}
+
+/// The first deadline or milestone timer of the current stage entry that
+/// does not fall when the replayed state says (its deadline or the
+/// milestone's due date, worked out from the calendar of each date's time,
+/// extensions included), in words; `None` when all do. Timers of an
+/// earlier entry are discarded when due, never fired, and are not compared.
+fn timer_difference(
+    replayed: &ProjectState,
+    timers: &[crate::store::AuditTimer],
+) -> Option<String> {
+    for timer in timers.iter().filter(|t| t.entry == replayed.entry) {
+        let expected = match timer.kind.as_str() {
+            "deadline" => replayed.deadline,
+            _ => timer
+                .key
+                .strip_prefix("milestone:")
+                .and_then(|m| replayed.milestones.get(m))
+                .and_then(|m| m.due),
+        };
+        if expected != Some(timer.at) {
+            let planned = expected.map_or_else(|| "no such date".to_owned(), |t| t.to_string());
+            return Some(format!(
+                "its timer '{}' (row {}) fires at {}, but its events put that date at {planned}: the timer was edited outside gradflow",
+                timer.key, timer.id, timer.at
+            ));
+        }
+    }
+    None
 }

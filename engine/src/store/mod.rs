@@ -37,8 +37,8 @@ pub use viewer::Evidence;
 
 pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{
-    AuditFile, AuditRow, FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent,
-    Summary,
+    AuditFile, AuditRow, AuditTimer, DatesRead, FirstUse, Idempotency, NewProject, Pending,
+    ProjectRecord, StoredEvent, Summary,
 };
 
 /// The schema version this build knows: its newest migration. A backup made

@@ -88,6 +88,25 @@ pub struct AuditRow {
     pub links: Vec<audit::StoredLink>,
     /// Its evidence rows, which `EvidenceAdded` events project.
     pub files: Vec<AuditFile>,
+    /// Its deadline and milestone timers still to fire (pending or
+    /// claimed), which must fall when its state says.
+    pub timers: Vec<AuditTimer>,
+}
+
+/// A deadline or milestone timer still to fire, as `audit verify` compares
+/// it with the project's replayed dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditTimer {
+    /// Row id.
+    pub id: i64,
+    /// Its key (`deadline`, `milestone:KEY`).
+    pub key: String,
+    /// Its kind's stored name.
+    pub kind: String,
+    /// When it fires.
+    pub at: Timestamp,
+    /// The stage entry it belongs to.
+    pub entry: i64,
 }
 
 /// An evidence row as `audit verify` compares it with its event.
@@ -923,6 +942,7 @@ impl Store {
                     direct: Vec::new(),
                     links: Vec::new(),
                     files: Vec::new(),
+                    timers: Vec::new(),
                 });
             }
             let index: std::collections::HashMap<i64, usize> =
@@ -985,6 +1005,24 @@ impl Store {
                 };
                 if let Some(&i) = index.get(&project) {
                     rows[i].files.push(file);
+                }
+            }
+            for r in sqlx::query(
+                "SELECT id, project_id, key, kind, due_at, entry FROM timers
+                 WHERE state IN ('pending', 'claimed') AND kind IN ('deadline', 'milestone_due') ORDER BY id",
+            )
+            .fetch_all(&mut *tx)
+            .await?
+            {
+                let timer = AuditTimer {
+                    id: r.int("id")?,
+                    key: r.text("key")?,
+                    kind: r.text("kind")?,
+                    at: instant(r.int("due_at")?)?,
+                    entry: r.int("entry")?,
+                };
+                if let Some(&i) = index.get(&r.int("project_id")?) {
+                    rows[i].timers.push(timer);
                 }
             }
             tx.commit().await?;
@@ -1133,6 +1171,183 @@ impl Store {
             super::directory::pin_in!(tx, cohort.id, target.id, "migrate", by, now);
             tx.commit().await?;
             Ok(Ok(decisions))
+        })
+    }
+}
+
+// Part 5 of issue 15: extensions and calendar changes.
+
+/// What a change of dates reads under its locks: the cohort's dates and
+/// holidays as they are now, and the projects asked for.
+#[derive(Debug, Clone)]
+pub struct DatesRead {
+    /// The cohort's dates and holidays, as committed.
+    pub calendar: crate::decide::CalendarDates,
+    /// The projects, each with everyone holding a role on it.
+    pub rows: Vec<MigrationRow>,
+}
+
+/// What a change of dates writes: the decisions, and the cohort's new
+/// dates and holidays when they change.
+pub type DatesPlan = (Vec<(i64, Decision)>, Option<crate::decide::CalendarDates>);
+
+impl Store {
+    /// Extensions and calendar changes, in one transaction: the cohort's
+    /// row and the projects asked for (`projects`, or every project of the
+    /// cohort) are locked and read, `plan` decides, and its decisions are
+    /// committed with the cohort's new dates and holidays (its revision
+    /// raised, so every cached calendar is read again). A refusal of `plan`
+    /// changes nothing.
+    pub(crate) async fn change_dates<E>(
+        &self,
+        cohort: i64,
+        projects: Option<&[i64]>,
+        now: Timestamp,
+        plan: impl FnOnce(&DatesRead) -> Result<DatesPlan, E>,
+    ) -> Result<Result<Vec<(i64, Decision)>, E>, Error> {
+        let postgres = self.kind() == "postgres";
+        with_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            // Changes of one cohort's dates wait for each other (SQLite's
+            // write lock, taken as the transaction begins, does it there).
+            let lock = if postgres { " FOR UPDATE" } else { "" };
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT dates, holidays FROM cohorts WHERE id = $1{lock}"
+            )))
+            .bind(cohort)
+            .fetch_one(&mut *tx)
+            .await?;
+            let calendar = crate::decide::CalendarDates {
+                dates: serde_json::from_str(&row.text("dates")?)
+                    .map_err(|e| Error::Corrupt(format!("cohort {cohort} dates: {e}")))?,
+                holidays: serde_json::from_str(&row.text("holidays")?)
+                    .map_err(|e| Error::Corrupt(format!("cohort {cohort} holidays: {e}")))?,
+            };
+            let mut select = sqlx::QueryBuilder::new(
+                "SELECT id, definition_id, state FROM projects WHERE cohort_id = ",
+            );
+            select.push_bind(cohort);
+            if let Some(ids) = projects {
+                select.push(" AND id IN (");
+                let mut list = select.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
+                list.push_unseparated(")");
+                if ids.is_empty() {
+                    select.push(" AND 1 = 0");
+                }
+            }
+            select.push(" ORDER BY id");
+            select.push(lock);
+            let mut rows: Vec<MigrationRow> = Vec::new();
+            if projects.is_none_or(|ids| !ids.is_empty()) {
+                for r in select.build().fetch_all(&mut *tx).await? {
+                    let id = r.int("id")?;
+                    let state: ProjectState = serde_json::from_str(&r.text("state")?)
+                        .map_err(|e| Error::Corrupt(format!("project {id} state: {e}")))?;
+                    rows.push(MigrationRow {
+                        id,
+                        definition_id: r.int("definition_id")?,
+                        members: state.members.to_vec(),
+                        state,
+                    });
+                }
+            }
+            // Members held through the cohort, and the projection's rows
+            // (as a migration reads them).
+            let cohort_members: Vec<Member> = sqlx::query("SELECT person_id, role FROM cohort_members WHERE cohort_id = $1")
+                .bind(cohort)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(member_row)
+                .collect::<Result<_, _>>()?;
+            let projected = sqlx::query(
+                "SELECT m.project_id, m.person_id, m.role FROM project_members m JOIN projects p ON p.id = m.project_id WHERE p.cohort_id = $1",
+            )
+            .bind(cohort)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &mut rows {
+                for r in &projected {
+                    if r.int("project_id")? == row.id {
+                        let member = member_row(r)?;
+                        if !row.members.contains(&member) {
+                            row.members.push(member);
+                        }
+                    }
+                }
+                for member in &cohort_members {
+                    if !row.members.contains(member) {
+                        row.members.push(member.clone());
+                    }
+                }
+            }
+            let read = DatesRead { calendar, rows };
+            let (decisions, new_calendar) = match plan(&read) {
+                Ok(planned) => planned,
+                Err(refused) => {
+                    tx.rollback().await?;
+                    return Ok(Err(refused));
+                }
+            };
+            for (id, decision) in &decisions {
+                let expected = read.rows.iter().find(|r| r.id == *id).map_or(0, |r| r.state.version);
+                let state = &decision.state;
+                let moved = sqlx::query(
+                    "UPDATE projects SET stage = $1, version = $2, head = $3, state = $4, overdue_since = $5, updated_at = $6
+                     WHERE id = $7 AND version = $8",
+                )
+                .bind(&state.stage)
+                .bind(state.version as i64)
+                .bind(&state.head)
+                .bind(state_json(state))
+                .bind(state.overdue_since.map(micros))
+                .bind(micros(now))
+                .bind(*id)
+                .bind(expected as i64)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if moved != 1 {
+                    return Err(Error::Conflict { expected });
+                }
+            }
+            let written: Vec<(i64, &Decision)> = decisions.iter().map(|(id, d)| (*id, d)).collect();
+            write_decisions!(tx, &written, now);
+            if let Some(calendar) = &new_calendar {
+                sqlx::query("UPDATE cohorts SET dates = $1, holidays = $2, revision = revision + 1 WHERE id = $3")
+                    .bind(serde_json::to_string(&calendar.dates).expect("dates serialise"))
+                    .bind(serde_json::to_string(&calendar.holidays).expect("holidays serialise"))
+                    .bind(cohort)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(Ok(decisions))
+        })
+    }
+
+    /// The projects of cohort `cohort` in which person `person` holds role
+    /// `role` directly, by id.
+    pub(crate) async fn projects_held(
+        &self,
+        cohort: i64,
+        person: i64,
+        role: &str,
+    ) -> Result<Vec<i64>, Error> {
+        with_db!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT p.id FROM projects p JOIN project_members m ON m.project_id = p.id
+                 WHERE p.cohort_id = $1 AND m.person_id = $2 AND m.role = $3 ORDER BY p.id",
+            )
+            .bind(cohort)
+            .bind(person)
+            .bind(role)
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(|r| r.int("id")).collect()
         })
     }
 }

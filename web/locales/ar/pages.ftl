@@ -432,3 +432,24 @@ busy-changed = أثناء كتابتك غيّر شخص آخر المشروع. ل
 busy-send-again = ما زال بالإمكان تنفيذ «{ $action }»: ما كتبته موجود في نموذجه أدناه. راجعه ثم أرسله مجددًا.
 busy-gone = لم يعد بالإمكان تنفيذ «{ $action }» الآن. ما كتبته محفوظ أدناه لتتمكن من نسخه، وما يمكنك فعله الآن تجده تحت «ما يمكنك فعله».
 busy-kept = ما كتبته
+
+## Parts 5 and 6 of issue 15: extensions, calendar changes, the graduation checklist.
+event-extended = مُدِّد الموعد النهائي لـ { $stage } إلى { $due }
+event-milestone_extended = مُدِّد موعد استحقاق المعلم { $milestone } إلى { $due }
+event-calendar_changed = تغيّرت مواعيد الدفعة وأُعيد تخطيط المواعيد النهائية
+due-extended-by = (مدّده { $name }: { $reason })
+due-extended = (مُدِّد: { $reason })
+checklist-heading = قائمة متطلبات التخرج
+checklist-complete = استُوفيت جميع البنود: يمكن إصدار الشهادة.
+checklist-missing = { $count ->
+    [one] بقي بند واحد لم يستوفَ قبل إصدار الشهادة.
+   *[other] بقي { $count } بنود لم تستوفَ قبل إصدار الشهادة.
+}
+checklist-done = مستوفى
+checklist-not-done = ناقص
+done-extended = مُدِّد الموعد: التاريخ الجديد { $due }؛ وأُعيد تخطيط التذكيرات.
+extend-heading = تمديد موعد
+extend-what = ما الذي يُمدَّد
+extend-date = التاريخ الجديد
+extend-reason = السبب
+extend-submit = تمديد

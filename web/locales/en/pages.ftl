@@ -415,3 +415,24 @@ busy-changed = While you were writing, someone else changed the project. Nothing
 busy-send-again = “{ $action }” can still be done: what you wrote is in its form below. Check it and send it again.
 busy-gone = “{ $action }” can no longer be done now. What you wrote is kept below, so that you can copy it; what you can do now is under “What you can do”.
 busy-kept = What you wrote
+
+## Parts 5 and 6 of issue 15: extensions, calendar changes, the graduation checklist.
+event-extended = Deadline of { $stage } extended to { $due }
+event-milestone_extended = Due date of milestone { $milestone } extended to { $due }
+event-calendar_changed = The cohort's dates changed; deadlines planned again
+due-extended-by = (extended by { $name }: { $reason })
+due-extended = (extended: { $reason })
+checklist-heading = Graduation checklist
+checklist-complete = Every item is met: the certificate can be issued.
+checklist-missing = { $count ->
+    [one] One item is still missing before the certificate can be issued.
+   *[other] { $count } items are still missing before the certificate can be issued.
+}
+checklist-done = Met
+checklist-not-done = Missing
+done-extended = Extended: the new date is { $due }; the reminders are planned again.
+extend-heading = Extend a date
+extend-what = What to extend
+extend-date = New date
+extend-reason = Reason
+extend-submit = Extend

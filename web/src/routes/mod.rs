@@ -4,6 +4,7 @@ mod answers;
 mod auth;
 mod cohort;
 pub(crate) mod evidence;
+mod extend;
 mod forms;
 mod home;
 mod next;
@@ -96,6 +97,10 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "action-milestone-return",
     "action-score",
     "give-role-choose",
+    // Part 5 of issue 15.
+    "event-extended",
+    "event-milestone_extended",
+    "event-calendar_changed",
     "give-role-unknown-email",
     "outbox-tries",
     "outbox-no-preview",
@@ -181,6 +186,7 @@ pub fn routes(app: App) -> Router {
         .route("/projects/{id}", get(project::page))
         .route("/projects/{id}/act", post(project::act))
         .route("/projects/{id}/members", post(project::give_role))
+        .route("/projects/{id}/extend", post(extend::extend))
         .route(
             "/projects/{id}/evidence",
             post(evidence::upload).layer(DefaultBodyLimit::max(upload_limit)),

@@ -376,9 +376,80 @@ async fn render_with(
                 }
                 _ => return None,
             };
-            Some(json!({ "what": what, "when": i18n::when(lang, *at, &tz) }))
+            // Part 5 of issue 15: a date an extension gave says so, by whom and why.
+            let extension_key = match kind.as_str() {
+                "deadline" => "deadline",
+                _ => key.strip_prefix("milestone:").unwrap_or(key),
+            };
+            let extended = view
+                .record
+                .state
+                .extensions
+                .contains_key(extension_key)
+                .then(|| extended_by(&history, extension_key))
+                .flatten();
+            Some(json!({ "what": what, "when": i18n::when(lang, *at, &tz), "extended": extended }))
         })
         .collect();
+    let mut due = due;
+    for line in &mut due {
+        if let Some(by) = line["extended"]["by"].as_str().map(str::to_owned) {
+            let name = app.engine.person(&by).await.map_or(by, |p| p.name);
+            line["extended"]["by"] = json!(name);
+        }
+    }
+    // Part 6 of issue 15: the graduation checklist, met or missing, for the
+    // trainee, the supervisor and the coordinator (the core says which).
+    let checklist: Vec<Value> = gradflow_engine::decide::checklist(workflow, &view.record.state)
+        .into_iter()
+        .filter_map(|item| {
+            let declared = workflow.checklist.iter().find(|i| i.key == item.key)?;
+            Some(json!({
+                "key": item.key,
+                "title": declared.title.get(lang.code()),
+                "done": item.done,
+            }))
+        })
+        .collect();
+    // Part 5 of issue 15: the coordinator's form to extend a date of the
+    // current stage (the engine decides again who may).
+    let mut targets = Vec::new();
+    if let Some(s) = stage.filter(|s| !s.terminal)
+        && roles
+            .iter()
+            .any(|r| gradflow_engine::decide::DATE_GIVERS.contains(&r.as_str()))
+    {
+        if view.record.state.deadline.is_some() {
+            targets.push(json!({
+                "value": format!("deadline:{}", s.key),
+                "label": i18n::text(lang, "due-deadline", &[("stage", s.title.get(lang.code()).to_owned())]),
+            }));
+        }
+        for m in &s.milestones {
+            if view
+                .record
+                .state
+                .milestones
+                .get(&m.key)
+                .is_some_and(|x| x.due.is_some())
+            {
+                targets.push(json!({
+                    "value": format!("milestone:{}", m.key),
+                    "label": i18n::text(lang, "due-milestone", &[("milestone", m.title.get(lang.code()).to_owned())]),
+                }));
+            }
+        }
+    }
+    let extend_form = (!targets.is_empty()).then(|| json!({ "targets": targets }));
+    let missing = checklist
+        .iter()
+        .filter(|i| i["done"] == json!(false))
+        .count();
+    let checklist = (!checklist.is_empty()
+        && roles
+            .iter()
+            .any(|r| ["trainee", "supervisor", "coordinator"].contains(&r.as_str())))
+    .then(|| json!({ "items": checklist, "missing": missing, "complete": missing == 0 }));
     // Who acted, by name (each person looked up once).
     let mut names: std::collections::HashMap<String, String> = Default::default();
     let mut events = Vec::with_capacity(history.len());
@@ -460,6 +531,8 @@ async fn render_with(
         "stages": stages,
         "endings": endings,
         "due": due,
+        "checklist": checklist,
+        "extend": extend_form,
         "forms": action_forms,
         "waiting": waiting,
         "history": events,
@@ -685,12 +758,52 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
             vec![("name", name.clone()), ("size", size_text(*size))],
             None,
         ),
+        // Part 5 of issue 15: extensions and calendar changes, with their reason.
+        Change::Extended {
+            stage: s,
+            milestone: None,
+            due,
+            reason,
+        } => (
+            "extended",
+            vec![("stage", stage(s)), ("due", i18n::when(lang, *due, tz))],
+            Some(reason.clone()),
+        ),
+        Change::Extended {
+            milestone: Some(key),
+            due,
+            reason,
+            ..
+        } => (
+            "milestone_extended",
+            vec![
+                ("milestone", milestone(key)),
+                ("due", i18n::when(lang, *due, tz)),
+            ],
+            Some(reason.clone()),
+        ),
+        Change::CalendarChanged { reason, .. } => {
+            ("calendar_changed", vec![], Some(reason.clone()))
+        }
     };
     json!({
         "when": i18n::when(lang, event.at, tz),
         "who": event.actor,
         "what": i18n::text(lang, &format!("event-{kind}"), &args),
         "comment": comment,
+    })
+}
+
+/// Who gave the latest extension of `key` (`deadline`, or a milestone's
+/// key) in the project's current stage entry, by email, and why.
+fn extended_by(history: &[StoredEvent], key: &str) -> Option<Value> {
+    history.iter().rev().find_map(|e| match &e.change {
+        Change::Extended {
+            milestone, reason, ..
+        } if milestone.as_deref().unwrap_or("deadline") == key => {
+            Some(json!({ "by": e.actor, "reason": reason }))
+        }
+        _ => None,
     })
 }
 

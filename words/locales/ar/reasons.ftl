@@ -264,3 +264,21 @@ reason-too-many-attempts = محاولات كثيرة؛ انتظر { $minutes } �
 reason-sign-in-refused = البريد الإلكتروني أو كلمة المرور غير صحيحة
 reason-password-too-short = تحتاج كلمة المرور إلى { $min } أحرف على الأقل؛ وهذه فيها { $length }
 reason-password-too-long = لا يجوز أن تزيد كلمة المرور على { $max } بايت
+
+## Parts 5 and 6 of issue 15: extensions, calendar changes, the graduation checklist.
+reason-deed-extend = تمديد موعد نهائي
+reason-deed-change-calendar = تغيير مواعيد الدفعة
+reason-checklist-incomplete = لا يمكن إصدار الشهادة بعد: { $count ->
+    [one] بند واحد من قائمة متطلبات التخرج لم يستوفَ
+   *[other] { $count } بنود من قائمة متطلبات التخرج لم تستوفَ
+}: { $missing }
+reason-extension-in-past = التاريخ الجديد { $due } ليس في المستقبل (الوقت الآن { $now })؛ اختر تاريخًا لاحقًا
+reason-extension-stage-left = لم يعد المشروع في مرحلة '{ $stage }' (هو الآن في '{ $current }')؛ لا يمكن تمديد ذلك الموعد بعد الآن
+reason-extension-unknown-milestone = لا يوجد في سير العمل معلم باسم '{ $milestone }'
+reason-extension-no-deadline = ليس للمرحلة '{ $stage }' موعد نهائي يمكن تمديده
+reason-extension-no-due-date = ليس للمعلم { $milestone } موعد استحقاق يمكن تمديده
+reason-extension-no-project = ليس لـ { $email } مشروع مفتوح في الدفعة { $cohort }
+reason-extension-reason-required = اذكر السبب: السبب مطلوب
+reason-calendar-unknown-date = ليس للدفعة تاريخ باسم '{ $date }'؛ تواريخها: { $dates }
+reason-calendar-not-coordinator = { $email } ليس منسقًا للدفعة { $cohort }
+reason-extension-bad-date = '{ $date }' ليس تاريخًا؛ اكتبه بالصيغة YYYY-MM-DD

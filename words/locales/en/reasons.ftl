@@ -257,3 +257,21 @@ reason-too-many-attempts = too many attempts; wait { $minutes } minutes and try 
 reason-sign-in-refused = the email or the password is not right
 reason-password-too-short = a password needs at least { $min } characters; this one has { $length }
 reason-password-too-long = a password may have at most { $max } bytes
+
+## Parts 5 and 6 of issue 15: extensions, calendar changes, the graduation checklist.
+reason-deed-extend = extend a deadline
+reason-deed-change-calendar = change the cohort's dates
+reason-checklist-incomplete = the certificate cannot be issued yet: { $count ->
+    [one] one item of the graduation checklist is missing
+   *[other] { $count } items of the graduation checklist are missing
+}: { $missing }
+reason-extension-in-past = the new date { $due } is not in the future (it is now { $now }); choose a later date
+reason-extension-stage-left = the project is no longer at '{ $stage }' (it is at '{ $current }'); that deadline cannot be extended any more
+reason-extension-unknown-milestone = the workflow has no milestone '{ $milestone }'
+reason-extension-no-deadline = the stage '{ $stage }' has no deadline to extend
+reason-extension-no-due-date = the milestone { $milestone } has no due date to extend
+reason-extension-no-project = { $email } has no open project in cohort { $cohort }
+reason-extension-reason-required = say why: a reason is required
+reason-calendar-unknown-date = the cohort has no date '{ $date }'; its dates are: { $dates }
+reason-calendar-not-coordinator = { $email } does not coordinate cohort { $cohort }
+reason-extension-bad-date = '{ $date }' is not a date; write it as YYYY-MM-DD

@@ -11,6 +11,7 @@
 //!   mail-hours rules.
 
 mod approvals;
+mod calendar;
 mod events;
 mod members;
 mod migrate;

@@ -60,6 +60,25 @@ impl<'w> ConditionSchema<'w> {
     }
 }
 
+impl<'w> ConditionSchema<'w> {
+    /// What a checklist item can see: `milestones` (every milestone of the
+    /// workflow), an assessment if any stage has one, and every form.
+    pub(super) fn whole(
+        milestones: &'w [Milestone],
+        assessment: bool,
+        forms: &'w BTreeMap<String, Form>,
+        fields: &'w FieldIndex<'w>,
+    ) -> Self {
+        ConditionSchema {
+            milestones,
+            milestone_keys: milestones.iter().map(|m| m.key.as_str()).collect(),
+            assessment,
+            forms,
+            fields,
+        }
+    }
+}
+
 impl expr::Schema for ConditionSchema<'_> {
     fn type_of(&self, path: &[String]) -> Result<expr::Type, String> {
         let parts: Vec<&str> = path.iter().map(String::as_str).collect();

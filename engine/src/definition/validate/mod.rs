@@ -9,12 +9,14 @@
 //!   assessment, actions.
 //! - `forms.rs`: forms and their fields; rubrics and their scales.
 //! - `improvement.rs`: the before/after measurement pairing.
+//! - `checklist.rs`: the graduation checklist (`checklist:`).
 //! - `condition.rs`: `when:` conditions, what they can see, and where in the
 //!   file a problem inside one lies.
 //!
 //! Every check runs in time proportional to the size of the file: names are
 //! looked up in hash sets, and paths are one walk over the actions.
 
+mod checklist;
 mod condition;
 mod forms;
 mod improvement;
@@ -477,6 +479,7 @@ impl Checker<'_> {
             .improvement
             .as_ref()
             .and_then(|i| self.improvement(i, &stages, &forms));
+        let checklist = self.checklist(&source.checklist, &stages, &forms, &fields);
         let workflow = Workflow {
             key: source.key.value.clone(),
             version,
@@ -497,6 +500,7 @@ impl Checker<'_> {
             rubrics,
             notifications,
             improvement,
+            checklist,
         };
         self.paths(&workflow, &source);
         workflow
