@@ -348,6 +348,25 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
             Some(email) => format!("{email} became {role}"),
             None => format!("person {person} became {role}"),
         },
+        Change::ScoreModerated {
+            criterion,
+            score,
+            reason,
+        } => format!(
+            "moderated {criterion} to {score} — \"{}\"",
+            reason.escape_default()
+        ),
+        Change::RescoreRequested { evaluators, reason } => {
+            let named: Vec<String> = evaluators
+                .iter()
+                .map(|p| emails.get(p).cloned().unwrap_or_else(|| format!("person {p}")))
+                .collect();
+            format!(
+                "asked {} to score again — \"{}\"",
+                named.join(", "),
+                reason.escape_default()
+            )
+        }
         Change::EvidenceAdded { name, sha256, size } => format!(
             "added the file \"{}\" ({size} bytes, SHA-256 {sha256})",
             name.escape_default()

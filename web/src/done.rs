@@ -39,6 +39,9 @@ pub const IDS: &[&str] = &[
     "done-resend",
     "done-told",
     "done-told-nobody",
+    // Moderation (issue 15, part 4).
+    "done-moderated",
+    "done-rescore-requested",
 ];
 
 /// How long a confirmation link shows its message: long enough for a slow

@@ -195,6 +195,8 @@ pub fn replay_difference(stored: &ProjectState, replayed: &ProjectState) -> Opti
         milestones,
         scorecards,
         members,
+        moderated,
+        set_aside,
         head,
         events,
     } = stored;
@@ -216,6 +218,8 @@ pub fn replay_difference(stored: &ProjectState, replayed: &ProjectState) -> Opti
         ("milestones", same_steps),
         ("scorecards", *scorecards == replayed.scorecards),
         ("members", *members == replayed.members),
+        ("moderated scores", *moderated == replayed.moderated),
+        ("scorecards set aside", *set_aside == replayed.set_aside),
         (
             "time of entering its stage",
             *entered_at == replayed.entered_at,

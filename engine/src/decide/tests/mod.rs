@@ -14,6 +14,7 @@ mod approvals;
 mod events;
 mod members;
 mod migrate;
+mod moderation;
 mod next;
 mod replay;
 mod timers;
