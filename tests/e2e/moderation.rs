@@ -1,0 +1,427 @@
+//! Moderation on both databases (issue 15, part 4): the chair moderates a
+//! wide spread from the decision panel (English and Arabic), asks an
+//! evaluator to score again (mailed through the outbox by the worker), and
+//! every bad input of scoring is refused with its reason, nothing changed.
+//! The three-scorecard example is worked by hand in the engine's unit tests
+//! (engine/src/decide/tests/moderation.rs); here the bundled two-evaluator
+//! program gives the figures:
+//!
+//! | criterion    | committee1 | committee2 | mean | spread  |
+//! |--------------|------------|------------|------|---------|
+//! | Safety       | 4          | 3          | 3.5  | 1       |
+//! | Authenticity | 3          | 3          | 3    | 0       |
+//! | Friendliness | 2          | 1          | 1.5  | 1       |
+//! | Efficiency   | 5          | 2          | 3.5  | 3 (> 2) |
+//!
+//! Weighted mean 11.5 / 4 = 2.875 (shown 2.88). Efficiency calls for
+//! moderation: no decision until the chair moderates. Moderated to 5:
+//! (3.5 + 3 + 1.5 + 5) / 4 = 13 / 4 = 3.25; Friendliness 1.5 is still
+//! below 2, so the project does not pass either way, and a fail becomes
+//! possible.
+
+use gradflow_engine::decide::{self, MODERATE_ACTION, RESCORE_ACTION};
+use gradflow_engine::service::Request;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::scoring::{score, to_the_committee_measured};
+use crate::support::{self, TestDb, assert_unchanged, day, on_both, snapshot};
+use crate::web::{Site, section};
+
+on_both!(
+    the_chair_moderates_from_the_panel_in_both_languages,
+    a_rescore_sets_the_card_aside_and_mails_the_evaluator,
+    bad_scoring_input_is_refused_and_changes_nothing,
+);
+
+fn plain(body: &str) -> String {
+    body.replace(['\u{2068}', '\u{2069}'], "")
+}
+
+/// The project at the committee with both scorecards of the example in.
+async fn scored(site: &Site) -> i64 {
+    let p = site.projects[0];
+    to_the_committee_measured(site, p).await;
+    score(site, p, "committee1@example.org", ["4", "3", "2", "5"]).await;
+    score(site, p, "committee2@example.org", ["3", "3", "1", "2"]).await;
+    p
+}
+
+async fn events_of(db: &TestDb, p: i64, kind: &str) -> i64 {
+    support::raw_number(
+        db,
+        &format!(
+            "SELECT COUNT(*) FROM events WHERE project_id = {p} AND change_json LIKE '%\"type\":\"{kind}\"%'"
+        ),
+    )
+    .await
+}
+
+async fn the_chair_moderates_from_the_panel_in_both_languages(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = scored(&site).await;
+    let path = format!("/projects/{p}");
+    let mut chair = site.signed_in("chair1@example.org").await;
+    let page = chair.get(&path).await;
+    let body = plain(&page.body);
+    let panel = section(&body, "panel");
+    for words in [
+        "Moderation is needed before any decision: Efficiency.",
+        "<strong>Record a fail</strong>: not possible yet — the chair must moderate first: Efficiency.",
+        "id=\"act-moderate-scores\"",
+        "<select id=\"moderate-efficiency\" name=\"f.efficiency\">",
+        "id=\"act-ask-rescore\"",
+        "<option value=\"",
+    ] {
+        assert!(panel.contains(words), "{words} in {panel}");
+    }
+    // Only the wide criterion is offered, and the decision forms are not
+    // duplicated into the action list.
+    assert!(!panel.contains("moderate-safety"), "{panel}");
+
+    // A fail while moderation is needed: refused with its reason.
+    let before = snapshot(db).await;
+    let (csrf, version) = (page.csrf(), page.version());
+    let fail = chair
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", &csrf),
+                ("action", "fail"),
+                ("version", &version),
+                ("comment", "Too weak"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(fail.status, StatusCode::BAD_REQUEST);
+    assert!(
+        plain(&fail.body).contains("and the chair must moderate first"),
+        "{}",
+        fail.body
+    );
+    assert_unchanged(db, &before, "a fail before moderation").await;
+
+    // Bad moderations from the page: each refused in words, nothing changed.
+    let moderate = |fields: Vec<(&'static str, String)>| {
+        let mut form = vec![
+            ("csrf", csrf.clone()),
+            ("action", MODERATE_ACTION.to_owned()),
+            ("version", version.clone()),
+        ];
+        form.extend(fields);
+        form
+    };
+    for (fields, words) in [
+        (
+            vec![("f.efficiency", "9".to_owned()), ("comment", "x".to_owned())],
+            "Efficiency: 9 is off the scale 1..5",
+        ),
+        (
+            vec![("f.safety", "4".to_owned()), ("comment", "x".to_owned())],
+            "they do not call for moderation",
+        ),
+        (
+            vec![("f.efficiency", "4".to_owned()), ("comment", String::new())],
+            "a comment is required to moderate the scores",
+        ),
+    ] {
+        let form = moderate(fields);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = chair.post(&format!("{path}/act"), &pairs).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{words}");
+        let text = plain(&refused.body);
+        assert!(
+            section(&text, "panel").contains(words),
+            "{words} in {}",
+            section(&text, "panel")
+        );
+        assert_unchanged(db, &before, words).await;
+    }
+    // An evaluator is not the chair.
+    let mut evaluator = site.signed_in("committee1@example.org").await;
+    let theirs = evaluator.get(&path).await;
+    let refused = evaluator
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", &theirs.csrf()),
+                ("action", MODERATE_ACTION),
+                ("version", &version),
+                ("f.efficiency", "4"),
+                ("comment", "mine"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        plain(&refused.body).contains("only the committee chair may moderate the scores"),
+        "{}",
+        refused.body
+    );
+    assert_unchanged(db, &before, "a moderation by an evaluator").await;
+
+    // Twenty racing posts of the same form (one key): one moderation.
+    let key = "5f0c1d2e3a4b5c6d7e8f9a0b1c2d3e4f";
+    let mut racers = Vec::new();
+    for _ in 0..20 {
+        let mut b = crate::web::Browser {
+            client: chair.client.clone(),
+            base: chair.base.clone(),
+            cookie: chair.cookie.clone(),
+        };
+        let (csrf, version, path) = (csrf.clone(), version.clone(), path.clone());
+        racers.push(tokio::spawn(async move {
+            b.post(
+                &format!("{path}/act"),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("action", MODERATE_ACTION),
+                    ("version", version.as_str()),
+                    ("key", key),
+                    ("f.efficiency", "5"),
+                    ("comment", "Both visit logs show the waiting time fell"),
+                ],
+            )
+            .await
+            .status
+        }));
+    }
+    for r in racers {
+        let status = r.await.unwrap();
+        assert!(
+            status == StatusCode::SEE_OTHER || status == StatusCode::CONFLICT,
+            "{status}"
+        );
+    }
+    assert_eq!(events_of(db, p, "score_moderated").await, 1);
+
+    // The panel counts the moderated score and says who, what, why, before and after.
+    let body = plain(&chair.get(&path).await.body);
+    let panel = section(&body, "panel");
+    for words in [
+        "<del>3.5</del> <ins title=\"Moderated\">5</ins>",
+        "Moderation is done: the figures above count the moderated scores.",
+        "Person chair1 moderated Efficiency: the evaluators' mean 3.5, moderated to 5.",
+        "<q>Both visit logs show the waiting time fell</q>",
+        "Before moderation the weighted mean was 2.88; now it is 3.25. The verdict is the same.",
+        "Weighted mean 3.25: at least 3, as the pass rule asks.",
+        "On these figures the project does not pass (yet).",
+        "<strong>Record a fail</strong>: possible now",
+    ] {
+        assert!(panel.contains(words), "{words} in {panel}");
+    }
+    // The same figures from the core: assessment.passed and the mean.
+    let view = site.engine.view(p).await.unwrap();
+    let stage = view.workflow.stage("evaluation").unwrap();
+    let figures = decide::panel(&view.workflow, stage, &view.record.state).unwrap();
+    assert_eq!(figures.mean, Some(3.25));
+    assert!(!figures.passed && !figures.needs_moderation && figures.spread_calls);
+    assert_eq!(figures.before.as_ref().unwrap().mean, Some(2.875));
+    // The history says it too.
+    assert!(
+        body.contains("The chair moderated the score of Efficiency"),
+        "{body}"
+    );
+
+    // In Arabic.
+    site.engine
+        .set_person_language("chair1@example.org", "ar")
+        .await
+        .unwrap();
+    let mut chair = site.signed_in("chair1@example.org").await;
+    let body = plain(&chair.get(&path).await.body);
+    let panel = section(&body, "panel");
+    for words in [
+        "اكتملت المراجعة: الأرقام أعلاه تحتسب الدرجات المعدّلة.",
+        "راجع Person chair1 درجة الكفاءة: متوسط المقيّمين 3.5، والدرجة المعدّلة 5.",
+        "كان المتوسط الموزون قبل المراجعة 2.88، وهو الآن 3.25. والنتيجة لم تتغير.",
+        "<strong>تسجيل عدم النجاح</strong>: متاح الآن",
+    ] {
+        assert!(panel.contains(words), "{words} in {panel}");
+    }
+    assert!(!panel.contains("Moderation"), "{panel}");
+    // The fail is taken now, and confirmed with what comes next.
+    let page = chair.get(&path).await;
+    let done = chair
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", &page.csrf()),
+                ("action", "fail"),
+                ("version", &page.version()),
+                ("comment", "Friendliness falls short"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(
+        site.engine.view(p).await.unwrap().record.state.stage,
+        "not_certified"
+    );
+    site.stop().await;
+}
+
+async fn a_rescore_sets_the_card_aside_and_mails_the_evaluator(db: &TestDb) {
+    let sink = crate::smtp_sink::Sink::start(&[]).await;
+    let site = Site::new(db).await;
+    let p = scored(&site).await;
+    let path = format!("/projects/{p}");
+    let committee2 = site.engine.person("committee2@example.org").await.unwrap().id;
+    let trainee = site.engine.person("trainee1@example.org").await.unwrap().id;
+    // Mail queued so far goes out first, so what follows is the rescore's.
+    crate::web::deliver_mail(db, &sink).await;
+    let sent = sink.count();
+
+    let mut chair = site.signed_in("chair1@example.org").await;
+    let page = chair.get(&path).await;
+    let (csrf, version) = (page.csrf(), page.version());
+    // Naming someone who is not an evaluator: refused, nothing changed.
+    let before = snapshot(db).await;
+    let trainee_id = trainee.to_string();
+    let refused = chair
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", &csrf),
+                ("action", RESCORE_ACTION),
+                ("version", &version),
+                ("f.evaluators", &trainee_id),
+                ("comment", "Please look again"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        plain(&refused.body).contains(&format!(
+            "person {trainee} is not an evaluator of this project"
+        )),
+        "{}",
+        refused.body
+    );
+    assert_unchanged(db, &before, "a rescore of a non-evaluator").await;
+
+    let id = committee2.to_string();
+    let asked = chair
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", &csrf),
+                ("action", RESCORE_ACTION),
+                ("version", &version),
+                ("f.evaluators", &id),
+                ("comment", "Efficiency 2 does not match the visit logs"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
+    let body = plain(&chair.get(&path).await.body);
+    assert!(
+        body.contains("The scorecard is set aside; the evaluator is asked to score again.")
+            && body.contains("Person committee2"),
+        "{body}"
+    );
+    assert!(
+        body.contains("The chair asked Person committee2 to score again"),
+        "{body}"
+    );
+    // One scorecard in: no decision before quorum.
+    assert!(
+        section(&body, "panel").contains("no decision before quorum"),
+        "{body}"
+    );
+    // The worker mails committee2, in their language, with the reason.
+    crate::web::deliver_mail(db, &sink).await;
+    let received = sink.received();
+    let mail: Vec<_> = received[sent..]
+        .iter()
+        .filter(|m| m.to == vec!["committee2@example.org".to_owned()])
+        .collect();
+    assert_eq!(mail.len(), 1, "{received:?}");
+    assert_eq!(mail[0].subject(), "Please score again: Faster renewals");
+    assert!(
+        mail[0]
+            .text()
+            .contains("Efficiency 2 does not match the visit logs"),
+        "{}",
+        mail[0].text()
+    );
+    // committee2 scores again, through the form.
+    score(&site, p, "committee2@example.org", ["3", "3", "2", "4"]).await;
+    let view = site.engine.view(p).await.unwrap();
+    assert_eq!(view.record.state.scorecards[&committee2].scores["efficiency"], 4);
+    assert!(view.record.state.set_aside.contains_key(&committee2));
+    // Spread 1 now: nothing to moderate, and a second card is refused.
+    let again = support::act(
+        &site.engine,
+        p,
+        "committee2@example.org",
+        "score",
+        [("safety", 3), ("authenticity", 3), ("friendliness", 3), ("efficiency", 3)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), json!(v)))
+            .collect(),
+        None,
+        20,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(again.reason().code, "already-scored");
+    site.stop().await;
+}
+
+async fn bad_scoring_input_is_refused_and_changes_nothing(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = site.projects[0];
+    to_the_committee_measured(&site, p).await;
+    let engine = &site.engine;
+    let card = |s: [i64; 4]| {
+        ["safety", "authenticity", "friendliness", "efficiency"]
+            .iter()
+            .zip(s)
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect::<decide::Fields>()
+    };
+    let before = snapshot(db).await;
+    for (who, action, fields, comment, code) in [
+        // A decision before quorum.
+        ("chair1@example.org", "revise", decide::Fields::new(), Some("more"), "decision-before-quorum"),
+        // A score outside the scale.
+        ("committee1@example.org", "score", card([4, 3, 0, 5]), None, "invalid-fields"),
+        // From someone not assigned (no committee role on the project).
+        ("sup1@example.org", "score", card([4, 3, 2, 5]), None, "not-allowed-yours"),
+        // Moderation where no spread calls for it (no scores yet).
+        ("chair1@example.org", MODERATE_ACTION, card([4, 3, 2, 5]), Some("x"), "moderation-not-called-for"),
+    ] {
+        let e = support::act(engine, p, who, action, fields, comment, 20)
+            .await
+            .unwrap_err();
+        assert_eq!(e.reason().code, code, "{e}");
+        assert_unchanged(db, &before, code).await;
+    }
+    // A second scorecard from the same evaluator.
+    support::act(engine, p, "committee1@example.org", "score", card([4, 3, 2, 5]), None, 20)
+        .await
+        .unwrap();
+    let before = snapshot(db).await;
+    let e = support::act(engine, p, "committee1@example.org", "score", card([4, 4, 4, 4]), None, 20)
+        .await
+        .unwrap_err();
+    assert_eq!(e.reason().code, "already-scored");
+    assert_unchanged(db, &before, "a second scorecard").await;
+    // A rescore naming someone who does not score here.
+    let request = Request {
+        action: RESCORE_ACTION.into(),
+        fields: [("evaluators".to_owned(), json!("999999"))].into_iter().collect(),
+        comment: Some("x".into()),
+        ..Request::default()
+    };
+    let e = engine
+        .act(p, "chair1@example.org", request, day(20))
+        .await
+        .unwrap_err();
+    assert_eq!(e.reason().code, "rescore-not-evaluator");
+    assert_unchanged(db, &before, "a rescore of a stranger").await;
+    site.stop().await;
+}
