@@ -751,8 +751,9 @@ mod tests {
     ///
     /// Weighted mean (3.5 + 3 + 1.5 + 3.5) / 4 = 11.5 / 4 = 2.875 < 3;
     /// lowest criterion mean 1.5 (friendliness) < 2; 2 of 2 scorecards in.
-    /// So: no pass (the mean and friendliness fall short), a fail can be
-    /// recorded, and efficiency calls for moderation.
+    /// So: no pass (the mean and friendliness fall short), and efficiency
+    /// calls for moderation, so neither a fail nor more work can be asked
+    /// for until the chair moderates.
     #[test]
     fn the_panel_shows_the_hand_worked_figures_and_why_a_pass_is_not_possible() {
         let (workflow, state) = evaluated(&[(41, [4, 3, 2, 5]), (42, [3, 3, 1, 2])]);
@@ -784,8 +785,12 @@ mod tests {
                 },
             ]))
         );
-        assert_eq!(decision(&panel, "fail"), &None);
-        assert_eq!(decision(&panel, "revise"), &None);
+        // Efficiency's spread calls for moderation: no decision before it.
+        let moderate = Some(WhyNot::Moderate {
+            criteria: vec!["efficiency".into()],
+        });
+        assert_eq!(decision(&panel, "fail"), &moderate);
+        assert_eq!(decision(&panel, "revise"), &moderate);
         // The panel's verdict is the one conditions decide on.
         let outcome = outcome(
             &workflow.rubrics["safe"],
@@ -817,6 +822,11 @@ mod tests {
         assert_eq!(
             decision(&one, "fail"),
             &Some(WhyNot::Scorecards { have: 1, need: 2 })
+        );
+        // An action without a condition waits for quorum too.
+        assert_eq!(
+            decision(&one, "revise"),
+            &Some(WhyNot::Quorum { have: 1, need: 2 })
         );
         let (workflow, state) = evaluated(&[(41, [4, 3, 2, 5]), (43, [4, 4, 3, 4])]);
         let both = panel(&workflow, workflow.stage("evaluation").unwrap(), &state).unwrap();

@@ -320,11 +320,19 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             .any(|c| c.spread_too_wide)
     {
         let chairs = chairs(stage);
-        out.push(Possible::new(
-            MODERATE_ACTION.into(),
-            "moderate scores".into(),
-            &chairs,
-        ));
+        let mut moderate = Possible::new(MODERATE_ACTION.into(), "moderate scores".into(), &chairs);
+        // Every wide criterion moderated: nothing waits for it any more
+        // (the chair may still moderate again).
+        if !matches!(
+            assessment::undecidable(project.workflow, stage, state),
+            Some(assessment::Undecidable::Moderate { .. })
+        ) {
+            moderate.blocked = Some(crate::reason::Reason::new(
+                "assessment-no-moderation",
+                vec![],
+            ));
+        }
+        out.push(moderate);
         out.push(Possible::new(
             RESCORE_ACTION.into(),
             "ask evaluators to score again".into(),
@@ -337,7 +345,11 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             action.title.default_text().to_owned(),
             &action.by,
         );
-        p.blocked = action.when.as_ref().and_then(|w| data.why_false(w));
+        p.blocked = action
+            .when
+            .as_ref()
+            .and_then(|w| data.why_false(w))
+            .or_else(|| undecided(stage, &action.key, project.workflow, state));
         p.waiting_for = state
             .approvals
             .get(&action.key)
@@ -996,6 +1008,33 @@ impl<'p, 'a> Draft<'p, 'a> {
         }
         Ok(())
     }
+}
+
+/// Why no decision `action` can be taken in an assessed `stage` now,
+/// whatever its condition: before quorum, or while moderation is needed.
+fn undecided(
+    stage: &Stage,
+    action: &str,
+    workflow: &Workflow,
+    state: &ProjectState,
+) -> Option<crate::reason::Reason> {
+    let rejection = match assessment::undecidable(workflow, stage, state)? {
+        assessment::Undecidable::Quorum { have, need } => Rejection::DecisionBeforeQuorum {
+            action: action.to_owned(),
+            have,
+            need,
+        },
+        assessment::Undecidable::Moderate { criteria } => Rejection::ModerationNeeded {
+            action: action.to_owned(),
+            rubric: stage
+                .assessment
+                .as_ref()
+                .map(|a| a.rubric.clone())
+                .unwrap_or_default(),
+            criteria,
+        },
+    };
+    Some(rejection.reason())
 }
 
 /// People named in a field: a list, or text separated by commas or

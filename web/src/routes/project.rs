@@ -448,6 +448,21 @@ async fn render_with(
         }
         _ => None,
     };
+    let panel = super::scoring::panel(app, lang, &view, viewer, &roles, refused.as_ref()).await;
+    // A refusal of an action no form on the page carries (the chair's
+    // deeds posted by someone else, a crafted post): said at the top.
+    let refused_elsewhere = refused.as_ref().and_then(|r| {
+        let drawn = action_forms.iter().any(|f| f["action"] == json!(r.action))
+            || (r.action == SCORE_ACTION
+                && scoring.as_ref().is_some_and(|s| !s["form"].is_null()))
+            || panel.as_ref().is_some_and(|p| {
+                ["moderate_form", "rescore_form"]
+                    .iter()
+                    .any(|f| p[*f]["action"] == json!(r.action))
+            });
+        (!drawn && matches!(r.error, forms::Why::Refused(_)))
+            .then(|| forms::problems(lang, workflow, r))
+    });
     let files: Vec<Value> = evidence
         .iter()
         .map(|e| {
@@ -509,7 +524,8 @@ async fn render_with(
         "submitted": super::answers::submitted(app, lang, &view, viewer, &evidence, &history).await,
         // Scoring with the rubric in view, and the chair's decision panel.
         "scoring": scoring,
-        "panel": super::scoring::panel(app, lang, &view, viewer, &roles, refused.as_ref()).await,
+        "panel": panel,
+        "refused_elsewhere": refused_elsewhere,
         "evidence": files,
         // The upload form, for the roles the workflow lets add files while
         // the project is open (the engine checks again on upload).
