@@ -22,6 +22,7 @@
 use gradflow_engine::decide::{self, MODERATE_ACTION, RESCORE_ACTION};
 use gradflow_engine::service::Request;
 use reqwest::StatusCode;
+use reqwest::header::LOCATION;
 use serde_json::json;
 
 use crate::scoring::{score, to_the_committee_measured};
@@ -51,7 +52,7 @@ async fn events_of(db: &TestDb, p: i64, kind: &str) -> i64 {
     support::raw_number(
         db,
         &format!(
-            "SELECT COUNT(*) FROM events WHERE project_id = {p} AND change_json LIKE '%\"type\":\"{kind}\"%'"
+            "SELECT COUNT(*) FROM events WHERE project_id = {p} AND CAST(change AS TEXT) LIKE '%{kind}%'"
         ),
     )
     .await
@@ -79,6 +80,9 @@ async fn the_chair_moderates_from_the_panel_in_both_languages(db: &TestDb) {
     // duplicated into the action list.
     assert!(!panel.contains("moderate-safety"), "{panel}");
 
+    // (An evaluator signed in now, so the session is not a change below.)
+    let mut evaluator = site.signed_in("committee1@example.org").await;
+    let theirs = evaluator.get(&path).await;
     // A fail while moderation is needed: refused with its reason.
     let before = snapshot(db).await;
     let (csrf, version) = (page.csrf(), page.version());
@@ -139,8 +143,6 @@ async fn the_chair_moderates_from_the_panel_in_both_languages(db: &TestDb) {
         assert_unchanged(db, &before, words).await;
     }
     // An evaluator is not the chair.
-    let mut evaluator = site.signed_in("committee1@example.org").await;
-    let theirs = evaluator.get(&path).await;
     let refused = evaluator
         .post(
             &format!("{path}/act"),
@@ -153,7 +155,7 @@ async fn the_chair_moderates_from_the_panel_in_both_languages(db: &TestDb) {
             ],
         )
         .await;
-    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(
         plain(&refused.body).contains("only the committee chair may moderate the scores"),
         "{}",
@@ -202,7 +204,7 @@ async fn the_chair_moderates_from_the_panel_in_both_languages(db: &TestDb) {
     for words in [
         "<del>3.5</del> <ins title=\"Moderated\">5</ins>",
         "Moderation is done: the figures above count the moderated scores.",
-        "Person chair1 moderated Efficiency: the evaluators' mean 3.5, moderated to 5.",
+        "Person chair1 moderated Efficiency: the evaluators&#x27; mean 3.5, moderated to 5.",
         "<q>Both visit logs show the waiting time fell</q>",
         "Before moderation the weighted mean was 2.88; now it is 3.25. The verdict is the same.",
         "Weighted mean 3.25: at least 3, as the pass rule asks.",
@@ -316,10 +318,12 @@ async fn a_rescore_sets_the_card_aside_and_mails_the_evaluator(db: &TestDb) {
         )
         .await;
     assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
-    let body = plain(&chair.get(&path).await.body);
+    // Confirmed with what comes next, and who was told.
+    let to = asked.headers[LOCATION].to_str().unwrap().to_owned();
+    let body = plain(&chair.get(&to).await.body);
     assert!(
-        body.contains("The scorecard is set aside; the evaluator is asked to score again.")
-            && body.contains("Person committee2"),
+        body.contains("The scorecard is set aside; the evaluator is asked to score again. No decision can be taken before their new scorecard is in.")
+            && body.contains("Told by email: Person committee2"),
         "{body}"
     );
     assert!(
