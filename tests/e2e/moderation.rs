@@ -30,6 +30,7 @@ use crate::support::{self, TestDb, assert_unchanged, day, on_both, snapshot};
 use crate::web::{Site, section};
 
 on_both!(
+    three_scorecards_worked_by_hand_on_the_engine_and_the_page,
     the_chair_moderates_from_the_panel_in_both_languages,
     a_rescore_sets_the_card_aside_and_mails_the_evaluator,
     bad_scoring_input_is_refused_and_changes_nothing,
@@ -56,6 +57,133 @@ async fn events_of(db: &TestDb, p: i64, kind: &str) -> i64 {
         ),
     )
     .await
+}
+
+/// The hand-worked example of docs/definitions.md ("Moderation") and
+/// engine/src/decide/tests/moderation.rs, on the page: graduation-service
+/// with three evaluators (published as its own workflow for this test).
+///
+/// | criterion    | A | B | C | mean        | spread |
+/// |--------------|---|---|---|-------------|--------|
+/// | Safety       | 4 | 3 | 4 | 11/3 = 3.67 | 1      |
+/// | Authenticity | 3 | 3 | 4 | 10/3 = 3.33 | 1      |
+/// | Friendliness | 2 | 1 | 3 | 2           | 2      |
+/// | Efficiency   | 5 | 2 | 1 | 8/3 = 2.67  | 4 > 2  |
+///
+/// Weighted mean 35/12 = 2.92 < 3: no pass, and moderation is needed.
+/// Efficiency moderated to 4: (11/3 + 10/3 + 2 + 4) / 4 = 3.25: it passes.
+async fn three_scorecards_worked_by_hand_on_the_engine_and_the_page(db: &TestDb) {
+    let site = Site::new(db).await;
+    let engine = &site.engine;
+    let text = std::fs::read_to_string(support::bundled("graduation-service"))
+        .unwrap()
+        .replace("key: graduation-service", "key: graduation-service-three")
+        .replace(
+            "by: committee, evaluators: 2, quorum: 2",
+            "by: committee, evaluators: 3, quorum: 2",
+        );
+    assert!(text.contains("evaluators: 3"));
+    let templates = crate::web::template_files("graduation-service");
+    engine
+        .publish_with_templates(&[(text.clone(), templates)], day(0))
+        .await
+        .unwrap();
+    let workflow =
+        gradflow_engine::definition::parse(&text, gradflow_engine::definition::Templates::Unchecked)
+            .unwrap();
+    engine
+        .create_program("three", "Three evaluators", &workflow.key, day(0))
+        .await
+        .unwrap();
+    let mut cohort = support::new_cohort(&workflow, "three", "Cohort C");
+    cohort.coordinators = vec!["coord-a@example.org".into()];
+    engine.create_cohort(cohort, day(0)).await.unwrap();
+    let members = vec![
+        ("trainee1@example.org".to_owned(), "trainee".to_owned()),
+        ("sup1@example.org".to_owned(), "supervisor".to_owned()),
+    ];
+    let p = engine
+        .start_project("Cohort C", "Three evaluators", &members, day(1))
+        .await
+        .unwrap()
+        .project;
+    to_the_committee_measured(&site, p).await;
+    engine
+        .add_person("committee3@example.org", "Person committee3", "", day(10))
+        .await
+        .unwrap();
+    engine
+        .set_password("committee3@example.org", crate::web::PASSWORD)
+        .await
+        .unwrap();
+    for who in ["committee1@example.org", "committee3@example.org"] {
+        engine.assign(p, None, who, "committee", day(10)).await.unwrap();
+    }
+    score(&site, p, "committee1@example.org", ["4", "3", "2", "5"]).await;
+    score(&site, p, "committee2@example.org", ["3", "3", "1", "2"]).await;
+    score(&site, p, "committee3@example.org", ["4", "4", "3", "1"]).await;
+
+    let path = format!("/projects/{p}");
+    let mut chair = site.signed_in("chair1@example.org").await;
+    let page = chair.get(&path).await;
+    let body = plain(&page.body);
+    let panel = section(&body, "panel");
+    for words in [
+        "<td class=\"mean\">3.67</td><td class=\"spread\">1</td>",
+        "<td class=\"mean\">3.33</td><td class=\"spread\">1</td>",
+        "<td class=\"mean\">2</td><td class=\"spread\">2</td>",
+        "<td class=\"mean\">2.67</td><td class=\"spread overdue-text\">4 <span class=\"tag\">too wide</span></td>",
+        "Weighted mean 2.92: below 3, which the pass rule asks.",
+        "Moderation is needed before any decision: Efficiency.",
+        "<strong>Record a fail</strong>: not possible yet — the chair must moderate first: Efficiency.",
+    ] {
+        assert!(panel.contains(words), "{words} in {panel}");
+    }
+    let view = engine.view(p).await.unwrap();
+    let stage = view.workflow.stage("evaluation").unwrap();
+    let figures = decide::panel(&view.workflow, stage, &view.record.state).unwrap();
+    assert!((figures.mean.unwrap() - 35.0 / 12.0).abs() < 1e-9);
+    assert!(figures.needs_moderation && !figures.passed);
+
+    let moderated = chair
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", &page.csrf()),
+                ("action", MODERATE_ACTION),
+                ("version", &page.version()),
+                ("f.efficiency", "4"),
+                ("comment", "C misread the visit log"),
+            ],
+        )
+        .await;
+    assert_eq!(moderated.status, StatusCode::SEE_OTHER, "{}", moderated.body);
+    let to = moderated.headers[LOCATION].to_str().unwrap().to_owned();
+    let body = plain(&chair.get(&to).await.body);
+    assert!(
+        body.contains("The moderated scores are recorded for: Efficiency. The decision panel now counts them"),
+        "{body}"
+    );
+    let panel = section(&body, "panel");
+    for words in [
+        "<del>2.67</del> <ins title=\"Moderated\">4</ins>",
+        "Weighted mean 3.25: at least 3, as the pass rule asks.",
+        "Before moderation the weighted mean was 2.92 and the project did not pass; now it is 3.25 and it passes.",
+        "On these figures the project passes.",
+        "<strong>Record a pass</strong>: possible now",
+    ] {
+        assert!(panel.contains(words), "{words} in {panel}");
+    }
+    let view = engine.view(p).await.unwrap();
+    let figures = decide::panel(&view.workflow, stage, &view.record.state).unwrap();
+    assert_eq!(figures.mean, Some(3.25));
+    assert!(figures.passed && !figures.needs_moderation);
+    // assessment.passed, as the pass action's condition reads it: taken.
+    support::act(engine, p, "chair1@example.org", "pass", Default::default(), None, 20)
+        .await
+        .unwrap();
+    assert_eq!(engine.view(p).await.unwrap().record.state.stage, "certified");
+    site.stop().await;
 }
 
 async fn the_chair_moderates_from_the_panel_in_both_languages(db: &TestDb) {
@@ -272,6 +400,11 @@ async fn a_rescore_sets_the_card_aside_and_mails_the_evaluator(db: &TestDb) {
     let path = format!("/projects/{p}");
     let committee2 = site.engine.person("committee2@example.org").await.unwrap().id;
     let trainee = site.engine.person("trainee1@example.org").await.unwrap().id;
+    // committee2 reads Arabic: the mail comes in Arabic.
+    site.engine
+        .set_person_language("committee2@example.org", "ar")
+        .await
+        .unwrap();
     // Mail queued so far goes out first, so what follows is the rescore's.
     crate::web::deliver_mail(db, &sink).await;
     let sent = sink.count();
@@ -343,7 +476,8 @@ async fn a_rescore_sets_the_card_aside_and_mails_the_evaluator(db: &TestDb) {
         .filter(|m| m.to == vec!["committee2@example.org".to_owned()])
         .collect();
     assert_eq!(mail.len(), 1, "{received:?}");
-    assert_eq!(mail[0].subject(), "Please score again: Faster renewals");
+    assert_eq!(mail[0].subject(), "يُرجى إعادة التقييم: Faster renewals");
+    assert!(mail[0].text().contains("نحّى رئيس اللجنة بطاقة تقييمك"), "{}", mail[0].text());
     assert!(
         mail[0]
             .text()
