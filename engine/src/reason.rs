@@ -239,7 +239,10 @@ pub const CODES: &[(&str, &[&str])] = &[
     // Moderation and the scoring rules (issue 15, part 4: moderation).
     ("decision-before-quorum", &["action", "have", "need"]),
     ("moderation-needed", &["action", "criteria"]),
-    ("moderation-not-called-for", &["criterion", "spread", "above"]),
+    (
+        "moderation-not-called-for",
+        &["criterion", "spread", "above"],
+    ),
     ("moderation-not-in-rubric", &["form"]),
     ("moderation-no-scores", &["criteria"]),
     ("rescore-not-called-for", &["above"]),

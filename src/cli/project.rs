@@ -376,7 +376,12 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
         Change::RescoreRequested { evaluators, reason } => {
             let named: Vec<String> = evaluators
                 .iter()
-                .map(|p| emails.get(p).cloned().unwrap_or_else(|| format!("person {p}")))
+                .map(|p| {
+                    emails
+                        .get(p)
+                        .cloned()
+                        .unwrap_or_else(|| format!("person {p}"))
+                })
                 .collect();
             format!(
                 "asked {} to score again — \"{}\"",

@@ -88,9 +88,11 @@ async fn three_scorecards_worked_by_hand_on_the_engine_and_the_page(db: &TestDb)
         .publish_with_templates(&[(text.clone(), templates)], day(0))
         .await
         .unwrap();
-    let workflow =
-        gradflow_engine::definition::parse(&text, gradflow_engine::definition::Templates::Unchecked)
-            .unwrap();
+    let workflow = gradflow_engine::definition::parse(
+        &text,
+        gradflow_engine::definition::Templates::Unchecked,
+    )
+    .unwrap();
     engine
         .create_program("three", "Three evaluators", &workflow.key, day(0))
         .await
@@ -117,7 +119,10 @@ async fn three_scorecards_worked_by_hand_on_the_engine_and_the_page(db: &TestDb)
         .await
         .unwrap();
     for who in ["committee1@example.org", "committee3@example.org"] {
-        engine.assign(p, None, who, "committee", day(10)).await.unwrap();
+        engine
+            .assign(p, None, who, "committee", day(10))
+            .await
+            .unwrap();
     }
     score(&site, p, "committee1@example.org", ["4", "3", "2", "5"]).await;
     score(&site, p, "committee2@example.org", ["3", "3", "1", "2"]).await;
@@ -157,11 +162,18 @@ async fn three_scorecards_worked_by_hand_on_the_engine_and_the_page(db: &TestDb)
             ],
         )
         .await;
-    assert_eq!(moderated.status, StatusCode::SEE_OTHER, "{}", moderated.body);
+    assert_eq!(
+        moderated.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        moderated.body
+    );
     let to = moderated.headers[LOCATION].to_str().unwrap().to_owned();
     let body = plain(&chair.get(&to).await.body);
     assert!(
-        body.contains("The moderated scores are recorded for: Efficiency. The decision panel now counts them"),
+        body.contains(
+            "The moderated scores are recorded for: Efficiency. The decision panel now counts them"
+        ),
         "{body}"
     );
     let panel = section(&body, "panel");
@@ -179,10 +191,21 @@ async fn three_scorecards_worked_by_hand_on_the_engine_and_the_page(db: &TestDb)
     assert_eq!(figures.mean, Some(3.25));
     assert!(figures.passed && !figures.needs_moderation);
     // assessment.passed, as the pass action's condition reads it: taken.
-    support::act(engine, p, "chair1@example.org", "pass", Default::default(), None, 20)
-        .await
-        .unwrap();
-    assert_eq!(engine.view(p).await.unwrap().record.state.stage, "certified");
+    support::act(
+        engine,
+        p,
+        "chair1@example.org",
+        "pass",
+        Default::default(),
+        None,
+        20,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        engine.view(p).await.unwrap().record.state.stage,
+        "certified"
+    );
     site.stop().await;
 }
 
@@ -246,7 +269,10 @@ async fn the_chair_moderates_from_the_panel_in_both_languages(db: &TestDb) {
     };
     for (fields, words) in [
         (
-            vec![("f.efficiency", "9".to_owned()), ("comment", "x".to_owned())],
+            vec![
+                ("f.efficiency", "9".to_owned()),
+                ("comment", "x".to_owned()),
+            ],
             "Efficiency: 9 is off the scale 1..5",
         ),
         (
@@ -398,7 +424,12 @@ async fn a_rescore_sets_the_card_aside_and_mails_the_evaluator(db: &TestDb) {
     let site = Site::new(db).await;
     let p = scored(&site).await;
     let path = format!("/projects/{p}");
-    let committee2 = site.engine.person("committee2@example.org").await.unwrap().id;
+    let committee2 = site
+        .engine
+        .person("committee2@example.org")
+        .await
+        .unwrap()
+        .id;
     let trainee = site.engine.person("trainee1@example.org").await.unwrap().id;
     // committee2 reads Arabic: the mail comes in Arabic.
     site.engine
@@ -477,7 +508,11 @@ async fn a_rescore_sets_the_card_aside_and_mails_the_evaluator(db: &TestDb) {
         .collect();
     assert_eq!(mail.len(), 1, "{received:?}");
     assert_eq!(mail[0].subject(), "يُرجى إعادة التقييم: Faster renewals");
-    assert!(mail[0].text().contains("نحّى رئيس اللجنة بطاقة تقييمك"), "{}", mail[0].text());
+    assert!(
+        mail[0].text().contains("نحّى رئيس اللجنة بطاقة تقييمك"),
+        "{}",
+        mail[0].text()
+    );
     assert!(
         mail[0]
             .text()
@@ -488,7 +523,10 @@ async fn a_rescore_sets_the_card_aside_and_mails_the_evaluator(db: &TestDb) {
     // committee2 scores again, through the form.
     score(&site, p, "committee2@example.org", ["3", "3", "2", "4"]).await;
     let view = site.engine.view(p).await.unwrap();
-    assert_eq!(view.record.state.scorecards[&committee2].scores["efficiency"], 4);
+    assert_eq!(
+        view.record.state.scorecards[&committee2].scores["efficiency"],
+        4
+    );
     assert!(view.record.state.set_aside.contains_key(&committee2));
     // Spread 1 now: nothing to moderate, and a second card is refused.
     let again = support::act(
@@ -496,10 +534,15 @@ async fn a_rescore_sets_the_card_aside_and_mails_the_evaluator(db: &TestDb) {
         p,
         "committee2@example.org",
         "score",
-        [("safety", 3), ("authenticity", 3), ("friendliness", 3), ("efficiency", 3)]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), json!(v)))
-            .collect(),
+        [
+            ("safety", 3),
+            ("authenticity", 3),
+            ("friendliness", 3),
+            ("efficiency", 3),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), json!(v)))
+        .collect(),
         None,
         20,
     )
@@ -524,13 +567,37 @@ async fn bad_scoring_input_is_refused_and_changes_nothing(db: &TestDb) {
     let before = snapshot(db).await;
     for (who, action, fields, comment, code) in [
         // A decision before quorum.
-        ("chair1@example.org", "revise", decide::Fields::new(), Some("more"), "decision-before-quorum"),
+        (
+            "chair1@example.org",
+            "revise",
+            decide::Fields::new(),
+            Some("more"),
+            "decision-before-quorum",
+        ),
         // A score outside the scale.
-        ("committee1@example.org", "score", card([4, 3, 0, 5]), None, "invalid-fields"),
+        (
+            "committee1@example.org",
+            "score",
+            card([4, 3, 0, 5]),
+            None,
+            "invalid-fields",
+        ),
         // From someone not assigned (no committee role on the project).
-        ("sup1@example.org", "score", card([4, 3, 2, 5]), None, "not-allowed-yours"),
+        (
+            "sup1@example.org",
+            "score",
+            card([4, 3, 2, 5]),
+            None,
+            "not-allowed-yours",
+        ),
         // Moderation where no spread calls for it (no scores yet).
-        ("chair1@example.org", MODERATE_ACTION, card([4, 3, 2, 5]), Some("x"), "moderation-not-called-for"),
+        (
+            "chair1@example.org",
+            MODERATE_ACTION,
+            card([4, 3, 2, 5]),
+            Some("x"),
+            "moderation-not-called-for",
+        ),
     ] {
         let e = support::act(engine, p, who, action, fields, comment, 20)
             .await
@@ -539,19 +606,37 @@ async fn bad_scoring_input_is_refused_and_changes_nothing(db: &TestDb) {
         assert_unchanged(db, &before, code).await;
     }
     // A second scorecard from the same evaluator.
-    support::act(engine, p, "committee1@example.org", "score", card([4, 3, 2, 5]), None, 20)
-        .await
-        .unwrap();
+    support::act(
+        engine,
+        p,
+        "committee1@example.org",
+        "score",
+        card([4, 3, 2, 5]),
+        None,
+        20,
+    )
+    .await
+    .unwrap();
     let before = snapshot(db).await;
-    let e = support::act(engine, p, "committee1@example.org", "score", card([4, 4, 4, 4]), None, 20)
-        .await
-        .unwrap_err();
+    let e = support::act(
+        engine,
+        p,
+        "committee1@example.org",
+        "score",
+        card([4, 4, 4, 4]),
+        None,
+        20,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.reason().code, "already-scored");
     assert_unchanged(db, &before, "a second scorecard").await;
     // A rescore naming someone who does not score here.
     let request = Request {
         action: RESCORE_ACTION.into(),
-        fields: [("evaluators".to_owned(), json!("999999"))].into_iter().collect(),
+        fields: [("evaluators".to_owned(), json!("999999"))]
+            .into_iter()
+            .collect(),
         comment: Some("x".into()),
         ..Request::default()
     };

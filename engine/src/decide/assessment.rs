@@ -438,9 +438,7 @@ pub(super) fn criterion_figures(
     workflow
         .rubrics
         .get(&assessment.rubric)
-        .map(|rubric| {
-            Figures::of(rubric, assessment, &state.scorecards, &state.moderated).criteria
-        })
+        .map(|rubric| Figures::of(rubric, assessment, &state.scorecards, &state.moderated).criteria)
         .unwrap_or_default()
 }
 

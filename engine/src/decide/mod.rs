@@ -1046,10 +1046,7 @@ fn named_people(value: Option<&serde_json::Value>) -> Vec<String> {
     };
     let all: Vec<String> = match value {
         Some(serde_json::Value::Array(items)) => items.iter().map(text).collect(),
-        Some(v) => text(v)
-            .split([',', ' '])
-            .map(str::to_owned)
-            .collect(),
+        Some(v) => text(v).split([',', ' ']).map(str::to_owned).collect(),
         None => Vec::new(),
     };
     all.into_iter()

@@ -453,8 +453,7 @@ async fn render_with(
     // deeds posted by someone else, a crafted post): said at the top.
     let refused_elsewhere = refused.as_ref().and_then(|r| {
         let drawn = action_forms.iter().any(|f| f["action"] == json!(r.action))
-            || (r.action == SCORE_ACTION
-                && scoring.as_ref().is_some_and(|s| !s["form"].is_null()))
+            || (r.action == SCORE_ACTION && scoring.as_ref().is_some_and(|s| !s["form"].is_null()))
             || panel.as_ref().is_some_and(|p| {
                 ["moderate_form", "rescore_form"]
                     .iter()

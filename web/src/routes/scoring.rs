@@ -188,12 +188,12 @@ pub async fn panel(
     }
     let mut chairs: BTreeMap<i64, String> = BTreeMap::new();
     for m in panel.criteria.iter().filter_map(|c| c.moderation.as_ref()) {
-        if !chairs.contains_key(&m.by) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = chairs.entry(m.by) {
             let name = match app.engine.person_by_id(m.by).await {
                 Ok(p) => p.name,
                 Err(_) => format!("#{}", m.by),
             };
-            chairs.insert(m.by, name);
+            slot.insert(name);
         }
     }
     let mut words = panel_words(lang, stage, rubric, &panel, &evaluators, names.clone());
@@ -263,7 +263,10 @@ fn moderation_words(
         })
         .collect();
     let status = if !open.is_empty() {
-        Some(t("panel-moderation-needed", &[("criteria", open.join(comma))]))
+        Some(t(
+            "panel-moderation-needed",
+            &[("criteria", open.join(comma))],
+        ))
     } else if !records.is_empty() {
         Some(t("panel-moderation-done", &[]))
     } else {

@@ -108,18 +108,39 @@ fn the_hand_worked_example_moderated_passes() {
         "invalid-fields form=safe problems=[score-off-scale criterion=safe.efficiency value=6 min=1 max=5]"
     );
     assert_eq!(
-        refused(run.act(CHAIR, MODERATE_ACTION, fields(json!({ "friendliness": 3 })), Some("x"), 31)),
+        refused(run.act(
+            CHAIR,
+            MODERATE_ACTION,
+            fields(json!({ "friendliness": 3 })),
+            Some("x"),
+            31
+        )),
         "moderation-not-called-for criterion=safe.friendliness spread=2 above=2"
     );
     assert_eq!(
-        refused(run.act(CHAIR, MODERATE_ACTION, fields(json!({ "efficiency": "" })), Some("x"), 31)),
+        refused(run.act(
+            CHAIR,
+            MODERATE_ACTION,
+            fields(json!({ "efficiency": "" })),
+            Some("x"),
+            31
+        )),
         "moderation-no-scores criteria=[safe.efficiency]"
     );
     let seen = run.log.len();
-    run.act(CHAIR, MODERATE_ACTION, eff(4), Some("C misread the visit log"), 31)
-        .unwrap();
+    run.act(
+        CHAIR,
+        MODERATE_ACTION,
+        eff(4),
+        Some("C misread the visit log"),
+        31,
+    )
+    .unwrap();
     assert_eq!(
-        run.log[seen..].iter().map(|e| &e.change).collect::<Vec<_>>(),
+        run.log[seen..]
+            .iter()
+            .map(|e| &e.change)
+            .collect::<Vec<_>>(),
         [&Change::ScoreModerated {
             criterion: "efficiency".into(),
             score: 4,
@@ -143,10 +164,19 @@ fn the_hand_worked_example_moderated_passes() {
     assert_eq!(p.criteria[3].moderation.as_ref().unwrap().by, CHAIR);
     let was = p.before.unwrap();
     assert!(!was.passed && (was.mean.unwrap() - 35.0 / 12.0).abs() < 1e-9);
-    assert!(p.decisions.iter().find(|d| d.action == "pass").unwrap().why_not.is_none());
+    assert!(
+        p.decisions
+            .iter()
+            .find(|d| d.action == "pass")
+            .unwrap()
+            .why_not
+            .is_none()
+    );
     // A fail no longer fits; the pass is taken.
     assert_eq!(
-        run.act(CHAIR, "fail", Fields::new(), Some("weak"), 32).unwrap_err().code(),
+        run.act(CHAIR, "fail", Fields::new(), Some("weak"), 32)
+            .unwrap_err()
+            .code(),
         "condition-not-met"
     );
     run.act(CHAIR, "pass", Fields::new(), None, 32).unwrap();
@@ -167,7 +197,13 @@ fn a_rescore_sets_the_card_aside_and_tells_the_evaluator() {
     let ask = |who: &str| fields(json!({ "evaluators": who }));
     let refused = |r: Result<(), Rejection>| r.unwrap_err().reason().to_string();
     assert_eq!(
-        refused(run.act(CHAIR, RESCORE_ACTION, ask(&TRAINEE.to_string()), Some("x"), 31)),
+        refused(run.act(
+            CHAIR,
+            RESCORE_ACTION,
+            ask(&TRAINEE.to_string()),
+            Some("x"),
+            31
+        )),
         "rescore-not-evaluator person=\"1\""
     );
     assert_eq!(
@@ -182,17 +218,33 @@ fn a_rescore_sets_the_card_aside_and_tells_the_evaluator() {
         refused(run.act(B, RESCORE_ACTION, ask("33"), Some("x"), 31)),
         "not-allowed-yours action=ask-rescore allowed=[chair] yours=[committee]"
     );
-    run.act(CHAIR, MODERATE_ACTION, fields(json!({ "efficiency": 4 })), Some("m"), 31)
-        .unwrap();
+    run.act(
+        CHAIR,
+        MODERATE_ACTION,
+        fields(json!({ "efficiency": 4 })),
+        Some("m"),
+        31,
+    )
+    .unwrap();
     assert_eq!(
         refused(run.act(C, "score", scores([3, 3, 3, 3]), None, 31)),
         "already-scored"
     );
     let decision = run
-        .try_act(CHAIR, RESCORE_ACTION, ask("33"), Some("Please recheck efficiency"), 31)
+        .try_act(
+            CHAIR,
+            RESCORE_ACTION,
+            ask("33"),
+            Some("Please recheck efficiency"),
+            31,
+        )
         .unwrap();
     assert_eq!(
-        decision.notifications.iter().map(|n| (n.template.as_str(), n.recipient)).collect::<Vec<_>>(),
+        decision
+            .notifications
+            .iter()
+            .map(|n| (n.template.as_str(), n.recipient))
+            .collect::<Vec<_>>(),
         [(RESCORE_TEMPLATE, C)]
     );
     run.accept(decision);
@@ -233,18 +285,34 @@ fn the_scoring_rules_refuse_with_reasons() {
         "invalid-fields form=safe problems=[score-off-scale criterion=safe.friendliness value=9 min=1 max=5]"
     );
     run.act(A, "score", scores([3, 3, 3, 3]), None, 30).unwrap();
-    assert_eq!(refused(run.act(A, "score", scores([4, 4, 4, 4]), None, 30)), "already-scored");
+    assert_eq!(
+        refused(run.act(A, "score", scores([4, 4, 4, 4]), None, 30)),
+        "already-scored"
+    );
     run.act(B, "score", scores([4, 3, 3, 3]), None, 30).unwrap();
     assert_eq!(
-        refused(run.act(CHAIR, MODERATE_ACTION, fields(json!({ "safety": 4 })), Some("x"), 31)),
+        refused(run.act(
+            CHAIR,
+            MODERATE_ACTION,
+            fields(json!({ "safety": 4 })),
+            Some("x"),
+            31
+        )),
         "moderation-not-called-for criterion=safe.safety spread=1 above=2"
     );
     assert_eq!(
-        refused(run.act(CHAIR, RESCORE_ACTION, fields(json!({ "evaluators": "31" })), Some("x"), 31)),
+        refused(run.act(
+            CHAIR,
+            RESCORE_ACTION,
+            fields(json!({ "evaluators": "31" })),
+            Some("x"),
+            31
+        )),
         "rescore-not-called-for above=2"
     );
     // Agreed and at quorum: a decision can be taken.
-    run.act(CHAIR, "revise", Fields::new(), Some("more"), 31).unwrap();
+    run.act(CHAIR, "revise", Fields::new(), Some("more"), 31)
+        .unwrap();
     assert_eq!(run.state.stage, "implementation");
 }
 
