@@ -34,6 +34,7 @@ on_both!(
     the_chair_moderates_from_the_panel_in_both_languages,
     a_rescore_sets_the_card_aside_and_mails_the_evaluator,
     bad_scoring_input_is_refused_and_changes_nothing,
+    the_chair_moderates_from_the_command_line,
 );
 
 fn plain(body: &str) -> String {
@@ -646,5 +647,82 @@ async fn bad_scoring_input_is_refused_and_changes_nothing(db: &TestDb) {
         .unwrap_err();
     assert_eq!(e.reason().code, "rescore-not-evaluator");
     assert_unchanged(db, &before, "a rescore of a stranger").await;
+    site.stop().await;
+}
+
+/// `gradflow project act ID moderate-scores|ask-rescore`, evaluators named
+/// by email; refusals said in words, nothing changed.
+async fn the_chair_moderates_from_the_command_line(db: &TestDb) {
+    let site = Site::new(db).await;
+    let p = scored(&site).await;
+    let id = p.to_string();
+    let act = |args: &[&str]| {
+        let mut all = vec!["project", "act", id.as_str()];
+        all.extend_from_slice(args);
+        crate::processes::spawn::run(db, &all)
+    };
+    let before = snapshot(db).await;
+    let fail = act(&["fail", "--as", "chair1@example.org", "--comment", "weak"]);
+    assert!(!fail.ok() && fail.stderr.contains("and the chair must moderate first"), "{fail}");
+    let stranger = act(&[
+        "ask-rescore",
+        "--as",
+        "chair1@example.org",
+        "--field",
+        "evaluators=trainee1@example.org",
+        "--comment",
+        "again",
+    ]);
+    assert!(
+        !stranger.ok() && stranger.stderr.contains("is not an evaluator of this project"),
+        "{stranger}"
+    );
+    let off = act(&[
+        "moderate-scores",
+        "--as",
+        "chair1@example.org",
+        "--field",
+        "efficiency=0",
+        "--comment",
+        "why",
+    ]);
+    assert!(!off.ok() && off.stderr.contains("0 is off the scale 1..5"), "{off}");
+    assert_unchanged(db, &before, "refused moderations from the command line").await;
+
+    let done = act(&[
+        "moderate-scores",
+        "--as",
+        "chair1@example.org",
+        "--field",
+        "efficiency=4",
+        "--comment",
+        "The logs agree",
+    ]);
+    assert!(done.ok(), "{done}");
+    let asked = act(&[
+        "ask-rescore",
+        "--as",
+        "chair1@example.org",
+        "--field",
+        "evaluators=committee2@example.org",
+        "--comment",
+        "Please look again",
+    ]);
+    assert!(asked.ok(), "{asked}");
+    let show = crate::processes::spawn::ok(db, &["project", "show", &id]);
+    assert!(
+        show.stdout.contains("moderated efficiency to 4")
+            && show.stdout.contains("asked committee2@example.org to score again"),
+        "{show}"
+    );
+    let mailed = support::raw_number(
+        db,
+        &format!(
+            "SELECT COUNT(*) FROM outbox o JOIN people p ON p.id = o.recipient_id \
+             WHERE o.project_id = {p} AND o.template = 'rescore_requested' AND p.email = 'committee2@example.org'"
+        ),
+    )
+    .await;
+    assert_eq!(mailed, 1);
     site.stop().await;
 }
