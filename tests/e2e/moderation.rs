@@ -318,10 +318,16 @@ async fn the_chair_moderates_from_the_panel_in_both_languages(db: &TestDb) {
     );
     assert_unchanged(db, &before, "a moderation by an evaluator").await;
 
-    // Twenty racing posts of the same form (one key): one moderation.
-    let key = "5f0c1d2e3a4b5c6d7e8f9a0b1c2d3e4f";
+    // Twenty racing posts: ten of the same form (one key), ten of forms
+    // drawn in other tabs (their own keys, the same version): one
+    // moderation.
     let mut racers = Vec::new();
-    for _ in 0..20 {
+    for n in 0..20 {
+        let key: &'static str = if n % 2 == 0 {
+            "5f0c1d2e3a4b5c6d7e8f9a0b1c2d3e4f"
+        } else {
+            Box::leak(format!("{n:032x}").into_boxed_str())
+        };
         let mut b = crate::web::Browser {
             client: chair.client.clone(),
             base: chair.base.clone(),
@@ -663,7 +669,10 @@ async fn the_chair_moderates_from_the_command_line(db: &TestDb) {
     };
     let before = snapshot(db).await;
     let fail = act(&["fail", "--as", "chair1@example.org", "--comment", "weak"]);
-    assert!(!fail.ok() && fail.stderr.contains("and the chair must moderate first"), "{fail}");
+    assert!(
+        !fail.ok() && fail.stderr.contains("and the chair must moderate first"),
+        "{fail}"
+    );
     let stranger = act(&[
         "ask-rescore",
         "--as",
@@ -674,7 +683,10 @@ async fn the_chair_moderates_from_the_command_line(db: &TestDb) {
         "again",
     ]);
     assert!(
-        !stranger.ok() && stranger.stderr.contains("is not an evaluator of this project"),
+        !stranger.ok()
+            && stranger
+                .stderr
+                .contains("is not an evaluator of this project"),
         "{stranger}"
     );
     let off = act(&[
@@ -686,7 +698,10 @@ async fn the_chair_moderates_from_the_command_line(db: &TestDb) {
         "--comment",
         "why",
     ]);
-    assert!(!off.ok() && off.stderr.contains("0 is off the scale 1..5"), "{off}");
+    assert!(
+        !off.ok() && off.stderr.contains("0 is off the scale 1..5"),
+        "{off}"
+    );
     assert_unchanged(db, &before, "refused moderations from the command line").await;
 
     let done = act(&[
@@ -712,7 +727,9 @@ async fn the_chair_moderates_from_the_command_line(db: &TestDb) {
     let show = crate::processes::spawn::ok(db, &["project", "show", &id]);
     assert!(
         show.stdout.contains("moderated efficiency to 4")
-            && show.stdout.contains("asked committee2@example.org to score again"),
+            && show
+                .stdout
+                .contains("asked committee2@example.org to score again"),
         "{show}"
     );
     let mailed = support::raw_number(
