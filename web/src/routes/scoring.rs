@@ -312,8 +312,7 @@ fn moderate_form(
         .map(|c| {
             let chosen = refused
                 .and_then(|r| r.answers.get(&c.key))
-                .map(String::as_str)
-                .or(None);
+                .map(String::as_str);
             let current = c.moderation.as_ref().map(|m| m.score.to_string());
             let options: Vec<Value> = (rubric.scale_min..=rubric.scale_max)
                 .map(|level| {
