@@ -404,6 +404,30 @@ async fn the_chair_moderates_from_the_panel_in_both_languages(db: &TestDb) {
         assert!(panel.contains(words), "{words} in {panel}");
     }
     assert!(!panel.contains("Moderation"), "{panel}");
+    // A refusal in Arabic too: the engine's reason in the catalogue's words.
+    let page = chair.get(&path).await;
+    let before = snapshot(db).await;
+    let refused = chair
+        .post(
+            &format!("{path}/act"),
+            &[
+                ("csrf", &page.csrf()),
+                ("action", MODERATE_ACTION),
+                ("version", &page.version()),
+                ("f.safety", "4"),
+                ("comment", "لماذا"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let text = plain(&refused.body);
+    let panel = section(&text, "panel");
+    assert!(
+        panel.contains("تتباين درجات السلامة بمقدار 1، وهذا لا يزيد على 2: فلا تستدعي المراجعة"),
+        "{panel}"
+    );
+    assert!(!panel.contains("do not call for"), "{panel}");
+    assert_unchanged(db, &before, "a moderation refused in Arabic").await;
     // The fail is taken now, and confirmed with what comes next.
     let page = chair.get(&path).await;
     let done = chair
