@@ -241,6 +241,20 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("unknown-stage", &["stage"]),
     ("inconsistent", &["problem"]),
     ("automatic-loop", &["moves"]),
+    // Moderation and the scoring rules (issue 15, part 4: moderation).
+    ("decision-before-quorum", &["action", "have", "need"]),
+    ("moderation-needed", &["action", "criteria"]),
+    (
+        "moderation-not-called-for",
+        &["criterion", "spread", "above"],
+    ),
+    ("moderation-not-in-rubric", &["form"]),
+    ("moderation-no-scores", &["criteria"]),
+    ("rescore-not-called-for", &["above"]),
+    ("rescore-no-evaluators", &[]),
+    ("rescore-not-evaluator", &["person"]),
+    ("rescore-not-scored", &["person"]),
+    // End of moderation's codes.
     // Whom an action still waits for (`decide::WaitingFor`).
     ("waiting-nobody", &[]),
     ("waiting-each", &["roles"]),

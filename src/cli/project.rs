@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
-use gradflow_engine::decide::{Change, Fields, MilestoneStatus};
+use gradflow_engine::decide::{Change, Fields, MilestoneStatus, RESCORE_ACTION};
 use gradflow_engine::service::{Engine, Error as ServiceError, Outcome, Request};
 use jiff::Timestamp;
 
@@ -107,6 +107,23 @@ async fn act(ctx: &Ctx, engine: &Engine, args: ActArgs) -> anyhow::Result<ExitCo
             );
         }
         fields.insert(key.to_owned(), serde_json::Value::String(value.to_owned()));
+    }
+    // `ask-rescore` names evaluators; an operator gives their emails, the
+    // engine takes person ids (an unknown email is left for it to refuse).
+    if args.action == RESCORE_ACTION
+        && let Some(serde_json::Value::String(named)) = fields.get("evaluators")
+    {
+        let mut ids = Vec::new();
+        for name in named.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            ids.push(match engine.person(name).await {
+                Ok(person) if name.contains('@') => person.id.to_string(),
+                _ => name.to_owned(),
+            });
+        }
+        fields.insert(
+            "evaluators".into(),
+            serde_json::Value::String(ids.join(",")),
+        );
     }
     let request = Request {
         action: args.action.clone(),
@@ -349,6 +366,30 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
             Some(email) => format!("{email} became {role}"),
             None => format!("person {person} became {role}"),
         },
+        Change::ScoreModerated {
+            criterion,
+            score,
+            reason,
+        } => format!(
+            "moderated {criterion} to {score} — \"{}\"",
+            reason.escape_default()
+        ),
+        Change::RescoreRequested { evaluators, reason } => {
+            let named: Vec<String> = evaluators
+                .iter()
+                .map(|p| {
+                    emails
+                        .get(p)
+                        .cloned()
+                        .unwrap_or_else(|| format!("person {p}"))
+                })
+                .collect();
+            format!(
+                "asked {} to score again — \"{}\"",
+                named.join(", "),
+                reason.escape_default()
+            )
+        }
         Change::EvidenceAdded { name, sha256, size } => format!(
             "added the file \"{}\" ({size} bytes, SHA-256 {sha256})",
             name.escape_default()

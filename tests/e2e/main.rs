@@ -16,6 +16,7 @@ mod croniter;
 mod database_ops;
 mod hardening_attack;
 mod mail_ops;
+mod moderation;
 mod nodes;
 mod people_data;
 mod processes;

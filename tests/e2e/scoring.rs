@@ -25,7 +25,7 @@ fn plain(body: &str) -> String {
 /// Takes project `p` of the test site to the committee with the waiting
 /// time measured at 80 minutes before the change and 25 after it; makes
 /// committee2 a second evaluator and chair1 (a new person) its chair.
-async fn to_the_committee_measured(site: &Site, p: i64) {
+pub(crate) async fn to_the_committee_measured(site: &Site, p: i64) {
     let engine = &site.engine;
     let forms = definition::load(&bundled("graduation-service"))
         .unwrap()
@@ -86,7 +86,7 @@ async fn to_the_committee_measured(site: &Site, p: i64) {
 }
 
 /// An evaluator's scores, posted from the project page's score form.
-async fn score(site: &Site, p: i64, email: &str, scores: [&str; 4]) {
+pub(crate) async fn score(site: &Site, p: i64, email: &str, scores: [&str; 4]) {
     let mut evaluator = site.signed_in(email).await;
     let path = format!("/projects/{p}");
     let page = evaluator.get(&path).await;
@@ -171,7 +171,8 @@ async fn the_chairs_panel_shows_the_hand_worked_figures_and_why_not(db: &TestDb)
         "Weighted mean 3.5: at least 3, as the pass rule asks.",
         "id=\"panel-decision-pass\"><strong>Record a pass</strong>: not possible yet — the project does not pass: one scorecard is in of the 2 needed.",
         "id=\"panel-decision-fail\"><strong>Record a fail</strong>: not possible yet — it needs 2 scorecards, and one is in.",
-        "id=\"panel-decision-revise\"><strong>Ask for more work</strong>: possible now",
+        // No decision before quorum (issue 15: moderation).
+        "id=\"panel-decision-revise\"><strong>Ask for more work</strong>: not possible yet — no decision before quorum: it needs 2 scorecards, and one is in.",
     ] {
         assert!(panel.contains(words), "{words} in {panel}");
     }
@@ -191,7 +192,8 @@ async fn the_chairs_panel_shows_the_hand_worked_figures_and_why_not(db: &TestDb)
         "2 scorecards are in of 2 evaluators; 2 needed for a result.",
         "On these figures the project does not pass (yet).",
         "<strong>Record a pass</strong>: not possible yet — the project does not pass: the weighted mean 2.88 is below 3; Friendliness has a mean of 1.5, below 2.",
-        "<strong>Record a fail</strong>: possible now",
+        // The spread calls for moderation first (issue 15: moderation).
+        "<strong>Record a fail</strong>: not possible yet — the chair must moderate first: Efficiency.",
     ] {
         assert!(panel.contains(words), "{words} in {panel}");
     }
@@ -236,7 +238,7 @@ async fn the_chairs_panel_shows_the_hand_worked_figures_and_why_not(db: &TestDb)
         "المتوسط الموزون 2.88: أقل من 3 الذي تشترطه قاعدة النجاح.",
         "أدنى متوسط لمعيار 1.5 (حسن التعامل): أقل من 2 الذي يحتاجه كل معيار.",
         "<strong>تسجيل النجاح</strong>: غير متاح بعد — المشروع لا ينجح: المتوسط الموزون 2.88 أقل من 3؛ متوسط حسن التعامل هو 1.5، وهو أقل من 2.",
-        "<strong>تسجيل عدم النجاح</strong>: متاح الآن",
+        "<strong>تسجيل عدم النجاح</strong>: غير متاح بعد — يجب أن يراجع رئيس اللجنة الدرجات أولًا: الكفاءة.",
         "وصلت بطاقتا تقييم من أصل 2 مقيّمين",
     ] {
         assert!(panel.contains(words), "{words} in {panel}");

@@ -40,6 +40,9 @@ pub const IDS: &[&str] = &[
     "done-told",
     "done-told-nobody",
     "done-extended",
+    // Moderation (issue 15, part 4).
+    "done-moderated",
+    "done-rescore-requested",
 ];
 
 /// How long a confirmation link shows its message: long enough for a slow

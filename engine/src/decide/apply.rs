@@ -14,8 +14,8 @@ use jiff::Timestamp;
 
 use super::replay::ReplayError;
 use super::state::{
-    Approval, Change, Event, Fields, MilestoneState, MilestoneStatus, PersonId, ProjectState,
-    Scorecard,
+    Approval, Change, Event, Fields, MilestoneState, MilestoneStatus, Moderation, PersonId,
+    ProjectState, Scorecard,
 };
 use super::{Member, Project};
 use crate::audit;
@@ -37,6 +37,8 @@ pub(super) fn blank() -> ProjectState {
         members: Default::default(),
         accepted: Default::default(),
         extensions: Default::default(),
+        moderated: Default::default(),
+        set_aside: Default::default(),
         head: audit::GENESIS.to_owned(),
         events: 0,
     }
@@ -185,6 +187,43 @@ pub(super) fn apply(
                 },
             );
         }
+        Change::ScoreModerated {
+            criterion,
+            score,
+            reason,
+        } => {
+            let chair = scorer(project, state, event.actor, seq)?;
+            let known = current(project, state, seq)?
+                .assessment
+                .as_ref()
+                .and_then(|a| project.workflow.rubrics.get(&a.rubric))
+                .is_some_and(|r| r.criteria.iter().any(|c| c.key == *criterion));
+            if !known {
+                return Err(unfit(format!(
+                    "a moderated score is recorded for '{criterion}', which is not a criterion of the stage's rubric"
+                )));
+            }
+            state.moderated.insert(
+                criterion.clone(),
+                Moderation {
+                    score: *score,
+                    reason: reason.clone(),
+                    by: chair,
+                },
+            );
+        }
+        Change::RescoreRequested { evaluators, .. } => {
+            scorer(project, state, event.actor, seq)?;
+            for evaluator in evaluators {
+                let Some(card) = state.scorecards.remove(evaluator) else {
+                    return Err(unfit(format!(
+                        "person {evaluator} is asked to score again without having scored"
+                    )));
+                };
+                state.set_aside.insert(*evaluator, card);
+            }
+            state.moderated.clear();
+        }
         Change::DeadlinePassed => {
             if state.deadline.is_none_or(|d| d > event.at) {
                 return Err(unfit(
@@ -283,6 +322,8 @@ fn enter(
     state.overdue_since = None;
     state.approvals.clear();
     state.scorecards.clear();
+    state.moderated.clear();
+    state.set_aside.clear();
     state.milestones.clear();
     state.extensions.clear();
     state.deadline = stage.deadline.as_ref().map(due).transpose()?;

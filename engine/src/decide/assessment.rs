@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::conditions::ProjectData;
 use super::forms::Problem;
-use super::state::{Fields, PersonId, ProjectState, Scorecard};
+use super::state::{Fields, Moderation, PersonId, ProjectState, Scorecard};
 use crate::definition::{Assessment, Rubric, Stage, Workflow};
 use crate::expr::{Compare, Falsehood, Value};
 use crate::reason::{Arg, Reason};
@@ -22,17 +22,21 @@ pub struct Outcome {
     pub criteria: BTreeMap<String, f64>,
     /// Quorum reached and the rubric's pass rule met.
     pub passed: bool,
-    /// Evaluators disagree by more than the rubric allows on some criterion.
+    /// Evaluators disagree by more than the rubric allows on some criterion
+    /// that the chair has not moderated yet.
     pub needs_moderation: bool,
 }
 
-/// Aggregates `cards` for `rubric` under `assessment`'s quorum.
+/// Aggregates `cards` for `rubric` under `assessment`'s quorum, each
+/// criterion in `moderated` counting with the chair's score instead of the
+/// evaluators' mean.
 pub fn outcome(
     rubric: &Rubric,
     assessment: &Assessment,
     cards: &BTreeMap<PersonId, Scorecard>,
+    moderated: &BTreeMap<String, Moderation>,
 ) -> Outcome {
-    let figures = Figures::of(rubric, assessment, cards);
+    let figures = Figures::of(rubric, assessment, cards, moderated);
     Outcome {
         count: cards.len(),
         mean: figures.mean,
@@ -50,6 +54,10 @@ pub fn outcome(
 /// criterion's scores, mean and spread, the weighted mean, and the rule's
 /// checks. [`outcome`] and the chair's [`Panel`] are both read from here,
 /// so the page shows the very figures the core decides on.
+///
+/// A criterion the chair moderated counts with the moderated score in
+/// place of the evaluators' mean; `before` keeps the figures from the
+/// evaluators' scores alone.
 #[derive(Debug, Clone, PartialEq)]
 struct Figures {
     criteria: Vec<CriterionFigures>,
@@ -57,6 +65,7 @@ struct Figures {
     mean_ok: bool,
     each_ok: bool,
     quorum_met: bool,
+    before: Option<Box<Figures>>,
 }
 
 impl Figures {
@@ -64,6 +73,21 @@ impl Figures {
         rubric: &Rubric,
         assessment: &Assessment,
         cards: &BTreeMap<PersonId, Scorecard>,
+        moderated: &BTreeMap<String, Moderation>,
+    ) -> Figures {
+        let mut figures = Figures::counted(rubric, assessment, cards, moderated);
+        if !moderated.is_empty() {
+            let before = Figures::counted(rubric, assessment, cards, &BTreeMap::new());
+            figures.before = Some(Box::new(before));
+        }
+        figures
+    }
+
+    fn counted(
+        rubric: &Rubric,
+        assessment: &Assessment,
+        cards: &BTreeMap<PersonId, Scorecard>,
+        moderated: &BTreeMap<String, Moderation>,
     ) -> Figures {
         let (mut weighted, mut weights) = (0.0, 0.0);
         let mut criteria = Vec::with_capacity(rubric.criteria.len());
@@ -74,8 +98,10 @@ impl Figures {
                 .collect();
             let lowest = scores.iter().map(|(_, s)| *s).min();
             let highest = scores.iter().map(|(_, s)| *s).max();
-            let mean = (!scores.is_empty())
+            let scored = (!scores.is_empty())
                 .then(|| scores.iter().map(|(_, s)| *s).sum::<i64>() as f64 / scores.len() as f64);
+            let moderation = moderated.get(&c.key).cloned();
+            let mean = moderation.as_ref().map(|m| m.score as f64).or(scored);
             let spread = lowest.zip(highest).map(|(low, high)| high - low);
             if let Some(mean) = mean {
                 weighted += c.weight * mean;
@@ -85,6 +111,8 @@ impl Figures {
                 key: c.key.clone(),
                 weight: c.weight,
                 scores,
+                scored,
+                moderation,
                 mean,
                 lowest,
                 spread,
@@ -110,6 +138,7 @@ impl Figures {
             mean,
             mean_ok,
             quorum_met: cards.len() >= assessment.quorum as usize,
+            before: None,
         }
     }
 
@@ -117,7 +146,16 @@ impl Figures {
         self.quorum_met && self.mean_ok && self.each_ok
     }
 
+    /// Some criterion's spread calls for moderation and the chair has not
+    /// moderated it.
     fn needs_moderation(&self) -> bool {
+        self.criteria
+            .iter()
+            .any(|c| c.spread_too_wide && c.moderation.is_none())
+    }
+
+    /// Some criterion's spread calls for moderation, moderated or not.
+    fn spread_calls(&self) -> bool {
         self.criteria.iter().any(|c| c.spread_too_wide)
     }
 }
@@ -131,7 +169,12 @@ pub struct CriterionFigures {
     pub weight: f64,
     /// Each evaluator's score, by evaluator (those who scored it).
     pub scores: Vec<(PersonId, i64)>,
-    /// The mean of the scores (`None` before any).
+    /// The mean of the evaluators' scores (`None` before any).
+    pub scored: Option<f64>,
+    /// The chair's moderated score, when they gave one.
+    pub moderation: Option<Moderation>,
+    /// The criterion's mean as it counts: the moderated score when there
+    /// is one, else `scored` (`None` before any score).
     pub mean: Option<f64>,
     /// The lowest score given.
     pub lowest: Option<i64>,
@@ -166,8 +209,14 @@ pub struct Panel {
     pub each_ok: bool,
     /// The rubric's `moderate_spread_above`.
     pub moderate_above: Option<f64>,
-    /// Some criterion's spread is above `moderate_above`.
+    /// Some criterion's spread is above `moderate_above` and the chair has
+    /// not moderated it yet: no decision can be taken before they do.
     pub needs_moderation: bool,
+    /// Some criterion's spread is above `moderate_above` (moderated or not).
+    pub spread_calls: bool,
+    /// The figures from the evaluators' scores alone, when the chair
+    /// moderated some criterion (what moderation changed).
+    pub before: Option<Before>,
     /// Scorecards in.
     pub count: usize,
     /// Scorecards needed before a result counts.
@@ -180,6 +229,15 @@ pub struct Panel {
     pub passed: bool,
     /// The stage's actions taken by people, in written order.
     pub decisions: Vec<Decidable>,
+}
+
+/// The panel's verdict from the evaluators' scores alone, before moderation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Before {
+    /// The weighted mean then.
+    pub mean: Option<f64>,
+    /// Whether the assessment passed then.
+    pub passed: bool,
 }
 
 /// One decision of the stage on the panel.
@@ -227,6 +285,19 @@ pub enum WhyNot {
         /// The condition's false part.
         text: String,
     },
+    /// Its condition holds, but fewer scorecards than the quorum are in:
+    /// no decision is taken before quorum.
+    Quorum {
+        /// Scorecards in.
+        have: usize,
+        /// The quorum.
+        need: u32,
+    },
+    /// Its condition holds, but the chair must moderate these criteria first.
+    Moderate {
+        /// The criteria whose spread calls for moderation, not moderated yet.
+        criteria: Vec<String>,
+    },
 }
 
 /// What keeps an assessment from passing.
@@ -263,7 +334,7 @@ pub fn panel(workflow: &Workflow, stage: &Stage, state: &ProjectState) -> Option
     let assessment = stage.assessment.as_ref()?;
     let rubric = workflow.rubrics.get(&assessment.rubric)?;
     let cards = &state.scorecards;
-    let figures = Figures::of(rubric, assessment, cards);
+    let figures = Figures::of(rubric, assessment, cards, &state.moderated);
     let lowest = figures
         .criteria
         .iter()
@@ -279,6 +350,11 @@ pub fn panel(workflow: &Workflow, stage: &Stage, state: &ProjectState) -> Option
         each_ok: figures.each_ok,
         moderate_above: rubric.moderate_spread_above,
         needs_moderation: figures.needs_moderation(),
+        spread_calls: figures.spread_calls(),
+        before: figures.before.as_ref().map(|b| Before {
+            mean: b.mean,
+            passed: b.passed(),
+        }),
         count: cards.len(),
         quorum: assessment.quorum,
         evaluators: assessment.evaluators,
@@ -304,10 +380,66 @@ pub fn panel(workflow: &Workflow, stage: &Stage, state: &ProjectState) -> Option
                 .when
                 .as_ref()
                 .and_then(|w| w.why_false(&data))
-                .map(|part| panel.why_not(FalsePart::of(part))),
+                .map(|part| panel.why_not(FalsePart::of(part)))
+                .or_else(|| {
+                    undecidable(workflow, stage, state).map(|r| match r {
+                        Undecidable::Quorum { have, need } => WhyNot::Quorum { have, need },
+                        Undecidable::Moderate { criteria } => WhyNot::Moderate { criteria },
+                    })
+                }),
         })
         .collect();
     Some(panel)
+}
+
+/// Why no decision can be taken in an assessed stage yet, whatever its
+/// condition says: fewer scorecards than the quorum, or a spread the chair
+/// has not moderated.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Undecidable {
+    /// Fewer scorecards than the quorum.
+    Quorum { have: usize, need: u32 },
+    /// Criteria whose spread calls for moderation, not moderated.
+    Moderate { criteria: Vec<String> },
+}
+
+/// Whether the assessment of `stage` (if it holds one) keeps a decision
+/// from being taken now; `None`: it does not.
+pub(super) fn undecidable(
+    workflow: &Workflow,
+    stage: &Stage,
+    state: &ProjectState,
+) -> Option<Undecidable> {
+    let assessment = stage.assessment.as_ref()?;
+    let rubric = workflow.rubrics.get(&assessment.rubric)?;
+    let figures = Figures::of(rubric, assessment, &state.scorecards, &state.moderated);
+    if !figures.quorum_met {
+        return Some(Undecidable::Quorum {
+            have: state.scorecards.len(),
+            need: assessment.quorum,
+        });
+    }
+    let criteria: Vec<String> = figures
+        .criteria
+        .iter()
+        .filter(|c| c.spread_too_wide && c.moderation.is_none())
+        .map(|c| c.key.clone())
+        .collect();
+    (!criteria.is_empty()).then_some(Undecidable::Moderate { criteria })
+}
+
+/// The figures of one criterion of `stage`'s assessment as they stand, for
+/// checking a moderation: its spread and the rubric's threshold.
+pub(super) fn criterion_figures(
+    workflow: &Workflow,
+    assessment: &Assessment,
+    state: &ProjectState,
+) -> Vec<CriterionFigures> {
+    workflow
+        .rubrics
+        .get(&assessment.rubric)
+        .map(|rubric| Figures::of(rubric, assessment, &state.scorecards, &state.moderated).criteria)
+        .unwrap_or_default()
 }
 
 /// The part of a false condition the panel reads figures from: a yes/no
@@ -506,6 +638,46 @@ pub fn check_scores(
     }
 }
 
+/// Checks a chair's moderated scores: each key a criterion of `rubric`,
+/// each a whole number on its scale; any number of criteria (the caller
+/// refuses none).
+pub fn check_moderated(
+    rubric: &Rubric,
+    given: &Fields,
+) -> Result<BTreeMap<String, i64>, Vec<Problem>> {
+    let mut only = Fields::new();
+    for (key, value) in given {
+        if !(value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty())) {
+            only.insert(key.clone(), value.clone());
+        }
+    }
+    // The same checks as a scorecard's, without asking for every criterion.
+    match check_scores(rubric, &only) {
+        Ok(scores) => Ok(scores),
+        Err(problems) => {
+            let problems: Vec<Problem> = problems
+                .into_iter()
+                .filter(|p| p.reason.code != "score-missing")
+                .collect();
+            if problems.is_empty() {
+                let mut scores = BTreeMap::new();
+                for c in &rubric.criteria {
+                    if let Some(score) = only.get(&c.key).and_then(|v| match v {
+                        serde_json::Value::Number(n) => n.as_i64(),
+                        serde_json::Value::String(s) => s.trim().parse().ok(),
+                        _ => None,
+                    }) {
+                        scores.insert(c.key.clone(), score);
+                    }
+                }
+                Ok(scores)
+            } else {
+                Err(problems)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -549,6 +721,8 @@ mod tests {
             members: Default::default(),
             accepted: Default::default(),
             extensions: Default::default(),
+            moderated: Default::default(),
+            set_aside: Default::default(),
             head: String::new(),
             events: 1,
         };
@@ -577,8 +751,9 @@ mod tests {
     ///
     /// Weighted mean (3.5 + 3 + 1.5 + 3.5) / 4 = 11.5 / 4 = 2.875 < 3;
     /// lowest criterion mean 1.5 (friendliness) < 2; 2 of 2 scorecards in.
-    /// So: no pass (the mean and friendliness fall short), a fail can be
-    /// recorded, and efficiency calls for moderation.
+    /// So: no pass (the mean and friendliness fall short), and efficiency
+    /// calls for moderation, so neither a fail nor more work can be asked
+    /// for until the chair moderates.
     #[test]
     fn the_panel_shows_the_hand_worked_figures_and_why_a_pass_is_not_possible() {
         let (workflow, state) = evaluated(&[(41, [4, 3, 2, 5]), (42, [3, 3, 1, 2])]);
@@ -610,13 +785,18 @@ mod tests {
                 },
             ]))
         );
-        assert_eq!(decision(&panel, "fail"), &None);
-        assert_eq!(decision(&panel, "revise"), &None);
+        // Efficiency's spread calls for moderation: no decision before it.
+        let moderate = Some(WhyNot::Moderate {
+            criteria: vec!["efficiency".into()],
+        });
+        assert_eq!(decision(&panel, "fail"), &moderate);
+        assert_eq!(decision(&panel, "revise"), &moderate);
         // The panel's verdict is the one conditions decide on.
         let outcome = outcome(
             &workflow.rubrics["safe"],
             stage.assessment.as_ref().unwrap(),
             &state.scorecards,
+            &state.moderated,
         );
         assert_eq!((outcome.passed, outcome.mean), (panel.passed, panel.mean));
     }
@@ -642,6 +822,11 @@ mod tests {
         assert_eq!(
             decision(&one, "fail"),
             &Some(WhyNot::Scorecards { have: 1, need: 2 })
+        );
+        // An action without a condition waits for quorum too.
+        assert_eq!(
+            decision(&one, "revise"),
+            &Some(WhyNot::Quorum { have: 1, need: 2 })
         );
         let (workflow, state) = evaluated(&[(41, [4, 3, 2, 5]), (43, [4, 4, 3, 4])]);
         let both = panel(&workflow, workflow.stage("evaluation").unwrap(), &state).unwrap();

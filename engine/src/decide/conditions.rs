@@ -54,7 +54,8 @@ impl Env for ProjectData<'_> {
                 let Some(rubric) = self.workflow.rubrics.get(&a.rubric) else {
                     return Value::Missing;
                 };
-                let outcome = assessment::outcome(rubric, a, &self.state.scorecards);
+                let outcome =
+                    assessment::outcome(rubric, a, &self.state.scorecards, &self.state.moderated);
                 match *what {
                     "passed" => Value::Bool(outcome.passed),
                     "needs_moderation" => Value::Bool(outcome.needs_moderation),
@@ -201,7 +202,8 @@ impl ProjectData<'_> {
             (["assessment", "passed"], true) => {
                 let a = self.stage.assessment.as_ref()?;
                 let rubric = self.workflow.rubrics.get(&a.rubric)?;
-                let outcome = assessment::outcome(rubric, a, &self.state.scorecards);
+                let outcome =
+                    assessment::outcome(rubric, a, &self.state.scorecards, &self.state.moderated);
                 if outcome.count < a.quorum as usize {
                     Reason::new(
                         "assessment-quorum",

@@ -79,6 +79,19 @@ use crate::definition::{
 };
 use crate::expr::Env;
 
+/// The chair's deed of recording moderated scores (fields: criterion key
+/// to score; the comment is the reason, required).
+pub const MODERATE_ACTION: &str = "moderate-scores";
+
+/// The chair's deed of asking evaluators to score again (field
+/// `evaluators`: person ids, a list or separated by commas; the comment is
+/// the reason, required).
+pub const RESCORE_ACTION: &str = "ask-rescore";
+
+/// Mail template the evaluators asked to score again are sent (from the
+/// workflow's `templates/`).
+pub const RESCORE_TEMPLATE: &str = "rescore_requested";
+
 /// Longest comment accepted, in characters.
 pub const MAX_COMMENT: usize = 5_000;
 
@@ -216,6 +229,12 @@ pub fn decide(
             Some(assessment) if command.action == SCORE_ACTION => {
                 draft.score(assessment, command, &roles)?
             }
+            Some(assessment) if command.action == MODERATE_ACTION => {
+                draft.moderate(stage, assessment, command, &roles)?
+            }
+            Some(assessment) if command.action == RESCORE_ACTION => {
+                draft.rescore(stage, assessment, command, &roles)?
+            }
             _ => draft.stage_action(stage, command, &roles)?,
         },
     }
@@ -299,6 +318,31 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
     {
         out.push(Possible::new(SCORE_ACTION.into(), "score".into(), &a.by));
     }
+    if let Some(a) = &stage.assessment
+        && assessment::criterion_figures(project.workflow, a, state)
+            .iter()
+            .any(|c| c.spread_too_wide)
+    {
+        let chairs = chairs(stage);
+        let mut moderate = Possible::new(MODERATE_ACTION.into(), "moderate scores".into(), &chairs);
+        // Every wide criterion moderated: nothing waits for it any more
+        // (the chair may still moderate again).
+        if !matches!(
+            assessment::undecidable(project.workflow, stage, state),
+            Some(assessment::Undecidable::Moderate { .. })
+        ) {
+            moderate.blocked = Some(crate::reason::Reason::new(
+                "assessment-no-moderation",
+                vec![],
+            ));
+        }
+        out.push(moderate);
+        out.push(Possible::new(
+            RESCORE_ACTION.into(),
+            "ask evaluators to score again".into(),
+            &chairs,
+        ));
+    }
     for action in stage.actions.iter().filter(|a| !a.auto) {
         let mut p = Possible::new(
             action.key.clone(),
@@ -309,6 +353,7 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             .when
             .as_ref()
             .and_then(|w| data.why_false(w))
+            .or_else(|| undecided(stage, &action.key, project.workflow, state))
             .or_else(|| {
                 checklist::check(project, state, action)
                     .err()
@@ -643,6 +688,29 @@ impl<'p, 'a> Draft<'p, 'a> {
                 });
             }
         }
+        // In an assessed stage, no decision before quorum or while the
+        // spread calls for moderation the chair has not given.
+        match assessment::undecidable(self.project.workflow, stage, &self.state) {
+            Some(assessment::Undecidable::Quorum { have, need }) => {
+                return Err(Rejection::DecisionBeforeQuorum {
+                    action: action.key.clone(),
+                    have,
+                    need,
+                });
+            }
+            Some(assessment::Undecidable::Moderate { criteria }) => {
+                return Err(Rejection::ModerationNeeded {
+                    action: action.key.clone(),
+                    rubric: stage
+                        .assessment
+                        .as_ref()
+                        .map(|a| a.rubric.clone())
+                        .unwrap_or_default(),
+                    criteria,
+                });
+            }
+            None => {}
+        }
         let given = self
             .state
             .approvals
@@ -786,8 +854,20 @@ impl<'p, 'a> Draft<'p, 'a> {
         command: &Command,
         roles: &BTreeSet<&str>,
     ) -> Result<(), Rejection> {
-        if !a.by.iter().any(|r| roles.contains(r.as_str())) {
+        let Some(role) = a.by.iter().find(|r| roles.contains(r.as_str())) else {
             return Err(not_allowed(SCORE_ACTION, &a.by, roles));
+        };
+        // Someone holding a role that conflicts with scoring (e.g. through
+        // the cohort, where roles are not checked per project) may not score.
+        let workflow = self.project.workflow;
+        if let Some(held) = roles
+            .iter()
+            .find(|held| **held != role.as_str() && workflow.conflicting(held, role))
+        {
+            return Err(Rejection::ConflictOfInterest {
+                role: role.clone(),
+                held: (*held).to_owned(),
+            });
         }
         if self.state.scorecards.contains_key(&command.actor) {
             return Err(Rejection::AlreadyScored);
@@ -808,6 +888,198 @@ impl<'p, 'a> Draft<'p, 'a> {
         self.record(Some(command.actor), Change::Scored { scores, comment })?;
         Ok(())
     }
+
+    /// The chair's reason for a moderation deed: the comment, required.
+    fn chair_reason(
+        stage: &Stage,
+        deed: &str,
+        command: &Command,
+        roles: &BTreeSet<&str>,
+    ) -> Result<String, Rejection> {
+        let chairs = chairs(stage);
+        if !chairs.iter().any(|r| roles.contains(r.as_str())) {
+            return Err(not_allowed(deed, &chairs, roles));
+        }
+        given_comment(command).ok_or_else(|| Rejection::CommentRequired {
+            action: deed.to_owned(),
+        })
+    }
+
+    /// The chair records a moderated score for each criterion given; each
+    /// criterion's spread must call for moderation.
+    fn moderate(
+        &mut self,
+        stage: &Stage,
+        a: &Assessment,
+        command: &Command,
+        roles: &BTreeSet<&str>,
+    ) -> Result<(), Rejection> {
+        let reason = Self::chair_reason(stage, MODERATE_ACTION, command, roles)?;
+        let rubric = &self.project.workflow.rubrics[&a.rubric];
+        let Some(above) = rubric.moderate_spread_above else {
+            return Err(Rejection::ModerationNotInRubric {
+                rubric: rubric.key.clone(),
+            });
+        };
+        let scores = assessment::check_moderated(rubric, &command.fields).map_err(|problems| {
+            Rejection::InvalidFields {
+                form: rubric.key.clone(),
+                problems,
+            }
+        })?;
+        let figures = assessment::criterion_figures(self.project.workflow, a, &self.state);
+        if scores.is_empty() {
+            return Err(Rejection::ModerationNoScores {
+                rubric: rubric.key.clone(),
+                criteria: figures
+                    .iter()
+                    .filter(|c| c.spread_too_wide)
+                    .map(|c| c.key.clone())
+                    .collect(),
+            });
+        }
+        for criterion in scores.keys() {
+            let figure = figures.iter().find(|c| c.key == *criterion);
+            if !figure.is_some_and(|c| c.spread_too_wide) {
+                return Err(Rejection::ModerationNotCalledFor {
+                    rubric: rubric.key.clone(),
+                    criterion: criterion.clone(),
+                    spread: figure.and_then(|c| c.spread).unwrap_or(0),
+                    above,
+                });
+            }
+        }
+        for (criterion, score) in scores {
+            self.record(
+                Some(command.actor),
+                Change::ScoreModerated {
+                    criterion,
+                    score,
+                    reason: reason.clone(),
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The chair asks evaluators who scored to score again; each is told.
+    fn rescore(
+        &mut self,
+        stage: &Stage,
+        a: &Assessment,
+        command: &Command,
+        roles: &BTreeSet<&str>,
+    ) -> Result<(), Rejection> {
+        let reason = Self::chair_reason(stage, RESCORE_ACTION, command, roles)?;
+        let rubric = &self.project.workflow.rubrics[&a.rubric];
+        let Some(above) = rubric.moderate_spread_above else {
+            return Err(Rejection::ModerationNotInRubric {
+                rubric: rubric.key.clone(),
+            });
+        };
+        let named = named_people(command.fields.get("evaluators"));
+        if named.is_empty() {
+            return Err(Rejection::RescoreNoEvaluators);
+        }
+        let mut evaluators: Vec<PersonId> = Vec::with_capacity(named.len());
+        for name in named {
+            let person = name.parse::<PersonId>().ok().filter(|p| {
+                let theirs = self.project.roles_of(*p);
+                a.by.iter().any(|r| theirs.contains(r.as_str()))
+            });
+            let Some(person) = person else {
+                return Err(Rejection::RescoreNotEvaluator { person: name });
+            };
+            if !self.state.scorecards.contains_key(&person) {
+                return Err(Rejection::RescoreNotScored { person: name });
+            }
+            if !evaluators.contains(&person) {
+                evaluators.push(person);
+            }
+        }
+        let figures = assessment::criterion_figures(self.project.workflow, a, &self.state);
+        if !figures.iter().any(|c| c.spread_too_wide) {
+            return Err(Rejection::RescoreNotCalledFor { above });
+        }
+        let seq = self.record(
+            Some(command.actor),
+            Change::RescoreRequested {
+                evaluators: evaluators.clone(),
+                reason,
+            },
+        )?;
+        for recipient in evaluators {
+            let n = Notification {
+                template: RESCORE_TEMPLATE.to_owned(),
+                recipient,
+                cause: seq,
+            };
+            if !self.notifications.contains(&n) {
+                self.notifications.push(n);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why no decision `action` can be taken in an assessed `stage` now,
+/// whatever its condition: before quorum, or while moderation is needed.
+fn undecided(
+    stage: &Stage,
+    action: &str,
+    workflow: &Workflow,
+    state: &ProjectState,
+) -> Option<crate::reason::Reason> {
+    let rejection = match assessment::undecidable(workflow, stage, state)? {
+        assessment::Undecidable::Quorum { have, need } => Rejection::DecisionBeforeQuorum {
+            action: action.to_owned(),
+            have,
+            need,
+        },
+        assessment::Undecidable::Moderate { criteria } => Rejection::ModerationNeeded {
+            action: action.to_owned(),
+            rubric: stage
+                .assessment
+                .as_ref()
+                .map(|a| a.rubric.clone())
+                .unwrap_or_default(),
+            criteria,
+        },
+    };
+    Some(rejection.reason())
+}
+
+/// People named in a field: a list, or text separated by commas or
+/// spaces; each as written (trimmed), empty ones dropped, at most 100.
+fn named_people(value: Option<&serde_json::Value>) -> Vec<String> {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let all: Vec<String> = match value {
+        Some(serde_json::Value::Array(items)) => items.iter().map(text).collect(),
+        Some(v) => text(v).split([',', ' ']).map(str::to_owned).collect(),
+        None => Vec::new(),
+    };
+    all.into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .take(100)
+        .collect()
+}
+
+/// The roles that chair an assessed stage: those taking its decisions
+/// (its actions taken by people); they moderate.
+fn chairs(stage: &Stage) -> Vec<String> {
+    let mut roles: Vec<String> = Vec::new();
+    for action in stage.actions.iter().filter(|a| !a.auto) {
+        for role in &action.by {
+            if !roles.contains(role) {
+                roles.push(role.clone());
+            }
+        }
+    }
+    roles
 }
 
 fn given_comment(command: &Command) -> Option<String> {

@@ -58,6 +58,11 @@ pub fn direction(workflow: &Workflow, stage: &Stage, action: &str) -> Direction 
     if action == SCORE_ACTION && stage.assessment.is_some() {
         return Direction::Forward;
     }
+    // The chair's moderation is what a wide spread waits for; asking for
+    // a rescore is the chair's choice, which nothing waits for.
+    if action == super::MODERATE_ACTION && stage.assessment.is_some() {
+        return Direction::Forward;
+    }
     if let Some((milestone, verb)) = action.split_once('.') {
         return match (stage.milestone(milestone), verb) {
             (Some(_), "submit" | "accept") => Direction::Forward,

@@ -186,6 +186,67 @@ pub enum Rejection {
         /// The milestone named, if one was.
         milestone: Option<String>,
     },
+    // Moderation (issue 15, part 4).
+    /// A decision in an assessed stage before the quorum of scorecards is in.
+    DecisionBeforeQuorum {
+        /// Action key.
+        action: String,
+        /// Scorecards in.
+        have: usize,
+        /// The quorum.
+        need: u32,
+    },
+    /// A decision while the evaluators' spread calls for moderation and the
+    /// chair has not moderated.
+    ModerationNeeded {
+        /// Action key.
+        action: String,
+        /// The rubric's key.
+        rubric: String,
+        /// The criteria still to moderate.
+        criteria: Vec<String>,
+    },
+    /// A moderated score for a criterion whose spread does not call for it.
+    ModerationNotCalledFor {
+        /// The rubric's key.
+        rubric: String,
+        /// The criterion's key.
+        criterion: String,
+        /// Its spread now (0 before two scores).
+        spread: i64,
+        /// The rubric's `moderate_spread_above`.
+        above: f64,
+    },
+    /// The rubric has no `moderate_spread_above`: nothing is ever moderated.
+    ModerationNotInRubric {
+        /// The rubric's key.
+        rubric: String,
+    },
+    /// A moderation that gives no score.
+    ModerationNoScores {
+        /// The rubric's key.
+        rubric: String,
+        /// The criteria whose spread calls for moderation.
+        criteria: Vec<String>,
+    },
+    /// A rescore request while no criterion's spread calls for moderation.
+    RescoreNotCalledFor {
+        /// The rubric's `moderate_spread_above`.
+        above: f64,
+    },
+    /// A rescore request naming nobody.
+    RescoreNoEvaluators,
+    /// A rescore request naming someone who does not hold the assessment's
+    /// role on the project.
+    RescoreNotEvaluator {
+        /// The person as named (an id).
+        person: String,
+    },
+    /// A rescore request naming an evaluator with no scorecard in.
+    RescoreNotScored {
+        /// The person's id.
+        person: String,
+    },
 }
 
 impl Rejection {
@@ -411,8 +472,81 @@ impl Rejection {
                     vec![("milestone", Arg::Milestone(m.clone()))],
                 ),
             },
+            Rejection::DecisionBeforeQuorum {
+                action: a,
+                have,
+                need,
+            } => Reason::new(
+                "decision-before-quorum",
+                vec![
+                    action(a),
+                    ("have", Arg::count(*have)),
+                    ("need", Arg::int(*need)),
+                ],
+            ),
+            Rejection::ModerationNeeded {
+                action: a,
+                rubric,
+                criteria,
+            } => Reason::new(
+                "moderation-needed",
+                vec![action(a), ("criteria", criteria_arg(rubric, criteria))],
+            ),
+            Rejection::ModerationNotCalledFor {
+                rubric,
+                criterion,
+                spread,
+                above,
+            } => Reason::new(
+                "moderation-not-called-for",
+                vec![
+                    (
+                        "criterion",
+                        Arg::Field {
+                            form: rubric.clone(),
+                            field: criterion.clone(),
+                        },
+                    ),
+                    ("spread", Arg::int(*spread)),
+                    ("above", Arg::number(*above)),
+                ],
+            ),
+            Rejection::ModerationNotInRubric { rubric } => Reason::new(
+                "moderation-not-in-rubric",
+                vec![("form", Arg::Form(rubric.clone()))],
+            ),
+            Rejection::ModerationNoScores { rubric, criteria } => Reason::new(
+                "moderation-no-scores",
+                vec![("criteria", criteria_arg(rubric, criteria))],
+            ),
+            Rejection::RescoreNotCalledFor { above } => Reason::new(
+                "rescore-not-called-for",
+                vec![("above", Arg::number(*above))],
+            ),
+            Rejection::RescoreNoEvaluators => Reason::new("rescore-no-evaluators", vec![]),
+            Rejection::RescoreNotEvaluator { person } => Reason::new(
+                "rescore-not-evaluator",
+                vec![("person", Arg::Text(person.clone()))],
+            ),
+            Rejection::RescoreNotScored { person } => Reason::new(
+                "rescore-not-scored",
+                vec![("person", Arg::Text(person.clone()))],
+            ),
         }
     }
+}
+
+/// A rubric's criteria, all meant ("safety and efficiency").
+fn criteria_arg(rubric: &str, criteria: &[String]) -> Arg {
+    Arg::AllOf(
+        criteria
+            .iter()
+            .map(|c| Arg::Field {
+                form: rubric.to_owned(),
+                field: c.clone(),
+            })
+            .collect(),
+    )
 }
 
 /// A milestone's status as the word messages choose by.

@@ -247,6 +247,8 @@ pub fn replay_difference(stored: &ProjectState, replayed: &ProjectState) -> Opti
         members,
         accepted,
         extensions,
+        moderated,
+        set_aside,
         head,
         events,
     } = stored;
@@ -275,6 +277,8 @@ pub fn replay_difference(stored: &ProjectState, replayed: &ProjectState) -> Opti
             accepted.is_subset(&replayed.accepted),
         ),
         ("extensions", *extensions == replayed.extensions),
+        ("moderated scores", *moderated == replayed.moderated),
+        ("scorecards set aside", *set_aside == replayed.set_aside),
         (
             "time of entering its stage",
             *entered_at == replayed.entered_at,

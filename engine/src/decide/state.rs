@@ -62,6 +62,17 @@ pub struct ProjectState {
     /// cohort's calendar never moves such a date earlier.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extensions: BTreeMap<String, Timestamp>,
+    /// The chair's moderated scores of the current stage's assessment, by
+    /// criterion: each replaces that criterion's mean of the evaluators'
+    /// scores in every figure (`assessment.passed`, the decision panel).
+    /// Cleared on entering a stage and by a rescore request.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub moderated: BTreeMap<String, Moderation>,
+    /// Scorecards the chair set aside by asking their evaluators to score
+    /// again, by evaluator (the latest set aside); kept to show the figures
+    /// before. Cleared on entering a stage.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set_aside: BTreeMap<PersonId, Scorecard>,
     /// Hash of the last event, the head of the project's audit chain.
     pub head: String,
     /// Number of events in the project's log.
@@ -115,6 +126,17 @@ pub struct Scorecard {
     pub scores: BTreeMap<String, i64>,
     /// Remarks for the chair and the trainee.
     pub comment: Option<String>,
+}
+
+/// A moderated score: the chair's score for one criterion, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moderation {
+    /// The score (on the rubric's scale).
+    pub score: i64,
+    /// Why the chair gave it.
+    pub reason: String,
+    /// The chair who gave it.
+    pub by: PersonId,
 }
 
 fn no_fields(fields: &Arc<Fields>) -> bool {
@@ -285,6 +307,28 @@ pub enum Change {
         /// The cohort's dates and holidays from this event on.
         after: CalendarDates,
         /// Why, as the coordinator wrote it.
+        reason: String,
+    },
+    // Moderation (issue 15, part 4): the chair's answers to a spread of
+    // scores that calls for moderation.
+    /// The chair (the event's actor) recorded a moderated score for one
+    /// criterion of the current stage's assessment, with the reason; it
+    /// replaces the evaluators' mean of that criterion in every figure.
+    ScoreModerated {
+        /// The rubric criterion's key.
+        criterion: String,
+        /// The moderated score.
+        score: i64,
+        /// Why.
+        reason: String,
+    },
+    /// The chair (the event's actor) asked evaluators to score again: their
+    /// scorecards are set aside (they may score once more), moderated
+    /// scores are cleared, and each of them is told by mail.
+    RescoreRequested {
+        /// The evaluators asked, by person id.
+        evaluators: Vec<PersonId>,
+        /// Why.
         reason: String,
     },
 }

@@ -458,6 +458,8 @@ impl Engine {
                     Change::ActionTaken { comment, .. }
                     | Change::MilestoneAccepted { comment, .. } => comment.clone(),
                     Change::MilestoneReturned { comment, .. } => Some(comment.clone()),
+                    // The chair's reason for asking to score again.
+                    Change::RescoreRequested { reason, .. } => Some(reason.clone()),
                     _ => None,
                 })
                 .unwrap_or_default();

@@ -453,3 +453,35 @@ extend-what = ما الذي يُمدَّد
 extend-date = التاريخ الجديد
 extend-reason = السبب
 extend-submit = تمديد
+
+## Moderation on the decision panel (issue 15, part 4: moderation).
+event-score_moderated = راجع رئيس اللجنة درجة { $criterion }
+event-rescore_requested = طلب رئيس اللجنة من { $people } إعادة التقييم
+done-moderated = سُجّلت الدرجات المعدّلة لـ: { $criteria }. تحتسبها لوحة القرار الآن، ويمكن اتخاذ القرار متى استوفيت بقية الشروط.
+done-rescore-requested = نُحّيت بطاقة التقييم وطُلب من المقيّم إعادة التقييم. لا يمكن اتخاذ أي قرار قبل وصول بطاقته الجديدة.
+panel-spread-moderated = تباينت تقديرات المقيّمين بأكثر من { $above } في أحد المعايير، وقد راجعه رئيس اللجنة.
+panel-moderation-heading = المراجعة
+panel-moderation-needed = يلزم أن يراجع رئيس اللجنة الدرجات قبل أي قرار: { $criteria }.
+panel-moderation-done = اكتملت المراجعة: الأرقام أعلاه تحتسب الدرجات المعدّلة.
+panel-moderated = راجع { $who } درجة { $criterion }: متوسط المقيّمين { $before }، والدرجة المعدّلة { $after }.
+panel-moderated-reason = السبب
+panel-moderated-col = بعد المراجعة
+panel-before-same = كان المتوسط الموزون قبل المراجعة { $before }، وهو الآن { $after }. والنتيجة لم تتغير.
+panel-before-now-passes = كان المتوسط الموزون قبل المراجعة { $before } ولم يكن المشروع ناجحًا، وهو الآن { $after } والمشروع ناجح.
+panel-before-now-fails = كان المتوسط الموزون قبل المراجعة { $before } وكان المشروع ناجحًا، وهو الآن { $after } والمشروع غير ناجح.
+panel-why-quorum = لا قرار قبل اكتمال النصاب: يلزم { $need } من بطاقات التقييم، { $have ->
+    [0] ولم تصل أي بطاقة بعد
+    [one] ووصلت بطاقة واحدة
+    [two] ووصلت بطاقتان
+   *[other] ووصلت { $have } بطاقات
+    }.
+panel-why-moderate = يجب أن يراجع رئيس اللجنة الدرجات أولًا: { $criteria }.
+moderate-heading = مراجعة الدرجات
+moderate-hint = أدخل درجة معدّلة لكل معيار تراجعه (واترك غيره فارغًا)، واذكر السبب. تحل محل متوسط المقيّمين لذلك المعيار في كل الأرقام.
+moderate-none = (دون مراجعة)
+moderate-reason = السبب (مطلوب)
+moderate-submit = تسجيل الدرجات المعدّلة
+rescore-heading = طلب إعادة التقييم من مقيّم
+rescore-hint = تُنحّى بطاقة تقييمه ويُبلغ بالبريد الإلكتروني، وتُلغى الدرجات المعدّلة. لا يمكن اتخاذ أي قرار قبل وصول بطاقته الجديدة.
+rescore-evaluator = المقيّم
+rescore-submit = طلب إعادة التقييم

@@ -436,3 +436,34 @@ extend-what = What to extend
 extend-date = New date
 extend-reason = Reason
 extend-submit = Extend
+
+## Moderation on the decision panel (issue 15, part 4: moderation).
+event-score_moderated = The chair moderated the score of { $criterion }
+event-rescore_requested = The chair asked { $people } to score again
+done-moderated = The moderated scores are recorded for: { $criteria }. The decision panel now counts them; the decision can be taken when the rest of the rules are met.
+done-rescore-requested = The scorecard is set aside; the evaluator is asked to score again. No decision can be taken before their new scorecard is in.
+panel-spread-moderated = Evaluators disagreed by more than { $above } on some criterion; the chair has moderated it.
+panel-moderation-heading = Moderation
+panel-moderation-needed = Moderation is needed before any decision: { $criteria }.
+panel-moderation-done = Moderation is done: the figures above count the moderated scores.
+panel-moderated = { $who } moderated { $criterion }: the evaluators' mean { $before }, moderated to { $after }.
+panel-moderated-reason = Why
+panel-moderated-col = Moderated
+panel-before-same = Before moderation the weighted mean was { $before }; now it is { $after }. The verdict is the same.
+panel-before-now-passes = Before moderation the weighted mean was { $before } and the project did not pass; now it is { $after } and it passes.
+panel-before-now-fails = Before moderation the weighted mean was { $before } and the project passed; now it is { $after } and it does not pass.
+panel-why-quorum = no decision before quorum: it needs { $need } scorecards, and { $have ->
+    [0] none is in
+    [one] one is in
+   *[other] { $have } are in
+    }.
+panel-why-moderate = the chair must moderate first: { $criteria }.
+moderate-heading = Moderate the scores
+moderate-hint = Give a moderated score for each criterion you moderate (leave the others empty), and say why. It replaces the evaluators' mean of that criterion in every figure.
+moderate-none = (not moderated)
+moderate-reason = Reason (required)
+moderate-submit = Record the moderated scores
+rescore-heading = Ask an evaluator to score again
+rescore-hint = Their scorecard is set aside and they are told by email; moderated scores are cleared. No decision can be taken before their new scorecard is in.
+rescore-evaluator = Evaluator
+rescore-submit = Ask to score again

@@ -333,6 +333,8 @@ fn latest_assessment(
     let workflow = &view.workflow;
     // The round's stage, and its cards keyed by evaluator (numbered by email).
     let mut round: Option<(&str, std::collections::BTreeMap<i64, Scorecard>)> = None;
+    // The chair's moderated scores of the round (cleared by a rescore request).
+    let mut moderated = std::collections::BTreeMap::new();
     let mut evaluators: Vec<&str> = Vec::new();
     for event in history {
         match &event.change {
@@ -342,7 +344,23 @@ fn latest_assessment(
                 if workflow.stage(to).is_some_and(|s| s.assessment.is_some()) =>
             {
                 round = Some((to.as_str(), Default::default()));
+                moderated.clear();
             }
+            Change::ScoreModerated {
+                criterion,
+                score,
+                reason,
+            } => {
+                moderated.insert(
+                    criterion.clone(),
+                    gradflow_engine::decide::Moderation {
+                        score: *score,
+                        reason: reason.clone(),
+                        by: 0,
+                    },
+                );
+            }
+            Change::RescoreRequested { .. } => moderated.clear(),
             Change::Scored { scores, .. } => {
                 if let (Some((_, cards)), Some(actor)) = (round.as_mut(), event.actor.as_deref()) {
                     let n = evaluators
@@ -377,7 +395,7 @@ fn latest_assessment(
     if cards.is_empty() {
         return (String::new(), String::new());
     }
-    let outcome = gradflow_engine::decide::outcome(rubric, assessment, &cards);
+    let outcome = gradflow_engine::decide::outcome(rubric, assessment, &cards, &moderated);
     let scores: Vec<String> = rubric
         .criteria
         .iter()

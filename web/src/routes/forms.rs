@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use gradflow_engine::decide::{Possible, Rejection};
+use gradflow_engine::decide::{MODERATE_ACTION, Possible, RESCORE_ACTION, Rejection};
 use gradflow_engine::definition::{Field, FieldKind, SCORE_ACTION, Stage, Workflow};
 use gradflow_engine::service::Error as ServiceError;
 use serde::Serialize;
@@ -246,6 +246,13 @@ pub fn action_title(stage: &Stage, possible: &Possible, lang: Lang) -> String {
 pub fn title_in(stage: &Stage, action: &str, lang: Lang) -> Option<String> {
     if action == SCORE_ACTION && stage.assessment.is_some() {
         return Some(i18n::text(lang, "action-score", &[]));
+    }
+    // The chair's moderation deeds (on the decision panel).
+    if action == MODERATE_ACTION && stage.assessment.is_some() {
+        return Some(i18n::text(lang, "moderate-heading", &[]));
+    }
+    if action == RESCORE_ACTION && stage.assessment.is_some() {
+        return Some(i18n::text(lang, "rescore-heading", &[]));
     }
     if let Some((key, verb)) = action.split_once('.')
         && let Some(milestone) = stage.milestone(key)

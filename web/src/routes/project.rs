@@ -7,7 +7,7 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use gradflow_engine::decide::{Change, ROLE_GIVERS};
+use gradflow_engine::decide::{Change, MODERATE_ACTION, RESCORE_ACTION, ROLE_GIVERS};
 use gradflow_engine::definition::SCORE_ACTION;
 use gradflow_engine::service::{Kind, Request, StoredEvent, View, Viewer};
 use jiff::Timestamp;
@@ -160,6 +160,7 @@ async fn confirm(
     };
     let mut lines = Vec::new();
     let mut approval_waits = false;
+    let mut moderated: Vec<String> = Vec::new();
     for change in &outcome.changes {
         match change {
             Change::ActionTaken {
@@ -188,8 +189,26 @@ async fn confirm(
                 &[("milestone", milestone(key))],
             )),
             Change::Scored { .. } => lines.push(done::Line::new("done-scored", &[])),
+            Change::ScoreModerated { criterion, .. } => {
+                let title = workflow
+                    .rubrics
+                    .values()
+                    .find_map(|r| r.criteria.iter().find(|c| c.key == *criterion))
+                    .map_or_else(|| criterion.clone(), |c| c.title.get(words).to_owned());
+                moderated.push(title);
+            }
+            Change::RescoreRequested { .. } => {
+                lines.push(done::Line::new("done-rescore-requested", &[]));
+            }
             _ => {}
         }
+    }
+    if !moderated.is_empty() {
+        let comma = if lang == Lang::Ar { "، " } else { ", " };
+        lines.push(done::Line::new(
+            "done-moderated",
+            &[("criteria", moderated.join(comma))],
+        ));
     }
     if approval_waits {
         // Not done yet: only this person's part of it.
@@ -300,8 +319,12 @@ async fn render_with(
     let mut waiting = Vec::new();
     if let Some(stage) = stage {
         for possible in &view.possible {
-            // Scoring has its own section, with the rubric in view.
-            if possible.action == SCORE_ACTION && scoring.is_some() {
+            // Scoring has its own section, with the rubric in view;
+            // moderation is on the chair's decision panel.
+            if (possible.action == SCORE_ACTION && scoring.is_some())
+                || possible.action == MODERATE_ACTION
+                || possible.action == RESCORE_ACTION
+            {
                 continue;
             }
             if possible.by.iter().any(|r| roles.contains(r)) {
@@ -484,6 +507,8 @@ async fn render_with(
     let moved = match (&refused, moved_since) {
         (Some(r), Some(seen)) => {
             let still = action_forms.iter().any(|f| f["action"] == json!(r.action))
+                || ((r.action == MODERATE_ACTION || r.action == RESCORE_ACTION)
+                    && view.possible.iter().any(|p| p.action == r.action))
                 || (r.action == SCORE_ACTION
                     && scoring.as_ref().is_some_and(|s| !s["form"].is_null()));
             let new: Vec<&StoredEvent> = history
@@ -494,6 +519,20 @@ async fn render_with(
         }
         _ => None,
     };
+    let panel = super::scoring::panel(app, lang, &view, viewer, &roles, refused.as_ref()).await;
+    // A refusal of an action no form on the page carries (the chair's
+    // deeds posted by someone else, a crafted post): said at the top.
+    let refused_elsewhere = refused.as_ref().and_then(|r| {
+        let drawn = action_forms.iter().any(|f| f["action"] == json!(r.action))
+            || (r.action == SCORE_ACTION && scoring.as_ref().is_some_and(|s| !s["form"].is_null()))
+            || panel.as_ref().is_some_and(|p| {
+                ["moderate_form", "rescore_form"]
+                    .iter()
+                    .any(|f| p[*f]["action"] == json!(r.action))
+            });
+        (!drawn && matches!(r.error, forms::Why::Refused(_)))
+            .then(|| forms::problems(lang, workflow, r))
+    });
     let files: Vec<Value> = evidence
         .iter()
         .map(|e| {
@@ -557,7 +596,8 @@ async fn render_with(
         "submitted": super::answers::submitted(app, lang, &view, viewer, &evidence, &history).await,
         // Scoring with the rubric in view, and the chair's decision panel.
         "scoring": scoring,
-        "panel": super::scoring::panel(app, lang, &view, viewer).await,
+        "panel": panel,
+        "refused_elsewhere": refused_elsewhere,
         "evidence": files,
         // The upload form, for the roles the workflow lets add files while
         // the project is open (the engine checks again on upload).
@@ -614,6 +654,8 @@ fn moved(
     let (next, href, kept) = if still {
         let href = if refused.action == SCORE_ACTION {
             "act-score".to_owned()
+        } else if refused.action == MODERATE_ACTION || refused.action == RESCORE_ACTION {
+            format!("act-{}", refused.action)
         } else {
             format!("act-{}", refused.action.replace('.', "-"))
         };
@@ -784,6 +826,39 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
         ),
         Change::CalendarChanged { reason, .. } => {
             ("calendar_changed", vec![], Some(reason.clone()))
+        }
+        // The criterion and the reason, not the score: the figures are the
+        // panel's, for those who read every scorecard.
+        Change::ScoreModerated {
+            criterion, reason, ..
+        } => {
+            let title = workflow
+                .rubrics
+                .values()
+                .find_map(|r| r.criteria.iter().find(|c| c.key == *criterion))
+                .map_or_else(|| criterion.clone(), |c| c.title.get(words).to_owned());
+            (
+                "score_moderated",
+                vec![("criterion", title)],
+                Some(reason.clone()),
+            )
+        }
+        Change::RescoreRequested { evaluators, reason } => {
+            let mut names = Vec::with_capacity(evaluators.len());
+            for person in evaluators {
+                names.push(match app.engine.person_by_id(*person).await {
+                    Ok(p) => p.name,
+                    Err(_) => String::from("?"),
+                });
+            }
+            (
+                "rescore_requested",
+                vec![(
+                    "people",
+                    names.join(if lang == Lang::Ar { "، " } else { ", " }),
+                )],
+                Some(reason.clone()),
+            )
         }
     };
     json!({

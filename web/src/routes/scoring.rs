@@ -19,7 +19,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gradflow_engine::decide::{Fields, Panel, Shortfall, WhyNot, indicator, measured};
+use gradflow_engine::decide::{
+    Fields, MODERATE_ACTION, Panel, RESCORE_ACTION, Shortfall, WhyNot, indicator, measured,
+};
 use gradflow_engine::definition::{Rubric, SCORE_ACTION, Stage, Workflow};
 use gradflow_engine::expr::Compare;
 use gradflow_engine::service::{View, Viewer, readable_scorecards, reads_every_scorecard};
@@ -152,7 +154,17 @@ pub fn scoring(
 
 /// The chair's decision panel for `viewer`, when they read every scorecard
 /// and the project is in a stage with an assessment; evaluators by name.
-pub async fn panel(app: &App, lang: Lang, view: &View, viewer: &Viewer) -> Option<Value> {
+/// For the chair, when the spread calls for moderation, the forms to
+/// moderate and to ask evaluators to score again (filled with `refused`
+/// when one of them came back).
+pub async fn panel(
+    app: &App,
+    lang: Lang,
+    view: &View,
+    viewer: &Viewer,
+    roles: &[String],
+    refused: Option<&Refused>,
+) -> Option<Value> {
     if !reads_every_scorecard(view, viewer) {
         return None;
     }
@@ -174,7 +186,189 @@ pub async fn panel(app: &App, lang: Lang, view: &View, viewer: &Viewer) -> Optio
             Err(_) => format!("#{person}"),
         });
     }
-    Some(panel_words(lang, stage, rubric, &panel, &evaluators, names))
+    let mut chairs: BTreeMap<i64, String> = BTreeMap::new();
+    for m in panel.criteria.iter().filter_map(|c| c.moderation.as_ref()) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = chairs.entry(m.by) {
+            let name = match app.engine.person_by_id(m.by).await {
+                Ok(p) => p.name,
+                Err(_) => format!("#{}", m.by),
+            };
+            slot.insert(name);
+        }
+    }
+    let mut words = panel_words(lang, stage, rubric, &panel, &evaluators, names.clone());
+    words["moderation"] = moderation_words(lang, rubric, &panel, &chairs);
+    // The chair's forms, when the core offers them to one of their roles.
+    let offered = |deed: &str| {
+        view.possible
+            .iter()
+            .any(|p| p.action == deed && p.by.iter().any(|r| roles.contains(r)))
+    };
+    if offered(MODERATE_ACTION) {
+        words["moderate_form"] = moderate_form(lang, workflow, rubric, &panel, refused);
+    }
+    if offered(RESCORE_ACTION) {
+        let people: Vec<(i64, String)> = evaluators
+            .iter()
+            .copied()
+            .zip(names)
+            .filter(|(p, _)| view.record.state.scorecards.contains_key(p))
+            .collect();
+        words["rescore_form"] = rescore_form(lang, workflow, &people, refused);
+    }
+    Some(words)
+}
+
+/// The moderation part of the panel: whether it is still needed before a
+/// decision, each moderated score (who, what, why, the figures before and
+/// after) and the verdict before moderation.
+fn moderation_words(
+    lang: Lang,
+    rubric: &Rubric,
+    panel: &Panel,
+    chairs: &BTreeMap<i64, String>,
+) -> Value {
+    let code = lang.code();
+    let t = |key: &str, args: &[(&str, String)]| i18n::text(lang, key, args);
+    let title = |key: &str| {
+        rubric
+            .criteria
+            .iter()
+            .find(|c| c.key == key)
+            .map_or_else(|| key.to_owned(), |c| c.title.get(code).to_owned())
+    };
+    let comma = if lang == Lang::Ar { "، " } else { ", " };
+    let open: Vec<String> = panel
+        .criteria
+        .iter()
+        .filter(|c| c.spread_too_wide && c.moderation.is_none())
+        .map(|c| title(&c.key))
+        .collect();
+    let records: Vec<Value> = panel
+        .criteria
+        .iter()
+        .filter_map(|c| {
+            let m = c.moderation.as_ref()?;
+            let before = c.scored.map_or_else(|| "–".to_owned(), number);
+            Some(json!({
+                "key": c.key,
+                "text": t("panel-moderated", &[
+                    ("who", chairs.get(&m.by).cloned().unwrap_or_default()),
+                    ("criterion", title(&c.key)),
+                    ("before", before),
+                    ("after", number(m.score as f64)),
+                ]),
+                "reason": m.reason,
+            }))
+        })
+        .collect();
+    let status = if !open.is_empty() {
+        Some(t(
+            "panel-moderation-needed",
+            &[("criteria", open.join(comma))],
+        ))
+    } else if !records.is_empty() {
+        Some(t("panel-moderation-done", &[]))
+    } else {
+        None
+    };
+    let before = panel.before.as_ref().map(|b| {
+        let mean = b.mean.map_or_else(|| "–".to_owned(), number);
+        let after = panel.mean.map_or_else(|| "–".to_owned(), number);
+        t(
+            if b.passed == panel.passed {
+                "panel-before-same"
+            } else if panel.passed {
+                "panel-before-now-passes"
+            } else {
+                "panel-before-now-fails"
+            },
+            &[("before", mean), ("after", after)],
+        )
+    });
+    json!({
+        "needed": !open.is_empty(),
+        "status": status,
+        "records": records,
+        "before": before,
+    })
+}
+
+/// The chair's form to record moderated scores: one choice of the scale
+/// per criterion whose spread calls for moderation, and the reason.
+fn moderate_form(
+    lang: Lang,
+    workflow: &Workflow,
+    rubric: &Rubric,
+    panel: &Panel,
+    refused: Option<&Refused>,
+) -> Value {
+    let code = lang.code();
+    let refused = refused.filter(|r| r.action == MODERATE_ACTION);
+    let criteria: Vec<Value> = panel
+        .criteria
+        .iter()
+        .filter(|c| c.spread_too_wide)
+        .map(|c| {
+            let chosen = refused
+                .and_then(|r| r.answers.get(&c.key))
+                .map(String::as_str);
+            let current = c.moderation.as_ref().map(|m| m.score.to_string());
+            let options: Vec<Value> = (rubric.scale_min..=rubric.scale_max)
+                .map(|level| {
+                    let value = level.to_string();
+                    json!({
+                        "value": value,
+                        "selected": chosen.map_or(current.as_deref() == Some(value.as_str()), |ch| ch == value),
+                    })
+                })
+                .collect();
+            let title = rubric
+                .criteria
+                .iter()
+                .find(|k| k.key == c.key)
+                .map_or_else(|| c.key.clone(), |k| k.title.get(code).to_owned());
+            json!({
+                "id": format!("moderate-{}", c.key),
+                "name": format!("f.{}", c.key),
+                "title": title,
+                "options": options,
+            })
+        })
+        .collect();
+    json!({
+        "action": MODERATE_ACTION,
+        "criteria": criteria,
+        "comment": refused.map(|r| r.comment.clone()).unwrap_or_default(),
+        "errors": refused.map(|r| forms::problems(lang, workflow, r)).unwrap_or_default(),
+    })
+}
+
+/// The chair's form to ask an evaluator who scored to score again.
+fn rescore_form(
+    lang: Lang,
+    workflow: &Workflow,
+    people: &[(i64, String)],
+    refused: Option<&Refused>,
+) -> Value {
+    let refused = refused.filter(|r| r.action == RESCORE_ACTION);
+    let chosen = refused.and_then(|r| r.answers.get("evaluators"));
+    let options: Vec<Value> = people
+        .iter()
+        .map(|(id, name)| {
+            json!({
+                "value": id.to_string(),
+                "label": name,
+                "selected": chosen.is_some_and(|c| *c == id.to_string()),
+            })
+        })
+        .collect();
+    json!({
+        "action": RESCORE_ACTION,
+        "evaluators": options,
+        "comment": refused.map(|r| r.comment.clone()).unwrap_or_default(),
+        "errors": refused.map(|r| forms::problems(lang, workflow, r)).unwrap_or_default(),
+    })
 }
 
 /// The panel's figures and reasons in `lang`'s words.
@@ -218,6 +412,8 @@ fn panel_words(
                 "below": c.below_each,
                 "spread": c.spread.map_or_else(|| dash.clone(), |s| number(s as f64)),
                 "wide": c.spread_too_wide,
+                // Moderated: the evaluators' mean it replaced.
+                "scored": c.moderation.as_ref().map(|_| c.scored.map_or_else(|| dash.clone(), number)),
             })
         })
         .collect();
@@ -240,8 +436,11 @@ fn panel_words(
             })
         }),
         "spread": panel.moderate_above.map(|above| json!({
-            "text": t(if panel.needs_moderation { "panel-spread-wide" } else { "panel-spread-ok" },
-                &[("above", number(above))]),
+            "text": t(match (panel.spread_calls, panel.needs_moderation) {
+                    (false, _) => "panel-spread-ok",
+                    (true, true) => "panel-spread-wide",
+                    (true, false) => "panel-spread-moderated",
+                }, &[("above", number(above))]),
             "ok": !panel.needs_moderation,
         })),
         "quorum": {
@@ -346,6 +545,23 @@ fn why_words(lang: Lang, why: &WhyNot, criterion: &dyn Fn(&str) -> String) -> St
             ],
         ),
         WhyNot::Condition { text } => t("panel-why-condition", &[("condition", text.clone())]),
+        WhyNot::Quorum { have, need } => i18n::text_counts(
+            lang,
+            "panel-why-quorum",
+            &[("need", i64::from(*need)), ("have", *have as i64)],
+            &[],
+        ),
+        WhyNot::Moderate { criteria } => t(
+            "panel-why-moderate",
+            &[(
+                "criteria",
+                criteria
+                    .iter()
+                    .map(|c| criterion(c))
+                    .collect::<Vec<_>>()
+                    .join(if lang == Lang::Ar { "، " } else { ", " }),
+            )],
+        ),
     }
 }
 

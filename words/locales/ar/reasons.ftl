@@ -282,3 +282,16 @@ reason-extension-reason-required = اذكر السبب: السبب مطلوب
 reason-calendar-unknown-date = ليس للدفعة تاريخ باسم '{ $date }'؛ تواريخها: { $dates }
 reason-calendar-not-coordinator = { $email } ليس منسقًا للدفعة { $cohort }
 reason-extension-bad-date = '{ $date }' ليس تاريخًا؛ اكتبه بالصيغة YYYY-MM-DD
+
+## Moderation and the scoring rules (issue 15, part 4: moderation).
+reason-deed-moderate-scores = مراجعة الدرجات
+reason-deed-ask-rescore = طلب إعادة التقييم من مقيّم
+reason-decision-before-quorum = لا يمكنك { $action } قبل اكتمال النصاب: يلزم { $need } من بطاقات التقييم ووصل منها { $have }
+reason-moderation-needed = لا يمكنك { $action } بعد: تتباين درجات المقيّمين أكثر مما تسمح به المعايير في { $criteria }، ويجب أن يراجعها رئيس اللجنة أولًا
+reason-moderation-not-called-for = تتباين درجات { $criterion } بمقدار { $spread }، وهذا لا يزيد على { $above }: فلا تستدعي المراجعة
+reason-moderation-not-in-rubric = لا تحدد معايير { $form } حدًا للمراجعة: فلا تُراجع الدرجات أبدًا
+reason-moderation-no-scores = أدخل درجة معدّلة لواحد على الأقل من: { $criteria }
+reason-rescore-not-called-for = لا تتباين درجات أي معيار بأكثر من { $above }: فلا شيء يستدعي المراجعة، ولا يُطلب من أحد إعادة التقييم
+reason-rescore-no-evaluators = حدد مقيّمًا واحدًا على الأقل لإعادة التقييم
+reason-rescore-not-evaluator = الشخص { $person } ليس من مقيّمي هذا المشروع
+reason-rescore-not-scored = الشخص { $person } لم يقيّم هذا المشروع، فلا توجد بطاقة تقييم لتنحيتها

@@ -275,3 +275,16 @@ reason-extension-reason-required = say why: a reason is required
 reason-calendar-unknown-date = the cohort has no date '{ $date }'; its dates are: { $dates }
 reason-calendar-not-coordinator = { $email } does not coordinate cohort { $cohort }
 reason-extension-bad-date = '{ $date }' is not a date; write it as YYYY-MM-DD
+
+## Moderation and the scoring rules (issue 15, part 4: moderation).
+reason-deed-moderate-scores = moderate the scores
+reason-deed-ask-rescore = ask an evaluator to score again
+reason-decision-before-quorum = you cannot { $action } before quorum: it needs { $need } scorecards and { $have } are in
+reason-moderation-needed = you cannot { $action } yet: the evaluators' scores differ by more than the rubric allows on { $criteria }, and the chair must moderate first
+reason-moderation-not-called-for = the scores of { $criterion } differ by { $spread }, not more than { $above }: they do not call for moderation
+reason-moderation-not-in-rubric = the { $form } rubric has no moderation threshold: scores are never moderated
+reason-moderation-no-scores = give a moderated score for at least one of: { $criteria }
+reason-rescore-not-called-for = no criterion's scores differ by more than { $above }: there is nothing to moderate, so no evaluator is asked to score again
+reason-rescore-no-evaluators = name at least one evaluator to ask to score again
+reason-rescore-not-evaluator = person { $person } is not an evaluator of this project
+reason-rescore-not-scored = person { $person } has not scored this project, so there is no scorecard to set aside

@@ -15,6 +15,7 @@ mod calendar;
 mod events;
 mod members;
 mod migrate;
+mod moderation;
 mod next;
 mod replay;
 mod timers;
