@@ -314,6 +314,15 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("sign-in-refused", &[]),
     ("password-too-short", &["min", "length"]),
     ("password-too-long", &["max"]),
+    // Committee (issue 15, parts 2 and 3): pools, conflicts, assignment.
+    ("committee-pool-too-small", &["wanted", "eligible", "excluded"]),
+    ("committee-excluded", &["person", "why", "detail"]),
+    ("committee-no-assessment", &["stage"]),
+    ("committee-replace-scored", &[]),
+    ("committee-not-evaluator", &["role"]),
+    ("committee-no-pool", &["cohort"]),
+    ("committee-not-in-pool", &["email"]),
+    ("committee-conflict-target", &[]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

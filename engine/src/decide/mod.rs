@@ -33,6 +33,7 @@
 mod apply;
 mod approvals;
 mod assessment;
+pub mod committee;
 mod conditions;
 mod evidence;
 mod forms;
@@ -335,6 +336,17 @@ impl<'p, 'a> Draft<'p, 'a> {
             timers: TimerPlan::default(),
             notifications: Vec::new(),
         }
+    }
+
+    /// Continues `decision` (made from the same project), so that more
+    /// changes commit with it in one transaction.
+    fn resume(project: &'p Project<'a>, decision: Decision, now: Timestamp) -> Self {
+        let mut draft = Draft::new(project, decision.state, now);
+        draft.state.version -= 1;
+        draft.events = decision.events;
+        draft.timers = decision.timers;
+        draft.notifications = decision.notifications;
+        draft
     }
 
     fn finish(mut self) -> Decision {
@@ -791,6 +803,7 @@ impl<'p, 'a> Draft<'p, 'a> {
         })?;
         let comment = given_comment(command);
         self.record(Some(command.actor), Change::Scored { scores, comment })?;
+        committee::cancel_score_timers(self, a, command.actor);
         Ok(())
     }
 }

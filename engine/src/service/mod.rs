@@ -26,6 +26,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod commands;
+mod committee;
 mod directory;
 mod error;
 mod evidence;
@@ -50,6 +51,7 @@ pub use accounts::{
 };
 pub use audit::AuditReport;
 pub use commands::{Outcome, ProjectStart, Request, View};
+pub use committee::{CohortAssignment, PoolEntry};
 pub use directory::{MAX_CAPACITY, PublishOutcome};
 pub use error::{Error, Kind};
 pub use evidence::evidence_file_name;

@@ -109,6 +109,9 @@ event-reminded = أُرسل تذكير
 event-reminder_skipped = لم يُرسل التذكير: كان الموعد النهائي قد انقضى
 event-effect_requested = طُلب: { $effect }
 event-member_added = أصبح { $person } { $role }
+# Committee (issue 15, parts 2 and 3).
+event-member_removed = لم يعد { $person } { $role } (استُبدل)
+event-committee_short = تعذّر تعيين اللجنة: ينقص { $missing } من المقيّمين ({ $role })؛ أُبلغ المنسقون
 event-evidence_added = أضاف الملف { $name } ({ $size })
 
 project-give-role = إسناد دور

@@ -109,6 +109,9 @@ event-reminded = Reminder sent
 event-reminder_skipped = Reminder not sent: the deadline had passed
 event-effect_requested = Requested: { $effect }
 event-member_added = { $person } became { $role }
+# Committee (issue 15, parts 2 and 3).
+event-member_removed = { $person } is no longer { $role } (replaced)
+event-committee_short = No committee could be assigned: { $missing } evaluators missing ({ $role }); the coordinators were told
 event-evidence_added = added the file { $name } ({ $size })
 
 project-give-role = Give a role

@@ -264,3 +264,21 @@ reason-too-many-attempts = محاولات كثيرة؛ انتظر { $minutes } �
 reason-sign-in-refused = البريد الإلكتروني أو كلمة المرور غير صحيحة
 reason-password-too-short = تحتاج كلمة المرور إلى { $min } أحرف على الأقل؛ وهذه فيها { $length }
 reason-password-too-long = لا يجوز أن تزيد كلمة المرور على { $max } بايت
+
+## Committee (issue 15, parts 2 and 3): pools, conflicts, assignment.
+reason-committee-pool-too-small = مجموعة اللجنة صغيرة جدًا: المطلوب { $wanted } من المقيّمين ولا يمكن تعيين إلا { $eligible }؛ لم يتغير شيء. المستبعدون: { $excluded }
+reason-committee-excluded = { $person } ({ $why ->
+    [organization] من جهة عمل المتدرب، { $detail }
+    [supervisor] مشرف المتدرب
+    [declared-trainee] صرّح بتعارض مصالح مع { $detail }
+    [declared-organization] صرّح بتعارض مصالح مع الجهة { $detail }
+    [role] يشغل دورًا متعارضًا: { $detail }
+    [chair] يرأس اللجنة
+   *[assigned] عضو في هذه اللجنة بالفعل
+})
+reason-committee-no-assessment = المرحلة { $stage } لا تقييم فيها، فلا لجنة لتعيينها
+reason-committee-replace-scored = سبق أن قيّم هذا المقيّم؛ تبقى بطاقة تقييمه، فلا يمكن استبداله
+reason-committee-not-evaluator = هذا الشخص ليس { $role } في هذا المشروع
+reason-committee-no-pool = لا توجد بعد مجموعة لجنة للدفعة { $cohort }؛ أضف أعضاء بالأمر gradflow committee pool add
+reason-committee-not-in-pool = { $email } ليس في مجموعة لجنة هذه الدفعة
+reason-committee-conflict-target = حدّد مع من التعارض: بريد متدرب أو جهة، لا الاثنين معًا

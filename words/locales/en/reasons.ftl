@@ -257,3 +257,21 @@ reason-too-many-attempts = too many attempts; wait { $minutes } minutes and try 
 reason-sign-in-refused = the email or the password is not right
 reason-password-too-short = a password needs at least { $min } characters; this one has { $length }
 reason-password-too-long = a password may have at most { $max } bytes
+
+## Committee (issue 15, parts 2 and 3): pools, conflicts, assignment.
+reason-committee-pool-too-small = the committee pool is too small: { $wanted } evaluators are needed but only { $eligible } can be assigned; nothing was changed. Excluded: { $excluded }
+reason-committee-excluded = { $person } ({ $why ->
+    [organization] from the trainee's organization, { $detail }
+    [supervisor] the trainee's supervisor
+    [declared-trainee] declared a conflict with { $detail }
+    [declared-organization] declared a conflict with the organization { $detail }
+    [role] holds a role that conflicts: { $detail }
+    [chair] chairs the committee
+   *[assigned] already on this committee
+})
+reason-committee-no-assessment = the stage { $stage } has no assessment, so it has no committee to assign
+reason-committee-replace-scored = this evaluator has already scored; their scorecard stands, so they cannot be replaced
+reason-committee-not-evaluator = that person is not { $role } on this project
+reason-committee-no-pool = the cohort { $cohort } has no committee pool yet; add members with gradflow committee pool add
+reason-committee-not-in-pool = { $email } is not in this cohort's committee pool
+reason-committee-conflict-target = say what the conflict is with: a trainee's email or an organization, not both
