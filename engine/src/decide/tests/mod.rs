@@ -11,6 +11,7 @@
 //!   mail-hours rules.
 
 mod approvals;
+mod committee;
 mod events;
 mod members;
 mod migrate;
