@@ -10,6 +10,7 @@ mod attack14;
 mod backup;
 mod browser;
 mod cli;
+mod committee;
 mod config;
 mod croniter;
 mod database_ops;
