@@ -632,6 +632,16 @@ async fn serve(
     .await?;
     // Ali's committee was assigned from the pool as his project entered
     // evaluation (see `committee_pool`).
+    let seated = engine.view(ali).await?.record.members;
+    let mut committee = Vec::new();
+    for m in seated.iter().filter(|m| m.role == "committee" || m.role == "chair") {
+        let person = engine.person_by_id(m.person).await?;
+        committee.push(format!("{} ({})", person.name, m.role));
+    }
+    say!(
+        "Ali's committee, assigned from the pool: {}",
+        committee.join(", ")
+    );
     // The demo runs no worker: the deadlines that have passed by now (the
     // cohort's dates are early in the year) fire here, so the board shows
     // which projects are late, as a running worker would have.
