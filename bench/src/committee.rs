@@ -10,9 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::ensure;
 use gradflow_engine::decide::Member;
-use gradflow_engine::decide::committee::{
-    self, ConflictWith, Declared, Need, Pool, PoolMember,
-};
+use gradflow_engine::decide::committee::{self, ConflictWith, Declared, Need, Pool, PoolMember};
 
 use crate::fixture;
 use crate::report::Measure;

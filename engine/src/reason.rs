@@ -315,7 +315,10 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("password-too-short", &["min", "length"]),
     ("password-too-long", &["max"]),
     // Committee (issue 15, parts 2 and 3): pools, conflicts, assignment.
-    ("committee-pool-too-small", &["wanted", "eligible", "excluded"]),
+    (
+        "committee-pool-too-small",
+        &["wanted", "eligible", "excluded"],
+    ),
     ("committee-excluded", &["person", "why", "detail"]),
     ("committee-no-assessment", &["stage"]),
     ("committee-replace-scored", &[]),

@@ -28,7 +28,9 @@ pub async fn run(ctx: &Ctx, command: CommitteeCommand) -> anyhow::Result<ExitCod
             engine.pool_remove(&cohort, &email).await?;
             output::done(
                 ctx,
-                &format!("{email} left the committee pool of {cohort} (their assignments stay; reassign them)"),
+                &format!(
+                    "{email} left the committee pool of {cohort} (their assignments stay; reassign them)"
+                ),
                 serde_json::json!({ "cohort": cohort, "removed": email }),
             );
         }
@@ -67,10 +69,7 @@ pub async fn run(ctx: &Ctx, command: CommitteeCommand) -> anyhow::Result<ExitCod
                     ctx.now,
                 )
                 .await?;
-            let with = trainee
-                .clone()
-                .or(organization.clone())
-                .unwrap_or_default();
+            let with = trainee.clone().or(organization.clone()).unwrap_or_default();
             output::done(
                 ctx,
                 &format!("conflict {id} recorded: {person} will not evaluate projects of {with}"),
@@ -103,7 +102,9 @@ pub async fn run(ctx: &Ctx, command: CommitteeCommand) -> anyhow::Result<ExitCod
             }
         }
         CommitteeCommand::Assign { cohort, by } => {
-            let done = engine.assign_cohort(&cohort, by.as_deref(), ctx.now).await?;
+            let done = engine
+                .assign_cohort(&cohort, by.as_deref(), ctx.now)
+                .await?;
             if ctx.json {
                 output::json(&done);
             } else {

@@ -634,7 +634,10 @@ async fn serve(
     // evaluation (see `committee_pool`).
     let seated = engine.view(ali).await?.record.members;
     let mut committee = Vec::new();
-    for m in seated.iter().filter(|m| m.role == "committee" || m.role == "chair") {
+    for m in seated
+        .iter()
+        .filter(|m| m.role == "committee" || m.role == "chair")
+    {
         let person = engine.person_by_id(m.person).await?;
         committee.push(format!("{} ({})", person.name, m.role));
     }

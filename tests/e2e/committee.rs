@@ -16,8 +16,8 @@ use gradflow_engine::service::Engine;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::smtp_sink::Sink;
 use crate::processes::spawn;
+use crate::smtp_sink::Sink;
 use crate::support::{self, TestDb, assert_unchanged, bundled, day, on_both, snapshot};
 use crate::web::{PASSWORD, Site};
 use crate::worker::worker_once;
@@ -88,13 +88,29 @@ async fn to_evaluation(engine: &Engine, p: i64, n: usize) {
         answers
     };
     let steps = [
-        (trainee.as_str(), "submit", support::sample(&forms["proposal"])),
+        (
+            trainee.as_str(),
+            "submit",
+            support::sample(&forms["proposal"]),
+        ),
         (sup.as_str(), "endorse", Default::default()),
         (trainee.as_str(), "visit_before.submit", visit()),
-        ("coord-a@example.org", "visit_before.accept", Default::default()),
+        (
+            "coord-a@example.org",
+            "visit_before.accept",
+            Default::default(),
+        ),
         (trainee.as_str(), "visit_after.submit", visit()),
-        ("coord-a@example.org", "visit_after.accept", Default::default()),
-        (trainee.as_str(), "finish", support::sample(&forms["final_report"])),
+        (
+            "coord-a@example.org",
+            "visit_after.accept",
+            Default::default(),
+        ),
+        (
+            trainee.as_str(),
+            "finish",
+            support::sample(&forms["final_report"]),
+        ),
     ];
     for (i, (who, action, answers)) in steps.into_iter().enumerate() {
         support::act(engine, p, who, action, answers, None, 2 + i as i64)
@@ -169,7 +185,8 @@ async fn entering_evaluation_assigns_mails_and_plans_deadlines(db: &TestDb) {
     };
     let en = to("pool1@example.org");
     assert!(
-        en.iter().any(|s| s.contains("You are on the committee for \"Fewer visits\"")),
+        en.iter()
+            .any(|s| s.contains("You are on the committee for \"Fewer visits\"")),
         "{en:?}"
     );
     let ar = to("pool2@example.org");
@@ -177,7 +194,10 @@ async fn entering_evaluation_assigns_mails_and_plans_deadlines(db: &TestDb) {
         ar.iter().any(|s| s.contains("أنت عضو في لجنة تقييم")),
         "{ar:?}"
     );
-    assert!(to("pool3@example.org").is_empty(), "the conflicted member gets no mail");
+    assert!(
+        to("pool3@example.org").is_empty(),
+        "the conflicted member gets no mail"
+    );
     let report = engine.verify_audit().await.unwrap();
     assert!(report.broken.is_none(), "{report:?}");
 }
@@ -188,15 +208,36 @@ async fn a_pool_too_small_is_refused_with_why_and_changes_nothing(db: &TestDb) {
     let p = site.projects[1];
     // Without a pool the move assigns nobody; then the pool shrinks to
     // pool3 (conflicted) and pool1, and the chair.
-    engine.pool_remove("Cohort A", "pool2@example.org").await.unwrap();
-    engine.pool_remove("Cohort A", "pool1@example.org").await.unwrap();
-    engine.pool_remove("Cohort A", "pool3@example.org").await.unwrap();
-    engine.pool_remove("Cohort A", "chair@example.org").await.unwrap();
+    engine
+        .pool_remove("Cohort A", "pool2@example.org")
+        .await
+        .unwrap();
+    engine
+        .pool_remove("Cohort A", "pool1@example.org")
+        .await
+        .unwrap();
+    engine
+        .pool_remove("Cohort A", "pool3@example.org")
+        .await
+        .unwrap();
+    engine
+        .pool_remove("Cohort A", "chair@example.org")
+        .await
+        .unwrap();
     to_evaluation(engine, p, 2).await;
     assert!(holders(engine, p, "committee").await.is_empty());
-    engine.pool_add("Cohort A", "pool1@example.org", false, day(9)).await.unwrap();
-    engine.pool_add("Cohort A", "pool3@example.org", false, day(9)).await.unwrap();
-    engine.pool_add("Cohort A", "sup2@example.org", false, day(9)).await.unwrap();
+    engine
+        .pool_add("Cohort A", "pool1@example.org", false, day(9))
+        .await
+        .unwrap();
+    engine
+        .pool_add("Cohort A", "pool3@example.org", false, day(9))
+        .await
+        .unwrap();
+    engine
+        .pool_add("Cohort A", "sup2@example.org", false, day(9))
+        .await
+        .unwrap();
     let before = snapshot(db).await;
     let refused = engine
         .assign_cohort("Cohort A", Some("coord-a@example.org"), day(10))
@@ -207,10 +248,15 @@ async fn a_pool_too_small_is_refused_with_why_and_changes_nothing(db: &TestDb) {
     let said = refused.to_string();
     assert!(said.contains("wanted=2 eligible=1"), "{said}");
     assert!(
-        said.contains("person=\"Person pool3@example.org\" why=declared-trainee detail=\"Person trainee2\""),
+        said.contains(
+            "person=\"Person pool3@example.org\" why=declared-trainee detail=\"Person trainee2\""
+        ),
         "{said}"
     );
-    assert!(said.contains("person=\"Person sup2\" why=supervisor"), "{said}");
+    assert!(
+        said.contains("person=\"Person sup2\" why=supervisor"),
+        "{said}"
+    );
     // In words, in both languages.
     let en = gradflow_words::error("en", &refused);
     assert!(en.contains("the committee pool is too small"), "{en}");
@@ -225,8 +271,14 @@ async fn a_pool_too_small_is_refused_with_why_and_changes_nothing(db: &TestDb) {
         .unwrap_err();
     assert_eq!(forbidden.kind(), gradflow_engine::service::Kind::Forbidden);
     // Mended, the cohort is staffed on demand.
-    engine.pool_add("Cohort A", "pool2@example.org", false, day(10)).await.unwrap();
-    let done = engine.assign_cohort("Cohort A", None, day(10)).await.unwrap();
+    engine
+        .pool_add("Cohort A", "pool2@example.org", false, day(10))
+        .await
+        .unwrap();
+    let done = engine
+        .assign_cohort("Cohort A", None, day(10))
+        .await
+        .unwrap();
     assert_eq!(done.assigned.len(), 1);
     assert_eq!(
         holders(engine, p, "committee").await,
@@ -238,11 +290,17 @@ async fn a_pool_too_small_never_blocks_the_move_and_tells_the_coordinator(db: &T
     let site = site_with_pool(db).await;
     let engine = &site.engine;
     let p = site.projects[1];
-    engine.pool_remove("Cohort A", "pool2@example.org").await.unwrap();
+    engine
+        .pool_remove("Cohort A", "pool2@example.org")
+        .await
+        .unwrap();
     to_evaluation(engine, p, 2).await;
     let view = engine.view(p).await.unwrap();
     assert_eq!(view.record.state.stage, "evaluation", "the move went ahead");
-    assert!(holders(engine, p, "committee").await.is_empty(), "nobody half-seated");
+    assert!(
+        holders(engine, p, "committee").await.is_empty(),
+        "nobody half-seated"
+    );
     let history = engine.history(p).await.unwrap();
     assert!(
         history
@@ -262,9 +320,15 @@ async fn a_pool_too_small_never_blocks_the_move_and_tells_the_coordinator(db: &T
     let received = sink.stop().await;
     let told = received
         .iter()
-        .find(|m| m.to.iter().any(|r| r == "coord-a@example.org") && m.subject().contains("No committee"))
+        .find(|m| {
+            m.to.iter().any(|r| r == "coord-a@example.org") && m.subject().contains("No committee")
+        })
         .expect("the coordinator is mailed");
-    assert!(told.text().contains("gradflow committee assign --cohort"), "{}", told.text());
+    assert!(
+        told.text().contains("gradflow committee assign --cohort"),
+        "{}",
+        told.text()
+    );
 }
 
 async fn reassign_replaces_one_evaluator_by_the_same_rules(db: &TestDb) {
@@ -272,7 +336,12 @@ async fn reassign_replaces_one_evaluator_by_the_same_rules(db: &TestDb) {
     let engine = &site.engine;
     let p = site.projects[1];
     engine
-        .add_person("pool4@example.org", "Person pool4", "Ministry of Works", day(0))
+        .add_person(
+            "pool4@example.org",
+            "Person pool4",
+            "Ministry of Works",
+            day(0),
+        )
         .await
         .unwrap();
     to_evaluation(engine, p, 2).await;
@@ -288,11 +357,19 @@ async fn reassign_replaces_one_evaluator_by_the_same_rules(db: &TestDb) {
     assert_unchanged(db, &before, "a reassignment with nobody free").await;
     // A trainee may not reassign.
     let refused = engine
-        .reassign(p, "pool1@example.org", Some("trainee2@example.org"), day(10))
+        .reassign(
+            p,
+            "pool1@example.org",
+            Some("trainee2@example.org"),
+            day(10),
+        )
         .await
         .unwrap_err();
     assert_eq!(refused.reason().code, "not-allowed-yours", "{refused}");
-    engine.pool_add("Cohort A", "pool4@example.org", false, day(10)).await.unwrap();
+    engine
+        .pool_add("Cohort A", "pool4@example.org", false, day(10))
+        .await
+        .unwrap();
     engine
         .reassign(p, "pool1@example.org", Some("coord-a@example.org"), day(10))
         .await
@@ -336,7 +413,9 @@ async fn the_late_evaluator_is_reminded_and_the_chair_told_once(db: &TestDb) {
         .unwrap();
     to_evaluation(engine, p, 2).await;
     // pool2 scores at once; pool1 is late.
-    let w = definition::load(&bundled("graduation-service")).unwrap().workflow;
+    let w = definition::load(&bundled("graduation-service"))
+        .unwrap()
+        .workflow;
     let rubric = &w.rubrics["safe"];
     let mut scores = gradflow_engine::decide::Fields::new();
     for c in &rubric.criteria {
@@ -365,7 +444,10 @@ async fn the_late_evaluator_is_reminded_and_the_chair_told_once(db: &TestDb) {
     let pool1 = engine.person("pool1@example.org").await.unwrap().id;
     assert_eq!(
         reminded,
-        vec![format!("score-remind:{pool1}:0"), format!("score-late:{pool1}")],
+        vec![
+            format!("score-remind:{pool1}:0"),
+            format!("score-late:{pool1}")
+        ],
         "once each, and nothing for the evaluator who scored"
     );
     let subjects = |who: &str| {
@@ -381,14 +463,20 @@ async fn the_late_evaluator_is_reminded_and_the_chair_told_once(db: &TestDb) {
         .collect();
     assert_eq!(reminders.len(), 1, "{reminders:?}");
     assert!(
-        subjects("pool2@example.org").iter().all(|s| !s.starts_with("Reminder")),
+        subjects("pool2@example.org")
+            .iter()
+            .all(|s| !s.starts_with("Reminder")),
         "who scored is not reminded"
     );
     let chair: Vec<String> = subjects("chair@example.org")
         .into_iter()
         .filter(|s| s.contains("تأخر"))
         .collect();
-    assert_eq!(chair.len(), 1, "the chair is told once, in Arabic: {chair:?}");
+    assert_eq!(
+        chair.len(),
+        1,
+        "the chair is told once, in Arabic: {chair:?}"
+    );
 }
 
 async fn a_pool_member_finds_no_trace_of_projects_they_are_not_on(db: &TestDb) {
@@ -454,10 +542,18 @@ async fn twenty_processes_assigning_one_cohort_give_each_project_its_evaluators(
     for n in 1..=10 {
         let email = format!("member{n}@example.org");
         engine
-            .add_person(&email, &format!("Member {n}"), &format!("Org {}", n % 5), day(0))
+            .add_person(
+                &email,
+                &format!("Member {n}"),
+                &format!("Org {}", n % 5),
+                day(0),
+            )
             .await
             .unwrap();
-        engine.pool_add(&cohort.name, &email, n == 10, day(0)).await.unwrap();
+        engine
+            .pool_add(&cohort.name, &email, n == 10, day(0))
+            .await
+            .unwrap();
     }
     // Eight projects taken to evaluation by hand-free moves: no pool yet
     // matters (the pool exists, so entering assigns; remove it first).
@@ -481,7 +577,10 @@ async fn twenty_processes_assigning_one_cohort_give_each_project_its_evaluators(
         projects.push(p);
     }
     for (n, email) in pool.iter().enumerate() {
-        engine.pool_add(&cohort.name, email, n == 9, day(9)).await.unwrap();
+        engine
+            .pool_add(&cohort.name, email, n == 9, day(9))
+            .await
+            .unwrap();
     }
     let commands: Vec<Vec<String>> = (0..20)
         .map(|_| spawn::args(&["--json", "committee", "assign", "--cohort", &cohort.name]))
@@ -501,7 +600,12 @@ async fn twenty_processes_assigning_one_cohort_give_each_project_its_evaluators(
     }
     let most = loads.values().max().unwrap();
     let least = (1..=9)
-        .map(|n| loads.get(&format!("member{n}@example.org")).copied().unwrap_or(0))
+        .map(|n| {
+            loads
+                .get(&format!("member{n}@example.org"))
+                .copied()
+                .unwrap_or(0)
+        })
         .min()
         .unwrap();
     // 16 seats over 9 members: a race may tip one member by one more.
@@ -524,13 +628,29 @@ async fn walk_to_evaluation(engine: &Engine, w: &definition::Workflow, p: i64) {
     let sup = support::holder("supervisor", 1);
     let coord = support::holder("coordinator", 1);
     let steps = [
-        (trainee.as_str(), "submit", support::sample(&w.forms["proposal"])),
+        (
+            trainee.as_str(),
+            "submit",
+            support::sample(&w.forms["proposal"]),
+        ),
         (sup.as_str(), "endorse", Default::default()),
-        (trainee.as_str(), "visit_before.submit", support::sample(&w.forms["client_visit"])),
+        (
+            trainee.as_str(),
+            "visit_before.submit",
+            support::sample(&w.forms["client_visit"]),
+        ),
         (coord.as_str(), "visit_before.accept", Default::default()),
-        (trainee.as_str(), "visit_after.submit", support::sample(&w.forms["client_visit"])),
+        (
+            trainee.as_str(),
+            "visit_after.submit",
+            support::sample(&w.forms["client_visit"]),
+        ),
         (coord.as_str(), "visit_after.accept", Default::default()),
-        (trainee.as_str(), "finish", support::sample(&w.forms["final_report"])),
+        (
+            trainee.as_str(),
+            "finish",
+            support::sample(&w.forms["final_report"]),
+        ),
     ];
     for (i, (who, action, answers)) in steps.into_iter().enumerate() {
         support::act(engine, p, who, action, answers, None, 2 + i as i64)

@@ -352,15 +352,17 @@ impl Rejection {
             Rejection::AutomaticLoop(moves) => {
                 Reason::new("automatic-loop", vec![("moves", Arg::count(*moves))])
             }
-            Rejection::NoAssessment { stage } => {
-                Reason::new("committee-no-assessment", vec![("stage", Arg::Stage(stage.clone()))])
-            }
+            Rejection::NoAssessment { stage } => Reason::new(
+                "committee-no-assessment",
+                vec![("stage", Arg::Stage(stage.clone()))],
+            ),
             Rejection::AlreadyScoredCannotReplace => {
                 Reason::new("committee-replace-scored", vec![])
             }
-            Rejection::NotAnEvaluator { role } => {
-                Reason::new("committee-not-evaluator", vec![("role", Arg::Role(role.clone()))])
-            }
+            Rejection::NotAnEvaluator { role } => Reason::new(
+                "committee-not-evaluator",
+                vec![("role", Arg::Role(role.clone()))],
+            ),
         }
     }
 }

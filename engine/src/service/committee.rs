@@ -33,22 +33,70 @@ use crate::store::{ConflictRow, Pending, PoolRow, ProjectRecord};
 /// pool too small), in English and Arabic: used when a workflow's published
 /// templates do not give their own under the same names.
 pub(super) const BUILT_IN_TEMPLATES: &[(&str, &str)] = &[
-    ("committee_assigned.subject.hbs", include_str!("../../templates/committee/committee_assigned.subject.hbs")),
-    ("committee_assigned.text.hbs", include_str!("../../templates/committee/committee_assigned.text.hbs")),
-    ("committee_assigned.ar.subject.hbs", include_str!("../../templates/committee/committee_assigned.ar.subject.hbs")),
-    ("committee_assigned.ar.text.hbs", include_str!("../../templates/committee/committee_assigned.ar.text.hbs")),
-    ("committee_score_reminder.subject.hbs", include_str!("../../templates/committee/committee_score_reminder.subject.hbs")),
-    ("committee_score_reminder.text.hbs", include_str!("../../templates/committee/committee_score_reminder.text.hbs")),
-    ("committee_score_reminder.ar.subject.hbs", include_str!("../../templates/committee/committee_score_reminder.ar.subject.hbs")),
-    ("committee_score_reminder.ar.text.hbs", include_str!("../../templates/committee/committee_score_reminder.ar.text.hbs")),
-    ("committee_score_late.subject.hbs", include_str!("../../templates/committee/committee_score_late.subject.hbs")),
-    ("committee_score_late.text.hbs", include_str!("../../templates/committee/committee_score_late.text.hbs")),
-    ("committee_score_late.ar.subject.hbs", include_str!("../../templates/committee/committee_score_late.ar.subject.hbs")),
-    ("committee_score_late.ar.text.hbs", include_str!("../../templates/committee/committee_score_late.ar.text.hbs")),
-    ("committee_short.subject.hbs", include_str!("../../templates/committee/committee_short.subject.hbs")),
-    ("committee_short.text.hbs", include_str!("../../templates/committee/committee_short.text.hbs")),
-    ("committee_short.ar.subject.hbs", include_str!("../../templates/committee/committee_short.ar.subject.hbs")),
-    ("committee_short.ar.text.hbs", include_str!("../../templates/committee/committee_short.ar.text.hbs")),
+    (
+        "committee_assigned.subject.hbs",
+        include_str!("../../templates/committee/committee_assigned.subject.hbs"),
+    ),
+    (
+        "committee_assigned.text.hbs",
+        include_str!("../../templates/committee/committee_assigned.text.hbs"),
+    ),
+    (
+        "committee_assigned.ar.subject.hbs",
+        include_str!("../../templates/committee/committee_assigned.ar.subject.hbs"),
+    ),
+    (
+        "committee_assigned.ar.text.hbs",
+        include_str!("../../templates/committee/committee_assigned.ar.text.hbs"),
+    ),
+    (
+        "committee_score_reminder.subject.hbs",
+        include_str!("../../templates/committee/committee_score_reminder.subject.hbs"),
+    ),
+    (
+        "committee_score_reminder.text.hbs",
+        include_str!("../../templates/committee/committee_score_reminder.text.hbs"),
+    ),
+    (
+        "committee_score_reminder.ar.subject.hbs",
+        include_str!("../../templates/committee/committee_score_reminder.ar.subject.hbs"),
+    ),
+    (
+        "committee_score_reminder.ar.text.hbs",
+        include_str!("../../templates/committee/committee_score_reminder.ar.text.hbs"),
+    ),
+    (
+        "committee_score_late.subject.hbs",
+        include_str!("../../templates/committee/committee_score_late.subject.hbs"),
+    ),
+    (
+        "committee_score_late.text.hbs",
+        include_str!("../../templates/committee/committee_score_late.text.hbs"),
+    ),
+    (
+        "committee_score_late.ar.subject.hbs",
+        include_str!("../../templates/committee/committee_score_late.ar.subject.hbs"),
+    ),
+    (
+        "committee_score_late.ar.text.hbs",
+        include_str!("../../templates/committee/committee_score_late.ar.text.hbs"),
+    ),
+    (
+        "committee_short.subject.hbs",
+        include_str!("../../templates/committee/committee_short.subject.hbs"),
+    ),
+    (
+        "committee_short.text.hbs",
+        include_str!("../../templates/committee/committee_short.text.hbs"),
+    ),
+    (
+        "committee_short.ar.subject.hbs",
+        include_str!("../../templates/committee/committee_short.ar.subject.hbs"),
+    ),
+    (
+        "committee_short.ar.text.hbs",
+        include_str!("../../templates/committee/committee_short.ar.text.hbs"),
+    ),
 ];
 
 /// How often a cohort's assignment is decided again when another process
@@ -86,7 +134,9 @@ impl Engine {
     ) -> Result<(), Error> {
         let cohort = self.store.cohort(cohort).await?;
         let person = self.store.person(&input::email(email)?).await?;
-        self.store.pool_add(cohort.id, person.id, chair, now).await?;
+        self.store
+            .pool_add(cohort.id, person.id, chair, now)
+            .await?;
         Ok(())
     }
 
@@ -149,10 +199,7 @@ impl Engine {
             None => "operator".to_owned(),
         };
         let (trainee, organization) = match (trainee, organization) {
-            (Some(t), None) => (
-                Some(self.store.person(&input::email(t)?).await?.id),
-                None,
-            ),
+            (Some(t), None) => (Some(self.store.person(&input::email(t)?).await?.id), None),
             (None, Some(o)) => (None, Some(input::line("organization", o)?)),
             _ => {
                 return Err(Error::Invalid(Reason::new(
@@ -269,7 +316,13 @@ impl Engine {
                 .collect::<Vec<_>>();
             // One role per cohort in practice (one workflow); the first
             // project's decides the loads counted.
-            let picks = committee::assign(&contexts[0].1, &contexts[0].3, &pool, &needs, cohort.id as u64);
+            let picks = committee::assign(
+                &contexts[0].1,
+                &contexts[0].3,
+                &pool,
+                &needs,
+                cohort.id as u64,
+            );
             if let Some(short) = picks.iter().find_map(|p| p.as_ref().err()) {
                 return Err(self.too_small(short).await?);
             }
@@ -365,7 +418,9 @@ impl Engine {
             .filter(|m| !(m.person == out && m.role == role))
             .cloned()
             .collect();
-        let pool = self.load_pool(record.cohort_id, &role, &record.members).await?;
+        let pool = self
+            .load_pool(record.cohort_id, &role, &record.members)
+            .await?;
         let not = [out];
         let need = Need {
             project: record.id,
@@ -373,7 +428,7 @@ impl Engine {
             wanted: assessment.evaluators,
             not: &not,
         };
-        let seed = u64::try_from(record.state.version).unwrap_or(0) ^ record.id as u64;
+        let seed = record.state.version ^ record.id as u64;
         let picked = match committee::assign(&workflow, &role, &pool, &[need], seed).pop() {
             Some(Ok(p)) => p,
             Some(Err(short)) => return Err(self.too_small(&short).await?),
@@ -417,7 +472,9 @@ impl Engine {
             return Ok(None);
         };
         let role = &assessment.by[0];
-        let pool = self.load_pool(record.cohort_id, role, &record.members).await?;
+        let pool = self
+            .load_pool(record.cohort_id, role, &record.members)
+            .await?;
         if pool.members.is_empty() {
             return Ok(None);
         }
@@ -427,7 +484,8 @@ impl Engine {
             wanted: assessment.evaluators,
             not: &[],
         };
-        let seed = u64::from_str_radix(decision.state.head.get(..16).unwrap_or("0"), 16).unwrap_or(0);
+        let seed =
+            u64::from_str_radix(decision.state.head.get(..16).unwrap_or("0"), 16).unwrap_or(0);
         let seating = match committee::assign(workflow, role, &pool, &[need], seed).pop() {
             Some(Ok(evaluators)) if evaluators.is_empty() => return Ok(None),
             Some(Ok(evaluators)) => Seating {
@@ -442,7 +500,14 @@ impl Engine {
             None => return Ok(None),
         };
         let seat = |seating: &Seating| {
-            committee::seat(project, &record.state, Some(decision.clone()), None, seating, now)
+            committee::seat(
+                project,
+                &record.state,
+                Some(decision.clone()),
+                None,
+                seating,
+                now,
+            )
         };
         Ok(match seat(&seating) {
             Ok(seated) => Some(seated),
@@ -459,9 +524,15 @@ impl Engine {
     /// The pool's chair, if they may chair this project.
     fn chair_for(&self, pool: &Pool, workflow: &Workflow, project: &Project<'_>) -> Option<i64> {
         let chair = pool.members.iter().find(|m| m.chair)?;
-        committee::excluded(workflow, committee::CHAIR_ROLE, pool, chair, project.members)
-            .is_none()
-            .then_some(chair.person)
+        committee::excluded(
+            workflow,
+            committee::CHAIR_ROLE,
+            pool,
+            chair,
+            project.members,
+        )
+        .is_none()
+        .then_some(chair.person)
     }
 
     /// `cohort`'s pool as the core reads it: members with organizations and
@@ -475,7 +546,11 @@ impl Engine {
         let loads: BTreeMap<i64, i64> = if role.is_empty() {
             BTreeMap::new()
         } else {
-            self.store.committee_loads(cohort, role).await?.into_iter().collect()
+            self.store
+                .committee_loads(cohort, role)
+                .await?
+                .into_iter()
+                .collect()
         };
         let declared = self
             .store
@@ -507,7 +582,8 @@ impl Engine {
             members: rows
                 .into_iter()
                 .map(|r| PoolMember {
-                    load: u32::try_from(loads.get(&r.person).copied().unwrap_or(0)).unwrap_or(u32::MAX),
+                    load: u32::try_from(loads.get(&r.person).copied().unwrap_or(0))
+                        .unwrap_or(u32::MAX),
                     person: r.person,
                     organization: r.organization,
                     chair: r.chair,

@@ -124,7 +124,8 @@ impl Engine {
                     Some(decision) => {
                         // An automatic move into an assessed stage seats its committee.
                         // A pool that cannot be read leaves the move to go ahead alone.
-                        let decision = match self.with_committee(record, &ctx, &decision, now).await {
+                        let decision = match self.with_committee(record, &ctx, &decision, now).await
+                        {
                             Ok(Some(seated)) => seated,
                             Ok(None) | Err(_) => decision,
                         };

@@ -34,7 +34,10 @@ struct Cohort {
 fn cohort() -> impl Strategy<Value = Cohort> {
     (
         prop::collection::vec((0u8..6, prop::bool::weighted(0.1)), 1..16),
-        prop::collection::vec((0u8..6, prop::option::weighted(0.3, 0usize..16), 0u8..3), 1..25),
+        prop::collection::vec(
+            (0u8..6, prop::option::weighted(0.3, 0usize..16), 0u8..3),
+            1..25,
+        ),
         prop::collection::vec((0usize..16, any::<bool>(), 0usize..25), 0..12),
         1u32..4,
     )
@@ -214,7 +217,9 @@ fn a_pool_too_small_says_who_is_excluded_and_why() {
         wanted: 2,
         not: &[],
     };
-    let got = committee::assign(&w, "committee", &pool, &[need], 7).pop().unwrap();
+    let got = committee::assign(&w, "committee", &pool, &[need], 7)
+        .pop()
+        .unwrap();
     let short = got.unwrap_err();
     assert_eq!(short.eligible, 0);
     assert_eq!(
@@ -227,8 +232,14 @@ fn a_pool_too_small_says_who_is_excluded_and_why() {
         ]
     );
     let reason = short.reason(|id| format!("P{id}")).to_string();
-    assert!(reason.starts_with("committee-pool-too-small wanted=2 eligible=0"), "{reason}");
-    assert!(reason.contains("person=\"P103\" why=supervisor"), "{reason}");
+    assert!(
+        reason.starts_with("committee-pool-too-small wanted=2 eligible=0"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("person=\"P103\" why=supervisor"),
+        "{reason}"
+    );
 }
 
 /// A run at evaluation whose committee and chair hold no role yet.
@@ -248,7 +259,15 @@ fn seating_mails_evaluators_plans_their_deadline_and_scoring_cancels_it() {
         chair: Some(203),
         ..Seating::default()
     };
-    let decision = committee::seat(&run.project(), &run.state, None, None, &seating, super::day(40)).unwrap();
+    let decision = committee::seat(
+        &run.project(),
+        &run.state,
+        None,
+        None,
+        &seating,
+        super::day(40),
+    )
+    .unwrap();
     let added: Vec<(PersonId, String)> = decision
         .events
         .iter()
@@ -292,10 +311,23 @@ fn seating_mails_evaluators_plans_their_deadline_and_scoring_cancels_it() {
             ("score-late:202", TimerKind::ScoreLate),
         ]
     );
-    let late = decision.timers.set.iter().find(|t| t.key == "score-late:201").unwrap();
-    let reminder = decision.timers.set.iter().find(|t| t.key == "score-remind:201:0").unwrap();
+    let late = decision
+        .timers
+        .set
+        .iter()
+        .find(|t| t.key == "score-late:201")
+        .unwrap();
+    let reminder = decision
+        .timers
+        .set
+        .iter()
+        .find(|t| t.key == "score-remind:201:0")
+        .unwrap();
     assert!(reminder.at < late.at);
-    assert!(!decision.timers.cancel_pending, "the stage's own timers stay");
+    assert!(
+        !decision.timers.cancel_pending,
+        "the stage's own timers stay"
+    );
     run.accept(decision);
     run.members.extend([
         member(201, "committee"),
@@ -349,8 +381,19 @@ fn seating_mails_evaluators_plans_their_deadline_and_scoring_cancels_it() {
         replaced.timers.cancel,
         vec!["score-remind:202:0".to_owned(), "score-late:202".to_owned()]
     );
-    assert!(replaced.timers.set.iter().any(|t| t.key == "score-late:204"));
+    assert!(
+        replaced
+            .timers
+            .set
+            .iter()
+            .any(|t| t.key == "score-late:204")
+    );
     run.accept(replaced);
     assert!(!run.state.members.iter().any(|m| m.person == 202));
-    assert!(run.state.members.iter().any(|m| m.person == 204 && m.role == "committee"));
+    assert!(
+        run.state
+            .members
+            .iter()
+            .any(|m| m.person == 204 && m.role == "committee")
+    );
 }
