@@ -270,16 +270,65 @@ async fn a_pool_too_small_is_refused_with_why_and_changes_nothing(db: &TestDb) {
         .await
         .unwrap_err();
     assert_eq!(forbidden.kind(), gradflow_engine::service::Kind::Forbidden);
-    // Mended, the cohort is staffed on demand.
+    // The board's button says the same, in the coordinator's words; another
+    // cohort's coordinator finds no such cohort.
+    let cohort = site.cohorts[0];
+    let mut coord = site.signed_in("coord-a@example.org").await;
+    let board = coord.get(&format!("/cohorts/{cohort}")).await;
+    assert!(
+        board.body.contains("id=\"committee-assign\""),
+        "{}",
+        board.body
+    );
+    let refused = coord
+        .post(
+            &format!("/cohorts/{cohort}/committee"),
+            &[("csrf", board.csrf().as_str())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    let text = refused.body.replace(['\u{2068}', '\u{2069}'], "");
+    assert!(text.contains("the committee pool is too small"), "{text}");
+    assert!(text.contains("Person sup2"), "{text}");
+    let mut stranger = site.signed_in("coord-b@example.org").await;
+    let page = stranger.get("/").await;
+    let hidden = stranger
+        .post(
+            &format!("/cohorts/{cohort}/committee"),
+            &[("csrf", page.csrf().as_str())],
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    // Mended, the cohort is staffed on demand from the board.
     engine
         .pool_add("Cohort A", "pool2@example.org", false, day(10))
         .await
         .unwrap();
-    let done = engine
+    let sent = coord
+        .post(
+            &format!("/cohorts/{cohort}/committee"),
+            &[("csrf", board.csrf().as_str())],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let to = sent.headers[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let landed = coord.get(&to).await;
+    assert!(
+        landed
+            .body
+            .replace(['\u{2068}', '\u{2069}'], "")
+            .contains("Projects given their evaluators now: 1;"),
+        "{}",
+        landed.body
+    );
+    let again = engine
         .assign_cohort("Cohort A", None, day(10))
         .await
         .unwrap();
-    assert_eq!(done.assigned.len(), 1);
+    assert_eq!((again.assigned.len(), again.complete), (0, 1));
     assert_eq!(
         holders(engine, p, "committee").await,
         BTreeSet::from(["pool1@example.org".into(), "pool2@example.org".into()])

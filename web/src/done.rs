@@ -39,6 +39,8 @@ pub const IDS: &[&str] = &[
     "done-resend",
     "done-told",
     "done-told-nobody",
+    // Committee (issue 15).
+    "done-committee-assigned",
 ];
 
 /// How long a confirmation link shows its message: long enough for a slow

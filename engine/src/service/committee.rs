@@ -379,6 +379,20 @@ impl Engine {
         Err(Error::Conflict(Reason::new("changed", vec![])))
     }
 
+    /// [`Engine::assign_cohort`] for a signed-in coordinator of cohort
+    /// `cohort` (by id): the board's button. A cohort they do not
+    /// coordinate is not found, like one that does not exist.
+    pub async fn assign_cohort_as(
+        &self,
+        viewer: &super::Viewer,
+        cohort: i64,
+        now: Timestamp,
+    ) -> Result<CohortAssignment, Error> {
+        let cohort = self.coordinated(viewer, cohort).await?;
+        self.assign_cohort(&cohort.name, Some(&viewer.person.email), now)
+            .await
+    }
+
     /// Replaces evaluator `out` (an email) on `project` by another pool
     /// member, chosen by the same rules; `by` is the coordinator asking
     /// (`None`: the operator). An evaluator who has scored is not replaced.

@@ -418,3 +418,8 @@ busy-changed = While you were writing, someone else changed the project. Nothing
 busy-send-again = “{ $action }” can still be done: what you wrote is in its form below. Check it and send it again.
 busy-gone = “{ $action }” can no longer be done now. What you wrote is kept below, so that you can copy it; what you can do now is under “What you can do”.
 busy-kept = What you wrote
+
+# Committee (issue 15, parts 2 and 3): the board's button.
+board-committee-assign = Assign committees from the pool
+board-committee-assign-hint = Every project in evaluation gets the evaluators it lacks; never from the trainee's organization, their supervisor or someone with a declared conflict.
+done-committee-assigned = Projects given their evaluators now: { $count }; each evaluator was mailed.
