@@ -9,6 +9,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod committee;
 mod drive;
 mod engine;
 mod fixture;
@@ -101,6 +102,8 @@ enum Only {
     Lateness,
     /// Outbox messages delivered per second into a local SMTP server.
     Outbox,
+    /// Committee assignment in memory: 3 evaluators x 1,000 projects from a pool of 100.
+    Committee,
 }
 
 /// What the run has found so far.
@@ -246,6 +249,12 @@ fn run(args: &Args) -> anyhow::Result<()> {
         core_part(&mut ctx)?;
         ctx.usage.push(("core".into(), machine::usage(&mark)));
     }
+    if want(Only::Committee) {
+        eprintln!("committee assignment…");
+        let mark = machine::mark();
+        committee_part(&mut ctx)?;
+        ctx.usage.push(("committee".into(), machine::usage(&mark)));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -347,7 +356,41 @@ fn part_name(part: Only) -> &'static str {
         Only::Timers => "timers",
         Only::Lateness => "lateness",
         Only::Outbox => "outbox",
+        Only::Committee => "committee",
     }
+}
+
+/// Committee assignment (issue 15): time per cohort and the load spread.
+fn committee_part(ctx: &mut Ctx) -> anyhow::Result<()> {
+    let mut run = committee::run(ctx.seconds)?;
+    let median = run.measure.quantile(0.5).unwrap_or(0);
+    let p99 = run.measure.quantile(0.99).unwrap_or(0);
+    let (most, least) = run.loads;
+    let note = format!(
+        "{} evaluators x {} projects from a pool of {}: median {:.1} ms per cohort (p99 {:.1} ms), \
+         {:.2} µs per project; load {least}..{most} (spread {}); {} project(s) refused",
+        committee::EVALUATORS,
+        thousands(committee::PROJECTS as f64),
+        committee::POOL,
+        f64::from(median) / 1000.0,
+        f64::from(p99) / 1000.0,
+        f64::from(median) / committee::PROJECTS as f64,
+        most - least,
+        run.refused
+    );
+    ctx.facts.push(format!("committee assignment: {note}"));
+    ctx.checks.push(format!(
+        "committee: every evaluator picked obeys the rules (organization, supervisor, declared conflicts, chair); load spread {}",
+        most - least
+    ));
+    ctx.row(
+        "committee (memory)",
+        "assign(): whole cohorts",
+        1,
+        &mut run.measure,
+        &note,
+    );
+    Ok(())
 }
 
 fn core_part(ctx: &mut Ctx) -> anyhow::Result<()> {

@@ -345,6 +345,18 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("calendar-unknown-date", &["date", "dates"]),
     ("calendar-not-coordinator", &["email", "cohort"]),
     ("extension-bad-date", &["date"]),
+    // Committee (issue 15, parts 2 and 3): pools, conflicts, assignment.
+    (
+        "committee-pool-too-small",
+        &["wanted", "eligible", "excluded"],
+    ),
+    ("committee-excluded", &["person", "why", "detail"]),
+    ("committee-no-assessment", &["stage"]),
+    ("committee-replace-scored", &[]),
+    ("committee-not-evaluator", &["role"]),
+    ("committee-no-pool", &["cohort"]),
+    ("committee-not-in-pool", &["email"]),
+    ("committee-conflict-target", &[]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

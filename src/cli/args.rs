@@ -62,6 +62,9 @@ pub enum Command {
     /// See the timers the worker fires, and those that failed and why.
     #[command(subcommand)]
     Timers(TimersCommand),
+    /// Committee pools, declared conflicts and assigning evaluators.
+    #[command(subcommand)]
+    Committee(CommitteeCommand),
     /// Fire timers that fall due (deadlines, reminders, escalations) until stopped.
     Worker(WorkerArgs),
     /// Serve the web application.
@@ -265,6 +268,96 @@ pub enum Behaviour {
     Never,
     /// In turn: on time, late, never (trainees 1, 2, 3, then again).
     Mixed,
+}
+
+/// `gradflow committee ...`
+#[derive(Debug, Subcommand)]
+pub enum CommitteeCommand {
+    /// A cohort's committee pool: the people evaluators are drawn from.
+    #[command(subcommand)]
+    Pool(PoolCommand),
+    /// Record that a person may not evaluate a trainee's projects, or the
+    /// projects of trainees of an organization (give exactly one).
+    Conflict {
+        /// The person who may not evaluate.
+        #[arg(long)]
+        person: String,
+        /// The trainee (email) the conflict is with.
+        #[arg(long, conflicts_with = "organization")]
+        trainee: Option<String>,
+        /// The organization the conflict is with.
+        #[arg(long)]
+        organization: Option<String>,
+        /// Why (kept with who recorded it and when).
+        #[arg(long)]
+        reason: String,
+        /// Who records it (an email); the operator when omitted.
+        #[arg(long = "as", value_name = "EMAIL")]
+        by: Option<String>,
+    },
+    /// List declared conflicts (of a cohort's pool members, or everyone's).
+    Conflicts {
+        /// Only the members of this cohort's pool.
+        #[arg(long)]
+        cohort: Option<String>,
+    },
+    /// Give every project of a cohort in an assessed stage the evaluators
+    /// it lacks, from the cohort's pool (all or nothing).
+    Assign {
+        /// Cohort name.
+        #[arg(long)]
+        cohort: String,
+        /// Who asks (a coordinator's email); the operator when omitted.
+        #[arg(long = "as", value_name = "EMAIL")]
+        by: Option<String>,
+    },
+    /// Replace one evaluator of a project by another pool member, by the same rules.
+    Reassign {
+        /// Project id.
+        #[arg(long)]
+        project: i64,
+        /// The evaluator to replace (email).
+        #[arg(long)]
+        evaluator: String,
+        /// Who asks (a coordinator's email); the operator when omitted.
+        #[arg(long = "as", value_name = "EMAIL")]
+        by: Option<String>,
+    },
+}
+
+/// `gradflow committee pool ...`
+#[derive(Debug, Subcommand)]
+pub enum PoolCommand {
+    /// Add a person to a cohort's pool (as its chair with --chair).
+    Add {
+        /// Cohort name.
+        #[arg(long)]
+        cohort: String,
+        /// The person's email.
+        #[arg(long)]
+        email: String,
+        /// Make them the pool's chair (the chair role on each project).
+        #[arg(long)]
+        chair: bool,
+    },
+    /// Remove a person from a cohort's pool (their assignments stay).
+    Remove {
+        /// Cohort name.
+        #[arg(long)]
+        cohort: String,
+        /// The person's email.
+        #[arg(long)]
+        email: String,
+    },
+    /// List a cohort's pool with each member's load.
+    List {
+        /// Cohort name.
+        #[arg(long)]
+        cohort: String,
+        /// The evaluator role whose assignments are counted.
+        #[arg(long, default_value = "committee")]
+        role: String,
+    },
 }
 
 /// `gradflow timers ...`

@@ -411,6 +411,40 @@ const MORE_PEOPLE: &[(&str, &str, &str)] = &[
     ("ali@labour.example", "Ali Al-Maskari", "Ministry of Labour"),
 ];
 
+/// Committees (issue 15): the cohort's pool, its chair and a declared
+/// conflict, so that Ali's project, entering evaluation, has its committee
+/// assigned from the pool automatically: Salim and Rashid score, Fatma
+/// chairs, and Mona is left out (Ministry of Labour, like Ali).
+async fn committee_pool(engine: &Engine, now: Timestamp) -> anyhow::Result<()> {
+    engine
+        .add_person(
+            "rashid@tourism.example",
+            "Rashid Al-Balushi",
+            "Ministry of Tourism",
+            now,
+        )
+        .await?;
+    for (email, chair) in [
+        ("salim@housing.example", false),
+        ("mona@labour.example", false),
+        ("rashid@tourism.example", false),
+        ("fatma@institute.example", true),
+    ] {
+        engine.pool_add("Service 2026 A", email, chair, now).await?;
+    }
+    engine
+        .declare_conflict(
+            "rashid@tourism.example",
+            None,
+            Some("Ministry of Health"),
+            "seconded to the Ministry of Health until last year",
+            Some("huda@institute.example"),
+            now,
+        )
+        .await?;
+    Ok(())
+}
+
 /// Serves the demo institute: four more projects (waiting for its trainee's
 /// proposal, for its supervisor's endorsement, in implementation with a
 /// client visit for the coordinator to accept, and before the committee),
@@ -427,6 +461,7 @@ async fn serve(
     for (email, name, org) in MORE_PEOPLE {
         engine.add_person(email, name, org, now).await?;
     }
+    committee_pool(&engine, now).await?;
     let start = |trainee: &str, supervisor: &str| {
         vec![
             (trainee.to_owned(), "trainee".to_owned()),
@@ -595,15 +630,21 @@ async fn serve(
         )]),
     )
     .await?;
-    for (email, role) in [
-        ("salim@housing.example", "committee"),
-        ("mona@labour.example", "committee"),
-        ("fatma@institute.example", "chair"),
-    ] {
-        engine
-            .assign(ali, Some("huda@institute.example"), email, role, now)
-            .await?;
+    // Ali's committee was assigned from the pool as his project entered
+    // evaluation (see `committee_pool`).
+    let seated = engine.view(ali).await?.record.members;
+    let mut committee = Vec::new();
+    for m in seated
+        .iter()
+        .filter(|m| m.role == "committee" || m.role == "chair")
+    {
+        let person = engine.person_by_id(m.person).await?;
+        committee.push(format!("{} ({})", person.name, m.role));
     }
+    say!(
+        "Ali's committee, assigned from the pool: {}",
+        committee.join(", ")
+    );
     // The demo runs no worker: the deadlines that have passed by now (the
     // cohort's dates are early in the year) fire here, so the board shows
     // which projects are late, as a running worker would have.
@@ -636,7 +677,7 @@ async fn serve(
         ),
         (
             "mona@labour.example",
-            "committee member (Ali's project to score)",
+            "committee pool (not on Ali's committee: Ministry of Labour, like Ali)",
         ),
         ("fatma@institute.example", "committee chair"),
         (

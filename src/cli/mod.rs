@@ -2,6 +2,7 @@
 
 pub mod args;
 mod backup;
+mod committee;
 pub mod config;
 mod courier;
 mod dates;
@@ -75,6 +76,7 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         Command::Outbox(command) => outbox::run(&ctx, command).await,
         Command::Mail(command) => mail::run(&ctx, command).await,
         Command::Timers(command) => timers::run(&ctx, command).await,
+        Command::Committee(command) => committee::run(&ctx, command).await,
         Command::Worker(args) => worker::run(&ctx, args).await,
         Command::Serve(args) => serve::run(&ctx, &args.web).await,
         Command::User(command) => user::run(&ctx, command).await,

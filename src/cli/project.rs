@@ -390,6 +390,13 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
                 reason.escape_default()
             )
         }
+        Change::MemberRemoved { person, role } => match emails.get(person) {
+            Some(email) => format!("{email} is no longer {role} (replaced)"),
+            None => format!("person {person} is no longer {role} (replaced)"),
+        },
+        Change::CommitteeShort { role, missing } => format!(
+            "no committee could be assigned ({missing} {role} missing from the pool); the coordinators were told"
+        ),
         Change::EvidenceAdded { name, sha256, size } => format!(
             "added the file \"{}\" ({size} bytes, SHA-256 {sha256})",
             name.escape_default()

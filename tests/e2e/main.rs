@@ -11,6 +11,7 @@ mod backup;
 mod browser;
 mod calendar;
 mod cli;
+mod committee;
 mod config;
 mod croniter;
 mod database_ops;

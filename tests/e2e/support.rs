@@ -361,6 +361,9 @@ const TABLES: &[(&str, &str)] = &[
     ("installation", "id"),
     ("admin_log", "id"),
     ("purge_permits", "project_id"),
+    // Committee (issue 15, parts 2 and 3).
+    ("committee_pool", "cohort_id, person_id"),
+    ("declared_conflicts", "id"),
 ];
 
 /// Tables the snapshot knows of but does not dump: `attempts` counts

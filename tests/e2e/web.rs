@@ -1950,12 +1950,16 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
         .unwrap();
     let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
     let mut passwords = BTreeMap::new();
+    let mut committee_line = String::new();
     let base = loop {
         let mut line = String::new();
         assert!(
             out.read_line(&mut line).unwrap() > 0,
             "the demo stopped early"
         );
+        if line.contains("Ali's committee, assigned from the pool") {
+            committee_line = line.clone();
+        }
         let words: Vec<&str> = line.split_whitespace().collect();
         if let [email, password, ..] = words.as_slice()
             && email.contains('@')
@@ -1967,6 +1971,11 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
         }
     };
     assert_eq!(passwords.len(), 11, "{passwords:?}");
+    // Committees (issue 15): Mona (Ministry of Labour, like Ali) is left out.
+    for name in ["Salim", "Rashid", "Fatma"] {
+        assert!(committee_line.contains(name), "{committee_line}");
+    }
+    assert!(!committee_line.contains("Mona"), "{committee_line}");
     let browser = |email: &'static str| {
         let mut b = Browser {
             client: reqwest::Client::builder()

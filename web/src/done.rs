@@ -43,6 +43,8 @@ pub const IDS: &[&str] = &[
     // Moderation (issue 15, part 4).
     "done-moderated",
     "done-rescore-requested",
+    // Committee (issue 15).
+    "done-committee-assigned",
 ];
 
 /// How long a confirmation link shows its message: long enough for a slow

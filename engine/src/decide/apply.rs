@@ -285,10 +285,23 @@ pub(super) fn apply(
             }
             redate(project, state, event.at, seq)?;
         }
+        Change::MemberRemoved { person, role } => {
+            let members = Arc::make_mut(&mut state.members);
+            let Some(at) = members
+                .iter()
+                .position(|m| m.person == *person && m.role == *role)
+            else {
+                return Err(unfit(format!(
+                    "person {person} is said to leave role '{role}', which they were not given"
+                )));
+            };
+            members.remove(at);
+        }
         Change::Reminded { .. }
         | Change::ReminderSkipped { .. }
         | Change::EffectRequested { .. }
-        | Change::EvidenceAdded { .. } => {}
+        | Change::EvidenceAdded { .. }
+        | Change::CommitteeShort { .. } => {}
     }
     Ok(())
 }

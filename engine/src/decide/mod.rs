@@ -34,6 +34,7 @@ mod apply;
 mod approvals;
 mod assessment;
 mod checklist;
+pub mod committee;
 mod conditions;
 mod evidence;
 mod extend;
@@ -392,6 +393,17 @@ impl<'p, 'a> Draft<'p, 'a> {
             timers: TimerPlan::default(),
             notifications: Vec::new(),
         }
+    }
+
+    /// Continues `decision` (made from the same project), so that more
+    /// changes commit with it in one transaction.
+    fn resume(project: &'p Project<'a>, decision: Decision, now: Timestamp) -> Self {
+        let mut draft = Draft::new(project, decision.state, now);
+        draft.state.version -= 1;
+        draft.events = decision.events;
+        draft.timers = decision.timers;
+        draft.notifications = decision.notifications;
+        draft
     }
 
     fn finish(mut self) -> Decision {
@@ -886,6 +898,7 @@ impl<'p, 'a> Draft<'p, 'a> {
         })?;
         let comment = given_comment(command);
         self.record(Some(command.actor), Change::Scored { scores, comment })?;
+        committee::cancel_score_timers(self, a, command.actor);
         Ok(())
     }
 

@@ -247,6 +247,19 @@ pub enum Rejection {
         /// The person's id.
         person: String,
     },
+    // Committee (issue 15, parts 2 and 3).
+    /// A committee is seated only in a stage with an assessment.
+    NoAssessment {
+        /// The current stage.
+        stage: String,
+    },
+    /// An evaluator who has scored is not replaced (their scorecard stands).
+    AlreadyScoredCannotReplace,
+    /// The person to replace is not an evaluator of this project.
+    NotAnEvaluator {
+        /// The evaluator role.
+        role: String,
+    },
 }
 
 impl Rejection {
@@ -531,6 +544,17 @@ impl Rejection {
             Rejection::RescoreNotScored { person } => Reason::new(
                 "rescore-not-scored",
                 vec![("person", Arg::Text(person.clone()))],
+            ),
+            Rejection::NoAssessment { stage } => Reason::new(
+                "committee-no-assessment",
+                vec![("stage", Arg::Stage(stage.clone()))],
+            ),
+            Rejection::AlreadyScoredCannotReplace => {
+                Reason::new("committee-replace-scored", vec![])
+            }
+            Rejection::NotAnEvaluator { role } => Reason::new(
+                "committee-not-evaluator",
+                vec![("role", Arg::Role(role.clone()))],
             ),
         }
     }

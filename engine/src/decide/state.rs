@@ -331,6 +331,25 @@ pub enum Change {
         /// Why.
         reason: String,
     },
+    // Committee (issue 15, parts 2 and 3).
+    /// Someone's role on this project ended, directly given before (an
+    /// evaluator replaced by the coordinator). The `project_members` row
+    /// goes with it.
+    MemberRemoved {
+        /// Whose role ended.
+        person: PersonId,
+        /// The role.
+        role: String,
+    },
+    /// The project entered an assessed stage but the cohort's committee
+    /// pool could not staff it (too few members free of conflicts): nobody
+    /// was assigned, the move went ahead, and the coordinators were told.
+    CommitteeShort {
+        /// The evaluator role.
+        role: String,
+        /// How many evaluators were missing.
+        missing: u32,
+    },
 }
 
 /// The parts of a cohort's calendar a coordinator may change: its named
@@ -413,6 +432,10 @@ pub enum TimerKind {
     Overdue,
     /// A milestone's due date.
     MilestoneDue,
+    /// A reminder to one evaluator before their scoring deadline (its key names them).
+    ScoreReminder,
+    /// One evaluator's scoring deadline: the chair is told if they have not scored.
+    ScoreLate,
 }
 
 impl TimerKind {
@@ -423,6 +446,8 @@ impl TimerKind {
             TimerKind::Reminder => "reminder",
             TimerKind::Overdue => "overdue",
             TimerKind::MilestoneDue => "milestone_due",
+            TimerKind::ScoreReminder => "score_reminder",
+            TimerKind::ScoreLate => "score_late",
         }
     }
 }
@@ -434,6 +459,8 @@ pub struct TimerPlan {
     pub cancel_pending: bool,
     /// Timers to set.
     pub set: Vec<Timer>,
+    /// Keys of pending timers to cancel (an evaluator scored or was replaced).
+    pub cancel: Vec<String>,
 }
 
 /// A message to send, written to the outbox in the same transaction.

@@ -154,6 +154,44 @@ pub fn fire(
             });
         }
     }
+    // An evaluator's scoring reminder and deadline: sent once, only while
+    // they still hold the role and have not scored.
+    for t in live
+        .iter()
+        .filter(|t| matches!(t.kind, TimerKind::ScoreReminder | TimerKind::ScoreLate))
+    {
+        let Some(person) = super::committee::timer_person(&t.key) else {
+            continue;
+        };
+        let Some(role) = stage.assessment.as_ref().map(|a| &a.by[0]) else {
+            continue;
+        };
+        let seated = draft
+            .state
+            .members
+            .iter()
+            .any(|m| m.person == person && &m.role == role);
+        if !seated || draft.state.scorecards.contains_key(&person) {
+            continue;
+        }
+        let seq = draft.record(
+            None,
+            Change::Reminded {
+                timer: t.key.clone(),
+            },
+        )?;
+        if let Some(template) = &t.template {
+            if t.kind == TimerKind::ScoreReminder {
+                draft.notifications.push(super::state::Notification {
+                    template: template.clone(),
+                    recipient: person,
+                    cause: seq,
+                });
+            } else {
+                draft.notify_roles(&t.to, template, seq);
+            }
+        }
+    }
     let decision = (!draft.events.is_empty()).then(|| draft.finish());
     Ok(Firing {
         decision,
@@ -185,6 +223,8 @@ impl FromStr for TimerKind {
             TimerKind::Reminder,
             TimerKind::Overdue,
             TimerKind::MilestoneDue,
+            TimerKind::ScoreReminder,
+            TimerKind::ScoreLate,
         ]
         .into_iter()
         .find(|k| k.as_str() == name)

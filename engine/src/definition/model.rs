@@ -279,6 +279,12 @@ pub struct Assessment {
     pub evaluators: u32,
     /// How many scorecards are needed before a result counts.
     pub quorum: u32,
+    /// Each evaluator's time to score, counted from their assignment
+    /// (`score_within:`); `None`: no per-evaluator deadline.
+    pub score_within: Option<Duration>,
+    /// Reminders to a late evaluator, this long before their deadline
+    /// (`score_reminders:`, only with `score_within:`).
+    pub score_reminders: Vec<Duration>,
 }
 
 /// Something people do in a stage, moving the project to another stage.

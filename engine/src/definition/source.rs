@@ -425,6 +425,13 @@ pub struct AssessmentSource {
     pub by: Option<Spanned<Names>>,
     pub evaluators: Spanned<u32>,
     pub quorum: Spanned<u32>,
+    /// How long each evaluator has to score, from their assignment
+    /// (committee: late evaluators).
+    #[serde(default)]
+    pub score_within: Option<Text>,
+    /// How long before that deadline each evaluator is reminded.
+    #[serde(default)]
+    pub score_reminders: Option<Vec<Text>>,
 }
 
 /// An action people (or the engine, when `auto`) take in a stage.

@@ -292,27 +292,34 @@ fn look_at(path: &PathBuf) -> FileFound {
 /// disagree, if they do: each role an event gives has its row, and each row
 /// was given by an event (a row inserted behind the engine's back is caught).
 fn member_difference(events: &[Event], direct: &[Member], last: i64) -> Option<(i64, String)> {
-    let mut given: Vec<(i64, &str)> = Vec::new();
+    // Each role given and not ended since (an evaluator replaced), with
+    // the event that gave it.
+    let mut given: Vec<(i64, i64, &str)> = Vec::new();
     for event in events {
-        let Change::MemberAdded { person, role } = &event.change else {
-            continue;
-        };
+        match &event.change {
+            Change::MemberAdded { person, role } => given.push((event.seq, *person, role)),
+            Change::MemberRemoved { person, role } => {
+                given.retain(|(_, p, r)| !(p == person && r == role))
+            }
+            _ => {}
+        }
+    }
+    for (seq, person, role) in &given {
         if !direct
             .iter()
             .any(|m| m.person == *person && m.role == *role)
         {
             return Some((
-                event.seq,
+                *seq,
                 format!(
                     "the role '{role}' this event gives person {person} has no project_members row: it was removed outside gradflow"
                 ),
             ));
         }
-        given.push((*person, role.as_str()));
     }
     direct
         .iter()
-        .find(|m| !given.contains(&(m.person, m.role.as_str())))
+        .find(|m| !given.iter().any(|(_, p, r)| *p == m.person && *r == m.role))
         .map(|m| {
             (
                 last,

@@ -358,6 +358,11 @@ impl Engine {
                 return Err(Error::refused(refused, &workflow));
             }
         };
+        // Entering a stage with an assessment seats its committee in the same decision.
+        let decision = match self.with_committee(&record, &ctx, &decision, now).await? {
+            Some(seated) => seated,
+            None => decision,
+        };
         let outcome = outcome(project, &decision, false);
         let response = serde_json::to_string(&outcome).expect("outcome serialises");
         let idempotency = request

@@ -500,7 +500,13 @@ impl Engine {
         if let Some(t) = self.templates.lock().expect("cache lock").get(&id) {
             return Ok(t.clone());
         }
-        let stored = Arc::new(self.store.definition(id).await?.templates);
+        let mut stored = self.store.definition(id).await?.templates;
+        for (name, text) in super::committee::BUILT_IN_TEMPLATES {
+            stored
+                .entry((*name).to_owned())
+                .or_insert_with(|| (*text).to_owned());
+        }
+        let stored = Arc::new(stored);
         self.templates
             .lock()
             .expect("cache lock")

@@ -27,6 +27,7 @@ mod audit;
 mod backup;
 mod commands;
 mod dates;
+mod committee;
 mod directory;
 mod error;
 mod evidence;
@@ -52,6 +53,7 @@ pub use accounts::{
 pub use audit::AuditReport;
 pub use commands::{Outcome, ProjectStart, Request, View};
 pub use dates::{CalendarEdit, DatesReport, Extension, MAX_EXTENDED, Replanned};
+pub use committee::{CohortAssignment, PoolEntry};
 pub use directory::{MAX_CAPACITY, PublishOutcome};
 pub use error::{Error, Kind};
 pub use evidence::evidence_file_name;

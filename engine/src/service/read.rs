@@ -483,7 +483,7 @@ impl Engine {
     }
 
     /// Cohort `cohort` if `viewer` coordinates it; not found otherwise.
-    async fn coordinated(&self, viewer: &Viewer, cohort: i64) -> Result<Cohort, Error> {
+    pub(super) async fn coordinated(&self, viewer: &Viewer, cohort: i64) -> Result<Cohort, Error> {
         if !self
             .store
             .coordinated_cohorts(viewer.person.id)

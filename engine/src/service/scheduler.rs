@@ -121,7 +121,16 @@ impl Engine {
             };
             match decide::fire(&ctx, &record.state, &timers, now) {
                 Ok(firing) => match firing.decision {
-                    Some(decision) => decided.push((record, decision, firing.completed)),
+                    Some(decision) => {
+                        // An automatic move into an assessed stage seats its committee.
+                        // A pool that cannot be read leaves the move to go ahead alone.
+                        let decision = match self.with_committee(record, &ctx, &decision, now).await
+                        {
+                            Ok(Some(seated)) => seated,
+                            Ok(None) | Err(_) => decision,
+                        };
+                        decided.push((record, decision, firing.completed))
+                    }
                     None => idle.extend(firing.completed),
                 },
                 Err(rejection) => {

@@ -170,6 +170,17 @@ macro_rules! write_decisions {
             insert.push(" ON CONFLICT DO NOTHING");
             insert.build().execute(&mut *$tx).await?;
         }
+        // A role ended (an evaluator replaced) removes its row.
+        for (p, e) in &events {
+            if let crate::decide::Change::MemberRemoved { person, role } = &e.change {
+                sqlx::query("DELETE FROM project_members WHERE project_id = $1 AND person_id = $2 AND role = $3")
+                    .bind(*p)
+                    .bind(*person)
+                    .bind(role.as_str())
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
         // Evidence files added are events too; the evidence table is their projection.
         let files: Vec<(i64, &crate::decide::Event, &str, &str, i64)> = events
             .iter()
@@ -201,6 +212,16 @@ macro_rules! write_decisions {
             }
             delete.push(")");
             delete.build().execute(&mut *$tx).await?;
+        }
+        // Timers cancelled by key (an evaluator scored or was replaced).
+        for (p, d) in written {
+            for key in &d.timers.cancel {
+                sqlx::query("DELETE FROM timers WHERE state IN ('pending', 'claimed') AND project_id = $1 AND key = $2")
+                    .bind(*p)
+                    .bind(key.as_str())
+                    .execute(&mut *$tx)
+                    .await?;
+            }
         }
         let timers: Vec<(i64, &crate::decide::Timer)> =
             written.iter().flat_map(|(p, d)| d.timers.set.iter().map(move |t| (*p, t))).collect();

@@ -109,6 +109,9 @@ event-reminded = أُرسل تذكير
 event-reminder_skipped = لم يُرسل التذكير: كان الموعد النهائي قد انقضى
 event-effect_requested = طُلب: { $effect }
 event-member_added = أصبح { $person } { $role }
+# Committee (issue 15, parts 2 and 3).
+event-member_removed = لم يعد { $person } { $role } (استُبدل)
+event-committee_short = تعذّر تعيين اللجنة: ينقص { $missing } من المقيّمين ({ $role })؛ أُبلغ المنسقون
 event-evidence_added = أضاف الملف { $name } ({ $size })
 
 project-give-role = إسناد دور
@@ -485,3 +488,8 @@ rescore-heading = طلب إعادة التقييم من مقيّم
 rescore-hint = تُنحّى بطاقة تقييمه ويُبلغ بالبريد الإلكتروني، وتُلغى الدرجات المعدّلة. لا يمكن اتخاذ أي قرار قبل وصول بطاقته الجديدة.
 rescore-evaluator = المقيّم
 rescore-submit = طلب إعادة التقييم
+
+# Committee (issue 15, parts 2 and 3): the board's button.
+board-committee-assign = تعيين اللجان من المجموعة
+board-committee-assign-hint = يحصل كل مشروع في مرحلة التقييم على ما ينقصه من المقيّمين؛ لا أحد من جهة عمل المتدرب ولا مشرفه ولا من صرّح بتعارض مصالح.
+done-committee-assigned = عدد المشاريع التي عُيّن مقيّموها الآن: { $count }؛ وأُبلغ كل مقيّم بالبريد.

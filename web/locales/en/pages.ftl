@@ -109,6 +109,9 @@ event-reminded = Reminder sent
 event-reminder_skipped = Reminder not sent: the deadline had passed
 event-effect_requested = Requested: { $effect }
 event-member_added = { $person } became { $role }
+# Committee (issue 15, parts 2 and 3).
+event-member_removed = { $person } is no longer { $role } (replaced)
+event-committee_short = No committee could be assigned: { $missing } evaluators missing ({ $role }); the coordinators were told
 event-evidence_added = added the file { $name } ({ $size })
 
 project-give-role = Give a role
@@ -467,3 +470,8 @@ rescore-heading = Ask an evaluator to score again
 rescore-hint = Their scorecard is set aside and they are told by email; moderated scores are cleared. No decision can be taken before their new scorecard is in.
 rescore-evaluator = Evaluator
 rescore-submit = Ask to score again
+
+# Committee (issue 15, parts 2 and 3): the board's button.
+board-committee-assign = Assign committees from the pool
+board-committee-assign-hint = Every project in evaluation gets the evaluators it lacks; never from the trainee's organization, their supervisor or someone with a declared conflict.
+done-committee-assigned = Projects given their evaluators now: { $count }; each evaluator was mailed.

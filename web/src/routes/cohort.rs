@@ -590,6 +590,35 @@ pub async fn resend(
     ))
 }
 
+/// `POST /cohorts/{id}/committee`: a coordinator assigns, from the cohort's
+/// committee pool, the evaluators every project in evaluation lacks (the
+/// engine's rules; all or nothing), then sees the board with how many
+/// projects were given evaluators. A pool too small is refused with who is
+/// excluded and why, in the page's language.
+pub async fn assign_committee(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(posted): Form<Resend>,
+) -> Result<Response, Fail> {
+    let viewer = visitor.check_form(&posted.csrf)?;
+    let id = super::path_id(&visitor, &id)?;
+    let done = app
+        .engine
+        .assign_cohort_as(viewer, id, jiff::Timestamp::now())
+        .await
+        .map_err(|e| Fail::service(&visitor, e))?;
+    Ok(done::redirect(
+        visitor.token(),
+        &format!("/cohorts/{id}"),
+        "",
+        vec![done::Line::new(
+            "done-committee-assigned",
+            &[("count", done.assigned.len().to_string())],
+        )],
+    ))
+}
+
 /// A message's title in `lang`, for the templates the catalogue names.
 fn message_title(lang: Lang, template: &str) -> Option<String> {
     let key = format!("outbox-tpl-{template}");

@@ -200,6 +200,7 @@ pub fn routes(app: App) -> Router {
             post(cohort::resend),
         )
         .route("/cohorts/{id}/export.csv", get(cohort::export))
+        .route("/cohorts/{id}/committee", post(cohort::assign_committee))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .with_state(app)

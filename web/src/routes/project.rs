@@ -795,6 +795,25 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
                 None,
             )
         }
+        Change::MemberRemoved { person, role } => {
+            let name = match app.engine.person_by_id(*person).await {
+                Ok(p) => p.name,
+                Err(_) => String::from("?"),
+            };
+            (
+                "member_removed",
+                vec![("person", name), ("role", i18n::role(lang, role))],
+                None,
+            )
+        }
+        Change::CommitteeShort { role, missing } => (
+            "committee_short",
+            vec![
+                ("role", i18n::role(lang, role)),
+                ("missing", missing.to_string()),
+            ],
+            None,
+        ),
         Change::EvidenceAdded { name, size, .. } => (
             "evidence_added",
             vec![("name", name.clone()), ("size", size_text(*size))],

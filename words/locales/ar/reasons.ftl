@@ -295,3 +295,21 @@ reason-rescore-not-called-for = لا تتباين درجات أي معيار ب�
 reason-rescore-no-evaluators = حدد مقيّمًا واحدًا على الأقل لإعادة التقييم
 reason-rescore-not-evaluator = الشخص { $person } ليس من مقيّمي هذا المشروع
 reason-rescore-not-scored = الشخص { $person } لم يقيّم هذا المشروع، فلا توجد بطاقة تقييم لتنحيتها
+
+## Committee (issue 15, parts 2 and 3): pools, conflicts, assignment.
+reason-committee-pool-too-small = مجموعة اللجنة صغيرة جدًا: المطلوب { $wanted } من المقيّمين ولا يمكن تعيين إلا { $eligible }؛ لم يتغير شيء. المستبعدون: { $excluded }
+reason-committee-excluded = { $person } ({ $why ->
+    [organization] من جهة عمل المتدرب، { $detail }
+    [supervisor] مشرف المتدرب
+    [declared-trainee] صرّح بتعارض مصالح مع { $detail }
+    [declared-organization] صرّح بتعارض مصالح مع الجهة { $detail }
+    [role] يشغل دورًا متعارضًا: { $detail }
+    [chair] يرأس اللجنة
+   *[assigned] عضو في هذه اللجنة بالفعل
+})
+reason-committee-no-assessment = المرحلة { $stage } لا تقييم فيها، فلا لجنة لتعيينها
+reason-committee-replace-scored = سبق أن قيّم هذا المقيّم؛ تبقى بطاقة تقييمه، فلا يمكن استبداله
+reason-committee-not-evaluator = هذا الشخص ليس { $role } في هذا المشروع
+reason-committee-no-pool = لا توجد بعد مجموعة لجنة للدفعة { $cohort }؛ أضف أعضاء بالأمر gradflow committee pool add
+reason-committee-not-in-pool = { $email } ليس في مجموعة لجنة هذه الدفعة
+reason-committee-conflict-target = حدّد مع من التعارض: بريد متدرب أو جهة، لا الاثنين معًا

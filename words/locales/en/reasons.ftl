@@ -288,3 +288,21 @@ reason-rescore-not-called-for = no criterion's scores differ by more than { $abo
 reason-rescore-no-evaluators = name at least one evaluator to ask to score again
 reason-rescore-not-evaluator = person { $person } is not an evaluator of this project
 reason-rescore-not-scored = person { $person } has not scored this project, so there is no scorecard to set aside
+
+## Committee (issue 15, parts 2 and 3): pools, conflicts, assignment.
+reason-committee-pool-too-small = the committee pool is too small: { $wanted } evaluators are needed but only { $eligible } can be assigned; nothing was changed. Excluded: { $excluded }
+reason-committee-excluded = { $person } ({ $why ->
+    [organization] from the trainee's organization, { $detail }
+    [supervisor] the trainee's supervisor
+    [declared-trainee] declared a conflict with { $detail }
+    [declared-organization] declared a conflict with the organization { $detail }
+    [role] holds a role that conflicts: { $detail }
+    [chair] chairs the committee
+   *[assigned] already on this committee
+})
+reason-committee-no-assessment = the stage { $stage } has no assessment, so it has no committee to assign
+reason-committee-replace-scored = this evaluator has already scored; their scorecard stands, so they cannot be replaced
+reason-committee-not-evaluator = that person is not { $role } on this project
+reason-committee-no-pool = the cohort { $cohort } has no committee pool yet; add members with gradflow committee pool add
+reason-committee-not-in-pool = { $email } is not in this cohort's committee pool
+reason-committee-conflict-target = say what the conflict is with: a trainee's email or an organization, not both

@@ -12,6 +12,7 @@
 
 mod approvals;
 mod calendar;
+mod committee;
 mod events;
 mod members;
 mod migrate;

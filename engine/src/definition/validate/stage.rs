@@ -222,11 +222,25 @@ impl Checker<'_> {
                 ),
             );
         }
+        let score_within = av.score_within.as_ref().and_then(|t| self.duration(t));
+        let mut score_reminders = Vec::new();
+        for text in av.score_reminders.iter().flatten() {
+            if av.score_within.is_none() {
+                self.error(
+                    text.referenced,
+                    "score_reminders: needs score_within: (the deadline they come before)",
+                );
+            } else if let Some(d) = self.duration(text) {
+                score_reminders.push(d);
+            }
+        }
         Assessment {
             rubric: av.rubric.value.clone(),
             by,
             evaluators: av.evaluators.value,
             quorum: av.quorum.value,
+            score_within,
+            score_reminders,
         }
     }
 

@@ -1,0 +1,531 @@
+//! Committees: who of a cohort's pool evaluates which project, and seating
+//! them on a project as events.
+//!
+//! [`assign`] is a pure function (no I/O, no clock): given the pool (each
+//! member's organization and current load), the declared conflicts and the
+//! projects to staff, it picks evaluators deterministically for a seed.
+//! Rules, for each project:
+//! - never a person from the organization of one of the project's
+//!   trainees ([`Excluded::Organization`]);
+//! - never one of its supervisors ([`Excluded::Supervisor`]);
+//! - never someone who declared a conflict with one of its trainees or
+//!   with a trainee's organization ([`Excluded::Declared`]);
+//! - never someone holding a role the definition's `conflicts:` forbids
+//!   with the evaluator role ([`Excluded::Role`]);
+//! - never the pool's chair (who chairs, not scores: [`Excluded::Chair`]),
+//!   nor someone already holding the evaluator role ([`Excluded::Assigned`]);
+//! - among those left, the least loaded first (load: assignments in the
+//!   cohort, counting the ones just made), ties broken by a hash of the
+//!   seed, the project and the person. Picking the least loaded each time
+//!   keeps the most and least loaded members within one of each other
+//!   whenever the exclusions allow it.
+//!
+//! A project that cannot get the evaluators it asks for gets none, and its
+//! [`TooSmall`] says who was excluded and why.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+
+use super::state::{Change, Decision, Notification, PersonId, Timer, TimerKind};
+use super::{Draft, Member, Project, Rejection, members};
+use crate::definition::{Assessment, Workflow};
+use crate::reason::{Arg, Reason};
+
+/// The role whose holders are the project's trainees.
+pub const TRAINEE_ROLE: &str = "trainee";
+/// The role whose holders supervise a project.
+pub const SUPERVISOR_ROLE: &str = "supervisor";
+/// The role the pool's chair is given on a project, when the workflow has it.
+pub const CHAIR_ROLE: &str = "chair";
+/// The role told when a project's committee could not be assigned.
+pub const COORDINATOR_ROLE: &str = "coordinator";
+
+/// Template mailed to an evaluator when they are assigned.
+pub const ASSIGNED_TEMPLATE: &str = "committee_assigned";
+/// Template mailed to an evaluator before their scoring deadline.
+pub const REMINDER_TEMPLATE: &str = "committee_score_reminder";
+/// Template mailed to the chair once an evaluator's deadline passed.
+pub const LATE_TEMPLATE: &str = "committee_score_late";
+/// Template mailed to coordinators when a project's committee could not be assigned.
+pub const SHORT_TEMPLATE: &str = "committee_short";
+
+/// One member of a cohort's committee pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolMember {
+    /// The person.
+    pub person: PersonId,
+    /// Their organization (empty: none given).
+    pub organization: String,
+    /// How many projects of the cohort they evaluate now.
+    pub load: u32,
+    /// Whether they chair the pool.
+    pub chair: bool,
+}
+
+/// What a person declared a conflict with.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConflictWith {
+    /// One trainee.
+    Trainee(PersonId),
+    /// A whole organization.
+    Organization(String),
+}
+
+/// A declared conflict: `person` must not evaluate projects touching `with`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    /// Who may not evaluate.
+    pub person: PersonId,
+    /// Whom or what they are conflicted with.
+    pub with: ConflictWith,
+}
+
+/// A project to staff.
+#[derive(Debug, Clone)]
+pub struct Need<'a> {
+    /// Its id (part of the tie-break).
+    pub project: i64,
+    /// Everyone holding a role on it (directly or through the cohort).
+    pub members: &'a [Member],
+    /// How many evaluators it asks for in all.
+    pub wanted: u32,
+    /// People not to pick, besides the rules (the one being replaced).
+    pub not: &'a [PersonId],
+}
+
+/// Why a pool member may not evaluate a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Excluded {
+    /// Same organization as one of its trainees.
+    Organization(String),
+    /// One of its supervisors.
+    Supervisor,
+    /// A declared conflict with one of its trainees or their organization.
+    Declared(ConflictWith),
+    /// Holds a role the definition's `conflicts:` forbids with the evaluator role.
+    Role(String),
+    /// The pool's chair.
+    Chair,
+    /// Already an evaluator on it (or the one being replaced).
+    Assigned,
+}
+
+impl Excluded {
+    /// The word a message chooses its words by.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Excluded::Organization(_) => "organization",
+            Excluded::Supervisor => "supervisor",
+            Excluded::Declared(ConflictWith::Trainee(_)) => "declared-trainee",
+            Excluded::Declared(ConflictWith::Organization(_)) => "declared-organization",
+            Excluded::Role(_) => "role",
+            Excluded::Chair => "chair",
+            Excluded::Assigned => "assigned",
+        }
+    }
+}
+
+/// A project the pool cannot staff: how many it asked, how many could be
+/// picked, and who was excluded and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooSmall {
+    /// The project.
+    pub project: i64,
+    /// Evaluators still needed.
+    pub wanted: u32,
+    /// Pool members who could be picked.
+    pub eligible: u32,
+    /// The others, each with why.
+    pub excluded: Vec<(PersonId, Excluded)>,
+}
+
+impl TooSmall {
+    /// The refusal as data; `name` gives each person's name (the service
+    /// reads them: the core knows people by id).
+    pub fn reason(&self, name: impl Fn(PersonId) -> String) -> Reason {
+        let excluded = self
+            .excluded
+            .iter()
+            .map(|(person, why)| {
+                let detail = match why {
+                    Excluded::Organization(o)
+                    | Excluded::Declared(ConflictWith::Organization(o)) => Arg::Text(o.clone()),
+                    Excluded::Declared(ConflictWith::Trainee(t)) => Arg::Text(name(*t)),
+                    Excluded::Role(role) => Arg::Role(role.clone()),
+                    _ => Arg::Text(String::new()),
+                };
+                Reason::new(
+                    "committee-excluded",
+                    vec![
+                        ("person", Arg::Text(name(*person))),
+                        ("why", Arg::Word(why.word())),
+                        ("detail", detail),
+                    ],
+                )
+            })
+            .collect();
+        Reason::new(
+            "committee-pool-too-small",
+            vec![
+                ("wanted", Arg::int(self.wanted)),
+                ("eligible", Arg::int(self.eligible)),
+                ("excluded", Arg::Reasons(excluded)),
+            ],
+        )
+    }
+}
+
+/// The pool of one cohort and its declared conflicts, as [`assign`] reads them.
+#[derive(Debug, Clone, Default)]
+pub struct Pool {
+    /// Its members.
+    pub members: Vec<PoolMember>,
+    /// Conflicts declared by anyone (only the pool's matter).
+    pub declared: Vec<Declared>,
+    /// Organizations of the people on the projects (trainees), by person.
+    pub organizations: BTreeMap<PersonId, String>,
+}
+
+impl Pool {
+    /// The pool's chair, if it has one.
+    pub fn chair(&self) -> Option<PersonId> {
+        self.members.iter().find(|m| m.chair).map(|m| m.person)
+    }
+}
+
+/// Why `person` may not evaluate a project with `members`, if they may not.
+/// The one check for conflicts a pool member has with a project (the
+/// assignment uses it; so may a check before a score is accepted).
+pub fn excluded(
+    workflow: &Workflow,
+    role: &str,
+    pool: &Pool,
+    candidate: &PoolMember,
+    members: &[Member],
+) -> Option<Excluded> {
+    let trainees: BTreeSet<PersonId> = members::holders_of(members, TRAINEE_ROLE);
+    let organizations: BTreeSet<&str> = trainees
+        .iter()
+        .filter_map(|t| pool.organizations.get(t))
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .collect();
+    let person = candidate.person;
+    let org = candidate.organization.trim();
+    if !org.is_empty() && organizations.contains(org) {
+        return Some(Excluded::Organization(org.to_owned()));
+    }
+    if members::holders_of(members, SUPERVISOR_ROLE).contains(&person) {
+        return Some(Excluded::Supervisor);
+    }
+    for d in pool.declared.iter().filter(|d| d.person == person) {
+        let hit = match &d.with {
+            ConflictWith::Trainee(t) => trainees.contains(t),
+            ConflictWith::Organization(o) => organizations.contains(o.trim()),
+        };
+        if hit {
+            return Some(Excluded::Declared(d.with.clone()));
+        }
+    }
+    let held = members
+        .iter()
+        .filter(|m| m.person == person && m.role != role)
+        .find(|m| workflow.conflicting(&m.role, role));
+    if let Some(m) = held {
+        return Some(Excluded::Role(m.role.clone()));
+    }
+    None
+}
+
+/// Picks evaluators in `role` for each of `needs` (in the order given) from
+/// `pool`; see the module's rules. Each result is the people to add (as
+/// many as the project still lacks: none when it has enough), or why the
+/// pool is too small for it. Deterministic for a given input and `seed`.
+pub fn assign(
+    workflow: &Workflow,
+    role: &str,
+    pool: &Pool,
+    needs: &[Need<'_>],
+    seed: u64,
+) -> Vec<Result<Vec<PersonId>, TooSmall>> {
+    let mut loads: BTreeMap<PersonId, u32> =
+        pool.members.iter().map(|m| (m.person, m.load)).collect();
+    let mut out = Vec::with_capacity(needs.len());
+    for need in needs {
+        let holding = members::holders_of(need.members, role);
+        let missing = need.wanted.saturating_sub(holding.len() as u32);
+        if missing == 0 {
+            out.push(Ok(Vec::new()));
+            continue;
+        }
+        let mut eligible = Vec::new();
+        let mut excluded_list = Vec::new();
+        for m in &pool.members {
+            let why = if holding.contains(&m.person) || need.not.contains(&m.person) {
+                Some(Excluded::Assigned)
+            } else if m.chair {
+                Some(Excluded::Chair)
+            } else {
+                excluded(workflow, role, pool, m, need.members)
+            };
+            match why {
+                Some(why) => excluded_list.push((m.person, why)),
+                None => eligible.push(m.person),
+            }
+        }
+        if (eligible.len() as u32) < missing {
+            out.push(Err(TooSmall {
+                project: need.project,
+                wanted: missing,
+                eligible: eligible.len() as u32,
+                excluded: excluded_list,
+            }));
+            continue;
+        }
+        eligible.sort_by_key(|p| (loads[p], tie_break(seed, need.project, *p), *p));
+        let picked: Vec<PersonId> = eligible.into_iter().take(missing as usize).collect();
+        for p in &picked {
+            *loads.get_mut(p).expect("a pool member") += 1;
+        }
+        out.push(Ok(picked));
+    }
+    out
+}
+
+/// A well-mixed 64-bit hash of the seed, project and person (splitmix64),
+/// so ties fall differently per project instead of always on the same person.
+fn tie_break(seed: u64, project: i64, person: PersonId) -> u64 {
+    let mut z = seed
+        ^ (project as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (person as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The key of evaluator `person`'s scoring reminder number `i`.
+pub fn reminder_key(person: PersonId, i: usize) -> String {
+    format!("score-remind:{person}:{i}")
+}
+
+/// The key of evaluator `person`'s scoring deadline (the escalation to the chair).
+pub fn late_key(person: PersonId) -> String {
+    format!("score-late:{person}")
+}
+
+/// The evaluator a scoring timer's key names.
+pub fn timer_person(key: &str) -> Option<PersonId> {
+    let rest = key
+        .strip_prefix("score-late:")
+        .or_else(|| key.strip_prefix("score-remind:"))?;
+    rest.split(':').next()?.parse().ok()
+}
+
+/// What to seat on a project: evaluators to add, one to remove, a chair.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seating {
+    /// Evaluators to add.
+    pub evaluators: Vec<PersonId>,
+    /// The evaluator replaced (reassignment).
+    pub replaced: Option<PersonId>,
+    /// The chair to give the chair role, if the project has none.
+    pub chair: Option<PersonId>,
+    /// The pool could not staff the project entering the stage: record it
+    /// and tell the coordinators (the number of evaluators still missing).
+    pub short: Option<u32>,
+}
+
+/// Seats `seating` on a project in the stage it is in: continues `base` (a
+/// decision that moved it there, to commit in the same transaction) or
+/// starts from `state`. Each evaluator is a `MemberAdded` event in the
+/// assessment's role, mailed [`ASSIGNED_TEMPLATE`], with their scoring
+/// deadline's reminders and escalation planned as timers when the
+/// assessment has `score_within:`; a replaced evaluator's role is ended
+/// (`MemberRemoved`) and their timers cancelled.
+pub fn seat(
+    project: &Project<'_>,
+    state: &super::state::ProjectState,
+    base: Option<Decision>,
+    actor: Option<PersonId>,
+    seating: &Seating,
+    now: Timestamp,
+) -> Result<Decision, Rejection> {
+    let mut draft = match base {
+        Some(decision) => Draft::resume(project, decision, now),
+        None => Draft::new(project, state.clone(), now),
+    };
+    let stage = super::current_stage(project.workflow, &draft.state)?;
+    if stage.terminal {
+        return Err(Rejection::Finished {
+            stage: stage.key.clone(),
+        });
+    }
+    let Some(assessment) = &stage.assessment else {
+        return Err(Rejection::NoAssessment {
+            stage: stage.key.clone(),
+        });
+    };
+    let role = assessment.by[0].clone();
+    if let Some(old) = seating.replaced {
+        if draft.state.scorecards.contains_key(&old) {
+            return Err(Rejection::AlreadyScoredCannotReplace);
+        }
+        if !draft
+            .state
+            .members
+            .iter()
+            .any(|m| m.person == old && m.role == role)
+        {
+            return Err(Rejection::NotAnEvaluator { role: role.clone() });
+        }
+        draft.record(
+            actor,
+            Change::MemberRemoved {
+                person: old,
+                role: role.clone(),
+            },
+        )?;
+        cancel_score_timers(&mut draft, assessment, old);
+    }
+    let mut members: Vec<Member> = project.members.to_vec();
+    if let Some(old) = seating.replaced {
+        members.retain(|m| !(m.person == old && m.role == role));
+    }
+    if let Some(short) = seating.short {
+        let seq = draft.record(
+            None,
+            Change::CommitteeShort {
+                role: role.clone(),
+                missing: short,
+            },
+        )?;
+        draft.notify_roles(&[COORDINATOR_ROLE.to_owned()], SHORT_TEMPLATE, seq);
+    }
+    for person in &seating.evaluators {
+        let seated = Project {
+            members: &members,
+            ..*project
+        };
+        members::may_hold(&seated, *person, &role)?;
+        let seq = draft.record(
+            actor,
+            Change::MemberAdded {
+                person: *person,
+                role: role.clone(),
+            },
+        )?;
+        members.push(Member {
+            person: *person,
+            role: role.clone(),
+        });
+        push_note(&mut draft, ASSIGNED_TEMPLATE, *person, seq);
+        plan_score_timers(&mut draft, assessment, *person)?;
+    }
+    if let Some(chair) = seating.chair
+        && project.workflow.roles.iter().any(|r| r == CHAIR_ROLE)
+        && !members.iter().any(|m| m.role == CHAIR_ROLE)
+    {
+        let seated = Project {
+            members: &members,
+            ..*project
+        };
+        // A chair with a conflict on this project is not seated (the
+        // coordinator gives the role by hand), never refused as a whole.
+        if members::may_hold(&seated, chair, CHAIR_ROLE).is_ok() {
+            draft.record(
+                actor,
+                Change::MemberAdded {
+                    person: chair,
+                    role: CHAIR_ROLE.to_owned(),
+                },
+            )?;
+            members.push(Member {
+                person: chair,
+                role: CHAIR_ROLE.to_owned(),
+            });
+        }
+    }
+    let seated = Project {
+        members: &members,
+        ..*project
+    };
+    members::within_holders(&seated, &role, members::holders_of(&members, &role).len())?;
+    Ok(draft.finish())
+}
+
+fn push_note(draft: &mut Draft<'_, '_>, template: &str, recipient: PersonId, cause: i64) {
+    let n = Notification {
+        template: template.to_owned(),
+        recipient,
+        cause,
+    };
+    if !draft.notifications.contains(&n) {
+        draft.notifications.push(n);
+    }
+}
+
+/// Plans `person`'s scoring reminders and deadline from now, if the
+/// assessment has `score_within:`.
+fn plan_score_timers(
+    draft: &mut Draft<'_, '_>,
+    assessment: &Assessment,
+    person: PersonId,
+) -> Result<(), Rejection> {
+    let Some(within) = assessment.score_within else {
+        return Ok(());
+    };
+    let calendar = draft.project.calendar;
+    let now = draft.now;
+    let deadline = calendar
+        .after(now, within)
+        .map_err(|e| Rejection::Calendar(e.to_string()))?;
+    let entry = draft.state.entry;
+    for (i, before) in assessment.score_reminders.iter().enumerate() {
+        let at = calendar
+            .reminder_time(deadline, *before, now)
+            .map_err(|e| Rejection::Calendar(e.to_string()))?;
+        if let Some(at) = at {
+            draft.timers.set.push(Timer {
+                key: reminder_key(person, i),
+                kind: TimerKind::ScoreReminder,
+                at,
+                entry,
+                to: Vec::new(),
+                template: Some(REMINDER_TEMPLATE.to_owned()),
+                every: None,
+            });
+        }
+    }
+    draft.timers.set.push(Timer {
+        key: late_key(person),
+        kind: TimerKind::ScoreLate,
+        at: calendar.next_opening(deadline).unwrap_or(deadline),
+        entry,
+        to: vec![CHAIR_ROLE.to_owned()],
+        template: Some(LATE_TEMPLATE.to_owned()),
+        every: None,
+    });
+    Ok(())
+}
+
+/// Cancels `person`'s scoring timers (they scored, or were replaced).
+pub(super) fn cancel_score_timers(
+    draft: &mut Draft<'_, '_>,
+    assessment: &Assessment,
+    person: PersonId,
+) {
+    if assessment.score_within.is_none() {
+        return;
+    }
+    let mut keys: Vec<String> = (0..assessment.score_reminders.len())
+        .map(|i| reminder_key(person, i))
+        .collect();
+    keys.push(late_key(person));
+    draft.timers.set.retain(|t| !keys.contains(&t.key));
+    for key in keys {
+        if !draft.timers.cancel.contains(&key) {
+            draft.timers.cancel.push(key);
+        }
+    }
+}
