@@ -112,7 +112,19 @@ impl Engine {
         let mut checked: Vec<Result<(String, Vec<Member>), Error>> =
             Vec::with_capacity(projects.len());
         for project in projects {
-            checked.push(self.check_start(project).await);
+            let mut check = self.check_start(project).await;
+            if let Ok((_, direct)) = &check {
+                // A program that requires another's certificate first.
+                let trainees: Vec<i64> = direct
+                    .iter()
+                    .filter(|m| m.role == super::TRAINEE_ROLE)
+                    .map(|m| m.person)
+                    .collect();
+                if let Err(refused) = self.check_prerequisite(&program, &trainees, now).await {
+                    check = Err(refused);
+                }
+            }
+            checked.push(check);
         }
         let valid: Vec<NewProject<'_>> = checked
             .iter()
@@ -367,6 +379,10 @@ impl Engine {
                 return Err(Error::refused(refused, &workflow));
             }
         };
+        let certificate = self
+            .certificate_for(&record, &workflow, &calendar, &decision, now)
+            .await?
+            .map(Box::new);
         let outcome = outcome(project, &decision, false);
         let response = serde_json::to_string(&outcome).expect("outcome serialises");
         let idempotency = request
@@ -384,6 +400,7 @@ impl Engine {
             decision: Box::new(decision),
             outcome,
             idempotency,
+            certificate,
         })
     }
 
@@ -402,6 +419,7 @@ impl Engine {
             outcome: outcome(project, &decision, false),
             decision: Box::new(decision),
             idempotency: None,
+            certificate: None,
         };
         self.commit(vec![prepared], now)
             .await?
@@ -423,6 +441,7 @@ impl Engine {
                     expected,
                     decision,
                     idempotency,
+                    certificate,
                     ..
                 } => Some(Pending {
                     project: *project,
@@ -435,6 +454,7 @@ impl Engine {
                         request: &k.request,
                     }),
                     completes: &[],
+                    certificate: certificate.as_deref(),
                 }),
                 Prepared::Replay(_) => None,
             })
@@ -515,6 +535,8 @@ enum Prepared {
         decision: Box<Decision>,
         outcome: Outcome,
         idempotency: Option<Keyed>,
+        /// The certificate the decision issues, written in its transaction.
+        certificate: Option<Box<crate::store::NewCertificate>>,
     },
 }
 

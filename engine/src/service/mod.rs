@@ -25,6 +25,7 @@
 mod accounts;
 mod audit;
 mod backup;
+mod certificates;
 mod commands;
 mod directory;
 mod error;
@@ -49,6 +50,9 @@ pub use accounts::{
     check_password, default_password_work,
 };
 pub use audit::AuditReport;
+pub use certificates::{
+    CertifyProgram, Public, TRAINEE_ROLE, Verified, code_problem, new_code,
+};
 pub use commands::{Outcome, ProjectStart, Request, View};
 pub use directory::{MAX_CAPACITY, PublishOutcome};
 pub use error::{Error, Kind};
@@ -60,7 +64,7 @@ pub use read::{
 };
 pub use scheduler::FireReport;
 pub use store::{
-    AccountMail, AdminEntry, BackupFacts, Cohort, CohortPin, Delivery, Evidence, HeldSnapshot,
+    AccountMail, AdminEntry, BackupFacts, Certificate, Certification, Revocation, Cohort, CohortPin, Delivery, Evidence, HeldSnapshot,
     Message, NewCohort, Person, Program, Published, SCHEMA_VERSION, StoredDefinition, StoredEvent,
     Summary, TimerRow,
 };

@@ -141,6 +141,7 @@ impl Engine {
                 decision,
                 idempotency: None,
                 completes,
+                certificate: None,
             })
             .collect();
         if !pending.is_empty() {

@@ -73,6 +73,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0011_cohort_versions.sql"),
         include_str!("../../../migrations/postgres/0011_cohort_versions.sql"),
     ),
+    (
+        12,
+        "certificates",
+        include_str!("../../../migrations/sqlite/0012_certificates.sql"),
+        include_str!("../../../migrations/postgres/0012_certificates.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

@@ -8,6 +8,7 @@
 mod account_mail;
 mod accounts;
 mod backup;
+pub(crate) mod certificates;
 mod directory;
 mod migrations;
 mod outbox;
@@ -26,6 +27,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSy
 
 pub use account_mail::AccountMail;
 pub use backup::{BackupFacts, HeldSnapshot};
+pub use certificates::{Certificate, Certification, NewCertificate, Revocation};
 pub use directory::NewDefinition;
 pub use outbox::{Delivery, Message};
 pub use people::{
