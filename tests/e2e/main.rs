@@ -9,6 +9,7 @@
 mod attack14;
 mod backup;
 mod browser;
+mod certificates;
 mod cli;
 mod config;
 mod croniter;

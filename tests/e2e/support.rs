@@ -361,6 +361,10 @@ const TABLES: &[(&str, &str)] = &[
     ("installation", "id"),
     ("admin_log", "id"),
     ("purge_permits", "project_id"),
+    // Certificates (issue 15: certs).
+    ("program_certifications", "program_id"),
+    ("certificate_sequences", "program_id, year"),
+    ("certificates", "id"),
 ];
 
 /// Tables the snapshot knows of but does not dump: `attempts` counts

@@ -1,0 +1,381 @@
+//! Certificates (issue 15, parts 1 and 7): what a program certifies, a
+//! certificate issued in the transaction of the pass and never by a refused
+//! one, numbers unique under racing processes, the public check (valid,
+//! expired, revoked, unknown; rate limited), revocation once, expiry, the
+//! prerequisite refused at a project's start, and the pages over HTTP.
+
+use gradflow_engine::certificate::{Code, Texts};
+use gradflow_engine::decide::Fields;
+use gradflow_engine::service::{CertifyProgram, Engine, Kind as ErrorKind};
+
+use crate::processes::spawn;
+use crate::support::{self, Cohort, TestDb, act, day, holder, on_both, snapshot};
+
+/// The program settings the tests certify with.
+pub fn settings(pattern: &str, validity: &str, requires: Option<&str>) -> CertifyProgram {
+    CertifyProgram {
+        level: Texts {
+            en: "Service".into(),
+            ar: "مستوى الخدمة".into(),
+        },
+        awarding_body: Texts {
+            en: "Institute of Public Administration".into(),
+            ar: "معهد الإدارة العامة".into(),
+        },
+        accrediting_body: Texts {
+            en: "ILM".into(),
+            ar: "معهد القيادة والإدارة".into(),
+        },
+        pattern: pattern.into(),
+        validity: validity.into(),
+        requires: requires.map(Into::into),
+    }
+}
+
+fn fields(pairs: &[(&str, &str)]) -> Fields {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), serde_json::json!(v)))
+        .collect()
+}
+
+/// Starts a graduation-service project for trainee `n` and walks it to the
+/// committee's evaluation with two scorecards given: the chair's `pass` is
+/// all that is left.
+pub async fn to_the_pass(engine: &Engine, cohort: &Cohort, title: &str, n: usize) -> i64 {
+    let mut members = cohort.members();
+    members.retain(|(_, role)| role != "trainee");
+    members.push((holder("trainee", n), "trainee".into()));
+    let id = engine
+        .start_project(&cohort.name, title, &members, day(1))
+        .await
+        .unwrap()
+        .project;
+    let trainee = holder("trainee", n);
+    let visit = |minutes: &str| {
+        fields(&[
+            ("visited_on", "2026-01-05"),
+            ("waiting_minutes", minutes),
+            ("steps", "6"),
+            ("observations", "A queue."),
+        ])
+    };
+    let proposal = support::sample(&cohort.workflow.forms["proposal"]);
+    let steps: Vec<(&str, &str, Fields)> = vec![
+        (&trainee, "submit", proposal),
+        ("supervisor1@example.org", "endorse", Fields::new()),
+        (&trainee, "visit_before.submit", visit("95")),
+        ("coordinator1@example.org", "visit_before.accept", Fields::new()),
+        (&trainee, "visit_after.submit", visit("18")),
+        ("coordinator1@example.org", "visit_after.accept", Fields::new()),
+        (&trainee, "finish", fields(&[("summary", "Done.")])),
+    ];
+    for (i, (who, action, answers)) in steps.into_iter().enumerate() {
+        act(engine, id, who, action, answers, None, 2 + i as i64)
+            .await
+            .unwrap_or_else(|e| panic!("{action}: {e}"));
+    }
+    for (who, s) in [
+        ("committee1@example.org", "4"),
+        ("committee2@example.org", "5"),
+    ] {
+        let scores = fields(&[
+            ("safety", s),
+            ("authenticity", s),
+            ("friendliness", s),
+            ("efficiency", s),
+        ]);
+        act(engine, id, who, "score", scores, None, 12)
+            .await
+            .unwrap();
+    }
+    id
+}
+
+/// A graduation-service cohort whose program certifies with `pattern`.
+async fn certifying(engine: &Engine, pattern: &str, validity: &str) -> Cohort {
+    let cohort = Cohort::set_up(engine, "graduation-service").await;
+    engine
+        .certify_program(&cohort.program, &settings(pattern, validity, None), day(0))
+        .await
+        .unwrap();
+    cohort
+}
+
+async fn pass(engine: &Engine, id: i64, n: i64) {
+    act(engine, id, "chair1@example.org", "pass", Fields::new(), None, n)
+        .await
+        .unwrap();
+}
+
+async fn issued_with_the_pass_and_never_without(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = certifying(&engine, "PSLI-{year}-{seq:05}", "3y").await;
+    let id = to_the_pass(&engine, &cohort, "Same-day renewal", 1).await;
+    // A refused pass (the wrong person) issues nothing.
+    let before = snapshot(db).await;
+    let refused = act(&engine, id, "committee1@example.org", "pass", Fields::new(), None, 13).await;
+    assert!(refused.is_err());
+    support::assert_unchanged(db, &before, "a refused pass").await;
+    assert!(engine.certificates(None, None).await.unwrap().is_empty());
+
+    pass(&engine, id, 14).await;
+    let list = engine.certificates(Some("trainee1@example.org"), None).await.unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    let c = &list[0];
+    assert_eq!(c.number, "PSLI-2026-00001");
+    assert_eq!(c.project_id, Some(id));
+    assert_eq!(c.issued_on, "2026-01-15");
+    assert_eq!(c.expires_on.as_deref(), Some("2029-01-15"));
+    assert_eq!(c.details.level.en, "Service");
+    assert_eq!(c.details.accrediting_body.ar, "معهد القيادة والإدارة");
+    assert_eq!(c.details.project_title, "Same-day renewal");
+    let improvement = c.details.improvement.as_ref().expect("the improvement is kept");
+    assert_eq!((improvement.before, improvement.after), (95.0, 18.0));
+    assert_eq!(improvement.percent, Some(-81));
+    assert_eq!(improvement.what.en, "Waiting time");
+    // The code is 28 symbols of the alphabet, read back from its grouped form.
+    let code = Code::parse(&c.code).unwrap();
+    assert_eq!(code.as_str(), c.code);
+    assert_eq!(
+        engine.certificate(&code.grouped().to_lowercase()).await.unwrap().id,
+        c.id
+    );
+    assert_eq!(engine.certificate("PSLI-2026-00001").await.unwrap().id, c.id);
+
+    // The public check: valid now, expired after its expiry, unknown for a
+    // code that names nothing and for a malformed one alike.
+    let verified = engine.verify_certificate(&code.grouped(), None, day(20)).await.unwrap();
+    assert_eq!(verified.status, "valid");
+    let public = verified.certificate.unwrap();
+    assert_eq!(public.holder, "trainee 1");
+    assert_eq!(public.number, "PSLI-2026-00001");
+    let later: jiff::Timestamp = "2029-01-16T00:00:00Z".parse().unwrap();
+    assert_eq!(
+        engine.verify_certificate(&c.code, None, later).await.unwrap().status,
+        "expired"
+    );
+    let unknown = engine
+        .verify_certificate(&"0".repeat(28), None, day(20))
+        .await
+        .unwrap();
+    let malformed = engine.verify_certificate("x\u{7}y", None, day(20)).await.unwrap();
+    assert_eq!(unknown, malformed);
+    assert_eq!(
+        serde_json::to_value(&unknown).unwrap(),
+        serde_json::json!({"status": "unknown"})
+    );
+
+    // Revoked once, with its reason; a second revocation is refused and changes nothing.
+    let revoked = engine
+        .revoke_certificate(&c.number, None, "Issued in error", day(21))
+        .await
+        .unwrap();
+    assert_eq!(revoked.revoked.as_ref().unwrap().reason, "Issued in error");
+    let before = snapshot(db).await;
+    let twice = engine
+        .revoke_certificate(&c.code, None, "Again", day(22))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.reason().code, "certificate-revoked");
+    assert_eq!(twice.kind(), ErrorKind::Conflict);
+    support::assert_unchanged(db, &before, "a second revocation").await;
+    assert_eq!(
+        engine.verify_certificate(&c.code, None, day(23)).await.unwrap().status,
+        "revoked"
+    );
+    // The next pass of the program takes the next number.
+    let second = to_the_pass(&engine, &cohort, "Second", 2).await;
+    pass(&engine, second, 15).await;
+    let list = engine.certificates(None, Some(&cohort.program)).await.unwrap();
+    assert_eq!(list[0].number, "PSLI-2026-00002");
+    assert_eq!(engine.verify_audit().await.unwrap().broken, None);
+}
+
+async fn settings_are_checked(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    let before = snapshot(db).await;
+    for (pattern, validity, code) in [
+        ("PSLI-{yaer}-{seq}", "none", "pattern-placeholder-unknown"),
+        ("PSLI-{year}", "none", "pattern-no-sequence"),
+        ("PSLI-{seq", "none", "pattern-unbalanced"),
+        ("PSLI {seq}", "none", "pattern-text"),
+        ("PSLI-{seq}", "3 fortnights", "validity-unknown"),
+    ] {
+        let e = engine
+            .certify_program(&cohort.program, &settings(pattern, validity, None), day(0))
+            .await
+            .unwrap_err();
+        assert_eq!(e.reason().code, code, "{pattern} {validity}");
+        assert_eq!(e.kind(), ErrorKind::Invalid);
+    }
+    let mut bad = settings("P-{seq}", "none", None);
+    bad.level.ar = "line\u{202e}".into();
+    let e = engine.certify_program(&cohort.program, &bad, day(0)).await.unwrap_err();
+    assert_eq!(e.reason().code, "text-characters");
+    // A program cannot require itself.
+    let e = engine
+        .certify_program(&cohort.program, &settings("P-{seq}", "none", Some(&cohort.program)), day(0))
+        .await
+        .unwrap_err();
+    assert_eq!(e.reason().code, "prerequisite-cycle");
+    support::assert_unchanged(db, &before, "refused program settings").await;
+}
+
+async fn the_prerequisite_is_checked_at_the_start(db: &TestDb) {
+    let engine = db.engine().await;
+    let service = certifying(&engine, "S-{seq:03}", "none").await;
+    // A second program on the same workflow, requiring the first.
+    engine
+        .create_program("excellence", "Excellence", "graduation-service", day(0))
+        .await
+        .unwrap();
+    engine
+        .certify_program("excellence", &settings("E-{year}-{seq}", "none", Some(&service.program)), day(0))
+        .await
+        .unwrap();
+    let w = service.workflow.clone();
+    engine
+        .create_cohort(support::new_cohort(&w, "excellence", "Excellence A"), day(0))
+        .await
+        .unwrap();
+    let members = vec![
+        (holder("trainee", 1), "trainee".to_owned()),
+        (holder("supervisor", 1), "supervisor".to_owned()),
+    ];
+    let before = snapshot(db).await;
+    let refused = engine
+        .start_project("Excellence A", "Next level", &members, day(1))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.reason().code, "prerequisite-missing");
+    assert_eq!(refused.kind(), ErrorKind::Forbidden);
+    let words = gradflow_words::reason("ar", &refused.reason(), None);
+    assert!(words.contains("لا يحمل"), "{words}");
+    support::assert_unchanged(db, &before, "a start without the prerequisite").await;
+    // With the Service certificate, the start goes ahead.
+    let id = to_the_pass(&engine, &service, "Service first", 1).await;
+    pass(&engine, id, 14).await;
+    engine
+        .start_project("Excellence A", "Next level", &members, day(15))
+        .await
+        .unwrap();
+    // A revoked certificate no longer counts.
+    engine
+        .revoke_certificate("S-001", None, "Found copied", day(16))
+        .await
+        .unwrap();
+    let refused = engine
+        .start_project("Excellence A", "Again", &members, day(17))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.reason().code, "prerequisite-missing");
+}
+
+async fn checks_past_the_limit_are_refused(db: &TestDb) {
+    let engine = db.engine().await;
+    let address: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+    let other: std::net::IpAddr = "192.0.2.8".parse().unwrap();
+    for _ in 0..gradflow_engine::service::ATTEMPTS_PER_ADDRESS {
+        let v = engine
+            .verify_certificate("ABCD-EFGH", Some(address), day(1))
+            .await
+            .unwrap();
+        assert_eq!(v.status, "unknown");
+    }
+    let e = engine
+        .verify_certificate("ABCD-EFGH", Some(address), day(1))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TooMany);
+    assert_eq!(e.reason().code, "too-many-attempts");
+    // Another address is not held back.
+    assert!(engine.verify_certificate("ABCD", Some(other), day(1)).await.is_ok());
+}
+
+/// Twenty `gradflow project act ... pass` processes at once: twenty
+/// certificates, numbered 1 to 20 without a gap or a repeat.
+async fn numbers_stay_unique_under_racing_processes(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = certifying(&engine, "RACE-{year}-{seq:04}", "none").await;
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        ids.push(to_the_pass(&engine, &cohort, &format!("Project {i}"), 1 + i % 3).await);
+    }
+    let commands = ids
+        .iter()
+        .map(|id| spawn::act_args(*id, "pass", "chair1@example.org", &[]))
+        .collect();
+    let runs = spawn::at_once(db, commands);
+    for run in &runs {
+        assert!(run.ok(), "{run}");
+    }
+    let mut numbers: Vec<String> = engine
+        .certificates(None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.number)
+        .collect();
+    numbers.sort();
+    let expected: Vec<String> = (1..=20).map(|n| format!("RACE-2026-{n:04}")).collect();
+    assert_eq!(numbers, expected);
+}
+
+/// The command line: list, show, verify (exit 0 only when valid), revoke
+/// (twice refused), and a malformed code refused in words.
+async fn the_commands(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = Cohort::set_up(&engine, "graduation-service").await;
+    spawn::ok(
+        db,
+        &[
+            "program", "certify", &cohort.program, "--level", "Service", "--level-ar",
+            "مستوى الخدمة", "--awarding-body", "IPA", "--awarding-body-ar", "المعهد",
+            "--accrediting-body", "ILM", "--accrediting-body-ar", "آي إل إم", "--number",
+            "CLI-{seq:03}", "--valid-for", "2y",
+        ],
+    );
+    let refused = spawn::run(
+        db,
+        &[
+            "program", "certify", &cohort.program, "--level", "S", "--level-ar", "س",
+            "--awarding-body", "I", "--awarding-body-ar", "م", "--accrediting-body", "L",
+            "--accrediting-body-ar", "ل", "--number", "CLI-{sequence}",
+        ],
+    );
+    assert!(!refused.ok());
+    assert!(refused.stderr.contains("uses {sequence}, which gradflow does not know"), "{refused}");
+    let id = to_the_pass(&engine, &cohort, "By the book", 1).await;
+    pass(&engine, id, 14).await;
+    let list = spawn::ok(db, &["--json", "certificate", "list"]).json();
+    let code = list[0]["code"].as_str().unwrap().to_owned();
+    assert_eq!(list[0]["number"], "CLI-001");
+    assert_eq!(list[0]["status"], "valid");
+    let shown = spawn::ok(db, &["certificate", "show", "CLI-001"]);
+    assert!(shown.stdout.contains("trainee 1 <trainee1@example.org>"), "{shown}");
+    assert!(spawn::run(db, &["certificate", "verify", &code.to_lowercase()]).ok());
+    let unknown = spawn::run(db, &["certificate", "verify", &"Z".repeat(28)]);
+    assert_eq!(unknown.code, Some(1), "{unknown}");
+    assert!(unknown.stdout.contains("unknown"), "{unknown}");
+    let bad = spawn::run(db, &["certificate", "verify", "AB\u{1b}[31mCD"]);
+    assert!(!bad.ok());
+    assert!(bad.stderr.contains("other characters"), "{bad}");
+    spawn::ok(db, &["certificate", "revoke", "CLI-001", "--reason", "Withdrawn by the board"]);
+    let again = spawn::run(db, &["certificate", "revoke", "CLI-001", "--reason", "Again"]);
+    assert!(!again.ok());
+    assert!(again.stderr.contains("already revoked"), "{again}");
+    let revoked = spawn::run(db, &["--json", "certificate", "verify", &code]);
+    assert_eq!(revoked.code, Some(1));
+    assert_eq!(revoked.json()["status"], "revoked");
+}
+
+on_both!(
+    issued_with_the_pass_and_never_without,
+    settings_are_checked,
+    the_prerequisite_is_checked_at_the_start,
+    checks_past_the_limit_are_refused,
+    numbers_stay_unique_under_racing_processes,
+    the_commands,
+);
