@@ -371,6 +371,156 @@ async fn the_commands(db: &TestDb) {
     assert_eq!(revoked.json()["status"], "revoked");
 }
 
+
+/// The pages over HTTP: the certificate page in English and Arabic for its
+/// holder and the project's staff (nobody else), the QR image, the home
+/// page's link, the public check as a page and as JSON, a malformed and an
+/// unknown code answered alike, and the limit answered 429 with words.
+async fn the_pages(db: &TestDb) {
+    use crate::web::{Browser, PASSWORD};
+    use reqwest::StatusCode;
+    let engine = db.engine().await;
+    let cohort = certifying(&engine, "WEB-{year}-{seq:03}", "none").await;
+    let id = to_the_pass(&engine, &cohort, "Faster renewals", 1).await;
+    pass(&engine, id, 14).await;
+    for email in ["trainee1@example.org", "trainee2@example.org", "supervisor1@example.org"] {
+        engine.set_password(email, PASSWORD).await.unwrap();
+    }
+    let code = Code::parse(&engine.certificates(None, None).await.unwrap()[0].code).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let files = tempfile::tempdir().unwrap();
+    let config = gradflow_web::Config {
+        files: files.path().join("files"),
+        upload_limit: 1024,
+        upload_quota: gradflow_web::DEFAULT_UPLOAD_QUOTA,
+        secure_cookies: false,
+        limits: gradflow_web::Limits::default(),
+        password_reset: false,
+        public_url: "https://certs.institute.example".into(),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gradflow_web::serve(
+        std::sync::Arc::new(db.engine().await),
+        config,
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let browser = || Browser {
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        base: base.clone(),
+        cookie: None,
+    };
+    let signed_in = |email: &'static str| {
+        let mut b = browser();
+        async move {
+            let page = b.sign_in(email, PASSWORD).await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER);
+            b
+        }
+    };
+    let path = format!("/certificates/{}", code.grouped());
+    let mut trainee = signed_in("trainee1@example.org").await;
+    let home = trainee.get("/").await;
+    assert!(home.body.contains(&format!("href=\"{path}\"")), "{}", home.body);
+    let page = trainee.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("This certifies that"), "{}", page.body);
+    assert!(page.body.contains("trainee 1"));
+    assert!(page.body.contains("WEB-2026-001"));
+    let plain = page.body.replace(['\u{2068}', '\u{2069}'], "");
+    assert!(plain.contains("Waiting time 95 → 18 min (−81%)"), "{plain}");
+    assert!(page.body.contains(&format!(
+        "https://certs.institute.example/verify/{}",
+        code.grouped()
+    )));
+    let arabic = trainee.get(&format!("{path}?lang=ar")).await;
+    assert!(arabic.body.contains("lang=\"ar\" dir=\"rtl\""), "{}", arabic.body);
+    assert!(arabic.body.contains("يُشهد بأن"));
+    assert!(arabic.body.contains("معهد القيادة والإدارة"));
+    assert!(arabic.body.contains("مدة الانتظار"), "{}", arabic.body);
+    let qr = trainee.get(&format!("/certificates/{}/qr.svg", code.as_str())).await;
+    assert_eq!(qr.status, StatusCode::OK);
+    assert_eq!(qr.headers["content-type"], "image/svg+xml");
+    assert!(qr.body.contains("<svg"));
+    // The project's staff see it; someone else finds nothing, as for no code.
+    let mut supervisor = signed_in("supervisor1@example.org").await;
+    assert_eq!(supervisor.get(&path).await.status, StatusCode::OK);
+    let mut other = signed_in("trainee2@example.org").await;
+    let hidden = other.get(&path).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    assert!(!hidden.body.contains("trainee 1"));
+    assert_eq!(
+        other.get(&format!("/certificates/{}/qr.svg", code.as_str())).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = other.get("/certificates/AB%07CD").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("other characters"), "{}", bad.body);
+    assert_eq!(browser().get(&path).await.status, StatusCode::SEE_OTHER);
+
+    // The public check, signed out.
+    let mut public = browser();
+    let check = public.get(&format!("/verify/{}", code.as_str().to_lowercase())).await;
+    assert_eq!(check.status, StatusCode::OK);
+    assert!(check.body.contains("This certificate is valid."), "{}", check.body);
+    assert!(check.body.contains("trainee 1"));
+    let json: serde_json::Value =
+        serde_json::from_str(&public.get(&format!("/verify/{}.json", code.grouped())).await.body)
+            .unwrap();
+    assert_eq!(json["status"], "valid");
+    assert_eq!(json["certificate"]["number"], "WEB-2026-001");
+    let request = public
+        .client
+        .get(format!("{base}/verify/{}", code.grouped()))
+        .header("accept", "application/json")
+        .header("accept-language", "ar");
+    let by_accept = public.send(request).await;
+    assert_eq!(by_accept.headers["content-type"], "application/json");
+    let unknown = public.get(&format!("/verify/{}.json", "0".repeat(28))).await;
+    let malformed = public.get("/verify/%1B%5B31m.json").await;
+    let long = public.get(&format!("/verify/{}.json", "A".repeat(500))).await;
+    for answer in [&unknown, &malformed, &long] {
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.body, r#"{"status":"unknown"}"#);
+    }
+    let page = public.get("/verify/nothing-here").await;
+    assert!(page.body.contains("No certificate has this code"), "{}", page.body);
+    let request = public
+        .client
+        .get(format!("{base}/verify/nothing-here"))
+        .header("accept-language", "ar");
+    let arabic = public.send(request).await;
+    assert!(arabic.body.contains("لا توجد شهادة بهذا الرمز"), "{}", arabic.body);
+    // Past the limit of misses from one address: 429 with words, even for
+    // a good code.
+    for _ in 0..gradflow_engine::service::ATTEMPTS_PER_ADDRESS {
+        public.get("/verify/guess").await;
+    }
+    let limited = public.get(&format!("/verify/{}", code.grouped())).await;
+    assert_eq!(limited.status, StatusCode::OK, "a known code is answered");
+    let limited = public.get("/verify/guess").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.body.contains("too many attempts"), "{}", limited.body);
+    let limited = public.get("/verify/guess.json").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    // Revoked: the check says so.
+    engine.revoke_certificate(&code.grouped(), None, "Withdrawn", day(30)).await.unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&browser().get(&format!("/verify/{}.json", code.grouped())).await.body)
+            .unwrap();
+    assert_eq!(json["status"], "revoked");
+    let page = trainee.get(&path).await;
+    assert!(page.body.contains("This certificate was revoked."), "{}", page.body);
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
 on_both!(
     issued_with_the_pass_and_never_without,
     settings_are_checked,
@@ -378,4 +528,5 @@ on_both!(
     checks_past_the_limit_are_refused,
     numbers_stay_unique_under_racing_processes,
     the_commands,
+    the_pages,
 );

@@ -371,8 +371,10 @@ impl Engine {
     }
 
     /// The certificate with code `typed` as `viewer` may read it: the
-    /// holder's own, or one of a cohort the viewer has a role on; any other
-    /// is not found, like a code that names nothing.
+    /// holder's own, or one whose project the viewer may see (the read
+    /// policy: a role on the project or on its cohort; a purged project's
+    /// certificate, a role on its cohort); any other is not found, like a
+    /// code that names nothing.
     pub async fn certificate_as(&self, viewer: &Viewer, typed: &str) -> Result<Certificate, Error> {
         let code = Code::parse(typed).map_err(|p| Error::Invalid(Reason::new(p.code(), vec![])))?;
         let hidden = || {
@@ -386,8 +388,14 @@ impl Engine {
             .certificate_by_code(code.as_str())
             .await?
             .ok_or_else(hidden)?;
-        if found.person_id == viewer.person.id
-            || self.store.cohort_role(found.cohort_id, viewer.person.id).await?
+        let person = viewer.person.id;
+        let sees_project = match found.project_id {
+            Some(project) => self.store.may_see(person, project).await?,
+            None => false,
+        };
+        if found.person_id == person
+            || sees_project
+            || self.store.cohort_role(found.cohort_id, person).await?
         {
             Ok(found)
         } else {
