@@ -521,6 +521,50 @@ async fn the_pages(db: &TestDb) {
     server.await.unwrap().unwrap();
 }
 
+
+/// The trainee is mailed the certificate's number and code by the worker,
+/// through the outbox, in her language; the supervisor's copy names none.
+async fn the_trainee_is_mailed(db: &TestDb) {
+    let engine = db.engine().await;
+    let cohort = certifying(&engine, "MAIL-{seq:02}", "none").await;
+    // Published again with its mail templates (no project runs it yet).
+    let loaded =
+        gradflow_engine::definition::load(&support::bundled("graduation-service")).unwrap();
+    engine
+        .publish_with_templates(
+            &[(loaded.text, crate::web::template_files("graduation-service"))],
+            day(0),
+        )
+        .await
+        .unwrap();
+    engine.set_person_language("trainee1@example.org", "ar").await.unwrap();
+    let id = to_the_pass(&engine, &cohort, "Mailed", 1).await;
+    pass(&engine, id, 14).await;
+    let code = Code::parse(&engine.certificates(None, None).await.unwrap()[0].code).unwrap();
+    let sink = crate::smtp_sink::Sink::start(&[]).await;
+    // Within the cohort's mail hours (10:00 in Muscat), the day after.
+    let report = crate::worker::worker_once(db, &day(15).to_string(), &sink.url(), 500).await;
+    assert_eq!(report["mail"]["dead"], 0, "{report}");
+    let received = sink.stop().await;
+    let to = |email: &str| {
+        received
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t.contains(email)))
+            .map(|m| m.text())
+            .find(|t| t.contains("Mailed") || t.contains("«Mailed»"))
+    };
+    let trainee = received
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t.contains("trainee1@example.org")))
+        .map(|m| m.text())
+        .find(|t| t.contains("MAIL-01"))
+        .unwrap_or_else(|| panic!("the trainee's certificate mail among {} messages", received.len()));
+    assert!(trainee.contains(&code.grouped()), "{trainee}");
+    assert!(trainee.contains("صدرت شهادتكم"), "{trainee}");
+    let supervisor = to("supervisor1@example.org").expect("the supervisor is told too");
+    assert!(!supervisor.contains("MAIL-01"), "{supervisor}");
+}
+
 on_both!(
     issued_with_the_pass_and_never_without,
     settings_are_checked,
@@ -529,4 +573,5 @@ on_both!(
     numbers_stay_unique_under_racing_processes,
     the_commands,
     the_pages,
+    the_trainee_is_mailed,
 );

@@ -277,6 +277,19 @@ impl Store {
         row.transpose()
     }
 
+    /// The certificates issued on `project`, newest first.
+    pub(crate) async fn certificates_of_project(&self, project: i64) -> Result<Vec<Certificate>, Error> {
+        let sql = format!("{SELECT} WHERE c.project_id = $1 ORDER BY c.id DESC");
+        let rows = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(project)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(certificate_row)
+            .collect::<Result<Vec<_>, _>>()?);
+        Ok(rows)
+    }
+
     /// The certificates numbered `number` (one per program at most).
     pub(crate) async fn certificates_by_number(&self, number: &str) -> Result<Vec<Certificate>, Error> {
         let sql = format!("{SELECT} WHERE c.number = $1 ORDER BY c.id");
