@@ -24,6 +24,7 @@ mod report;
 mod seed;
 mod smtp;
 mod timers;
+mod verify;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -101,6 +102,8 @@ enum Only {
     Lateness,
     /// Outbox messages delivered per second into a local SMTP server.
     Outbox,
+    /// The public certificate check, `/verify/CODE`, over HTTP.
+    Verify,
 }
 
 /// What the run has found so far.
@@ -275,7 +278,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
             }
         }
     }
-    for part in [Only::Timers, Only::Lateness, Only::Outbox] {
+    for part in [Only::Timers, Only::Lateness, Only::Outbox, Only::Verify] {
         if !want(part) {
             continue;
         }
@@ -292,6 +295,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
                 let result = match part {
                     Only::Timers => timers::throughput(&mut ctx, &mut place).await,
                     Only::Lateness => timers::lateness(&mut ctx, &mut place).await,
+                    Only::Verify => verify::check(&mut ctx, &mut place).await,
                     _ => outbox::delivery(&mut ctx, &mut place).await,
                 };
                 let cleaned = place.cleanup().await;
@@ -347,6 +351,7 @@ fn part_name(part: Only) -> &'static str {
         Only::Timers => "timers",
         Only::Lateness => "lateness",
         Only::Outbox => "outbox",
+        Only::Verify => "verify",
     }
 }
 

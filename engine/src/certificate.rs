@@ -404,11 +404,7 @@ pub enum Status {
 
 impl Status {
     /// The standing of a certificate revoked or not, expiring at `expires`, at `now`.
-    pub fn at(
-        revoked: bool,
-        expires: Option<jiff::Timestamp>,
-        now: jiff::Timestamp,
-    ) -> Status {
+    pub fn at(revoked: bool, expires: Option<jiff::Timestamp>, now: jiff::Timestamp) -> Status {
         if revoked {
             Status::Revoked
         } else if expires.is_some_and(|e| now >= e) {
@@ -442,10 +438,7 @@ mod tests {
             Pattern::parse("X-{yaer}-{seq}"),
             Err(PatternProblem::Unknown("{yaer}".into()))
         );
-        assert_eq!(
-            Pattern::parse("X-{year}"),
-            Err(PatternProblem::NoSequence)
-        );
+        assert_eq!(Pattern::parse("X-{year}"), Err(PatternProblem::NoSequence));
         assert_eq!(Pattern::parse("X-{seq"), Err(PatternProblem::Unbalanced));
         assert_eq!(Pattern::parse("X}-{seq}"), Err(PatternProblem::Unbalanced));
         assert_eq!(Pattern::parse("X {seq}"), Err(PatternProblem::Text));
@@ -465,7 +458,9 @@ mod tests {
         assert_eq!(parsed.grouped(), "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345");
         assert_eq!(Code::parse(&parsed.grouped()).unwrap(), parsed);
         assert_eq!(
-            Code::parse("oooo iiii llll 0000 0000 0000 0000").unwrap().as_str(),
+            Code::parse("oooo iiii llll 0000 0000 0000 0000")
+                .unwrap()
+                .as_str(),
             "0000111111110000000000000000"
         );
         assert_eq!(Code::parse("ABCD"), Err(CodeProblem::Malformed));
@@ -482,7 +477,10 @@ mod tests {
     fn validity_reads_and_adds() {
         let d = jiff::civil::date(2026, 2, 28);
         assert_eq!(Validity::parse("none"), Some(Validity::None));
-        assert_eq!(Validity::parse("3y").unwrap().expiry(d), Some(jiff::civil::date(2029, 2, 28)));
+        assert_eq!(
+            Validity::parse("3y").unwrap().expiry(d),
+            Some(jiff::civil::date(2029, 2, 28))
+        );
         assert_eq!(Validity::parse("18 months"), Some(Validity::Months(18)));
         assert_eq!(Validity::parse("365d"), Some(Validity::Days(365)));
         assert_eq!(Validity::parse("0y"), None);

@@ -29,7 +29,9 @@ pub async fn certify(ctx: &Ctx, args: CertifyArgs) -> anyhow::Result<ExitCode> {
         validity: args.valid_for,
         requires: args.requires,
     };
-    let certification = engine.certify_program(&args.key, &settings, ctx.now).await?;
+    let certification = engine
+        .certify_program(&args.key, &settings, ctx.now)
+        .await?;
     output::done(
         ctx,
         &format!(
@@ -60,8 +62,7 @@ pub async fn run(ctx: &Ctx, command: CertificateCommand) -> anyhow::Result<ExitC
                 .certificates(person.as_deref(), program.as_deref())
                 .await?;
             if ctx.json {
-                let rows: Vec<serde_json::Value> =
-                    list.iter().map(|c| shown(c, ctx.now)).collect();
+                let rows: Vec<serde_json::Value> = list.iter().map(|c| shown(c, ctx.now)).collect();
                 output::json(&rows);
             } else {
                 for c in &list {
@@ -144,11 +145,17 @@ fn shown(c: &Certificate, now: jiff::Timestamp) -> serde_json::Value {
 }
 
 fn print_one(c: &Certificate, now: jiff::Timestamp) {
-    let code = Code::parse(&c.code).map(|c| c.grouped()).unwrap_or_default();
+    let code = Code::parse(&c.code)
+        .map(|c| c.grouped())
+        .unwrap_or_default();
     say!("certificate {} ({})", c.number, c.status(now).as_str());
     say!("  holder:       {} <{}>", c.person_name, c.person_email);
     say!("  program:      {} ({})", c.details.program, c.program_key);
-    say!("  level:        {} / {}", c.details.level.en, c.details.level.ar);
+    say!(
+        "  level:        {} / {}",
+        c.details.level.en,
+        c.details.level.ar
+    );
     say!(
         "  awarded by:   {} / {}",
         c.details.awarding_body.en,

@@ -689,10 +689,7 @@ async fn certify_demo_program(engine: &Engine) -> anyhow::Result<()> {
             "service-2026",
             &gradflow_engine::service::CertifyProgram {
                 level: words("Service", "الخدمة"),
-                awarding_body: words(
-                    "Institute of Public Administration",
-                    "معهد الإدارة العامة",
-                ),
+                awarding_body: words("Institute of Public Administration", "معهد الإدارة العامة"),
                 accrediting_body: words(
                     "ILM (Institute of Leadership and Management)",
                     "معهد القيادة والإدارة (ILM)",
@@ -704,7 +701,9 @@ async fn certify_demo_program(engine: &Engine) -> anyhow::Result<()> {
             day(0),
         )
         .await?;
-    tell!("   program service-2026 certifies the Service level (IPA-SVC-{{year}}-{{seq:05}}, valid 3 years)");
+    tell!(
+        "   program service-2026 certifies the Service level (IPA-SVC-{{year}}-{{seq:05}}, valid 3 years)"
+    );
     Ok(())
 }
 
@@ -775,7 +774,9 @@ async fn demo_certificates(engine: &Engine) -> anyhow::Result<()> {
         ("mona@labour.example", "committee"),
         ("fatma@institute.example", "chair"),
     ] {
-        engine.assign(noor, Some(HUDA), email, role, day(125)).await?;
+        engine
+            .assign(noor, Some(HUDA), email, role, day(125))
+            .await?;
     }
     for (who, action, answers) in [
         ("salim@housing.example", "score", scores("4")),

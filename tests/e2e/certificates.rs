@@ -65,9 +65,17 @@ pub async fn to_the_pass(engine: &Engine, cohort: &Cohort, title: &str, n: usize
         (&trainee, "submit", proposal),
         ("supervisor1@example.org", "endorse", Fields::new()),
         (&trainee, "visit_before.submit", visit("95")),
-        ("coordinator1@example.org", "visit_before.accept", Fields::new()),
+        (
+            "coordinator1@example.org",
+            "visit_before.accept",
+            Fields::new(),
+        ),
         (&trainee, "visit_after.submit", visit("18")),
-        ("coordinator1@example.org", "visit_after.accept", Fields::new()),
+        (
+            "coordinator1@example.org",
+            "visit_after.accept",
+            Fields::new(),
+        ),
         (&trainee, "finish", fields(&[("summary", "Done.")])),
     ];
     for (i, (who, action, answers)) in steps.into_iter().enumerate() {
@@ -103,9 +111,17 @@ async fn certifying(engine: &Engine, pattern: &str, validity: &str) -> Cohort {
 }
 
 async fn pass(engine: &Engine, id: i64, n: i64) {
-    act(engine, id, "chair1@example.org", "pass", Fields::new(), None, n)
-        .await
-        .unwrap();
+    act(
+        engine,
+        id,
+        "chair1@example.org",
+        "pass",
+        Fields::new(),
+        None,
+        n,
+    )
+    .await
+    .unwrap();
 }
 
 async fn issued_with_the_pass_and_never_without(db: &TestDb) {
@@ -114,13 +130,25 @@ async fn issued_with_the_pass_and_never_without(db: &TestDb) {
     let id = to_the_pass(&engine, &cohort, "Same-day renewal", 1).await;
     // A refused pass (the wrong person) issues nothing.
     let before = snapshot(db).await;
-    let refused = act(&engine, id, "committee1@example.org", "pass", Fields::new(), None, 13).await;
+    let refused = act(
+        &engine,
+        id,
+        "committee1@example.org",
+        "pass",
+        Fields::new(),
+        None,
+        13,
+    )
+    .await;
     assert!(refused.is_err());
     support::assert_unchanged(db, &before, "a refused pass").await;
     assert!(engine.certificates(None, None).await.unwrap().is_empty());
 
     pass(&engine, id, 14).await;
-    let list = engine.certificates(Some("trainee1@example.org"), None).await.unwrap();
+    let list = engine
+        .certificates(Some("trainee1@example.org"), None)
+        .await
+        .unwrap();
     assert_eq!(list.len(), 1, "{list:?}");
     let c = &list[0];
     assert_eq!(c.number, "PSLI-2026-00001");
@@ -130,7 +158,11 @@ async fn issued_with_the_pass_and_never_without(db: &TestDb) {
     assert_eq!(c.details.level.en, "Service");
     assert_eq!(c.details.accrediting_body.ar, "معهد القيادة والإدارة");
     assert_eq!(c.details.project_title, "Same-day renewal");
-    let improvement = c.details.improvement.as_ref().expect("the improvement is kept");
+    let improvement = c
+        .details
+        .improvement
+        .as_ref()
+        .expect("the improvement is kept");
     assert_eq!((improvement.before, improvement.after), (95.0, 18.0));
     assert_eq!(improvement.percent, Some(-81));
     assert_eq!(improvement.what.en, "Waiting time");
@@ -138,28 +170,45 @@ async fn issued_with_the_pass_and_never_without(db: &TestDb) {
     let code = Code::parse(&c.code).unwrap();
     assert_eq!(code.as_str(), c.code);
     assert_eq!(
-        engine.certificate(&code.grouped().to_lowercase()).await.unwrap().id,
+        engine
+            .certificate(&code.grouped().to_lowercase())
+            .await
+            .unwrap()
+            .id,
         c.id
     );
-    assert_eq!(engine.certificate("PSLI-2026-00001").await.unwrap().id, c.id);
+    assert_eq!(
+        engine.certificate("PSLI-2026-00001").await.unwrap().id,
+        c.id
+    );
 
     // The public check: valid now, expired after its expiry, unknown for a
     // code that names nothing and for a malformed one alike.
-    let verified = engine.verify_certificate(&code.grouped(), None, day(20)).await.unwrap();
+    let verified = engine
+        .verify_certificate(&code.grouped(), None, day(20))
+        .await
+        .unwrap();
     assert_eq!(verified.status, "valid");
     let public = verified.certificate.unwrap();
     assert_eq!(public.holder, "trainee 1");
     assert_eq!(public.number, "PSLI-2026-00001");
     let later: jiff::Timestamp = "2029-01-16T00:00:00Z".parse().unwrap();
     assert_eq!(
-        engine.verify_certificate(&c.code, None, later).await.unwrap().status,
+        engine
+            .verify_certificate(&c.code, None, later)
+            .await
+            .unwrap()
+            .status,
         "expired"
     );
     let unknown = engine
         .verify_certificate(&"0".repeat(28), None, day(20))
         .await
         .unwrap();
-    let malformed = engine.verify_certificate("x\u{7}y", None, day(20)).await.unwrap();
+    let malformed = engine
+        .verify_certificate("x\u{7}y", None, day(20))
+        .await
+        .unwrap();
     assert_eq!(unknown, malformed);
     assert_eq!(
         serde_json::to_value(&unknown).unwrap(),
@@ -181,13 +230,20 @@ async fn issued_with_the_pass_and_never_without(db: &TestDb) {
     assert_eq!(twice.kind(), ErrorKind::Conflict);
     support::assert_unchanged(db, &before, "a second revocation").await;
     assert_eq!(
-        engine.verify_certificate(&c.code, None, day(23)).await.unwrap().status,
+        engine
+            .verify_certificate(&c.code, None, day(23))
+            .await
+            .unwrap()
+            .status,
         "revoked"
     );
     // The next pass of the program takes the next number.
     let second = to_the_pass(&engine, &cohort, "Second", 2).await;
     pass(&engine, second, 15).await;
-    let list = engine.certificates(None, Some(&cohort.program)).await.unwrap();
+    let list = engine
+        .certificates(None, Some(&cohort.program))
+        .await
+        .unwrap();
     assert_eq!(list[0].number, "PSLI-2026-00002");
     assert_eq!(engine.verify_audit().await.unwrap().broken, None);
 }
@@ -212,11 +268,18 @@ async fn settings_are_checked(db: &TestDb) {
     }
     let mut bad = settings("P-{seq}", "none", None);
     bad.level.ar = "line\u{202e}".into();
-    let e = engine.certify_program(&cohort.program, &bad, day(0)).await.unwrap_err();
+    let e = engine
+        .certify_program(&cohort.program, &bad, day(0))
+        .await
+        .unwrap_err();
     assert_eq!(e.reason().code, "text-characters");
     // A program cannot require itself.
     let e = engine
-        .certify_program(&cohort.program, &settings("P-{seq}", "none", Some(&cohort.program)), day(0))
+        .certify_program(
+            &cohort.program,
+            &settings("P-{seq}", "none", Some(&cohort.program)),
+            day(0),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.reason().code, "prerequisite-cycle");
@@ -232,12 +295,19 @@ async fn the_prerequisite_is_checked_at_the_start(db: &TestDb) {
         .await
         .unwrap();
     engine
-        .certify_program("excellence", &settings("E-{year}-{seq}", "none", Some(&service.program)), day(0))
+        .certify_program(
+            "excellence",
+            &settings("E-{year}-{seq}", "none", Some(&service.program)),
+            day(0),
+        )
         .await
         .unwrap();
     let w = service.workflow.clone();
     engine
-        .create_cohort(support::new_cohort(&w, "excellence", "Excellence A"), day(0))
+        .create_cohort(
+            support::new_cohort(&w, "excellence", "Excellence A"),
+            day(0),
+        )
         .await
         .unwrap();
     let members = vec![
@@ -291,7 +361,12 @@ async fn checks_past_the_limit_are_refused(db: &TestDb) {
     assert_eq!(e.kind(), ErrorKind::TooMany);
     assert_eq!(e.reason().code, "too-many-attempts");
     // Another address is not held back.
-    assert!(engine.verify_certificate("ABCD", Some(other), day(1)).await.is_ok());
+    assert!(
+        engine
+            .verify_certificate("ABCD", Some(other), day(1))
+            .await
+            .is_ok()
+    );
 }
 
 /// Twenty `gradflow project act ... pass` processes at once: twenty
@@ -331,22 +406,56 @@ async fn the_commands(db: &TestDb) {
     spawn::ok(
         db,
         &[
-            "program", "certify", &cohort.program, "--level", "Service", "--level-ar",
-            "مستوى الخدمة", "--awarding-body", "IPA", "--awarding-body-ar", "المعهد",
-            "--accrediting-body", "ILM", "--accrediting-body-ar", "آي إل إم", "--number",
-            "CLI-{seq:03}", "--valid-for", "2y",
+            "program",
+            "certify",
+            &cohort.program,
+            "--level",
+            "Service",
+            "--level-ar",
+            "مستوى الخدمة",
+            "--awarding-body",
+            "IPA",
+            "--awarding-body-ar",
+            "المعهد",
+            "--accrediting-body",
+            "ILM",
+            "--accrediting-body-ar",
+            "آي إل إم",
+            "--number",
+            "CLI-{seq:03}",
+            "--valid-for",
+            "2y",
         ],
     );
     let refused = spawn::run(
         db,
         &[
-            "program", "certify", &cohort.program, "--level", "S", "--level-ar", "س",
-            "--awarding-body", "I", "--awarding-body-ar", "م", "--accrediting-body", "L",
-            "--accrediting-body-ar", "ل", "--number", "CLI-{sequence}",
+            "program",
+            "certify",
+            &cohort.program,
+            "--level",
+            "S",
+            "--level-ar",
+            "س",
+            "--awarding-body",
+            "I",
+            "--awarding-body-ar",
+            "م",
+            "--accrediting-body",
+            "L",
+            "--accrediting-body-ar",
+            "ل",
+            "--number",
+            "CLI-{sequence}",
         ],
     );
     assert!(!refused.ok());
-    assert!(refused.stderr.contains("uses {sequence}, which gradflow does not know"), "{refused}");
+    assert!(
+        refused
+            .stderr
+            .contains("uses {sequence}, which gradflow does not know"),
+        "{refused}"
+    );
     let id = to_the_pass(&engine, &cohort, "By the book", 1).await;
     pass(&engine, id, 14).await;
     let list = spawn::ok(db, &["--json", "certificate", "list"]).json();
@@ -354,7 +463,10 @@ async fn the_commands(db: &TestDb) {
     assert_eq!(list[0]["number"], "CLI-001");
     assert_eq!(list[0]["status"], "valid");
     let shown = spawn::ok(db, &["certificate", "show", "CLI-001"]);
-    assert!(shown.stdout.contains("trainee 1 <trainee1@example.org>"), "{shown}");
+    assert!(
+        shown.stdout.contains("trainee 1 <trainee1@example.org>"),
+        "{shown}"
+    );
     assert!(spawn::run(db, &["certificate", "verify", &code.to_lowercase()]).ok());
     let unknown = spawn::run(db, &["certificate", "verify", &"Z".repeat(28)]);
     assert_eq!(unknown.code, Some(1), "{unknown}");
@@ -362,15 +474,26 @@ async fn the_commands(db: &TestDb) {
     let bad = spawn::run(db, &["certificate", "verify", "AB\u{1b}[31mCD"]);
     assert!(!bad.ok());
     assert!(bad.stderr.contains("other characters"), "{bad}");
-    spawn::ok(db, &["certificate", "revoke", "CLI-001", "--reason", "Withdrawn by the board"]);
-    let again = spawn::run(db, &["certificate", "revoke", "CLI-001", "--reason", "Again"]);
+    spawn::ok(
+        db,
+        &[
+            "certificate",
+            "revoke",
+            "CLI-001",
+            "--reason",
+            "Withdrawn by the board",
+        ],
+    );
+    let again = spawn::run(
+        db,
+        &["certificate", "revoke", "CLI-001", "--reason", "Again"],
+    );
     assert!(!again.ok());
     assert!(again.stderr.contains("already revoked"), "{again}");
     let revoked = spawn::run(db, &["--json", "certificate", "verify", &code]);
     assert_eq!(revoked.code, Some(1));
     assert_eq!(revoked.json()["status"], "revoked");
 }
-
 
 /// The pages over HTTP: the certificate page in English and Arabic for its
 /// holder and the project's staff (nobody else), the QR image, the home
@@ -383,7 +506,11 @@ async fn the_pages(db: &TestDb) {
     let cohort = certifying(&engine, "WEB-{year}-{seq:03}", "none").await;
     let id = to_the_pass(&engine, &cohort, "Faster renewals", 1).await;
     pass(&engine, id, 14).await;
-    for email in ["trainee1@example.org", "trainee2@example.org", "supervisor1@example.org"] {
+    for email in [
+        "trainee1@example.org",
+        "trainee2@example.org",
+        "supervisor1@example.org",
+    ] {
         engine.set_password(email, PASSWORD).await.unwrap();
     }
     let code = Code::parse(&engine.certificates(None, None).await.unwrap()[0].code).unwrap();
@@ -427,7 +554,11 @@ async fn the_pages(db: &TestDb) {
     let path = format!("/certificates/{}", code.grouped());
     let mut trainee = signed_in("trainee1@example.org").await;
     let home = trainee.get("/").await;
-    assert!(home.body.contains(&format!("href=\"{path}\"")), "{}", home.body);
+    assert!(
+        home.body.contains(&format!("href=\"{path}\"")),
+        "{}",
+        home.body
+    );
     let page = trainee.get(&path).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("This certifies that"), "{}", page.body);
@@ -440,11 +571,17 @@ async fn the_pages(db: &TestDb) {
         code.grouped()
     )));
     let arabic = trainee.get(&format!("{path}?lang=ar")).await;
-    assert!(arabic.body.contains("lang=\"ar\" dir=\"rtl\""), "{}", arabic.body);
+    assert!(
+        arabic.body.contains("lang=\"ar\" dir=\"rtl\""),
+        "{}",
+        arabic.body
+    );
     assert!(arabic.body.contains("يُشهد بأن"));
     assert!(arabic.body.contains("معهد القيادة والإدارة"));
     assert!(arabic.body.contains("مدة الانتظار"), "{}", arabic.body);
-    let qr = trainee.get(&format!("/certificates/{}/qr.svg", code.as_str())).await;
+    let qr = trainee
+        .get(&format!("/certificates/{}/qr.svg", code.as_str()))
+        .await;
     assert_eq!(qr.status, StatusCode::OK);
     assert_eq!(qr.headers["content-type"], "image/svg+xml");
     assert!(qr.body.contains("<svg"));
@@ -456,7 +593,10 @@ async fn the_pages(db: &TestDb) {
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
     assert!(!hidden.body.contains("trainee 1"));
     assert_eq!(
-        other.get(&format!("/certificates/{}/qr.svg", code.as_str())).await.status,
+        other
+            .get(&format!("/certificates/{}/qr.svg", code.as_str()))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     let bad = other.get("/certificates/AB%07CD").await;
@@ -466,13 +606,23 @@ async fn the_pages(db: &TestDb) {
 
     // The public check, signed out.
     let mut public = browser();
-    let check = public.get(&format!("/verify/{}", code.as_str().to_lowercase())).await;
+    let check = public
+        .get(&format!("/verify/{}", code.as_str().to_lowercase()))
+        .await;
     assert_eq!(check.status, StatusCode::OK);
-    assert!(check.body.contains("This certificate is valid."), "{}", check.body);
+    assert!(
+        check.body.contains("This certificate is valid."),
+        "{}",
+        check.body
+    );
     assert!(check.body.contains("trainee 1"));
-    let json: serde_json::Value =
-        serde_json::from_str(&public.get(&format!("/verify/{}.json", code.grouped())).await.body)
-            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        &public
+            .get(&format!("/verify/{}.json", code.grouped()))
+            .await
+            .body,
+    )
+    .unwrap();
     assert_eq!(json["status"], "valid");
     assert_eq!(json["certificate"]["number"], "WEB-2026-001");
     let request = public
@@ -482,21 +632,33 @@ async fn the_pages(db: &TestDb) {
         .header("accept-language", "ar");
     let by_accept = public.send(request).await;
     assert_eq!(by_accept.headers["content-type"], "application/json");
-    let unknown = public.get(&format!("/verify/{}.json", "0".repeat(28))).await;
+    let unknown = public
+        .get(&format!("/verify/{}.json", "0".repeat(28)))
+        .await;
     let malformed = public.get("/verify/%1B%5B31m.json").await;
-    let long = public.get(&format!("/verify/{}.json", "A".repeat(500))).await;
+    let long = public
+        .get(&format!("/verify/{}.json", "A".repeat(500)))
+        .await;
     for answer in [&unknown, &malformed, &long] {
         assert_eq!(answer.status, StatusCode::OK);
         assert_eq!(answer.body, r#"{"status":"unknown"}"#);
     }
     let page = public.get("/verify/nothing-here").await;
-    assert!(page.body.contains("No certificate has this code"), "{}", page.body);
+    assert!(
+        page.body.contains("No certificate has this code"),
+        "{}",
+        page.body
+    );
     let request = public
         .client
         .get(format!("{base}/verify/nothing-here"))
         .header("accept-language", "ar");
     let arabic = public.send(request).await;
-    assert!(arabic.body.contains("لا توجد شهادة بهذا الرمز"), "{}", arabic.body);
+    assert!(
+        arabic.body.contains("لا توجد شهادة بهذا الرمز"),
+        "{}",
+        arabic.body
+    );
     // Past the limit of misses from one address: 429 with words, even for
     // a good code.
     for _ in 0..gradflow_engine::service::ATTEMPTS_PER_ADDRESS {
@@ -506,21 +668,35 @@ async fn the_pages(db: &TestDb) {
     assert_eq!(limited.status, StatusCode::OK, "a known code is answered");
     let limited = public.get("/verify/guess").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(limited.body.contains("too many attempts"), "{}", limited.body);
+    assert!(
+        limited.body.contains("too many attempts"),
+        "{}",
+        limited.body
+    );
     let limited = public.get("/verify/guess.json").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     // Revoked: the check says so.
-    engine.revoke_certificate(&code.grouped(), None, "Withdrawn", day(30)).await.unwrap();
-    let json: serde_json::Value =
-        serde_json::from_str(&browser().get(&format!("/verify/{}.json", code.grouped())).await.body)
-            .unwrap();
+    engine
+        .revoke_certificate(&code.grouped(), None, "Withdrawn", day(30))
+        .await
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        &browser()
+            .get(&format!("/verify/{}.json", code.grouped()))
+            .await
+            .body,
+    )
+    .unwrap();
     assert_eq!(json["status"], "revoked");
     let page = trainee.get(&path).await;
-    assert!(page.body.contains("This certificate was revoked."), "{}", page.body);
+    assert!(
+        page.body.contains("This certificate was revoked."),
+        "{}",
+        page.body
+    );
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
-
 
 /// The trainee is mailed the certificate's number and code by the worker,
 /// through the outbox, in her language; the supervisor's copy names none.
@@ -532,12 +708,18 @@ async fn the_trainee_is_mailed(db: &TestDb) {
         gradflow_engine::definition::load(&support::bundled("graduation-service")).unwrap();
     engine
         .publish_with_templates(
-            &[(loaded.text, crate::web::template_files("graduation-service"))],
+            &[(
+                loaded.text,
+                crate::web::template_files("graduation-service"),
+            )],
             day(0),
         )
         .await
         .unwrap();
-    engine.set_person_language("trainee1@example.org", "ar").await.unwrap();
+    engine
+        .set_person_language("trainee1@example.org", "ar")
+        .await
+        .unwrap();
     let id = to_the_pass(&engine, &cohort, "Mailed", 1).await;
     pass(&engine, id, 14).await;
     let code = Code::parse(&engine.certificates(None, None).await.unwrap()[0].code).unwrap();
@@ -558,7 +740,12 @@ async fn the_trainee_is_mailed(db: &TestDb) {
         .filter(|m| m.to.iter().any(|t| t.contains("trainee1@example.org")))
         .map(|m| m.text())
         .find(|t| t.contains("MAIL-01"))
-        .unwrap_or_else(|| panic!("the trainee's certificate mail among {} messages", received.len()));
+        .unwrap_or_else(|| {
+            panic!(
+                "the trainee's certificate mail among {} messages",
+                received.len()
+            )
+        });
     assert!(trainee.contains(&code.grouped()), "{trainee}");
     assert!(trainee.contains("صدرت شهادتكم"), "{trainee}");
     let supervisor = to("supervisor1@example.org").expect("the supervisor is told too");

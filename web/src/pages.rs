@@ -288,7 +288,11 @@ mod tests {
         keys.extend(crate::routes::KEYS_IN_CODE.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::done::IDS.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::routes::NEXT_KEYS.iter().map(|k| (*k).to_owned()));
-        keys.extend(crate::routes::CERTIFICATE_KEYS.iter().map(|k| (*k).to_owned()));
+        keys.extend(
+            crate::routes::CERTIFICATE_KEYS
+                .iter()
+                .map(|k| (*k).to_owned()),
+        );
         for status in [400, 403, 404, 409, 410, 413, 429, 500, 503] {
             keys.push(format!("status-{status}"));
         }

@@ -170,7 +170,11 @@ impl Engine {
             return Ok(());
         };
         for trainee in trainees {
-            if !self.store.holds_certificate(*trainee, required, now).await? {
+            if !self
+                .store
+                .holds_certificate(*trainee, required, now)
+                .await?
+            {
                 let person = self.store.person_by_id(*trainee).await?;
                 let required = self.store.program_by_id(required).await?;
                 return Err(Error::Forbidden(Reason::new(
@@ -224,7 +228,10 @@ impl Engine {
         let issued = now.to_zoned_datetime(calendar.zone().clone()).date();
         let expires = validity.expiry(issued);
         let expires_at = expires
-            .map(|d| d.to_zoned_datetime(calendar.zone().clone()).map(|z| z.timestamp()))
+            .map(|d| {
+                d.to_zoned_datetime(calendar.zone().clone())
+                    .map(|z| z.timestamp())
+            })
             .transpose()
             .map_err(Error::internal)?;
         // The improvement from the log, as pages show it (the milestones'
@@ -405,7 +412,10 @@ impl Engine {
 
     /// The signed-in person's own certificates, newest first.
     pub async fn own_certificates(&self, viewer: &Viewer) -> Result<Vec<Certificate>, Error> {
-        Ok(self.store.certificates(Some(viewer.person.id), None).await?)
+        Ok(self
+            .store
+            .certificates(Some(viewer.person.id), None)
+            .await?)
     }
 }
 

@@ -50,9 +50,7 @@ pub use accounts::{
     check_password, default_password_work,
 };
 pub use audit::AuditReport;
-pub use certificates::{
-    CertifyProgram, Public, TRAINEE_ROLE, Verified, code_problem, new_code,
-};
+pub use certificates::{CertifyProgram, Public, TRAINEE_ROLE, Verified, code_problem, new_code};
 pub use commands::{Outcome, ProjectStart, Request, View};
 pub use directory::{MAX_CAPACITY, PublishOutcome};
 pub use error::{Error, Kind};
@@ -64,9 +62,9 @@ pub use read::{
 };
 pub use scheduler::FireReport;
 pub use store::{
-    AccountMail, AdminEntry, BackupFacts, Certificate, Certification, Revocation, Cohort, CohortPin, Delivery, Evidence, HeldSnapshot,
-    Message, NewCohort, Person, Program, Published, SCHEMA_VERSION, StoredDefinition, StoredEvent,
-    Summary, TimerRow,
+    AccountMail, AdminEntry, BackupFacts, Certificate, Certification, Cohort, CohortPin, Delivery,
+    Evidence, HeldSnapshot, Message, NewCohort, Person, Program, Published, Revocation,
+    SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 pub use versions::{MigrationReport, MovedProject};
 

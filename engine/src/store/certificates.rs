@@ -188,7 +188,8 @@ fn certificate_row(r: &impl Columns) -> Result<Certificate, Error> {
 }
 
 fn texts(text: &str) -> Result<Texts, Error> {
-    serde_json::from_str(text).map_err(|e| Error::Corrupt(format!("a program's certificate words: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| Error::Corrupt(format!("a program's certificate words: {e}")))
 }
 
 fn json(texts: &Texts) -> String {
@@ -267,7 +268,10 @@ impl Store {
     }
 
     /// The certificate with verification code `code` (canonical), if any.
-    pub(crate) async fn certificate_by_code(&self, code: &str) -> Result<Option<Certificate>, Error> {
+    pub(crate) async fn certificate_by_code(
+        &self,
+        code: &str,
+    ) -> Result<Option<Certificate>, Error> {
         let sql = format!("{SELECT} WHERE c.code = $1");
         let row = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .bind(code)
@@ -278,7 +282,10 @@ impl Store {
     }
 
     /// The certificates issued on `project`, newest first.
-    pub(crate) async fn certificates_of_project(&self, project: i64) -> Result<Vec<Certificate>, Error> {
+    pub(crate) async fn certificates_of_project(
+        &self,
+        project: i64,
+    ) -> Result<Vec<Certificate>, Error> {
         let sql = format!("{SELECT} WHERE c.project_id = $1 ORDER BY c.id DESC");
         let rows = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .bind(project)
@@ -291,7 +298,10 @@ impl Store {
     }
 
     /// The certificates numbered `number` (one per program at most).
-    pub(crate) async fn certificates_by_number(&self, number: &str) -> Result<Vec<Certificate>, Error> {
+    pub(crate) async fn certificates_by_number(
+        &self,
+        number: &str,
+    ) -> Result<Vec<Certificate>, Error> {
         let sql = format!("{SELECT} WHERE c.number = $1 ORDER BY c.id");
         let rows = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .bind(number)

@@ -109,9 +109,8 @@ pub async fn page(
         .unwrap_or(visitor.lang);
     let mut frame_visitor = visitor.clone();
     frame_visitor.lang = lang;
-    let code = Code::parse(&certificate.code).map_err(|_| {
-        Fail::status(&visitor, 500, "error-internal", None)
-    })?;
+    let code = Code::parse(&certificate.code)
+        .map_err(|_| Fail::status(&visitor, 500, "error-internal", None))?;
     let address = check_address(&app.config.public_url, &code);
     let data = certificate_data(lang, &certificate, Timestamp::now());
     let mut data = data;
@@ -128,7 +127,12 @@ pub async fn page(
     );
     Ok(pages::page(
         200,
-        pages::render("certificate", &Frame::of(&frame_visitor), "certificate-title", data),
+        pages::render(
+            "certificate",
+            &Frame::of(&frame_visitor),
+            "certificate-title",
+            data,
+        ),
     ))
 }
 
@@ -192,7 +196,11 @@ pub async fn verify(
         ),
     };
     // Longer than any code: not read at all (the engine reads the rest).
-    let typed = if typed.len() > MAX_CODE_INPUT { String::new() } else { typed };
+    let typed = if typed.len() > MAX_CODE_INPUT {
+        String::new()
+    } else {
+        typed
+    };
     let lang = visitor.lang;
     let result = app
         .engine
