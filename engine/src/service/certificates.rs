@@ -443,6 +443,7 @@ pub fn new_code() -> Code {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::certificate::Status;
 
     /// A million codes drawn are a million different codes, each of which
     /// reads back as itself from its grouped form.

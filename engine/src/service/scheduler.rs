@@ -121,7 +121,22 @@ impl Engine {
             };
             match decide::fire(&ctx, &record.state, &timers, now) {
                 Ok(firing) => match firing.decision {
-                    Some(decision) => decided.push((record, decision, firing.completed)),
+                    Some(decision) => {
+                        // A timer that takes an action requesting
+                        // `issue_certificate` issues it in the same commit.
+                        match self
+                            .certificate_for(record, &workflow, &calendar, &decision, now)
+                            .await
+                        {
+                            Ok(certificate) => {
+                                decided.push((record, decision, firing.completed, certificate));
+                            }
+                            Err(e) if e.kind() == super::Kind::Busy => return Err(e),
+                            Err(e) => {
+                                refused.push((timers.iter().map(|t| t.id).collect(), e.to_string()))
+                            }
+                        }
+                    }
                     None => idle.extend(firing.completed),
                 },
                 Err(rejection) => {
@@ -135,13 +150,13 @@ impl Engine {
         self.store.complete_timers(&idle, now).await?;
         let pending: Vec<Pending<'_>> = decided
             .iter()
-            .map(|(record, decision, completes)| Pending {
+            .map(|(record, decision, completes, certificate)| Pending {
                 project: record.id,
                 expected: record.state.version,
                 decision,
                 idempotency: None,
                 completes,
-                certificate: None,
+                certificate: certificate.as_ref(),
             })
             .collect();
         if !pending.is_empty() {
@@ -161,7 +176,7 @@ impl Engine {
                 }
                 Err(e) => return Err(e.into()),
             };
-            for ((_, _, completes), result) in decided.iter().zip(results) {
+            for ((_, _, completes, _), result) in decided.iter().zip(results) {
                 match result {
                     Ok(_) => report.fired += 1,
                     Err(store::Error::Conflict { .. }) => {
