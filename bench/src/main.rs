@@ -25,6 +25,7 @@ mod report;
 mod seed;
 mod smtp;
 mod timers;
+mod verify;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -104,6 +105,8 @@ enum Only {
     Outbox,
     /// Committee assignment in memory: 3 evaluators x 1,000 projects from a pool of 100.
     Committee,
+    /// The public certificate check, `/verify/CODE`, over HTTP.
+    Verify,
 }
 
 /// What the run has found so far.
@@ -284,7 +287,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
             }
         }
     }
-    for part in [Only::Timers, Only::Lateness, Only::Outbox] {
+    for part in [Only::Timers, Only::Lateness, Only::Outbox, Only::Verify] {
         if !want(part) {
             continue;
         }
@@ -301,6 +304,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
                 let result = match part {
                     Only::Timers => timers::throughput(&mut ctx, &mut place).await,
                     Only::Lateness => timers::lateness(&mut ctx, &mut place).await,
+                    Only::Verify => verify::check(&mut ctx, &mut place).await,
                     _ => outbox::delivery(&mut ctx, &mut place).await,
                 };
                 let cleaned = place.cleanup().await;
@@ -357,6 +361,7 @@ fn part_name(part: Only) -> &'static str {
         Only::Lateness => "lateness",
         Only::Outbox => "outbox",
         Only::Committee => "committee",
+        Only::Verify => "verify",
     }
 }
 

@@ -5,6 +5,7 @@
 //! - [`definition`]: parse, validate and draw workflow definitions (YAML).
 //! - [`expr`]: the small, safe condition language used by `when:`.
 //! - [`calendar`]: a cohort's time zone, named dates and holidays; deadline arithmetic.
+//! - [`certificate`]: certificate number patterns, validity and verification codes (pure).
 //! - [`decide`]: the decision core, `decide(workflow, state, command, now)`; no I/O, no clock.
 //! - [`reason`]: why something was refused or is not possible yet, as a code
 //!   with arguments (the edges choose the words).
@@ -15,6 +16,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod certificate;
 pub mod decide;
 pub mod definition;
 pub mod expr;

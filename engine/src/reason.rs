@@ -357,6 +357,20 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("committee-no-pool", &["cohort"]),
     ("committee-not-in-pool", &["email"]),
     ("committee-conflict-target", &[]),
+    // Certificates (issue 15, parts 1 and 7: certs).
+    ("certificate-code-too-long", &[]),
+    ("certificate-code-characters", &[]),
+    ("certificate-code-malformed", &[]),
+    ("pattern-placeholder-unknown", &["pattern", "placeholder"]),
+    ("pattern-no-sequence", &["pattern"]),
+    ("pattern-unbalanced", &["pattern"]),
+    ("pattern-text", &["pattern"]),
+    ("validity-unknown", &["validity"]),
+    ("prerequisite-cycle", &["program", "required"]),
+    ("prerequisite-missing", &["person", "program", "required"]),
+    ("certificate-unknown", &["certificate"]),
+    ("certificate-number-ambiguous", &["number"]),
+    ("certificate-revoked", &["number"]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

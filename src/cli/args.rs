@@ -47,6 +47,9 @@ pub enum Command {
     /// Create and show cohorts.
     #[command(subcommand)]
     Cohort(CohortCommand),
+    /// List, show, revoke and verify certificates.
+    #[command(subcommand)]
+    Certificate(CertificateCommand),
     /// Start, act on and show projects.
     #[command(subcommand)]
     Project(ProjectCommand),
@@ -631,6 +634,77 @@ pub enum ProgramCommand {
         /// Workflow key (published with gradflow workflow publish).
         #[arg(long)]
         workflow: String,
+    },
+    /// Say what a program certifies: level, bodies, number pattern,
+    /// validity and the certificate a trainee must hold first.
+    Certify(CertifyArgs),
+}
+
+/// `gradflow program certify KEY ...`: every setting at once (run it again to change them).
+#[derive(Debug, Args)]
+pub struct CertifyArgs {
+    /// The program's key.
+    pub key: String,
+    /// The level certified, in English (e.g. Service).
+    #[arg(long)]
+    pub level: String,
+    /// The level in Arabic.
+    #[arg(long)]
+    pub level_ar: String,
+    /// The awarding body, in English.
+    #[arg(long)]
+    pub awarding_body: String,
+    /// The awarding body in Arabic.
+    #[arg(long)]
+    pub awarding_body_ar: String,
+    /// The accrediting body, in English.
+    #[arg(long)]
+    pub accrediting_body: String,
+    /// The accrediting body in Arabic.
+    #[arg(long)]
+    pub accrediting_body_ar: String,
+    /// Certificate number pattern: {year} and {seq} or {seq:05} (five digits).
+    #[arg(long, value_name = "PATTERN")]
+    pub number: String,
+    /// How long a certificate is valid: none, or e.g. 3y, 18mo, 365d.
+    #[arg(long, default_value = "none", value_name = "DURATION")]
+    pub valid_for: String,
+    /// A program whose valid certificate the trainee must hold before a
+    /// project of this program starts.
+    #[arg(long, value_name = "PROGRAM")]
+    pub requires: Option<String>,
+}
+
+/// `gradflow certificate ...`
+#[derive(Debug, Subcommand)]
+pub enum CertificateCommand {
+    /// List certificates, newest first.
+    List {
+        /// Only this trainee's (an email).
+        #[arg(long)]
+        person: Option<String>,
+        /// Only this program's (its key).
+        #[arg(long)]
+        program: Option<String>,
+    },
+    /// Show one certificate: by its number or its verification code.
+    Show {
+        /// The certificate's number or verification code.
+        certificate: String,
+    },
+    /// Revoke a certificate, with the reason (a revoked one stays revoked).
+    Revoke {
+        /// The certificate's number or verification code.
+        certificate: String,
+        /// Why it is revoked.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Check a verification code: exit 0 only for a valid certificate
+    /// (1 for expired, revoked or unknown).
+    Verify {
+        /// The verification code, as printed (case, spaces and dashes do not matter).
+        code: String,
     },
 }
 

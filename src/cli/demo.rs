@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use gradflow_engine::decide::Fields;
 use gradflow_engine::service::{Engine, Error as ServiceError, NewCohort, Request};
 use gradflow_engine::{DEFAULT_URL, redact_url};
@@ -125,6 +125,7 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             day(0),
         )
         .await?;
+    certify_demo_program(&engine).await?;
     let cohort = NewCohort {
         program: "service-2026".into(),
         name: "Service 2026 A".into(),
@@ -311,6 +312,7 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         (135, "fatma@institute.example", "pass", none(), None),
     ];
     play(&engine, id, script).await?;
+    demo_certificates(&engine).await?;
 
     if !args.tour {
         return serve(ctx, engine, &url, id, args).await;
@@ -714,6 +716,152 @@ async fn serve(
         tokio::spawn(account_mail(courier, mail_engine));
     }
     super::serve::serve(engine, url, &web).await
+}
+
+/// The demo's program says what it certifies (issue 15, part 1): Amal's
+/// pass issues her certificate in the same transaction.
+async fn certify_demo_program(engine: &Engine) -> anyhow::Result<()> {
+    let words = |en: &str, ar: &str| gradflow_engine::certificate::Texts {
+        en: en.into(),
+        ar: ar.into(),
+    };
+    engine
+        .certify_program(
+            "service-2026",
+            &gradflow_engine::service::CertifyProgram {
+                level: words("Service", "الخدمة"),
+                awarding_body: words("Institute of Public Administration", "معهد الإدارة العامة"),
+                accrediting_body: words(
+                    "ILM (Institute of Leadership and Management)",
+                    "معهد القيادة والإدارة (ILM)",
+                ),
+                pattern: "IPA-SVC-{year}-{seq:05}".into(),
+                validity: "3y".into(),
+                requires: None,
+            },
+            day(0),
+        )
+        .await?;
+    tell!(
+        "   program service-2026 certifies the Service level (IPA-SVC-{{year}}-{{seq:05}}, valid 3 years)"
+    );
+    Ok(())
+}
+
+/// The demo's certificates (issue 15, part 7): Amal's, issued by her pass,
+/// and one revoked: Noor's, whose project was certified and whose
+/// certificate the institute then withdrew.
+async fn demo_certificates(engine: &Engine) -> anyhow::Result<()> {
+    const HUDA: &str = "huda@institute.example";
+    const NOOR: &str = "noor@housing.example";
+    engine
+        .add_person(NOOR, "Noor Al-Habsi", "Ministry of Housing", day(0))
+        .await?;
+    let members = [
+        (NOOR.to_owned(), "trainee".to_owned()),
+        ("khalid@health.example".to_owned(), "supervisor".to_owned()),
+    ];
+    let noor = engine
+        .start_project(
+            "Service 2026 A",
+            "Housing permits issued at the first visit",
+            &members,
+            day(2),
+        )
+        .await?
+        .project;
+    let visit = |date: &str, minutes: &str| {
+        fields(&[
+            ("visited_on", date),
+            ("waiting_minutes", minutes),
+            ("steps", "5"),
+            ("observations", "Measured at the main branch."),
+        ])
+    };
+    let proposal = fields(&[
+        ("service", "Housing permits"),
+        ("problem", "Applicants come back for a second visit."),
+        ("improvement", "Check the file at the first visit."),
+        ("indicator", "waiting_time"),
+    ]);
+    let scores = |n: &str| {
+        fields(&[
+            ("safety", n),
+            ("authenticity", n),
+            ("friendliness", n),
+            ("efficiency", n),
+        ])
+    };
+    let none = Fields::new;
+    let steps: Vec<(i64, &str, &str, Fields)> = vec![
+        (3, NOOR, "submit", proposal),
+        (4, "khalid@health.example", "endorse", none()),
+        (15, NOOR, "visit_before.submit", visit("2026-02-15", "70")),
+        (16, HUDA, "visit_before.accept", none()),
+        (100, NOOR, "visit_after.submit", visit("2026-05-10", "30")),
+        (101, HUDA, "visit_after.accept", none()),
+        (110, NOOR, "finish", fields(&[("summary", "One visit.")])),
+    ];
+    for (n, who, action, answers) in steps {
+        let request = Request {
+            action: action.into(),
+            fields: answers,
+            ..Request::default()
+        };
+        engine.act(noor, who, request, day(n)).await?;
+    }
+    for (email, role) in [
+        ("salim@housing.example", "committee"),
+        ("mona@labour.example", "committee"),
+        ("fatma@institute.example", "chair"),
+    ] {
+        engine
+            .assign(noor, Some(HUDA), email, role, day(125))
+            .await?;
+    }
+    for (who, action, answers) in [
+        ("salim@housing.example", "score", scores("4")),
+        ("mona@labour.example", "score", scores("4")),
+        ("fatma@institute.example", "pass", none()),
+    ] {
+        let request = Request {
+            action: action.into(),
+            fields: answers,
+            ..Request::default()
+        };
+        engine.act(noor, who, request, day(136)).await?;
+    }
+    let revoked = engine
+        .certificates(Some(NOOR), None)
+        .await?
+        .pop()
+        .context("Noor's certificate was issued")?;
+    engine
+        .revoke_certificate(
+            &revoked.number,
+            Some(HUDA),
+            "Issued in error: the after-visit was measured at another branch",
+            day(140),
+        )
+        .await?;
+    let amal = engine
+        .certificates(Some("amal@health.example"), None)
+        .await?
+        .pop()
+        .context("Amal's certificate was issued by her pass")?;
+    let code = |c: &gradflow_engine::service::Certificate| {
+        gradflow_engine::certificate::Code::parse(&c.code)
+            .map(|k| k.grouped())
+            .unwrap_or_default()
+    };
+    tell!(
+        "\n== Certificates\n   Amal's certificate {} (valid): check it at /verify/{}\n   Noor's certificate {} was revoked: /verify/{} says so",
+        amal.number,
+        code(&amal),
+        revoked.number,
+        code(&revoked)
+    );
+    Ok(())
 }
 
 /// The demo's courier: delivers password reset links every second (the

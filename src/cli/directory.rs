@@ -73,12 +73,15 @@ pub async fn person(ctx: &Ctx, command: PersonCommand) -> anyhow::Result<ExitCod
 }
 
 pub async fn program(ctx: &Ctx, command: ProgramCommand) -> anyhow::Result<ExitCode> {
+    let (key, title, workflow) = match command {
+        ProgramCommand::Create {
+            key,
+            title,
+            workflow,
+        } => (key, title, workflow),
+        ProgramCommand::Certify(args) => return super::certificate::certify(ctx, args).await,
+    };
     let engine = ctx.engine().await?;
-    let ProgramCommand::Create {
-        key,
-        title,
-        workflow,
-    } = command;
     let program = engine
         .create_program(&key, &title, &workflow, ctx.now)
         .await?;

@@ -2,6 +2,7 @@
 
 pub mod args;
 mod backup;
+mod certificate;
 mod committee;
 pub mod config;
 mod courier;
@@ -69,6 +70,7 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         Command::Person(command) => directory::person(&ctx, command).await,
         Command::Program(command) => directory::program(&ctx, command).await,
         Command::Cohort(command) => directory::cohort(&ctx, command).await,
+        Command::Certificate(command) => certificate::run(&ctx, command).await,
         Command::Project(command) => project::run(&ctx, command).await,
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(&ctx, &args).await,
         Command::Backup(args) => backup::backup(&ctx, &args).await,

@@ -23,6 +23,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import jsQR from 'jsqr';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // axe-core, evaluated in each page to check it (Deque's accessibility rules).
@@ -978,6 +979,73 @@ async function busy(j) {
   }
 }
 
+// 15. The certificate (issue 15, part 7): the certified trainee finds it on
+// her home page; printed to PDF by Chromium it is one page on A4 and on
+// Letter, in English and in Arabic; its QR code, read from a screenshot by
+// an independent decoder (jsQR), is the public check address, which says
+// the certificate is valid.
+function pdfPages(pdf) {
+  return (pdf.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) || []).length;
+}
+
+async function decodeQr(j, page) {
+  const png = await page.locator('img#qr').screenshot();
+  // Drawn on a canvas in a blank page (no site, no policy), read as pixels.
+  const blank = await page.context().newPage();
+  const { width, height, data } = await blank.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const scale = 4;
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width * scale;
+    canvas.height = img.height * scale;
+    const ctx = canvas.getContext('2d');
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    return { width: pixels.width, height: pixels.height, data: Array.from(pixels.data) };
+  }, png.toString('base64'));
+  await blank.close();
+  const found = jsQR(Uint8ClampedArray.from(data), width, height);
+  check(found, 'the QR code on the certificate decodes');
+  return found.data;
+}
+
+async function certificate(j) {
+  const trainee = await j.signIn('certified');
+  const link = trainee.locator('#certificates').getByRole('link');
+  await expectVisible(link, 'the certificate on the home page');
+  await j.submit(trainee, link.first(), 'certificate');
+  await expectText(trainee.locator('#holder'), person('certified').name, 'the holder');
+  await expectText(trainee.locator('#certificate-number'), 'GF-', 'the number');
+  const code = (await trainee.locator('#certificate-code').innerText()).trim();
+  const address = (await trainee.locator('#check-address').innerText()).trim();
+  check(address === `${base}/verify/${code}`, `the check address ${address} is the public URL's /verify/CODE`);
+  for (const format of ['A4', 'Letter']) {
+    const pages = pdfPages(await trainee.pdf({ format }));
+    check(pages === 1, `the certificate prints on one ${format} page, not ${pages}`);
+  }
+  const decoded = await decodeQr(j, trainee);
+  check(decoded === address, `the QR code says ${JSON.stringify(decoded)}, not the check address ${address}`);
+
+  // In Arabic, right to left, also on one page.
+  await j.submit(trainee, trainee.locator('#other-language'), 'certificate-ar');
+  await expectAttribute(trainee.locator('html'), 'dir', 'rtl', 'the Arabic certificate');
+  await expectText(trainee.locator('main'), 'يُشهد بأن', 'the Arabic words');
+  for (const format of ['A4', 'Letter']) {
+    const pages = pdfPages(await trainee.pdf({ format }));
+    check(pages === 1, `the Arabic certificate prints on one ${format} page, not ${pages}`);
+  }
+
+  // The address the QR code holds, opened by anyone: valid.
+  const visitor = await j.page();
+  await visitor.goto(decoded);
+  await j.shot(visitor, 'verify');
+  await expectText(visitor.locator('#verify-status'), 'This certificate is valid.', 'the public check');
+  await expectText(visitor.locator('#verify-holder'), person('certified').name, 'the holder on the check');
+}
+
 // --- Running them -------------------------------------------------------
 
 const JOURNEYS = {
@@ -985,7 +1053,7 @@ const JOURNEYS = {
   next, 'next-ar': nextArabic, committee, 'committee-ar': committeeArabic,
   people: peopleJourney('en', 'people', 'people'),
   'people-arabic': peopleJourney('ar', 'peoplear', 'people-arabic'),
-  reasons, busy,
+  reasons, busy, certificate,
 };
 
 async function main() {

@@ -63,6 +63,8 @@ const PEOPLE: &[(&str, &str, &str)] = &[
     ),
     // A trainee whose project moves while she writes (journey busy).
     ("busy", "yusra@health.example", "Yusra Al-Maskari"),
+    // The certified trainee of the certificate journey (issue 15, part 7).
+    ("certified", "layla@health.example", "Layla Al-Ghafri"),
 ];
 
 /// The cohort of the refusals-and-reasons journey's projects, apart from
@@ -95,6 +97,8 @@ const PROJECTS: &[(&str, &str, &str)] = &[
     ("reasons-next", "رسائل أوضح للمراجعين", "reasons"),
     // Withdrawn by the coordinator while the trainee writes its proposal.
     ("busy", "Same-day certificate copies", "busy"),
+    // Passed beforehand: its certificate is printed and its QR code read.
+    ("certificate", "Renewals by appointment", "certified"),
 ];
 
 fn email(key: &str) -> &'static str {
@@ -169,6 +173,14 @@ impl Site {
             .create_program("service-2026", "Service level 2026", &workflow.key, now)
             .await
             .unwrap();
+        engine
+            .certify_program(
+                "service-2026",
+                &crate::certificates::settings("GF-{year}-{seq:04}", "3y", None),
+                now,
+            )
+            .await
+            .unwrap();
         let mut cohort = support::new_cohort(&workflow, "service-2026", COHORT);
         let today = now.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Muscat").unwrap());
         for (i, date) in cohort.dates.values_mut().enumerate() {
@@ -199,7 +211,10 @@ impl Site {
                 (email(trainee).to_owned(), "trainee".to_owned()),
                 (email(supervisor).to_owned(), "supervisor".to_owned()),
             ];
-            if matches!(*journey, "scoring" | "committee" | "committee-ar") {
+            if matches!(
+                *journey,
+                "scoring" | "committee" | "committee-ar" | "certificate"
+            ) {
                 members.push((email("committee1").into(), "committee".into()));
                 members.push((email("committee2").into(), "committee".into()));
                 members.push((email("chair").into(), "chair".into()));
@@ -224,6 +239,29 @@ impl Site {
                     ..Request::default()
                 };
                 engine.act(id, email(trainee), request, now).await.unwrap();
+            }
+            if *journey == "certificate" {
+                to_evaluation(&engine, &workflow, id, trainee, Some((80, 25))).await;
+                for (who, action, score) in [
+                    ("committee1", "score", "4"),
+                    ("committee2", "score", "5"),
+                    ("chair", "pass", ""),
+                ] {
+                    let fields = if score.is_empty() {
+                        Default::default()
+                    } else {
+                        ["safety", "authenticity", "friendliness", "efficiency"]
+                            .iter()
+                            .map(|c| ((*c).to_owned(), json!(score)))
+                            .collect()
+                    };
+                    let request = Request {
+                        action: action.into(),
+                        fields,
+                        ..Request::default()
+                    };
+                    engine.act(id, email(who), request, now).await.unwrap();
+                }
             }
             if *journey == "reasons-next" {
                 to_implementation(&engine, &workflow, id, trainee).await;

@@ -10,6 +10,7 @@ mod attack14;
 mod backup;
 mod browser;
 mod calendar;
+mod certificates;
 mod cli;
 mod committee;
 mod config;

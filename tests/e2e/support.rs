@@ -364,6 +364,10 @@ const TABLES: &[(&str, &str)] = &[
     // Committee (issue 15, parts 2 and 3).
     ("committee_pool", "cohort_id, person_id"),
     ("declared_conflicts", "id"),
+    // Certificates (issue 15: certs).
+    ("program_certifications", "program_id"),
+    ("certificate_sequences", "program_id, year"),
+    ("certificates", "id"),
 ];
 
 /// Tables the snapshot knows of but does not dump: `attempts` counts

@@ -53,6 +53,9 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("profile", include_str!("../templates/profile.hbs")),
     ("status", include_str!("../templates/status.hbs")),
+    // Certificates (issue 15: certs).
+    ("certificate", include_str!("../templates/certificate.hbs")),
+    ("verify", include_str!("../templates/verify.hbs")),
 ];
 
 /// The stylesheet, served at `/static/style.css`.
@@ -285,6 +288,11 @@ mod tests {
         keys.extend(crate::routes::KEYS_IN_CODE.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::done::IDS.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::routes::NEXT_KEYS.iter().map(|k| (*k).to_owned()));
+        keys.extend(
+            crate::routes::CERTIFICATE_KEYS
+                .iter()
+                .map(|k| (*k).to_owned()),
+        );
         for status in [400, 403, 404, 409, 410, 413, 429, 500, 503] {
             keys.push(format!("status-{status}"));
         }

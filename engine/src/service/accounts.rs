@@ -63,6 +63,8 @@ pub enum Attempt {
     ResetRequest,
     /// Using a reset link (only addresses count: a link names nobody).
     ResetLink,
+    /// Checking a certificate code that names nothing (only addresses count).
+    Verify,
 }
 
 impl Attempt {
@@ -71,6 +73,7 @@ impl Attempt {
             Attempt::SignIn => "signin",
             Attempt::ResetRequest => "reset",
             Attempt::ResetLink => "link",
+            Attempt::Verify => "verify",
         }
     }
 }

@@ -112,7 +112,19 @@ impl Engine {
         let mut checked: Vec<Result<(String, Vec<Member>), Error>> =
             Vec::with_capacity(projects.len());
         for project in projects {
-            checked.push(self.check_start(project).await);
+            let mut check = self.check_start(project).await;
+            if let Ok((_, direct)) = &check {
+                // A program that requires another's certificate first.
+                let trainees: Vec<i64> = direct
+                    .iter()
+                    .filter(|m| m.role == super::TRAINEE_ROLE)
+                    .map(|m| m.person)
+                    .collect();
+                if let Err(refused) = self.check_prerequisite(&program, &trainees, now).await {
+                    check = Err(refused);
+                }
+            }
+            checked.push(check);
         }
         let valid: Vec<NewProject<'_>> = checked
             .iter()
@@ -363,6 +375,10 @@ impl Engine {
             Some(seated) => seated,
             None => decision,
         };
+        let certificate = self
+            .certificate_for(&record, &workflow, &calendar, &decision, now)
+            .await?
+            .map(Box::new);
         let outcome = outcome(project, &decision, false);
         let response = serde_json::to_string(&outcome).expect("outcome serialises");
         let idempotency = request
@@ -380,6 +396,7 @@ impl Engine {
             decision: Box::new(decision),
             outcome,
             idempotency,
+            certificate,
         })
     }
 
@@ -398,6 +415,7 @@ impl Engine {
             outcome: outcome(project, &decision, false),
             decision: Box::new(decision),
             idempotency: None,
+            certificate: None,
         };
         self.commit(vec![prepared], now)
             .await?
@@ -419,6 +437,7 @@ impl Engine {
                     expected,
                     decision,
                     idempotency,
+                    certificate,
                     ..
                 } => Some(Pending {
                     project: *project,
@@ -431,6 +450,7 @@ impl Engine {
                         request: &k.request,
                     }),
                     completes: &[],
+                    certificate: certificate.as_deref(),
                 }),
                 Prepared::Replay(_) => None,
             })
@@ -511,6 +531,8 @@ enum Prepared {
         decision: Box<Decision>,
         outcome: Outcome,
         idempotency: Option<Keyed>,
+        /// The certificate the decision issues, written in its transaction.
+        certificate: Option<Box<crate::store::NewCertificate>>,
     },
 }
 

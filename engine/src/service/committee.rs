@@ -355,6 +355,7 @@ impl Engine {
                     decision,
                     idempotency: None,
                     completes: &[],
+                    certificate: None,
                 })
                 .collect();
             let committed = match self.store.commit_many(&pending, now).await {

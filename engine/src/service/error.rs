@@ -169,6 +169,12 @@ impl Error {
         matches!(self, Error::Conflict(r) if r.code == "changed")
     }
 
+    /// Bad input, said by `reason` (for an interface that checks input
+    /// with the engine's rules before asking it, e.g. a certificate code).
+    pub fn from_reason(reason: Reason) -> Error {
+        Error::Invalid(reason)
+    }
+
     /// Bad input, said in a text not yet given a code.
     pub(crate) fn invalid(text: impl Into<String>) -> Error {
         Error::Invalid(Reason::message(text))

@@ -102,6 +102,7 @@ impl Engine {
                 decision: &decision,
                 idempotency: None,
                 completes: &[],
+                certificate: None,
             };
             // The quota is checked in the commit's transaction: uploads
             // racing from several nodes cannot each see the same room left.

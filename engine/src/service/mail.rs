@@ -14,7 +14,9 @@
 //! deadline in the cohort's local time, or empty) and one entry per role of
 //! the workflow (`trainee.name`, `supervisor.name`, ...: the first holder,
 //! or empty). Then, by what sent it:
-//! - `enter`, `leave`, `action` rules: `action` (`key`, `title`) and `comment`;
+//! - `enter`, `leave`, `action` rules: `action` (`key`, `title`), `comment`
+//!   and `certificate` (`number`, `code`: the project's certificate when the
+//!   recipient holds it, else both empty);
 //! - `milestone` rules: `milestone` (`key`, `title`) and `comment`;
 //! - reminders: nothing more;
 //! - overdue escalations: `overdue_since` (local time) and `projects`, the
@@ -105,6 +107,10 @@ pub fn template_variables(workflow: &Workflow, usage: TemplateUse) -> Value {
         milestone: Some(("baseline".into(), "Baseline measurement".into())),
         comment: "Say which branch you will start with.".into(),
         overdue_since: "2026-02-15 23:59".into(),
+        certificate: Some((
+            "PSLI-2026-00001".into(),
+            "7K3M-Q9TX-2H8B-VD4W-N6PR-1CFJ-ZY5E".into(),
+        )),
     };
     let mut vars = sample.variables(usage);
     if let Some(projects) = vars.get_mut("projects").and_then(Value::as_array_mut) {
@@ -130,6 +136,9 @@ struct Facts {
     milestone: Option<(String, String)>,
     comment: String,
     overdue_since: String,
+    /// The project's certificate (number, grouped code), when the
+    /// recipient is its holder.
+    certificate: Option<(String, String)>,
 }
 
 impl Facts {
@@ -166,6 +175,11 @@ impl Facts {
             TemplateUse::Step => {
                 map.insert("action".into(), pair(&self.action));
                 map.insert("comment".into(), json!(self.comment));
+                let (number, code) = self.certificate.clone().unwrap_or_default();
+                map.insert(
+                    "certificate".into(),
+                    json!({ "number": number, "code": code }),
+                );
             }
             TemplateUse::Milestone => {
                 map.insert("milestone".into(), pair(&self.milestone));
@@ -481,6 +495,17 @@ impl Engine {
             milestone,
             comment,
             overdue_since: record.state.overdue_since.map(local).unwrap_or_default(),
+            certificate: self
+                .store
+                .certificates_of_project(record.id)
+                .await?
+                .into_iter()
+                .find(|c| c.person_id == recipient.id)
+                .map(|c| {
+                    let code = crate::certificate::Code::parse(&c.code)
+                        .map_or(c.code.clone(), |k| k.grouped());
+                    (c.number, code)
+                }),
         };
         Ok(OutgoingMail {
             variables: facts.variables(usage),

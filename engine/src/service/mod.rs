@@ -25,9 +25,10 @@
 mod accounts;
 mod audit;
 mod backup;
+mod certificates;
 mod commands;
-mod dates;
 mod committee;
+mod dates;
 mod directory;
 mod error;
 mod evidence;
@@ -51,9 +52,10 @@ pub use accounts::{
     check_password, default_password_work,
 };
 pub use audit::AuditReport;
+pub use certificates::{CertifyProgram, Public, TRAINEE_ROLE, Verified, code_problem, new_code};
 pub use commands::{Outcome, ProjectStart, Request, View};
-pub use dates::{CalendarEdit, DatesReport, Extension, MAX_EXTENDED, Replanned};
 pub use committee::{CohortAssignment, PoolEntry};
+pub use dates::{CalendarEdit, DatesReport, Extension, MAX_EXTENDED, Replanned};
 pub use directory::{MAX_CAPACITY, PublishOutcome};
 pub use error::{Error, Kind};
 pub use evidence::evidence_file_name;
@@ -64,9 +66,9 @@ pub use read::{
 };
 pub use scheduler::FireReport;
 pub use store::{
-    AccountMail, AdminEntry, BackupFacts, Cohort, CohortPin, Delivery, Evidence, HeldSnapshot,
-    Message, NewCohort, Person, Program, Published, SCHEMA_VERSION, StoredDefinition, StoredEvent,
-    Summary, TimerRow,
+    AccountMail, AdminEntry, BackupFacts, Certificate, Certification, Cohort, CohortPin, Delivery,
+    Evidence, HeldSnapshot, Message, NewCohort, Person, Program, Published, Revocation,
+    SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 pub use versions::{MigrationReport, MovedProject};
 

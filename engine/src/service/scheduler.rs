@@ -129,7 +129,20 @@ impl Engine {
                             Ok(Some(seated)) => seated,
                             Ok(None) | Err(_) => decision,
                         };
-                        decided.push((record, decision, firing.completed))
+                        // A timer that takes an action requesting
+                        // `issue_certificate` issues it in the same commit.
+                        match self
+                            .certificate_for(record, &workflow, &calendar, &decision, now)
+                            .await
+                        {
+                            Ok(certificate) => {
+                                decided.push((record, decision, firing.completed, certificate));
+                            }
+                            Err(e) if e.kind() == super::Kind::Busy => return Err(e),
+                            Err(e) => {
+                                refused.push((timers.iter().map(|t| t.id).collect(), e.to_string()))
+                            }
+                        }
                     }
                     None => idle.extend(firing.completed),
                 },
@@ -144,12 +157,13 @@ impl Engine {
         self.store.complete_timers(&idle, now).await?;
         let pending: Vec<Pending<'_>> = decided
             .iter()
-            .map(|(record, decision, completes)| Pending {
+            .map(|(record, decision, completes, certificate)| Pending {
                 project: record.id,
                 expected: record.state.version,
                 decision,
                 idempotency: None,
                 completes,
+                certificate: certificate.as_ref(),
             })
             .collect();
         if !pending.is_empty() {
@@ -169,7 +183,7 @@ impl Engine {
                 }
                 Err(e) => return Err(e.into()),
             };
-            for ((_, _, completes), result) in decided.iter().zip(results) {
+            for ((_, _, completes, _), result) in decided.iter().zip(results) {
                 match result {
                     Ok(_) => report.fired += 1,
                     Err(store::Error::Conflict { .. }) => {

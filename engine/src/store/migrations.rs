@@ -74,6 +74,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0011_cohort_versions.sql"),
     ),
     (
+        12,
+        "certificates",
+        include_str!("../../../migrations/sqlite/0012_certificates.sql"),
+        include_str!("../../../migrations/postgres/0012_certificates.sql"),
+    ),
+    (
         13,
         "committees",
         include_str!("../../../migrations/sqlite/0013_committees.sql"),

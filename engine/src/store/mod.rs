@@ -8,6 +8,7 @@
 mod account_mail;
 mod accounts;
 mod backup;
+pub(crate) mod certificates;
 mod committee;
 mod directory;
 mod migrations;
@@ -27,6 +28,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSy
 
 pub use account_mail::AccountMail;
 pub use backup::{BackupFacts, HeldSnapshot};
+pub use certificates::{Certificate, Certification, NewCertificate, Revocation};
 pub use committee::{ConflictRow, PoolRow};
 pub use directory::NewDefinition;
 pub use outbox::{Delivery, Message};

@@ -384,6 +384,9 @@ pub struct Pending<'a> {
     pub idempotency: Option<Idempotency<'a>>,
     /// Claimed timer rows the decision fires: completed with it.
     pub completes: &'a [i64],
+    /// The certificate the decision issues (its action requested
+    /// `issue_certificate`): written in the same transaction, numbered there.
+    pub certificate: Option<&'a super::NewCertificate>,
 }
 
 /// An idempotency record to store with a commit.
@@ -551,7 +554,7 @@ impl Store {
             let started: Vec<Pending<'_>> = results
                 .iter()
                 .filter_map(|r| r.as_ref().ok())
-                .map(|(id, decision)| Pending { project: *id, expected: 0, decision, idempotency: None, completes: &[] })
+                .map(|(id, decision)| Pending { project: *id, expected: 0, decision, idempotency: None, completes: &[], certificate: None })
                 .collect();
             let moving: Vec<&Pending<'_>> = started.iter().collect();
             let moved = advance_many!(tx, &moving, now, postgres);
@@ -802,6 +805,13 @@ impl Store {
                 outcomes.push(outcome);
             }
             write_decisions!(tx, &written, now);
+            let issued: Vec<&super::NewCertificate> = batch
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, outcome)| outcome.is_ok())
+                .filter_map(|(item, _)| item.certificate)
+                .collect();
+            super::certificates::issue!(tx, issued, now);
             if outcomes.iter().any(Result::is_ok) {
                 tx.commit().await?;
             } else {

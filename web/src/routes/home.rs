@@ -87,6 +87,7 @@ pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, 
         .into_iter()
         .map(|c| json!({ "id": c.id, "name": c.name }))
         .collect();
+    let certificates = super::certificate::own(&app, &visitor).await?;
     Ok(pages::page(
         200,
         pages::render(
@@ -98,6 +99,7 @@ pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, 
                 "waiting": waiting,
                 "finished": finished,
                 "cohorts": cohorts,
+                "certificates": certificates,
                 "empty": awaiting.is_empty() && waiting.is_empty() && finished.is_empty(),
             }),
         ),

@@ -2,6 +2,7 @@
 
 mod answers;
 mod auth;
+mod certificate;
 mod cohort;
 pub(crate) mod evidence;
 mod extend;
@@ -157,6 +158,10 @@ pub const KEYS_IN_CODE: &[&str] = &[
     "improve-worse",
 ];
 
+/// Message keys the certificate pages look up in code.
+#[cfg(test)]
+pub use certificate::KEYS as CERTIFICATE_KEYS;
+
 /// Message keys the "what comes next" helpers look up in code.
 #[cfg(test)]
 pub use next::KEYS as NEXT_KEYS;
@@ -201,6 +206,9 @@ pub fn routes(app: App) -> Router {
         )
         .route("/cohorts/{id}/export.csv", get(cohort::export))
         .route("/cohorts/{id}/committee", post(cohort::assign_committee))
+        .route("/certificates/{code}", get(certificate::page))
+        .route("/certificates/{code}/qr.svg", get(certificate::qr))
+        .route("/verify/{code}", get(certificate::verify))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .with_state(app)

@@ -19,9 +19,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gradflow_engine::decide::{
-    Fields, MODERATE_ACTION, Panel, RESCORE_ACTION, Shortfall, WhyNot, indicator, measured,
-};
+use gradflow_engine::decide::{Fields, MODERATE_ACTION, Panel, RESCORE_ACTION, Shortfall, WhyNot};
 use gradflow_engine::definition::{Rubric, SCORE_ACTION, Stage, Workflow};
 use gradflow_engine::expr::Compare;
 use gradflow_engine::service::{View, Viewer, readable_scorecards, reads_every_scorecard};
@@ -585,22 +583,16 @@ pub fn improvement_line(
     answers: &BTreeMap<String, Fields>,
     forms: &BTreeMap<String, Arc<Fields>>,
 ) -> Option<Value> {
-    let improvement = workflow.improvement.as_ref()?;
-    let m = measured(improvement, answers)?;
+    gradflow_engine::certificate::improvement(workflow, answers, forms)
+        .map(|measured| improvement_words(lang, &measured))
+}
+
+/// An improvement as measured (a project's, or the one a certificate
+/// keeps) on one line in `lang`, with whether it is for the better.
+pub fn improvement_words(lang: Lang, m: &gradflow_engine::certificate::Improvement) -> Value {
     let code = lang.code();
-    // The indicator chosen (its title in the definition), else the
-    // improvement's own title.
-    let what = match (indicator(improvement, forms), &improvement.indicator) {
-        (Some(chosen), Some((form, field))) => workflow
-            .forms
-            .get(form)
-            .and_then(|f| f.field(field))
-            .and_then(|f| f.choice_title(chosen, code))
-            .unwrap_or(chosen)
-            .to_owned(),
-        _ => improvement.title.get(code).to_owned(),
-    };
-    let unit = improvement
+    let what = m.what.get(code).to_owned();
+    let unit = m
         .unit
         .as_ref()
         .map(|u| format!(" {}", u.get(code)))
@@ -629,11 +621,11 @@ pub fn improvement_line(
         }
         None => i18n::text(lang, "improve-line-plain", &args(None)),
     };
-    Some(json!({
+    json!({
         "line": line,
         "better": m.improved.map(|better| i18n::text(lang, if better { "improve-better" } else { "improve-worse" }, &[])),
         "improved": m.improved,
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -223,6 +223,9 @@ reason-text-empty = { $what ->
     [cohort-name] اسم الدفعة
     [file-name] اسم الملف
     [reason] السبب
+    [certificate-level] مستوى الشهادة
+    [awarding-body] الجهة المانحة
+    [accrediting-body] الجهة المعتمِدة
    *[name] الاسم
 } لا يمكن أن يكون فارغًا
 reason-text-too-long = طول { $what ->
@@ -232,6 +235,9 @@ reason-text-too-long = طول { $what ->
     [cohort-name] اسم الدفعة
     [file-name] اسم الملف
     [reason] السبب
+    [certificate-level] مستوى الشهادة
+    [awarding-body] الجهة المانحة
+    [accrediting-body] الجهة المعتمِدة
    *[name] الاسم
 } { $length } حرفًا، والحد الأقصى { $limit }
 reason-text-characters = { $what ->
@@ -241,6 +247,9 @@ reason-text-characters = { $what ->
     [cohort-name] اسم الدفعة
     [file-name] اسم الملف
     [reason] السبب
+    [certificate-level] مستوى الشهادة
+    [awarding-body] الجهة المانحة
+    [accrediting-body] الجهة المعتمِدة
    *[name] الاسم
 } يحتوي على { $kind ->
     [line-break] فاصل أسطر ({ $char })
@@ -313,3 +322,18 @@ reason-committee-not-evaluator = هذا الشخص ليس { $role } في هذا 
 reason-committee-no-pool = لا توجد بعد مجموعة لجنة للدفعة { $cohort }؛ أضف أعضاء بالأمر gradflow committee pool add
 reason-committee-not-in-pool = { $email } ليس في مجموعة لجنة هذه الدفعة
 reason-committee-conflict-target = حدّد مع من التعارض: بريد متدرب أو جهة، لا الاثنين معًا
+
+## Certificates (issue 15, parts 1 and 7: certs)
+reason-certificate-code-too-long = رمز الشهادة 28 حرفًا ورقمًا (عدا الشرطات والمسافات)، وهذا النص أطول من أن يكون رمزًا
+reason-certificate-code-characters = لا يحتوي رمز الشهادة إلا حروفًا وأرقامًا وشرطات ومسافات، وفي هذا الرمز محارف أخرى
+reason-certificate-code-malformed = هذا ليس رمز شهادة: الرمز 28 حرفًا ورقمًا مكتوبة في مجموعات من أربعة (مثل 7K3M-…)
+reason-pattern-placeholder-unknown = نمط أرقام الشهادات «{ $pattern }» يستعمل { $placeholder } ولا يعرفه gradflow؛ استعمل {"{"}year{"}"} و{"{"}seq{"}"} (أو {"{"}seq:05{"}"} لخمسة أرقام)
+reason-pattern-no-sequence = نمط أرقام الشهادات «{ $pattern }» ليس فيه {"{"}seq{"}"}، فتأخذ الشهادات كلها الرقم نفسه؛ أضف {"{"}seq{"}"} أو {"{"}seq:05{"}"}
+reason-pattern-unbalanced = في نمط أرقام الشهادات «{ $pattern }» قوس بلا نظيره؛ اكتب العناصر هكذا: {"{"}year{"}"} و{"{"}seq{"}"}
+reason-pattern-text = نمط أرقام الشهادات «{ $pattern }» من 1 إلى 60 حرفًا أو رقمًا أو علامة، بلا مسافات
+reason-validity-unknown = «{ $validity }» ليست مدة صلاحية يعرفها gradflow؛ اكتب none أو عددًا من السنين أو الأشهر أو الأيام مثل 3y أو 18mo أو 365d
+reason-prerequisite-cycle = لا يمكن أن يشترط البرنامج «{ $program }» شهادة «{ $required }»، لأن «{ $required }» يشترط «{ $program }» مباشرة أو عبر برنامج آخر
+reason-prerequisite-missing = لا يحمل { $person } شهادة سارية من { $required }، وهي شرط في { $program } قبل بدء المشروع
+reason-certificate-unknown = لا توجد شهادة رقمها أو رمزها «{ $certificate }»
+reason-certificate-number-ambiguous = أعطى أكثر من برنامج الرقم «{ $number }»؛ سمِّ الشهادة برمز التحقق منها
+reason-certificate-revoked = الشهادة { $number } ملغاة من قبل؛ لم يتغير شيء

@@ -216,6 +216,9 @@ reason-text-empty = { $what ->
     [cohort-name] the cohort's name
     [file-name] the file's name
     [reason] the reason
+    [certificate-level] the certificate's level
+    [awarding-body] the awarding body
+    [accrediting-body] the accrediting body
    *[name] the name
 } cannot be empty
 reason-text-too-long = { $what ->
@@ -225,6 +228,9 @@ reason-text-too-long = { $what ->
     [cohort-name] the cohort's name
     [file-name] the file's name
     [reason] the reason
+    [certificate-level] the certificate's level
+    [awarding-body] the awarding body
+    [accrediting-body] the accrediting body
    *[name] the name
 } is { $length } characters long; at most { $limit } are allowed
 reason-text-characters = { $what ->
@@ -234,6 +240,9 @@ reason-text-characters = { $what ->
     [cohort-name] the cohort's name
     [file-name] the file's name
     [reason] the reason
+    [certificate-level] the certificate's level
+    [awarding-body] the awarding body
+    [accrediting-body] the accrediting body
    *[name] the name
 } contains { $kind ->
     [line-break] a line break ({ $char })
@@ -306,3 +315,18 @@ reason-committee-not-evaluator = that person is not { $role } on this project
 reason-committee-no-pool = the cohort { $cohort } has no committee pool yet; add members with gradflow committee pool add
 reason-committee-not-in-pool = { $email } is not in this cohort's committee pool
 reason-committee-conflict-target = say what the conflict is with: a trainee's email or an organization, not both
+
+## Certificates (issue 15, parts 1 and 7: certs)
+reason-certificate-code-too-long = a certificate code has 28 letters and digits (dashes and spaces aside); this text is too long to be one
+reason-certificate-code-characters = a certificate code has only letters, digits, dashes and spaces; this one contains other characters
+reason-certificate-code-malformed = this is not a certificate code: a code has 28 letters and digits, written in groups of four (such as 7K3M-…)
+reason-pattern-placeholder-unknown = the certificate number pattern '{ $pattern }' uses { $placeholder }, which gradflow does not know; use {"{"}year{"}"} and {"{"}seq{"}"} (or {"{"}seq:05{"}"} for five digits)
+reason-pattern-no-sequence = the certificate number pattern '{ $pattern }' has no {"{"}seq{"}"}, so every certificate would get the same number; add {"{"}seq{"}"} or {"{"}seq:05{"}"}
+reason-pattern-unbalanced = the certificate number pattern '{ $pattern }' has a brace without its partner; write placeholders as {"{"}year{"}"} and {"{"}seq{"}"}
+reason-pattern-text = the certificate number pattern '{ $pattern }' must be 1 to 60 letters, digits and signs, without spaces
+reason-validity-unknown = '{ $validity }' is not a validity gradflow knows; write none, or a number of years, months or days such as 3y, 18mo or 365d
+reason-prerequisite-cycle = program '{ $program }' cannot require '{ $required }': '{ $required }' already requires '{ $program }', directly or through another program
+reason-prerequisite-missing = { $person } does not hold a valid certificate of { $required }, which { $program } requires before a project starts
+reason-certificate-unknown = no certificate is numbered or coded '{ $certificate }'
+reason-certificate-number-ambiguous = more than one program gave the number '{ $number }'; name the certificate by its verification code
+reason-certificate-revoked = certificate { $number } is already revoked; nothing was changed
