@@ -864,7 +864,8 @@ async function committee(j) {
   await expectText(panel.locator('#panel-rule-spread'), 'Evaluators disagree', 'the spread against the moderation threshold');
   await expectText(panel.locator('#panel-rule-quorum'), '2 scorecards are in of 2 evaluators', 'quorum met');
   await expectText(panel.locator('#panel-decision-pass'), 'Record a pass: not possible yet — the project does not pass: the weighted mean 2.88 is below 3; Friendliness has a mean of 1.5, below 2.', 'why a pass is not possible');
-  await expectText(panel.locator('#panel-decision-fail'), 'Record a fail: possible now', 'a fail is possible');
+  // Efficiency's spread (3) is above the rubric's 2: no decision before the chair moderates.
+  await expectText(panel.locator('#panel-decision-fail'), 'Record a fail: not possible yet — the chair must moderate first: Efficiency.', 'a fail waits for moderation');
   await expectText(chair.locator('#panel-criteria thead'), person('committee1').name, 'evaluators by name');
 }
 
@@ -904,7 +905,7 @@ async function committeeArabic(j) {
   await expectText(panel.locator('#panel-rule-mean'), 'المتوسط الموزون 2.88: أقل من 3 الذي تشترطه قاعدة النجاح.', 'the weighted mean in Arabic');
   await expectText(panel.locator('#panel-rule-each'), 'أدنى متوسط لمعيار 1.5 (حسن التعامل): أقل من 2 الذي يحتاجه كل معيار.', 'the lowest criterion mean in Arabic');
   await expectText(panel.locator('#panel-decision-pass'), 'تسجيل النجاح: غير متاح بعد — المشروع لا ينجح: المتوسط الموزون 2.88 أقل من 3؛ متوسط حسن التعامل هو 1.5، وهو أقل من 2.', 'why a pass is not possible, in Arabic');
-  await expectText(panel.locator('#panel-decision-fail'), 'تسجيل عدم النجاح: متاح الآن', 'a fail is possible, in Arabic');
+  await expectText(panel.locator('#panel-decision-fail'), 'تسجيل عدم النجاح: غير متاح بعد — يجب أن يراجع رئيس اللجنة الدرجات أولًا: الكفاءة.', 'a fail waits for moderation, in Arabic');
   const english = await panel.innerText();
   for (const words of ['Weighted mean', 'not possible', 'Friendliness', 'scorecard']) {
     check(!english.includes(words), `no '${words}' on the Arabic panel: ${english}`);
