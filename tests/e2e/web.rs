@@ -2022,11 +2022,11 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
     // The demo runs no worker, yet the deadlines that passed are fired: the
     // board lists the late projects (Sara's proposal, Mariam's implementation).
     assert!(!board.body.contains("id=\"board-empty\""), "{}", board.body);
-    for late in ["board-project-2", "board-project-4"] {
+    for late in ["board-project-3", "board-project-5"] {
         assert!(board.body.contains(late), "{late}: {}", board.body);
     }
     // Each project's proposal is its own, matching its title.
-    let mariam = huda.get("/projects/4").await;
+    let mariam = huda.get("/projects/5").await;
     assert!(
         mariam
             .body
@@ -2038,7 +2038,7 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
         mariam.body
     );
     assert!(!mariam.body.contains("Housing loan"), "{}", mariam.body);
-    let ali = huda.get("/projects/5").await;
+    let ali = huda.get("/projects/6").await;
     assert!(ali.body.contains("Work permit renewal"), "{}", ali.body);
     assert!(!ali.body.contains("Housing loan"), "{}", ali.body);
     // The demo runs no worker, and its projects are months past their

@@ -422,7 +422,7 @@ async fn render_with(
         }
     }
     // Part 6 of issue 15: the graduation checklist, met or missing, for the
-    // trainee, the supervisor and the coordinator (the core says which).
+    // trainee, the supervisor and the coordinator of an open project.
     let checklist: Vec<Value> = gradflow_engine::decide::checklist(workflow, &view.record.state)
         .into_iter()
         .filter_map(|item| {
@@ -468,7 +468,9 @@ async fn render_with(
         .iter()
         .filter(|i| i["done"] == json!(false))
         .count();
+    // Once the project has ended, its ending says it all.
     let checklist = (!checklist.is_empty()
+        && stage.is_some_and(|s| !s.terminal)
         && roles
             .iter()
             .any(|r| ["trainee", "supervisor", "coordinator"].contains(&r.as_str())))
