@@ -181,6 +181,18 @@ async fn issued_with_the_pass_and_never_without(db: &TestDb) {
         engine.certificate("PSLI-2026-00001").await.unwrap().id,
         c.id
     );
+    // The trainee's data export holds her certificate.
+    let export = engine
+        .export_person(
+            "trainee1@example.org",
+            "operator",
+            "a data request",
+            day(15),
+        )
+        .await
+        .unwrap();
+    assert_eq!(export.certificates.len(), 1);
+    assert_eq!(export.certificates[0].number, "PSLI-2026-00001");
 
     // The public check: valid now, expired after its expiry, unknown for a
     // code that names nothing and for a malformed one alike.

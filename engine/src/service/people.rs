@@ -44,6 +44,8 @@ pub struct PersonExport {
     pub evidence: Vec<ExportedFile>,
     /// Messages sent (or to be sent) to them.
     pub messages: Vec<ExportedMessage>,
+    /// Certificates issued to them, newest first, with their status.
+    pub certificates: Vec<crate::store::Certificate>,
 }
 
 /// A correction of a person's row: what to change.
@@ -114,6 +116,7 @@ impl Engine {
     ) -> Result<PersonExport, Error> {
         let rows = self.store.person_rows(person.id).await?;
         let id = person.id;
+        let certificates = self.store.certificates(Some(id), None).await?;
         let events = rows
             .events
             .into_iter()
@@ -136,6 +139,7 @@ impl Engine {
             events,
             evidence: rows.evidence,
             messages: rows.messages,
+            certificates,
         })
     }
 
