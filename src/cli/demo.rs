@@ -691,6 +691,22 @@ async fn serve(
     say!(
         "projects: {certified} (certified), {sara} (proposal stage), {yousef} (waiting for endorsement), {mariam} (implementation), {ali} (committee evaluation)"
     );
+    // The public check of each demo certificate (no sign-in needed).
+    for c in engine.certificates(None, None).await? {
+        let code = gradflow_engine::certificate::Code::parse(&c.code)
+            .map(|k| k.grouped())
+            .unwrap_or_default();
+        let state = if c.revoked.is_some() {
+            "revoked"
+        } else {
+            "valid"
+        };
+        say!(
+            "certificate {} of {} ({state}): check it at /verify/{code}",
+            c.number,
+            c.person_name
+        );
+    }
     say!("Sign in as any of these demo accounts (passwords made for this run):");
     for (email, role) in accounts {
         let password = demo_password();

@@ -1951,6 +1951,7 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
     let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
     let mut passwords = BTreeMap::new();
     let mut committee_line = String::new();
+    let mut checks = Vec::new();
     let base = loop {
         let mut line = String::new();
         assert!(
@@ -1959,6 +1960,14 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
         );
         if line.contains("Ali's committee, assigned from the pool") {
             committee_line = line.clone();
+        }
+        if let Some(path) = line.split("check it at ").nth(1) {
+            let state = if line.contains("(revoked)") {
+                "revoked"
+            } else {
+                "valid"
+            };
+            checks.push((state, path.trim().to_owned()));
         }
         let words: Vec<&str> = line.split_whitespace().collect();
         if let [email, password, ..] = words.as_slice()
@@ -1976,6 +1985,23 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
         assert!(committee_line.contains(name), "{committee_line}");
     }
     assert!(!committee_line.contains("Mona"), "{committee_line}");
+    // Certificates (issue 15): Amal's checks as valid, Noor's as revoked,
+    // on the public check page (no sign-in).
+    assert_eq!(
+        checks.iter().map(|(state, _)| *state).collect::<Vec<_>>(),
+        ["revoked", "valid"],
+        "{checks:?}"
+    );
+    for (state, path) in &checks {
+        let text = reqwest::get(format!("{base}{path}.json"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(answer["status"], *state, "{path}: {answer}");
+    }
     let browser = |email: &'static str| {
         let mut b = Browser {
             client: reqwest::Client::builder()
