@@ -1668,9 +1668,11 @@ pub(crate) fn arrivals(received: &[Received]) -> BTreeMap<String, usize> {
     counts
 }
 
-/// Two workers share one database and a mail server that takes 100 ms to
-/// answer each message, with leases of 2 s and the default batch of 500:
-/// more than a lease's worth of mail. Before, one worker claimed the whole
+/// Two workers share one database and a mail server that takes 200 ms to
+/// answer each message, with leases of 4 s and the default batch of 500:
+/// three leases' worth of mail. (Leases of 2 s left too little slack for a
+/// machine running the whole suite on two cores: a renewal delayed by the
+/// scheduler let the other worker take over mid-send.) Before, one worker claimed the whole
 /// batch, its lease ran out while it sent, and the other sent the rest
 /// again (122 of 574 arrived twice in production). Now a worker claims no
 /// more than it can send in half a lease, renews its lease as it goes, and
@@ -1678,7 +1680,7 @@ pub(crate) fn arrivals(received: &[Received]) -> BTreeMap<String, usize> {
 async fn two_workers_on_a_slow_server_send_each_message_once_though_leases_are_short(db: &TestDb) {
     let projects = institute(db, 0, 60).await;
     let sink = Sink::start(&[]).await;
-    sink.slow_down(Duration::from_millis(100));
+    sink.slow_down(Duration::from_millis(200));
     // A lease at least twice the server's timeout, as a worker requires.
     let url = format!("{}?timeout=1", sink.url());
     let now = plus_minutes(SET_UP, 1);
@@ -1688,15 +1690,15 @@ async fn two_workers_on_a_slow_server_send_each_message_once_though_leases_are_s
         "--batch",
         "500",
         "--mail-lease",
-        "2",
+        "4",
         "--smtp",
         &url,
         "--from",
         FROM,
     ];
-    // Started 3 s apart, longer than a lease: their leases still agree.
+    // Started 5 s apart, longer than a lease: their leases still agree.
     let first = Process::start(db, &now, &args);
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
     let workers = vec![first, Process::start(db, &now, &args)];
     until_done(db, &now, &workers.iter().collect::<Vec<_>>()).await;
     stop_workers(workers).await;
