@@ -232,7 +232,10 @@ mod tests {
             KeyProblem::Encoding
         );
         assert!(!format!("{pair:?}").contains(&pair.seed()));
-        assert_eq!(PublicKey::from_stored(&pair.public().x).unwrap(), pair.public());
+        assert_eq!(
+            PublicKey::from_stored(&pair.public().x).unwrap(),
+            pair.public()
+        );
         assert!(pair.public().jwk("k").get("d").is_none());
     }
 }

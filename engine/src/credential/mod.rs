@@ -57,7 +57,11 @@ pub fn status_url(public_url: &str) -> String {
 
 /// The address a certificate's credential is downloaded from (its `id`).
 pub fn credential_url(public_url: &str, code: &Code) -> String {
-    format!("{}/certificates/{}/credential", base(public_url), code.as_str())
+    format!(
+        "{}/certificates/{}/credential",
+        base(public_url),
+        code.as_str()
+    )
 }
 
 fn base(public_url: &str) -> &str {
