@@ -28,6 +28,7 @@ use crate::web::{Browser, PASSWORD};
 on_both!(
     the_credential_verifies_independently,
     racing_processes_leave_one_signing_key,
+    the_command_line_writes_a_credential,
 );
 
 fn browser_dir() -> PathBuf {
@@ -247,6 +248,10 @@ async fn the_credential_verifies_independently(db: &TestDb) {
     assert_eq!(visitor.get(&link).await.status, StatusCode::SEE_OTHER);
     let bad = trainee.get("/certificates/AB%07CD/credential").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let huge = trainee
+        .get(&format!("/certificates/{}/credential", "7".repeat(4000)))
+        .await;
+    assert_eq!(huge.status, StatusCode::BAD_REQUEST);
 
     // What anyone verifying needs is public: one key so far, no private part.
     let jwks = visitor.get("/.well-known/jwks.json").await;
@@ -347,5 +352,107 @@ async fn racing_processes_leave_one_signing_key(db: &TestDb) {
     assert!(
         !shown.contains("private") && !shown.contains("\"d\""),
         "{shown}"
+    );
+}
+
+/// `gradflow certificate credential`: the operator writes a certificate's
+/// credential to a new file (never over one), signed by the key `keys
+/// show` lists, its ids on the public address given; a public address that
+/// is not one, or an unknown certificate, is refused in words and writes
+/// nothing.
+async fn the_command_line_writes_a_credential(db: &TestDb) {
+    use base64::Engine as _;
+    let engine = db.engine().await;
+    let code = certified(&engine, "Shorter queues").await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("credential.jwt");
+    let out_arg = out.to_str().unwrap();
+    let public = "https://gradflow.institute.example";
+    spawn::ok(
+        db,
+        &[
+            "certificate",
+            "credential",
+            "OB-2026-001",
+            "--public-url",
+            public,
+            "--out",
+            out_arg,
+        ],
+    );
+    let jwt = std::fs::read_to_string(&out).unwrap();
+    let key = engine.signing_keys().await.unwrap().pop().unwrap();
+    let public_key = gradflow_engine::credential::PublicKey::from_stored(&key.x).unwrap();
+    assert!(gradflow_engine::credential::key::verify(&public_key, &jwt));
+    let payload = jwt.split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claims["id"],
+        format!("{public}/certificates/{}/credential", code.as_str())
+    );
+    assert_eq!(claims["issuer"]["id"], format!("{public}/"));
+    // Never over an existing file.
+    let again = spawn::run(
+        db,
+        &[
+            "certificate",
+            "credential",
+            code.as_str(),
+            "--public-url",
+            public,
+            "--out",
+            out_arg,
+        ],
+    );
+    assert!(
+        !again.ok() && again.stderr.contains("cannot create"),
+        "{again}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), jwt);
+    for bad in [
+        "javascript:alert(1)",
+        "https://x.example/?q=1",
+        "gradflow.example",
+        "",
+    ] {
+        let refused = spawn::run(
+            db,
+            &[
+                "certificate",
+                "credential",
+                code.as_str(),
+                "--public-url",
+                bad,
+            ],
+        );
+        assert!(
+            !refused.ok()
+                && refused
+                    .stderr
+                    .contains("is not a public address credentials can be built on"),
+            "{refused}"
+        );
+    }
+    let unknown = spawn::run(
+        db,
+        &[
+            "certificate",
+            "credential",
+            "NOPE-1",
+            "--public-url",
+            public,
+        ],
+    );
+    assert!(
+        !unknown.ok()
+            && unknown
+                .stderr
+                .contains("no certificate is numbered or coded"),
+        "{unknown}"
     );
 }
