@@ -338,6 +338,23 @@ async fn racing_processes_leave_one_signing_key(db: &TestDb) {
         );
     }
     assert!(won >= 1);
+    // Each winner names the key it made: no two the same.
+    let mut named: Vec<&str> = rotations
+        .iter()
+        .filter(|r| r.ok())
+        .map(|r| {
+            r.stdout
+                .split("signed with key ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    assert_eq!(named.len(), won, "{rotations:?}");
     let keys = spawn::ok(db, &["keys", "show", "--json"]).json();
     let keys = keys.as_array().unwrap();
     assert_eq!(keys.len(), 1 + won, "{keys:?}");
@@ -346,6 +363,11 @@ async fn racing_processes_leave_one_signing_key(db: &TestDb) {
         1,
         "{keys:?}"
     );
+    for key in keys.iter().filter(|k| !k["retired_at"].is_null()) {
+        let made: jiff::Timestamp = key["created_at"].as_str().unwrap().parse().unwrap();
+        let retired: jiff::Timestamp = key["retired_at"].as_str().unwrap().parse().unwrap();
+        assert!(made <= retired, "retired before it was made: {key}");
+    }
     let shown = spawn::ok(db, &["keys", "show"]).stdout;
     assert!(shown.contains("signing"), "{shown}");
     // Only public material is ever shown.

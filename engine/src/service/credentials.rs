@@ -97,23 +97,30 @@ impl Engine {
         if let Some(row) = self.store.signing_key(ALGORITHM).await? {
             return Ok((SigningKey::of(&row), false));
         }
-        let made = self
+        let mut row = new_key_row();
+        row.created_at = now;
+        if self
             .store
-            .add_signing_key(ALGORITHM, &new_key_row(), false, now)
-            .await?;
+            .add_signing_key(ALGORITHM, &row, false, now)
+            .await?
+        {
+            return Ok((SigningKey::of(&row), true));
+        }
+        // Another server made it first: theirs signs.
         let row = self
             .store
             .signing_key(ALGORITHM)
             .await?
             .ok_or_else(|| Error::internal("no signing key after adding one"))?;
-        Ok((SigningKey::of(&row), made))
+        Ok((SigningKey::of(&row), false))
     }
 
     /// Retires the key that signs now (it stays published, so what it
     /// signed keeps verifying) and makes a new one that signs from now on.
     /// Refused, changing nothing, when another rotation won the race.
     pub async fn rotate_signing_key(&self, now: Timestamp) -> Result<SigningKey, Error> {
-        let row = new_key_row();
+        let mut row = new_key_row();
+        row.created_at = now;
         if !self
             .store
             .add_signing_key(ALGORITHM, &row, true, now)
@@ -121,11 +128,6 @@ impl Engine {
         {
             return Err(Error::Conflict(Reason::new("signing-key-changed", vec![])));
         }
-        let row = self
-            .store
-            .signing_key(ALGORITHM)
-            .await?
-            .ok_or_else(|| Error::internal("no signing key after rotating"))?;
         Ok(SigningKey::of(&row))
     }
 

@@ -90,7 +90,9 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             if rotate {
                 sqlx::query(
-                    "UPDATE signing_keys SET retired_at = $2 WHERE algorithm = $1 AND retired_at IS NULL",
+                    // Never retired before it was made (another process's clock).
+                    "UPDATE signing_keys SET retired_at = CASE WHEN created_at > $2 THEN created_at ELSE $2 END
+                     WHERE algorithm = $1 AND retired_at IS NULL",
                 )
                 .bind(algorithm)
                 .bind(micros(now))
