@@ -19,3 +19,12 @@ CREATE TABLE signing_keys (
 -- One signing key per algorithm at a time: two servers creating the first
 -- key, or two rotations at once, cannot both win.
 CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (algorithm) WHERE retired_at IS NULL;
+
+-- Each certificate's bit in the revocation status list: drawn at random
+-- when its credential is first made (the W3C Bitstring Status List's herd
+-- privacy: an index tells nothing of when a certificate was issued or how
+-- many there are), unique, never changed.
+CREATE TABLE credential_status (
+    certificate_id BIGINT PRIMARY KEY REFERENCES certificates (id),
+    status_index   BIGINT NOT NULL UNIQUE
+);

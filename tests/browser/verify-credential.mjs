@@ -92,6 +92,7 @@ const revoked = (bits[index >> 3] & (0x80 >> (index & 7))) !== 0;
 console.log(
   JSON.stringify({
     revoked,
+    index,
     kid: header.kid,
     keys: set.keys.length,
     name: claims.name,

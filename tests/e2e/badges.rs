@@ -163,8 +163,9 @@ impl Drop for Site {
     }
 }
 
-/// A graduation-service project passed by the chair: its certificate's code.
-async fn certified(engine: &Engine, title: &str) -> Code {
+/// A graduation-service project passed by the chair: its certificate's
+/// code, and the cohort (certifying).
+async fn certified(engine: &Engine, title: &str) -> (Code, Cohort) {
     let cohort = Cohort::set_up(engine, "graduation-service").await;
     engine
         .certify_program(
@@ -174,7 +175,12 @@ async fn certified(engine: &Engine, title: &str) -> Code {
         )
         .await
         .unwrap();
-    let id = to_the_pass(engine, &cohort, title, 1).await;
+    (passed(engine, &cohort, title, 1).await, cohort)
+}
+
+/// Trainee `n`'s project in `cohort` passed by the chair: its certificate's code.
+async fn passed(engine: &Engine, cohort: &Cohort, title: &str, n: usize) -> Code {
+    let id = to_the_pass(engine, cohort, title, n).await;
     act(
         engine,
         id,
@@ -197,7 +203,7 @@ async fn certified(engine: &Engine, title: &str) -> Code {
 /// credential still verifies and new ones carry the new key.
 async fn the_credential_verifies_independently(db: &TestDb) {
     let engine = db.engine().await;
-    let code = certified(&engine, "Faster renewals").await;
+    let (code, _) = certified(&engine, "Faster renewals").await;
     for email in [
         "trainee1@example.org",
         "trainee2@example.org",
@@ -300,6 +306,8 @@ async fn the_credential_verifies_independently(db: &TestDb) {
     let again = trainee.get(&link).await.body;
     let fresh = verify(&again).await.unwrap();
     assert_ne!(fresh["kid"], old["kid"]);
+    // Its bit in the status list was drawn once and stays.
+    assert_eq!(fresh["index"], old["index"]);
     assert!(
         fresh["kid"].as_str().unwrap().ends_with(&rotated.kid),
         "{fresh}"
@@ -385,7 +393,7 @@ async fn racing_processes_leave_one_signing_key(db: &TestDb) {
 async fn the_command_line_writes_a_credential(db: &TestDb) {
     use base64::Engine as _;
     let engine = db.engine().await;
-    let code = certified(&engine, "Shorter queues").await;
+    let (code, cohort) = certified(&engine, "Shorter queues").await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("credential.jwt");
     let out_arg = out.to_str().unwrap();
@@ -460,6 +468,43 @@ async fn the_command_line_writes_a_credential(db: &TestDb) {
             "{refused}"
         );
     }
+    // A second certificate's credential made by ten processes at once:
+    // one status list index drawn for it, the same in every copy, and not
+    // the first certificate's.
+    let index = |jwt: &str| -> serde_json::Value {
+        let payload = jwt.trim().split('.').nth(1).unwrap().to_owned();
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        claims["credentialStatus"]["statusListIndex"].clone()
+    };
+    let second = passed(&engine, &cohort, "Fewer forms", 2).await;
+    let runs = spawn::at_once(
+        db,
+        (0..10)
+            .map(|_| {
+                spawn::args(&[
+                    "certificate",
+                    "credential",
+                    second.as_str(),
+                    "--public-url",
+                    public,
+                ])
+            })
+            .collect(),
+    );
+    let indexes: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|r| {
+            assert!(r.ok(), "{r}");
+            index(&r.stdout)
+        })
+        .collect();
+    assert!(indexes.iter().all(|i| *i == indexes[0]), "{indexes:?}");
+    assert_ne!(indexes[0], claims["credentialStatus"]["statusListIndex"]);
     let unknown = spawn::run(
         db,
         &[

@@ -1,5 +1,6 @@
 //! The revocation status list (W3C Bitstring Status List v1.0): one bit
-//! per credential, at its `statusListIndex` (a certificate's row id), set
+//! per credential, at its `statusListIndex` (drawn at random for each
+//! certificate, see [`draw_range`]), set
 //! when the certificate is revoked; published GZIP-compressed as a
 //! multibase base64url string (`u...`). Bit 0 is the most significant bit
 //! of the first byte. The list is never shorter than 131,072 bits, so a
@@ -36,6 +37,15 @@ pub fn encoded_list(revoked: &[i64], highest: i64) -> String {
     format!("u{}", B64.encode(gzip.get_ref()))
 }
 
+/// How many bits a list holding `given` indexes draws new ones from: at
+/// least [`MIN_BITS`], and at least twice `given`, in whole multiples of
+/// [`MIN_BITS`] (so a random draw finds a free bit at least half the time).
+pub fn draw_range(given: i64) -> i64 {
+    let wanted = given.max(0).saturating_add(1).saturating_mul(2);
+    let min = MIN_BITS as i64;
+    (wanted.saturating_add(min - 1) / min).max(1) * min
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +71,14 @@ mod tests {
         assert!(bit(&bytes, 0) && bit(&bytes, 9) && bit(&bytes, 131_071));
         assert_eq!(bytes.iter().map(|b| b.count_ones()).sum::<u32>(), 3);
         assert_eq!(bytes[1], 0b0100_0000);
+    }
+
+    #[test]
+    fn draws_stay_at_most_half_full() {
+        assert_eq!(draw_range(0), MIN_BITS as i64);
+        assert_eq!(draw_range(65_535), MIN_BITS as i64);
+        assert_eq!(draw_range(65_536), 2 * MIN_BITS as i64);
+        assert_eq!(draw_range(-3), MIN_BITS as i64);
     }
 
     #[test]

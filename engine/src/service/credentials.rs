@@ -185,6 +185,7 @@ impl Engine {
         let code = Code::parse(&c.code)
             .map_err(|_| Error::internal("a stored certificate code does not read"))?;
         let key = self.key_pair(now).await?;
+        let status_index = self.status_index(c.id).await?;
         let credential = credential::open_badge(&credential::Subject {
             public_url: public,
             code: &code,
@@ -194,7 +195,7 @@ impl Engine {
             details: &c.details,
             issued_at: c.issued_at,
             expires_at: c.expires_at,
-            status_index: c.id,
+            status_index,
         });
         let file_name: String = c
             .number
@@ -211,6 +212,23 @@ impl Engine {
             jwt: credential::sign(&key, public, &credential),
             file_name: format!("{file_name}.jwt"),
         })
+    }
+
+    /// Certificate `certificate`'s bit in the status list: the one it was
+    /// given, or one drawn now at random among the free ones (two servers
+    /// drawing for it at once agree on the first written).
+    async fn status_index(&self, certificate: i64) -> Result<i64, Error> {
+        for _ in 0..64 {
+            if let Some(index) = self.store.status_index(certificate).await? {
+                return Ok(index);
+            }
+            let range = credential::status::draw_range(self.store.status_indexes_given().await?);
+            let index = rand::random_range(0..range);
+            if self.store.give_status_index(certificate, index).await? {
+                return Ok(index);
+            }
+        }
+        Err(Error::internal("no free status list index after 64 draws"))
     }
 
     /// The revocation status list as a signed `BitstringStatusListCredential`

@@ -1,5 +1,5 @@
 //! The institute's signing keys (Open Badges credentials) and what the
-//! revocation status list is made of. One key per algorithm signs at a
+//! revocation status list is made of (each certificate's random index). One key per algorithm signs at a
 //! time (a partial unique index settles two servers creating or rotating
 //! at once); retired keys stay, so their public halves stay published.
 
@@ -121,18 +121,61 @@ impl Store {
         })
     }
 
-    /// The ids of revoked certificates (their bits in the status list) and
-    /// the largest id given (how long the list must be).
+    /// The status list index of `certificate`, if it was given one.
+    pub(crate) async fn status_index(&self, certificate: i64) -> Result<Option<i64>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT status_index FROM credential_status WHERE certificate_id = $1",
+        )
+        .bind(certificate)
+        .fetch_optional(pool)
+        .await?
+        .map(|r| r.int("status_index"))
+        .transpose())
+    }
+
+    /// How many certificates have a status list index.
+    pub(crate) async fn status_indexes_given(&self) -> Result<i64, Error> {
+        with_db!(self, pool => sqlx::query("SELECT COUNT(*) AS given FROM credential_status")
+            .fetch_one(pool)
+            .await?
+            .int("given"))
+    }
+
+    /// Gives `certificate` the status list index `index` unless it has one
+    /// or the index is taken: whether it was given.
+    pub(crate) async fn give_status_index(
+        &self,
+        certificate: i64,
+        index: i64,
+    ) -> Result<bool, Error> {
+        Ok(with_db!(self, pool => sqlx::query(
+            "INSERT INTO credential_status (certificate_id, status_index) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(certificate)
+        .bind(index)
+        .execute(pool)
+        .await?
+        .rows_affected())
+            == 1)
+    }
+
+    /// The status list indexes of revoked certificates (the bits to set)
+    /// and the largest index given (how long the list must be).
     pub(crate) async fn revocation_bits(&self) -> Result<(Vec<i64>, i64), Error> {
         with_db!(self, pool => {
             let mut tx = pool.begin_snapshot().await?;
-            let revoked = sqlx::query("SELECT id FROM certificates WHERE revoked_at IS NOT NULL ORDER BY id")
+            let revoked = sqlx::query(
+                "SELECT s.status_index FROM credential_status s
+                 JOIN certificates c ON c.id = s.certificate_id
+                 WHERE c.revoked_at IS NOT NULL ORDER BY s.status_index",
+            )
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
-                .map(|r| r.int("id"))
+                .map(|r| r.int("status_index"))
                 .collect::<Result<Vec<_>, _>>()?;
-            let highest = sqlx::query("SELECT COALESCE(MAX(id), 0) AS highest FROM certificates")
+            let highest = sqlx::query("SELECT COALESCE(MAX(status_index), 0) AS highest FROM credential_status")
                 .fetch_one(&mut *tx)
                 .await?
                 .int("highest")?;
