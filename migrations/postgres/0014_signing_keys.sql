@@ -6,7 +6,7 @@
 -- `retired_at` signs; retired keys stay here so their public halves stay
 -- published (credentials they signed keep verifying). The private seed is
 -- as secret as the database: its backups carry it (docs/OPERATIONS.md,
--- "Signing keys").
+-- "Signing keys (Open Badges)").
 CREATE TABLE signing_keys (
     id          BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kid         TEXT    NOT NULL UNIQUE,

@@ -6,7 +6,7 @@
 //!
 //! The key lives in the database, so every server and worker of one
 //! installation signs with the same key and a backup of the database
-//! carries it (docs/OPERATIONS.md, "Signing keys"). Nothing here logs key
+//! carries it (docs/OPERATIONS.md, "Signing keys (Open Badges)"). Nothing here logs key
 //! material: a key shows as its id.
 
 use jiff::Timestamp;
