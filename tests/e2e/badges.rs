@@ -29,6 +29,7 @@ on_both!(
     the_credential_verifies_independently,
     racing_processes_leave_one_signing_key,
     the_command_line_writes_a_credential,
+    a_restore_signs_with_the_same_key,
 );
 
 fn browser_dir() -> PathBuf {
@@ -522,4 +523,93 @@ async fn the_command_line_writes_a_credential(db: &TestDb) {
                 .contains("no certificate is numbered or coded"),
         "{unknown}"
     );
+}
+
+/// `gradflow backup` carries the signing key and the status indexes (as
+/// docs/OPERATIONS.md says): restored on a fresh database, the same key
+/// signs, a credential made before the backup verifies with the restored
+/// key, and the certificate keeps its status list index.
+async fn a_restore_signs_with_the_same_key(db: &TestDb) {
+    use base64::Engine as _;
+    let engine = db.engine().await;
+    let (code, _) = certified(&engine, "Kept in the backup").await;
+    let public = "https://gradflow.institute.example";
+    let before = spawn::ok(
+        db,
+        &[
+            "certificate",
+            "credential",
+            code.as_str(),
+            "--public-url",
+            public,
+        ],
+    )
+    .stdout;
+    let keys = spawn::ok(db, &["keys", "show", "--json"]).json();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("backup");
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    spawn::ok(
+        db,
+        &[
+            "backup",
+            dest.to_str().unwrap(),
+            "--files",
+            files.to_str().unwrap(),
+        ],
+    );
+    let kind = if db.is_sqlite() {
+        crate::support::Kind::Sqlite
+    } else {
+        crate::support::Kind::Postgres
+    };
+    let machine = TestDb::new(kind).await.expect("a second test database");
+    let restored_files = dir.path().join("restored-files");
+    spawn::ok(
+        &machine,
+        &[
+            "restore",
+            dest.to_str().unwrap(),
+            "--files",
+            restored_files.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        spawn::ok(&machine, &["keys", "show", "--json"]).json(),
+        keys
+    );
+    let restored = machine.engine().await;
+    let key = restored.signing_keys().await.unwrap().pop().unwrap();
+    let public_key = gradflow_engine::credential::PublicKey::from_stored(&key.x).unwrap();
+    assert!(gradflow_engine::credential::key::verify(
+        &public_key,
+        before.trim()
+    ));
+    let after = spawn::ok(
+        &machine,
+        &[
+            "certificate",
+            "credential",
+            code.as_str(),
+            "--public-url",
+            public,
+        ],
+    )
+    .stdout;
+    let status = |jwt: &str| -> serde_json::Value {
+        let payload = jwt.trim().split('.').nth(1).unwrap().to_owned();
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        claims["credentialStatus"].clone()
+    };
+    assert_eq!(status(&before), status(&after));
+    assert!(gradflow_engine::credential::key::verify(
+        &public_key,
+        after.trim()
+    ));
 }
