@@ -6,6 +6,8 @@
 //! - [`expr`]: the small, safe condition language used by `when:`.
 //! - [`calendar`]: a cohort's time zone, named dates and holidays; deadline arithmetic.
 //! - [`certificate`]: certificate number patterns, validity and verification codes (pure).
+//! - [`credential`]: a certificate as an Open Badges 3.0 credential, signed as
+//!   a VC-JWT by the institute's Ed25519 key; the revocation status list (pure).
 //! - [`decide`]: the decision core, `decide(workflow, state, command, now)`; no I/O, no clock.
 //! - [`reason`]: why something was refused or is not possible yet, as a code
 //!   with arguments (the edges choose the words).
@@ -17,6 +19,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod certificate;
+pub mod credential;
 pub mod decide;
 pub mod definition;
 pub mod expr;

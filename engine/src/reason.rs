@@ -371,6 +371,9 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("certificate-unknown", &["certificate"]),
     ("certificate-number-ambiguous", &["number"]),
     ("certificate-revoked", &["number"]),
+    // Open Badges 3.0 (issue 15, part 8: badges).
+    ("signing-key-changed", &[]),
+    ("credential-public-url", &["url"]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

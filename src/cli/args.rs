@@ -68,6 +68,10 @@ pub enum Command {
     /// Committee pools, declared conflicts and assigning evaluators.
     #[command(subcommand)]
     Committee(CommitteeCommand),
+    /// The institute's keys that sign Open Badges credentials: show the
+    /// public keys, create the first, rotate (old public keys stay published).
+    #[command(subcommand)]
+    Keys(super::keys::KeysCommand),
     /// Fire timers that fall due (deadlines, reminders, escalations) until stopped.
     Worker(WorkerArgs),
     /// Serve the web application.
@@ -706,6 +710,9 @@ pub enum CertificateCommand {
         /// The verification code, as printed (case, spaces and dashes do not matter).
         code: String,
     },
+    /// Write a certificate's Open Badges 3.0 credential (a signed VC-JWT)
+    /// to standard output or a file.
+    Credential(super::keys::CredentialArgs),
 }
 
 /// `gradflow cohort ...`

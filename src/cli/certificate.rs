@@ -98,6 +98,9 @@ pub async fn run(ctx: &Ctx, command: CertificateCommand) -> anyhow::Result<ExitC
                 shown(&c, ctx.now),
             );
         }
+        CertificateCommand::Credential(args) => {
+            return super::keys::credential(ctx, &engine, args).await;
+        }
         CertificateCommand::Verify { code } => {
             // The operator's check counts no attempt: no client address.
             if let Some(reason) = gradflow_engine::service::code_problem(&code) {

@@ -707,6 +707,7 @@ async fn serve(
             c.person_name
         );
     }
+    demo_credentials(&engine).await?;
     say!("Sign in as any of these demo accounts (passwords made for this run):");
     for (email, role) in accounts {
         let password = demo_password();
@@ -732,6 +733,24 @@ async fn serve(
         tokio::spawn(account_mail(courier, mail_engine));
     }
     super::serve::serve(engine, url, &web).await
+}
+
+/// Open Badges 3.0 (issue 15, part 8): the institute's signing key made
+/// up front, and where each certificate's credential and the public keys are.
+async fn demo_credentials(engine: &Engine) -> anyhow::Result<()> {
+    let (key, _) = engine.create_signing_key(Timestamp::now()).await?;
+    for c in engine.certificates(None, None).await? {
+        say!(
+            "   {}'s Open Badge (a signed credential): her certificate page's download link, /certificates/{}/credential",
+            c.person_name,
+            c.code
+        );
+    }
+    say!(
+        "Open Badges are signed with key {} (public keys at /.well-known/jwks.json, revocations at /credentials/status)",
+        key.kid
+    );
+    Ok(())
 }
 
 /// The demo's program says what it certifies (issue 15, part 1): Amal's

@@ -9,6 +9,7 @@ mod courier;
 mod dates;
 mod demo;
 mod directory;
+mod keys;
 mod mail;
 mod migrate;
 mod outbox;
@@ -79,6 +80,7 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         Command::Mail(command) => mail::run(&ctx, command).await,
         Command::Timers(command) => timers::run(&ctx, command).await,
         Command::Committee(command) => committee::run(&ctx, command).await,
+        Command::Keys(command) => keys::run(&ctx, command).await,
         Command::Worker(args) => worker::run(&ctx, args).await,
         Command::Serve(args) => serve::run(&ctx, &args.web).await,
         Command::User(command) => user::run(&ctx, command).await,

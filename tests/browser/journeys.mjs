@@ -24,6 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import jsQR from 'jsqr';
+import * as jose from 'jose';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // axe-core, evaluated in each page to check it (Deque's accessibility rules).
@@ -980,8 +981,8 @@ async function busy(j) {
   }
 }
 
-// 15. The certificate (issue 15, part 7): the certified trainee finds it on
-// her home page; printed to PDF by Chromium it is one page on A4 and on
+// 15. The certificate (issue 15, parts 7 and 8): the certified trainee finds it on
+// her home page and downloads its signed Open Badge; printed to PDF by Chromium it is one page on A4 and on
 // Letter, in English and in Arabic; its QR code, read from a screenshot by
 // an independent decoder (jsQR), is the public check address, which says
 // the certificate is valid.
@@ -1029,6 +1030,17 @@ async function certificate(j) {
   }
   const decoded = await decodeQr(j, trainee);
   check(decoded === address, `the QR code says ${JSON.stringify(decoded)}, not the check address ${address}`);
+
+  // Her Open Badge (issue 15, part 8): downloaded from the page, a VC-JWT
+  // that jose verifies with the site's published keys, naming her.
+  const credential = trainee.waitForEvent('download');
+  await trainee.locator('#download-credential').click();
+  const jwt = readFileSync(await (await credential).path(), 'utf8').trim();
+  const keys = jose.createRemoteJWKSet(new URL('/.well-known/jwks.json', base));
+  const { payload } = await jose.jwtVerify(jwt, keys, { algorithms: ['EdDSA'] });
+  check(payload.type.includes('OpenBadgeCredential'), 'the download is an OpenBadgeCredential');
+  check(payload.credentialSubject.identifier[0].identityHash === person('certified').name,
+    `the credential names ${payload.credentialSubject.identifier[0].identityHash}, not the holder`);
 
   // In Arabic, right to left, also on one page.
   await j.submit(trainee, trainee.locator('#other-language'), 'certificate-ar');

@@ -8,6 +8,7 @@
 
 mod attack14;
 mod backup;
+mod badges;
 mod browser;
 mod calendar;
 mod certificates;

@@ -364,6 +364,8 @@ const TABLES: &[(&str, &str)] = &[
     // Committee (issue 15, parts 2 and 3).
     ("committee_pool", "cohort_id, person_id"),
     ("declared_conflicts", "id"),
+    ("signing_keys", "id"),
+    ("credential_status", "certificate_id"),
     // Certificates (issue 15: certs).
     ("program_certifications", "program_id"),
     ("certificate_sequences", "program_id, year"),

@@ -2077,6 +2077,34 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
     );
     let mut sara = browser("sara@labour.example").await;
     assert!(sara.get("/").await.body.contains("Submit the proposal"));
+    // Open Badges (issue 15, part 8): Amal downloads her credential from
+    // her certificate page; the JWK set that verifies it is public.
+    let mut amal = browser("amal@health.example").await;
+    let valid = &checks
+        .iter()
+        .find(|(state, _)| *state == "valid")
+        .unwrap()
+        .1;
+    let code = valid.trim_start_matches("/verify/");
+    let page = amal.get(&format!("/certificates/{code}")).await;
+    let link = page
+        .body
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap_or_default())
+        .find(|href| href.ends_with("/credential"))
+        .unwrap_or_else(|| panic!("no credential link: {}", page.body))
+        .to_owned();
+    let credential = amal.get(&link).await;
+    assert_eq!(credential.status, StatusCode::OK, "{}", credential.body);
+    assert_eq!(credential.headers["content-type"], "application/vc+jwt");
+    assert_eq!(credential.body.split('.').count(), 3);
+    let keys = reqwest::get(format!("{base}/.well-known/jwks.json"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(keys.contains("\"crv\":\"Ed25519\""), "{keys}");
     server.kill().unwrap();
     server.wait().unwrap();
 }

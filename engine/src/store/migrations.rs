@@ -85,6 +85,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0013_committees.sql"),
         include_str!("../../../migrations/postgres/0013_committees.sql"),
     ),
+    (
+        14,
+        "signing keys",
+        include_str!("../../../migrations/sqlite/0014_signing_keys.sql"),
+        include_str!("../../../migrations/postgres/0014_signing_keys.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

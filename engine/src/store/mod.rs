@@ -11,6 +11,7 @@ mod backup;
 pub(crate) mod certificates;
 mod committee;
 mod directory;
+mod keys;
 mod migrations;
 mod outbox;
 mod people;
@@ -31,6 +32,7 @@ pub use backup::{BackupFacts, HeldSnapshot};
 pub use certificates::{Certificate, Certification, NewCertificate, Revocation};
 pub use committee::{ConflictRow, PoolRow};
 pub use directory::NewDefinition;
+pub use keys::KeyRow;
 pub use outbox::{Delivery, Message};
 pub use people::{
     AdminEntry, ExportedEvent, ExportedFile, ExportedMessage, ExportedSession, PersonStatus,

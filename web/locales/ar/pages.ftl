@@ -513,6 +513,7 @@ certificate-other-language = English
 certificate-print-hint = اطبع هذه الصفحة للحصول على نسخة ورقية.
 certificate-status-valid = هذه الشهادة سارية.
 certificate-status-expired = انتهت صلاحية هذه الشهادة.
+certificate-credential = تنزيل الشارة المفتوحة (شهادة رقمية موقّعة)
 certificate-status-revoked = أُلغيت هذه الشهادة.
 verify-title = التحقق من شهادة
 verify-unknown = لا توجد شهادة بهذا الرمز. تأكد من كتابته كما هو مطبوع.

@@ -495,6 +495,7 @@ certificate-other-language = العربية
 certificate-print-hint = Print this page for a paper copy.
 certificate-status-valid = This certificate is valid.
 certificate-status-expired = This certificate has expired.
+certificate-credential = Download the Open Badge (a signed digital credential)
 certificate-status-revoked = This certificate was revoked.
 verify-title = Check a certificate
 verify-unknown = No certificate has this code. Check that it was typed as printed.

@@ -4,6 +4,7 @@ mod answers;
 mod auth;
 mod certificate;
 mod cohort;
+mod credential;
 pub(crate) mod evidence;
 mod extend;
 mod forms;
@@ -209,6 +210,10 @@ pub fn routes(app: App) -> Router {
         .route("/certificates/{code}", get(certificate::page))
         .route("/certificates/{code}/qr.svg", get(certificate::qr))
         .route("/verify/{code}", get(certificate::verify))
+        .route("/certificates/{code}/credential", get(credential::download))
+        .route("/.well-known/jwks.json", get(credential::jwks))
+        .route("/keys/{kid}", get(credential::key))
+        .route("/credentials/status", get(credential::status))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .with_state(app)

@@ -337,3 +337,7 @@ reason-prerequisite-missing = لا يحمل { $person } شهادة سارية م
 reason-certificate-unknown = لا توجد شهادة رقمها أو رمزها «{ $certificate }»
 reason-certificate-number-ambiguous = أعطى أكثر من برنامج الرقم «{ $number }»؛ سمِّ الشهادة برمز التحقق منها
 reason-certificate-revoked = الشهادة { $number } ملغاة من قبل؛ لم يتغير شيء
+
+## Open Badges 3.0 (issue 15, part 8: badges)
+reason-signing-key-changed = أُنشئ مفتاح توقيع آخر أو استُبدل في اللحظة نفسها، فلم يتغير شيء بهذا الطلب: اطّلع على gradflow keys show ثم أعد المحاولة إن بقيت الحاجة إلى مفتاح جديد
+reason-credential-public-url = '{ $url }' ليس عنوانًا عامًا تُبنى عليه الشهادات الرقمية: أعطِ العنوان الذي يصل به الناس إلى الموقع، مثل https://gradflow.institute.example (http أو https، بلا استعلام)

@@ -330,3 +330,7 @@ reason-prerequisite-missing = { $person } does not hold a valid certificate of {
 reason-certificate-unknown = no certificate is numbered or coded '{ $certificate }'
 reason-certificate-number-ambiguous = more than one program gave the number '{ $number }'; name the certificate by its verification code
 reason-certificate-revoked = certificate { $number } is already revoked; nothing was changed
+
+## Open Badges 3.0 (issue 15, part 8: badges)
+reason-signing-key-changed = another signing key was created or rotated at the same moment; nothing was changed by this one: see gradflow keys show, then run it again if a new key is still wanted
+reason-credential-public-url = '{ $url }' is not a public address credentials can be built on: give the address people reach the site at, such as https://gradflow.institute.example (http or https, no query)
