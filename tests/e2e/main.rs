@@ -22,6 +22,7 @@ mod moderation;
 mod nodes;
 mod people_data;
 mod processes;
+mod program;
 mod property;
 mod race;
 mod scoring;
