@@ -7,6 +7,7 @@
 //! `TEST_LOG=1` prints the commands the CLI tests run.
 
 mod attack14;
+mod attack15;
 mod backup;
 mod browser;
 mod calendar;

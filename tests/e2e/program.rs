@@ -41,7 +41,7 @@ use crate::worker::{gradflow, worker_once};
 on_both!(the_two_level_program_from_intake_to_certificates);
 
 /// The ministries the trainees come from (three trainees each, in order).
-const MINISTRIES: [&str; 4] = [
+pub(crate) const MINISTRIES: [&str; 4] = [
     "Ministry of Health",
     "Ministry of Interior",
     "Ministry of Education",
@@ -52,7 +52,7 @@ const MINISTRIES: [&str; 4] = [
 const ARABIC_MINISTRIES: [usize; 2] = [1, 3];
 
 /// The committee pool: (email, organization, reads Arabic).
-const POOL: [(&str, &str, bool); 5] = [
+pub(crate) const POOL: [(&str, &str, bool); 5] = [
     ("ev-health@example.org", "Ministry of Health", false),
     ("ev-interior@example.org", "Ministry of Interior", false),
     ("ev-education@example.org", "Ministry of Education", true),
@@ -61,42 +61,42 @@ const POOL: [(&str, &str, bool); 5] = [
 ];
 
 /// The pool's chair, of the institute, reading Arabic.
-const CHAIR: &str = "chair@example.org";
+pub(crate) const CHAIR: &str = "chair@example.org";
 /// The cohort's coordinator.
-const COORDINATOR: &str = "coord@example.org";
+pub(crate) const COORDINATOR: &str = "coord@example.org";
 /// The institute's organization.
 const INSTITUTE: &str = "Institute of Public Administration";
 /// `ev-works` declared a conflict with trainee 1 (a relative).
-const WORKS: &str = "ev-works@example.org";
+pub(crate) const WORKS: &str = "ev-works@example.org";
 /// `ev-finance` declared a conflict with the Ministry of Housing.
-const FINANCE: &str = "ev-finance@example.org";
+pub(crate) const FINANCE: &str = "ev-finance@example.org";
 
-const SERVICE_COHORT: &str = "Service 2026 A";
+pub(crate) const SERVICE_COHORT: &str = "Service 2026 A";
 const EXCELLENCE_COHORT: &str = "Excellence 2026 A";
 
 /// Trainee `n` (1 to 12).
-fn trainee(n: usize) -> String {
+pub(crate) fn trainee(n: usize) -> String {
     format!("t{n:02}@example.org")
 }
 
 /// The ministry (index into [`MINISTRIES`]) of trainee `n`.
-fn ministry(n: usize) -> usize {
+pub(crate) fn ministry(n: usize) -> usize {
     (n - 1) / 3
 }
 
 /// The supervisor of a ministry's trainees.
-fn supervisor(m: usize) -> String {
+pub(crate) fn supervisor(m: usize) -> String {
     let short = MINISTRIES[m].rsplit(' ').next().unwrap().to_lowercase();
     format!("sup-{short}@example.org")
 }
 
 /// The title of trainee `n`'s Service project.
-fn title(n: usize) -> String {
+pub(crate) fn title(n: usize) -> String {
     format!("Service improvement {n:02}")
 }
 
 /// An instant: `YYYY-MM-DD` at 10:00 in Muscat (06:00 UTC), in mail hours.
-fn at(date: &str) -> Timestamp {
+pub(crate) fn at(date: &str) -> Timestamp {
     format!("{date}T06:00:00Z").parse().unwrap()
 }
 
@@ -307,7 +307,7 @@ fn cohort(program: &str, name: &str, dates: [(&str, &str); 3]) -> NewCohort {
 /// Publishes both levels with their mail templates, registers everyone,
 /// certifies both programs (Excellence requires Service), creates the
 /// Service cohort, its pool and the declared conflicts.
-async fn set_up(engine: &Engine) -> Workflow {
+pub(crate) async fn set_up(engine: &Engine) -> Workflow {
     let mut texts = Vec::new();
     let mut service = None;
     for key in ["graduation-service", "graduation-excellence"] {

@@ -1,0 +1,839 @@
+//! An outside attack on issue 15's features as merged (certificates,
+//! committee assignment, moderation, extensions and calendar changes), on
+//! SQLite and PostgreSQL, through the real binary: bad and huge input on
+//! every new command (each refused with a clear message, changing nothing,
+//! echoing no control character to the terminal), twenty processes racing
+//! the same revocation and the same reassignment, extensions racing the
+//! worker that fires the deadline they move, the public check's rate limit
+//! under concurrent requests to two servers, and a worker killed with
+//! SIGKILL while it sends a certificate mail.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use gradflow_engine::decide::Fields;
+use gradflow_engine::definition::Workflow;
+use gradflow_engine::service::{Engine, Request};
+use serde_json::json;
+
+use crate::program::{COORDINATOR, SERVICE_COHORT, at, ministry, set_up, supervisor, trainee};
+use crate::smtp_sink::Sink;
+use crate::support::{self, TestDb, assert_unchanged, on_both, snapshot};
+use crate::worker::{Process, gradflow, start_worker, worker_once};
+
+/// How long a process may run before it is killed as hung.
+const PATIENCE: Duration = Duration::from_secs(90);
+
+on_both!(
+    hostile_input_on_every_new_command_is_refused_and_changes_nothing,
+    twenty_processes_revoking_one_certificate_revoke_it_once,
+    twenty_processes_replacing_one_evaluator_replace_them_once,
+    extensions_racing_the_worker_that_fires_the_deadline_leave_one_plan,
+    a_worker_killed_mid_certificate_mail_loses_nothing,
+);
+
+/// The instant the commands run at (after the walk below).
+const NOW: &str = "2026-02-01T06:00:00Z";
+
+async fn act(engine: &Engine, p: i64, who: &str, action: &str, fields: Fields, when: &str) {
+    let request = Request {
+        action: action.into(),
+        fields,
+        ..Request::default()
+    };
+    engine
+        .act(p, who, request, at(when))
+        .await
+        .unwrap_or_else(|e| panic!("{who} {action} on {p}: {e}"));
+}
+
+fn scores(s: i64) -> Fields {
+    ["safety", "authenticity", "friendliness", "efficiency"]
+        .iter()
+        .map(|k| ((*k).to_owned(), json!(s)))
+        .collect()
+}
+
+/// The program's institute with trainees 1 to `n` started on 4 January;
+/// those in `to_evaluation` walked to the committee by 8 January (seated
+/// automatically), trainee 1's then scored and passed on 12 January
+/// (certificate PSLI-2026-00001) when `certify`.
+async fn institute(db: &TestDb, n: usize, to_evaluation: &[usize], certify: bool) -> Vec<i64> {
+    let engine = db.engine().await;
+    let w: Workflow = set_up(&engine).await;
+    let mut projects = Vec::new();
+    for k in 1..=n {
+        let members = vec![
+            (trainee(k), "trainee".to_owned()),
+            (supervisor(ministry(k)), "supervisor".to_owned()),
+        ];
+        projects.push(
+            engine
+                .start_project(
+                    SERVICE_COHORT,
+                    &format!("Project {k}"),
+                    &members,
+                    at("2026-01-04"),
+                )
+                .await
+                .unwrap()
+                .project,
+        );
+    }
+    let form = |key: &str| support::sample(&w.forms[key]);
+    for k in to_evaluation {
+        let p = projects[k - 1];
+        let t = trainee(*k);
+        act(&engine, p, &t, "submit", form("proposal"), "2026-01-05").await;
+        let sup = supervisor(ministry(*k));
+        act(&engine, p, &sup, "endorse", Fields::new(), "2026-01-06").await;
+        for m in ["visit_before", "visit_after"] {
+            let submit = format!("{m}.submit");
+            act(&engine, p, &t, &submit, form("client_visit"), "2026-01-07").await;
+            let accept = format!("{m}.accept");
+            act(
+                &engine,
+                p,
+                COORDINATOR,
+                &accept,
+                Fields::new(),
+                "2026-01-07",
+            )
+            .await;
+        }
+        act(&engine, p, &t, "finish", form("final_report"), "2026-01-08").await;
+    }
+    if certify {
+        certify_first(&engine, projects[0]).await;
+    }
+    engine.close().await;
+    projects
+}
+
+/// Project `p` scored on 11 January and passed on the 12th: the first certificate.
+async fn certify_first(engine: &Engine, p: i64) {
+    for who in holders(engine, p, "committee").await {
+        act(engine, p, &who, "score", scores(4), "2026-01-11").await;
+    }
+    act(
+        engine,
+        p,
+        crate::program::CHAIR,
+        "pass",
+        Fields::new(),
+        "2026-01-12",
+    )
+    .await;
+    assert_eq!(engine.certificates(None, None).await.unwrap().len(), 1);
+}
+
+async fn holders(engine: &Engine, p: i64, role: &str) -> BTreeSet<String> {
+    let view = engine.view(p).await.unwrap();
+    let mut out = BTreeSet::new();
+    for m in view.record.members.iter().filter(|m| m.role == role) {
+        out.insert(engine.person_by_id(m.person).await.unwrap().email);
+    }
+    out
+}
+
+/// Starts every command at once, each with its clock at `now`, and waits for all.
+async fn at_once(db: &TestDb, now: &str, commands: Vec<Vec<String>>) -> Vec<crate::worker::Run> {
+    let processes: Vec<Process> = commands
+        .iter()
+        .map(|c| {
+            let args: Vec<&str> = c.iter().map(String::as_str).collect();
+            Process::start(db, now, &args)
+        })
+        .collect();
+    tokio::task::spawn_blocking(move || processes.into_iter().map(|p| p.wait(PATIENCE)).collect())
+        .await
+        .unwrap()
+}
+
+async fn hostile_input_on_every_new_command_is_refused_and_changes_nothing(db: &TestDb) {
+    let projects = institute(db, 3, &[1, 2], true).await;
+    let p2 = projects[1].to_string();
+    let huge = "A".repeat(100_000);
+    let huge_reason = "x".repeat(100_000);
+    let certify = |number: &str, valid: &str, requires: Option<&str>, level: &str| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "program",
+            "certify",
+            "service",
+            "--level",
+            level,
+            "--level-ar",
+            "الخدمة",
+            "--awarding-body",
+            "IPA",
+            "--awarding-body-ar",
+            "المعهد",
+            "--accrediting-body",
+            "ILM",
+            "--accrediting-body-ar",
+            "ILM",
+            "--number",
+            number,
+            "--valid-for",
+            valid,
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        if let Some(r) = requires {
+            args.push("--requires".into());
+            args.push(r.into());
+        }
+        args
+    };
+    let s = |list: &[&str]| -> Vec<String> { list.iter().map(|s| (*s).to_owned()).collect() };
+    let mut many_trainees = s(&["project", "extend", "--cohort", SERVICE_COHORT]);
+    for _ in 0..1001 {
+        many_trainees.push("--trainee".into());
+        many_trainees.push(trainee(3));
+    }
+    many_trainees.extend(s(&[
+        "--deadline",
+        "proposal",
+        "--to",
+        "2026-03-01",
+        "--reason",
+        "many",
+    ]));
+    let cases: Vec<Vec<String>> = vec![
+        // Certificates.
+        s(&["certificate", "show", ""]),
+        s(&["certificate", "show", "\u{1b}[31mPSLI"]),
+        s(&["certificate", "show", &huge]),
+        s(&["certificate", "revoke", "PSLI-2026-00001", "--reason", ""]),
+        s(&[
+            "certificate",
+            "revoke",
+            "PSLI-2026-00001",
+            "--reason",
+            "a\nb",
+        ]),
+        s(&[
+            "certificate",
+            "revoke",
+            "PSLI-2026-00001",
+            "--reason",
+            "bidi \u{202e}x",
+        ]),
+        s(&[
+            "certificate",
+            "revoke",
+            "PSLI-2026-00001",
+            "--reason",
+            "esc \u{1b}[2J",
+        ]),
+        s(&[
+            "certificate",
+            "revoke",
+            "PSLI-2026-00001",
+            "--reason",
+            &huge_reason,
+        ]),
+        s(&["certificate", "revoke", "NOPE-1", "--reason", "x"]),
+        s(&["certificate", "revoke", &huge, "--reason", "x"]),
+        s(&["certificate", "verify", ""]),
+        s(&["certificate", "verify", &huge]),
+        s(&["certificate", "verify", "\u{1b}]0;owned\u{7}"]),
+        // What a program certifies.
+        certify("", "none", None, "Service"),
+        certify("{seq", "none", None, "Service"),
+        certify("P-{year}", "none", None, "Service"),
+        certify("P-{seq:99}", "none", None, "Service"),
+        certify("P-{seq}-{nope}", "none", None, "Service"),
+        certify(&format!("{huge}{{seq}}"), "none", None, "Service"),
+        certify("P-{seq}", "-1y", None, "Service"),
+        certify("P-{seq}", "99999999999y", None, "Service"),
+        certify("P-{seq}", "1.5y", None, "Service"),
+        certify("P-{seq}", "none", Some("service"), "Service"),
+        certify("P-{seq}", "none", Some("no-such-program"), "Service"),
+        certify("P-{seq}", "none", None, &huge),
+        certify("P-{seq}", "none", None, "\u{1b}[31mred"),
+        // The committee.
+        s(&[
+            "committee",
+            "pool",
+            "add",
+            "--cohort",
+            "No such cohort",
+            "--email",
+            "chair@example.org",
+        ]),
+        s(&[
+            "committee",
+            "pool",
+            "add",
+            "--cohort",
+            SERVICE_COHORT,
+            "--email",
+            "not an email",
+        ]),
+        s(&[
+            "committee",
+            "pool",
+            "add",
+            "--cohort",
+            SERVICE_COHORT,
+            "--email",
+            &format!("{huge}@x.org"),
+        ]),
+        s(&[
+            "committee",
+            "pool",
+            "remove",
+            "--cohort",
+            SERVICE_COHORT,
+            "--email",
+            "nobody@example.org",
+        ]),
+        s(&[
+            "committee",
+            "conflict",
+            "--person",
+            "chair@example.org",
+            "--reason",
+            "no target",
+        ]),
+        s(&[
+            "committee",
+            "conflict",
+            "--person",
+            "chair@example.org",
+            "--trainee",
+            &trainee(1),
+            "--reason",
+            "",
+        ]),
+        s(&[
+            "committee",
+            "conflict",
+            "--person",
+            "chair@example.org",
+            "--trainee",
+            &trainee(1),
+            "--reason",
+            &huge_reason,
+        ]),
+        s(&[
+            "committee",
+            "conflict",
+            "--person",
+            "chair@example.org",
+            "--trainee",
+            "nobody@example.org",
+            "--reason",
+            "x",
+        ]),
+        s(&[
+            "committee",
+            "conflict",
+            "--person",
+            "chair@example.org",
+            "--organization",
+            "",
+            "--reason",
+            "x",
+        ]),
+        s(&[
+            "committee",
+            "conflict",
+            "--person",
+            "chair@example.org",
+            "--organization",
+            &huge,
+            "--reason",
+            "x",
+        ]),
+        s(&[
+            "committee",
+            "conflict",
+            "--person",
+            "chair@example.org",
+            "--organization",
+            "bad\u{202e}org",
+            "--reason",
+            "x",
+        ]),
+        s(&["committee", "assign", "--cohort", "No such cohort"]),
+        s(&[
+            "committee",
+            "assign",
+            "--cohort",
+            SERVICE_COHORT,
+            "--as",
+            &trainee(1),
+        ]),
+        s(&[
+            "committee",
+            "reassign",
+            "--project",
+            "999999999",
+            "--evaluator",
+            "ev-health@example.org",
+        ]),
+        s(&[
+            "committee",
+            "reassign",
+            "--project",
+            "-1",
+            "--evaluator",
+            "ev-health@example.org",
+        ]),
+        s(&[
+            "committee",
+            "reassign",
+            "--project",
+            &p2,
+            "--evaluator",
+            "chair@example.org",
+        ]),
+        s(&[
+            "committee",
+            "reassign",
+            "--project",
+            &p2,
+            "--evaluator",
+            &huge,
+        ]),
+        s(&[
+            "committee",
+            "reassign",
+            "--project",
+            &p2,
+            "--evaluator",
+            "ev-health@example.org",
+            "--as",
+            &trainee(2),
+        ]),
+        // Extensions and calendar changes.
+        s(&[
+            "project",
+            "extend",
+            "--cohort",
+            SERVICE_COHORT,
+            "--trainee",
+            &trainee(3),
+            "--deadline",
+            "proposal",
+            "--to",
+            "2020-01-01",
+            "--reason",
+            "past",
+        ]),
+        s(&[
+            "project",
+            "extend",
+            "--cohort",
+            SERVICE_COHORT,
+            "--trainee",
+            &trainee(3),
+            "--deadline",
+            "proposal",
+            "--to",
+            "2026-03-01",
+            "--reason",
+            "",
+        ]),
+        s(&[
+            "project",
+            "extend",
+            "--cohort",
+            SERVICE_COHORT,
+            "--trainee",
+            &trainee(3),
+            "--deadline",
+            "proposal",
+            "--to",
+            "2026-03-01",
+            "--reason",
+            &huge_reason,
+        ]),
+        s(&[
+            "project",
+            "extend",
+            "--cohort",
+            SERVICE_COHORT,
+            "--trainee",
+            "nobody@example.org",
+            "--deadline",
+            "proposal",
+            "--to",
+            "2026-03-01",
+            "--reason",
+            "x",
+        ]),
+        s(&[
+            "project",
+            "extend",
+            "--cohort",
+            SERVICE_COHORT,
+            "--trainee",
+            &trainee(3),
+            "--milestone",
+            "nope",
+            "--to",
+            "2026-03-01",
+            "--reason",
+            "x",
+        ]),
+        s(&[
+            "project",
+            "extend",
+            "--cohort",
+            SERVICE_COHORT,
+            "--trainee",
+            &trainee(3),
+            "--deadline",
+            "proposal",
+            "--to",
+            "2026-02-30",
+            "--reason",
+            "x",
+        ]),
+        s(&[
+            "project",
+            "extend",
+            "--cohort",
+            SERVICE_COHORT,
+            "--trainee",
+            &trainee(3),
+            "--deadline",
+            "proposal",
+            "--to",
+            "2026-03-01",
+            "--reason",
+            "x",
+            "--by",
+            &trainee(1),
+        ]),
+        many_trainees,
+        s(&[
+            "cohort",
+            "dates",
+            SERVICE_COHORT,
+            "--date",
+            "nonsense=2026-05-01",
+            "--reason",
+            "x",
+        ]),
+        s(&[
+            "cohort",
+            "dates",
+            SERVICE_COHORT,
+            "--date",
+            "proposal_due=soon",
+            "--reason",
+            "x",
+        ]),
+        s(&[
+            "cohort",
+            "dates",
+            SERVICE_COHORT,
+            "--date",
+            "=",
+            "--reason",
+            "x",
+        ]),
+        s(&[
+            "cohort",
+            "dates",
+            SERVICE_COHORT,
+            "--date",
+            "proposal_due=2026-05-01",
+            "--reason",
+            "",
+        ]),
+        s(&[
+            "cohort",
+            "dates",
+            SERVICE_COHORT,
+            "--reason",
+            "nothing to change",
+        ]),
+        s(&[
+            "cohort",
+            "dates",
+            "No such cohort",
+            "--date",
+            "proposal_due=2026-05-01",
+            "--reason",
+            "x",
+        ]),
+        s(&[
+            "cohort",
+            "dates",
+            SERVICE_COHORT,
+            "--date",
+            "proposal_due=2026-05-01",
+            "--reason",
+            "x",
+            "--by",
+            &trainee(1),
+        ]),
+    ];
+    let mut accepted = Vec::new();
+    for case in cases {
+        let before = snapshot(db).await;
+        let args: Vec<&str> = case.iter().map(String::as_str).collect();
+        let run = gradflow(db, NOW, &args).await;
+        let shown: String = format!("{run}").chars().take(600).collect();
+        assert!(!run.stderr.contains("panicked"), "a panic: {shown}");
+        assert!(
+            !run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'),
+            "a control character reached the terminal: {shown}"
+        );
+        if run.ok() {
+            accepted.push(shown);
+            continue;
+        }
+        assert!(!run.stderr.trim().is_empty(), "a refusal says why: {shown}");
+        if case[0] == "program" {
+            assert!(
+                run.stderr.len() < 1_000,
+                "a refused setting is not printed back whole: {} bytes\n{shown}",
+                run.stderr.len()
+            );
+        }
+        assert_unchanged(db, &before, &shown).await;
+    }
+    assert!(
+        accepted.is_empty(),
+        "accepted:\n{}",
+        accepted.join("\n---\n")
+    );
+}
+
+async fn twenty_processes_revoking_one_certificate_revoke_it_once(db: &TestDb) {
+    institute(db, 1, &[1], true).await;
+    let commands = (0..20)
+        .map(|i| {
+            vec![
+                "--json".to_owned(),
+                "certificate".into(),
+                "revoke".into(),
+                "PSLI-2026-00001".into(),
+                "--reason".into(),
+                format!("Copied work (report {i})"),
+            ]
+        })
+        .collect();
+    let runs = at_once(db, NOW, commands).await;
+    let won: Vec<_> = runs.iter().filter(|r| r.ok()).collect();
+    assert_eq!(won.len(), 1, "exactly one revocation: {runs:#?}");
+    for r in runs.iter().filter(|r| !r.ok()) {
+        assert!(
+            r.stderr.contains("already revoked") || r.stderr.contains("revoked"),
+            "the others are told it is revoked: {r}"
+        );
+    }
+    let engine = db.engine().await;
+    let c = engine.certificate("PSLI-2026-00001").await.unwrap();
+    let revoked = c.revoked.expect("revoked");
+    assert!(
+        won[0].stdout.contains(&revoked.reason),
+        "the winner's reason is the one kept: {}",
+        won[0]
+    );
+    assert_eq!(
+        engine
+            .verify_certificate(&c.code, None, at("2026-02-02"))
+            .await
+            .unwrap()
+            .status,
+        "revoked"
+    );
+}
+
+async fn twenty_processes_replacing_one_evaluator_replace_them_once(db: &TestDb) {
+    let projects = institute(db, 2, &[1, 2], false).await;
+    let p = projects[1];
+    let engine = db.engine().await;
+    let before = holders(&engine, p, "committee").await;
+    assert_eq!(before.len(), 2);
+    let out = before.iter().next().unwrap().clone();
+    let commands = (0..20)
+        .map(|_| {
+            vec![
+                "committee".to_owned(),
+                "reassign".into(),
+                "--project".into(),
+                p.to_string(),
+                "--evaluator".into(),
+                out.clone(),
+                "--as".into(),
+                COORDINATOR.into(),
+            ]
+        })
+        .collect();
+    let runs = at_once(db, NOW, commands).await;
+    let won = runs.iter().filter(|r| r.ok()).count();
+    assert_eq!(won, 1, "one replacement: {runs:#?}");
+    let after = holders(&engine, p, "committee").await;
+    assert_eq!(after.len(), 2, "still two evaluators: {after:?}");
+    assert!(!after.contains(&out));
+    // The replaced evaluator's timers are gone; each evaluator has theirs.
+    let timers: Vec<String> = engine
+        .pending_timers(p)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(k, _, _)| k)
+        .filter(|k| k.starts_with("score-"))
+        .collect();
+    let out_id = engine.person(&out).await.unwrap().id;
+    assert!(
+        timers.iter().all(|k| !k.contains(&format!(":{out_id}"))),
+        "{timers:?}"
+    );
+    assert_eq!(
+        timers.len(),
+        4,
+        "a reminder and a deadline for each of two: {timers:?}"
+    );
+    let report = engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none(), "{report:?}");
+}
+
+/// Trainee 1's proposal deadline (22 January) has passed when ten
+/// extensions of it to 5 February race ten workers that would fire it.
+/// Whatever the order, the project ends with one plan: the deadline on 5
+/// February and no pending timer of the old one, or the old one fired and
+/// the new one planned; `audit verify` agrees with the timers.
+async fn extensions_racing_the_worker_that_fires_the_deadline_leave_one_plan(db: &TestDb) {
+    let projects = institute(db, 2, &[], false).await;
+    let sink = Sink::start(&[]).await;
+    let now = "2026-01-25T06:00:00Z";
+    let mut commands = Vec::new();
+    for i in 0..20 {
+        if i % 2 == 0 {
+            commands.push(
+                [
+                    "project",
+                    "extend",
+                    "--cohort",
+                    SERVICE_COHORT,
+                    "--trainee",
+                    &trainee(1),
+                    "--deadline",
+                    "proposal",
+                    "--to",
+                    "2026-02-05",
+                    "--reason",
+                    "Sick leave",
+                    "--by",
+                    COORDINATOR,
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            );
+        } else {
+            commands.push(
+                crate::worker::worker_args(&sink.url(), "500", true)
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            );
+        }
+    }
+    let runs = at_once(db, now, commands).await;
+    for r in &runs {
+        assert!(!r.stderr.contains("panicked"), "{r}");
+        assert!(!format!("{r}").contains("killed after hanging"), "{r}");
+    }
+    let extended = runs
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| i % 2 == 0 && r.ok())
+        .count();
+    assert!(extended >= 1, "an extension went through: {runs:#?}");
+    let engine = db.engine().await;
+    let view = engine.view(projects[0]).await.unwrap();
+    let deadline = view.record.state.deadline.expect("a deadline");
+    assert!(
+        deadline > at("2026-02-04"),
+        "the deadline is the extended one: {deadline}"
+    );
+    let pending: Vec<(String, String, jiff::Timestamp)> =
+        engine.pending_timers(projects[0]).await.unwrap();
+    let deadlines: Vec<_> = pending.iter().filter(|(k, _, _)| k == "deadline").collect();
+    assert_eq!(deadlines.len(), 1, "one deadline timer: {pending:?}");
+    assert!(deadlines[0].2 > at("2026-02-04"), "{pending:?}");
+    // Trainee 2, not extended, had their deadline fire exactly once.
+    let fired = engine
+        .history(projects[1])
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| support::change_type(&e.change) == "deadline_passed")
+        .count();
+    assert_eq!(fired, 1);
+    let report = engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none(), "{report:?}");
+    sink.stop().await;
+}
+
+/// The worker is killed with SIGKILL while the SMTP server holds its
+/// certificate mail; a worker started after the lease ran out sends it:
+/// the trainee receives her number and code (under one Message-ID, at
+/// least once), the row is recorded sent, and nothing is issued twice.
+async fn a_worker_killed_mid_certificate_mail_loses_nothing(db: &TestDb) {
+    let projects = institute(db, 1, &[1], false).await;
+    let sink = Sink::start(&[]).await;
+    // Everything before the pass is sent first: what is left is its mail.
+    worker_once(db, "2026-01-10T07:00:00Z", &sink.url(), 500).await;
+    let engine = db.engine().await;
+    certify_first(&engine, projects[0]).await;
+    let c = engine.certificates(None, None).await.unwrap().remove(0);
+    sink.slow_down(Duration::from_secs(30));
+    let now = "2026-01-12T07:00:00Z";
+    let worker = start_worker(db, now, &sink.url(), 500);
+    // Wait until the mail is claimed and the worker is talking to the server.
+    let deadline = Instant::now() + PATIENCE;
+    while support::raw_number(
+        db,
+        "SELECT COUNT(*) FROM outbox WHERE lease_until IS NOT NULL",
+    )
+    .await
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the worker claims no mail");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let crashed = tokio::task::spawn_blocking(move || worker.crash())
+        .await
+        .unwrap();
+    let received_before = sink.count();
+    sink.slow_down(Duration::from_millis(0));
+    // After the lease ran out.
+    let later = "2026-01-12T08:00:00Z";
+    let report = worker_once(db, later, &sink.url(), 500).await;
+    assert_eq!(report["mail"]["dead"], 0, "{report}\n{crashed}");
+    let received = sink.stop().await;
+    let code = gradflow_engine::certificate::Code::parse(&c.code)
+        .unwrap()
+        .grouped();
+    let mails: Vec<_> = received
+        .iter()
+        .filter(|m| m.to.contains(&c.person_email) && m.text().contains(&c.number))
+        .collect();
+    assert!(
+        !mails.is_empty(),
+        "the certificate mail arrives ({received_before} before the kill)\n{crashed}"
+    );
+    assert!(mails.iter().all(|m| m.text().contains(&code)));
+    let ids: BTreeSet<String> = mails.iter().map(|m| m.message_id()).collect();
+    assert_eq!(ids.len(), 1, "one Message-ID: {ids:?}");
+    assert_eq!(
+        support::raw_number(db, "SELECT COUNT(*) FROM outbox WHERE state <> 'sent'").await,
+        0
+    );
+    assert_eq!(engine.certificates(None, None).await.unwrap().len(), 1);
+    let report = engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none(), "{report:?}");
+}
