@@ -30,6 +30,7 @@ on_both!(
     twenty_processes_replacing_one_evaluator_replace_them_once,
     extensions_racing_the_worker_that_fires_the_deadline_leave_one_plan,
     a_worker_killed_mid_certificate_mail_loses_nothing,
+    guesses_racing_over_two_servers_stay_within_the_limit,
 );
 
 /// The instant the commands run at (after the walk below).
@@ -836,4 +837,99 @@ async fn a_worker_killed_mid_certificate_mail_loses_nothing(db: &TestDb) {
     assert_eq!(engine.certificates(None, None).await.unwrap().len(), 1);
     let report = engine.verify_audit().await.unwrap();
     assert!(report.broken.is_none(), "{report:?}");
+}
+
+/// A server over this database on an ephemeral port: its base URL and
+/// what stops it.
+async fn serve(
+    db: &TestDb,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+    tempfile::TempDir,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let files = tempfile::tempdir().unwrap();
+    let config = gradflow_web::Config {
+        files: files.path().join("files"),
+        upload_limit: 1024,
+        upload_quota: gradflow_web::DEFAULT_UPLOAD_QUOTA,
+        secure_cookies: false,
+        limits: gradflow_web::Limits::default(),
+        password_reset: false,
+        public_url: base.clone(),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gradflow_web::serve(
+        std::sync::Arc::new(db.engine().await),
+        config,
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    (base, stop, server, files)
+}
+
+/// Eighty guesses at once from one address, spread over two servers on
+/// one database: no more than the limit are answered, the rest refused
+/// (429); past the limit the good code is refused to that address too
+/// (a hit must not be told apart from a miss), while another address is
+/// answered.
+async fn guesses_racing_over_two_servers_stay_within_the_limit(db: &TestDb) {
+    institute(db, 1, &[1], true).await;
+    let engine = db.engine().await;
+    let c = engine.certificates(None, None).await.unwrap().remove(0);
+    let (a, stop_a, server_a, _fa) = serve(db).await;
+    let (b, stop_b, server_b, _fb) = serve(db).await;
+    let client = reqwest::Client::new();
+    let mut guesses = Vec::new();
+    for i in 0..80 {
+        let base = if i % 2 == 0 { &a } else { &b };
+        let url = format!(
+            "{base}/verify/{}.json",
+            format!("{i:028}").replace('0', "Z")
+        );
+        let client = client.clone();
+        guesses.push(tokio::spawn(async move {
+            client.get(url).send().await.unwrap().status()
+        }));
+    }
+    let mut answered = 0;
+    let mut refused = 0;
+    for g in guesses {
+        match g.await.unwrap() {
+            reqwest::StatusCode::OK => answered += 1,
+            reqwest::StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("a guess answered {other}"),
+        }
+    }
+    let limit = gradflow_engine::service::ATTEMPTS_PER_ADDRESS as usize;
+    assert_eq!(answered, limit, "{answered} answered, {refused} refused");
+    assert_eq!(refused, 80 - limit);
+    let good = client
+        .get(format!("{a}/verify/{}.json", c.code))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        good.status(),
+        reqwest::StatusCode::TOO_MANY_REQUESTS,
+        "past the limit the good code is refused as a miss is"
+    );
+    let elsewhere = engine
+        .verify_certificate(
+            &c.code,
+            Some("192.0.2.1".parse().unwrap()),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status, "valid");
+    stop_a.send(()).unwrap();
+    stop_b.send(()).unwrap();
+    server_a.await.unwrap().unwrap();
+    server_b.await.unwrap().unwrap();
 }

@@ -335,13 +335,20 @@ impl Engine {
     /// certifies, or `unknown` for a code that names nothing (malformed
     /// alike, after the same lookup). Each check that finds nothing counts
     /// an attempt against `address`; past the limit the check is refused
-    /// (kind TooMany) whatever the code.
+    /// (kind TooMany) whatever the code, a good one too (otherwise a
+    /// guesser past the limit would still learn which guesses hit).
     pub async fn verify_certificate(
         &self,
         typed: &str,
         address: Option<IpAddr>,
         now: Timestamp,
     ) -> Result<Verified, Error> {
+        // Past the limit, every check from the address is refused, a good
+        // code too: otherwise a guesser past the limit would still learn
+        // which guesses hit. A check that finds its certificate counts
+        // nothing (no write), one that finds nothing counts an attempt.
+        self.within_limit(super::Attempt::Verify, address, now)
+            .await?;
         let code = Code::parse(typed).ok();
         let found = self
             .store
