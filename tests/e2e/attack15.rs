@@ -31,6 +31,8 @@ on_both!(
     extensions_racing_the_worker_that_fires_the_deadline_leave_one_plan,
     a_worker_killed_mid_certificate_mail_loses_nothing,
     guesses_racing_over_two_servers_stay_within_the_limit,
+    an_expired_prerequisite_is_refused,
+    assign_and_reassign_racing_keep_every_committee_whole,
 );
 
 /// The instant the commands run at (after the walk below).
@@ -61,7 +63,30 @@ fn scores(s: i64) -> Fields {
 /// (certificate PSLI-2026-00001) when `certify`.
 async fn institute(db: &TestDb, n: usize, to_evaluation: &[usize], certify: bool) -> Vec<i64> {
     let engine = db.engine().await;
-    let w: Workflow = set_up(&engine).await;
+    set_up(&engine).await;
+    engine.close().await;
+    let projects = start_and_walk(db, n, to_evaluation).await;
+    if certify {
+        let engine = db.engine().await;
+        certify_first(&engine, projects[0]).await;
+        engine.close().await;
+    }
+    projects
+}
+
+/// [`institute`] on a database already set up: trainee 1's project
+/// walked to evaluation when `to_evaluation` names it.
+async fn institute_again(db: &TestDb, to_evaluation: &[usize]) -> Vec<i64> {
+    start_and_walk(db, 1, to_evaluation).await
+}
+
+/// Starts trainees 1 to `n` on 4 January and walks those in `to_evaluation`
+/// to the committee by 8 January.
+async fn start_and_walk(db: &TestDb, n: usize, to_evaluation: &[usize]) -> Vec<i64> {
+    let engine = db.engine().await;
+    let w: Workflow = gradflow_engine::definition::load(&support::bundled("graduation-service"))
+        .unwrap()
+        .workflow;
     let mut projects = Vec::new();
     for k in 1..=n {
         let members = vec![
@@ -103,9 +128,6 @@ async fn institute(db: &TestDb, n: usize, to_evaluation: &[usize], certify: bool
             .await;
         }
         act(&engine, p, &t, "finish", form("final_report"), "2026-01-08").await;
-    }
-    if certify {
-        certify_first(&engine, projects[0]).await;
     }
     engine.close().await;
     projects
@@ -1080,4 +1102,127 @@ async fn a_second_evaluation_round_plans_the_scoring_timers_again() {
         4,
         "each evaluator's reminder and deadline again: {scoring:?}"
     );
+}
+
+/// Excellence requires a *valid* Service certificate: one that expired
+/// is refused at the start, as a revoked one is, changing nothing.
+async fn an_expired_prerequisite_is_refused(db: &TestDb) {
+    let engine = db.engine().await;
+    set_up(&engine).await;
+    let mut service = crate::program::certifies(("Service", "الخدمة"), "S-{seq}", None);
+    service.validity = "7d".into();
+    engine
+        .certify_program("service", &service, at("2026-01-02"))
+        .await
+        .unwrap();
+    engine.close().await;
+    let projects = institute_again(db, &[1]).await;
+    let engine = db.engine().await;
+    certify_first(&engine, projects[0]).await;
+    engine
+        .create_cohort(
+            crate::program::cohort(
+                "excellence",
+                "Excellence A",
+                [
+                    ("proposal_due", "2026-03-11"),
+                    ("implementation_end", "2026-06-24"),
+                    ("presentation_day", "2026-07-15"),
+                ],
+            ),
+            at("2026-01-13"),
+        )
+        .await
+        .unwrap();
+    let members = vec![
+        (trainee(1), "trainee".to_owned()),
+        (supervisor(ministry(1)), "supervisor".to_owned()),
+    ];
+    // Valid on the 15th: started. Expired on the 20th: refused.
+    let first = engine
+        .start_project("Excellence A", "Within", &members, at("2026-01-15"))
+        .await;
+    assert!(first.is_ok(), "{first:?}");
+    let before = snapshot(db).await;
+    let refused = engine
+        .start_project("Excellence A", "Too late", &members, at("2026-01-20"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.reason().code, "prerequisite-missing", "{refused}");
+    assert_unchanged(db, &before, "a start on an expired prerequisite").await;
+}
+
+/// Ten `committee assign` and ten `committee reassign` of one evaluator,
+/// all at once, over a cohort with two projects in evaluation and one
+/// reaching it without a committee: every project ends with exactly its
+/// two evaluators, none conflicted, and `audit verify` agrees.
+async fn assign_and_reassign_racing_keep_every_committee_whole(db: &TestDb) {
+    let projects = institute(db, 3, &[1, 2], false).await;
+    let engine = db.engine().await;
+    let p = projects[1];
+    let out = holders(&engine, p, "committee")
+        .await
+        .into_iter()
+        .next()
+        .unwrap();
+    let mut commands = Vec::new();
+    for i in 0..20 {
+        let args: Vec<&str> = if i % 2 == 0 {
+            vec![
+                "committee",
+                "assign",
+                "--cohort",
+                SERVICE_COHORT,
+                "--as",
+                COORDINATOR,
+            ]
+        } else {
+            vec![
+                "committee",
+                "reassign",
+                "--project",
+                "",
+                "--evaluator",
+                &out,
+                "--as",
+                COORDINATOR,
+            ]
+        };
+        let mut args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        if i % 2 == 1 {
+            args[3] = p.to_string();
+        }
+        commands.push(args);
+    }
+    let runs = at_once(db, NOW, commands).await;
+    for r in &runs {
+        assert!(!r.stderr.contains("panicked"), "{r}");
+    }
+    let reassigned = runs
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| i % 2 == 1 && r.ok())
+        .count();
+    assert_eq!(reassigned, 1, "{runs:#?}");
+    for (k, q) in projects.iter().enumerate().take(2) {
+        let committee = holders(&engine, *q, "committee").await;
+        assert_eq!(
+            committee.len(),
+            2,
+            "project of trainee {}: {committee:?}",
+            k + 1
+        );
+        for who in &committee {
+            let org = crate::program::POOL
+                .iter()
+                .find(|(e, _, _)| e == who)
+                .unwrap()
+                .1;
+            assert_ne!(org, crate::program::MINISTRIES[ministry(k + 1)]);
+            assert!(!(k == 0 && who == crate::program::WORKS));
+        }
+    }
+    assert!(!holders(&engine, p, "committee").await.contains(&out));
+    let report = engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none(), "{report:?}");
 }

@@ -256,7 +256,11 @@ impl Run<'_> {
 
 /// What a program certifies: level, the awarding and accrediting bodies,
 /// the number pattern, no expiry, and the program required first.
-fn certifies(level: (&str, &str), pattern: &str, requires: Option<&str>) -> CertifyProgram {
+pub(crate) fn certifies(
+    level: (&str, &str),
+    pattern: &str,
+    requires: Option<&str>,
+) -> CertifyProgram {
     CertifyProgram {
         level: Texts {
             en: level.0.into(),
@@ -278,7 +282,7 @@ fn certifies(level: (&str, &str), pattern: &str, requires: Option<&str>) -> Cert
 
 /// A cohort in Muscat (Friday-Saturday weekend, mail from 09:00 to 17:00,
 /// the Eid holidays) with the coordinator.
-fn cohort(program: &str, name: &str, dates: [(&str, &str); 3]) -> NewCohort {
+pub(crate) fn cohort(program: &str, name: &str, dates: [(&str, &str); 3]) -> NewCohort {
     NewCohort {
         program: program.into(),
         name: name.into(),
