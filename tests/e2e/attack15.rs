@@ -33,6 +33,7 @@ on_both!(
     guesses_racing_over_two_servers_stay_within_the_limit,
     an_expired_prerequisite_is_refused,
     assign_and_reassign_racing_keep_every_committee_whole,
+    extensions_racing_calendar_changes_leave_each_their_date,
 );
 
 /// The instant the commands run at (after the walk below).
@@ -1223,6 +1224,73 @@ async fn assign_and_reassign_racing_keep_every_committee_whole(db: &TestDb) {
         }
     }
     assert!(!holders(&engine, p, "committee").await.contains(&out));
+    let report = engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none(), "{report:?}");
+}
+
+/// Ten extensions of trainee 1's proposal deadline and ten moves of the
+/// cohort's proposal date, all at once: whatever the order, trainee 1
+/// keeps the extension (a person's new date outlives a cohort's change),
+/// trainee 2 follows the cohort's new date, each has one deadline timer
+/// on it, and `audit verify` agrees.
+async fn extensions_racing_calendar_changes_leave_each_their_date(db: &TestDb) {
+    let projects = institute(db, 2, &[], false).await;
+    let mut commands = Vec::new();
+    for i in 0..20 {
+        let args: Vec<&str> = if i % 2 == 0 {
+            vec![
+                "project",
+                "extend",
+                "--cohort",
+                SERVICE_COHORT,
+                "--trainee",
+                "t01@example.org",
+                "--deadline",
+                "proposal",
+                "--to",
+                "2026-03-01",
+                "--reason",
+                "Sick leave",
+                "--by",
+                COORDINATOR,
+            ]
+        } else {
+            vec![
+                "cohort",
+                "dates",
+                SERVICE_COHORT,
+                "--date",
+                "proposal_due=2026-02-19",
+                "--reason",
+                "Ramadan",
+                "--by",
+                COORDINATOR,
+            ]
+        };
+        commands.push(args.iter().map(|s| (*s).to_owned()).collect());
+    }
+    let runs = at_once(db, "2026-01-10T06:00:00Z", commands).await;
+    for r in &runs {
+        assert!(!r.stderr.contains("panicked"), "{r}");
+        assert!(!format!("{r}").contains("killed after hanging"), "{r}");
+    }
+    assert!(runs.iter().step_by(2).any(|r| r.ok()), "{runs:#?}");
+    assert!(runs.iter().skip(1).step_by(2).any(|r| r.ok()), "{runs:#?}");
+    let engine = db.engine().await;
+    for (p, day) in [(projects[0], "2026-03-01"), (projects[1], "2026-02-19")] {
+        let deadline = engine.view(p).await.unwrap().record.state.deadline.unwrap();
+        let local = deadline.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Muscat").unwrap());
+        assert_eq!(local.date().to_string(), day, "project {p}");
+        let timers: Vec<_> = engine
+            .pending_timers(p)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|(k, _, _)| k == "deadline")
+            .collect();
+        assert_eq!(timers.len(), 1, "{timers:?}");
+        assert_eq!(timers[0].2, deadline, "project {p}");
+    }
     let report = engine.verify_audit().await.unwrap();
     assert!(report.broken.is_none(), "{report:?}");
 }
