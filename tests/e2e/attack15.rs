@@ -946,8 +946,17 @@ async fn guesses_racing_over_two_servers_stay_within_the_limit(db: &TestDb) {
             format!("{i:028}").replace('0', "Z")
         );
         let client = client.clone();
+        // Each claims another address: no proxy is trusted, so none counts.
+        let forged = format!("198.51.100.{i}");
         guesses.push(tokio::spawn(async move {
-            client.get(url).send().await.unwrap().status()
+            client
+                .get(url)
+                .header("x-forwarded-for", forged.as_str())
+                .header("forwarded", format!("for={forged}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
         }));
     }
     let mut answered = 0;
@@ -972,6 +981,24 @@ async fn guesses_racing_over_two_servers_stay_within_the_limit(db: &TestDb) {
         reqwest::StatusCode::TOO_MANY_REQUESTS,
         "past the limit the good code is refused as a miss is"
     );
+    // A huge code or path is answered, not a server error.
+    for path in [
+        format!("/verify/{}", "A".repeat(60_000)),
+        format!("/verify/{}.json", "%1B".repeat(20_000)),
+        format!("/certificates/{}", "B".repeat(60_000)),
+    ] {
+        let status = client
+            .get(format!("{b}{path}"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(
+            !status.is_server_error(),
+            "{status} for a path of {} bytes",
+            path.len()
+        );
+    }
     let elsewhere = engine
         .verify_certificate(
             &c.code,
