@@ -34,6 +34,7 @@ on_both!(
     an_expired_prerequisite_is_refused,
     assign_and_reassign_racing_keep_every_committee_whole,
     extensions_racing_calendar_changes_leave_each_their_date,
+    twenty_passes_of_one_project_issue_one_certificate,
 );
 
 /// The instant the commands run at (after the walk below).
@@ -1318,6 +1319,61 @@ async fn extensions_racing_calendar_changes_leave_each_their_date(db: &TestDb) {
         assert_eq!(timers.len(), 1, "{timers:?}");
         assert_eq!(timers[0].2, deadline, "project {p}");
     }
+    let report = engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none(), "{report:?}");
+}
+
+/// Twenty `project act ID pass` by the chair at once on one project, with
+/// twenty revocation attempts of its certificate number racing them: one
+/// pass, one certificate (number 1), and whichever revocation came after it
+/// revoked it once; the others are refused.
+async fn twenty_passes_of_one_project_issue_one_certificate(db: &TestDb) {
+    let projects = institute(db, 1, &[1], false).await;
+    let engine = db.engine().await;
+    let p = projects[0];
+    for who in holders(&engine, p, "committee").await {
+        act(&engine, p, &who, "score", scores(4), "2026-01-11").await;
+    }
+    let mut commands = Vec::new();
+    for i in 0..20 {
+        let args: Vec<String> = if i % 2 == 0 {
+            [
+                "project",
+                "act",
+                &p.to_string(),
+                "pass",
+                "--as",
+                crate::program::CHAIR,
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+        } else {
+            [
+                "certificate",
+                "revoke",
+                "PSLI-2026-00001",
+                "--reason",
+                "Raced",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+        };
+        commands.push(args);
+    }
+    let runs = at_once(db, NOW, commands).await;
+    for r in &runs {
+        assert!(!r.stderr.contains("panicked"), "{r}");
+    }
+    let passed = runs.iter().step_by(2).filter(|r| r.ok()).count();
+    assert_eq!(passed, 1, "{runs:#?}");
+    let revoked = runs.iter().skip(1).step_by(2).filter(|r| r.ok()).count();
+    assert!(revoked <= 1, "{runs:#?}");
+    let list = engine.certificates(None, None).await.unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].number, "PSLI-2026-00001");
+    assert_eq!(list[0].revoked.is_some(), revoked == 1);
     let report = engine.verify_audit().await.unwrap();
     assert!(report.broken.is_none(), "{report:?}");
 }
