@@ -35,6 +35,7 @@ on_both!(
     assign_and_reassign_racing_keep_every_committee_whole,
     extensions_racing_calendar_changes_leave_each_their_date,
     twenty_passes_of_one_project_issue_one_certificate,
+    the_committee_form_refuses_forgery_and_huge_bodies,
 );
 
 /// The instant the commands run at (after the walk below).
@@ -1502,4 +1503,58 @@ async fn a_pattern_change_never_blocks_the_passes() {
         .map(|c| c.number)
         .collect();
     assert_eq!(numbers.len(), 2, "{numbers:?}");
+}
+
+/// The board's "assign the committee" form: refused without the page's
+/// CSRF token, with another session's token, and with a huge body, each
+/// changing nothing; a trainee of the cohort finds no such cohort.
+async fn the_committee_form_refuses_forgery_and_huge_bodies(db: &TestDb) {
+    institute(db, 2, &[], false).await;
+    let engine = db.engine().await;
+    for email in [COORDINATOR, "t01@example.org"] {
+        engine
+            .set_password(email, crate::web::PASSWORD)
+            .await
+            .unwrap();
+    }
+    let cohort = engine.cohort(SERVICE_COHORT).await.unwrap().id;
+    let (base, stop, server, _files) = serve(db).await;
+    let browser = || crate::web::Browser {
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        base: base.clone(),
+        cookie: None,
+    };
+    let mut coord = browser();
+    coord.sign_in(COORDINATOR, crate::web::PASSWORD).await;
+    let mut other = browser();
+    other.sign_in("t01@example.org", crate::web::PASSWORD).await;
+    let board = coord.get(&format!("/cohorts/{cohort}")).await;
+    assert_eq!(board.status, reqwest::StatusCode::OK, "{}", board.body);
+    let theirs = other.get("/").await.csrf();
+    let path = format!("/cohorts/{cohort}/committee");
+    let huge = "x".repeat(5_000_000);
+    let before = snapshot(db).await;
+    for (form, what) in [
+        (vec![], "no token"),
+        (vec![("csrf", theirs.as_str())], "another session's token"),
+        (vec![("csrf", "\u{1b}[31m")], "a control character"),
+        (vec![("csrf", huge.as_str())], "a 5 MB body"),
+    ] {
+        let page = coord.post(&path, &form).await;
+        assert!(
+            page.status.is_client_error(),
+            "{what}: {} {}",
+            page.status,
+            page.body.chars().take(300).collect::<String>()
+        );
+        assert_unchanged(db, &before, what).await;
+    }
+    let hidden = other.post(&path, &[("csrf", theirs.as_str())]).await;
+    assert_eq!(hidden.status, reqwest::StatusCode::NOT_FOUND);
+    assert_unchanged(db, &before, "a trainee's post").await;
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
 }
