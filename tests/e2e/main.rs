@@ -7,6 +7,7 @@
 //! `TEST_LOG=1` prints the commands the CLI tests run.
 
 mod attack14;
+mod attack15;
 mod backup;
 mod badges;
 mod browser;
@@ -23,6 +24,7 @@ mod moderation;
 mod nodes;
 mod people_data;
 mod processes;
+mod program;
 mod property;
 mod race;
 mod scoring;

@@ -78,6 +78,14 @@ impl Attempt {
     }
 }
 
+/// The refusal of a try past its limit: wait out the window.
+fn too_many() -> Error {
+    Error::TooMany(Reason::new(
+        "too-many-attempts",
+        vec![("minutes", Arg::int(ATTEMPT_WINDOW.as_mins()))],
+    ))
+}
+
 /// Attempts counted for one try, to take back if it succeeds.
 #[derive(Debug)]
 struct Counted {
@@ -319,6 +327,27 @@ impl Engine {
         self.count(what, email, address, now).await.map(|_| ())
     }
 
+    /// Refuses (kind TooMany) when `address` has used up its attempts at
+    /// `what` in the current window, counting nothing: for a try that
+    /// costs no attempt when it succeeds (a certificate check that finds
+    /// its certificate) yet must not be answered past the limit.
+    pub(super) async fn within_limit(
+        &self,
+        what: Attempt,
+        address: Option<IpAddr>,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let Some(address) = address else {
+            return Ok(());
+        };
+        let key = format!("{}:address:{address}", what.prefix());
+        let expired = now.checked_sub(ATTEMPT_WINDOW).map_err(Error::internal)?;
+        if self.store.attempts_of(&key, expired).await? >= ATTEMPTS_PER_ADDRESS {
+            return Err(too_many());
+        }
+        Ok(())
+    }
+
     async fn count(
         &self,
         what: Attempt,
@@ -347,10 +376,7 @@ impl Engine {
             .map(|_| ATTEMPTS_PER_EMAIL)
             .chain(counted.address.iter().map(|_| ATTEMPTS_PER_ADDRESS));
         if counts.iter().zip(limits).any(|(n, limit)| *n > limit) {
-            return Err(Error::TooMany(Reason::new(
-                "too-many-attempts",
-                vec![("minutes", Arg::int(ATTEMPT_WINDOW.as_mins()))],
-            )));
+            return Err(too_many());
         }
         Ok(counted)
     }

@@ -95,7 +95,7 @@ impl Engine {
         let awarding_body = words("awarding-body", &settings.awarding_body)?;
         let accrediting_body = words("accrediting-body", &settings.accrediting_body)?;
         let pattern = Pattern::parse(settings.pattern.trim()).map_err(|p| {
-            let mut args = vec![("pattern", Arg::Text(settings.pattern.clone()))];
+            let mut args = vec![("pattern", Arg::Text(echoed(&settings.pattern)))];
             if let certificate::PatternProblem::Unknown(name) = &p {
                 args.push(("placeholder", Arg::Text(name.clone())));
             }
@@ -104,7 +104,7 @@ impl Engine {
         let validity = Validity::parse(&settings.validity).ok_or_else(|| {
             Error::Invalid(Reason::new(
                 "validity-unknown",
-                vec![("validity", Arg::Text(settings.validity.clone()))],
+                vec![("validity", Arg::Text(echoed(&settings.validity)))],
             ))
         })?;
         let prerequisite_id = match settings.requires.as_deref().map(str::trim) {
@@ -335,13 +335,20 @@ impl Engine {
     /// certifies, or `unknown` for a code that names nothing (malformed
     /// alike, after the same lookup). Each check that finds nothing counts
     /// an attempt against `address`; past the limit the check is refused
-    /// (kind TooMany) whatever the code.
+    /// (kind TooMany) whatever the code, a good one too (otherwise a
+    /// guesser past the limit would still learn which guesses hit).
     pub async fn verify_certificate(
         &self,
         typed: &str,
         address: Option<IpAddr>,
         now: Timestamp,
     ) -> Result<Verified, Error> {
+        // Past the limit, every check from the address is refused, a good
+        // code too: otherwise a guesser past the limit would still learn
+        // which guesses hit. A check that finds its certificate counts
+        // nothing (no write), one that finds nothing counts an attempt.
+        self.within_limit(super::Attempt::Verify, address, now)
+            .await?;
         let code = Code::parse(typed).ok();
         let found = self
             .store
@@ -438,6 +445,19 @@ pub fn code_problem(typed: &str) -> Option<Reason> {
 /// thread's cryptographic generator (seeded by the operating system) (140 random bits).
 pub fn new_code() -> Code {
     Code::from_random(&rand::random::<[u8; CODE_SYMBOLS]>())
+}
+
+/// Longest refused setting a refusal repeats back, in characters.
+const ECHOED: usize = 60;
+
+/// A refused setting as a refusal repeats it: at most [`ECHOED`]
+/// characters and an ellipsis, so a huge value is not printed back whole
+/// (a 100 KB pattern made a 100 KB error message).
+fn echoed(text: &str) -> String {
+    match text.char_indices().nth(ECHOED) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
 }
 
 #[cfg(test)]

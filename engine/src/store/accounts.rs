@@ -148,6 +148,21 @@ impl Store {
         Ok(counts)
     }
 
+    /// How many attempts `key` has in the window that began after
+    /// `expired`, counting none (0 when it has none).
+    pub(crate) async fn attempts_of(&self, key: &str, expired: Timestamp) -> Result<i64, Error> {
+        let count = with_db!(self, pool => sqlx::query(
+            "SELECT count FROM attempts WHERE key = $1 AND window_start > $2",
+        )
+        .bind(key)
+        .bind(micros(expired))
+        .fetch_optional(pool)
+        .await?
+        .map(|r| r.int("count"))
+        .transpose()?);
+        Ok(count.unwrap_or(0))
+    }
+
     /// Takes back an attempt that succeeded: each of `keys` counts one less.
     pub(crate) async fn forgive_attempts(&self, keys: &[String]) -> Result<(), Error> {
         with_db!(self, pool => {
