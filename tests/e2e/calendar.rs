@@ -6,7 +6,9 @@
 //! changes nothing), `audit verify` passes after them and catches a timer
 //! edited behind the engine's back, the checklist on the project page in
 //! English and Arabic, the certificate refused while it is incomplete, and
-//! twenty processes extending one project at once leaving a consistent log.
+//! twenty processes extending one project at once leaving a consistent log,
+//! and twenty projects starting while the cohort's dates change under them,
+//! each on the calendar that holds when it is committed.
 
 use std::collections::BTreeMap;
 
@@ -29,6 +31,7 @@ on_both!(
     the_checklist_is_on_the_page_in_both_languages_with_the_extension,
     the_certificate_waits_for_the_checklist,
     twenty_processes_extending_one_project_leave_a_consistent_log,
+    twenty_starts_racing_calendar_changes_never_start_on_an_old_calendar,
 );
 
 const COORDINATOR: &str = "coordinator1@example.org";
@@ -869,4 +872,69 @@ async fn twenty_processes_extending_one_project_leave_a_consistent_log(db: &Test
     assert!(reminders <= 2, "reminders not doubled: {timers:?}");
     assert_eq!(engine.pending_timers(other).await.unwrap(), other_timers);
     audit_passes(&engine).await;
+}
+
+async fn twenty_starts_racing_calendar_changes_never_start_on_an_old_calendar(db: &TestDb) {
+    spawn::set_up_service(db, 1);
+    spawn::create_cohort(db, "moving", 200, &[]);
+    let now: jiff::Timestamp = "2026-02-01T06:00:00Z".parse().unwrap();
+    let zone = jiff::tz::TimeZone::get("Asia/Muscat").unwrap();
+    // Twenty starters (each its own engine and connections, as separate
+    // processes would be) and a coordinator moving the proposal's due date,
+    // all at once, round after round: a start planned on a calendar that
+    // changed before it committed must be planned again, never written on
+    // the old one. Checked after each round, before the next change would
+    // plan a stale project again and hide it.
+    let mut engines = Vec::new();
+    for _ in 0..21 {
+        engines.push(std::sync::Arc::new(db.engine().await));
+    }
+    let check = db.engine().await;
+    for round in 0..8_i8 {
+        let changer = {
+            let engine = engines[20].clone();
+            tokio::spawn(async move {
+                let mut edit = CalendarEdit {
+                    cohort: "moving".into(),
+                    reason: format!("moved in round {round}"),
+                    by: Some(spawn::COORDINATOR.into()),
+                    ..CalendarEdit::default()
+                };
+                edit.dates
+                    .insert("proposal_due".into(), date(2026, 3, 1 + round));
+                engine.change_calendar(&edit, now).await.unwrap();
+            })
+        };
+        let mut starters = Vec::new();
+        for (s, engine) in engines.iter().take(20).enumerate() {
+            let engine = engine.clone();
+            starters.push(tokio::spawn(async move {
+                let members = vec![(spawn::trainee(1), "trainee".to_owned())];
+                engine
+                    .start_project("moving", &format!("Project {round}/{s}"), &members, now)
+                    .await
+                    .unwrap();
+            }));
+        }
+        changer.await.unwrap();
+        for starter in starters {
+            starter.await.unwrap();
+        }
+        let due = check.cohort("moving").await.unwrap().dates["proposal_due"];
+        assert_eq!(due, date(2026, 3, 1 + round));
+        let projects = check.projects(None).await.unwrap();
+        assert_eq!(projects.len(), 20 * (round as usize + 1));
+        for p in &projects {
+            let deadline = check.view(p.id).await.unwrap().record.state.deadline;
+            assert_eq!(
+                deadline.map(|d| d.to_zoned_datetime(zone.clone()).date()),
+                Some(due),
+                "round {round}: project {} ({}) is due on the cohort's proposal date",
+                p.id,
+                p.title
+            );
+            assert_eq!(deadline_of(&check, p.id).await, deadline, "its timer agrees");
+        }
+        audit_passes(&check).await;
+    }
 }

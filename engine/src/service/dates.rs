@@ -14,7 +14,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use super::{Engine, Error, input};
-use crate::decide::{self, Extending, Project};
+use crate::calendar::Calendar;
+use crate::decide::{self, CalendarDates, Extending, Project};
 use crate::definition::Workflow;
 use crate::reason::{Arg, Reason};
 use crate::store::{Cohort, DatesRead};
@@ -178,6 +179,9 @@ impl Engine {
         let result: Result<_, Error> = self
             .store
             .change_dates(cohort.id, Some(&all), now, |read: &DatesRead| {
+                // Planned on the dates read under the cohort's lock: a
+                // calendar change committed meanwhile is not undone.
+                let calendar = with_dates(&calendar, &read.calendar);
                 let mut decisions = Vec::new();
                 for (email, held) in groups {
                     // A trainee's finished projects are left; one open one is needed.
@@ -258,9 +262,7 @@ impl Engine {
                 after.dates.extend(edit.dates.clone());
                 after.holidays.extend(edit.add_holidays.iter().copied());
                 after.holidays.retain(|d| !edit.remove_holidays.contains(d));
-                let mut calendar = (*base).clone();
-                calendar.dates.clone_from(&after.dates);
-                calendar.holidays.clone_from(&after.holidays);
+                let calendar = with_dates(&base, &after);
                 let mut decisions = Vec::new();
                 for row in &read.rows {
                     let workflow = workflow_of(&workflows, row.definition_id, row.id)?;
@@ -326,6 +328,15 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// Calendar `base` (zone, weekend, mail hours) with the dates and
+/// holidays `dates`: those read under the cohort's lock.
+fn with_dates(base: &Calendar, dates: &CalendarDates) -> Calendar {
+    let mut calendar = base.clone();
+    calendar.dates.clone_from(&dates.dates);
+    calendar.holidays.clone_from(&dates.holidays);
+    calendar
 }
 
 fn workflow_of(

@@ -423,7 +423,10 @@ impl Store {
     /// them, so capacity holds and the text a project starts on can never be
     /// replaced, however many start at once. The cohort must have a place for
     /// every one of them. A project `start` refuses is not created and takes
-    /// no place; when it refuses all, nothing is written.
+    /// no place; when it refuses all, nothing is written. `start` plans on
+    /// the calendar of `cohort.revision`: when the cohort's dates changed
+    /// since, nothing is written and the answer is
+    /// [`Error::CohortChanged`] (a project never starts on an old calendar).
     pub(crate) async fn create_projects<E>(
         &self,
         cohort: &super::Cohort,
@@ -436,18 +439,28 @@ impl Store {
         let count = projects.len() as i64;
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let placed = sqlx::query("UPDATE cohorts SET taken = taken + $2 WHERE id = $1 AND taken + $2 <= capacity")
+            // The place is taken only on the calendar the projects were
+            // planned on: this statement locks the cohort's row (SQLite's
+            // write lock is already held), so a change of its dates either
+            // committed before (the revision moved: nothing is written, the
+            // caller plans again) or waits until these projects are in.
+            let placed = sqlx::query("UPDATE cohorts SET taken = taken + $2 WHERE id = $1 AND taken + $2 <= capacity AND revision = $3")
                 .bind(cohort.id)
                 .bind(count)
+                .bind(cohort.revision)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
             if placed == 0 {
-                let taken: i64 = sqlx::query("SELECT taken FROM cohorts WHERE id = $1")
+                let row = sqlx::query("SELECT taken, revision FROM cohorts WHERE id = $1")
                     .bind(cohort.id)
                     .fetch_one(&mut *tx)
-                    .await?
-                    .int("taken")?;
+                    .await?;
+                if row.int("revision")? != cohort.revision {
+                    tx.rollback().await?;
+                    return Err(Error::CohortChanged { expected: cohort.revision });
+                }
+                let taken = row.int("taken")?;
                 let left = (i64::from(cohort.capacity) - taken).max(0);
                 let cohort_name = ("cohort", Arg::Text(cohort.name.clone()));
                 let capacity = ("capacity", Arg::int(cohort.capacity));
@@ -1084,7 +1097,9 @@ impl Store {
     /// are written, `target`'s project count is raised by the projects moved
     /// (the versions they leave keep theirs: their logs still read against
     /// them, so their text must never change) and the cohort is pinned to
-    /// `target`. A refusal, or `dry_run`, changes nothing.
+    /// `target`. A refusal, or `dry_run`, changes nothing; so does a change
+    /// of the cohort's dates since `cohort` was read ([`Error::CohortChanged`]:
+    /// the projects would be planned on the old calendar).
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn migrate_cohort<E>(
         &self,
@@ -1104,6 +1119,16 @@ impl Store {
                     .bind(cohort.id)
                     .execute(&mut *tx)
                     .await?;
+            }
+            // The projects are planned on the calendar of `cohort.revision`.
+            let revision = sqlx::query("SELECT revision FROM cohorts WHERE id = $1")
+                .bind(cohort.id)
+                .fetch_one(&mut *tx)
+                .await?
+                .int("revision")?;
+            if revision != cohort.revision {
+                tx.rollback().await?;
+                return Err(Error::CohortChanged { expected: cohort.revision });
             }
             let lock = if postgres { " FOR UPDATE" } else { "" };
             let sql = format!(
