@@ -106,7 +106,11 @@ impl Code {
     /// address `public_url` (`--public-url`): `URL/verify/CODE`, grouped.
     /// The one rule pages, QR codes and mail share.
     pub fn check_address(&self, public_url: &str) -> String {
-        format!("{}/verify/{}", public_url.trim_end_matches('/'), self.grouped())
+        format!(
+            "{}/verify/{}",
+            public_url.trim_end_matches('/'),
+            self.grouped()
+        )
     }
 }
 

@@ -781,7 +781,11 @@ async fn the_trainee_is_mailed(db: &TestDb) {
     let now = day(15).to_string();
     let sink = crate::smtp_sink::Sink::start(&[]).await;
     let smtp = sink.url();
-    for bad in ["ftp://gradflow.example", "https://user@gradflow.example", "gradflow.example"] {
+    for bad in [
+        "ftp://gradflow.example",
+        "https://user@gradflow.example",
+        "gradflow.example",
+    ] {
         let mut args = crate::worker::worker_args(&smtp, "500", true);
         args.extend(["--public-url", bad]);
         let run = crate::worker::gradflow(db, &now, &args).await;

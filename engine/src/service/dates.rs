@@ -97,9 +97,7 @@ impl Engine {
         let actor = self.date_giver(&cohort, ext.by.as_deref()).await?;
         let reason = reason_text(&ext.reason)?;
         if ext.trainees.is_empty() || ext.trainees.len() > MAX_EXTENDED {
-            return Err(Error::invalid(format!(
-                "name 1 to {MAX_EXTENDED} trainees to extend"
-            )));
+            return Err(too_many_trainees());
         }
         let mut ids = Vec::new();
         for email in &ext.trainees {
@@ -146,6 +144,77 @@ impl Engine {
         let ids = vec![(viewer.person.email.clone(), vec![project])];
         self.extend_ids(&cohort, actor, &ids, extending, to, &reason, false, now)
             .await
+    }
+
+    /// Grants an extension on behalf of `viewer` to the trainees `trainees`
+    /// (person ids) of cohort `cohort` (by id): the coordinators' web form.
+    /// A cohort `viewer` does not coordinate is not found (its name is not
+    /// told); otherwise the same rules as [`Engine::extend`].
+    #[allow(clippy::too_many_arguments)]
+    pub async fn extend_in_as(
+        &self,
+        viewer: &super::Viewer,
+        cohort: i64,
+        trainees: &[i64],
+        extending: &Extending,
+        to: Date,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<DatesReport, Error> {
+        let cohort = self.coordinated(viewer, cohort).await?;
+        if trainees.is_empty() || trainees.len() > MAX_EXTENDED {
+            return Err(too_many_trainees());
+        }
+        // Only the cohort's trainees: anyone else is refused without a
+        // word of who they are.
+        for id in trainees {
+            if self
+                .store
+                .projects_held(cohort.id, *id, "trainee")
+                .await?
+                .is_empty()
+            {
+                return Err(too_many_trainees());
+            }
+        }
+        let people = self.store.people_by_id(trainees).await?;
+        let mut emails = Vec::with_capacity(trainees.len());
+        for id in trainees {
+            let person = people
+                .iter()
+                .find(|p| p.id == *id)
+                .ok_or_else(too_many_trainees)?;
+            emails.push(person.email.clone());
+        }
+        let ext = Extension {
+            cohort: cohort.name,
+            trainees: emails,
+            extending: extending.clone(),
+            to,
+            reason: reason.to_owned(),
+            by: Some(viewer.person.email.clone()),
+        };
+        self.extend(&ext, now).await
+    }
+
+    /// Changes the calendar of cohort `cohort` (by id) on behalf of
+    /// `viewer`: the coordinators' web form. A cohort `viewer` does not
+    /// coordinate is not found; otherwise the same rules as
+    /// [`Engine::change_calendar`] (`edit.cohort` and `edit.by` are set here).
+    pub async fn change_calendar_as(
+        &self,
+        viewer: &super::Viewer,
+        cohort: i64,
+        edit: CalendarEdit,
+        now: Timestamp,
+    ) -> Result<DatesReport, Error> {
+        let cohort = self.coordinated(viewer, cohort).await?;
+        let edit = CalendarEdit {
+            cohort: cohort.name,
+            by: Some(viewer.person.email.clone()),
+            ..edit
+        };
+        self.change_calendar(&edit, now).await
     }
 
     /// The transaction of an extension: `groups` are (whose, their project
@@ -262,6 +331,9 @@ impl Engine {
                 after.dates.extend(edit.dates.clone());
                 after.holidays.extend(edit.add_holidays.iter().copied());
                 after.holidays.retain(|d| !edit.remove_holidays.contains(d));
+                if after == before {
+                    return Err(Error::Invalid(Reason::new("calendar-unchanged", vec![])));
+                }
                 let calendar = with_dates(&base, &after);
                 let mut decisions = Vec::new();
                 for row in &read.rows {
@@ -370,6 +442,14 @@ fn reason_text(text: &str) -> Result<String, Error> {
         .into());
     }
     Ok(text.to_owned())
+}
+
+/// None, too many, or someone unknown named as the trainees to extend.
+fn too_many_trainees() -> Error {
+    Error::Invalid(Reason::new(
+        "extension-trainees",
+        vec![("limit", Arg::int(MAX_EXTENDED as i64))],
+    ))
 }
 
 fn no_project(email: &str, cohort: &Cohort) -> Error {
