@@ -8,7 +8,8 @@
 //! English and Arabic, the certificate refused while it is incomplete, and
 //! twenty processes extending one project at once leaving a consistent log,
 //! twenty projects starting while the cohort's dates change under them,
-//! each on the calendar that holds when it is committed, and the
+//! each on the calendar that holds when it is committed (and extensions
+//! racing new holidays likewise), and the
 //! coordinators' dates page (several trainees extended at once, the
 //! cohort's dates and holidays changed, refusals in English and Arabic
 //! changing nothing, other people finding no such page).
@@ -36,6 +37,7 @@ on_both!(
     twenty_processes_extending_one_project_leave_a_consistent_log,
     twenty_starts_racing_calendar_changes_never_start_on_an_old_calendar,
     the_dates_page_extends_several_and_changes_the_calendar,
+    extensions_racing_holidays_plan_on_the_calendar_that_holds,
 );
 
 const COORDINATOR: &str = "coordinator1@example.org";
@@ -1229,4 +1231,87 @@ async fn the_dates_page_extends_several_and_changes_the_calendar(db: &TestDb) {
     );
     audit_passes(&site.engine).await;
     site.stop().await;
+}
+
+async fn extensions_racing_holidays_plan_on_the_calendar_that_holds(db: &TestDb) {
+    spawn::set_up_service(db, 2);
+    spawn::create_cohort(db, "closing", 10, &[]);
+    let now: jiff::Timestamp = "2026-02-01T06:00:00Z".parse().unwrap();
+    let zone = jiff::tz::TimeZone::get("Asia/Muscat").unwrap();
+    let setup = db.engine().await;
+    for n in 1..=2 {
+        let members = vec![(spawn::trainee(n), "trainee".to_owned())];
+        setup
+            .start_project("closing", &format!("Project {n}"), &members, now)
+            .await
+            .unwrap();
+    }
+    let extender = std::sync::Arc::new(db.engine().await);
+    let closer = std::sync::Arc::new(db.engine().await);
+    // Each round, at once: trainee 1's deadline moved to a Tuesday, and the
+    // Monday before it (the day of the reminder one day before) made a
+    // holiday. Whichever commits first, the reminder must not fall on the
+    // holiday: an extension planned on the calendar read before the
+    // holiday was committed would put it there.
+    for round in 0..8_i64 {
+        let tuesday = date(2027, 3, 2)
+            .checked_add(jiff::Span::new().days(7 * round))
+            .unwrap();
+        let monday = tuesday.yesterday().unwrap();
+        let extend = {
+            let engine = extender.clone();
+            tokio::spawn(async move {
+                engine
+                    .extend(
+                        &Extension {
+                            cohort: "closing".into(),
+                            trainees: vec![spawn::trainee(1)],
+                            extending: Extending::Deadline("proposal".into()),
+                            to: tuesday,
+                            reason: format!("round {round}"),
+                            by: Some(spawn::COORDINATOR.into()),
+                        },
+                        now,
+                    )
+                    .await
+                    .unwrap();
+            })
+        };
+        let close = {
+            let engine = closer.clone();
+            tokio::spawn(async move {
+                let mut edit = CalendarEdit {
+                    cohort: "closing".into(),
+                    reason: format!("closed in round {round}"),
+                    by: Some(spawn::COORDINATOR.into()),
+                    ..CalendarEdit::default()
+                };
+                edit.add_holidays.insert(monday);
+                engine.change_calendar(&edit, now).await.unwrap();
+            })
+        };
+        extend.await.unwrap();
+        close.await.unwrap();
+        let holidays = setup.cohort("closing").await.unwrap().holidays;
+        assert!(holidays.contains(&monday));
+        let project = setup
+            .projects(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.title == "Project 1")
+            .unwrap()
+            .id;
+        let timers = setup.pending_timers(project).await.unwrap();
+        let deadline = timers.iter().find(|t| t.1 == "deadline").unwrap().2;
+        assert_eq!(deadline.to_zoned_datetime(zone.clone()).date(), tuesday);
+        for (key, kind, at) in timers.iter().filter(|t| t.1 == "reminder") {
+            let day = at.to_zoned_datetime(zone.clone()).date();
+            assert!(
+                !holidays.contains(&day),
+                "round {round}: {kind} {key} falls on the holiday {day}: {timers:?}"
+            );
+        }
+    }
+    audit_passes(&setup).await;
 }
