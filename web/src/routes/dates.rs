@@ -110,31 +110,23 @@ pub async fn extend(
     let now = Timestamp::now();
     let trainees: Vec<i64> = typed.trainees.iter().copied().collect();
     let result = match parse_date(&typed.date) {
-        Ok(to) => {
-            app.engine
-                .extend_in_as(viewer, id, &trainees, &extending, to, &typed.reason, now)
-                .await
-        }
+        Ok(to) => app
+            .engine
+            .extend_in_as(viewer, id, &trainees, &extending, to, &typed.reason, now)
+            .await
+            .map(|report| {
+                let line = done::Line::new(
+                    "done-dates-extended",
+                    &[
+                        ("count", report.projects.len().to_string()),
+                        ("date", i18n::day(visitor.lang, to)),
+                    ],
+                );
+                (report, line)
+            }),
         Err(e) => Err(e),
     };
-    match result {
-        Ok(report) => {
-            let first = vec![done::Line::new(
-                "done-dates-extended",
-                &[
-                    ("count", report.projects.len().to_string()),
-                    (
-                        "date",
-                        parse_date(&typed.date)
-                            .map(|d| i18n::day(visitor.lang, d))
-                            .unwrap_or_default(),
-                    ),
-                ],
-            )];
-            confirm(&app, &visitor, id, first, &report, now).await
-        }
-        Err(e) => refused(&app, &visitor, id, e, &typed).await,
-    }
+    answer(&app, &visitor, id, &typed, now, result).await
 }
 
 /// `POST /cohorts/{id}/dates/calendar`: the cohort's dates and holidays.
@@ -149,22 +141,23 @@ pub async fn calendar(
     let id = super::path_id(&visitor, &id)?;
     let now = Timestamp::now();
     let result = match edit_of(&typed) {
-        Ok(edit) => app.engine.change_calendar_as(viewer, id, edit, now).await,
+        Ok(edit) => app
+            .engine
+            .change_calendar_as(viewer, id, edit, now)
+            .await
+            .map(|report| {
+                let line = done::Line::new(
+                    "done-calendar-changed",
+                    &[
+                        ("count", report.projects.len().to_string()),
+                        ("left", report.left.to_string()),
+                    ],
+                );
+                (report, line)
+            }),
         Err(e) => Err(e),
     };
-    match result {
-        Ok(report) => {
-            let first = vec![done::Line::new(
-                "done-calendar-changed",
-                &[
-                    ("count", report.projects.len().to_string()),
-                    ("left", report.left.to_string()),
-                ],
-            )];
-            confirm(&app, &visitor, id, first, &report, now).await
-        }
-        Err(e) => refused(&app, &visitor, id, e, &typed).await,
-    }
+    answer(&app, &visitor, id, &typed, now, result).await
 }
 
 /// The calendar change the form asks for: every named date as typed (the
@@ -197,16 +190,24 @@ fn parse_date(text: &str) -> Result<Date, ServiceError> {
     })
 }
 
-/// Back to the page with what changed and, for each project touched (the
-/// first [`NAMED`]), what comes next: whose step, by when.
-async fn confirm(
+/// What a form's post answers: on success, back to the page with what
+/// changed (`done`'s line) and, for each project touched (the first
+/// [`NAMED`]), what comes next: whose step, by when; on a refusal, the
+/// page again as typed with the reason.
+async fn answer(
     app: &App,
     visitor: &Visitor,
     cohort: i64,
-    mut lines: Vec<done::Line>,
-    report: &DatesReport,
+    typed: &Typed,
     now: Timestamp,
+    result: Result<(DatesReport, done::Line), ServiceError>,
 ) -> Result<Response, Fail> {
+    let (report, first) = match result {
+        Ok(done) => done,
+        Err(e) => return refused(app, visitor, cohort, e, typed).await,
+    };
+    let report = &report;
+    let mut lines = vec![first];
     let viewer = visitor.signed_in()?;
     let lang = visitor.lang;
     let fail = |e| Fail::service(visitor, e);
