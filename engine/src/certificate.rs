@@ -101,6 +101,17 @@ impl Code {
         }
         out
     }
+
+    /// The public check address of this code under the site's public
+    /// address `public_url` (`--public-url`): `URL/verify/CODE`, grouped.
+    /// The one rule pages, QR codes and mail share.
+    pub fn check_address(&self, public_url: &str) -> String {
+        format!(
+            "{}/verify/{}",
+            public_url.trim_end_matches('/'),
+            self.grouped()
+        )
+    }
 }
 
 impl fmt::Display for Code {

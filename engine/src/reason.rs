@@ -345,6 +345,9 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("calendar-unknown-date", &["date", "dates"]),
     ("calendar-not-coordinator", &["email", "cohort"]),
     ("extension-bad-date", &["date"]),
+    // calendar2 (issue 15, second round): the coordinators' dates form.
+    ("extension-trainees", &["limit"]),
+    ("calendar-unchanged", &[]),
     // Committee (issue 15, parts 2 and 3): pools, conflicts, assignment.
     (
         "committee-pool-too-small",

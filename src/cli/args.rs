@@ -177,8 +177,15 @@ pub struct WebArgs {
     /// and as the site's origin for form posts through a proxy (e.g.
     /// https://gradflow.institute.example). Required when --bind is not a
     /// loopback address; default there: http://BIND.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = public_url)]
     pub public_url: Option<String>,
+}
+
+/// A `--public-url` as serve and the worker take it: a web address
+/// (`https://HOST`, `http://HOST:PORT`), without a user name; kept as given.
+fn public_url(url: &str) -> Result<String, String> {
+    gradflow_web::public_origin(url)?;
+    Ok(url.to_owned())
 }
 
 /// Options of `migrate`.
@@ -460,6 +467,12 @@ pub struct WorkerArgs {
     /// it can send in half of it. At least twice the SMTP timeout (refused otherwise).
     #[arg(long, default_value_t = 120, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub mail_lease: u32,
+    /// The address people reach the site at (serve's --public-url, e.g.
+    /// https://gradflow.institute.example): a certificate's mail gives its
+    /// public check address on it. Without it that mail names no address
+    /// and tells the trainee to ask the institute.
+    #[arg(long, value_name = "URL", value_parser = public_url)]
+    pub public_url: Option<String>,
     #[command(flatten)]
     pub retention: RetentionArgs,
 }

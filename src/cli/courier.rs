@@ -37,6 +37,9 @@ pub struct Courier {
     per_email: Option<Duration>,
     /// Compiled templates by definition version.
     compiled: HashMap<i64, Arc<Templates>>,
+    /// The site's public address (`--public-url`): a certificate's check
+    /// address in mail is built on it; without it the mail has none.
+    public_url: Option<String>,
 }
 
 /// What one delivery round did, counted in emails (a digest or a gathered
@@ -139,7 +142,34 @@ impl Courier {
             lease,
             per_email: None,
             compiled: HashMap::new(),
+            public_url: None,
         })
+    }
+
+    /// The courier with the site's public address `public_url` (checked
+    /// by the caller, as serve's `--public-url` is): a certificate mail
+    /// carries its public check address.
+    pub fn with_public_url(mut self, public_url: Option<String>) -> Courier {
+        self.public_url = public_url;
+        self
+    }
+
+    /// `variables` with `certificate.check`, the public check address of
+    /// the certificate they name, when there is one and the public address
+    /// is known (else it stays empty: templates then say to ask the institute).
+    fn with_check(&self, variables: &serde_json::Value) -> serde_json::Value {
+        let mut variables = variables.clone();
+        if let Some(public_url) = &self.public_url
+            && let Some(certificate) = variables.get_mut("certificate")
+            && let Some(Ok(code)) = certificate
+                .get("code")
+                .and_then(serde_json::Value::as_str)
+                .filter(|code| !code.is_empty())
+                .map(gradflow_engine::certificate::Code::parse)
+        {
+            certificate["check"] = serde_json::Value::String(code.check_address(public_url));
+        }
+        variables
     }
 
     /// How many messages to claim: at most `limit`, and no more than can be
@@ -408,7 +438,7 @@ impl Courier {
         let mut budget = Budget::default();
         if !first.digest {
             // One message, or escalations gathered: one rendering that lists them all.
-            let mut variables = first.variables.clone();
+            let mut variables = self.with_check(&first.variables);
             if group.len() > 1 {
                 let projects: Vec<serde_json::Value> = group
                     .iter()
@@ -432,14 +462,10 @@ impl Courier {
         let words = DigestWords::of(language);
         let mut text = (words.opening)(&first.name, group.len());
         for mail in group {
+            let variables = self.with_check(&mail.variables);
             let rendered = self
                 .templates(mail)?
-                .render_within(
-                    &mail.message.template,
-                    language,
-                    &mail.variables,
-                    &mut budget,
-                )
+                .render_within(&mail.message.template, language, &variables, &mut budget)
                 .map_err(|e| e.to_string())?;
             text.push_str(&format!(
                 "\n== {}\n\n{}\n",

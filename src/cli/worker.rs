@@ -58,7 +58,7 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     super::serve::logs();
     let smtp = transport(args.smtp.as_deref())?;
     let lease = jiff::SignedDuration::from_secs(i64::from(args.mail_lease));
-    let mut courier = Courier::open(smtp, &args.from, lease)?;
+    let mut courier = Courier::open(smtp, &args.from, lease)?.with_public_url(args.public_url);
     let engine = ctx.engine().await?;
     // Leases move with real time even when GRADFLOW_NOW fixes `now`.
     let clock = Clock::new(ctx.fixed_now);

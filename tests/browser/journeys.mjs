@@ -1061,12 +1061,39 @@ async function certificate(j) {
 
 // --- Running them -------------------------------------------------------
 
+// The coordinators' dates page (calendar2, issue 15): from the board, a
+// form that names nobody and a calendar change that changes nothing are
+// each refused with the engine's reason, the form kept as typed; on a
+// phone the page does not scroll sideways. Nothing is changed, so the
+// other journeys' dates stay as they were.
+async function dates(j) {
+  for (const [step, options] of [['desktop', {}], ['phone', PHONE]]) {
+    const page = await j.signIn('coordinator', { options });
+    await j.follow(page, page.locator('#cohorts').getByRole('link', { name: site.cohort }), `${step}-board`);
+    await j.submit(page, page.locator('#board-dates'), `${step}-dates`);
+    await expectText(page.locator('h1'), `Dates and extensions: ${site.cohort}`, 'the dates page');
+    await expectVisible(page.locator('#dates-trainees'), 'the trainees to choose from');
+    const extend = page.locator('#dates-extend');
+    await extend.getByLabel('New date').fill('2027-07-01');
+    await extend.getByLabel('Reason').fill('Office closed');
+    await j.submit(page, extend.getByRole('button', { name: 'Extend' }), `${step}-nobody-refused`, 400);
+    await expectText(page.locator('#dates-error'), /choose 1 to 500 trainees/, 'why nobody can be extended');
+    await expectAttribute(page.locator('#dates-error'), 'role', 'alert', 'the refusal');
+    await expectValue(page.locator('#dates-extend').getByLabel('Reason'), 'Office closed', 'what was typed is kept');
+    const calendar = page.locator('#dates-calendar');
+    await calendar.getByLabel('Reason').fill('Nothing really');
+    await j.submit(page, calendar.getByRole('button', { name: 'Change the calendar' }), `${step}-unchanged-refused`, 400);
+    await expectText(page.locator('#dates-error'), /nothing to change/, 'a change that changes nothing');
+    if (options === PHONE) await expectNoSideways(page, 'the dates page on a phone');
+  }
+}
+
 const JOURNEYS = {
   proposal, scoring, invalid, arabic, 'cross-site': crossSite,
   next, 'next-ar': nextArabic, committee, 'committee-ar': committeeArabic,
   people: peopleJourney('en', 'people', 'people'),
   'people-arabic': peopleJourney('ar', 'peoplear', 'people-arabic'),
-  reasons, busy, certificate,
+  reasons, busy, certificate, dates,
 };
 
 async function main() {

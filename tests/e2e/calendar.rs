@@ -6,7 +6,13 @@
 //! changes nothing), `audit verify` passes after them and catches a timer
 //! edited behind the engine's back, the checklist on the project page in
 //! English and Arabic, the certificate refused while it is incomplete, and
-//! twenty processes extending one project at once leaving a consistent log.
+//! twenty processes extending one project at once leaving a consistent log,
+//! twenty projects starting while the cohort's dates change under them,
+//! each on the calendar that holds when it is committed (and extensions
+//! racing new holidays likewise), and the
+//! coordinators' dates page (several trainees extended at once, the
+//! cohort's dates and holidays changed, refusals in English and Arabic
+//! changing nothing, other people finding no such page).
 
 use std::collections::BTreeMap;
 
@@ -29,6 +35,9 @@ on_both!(
     the_checklist_is_on_the_page_in_both_languages_with_the_extension,
     the_certificate_waits_for_the_checklist,
     twenty_processes_extending_one_project_leave_a_consistent_log,
+    twenty_starts_racing_calendar_changes_never_start_on_an_old_calendar,
+    the_dates_page_extends_several_and_changes_the_calendar,
+    extensions_racing_holidays_plan_on_the_calendar_that_holds,
 );
 
 const COORDINATOR: &str = "coordinator1@example.org";
@@ -869,4 +878,440 @@ async fn twenty_processes_extending_one_project_leave_a_consistent_log(db: &Test
     assert!(reminders <= 2, "reminders not doubled: {timers:?}");
     assert_eq!(engine.pending_timers(other).await.unwrap(), other_timers);
     audit_passes(&engine).await;
+}
+
+async fn twenty_starts_racing_calendar_changes_never_start_on_an_old_calendar(db: &TestDb) {
+    spawn::set_up_service(db, 1);
+    spawn::create_cohort(db, "moving", 200, &[]);
+    let now: jiff::Timestamp = "2026-02-01T06:00:00Z".parse().unwrap();
+    let zone = jiff::tz::TimeZone::get("Asia/Muscat").unwrap();
+    // Twenty starters (each its own engine and connections, as separate
+    // processes would be) and a coordinator moving the proposal's due date,
+    // all at once, round after round: a start planned on a calendar that
+    // changed before it committed must be planned again, never written on
+    // the old one. Checked after each round, before the next change would
+    // plan a stale project again and hide it.
+    let mut engines = Vec::new();
+    for _ in 0..21 {
+        engines.push(std::sync::Arc::new(db.engine().await));
+    }
+    let check = db.engine().await;
+    for round in 0..8_i8 {
+        let changer = {
+            let engine = engines[20].clone();
+            tokio::spawn(async move {
+                let mut edit = CalendarEdit {
+                    cohort: "moving".into(),
+                    reason: format!("moved in round {round}"),
+                    by: Some(spawn::COORDINATOR.into()),
+                    ..CalendarEdit::default()
+                };
+                edit.dates
+                    .insert("proposal_due".into(), date(2026, 3, 1 + round));
+                engine.change_calendar(&edit, now).await.unwrap();
+            })
+        };
+        let mut starters = Vec::new();
+        for (s, engine) in engines.iter().take(20).enumerate() {
+            let engine = engine.clone();
+            starters.push(tokio::spawn(async move {
+                let members = vec![(spawn::trainee(1), "trainee".to_owned())];
+                engine
+                    .start_project("moving", &format!("Project {round}/{s}"), &members, now)
+                    .await
+                    .unwrap();
+            }));
+        }
+        changer.await.unwrap();
+        for starter in starters {
+            starter.await.unwrap();
+        }
+        let due = check.cohort("moving").await.unwrap().dates["proposal_due"];
+        assert_eq!(due, date(2026, 3, 1 + round));
+        let projects = check.projects(None).await.unwrap();
+        assert_eq!(projects.len(), 20 * (round as usize + 1));
+        for p in &projects {
+            let deadline = check.view(p.id).await.unwrap().record.state.deadline;
+            assert_eq!(
+                deadline.map(|d| d.to_zoned_datetime(zone.clone()).date()),
+                Some(due),
+                "round {round}: project {} ({}) is due on the cohort's proposal date",
+                p.id,
+                p.title
+            );
+            assert_eq!(
+                deadline_of(&check, p.id).await,
+                deadline,
+                "its timer agrees"
+            );
+        }
+        audit_passes(&check).await;
+    }
+}
+
+/// The person ids the dates page offers to extend, in page order.
+fn trainee_ids(body: &str) -> Vec<String> {
+    body.match_indices("name=\"trainee\" value=\"")
+        .map(|(i, m)| {
+            body[i + m.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect()
+        })
+        .collect()
+}
+
+async fn the_dates_page_extends_several_and_changes_the_calendar(db: &TestDb) {
+    let site = Site::new(db).await;
+    let cohort = site.cohorts[0];
+    let path = format!("/cohorts/{cohort}/dates");
+    let clean = |body: String| body.replace(['\u{2068}', '\u{2069}'], "");
+    // Nobody but the cohort's coordinators finds the page, or can post to it.
+    let mut others = Vec::new();
+    for email in [
+        "coord-b@example.org",
+        "trainee1@example.org",
+        "sup1@example.org",
+    ] {
+        others.push((email, site.signed_in(email).await));
+    }
+    let before = snapshot(db).await;
+    for (email, other) in &mut others {
+        let page = other.get(&path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{email}");
+        assert!(!page.body.contains("Cohort A"), "{email}: {}", page.body);
+        let csrf = other.get("/profile").await.csrf();
+        for (action, form) in [
+            (
+                "extend",
+                vec![
+                    ("csrf", csrf.as_str()),
+                    ("trainee", "1"),
+                    ("target", "deadline:proposal"),
+                    ("date", "2027-07-01"),
+                    ("reason", "x"),
+                ],
+            ),
+            (
+                "calendar",
+                vec![
+                    ("csrf", csrf.as_str()),
+                    ("add_holiday", "2027-01-05"),
+                    ("calendar_reason", "x"),
+                ],
+            ),
+        ] {
+            let posted = other.post(&format!("{path}/{action}"), &form).await;
+            assert_eq!(
+                posted.status,
+                StatusCode::NOT_FOUND,
+                "{email} {action}: {}",
+                posted.body
+            );
+        }
+    }
+    assert_unchanged(db, &before, "the dates forms posted by others").await;
+
+    let mut coordinator = site.signed_in("coord-a@example.org").await;
+    let board = coordinator.get(&format!("/cohorts/{cohort}")).await;
+    assert!(
+        board.body.contains(&format!("href=\"{path}\"")),
+        "the board links the page"
+    );
+    let page = coordinator.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = clean(page.body.clone());
+    assert!(
+        body.contains("Faster renewals") && body.contains("Fewer visits"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("Clearer letters"),
+        "another cohort's project"
+    );
+    assert!(body.contains("Next: "), "each trainee's next step: {body}");
+    let ids = trainee_ids(&body);
+    assert_eq!(ids.len(), 2, "{body}");
+    let csrf = page.csrf();
+
+    // Refusals: the form comes back as typed with the engine's reason, and nothing changes.
+    let before = snapshot(db).await;
+    let refusals: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec![
+                ("target", "deadline:proposal"),
+                ("date", "2027-07-01"),
+                ("reason", "kept words"),
+            ],
+            "choose 1 to 500 trainees",
+        ),
+        (
+            vec![
+                ("trainee", &ids[0]),
+                ("trainee", "999999"),
+                ("target", "deadline:proposal"),
+                ("date", "2027-07-01"),
+                ("reason", "kept words"),
+            ],
+            "choose 1 to 500 trainees",
+        ),
+        (
+            vec![
+                ("trainee", &ids[0]),
+                ("target", "deadline:proposal"),
+                ("date", "1 July"),
+                ("reason", "kept words"),
+            ],
+            "YYYY-MM-DD",
+        ),
+        (
+            vec![
+                ("trainee", &ids[0]),
+                ("target", "deadline:proposal"),
+                ("date", "2020-07-01"),
+                ("reason", "kept words"),
+            ],
+            "is not in the future",
+        ),
+        (
+            vec![
+                ("trainee", &ids[0]),
+                ("target", "deadline:proposal"),
+                ("date", "2027-07-01"),
+                ("reason", "  "),
+            ],
+            "a reason is required",
+        ),
+    ];
+    for (fields, words) in &refusals {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(fields.iter().copied());
+        let refused = coordinator.post(&format!("{path}/extend"), &form).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{words}: {}",
+            refused.body
+        );
+        let body = clean(refused.body);
+        assert!(body.contains("id=\"dates-error\""), "{body}");
+        assert!(body.contains(words), "{words}: {body}");
+        if fields.iter().any(|(_, v)| *v == "kept words") {
+            assert!(
+                body.contains("value=\"kept words\""),
+                "what was typed is kept: {body}"
+            );
+        }
+    }
+    let no_csrf = coordinator
+        .post(
+            &format!("{path}/extend"),
+            &[
+                ("trainee", ids[0].as_str()),
+                ("target", "deadline:proposal"),
+                ("date", "2027-07-01"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_ne!(no_csrf.status, StatusCode::SEE_OTHER, "{}", no_csrf.body);
+    assert_unchanged(db, &before, "refused extensions").await;
+
+    // Both trainees at once: one transaction, each project's next step said.
+    let done = coordinator
+        .post(
+            &format!("{path}/extend"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("trainee", ids[0].as_str()),
+                ("trainee", ids[1].as_str()),
+                ("target", "deadline:proposal"),
+                ("date", "2027-07-01"),
+                ("reason", "<b>office closed</b>"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let location = done.headers["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&path), "{location}");
+    let body = clean(coordinator.get(&location).await.body);
+    assert!(
+        body.contains("New date given on 2 project(s): now due 1 Jul 2027"),
+        "{body}"
+    );
+    assert!(body.contains("Faster renewals — Next: "), "{body}");
+    assert!(body.contains("Fewer visits — Next: "), "{body}");
+    assert!(body.contains("1 Jul 2027"), "{body}");
+    let zone = jiff::tz::TimeZone::get(&site.engine.cohort_by_id(cohort).await.unwrap().time_zone)
+        .unwrap();
+    for project in [site.projects[0], site.projects[1]] {
+        let view = site.engine.view(project).await.unwrap();
+        let deadline = view.record.state.deadline.unwrap();
+        assert_eq!(
+            deadline.to_zoned_datetime(zone.clone()).date(),
+            date(2027, 7, 1)
+        );
+        assert_eq!(deadline_of(&site.engine, project).await, Some(deadline));
+        let history = site.engine.history(project).await.unwrap();
+        assert!(history.iter().any(|e| matches!(&e.change, Change::Extended { reason, .. } if reason == "<b>office closed</b>")));
+    }
+    let other = site.engine.view(site.projects[2]).await.unwrap();
+    assert!(
+        other.record.state.extensions.is_empty(),
+        "cohort B untouched"
+    );
+
+    // The cohort's dates and holidays.
+    let page = coordinator.get(&path).await;
+    let csrf = page.csrf();
+    let calendar = |extra: Vec<(&'static str, &'static str)>| {
+        let mut form = vec![("calendar_reason", "ministry holiday")];
+        form.extend(extra);
+        form
+    };
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend(calendar(vec![("add_holiday", "2027-02-03")]));
+    let done = coordinator.post(&format!("{path}/calendar"), &form).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let location = done.headers["location"].to_str().unwrap().to_owned();
+    let body = clean(coordinator.get(&location).await.body);
+    assert!(
+        body.contains("calendar is changed: 2 open project(s) planned again"),
+        "{body}"
+    );
+    assert!(body.contains("Next: "), "{body}");
+    assert!(body.contains("3 Feb 2027"), "the holiday listed: {body}");
+    let stored = site.engine.cohort_by_id(cohort).await.unwrap();
+    assert!(stored.holidays.contains(&date(2027, 2, 3)));
+    // The same again changes nothing, and says so; an unknown date is named.
+    let before = snapshot(db).await;
+    let refused = coordinator.post(&format!("{path}/calendar"), &form).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(clean(refused.body).contains("nothing to change"));
+    let mut unknown = vec![("csrf", csrf.as_str())];
+    unknown.extend(calendar(vec![("date:no_such_day", "2027-02-03")]));
+    let refused = coordinator
+        .post(&format!("{path}/calendar"), &unknown)
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(clean(refused.body).contains("no_such_day"));
+    assert_unchanged(db, &before, "refused calendar changes").await;
+
+    // In Arabic: the page, a refusal and a confirmation.
+    site.engine
+        .set_person_language("coord-a@example.org", "ar")
+        .await
+        .unwrap();
+    let page = coordinator.get(&path).await;
+    let body = clean(page.body.clone());
+    assert!(body.contains("المواعيد والتمديدات"), "{body}");
+    assert!(!body.contains("Give trainees a new date"), "{body}");
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend(calendar(vec![("remove_holiday", "2027-02-03")]));
+    form[1] = ("calendar_reason", " ");
+    let refused = coordinator.post(&format!("{path}/calendar"), &form).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let body = clean(refused.body);
+    assert!(body.contains("اذكر السبب"), "{body}");
+    assert!(!body.contains("a reason is required"), "{body}");
+    form[1] = ("calendar_reason", "ألغيت العطلة");
+    let done = coordinator.post(&format!("{path}/calendar"), &form).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let location = done.headers["location"].to_str().unwrap().to_owned();
+    let body = clean(coordinator.get(&location).await.body);
+    assert!(body.contains("تغيّر تقويم الدفعة"), "{body}");
+    assert!(
+        !site
+            .engine
+            .cohort_by_id(cohort)
+            .await
+            .unwrap()
+            .holidays
+            .contains(&date(2027, 2, 3))
+    );
+    audit_passes(&site.engine).await;
+    site.stop().await;
+}
+
+async fn extensions_racing_holidays_plan_on_the_calendar_that_holds(db: &TestDb) {
+    spawn::set_up_service(db, 2);
+    spawn::create_cohort(db, "closing", 10, &[]);
+    let now: jiff::Timestamp = "2026-02-01T06:00:00Z".parse().unwrap();
+    let zone = jiff::tz::TimeZone::get("Asia/Muscat").unwrap();
+    let setup = db.engine().await;
+    for n in 1..=2 {
+        let members = vec![(spawn::trainee(n), "trainee".to_owned())];
+        setup
+            .start_project("closing", &format!("Project {n}"), &members, now)
+            .await
+            .unwrap();
+    }
+    let extender = std::sync::Arc::new(db.engine().await);
+    let closer = std::sync::Arc::new(db.engine().await);
+    // Each round, at once: trainee 1's deadline moved to a Tuesday, and the
+    // Monday before it (the day of the reminder one day before) made a
+    // holiday. Whichever commits first, the reminder must not fall on the
+    // holiday: an extension planned on the calendar read before the
+    // holiday was committed would put it there.
+    for round in 0..8_i64 {
+        let tuesday = date(2027, 3, 2)
+            .checked_add(jiff::Span::new().days(7 * round))
+            .unwrap();
+        let monday = tuesday.yesterday().unwrap();
+        let extend = {
+            let engine = extender.clone();
+            tokio::spawn(async move {
+                engine
+                    .extend(
+                        &Extension {
+                            cohort: "closing".into(),
+                            trainees: vec![spawn::trainee(1)],
+                            extending: Extending::Deadline("proposal".into()),
+                            to: tuesday,
+                            reason: format!("round {round}"),
+                            by: Some(spawn::COORDINATOR.into()),
+                        },
+                        now,
+                    )
+                    .await
+                    .unwrap();
+            })
+        };
+        let close = {
+            let engine = closer.clone();
+            tokio::spawn(async move {
+                let mut edit = CalendarEdit {
+                    cohort: "closing".into(),
+                    reason: format!("closed in round {round}"),
+                    by: Some(spawn::COORDINATOR.into()),
+                    ..CalendarEdit::default()
+                };
+                edit.add_holidays.insert(monday);
+                engine.change_calendar(&edit, now).await.unwrap();
+            })
+        };
+        extend.await.unwrap();
+        close.await.unwrap();
+        let holidays = setup.cohort("closing").await.unwrap().holidays;
+        assert!(holidays.contains(&monday));
+        let project = setup
+            .projects(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.title == "Project 1")
+            .unwrap()
+            .id;
+        let timers = setup.pending_timers(project).await.unwrap();
+        let deadline = timers.iter().find(|t| t.1 == "deadline").unwrap().2;
+        assert_eq!(deadline.to_zoned_datetime(zone.clone()).date(), tuesday);
+        for (key, kind, at) in timers.iter().filter(|t| t.1 == "reminder") {
+            let day = at.to_zoned_datetime(zone.clone()).date();
+            assert!(
+                !holidays.contains(&day),
+                "round {round}: {kind} {key} falls on the holiday {day}: {timers:?}"
+            );
+        }
+    }
+    audit_passes(&setup).await;
 }

@@ -764,8 +764,55 @@ async fn the_trainee_is_mailed(db: &TestDb) {
         });
     assert!(trainee.contains(&code.grouped()), "{trainee}");
     assert!(trainee.contains("صدرت شهادتكم"), "{trainee}");
+    // A worker not given the site's address names none: no broken link.
+    assert!(trainee.contains("استفسروا من المعهد"), "{trainee}");
+    assert!(!trainee.contains("/verify/"), "{trainee}");
     let supervisor = to("supervisor1@example.org").expect("the supervisor is told too");
     assert!(!supervisor.contains("MAIL-01"), "{supervisor}");
+
+    // Given --public-url (checked as serve checks it), the mail gives the
+    // certificate's public check address.
+    let second = to_the_pass(&engine, &cohort, "Checked", 2).await;
+    pass(&engine, second, 14).await;
+    let code = engine
+        .certificates(None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.number == "MAIL-02")
+        .map(|c| Code::parse(&c.code).unwrap())
+        .expect("the second certificate");
+    let now = day(15).to_string();
+    let sink = crate::smtp_sink::Sink::start(&[]).await;
+    let smtp = sink.url();
+    for bad in [
+        "ftp://gradflow.example",
+        "https://user@gradflow.example",
+        "gradflow.example",
+    ] {
+        let mut args = crate::worker::worker_args(&smtp, "500", true);
+        args.extend(["--public-url", bad]);
+        let run = crate::worker::gradflow(db, &now, &args).await;
+        assert!(!run.ok(), "{run}");
+        assert!(run.stderr.contains("--public-url"), "{run}");
+    }
+    let mut args = crate::worker::worker_args(&smtp, "500", true);
+    args.extend(["--public-url", "https://gradflow.institute.example/"]);
+    let report = crate::worker::ok(db, &now, &args).await.json();
+    assert_eq!(report["mail"]["dead"], 0, "{report}");
+    let received = sink.stop().await;
+    let mail = received
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t.contains("trainee2@example.org")))
+        .map(|m| m.text())
+        .find(|t| t.contains("MAIL-02"))
+        .expect("the second trainee's certificate mail, sent by the worker given --public-url");
+    let address = format!(
+        "https://gradflow.institute.example/verify/{}",
+        code.grouped()
+    );
+    assert!(mail.contains(&address), "{mail}");
+    assert!(!mail.contains("ask the institute"), "{mail}");
 }
 
 on_both!(

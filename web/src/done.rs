@@ -45,6 +45,11 @@ pub const IDS: &[&str] = &[
     "done-rescore-requested",
     // Committee (issue 15).
     "done-committee-assigned",
+    // The coordinators' dates page (calendar2, issue 15).
+    "done-dates-extended",
+    "done-calendar-changed",
+    "done-dates-next",
+    "done-dates-more",
 ];
 
 /// How long a confirmation link shows its message: long enough for a slow

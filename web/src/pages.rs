@@ -46,6 +46,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("your_data", include_str!("../templates/your_data.hbs")),
     ("project", include_str!("../templates/project.hbs")),
     ("board", include_str!("../templates/board.hbs")),
+    ("dates", include_str!("../templates/dates.hbs")),
     ("outbox", include_str!("../templates/outbox.hbs")),
     (
         "outbox-message",

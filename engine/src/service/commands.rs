@@ -74,6 +74,10 @@ pub struct View {
 /// Longest idempotency key, in bytes.
 const MAX_KEY: usize = 200;
 
+/// How many times a start is planned again when its cohort's calendar
+/// changes under it before it gives up with a conflict (`changed`).
+const MAX_REPLANS: u32 = 8;
+
 impl Engine {
     /// Starts a project in `cohort`, pinned to the latest published version
     /// of the cohort's workflow, with `members` as (email, role) pairs.
@@ -134,40 +138,55 @@ impl Engine {
         let mut created = if valid.is_empty() {
             Vec::new().into_iter()
         } else {
-            let mut pinned: Option<(i64, Arc<Workflow>)> = None;
-            let results = self
-                .store
-                .create_projects(
-                    &cohort,
-                    &program.workflow_key,
-                    &valid,
-                    now,
-                    |stored, id, members, position| {
-                        // The text read under the definition's row lock: the
-                        // one the project is pinned to. A cached parse is of
-                        // a definition that already had projects, whose text
-                        // can no longer change.
-                        let workflow = match &pinned {
-                            Some((definition, workflow)) if *definition == stored.id => {
-                                workflow.clone()
-                            }
-                            _ => {
-                                let workflow = self.cached_or_parsed(stored)?;
-                                pinned = Some((stored.id, workflow.clone()));
-                                workflow
-                            }
-                        };
-                        let project = Project {
-                            id,
-                            workflow: &workflow,
-                            calendar: &calendar,
-                            members,
-                        };
-                        decide::start(&project, valid[position].direct, now)
-                            .map_err(|r| Error::refused(r, &workflow))
-                    },
-                )
-                .await?;
+            let mut cohort = cohort;
+            let mut calendar = calendar;
+            let mut replans = 0;
+            let (results, pinned) = loop {
+                let mut pinned: Option<(i64, Arc<Workflow>)> = None;
+                let attempt = self
+                    .store
+                    .create_projects(
+                        &cohort,
+                        &program.workflow_key,
+                        &valid,
+                        now,
+                        |stored, id, members, position| {
+                            // The text read under the definition's row lock: the
+                            // one the project is pinned to. A cached parse is of
+                            // a definition that already had projects, whose text
+                            // can no longer change.
+                            let workflow = match &pinned {
+                                Some((definition, workflow)) if *definition == stored.id => {
+                                    workflow.clone()
+                                }
+                                _ => {
+                                    let workflow = self.cached_or_parsed(stored)?;
+                                    pinned = Some((stored.id, workflow.clone()));
+                                    workflow
+                                }
+                            };
+                            let project = Project {
+                                id,
+                                workflow: &workflow,
+                                calendar: &calendar,
+                                members,
+                            };
+                            decide::start(&project, valid[position].direct, now)
+                                .map_err(|r| Error::refused(r, &workflow))
+                        },
+                    )
+                    .await;
+                match attempt {
+                    // The cohort's dates changed while these were planned:
+                    // plan them again on its calendar as it is now.
+                    Err(crate::store::Error::CohortChanged { .. }) if replans < MAX_REPLANS => {
+                        replans += 1;
+                        cohort = self.store.cohort_by_id(cohort.id).await?;
+                        calendar = self.calendar(cohort.id, cohort.revision).await?;
+                    }
+                    attempt => break (attempt?, pinned),
+                }
+            };
             if let Some((definition, workflow)) = pinned
                 && results.iter().any(Result::is_ok)
             {

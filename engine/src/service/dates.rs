@@ -14,7 +14,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use super::{Engine, Error, input};
-use crate::decide::{self, Extending, Project};
+use crate::calendar::Calendar;
+use crate::decide::{self, CalendarDates, Extending, Project};
 use crate::definition::Workflow;
 use crate::reason::{Arg, Reason};
 use crate::store::{Cohort, DatesRead};
@@ -96,9 +97,7 @@ impl Engine {
         let actor = self.date_giver(&cohort, ext.by.as_deref()).await?;
         let reason = reason_text(&ext.reason)?;
         if ext.trainees.is_empty() || ext.trainees.len() > MAX_EXTENDED {
-            return Err(Error::invalid(format!(
-                "name 1 to {MAX_EXTENDED} trainees to extend"
-            )));
+            return Err(too_many_trainees());
         }
         let mut ids = Vec::new();
         for email in &ext.trainees {
@@ -147,6 +146,77 @@ impl Engine {
             .await
     }
 
+    /// Grants an extension on behalf of `viewer` to the trainees `trainees`
+    /// (person ids) of cohort `cohort` (by id): the coordinators' web form.
+    /// A cohort `viewer` does not coordinate is not found (its name is not
+    /// told); otherwise the same rules as [`Engine::extend`].
+    #[allow(clippy::too_many_arguments)]
+    pub async fn extend_in_as(
+        &self,
+        viewer: &super::Viewer,
+        cohort: i64,
+        trainees: &[i64],
+        extending: &Extending,
+        to: Date,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<DatesReport, Error> {
+        let cohort = self.coordinated(viewer, cohort).await?;
+        if trainees.is_empty() || trainees.len() > MAX_EXTENDED {
+            return Err(too_many_trainees());
+        }
+        // Only the cohort's trainees: anyone else is refused without a
+        // word of who they are.
+        for id in trainees {
+            if self
+                .store
+                .projects_held(cohort.id, *id, "trainee")
+                .await?
+                .is_empty()
+            {
+                return Err(too_many_trainees());
+            }
+        }
+        let people = self.store.people_by_id(trainees).await?;
+        let mut emails = Vec::with_capacity(trainees.len());
+        for id in trainees {
+            let person = people
+                .iter()
+                .find(|p| p.id == *id)
+                .ok_or_else(too_many_trainees)?;
+            emails.push(person.email.clone());
+        }
+        let ext = Extension {
+            cohort: cohort.name,
+            trainees: emails,
+            extending: extending.clone(),
+            to,
+            reason: reason.to_owned(),
+            by: Some(viewer.person.email.clone()),
+        };
+        self.extend(&ext, now).await
+    }
+
+    /// Changes the calendar of cohort `cohort` (by id) on behalf of
+    /// `viewer`: the coordinators' web form. A cohort `viewer` does not
+    /// coordinate is not found; otherwise the same rules as
+    /// [`Engine::change_calendar`] (`edit.cohort` and `edit.by` are set here).
+    pub async fn change_calendar_as(
+        &self,
+        viewer: &super::Viewer,
+        cohort: i64,
+        edit: CalendarEdit,
+        now: Timestamp,
+    ) -> Result<DatesReport, Error> {
+        let cohort = self.coordinated(viewer, cohort).await?;
+        let edit = CalendarEdit {
+            cohort: cohort.name,
+            by: Some(viewer.person.email.clone()),
+            ..edit
+        };
+        self.change_calendar(&edit, now).await
+    }
+
     /// The transaction of an extension: `groups` are (whose, their project
     /// ids); each group's open projects are extended (a finished one is
     /// skipped when `skip_finished`, else refused), and a group left with
@@ -178,6 +248,9 @@ impl Engine {
         let result: Result<_, Error> = self
             .store
             .change_dates(cohort.id, Some(&all), now, |read: &DatesRead| {
+                // Planned on the dates read under the cohort's lock: a
+                // calendar change committed meanwhile is not undone.
+                let calendar = with_dates(&calendar, &read.calendar);
                 let mut decisions = Vec::new();
                 for (email, held) in groups {
                     // A trainee's finished projects are left; one open one is needed.
@@ -258,9 +331,10 @@ impl Engine {
                 after.dates.extend(edit.dates.clone());
                 after.holidays.extend(edit.add_holidays.iter().copied());
                 after.holidays.retain(|d| !edit.remove_holidays.contains(d));
-                let mut calendar = (*base).clone();
-                calendar.dates.clone_from(&after.dates);
-                calendar.holidays.clone_from(&after.holidays);
+                if after == before {
+                    return Err(Error::Invalid(Reason::new("calendar-unchanged", vec![])));
+                }
+                let calendar = with_dates(&base, &after);
                 let mut decisions = Vec::new();
                 for row in &read.rows {
                     let workflow = workflow_of(&workflows, row.definition_id, row.id)?;
@@ -328,6 +402,15 @@ impl Engine {
     }
 }
 
+/// Calendar `base` (zone, weekend, mail hours) with the dates and
+/// holidays `dates`: those read under the cohort's lock.
+fn with_dates(base: &Calendar, dates: &CalendarDates) -> Calendar {
+    let mut calendar = base.clone();
+    calendar.dates.clone_from(&dates.dates);
+    calendar.holidays.clone_from(&dates.holidays);
+    calendar
+}
+
 fn workflow_of(
     workflows: &BTreeMap<i64, Arc<Workflow>>,
     definition: i64,
@@ -359,6 +442,14 @@ fn reason_text(text: &str) -> Result<String, Error> {
         .into());
     }
     Ok(text.to_owned())
+}
+
+/// None, too many, or someone unknown named as the trainees to extend.
+fn too_many_trainees() -> Error {
+    Error::Invalid(Reason::new(
+        "extension-trainees",
+        vec![("limit", Arg::int(MAX_EXTENDED as i64))],
+    ))
 }
 
 fn no_project(email: &str, cohort: &Cohort) -> Error {

@@ -202,7 +202,9 @@ impl Error {
 impl From<store::Error> for Error {
     fn from(e: store::Error) -> Self {
         match e {
-            store::Error::Conflict { .. } => Error::Conflict(Reason::new("changed", vec![])),
+            store::Error::Conflict { .. } | store::Error::CohortChanged { .. } => {
+                Error::Conflict(Reason::new("changed", vec![]))
+            }
             store::Error::Busy => Error::Busy(Reason::new(
                 "busy",
                 vec![("seconds", Arg::int(store::LOCK_WAIT.as_secs() as i64))],

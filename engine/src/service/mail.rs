@@ -16,7 +16,9 @@
 //! or empty). Then, by what sent it:
 //! - `enter`, `leave`, `action` rules: `action` (`key`, `title`), `comment`
 //!   and `certificate` (`number`, `code`: the project's certificate when the
-//!   recipient holds it, else both empty);
+//!   recipient holds it, else both empty; `check`: its public check address,
+//!   which the courier fills in when the worker is given `--public-url`,
+//!   else empty);
 //! - `milestone` rules: `milestone` (`key`, `title`) and `comment`;
 //! - reminders: nothing more;
 //! - overdue escalations: `overdue_since` (local time) and `projects`, the
@@ -113,6 +115,11 @@ pub fn template_variables(workflow: &Workflow, usage: TemplateUse) -> Value {
         )),
     };
     let mut vars = sample.variables(usage);
+    if let Some(certificate) = vars.get_mut("certificate") {
+        // As the courier fills it in for a worker given --public-url.
+        certificate["check"] =
+            json!("https://gradflow.institute.example/verify/7K3M-Q9TX-2H8B-VD4W-N6PR-1CFJ-ZY5E");
+    }
     if let Some(projects) = vars.get_mut("projects").and_then(Value::as_array_mut) {
         // A gathered escalation lists several projects.
         let mut second = projects[0].clone();
@@ -178,7 +185,7 @@ impl Facts {
                 let (number, code) = self.certificate.clone().unwrap_or_default();
                 map.insert(
                     "certificate".into(),
-                    json!({ "number": number, "code": code }),
+                    json!({ "number": number, "code": code, "check": "" }),
                 );
             }
             TemplateUse::Milestone => {

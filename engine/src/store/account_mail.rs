@@ -127,47 +127,14 @@ impl Store {
         limit: i64,
         lease: (&str, Timestamp),
     ) -> Result<Vec<AccountMail>, Error> {
-        let (token, lease_until) = lease;
-        let lock = if self.kind() == "postgres" {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "UPDATE account_mail SET state = 'claimed', lease_until = $1, claim_token = $2
-             WHERE id IN (
-                 SELECT id FROM account_mail
-                 WHERE ((state IN ('pending', 'failed') AND next_attempt_at <= $3)
-                        OR (state = 'claimed' AND lease_until < $4))
-                 ORDER BY next_attempt_at, id LIMIT $5{lock})
-             RETURNING id"
-        );
+        let postgres = self.kind() == "postgres";
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let ids: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(micros(lease_until))
-                .bind(token)
-                .bind(micros(due_by))
-                .bind(micros(clock))
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| r.int("id"))
-                .collect::<Result<_, _>>()?;
-            tx.commit().await?;
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            let mut query = sqlx::QueryBuilder::new(format!(
-                "SELECT {COLUMNS} FROM account_mail a JOIN people p ON p.id = a.person_id WHERE a.id IN ("
-            ));
-            let mut list = query.separated(", ");
-            for id in &ids {
-                list.push_bind(*id);
-            }
-            query.push(") ORDER BY a.id");
-            query.build().fetch_all(pool).await?.iter().map(row).collect()
+            super::outbox::claim_queue!(
+                pool, tx, postgres, "account_mail", "person_id", lease, due_by, clock, None, limit,
+                format!("SELECT {COLUMNS} FROM account_mail a JOIN people p ON p.id = a.person_id"),
+                "a.id", row
+            )
         })
     }
 
@@ -181,13 +148,12 @@ impl Store {
         delivery: &Delivery,
         now: Timestamp,
     ) -> Result<bool, Error> {
-        let (state, next, error, sent) = match delivery {
-            Delivery::Sent => ("sent", None, None, Some(micros(now))),
-            Delivery::Retry { at, error } => {
-                ("failed", Some(micros(*at)), Some(error.as_str()), None)
-            }
-            Delivery::Dead { error } => ("dead", None, Some(error.as_str()), None),
-        };
+        let super::outbox::Recorded {
+            state,
+            next_attempt_at: next,
+            error,
+            sent_at: sent,
+        } = delivery.recorded(now);
         let n = with_db!(self, pool => sqlx::query(
             "UPDATE account_mail SET state = $1, attempts = attempts + 1,
                  next_attempt_at = COALESCE($2, next_attempt_at), last_error = COALESCE($3, last_error),

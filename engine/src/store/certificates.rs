@@ -156,6 +156,21 @@ const SELECT: &str = "SELECT c.id, c.number, c.code, c.program_id, g.key AS prog
         c.expires_at, c.expires_on, c.revoked_at, c.revoked_by, c.revoked_reason
      FROM certificates c JOIN people p ON p.id = c.person_id JOIN programs g ON g.id = c.program_id";
 
+/// Which certificates a lookup reads.
+enum Find<'a> {
+    /// Of a person and of a program, each when given; newest first.
+    Of {
+        person: Option<i64>,
+        program: Option<i64>,
+    },
+    /// By verification code (canonical): one at most.
+    Code(&'a str),
+    /// Issued on a project, newest first.
+    Project(i64),
+    /// By number, oldest first.
+    Number(&'a str),
+}
+
 fn certificate_row(r: &impl Columns) -> Result<Certificate, Error> {
     let details = serde_json::from_str(&r.text("details")?)
         .map_err(|e| Error::Corrupt(format!("a certificate's details: {e}")))?;
@@ -253,18 +268,7 @@ impl Store {
         person: Option<i64>,
         program: Option<i64>,
     ) -> Result<Vec<Certificate>, Error> {
-        let sql = format!(
-            "{SELECT} WHERE ($1 IS NULL OR c.person_id = $1) AND ($2 IS NULL OR c.program_id = $2) ORDER BY c.id DESC"
-        );
-        let rows = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(person)
-            .bind(program)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(certificate_row)
-            .collect::<Result<Vec<_>, _>>()?);
-        Ok(rows)
+        self.find_certificates(Find::Of { person, program }).await
     }
 
     /// The certificate with verification code `code` (canonical), if any.
@@ -272,13 +276,7 @@ impl Store {
         &self,
         code: &str,
     ) -> Result<Option<Certificate>, Error> {
-        let sql = format!("{SELECT} WHERE c.code = $1");
-        let row = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(code)
-            .fetch_optional(pool)
-            .await?
-            .map(|r| certificate_row(&r)));
-        row.transpose()
+        Ok(self.find_certificates(Find::Code(code)).await?.pop())
     }
 
     /// The certificates issued on `project`, newest first.
@@ -286,31 +284,56 @@ impl Store {
         &self,
         project: i64,
     ) -> Result<Vec<Certificate>, Error> {
-        let sql = format!("{SELECT} WHERE c.project_id = $1 ORDER BY c.id DESC");
-        let rows = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(project)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(certificate_row)
-            .collect::<Result<Vec<_>, _>>()?);
-        Ok(rows)
+        self.find_certificates(Find::Project(project)).await
     }
 
-    /// The certificates numbered `number` (one per program at most).
+    /// The certificates numbered `number` (one per program at most), oldest first.
     pub(crate) async fn certificates_by_number(
         &self,
         number: &str,
     ) -> Result<Vec<Certificate>, Error> {
-        let sql = format!("{SELECT} WHERE c.number = $1 ORDER BY c.id");
-        let rows = with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(number)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(certificate_row)
-            .collect::<Result<Vec<_>, _>>()?);
-        Ok(rows)
+        self.find_certificates(Find::Number(number)).await
+    }
+
+    /// The one certificate lookup: the rows `find` names, in its order.
+    async fn find_certificates(&self, find: Find<'_>) -> Result<Vec<Certificate>, Error> {
+        with_db!(self, pool => {
+            let mut query = sqlx::QueryBuilder::new(SELECT);
+            match find {
+                Find::Of { person, program } => {
+                    query.push(" WHERE (");
+                    query.push_bind(person);
+                    query.push(" IS NULL OR c.person_id = ");
+                    query.push_bind(person);
+                    query.push(") AND (");
+                    query.push_bind(program);
+                    query.push(" IS NULL OR c.program_id = ");
+                    query.push_bind(program);
+                    query.push(") ORDER BY c.id DESC");
+                }
+                Find::Code(code) => {
+                    query.push(" WHERE c.code = ");
+                    query.push_bind(code);
+                }
+                Find::Project(project) => {
+                    query.push(" WHERE c.project_id = ");
+                    query.push_bind(project);
+                    query.push(" ORDER BY c.id DESC");
+                }
+                Find::Number(number) => {
+                    query.push(" WHERE c.number = ");
+                    query.push_bind(number);
+                    query.push(" ORDER BY c.id");
+                }
+            }
+            query
+                .build()
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(certificate_row)
+                .collect()
+        })
     }
 
     /// Revokes certificate `id`; refused (code `certificate-revoked`) when

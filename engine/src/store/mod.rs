@@ -109,6 +109,15 @@ pub enum Error {
         /// Version the write was based on.
         expected: u64,
     },
+    /// The cohort's calendar was changed (its revision raised) after the
+    /// write read it: what was planned on the old calendar is not written.
+    #[error(
+        "the cohort's dates or holidays were changed at the same time (it is past revision {expected})"
+    )]
+    CohortChanged {
+        /// The calendar revision the write was planned on.
+        expected: i64,
+    },
     /// A thing asked for does not exist.
     #[error("{0}")]
     NotFound(crate::reason::Reason),

@@ -77,6 +77,99 @@ pub enum Delivery {
     },
 }
 
+/// What a delivery writes on a queue's row (the outbox's or account
+/// mail's): its new state, when to try again, the error, when it was sent.
+pub(super) struct Recorded<'a> {
+    pub(super) state: &'static str,
+    pub(super) next_attempt_at: Option<i64>,
+    pub(super) error: Option<&'a str>,
+    pub(super) sent_at: Option<i64>,
+}
+
+impl Delivery {
+    /// The columns this ending writes, as of `now`.
+    pub(super) fn recorded(&self, now: Timestamp) -> Recorded<'_> {
+        let (state, next_attempt_at, error, sent_at) = match self {
+            Delivery::Sent => ("sent", None, None, Some(micros(now))),
+            Delivery::Retry { at, error } => {
+                ("failed", Some(micros(*at)), Some(error.as_str()), None)
+            }
+            Delivery::Dead { error } => ("dead", None, Some(error.as_str()), None),
+        };
+        Recorded {
+            state,
+            next_attempt_at,
+            error,
+            sent_at,
+        }
+    }
+}
+
+/// Claims, inside write transaction `$tx` (committed here), up to `$limit`
+/// rows of mail queue `$table` for `$lease`, (claim token, lease's end):
+/// rows due by `$due_by` (pending, or failed and due again) or whose lease
+/// ran out by `$clock`, of `$recipient` (its column `$to`) when given, oldest
+/// due first; on PostgreSQL rows another claim holds are skipped. Then
+/// reads them back from `$pool` as `$select ... WHERE id IN (...) ORDER BY
+/// $order`, each by `$row`. The one claim of the outbox and of account mail.
+macro_rules! claim_queue {
+    ($pool:expr, $tx:expr, $postgres:expr, $table:literal, $to:literal, $lease:expr, $due_by:expr, $clock:expr, $recipient:expr, $limit:expr, $select:expr, $order:literal, $row:expr) => {{
+        let lock = if $postgres {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE {table} SET state = 'claimed', lease_until = $1, claim_token = $2
+             WHERE id IN (
+                 SELECT id FROM {table}
+                 WHERE ((state IN ('pending', 'failed') AND next_attempt_at <= $3)
+                        OR (state = 'claimed' AND lease_until < $4))
+                   AND ($5 IS NULL OR {to} = $5)
+                 ORDER BY next_attempt_at, id LIMIT $6{lock})
+             RETURNING id",
+            table = $table,
+            to = $to,
+        );
+        let (token, lease_until): (&str, Timestamp) = $lease;
+        let recipient: Option<i64> = $recipient;
+        let ids: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(micros(lease_until))
+            .bind(token)
+            .bind(micros($due_by))
+            .bind(micros($clock))
+            .bind(recipient)
+            .bind($limit)
+            .fetch_all(&mut *$tx)
+            .await?
+            .iter()
+            .map(|r| r.int("id"))
+            .collect::<Result<_, _>>()?;
+        $tx.commit().await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = sqlx::QueryBuilder::new($select);
+        query.push(" WHERE ");
+        query.push($order);
+        query.push(" IN (");
+        let mut list = query.separated(", ");
+        for id in &ids {
+            list.push_bind(*id);
+        }
+        query.push(") ORDER BY ");
+        query.push($order);
+        query
+            .build()
+            .fetch_all($pool)
+            .await?
+            .iter()
+            .map($row)
+            .collect()
+    }};
+}
+pub(super) use claim_queue;
+
 const COLUMNS: &str = "o.id, o.project_id, o.event_seq, o.template, o.recipient_id, p.email, p.language, o.message_id, o.state, o.attempts, o.next_attempt_at, o.last_error, o.sent_at, o.resends, o.retry_base";
 
 impl Store {
@@ -93,22 +186,12 @@ impl Store {
         recipient: Option<i64>,
         lease: (&str, Timestamp),
     ) -> Result<Vec<Message>, Error> {
-        let (token, lease_until) = lease;
-        let lock = if self.kind() == "postgres" {
+        let postgres = self.kind() == "postgres";
+        let lock = if postgres {
             " FOR UPDATE SKIP LOCKED"
         } else {
             ""
         };
-        let sql = format!(
-            "UPDATE outbox SET state = 'claimed', lease_until = $1, claim_token = $2
-             WHERE id IN (
-                 SELECT id FROM outbox
-                 WHERE ((state IN ('pending', 'failed') AND next_attempt_at <= $3)
-                        OR (state = 'claimed' AND lease_until < $4))
-                   AND ($5 IS NULL OR recipient_id = $5)
-                 ORDER BY next_attempt_at, id LIMIT $6{lock})
-             RETURNING id"
-        );
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // A message due to a disabled account is never sent: it ends
@@ -117,31 +200,11 @@ impl Store {
                 .bind(micros(due_by))
                 .execute(&mut *tx)
                 .await?;
-            let ids: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(micros(lease_until))
-                .bind(token)
-                .bind(micros(due_by))
-                .bind(micros(clock))
-                .bind(recipient)
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| r.int("id"))
-                .collect::<Result<_, _>>()?;
-            tx.commit().await?;
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            let mut query = sqlx::QueryBuilder::new(format!(
-                "SELECT {COLUMNS} FROM outbox o JOIN people p ON p.id = o.recipient_id WHERE o.id IN ("
-            ));
-            let mut list = query.separated(", ");
-            for id in &ids {
-                list.push_bind(*id);
-            }
-            query.push(") ORDER BY o.id");
-            query.build().fetch_all(pool).await?.iter().map(message_row).collect()
+            claim_queue!(
+                pool, tx, postgres, "outbox", "recipient_id", lease, due_by, clock, recipient, limit,
+                format!("SELECT {COLUMNS} FROM outbox o JOIN people p ON p.id = o.recipient_id"),
+                "o.id", message_row
+            )
         })
     }
 
@@ -193,13 +256,12 @@ impl Store {
         if ids.is_empty() {
             return Ok(0);
         }
-        let (state, next, error, sent) = match delivery {
-            Delivery::Sent => ("sent", None, None, Some(micros(now))),
-            Delivery::Retry { at, error } => {
-                ("failed", Some(micros(*at)), Some(error.as_str()), None)
-            }
-            Delivery::Dead { error } => ("dead", None, Some(error.as_str()), None),
-        };
+        let Recorded {
+            state,
+            next_attempt_at: next,
+            error,
+            sent_at: sent,
+        } = delivery.recorded(now);
         with_db!(self, pool => {
             let mut update = sqlx::QueryBuilder::new("UPDATE outbox SET state = ");
             update.push_bind(state);

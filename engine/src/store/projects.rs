@@ -362,6 +362,79 @@ macro_rules! write_pending {
     }};
 }
 
+/// Adds to each of `$rows` (read under their locks) everyone holding a
+/// role on it through cohort `$cohort`, and the roles of its projection
+/// (`project_members`: states stored before they listed their members):
+/// a project as a migration or a change of dates decides on it.
+macro_rules! with_members {
+    ($tx:expr, $cohort:expr, $rows:expr) => {{
+        let rows: &mut Vec<MigrationRow> = $rows;
+        let cohort: i64 = $cohort;
+        let cohort_members: Vec<Member> = sqlx::query("SELECT person_id, role FROM cohort_members WHERE cohort_id = $1")
+            .bind(cohort)
+            .fetch_all(&mut *$tx)
+            .await?
+            .iter()
+            .map(member_row)
+            .collect::<Result<_, _>>()?;
+        let projected = sqlx::query(
+            "SELECT m.project_id, m.person_id, m.role FROM project_members m JOIN projects p ON p.id = m.project_id WHERE p.cohort_id = $1",
+        )
+        .bind(cohort)
+        .fetch_all(&mut *$tx)
+        .await?;
+        for row in rows.iter_mut() {
+            for r in &projected {
+                if r.int("project_id")? == row.id {
+                    let member = member_row(r)?;
+                    if !row.members.contains(&member) {
+                        row.members.push(member);
+                    }
+                }
+            }
+            for member in &cohort_members {
+                if !row.members.contains(member) {
+                    row.members.push(member.clone());
+                }
+            }
+        }
+    }};
+}
+
+/// Moves each project of `$decisions` to its new state if it is still at
+/// the version it was read at in `$rows` (under their locks), pinning it to
+/// definition `$definition` when given (a migration); a project changed
+/// meanwhile is [`Error::Conflict`] and nothing of the transaction stays.
+macro_rules! advance_read {
+    ($tx:expr, $decisions:expr, $rows:expr, $definition:expr, $now:expr) => {{
+        let rows: &[MigrationRow] = $rows;
+        let definition: Option<i64> = $definition;
+        for (id, decision) in $decisions {
+            let expected = rows.iter().find(|r| r.id == *id).map_or(0, |r| r.state.version);
+            let state = &decision.state;
+            let moved = sqlx::query(
+                "UPDATE projects SET definition_id = COALESCE($1, definition_id), stage = $2, version = $3, head = $4, state = $5, overdue_since = $6, updated_at = $7
+                 WHERE id = $8 AND version = $9",
+            )
+            .bind(definition)
+            .bind(&state.stage)
+            .bind(state.version as i64)
+            .bind(&state.head)
+            .bind(state_json(state))
+            .bind(state.overdue_since.map(micros))
+            .bind(micros($now))
+            .bind(*id)
+            .bind(expected as i64)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+            if moved != 1 {
+                return Err(Error::Conflict { expected });
+            }
+        }
+    }};
+}
+
 /// A project to create: its title and the people given a role on it directly.
 #[derive(Debug, Clone, Copy)]
 pub struct NewProject<'a> {
@@ -423,7 +496,10 @@ impl Store {
     /// them, so capacity holds and the text a project starts on can never be
     /// replaced, however many start at once. The cohort must have a place for
     /// every one of them. A project `start` refuses is not created and takes
-    /// no place; when it refuses all, nothing is written.
+    /// no place; when it refuses all, nothing is written. `start` plans on
+    /// the calendar of `cohort.revision`: when the cohort's dates changed
+    /// since, nothing is written and the answer is
+    /// [`Error::CohortChanged`] (a project never starts on an old calendar).
     pub(crate) async fn create_projects<E>(
         &self,
         cohort: &super::Cohort,
@@ -436,18 +512,28 @@ impl Store {
         let count = projects.len() as i64;
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let placed = sqlx::query("UPDATE cohorts SET taken = taken + $2 WHERE id = $1 AND taken + $2 <= capacity")
+            // The place is taken only on the calendar the projects were
+            // planned on: this statement locks the cohort's row (SQLite's
+            // write lock is already held), so a change of its dates either
+            // committed before (the revision moved: nothing is written, the
+            // caller plans again) or waits until these projects are in.
+            let placed = sqlx::query("UPDATE cohorts SET taken = taken + $2 WHERE id = $1 AND taken + $2 <= capacity AND revision = $3")
                 .bind(cohort.id)
                 .bind(count)
+                .bind(cohort.revision)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
             if placed == 0 {
-                let taken: i64 = sqlx::query("SELECT taken FROM cohorts WHERE id = $1")
+                let row = sqlx::query("SELECT taken, revision FROM cohorts WHERE id = $1")
                     .bind(cohort.id)
                     .fetch_one(&mut *tx)
-                    .await?
-                    .int("taken")?;
+                    .await?;
+                if row.int("revision")? != cohort.revision {
+                    tx.rollback().await?;
+                    return Err(Error::CohortChanged { expected: cohort.revision });
+                }
+                let taken = row.int("taken")?;
                 let left = (i64::from(cohort.capacity) - taken).max(0);
                 let cohort_name = ("cohort", Arg::Text(cohort.name.clone()));
                 let capacity = ("capacity", Arg::int(cohort.capacity));
@@ -1084,7 +1170,9 @@ impl Store {
     /// are written, `target`'s project count is raised by the projects moved
     /// (the versions they leave keep theirs: their logs still read against
     /// them, so their text must never change) and the cohort is pinned to
-    /// `target`. A refusal, or `dry_run`, changes nothing.
+    /// `target`. A refusal, or `dry_run`, changes nothing; so does a change
+    /// of the cohort's dates since `cohort` was read ([`Error::CohortChanged`]:
+    /// the projects would be planned on the old calendar).
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn migrate_cohort<E>(
         &self,
@@ -1104,6 +1192,16 @@ impl Store {
                     .bind(cohort.id)
                     .execute(&mut *tx)
                     .await?;
+            }
+            // The projects are planned on the calendar of `cohort.revision`.
+            let revision = sqlx::query("SELECT revision FROM cohorts WHERE id = $1")
+                .bind(cohort.id)
+                .fetch_one(&mut *tx)
+                .await?
+                .int("revision")?;
+            if revision != cohort.revision {
+                tx.rollback().await?;
+                return Err(Error::CohortChanged { expected: cohort.revision });
             }
             let lock = if postgres { " FOR UPDATE" } else { "" };
             let sql = format!(
@@ -1128,34 +1226,7 @@ impl Store {
             }
             // Members held through the cohort, and those of states stored
             // before they listed their members (from the projection).
-            let cohort_members: Vec<Member> = sqlx::query("SELECT person_id, role FROM cohort_members WHERE cohort_id = $1")
-                .bind(cohort.id)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(member_row)
-                .collect::<Result<_, _>>()?;
-            let projected = sqlx::query(
-                "SELECT m.project_id, m.person_id, m.role FROM project_members m JOIN projects p ON p.id = m.project_id WHERE p.cohort_id = $1",
-            )
-            .bind(cohort.id)
-            .fetch_all(&mut *tx)
-            .await?;
-            for row in &mut rows {
-                for r in &projected {
-                    if r.int("project_id")? == row.id {
-                        let member = member_row(r)?;
-                        if !row.members.contains(&member) {
-                            row.members.push(member);
-                        }
-                    }
-                }
-                for member in &cohort_members {
-                    if !row.members.contains(member) {
-                        row.members.push(member.clone());
-                    }
-                }
-            }
+            with_members!(tx, cohort.id, &mut rows);
             let decisions = match plan(&rows) {
                 Ok(decisions) => decisions,
                 Err(refused) => {
@@ -1167,29 +1238,7 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(Ok(decisions));
             }
-            for (id, decision) in &decisions {
-                let expected = rows.iter().find(|r| r.id == *id).map_or(0, |r| r.state.version);
-                let state = &decision.state;
-                let moved = sqlx::query(
-                    "UPDATE projects SET definition_id = $1, stage = $2, version = $3, head = $4, state = $5, overdue_since = $6, updated_at = $7
-                     WHERE id = $8 AND version = $9",
-                )
-                .bind(target.id)
-                .bind(&state.stage)
-                .bind(state.version as i64)
-                .bind(&state.head)
-                .bind(state_json(state))
-                .bind(state.overdue_since.map(micros))
-                .bind(micros(now))
-                .bind(*id)
-                .bind(expected as i64)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if moved != 1 {
-                    return Err(Error::Conflict { expected });
-                }
-            }
+            advance_read!(tx, &decisions, &rows, Some(target.id), now);
             let written: Vec<(i64, &Decision)> = decisions.iter().map(|(id, d)| (*id, d)).collect();
             write_decisions!(tx, &written, now);
             if !decisions.is_empty() {
@@ -1287,34 +1336,7 @@ impl Store {
             }
             // Members held through the cohort, and the projection's rows
             // (as a migration reads them).
-            let cohort_members: Vec<Member> = sqlx::query("SELECT person_id, role FROM cohort_members WHERE cohort_id = $1")
-                .bind(cohort)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(member_row)
-                .collect::<Result<_, _>>()?;
-            let projected = sqlx::query(
-                "SELECT m.project_id, m.person_id, m.role FROM project_members m JOIN projects p ON p.id = m.project_id WHERE p.cohort_id = $1",
-            )
-            .bind(cohort)
-            .fetch_all(&mut *tx)
-            .await?;
-            for row in &mut rows {
-                for r in &projected {
-                    if r.int("project_id")? == row.id {
-                        let member = member_row(r)?;
-                        if !row.members.contains(&member) {
-                            row.members.push(member);
-                        }
-                    }
-                }
-                for member in &cohort_members {
-                    if !row.members.contains(member) {
-                        row.members.push(member.clone());
-                    }
-                }
-            }
+            with_members!(tx, cohort, &mut rows);
             let read = DatesRead { calendar, rows };
             let (decisions, new_calendar) = match plan(&read) {
                 Ok(planned) => planned,
@@ -1323,28 +1345,7 @@ impl Store {
                     return Ok(Err(refused));
                 }
             };
-            for (id, decision) in &decisions {
-                let expected = read.rows.iter().find(|r| r.id == *id).map_or(0, |r| r.state.version);
-                let state = &decision.state;
-                let moved = sqlx::query(
-                    "UPDATE projects SET stage = $1, version = $2, head = $3, state = $4, overdue_since = $5, updated_at = $6
-                     WHERE id = $7 AND version = $8",
-                )
-                .bind(&state.stage)
-                .bind(state.version as i64)
-                .bind(&state.head)
-                .bind(state_json(state))
-                .bind(state.overdue_since.map(micros))
-                .bind(micros(now))
-                .bind(*id)
-                .bind(expected as i64)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if moved != 1 {
-                    return Err(Error::Conflict { expected });
-                }
-            }
+            advance_read!(tx, &decisions, &read.rows, None::<i64>, now);
             let written: Vec<(i64, &Decision)> = decisions.iter().map(|(id, d)| (*id, d)).collect();
             write_decisions!(tx, &written, now);
             if let Some(calendar) = &new_calendar {

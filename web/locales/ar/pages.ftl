@@ -521,3 +521,21 @@ verify-holder = مُنحت لـ
 verify-program = البرنامج
 verify-awarding = الجهة المانحة
 verify-revoked-on = تاريخ الإلغاء
+
+## The coordinators' dates page (calendar2, issue 15).
+board-dates = المواعيد والتمديدات
+dates-title = المواعيد والتمديدات
+dates-board = العودة إلى لوحة الدفعة
+dates-extend-heading = منح متدربين موعدًا جديدًا
+dates-trainees = المتدربون الذين لهم مشروع مفتوح
+dates-no-trainees = ليس لأي متدرب في هذه الدفعة مشروع مفتوح.
+dates-extend-hint = يحصل كل متدرب مختار على الموعد الجديد في مشروعه المفتوح، ويُسجَّل هذا السبب في سجله؛ ويُعاد تخطيط تذكيراته وتصعيداته.
+dates-calendar-heading = تغيير مواعيد الدفعة وعطلها
+dates-remove-holidays = عطل تُلغى (تصبح أيام عمل)
+dates-add-holiday = إضافة عطلة
+dates-calendar-hint = يُعاد تخطيط مواعيد كل مشروع مفتوح وتذكيراته وتصعيداته على التقويم الجديد، ويُسجَّل هذا السبب في سجله.
+dates-calendar-submit = تغيير التقويم
+done-dates-extended = مُنح موعد جديد في { $count } مشروع/مشاريع: الاستحقاق الآن { $date }. وأُعيد تخطيط المواعيد والتذكيرات والتصعيدات.
+done-calendar-changed = تغيّر تقويم الدفعة: أُعيد تخطيط { $count } مشروع/مشاريع مفتوحة (وتُركت { $left } منتهية كما هي).
+done-dates-next = { $project } — { $next }
+done-dates-more = … و{ $count } مشروع/مشاريع أخرى: انظر لوحة الدفعة.

@@ -503,3 +503,21 @@ verify-holder = Awarded to
 verify-program = Program
 verify-awarding = Awarded by
 verify-revoked-on = Revoked on
+
+## The coordinators' dates page (calendar2, issue 15).
+board-dates = Dates and extensions
+dates-title = Dates and extensions
+dates-board = Back to the board
+dates-extend-heading = Give trainees a new date
+dates-trainees = Trainees with an open project
+dates-no-trainees = No trainee of this cohort has an open project.
+dates-extend-hint = Each trainee ticked gets the new date on their open project, with this reason in its log; their reminders and escalations are planned again.
+dates-calendar-heading = Change the cohort's dates and holidays
+dates-remove-holidays = Holidays to remove (working days after all)
+dates-add-holiday = Add a holiday
+dates-calendar-hint = Every open project's deadlines, reminders and escalations are planned again on the new calendar, with this reason in its log.
+dates-calendar-submit = Change the calendar
+done-dates-extended = New date given on { $count } project(s): now due { $date }. Their deadlines, reminders and escalations are planned again.
+done-calendar-changed = The cohort's calendar is changed: { $count } open project(s) planned again ({ $left } finished left as they were).
+done-dates-next = { $project } — { $next }
+done-dates-more = … and { $count } more project(s): see the board.

@@ -42,11 +42,7 @@ pub struct InLang {
 
 /// The public check address of `code`: `--public-url` and `/verify/CODE`.
 pub fn check_address(public_url: &str, code: &Code) -> String {
-    format!(
-        "{}/verify/{}",
-        public_url.trim_end_matches('/'),
-        code.grouped()
-    )
+    code.check_address(public_url)
 }
 
 /// The QR code of `text` as an SVG document (dark modules on white, a

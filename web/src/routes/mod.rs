@@ -5,6 +5,7 @@ mod auth;
 mod certificate;
 mod cohort;
 mod credential;
+mod dates;
 pub(crate) mod evidence;
 mod extend;
 mod forms;
@@ -207,6 +208,9 @@ pub fn routes(app: App) -> Router {
         )
         .route("/cohorts/{id}/export.csv", get(cohort::export))
         .route("/cohorts/{id}/committee", post(cohort::assign_committee))
+        .route("/cohorts/{id}/dates", get(dates::page))
+        .route("/cohorts/{id}/dates/extend", post(dates::extend))
+        .route("/cohorts/{id}/dates/calendar", post(dates::calendar))
         .route("/certificates/{code}", get(certificate::page))
         .route("/certificates/{code}/qr.svg", get(certificate::qr))
         .route("/verify/{code}", get(certificate::verify))

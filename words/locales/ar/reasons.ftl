@@ -292,6 +292,10 @@ reason-calendar-unknown-date = ليس للدفعة تاريخ باسم '{ $date 
 reason-calendar-not-coordinator = { $email } ليس منسقًا للدفعة { $cohort }
 reason-extension-bad-date = '{ $date }' ليس تاريخًا؛ اكتبه بالصيغة YYYY-MM-DD
 
+## calendar2 (issue 15, second round): the coordinators' dates form.
+reason-extension-trainees = اختر من 1 إلى { $limit } من متدربي الدفعة، لكل منهم مشروع مفتوح
+reason-calendar-unchanged = لا شيء لتغييره: التواريخ والعطل المعطاة هي ما للدفعة أصلًا
+
 ## Moderation and the scoring rules (issue 15, part 4: moderation).
 reason-deed-moderate-scores = مراجعة الدرجات
 reason-deed-ask-rescore = طلب إعادة التقييم من مقيّم

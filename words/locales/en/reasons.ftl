@@ -285,6 +285,10 @@ reason-calendar-unknown-date = the cohort has no date '{ $date }'; its dates are
 reason-calendar-not-coordinator = { $email } does not coordinate cohort { $cohort }
 reason-extension-bad-date = '{ $date }' is not a date; write it as YYYY-MM-DD
 
+## calendar2 (issue 15, second round): the coordinators' dates form.
+reason-extension-trainees = choose 1 to { $limit } trainees of the cohort, each with an open project
+reason-calendar-unchanged = nothing to change: the dates and holidays given are the cohort's already
+
 ## Moderation and the scoring rules (issue 15, part 4: moderation).
 reason-deed-moderate-scores = moderate the scores
 reason-deed-ask-rescore = ask an evaluator to score again
