@@ -1462,11 +1462,9 @@ async fn a_conflict_with_an_organization_matches_it_however_it_is_written() {
 /// no `{year}`, so its sequence (year 0) starts again at 1, renders
 /// PSLI-2026-00001 again, and the insert breaks the (program, number)
 /// uniqueness: every later pass of the program fails with an internal
-/// error, for good (the sequence's step rolls back with it). Expected:
-/// the change refused, or the taken number skipped. The numbering sits in
-/// engine/src/store/certificates.rs (another share's).
+/// error, for good (the sequence's step rolls back with it). Now the
+/// taken number is skipped.
 #[tokio::test]
-#[ignore = "bug: a pattern change that renders a taken number blocks every later pass"]
 async fn a_pattern_change_never_blocks_the_passes() {
     let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
     let projects = institute(&db, 2, &[1, 2], true).await;

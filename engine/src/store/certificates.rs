@@ -113,27 +113,44 @@ impl Certificate {
 
 /// Writes the certificates of a committed decision in the transaction
 /// `$tx`: the program's sequence for the year raised (one upsert: the row
-/// lock orders racing transactions), the number rendered from it.
+/// lock orders racing transactions), the number rendered from it. A number
+/// the program already gave (its pattern was changed to one that renders
+/// old numbers again) is skipped: the sequence rises until the number is
+/// free, so a pattern change never blocks the passes.
 macro_rules! issue {
     ($tx:expr, $certificates:expr, $now:expr) => {{
         for cert in $certificates {
             let cert: &$crate::store::certificates::NewCertificate = cert;
             let year = if cert.pattern.has_year() { i64::from(cert.year) } else { 0 };
-            let seq = sqlx::query(
-                "INSERT INTO certificate_sequences (program_id, year, last) VALUES ($1, $2, 1)
-                 ON CONFLICT (program_id, year) DO UPDATE SET last = certificate_sequences.last + 1
-                 RETURNING last",
-            )
-            .bind(cert.program_id)
-            .bind(year)
-            .fetch_one(&mut *$tx)
-            .await?;
-            let seq = $crate::store::Columns::int(&seq, "last")?;
+            let number = loop {
+                let seq = sqlx::query(
+                    "INSERT INTO certificate_sequences (program_id, year, last) VALUES ($1, $2, 1)
+                     ON CONFLICT (program_id, year) DO UPDATE SET last = certificate_sequences.last + 1
+                     RETURNING last",
+                )
+                .bind(cert.program_id)
+                .bind(year)
+                .fetch_one(&mut *$tx)
+                .await?;
+                let number = cert
+                    .pattern
+                    .render(cert.year, $crate::store::Columns::int(&seq, "last")?);
+                let taken = sqlx::query(
+                    "SELECT 1 AS taken FROM certificates WHERE program_id = $1 AND number = $2",
+                )
+                .bind(cert.program_id)
+                .bind(&number)
+                .fetch_optional(&mut *$tx)
+                .await?;
+                if taken.is_none() {
+                    break number;
+                }
+            };
             sqlx::query(
                 "INSERT INTO certificates (number, code, program_id, project_id, person_id, cohort_id, details, issued_at, issued_on, expires_at, expires_on)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
-            .bind(cert.pattern.render(cert.year, seq))
+            .bind(&number)
             .bind(&cert.code)
             .bind(cert.program_id)
             .bind(cert.project_id)
