@@ -241,6 +241,11 @@ pub enum Error {
         /// The closing, as written second.
         close: String,
     },
+    /// More holidays than [`MAX_HOLIDAYS`].
+    #[error(
+        "{0} holidays are more than a cohort's calendar holds ({MAX_HOLIDAYS}, a year of days): name the days the institute is closed during the cohort"
+    )]
+    TooManyHolidays(usize),
     /// A weekend that names no days, an unknown or repeated day, or all seven.
     #[error(
         "'{0}' is not a weekend; name the rest days separated by commas, e.g. fri,sat or sat,sun (or none)"
@@ -258,6 +263,9 @@ impl Calendar {
     ) -> Result<Calendar, Error> {
         let zone =
             TimeZone::get(zone_name).map_err(|_| Error::UnknownZone(zone_name.to_owned()))?;
+        if holidays.len() > MAX_HOLIDAYS {
+            return Err(Error::TooManyHolidays(holidays.len()));
+        }
         Ok(Calendar {
             zone_name: zone_name.to_owned(),
             zone,
@@ -450,6 +458,12 @@ const END_OF_DAY: Time = Time::constant(23, 59, 59, 0);
 /// Most days looked through for a working day, or for a schedule's next
 /// sending day: more than any run of weekends and holidays.
 const MAX_CLOSED_DAYS: usize = 1_000;
+
+/// Most holidays a cohort's calendar holds: a year of days. It keeps every
+/// run of closed days well under [`MAX_CLOSED_DAYS`], and a typing slip
+/// (a range of years given as holidays) from pushing every deadline years
+/// away.
+pub const MAX_HOLIDAYS: usize = 366;
 
 #[cfg(test)]
 mod tests {

@@ -348,6 +348,7 @@ pub const CODES: &[(&str, &[&str])] = &[
     // calendar2 (issue 15, second round): the coordinators' dates form.
     ("extension-trainees", &["limit"]),
     ("calendar-unchanged", &[]),
+    ("calendar-too-many-holidays", &["holidays", "limit"]),
     // Committee (issue 15, parts 2 and 3): pools, conflicts, assignment.
     (
         "committee-pool-too-small",

@@ -630,6 +630,22 @@ async fn hostile_input_on_every_new_command_is_refused_and_changes_nothing(db: &
             "--by",
             &trainee(1),
         ]),
+        // 400 days in a row as holidays: more than a calendar holds.
+        {
+            let mut args = vec!["cohort".to_owned(), "dates".into(), SERVICE_COHORT.into()];
+            let first: jiff::civil::Date = "2027-01-01".parse().unwrap();
+            for day in 0..400 {
+                args.push("--add-holiday".into());
+                args.push(
+                    first
+                        .checked_add(jiff::Span::new().days(day))
+                        .unwrap()
+                        .to_string(),
+                );
+            }
+            args.extend(["--reason".into(), "x".into()]);
+            args
+        },
     ];
     let mut accepted = Vec::new();
     for case in cases {
@@ -647,6 +663,14 @@ async fn hostile_input_on_every_new_command_is_refused_and_changes_nothing(db: &
             continue;
         }
         assert!(!run.stderr.trim().is_empty(), "a refusal says why: {shown}");
+        if case.iter().any(|a| a == "--add-holiday") {
+            assert!(
+                run.stderr
+                    .contains("holidays, more than a calendar holds (366"),
+                "the refusal names the count and the limit: {}",
+                run.stderr
+            );
+        }
         if case[0] == "program" {
             assert!(
                 run.stderr.len() < 1_000,

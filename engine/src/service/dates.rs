@@ -334,6 +334,15 @@ impl Engine {
                 if after == before {
                     return Err(Error::Invalid(Reason::new("calendar-unchanged", vec![])));
                 }
+                if after.holidays.len() > crate::calendar::MAX_HOLIDAYS {
+                    return Err(Error::Invalid(Reason::new(
+                        "calendar-too-many-holidays",
+                        vec![
+                            ("holidays", Arg::count(after.holidays.len())),
+                            ("limit", Arg::count(crate::calendar::MAX_HOLIDAYS)),
+                        ],
+                    )));
+                }
                 let calendar = with_dates(&base, &after);
                 let mut decisions = Vec::new();
                 for row in &read.rows {

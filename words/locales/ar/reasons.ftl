@@ -295,6 +295,7 @@ reason-extension-bad-date = '{ $date }' ليس تاريخًا؛ اكتبه با�
 ## calendar2 (issue 15, second round): the coordinators' dates form.
 reason-extension-trainees = اختر من 1 إلى { $limit } من متدربي الدفعة، لكل منهم مشروع مفتوح
 reason-calendar-unchanged = لا شيء لتغييره: التواريخ والعطل المعطاة هي ما للدفعة أصلًا
+reason-calendar-too-many-holidays = سيصبح للدفعة { $holidays } يوم عطلة، وهذا أكثر مما يسعه التقويم ({ $limit }، أيام سنة كاملة): اذكر فقط الأيام التي يغلق فيها المعهد
 
 ## Moderation and the scoring rules (issue 15, part 4: moderation).
 reason-deed-moderate-scores = مراجعة الدرجات

@@ -288,6 +288,7 @@ reason-extension-bad-date = '{ $date }' is not a date; write it as YYYY-MM-DD
 ## calendar2 (issue 15, second round): the coordinators' dates form.
 reason-extension-trainees = choose 1 to { $limit } trainees of the cohort, each with an open project
 reason-calendar-unchanged = nothing to change: the dates and holidays given are the cohort's already
+reason-calendar-too-many-holidays = the cohort would have { $holidays } holidays, more than a calendar holds ({ $limit }, a year of days): name only the days the institute is closed
 
 ## Moderation and the scoring rules (issue 15, part 4: moderation).
 reason-deed-moderate-scores = moderate the scores
