@@ -119,6 +119,9 @@ pub struct Project<'a> {
     pub calendar: &'a Calendar,
     /// Everyone holding a role on the project.
     pub members: &'a [Member],
+    /// Organizations and declared conflicts the committee's conflict rules
+    /// read ([`committee::NO_CONFLICTS`] when nobody is judged).
+    pub conflicts: &'a committee::Conflicts,
 }
 
 impl Project<'_> {
@@ -324,7 +327,7 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             .iter()
             .any(|c| c.spread_too_wide)
     {
-        let chairs = chairs(stage);
+        let chairs = chairs(project.workflow, stage);
         let mut moderate = Possible::new(MODERATE_ACTION.into(), "moderate scores".into(), &chairs);
         // Every wide criterion moderated: nothing waits for it any more
         // (the chair may still moderate again).
@@ -354,7 +357,11 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             .when
             .as_ref()
             .and_then(|w| data.why_false(w))
-            .or_else(|| undecided(stage, &action.key, project.workflow, state))
+            .or_else(|| {
+                is_decision(project.workflow, stage, action)
+                    .then(|| undecided(stage, &action.key, project.workflow, state))
+                    .flatten()
+            })
             .or_else(|| {
                 checklist::check(project, state, action)
                     .err()
@@ -491,6 +498,17 @@ impl<'p, 'a> Draft<'p, 'a> {
     fn entered(&mut self, cause: i64) -> Result<(), Rejection> {
         self.set_stage_timers()?;
         let stage = current_stage(self.project.workflow, &self.state)?;
+        // Evaluators seated before the stage began (given by hand, or
+        // through the cohort) get their scoring deadline from now, as those
+        // the pool seats on entry do.
+        if let Some(a) = &stage.assessment {
+            let seated = members::holders_of(self.project.members, &a.by[0]);
+            for person in seated {
+                if !self.state.scorecards.contains_key(&person) {
+                    committee::plan_score_timers(self, a, person)?;
+                }
+            }
+        }
         self.notify(&Trigger::Enter(stage.key.clone()), cause);
         Ok(())
     }
@@ -701,8 +719,19 @@ impl<'p, 'a> Draft<'p, 'a> {
             }
         }
         // In an assessed stage, no decision before quorum or while the
-        // spread calls for moderation the chair has not given.
-        match assessment::undecidable(self.project.workflow, stage, &self.state) {
+        // spread calls for moderation the chair has not given; nor by
+        // someone the committee's conflict rules exclude. Other actions
+        // (withdraw, reject) are open at any time.
+        let decision = is_decision(self.project.workflow, stage, action);
+        if decision {
+            self.judge(first_role, command.actor)?;
+        }
+        let undecidable = if decision {
+            assessment::undecidable(self.project.workflow, stage, &self.state)
+        } else {
+            None
+        };
+        match undecidable {
             Some(assessment::Undecidable::Quorum { have, need }) => {
                 return Err(Rejection::DecisionBeforeQuorum {
                     action: action.key.clone(),
@@ -881,6 +910,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 held: (*held).to_owned(),
             });
         }
+        self.judge(role, command.actor)?;
         if self.state.scorecards.contains_key(&command.actor) {
             return Err(Rejection::AlreadyScored);
         }
@@ -902,17 +932,37 @@ impl<'p, 'a> Draft<'p, 'a> {
         Ok(())
     }
 
-    /// The chair's reason for a moderation deed: the comment, required.
+    /// Refused when the committee's conflict rules exclude `person` from
+    /// judging this project in `role` (a declared conflict, the trainee's
+    /// organization, their supervisor).
+    fn judge(&self, role: &str, person: PersonId) -> Result<(), Rejection> {
+        let project = self.project;
+        match project
+            .conflicts
+            .judge(project.workflow, role, person, project.members)
+        {
+            Some(why) => Err(Rejection::Conflicted {
+                role: role.to_owned(),
+                why,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The chair's reason for a moderation deed: the comment, required;
+    /// refused to a chair the committee's conflict rules exclude.
     fn chair_reason(
+        &self,
         stage: &Stage,
         deed: &str,
         command: &Command,
         roles: &BTreeSet<&str>,
     ) -> Result<String, Rejection> {
-        let chairs = chairs(stage);
-        if !chairs.iter().any(|r| roles.contains(r.as_str())) {
+        let chairs = chairs(self.project.workflow, stage);
+        let Some(chair) = chairs.iter().find(|r| roles.contains(r.as_str())) else {
             return Err(not_allowed(deed, &chairs, roles));
-        }
+        };
+        self.judge(chair, command.actor)?;
         given_comment(command).ok_or_else(|| Rejection::CommentRequired {
             action: deed.to_owned(),
         })
@@ -927,7 +977,7 @@ impl<'p, 'a> Draft<'p, 'a> {
         command: &Command,
         roles: &BTreeSet<&str>,
     ) -> Result<(), Rejection> {
-        let reason = Self::chair_reason(stage, MODERATE_ACTION, command, roles)?;
+        let reason = self.chair_reason(stage, MODERATE_ACTION, command, roles)?;
         let rubric = &self.project.workflow.rubrics[&a.rubric];
         let Some(above) = rubric.moderate_spread_above else {
             return Err(Rejection::ModerationNotInRubric {
@@ -983,7 +1033,7 @@ impl<'p, 'a> Draft<'p, 'a> {
         command: &Command,
         roles: &BTreeSet<&str>,
     ) -> Result<(), Rejection> {
-        let reason = Self::chair_reason(stage, RESCORE_ACTION, command, roles)?;
+        let reason = self.chair_reason(stage, RESCORE_ACTION, command, roles)?;
         let rubric = &self.project.workflow.rubrics[&a.rubric];
         let Some(above) = rubric.moderate_spread_above else {
             return Err(Rejection::ModerationNotInRubric {
@@ -1081,11 +1131,16 @@ fn named_people(value: Option<&serde_json::Value>) -> Vec<String> {
         .collect()
 }
 
-/// The roles that chair an assessed stage: those taking its decisions
-/// (its actions taken by people); they moderate.
-fn chairs(stage: &Stage) -> Vec<String> {
+/// The roles that chair an assessed stage: those taking its actions that
+/// move the project on or back (never an exit such as withdraw, open to
+/// others); they moderate and decide.
+pub(crate) fn chairs(workflow: &Workflow, stage: &Stage) -> Vec<String> {
     let mut roles: Vec<String> = Vec::new();
-    for action in stage.actions.iter().filter(|a| !a.auto) {
+    for action in stage
+        .actions
+        .iter()
+        .filter(|a| !a.auto && direction(workflow, stage, &a.key) != Direction::Exit)
+    {
         for role in &action.by {
             if !roles.contains(role) {
                 roles.push(role.clone());
@@ -1093,6 +1148,23 @@ fn chairs(stage: &Stage) -> Vec<String> {
         }
     }
     roles
+}
+
+/// Whether `action` is one of an assessed `stage`'s decisions, which wait
+/// for the quorum and for moderation: an action taken by people that moves
+/// the project on or back, or an exit taken only by the roles that decide
+/// (a fail the chair records). Other exits (withdraw, reject) stay open,
+/// as do comments, evidence and milestones; a stage without an assessment
+/// has no decisions to hold back.
+pub(crate) fn is_decision(workflow: &Workflow, stage: &Stage, action: &Action) -> bool {
+    if stage.assessment.is_none() || action.auto {
+        return false;
+    }
+    if direction(workflow, stage, &action.key) != Direction::Exit {
+        return true;
+    }
+    let chairs = chairs(workflow, stage);
+    !action.by.is_empty() && action.by.iter().all(|r| chairs.contains(r))
 }
 
 fn given_comment(command: &Command) -> Option<String> {

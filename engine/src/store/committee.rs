@@ -171,19 +171,45 @@ impl Store {
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|r| {
-            Ok(ConflictRow {
-                id: r.int("id")?,
-                person: r.int("person_id")?,
-                email: r.text("email")?,
-                trainee: r.opt_int("trainee_id")?,
-                trainee_email: r.opt_text("trainee_email")?,
-                organization: r.opt_text("organization")?,
-                reason: r.text("reason")?,
-                declared_by: r.text("declared_by")?,
-                declared_at: instant(r.int("declared_at")?)?,
-            })
-        })
+        .map(conflict_row)
         .collect())
     }
+
+    /// Every conflict declared by one of `people`, oldest first: what the
+    /// committee's rules read when someone judges a project.
+    pub(crate) async fn conflicts_of(&self, people: &[i64]) -> Result<Vec<ConflictRow>, Error> {
+        if people.is_empty() {
+            return Ok(Vec::new());
+        }
+        with_db!(self, pool => {
+            let mut query = sqlx::QueryBuilder::new(CONFLICTS);
+            query.push(" WHERE d.person_id IN (");
+            let mut list = query.separated(", ");
+            for id in people {
+                list.push_bind(*id);
+            }
+            query.push(") ORDER BY d.id");
+            query.build().fetch_all(pool).await?.iter().map(conflict_row).collect()
+        })
+    }
+}
+
+/// The declared conflicts with the emails of both people, to filter.
+const CONFLICTS: &str = "SELECT d.id, d.person_id, p.email, d.trainee_id, t.email AS trainee_email, d.organization,
+        d.reason, d.declared_by, d.declared_at
+ FROM declared_conflicts d JOIN people p ON p.id = d.person_id
+ LEFT JOIN people t ON t.id = d.trainee_id";
+
+fn conflict_row(r: &impl Columns) -> Result<ConflictRow, Error> {
+    Ok(ConflictRow {
+        id: r.int("id")?,
+        person: r.int("person_id")?,
+        email: r.text("email")?,
+        trainee: r.opt_int("trainee_id")?,
+        trainee_email: r.opt_text("trainee_email")?,
+        organization: r.opt_text("organization")?,
+        reason: r.text("reason")?,
+        declared_by: r.text("declared_by")?,
+        declared_at: instant(r.int("declared_at")?)?,
+    })
 }
