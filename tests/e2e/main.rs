@@ -13,6 +13,7 @@ mod calendar;
 mod certificates;
 mod cli;
 mod committee;
+mod committee_gaps;
 mod config;
 mod croniter;
 mod database_ops;

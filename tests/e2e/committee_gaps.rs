@@ -1,0 +1,285 @@
+//! The committee and moderation gaps of issue 15's second round, on both
+//! databases: a conflict declared after seating stops the evaluator's
+//! score and the chair's moderation, rescore request and decision (words
+//! in both languages, nothing changed); a role given by hand to someone
+//! from the trainee's organization or with a declared conflict is refused;
+//! an evaluator given by hand, during evaluation or before it, gets the
+//! scoring reminder and deadline; the chair the pool seats is mailed, in
+//! their language, through the real worker and SMTP sink.
+
+use gradflow_engine::decide::Fields;
+use gradflow_engine::service::{Engine, Error};
+use serde_json::json;
+
+use crate::committee::{holders, site_with_pool, to_evaluation};
+use crate::smtp_sink::Sink;
+use crate::support::{self, TestDb, assert_unchanged, day, on_both, snapshot};
+use crate::web::Site;
+use crate::worker::worker_once;
+
+on_both!(
+    a_conflict_declared_after_seating_stops_the_evaluator_and_the_chair,
+    a_role_given_by_hand_is_judged_by_the_committees_rules,
+    evaluators_given_by_hand_get_their_scoring_deadline,
+    the_chair_the_pool_seats_is_mailed_in_their_language,
+);
+
+fn scores(n: i64) -> Fields {
+    ["safety", "authenticity", "friendliness", "efficiency"]
+        .iter()
+        .map(|k| ((*k).to_owned(), json!(n)))
+        .collect()
+}
+
+/// The refusal is the committee's conflict, said in both languages.
+fn conflicted(refused: &Error, why: &str) {
+    let reason = refused.reason();
+    assert_eq!(reason.code, "committee-conflicted", "{refused:?}");
+    assert!(reason.to_string().contains(why), "{reason}");
+    let en = gradflow_words::error("en", refused);
+    assert!(en.contains("may not judge this project"), "{en}");
+    let ar = gradflow_words::error("ar", refused);
+    assert!(ar.contains("لا يجوز لهذا الشخص تقييم هذا المشروع"), "{ar}");
+}
+
+async fn declare(engine: &Engine, who: &str, trainee: &str) {
+    engine
+        .declare_conflict(
+            who,
+            Some(trainee),
+            None,
+            "we worked together last year",
+            Some("coord-a@example.org"),
+            day(9),
+        )
+        .await
+        .unwrap();
+}
+
+async fn a_conflict_declared_after_seating_stops_the_evaluator_and_the_chair(db: &TestDb) {
+    let site = site_with_pool(db).await;
+    let engine = &site.engine;
+    let p = site.projects[1];
+    to_evaluation(engine, p, 2).await;
+    assert_eq!(
+        holders(engine, p, "committee").await,
+        ["pool1@example.org".to_owned(), "pool2@example.org".into()].into()
+    );
+    engine
+        .add_person("pool4@example.org", "Person pool4", "Ministry of Works", day(9))
+        .await
+        .unwrap();
+    engine
+        .pool_add("Cohort A", "pool4@example.org", false, day(9))
+        .await
+        .unwrap();
+    // pool1 declares a conflict with the trainee once seated: their score
+    // is refused, and nothing changes.
+    declare(engine, "pool1@example.org", "trainee2@example.org").await;
+    let before = snapshot(db).await;
+    let refused = support::act(engine, p, "pool1@example.org", "score", scores(4), None, 10)
+        .await
+        .unwrap_err();
+    conflicted(&refused, "why=declared-trainee");
+    assert_unchanged(db, &before, "a conflicted score").await;
+    // The coordinator replaces them by the same rules: pool4.
+    engine
+        .reassign(p, "pool1@example.org", Some("coord-a@example.org"), day(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        holders(engine, p, "committee").await,
+        ["pool2@example.org".to_owned(), "pool4@example.org".into()].into()
+    );
+    for (who, n) in [("pool2@example.org", 5), ("pool4@example.org", 1)] {
+        support::act(engine, p, who, "score", scores(n), None, 11)
+            .await
+            .unwrap();
+    }
+    // Their spread calls for moderation; the chair declares a conflict:
+    // no moderation, no rescore request, no decision from them.
+    declare(engine, "chair@example.org", "trainee2@example.org").await;
+    let before = snapshot(db).await;
+    let pool2 = engine.person("pool2@example.org").await.unwrap().id;
+    let moderated: Fields = [("efficiency".to_owned(), json!(3))].into_iter().collect();
+    let rescore: Fields = [("evaluators".to_owned(), json!(pool2.to_string()))]
+        .into_iter()
+        .collect();
+    for (deed, fields) in [
+        ("moderate-scores", moderated),
+        ("ask-rescore", rescore),
+        ("revise", Fields::new()),
+    ] {
+        let refused = support::act(
+            engine,
+            p,
+            "chair@example.org",
+            deed,
+            fields,
+            Some("As the chair."),
+            12,
+        )
+        .await
+        .unwrap_err();
+        conflicted(&refused, "why=declared-trainee");
+    }
+    assert_unchanged(db, &before, "a conflicted chair's deeds").await;
+    let report = engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none(), "{report:?}");
+}
+
+async fn a_role_given_by_hand_is_judged_by_the_committees_rules(db: &TestDb) {
+    let site = Site::new(db).await;
+    let engine = &site.engine;
+    for (email, name) in [("labour@example.org", "Labour Trainee"), ("same@example.org", "Same Org")] {
+        engine
+            .add_person(email, name, "Ministry of Labour", day(2))
+            .await
+            .unwrap();
+    }
+    let members = [
+        ("labour@example.org".to_owned(), "trainee".to_owned()),
+        ("sup2@example.org".to_owned(), "supervisor".to_owned()),
+    ];
+    let p = engine
+        .start_project("Cohort A", "Shorter queues", &members, day(2))
+        .await
+        .unwrap()
+        .project;
+    declare(engine, "committee2@example.org", "labour@example.org").await;
+    let before = snapshot(db).await;
+    for (who, why) in [
+        ("same@example.org", "why=organization"),
+        ("committee2@example.org", "why=declared-trainee"),
+    ] {
+        for role in ["committee", "chair"] {
+            let refused = engine
+                .assign(p, Some("coord-a@example.org"), who, role, day(3))
+                .await
+                .unwrap_err();
+            conflicted(&refused, why);
+        }
+    }
+    assert_unchanged(db, &before, "roles refused by the committee's rules").await;
+    // A supervisor from the trainee's organization is no conflict.
+    engine
+        .assign(p, Some("coord-a@example.org"), "same@example.org", "supervisor", day(3))
+        .await
+        .unwrap();
+}
+
+/// The scoring timers pending on project `p`: (key, kind).
+async fn score_timers(engine: &Engine, p: i64) -> Vec<(String, String)> {
+    let mut timers: Vec<(String, String)> = engine
+        .pending_timers(p)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(key, _, _)| key.starts_with("score-"))
+        .map(|(key, kind, _)| (key, kind))
+        .collect();
+    timers.sort();
+    timers
+}
+
+async fn evaluators_given_by_hand_get_their_scoring_deadline(db: &TestDb) {
+    // No pool: committee1 was given the role by hand when project 0 began.
+    let site = Site::new(db).await;
+    let engine = &site.engine;
+    let p = site.projects[0];
+    to_evaluation(engine, p, 1).await;
+    let one = engine.person("committee1@example.org").await.unwrap().id;
+    assert_eq!(
+        score_timers(engine, p).await,
+        vec![
+            (format!("score-late:{one}"), "score_late".into()),
+            (format!("score-remind:{one}:0"), "score_reminder".into()),
+        ],
+        "seated before the stage: timed from its entry"
+    );
+    // Given by hand during evaluation: timed from then.
+    engine
+        .assign(p, Some("coord-a@example.org"), "committee2@example.org", "committee", day(10))
+        .await
+        .unwrap();
+    let two = engine.person("committee2@example.org").await.unwrap().id;
+    let timers = score_timers(engine, p).await;
+    assert!(
+        timers.contains(&(format!("score-late:{two}"), "score_late".into()))
+            && timers.contains(&(format!("score-remind:{two}:0"), "score_reminder".into())),
+        "{timers:?}"
+    );
+    // Scoring ends their own timers, not the other's.
+    support::act(engine, p, "committee2@example.org", "score", scores(3), None, 11)
+        .await
+        .unwrap();
+    assert_eq!(score_timers(engine, p).await.len(), 2);
+    // The late one is reminded through the real worker, and the chair
+    // (given by hand) told once the deadline passed.
+    engine
+        .assign(p, Some("coord-a@example.org"), "coord-b@example.org", "chair", day(11))
+        .await
+        .unwrap();
+    let sink = Sink::start(&[]).await;
+    for n in [30, 45] {
+        worker_once(db, &day(n).to_string(), &sink.url(), 100).await;
+    }
+    let received = sink.stop().await;
+    let subjects = |who: &str| {
+        received
+            .iter()
+            .filter(|m| m.to.iter().any(|r| r == who))
+            .map(|m| m.subject())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        subjects("committee1@example.org")
+            .iter()
+            .filter(|s| s.starts_with("Reminder"))
+            .count(),
+        1,
+        "{:?}",
+        subjects("committee1@example.org")
+    );
+    assert!(
+        subjects("committee2@example.org")
+            .iter()
+            .all(|s| !s.starts_with("Reminder")),
+        "who scored is not reminded"
+    );
+    let late: Vec<String> = subjects("coord-b@example.org")
+        .into_iter()
+        .filter(|s| s.contains("is late"))
+        .collect();
+    assert_eq!(late.len(), 1, "the chair is told once: {received:?}");
+    let report = engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none(), "{report:?}");
+}
+
+async fn the_chair_the_pool_seats_is_mailed_in_their_language(db: &TestDb) {
+    let site = site_with_pool(db).await;
+    let engine = &site.engine;
+    let p = site.projects[1];
+    engine
+        .set_person_language("chair@example.org", "ar")
+        .await
+        .unwrap();
+    to_evaluation(engine, p, 2).await;
+    assert_eq!(
+        holders(engine, p, "chair").await,
+        ["chair@example.org".to_owned()].into()
+    );
+    let sink = Sink::start(&[]).await;
+    worker_once(db, &day(9).to_string(), &sink.url(), 100).await;
+    let received = sink.stop().await;
+    let chair: Vec<String> = received
+        .iter()
+        .filter(|m| m.to.iter().any(|r| r == "chair@example.org"))
+        .map(|m| m.subject())
+        .collect();
+    assert_eq!(
+        chair,
+        vec!["أنت رئيس لجنة تقييم \"Fewer visits\"".to_owned()],
+        "{received:?}"
+    );
+}
