@@ -68,7 +68,7 @@ async fn validate_reports_every_problem_with_file_line_and_column() {
         3,
         "one summary line per valid file:\n{out}"
     );
-    assert!(out.contains("graduation-excellence v1 — 9 stages"), "{out}");
+    assert!(out.contains("graduation-excellence v2 — 8 stages"), "{out}");
 
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.yaml");

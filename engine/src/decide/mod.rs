@@ -59,7 +59,9 @@ pub use approvals::WaitingFor;
 pub use assessment::{
     CriterionFigures, Decidable, Outcome, Panel, Shortfall, WhyNot, outcome, panel,
 };
-pub use checklist::{ISSUE_CERTIFICATE, ItemState, checklist, missing};
+pub use checklist::{
+    ISSUE_CERTIFICATE, ItemState, checklist, checklist_readers, missing, shows_checklist,
+};
 pub use conditions::ProjectData;
 pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
 pub use extend::{DATE_GIVERS, Extending, extend, extension_key, recalendar};

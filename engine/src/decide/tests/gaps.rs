@@ -259,3 +259,56 @@ fn before_quorum_only_the_decisions_wait() {
     assert_eq!(run.state.stage, "withdrawn");
     assert!(decide::irreversible(&w, stage, "withdraw"));
 }
+
+#[test]
+fn the_checklist_is_read_by_everyone_but_those_who_judge() {
+    let w = bundled("graduation-service");
+    assert_eq!(
+        decide::checklist_readers(&w),
+        ["trainee", "supervisor", "coordinator"]
+    );
+    assert!(decide::checklist_readers(&bundled("service-improvement")).is_empty());
+    // Whatever a definition calls its roles: here the evaluators are a
+    // jury and their chair a president.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../workflows/graduation-service/workflow.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = regex_free_rename(&regex_free_rename(&text, "chair", "president"), "committee", "jury");
+    let renamed = definition::parse(&text, Templates::Unchecked).unwrap();
+    assert_eq!(
+        decide::checklist_readers(&renamed),
+        ["trainee", "supervisor", "coordinator"]
+    );
+    let run = walk(&w, "evaluation");
+    let shown = |roles: &[&str]| {
+        let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
+        decide::shows_checklist(&w, &run.state, &roles)
+    };
+    assert!(shown(&["trainee"]) && shown(&["supervisor"]) && shown(&["coordinator"]));
+    assert!(!shown(&["committee"]) && !shown(&["chair"]) && !shown(&[]));
+    let ended = walk(&w, "certified");
+    assert!(
+        !decide::shows_checklist(&w, &ended.state, &["trainee".to_owned()]),
+        "an ended project's ending says it all"
+    );
+}
+
+/// `text` with the whole word `from` (a role's name) written `to`.
+fn regex_free_rename(text: &str, from: &str, to: &str) -> String {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(from) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + from.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if before.is_some_and(word) || after.is_some_and(word) {
+            out.push_str(from);
+        } else {
+            out.push_str(to);
+        }
+        rest = &rest[i + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
