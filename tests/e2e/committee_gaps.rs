@@ -5,7 +5,9 @@
 //! from the trainee's organization or with a declared conflict is refused;
 //! an evaluator given by hand, during evaluation or before it, gets the
 //! scoring reminder and deadline; the chair the pool seats is mailed, in
-//! their language, through the real worker and SMTP sink.
+//! their language, through the real worker and SMTP sink; a person's data
+//! (`person export`, "Your data") holds their pools and declared conflicts,
+//! and a trainee's none of the conflicts others declared with them.
 
 use gradflow_engine::decide::Fields;
 use gradflow_engine::service::{Engine, Error};
@@ -22,6 +24,7 @@ on_both!(
     a_role_given_by_hand_is_judged_by_the_committees_rules,
     evaluators_given_by_hand_get_their_scoring_deadline,
     the_chair_the_pool_seats_is_mailed_in_their_language,
+    a_persons_data_holds_their_pools_and_declared_conflicts,
 );
 
 fn scores(n: i64) -> Fields {
@@ -282,4 +285,70 @@ async fn the_chair_the_pool_seats_is_mailed_in_their_language(db: &TestDb) {
         vec!["أنت رئيس لجنة تقييم \"Fewer visits\"".to_owned()],
         "{received:?}"
     );
+}
+
+async fn a_persons_data_holds_their_pools_and_declared_conflicts(db: &TestDb) {
+    let site = site_with_pool(db).await;
+    let engine = &site.engine;
+    let now = day(3);
+    let export = engine
+        .export_person("pool3@example.org", "operator", "subject access request", now)
+        .await
+        .unwrap();
+    let pools: Vec<(String, bool)> = export
+        .committee_pools
+        .iter()
+        .map(|p| (p.cohort.clone(), p.chair))
+        .collect();
+    assert_eq!(pools, [("Cohort A".to_owned(), false)]);
+    let conflicts: Vec<(Option<String>, String)> = export
+        .declared_conflicts
+        .iter()
+        .map(|c| (c.trainee_email.clone(), c.reason.clone()))
+        .collect();
+    assert_eq!(
+        conflicts,
+        [
+            (Some("trainee1@example.org".to_owned()), "my sister's team".to_owned()),
+            (Some("trainee2@example.org".to_owned()), "my sister's team".to_owned()),
+        ]
+    );
+    // The trainee's own export says nothing of a conflict declared with them.
+    let trainee = engine
+        .export_person("trainee1@example.org", "operator", "", now)
+        .await
+        .unwrap();
+    assert!(trainee.committee_pools.is_empty() && trainee.declared_conflicts.is_empty());
+    // "Your data" on the web, in English and Arabic.
+    let mut chair = site.signed_in("chair@example.org").await;
+    let page = chair.get("/profile/data").await;
+    let body = page.body.replace(['\u{2068}', '\u{2069}'], "");
+    assert!(body.contains("Committee pools you are in"), "{body}");
+    assert!(body.contains("<li>Cohort A (chair)</li>"), "{body}");
+    let mut pool3 = site.signed_in("pool3@example.org").await;
+    let body = pool3
+        .get("/profile/data")
+        .await
+        .body
+        .replace(['\u{2068}', '\u{2069}'], "");
+    assert!(
+        body.contains("with the trainee trainee2@example.org: my sister&#x27;s team")
+            || body.contains("with the trainee trainee2@example.org: my sister&#39;s team"),
+        "{body}"
+    );
+    engine
+        .set_person_language("pool3@example.org", "ar")
+        .await
+        .unwrap();
+    let body = pool3
+        .get("/profile/data")
+        .await
+        .body
+        .replace(['\u{2068}', '\u{2069}'], "");
+    assert!(body.contains("تعارضات المصالح التي صرّحت بها"), "{body}");
+    assert!(body.contains("مع المتدرب trainee1@example.org"), "{body}");
+    let json = pool3.get("/profile/data.json").await.body;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["committee_pools"][0]["cohort"], "Cohort A");
+    assert_eq!(json["declared_conflicts"].as_array().unwrap().len(), 2);
 }

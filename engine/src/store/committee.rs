@@ -43,7 +43,38 @@ pub struct ConflictRow {
     pub declared_at: Timestamp,
 }
 
+/// A cohort's committee pool someone belongs to, for their data export.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PoolMembership {
+    /// The cohort's name.
+    pub cohort: String,
+    /// Whether they chair its pool.
+    pub chair: bool,
+    /// When they were added.
+    pub added_at: Timestamp,
+}
+
 impl Store {
+    /// The committee pools `person` is in, by cohort name.
+    pub(crate) async fn pools_of(&self, person: i64) -> Result<Vec<PoolMembership>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT c.name, m.chair, m.added_at FROM committee_pool m JOIN cohorts c ON c.id = m.cohort_id
+             WHERE m.person_id = $1 ORDER BY c.name",
+        )
+        .bind(person)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PoolMembership {
+                cohort: r.text("name")?,
+                chair: r.int("chair")? != 0,
+                added_at: instant(r.int("added_at")?)?,
+            })
+        })
+        .collect())
+    }
+
     /// Adds `person` to `cohort`'s pool (again: no change), as its chair
     /// when `chair` (the previous chair stays a member), in one transaction.
     pub(crate) async fn pool_add(

@@ -520,3 +520,10 @@ verify-holder = مُنحت لـ
 verify-program = البرنامج
 verify-awarding = الجهة المانحة
 verify-revoked-on = تاريخ الإلغاء
+
+## Committee and moderation gaps (issue 15, second round: committee2): "Your data".
+data-pools = لجان التقييم التي أنت عضو في مجموعتها
+data-pool-chair = رئيس
+data-conflicts = تعارضات المصالح التي صرّحت بها
+data-conflict-trainee = مع المتدرب { $email }: { $reason } ({ $at })
+data-conflict-organization = مع الجهة { $organization }: { $reason } ({ $at })

@@ -502,3 +502,10 @@ verify-holder = Awarded to
 verify-program = Program
 verify-awarding = Awarded by
 verify-revoked-on = Revoked on
+
+## Committee and moderation gaps (issue 15, second round: committee2): "Your data".
+data-pools = Committee pools you are in
+data-pool-chair = chair
+data-conflicts = Conflicts of interest you declared
+data-conflict-trainee = with the trainee { $email }: { $reason } ({ $at })
+data-conflict-organization = with the organization { $organization }: { $reason } ({ $at })
