@@ -333,12 +333,11 @@ async fn set_up(
     for person in &cast.people {
         // Those who judge the work come from another organization than the
         // trainees': the committee's rules refuse a judge from theirs.
-        let organization =
-            if gradflow_engine::decide::committee::judges(workflow, &person.role) {
-                "Simulated committee"
-            } else {
-                "Simulated cohort"
-            };
+        let organization = if gradflow_engine::decide::committee::judges(workflow, &person.role) {
+            "Simulated committee"
+        } else {
+            "Simulated cohort"
+        };
         engine
             .add_person(&person.email, &person.name, organization, start)
             .await?;

@@ -4,13 +4,13 @@
 //! in both languages, nothing changed); a role given by hand to someone
 //! from the trainee's organization or with a declared conflict is refused;
 //! an evaluator given by hand, during evaluation or before it, gets the
-//! scoring reminder and deadline; the chair the pool seats is mailed, in
+//! scoring reminder and deadline, which an extension of the stage keeps; the chair the pool seats is mailed, in
 //! their language, through the real worker and SMTP sink; a person's data
 //! (`person export`, "Your data") holds their pools and declared conflicts,
 //! and a trainee's none of the conflicts others declared with them.
 
-use gradflow_engine::decide::Fields;
-use gradflow_engine::service::{Engine, Error};
+use gradflow_engine::decide::{Extending, Fields};
+use gradflow_engine::service::{Engine, Error, Extension};
 use serde_json::json;
 
 use crate::committee::{holders, site_with_pool, to_evaluation};
@@ -69,7 +69,12 @@ async fn a_conflict_declared_after_seating_stops_the_evaluator_and_the_chair(db:
         ["pool1@example.org".to_owned(), "pool2@example.org".into()].into()
     );
     engine
-        .add_person("pool4@example.org", "Person pool4", "Ministry of Works", day(9))
+        .add_person(
+            "pool4@example.org",
+            "Person pool4",
+            "Ministry of Works",
+            day(9),
+        )
         .await
         .unwrap();
     engine
@@ -134,7 +139,10 @@ async fn a_conflict_declared_after_seating_stops_the_evaluator_and_the_chair(db:
 async fn a_role_given_by_hand_is_judged_by_the_committees_rules(db: &TestDb) {
     let site = Site::new(db).await;
     let engine = &site.engine;
-    for (email, name) in [("labour@example.org", "Labour Trainee"), ("same@example.org", "Same Org")] {
+    for (email, name) in [
+        ("labour@example.org", "Labour Trainee"),
+        ("same@example.org", "Same Org"),
+    ] {
         engine
             .add_person(email, name, "Ministry of Labour", day(2))
             .await
@@ -166,7 +174,13 @@ async fn a_role_given_by_hand_is_judged_by_the_committees_rules(db: &TestDb) {
     assert_unchanged(db, &before, "roles refused by the committee's rules").await;
     // A supervisor from the trainee's organization is no conflict.
     engine
-        .assign(p, Some("coord-a@example.org"), "same@example.org", "supervisor", day(3))
+        .assign(
+            p,
+            Some("coord-a@example.org"),
+            "same@example.org",
+            "supervisor",
+            day(3),
+        )
         .await
         .unwrap();
 }
@@ -202,7 +216,13 @@ async fn evaluators_given_by_hand_get_their_scoring_deadline(db: &TestDb) {
     );
     // Given by hand during evaluation: timed from then.
     engine
-        .assign(p, Some("coord-a@example.org"), "committee2@example.org", "committee", day(10))
+        .assign(
+            p,
+            Some("coord-a@example.org"),
+            "committee2@example.org",
+            "committee",
+            day(10),
+        )
         .await
         .unwrap();
     let two = engine.person("committee2@example.org").await.unwrap().id;
@@ -212,15 +232,50 @@ async fn evaluators_given_by_hand_get_their_scoring_deadline(db: &TestDb) {
             && timers.contains(&(format!("score-remind:{two}:0"), "score_reminder".into())),
         "{timers:?}"
     );
-    // Scoring ends their own timers, not the other's.
-    support::act(engine, p, "committee2@example.org", "score", scores(3), None, 11)
+    // An extension of the stage's deadline plans the stage's timers again
+    // and leaves the evaluators' own.
+    engine
+        .extend(
+            &Extension {
+                cohort: "Cohort A".into(),
+                trainees: vec!["trainee1@example.org".into()],
+                extending: Extending::Deadline("evaluation".into()),
+                to: jiff::civil::date(2026, 9, 1),
+                reason: "the presentation room is closed".into(),
+                by: Some("coord-a@example.org".into()),
+            },
+            day(10),
+        )
         .await
         .unwrap();
+    assert_eq!(
+        score_timers(engine, p).await,
+        timers,
+        "the extension kept them"
+    );
+    // Scoring ends their own timers, not the other's.
+    support::act(
+        engine,
+        p,
+        "committee2@example.org",
+        "score",
+        scores(3),
+        None,
+        11,
+    )
+    .await
+    .unwrap();
     assert_eq!(score_timers(engine, p).await.len(), 2);
     // The late one is reminded through the real worker, and the chair
     // (given by hand) told once the deadline passed.
     engine
-        .assign(p, Some("coord-a@example.org"), "coord-b@example.org", "chair", day(11))
+        .assign(
+            p,
+            Some("coord-a@example.org"),
+            "coord-b@example.org",
+            "chair",
+            day(11),
+        )
         .await
         .unwrap();
     let sink = Sink::start(&[]).await;
@@ -292,7 +347,12 @@ async fn a_persons_data_holds_their_pools_and_declared_conflicts(db: &TestDb) {
     let engine = &site.engine;
     let now = day(3);
     let export = engine
-        .export_person("pool3@example.org", "operator", "subject access request", now)
+        .export_person(
+            "pool3@example.org",
+            "operator",
+            "subject access request",
+            now,
+        )
         .await
         .unwrap();
     let pools: Vec<(String, bool)> = export
@@ -309,8 +369,14 @@ async fn a_persons_data_holds_their_pools_and_declared_conflicts(db: &TestDb) {
     assert_eq!(
         conflicts,
         [
-            (Some("trainee1@example.org".to_owned()), "my sister's team".to_owned()),
-            (Some("trainee2@example.org".to_owned()), "my sister's team".to_owned()),
+            (
+                Some("trainee1@example.org".to_owned()),
+                "my sister's team".to_owned()
+            ),
+            (
+                Some("trainee2@example.org".to_owned()),
+                "my sister's team".to_owned()
+            ),
         ]
     );
     // The trainee's own export says nothing of a conflict declared with them.

@@ -500,18 +500,51 @@ impl<'p, 'a> Draft<'p, 'a> {
     fn entered(&mut self, cause: i64) -> Result<(), Rejection> {
         self.set_stage_timers()?;
         let stage = current_stage(self.project.workflow, &self.state)?;
-        // Evaluators seated before the stage began (given by hand, or
-        // through the cohort) get their scoring deadline from now, as those
-        // the pool seats on entry do.
+        self.plan_seated_evaluators()?;
+        self.notify(&Trigger::Enter(stage.key.clone()), cause);
+        Ok(())
+    }
+
+    /// In an assessed stage just entered: evaluators seated before it began
+    /// (given by hand, or through the cohort) get their scoring deadline
+    /// from now, as those the pool seats on entry do.
+    fn plan_seated_evaluators(&mut self) -> Result<(), Rejection> {
+        let stage = current_stage(self.project.workflow, &self.state)?;
         if let Some(a) = &stage.assessment {
-            let seated = members::holders_of(self.project.members, &a.by[0]);
-            for person in seated {
+            for person in members::holders_of(self.project.members, &a.by[0]) {
                 if !self.state.scorecards.contains_key(&person) {
                     committee::plan_score_timers(self, a, person)?;
                 }
             }
         }
-        self.notify(&Trigger::Enter(stage.key.clone()), cause);
+        Ok(())
+    }
+
+    /// Plans the current stage's own timers again (an extension, a
+    /// calendar change), replacing them by key: the evaluators' scoring
+    /// reminders and deadlines, planned from each one's seating, stay.
+    fn replan_stage_timers(&mut self) -> Result<(), Rejection> {
+        self.set_stage_timers()?;
+        let stage = current_stage(self.project.workflow, &self.state)?;
+        if stage.assessment.is_none() {
+            // No scoring timers to keep: every pending one goes at once.
+            return Ok(());
+        }
+        self.timers.cancel_pending = false;
+        let keys = std::iter::once("deadline".to_owned())
+            .chain((0..stage.reminders.len()).map(|i| format!("remind:{i}")))
+            .chain((0..stage.overdue.len()).map(|i| format!("overdue:{i}")))
+            .chain(
+                stage
+                    .milestones
+                    .iter()
+                    .map(|m| format!("milestone:{}", m.key)),
+            );
+        for key in keys {
+            if !self.timers.cancel.contains(&key) {
+                self.timers.cancel.push(key);
+            }
+        }
         Ok(())
     }
 

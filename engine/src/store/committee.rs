@@ -226,7 +226,8 @@ impl Store {
 }
 
 /// The declared conflicts with the emails of both people, to filter.
-const CONFLICTS: &str = "SELECT d.id, d.person_id, p.email, d.trainee_id, t.email AS trainee_email, d.organization,
+const CONFLICTS: &str =
+    "SELECT d.id, d.person_id, p.email, d.trainee_id, t.email AS trainee_email, d.organization,
         d.reason, d.declared_by, d.declared_at
  FROM declared_conflicts d JOIN people p ON p.id = d.person_id
  LEFT JOIN people t ON t.id = d.trainee_id";

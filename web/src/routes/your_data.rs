@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde_json::json;
 
-use crate::{App, i18n};
 use crate::pages::{self, Fail, Frame};
 use crate::session::Visitor;
+use crate::{App, i18n};
 
 /// `GET /profile/data`: the page.
 pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, Fail> {
@@ -51,8 +51,8 @@ pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, 
             let at = ("at", day(c.declared_at));
             let reason = ("reason", c.reason.clone());
             match (&c.trainee_email, &c.organization) {
-                (Some(email), _) => json!({ "with": i18n::text(lang, "data-conflict-trainee", &[("email", email.clone()), reason, at]) }),
-                (None, organization) => json!({ "with": i18n::text(lang, "data-conflict-organization", &[("organization", organization.clone().unwrap_or_default()), reason, at]) }),
+                (Some(email), _) => json!({ "text": i18n::text(lang, "data-conflict-trainee", &[("email", email.clone()), reason, at]) }),
+                (None, organization) => json!({ "text": i18n::text(lang, "data-conflict-organization", &[("organization", organization.clone().unwrap_or_default()), reason, at]) }),
             }
         })
         .collect();

@@ -49,14 +49,20 @@ fn a_declared_conflict_stops_scoring_moderating_rescoring_and_deciding() {
     run.conflicts
         .declared
         .push(declared(a, ConflictWith::Trainee(trainee)));
-    run.conflicts.organizations.insert(b, "Ministry of Health".into());
+    run.conflicts
+        .organizations
+        .insert(b, "Ministry of Health".into());
     run.conflicts.declared.push(declared(
         chair,
         ConflictWith::Organization(" Ministry of Health ".into()),
     ));
     let why = run.act(a, "score", scores(5), None, 30).unwrap_err();
     assert_eq!(why.code(), "committee-conflicted");
-    assert!(said(&why).contains("why=declared-trainee"), "{}", said(&why));
+    assert!(
+        said(&why).contains("why=declared-trainee"),
+        "{}",
+        said(&why)
+    );
     let why = run.act(b, "score", scores(5), None, 30).unwrap_err();
     assert!(
         said(&why).contains("why=organization") && said(&why).contains("Ministry of Health"),
@@ -89,8 +95,14 @@ fn a_declared_conflict_stops_scoring_moderating_rescoring_and_deciding() {
             said(&why)
         );
     }
-    run.act(other_chair, MODERATE_ACTION, moderated, Some("Because."), 31)
-        .unwrap();
+    run.act(
+        other_chair,
+        MODERATE_ACTION,
+        moderated,
+        Some("Because."),
+        31,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -163,8 +175,14 @@ fn evaluators_seated_before_the_stage_get_their_deadline_on_entry() {
         run.act(by, &format!("{}.submit", m.key), sample(form), None, 10)
             .unwrap();
         let reviewer = holder(&w, &m.review_by[0], 1);
-        run.act(reviewer, &format!("{}.accept", m.key), Fields::new(), None, 10)
-            .unwrap();
+        run.act(
+            reviewer,
+            &format!("{}.accept", m.key),
+            Fields::new(),
+            None,
+            10,
+        )
+        .unwrap();
     }
     let finish = stage.action("finish").unwrap();
     let answers = sample(&w.forms[finish.form.as_ref().unwrap()]);
@@ -234,7 +252,11 @@ fn before_quorum_only_the_decisions_wait() {
         .into_iter()
         .map(|d| d.action)
         .collect();
-    assert_eq!(decisions, ["pass", "revise", "fail"], "withdraw is no decision");
+    assert_eq!(
+        decisions,
+        ["pass", "revise", "fail"],
+        "withdraw is no decision"
+    );
     for who in [trainee, holder(&w, "coordinator", 1)] {
         let mut run = walk(&w, "evaluation");
         run.act(who, "withdraw", Fields::new(), Some("Moving abroad."), 20)
@@ -273,7 +295,11 @@ fn the_checklist_is_read_by_everyone_but_those_who_judge() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../workflows/graduation-service/workflow.yaml");
     let text = std::fs::read_to_string(path).unwrap();
-    let text = regex_free_rename(&regex_free_rename(&text, "chair", "president"), "committee", "jury");
+    let text = regex_free_rename(
+        &regex_free_rename(&text, "chair", "president"),
+        "committee",
+        "jury",
+    );
     let renamed = definition::parse(&text, Templates::Unchecked).unwrap();
     assert_eq!(
         decide::checklist_readers(&renamed),
@@ -311,4 +337,53 @@ fn regex_free_rename(text: &str, from: &str, to: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[test]
+fn an_extension_in_evaluation_keeps_the_evaluators_timers() {
+    let w = bundled("graduation-service");
+    let run = walk(&w, "evaluation");
+    let coordinator = holder(&w, "coordinator", 1);
+    let due = day(200);
+    let extended = decide::extend(
+        &run.project(),
+        &run.state,
+        Some(coordinator),
+        &decide::Extending::Deadline("evaluation".into()),
+        due,
+        "the room is closed",
+        day(20),
+    )
+    .unwrap();
+    assert!(!extended.timers.cancel_pending, "scoring timers are kept");
+    assert!(extended.timers.cancel.iter().any(|k| k == "deadline"));
+    assert!(
+        extended
+            .timers
+            .cancel
+            .iter()
+            .all(|k| !k.starts_with("score-")),
+        "{:?}",
+        extended.timers.cancel
+    );
+    let deadline = extended
+        .timers
+        .set
+        .iter()
+        .find(|t| t.key == "deadline")
+        .unwrap();
+    assert_eq!(deadline.at, due);
+    // Outside an assessed stage every pending timer goes, as before.
+    let early = Run::start(&w);
+    let extended = decide::extend(
+        &early.project(),
+        &early.state,
+        Some(coordinator),
+        &decide::Extending::Deadline("proposal".into()),
+        due,
+        "illness",
+        day(2),
+    )
+    .unwrap();
+    assert!(extended.timers.cancel_pending);
 }
