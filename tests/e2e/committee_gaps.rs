@@ -25,6 +25,7 @@ on_both!(
     evaluators_given_by_hand_get_their_scoring_deadline,
     the_chair_the_pool_seats_is_mailed_in_their_language,
     a_persons_data_holds_their_pools_and_declared_conflicts,
+    twenty_evaluators_given_at_once_each_get_exactly_their_timers,
 );
 
 fn scores(n: i64) -> Fields {
@@ -417,4 +418,62 @@ async fn a_persons_data_holds_their_pools_and_declared_conflicts(db: &TestDb) {
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(json["committee_pools"][0]["cohort"], "Cohort A");
     assert_eq!(json["declared_conflicts"].as_array().unwrap().len(), 2);
+}
+
+async fn twenty_evaluators_given_at_once_each_get_exactly_their_timers(db: &TestDb) {
+    let site = Site::new(db).await;
+    let engine = site.engine.clone();
+    let p = site.projects[0];
+    to_evaluation(&engine, p, 1).await;
+    let emails: Vec<String> = (1..=20).map(|i| format!("eval{i}@example.org")).collect();
+    for (i, email) in emails.iter().enumerate() {
+        engine
+            .add_person(
+                email,
+                &format!("Evaluator {i}"),
+                &format!("Org {i}"),
+                day(9),
+            )
+            .await
+            .unwrap();
+    }
+    // Twenty coordinators' clicks at once; each retries when another won.
+    let mut tasks = Vec::new();
+    for email in emails.clone() {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                match engine
+                    .assign(p, Some("coord-a@example.org"), &email, "committee", day(10))
+                    .await
+                {
+                    Err(e) if e.is_race() => continue,
+                    done => break done.unwrap(),
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let seated = holders(&engine, p, "committee").await;
+    assert_eq!(seated.len(), 21, "committee1 and the twenty: {seated:?}");
+    let timers = score_timers(&engine, p).await;
+    assert_eq!(
+        timers.len(),
+        42,
+        "a reminder and a deadline each: {timers:?}"
+    );
+    for email in seated {
+        let id = engine.person(&email).await.unwrap().id;
+        for key in [format!("score-late:{id}"), format!("score-remind:{id}:0")] {
+            assert_eq!(
+                timers.iter().filter(|(k, _)| *k == key).count(),
+                1,
+                "{key}: {timers:?}"
+            );
+        }
+    }
+    let report = engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none(), "{report:?}");
 }
