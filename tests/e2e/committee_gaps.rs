@@ -172,6 +172,16 @@ async fn a_role_given_by_hand_is_judged_by_the_committees_rules(db: &TestDb) {
             conflicted(&refused, why);
         }
     }
+    // Given at the start, too: the project is not created.
+    let members = [
+        ("labour@example.org".to_owned(), "trainee".to_owned()),
+        ("same@example.org".to_owned(), "committee".to_owned()),
+    ];
+    let refused = engine
+        .start_project("Cohort A", "Judged by a colleague", &members, day(3))
+        .await
+        .unwrap_err();
+    conflicted(&refused, "why=organization");
     assert_unchanged(db, &before, "roles refused by the committee's rules").await;
     // A supervisor from the trainee's organization is no conflict.
     engine

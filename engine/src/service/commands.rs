@@ -135,6 +135,13 @@ impl Engine {
         let mut created = if valid.is_empty() {
             Vec::new().into_iter()
         } else {
+            // A role that judges the work given at the start follows the
+            // committee's rules too: one load for the whole intake.
+            let direct: Vec<Member> = valid
+                .iter()
+                .flat_map(|p| p.direct.iter().cloned())
+                .collect();
+            let conflicts = self.conflicts_for(&direct, None).await?;
             let mut pinned: Option<(i64, Arc<Workflow>)> = None;
             let results = self
                 .store
@@ -163,7 +170,7 @@ impl Engine {
                             workflow: &workflow,
                             calendar: &calendar,
                             members,
-                            conflicts: &NO_CONFLICTS,
+                            conflicts: &conflicts,
                         };
                         decide::start(&project, valid[position].direct, now)
                             .map_err(|r| Error::refused(r, &workflow))
