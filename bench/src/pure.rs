@@ -180,6 +180,7 @@ impl Setup {
             workflow: &self.workflow,
             calendar: &self.calendar,
             members: &self.members,
+            conflicts: &gradflow_engine::decide::committee::NO_CONFLICTS,
         }
     }
 }

@@ -262,6 +262,7 @@ fn decide_chunk(
             workflow: plan.workflow,
             calendar: plan.calendar,
             members: &members,
+            conflicts: &gradflow_engine::decide::committee::NO_CONFLICTS,
         };
         let d = decide::start(&project, &direct, now)
             .map_err(|r| anyhow::anyhow!("the core refused to start project {id}: {r}"))?;

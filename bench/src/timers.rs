@@ -106,6 +106,7 @@ fn start_timers(s: &Setting, now: Timestamp) -> anyhow::Result<Vec<Timer>> {
         workflow: &s.workflow,
         calendar: &s.calendar,
         members: &members,
+        conflicts: &gradflow_engine::decide::committee::NO_CONFLICTS,
     };
     let d = decide::start(&project, &members[..2], now)
         .map_err(|r| anyhow::anyhow!("the core refused a start: {r}"))?;
@@ -154,6 +155,7 @@ fn expect(
         workflow: &s.workflow,
         calendar: &s.calendar,
         members: &members,
+        conflicts: &gradflow_engine::decide::committee::NO_CONFLICTS,
     };
     let refused = |r: decide::Rejection| anyhow::anyhow!("the core refused: {r}");
     let started = decide::start(&project, &members[..2], start).map_err(refused)?;

@@ -331,8 +331,15 @@ async fn set_up(
         .publish_with_templates(&[(setup.source.clone(), setup.templates.clone())], start)
         .await?;
     for person in &cast.people {
+        // Those who judge the work come from another organization than the
+        // trainees': the committee's rules refuse a judge from theirs.
+        let organization = if gradflow_engine::decide::committee::judges(workflow, &person.role) {
+            "Simulated committee"
+        } else {
+            "Simulated cohort"
+        };
         engine
-            .add_person(&person.email, &person.name, "Simulated cohort", start)
+            .add_person(&person.email, &person.name, organization, start)
             .await?;
     }
     let title = format!("Simulation of {}", workflow.title.default_text());

@@ -68,7 +68,7 @@ async fn validate_reports_every_problem_with_file_line_and_column() {
         3,
         "one summary line per valid file:\n{out}"
     );
-    assert!(out.contains("graduation-excellence v1 — 9 stages"), "{out}");
+    assert!(out.contains("graduation-excellence v2 — 8 stages"), "{out}");
 
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.yaml");
@@ -179,13 +179,29 @@ async fn graph_draws_mermaid_and_dot() {
         1,
         "the cause is said once: {missing}"
     );
+    // The chair moderates in the evaluation stage itself (v2): its
+    // decisions leave it, no automatic move to a stage of its own.
     let excellence = ok(
         &db,
         &["workflow", "graph", &bundled("graduation-excellence")],
     );
     assert!(
-        excellence.contains("evaluation --> moderation: moderate (automatic)"),
+        excellence.contains("evaluation --> not_certified: fail (chair)")
+            && !excellence.contains("moderation"),
         "{excellence}"
+    );
+    // An automatic action is drawn as such.
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = dir.path().join("workflow.yaml");
+    std::fs::write(
+        &tiny,
+        "key: tiny\nversion: 1\ntitle: Tiny\nroles: [owner]\nstart: draft\nstages:\n  draft:\n    actions:\n      submit: { by: owner, to: review, form: proposal }\n  review:\n    actions:\n      auto_approve: { auto: true, when: form.proposal.budget == 0, to: done }\n      approve: { by: owner, to: done }\n  done: { terminal: true }\nforms:\n  proposal:\n    fields:\n      budget: { type: number, required: true, min: 0 }\n",
+    )
+    .unwrap();
+    let graph = ok(&db, &["workflow", "graph", tiny.to_str().unwrap()]);
+    assert!(
+        graph.contains("review --> done: auto_approve (automatic)"),
+        "{graph}"
     );
 }
 

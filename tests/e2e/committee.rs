@@ -43,7 +43,7 @@ const POOL: &[(&str, &str)] = &[
 
 /// The test site (Cohort A: projects 0 and 1, coordinator coord-a) with
 /// the committee pool above, pool3 conflicted with trainees 1 and 2.
-async fn site_with_pool(db: &TestDb) -> Site {
+pub(crate) async fn site_with_pool(db: &TestDb) -> Site {
     let site = Site::new(db).await;
     let engine = &site.engine;
     for (email, organization) in POOL {
@@ -75,7 +75,7 @@ async fn site_with_pool(db: &TestDb) -> Site {
 
 /// Takes project `p` (trainee `n`, supervisor `n`, Cohort A) to evaluation,
 /// its last step (`finish`) on day 9.
-async fn to_evaluation(engine: &Engine, p: i64, n: usize) {
+pub(crate) async fn to_evaluation(engine: &Engine, p: i64, n: usize) {
     let forms = definition::load(&bundled("graduation-service"))
         .unwrap()
         .workflow
@@ -120,7 +120,7 @@ async fn to_evaluation(engine: &Engine, p: i64, n: usize) {
 }
 
 /// Who holds `role` on project `p`, by email.
-async fn holders(engine: &Engine, p: i64, role: &str) -> BTreeSet<String> {
+pub(crate) async fn holders(engine: &Engine, p: i64, role: &str) -> BTreeSet<String> {
     let view = engine.view(p).await.unwrap();
     let mut out = BTreeSet::new();
     for m in view.record.members.iter().filter(|m| m.role == role) {

@@ -15,6 +15,7 @@ mod calendar;
 mod certificates;
 mod cli;
 mod committee;
+mod committee_gaps;
 mod config;
 mod croniter;
 mod database_ops;

@@ -488,14 +488,18 @@ async fn sqlite_many_processes_publish_the_bundled_workflows_at_once() {
             listing(runs.iter().filter(|r| !r.ok()))
         );
         for key in support::BUNDLED {
+            let version = gradflow_engine::definition::load(&support::bundled(key))
+                .unwrap()
+                .workflow
+                .version;
             let created = runs
                 .iter()
-                .filter(|r| r.stdout.contains(&format!("{key} v1: created")))
+                .filter(|r| r.stdout.contains(&format!("{key} v{version}: created")))
                 .count();
             assert_eq!(
                 created,
                 1,
-                "round {round}: {key} v1 is created once, unchanged after:\n{}",
+                "round {round}: {key} v{version} is created once, unchanged after:\n{}",
                 listing(&runs)
             );
         }

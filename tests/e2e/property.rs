@@ -126,6 +126,7 @@ fn pure_run(w: &Workflow, steps: &[Step]) -> Result<(), TestCaseError> {
         workflow: w,
         calendar: &calendar,
         members: &members,
+        conflicts: &gradflow_engine::decide::committee::NO_CONFLICTS,
     };
     let names = action_names(w);
     // Every member is given their role directly, as the start records it.

@@ -54,6 +54,7 @@ async fn conflicting_commits_from_two_connections(db: &TestDb) {
             workflow: &seen.workflow,
             calendar: &calendar,
             members: &seen.record.members,
+            conflicts: &gradflow_engine::decide::committee::NO_CONFLICTS,
         };
         let version = seen.record.state.version;
         let endorse = Request {

@@ -372,7 +372,7 @@ pub fn panel(workflow: &Workflow, stage: &Stage, state: &ProjectState) -> Option
     panel.decisions = stage
         .actions
         .iter()
-        .filter(|a| !a.auto)
+        .filter(|a| super::is_decision(workflow, stage, a))
         .map(|a| Decidable {
             action: a.key.clone(),
             by: a.by.clone(),

@@ -46,6 +46,35 @@ pub fn checklist(workflow: &Workflow, state: &ProjectState) -> Vec<ItemState> {
         .collect()
 }
 
+/// The roles that read a project's graduation checklist: everyone on it
+/// but those who judge its work (the assessment's evaluators and its
+/// chair, [`super::committee::judges`]), so the trainee, the supervisor
+/// and the coordinator in the bundled workflows, whatever a definition
+/// calls its roles. Empty when the workflow declares no checklist.
+pub fn checklist_readers(workflow: &Workflow) -> Vec<String> {
+    if workflow.checklist.is_empty() {
+        return Vec::new();
+    }
+    workflow
+        .roles
+        .iter()
+        .filter(|r| !super::committee::judges(workflow, r))
+        .cloned()
+        .collect()
+}
+
+/// Whether someone holding `roles` on a project in `state` is shown its
+/// checklist: the workflow declares one, the project is open (an ended
+/// project's ending says it all), and they hold one of
+/// [`checklist_readers`]. Pages ask this and only render.
+pub fn shows_checklist(workflow: &Workflow, state: &ProjectState, roles: &[String]) -> bool {
+    let open = workflow.stage(&state.stage).is_some_and(|s| !s.terminal);
+    open && {
+        let readers = checklist_readers(workflow);
+        roles.iter().any(|r| readers.contains(r))
+    }
+}
+
 /// The keys of the items not met yet.
 pub fn missing(workflow: &Workflow, state: &ProjectState) -> Vec<String> {
     checklist(workflow, state)

@@ -47,6 +47,8 @@ pub const ASSIGNED_TEMPLATE: &str = "committee_assigned";
 pub const REMINDER_TEMPLATE: &str = "committee_score_reminder";
 /// Template mailed to the chair once an evaluator's deadline passed.
 pub const LATE_TEMPLATE: &str = "committee_score_late";
+/// Template mailed to the pool's chair when they are seated on a project.
+pub const CHAIR_TEMPLATE: &str = "committee_chair_assigned";
 /// Template mailed to coordinators when a project's committee could not be assigned.
 pub const SHORT_TEMPLATE: &str = "committee_short";
 
@@ -196,7 +198,8 @@ impl Pool {
 
 /// Why `person` may not evaluate a project with `members`, if they may not.
 /// The one check for conflicts a pool member has with a project (the
-/// assignment uses it; so may a check before a score is accepted).
+/// assignment uses it; so does [`Conflicts::judge`], before a role is
+/// given, a score, a moderation or a decision is accepted).
 pub fn excluded(
     workflow: &Workflow,
     role: &str,
@@ -204,25 +207,46 @@ pub fn excluded(
     candidate: &PoolMember,
     members: &[Member],
 ) -> Option<Excluded> {
+    rules(
+        workflow,
+        role,
+        &pool.organizations,
+        &pool.declared,
+        candidate.person,
+        &candidate.organization,
+        members,
+    )
+}
+
+/// The committee's conflict rules for `person` (of organization `org`) in
+/// `role` on a project with `members`; see the module's rules.
+fn rules(
+    workflow: &Workflow,
+    role: &str,
+    organizations: &BTreeMap<PersonId, String>,
+    declared: &[Declared],
+    person: PersonId,
+    org: &str,
+    members: &[Member],
+) -> Option<Excluded> {
     let trainees: BTreeSet<PersonId> = members::holders_of(members, TRAINEE_ROLE);
-    let organizations: BTreeSet<&str> = trainees
+    let trainee_orgs: BTreeSet<&str> = trainees
         .iter()
-        .filter_map(|t| pool.organizations.get(t))
+        .filter_map(|t| organizations.get(t))
         .map(|o| o.trim())
         .filter(|o| !o.is_empty())
         .collect();
-    let person = candidate.person;
-    let org = candidate.organization.trim();
-    if !org.is_empty() && organizations.contains(org) {
+    let org = org.trim();
+    if !org.is_empty() && trainee_orgs.contains(org) {
         return Some(Excluded::Organization(org.to_owned()));
     }
     if members::holders_of(members, SUPERVISOR_ROLE).contains(&person) {
         return Some(Excluded::Supervisor);
     }
-    for d in pool.declared.iter().filter(|d| d.person == person) {
+    for d in declared.iter().filter(|d| d.person == person) {
         let hit = match &d.with {
             ConflictWith::Trainee(t) => trainees.contains(t),
-            ConflictWith::Organization(o) => organizations.contains(o.trim()),
+            ConflictWith::Organization(o) => trainee_orgs.contains(o.trim()),
         };
         if hit {
             return Some(Excluded::Declared(d.with.clone()));
@@ -236,6 +260,73 @@ pub fn excluded(
         return Some(Excluded::Role(m.role.clone()));
     }
     None
+}
+
+/// What the committee's conflict rules read on one project besides its
+/// members' roles: the organizations of its people (and of anyone being
+/// given a role) and the conflicts they declared. The service loads it for
+/// a command that judges someone ([`NO_CONFLICTS`] where nothing is judged).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Conflicts {
+    /// Each person's organization (empty: none given).
+    pub organizations: BTreeMap<PersonId, String>,
+    /// Conflicts the people declared.
+    pub declared: Vec<Declared>,
+}
+
+/// No organizations and no declared conflicts: for reading a project, or
+/// deciding what judges nobody (a timer, an extension).
+pub static NO_CONFLICTS: Conflicts = Conflicts {
+    organizations: BTreeMap::new(),
+    declared: Vec::new(),
+};
+
+impl Conflicts {
+    /// Why `person` may not hold `role` on a project with `members` by the
+    /// committee's rules (the trainee's organization, their supervisor, a
+    /// declared conflict), when `role` judges the work ([`judges`]). A role
+    /// the definition's `conflicts:` forbids is the core's
+    /// `conflict-of-interest`, not repeated here.
+    pub fn judge(
+        &self,
+        workflow: &Workflow,
+        role: &str,
+        person: PersonId,
+        members: &[Member],
+    ) -> Option<Excluded> {
+        if !judges(workflow, role) {
+            return None;
+        }
+        let org = self.organizations.get(&person).map_or("", String::as_str);
+        match rules(
+            workflow,
+            role,
+            &self.organizations,
+            &self.declared,
+            person,
+            org,
+            members,
+        ) {
+            Some(Excluded::Role(_)) => None,
+            other => other,
+        }
+    }
+}
+
+/// Whether `role` judges a project's work in `workflow`: it scores an
+/// assessment (its `by:`), takes an assessed stage's decisions (its chair,
+/// who moderates), or is the [`CHAIR_ROLE`]. The committee's conflict
+/// rules hold for these roles only (a supervisor of the trainee's own
+/// organization is the rule, not a conflict).
+pub fn judges(workflow: &Workflow, role: &str) -> bool {
+    if role == CHAIR_ROLE && workflow.roles.iter().any(|r| r == CHAIR_ROLE) {
+        return true;
+    }
+    workflow.stages.iter().any(|s| {
+        s.assessment.as_ref().is_some_and(|a| {
+            a.by.iter().any(|r| r == role) || super::chairs(workflow, s).iter().any(|r| r == role)
+        })
+    })
 }
 
 /// Picks evaluators in `role` for each of `needs` (in the order given) from
@@ -342,7 +433,8 @@ pub struct Seating {
 /// assessment's role, mailed [`ASSIGNED_TEMPLATE`], with their scoring
 /// deadline's reminders and escalation planned as timers when the
 /// assessment has `score_within:`; a replaced evaluator's role is ended
-/// (`MemberRemoved`) and their timers cancelled.
+/// (`MemberRemoved`) and their timers cancelled; a chair seated is mailed
+/// [`CHAIR_TEMPLATE`].
 pub fn seat(
     project: &Project<'_>,
     state: &super::state::ProjectState,
@@ -433,7 +525,7 @@ pub fn seat(
         // A chair with a conflict on this project is not seated (the
         // coordinator gives the role by hand), never refused as a whole.
         if members::may_hold(&seated, chair, CHAIR_ROLE).is_ok() {
-            draft.record(
+            let seq = draft.record(
                 actor,
                 Change::MemberAdded {
                     person: chair,
@@ -444,6 +536,8 @@ pub fn seat(
                 person: chair,
                 role: CHAIR_ROLE.to_owned(),
             });
+            // Told like the evaluators: the chair moderates and decides.
+            push_note(&mut draft, CHAIR_TEMPLATE, chair, seq);
         }
     }
     let seated = Project {
@@ -467,7 +561,7 @@ fn push_note(draft: &mut Draft<'_, '_>, template: &str, recipient: PersonId, cau
 
 /// Plans `person`'s scoring reminders and deadline from now, if the
 /// assessment has `score_within:`.
-fn plan_score_timers(
+pub(super) fn plan_score_timers(
     draft: &mut Draft<'_, '_>,
     assessment: &Assessment,
     person: PersonId,

@@ -127,7 +127,7 @@ pub fn extend(
             reason: reason.to_owned(),
         },
     )?;
-    draft.set_stage_timers()?;
+    draft.replan_stage_timers()?;
     Ok(draft.finish())
 }
 
@@ -166,7 +166,7 @@ pub fn recalendar(
             reason: reason.to_owned(),
         },
     )?;
-    draft.set_stage_timers()?;
+    draft.replan_stage_timers()?;
     Ok(Some(draft.finish()))
 }
 

@@ -63,6 +63,14 @@ pub fn add_member(
             role: role.to_owned(),
         },
     )?;
+    // An evaluator given by hand while the stage's assessment is open gets
+    // the scoring deadline and reminders an assigned one gets.
+    if let Some(a) = &stage.assessment
+        && a.by[0] == role
+        && !state.scorecards.contains_key(&person)
+    {
+        super::committee::plan_score_timers(&mut draft, a, person)?;
+    }
     Ok(draft.finish())
 }
 
@@ -130,7 +138,9 @@ pub fn may_give_roles(project: &Project<'_>, actor: PersonId) -> Result<(), Reje
 /// The one place for these rules: the role must be one of the workflow's,
 /// and must not conflict with another role the person holds. Conflicts of
 /// interest (pairs of roles one person may not hold, such as trainee and
-/// committee) come from the definition's `conflicts:`.
+/// committee) come from the definition's `conflicts:`; a role that judges
+/// the work also follows the committee's rules
+/// ([`super::committee::Conflicts::judge`]).
 pub(super) fn may_hold(
     project: &Project<'_>,
     person: PersonId,
@@ -149,6 +159,17 @@ pub(super) fn may_hold(
         return Err(Rejection::ConflictOfInterest {
             role: role.to_owned(),
             held: other.to_owned(),
+        });
+    }
+    // A role that judges the work (evaluator, chair) is refused by the
+    // committee's rules too: organization, supervisor, declared conflicts.
+    if let Some(why) = project
+        .conflicts
+        .judge(workflow, role, person, project.members)
+    {
+        return Err(Rejection::Conflicted {
+            role: role.to_owned(),
+            why,
         });
     }
     Ok(())

@@ -173,6 +173,7 @@ pub fn migrate(
         },
     )?;
     draft.set_stage_timers()?;
+    draft.plan_seated_evaluators()?;
     draft.run_automatic()?;
     Ok(draft.finish())
 }

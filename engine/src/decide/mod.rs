@@ -59,7 +59,9 @@ pub use approvals::WaitingFor;
 pub use assessment::{
     CriterionFigures, Decidable, Outcome, Panel, Shortfall, WhyNot, outcome, panel,
 };
-pub use checklist::{ISSUE_CERTIFICATE, ItemState, checklist, missing};
+pub use checklist::{
+    ISSUE_CERTIFICATE, ItemState, checklist, checklist_readers, missing, shows_checklist,
+};
 pub use conditions::ProjectData;
 pub use evidence::{NewEvidence, add_evidence, may_add_evidence};
 pub use extend::{DATE_GIVERS, Extending, extend, extension_key, recalendar};
@@ -119,6 +121,9 @@ pub struct Project<'a> {
     pub calendar: &'a Calendar,
     /// Everyone holding a role on the project.
     pub members: &'a [Member],
+    /// Organizations and declared conflicts the committee's conflict rules
+    /// read ([`committee::NO_CONFLICTS`] when nobody is judged).
+    pub conflicts: &'a committee::Conflicts,
 }
 
 impl Project<'_> {
@@ -324,7 +329,7 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             .iter()
             .any(|c| c.spread_too_wide)
     {
-        let chairs = chairs(stage);
+        let chairs = chairs(project.workflow, stage);
         let mut moderate = Possible::new(MODERATE_ACTION.into(), "moderate scores".into(), &chairs);
         // Every wide criterion moderated: nothing waits for it any more
         // (the chair may still moderate again).
@@ -354,7 +359,11 @@ pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
             .when
             .as_ref()
             .and_then(|w| data.why_false(w))
-            .or_else(|| undecided(stage, &action.key, project.workflow, state))
+            .or_else(|| {
+                is_decision(project.workflow, stage, action)
+                    .then(|| undecided(stage, &action.key, project.workflow, state))
+                    .flatten()
+            })
             .or_else(|| {
                 checklist::check(project, state, action)
                     .err()
@@ -491,7 +500,51 @@ impl<'p, 'a> Draft<'p, 'a> {
     fn entered(&mut self, cause: i64) -> Result<(), Rejection> {
         self.set_stage_timers()?;
         let stage = current_stage(self.project.workflow, &self.state)?;
+        self.plan_seated_evaluators()?;
         self.notify(&Trigger::Enter(stage.key.clone()), cause);
+        Ok(())
+    }
+
+    /// In an assessed stage just entered: evaluators seated before it began
+    /// (given by hand, or through the cohort) get their scoring deadline
+    /// from now, as those the pool seats on entry do.
+    fn plan_seated_evaluators(&mut self) -> Result<(), Rejection> {
+        let stage = current_stage(self.project.workflow, &self.state)?;
+        if let Some(a) = &stage.assessment {
+            for person in members::holders_of(self.project.members, &a.by[0]) {
+                if !self.state.scorecards.contains_key(&person) {
+                    committee::plan_score_timers(self, a, person)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Plans the current stage's own timers again (an extension, a
+    /// calendar change), replacing them by key: the evaluators' scoring
+    /// reminders and deadlines, planned from each one's seating, stay.
+    fn replan_stage_timers(&mut self) -> Result<(), Rejection> {
+        self.set_stage_timers()?;
+        let stage = current_stage(self.project.workflow, &self.state)?;
+        if stage.assessment.is_none() {
+            // No scoring timers to keep: every pending one goes at once.
+            return Ok(());
+        }
+        self.timers.cancel_pending = false;
+        let keys = std::iter::once("deadline".to_owned())
+            .chain((0..stage.reminders.len()).map(|i| format!("remind:{i}")))
+            .chain((0..stage.overdue.len()).map(|i| format!("overdue:{i}")))
+            .chain(
+                stage
+                    .milestones
+                    .iter()
+                    .map(|m| format!("milestone:{}", m.key)),
+            );
+        for key in keys {
+            if !self.timers.cancel.contains(&key) {
+                self.timers.cancel.push(key);
+            }
+        }
         Ok(())
     }
 
@@ -701,8 +754,19 @@ impl<'p, 'a> Draft<'p, 'a> {
             }
         }
         // In an assessed stage, no decision before quorum or while the
-        // spread calls for moderation the chair has not given.
-        match assessment::undecidable(self.project.workflow, stage, &self.state) {
+        // spread calls for moderation the chair has not given; nor by
+        // someone the committee's conflict rules exclude. Other actions
+        // (withdraw, reject) are open at any time.
+        let decision = is_decision(self.project.workflow, stage, action);
+        if decision {
+            self.judge(first_role, command.actor)?;
+        }
+        let undecidable = if decision {
+            assessment::undecidable(self.project.workflow, stage, &self.state)
+        } else {
+            None
+        };
+        match undecidable {
             Some(assessment::Undecidable::Quorum { have, need }) => {
                 return Err(Rejection::DecisionBeforeQuorum {
                     action: action.key.clone(),
@@ -881,6 +945,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 held: (*held).to_owned(),
             });
         }
+        self.judge(role, command.actor)?;
         if self.state.scorecards.contains_key(&command.actor) {
             return Err(Rejection::AlreadyScored);
         }
@@ -902,17 +967,37 @@ impl<'p, 'a> Draft<'p, 'a> {
         Ok(())
     }
 
-    /// The chair's reason for a moderation deed: the comment, required.
+    /// Refused when the committee's conflict rules exclude `person` from
+    /// judging this project in `role` (a declared conflict, the trainee's
+    /// organization, their supervisor).
+    fn judge(&self, role: &str, person: PersonId) -> Result<(), Rejection> {
+        let project = self.project;
+        match project
+            .conflicts
+            .judge(project.workflow, role, person, project.members)
+        {
+            Some(why) => Err(Rejection::Conflicted {
+                role: role.to_owned(),
+                why,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The chair's reason for a moderation deed: the comment, required;
+    /// refused to a chair the committee's conflict rules exclude.
     fn chair_reason(
+        &self,
         stage: &Stage,
         deed: &str,
         command: &Command,
         roles: &BTreeSet<&str>,
     ) -> Result<String, Rejection> {
-        let chairs = chairs(stage);
-        if !chairs.iter().any(|r| roles.contains(r.as_str())) {
+        let chairs = chairs(self.project.workflow, stage);
+        let Some(chair) = chairs.iter().find(|r| roles.contains(r.as_str())) else {
             return Err(not_allowed(deed, &chairs, roles));
-        }
+        };
+        self.judge(chair, command.actor)?;
         given_comment(command).ok_or_else(|| Rejection::CommentRequired {
             action: deed.to_owned(),
         })
@@ -927,7 +1012,7 @@ impl<'p, 'a> Draft<'p, 'a> {
         command: &Command,
         roles: &BTreeSet<&str>,
     ) -> Result<(), Rejection> {
-        let reason = Self::chair_reason(stage, MODERATE_ACTION, command, roles)?;
+        let reason = self.chair_reason(stage, MODERATE_ACTION, command, roles)?;
         let rubric = &self.project.workflow.rubrics[&a.rubric];
         let Some(above) = rubric.moderate_spread_above else {
             return Err(Rejection::ModerationNotInRubric {
@@ -983,7 +1068,7 @@ impl<'p, 'a> Draft<'p, 'a> {
         command: &Command,
         roles: &BTreeSet<&str>,
     ) -> Result<(), Rejection> {
-        let reason = Self::chair_reason(stage, RESCORE_ACTION, command, roles)?;
+        let reason = self.chair_reason(stage, RESCORE_ACTION, command, roles)?;
         let rubric = &self.project.workflow.rubrics[&a.rubric];
         let Some(above) = rubric.moderate_spread_above else {
             return Err(Rejection::ModerationNotInRubric {
@@ -1081,11 +1166,16 @@ fn named_people(value: Option<&serde_json::Value>) -> Vec<String> {
         .collect()
 }
 
-/// The roles that chair an assessed stage: those taking its decisions
-/// (its actions taken by people); they moderate.
-fn chairs(stage: &Stage) -> Vec<String> {
+/// The roles that chair an assessed stage: those taking its actions that
+/// move the project on or back (never an exit such as withdraw, open to
+/// others); they moderate and decide.
+pub(crate) fn chairs(workflow: &Workflow, stage: &Stage) -> Vec<String> {
     let mut roles: Vec<String> = Vec::new();
-    for action in stage.actions.iter().filter(|a| !a.auto) {
+    for action in stage
+        .actions
+        .iter()
+        .filter(|a| !a.auto && direction(workflow, stage, &a.key) != Direction::Exit)
+    {
         for role in &action.by {
             if !roles.contains(role) {
                 roles.push(role.clone());
@@ -1093,6 +1183,23 @@ fn chairs(stage: &Stage) -> Vec<String> {
         }
     }
     roles
+}
+
+/// Whether `action` is one of an assessed `stage`'s decisions, which wait
+/// for the quorum and for moderation: an action taken by people that moves
+/// the project on or back, or an exit taken only by the roles that decide
+/// (a fail the chair records). Other exits (withdraw, reject) stay open,
+/// as do comments, evidence and milestones; a stage without an assessment
+/// has no decisions to hold back.
+pub(crate) fn is_decision(workflow: &Workflow, stage: &Stage, action: &Action) -> bool {
+    if stage.assessment.is_none() || action.auto {
+        return false;
+    }
+    if direction(workflow, stage, &action.key) != Direction::Exit {
+        return true;
+    }
+    let chairs = chairs(workflow, stage);
+    !action.by.is_empty() && action.by.iter().all(|r| chairs.contains(r))
 }
 
 fn given_comment(command: &Command) -> Option<String> {

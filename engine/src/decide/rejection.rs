@@ -260,6 +260,15 @@ pub enum Rejection {
         /// The evaluator role.
         role: String,
     },
+    /// The person may not judge this project in `role` by the committee's
+    /// conflict rules: from a trainee's organization, their supervisor, or
+    /// a conflict declared with a trainee or their organization.
+    Conflicted {
+        /// The role they would judge in (evaluator, chair).
+        role: String,
+        /// Why.
+        why: super::committee::Excluded,
+    },
 }
 
 impl Rejection {
@@ -556,6 +565,22 @@ impl Rejection {
                 "committee-not-evaluator",
                 vec![("role", Arg::Role(role.clone()))],
             ),
+            Rejection::Conflicted { role, why } => {
+                use super::committee::{ConflictWith, Excluded};
+                let organization = match why {
+                    Excluded::Organization(o)
+                    | Excluded::Declared(ConflictWith::Organization(o)) => o.clone(),
+                    _ => String::new(),
+                };
+                Reason::new(
+                    "committee-conflicted",
+                    vec![
+                        ("role", Arg::Role(role.clone())),
+                        ("why", Arg::Word(why.word())),
+                        ("organization", Arg::Text(organization)),
+                    ],
+                )
+            }
         }
     }
 }

@@ -143,6 +143,7 @@ impl Engine {
             workflow: &workflow,
             calendar: &calendar,
             members: &row.members,
+            conflicts: &crate::decide::committee::NO_CONFLICTS,
         };
         let replayed = match decide::replay_across(&ctx, &earlier, &events) {
             Ok(state) => state,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Engine, Error, input};
+use crate::decide::committee::{Conflicts, NO_CONFLICTS};
 use crate::decide::{self, Change, Command, Decision, Fields, Member, Possible, Project};
 use crate::definition::Workflow;
 use crate::store::{FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent};
@@ -138,6 +139,13 @@ impl Engine {
         let mut created = if valid.is_empty() {
             Vec::new().into_iter()
         } else {
+            // A role that judges the work given at the start follows the
+            // committee's rules too: one load for the whole intake.
+            let direct: Vec<Member> = valid
+                .iter()
+                .flat_map(|p| p.direct.iter().cloned())
+                .collect();
+            let conflicts = self.conflicts_for(&direct, None).await?;
             let mut cohort = cohort;
             let mut calendar = calendar;
             let mut replans = 0;
@@ -170,6 +178,7 @@ impl Engine {
                                 workflow: &workflow,
                                 calendar: &calendar,
                                 members,
+                                conflicts: &conflicts,
                             };
                             decide::start(&project, valid[position].direct, now)
                                 .map_err(|r| Error::refused(r, &workflow))
@@ -243,8 +252,8 @@ impl Engine {
         };
         let record = self.store.project(project).await?;
         let (workflow, calendar) = self.context(&record).await?;
-        let ctx = decision_context(&record, &workflow, &calendar);
         if let Some(actor) = actor {
+            let ctx = decision_context(&record, &workflow, &calendar, &NO_CONFLICTS);
             // Before the email is looked up: someone who may not give roles
             // is refused alike whether or not it is registered.
             decide::may_give_roles(&ctx, actor).map_err(|r| Error::refused(r, &workflow))?;
@@ -252,6 +261,10 @@ impl Engine {
         // Not from the cache: an email corrected by another process must
         // not give the role to whoever had it before.
         let person = self.store.person(&input::email(email)?).await?.id;
+        // The committee's conflict rules judge whoever is given a role
+        // that judges the work (an evaluator, the chair).
+        let conflicts = self.conflicts_for(&record.members, Some(person)).await?;
+        let ctx = decision_context(&record, &workflow, &calendar, &conflicts);
         let decision = decide::add_member(&ctx, &record.state, actor, person, role.trim(), now)
             .map_err(|r| Error::refused(r, &workflow))?;
         self.commit_one(project, record.state.version, decision, now)
@@ -368,7 +381,17 @@ impl Engine {
             None => self.store.project(project).await?,
         };
         let (workflow, calendar) = self.context(&record).await?;
-        let ctx = decision_context(&record, &workflow, &calendar);
+        // In an assessed stage people score, moderate and decide: the
+        // committee's conflict rules read organizations and declarations.
+        let assessed = workflow
+            .stage(&record.state.stage)
+            .is_some_and(|s| s.assessment.is_some());
+        let conflicts = if assessed {
+            self.conflicts_for(&record.members, None).await?
+        } else {
+            Conflicts::default()
+        };
+        let ctx = decision_context(&record, &workflow, &calendar, &conflicts);
         let command = Command {
             actor,
             action: request.action,
@@ -528,7 +551,7 @@ impl Engine {
     pub async fn view(&self, project: i64) -> Result<View, Error> {
         let record = self.store.project(project).await?;
         let (workflow, calendar) = self.context(&record).await?;
-        let ctx = decision_context(&record, &workflow, &calendar);
+        let ctx = decision_context(&record, &workflow, &calendar, &NO_CONFLICTS);
         let possible = decide::possible(&ctx, &record.state);
         Ok(View {
             record,
@@ -571,12 +594,14 @@ pub(super) fn decision_context<'a>(
     record: &'a ProjectRecord,
     workflow: &'a Workflow,
     calendar: &'a crate::calendar::Calendar,
+    conflicts: &'a Conflicts,
 ) -> Project<'a> {
     Project {
         id: record.id,
         workflow,
         calendar,
         members: &record.members,
+        conflicts,
     }
 }
 

@@ -22,15 +22,15 @@ use serde::Serialize;
 use super::commands::{Outcome, decision_context};
 use super::{Engine, Error, input};
 use crate::decide::committee::{
-    self, ConflictWith, Declared, Need, Pool, PoolMember, Seating, TooSmall,
+    self, ConflictWith, Conflicts, Declared, Need, Pool, PoolMember, Seating, TooSmall,
 };
 use crate::decide::{Change, Decision, Member, Project};
 use crate::definition::Workflow;
 use crate::reason::{Arg, Reason};
 use crate::store::{ConflictRow, Pending, PoolRow, ProjectRecord};
 
-/// The committee's own mail (assignment, scoring reminder, late evaluator,
-/// pool too small), in English and Arabic: used when a workflow's published
+/// The committee's own mail (assignment, the chair seated, scoring reminder,
+/// late evaluator, pool too small), in English and Arabic: used when a workflow's published
 /// templates do not give their own under the same names.
 pub(super) const BUILT_IN_TEMPLATES: &[(&str, &str)] = &[
     (
@@ -48,6 +48,22 @@ pub(super) const BUILT_IN_TEMPLATES: &[(&str, &str)] = &[
     (
         "committee_assigned.ar.text.hbs",
         include_str!("../../templates/committee/committee_assigned.ar.text.hbs"),
+    ),
+    (
+        "committee_chair_assigned.subject.hbs",
+        include_str!("../../templates/committee/committee_chair_assigned.subject.hbs"),
+    ),
+    (
+        "committee_chair_assigned.text.hbs",
+        include_str!("../../templates/committee/committee_chair_assigned.text.hbs"),
+    ),
+    (
+        "committee_chair_assigned.ar.subject.hbs",
+        include_str!("../../templates/committee/committee_chair_assigned.ar.subject.hbs"),
+    ),
+    (
+        "committee_chair_assigned.ar.text.hbs",
+        include_str!("../../templates/committee/committee_chair_assigned.ar.text.hbs"),
     ),
     (
         "committee_score_reminder.subject.hbs",
@@ -333,7 +349,7 @@ impl Engine {
                     result.complete += 1;
                     continue;
                 }
-                let ctx = decision_context(record, workflow, calendar);
+                let ctx = decision_context(record, workflow, calendar, &committee::NO_CONFLICTS);
                 let seating = Seating {
                     evaluators: picked.clone(),
                     chair: self.chair_for(&pool, workflow, &ctx),
@@ -411,7 +427,7 @@ impl Engine {
         let out = self.store.person(&input::email(out)?).await?.id;
         let record = self.store.project(project).await?;
         let (workflow, calendar) = self.context(&record).await?;
-        let ctx = decision_context(&record, &workflow, &calendar);
+        let ctx = decision_context(&record, &workflow, &calendar, &committee::NO_CONFLICTS);
         if let Some(actor) = actor {
             crate::decide::may_give_roles(&ctx, actor).map_err(|r| Error::refused(r, &workflow))?;
         }
@@ -572,13 +588,7 @@ impl Engine {
             .conflicts(Some(cohort))
             .await?
             .into_iter()
-            .map(|c| Declared {
-                person: c.person,
-                with: match (c.trainee, c.organization) {
-                    (Some(t), _) => ConflictWith::Trainee(t),
-                    (None, o) => ConflictWith::Organization(o.unwrap_or_default()),
-                },
-            })
+            .map(declared)
             .collect();
         let ids: Vec<i64> = members
             .iter()
@@ -609,6 +619,41 @@ impl Engine {
         })
     }
 
+    /// What the committee's conflict rules read on a project with
+    /// `members` (and for `also`, someone about to be given a role): each
+    /// person's organization and the conflicts they declared.
+    pub(super) async fn conflicts_for(
+        &self,
+        members: &[Member],
+        also: Option<i64>,
+    ) -> Result<Conflicts, Error> {
+        let ids: Vec<i64> = members
+            .iter()
+            .map(|m| m.person)
+            .chain(also)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let organizations = self
+            .store
+            .people_by_id(&ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.organization))
+            .collect();
+        let declared = self
+            .store
+            .conflicts_of(&ids)
+            .await?
+            .into_iter()
+            .map(declared)
+            .collect();
+        Ok(Conflicts {
+            organizations,
+            declared,
+        })
+    }
+
     /// The refusal for a pool too small, with people's names.
     async fn too_small(&self, short: &TooSmall) -> Result<Error, Error> {
         let mut ids: Vec<i64> = short.excluded.iter().map(|(p, _)| *p).collect();
@@ -627,5 +672,16 @@ impl Engine {
         Ok(Error::Conflict(short.reason(|id| {
             names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"))
         })))
+    }
+}
+
+/// A stored declared conflict as the core reads it.
+fn declared(c: ConflictRow) -> Declared {
+    Declared {
+        person: c.person,
+        with: match (c.trainee, c.organization) {
+            (Some(t), _) => ConflictWith::Trainee(t),
+            (None, o) => ConflictWith::Organization(o.unwrap_or_default()),
+        },
     }
 }

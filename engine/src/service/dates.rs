@@ -268,6 +268,7 @@ impl Engine {
                             workflow,
                             calendar: &calendar,
                             members: &row.members,
+                            conflicts: &crate::decide::committee::NO_CONFLICTS,
                         };
                         let decision = decide::extend(
                             &project, &row.state, actor, extending, due, reason, now,
@@ -352,6 +353,7 @@ impl Engine {
                         workflow,
                         calendar: &calendar,
                         members: &row.members,
+                        conflicts: &crate::decide::committee::NO_CONFLICTS,
                     };
                     match decide::recalendar(&project, &row.state, actor, &before, &reason, now)
                         .map_err(|r| Error::refused(r, workflow))?

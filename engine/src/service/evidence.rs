@@ -14,6 +14,7 @@ use jiff::Timestamp;
 
 use super::commands::decision_context;
 use super::{Engine, Error, Evidence, Viewer, input};
+use crate::decide::committee::NO_CONFLICTS;
 use crate::decide::{self, NewEvidence};
 use crate::store::Pending;
 
@@ -40,7 +41,7 @@ impl Engine {
         evidence_file_name(name)?;
         let record = self.store.project(project).await?;
         let (workflow, calendar) = self.context(&record).await?;
-        let ctx = decision_context(&record, &workflow, &calendar);
+        let ctx = decision_context(&record, &workflow, &calendar, &NO_CONFLICTS);
         decide::may_add_evidence(&ctx, &record.state, viewer.person.id)
             .map_err(|r| Error::refused(r, &workflow))?;
         let used = u64::try_from(self.store.uploaded_bytes(viewer.person.id).await?).unwrap_or(0);
@@ -91,7 +92,7 @@ impl Engine {
             tries -= 1;
             let record = self.store.project(project).await?;
             let (workflow, calendar) = self.context(&record).await?;
-            let ctx = decision_context(&record, &workflow, &calendar);
+            let ctx = decision_context(&record, &workflow, &calendar, &NO_CONFLICTS);
             let decision =
                 decide::add_evidence(&ctx, &record.state, viewer.person.id, file.clone(), now)
                     .map_err(|r| Error::refused(r, &workflow))?;

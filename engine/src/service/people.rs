@@ -46,6 +46,12 @@ pub struct PersonExport {
     pub messages: Vec<ExportedMessage>,
     /// Certificates issued to them, newest first, with their status.
     pub certificates: Vec<crate::store::Certificate>,
+    /// The cohorts' committee pools they are in (as chair or member).
+    pub committee_pools: Vec<crate::store::PoolMembership>,
+    /// The conflicts of interest recorded as theirs (declared by them, or
+    /// for them by a coordinator), oldest first. Conflicts others declared
+    /// with them are not theirs: a trainee learns nothing of a pool.
+    pub declared_conflicts: Vec<crate::store::ConflictRow>,
 }
 
 /// A correction of a person's row: what to change.
@@ -117,6 +123,8 @@ impl Engine {
         let rows = self.store.person_rows(person.id).await?;
         let id = person.id;
         let certificates = self.store.certificates(Some(id), None).await?;
+        let committee_pools = self.store.pools_of(id).await?;
+        let declared_conflicts = self.store.conflicts_of(&[id]).await?;
         let events = rows
             .events
             .into_iter()
@@ -140,6 +148,8 @@ impl Engine {
             evidence: rows.evidence,
             messages: rows.messages,
             certificates,
+            committee_pools,
+            declared_conflicts,
         })
     }
 

@@ -504,6 +504,7 @@ impl Engine {
                 workflow: &workflow,
                 calendar: &calendar,
                 members: &record.members,
+                conflicts: &crate::decide::committee::NO_CONFLICTS,
             },
             &record.state,
         );

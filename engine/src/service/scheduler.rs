@@ -118,6 +118,7 @@ impl Engine {
                 workflow: &workflow,
                 calendar: &calendar,
                 members: &record.members,
+                conflicts: &crate::decide::committee::NO_CONFLICTS,
             };
             match decide::fire(&ctx, &record.state, &timers, now) {
                 Ok(firing) => match firing.decision {

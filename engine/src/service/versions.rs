@@ -219,6 +219,7 @@ impl Engine {
                         workflow,
                         calendar: &calendar,
                         members: &row.members,
+                        conflicts: &crate::decide::committee::NO_CONFLICTS,
                     };
                     let to_stage = &resolved[&row.state.stage];
                     let decision = decide::migrate(&project, &row.state, &to, to_stage, now)

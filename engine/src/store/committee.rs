@@ -43,7 +43,38 @@ pub struct ConflictRow {
     pub declared_at: Timestamp,
 }
 
+/// A cohort's committee pool someone belongs to, for their data export.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PoolMembership {
+    /// The cohort's name.
+    pub cohort: String,
+    /// Whether they chair its pool.
+    pub chair: bool,
+    /// When they were added.
+    pub added_at: Timestamp,
+}
+
 impl Store {
+    /// The committee pools `person` is in, by cohort name.
+    pub(crate) async fn pools_of(&self, person: i64) -> Result<Vec<PoolMembership>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT c.name, m.chair, m.added_at FROM committee_pool m JOIN cohorts c ON c.id = m.cohort_id
+             WHERE m.person_id = $1 ORDER BY c.name",
+        )
+        .bind(person)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PoolMembership {
+                cohort: r.text("name")?,
+                chair: r.int("chair")? != 0,
+                added_at: instant(r.int("added_at")?)?,
+            })
+        })
+        .collect())
+    }
+
     /// Adds `person` to `cohort`'s pool (again: no change), as its chair
     /// when `chair` (the previous chair stays a member), in one transaction.
     pub(crate) async fn pool_add(
@@ -171,19 +202,46 @@ impl Store {
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|r| {
-            Ok(ConflictRow {
-                id: r.int("id")?,
-                person: r.int("person_id")?,
-                email: r.text("email")?,
-                trainee: r.opt_int("trainee_id")?,
-                trainee_email: r.opt_text("trainee_email")?,
-                organization: r.opt_text("organization")?,
-                reason: r.text("reason")?,
-                declared_by: r.text("declared_by")?,
-                declared_at: instant(r.int("declared_at")?)?,
-            })
-        })
+        .map(conflict_row)
         .collect())
     }
+
+    /// Every conflict declared by one of `people`, oldest first: what the
+    /// committee's rules read when someone judges a project.
+    pub(crate) async fn conflicts_of(&self, people: &[i64]) -> Result<Vec<ConflictRow>, Error> {
+        if people.is_empty() {
+            return Ok(Vec::new());
+        }
+        with_db!(self, pool => {
+            let mut query = sqlx::QueryBuilder::new(CONFLICTS);
+            query.push(" WHERE d.person_id IN (");
+            let mut list = query.separated(", ");
+            for id in people {
+                list.push_bind(*id);
+            }
+            query.push(") ORDER BY d.id");
+            query.build().fetch_all(pool).await?.iter().map(conflict_row).collect()
+        })
+    }
+}
+
+/// The declared conflicts with the emails of both people, to filter.
+const CONFLICTS: &str =
+    "SELECT d.id, d.person_id, p.email, d.trainee_id, t.email AS trainee_email, d.organization,
+        d.reason, d.declared_by, d.declared_at
+ FROM declared_conflicts d JOIN people p ON p.id = d.person_id
+ LEFT JOIN people t ON t.id = d.trainee_id";
+
+fn conflict_row(r: &impl Columns) -> Result<ConflictRow, Error> {
+    Ok(ConflictRow {
+        id: r.int("id")?,
+        person: r.int("person_id")?,
+        email: r.text("email")?,
+        trainee: r.opt_int("trainee_id")?,
+        trainee_email: r.opt_text("trainee_email")?,
+        organization: r.opt_text("organization")?,
+        reason: r.text("reason")?,
+        declared_by: r.text("declared_by")?,
+        declared_at: instant(r.int("declared_at")?)?,
+    })
 }

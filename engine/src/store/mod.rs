@@ -30,7 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSy
 pub use account_mail::AccountMail;
 pub use backup::{BackupFacts, HeldSnapshot};
 pub use certificates::{Certificate, Certification, NewCertificate, Revocation};
-pub use committee::{ConflictRow, PoolRow};
+pub use committee::{ConflictRow, PoolMembership, PoolRow};
 pub use directory::NewDefinition;
 pub use keys::KeyRow;
 pub use outbox::{Delivery, Message};

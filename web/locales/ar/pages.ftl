@@ -539,3 +539,10 @@ done-dates-extended = مُنح موعد جديد في { $count } مشروع/مش
 done-calendar-changed = تغيّر تقويم الدفعة: أُعيد تخطيط { $count } مشروع/مشاريع مفتوحة (وتُركت { $left } منتهية كما هي).
 done-dates-next = { $project } — { $next }
 done-dates-more = … و{ $count } مشروع/مشاريع أخرى: انظر لوحة الدفعة.
+
+## Committee and moderation gaps (issue 15, second round: committee2): "Your data".
+data-pools = لجان التقييم التي أنت عضو في مجموعتها
+data-pool-chair = رئيس
+data-conflicts = تعارضات المصالح التي صرّحت بها
+data-conflict-trainee = مع المتدرب { $email }: { $reason } ({ $at })
+data-conflict-organization = مع الجهة { $organization }: { $reason } ({ $at })

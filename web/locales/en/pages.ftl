@@ -521,3 +521,10 @@ done-dates-extended = New date given on { $count } project(s): now due { $date }
 done-calendar-changed = The cohort's calendar is changed: { $count } open project(s) planned again ({ $left } finished left as they were).
 done-dates-next = { $project } — { $next }
 done-dates-more = … and { $count } more project(s): see the board.
+
+## Committee and moderation gaps (issue 15, second round: committee2): "Your data".
+data-pools = Committee pools you are in
+data-pool-chair = chair
+data-conflicts = Conflicts of interest you declared
+data-conflict-trainee = with the trainee { $email }: { $reason } ({ $at })
+data-conflict-organization = with the organization { $organization }: { $reason } ({ $at })

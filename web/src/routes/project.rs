@@ -421,8 +421,8 @@ async fn render_with(
             line["extended"]["by"] = json!(name);
         }
     }
-    // Part 6 of issue 15: the graduation checklist, met or missing, for the
-    // trainee, the supervisor and the coordinator of an open project.
+    // Part 6 of issue 15: the graduation checklist, met or missing, for
+    // those the core shows it to (not the committee judging the work).
     let checklist: Vec<Value> = gradflow_engine::decide::checklist(workflow, &view.record.state)
         .into_iter()
         .filter_map(|item| {
@@ -468,12 +468,9 @@ async fn render_with(
         .iter()
         .filter(|i| i["done"] == json!(false))
         .count();
-    // Once the project has ended, its ending says it all.
+    // Who reads it, and while the project is open, is the core's to say.
     let checklist = (!checklist.is_empty()
-        && stage.is_some_and(|s| !s.terminal)
-        && roles
-            .iter()
-            .any(|r| ["trainee", "supervisor", "coordinator"].contains(&r.as_str())))
+        && gradflow_engine::decide::shows_checklist(workflow, &view.record.state, &roles))
     .then(|| json!({ "items": checklist, "missing": missing, "complete": missing == 0 }));
     // Who acted, by name (each person looked up once).
     let mut names: std::collections::HashMap<String, String> = Default::default();

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde_json::json;
 
-use crate::App;
 use crate::pages::{self, Fail, Frame};
 use crate::session::Visitor;
+use crate::{App, i18n};
 
 /// `GET /profile/data`: the page.
 pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, Fail> {
@@ -37,6 +37,25 @@ pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, 
         .iter()
         .map(|m| json!({ "project": m.project, "template": m.template, "state": m.state, "at": day(m.created_at) }))
         .collect();
+    // The committee pools they are in and the conflicts they declared.
+    let lang = visitor.lang;
+    let pools: Vec<_> = export
+        .committee_pools
+        .iter()
+        .map(|p| json!({ "cohort": p.cohort, "chair": p.chair }))
+        .collect();
+    let conflicts: Vec<_> = export
+        .declared_conflicts
+        .iter()
+        .map(|c| {
+            let at = ("at", day(c.declared_at));
+            let reason = ("reason", c.reason.clone());
+            match (&c.trainee_email, &c.organization) {
+                (Some(email), _) => json!({ "text": i18n::text(lang, "data-conflict-trainee", &[("email", email.clone()), reason, at]) }),
+                (None, organization) => json!({ "text": i18n::text(lang, "data-conflict-organization", &[("organization", organization.clone().unwrap_or_default()), reason, at]) }),
+            }
+        })
+        .collect();
     Ok(pages::page(
         200,
         pages::render(
@@ -53,6 +72,8 @@ pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, 
                 "roles": roles,
                 "files": files,
                 "messages": messages,
+                "pools": pools,
+                "conflicts": conflicts,
             }),
         ),
     ))

@@ -328,6 +328,15 @@ reason-committee-no-pool = لا توجد بعد مجموعة لجنة للدفع
 reason-committee-not-in-pool = { $email } ليس في مجموعة لجنة هذه الدفعة
 reason-committee-conflict-target = حدّد مع من التعارض: بريد متدرب أو جهة، لا الاثنين معًا
 
+## Committee and moderation gaps (issue 15, second round: committee2)
+reason-committee-conflicted = لا يجوز لهذا الشخص تقييم هذا المشروع بصفة { $role }: { $why ->
+    [organization] فهو من جهة عمل المتدرب، { $organization }
+    [supervisor] فهو مشرف المتدرب
+    [declared-trainee] فقد صرّح بتعارض مصالح مع المتدرب
+    [declared-organization] فقد صرّح بتعارض مصالح مع جهة عمل المتدرب، { $organization }
+   *[other] فلديه تعارض مصالح معه
+}؛ لم يتغير شيء
+
 ## Certificates (issue 15, parts 1 and 7: certs)
 reason-certificate-code-too-long = رمز الشهادة 28 حرفًا ورقمًا (عدا الشرطات والمسافات)، وهذا النص أطول من أن يكون رمزًا
 reason-certificate-code-characters = لا يحتوي رمز الشهادة إلا حروفًا وأرقامًا وشرطات ومسافات، وفي هذا الرمز محارف أخرى

@@ -321,6 +321,15 @@ reason-committee-no-pool = the cohort { $cohort } has no committee pool yet; add
 reason-committee-not-in-pool = { $email } is not in this cohort's committee pool
 reason-committee-conflict-target = say what the conflict is with: a trainee's email or an organization, not both
 
+## Committee and moderation gaps (issue 15, second round: committee2)
+reason-committee-conflicted = this person may not judge this project as { $role }: { $why ->
+    [organization] they are from the trainee's organization, { $organization }
+    [supervisor] they supervise the trainee
+    [declared-trainee] they declared a conflict of interest with the trainee
+    [declared-organization] they declared a conflict of interest with the trainee's organization, { $organization }
+   *[other] they have a conflict of interest with it
+}; nothing was changed
+
 ## Certificates (issue 15, parts 1 and 7: certs)
 reason-certificate-code-too-long = a certificate code has 28 letters and digits (dashes and spaces aside); this text is too long to be one
 reason-certificate-code-characters = a certificate code has only letters, digits, dashes and spaces; this one contains other characters

@@ -251,7 +251,7 @@ fn at_evaluation(w: &Workflow) -> Run<'_> {
 }
 
 #[test]
-fn seating_mails_evaluators_plans_their_deadline_and_scoring_cancels_it() {
+fn seating_mails_evaluators_and_the_chair_plans_their_deadline_and_scoring_cancels_it() {
     let w = bundled("graduation-service");
     let mut run = at_evaluation(&w);
     let seating = Seating {
@@ -293,7 +293,8 @@ fn seating_mails_evaluators_plans_their_deadline_and_scoring_cancels_it() {
         mailed,
         vec![
             (201, committee::ASSIGNED_TEMPLATE),
-            (202, committee::ASSIGNED_TEMPLATE)
+            (202, committee::ASSIGNED_TEMPLATE),
+            (203, committee::CHAIR_TEMPLATE)
         ]
     );
     let keys: Vec<(&str, TimerKind)> = decision

@@ -14,6 +14,7 @@ mod approvals;
 mod calendar;
 mod committee;
 mod events;
+mod gaps;
 mod members;
 mod migrate;
 mod moderation;
@@ -109,6 +110,8 @@ pub(super) struct Run<'w> {
     pub members: Vec<Member>,
     pub state: ProjectState,
     pub log: Vec<Event>,
+    /// Organizations and declared conflicts the committee's rules read.
+    pub conflicts: super::committee::Conflicts,
 }
 
 impl<'w> Run<'w> {
@@ -148,6 +151,7 @@ impl<'w> Run<'w> {
                 workflow,
                 calendar: &calendar,
                 members: &members,
+                conflicts: &crate::decide::committee::NO_CONFLICTS,
             };
             super::start(&project, direct, day(1)).unwrap()
         };
@@ -157,6 +161,7 @@ impl<'w> Run<'w> {
             members,
             state: super::apply::blank(),
             log: Vec::new(),
+            conflicts: Default::default(),
         };
         run.accept(first);
         run
@@ -168,6 +173,7 @@ impl<'w> Run<'w> {
             workflow: self.workflow,
             calendar: &self.calendar,
             members: &self.members,
+            conflicts: &self.conflicts,
         }
     }
 

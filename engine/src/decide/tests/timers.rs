@@ -66,6 +66,7 @@ stages:
         workflow: &workflow,
         calendar: &calendar,
         members: &members,
+        conflicts: &crate::decide::committee::NO_CONFLICTS,
     };
     let entry = bahrain("2026-03-14T08:00");
     let decision = crate::decide::start(&project, &members, entry).unwrap();
