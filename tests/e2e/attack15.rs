@@ -1050,7 +1050,6 @@ async fn guesses_racing_over_two_servers_stay_within_the_limit(db: &TestDb) {
 /// decide/committee.rs (`Draft::set_stage_timers` cancels every pending
 /// timer; the scoring timers are planned only when an evaluator is seated).
 #[tokio::test]
-#[ignore = "bug: a calendar change or an extension drops the evaluators' scoring timers"]
 async fn a_calendar_change_keeps_the_evaluators_scoring_timers() {
     let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
     let projects = institute(&db, 2, &[2], false).await;
@@ -1099,7 +1098,6 @@ async fn a_calendar_change_keeps_the_evaluators_scoring_timers() {
 /// first round ended with its stage entry. Found by the program test;
 /// left to the committee's owners.
 #[tokio::test]
-#[ignore = "bug: a second evaluation round plans no scoring timers"]
 async fn a_second_evaluation_round_plans_the_scoring_timers_again() {
     let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
     let projects = institute(&db, 1, &[1], false).await;
@@ -1404,13 +1402,11 @@ async fn twenty_passes_of_one_project_issue_one_certificate(db: &TestDb) {
 }
 
 /// The pool's chair declared a conflict with trainee 1: the project
-/// enters evaluation with its two evaluators and no chair, and nobody is
-/// told. Only a chair decides (pass, revise, fail), so the project waits
-/// with no one aware of it. Expected: the coordinators told, as for a pool
-/// too small (`CommitteeShort`, `committee_short` mail), or another chair.
-/// The rule sits in service/committee.rs (`chair_for`), another share's.
+/// enters evaluation with its two evaluators and no chair; only a chair
+/// decides (pass, revise, fail), so the coordinators are told (a
+/// `CommitteeShort` of one chair in the log, and a mail). Before, nobody
+/// was told and the project waited unseen.
 #[tokio::test]
-#[ignore = "bug: a project whose pool chair is excluded gets no chair and nobody is told"]
 async fn a_project_the_chair_may_not_chair_is_reported() {
     let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
     let engine = db.engine().await;
@@ -1438,19 +1434,21 @@ async fn a_project_the_chair_may_not_chair_is_reported() {
         .unwrap()
         .iter()
         .any(|e| support::change_type(&e.change) == "committee_short");
-    assert!(chaired || told, "no chair, and nobody told");
+    assert!(!chaired && told, "no chair, and nobody told");
+    let mail = crate::worker::outbox(&db, NOW).await;
+    assert!(
+        mail.iter()
+            .any(|m| m.project == p && m.template == "committee_no_chair"),
+        "the coordinators are mailed: {mail:#?}"
+    );
 }
 
 /// A conflict declared with an organization as people write it ("ministry
-/// of education", lower case) is not matched against the trainees'
-/// "Ministry of Education": organizations are compared as exact strings
-/// (trimmed) in decide/committee.rs `excluded`, and `declare_conflict`
-/// accepts an organization nobody belongs to without a word. The
-/// evaluator who declared the conflict is seated on that ministry's
-/// project. The same holds for an evaluator's own organization written
-/// differently from the trainee's. Left to the committee's owners.
+/// of education", lower case) matches the trainees' "Ministry of
+/// Education": the conflict rules compare organizations without case or
+/// extra spaces (before, as exact strings, the evaluator who declared the
+/// conflict was seated on that ministry's project).
 #[tokio::test]
-#[ignore = "bug: organizations in conflicts are compared as exact strings"]
 async fn a_conflict_with_an_organization_matches_it_however_it_is_written() {
     let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
     let engine = db.engine().await;
@@ -1557,13 +1555,16 @@ async fn the_committee_form_refuses_forgery_and_huge_bodies(db: &TestDb) {
     assert_eq!(board.status, reqwest::StatusCode::OK, "{}", board.body);
     let theirs = other.get("/").await.csrf();
     let path = format!("/cohorts/{cohort}/committee");
-    let huge = "x".repeat(5_000_000);
+    // Past the form limit, yet small enough to be read whole: a server
+    // that answers 413 before a 5 MB body is sent may reset the socket
+    // under the client (a broken pipe, not an answer).
+    let huge = "x".repeat(300 * 1024);
     let before = snapshot(db).await;
     for (form, what) in [
         (vec![], "no token"),
         (vec![("csrf", theirs.as_str())], "another session's token"),
         (vec![("csrf", "\u{1b}[31m")], "a control character"),
-        (vec![("csrf", huge.as_str())], "a 5 MB body"),
+        (vec![("csrf", huge.as_str())], "a 300 KB body"),
     ] {
         let page = coord.post(&path, &form).await;
         assert!(

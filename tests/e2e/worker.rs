@@ -483,9 +483,9 @@ pub(crate) async fn worker_once(db: &TestDb, now: &str, smtp: &str, batch: usize
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Row {
     pub(crate) id: i64,
-    project: i64,
+    pub(crate) project: i64,
     cause: i64,
-    template: String,
+    pub(crate) template: String,
     recipient: i64,
     pub(crate) email: String,
     message_id: String,

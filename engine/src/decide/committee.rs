@@ -51,6 +51,9 @@ pub const LATE_TEMPLATE: &str = "committee_score_late";
 pub const CHAIR_TEMPLATE: &str = "committee_chair_assigned";
 /// Template mailed to coordinators when a project's committee could not be assigned.
 pub const SHORT_TEMPLATE: &str = "committee_short";
+/// Template mailed to coordinators when the pool's chair may not chair a
+/// project: it waits for a chair given by hand.
+pub const NO_CHAIR_TEMPLATE: &str = "committee_no_chair";
 
 /// One member of a cohort's committee pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,15 +233,15 @@ fn rules(
     members: &[Member],
 ) -> Option<Excluded> {
     let trainees: BTreeSet<PersonId> = members::holders_of(members, TRAINEE_ROLE);
-    let trainee_orgs: BTreeSet<&str> = trainees
+    let trainee_orgs: BTreeSet<String> = trainees
         .iter()
         .filter_map(|t| organizations.get(t))
-        .map(|o| o.trim())
+        .map(|o| same_organization(o))
         .filter(|o| !o.is_empty())
         .collect();
-    let org = org.trim();
-    if !org.is_empty() && trainee_orgs.contains(org) {
-        return Some(Excluded::Organization(org.to_owned()));
+    let key = same_organization(org);
+    if !key.is_empty() && trainee_orgs.contains(&key) {
+        return Some(Excluded::Organization(org.trim().to_owned()));
     }
     if members::holders_of(members, SUPERVISOR_ROLE).contains(&person) {
         return Some(Excluded::Supervisor);
@@ -246,7 +249,7 @@ fn rules(
     for d in declared.iter().filter(|d| d.person == person) {
         let hit = match &d.with {
             ConflictWith::Trainee(t) => trainees.contains(t),
-            ConflictWith::Organization(o) => trainee_orgs.contains(o.trim()),
+            ConflictWith::Organization(o) => trainee_orgs.contains(&same_organization(o)),
         };
         if hit {
             return Some(Excluded::Declared(d.with.clone()));
@@ -260,6 +263,17 @@ fn rules(
         return Some(Excluded::Role(m.role.clone()));
     }
     None
+}
+
+/// An organization's name as the conflict rules compare it: people write
+/// the same ministry with other capitals or spaces ("ministry of  education"
+/// is the "Ministry of Education"), so case and runs of white space do not
+/// count.
+fn same_organization(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// What the committee's conflict rules read on one project besides its
@@ -422,9 +436,27 @@ pub struct Seating {
     pub replaced: Option<PersonId>,
     /// The chair to give the chair role, if the project has none.
     pub chair: Option<PersonId>,
+    /// The pool has a chair who may not chair this project (a conflict):
+    /// if it has no chair yet, record it and tell the coordinators.
+    pub chair_excluded: bool,
     /// The pool could not staff the project entering the stage: record it
     /// and tell the coordinators (the number of evaluators still missing).
     pub short: Option<u32>,
+}
+
+/// Records that the project has evaluators but no chair (only a chair
+/// moderates and decides) and tells the coordinators, who give the role by
+/// hand: a `CommitteeShort` of one chair.
+fn no_chair(draft: &mut Draft<'_, '_>) -> Result<(), Rejection> {
+    let seq = draft.record(
+        None,
+        Change::CommitteeShort {
+            role: CHAIR_ROLE.to_owned(),
+            missing: 1,
+        },
+    )?;
+    draft.notify_roles(&[COORDINATOR_ROLE.to_owned()], NO_CHAIR_TEMPLATE, seq);
+    Ok(())
 }
 
 /// Seats `seating` on a project in the stage it is in: continues `base` (a
@@ -524,7 +556,9 @@ pub fn seat(
         };
         // A chair with a conflict on this project is not seated (the
         // coordinator gives the role by hand), never refused as a whole.
-        if members::may_hold(&seated, chair, CHAIR_ROLE).is_ok() {
+        if members::may_hold(&seated, chair, CHAIR_ROLE).is_err() {
+            no_chair(&mut draft)?;
+        } else {
             let seq = draft.record(
                 actor,
                 Change::MemberAdded {
@@ -539,6 +573,11 @@ pub fn seat(
             // Told like the evaluators: the chair moderates and decides.
             push_note(&mut draft, CHAIR_TEMPLATE, chair, seq);
         }
+    } else if seating.chair_excluded
+        && project.workflow.roles.iter().any(|r| r == CHAIR_ROLE)
+        && !members.iter().any(|m| m.role == CHAIR_ROLE)
+    {
+        no_chair(&mut draft)?;
     }
     let seated = Project {
         members: &members,

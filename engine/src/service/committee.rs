@@ -98,6 +98,22 @@ pub(super) const BUILT_IN_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/committee/committee_score_late.ar.text.hbs"),
     ),
     (
+        "committee_no_chair.subject.hbs",
+        include_str!("../../templates/committee/committee_no_chair.subject.hbs"),
+    ),
+    (
+        "committee_no_chair.text.hbs",
+        include_str!("../../templates/committee/committee_no_chair.text.hbs"),
+    ),
+    (
+        "committee_no_chair.ar.subject.hbs",
+        include_str!("../../templates/committee/committee_no_chair.ar.subject.hbs"),
+    ),
+    (
+        "committee_no_chair.ar.text.hbs",
+        include_str!("../../templates/committee/committee_no_chair.ar.text.hbs"),
+    ),
+    (
         "committee_short.subject.hbs",
         include_str!("../../templates/committee/committee_short.subject.hbs"),
     ),
@@ -350,9 +366,11 @@ impl Engine {
                     continue;
                 }
                 let ctx = decision_context(record, workflow, calendar, &committee::NO_CONFLICTS);
+                let (chair, chair_excluded) = self.chair_for(&pool, workflow, &ctx);
                 let seating = Seating {
                     evaluators: picked.clone(),
-                    chair: self.chair_for(&pool, workflow, &ctx),
+                    chair,
+                    chair_excluded,
                     ..Seating::default()
                 };
                 let decision = committee::seat(&ctx, &record.state, None, actor, &seating, now)
@@ -519,11 +537,15 @@ impl Engine {
             u64::from_str_radix(decision.state.head.get(..16).unwrap_or("0"), 16).unwrap_or(0);
         let seating = match committee::assign(workflow, role, &pool, &[need], seed).pop() {
             Some(Ok(evaluators)) if evaluators.is_empty() => return Ok(None),
-            Some(Ok(evaluators)) => Seating {
-                evaluators,
-                chair: self.chair_for(&pool, workflow, project),
-                ..Seating::default()
-            },
+            Some(Ok(evaluators)) => {
+                let (chair, chair_excluded) = self.chair_for(&pool, workflow, project);
+                Seating {
+                    evaluators,
+                    chair,
+                    chair_excluded,
+                    ..Seating::default()
+                }
+            }
             Some(Err(short)) => Seating {
                 short: Some(short.wanted),
                 ..Seating::default()
@@ -552,18 +574,28 @@ impl Engine {
         })
     }
 
-    /// The pool's chair, if they may chair this project.
-    fn chair_for(&self, pool: &Pool, workflow: &Workflow, project: &Project<'_>) -> Option<i64> {
-        let chair = pool.members.iter().find(|m| m.chair)?;
-        committee::excluded(
+    /// The pool's chair, if they may chair this project; and whether the
+    /// pool has a chair who may not (a conflict), so the coordinators are
+    /// told the project waits for one.
+    fn chair_for(
+        &self,
+        pool: &Pool,
+        workflow: &Workflow,
+        project: &Project<'_>,
+    ) -> (Option<i64>, bool) {
+        let Some(chair) = pool.members.iter().find(|m| m.chair) else {
+            return (None, false);
+        };
+        match committee::excluded(
             workflow,
             committee::CHAIR_ROLE,
             pool,
             chair,
             project.members,
-        )
-        .is_none()
-        .then_some(chair.person)
+        ) {
+            None => (Some(chair.person), false),
+            Some(_) => (None, true),
+        }
     }
 
     /// `cohort`'s pool as the core reads it: members with organizations and
