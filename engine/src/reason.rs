@@ -361,6 +361,7 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("committee-no-pool", &["cohort"]),
     ("committee-not-in-pool", &["email"]),
     ("committee-conflict-target", &[]),
+    ("committee-conflict-recorder", &["by", "email"]),
     // Committee and moderation gaps (issue 15, second round: committee2).
     ("committee-conflicted", &["role", "why", "organization"]),
     // Certificates (issue 15, parts 1 and 7: certs).

@@ -354,6 +354,19 @@ async fn hostile_input_on_every_new_command_is_refused_and_changes_nothing(db: &
             "--reason",
             "x",
         ]),
+        // A trainee recording a conflict in a committee member's name.
+        s(&[
+            "committee",
+            "conflict",
+            "--person",
+            "chair@example.org",
+            "--trainee",
+            &trainee(2),
+            "--reason",
+            "x",
+            "--as",
+            &trainee(1),
+        ]),
         s(&[
             "committee",
             "conflict",
@@ -663,6 +676,14 @@ async fn hostile_input_on_every_new_command_is_refused_and_changes_nothing(db: &
             continue;
         }
         assert!(!run.stderr.trim().is_empty(), "a refusal says why: {shown}");
+        if case.iter().any(|a| a == "--as") && case[1] == "conflict" {
+            assert!(
+                run.stderr
+                    .contains("may not record a conflict of chair@example.org"),
+                "the refusal says who may: {}",
+                run.stderr
+            );
+        }
         if case.iter().any(|a| a == "--add-holiday") {
             assert!(
                 run.stderr

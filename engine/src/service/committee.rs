@@ -227,7 +227,7 @@ impl Engine {
         let person = self.store.person(&input::email(email)?).await?;
         let reason = input::line("reason", reason)?;
         let by = match by {
-            Some(by) => self.store.person(&input::email(by)?).await?.email,
+            Some(by) => self.conflict_recorder(&person, &input::email(by)?).await?,
             None => "operator".to_owned(),
         };
         let (trainee, organization) = match (trainee, organization) {
@@ -251,6 +251,35 @@ impl Engine {
                 now,
             )
             .await?)
+    }
+
+    /// `by`, who records a conflict of `person`: the person themselves, or
+    /// a coordinator (of any cohort: conflicts are the institute's, not a
+    /// cohort's); anyone else is refused, naming who may.
+    async fn conflict_recorder(
+        &self,
+        person: &crate::store::Person,
+        by: &str,
+    ) -> Result<String, Error> {
+        if by == person.email {
+            return Ok(person.email.clone());
+        }
+        let recorder = self.store.person(by).await?;
+        if self
+            .store
+            .coordinated_cohorts(recorder.id)
+            .await?
+            .is_empty()
+        {
+            return Err(Error::Forbidden(Reason::new(
+                "committee-conflict-recorder",
+                vec![
+                    ("by", Arg::Text(recorder.email)),
+                    ("email", Arg::Text(person.email.clone())),
+                ],
+            )));
+        }
+        Ok(recorder.email)
     }
 
     /// Declared conflicts of `cohort`'s pool members (all with `None`).

@@ -327,6 +327,7 @@ reason-committee-not-evaluator = هذا الشخص ليس { $role } في هذا 
 reason-committee-no-pool = لا توجد بعد مجموعة لجنة للدفعة { $cohort }؛ أضف أعضاء بالأمر gradflow committee pool add
 reason-committee-not-in-pool = { $email } ليس في مجموعة لجنة هذه الدفعة
 reason-committee-conflict-target = حدّد مع من التعارض: بريد متدرب أو جهة، لا الاثنين معًا
+reason-committee-conflict-recorder = لا يجوز لـ { $by } تسجيل تعارض مصالح باسم { $email }: يسجّله { $email } نفسه أو أحد المنسّقين
 
 ## Committee and moderation gaps (issue 15, second round: committee2)
 reason-committee-conflicted = لا يجوز لهذا الشخص تقييم هذا المشروع بصفة { $role }: { $why ->

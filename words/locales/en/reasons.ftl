@@ -320,6 +320,7 @@ reason-committee-not-evaluator = that person is not { $role } on this project
 reason-committee-no-pool = the cohort { $cohort } has no committee pool yet; add members with gradflow committee pool add
 reason-committee-not-in-pool = { $email } is not in this cohort's committee pool
 reason-committee-conflict-target = say what the conflict is with: a trainee's email or an organization, not both
+reason-committee-conflict-recorder = { $by } may not record a conflict of { $email }: only { $email } themselves or a coordinator may
 
 ## Committee and moderation gaps (issue 15, second round: committee2)
 reason-committee-conflicted = this person may not judge this project as { $role }: { $why ->
