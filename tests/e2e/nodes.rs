@@ -693,7 +693,8 @@ async fn serving_beyond_loopback_needs_a_public_url() {
     let (code, stderr) = run(&["--bind", "127.0.0.1:0", "--public-url", "gradflow.example"]);
     assert_ne!(code, Some(0));
     assert!(
-        stderr.contains("--public-url 'gradflow.example' is not a web address"),
+        stderr.contains("'gradflow.example' for '--public-url <URL>'")
+            && stderr.contains("is not a web address: give it as https://HOST"),
         "{stderr}"
     );
     let (code, stderr) = run(&["--trusted-proxy", "10.0.0.0/40"]);
