@@ -233,15 +233,16 @@ fn rules(
     members: &[Member],
 ) -> Option<Excluded> {
     let trainees: BTreeSet<PersonId> = members::holders_of(members, TRAINEE_ROLE);
-    let trainee_orgs: BTreeSet<String> = trainees
+    let trainee_orgs: Vec<&str> = trainees
         .iter()
         .filter_map(|t| organizations.get(t))
-        .map(|o| same_organization(o))
+        .map(|o| o.trim())
         .filter(|o| !o.is_empty())
         .collect();
-    let key = same_organization(org);
-    if !key.is_empty() && trainee_orgs.contains(&key) {
-        return Some(Excluded::Organization(org.trim().to_owned()));
+    let of_a_trainee = |org: &str| trainee_orgs.iter().any(|t| same_organization(t, org));
+    let org = org.trim();
+    if !org.is_empty() && of_a_trainee(org) {
+        return Some(Excluded::Organization(org.to_owned()));
     }
     if members::holders_of(members, SUPERVISOR_ROLE).contains(&person) {
         return Some(Excluded::Supervisor);
@@ -249,7 +250,7 @@ fn rules(
     for d in declared.iter().filter(|d| d.person == person) {
         let hit = match &d.with {
             ConflictWith::Trainee(t) => trainees.contains(t),
-            ConflictWith::Organization(o) => trainee_orgs.contains(&same_organization(o)),
+            ConflictWith::Organization(o) => of_a_trainee(o),
         };
         if hit {
             return Some(Excluded::Declared(d.with.clone()));
@@ -265,15 +266,24 @@ fn rules(
     None
 }
 
-/// An organization's name as the conflict rules compare it: people write
-/// the same ministry with other capitals or spaces ("ministry of  education"
-/// is the "Ministry of Education"), so case and runs of white space do not
-/// count.
-fn same_organization(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+/// Whether two organization names are the same organization as the
+/// conflict rules see it: people write the same ministry with other
+/// capitals or spaces ("ministry of  education" is the "Ministry of
+/// Education"), so case and runs of white space do not count. Compared
+/// word by word without allocating: assignment asks it for every
+/// candidate of every project.
+fn same_organization(a: &str, b: &str) -> bool {
+    fn lowercase(word: &str) -> impl Iterator<Item = char> + '_ {
+        word.chars().flat_map(char::to_lowercase)
+    }
+    let (mut x, mut y) = (a.split_whitespace(), b.split_whitespace());
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p == q || lowercase(p).eq(lowercase(q)) => {}
+            _ => return false,
+        }
+    }
 }
 
 /// What the committee's conflict rules read on one project besides its
