@@ -237,6 +237,12 @@ async fn evaluators_given_by_hand_get_their_scoring_deadline(db: &TestDb) {
         .await
         .unwrap();
     let two = engine.person("committee2@example.org").await.unwrap().id;
+    let mail = engine.messages(p).await.unwrap();
+    assert!(
+        mail.iter()
+            .any(|(t, to, _)| t == "committee_assigned" && to == "committee2@example.org"),
+        "the evaluator given by hand is told: {mail:?}"
+    );
     let timers = score_timers(engine, p).await;
     assert!(
         timers.contains(&(format!("score-late:{two}"), "score_late".into()))

@@ -597,7 +597,12 @@ pub fn seat(
     Ok(draft.finish())
 }
 
-fn push_note(draft: &mut Draft<'_, '_>, template: &str, recipient: PersonId, cause: i64) {
+pub(super) fn push_note(
+    draft: &mut Draft<'_, '_>,
+    template: &str,
+    recipient: PersonId,
+    cause: i64,
+) {
     let n = Notification {
         template: template.to_owned(),
         recipient,

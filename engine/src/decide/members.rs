@@ -56,19 +56,21 @@ pub fn add_member(
     holding.insert(person);
     within_holders(project, role, holding.len())?;
     let mut draft = Draft::new(project, state.clone(), now);
-    draft.record(
+    let seq = draft.record(
         actor,
         Change::MemberAdded {
             person,
             role: role.to_owned(),
         },
     )?;
-    // An evaluator given by hand while the stage's assessment is open gets
-    // the scoring deadline and reminders an assigned one gets.
+    // An evaluator given by hand while the stage's assessment is open is
+    // told, and gets the scoring deadline and reminders, as an assigned
+    // one is.
     if let Some(a) = &stage.assessment
         && a.by[0] == role
         && !state.scorecards.contains_key(&person)
     {
+        super::committee::push_note(&mut draft, super::committee::ASSIGNED_TEMPLATE, person, seq);
         super::committee::plan_score_timers(&mut draft, a, person)?;
     }
     Ok(draft.finish())
