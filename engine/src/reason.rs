@@ -381,6 +381,10 @@ pub const CODES: &[(&str, &[&str])] = &[
     // Open Badges 3.0 (issue 15, part 8: badges).
     ("signing-key-changed", &[]),
     ("credential-public-url", &["url"]),
+    // Withdrawal and places (issue 16, parts 2 and 5: places).
+    ("withdrawal-no-stage", &["workflow"]),
+    ("withdrawal-not-allowed", &["allowed"]),
+    ("withdrawal-reason", &[]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

@@ -826,6 +826,10 @@ pub enum ProjectCommand {
     /// milestone, with a reason: their timers are planned again, no one
     /// else's (all of them or none).
     Extend(super::dates::ExtendArgs),
+    /// End a project as withdrawn from whatever stage it is in, with a
+    /// reason (its trainee, a coordinator of its cohort, or the operator):
+    /// its timers are dropped, its people mailed, its place given back.
+    Withdraw(super::places::WithdrawArgs),
 }
 
 /// Options of `project act`.

@@ -15,6 +15,7 @@ mod migrate;
 mod outbox;
 pub mod output;
 mod people;
+mod places;
 mod project;
 mod serve;
 mod simulate;

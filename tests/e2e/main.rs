@@ -24,6 +24,7 @@ mod mail_ops;
 mod moderation;
 mod nodes;
 mod people_data;
+mod places;
 mod processes;
 mod program;
 mod property;

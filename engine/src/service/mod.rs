@@ -36,6 +36,7 @@ mod evidence;
 pub mod input;
 pub mod mail;
 mod people;
+mod places;
 mod read;
 mod scheduler;
 mod versions;

@@ -15,6 +15,7 @@ mod keys;
 mod migrations;
 mod outbox;
 mod people;
+mod places;
 mod projects;
 mod timers;
 mod tls;

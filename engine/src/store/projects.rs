@@ -460,6 +460,9 @@ pub struct Pending<'a> {
     /// The certificate the decision issues (its action requested
     /// `issue_certificate`): written in the same transaction, numbered there.
     pub certificate: Option<&'a super::NewCertificate>,
+    /// The cohort whose place the decision gives back (the project entered
+    /// its workflow's withdrawal stage): `taken - 1` in the same transaction.
+    pub frees: Option<i64>,
 }
 
 /// An idempotency record to store with a commit.
@@ -640,7 +643,7 @@ impl Store {
             let started: Vec<Pending<'_>> = results
                 .iter()
                 .filter_map(|r| r.as_ref().ok())
-                .map(|(id, decision)| Pending { project: *id, expected: 0, decision, idempotency: None, completes: &[], certificate: None })
+                .map(|(id, decision)| Pending { project: *id, expected: 0, decision, idempotency: None, completes: &[], certificate: None, frees: None })
                 .collect();
             let moving: Vec<&Pending<'_>> = started.iter().collect();
             let moved = advance_many!(tx, &moving, now, postgres);
@@ -898,6 +901,13 @@ impl Store {
                 .filter_map(|(item, _)| item.certificate)
                 .collect();
             super::certificates::issue!(tx, issued, now);
+            let freed: Vec<i64> = batch
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, outcome)| outcome.is_ok())
+                .filter_map(|(item, _)| item.frees)
+                .collect();
+            super::places::free_places!(tx, freed, now);
             if outcomes.iter().any(Result::is_ok) {
                 tx.commit().await?;
             } else {

@@ -546,3 +546,6 @@ data-pool-chair = رئيس
 data-conflicts = تعارضات المصالح التي صرّحت بها
 data-conflict-trainee = مع المتدرب { $email }: { $reason } ({ $at })
 data-conflict-organization = مع الجهة { $organization }: { $reason } ({ $at })
+
+## Withdrawal and places (issue 16, parts 2 and 5: places)
+event-withdrawn = سُحب المشروع من مرحلة { $stage }

@@ -528,3 +528,6 @@ data-pool-chair = chair
 data-conflicts = Conflicts of interest you declared
 data-conflict-trainee = with the trainee { $email }: { $reason } ({ $at })
 data-conflict-organization = with the organization { $organization }: { $reason } ({ $at })
+
+## Withdrawal and places (issue 16, parts 2 and 5: places)
+event-withdrawn = Withdrawn from { $stage }

@@ -356,3 +356,8 @@ reason-certificate-revoked = الشهادة { $number } ملغاة من قبل؛
 ## Open Badges 3.0 (issue 15, part 8: badges)
 reason-signing-key-changed = أُنشئ مفتاح توقيع آخر أو استُبدل في اللحظة نفسها، فلم يتغير شيء بهذا الطلب: اطّلع على gradflow keys show ثم أعد المحاولة إن بقيت الحاجة إلى مفتاح جديد
 reason-credential-public-url = '{ $url }' ليس عنوانًا عامًا تُبنى عليه الشهادات الرقمية: أعطِ العنوان الذي يصل به الناس إلى الموقع، مثل https://gradflow.institute.example (http أو https، بلا استعلام)
+
+## Withdrawal and places (issue 16, parts 2 and 5: places)
+reason-withdrawal-no-stage = لا يحدّد سير العمل { $workflow } أي مرحلة بـ withdrawal: true، لذا لا يمكن سحب مشاريعه؛ حدِّد مرحلة السحب النهائية بـ withdrawal: true وانشر إصدارًا جديدًا
+reason-withdrawal-not-allowed = لا يسحب المشروع إلا { $allowed } (يسحب المتدرب مشروعه، ويسحب منسّق الدفعة أو مشغّل النظام أي مشروع مع ذكر السبب)
+reason-withdrawal-reason = يلزم ذكر سبب للسحب: اذكر لماذا ينتهي المشروع

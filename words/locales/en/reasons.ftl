@@ -349,3 +349,8 @@ reason-certificate-revoked = certificate { $number } is already revoked; nothing
 ## Open Badges 3.0 (issue 15, part 8: badges)
 reason-signing-key-changed = another signing key was created or rotated at the same moment; nothing was changed by this one: see gradflow keys show, then run it again if a new key is still wanted
 reason-credential-public-url = '{ $url }' is not a public address credentials can be built on: give the address people reach the site at, such as https://gradflow.institute.example (http or https, no query)
+
+## Withdrawal and places (issue 16, parts 2 and 5: places)
+reason-withdrawal-no-stage = workflow { $workflow } marks no stage withdrawal: true, so its projects cannot be withdrawn; mark its terminal withdrawn stage withdrawal: true and publish a new version
+reason-withdrawal-not-allowed = only the project's { $allowed } may withdraw it (a trainee withdraws their own project; a coordinator of its cohort, or the operator, withdraws anyone's, with a reason)
+reason-withdrawal-reason = a withdrawal needs a reason: say why the project ends
