@@ -96,6 +96,11 @@ pub enum Command {
     /// command would run with.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// A waiting-list offer of a freed place: the candidate takes or
+    /// declines it; the operator lists offers the worker could not let
+    /// lapse and puts one back in the queue.
+    #[command(subcommand)]
+    Offer(super::places::OfferCommand),
 }
 
 /// `gradflow config ...`

@@ -106,7 +106,7 @@ async fn a_trainee_withdraws_from_any_stage_and_the_place_is_freed(db: &TestDb) 
         )
         .await
         .unwrap();
-    assert_eq!(outcome.stage, "withdrawn");
+    assert_eq!(outcome.outcome.stage, "withdrawn");
     let history = engine.history(ids[0]).await.unwrap();
     let last: Vec<String> = history[history.len() - 2..]
         .iter()
@@ -163,8 +163,12 @@ async fn a_coordinator_or_the_operator_withdraws_with_a_reason(db: &TestDb) {
         .withdraw_trainee_as(&coordinator, ids[0], "left the institute", day(2))
         .await
         .unwrap();
-    assert_eq!(outcome.stage, "withdrawn");
-    assert!(outcome.told.len() >= 3, "told: {:?}", outcome.told);
+    assert_eq!(outcome.outcome.stage, "withdrawn");
+    assert!(
+        outcome.outcome.told.len() >= 3,
+        "told: {:?}",
+        outcome.outcome.told
+    );
     // The operator withdraws project 2 (no one named in its log).
     engine
         .withdraw_trainee(ids[1], None, "duplicate enrolment", day(2))

@@ -669,7 +669,7 @@ pub(super) fn decision_context<'a>(
     }
 }
 
-fn outcome(project: i64, decision: &Decision, replayed: bool) -> Outcome {
+pub(super) fn outcome(project: i64, decision: &Decision, replayed: bool) -> Outcome {
     Outcome {
         project,
         version: decision.state.version,

@@ -41,6 +41,7 @@ pub use people::{
     AdminEntry, ExportedEvent, ExportedFile, ExportedMessage, ExportedSession, PersonStatus,
     RoleHeld,
 };
+pub use places::{MAX_OFFER_ATTEMPTS, StuckOffer};
 pub use timers::TimerRow;
 pub use viewer::Evidence;
 

@@ -1438,3 +1438,43 @@ fn member_row(r: &impl Columns) -> Result<Member, Error> {
 fn state_json(state: &ProjectState) -> String {
     serde_json::to_string(state).expect("state serialises")
 }
+
+// Issue 16, part 5 (places): a withdrawal with its application and offer.
+impl Store {
+    /// Withdraws a project in one transaction: its decision (`item`, from
+    /// the version read), the cohort's places changed by `places` (the
+    /// project's place given back, an offer's taken: -1 or 0), and its
+    /// application's change with the offer to the next of the waiting list
+    /// (`writes`, with their events in the cohort's log and their mail). A
+    /// project or application moved meanwhile is [`Error::Conflict`] and
+    /// nothing stays.
+    pub(crate) async fn withdraw_project(
+        &self,
+        item: &Pending<'_>,
+        cohort: i64,
+        places: i64,
+        writes: &[super::ApplicationWrite],
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        with_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            // The cohort's row first, as every intake write locks it.
+            sqlx::query(
+                "UPDATE cohorts SET taken = CASE WHEN taken + $2 < 0 THEN 0 ELSE taken + $2 END WHERE id = $1",
+            )
+            .bind(cohort)
+            .bind(places)
+            .execute(&mut *tx)
+            .await?;
+            if !advance!(tx, item, now) {
+                return Err(Error::Conflict { expected: item.expected });
+            }
+            write_decisions!(tx, &[(item.project, item.decision)], now);
+            if !writes.is_empty() {
+                let _ = super::intake::write_applications!(tx, cohort, writes, None, now);
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
