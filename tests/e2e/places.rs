@@ -7,7 +7,7 @@
 //! starts one more); who may not is refused with a reason that says who
 //! may, and nothing changes.
 
-use gradflow_engine::service::{Engine, Kind as ErrorKind, Viewer};
+use gradflow_engine::service::{By, Engine, IntakeSettings, Kind as ErrorKind, Viewer};
 
 use crate::support::{
     self, Cohort, TestDb, act, assert_unchanged, day, holder, on_both, raw_number, snapshot,
@@ -19,6 +19,8 @@ on_both!(
     who_may_not_withdraw_is_told_who_may_and_nothing_changes,
     a_workflow_without_a_withdrawal_stage_refuses_with_a_reason,
     the_workflows_own_withdraw_action_frees_the_place_too,
+    the_waiting_list_moves_on_withdrawal_decline_and_expiry_in_order,
+    an_offer_that_cannot_lapse_is_retried_then_given_up_with_its_reason,
 );
 
 const COORDINATOR: &str = "coordinator1@example.org";
@@ -272,5 +274,269 @@ async fn the_workflows_own_withdraw_action_frees_the_place_too(db: &TestDb) {
     assert_eq!(taken(db).await, 1);
     start(&engine, 3).await.unwrap();
     assert_eq!(taken(db).await, 2);
+    audit_passes(&engine).await;
+}
+
+/// Candidate `n`'s email (people of their own, outside the cohort's roles).
+fn candidate(n: usize) -> String {
+    format!("candidate{n}@example.org")
+}
+
+/// Cohort "small" (room for `capacity`, coordinator 1) of the service
+/// workflow, open for applications with offers open 3 days, and a request
+/// from each of candidates 1..=`candidates` (no endorsement needed): the
+/// applications' ids, in order.
+async fn open_cohort(engine: &Engine, capacity: u32, candidates: usize) -> (i64, Vec<i64>) {
+    let base = Cohort::set_up(engine, "graduation-service").await;
+    let mut new = support::new_cohort(&base.workflow, &base.program, "small");
+    new.coordinators = vec![COORDINATOR.into()];
+    new.capacity = capacity;
+    engine.create_cohort(new, day(0)).await.unwrap();
+    let cohort = engine
+        .open_intake(
+            "small",
+            IntakeSettings { offer_days: 3 },
+            By::Operator,
+            day(0),
+        )
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for n in 1..=candidates {
+        engine
+            .add_person(
+                &candidate(n),
+                &format!("Candidate {n}"),
+                "Ministry of Health",
+                day(0),
+            )
+            .await
+            .unwrap();
+        let viewer = engine.acting_as(&candidate(n)).await.unwrap();
+        let changed = engine
+            .request_as(
+                &viewer,
+                cohort.id,
+                None,
+                "I serve clients at the counter",
+                day(1),
+            )
+            .await
+            .unwrap();
+        ids.push(changed.application.id);
+    }
+    (cohort.id, ids)
+}
+
+async fn state_of(engine: &Engine, application: i64) -> String {
+    engine
+        .application_as(By::Operator, application)
+        .await
+        .unwrap()
+        .state
+        .as_str()
+        .to_owned()
+}
+
+/// Places taken equal the projects not withdrawn plus the open offers,
+/// and never pass capacity.
+async fn places_hold(db: &TestDb, capacity: i64) {
+    let taken = taken(db).await;
+    let live = raw_number(
+        db,
+        "SELECT COUNT(*) FROM projects p JOIN cohorts c ON c.id = p.cohort_id WHERE c.name = 'small' AND p.stage <> 'withdrawn'",
+    )
+    .await;
+    let offered = raw_number(
+        db,
+        "SELECT COUNT(*) FROM applications WHERE state = 'offered'",
+    )
+    .await;
+    assert_eq!(
+        taken,
+        live + offered,
+        "taken = started and not withdrawn + offered"
+    );
+    assert!(taken <= capacity, "taken {taken} > capacity {capacity}");
+}
+
+async fn intake_mail(db: &TestDb, kind: &str) -> i64 {
+    raw_number(
+        db,
+        &format!("SELECT COUNT(*) FROM account_mail WHERE kind = '{kind}'"),
+    )
+    .await
+}
+
+async fn the_waiting_list_moves_on_withdrawal_decline_and_expiry_in_order(db: &TestDb) {
+    let engine = db.engine().await;
+    let (cohort, apps) = open_cohort(&engine, 2, 5).await;
+    // Two accepted (their projects started), the third refused: full.
+    let accepted = engine
+        .accept_as(By::Operator, cohort, &apps[..3], day(2))
+        .await
+        .unwrap();
+    assert!(accepted[0].is_ok() && accepted[1].is_ok());
+    assert_eq!(
+        accepted[2].as_ref().unwrap_err().reason().code,
+        "cohort-full"
+    );
+    let project1 = accepted[0].as_ref().unwrap().project.unwrap();
+    // Candidates 3, 4 and 5 wait, in that order.
+    for &app in &apps[2..] {
+        engine
+            .wait_list_as(By::Operator, app, day(2))
+            .await
+            .unwrap();
+    }
+    places_hold(db, 2).await;
+    // Trainee 1 withdraws from their project: the application is
+    // withdrawn and candidate 3, the first waiting, is offered the place
+    // in the same transaction; no place is given twice.
+    let done = engine
+        .withdraw_trainee(project1, Some(&candidate(1)), "a new post abroad", day(3))
+        .await
+        .unwrap();
+    assert_eq!(done.outcome.stage, "withdrawn");
+    assert_eq!(done.application, Some(apps[0]));
+    assert_eq!(done.offered, Some(apps[2]));
+    assert_eq!(state_of(&engine, apps[0]).await, "withdrawn");
+    assert_eq!(state_of(&engine, apps[2]).await, "offered");
+    assert_eq!(taken(db).await, 2);
+    places_hold(db, 2).await;
+    let offer = engine.application_as(By::Operator, apps[2]).await.unwrap();
+    assert_eq!(offer.offer_expires, Some(day(6)));
+    // Nobody but the candidate answers their offer.
+    let other = engine.acting_as(&candidate(4)).await.unwrap();
+    assert!(engine.take_offer_as(&other, apps[2], day(3)).await.is_err());
+    // Candidate 3 declines: candidate 4 is offered it.
+    let me = engine.acting_as(&candidate(3)).await.unwrap();
+    let declined = engine.decline_offer_as(&me, apps[2], day(4)).await.unwrap();
+    assert_eq!(declined.offered, Some(apps[3]));
+    assert_eq!(state_of(&engine, apps[3]).await, "offered");
+    places_hold(db, 2).await;
+    // Candidate 4 lets it lapse: nothing before its deadline, then the
+    // worker's round expires it and offers candidate 5.
+    assert_eq!(engine.expire_due_offers(day(6)).await.unwrap().claimed, 0);
+    let round = engine.expire_due_offers(day(8)).await.unwrap();
+    assert_eq!(round.expired.len(), 1, "{round:?}");
+    assert_eq!(round.expired[0].offered, Some(apps[4]));
+    assert_eq!(state_of(&engine, apps[3]).await, "expired");
+    // A lapsed offer is not taken.
+    let late = engine.acting_as(&candidate(4)).await.unwrap();
+    assert!(engine.take_offer_as(&late, apps[3], day(8)).await.is_err());
+    // Candidate 5 takes theirs: the project starts on the held place.
+    let five = engine.acting_as(&candidate(5)).await.unwrap();
+    let taken_offer = engine.take_offer_as(&five, apps[4], day(9)).await.unwrap();
+    let project5 = taken_offer.project.expect("the project started");
+    assert_eq!(state_of(&engine, apps[4]).await, "accepted");
+    assert_eq!(taken(db).await, 2);
+    places_hold(db, 2).await;
+    let view = engine.view(project5).await.unwrap();
+    assert_eq!(view.record.state.stage, "proposal");
+    // Nothing more waits: the next withdrawal just frees the place.
+    let done = engine
+        .withdraw_trainee(project5, Some(COORDINATOR), "left the ministry", day(10))
+        .await
+        .unwrap();
+    assert_eq!(done.offered, None);
+    assert_eq!(taken(db).await, 1);
+    places_hold(db, 2).await;
+    // The mail: the coordinators told of each freed place, each offer and
+    // its lapse told to its candidate.
+    assert!(intake_mail(db, "intake_offered").await >= 3);
+    assert!(intake_mail(db, "intake_expired").await >= 1);
+    assert!(intake_mail(db, "intake_place_freed").await >= 2);
+    audit_passes(&engine).await;
+}
+
+/// Makes every append to the cohorts' logs fail (a stand-in for a write
+/// that cannot succeed), or undoes it.
+async fn break_cohort_log(db: &TestDb, broken: bool) {
+    use sqlx::Connection;
+    let statements: &[&str] = match (db.is_sqlite(), broken) {
+        (true, true) => &[
+            "CREATE TRIGGER test_refuse BEFORE INSERT ON cohort_events BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        ],
+        (true, false) => &["DROP TRIGGER test_refuse"],
+        (false, true) => &[
+            "CREATE FUNCTION test_refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER test_refuse BEFORE INSERT ON cohort_events FOR EACH ROW EXECUTE FUNCTION test_refuse()",
+        ],
+        (false, false) => &["DROP TRIGGER test_refuse ON cohort_events"],
+    };
+    for sql in statements {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        if db.is_sqlite() {
+            let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+    }
+}
+
+async fn an_offer_that_cannot_lapse_is_retried_then_given_up_with_its_reason(db: &TestDb) {
+    let engine = db.engine().await;
+    let (cohort, apps) = open_cohort(&engine, 1, 3).await;
+    let accepted = engine
+        .accept_as(By::Operator, cohort, &apps[..1], day(2))
+        .await
+        .unwrap();
+    let project = accepted[0].as_ref().unwrap().project.unwrap();
+    engine
+        .wait_list_as(By::Operator, apps[1], day(2))
+        .await
+        .unwrap();
+    engine
+        .wait_list_as(By::Operator, apps[2], day(2))
+        .await
+        .unwrap();
+    engine
+        .withdraw_trainee(project, None, "moved away", day(2))
+        .await
+        .unwrap();
+    assert_eq!(state_of(&engine, apps[1]).await, "offered");
+    break_cohort_log(db, true).await;
+    // Each round tries once; the next waits out its backoff (a minute,
+    // doubled each time); after 8 failures it is given up for good.
+    let mut now = day(6);
+    let mut tries = 0;
+    loop {
+        let round = engine.expire_due_offers(now).await.unwrap();
+        let again = engine.expire_due_offers(now).await.unwrap();
+        assert_eq!(again.claimed, 0, "tried twice in one backoff");
+        tries += round.claimed;
+        if round.failed == 1 {
+            break;
+        }
+        assert_eq!(round.retried, 1, "{round:?}");
+        now = now
+            .checked_add(jiff::SignedDuration::from_hours(25))
+            .unwrap();
+        assert!(tries < 20, "never given up");
+    }
+    assert_eq!(tries, 8);
+    let stuck = engine.stuck_offers().await.unwrap();
+    assert_eq!(stuck.len(), 1);
+    assert_eq!(stuck[0].application, apps[1]);
+    assert!(stuck[0].failure.is_some());
+    // Given up: it holds its place, and no later round loops on it.
+    assert_eq!(state_of(&engine, apps[1]).await, "offered");
+    let later = now
+        .checked_add(jiff::SignedDuration::from_hours(100))
+        .unwrap();
+    assert_eq!(engine.expire_due_offers(later).await.unwrap().claimed, 0);
+    places_hold(db, 1).await;
+    // Mended, and put back by the operator: it lapses, the next is offered.
+    break_cohort_log(db, false).await;
+    engine.retry_offer(apps[1]).await.unwrap();
+    let round = engine.expire_due_offers(later).await.unwrap();
+    assert_eq!(round.expired.len(), 1);
+    assert_eq!(state_of(&engine, apps[1]).await, "expired");
+    assert_eq!(state_of(&engine, apps[2]).await, "offered");
+    assert!(engine.stuck_offers().await.unwrap().is_empty());
+    places_hold(db, 1).await;
     audit_passes(&engine).await;
 }
