@@ -178,7 +178,8 @@ async fn a_coordinator_or_the_operator_withdraws_with_a_reason(db: &TestDb) {
         .unwrap();
     let history = engine.history(ids[1]).await.unwrap();
     assert!(history.iter().rev().take(2).all(|e| e.actor.is_none()));
-    // A reason is required, and one of control characters is refused.
+    // A coordinator gives a reason (the trainee may leave it out), and one
+    // of control characters is refused.
     for reason in ["", "   "] {
         let refused = engine
             .withdraw_trainee(ids[2], Some(COORDINATOR), reason, day(2))
@@ -192,6 +193,12 @@ async fn a_coordinator_or_the_operator_withdraws_with_a_reason(db: &TestDb) {
         .unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::Invalid);
     assert_eq!(taken(db).await, 1);
+    // The trainee may leave their own project without a word.
+    engine
+        .withdraw_trainee(ids[2], Some(&holder("trainee", 3)), "", day(2))
+        .await
+        .unwrap();
+    assert_eq!(taken(db).await, 0);
     audit_passes(&engine).await;
 }
 

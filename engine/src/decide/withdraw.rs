@@ -16,11 +16,13 @@ use crate::definition::Trigger;
 /// and the coordinators of its cohort.
 pub const WITHDRAWERS: &[&str] = &["trainee", "coordinator"];
 
-/// Withdraws the project: `actor` (`None`: an operator) with `reason`.
+/// Withdraws the project: `actor` (`None`: an operator) with `reason`
+/// (which the trainee may leave empty; a coordinator or the operator
+/// gives one).
 ///
 /// Refused when the actor holds none of [`WITHDRAWERS`] on the project,
-/// the reason is empty, the project is finished, or the workflow marks no
-/// withdrawal stage.
+/// the reason is empty when it is needed, the project is finished, or the
+/// workflow marks no withdrawal stage.
 pub fn withdraw(
     project: &Project<'_>,
     state: &ProjectState,
@@ -28,6 +30,8 @@ pub fn withdraw(
     reason: &str,
     now: Timestamp,
 ) -> Result<Decision, Rejection> {
+    // The trainee ending their own project may say why; anyone else must.
+    let mut own = false;
     if let Some(actor) = actor {
         let held = project.roles_of(actor);
         if !WITHDRAWERS.iter().any(|r| held.contains(r)) {
@@ -35,9 +39,10 @@ pub fn withdraw(
                 allowed: WITHDRAWERS.iter().map(|r| (*r).to_owned()).collect(),
             });
         }
+        own = held.contains(WITHDRAWERS[0]);
     }
     let reason = reason.trim();
-    if reason.is_empty() {
+    if reason.is_empty() && !own {
         return Err(Rejection::WithdrawalReason);
     }
     let length = reason.chars().count();

@@ -428,4 +428,4 @@ reason-application-cohort = الطلب { $application } ليس طلبًا في �
 ## Withdrawal and places (issue 16, parts 2 and 5: places)
 reason-withdrawal-no-stage = لا يحدّد سير العمل { $workflow } أي مرحلة بـ withdrawal: true، لذا لا يمكن سحب مشاريعه؛ حدِّد مرحلة السحب النهائية بـ withdrawal: true وانشر إصدارًا جديدًا
 reason-withdrawal-not-allowed = لا يسحب المشروع إلا { $allowed } (يسحب المتدرب مشروعه، ويسحب منسّق الدفعة أو مشغّل النظام أي مشروع مع ذكر السبب)
-reason-withdrawal-reason = يلزم ذكر سبب للسحب: اذكر لماذا ينتهي المشروع
+reason-withdrawal-reason = يلزم أن يذكر المنسّق سببًا للسحب: اذكر لماذا ينتهي المشروع

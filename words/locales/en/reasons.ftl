@@ -421,4 +421,4 @@ reason-application-cohort = application { $application } is not an application t
 ## Withdrawal and places (issue 16, parts 2 and 5: places)
 reason-withdrawal-no-stage = workflow { $workflow } marks no stage withdrawal: true, so its projects cannot be withdrawn; mark its terminal withdrawn stage withdrawal: true and publish a new version
 reason-withdrawal-not-allowed = only the project's { $allowed } may withdraw it (a trainee withdraws their own project; a coordinator of its cohort, or the operator, withdraws anyone's, with a reason)
-reason-withdrawal-reason = a withdrawal needs a reason: say why the project ends
+reason-withdrawal-reason = a coordinator's withdrawal needs a reason: say why the project ends
