@@ -9,6 +9,7 @@
 
 use gradflow_engine::service::{By, Engine, IntakeSettings, Kind as ErrorKind, Viewer};
 
+use crate::processes::spawn;
 use crate::support::{
     self, Cohort, TestDb, act, assert_unchanged, day, holder, on_both, raw_number, snapshot,
 };
@@ -21,6 +22,7 @@ on_both!(
     the_workflows_own_withdraw_action_frees_the_place_too,
     the_waiting_list_moves_on_withdrawal_decline_and_expiry_in_order,
     an_offer_that_cannot_lapse_is_retried_then_given_up_with_its_reason,
+    twenty_processes_accepting_and_withdrawing_keep_capacity_and_the_list_order,
 );
 
 const COORDINATOR: &str = "coordinator1@example.org";
@@ -546,4 +548,207 @@ async fn an_offer_that_cannot_lapse_is_retried_then_given_up_with_its_reason(db:
     assert!(engine.stuck_offers().await.unwrap().is_empty());
     places_hold(db, 1).await;
     audit_passes(&engine).await;
+}
+
+const RACED: &str = "Raced 2026";
+
+/// Application ids of cohort RACED whose state is `state`, by position.
+async fn in_state(db: &TestDb, state: &str) -> Vec<i64> {
+    let n = raw_number(
+        db,
+        &format!("SELECT COUNT(*) FROM applications WHERE state = '{state}'"),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        ids.push(
+            raw_number(
+                db,
+                &format!("SELECT id FROM applications WHERE state = '{state}' ORDER BY position, id LIMIT 1 OFFSET {i}"),
+            )
+            .await,
+        );
+    }
+    ids
+}
+
+async fn twenty_processes_accepting_and_withdrawing_keep_capacity_and_the_list_order(db: &TestDb) {
+    spawn::set_up_service(db, 20);
+    spawn::ok(db, &["person", "supervisor", spawn::SUPERVISOR, "on"]);
+    spawn::create_cohort(db, RACED, 5, &[]);
+    spawn::ok(
+        db,
+        &["cohort", "intake", "open", RACED, "--offer-days", "2"],
+    );
+    let mut ids = Vec::new();
+    for n in 1..=20 {
+        let run = spawn::ok(
+            db,
+            &[
+                "--json",
+                "application",
+                "nominate",
+                "--cohort",
+                RACED,
+                "--person",
+                &spawn::trainee(n),
+                "--reason",
+                "ready",
+                "--as",
+                spawn::SUPERVISOR,
+            ],
+        );
+        ids.push(run.json()["application"]["id"].as_i64().unwrap());
+    }
+    let first: Vec<String> = ids[..5].iter().map(i64::to_string).collect();
+    let mut accept = vec!["application", "accept", "--cohort", RACED];
+    accept.extend(first.iter().map(String::as_str));
+    spawn::ok(db, &accept);
+    for id in &ids[5..] {
+        spawn::ok(db, &["application", "wait", &id.to_string()]);
+    }
+    let mut projects = Vec::new();
+    for id in &ids[..5] {
+        projects.push(
+            raw_number(
+                db,
+                &format!("SELECT project_id FROM applications WHERE id = {id}"),
+            )
+            .await,
+        );
+    }
+    // Twenty at once: each of the five trainees withdrawn twice (by the
+    // coordinator and by themselves), and ten waiting candidates accepted
+    // out of turn by the coordinator.
+    let mut races: Vec<Vec<String>> = Vec::new();
+    for (i, p) in projects.iter().enumerate() {
+        let p = p.to_string();
+        races.push(spawn::args(&[
+            "project",
+            "withdraw",
+            &p,
+            "--reason",
+            "left",
+            "--as",
+            spawn::COORDINATOR,
+        ]));
+        races.push(spawn::args(&[
+            "project",
+            "withdraw",
+            &p,
+            "--reason",
+            "",
+            "--as",
+            &spawn::trainee(i + 1),
+        ]));
+    }
+    for id in &ids[5..15] {
+        races.push(spawn::args(&[
+            "application",
+            "accept",
+            "--cohort",
+            RACED,
+            &id.to_string(),
+            "--as",
+            spawn::COORDINATOR,
+        ]));
+    }
+    let runs = spawn::at_once(db, races);
+    // Each project withdrawn exactly once; the other try says it is finished.
+    let withdrawn = runs[..10].iter().filter(|r| r.ok()).count();
+    assert_eq!(withdrawn, 5, "{runs:#?}");
+    for r in runs[..10].iter().filter(|r| !r.ok()) {
+        assert!(
+            r.stderr.contains("finished") || r.stderr.contains("withdrawn"),
+            "{r}"
+        );
+    }
+    for p in &projects {
+        let n = raw_number(db, &format!("SELECT COUNT(*) FROM events WHERE project_id = {p} AND change LIKE '%\"type\":\"withdrawn\"%'")).await;
+        assert_eq!(n, 1, "project {p} withdrawn {n} times");
+    }
+    // Every freed place went to the first of the list, in order, as an
+    // offer made in the withdrawal's transaction; an accept out of turn
+    // found the cohort full (a place is never free between the two).
+    let offered = in_state(db, "offered").await;
+    let accepted_late = runs[10..].iter().filter(|r| r.ok()).count();
+    let taken = raw_number(
+        db,
+        &format!("SELECT taken FROM cohorts WHERE name = '{RACED}'"),
+    )
+    .await;
+    assert_eq!(taken, 5, "no place lost or given twice");
+    let live = raw_number(
+        db,
+        &format!("SELECT COUNT(*) FROM projects p JOIN cohorts c ON c.id = p.cohort_id WHERE c.name = '{RACED}' AND p.stage <> 'withdrawn'"),
+    )
+    .await;
+    assert_eq!(live + offered.len() as i64, taken);
+    assert_eq!(offered.len() + accepted_late, 5, "{runs:#?}");
+    let waiting = in_state(db, "waiting").await;
+    let moved: Vec<i64> = ids[5..]
+        .iter()
+        .copied()
+        .filter(|id| !waiting.contains(id))
+        .collect();
+    assert_eq!(
+        moved,
+        ids[5..5 + moved.len()].to_vec(),
+        "the list kept its order"
+    );
+    assert_eq!(
+        offered,
+        moved
+            .iter()
+            .copied()
+            .filter(|id| offered.contains(id))
+            .collect::<Vec<_>>()
+    );
+    // Two workers at once let the lapsed offers lapse: each once, and the
+    // next of the list offered each place.
+    let offered_before = offered.clone();
+    {
+        use sqlx::Connection;
+        let sql = sqlx::AssertSqlSafe(
+            "UPDATE applications SET offer_expires = 0 WHERE state = 'offered'".to_owned(),
+        );
+        if db.is_sqlite() {
+            let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+    }
+    let workers = spawn::at_once(
+        db,
+        vec![
+            spawn::args(&["worker", "--once", "--smtp", "log:"]),
+            spawn::args(&["worker", "--once", "--smtp", "log:"]),
+        ],
+    );
+    assert!(workers.iter().all(spawn::Run::ok), "{workers:#?}");
+    for id in &offered_before {
+        let expired = raw_number(
+            db,
+            &format!("SELECT COUNT(*) FROM cohort_events WHERE data LIKE '%\"application\":{id},%' AND data LIKE '%\"to\":\"expired\"%'"),
+        )
+        .await;
+        assert_eq!(expired, 1, "offer {id} expired {expired} times");
+    }
+    let expired = in_state(db, "expired").await;
+    assert_eq!(expired.len(), offered_before.len());
+    let taken = raw_number(
+        db,
+        &format!("SELECT taken FROM cohorts WHERE name = '{RACED}'"),
+    )
+    .await;
+    assert_eq!(taken, 5);
+    let waiting_after = in_state(db, "waiting").await;
+    assert_eq!(
+        waiting_after,
+        waiting[offered_before.len()..].to_vec(),
+        "the next ones, in order"
+    );
+    spawn::ok(db, &["audit", "verify"]);
 }
