@@ -270,6 +270,11 @@ pub struct SimulateArgs {
     /// 30 days after the cohort's last date, or sooner when nothing is left to happen.
     #[arg(long, value_name = "DATE")]
     pub until: Option<jiff::civil::Date>,
+    /// Applicants beyond the cohort's places: the cohort opens for
+    /// applications, they wait on its list, and each place a trainee gives
+    /// up is offered to the first of them (0 to 1,000; default none).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub applicants: usize,
 }
 
 /// Reads mail hours (`09:00-17:00`), saying so when the span runs backwards

@@ -25,11 +25,14 @@
 //! - `timeline`: what happened, read back from the logs and the outbox, and
 //!   the summary; each entry in words or as JSON.
 //! - `print`: the whole output, day by day or as one JSON document.
+//! - `intake`: `--applicants`: the cohort's waiting list, offers of the
+//!   places trainees give up, taken or let lapse.
 
 mod answers;
 mod behaviour;
 mod cast;
 mod cohort;
+mod intake;
 mod print;
 mod timeline;
 
@@ -72,6 +75,9 @@ const DAYS_AFTER_LAST_DATE: i64 = 30;
 /// any program runs, and a bound on how long a simulation can take (an
 /// escalation every week recurs about 520 times in ten years).
 const MAX_YEARS: i16 = 10;
+
+/// Most applicants `--applicants` simulates.
+const MAX_APPLICANTS: usize = 1_000;
 
 /// The program every simulated cohort belongs to.
 const PROGRAM: &str = "simulation";
@@ -130,6 +136,13 @@ pub async fn run(ctx: &Ctx, args: SimulateArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
+    if args.applicants > MAX_APPLICANTS {
+        eprintln!(
+            "error: --applicants {} is more than {MAX_APPLICANTS}; simulate a smaller waiting list",
+            args.applicants
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     let templates = super::workflow::template_files(&args.workflow)?;
     let behaviour = args.behaviour;
     let paces: Vec<Pace> = (0..trainees as usize).map(|i| pace(behaviour, i)).collect();
@@ -144,6 +157,7 @@ pub async fn run(ctx: &Ctx, args: SimulateArgs) -> anyhow::Result<ExitCode> {
         cohort: &cohort,
         paces,
         until,
+        applicants: args.applicants,
     };
     let result = simulate(&engine, setup).await;
     engine.close().await;
@@ -239,6 +253,8 @@ struct Setup<'a> {
     cohort: &'a CohortFile,
     paces: Vec<Pace>,
     until: Date,
+    /// Applicants waiting for a place (`--applicants`).
+    applicants: usize,
 }
 
 /// What a simulation produced.
@@ -277,7 +293,9 @@ async fn simulate(engine: &Engine, setup: Setup<'_>) -> Result<Report, Failure> 
             .unwrap_or(setup.until),
         Time::midnight(),
     )?;
-    let cast = Cast::new(setup.workflow, setup.paces.len());
+    let mut cast = Cast::new(setup.workflow, setup.paces.len());
+    let applicants = cast.add_applicants(setup.applicants);
+    let cast = cast;
     let created = set_up(engine, &setup, &cast, start).await?;
     let calendar = created.calendar()?;
     let mut agents = Agents::new(setup.workflow, &calendar, &cast, setup.paces);
@@ -291,8 +309,31 @@ async fn simulate(engine: &Engine, setup: Setup<'_>) -> Result<Report, Failure> 
         refusals: Vec::new(),
     };
     run.start(&mut agents, &created.name, start).await?;
-    let (ended, ended_at) = run.drive(&mut agents, start, end).await?;
-    let timeline = run.timeline(&agents).await?;
+    let mut intake = if applicants.is_empty() {
+        None
+    } else {
+        let never: Vec<usize> = (0..agents.len())
+            .filter(|p| agents.pace(*p) == Pace::Never)
+            .collect();
+        Some(
+            intake::Intake::open(
+                engine,
+                (created.id, &created.name),
+                &cast,
+                &applicants,
+                &never,
+                start,
+            )
+            .await?,
+        )
+    };
+    let (ended, ended_at) = run.drive(&mut agents, &mut intake, start, end).await?;
+    let mut timeline = run.timeline(&agents).await?;
+    if let Some(intake) = &intake {
+        let zone = jiff::tz::TimeZone::get(&cohort.time_zone)?;
+        timeline.extend(intake.timeline(engine, &cast, &zone).await?);
+        timeline.sort_by_key(|e| (e.at, e.project, e.seq));
+    }
     let mut summary = Summary {
         projects: run.ids.len(),
         messages: std::mem::take(&mut run.mail.per_template),
@@ -433,18 +474,30 @@ impl Run<'_> {
     async fn drive(
         &mut self,
         agents: &mut Agents<'_>,
+        intake: &mut Option<intake::Intake>,
         start: Timestamp,
         end: Timestamp,
     ) -> anyhow::Result<(&'static str, Timestamp)> {
         let mut now = start;
         loop {
             self.fire(now).await?;
+            if let Some(intake) = intake.as_mut() {
+                intake
+                    .step(self.engine, agents, self.cast, &self.ids, now)
+                    .await?;
+            }
             self.act(agents, now).await?;
             if agents.all_settled() {
                 return Ok(("every project finished or stopped", now));
             }
             let next_timer = self.engine.next_timer_due().await?;
-            let next_step = self.agenda.keys().next().copied();
+            let next_step = [
+                self.agenda.keys().next().copied(),
+                intake.as_ref().and_then(intake::Intake::next),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let next = match (next_timer, next_step) {
                 (Some(a), Some(b)) => a.min(b),
                 (a, b) => match a.or(b) {

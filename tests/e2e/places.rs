@@ -269,6 +269,31 @@ async fn a_workflow_without_a_withdrawal_stage_refuses_with_a_reason(db: &TestDb
 async fn the_workflows_own_withdraw_action_frees_the_place_too(db: &TestDb) {
     let engine = db.engine().await;
     let (_, ids) = full_cohort(&engine, 2).await;
+    let cohort = engine.cohort("small").await.unwrap();
+    engine
+        .open_intake(
+            "small",
+            IntakeSettings { offer_days: 3 },
+            By::Operator,
+            day(1),
+        )
+        .await
+        .unwrap();
+    engine
+        .add_person(&candidate(1), "Candidate 1", "Ministry of Health", day(1))
+        .await
+        .unwrap();
+    let viewer = engine.acting_as(&candidate(1)).await.unwrap();
+    let waiting = engine
+        .request_as(&viewer, cohort.id, None, "ready", day(1))
+        .await
+        .unwrap()
+        .application
+        .id;
+    engine
+        .wait_list_as(By::Operator, waiting, day(1))
+        .await
+        .unwrap();
     act(
         &engine,
         ids[1],
@@ -280,10 +305,102 @@ async fn the_workflows_own_withdraw_action_frees_the_place_too(db: &TestDb) {
     )
     .await
     .unwrap();
+    // The place went to the one waiting; the cohort stays full.
+    assert_eq!(state_of(&engine, waiting).await, "offered");
+    assert_eq!(taken(db).await, 2);
+    places_hold(db, 2).await;
+    assert_eq!(
+        start(&engine, 3).await.unwrap_err().reason().code,
+        "cohort-full"
+    );
+    // Declined, nobody waits: the place is free for a start.
+    engine
+        .decline_offer_as(&viewer, waiting, day(3))
+        .await
+        .unwrap();
     assert_eq!(taken(db).await, 1);
     start(&engine, 3).await.unwrap();
     assert_eq!(taken(db).await, 2);
     audit_passes(&engine).await;
+}
+
+#[test]
+fn simulate_shows_the_waiting_list_moving() {
+    let workflow = support::bundled("graduation-service");
+    let cohort = workflow.with_file_name("cohort.example.yaml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .args(["simulate", "--workflow"])
+        .arg(&workflow)
+        .arg("--cohort")
+        .arg(&cohort)
+        .args([
+            "--trainees",
+            "6",
+            "--behaviour",
+            "mixed",
+            "--applicants",
+            "4",
+            "--until",
+            "2026-04-01",
+        ])
+        .env(
+            "GRADFLOW_DATABASE_URL",
+            "sqlite:///nonexistent-folder/never-opened.db",
+        )
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let intake: Vec<String> = text
+        .lines()
+        .filter(|l| l.contains(" intake ") || l.contains("withdraw by"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let has = |needle: &str| intake.iter().any(|l| l.contains(needle));
+    // Four wait, in order; trainees 3 and 6 (who never act) withdraw two
+    // weeks in; the first two waiting are offered their places; the first
+    // takes hers two days later (a project starts), the second lets it
+    // lapse, and the third is offered it and takes it.
+    for n in 1..=4 {
+        assert!(
+            has(&format!("number {n} on the waiting list")),
+            "{intake:#?}"
+        );
+    }
+    assert!(
+        has("2026-02-15 Sun 09:00 +04 action #3 withdraw by trainee"),
+        "{intake:#?}"
+    );
+    assert!(
+        has("2026-02-15 Sun 09:00 +04 action #6 withdraw by trainee"),
+        "{intake:#?}"
+    );
+    assert_eq!(
+        intake
+            .iter()
+            .filter(|l| l.contains("waiting -> offered"))
+            .count(),
+        3,
+        "{intake:#?}"
+    );
+    assert!(has("2026-02-17 Tue 09:00 +04 intake #7"), "{intake:#?}");
+    assert!(has("offered -> expired"), "{intake:#?}");
+    assert_eq!(
+        intake
+            .iter()
+            .filter(|l| l.contains("offered -> accepted"))
+            .count(),
+        2,
+        "{intake:#?}"
+    );
+    assert!(
+        has("the offer open until 2026-02-22 Sun 09:00 +04"),
+        "{intake:#?}"
+    );
 }
 
 /// Candidate `n`'s email (people of their own, outside the cohort's roles).

@@ -545,11 +545,25 @@ impl Engine {
                 Prepared::Replay(_) => None,
             })
             .collect();
-        let mut committed = if pending.is_empty() {
-            Vec::new().into_iter()
+        let committed: Vec<_> = if pending.is_empty() {
+            Vec::new()
         } else {
-            self.store.commit_many(&pending, now).await?.into_iter()
+            self.store.commit_many(&pending, now).await?
         };
+        // Places given back (a workflow action into the withdrawal stage)
+        // go to the first of each cohort's waiting list.
+        let mut freed: Vec<i64> = pending
+            .iter()
+            .zip(&committed)
+            .filter(|(_, result)| matches!(result, Ok(None)))
+            .filter_map(|(p, _)| p.frees)
+            .collect();
+        freed.sort_unstable();
+        freed.dedup();
+        for cohort in freed {
+            self.offer_freed(cohort, now).await?;
+        }
+        let mut committed = committed.into_iter();
         let mut results = Vec::with_capacity(prepared.len());
         for p in &prepared {
             results.push(match p {

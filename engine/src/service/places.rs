@@ -147,11 +147,11 @@ impl Engine {
             Some(id) => Some(self.store.application(id).await?),
             None => None,
         };
+        let cohort = self.store.cohort_by_id(record.cohort_id).await?;
+        let program = self.store.program_by_id(cohort.program_id).await?;
+        let facts = self.intake_facts_of(&cohort, &program).await?;
         if let Some(stored) = stored.filter(|s| s.application.state == ApplicationState::Accepted) {
             let app = &stored.application;
-            let cohort = self.store.cohort_by_id(app.cohort).await?;
-            let program = self.store.program_by_id(cohort.program_id).await?;
-            let facts = self.intake_facts_of(&cohort, &program).await?;
             let by = match viewer {
                 Some(v) => self.actor(By::Person(v), cohort.id).await?,
                 None => Actor::Operator,
@@ -162,29 +162,15 @@ impl Engine {
             let t = intake::decide(app, &facts, &by, &command, now).map_err(refusal)?;
             writes.push(self.write(&cohort, &program, app, &t, by.person()).await?);
             application = Some(app.id);
-            // The project's place is the one given back (counted once).
-            places = t.places.min(-1);
-            if t.frees_place {
-                let waiting = self.store.cohort_applications(cohort.id).await?;
-                let first = intake::first_waiting(
-                    waiting
-                        .iter()
-                        .map(|s| &s.application)
-                        .filter(|a| a.id != app.id),
-                );
-                if let Some(first) = first {
-                    let after = Intake {
-                        taken: u32::try_from(i64::from(facts.taken) + places).unwrap_or(0),
-                        ..facts.clone()
-                    };
-                    let offer = Command::Offer { first: first.id };
-                    if let Ok(o) = intake::decide(first, &after, &Actor::Engine, &offer, now) {
-                        places += o.places;
-                        offered = Some(first.id);
-                        writes.push(self.write(&cohort, &program, first, &o, None).await?);
-                    }
-                }
-            }
+        }
+        // The place given back (once, whether an application started the
+        // project or not) goes to the first of the waiting list, now.
+        if frees
+            && let Some((first, o)) = self.first_offer(&facts, places, application, now).await?
+        {
+            places += o.places;
+            offered = Some(first.id);
+            writes.push(self.write(&cohort, &program, &first, &o, None).await?);
         }
         let pending = Pending {
             project,
@@ -203,6 +189,63 @@ impl Engine {
             application,
             offered,
         })
+    }
+
+    /// The offer of a place to the first of the waiting list of the
+    /// cohort `facts` describes, once its places changed by `places` (the
+    /// application `leaving` aside), if anyone waits and a place is free.
+    async fn first_offer(
+        &self,
+        facts: &Intake,
+        places: i64,
+        leaving: Option<i64>,
+        now: Timestamp,
+    ) -> Result<Option<(intake::Application, intake::Transition)>, Error> {
+        let waiting = self.store.cohort_applications(facts.cohort).await?;
+        let first = intake::first_waiting(
+            waiting
+                .iter()
+                .map(|s| &s.application)
+                .filter(|a| Some(a.id) != leaving),
+        );
+        let Some(first) = first else { return Ok(None) };
+        let after = Intake {
+            taken: u32::try_from(i64::from(facts.taken) + places).unwrap_or(0),
+            ..facts.clone()
+        };
+        let offer = Command::Offer { first: first.id };
+        Ok(intake::decide(first, &after, &Actor::Engine, &offer, now)
+            .ok()
+            .map(|o| (first.clone(), o)))
+    }
+
+    /// Offers the places of cohort `cohort` given back by a workflow action
+    /// that led into its withdrawal stage (`project act ... withdraw`) to
+    /// the first of its waiting list, one each, in a transaction after the
+    /// one that gave the place back; what was offered.
+    pub(super) async fn offer_freed(
+        &self,
+        cohort: i64,
+        now: Timestamp,
+    ) -> Result<Vec<Changed>, Error> {
+        let mut offered = Vec::new();
+        loop {
+            let row = self.store.cohort_by_id(cohort).await?;
+            let program = self.store.program_by_id(row.program_id).await?;
+            let facts = self.intake_facts_of(&row, &program).await?;
+            let Some((first, _)) = self.first_offer(&facts, 0, None, now).await? else {
+                return Ok(offered);
+            };
+            let command = Command::Offer { first: first.id };
+            match self
+                .change_as_actor(Actor::Engine, first.id, None, command, now)
+                .await
+            {
+                Ok(changed) => offered.push(changed),
+                Err(e) if e.kind() == Kind::Conflict => return Ok(offered),
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// The candidate `viewer` takes the place offered to them by

@@ -152,6 +152,11 @@ impl<'a> Agents<'a> {
         self.projects[p].standing
     }
 
+    /// Project `p` was withdrawn (`--applicants`): nobody acts on it any more.
+    pub fn withdrawn(&mut self, p: usize) {
+        self.projects[p].standing = Standing::Finished;
+    }
+
     /// Whether every project is finished or stuck.
     pub fn all_settled(&self) -> bool {
         self.projects.iter().all(|a| a.standing != Standing::Active)

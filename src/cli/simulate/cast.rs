@@ -150,6 +150,24 @@ impl Cast {
         members
     }
 
+    /// Adds `n` applicants to the cohort (`--applicants`), each a person of
+    /// their own with the role `applicant`; their indexes.
+    pub fn add_applicants(&mut self, n: usize) -> Vec<usize> {
+        (1..=n)
+            .map(|k| {
+                let index = self.people.len();
+                let email = format!("applicant.{k}@simulated.example");
+                self.by_email.insert(email.clone(), index);
+                self.people.push(Person {
+                    email,
+                    name: name(index),
+                    role: "applicant".to_owned(),
+                });
+                index
+            })
+            .collect()
+    }
+
     /// The person with `email`, if simulated.
     pub fn by_email(&self, email: &str) -> Option<usize> {
         self.by_email.get(&email.to_lowercase()).copied()

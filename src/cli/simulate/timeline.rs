@@ -90,6 +90,12 @@ pub enum What {
         /// The engine's words.
         reason: String,
     },
+    /// The cohort's intake (`--applicants`): an application changed state,
+    /// an offer was made, taken, declined or let lapse, a trainee withdrew.
+    Intake {
+        /// What happened, in words.
+        text: String,
+    },
 }
 
 impl What {
@@ -108,6 +114,7 @@ impl What {
             What::Escalation { .. } => "escalation",
             What::Message { .. } => "message",
             What::Refused { .. } => "refused",
+            What::Intake { .. } => "intake",
         }
     }
 }
@@ -285,6 +292,10 @@ pub fn from_history(
             Change::EffectRequested { effect } => Some(What::Effect {
                 effect: names.get(effect),
             }),
+            // A withdrawal from any stage (issue 16, part 5).
+            Change::Withdrawn { .. } => Some(What::Action {
+                action: names.get("withdraw"),
+            }),
             // Roles given, approvals short of the rule: the actions say enough.
             _ => None,
         };
@@ -450,12 +461,18 @@ pub fn text(e: &Entry, cast: &Cast, zone: &TimeZone) -> String {
         },
         What::Message { template } => format!("{template} -> {}", to()),
         What::Refused { action, reason } => format!("{action} by {} refused: {reason}", by()),
+        What::Intake { text } => text.clone(),
+    };
+    // The cohort's own events (its intake) belong to no project.
+    let project = if e.project == 0 {
+        String::new()
+    } else {
+        format!("#{}", e.project)
     };
     format!(
-        "{}  {:<10} #{:<4} {detail}",
+        "{}  {:<10} {project:<5} {detail}",
         local(e.at, zone),
         e.what.kind(),
-        e.project
     )
 }
 
@@ -586,6 +603,7 @@ pub fn json(e: &Entry, cast: &Cast, zone: &TimeZone, zone_name: &str) -> String 
             entry.action = Some(action);
             entry.reason = Some(reason);
         }
+        What::Intake { text } => entry.reason = Some(text),
     }
     serde_json::to_string(&entry).expect("an entry serialises")
 }
