@@ -24,6 +24,7 @@ on_both!(
     twenty_processes_accepting_at_once_never_pass_capacity,
     audit_verify_catches_an_edited_cohort_log_and_application,
     the_command_line_fills_a_cohort,
+    intake_mail_goes_out_in_each_recipients_language,
 );
 
 const COORDINATOR: &str = "huda@institute.example";
@@ -76,7 +77,13 @@ async fn site(db: &TestDb, capacity: u32, endorsement: bool) -> Site {
     .into_iter()
     .chain((1..=6).map(|n| (candidate(n), "Candidate", "ministry of  HEALTH", false)))
     .collect();
-    for (email, name, org, supervisor) in &people {
+    for (n, (email, name, org, supervisor)) in people.iter().enumerate() {
+        let name = if *name == "Candidate" {
+            format!("Candidate {}", n - 3)
+        } else {
+            (*name).to_owned()
+        };
+        let name = name.as_str();
         engine.add_person(email, name, org, day(0)).await.unwrap();
         if *supervisor {
             engine.set_supervisor(email, true).await.unwrap();
@@ -917,5 +924,92 @@ async fn the_command_line_fills_a_cohort(db: &TestDb) {
     assert!(
         verify.stdout.contains("4 events in 1 cohort logs"),
         "{verify}"
+    );
+}
+
+async fn intake_mail_goes_out_in_each_recipients_language(db: &TestDb) {
+    let s = site(db, 2, true).await;
+    let e = &s.engine;
+    e.set_person_language(&candidate(2), "ar").await.unwrap();
+    let nominated = e
+        .nominate_as(
+            &s.supervisor,
+            s.cohort,
+            &candidate(1),
+            "leads the queue work",
+            day(1),
+        )
+        .await
+        .unwrap();
+    e.wait_list_as(&s.coordinator, nominated.application.id, day(1))
+        .await
+        .unwrap();
+    let asked = e
+        .request_as(
+            &s.candidates[1],
+            s.cohort,
+            Some(SUPERVISOR),
+            "أدير الصيدلية",
+            day(1),
+        )
+        .await
+        .unwrap();
+    e.refuse_endorsement_as(
+        &s.supervisor,
+        asked.application.id,
+        "needed on the ward",
+        day(1),
+    )
+    .await
+    .unwrap();
+    let sink = crate::smtp_sink::Sink::start(&[]).await;
+    let report = crate::worker::worker_once(db, "2026-01-02T08:00:00Z", &sink.url(), 50).await;
+    assert_eq!(sink.count(), 5, "{report}");
+    let to = |email: &str| {
+        sink.received()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == email))
+            .collect::<Vec<_>>()
+    };
+    let coordinator: Vec<String> = to(COORDINATOR).iter().map(|m| m.subject()).collect();
+    assert!(
+        coordinator.contains(&format!("A nomination for {COHORT}")),
+        "{coordinator:?}"
+    );
+    assert!(
+        coordinator.iter().any(|s| s.contains("A request to join")),
+        "{coordinator:?}"
+    );
+    let endorse = &to(SUPERVISOR)[0];
+    assert!(
+        endorse.subject().contains("Candidate 2"),
+        "{}",
+        endorse.subject()
+    );
+    assert!(
+        endorse.text().contains("أدير الصيدلية"),
+        "{}",
+        endorse.text()
+    );
+    let waiting = &to(&candidate(1))[0];
+    assert!(waiting.text().contains("at place 1"), "{}", waiting.text());
+    let declined = &to(&candidate(2))[0];
+    assert!(
+        declined.subject().contains("طلبك"),
+        "{}",
+        declined.subject()
+    );
+    assert!(
+        declined.text().contains("needed on the ward"),
+        "{}",
+        declined.text()
+    );
+    assert_eq!(
+        raw_number(
+            db,
+            "SELECT COUNT(*) FROM account_mail WHERE state <> 'sent'"
+        )
+        .await,
+        0
     );
 }
