@@ -1033,9 +1033,10 @@ impl Engine {
         let mut programs: BTreeMap<i64, Program> = BTreeMap::new();
         for id in self.store.open_cohort_ids().await? {
             let cohort = self.store.cohort_by_id(id).await?;
-            if !programs.contains_key(&cohort.program_id) {
-                let program = self.store.program_by_id(cohort.program_id).await?;
-                programs.insert(cohort.program_id, program);
+            if let std::collections::btree_map::Entry::Vacant(slot) =
+                programs.entry(cohort.program_id)
+            {
+                slot.insert(self.store.program_by_id(cohort.program_id).await?);
             }
             let program = &programs[&cohort.program_id];
             open.push(OpenCohort {
@@ -1175,10 +1176,10 @@ impl Engine {
         let mut cohorts: BTreeMap<i64, (Cohort, Program)> = BTreeMap::new();
         for s in stored {
             let id = s.application.cohort;
-            if !cohorts.contains_key(&id) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = cohorts.entry(id) {
                 let cohort = self.store.cohort_by_id(id).await?;
                 let program = self.store.program_by_id(cohort.program_id).await?;
-                cohorts.insert(id, (cohort, program));
+                slot.insert((cohort, program));
             }
             let (cohort, program) = &cohorts[&id];
             out.extend(self.views(std::slice::from_ref(s), cohort, program).await?);
