@@ -381,6 +381,28 @@ pub const CODES: &[(&str, &[&str])] = &[
     // Open Badges 3.0 (issue 15, part 8: badges).
     ("signing-key-changed", &[]),
     ("credential-public-url", &["url"]),
+    // Loading a cohort's people from a spreadsheet (issue 16, part 3: import).
+    ("import-too-large", &["limit"]),
+    ("import-too-many-rows", &["limit"]),
+    ("import-not-utf8", &[]),
+    ("import-empty", &[]),
+    ("import-csv", &["detail"]),
+    ("import-column-unknown", &["column", "columns"]),
+    ("import-column-twice", &["column"]),
+    ("import-column-missing", &["column"]),
+    ("import-row-width", &["found", "expected"]),
+    ("import-formula", &["column"]),
+    ("import-duplicate-email", &["email", "first"]),
+    ("import-role-unknown", &["role", "roles"]),
+    ("import-role-missing", &[]),
+    ("import-chair-twice", &["first"]),
+    ("import-supervisor-missing", &[]),
+    ("import-supervisor-self", &[]),
+    ("import-supervisor-unknown", &["email"]),
+    ("import-supervisor-organization", &["email", "organization", "trainee"]),
+    ("import-organization-missing", &["role"]),
+    ("import-trainee-only", &["column"]),
+    ("import-changed", &["email"]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

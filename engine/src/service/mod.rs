@@ -33,6 +33,7 @@ mod dates;
 mod directory;
 mod error;
 mod evidence;
+pub mod import;
 pub mod input;
 pub mod mail;
 mod people;

@@ -11,6 +11,7 @@ mod backup;
 pub(crate) mod certificates;
 mod committee;
 mod directory;
+mod import;
 mod keys;
 mod migrations;
 mod outbox;
@@ -32,6 +33,7 @@ pub use backup::{BackupFacts, HeldSnapshot};
 pub use certificates::{Certificate, Certification, NewCertificate, Revocation};
 pub use committee::{ConflictRow, PoolMembership, PoolRow};
 pub use directory::NewDefinition;
+pub(crate) use import::{ImportPerson, ImportProject, ImportWrite};
 pub use keys::KeyRow;
 pub use outbox::{Delivery, Message};
 pub use people::{
