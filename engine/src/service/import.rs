@@ -716,7 +716,10 @@ impl Engine {
                                     vec![("email", Arg::Text(supervisor.to_owned()))],
                                 ),
                             );
-                        } else if !same_organization(organization, &row.organization) {
+                        } else if !same_organization(
+                            organization,
+                            person.map_or(&row.organization, |p| &p.organization),
+                        ) {
                             problems.add(
                                 Some(row.line),
                                 Reason::new(
@@ -724,7 +727,14 @@ impl Engine {
                                     vec![
                                         ("email", Arg::Text(supervisor.to_owned())),
                                         ("organization", Arg::Text(organization.to_owned())),
-                                        ("trainee", Arg::Text(row.organization.clone())),
+                                        (
+                                            "trainee",
+                                            Arg::Text(
+                                                person
+                                                    .map_or(&row.organization, |p| &p.organization)
+                                                    .clone(),
+                                            ),
+                                        ),
                                     ],
                                 ),
                             );
