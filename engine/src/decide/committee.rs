@@ -271,9 +271,8 @@ fn rules(
 /// capitals or spaces ("ministry of  education" is the "Ministry of
 /// Education"), so case and runs of white space do not count. Compared
 /// word by word without allocating: assignment asks it for every
-/// candidate of every project. Public: the import's supervisor check
-/// shares it.
-pub fn same_organization(a: &str, b: &str) -> bool {
+/// candidate of every project.
+pub(crate) fn same_organization(a: &str, b: &str) -> bool {
     fn lowercase(word: &str) -> impl Iterator<Item = char> + '_ {
         word.chars().flat_map(char::to_lowercase)
     }

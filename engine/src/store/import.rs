@@ -256,7 +256,8 @@ impl Store {
                 workflow_key,
                 &new,
                 now,
-                &mut |d: &super::StoredDefinition, id: i64, all: &[Member], position: usize| start(d, id, all, position, organizations)
+                &mut |d: &super::StoredDefinition, id: i64, all: &[Member], position: usize| start(d, id, all, position, organizations),
+                true
             );
             let committed = results.iter().all(Result::is_ok);
             if committed {

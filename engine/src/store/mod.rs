@@ -12,6 +12,7 @@ pub(crate) mod certificates;
 mod committee;
 mod directory;
 mod import;
+pub(crate) mod intake;
 mod keys;
 mod migrations;
 mod outbox;
@@ -34,6 +35,7 @@ pub use certificates::{Certificate, Certification, NewCertificate, Revocation};
 pub use committee::{ConflictRow, PoolMembership, PoolRow};
 pub use directory::NewDefinition;
 pub(crate) use import::{ImportPerson, ImportProject, ImportWrite};
+pub use intake::{ApplicationWrite, CohortAudit, CohortEvent, IntakeMail, StoredApplication};
 pub use keys::KeyRow;
 pub use outbox::{Delivery, Message};
 pub use people::{

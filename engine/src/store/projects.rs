@@ -435,22 +435,23 @@ macro_rules! advance_read {
     }};
 }
 
-/// Creates projects inside the open write transaction `$tx` (see
-/// [`Store::create_projects`], whose body it is, and the import's
-/// `import_cohort`, which writes people first in the same transaction):
-/// takes the places, pins the definition, inserts the rows and writes each
+/// Creates projects inside the open write transaction `$tx` (the body of
+/// [`Store::create_projects`], and of the import's `import_cohort`, which
+/// writes people first in the same transaction): takes the places (when
+/// `$take_places`), pins the definition, inserts the rows and writes each
 /// start `$start` decides. Evaluates to each project's result; when `$start`
 /// refused every one, nothing of them is written (the caller rolls back).
 /// Returns early from the enclosing function with the cohort full or changed.
 macro_rules! create_in {
-    ($tx:ident, $postgres:expr, $cohort:expr, $workflow_key:expr, $projects:expr, $now:expr, $start:expr) => {{
+    ($tx:ident, $postgres:expr, $cohort:expr, $workflow_key:expr, $projects:expr, $now:expr, $start:expr, $take_places:expr) => {{
         let postgres: bool = $postgres;
         let cohort: &super::Cohort = $cohort;
         let workflow_key: &str = $workflow_key;
         let projects: &[NewProject<'_>] = $projects;
         let now: Timestamp = $now;
         let start = $start;
-        let count = projects.len() as i64;
+        let take_places: bool = $take_places;
+        let count = if take_places { projects.len() as i64 } else { 0 };
         'create: {
             // The place is taken only on the calendar the projects were
             // planned on: this statement locks the cohort's row (SQLite's
@@ -499,7 +500,7 @@ macro_rules! create_in {
                  RETURNING id, key, version, title, source, source_hash, templates",
             )
             .bind(workflow_key)
-            .bind(count)
+            .bind(projects.len() as i64)
             .bind(cohort.id)
             .fetch_optional(&mut *$tx)
             .await?
@@ -567,7 +568,7 @@ macro_rules! create_in {
                 let gone = refused.len() as i64;
                 sqlx::query("UPDATE cohorts SET taken = taken - $2 WHERE id = $1")
                     .bind(cohort.id)
-                    .bind(gone)
+                    .bind(if take_places { gone } else { 0 })
                     .execute(&mut *$tx)
                     .await?;
                 sqlx::query("UPDATE definitions SET projects = projects - $2 WHERE id = $1")
@@ -665,6 +666,13 @@ impl Store {
     /// the calendar of `cohort.revision`: when the cohort's dates changed
     /// since, nothing is written and the answer is
     /// [`Error::CohortChanged`] (a project never starts on an old calendar).
+    ///
+    /// A place is taken for each project only when `take_places` (an
+    /// offer taken already holds its place), and
+    /// writing `applications` (intake: the application accepted, its
+    /// project set to the first one started) in the same transaction: a
+    /// lost race on one of them ([`Error::Conflict`]) writes nothing.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn create_projects<E>(
         &self,
         cohort: &super::Cohort,
@@ -672,17 +680,32 @@ impl Store {
         projects: &[NewProject<'_>],
         now: Timestamp,
         mut start: impl FnMut(&super::StoredDefinition, i64, &[Member], usize) -> Result<Decision, E>,
-    ) -> Result<Vec<Result<(i64, Decision), E>>, Error> {
+        take_places: bool,
+        applications: &[super::intake::ApplicationWrite],
+    ) -> Result<
+        (
+            Vec<Result<(i64, Decision), E>>,
+            Vec<crate::decide::intake::IntakeEvent>,
+        ),
+        Error,
+    > {
         let postgres = self.kind() == "postgres";
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let results = create_in!(tx, postgres, cohort, workflow_key, projects, now, &mut start);
+            let results = create_in!(tx, postgres, cohort, workflow_key, projects, now, &mut start, take_places);
             if results.iter().all(Result::is_err) {
                 tx.rollback().await?;
-            } else {
-                tx.commit().await?;
+                return Ok((results, Vec::new()));
             }
-            Ok(results)
+            let started: Vec<i64> = results.iter().filter_map(|r| r.as_ref().ok()).map(|(id, _)| *id).collect();
+            let first = started.first().copied();
+            let intake = if applications.is_empty() {
+                Vec::new()
+            } else {
+                super::intake::write_applications!(tx, cohort.id, applications, first, now)
+            };
+            tx.commit().await?;
+            Ok((results, intake))
         })
     }
 
