@@ -14,7 +14,7 @@ use gradflow_engine::service::import::{
 };
 use gradflow_engine::service::{Engine, NewCohort};
 
-use crate::spawn;
+use crate::processes::spawn;
 use crate::support::{self, Cohort, TestDb, assert_unchanged, day, on_both, raw_number, snapshot};
 
 /// A good file: BOM, CRLF, Arabic names, quoted commas and quotes, an
