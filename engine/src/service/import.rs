@@ -654,6 +654,12 @@ impl Engine {
         self.import_into(cohort, bytes, dry_run, now).await
     }
 
+    /// Cohort `cohort` (its id), for one of its coordinators, who may load
+    /// its people (anyone else: not found, before any file is read).
+    pub async fn import_cohort_as(&self, viewer: &Viewer, cohort: i64) -> Result<Cohort, Error> {
+        self.coordinated(viewer, cohort).await
+    }
+
     async fn import_into(
         &self,
         cohort: Cohort,
