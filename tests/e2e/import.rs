@@ -445,3 +445,124 @@ async fn hostile_files_are_refused_by_the_binary(db: &TestDb) {
     let same = spawn::ok(db, &["import", "--cohort", &c.name, "--export"]);
     assert_eq!(same.stdout, export.stdout);
 }
+
+/// A page's text without the isolation marks Fluent puts around values.
+fn plain(body: &str) -> String {
+    body.replace(['\u{2068}', '\u{2069}'], "")
+}
+
+/// The import page's form: the token, what to do, and the file (or the
+/// text a check showed, as its confirmation sends it).
+fn upload_form(csrf: &str, action: &str, field: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    let part = if field == "file" {
+        reqwest::multipart::Part::bytes(bytes).file_name("people.csv")
+    } else {
+        reqwest::multipart::Part::bytes(bytes)
+    };
+    reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_owned())
+        .text("action", action.to_owned())
+        .part(field.to_owned(), part)
+}
+
+async fn a_coordinator_loads_people_on_the_web(db: &TestDb) {
+    use crate::web::Site;
+    use reqwest::StatusCode;
+    let site = Site::new(db).await;
+    let a = site.cohorts[0];
+    let path = format!("/cohorts/{a}/import");
+    // Only the cohort's coordinators: anyone else finds nothing.
+    let mut other = site.signed_in("coord-b@example.org").await;
+    assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("/cohorts/{a}/people.csv")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        other.get(&format!("/cohorts/{a}/import/template.csv")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut trainee = site.signed_in("trainee1@example.org").await;
+    assert_eq!(trainee.get(&path).await.status, StatusCode::NOT_FOUND);
+    let mut coord = site.signed_in("coord-a@example.org").await;
+    let board = coord.get(&format!("/cohorts/{a}")).await;
+    assert!(board.body.contains(&format!("href=\"{path}\" id=\"board-import\"")), "{}", board.body);
+    let page = coord.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(plain(&page.body).contains("at most 8 MB and 20000 rows"), "{}", page.body);
+    let csrf = page.csrf();
+    let url = format!("{}{path}", site.base);
+    let before = snapshot(db).await;
+
+    // Another coordinator's valid token gets nothing done on this cohort.
+    let other_csrf = other.get(&format!("/cohorts/{}/import", site.cohorts[1])).await.csrf();
+    let sent = other
+        .send(other.client.post(&url).multipart(upload_form(&other_csrf, "import", "file", GOOD.as_bytes().to_vec())))
+        .await;
+    assert_eq!(sent.status, StatusCode::NOT_FOUND);
+    // A forged form: refused before the file is read.
+    let sent = coord
+        .send(coord.client.post(&url).multipart(upload_form("forged", "import", "file", GOOD.as_bytes().to_vec())))
+        .await;
+    assert!(sent.status.is_client_error(), "{}", sent.status);
+    // A file over the limit.
+    let sent = coord
+        .send(coord.client.post(&url).multipart(upload_form(&csrf, "check", "file", vec![b'a'; 9 * 1024 * 1024])))
+        .await;
+    assert_eq!(sent.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_unchanged(db, &before, "refused uploads").await;
+
+    // In Arabic: every bad row named with its line, in Arabic words.
+    let profile_csrf = coord.get("/profile").await.csrf();
+    let saved = coord
+        .post("/profile", &[("csrf", &profile_csrf), ("language", "ar")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let before = snapshot(db).await;
+    let bad = "email,name,organization,role,supervisor,title\n\
+        khalid@health.example,Khalid,Health,supervisor,,\n\
+        amal@health.example,Amal,Health,wizard,,\n\
+        amal@health.example,Amal,Health,evaluator,,\n";
+    let refused = coord
+        .send(coord.client.post(&url).multipart(upload_form(&csrf, "check", "file", bad.as_bytes().to_vec())))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    for words in ["id=\"import-refused\"", "السطر 3:", "ليس دورًا يمنحه الاستيراد", "السطر 4:", "مذكور من قبل في السطر 3"] {
+        assert!(plain(&refused.body).contains(words), "{words} in {}", refused.body);
+    }
+    assert!(!plain(&refused.body).contains("Line 3"), "{}", refused.body);
+    assert_unchanged(db, &before, "a refused file on the web").await;
+
+    // A good file, checked: what would change, nothing changed yet.
+    let good = GOOD.replace("noor@health.example,Noor (registered)", "noor@health.example,Noor");
+    let checked = coord
+        .send(coord.client.post(&url).multipart(upload_form(&csrf, "check", "file", good.as_bytes().to_vec())))
+        .await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+    assert!(plain(&checked.body).contains("id=\"import-plan-summary\">7 شخصًا: 7 جديد"), "{}", checked.body);
+    assert!(plain(&checked.body).contains("name=\"content\""), "{}", checked.body);
+    assert_unchanged(db, &before, "a check on the web").await;
+    // Confirmed: the text the check showed is imported.
+    let confirmed = coord
+        .send(coord.client.post(&url).multipart(upload_form(&csrf, "import", "content", good.as_bytes().to_vec())))
+        .await;
+    assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{}", confirmed.body);
+    let location = confirmed.headers["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&path), "{location}");
+    let landed = coord.get(&location).await;
+    assert!(plain(&landed.body).contains("استُورد 7 شخصًا (7 جديد): بدأ 3 مشروعًا"), "{}", landed.body);
+    assert_eq!(
+        site.engine.projects(Some(&site.engine.cohort_by_id(a).await.unwrap())).await.unwrap().len(),
+        2 + 3
+    );
+    // The downloads.
+    let template = coord.get(&format!("/cohorts/{a}/import/template.csv")).await;
+    assert_eq!(template.body, TEMPLATE);
+    let people = coord.get(&format!("/cohorts/{a}/people.csv")).await;
+    assert_eq!(people.status, StatusCode::OK);
+    assert!(people.headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(people.body.contains("amal@health.example,أمل يوسف,ministry of  HEALTH,ar,trainee,khalid@health.example,"), "{}", people.body);
+    site.stop().await;
+}
+
+mod web_both {
+    use super::*;
+    on_both!(a_coordinator_loads_people_on_the_web);
+}
