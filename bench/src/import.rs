@@ -40,11 +40,15 @@ pub struct Run {
 
 /// The file: a BOM, CRLF, quoted titles with commas, Arabic names.
 pub fn file() -> String {
-    let mut out = String::from("\u{feff}email,name,organization,language,role,supervisor,title\r\n");
+    let mut out =
+        String::from("\u{feff}email,name,organization,language,role,supervisor,title\r\n");
     out.push_str("coordinator@import.example,Layla Haddad,Institute,en,coordinator,,\r\n");
     out.push_str("chair@import.example,Omar Saleh,Institute,ar,chair,,\r\n");
     for i in 0..EVALUATORS {
-        out.push_str(&format!("evaluator{i}@import.example,مقيم {i},Audit Bureau {},ar,evaluator,,\r\n", i % 3));
+        out.push_str(&format!(
+            "evaluator{i}@import.example,مقيم {i},Audit Bureau {},ar,evaluator,,\r\n",
+            i % 3
+        ));
     }
     for i in 0..SUPERVISORS {
         out.push_str(&format!(
@@ -80,7 +84,11 @@ pub async fn run(place: &mut Place) -> anyhow::Result<Run> {
     let ImportAnswer::Done(plan) = check else {
         bail!("the bench file was refused: {check:?}");
     };
-    ensure!(plan.rows.len() == ROWS, "the check read {} rows, not {ROWS}", plan.rows.len());
+    ensure!(
+        plan.rows.len() == ROWS,
+        "the check read {} rows, not {ROWS}",
+        plan.rows.len()
+    );
     let started = Instant::now();
     let answer = engine
         .import_people(fixture::COHORT, text.as_bytes(), false, now)

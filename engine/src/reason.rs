@@ -399,7 +399,10 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("import-supervisor-missing", &[]),
     ("import-supervisor-self", &[]),
     ("import-supervisor-unknown", &["email"]),
-    ("import-supervisor-organization", &["email", "organization", "trainee"]),
+    (
+        "import-supervisor-organization",
+        &["email", "organization", "trainee"],
+    ),
     ("import-organization-missing", &["role"]),
     ("import-trainee-only", &["column"]),
     ("import-changed", &["email"]),

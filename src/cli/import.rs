@@ -72,8 +72,8 @@ pub async fn import(ctx: &Ctx, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let read = if path == std::path::Path::new("-") {
         import::read_limited(std::io::stdin().lock())
     } else {
-        let file = std::fs::File::open(path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         // A file over the limit is refused before a byte of it is read.
         if file.metadata().is_ok_and(|m| m.len() > MAX_BYTES) {
             Ok(Err(import::too_large()))
@@ -136,7 +136,11 @@ fn print_done(done: &Imported) {
     say!(
         "{}: {} {} people (created {}, matched {}), projects started {}, supervisors marked {}, added to the committee pool {}, coordinators added {}",
         output::clean(&done.cohort),
-        if done.dry_run { "dry run, nothing changed; the import would load" } else { "imported" },
+        if done.dry_run {
+            "dry run, nothing changed; the import would load"
+        } else {
+            "imported"
+        },
         done.rows.len(),
         done.created,
         done.matched,

@@ -76,7 +76,14 @@ async fn good_file_imports_everyone_in_one_transaction(db: &TestDb) {
     assert_unchanged(db, &before, "a dry run").await;
     assert!(plan.dry_run);
     assert_eq!(
-        (plan.created, plan.matched, plan.started, plan.supervisors, plan.pooled, plan.coordinators),
+        (
+            plan.created,
+            plan.matched,
+            plan.started,
+            plan.supervisors,
+            plan.pooled,
+            plan.coordinators
+        ),
         (6, 1, 3, 1, 3, 1),
         "{plan:#?}"
     );
@@ -106,14 +113,21 @@ async fn good_file_imports_everyone_in_one_transaction(db: &TestDb) {
     let amal = engine.person("amal@health.example").await.unwrap();
     assert_eq!(amal.name, "أمل يوسف");
     assert_eq!(
-        support::raw_text(db, "SELECT language FROM people WHERE email = 'amal@health.example'")
-            .await
-            .as_deref(),
+        support::raw_text(
+            db,
+            "SELECT language FROM people WHERE email = 'amal@health.example'"
+        )
+        .await
+        .as_deref(),
         Some("ar")
     );
     let khalid = engine.person("khalid@health.example").await.unwrap();
     assert_eq!(
-        raw_number(db, "SELECT COUNT(*) FROM people WHERE supervisor AND email = 'khalid@health.example'").await,
+        raw_number(
+            db,
+            "SELECT COUNT(*) FROM people WHERE supervisor AND email = 'khalid@health.example'"
+        )
+        .await,
         1
     );
     // Each trainee's project: on the cohort's workflow, with their supervisor.
@@ -136,7 +150,10 @@ async fn good_file_imports_everyone_in_one_transaction(db: &TestDb) {
         .into_iter()
         .map(|s| s.title)
         .collect();
-    assert!(titles.contains(&"Waiting times, \"outpatients\"".to_owned()), "{titles:?}");
+    assert!(
+        titles.contains(&"Waiting times, \"outpatients\"".to_owned()),
+        "{titles:?}"
+    );
     let pool = engine.pool(&c.name, "committee").await.unwrap();
     let mut pooled: Vec<(&str, bool)> = pool
         .iter()
@@ -158,7 +175,10 @@ async fn good_file_imports_everyone_in_one_transaction(db: &TestDb) {
             .cohort_members(&cohort_row)
             .await
             .unwrap()
-            .contains(&("coordinator".to_owned(), "huda@institute.example".to_owned()))
+            .contains(&(
+                "coordinator".to_owned(),
+                "huda@institute.example".to_owned()
+            ))
     );
     let audit = engine.verify_audit().await.unwrap();
     assert!(audit.broken.is_none(), "{audit:?}");
@@ -171,7 +191,16 @@ async fn good_file_imports_everyone_in_one_transaction(db: &TestDb) {
             .await
             .unwrap(),
     );
-    assert_eq!((again.created, again.started, again.pooled, again.coordinators, again.supervisors), (0, 0, 0, 0, 0));
+    assert_eq!(
+        (
+            again.created,
+            again.started,
+            again.pooled,
+            again.coordinators,
+            again.supervisors
+        ),
+        (0, 0, 0, 0, 0)
+    );
     assert!(again.rows.iter().all(|r| r.person == PersonEffect::Matched));
     assert_unchanged(db, &before, "importing the same file again").await;
 }
@@ -265,7 +294,12 @@ async fn export_reads_back_through_the_import(db: &TestDb) {
     let c = cohort(&engine).await;
     // A name a spreadsheet would run as a formula, registered by hand.
     engine
-        .add_person("minus@health.example", "-Minus +Plus", "Ministry of Health", day(1))
+        .add_person(
+            "minus@health.example",
+            "-Minus +Plus",
+            "Ministry of Health",
+            day(1),
+        )
         .await
         .unwrap();
     let file = format!(
@@ -284,14 +318,21 @@ async fn export_reads_back_through_the_import(db: &TestDb) {
     for line in text.lines().skip(1) {
         for cell in line.split(',') {
             assert!(
-                !cell.trim_start_matches('"').starts_with(['=', '+', '-', '@']),
+                !cell
+                    .trim_start_matches('"')
+                    .starts_with(['=', '+', '-', '@']),
                 "a formula escaped the export: {line}"
             );
         }
     }
     assert!(text.contains("'-Minus +Plus"), "{text}");
     assert!(text.contains("'=1+1 is a title"), "{text}");
-    assert!(text.contains("khalid@health.example,خالد منصور,Ministry of Health,ar,evaluator;supervisor,,"), "{text}");
+    assert!(
+        text.contains(
+            "khalid@health.example,خالد منصور,Ministry of Health,ar,evaluator;supervisor,,"
+        ),
+        "{text}"
+    );
     // Into a new cohort of the same program: the same people and roles.
     let other: NewCohort = support::new_cohort(&c.workflow, &c.program, "second cohort");
     engine.create_cohort(other, day(0)).await.unwrap();
@@ -302,7 +343,10 @@ async fn export_reads_back_through_the_import(db: &TestDb) {
             .unwrap(),
     );
     assert_eq!((imported.created, imported.started), (0, 4));
-    assert_eq!(engine.export_people("second cohort").await.unwrap(), exported);
+    assert_eq!(
+        engine.export_people("second cohort").await.unwrap(),
+        exported
+    );
 }
 
 async fn imports_racing_on_one_cohort_start_each_project_once(db: &TestDb) {
@@ -337,7 +381,11 @@ async fn imports_racing_on_one_cohort_start_each_project_once(db: &TestDb) {
     assert_eq!(raw_number(db, "SELECT COUNT(*) FROM projects").await, 3);
     assert_eq!(raw_number(db, "SELECT taken FROM cohorts").await, 3);
     assert_eq!(
-        raw_number(db, "SELECT COUNT(*) FROM people WHERE email = 'amal@health.example'").await,
+        raw_number(
+            db,
+            "SELECT COUNT(*) FROM people WHERE email = 'amal@health.example'"
+        )
+        .await,
         1
     );
 }
@@ -367,7 +415,10 @@ fn import_stdin(db: &TestDb, cohort: &str, bytes: Vec<u8>) -> (Option<i32>, Stri
     });
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 async fn hostile_files_are_refused_by_the_binary(db: &TestDb) {
@@ -380,7 +431,10 @@ async fn hostile_files_are_refused_by_the_binary(db: &TestDb) {
     let huge = dir.path().join("huge.csv");
     let file = std::fs::File::create(&huge).unwrap();
     file.set_len(100 * 1024 * 1024).unwrap();
-    let run = spawn::run(db, &["import", "--cohort", &c.name, &huge.display().to_string()]);
+    let run = spawn::run(
+        db,
+        &["import", "--cohort", &c.name, &huge.display().to_string()],
+    );
     assert_eq!(run.code, Some(1), "{run}");
     assert!(run.stderr.contains("larger than 8 MB"), "{run}");
     // 100 MB on standard input: read up to the limit, no further.
@@ -403,7 +457,10 @@ async fn hostile_files_are_refused_by_the_binary(db: &TestDb) {
     let (code, stderr) = import_stdin(db, &c.name, many.into_bytes());
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
-        stderr.contains(&format!("-:{}: the file has more than 20000 rows", MAX_ROWS + 2)),
+        stderr.contains(&format!(
+            "-:{}: the file has more than 20000 rows",
+            MAX_ROWS + 2
+        )),
         "{stderr}"
     );
     // Binary bytes.
@@ -424,7 +481,8 @@ async fn hostile_files_are_refused_by_the_binary(db: &TestDb) {
     assert_eq!(code, Some(1), "{stderr}");
     for line in 2..=4 {
         assert!(
-            stderr.contains(&format!("-:{line}: the ")) && stderr.contains("starts like a spreadsheet formula"),
+            stderr.contains(&format!("-:{line}: the "))
+                && stderr.contains("starts like a spreadsheet formula"),
             "{stderr}"
         );
     }
@@ -434,14 +492,31 @@ async fn hostile_files_are_refused_by_the_binary(db: &TestDb) {
     assert_eq!(template.stdout, TEMPLATE);
     let path = dir.path().join("template.csv");
     std::fs::write(&path, TEMPLATE).unwrap();
-    let dry = spawn::ok(db, &["import", "--cohort", &c.name, &path.display().to_string(), "--dry-run"]);
+    let dry = spawn::ok(
+        db,
+        &[
+            "import",
+            "--cohort",
+            &c.name,
+            &path.display().to_string(),
+            "--dry-run",
+        ],
+    );
     assert!(dry.stdout.contains("dry run, nothing changed"), "{dry}");
     assert!(dry.stdout.contains("trainee: project started"), "{dry}");
     assert_unchanged(db, &before, "a dry run through the binary").await;
-    let real = spawn::ok(db, &["import", "--cohort", &c.name, &path.display().to_string()]);
+    let real = spawn::ok(
+        db,
+        &["import", "--cohort", &c.name, &path.display().to_string()],
+    );
     assert!(real.stdout.contains("imported 5 people"), "{real}");
     let export = spawn::ok(db, &["export", "--cohort", &c.name]);
-    assert!(export.stdout.contains("amal@health.example,أمل يوسف,Ministry of Health,ar,trainee,manager@health.example,"), "{export}");
+    assert!(
+        export.stdout.contains(
+            "amal@health.example,أمل يوسف,Ministry of Health,ar,trainee,manager@health.example,"
+        ),
+        "{export}"
+    );
     let same = spawn::ok(db, &["import", "--cohort", &c.name, "--export"]);
     assert_eq!(same.stdout, export.stdout);
 }
@@ -474,37 +549,71 @@ async fn a_coordinator_loads_people_on_the_web(db: &TestDb) {
     // Only the cohort's coordinators: anyone else finds nothing.
     let mut other = site.signed_in("coord-b@example.org").await;
     assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(other.get(&format!("/cohorts/{a}/people.csv")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        other.get(&format!("/cohorts/{a}/import/template.csv")).await.status,
+        other.get(&format!("/cohorts/{a}/people.csv")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other
+            .get(&format!("/cohorts/{a}/import/template.csv"))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     let mut trainee = site.signed_in("trainee1@example.org").await;
     assert_eq!(trainee.get(&path).await.status, StatusCode::NOT_FOUND);
     let mut coord = site.signed_in("coord-a@example.org").await;
     let board = coord.get(&format!("/cohorts/{a}")).await;
-    assert!(board.body.contains(&format!("href=\"{path}\" id=\"board-import\"")), "{}", board.body);
+    assert!(
+        board
+            .body
+            .contains(&format!("href=\"{path}\" id=\"board-import\"")),
+        "{}",
+        board.body
+    );
     let page = coord.get(&path).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(plain(&page.body).contains("at most 8 MB and 20000 rows"), "{}", page.body);
+    assert!(
+        plain(&page.body).contains("at most 8 MB and 20000 rows"),
+        "{}",
+        page.body
+    );
     let csrf = page.csrf();
     let url = format!("{}{path}", site.base);
     let before = snapshot(db).await;
 
     // Another coordinator's valid token gets nothing done on this cohort.
-    let other_csrf = other.get(&format!("/cohorts/{}/import", site.cohorts[1])).await.csrf();
+    let other_csrf = other
+        .get(&format!("/cohorts/{}/import", site.cohorts[1]))
+        .await
+        .csrf();
     let sent = other
-        .send(other.client.post(&url).multipart(upload_form(&other_csrf, "import", "file", GOOD.as_bytes().to_vec())))
+        .send(other.client.post(&url).multipart(upload_form(
+            &other_csrf,
+            "import",
+            "file",
+            GOOD.as_bytes().to_vec(),
+        )))
         .await;
     assert_eq!(sent.status, StatusCode::NOT_FOUND);
     // A forged form: refused before the file is read.
     let sent = coord
-        .send(coord.client.post(&url).multipart(upload_form("forged", "import", "file", GOOD.as_bytes().to_vec())))
+        .send(coord.client.post(&url).multipart(upload_form(
+            "forged",
+            "import",
+            "file",
+            GOOD.as_bytes().to_vec(),
+        )))
         .await;
     assert!(sent.status.is_client_error(), "{}", sent.status);
     // A file over the limit.
     let sent = coord
-        .send(coord.client.post(&url).multipart(upload_form(&csrf, "check", "file", vec![b'a'; 9 * 1024 * 1024])))
+        .send(coord.client.post(&url).multipart(upload_form(
+            &csrf,
+            "check",
+            "file",
+            vec![b'a'; 9 * 1024 * 1024],
+        )))
         .await;
     assert_eq!(sent.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_unchanged(db, &before, "refused uploads").await;
@@ -521,44 +630,106 @@ async fn a_coordinator_loads_people_on_the_web(db: &TestDb) {
         amal@health.example,Amal,Health,wizard,,\n\
         amal@health.example,Amal,Health,evaluator,,\n";
     let refused = coord
-        .send(coord.client.post(&url).multipart(upload_form(&csrf, "check", "file", bad.as_bytes().to_vec())))
+        .send(coord.client.post(&url).multipart(upload_form(
+            &csrf,
+            "check",
+            "file",
+            bad.as_bytes().to_vec(),
+        )))
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-    for words in ["id=\"import-refused\"", "السطر 3:", "ليس دورًا يمنحه الاستيراد", "السطر 4:", "مذكور من قبل في السطر 3"] {
-        assert!(plain(&refused.body).contains(words), "{words} in {}", refused.body);
+    for words in [
+        "id=\"import-refused\"",
+        "السطر 3:",
+        "ليس دورًا يمنحه الاستيراد",
+        "السطر 4:",
+        "مذكور من قبل في السطر 3",
+    ] {
+        assert!(
+            plain(&refused.body).contains(words),
+            "{words} in {}",
+            refused.body
+        );
     }
     assert!(!plain(&refused.body).contains("Line 3"), "{}", refused.body);
     assert_unchanged(db, &before, "a refused file on the web").await;
 
     // A good file, checked: what would change, nothing changed yet.
-    let good = GOOD.replace("noor@health.example,Noor (registered)", "noor@health.example,Noor");
+    let good = GOOD.replace(
+        "noor@health.example,Noor (registered)",
+        "noor@health.example,Noor",
+    );
     let checked = coord
-        .send(coord.client.post(&url).multipart(upload_form(&csrf, "check", "file", good.as_bytes().to_vec())))
+        .send(coord.client.post(&url).multipart(upload_form(
+            &csrf,
+            "check",
+            "file",
+            good.as_bytes().to_vec(),
+        )))
         .await;
     assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
-    assert!(plain(&checked.body).contains("id=\"import-plan-summary\">7 شخصًا: 7 جديد"), "{}", checked.body);
-    assert!(plain(&checked.body).contains("name=\"content\""), "{}", checked.body);
+    assert!(
+        plain(&checked.body).contains("id=\"import-plan-summary\">7 شخصًا: 7 جديد"),
+        "{}",
+        checked.body
+    );
+    assert!(
+        plain(&checked.body).contains("name=\"content\""),
+        "{}",
+        checked.body
+    );
     assert_unchanged(db, &before, "a check on the web").await;
     // Confirmed: the text the check showed is imported.
     let confirmed = coord
-        .send(coord.client.post(&url).multipart(upload_form(&csrf, "import", "content", good.as_bytes().to_vec())))
+        .send(coord.client.post(&url).multipart(upload_form(
+            &csrf,
+            "import",
+            "content",
+            good.as_bytes().to_vec(),
+        )))
         .await;
-    assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{}", confirmed.body);
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.body
+    );
     let location = confirmed.headers["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with(&path), "{location}");
     let landed = coord.get(&location).await;
-    assert!(plain(&landed.body).contains("استُورد 7 شخصًا (7 جديد): بدأ 3 مشروعًا"), "{}", landed.body);
+    assert!(
+        plain(&landed.body).contains("استُورد 7 شخصًا (7 جديد): بدأ 3 مشروعًا"),
+        "{}",
+        landed.body
+    );
     assert_eq!(
-        site.engine.projects(Some(&site.engine.cohort_by_id(a).await.unwrap())).await.unwrap().len(),
+        site.engine
+            .projects(Some(&site.engine.cohort_by_id(a).await.unwrap()))
+            .await
+            .unwrap()
+            .len(),
         2 + 3
     );
     // The downloads.
-    let template = coord.get(&format!("/cohorts/{a}/import/template.csv")).await;
+    let template = coord
+        .get(&format!("/cohorts/{a}/import/template.csv"))
+        .await;
     assert_eq!(template.body, TEMPLATE);
     let people = coord.get(&format!("/cohorts/{a}/people.csv")).await;
     assert_eq!(people.status, StatusCode::OK);
-    assert!(people.headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
-    assert!(people.body.contains("amal@health.example,أمل يوسف,ministry of  HEALTH,ar,trainee,khalid@health.example,"), "{}", people.body);
+    assert!(
+        people.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(
+        people.body.contains(
+            "amal@health.example,أمل يوسف,ministry of  HEALTH,ar,trainee,khalid@health.example,"
+        ),
+        "{}",
+        people.body
+    );
     site.stop().await;
 }
 

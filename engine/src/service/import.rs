@@ -393,7 +393,10 @@ fn read_rows(bytes: &[u8], problems: &mut Problems) -> Result<Vec<Raw>, Refusal>
             let mut refused = Problems::default();
             refused.add(
                 Some(line),
-                Reason::new("import-too-many-rows", vec![("limit", Arg::count(MAX_ROWS))]),
+                Reason::new(
+                    "import-too-many-rows",
+                    vec![("limit", Arg::count(MAX_ROWS))],
+                ),
             );
             return Err(refused.0);
         }
@@ -432,7 +435,9 @@ impl Lines<'_> {
     /// The line a record starting at byte `at` (or at the line break before
     /// it) starts on: 1 is the first.
     fn at(&mut self, at: u64) -> u64 {
-        let mut at = usize::try_from(at).unwrap_or(usize::MAX).min(self.bytes.len());
+        let mut at = usize::try_from(at)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
         while at < self.bytes.len() && matches!(self.bytes[at], b'\r' | b'\n') {
             at += 1;
         }
@@ -487,7 +492,10 @@ fn check_rows(raws: Vec<Raw>, problems: &mut Problems) -> Vec<Row> {
                 Some(plain) => *text = plain.to_owned(),
                 None => problems.add(
                     Some(line),
-                    Reason::new("import-formula", vec![("column", Arg::Text((*column).into()))]),
+                    Reason::new(
+                        "import-formula",
+                        vec![("column", Arg::Text((*column).into()))],
+                    ),
                 ),
             }
         }
@@ -523,8 +531,8 @@ fn check_rows(raws: Vec<Raw>, problems: &mut Problems) -> Vec<Row> {
             problems.error(line, e);
             String::new()
         });
-        let organization =
-            input::optional_line("organization", cell("organization")).unwrap_or_else(|e| {
+        let organization = input::optional_line("organization", cell("organization"))
+            .unwrap_or_else(|e| {
                 problems.error(line, e);
                 String::new()
             });
@@ -536,7 +544,11 @@ fn check_rows(raws: Vec<Raw>, problems: &mut Problems) -> Vec<Row> {
                 .ok()
         };
         let mut roles = Vec::new();
-        for word in cell("role").split(';').map(str::trim).filter(|w| !w.is_empty()) {
+        for word in cell("role")
+            .split(';')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
             match Role::parse(word) {
                 Some(r) if !roles.contains(&r) => roles.push(r),
                 Some(_) => {}
@@ -563,7 +575,10 @@ fn check_rows(raws: Vec<Raw>, problems: &mut Problems) -> Vec<Row> {
             match chair {
                 Some(first) => problems.add(
                     Some(line),
-                    Reason::new("import-chair-twice", vec![("first", Arg::int(first as i64))]),
+                    Reason::new(
+                        "import-chair-twice",
+                        vec![("first", Arg::int(first as i64))],
+                    ),
                 ),
                 None => chair = Some(line),
             }
@@ -575,10 +590,9 @@ fn check_rows(raws: Vec<Raw>, problems: &mut Problems) -> Vec<Row> {
             match cell("supervisor").trim() {
                 "" => problems.add(Some(line), Reason::new("import-supervisor-missing", vec![])),
                 s => match input::email(s) {
-                    Ok(s) if s == email => problems.add(
-                        Some(line),
-                        Reason::new("import-supervisor-self", vec![]),
-                    ),
+                    Ok(s) if s == email => {
+                        problems.add(Some(line), Reason::new("import-supervisor-self", vec![]))
+                    }
                     Ok(s) => supervisor = Some(s),
                     Err(e) => problems.error(line, e),
                 },
@@ -605,7 +619,10 @@ fn check_rows(raws: Vec<Raw>, problems: &mut Problems) -> Vec<Row> {
                 Some(line),
                 Reason::new(
                     "import-organization-missing",
-                    vec![("role", Arg::Text(if trainee { "trainee" } else { "supervisor" }.into()))],
+                    vec![(
+                        "role",
+                        Arg::Text(if trainee { "trainee" } else { "supervisor" }.into()),
+                    )],
                 ),
             );
         }
@@ -782,7 +799,8 @@ impl Engine {
                         }
                     }
                     Role::Evaluator | Role::Chair => {
-                        let pooled = person.and_then(|p| existing.pool.iter().find(|m| m.0 == p.id));
+                        let pooled =
+                            person.and_then(|p| existing.pool.iter().find(|m| m.0 == p.id));
                         match (pooled, role) {
                             (Some((_, true)), _) | (Some(_), Role::Evaluator) => RoleEffect::InPool,
                             _ => RoleEffect::PoolAdded,
@@ -844,8 +862,14 @@ impl Engine {
         let mut imported = Imported {
             cohort: cohort.name.clone(),
             dry_run,
-            created: plan.iter().filter(|r| r.person == PersonEffect::Created).count(),
-            matched: plan.iter().filter(|r| r.person == PersonEffect::Matched).count(),
+            created: plan
+                .iter()
+                .filter(|r| r.person == PersonEffect::Created)
+                .count(),
+            matched: plan
+                .iter()
+                .filter(|r| r.person == PersonEffect::Matched)
+                .count(),
             started: to_start.len(),
             supervisors: count(&[RoleEffect::SupervisorMarked]),
             pooled: count(&[RoleEffect::PoolAdded]),
@@ -1116,7 +1140,10 @@ mod tests {
         assert_eq!(raws[1].cells["name"], "أمل \"يوسف\"");
         assert_eq!(raws[1].line, 3);
         // A title on two lines is refused by the one-line rule, at its line.
-        assert_eq!(problems(file.as_bytes()), vec![(Some(3), "text-characters".into())]);
+        assert_eq!(
+            problems(file.as_bytes()),
+            vec![(Some(3), "text-characters".into())]
+        );
     }
 
     #[test]

@@ -203,7 +203,10 @@ pub async fn template(
         .import_cohort_as(viewer, id)
         .await
         .map_err(|e| Fail::service(&visitor, e))?;
-    Ok(csv_file("people-template.csv", import::TEMPLATE.as_bytes().to_vec()))
+    Ok(csv_file(
+        "people-template.csv",
+        import::TEMPLATE.as_bytes().to_vec(),
+    ))
 }
 
 /// `GET /cohorts/{id}/people.csv`: the cohort's people in the import's columns.
@@ -300,7 +303,11 @@ fn render(visitor: &Visitor, id: i64, cohort: &str, shown: Shown, status: u16) -
                         .roles
                         .iter()
                         .map(|(role, effect)| {
-                            format!("{}: {}", role_words(lang, *role), effect_words(lang, *effect))
+                            format!(
+                                "{}: {}",
+                                role_words(lang, *role),
+                                effect_words(lang, *effect)
+                            )
                         })
                         .collect();
                     json!({
