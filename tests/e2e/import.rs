@@ -357,12 +357,21 @@ async fn imports_racing_on_one_cohort_start_each_project_once(db: &TestDb) {
     let path = dir.path().join("people.csv");
     std::fs::write(&path, GOOD).unwrap();
     let path = path.display().to_string();
-    let runs = spawn::at_once(
-        db,
-        (0..6)
-            .map(|_| spawn::args(&["--json", "import", "--cohort", &c.name, &path]))
-            .collect(),
-    );
+    // Six imports of the same file, and the cohort's dates moved four times
+    // meanwhile (an import planned on the old calendar is planned again).
+    let mut commands: Vec<Vec<String>> = (0..6)
+        .map(|_| spawn::args(&["--json", "import", "--cohort", &c.name, &path]))
+        .collect();
+    for day in 1..=4 {
+        let date = format!("proposal_due=2026-04-{day:02}");
+        commands.push(spawn::args(&[
+            "cohort", "dates", &c.name, "--date", &date, "--reason", "moved",
+        ]));
+    }
+    let mut runs = spawn::at_once(db, commands);
+    for run in runs.split_off(6) {
+        assert!(run.ok(), "{run}");
+    }
     let mut started = 0;
     for run in &runs {
         assert!(!run.hung, "{run}");

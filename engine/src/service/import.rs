@@ -36,6 +36,10 @@ pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
 /// Most rows (people) an import takes, the heading line not counted.
 pub const MAX_ROWS: usize = 20_000;
 
+/// How many times an import is planned again when its cohort's calendar
+/// changes under it (then the database's conflict is the answer).
+const MAX_REPLANS: u32 = 8;
+
 /// Most bad rows an answer lists one by one (the rest are counted).
 pub const MAX_PROBLEMS: usize = 200;
 
@@ -929,63 +933,73 @@ impl Engine {
             .into_iter()
             .map(super::committee::declared)
             .collect();
-        let calendar = self.calendar(cohort.id, cohort.revision).await?;
-        let mut pinned: Option<(i64, std::sync::Arc<crate::definition::Workflow>)> = None;
-        let written = self
-            .store
-            .import_cohort(
-                &cohort,
-                &program.workflow_key,
-                &write,
-                now,
-                |stored, id, members, _, organizations| {
-                    let workflow = match &pinned {
-                        Some((definition, workflow)) if *definition == stored.id => {
-                            workflow.clone()
-                        }
-                        _ => {
-                            let workflow = self.cached_or_parsed(stored)?;
-                            pinned = Some((stored.id, workflow.clone()));
-                            workflow
-                        }
-                    };
-                    let conflicts = Conflicts {
-                        organizations: members
+        // Planned on the cohort's calendar; when its dates change meanwhile,
+        // planned again on the new one (as `start_projects` does).
+        let mut cohort = cohort;
+        let mut calendar = self.calendar(cohort.id, cohort.revision).await?;
+        let mut replans = 0;
+        let (written, pinned) = loop {
+            let mut pinned: Option<(i64, std::sync::Arc<crate::definition::Workflow>)> = None;
+            let attempt = self
+                .store
+                .import_cohort(
+                    &cohort,
+                    &program.workflow_key,
+                    &write,
+                    now,
+                    |stored, id, members, _, organizations| {
+                        let workflow = match &pinned {
+                            Some((definition, workflow)) if *definition == stored.id => {
+                                workflow.clone()
+                            }
+                            _ => {
+                                let workflow = self.cached_or_parsed(stored)?;
+                                pinned = Some((stored.id, workflow.clone()));
+                                workflow
+                            }
+                        };
+                        let conflicts = Conflicts {
+                            organizations: members
+                                .iter()
+                                .filter_map(|m| {
+                                    organizations.get(&m.person).map(|o| (m.person, o.clone()))
+                                })
+                                .collect(),
+                            declared: declared.clone(),
+                        };
+                        let direct: Vec<_> = members
                             .iter()
-                            .filter_map(|m| {
-                                organizations.get(&m.person).map(|o| (m.person, o.clone()))
-                            })
-                            .collect(),
-                        declared: declared.clone(),
-                    };
-                    let direct: Vec<_> = members
-                        .iter()
-                        .filter(|m| m.role == "trainee" || m.role == "supervisor")
-                        .cloned()
-                        .collect();
-                    let project = Project {
-                        id,
-                        workflow: &workflow,
-                        calendar: &calendar,
-                        members,
-                        conflicts: &conflicts,
-                    };
-                    decide::start(&project, &direct, now).map_err(|r| Error::refused(r, &workflow))
-                },
-            )
-            .await;
+                            .filter(|m| m.role == "trainee" || m.role == "supervisor")
+                            .cloned()
+                            .collect();
+                        let project = Project {
+                            id,
+                            workflow: &workflow,
+                            calendar: &calendar,
+                            members,
+                            conflicts: &conflicts,
+                        };
+                        decide::start(&project, &direct, now)
+                            .map_err(|r| Error::refused(r, &workflow))
+                    },
+                )
+                .await;
+            match attempt {
+                Err(store::Error::CohortChanged { .. }) if replans < MAX_REPLANS => {
+                    replans += 1;
+                    cohort = self.store.cohort_by_id(cohort.id).await?;
+                    calendar = self.calendar(cohort.id, cohort.revision).await?;
+                }
+                attempt => break (attempt, pinned),
+            }
+        };
         let written = match written {
             Ok(w) => w,
+            // A place or a trainee taken by someone else since the plan.
             Err(store::Error::Refused(reason)) => {
                 let mut refused = Problems::default();
                 refused.add(None, reason);
                 return Ok(ImportAnswer::Refused(refused.0));
-            }
-            Err(store::Error::CohortChanged { .. }) => {
-                return Err(Error::Conflict(Reason::new(
-                    "import-changed",
-                    vec![("email", Arg::Text(String::new()))],
-                )));
             }
             Err(e) => return Err(e.into()),
         };
