@@ -118,7 +118,7 @@ pub struct Problem {
 }
 
 /// An import refused: what was wrong. Nothing was changed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Refusal {
     /// The first [`MAX_PROBLEMS`] problems, in the file's order.
     pub problems: Vec<Problem>,
@@ -231,15 +231,6 @@ struct Row {
 /// Collects problems, listing the first [`MAX_PROBLEMS`].
 #[derive(Debug, Default)]
 struct Problems(Refusal);
-
-impl Default for Refusal {
-    fn default() -> Self {
-        Refusal {
-            problems: Vec::new(),
-            total: 0,
-        }
-    }
-}
 
 impl Problems {
     fn add(&mut self, line: Option<u64>, reason: Reason) {
