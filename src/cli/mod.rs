@@ -10,6 +10,7 @@ mod dates;
 mod demo;
 mod directory;
 mod import;
+mod intake;
 mod keys;
 mod mail;
 mod migrate;
@@ -90,6 +91,7 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         Command::Demo(args) => demo::run(&ctx, &args).await,
         Command::Simulate(args) => simulate::run(&ctx, args).await,
         Command::Config(args::ConfigCommand::Check) => config::run_check(&ctx, &prepared),
+        Command::Application(command) => intake::application(&ctx, command).await,
     }
 }
 

@@ -21,6 +21,7 @@ mod croniter;
 mod database_ops;
 mod hardening_attack;
 mod import;
+mod intake;
 mod mail_ops;
 mod moderation;
 mod nodes;

@@ -370,7 +370,7 @@ const TABLES: &[(&str, &str)] = &[
     ("program_certifications", "program_id"),
     ("certificate_sequences", "program_id, year"),
     ("certificates", "id"),
-    // Intake (issue 16, migration 0015): listed here by the import (the first to dump them).
+    // Intake (issue 16, part 1: apply).
     ("applications", "id"),
     ("cohort_events", "id"),
 ];

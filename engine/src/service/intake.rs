@@ -765,15 +765,22 @@ impl Engine {
             }
             _ => None,
         };
-        let data = mail_data(
-            cohort,
-            program,
-            app,
-            t.state,
-            note.as_deref(),
-            t.offer_expires,
-        );
-        let mail = self.recipients(cohort.id, app, &t.mail, &data).await?;
+        let mail = if t.mail.is_empty() {
+            Vec::new()
+        } else {
+            let names = self.names(app).await?;
+            let data = mail_data(
+                cohort,
+                program,
+                app,
+                (&names.0, &names.1),
+                t.state,
+                t.position,
+                note.as_deref(),
+                t.offer_expires,
+            );
+            self.recipients(cohort.id, app, &t.mail, &data).await?
+        };
         Ok(ApplicationWrite {
             id: app.id,
             expected: app.version,
@@ -788,6 +795,20 @@ impl Engine {
             event: t.event.clone(),
             mail,
         })
+    }
+
+    /// The names of `app`'s candidate and supervisor (empty: none), for its mail.
+    async fn names(&self, app: &Application) -> Result<(String, String), Error> {
+        let ids: Vec<i64> = std::iter::once(app.person).chain(app.supervisor).collect();
+        let people = self.store.people_by_id(&ids).await?;
+        let name = |id: Option<i64>| {
+            people
+                .iter()
+                .find(|p| Some(p.id) == id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default()
+        };
+        Ok((name(Some(app.person)), name(app.supervisor)))
     }
 
     /// The mail rows for `mail` about `app`.
@@ -855,6 +876,7 @@ impl Engine {
             }
         }
         let _ = facts;
+        let names = self.names(&draft).await?;
         let id = self
             .store
             .insert_application(
@@ -864,7 +886,16 @@ impl Engine {
                 by,
                 |id| {
                     draft.id = id;
-                    let data = mail_data(cohort, &program, &draft, new.state, None, None);
+                    let data = mail_data(
+                        cohort,
+                        &program,
+                        &draft,
+                        (&names.0, &names.1),
+                        new.state,
+                        None,
+                        None,
+                        None,
+                    );
                     planned
                         .iter()
                         .map(|(template, person)| IntakeMail {
@@ -1002,9 +1033,10 @@ impl Engine {
         let mut programs: BTreeMap<i64, Program> = BTreeMap::new();
         for id in self.store.open_cohort_ids().await? {
             let cohort = self.store.cohort_by_id(id).await?;
-            if !programs.contains_key(&cohort.program_id) {
-                let program = self.store.program_by_id(cohort.program_id).await?;
-                programs.insert(cohort.program_id, program);
+            if let std::collections::btree_map::Entry::Vacant(slot) =
+                programs.entry(cohort.program_id)
+            {
+                slot.insert(self.store.program_by_id(cohort.program_id).await?);
             }
             let program = &programs[&cohort.program_id];
             open.push(OpenCohort {
@@ -1144,10 +1176,10 @@ impl Engine {
         let mut cohorts: BTreeMap<i64, (Cohort, Program)> = BTreeMap::new();
         for s in stored {
             let id = s.application.cohort;
-            if !cohorts.contains_key(&id) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = cohorts.entry(id) {
                 let cohort = self.store.cohort_by_id(id).await?;
                 let program = self.store.program_by_id(cohort.program_id).await?;
-                cohorts.insert(id, (cohort, program));
+                slot.insert((cohort, program));
             }
             let (cohort, program) = &cohorts[&id];
             out.extend(self.views(std::slice::from_ref(s), cohort, program).await?);
@@ -1184,12 +1216,17 @@ fn someone(p: &Person) -> Someone {
     }
 }
 
-/// What intake mail says: the variables its templates use.
+/// What intake mail says: the variables its templates use (`candidate` and
+/// `supervisor` are names; `position` is filled in by the store when it
+/// gives one).
+#[allow(clippy::too_many_arguments)]
 fn mail_data(
     cohort: &Cohort,
     program: &Program,
     app: &Application,
+    names: (&str, &str),
     state: ApplicationState,
+    position: Option<i64>,
     note: Option<&str>,
     offer_expires: Option<Timestamp>,
 ) -> serde_json::Value {
@@ -1201,10 +1238,11 @@ fn mail_data(
         "program": program.title,
         "kind": app.kind,
         "state": state,
-        "candidate": app.person,
-        "supervisor": app.supervisor,
+        "candidate": names.0,
+        "supervisor": names.1,
         "reason": app.reason,
         "note": note,
+        "position": position,
         "offer_expires": offer_expires,
     })
 }
