@@ -14,6 +14,7 @@ mod drive;
 mod engine;
 mod fixture;
 mod intake;
+mod import;
 mod machine;
 mod outbox;
 mod pg;
@@ -110,6 +111,8 @@ enum Only {
     Verify,
     /// Accepting 1,000 applications into a cohort (SQLite, and PostgreSQL if set).
     Intake,
+    /// A 10,000-row CSV checked and imported (SQLite, and PostgreSQL if set).
+    Import,
 }
 
 /// What the run has found so far.
@@ -296,6 +299,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         Only::Outbox,
         Only::Verify,
         Only::Intake,
+        Only::Import,
     ] {
         if !want(part) {
             continue;
@@ -315,6 +319,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
                     Only::Lateness => timers::lateness(&mut ctx, &mut place).await,
                     Only::Verify => verify::check(&mut ctx, &mut place).await,
                     Only::Intake => intake::accept(&mut ctx, &mut place).await,
+                    Only::Import => import_part(&mut ctx, &mut place).await,
                     _ => outbox::delivery(&mut ctx, &mut place).await,
                 };
                 let cleaned = place.cleanup().await;
@@ -373,10 +378,32 @@ fn part_name(part: Only) -> &'static str {
         Only::Committee => "committee",
         Only::Verify => "verify",
         Only::Intake => "intake",
+        Only::Import => "import",
     }
 }
 
 /// Committee assignment (issue 15): time per cohort and the load spread.
+async fn import_part(ctx: &mut Ctx, place: &mut Place) -> anyhow::Result<()> {
+    let run = import::run(place).await?;
+    ctx.facts.push(format!(
+        "import {}: a {}-row CSV ({:.1} MB, {} projects): check (dry run) {:.2} s, import in one transaction {:.2} s; \
+         peak memory {} (this process's VmHWM over both)",
+        place.kind(),
+        thousands(import::ROWS as f64),
+        run.bytes as f64 / 1_000_000.0,
+        thousands(run.started as f64),
+        run.check,
+        run.import,
+        run.peak
+    ));
+    ctx.checks.push(format!(
+        "import {}: every row read, every person created, {} projects started and as many places taken",
+        place.kind(),
+        thousands(run.started as f64)
+    ));
+    Ok(())
+}
+
 fn committee_part(ctx: &mut Ctx) -> anyhow::Result<()> {
     let mut run = committee::run(ctx.seconds)?;
     let median = run.measure.quantile(0.5).unwrap_or(0);

@@ -68,6 +68,12 @@ pub enum Command {
     /// Committee pools, declared conflicts and assigning evaluators.
     #[command(subcommand)]
     Committee(CommitteeCommand),
+    /// Load a cohort's people from a spreadsheet (CSV): trainees (their
+    /// projects started), supervisors, evaluators, the chair and
+    /// coordinators, all or nothing. Also `--template` and `--export`.
+    Import(super::import::ImportArgs),
+    /// Write a cohort's people as a CSV in the import's columns.
+    Export(super::import::ExportArgs),
     /// The institute's keys that sign Open Badges credentials: show the
     /// public keys, create the first, rotate (old public keys stay published).
     #[command(subcommand)]

@@ -9,6 +9,7 @@ mod courier;
 mod dates;
 mod demo;
 mod directory;
+mod import;
 mod intake;
 mod keys;
 mod mail;
@@ -82,6 +83,8 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         Command::Mail(command) => mail::run(&ctx, command).await,
         Command::Timers(command) => timers::run(&ctx, command).await,
         Command::Committee(command) => committee::run(&ctx, command).await,
+        Command::Import(args) => import::import(&ctx, &args).await,
+        Command::Export(args) => import::export(&ctx, &args).await,
         Command::Keys(command) => keys::run(&ctx, command).await,
         Command::Worker(args) => worker::run(&ctx, args).await,
         Command::Serve(args) => serve::run(&ctx, &args.web).await,

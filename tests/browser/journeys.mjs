@@ -1094,6 +1094,7 @@ const JOURNEYS = {
   people: peopleJourney('en', 'people', 'people'),
   'people-arabic': peopleJourney('ar', 'peoplear', 'people-arabic'),
   reasons, busy, certificate, dates,
+  import: importJourney, // defined in the section at the end of this file
 };
 
 async function main() {
@@ -1154,3 +1155,79 @@ main().catch((error) => {
   console.error(error);
   process.exit(1);
 });
+
+// --- Loading people from a spreadsheet (issue 16, part 3: import) -------
+//
+// The coordinator opens "Load people from a spreadsheet" from the board,
+// in English and then in Arabic (a browser asking for Arabic): a file with
+// bad rows is refused with each bad row named by its line in the page's
+// language and nothing changed; a good file is checked (what would
+// change, nothing changed yet), then confirmed and imported. The pages
+// pass the accessibility check like every other.
+const IMPORT_FILES = {
+  en: {
+    bad: 'email,name,organization,role,supervisor,title\n' +
+      'sup-en@import.example,Khalid Mansour,Ministry of Health,supervisor,,\n' +
+      'amal-en@import.example,Amal Yousef,Ministry of Health,wizard,,\n' +
+      'amal-en@import.example,Amal Yousef,Ministry of Health,evaluator,,\n',
+    good: '\ufeffemail,name,organization,language,role,supervisor,title\r\n' +
+      'sup-en@import.example,Khalid Mansour,Ministry of Health,en,supervisor,,\r\n' +
+      'amal-en@import.example,Amal Yousef,Ministry of Health,en,trainee,sup-en@import.example,"Waiting times, outpatients"\r\n' +
+      'badr-en@import.example,Badr Said,Ministry of Health,en,trainee,sup-en@import.example,Fewer lost referrals\r\n',
+    labels: { check: 'Check it and show what would change (nothing is changed)', file: 'CSV file', send: 'Send the file', confirm: 'Import these people now' },
+    title: 'Load people from a spreadsheet',
+    refused: [/Line 3: 'wizard' is not a role/, /Line 4: amal-en@import\.example is already given on line 3/],
+    plan: /3 people: 3 new, 0 already registered; 2 project\(s\) started/,
+    done: /Imported 3 people \(3 new\): 2 project\(s\) started/,
+  },
+  ar: {
+    bad: 'email,name,organization,role,supervisor,title\n' +
+      'sup-ar@import.example,خالد منصور,وزارة الصحة,supervisor,,\n' +
+      'amal-ar@import.example,أمل يوسف,وزارة الصحة,wizard,,\n' +
+      'amal-ar@import.example,أمل يوسف,وزارة الصحة,evaluator,,\n',
+    good: '\ufeffemail,name,organization,language,role,supervisor,title\r\n' +
+      'sup-ar@import.example,خالد منصور,وزارة الصحة,ar,supervisor,,\r\n' +
+      'amal-ar@import.example,أمل يوسف,وزارة الصحة,ar,trainee,sup-ar@import.example,"تقليل الانتظار، العيادات الخارجية"\r\n' +
+      'badr-ar@import.example,بدر سعيد,وزارة الصحة,ar,trainee,sup-ar@import.example,إحالات أقل ضياعًا\r\n',
+    labels: { check: 'افحصه واعرض ما سيتغير (لا يتغير شيء)', file: 'ملف CSV', send: 'إرسال الملف', confirm: 'استورد هؤلاء الأشخاص الآن' },
+    title: 'تحميل الأشخاص من جدول بيانات',
+    refused: [/السطر 3: 'wizard' ليس دورًا يمنحه الاستيراد/, /السطر 4: amal-ar@import\.example مذكور من قبل في السطر 3/],
+    plan: /3 شخصًا: 3 جديد و0 مسجّل من قبل؛ يبدأ 2 مشروعًا/,
+    done: /استُورد 3 شخصًا \(3 جديد\): بدأ 2 مشروعًا/,
+  },
+};
+
+async function importJourney(j) {
+  for (const lang of ['en', 'ar']) {
+    const words = IMPORT_FILES[lang];
+    const page = lang === 'en'
+      ? await j.signIn('coordinator')
+      : await j.signIn('coordinator', { options: { locale: 'ar' }, labels: ARABIC_SIGN_IN });
+    await j.follow(page, page.locator('#cohorts').getByRole('link', { name: site.cohort }), `${lang}-board`);
+    await j.submit(page, page.locator('#board-import'), `${lang}-import-page`);
+    await expectText(page.locator('h1'), `${words.title}: ${site.cohort}`, 'the import page');
+    const upload = async (name, text) => {
+      const form = page.locator('#import-form');
+      await form.getByLabel(words.labels.check).check();
+      await form.getByLabel(words.labels.file).setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') });
+      return form.getByRole('button', { name: words.labels.send });
+    };
+    // Bad rows: each named with its line, nothing changed.
+    await j.submit(page, await upload('bad.csv', words.bad), `${lang}-bad-rows`, 400);
+    await expectAttribute(page.locator('#import-refused'), 'role', 'alert', 'the refusal');
+    const problems = (await page.locator('#import-problems').innerText()).replace(/[\u2068\u2069]/g, '');
+    for (const line of words.refused) check(line.test(problems), `${line} in the refusal:\n${problems}`);
+    await expectAbsent(page.locator('#import-plan'), 'no plan for a refused file');
+    // A good file: checked, then confirmed.
+    await j.submit(page, await upload('good.csv', words.good), `${lang}-checked`);
+    const summary = (await page.locator('#import-plan-summary').innerText()).replace(/[\u2068\u2069]/g, '');
+    check(words.plan.test(summary), `what would change: ${summary}`);
+    await j.submit(page, page.getByRole('button', { name: words.labels.confirm }), `${lang}-imported`);
+    const said = (await page.getByRole('status').innerText()).replace(/[\u2068\u2069]/g, '');
+    check(words.done.test(said), `the confirmation: ${said}`);
+    await expectAbsent(page.locator('#import-plan'), 'the plan is gone once imported');
+    if (lang === 'ar') {
+      await expectAttribute(page.locator('html'), 'dir', 'rtl', 'the Arabic page reads right to left');
+    }
+  }
+}

@@ -20,6 +20,7 @@ mod config;
 mod croniter;
 mod database_ops;
 mod hardening_attack;
+mod import;
 mod intake;
 mod mail_ops;
 mod moderation;

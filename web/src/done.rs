@@ -50,6 +50,8 @@ pub const IDS: &[&str] = &[
     "done-calendar-changed",
     "done-dates-next",
     "done-dates-more",
+    // Loading a cohort's people from a spreadsheet (issue 16: import).
+    "done-import",
 ];
 
 /// How long a confirmation link shows its message: long enough for a slow

@@ -47,6 +47,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("project", include_str!("../templates/project.hbs")),
     ("board", include_str!("../templates/board.hbs")),
     ("dates", include_str!("../templates/dates.hbs")),
+    // Loading a cohort's people from a spreadsheet (issue 16: import).
+    ("import", include_str!("../templates/import.hbs")),
     ("outbox", include_str!("../templates/outbox.hbs")),
     (
         "outbox-message",
@@ -289,6 +291,7 @@ mod tests {
         keys.extend(crate::routes::KEYS_IN_CODE.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::done::IDS.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::routes::NEXT_KEYS.iter().map(|k| (*k).to_owned()));
+        keys.extend(crate::routes::IMPORT_KEYS.iter().map(|k| (*k).to_owned()));
         keys.extend(
             crate::routes::CERTIFICATE_KEYS
                 .iter()

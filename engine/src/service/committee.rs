@@ -738,7 +738,7 @@ impl Engine {
 }
 
 /// A stored declared conflict as the core reads it.
-fn declared(c: ConflictRow) -> Declared {
+pub(super) fn declared(c: ConflictRow) -> Declared {
     Declared {
         person: c.person,
         with: match (c.trainee, c.organization) {

@@ -35,6 +35,7 @@ mod dates;
 mod directory;
 mod error;
 mod evidence;
+pub mod import;
 pub mod input;
 mod intake;
 pub mod mail;

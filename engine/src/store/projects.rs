@@ -130,7 +130,7 @@ pub struct AuditFile {
 }
 
 /// Most rows in one multi-row INSERT (well under both databases' limits on bound values).
-const ROWS_PER_INSERT: usize = 500;
+pub(super) const ROWS_PER_INSERT: usize = 500;
 
 /// Writes the rows of decisions whose version check passed, inside an open
 /// transaction `$tx`: one statement per table for all of them (multi-row
@@ -435,6 +435,172 @@ macro_rules! advance_read {
     }};
 }
 
+/// Creates projects inside the open write transaction `$tx` (the body of
+/// [`Store::create_projects`], and of the import's `import_cohort`, which
+/// writes people first in the same transaction): takes the places (when
+/// `$take_places`), pins the definition, inserts the rows and writes each
+/// start `$start` decides. Evaluates to each project's result; when `$start`
+/// refused every one, nothing of them is written (the caller rolls back).
+/// Returns early from the enclosing function with the cohort full or changed.
+macro_rules! create_in {
+    ($tx:ident, $postgres:expr, $cohort:expr, $workflow_key:expr, $projects:expr, $now:expr, $start:expr, $take_places:expr) => {{
+        let postgres: bool = $postgres;
+        let cohort: &super::Cohort = $cohort;
+        let workflow_key: &str = $workflow_key;
+        let projects: &[NewProject<'_>] = $projects;
+        let now: Timestamp = $now;
+        let start = $start;
+        let take_places: bool = $take_places;
+        let count = if take_places { projects.len() as i64 } else { 0 };
+        'create: {
+            // The place is taken only on the calendar the projects were
+            // planned on: this statement locks the cohort's row (SQLite's
+            // write lock is already held), so a change of its dates either
+            // committed before (the revision moved: nothing is written, the
+            // caller plans again) or waits until these projects are in.
+            let placed = sqlx::query("UPDATE cohorts SET taken = taken + $2 WHERE id = $1 AND taken + $2 <= capacity AND revision = $3")
+                .bind(cohort.id)
+                .bind(count)
+                .bind(cohort.revision)
+                .execute(&mut *$tx)
+                .await?
+                .rows_affected();
+            if placed == 0 {
+                let row = sqlx::query("SELECT taken, revision FROM cohorts WHERE id = $1")
+                    .bind(cohort.id)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                if row.int("revision")? != cohort.revision {
+                    $tx.rollback().await?;
+                    return Err(Error::CohortChanged { expected: cohort.revision });
+                }
+                let taken = row.int("taken")?;
+                let left = (i64::from(cohort.capacity) - taken).max(0);
+                let cohort_name = ("cohort", Arg::Text(cohort.name.clone()));
+                let capacity = ("capacity", Arg::int(cohort.capacity));
+                return Err(Error::Refused(if left == 0 {
+                    Reason::new("cohort-full", vec![cohort_name, capacity])
+                } else {
+                    Reason::new(
+                        "cohort-places",
+                        vec![
+                            cohort_name,
+                            capacity,
+                            ("left", Arg::int(left)),
+                            ("count", Arg::int(count)),
+                        ],
+                    )
+                }));
+            }
+            let definition = sqlx::query(
+                "UPDATE definitions SET projects = projects + $2
+                 WHERE id = COALESCE(
+                     (SELECT definition_id FROM cohorts WHERE id = $3),
+                     (SELECT id FROM definitions WHERE key = $1 ORDER BY version DESC LIMIT 1))
+                 RETURNING id, key, version, title, source, source_hash, templates",
+            )
+            .bind(workflow_key)
+            .bind(projects.len() as i64)
+            .bind(cohort.id)
+            .fetch_optional(&mut *$tx)
+            .await?
+            .map(|r| super::directory::definition_row(&r))
+            .transpose()?
+            .ok_or_else(|| Error::NotFound(Reason::message(format!("no workflow '{workflow_key}' is published"))))?;
+            // Rows first, to learn their ids: `head` holds each row's position
+            // in `projects` until its first event is written.
+            let mut ids = vec![0_i64; projects.len()];
+            let positions: Vec<(usize, &NewProject<'_>)> = projects.iter().enumerate().collect();
+            for chunk in positions.chunks(ROWS_PER_INSERT) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO projects (cohort_id, definition_id, title, stage, version, head, state, created_at, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, (position, project)| {
+                    row.push_bind(cohort.id)
+                        .push_bind(definition.id)
+                        .push_bind(project.title)
+                        .push_bind("")
+                        .push_bind(0_i64)
+                        .push_bind(position.to_string())
+                        .push_bind("{}")
+                        .push_bind(micros(now))
+                        .push_bind(micros(now));
+                });
+                insert.push(" RETURNING id, head");
+                for row in insert.build().fetch_all(&mut *$tx).await? {
+                    let position: usize = row.text("head")?.parse().map_err(|_| Error::Corrupt("a new project's position".into()))?;
+                    ids[position] = row.int("id")?;
+                }
+            }
+            let cohort_members: Vec<Member> = sqlx::query("SELECT person_id, role FROM cohort_members WHERE cohort_id = $1")
+                .bind(cohort.id)
+                .fetch_all(&mut *$tx)
+                .await?
+                .iter()
+                .map(member_row)
+                .collect::<Result<_, _>>()?;
+            let mut results = Vec::with_capacity(projects.len());
+            let mut refused = Vec::new();
+            for (position, (project, &id)) in projects.iter().zip(&ids).enumerate() {
+                let mut all = project.direct.to_vec();
+                for member in &cohort_members {
+                    if !all.contains(member) {
+                        all.push(member.clone());
+                    }
+                }
+                let result = start(&definition, id, &all, position).map(|decision| (id, decision));
+                if result.is_err() {
+                    refused.push(id);
+                }
+                results.push(result);
+            }
+            if refused.len() == projects.len() {
+                break 'create results;
+            }
+            if !refused.is_empty() {
+                let mut delete = sqlx::QueryBuilder::new("DELETE FROM projects WHERE id IN (");
+                let mut list = delete.separated(", ");
+                for id in &refused {
+                    list.push_bind(*id);
+                }
+                delete.push(")");
+                delete.build().execute(&mut *$tx).await?;
+                let gone = refused.len() as i64;
+                sqlx::query("UPDATE cohorts SET taken = taken - $2 WHERE id = $1")
+                    .bind(cohort.id)
+                    .bind(if take_places { gone } else { 0 })
+                    .execute(&mut *$tx)
+                    .await?;
+                sqlx::query("UPDATE definitions SET projects = projects - $2 WHERE id = $1")
+                    .bind(definition.id)
+                    .bind(gone)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            let started: Vec<Pending<'_>> = results
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .map(|(id, decision)| Pending { project: *id, expected: 0, decision, idempotency: None, completes: &[], certificate: None, frees: None })
+                .collect();
+            let moving: Vec<&Pending<'_>> = started.iter().collect();
+            let moved = advance_many!($tx, &moving, now, postgres);
+            if moved.len() != started.len() {
+                return Err(Error::Corrupt(format!(
+                    "{} of {} new projects could not be given their first state",
+                    started.len() - moved.len(),
+                    started.len()
+                )));
+            }
+            let written: Vec<(i64, &Decision)> = started.iter().map(|p| (p.project, p.decision)).collect();
+            write_decisions!($tx, &written, now);
+            results
+        }
+    }};
+}
+// The import writes people and starts projects in one transaction
+// (store/import.rs): the macros `create_in` expands to are named there.
+pub(super) use {advance_many, create_in, write_decisions};
+
 /// A project to create: its title and the people given a role on it directly.
 #[derive(Debug, Clone, Copy)]
 pub struct NewProject<'a> {
@@ -527,155 +693,15 @@ impl Store {
         Error,
     > {
         let postgres = self.kind() == "postgres";
-        let count = if take_places {
-            projects.len() as i64
-        } else {
-            0
-        };
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            // The place is taken only on the calendar the projects were
-            // planned on: this statement locks the cohort's row (SQLite's
-            // write lock is already held), so a change of its dates either
-            // committed before (the revision moved: nothing is written, the
-            // caller plans again) or waits until these projects are in.
-            let placed = sqlx::query("UPDATE cohorts SET taken = taken + $2 WHERE id = $1 AND taken + $2 <= capacity AND revision = $3")
-                .bind(cohort.id)
-                .bind(count)
-                .bind(cohort.revision)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if placed == 0 {
-                let row = sqlx::query("SELECT taken, revision FROM cohorts WHERE id = $1")
-                    .bind(cohort.id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if row.int("revision")? != cohort.revision {
-                    tx.rollback().await?;
-                    return Err(Error::CohortChanged { expected: cohort.revision });
-                }
-                let taken = row.int("taken")?;
-                let left = (i64::from(cohort.capacity) - taken).max(0);
-                let cohort_name = ("cohort", Arg::Text(cohort.name.clone()));
-                let capacity = ("capacity", Arg::int(cohort.capacity));
-                return Err(Error::Refused(if left == 0 {
-                    Reason::new("cohort-full", vec![cohort_name, capacity])
-                } else {
-                    Reason::new(
-                        "cohort-places",
-                        vec![
-                            cohort_name,
-                            capacity,
-                            ("left", Arg::int(left)),
-                            ("count", Arg::int(count)),
-                        ],
-                    )
-                }));
-            }
-            let definition = sqlx::query(
-                "UPDATE definitions SET projects = projects + $2
-                 WHERE id = COALESCE(
-                     (SELECT definition_id FROM cohorts WHERE id = $3),
-                     (SELECT id FROM definitions WHERE key = $1 ORDER BY version DESC LIMIT 1))
-                 RETURNING id, key, version, title, source, source_hash, templates",
-            )
-            .bind(workflow_key)
-            .bind(projects.len() as i64)
-            .bind(cohort.id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| super::directory::definition_row(&r))
-            .transpose()?
-            .ok_or_else(|| Error::NotFound(Reason::message(format!("no workflow '{workflow_key}' is published"))))?;
-            // Rows first, to learn their ids: `head` holds each row's position
-            // in `projects` until its first event is written.
-            let mut ids = vec![0_i64; projects.len()];
-            let positions: Vec<(usize, &NewProject<'_>)> = projects.iter().enumerate().collect();
-            for chunk in positions.chunks(ROWS_PER_INSERT) {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO projects (cohort_id, definition_id, title, stage, version, head, state, created_at, updated_at) ",
-                );
-                insert.push_values(chunk, |mut row, (position, project)| {
-                    row.push_bind(cohort.id)
-                        .push_bind(definition.id)
-                        .push_bind(project.title)
-                        .push_bind("")
-                        .push_bind(0_i64)
-                        .push_bind(position.to_string())
-                        .push_bind("{}")
-                        .push_bind(micros(now))
-                        .push_bind(micros(now));
-                });
-                insert.push(" RETURNING id, head");
-                for row in insert.build().fetch_all(&mut *tx).await? {
-                    let position: usize = row.text("head")?.parse().map_err(|_| Error::Corrupt("a new project's position".into()))?;
-                    ids[position] = row.int("id")?;
-                }
-            }
-            let cohort_members: Vec<Member> = sqlx::query("SELECT person_id, role FROM cohort_members WHERE cohort_id = $1")
-                .bind(cohort.id)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(member_row)
-                .collect::<Result<_, _>>()?;
-            let mut results = Vec::with_capacity(projects.len());
-            let mut refused = Vec::new();
-            for (position, (project, &id)) in projects.iter().zip(&ids).enumerate() {
-                let mut all = project.direct.to_vec();
-                for member in &cohort_members {
-                    if !all.contains(member) {
-                        all.push(member.clone());
-                    }
-                }
-                let result = start(&definition, id, &all, position).map(|decision| (id, decision));
-                if result.is_err() {
-                    refused.push(id);
-                }
-                results.push(result);
-            }
-            if refused.len() == projects.len() {
+            let results = create_in!(tx, postgres, cohort, workflow_key, projects, now, &mut start, take_places);
+            if results.iter().all(Result::is_err) {
                 tx.rollback().await?;
                 return Ok((results, Vec::new()));
             }
-            if !refused.is_empty() {
-                let mut delete = sqlx::QueryBuilder::new("DELETE FROM projects WHERE id IN (");
-                let mut list = delete.separated(", ");
-                for id in &refused {
-                    list.push_bind(*id);
-                }
-                delete.push(")");
-                delete.build().execute(&mut *tx).await?;
-                let gone = refused.len() as i64;
-                sqlx::query("UPDATE cohorts SET taken = taken - $2 WHERE id = $1")
-                    .bind(cohort.id)
-                    .bind(if take_places { gone } else { 0 })
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE definitions SET projects = projects - $2 WHERE id = $1")
-                    .bind(definition.id)
-                    .bind(gone)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let started: Vec<Pending<'_>> = results
-                .iter()
-                .filter_map(|r| r.as_ref().ok())
-                .map(|(id, decision)| Pending { project: *id, expected: 0, decision, idempotency: None, completes: &[], certificate: None, frees: None })
-                .collect();
-            let moving: Vec<&Pending<'_>> = started.iter().collect();
-            let moved = advance_many!(tx, &moving, now, postgres);
-            if moved.len() != started.len() {
-                return Err(Error::Corrupt(format!(
-                    "{} of {} new projects could not be given their first state",
-                    started.len() - moved.len(),
-                    started.len()
-                )));
-            }
-            let written: Vec<(i64, &Decision)> = started.iter().map(|p| (p.project, p.decision)).collect();
-            write_decisions!(tx, &written, now);
-            let first = started.first().map(|p| p.project);
+            let started: Vec<i64> = results.iter().filter_map(|r| r.as_ref().ok()).map(|(id, _)| *id).collect();
+            let first = started.first().copied();
             let intake = if applications.is_empty() {
                 Vec::new()
             } else {
@@ -1428,14 +1454,14 @@ struct ProjectRow {
     state: String,
 }
 
-fn member_row(r: &impl Columns) -> Result<Member, Error> {
+pub(super) fn member_row(r: &impl Columns) -> Result<Member, Error> {
     Ok(Member {
         person: r.int("person_id")?,
         role: r.text("role")?,
     })
 }
 
-fn state_json(state: &ProjectState) -> String {
+pub(super) fn state_json(state: &ProjectState) -> String {
     serde_json::to_string(state).expect("state serialises")
 }
 

@@ -549,3 +549,51 @@ data-conflict-organization = مع الجهة { $organization }: { $reason } ({ $
 
 ## Withdrawal and places (issue 16, parts 2 and 5: places)
 event-withdrawn = سُحب المشروع من مرحلة { $stage }
+
+## Loading a cohort's people from a spreadsheet (issue 16: import)
+board-import = تحميل الأشخاص من جدول بيانات
+import-title = تحميل الأشخاص من جدول بيانات
+import-template = تنزيل النموذج (CSV)
+import-export = تنزيل أشخاص هذه الدفعة (CSV)
+import-upload-heading = رفع ملف
+import-how = ما يُفعل به
+import-check = افحصه واعرض ما سيتغير (لا يتغير شيء)
+import-now = استورده الآن (كله أو لا شيء)
+import-file = ملف CSV
+import-submit = إرسال الملف
+import-limits = ملف CSV محفوظ بصيغة "CSV UTF-8"، بحد أقصى { $megabytes } ميغابايت و{ $rows } صف. يُفحص كل صف أولًا، ولا يتغير شيء ما لم تكن الصفوف كلها سليمة.
+import-columns-heading = الأعمدة
+import-intro = يسمّي السطر الأول الأعمدة؛ الأعمدة email وname وrole لازمة، ويجوز ترك غيرها. تُرفض الخلية التي تبدأ بـ = أو + أو - أو @ لأنها صيغة (ضع ' قبلها لتبقى نصًا).
+import-col-email = بريد الشخص: به يُتعرّف عليه (ومن سُجّل من قبل يبقى كما هو)
+import-col-name = الاسم الكامل بأي لغة
+import-col-organization = وزارته أو إدارته؛ يحتاجها المتدربون والمشرفون، ويشرف المشرف على موظفي جهته
+import-col-language = en أو ar: لغة صفحاته وبريده (يجوز تركها فارغة)
+import-col-role = trainee أو supervisor أو evaluator أو chair أو coordinator، وتُفصل الأدوار المتعددة بـ ;
+import-col-supervisor = للمتدرب: بريد مشرفه (مشرف في الملف أو مسجّل مشرفًا من قبل)
+import-col-title = للمتدرب: عنوان مشروعه
+import-refused = لم يتغير شيء: في الملف { $count } مشكلة (عُرض منها { $listed }). صحّحها ثم أرسل الملف من جديد.
+import-problem-line = السطر { $line }: { $reason }
+import-problem-file = الملف: { $reason }
+import-plan-heading = ما سيفعله الاستيراد
+import-plan-summary = { $people } شخصًا: { $created } جديد و{ $matched } مسجّل من قبل؛ يبدأ { $started } مشروعًا، ويُعلَّم { $supervisors } مشرفًا، ويُضاف { $pooled } إلى مجمع اللجنة، و{ $coordinators } منسقًا. لم يتغير شيء بعد.
+import-line = السطر
+import-email = البريد الإلكتروني
+import-person = الشخص
+import-what = ما سيحدث
+import-person-created = جديد
+import-person-matched = مسجّل من قبل
+import-role-trainee = متدرب
+import-role-supervisor = مشرف
+import-role-evaluator = مُقيّم
+import-role-chair = رئيس اللجنة
+import-role-coordinator = منسق
+import-effect-project-started = يبدأ مشروعه
+import-effect-has-project = له مشروع في هذه الدفعة من قبل (بلا تغيير)
+import-effect-supervisor-marked = يُعلَّم مشرفًا
+import-effect-supervisor = مشرف من قبل
+import-effect-pool-added = يُضاف إلى مجمع اللجنة
+import-effect-in-pool = في مجمع اللجنة من قبل
+import-effect-coordinator-added = يصبح منسقًا لهذه الدفعة
+import-effect-coordinator = منسق من قبل
+import-confirm = استورد هؤلاء الأشخاص الآن
+done-import = استُورد { $people } شخصًا ({ $created } جديد): بدأ { $started } مشروعًا، وعُلّم { $supervisors } مشرفًا، وأُضيف { $pooled } إلى مجمع اللجنة، و{ $coordinators } منسقًا.

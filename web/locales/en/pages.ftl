@@ -531,3 +531,51 @@ data-conflict-organization = with the organization { $organization }: { $reason 
 
 ## Withdrawal and places (issue 16, parts 2 and 5: places)
 event-withdrawn = Withdrawn from { $stage }
+
+## Loading a cohort's people from a spreadsheet (issue 16: import)
+board-import = Load people from a spreadsheet
+import-title = Load people from a spreadsheet
+import-template = Download the template (CSV)
+import-export = Download this cohort's people (CSV)
+import-upload-heading = Upload a file
+import-how = What to do with it
+import-check = Check it and show what would change (nothing is changed)
+import-now = Import it now (all or nothing)
+import-file = CSV file
+import-submit = Send the file
+import-limits = A CSV file saved as "CSV UTF-8", at most { $megabytes } MB and { $rows } rows. Every row is checked first; nothing is changed unless every row is good.
+import-columns-heading = Columns
+import-intro = The first line names the columns; email, name and role are needed, the others may be left out. A cell that starts with =, +, - or @ is refused as a formula (put ' before it to keep it as text).
+import-col-email = the person's email: how they are matched (someone already registered is kept as they are)
+import-col-name = the person's full name, in any language
+import-col-organization = their ministry or department; trainees and supervisors need one, and a supervisor supervises people of their own organization
+import-col-language = en or ar: the language of their pages and mail (may be empty)
+import-col-role = trainee, supervisor, evaluator, chair or coordinator; several separated by ;
+import-col-supervisor = for a trainee: their supervisor's email (a supervisor in the file or already registered as one)
+import-col-title = for a trainee: their project's title
+import-refused = Nothing was changed: { $count } problem(s) in the file ({ $listed } listed). Correct them and send the file again.
+import-problem-line = Line { $line }: { $reason }
+import-problem-file = The file: { $reason }
+import-plan-heading = What the import would do
+import-plan-summary = { $people } people: { $created } new, { $matched } already registered; { $started } project(s) started, { $supervisors } supervisor(s) marked, { $pooled } added to the committee pool, { $coordinators } coordinator(s) added. Nothing has changed yet.
+import-line = Line
+import-email = Email
+import-person = Person
+import-what = What happens
+import-person-created = new
+import-person-matched = already registered
+import-role-trainee = trainee
+import-role-supervisor = supervisor
+import-role-evaluator = evaluator
+import-role-chair = chair
+import-role-coordinator = coordinator
+import-effect-project-started = project started
+import-effect-has-project = has a project in this cohort already (unchanged)
+import-effect-supervisor-marked = marked as a supervisor
+import-effect-supervisor = a supervisor already
+import-effect-pool-added = added to the committee pool
+import-effect-in-pool = in the committee pool already
+import-effect-coordinator-added = made a coordinator of this cohort
+import-effect-coordinator = a coordinator already
+import-confirm = Import these people now
+done-import = Imported { $people } people ({ $created } new): { $started } project(s) started, { $supervisors } supervisor(s) marked, { $pooled } added to the committee pool, { $coordinators } coordinator(s) added.

@@ -10,6 +10,7 @@ pub(crate) mod evidence;
 mod extend;
 mod forms;
 mod home;
+mod import;
 mod next;
 mod profile;
 mod project;
@@ -164,6 +165,10 @@ pub const KEYS_IN_CODE: &[&str] = &[
 #[cfg(test)]
 pub use certificate::KEYS as CERTIFICATE_KEYS;
 
+/// Message keys the import page looks up in code.
+#[cfg(test)]
+pub use import::KEYS as IMPORT_KEYS;
+
 /// Message keys the "what comes next" helpers look up in code.
 #[cfg(test)]
 pub use next::KEYS as NEXT_KEYS;
@@ -211,6 +216,14 @@ pub fn routes(app: App) -> Router {
         .route("/cohorts/{id}/dates", get(dates::page))
         .route("/cohorts/{id}/dates/extend", post(dates::extend))
         .route("/cohorts/{id}/dates/calendar", post(dates::calendar))
+        .route(
+            "/cohorts/{id}/import",
+            get(import::page)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(import::BODY_LIMIT)),
+        )
+        .route("/cohorts/{id}/import/template.csv", get(import::template))
+        .route("/cohorts/{id}/people.csv", get(import::export))
         .route("/certificates/{code}", get(certificate::page))
         .route("/certificates/{code}/qr.svg", get(certificate::qr))
         .route("/verify/{code}", get(certificate::verify))

@@ -357,6 +357,29 @@ reason-certificate-revoked = الشهادة { $number } ملغاة من قبل؛
 reason-signing-key-changed = أُنشئ مفتاح توقيع آخر أو استُبدل في اللحظة نفسها، فلم يتغير شيء بهذا الطلب: اطّلع على gradflow keys show ثم أعد المحاولة إن بقيت الحاجة إلى مفتاح جديد
 reason-credential-public-url = '{ $url }' ليس عنوانًا عامًا تُبنى عليه الشهادات الرقمية: أعطِ العنوان الذي يصل به الناس إلى الموقع، مثل https://gradflow.institute.example (http أو https، بلا استعلام)
 
+## Loading a cohort's people from a spreadsheet (issue 16, part 3: import)
+reason-import-too-large = الملف أكبر من { $limit } ميغابايت: قسّمه إلى ملفات أصغر؛ لم يتغير شيء
+reason-import-too-many-rows = في الملف أكثر من { $limit } صف: قسّمه إلى ملفات أصغر؛ لم يتغير شيء
+reason-import-not-utf8 = الملف ليس نصًا بترميز UTF-8 (احفظه من جدول البيانات بصيغة "CSV UTF-8")
+reason-import-empty = الملف فارغ: يجب أن يسمّي سطره الأول الأعمدة (email وname وrole ...)
+reason-import-csv = تعذّرت قراءة هذا السطر بصيغة CSV: { $detail }
+reason-import-column-unknown = لا يوجد عمود باسم '{ $column }'؛ الأعمدة هي: { $columns }
+reason-import-column-twice = العمود '{ $column }' مذكور مرتين
+reason-import-column-missing = العمود '{ $column }' غير موجود في السطر الأول
+reason-import-row-width = في هذا الصف { $found } خلايا بينما يسمّي السطر الأول { $expected } أعمدة
+reason-import-formula = خلية { $column } تبدأ كصيغة جدول بيانات (= أو + أو - أو @)؛ اكتبها نصًا أو ضع ' قبلها
+reason-import-duplicate-email = { $email } مذكور من قبل في السطر { $first }: خصّص لكل شخص صفًا واحدًا (تُفصل الأدوار المتعددة بـ ;)
+reason-import-role-unknown = '{ $role }' ليس دورًا يمنحه الاستيراد؛ استخدم أحد: { $roles }
+reason-import-role-missing = الدور فارغ؛ اكتب trainee أو supervisor أو evaluator أو chair أو coordinator
+reason-import-chair-twice = للجنة رئيس واحد، وقد ذُكر في السطر { $first }
+reason-import-supervisor-missing = يحتاج المتدرب إلى بريد مشرفه في عمود supervisor
+reason-import-supervisor-self = لا يكون المتدرب مشرفًا على نفسه
+reason-import-supervisor-unknown = { $email } ليس مشرفًا: أضف له صفًا بدور supervisor أو اجعله مشرفًا في الدليل
+reason-import-supervisor-organization = المشرف { $email } من { $organization } لا من جهة المتدرب ({ $trainee }): يشرف المشرف على موظفي جهته
+reason-import-organization-missing = يحتاج { $role } إلى جهة (يشرف المشرفون على موظفي جهتهم)
+reason-import-trainee-only = عمود { $column } للمتدربين فقط؛ اتركه فارغًا في هذا الصف
+reason-import-changed = بدأ أحدهم مشروعًا لـ { $email } في هذه الدفعة في الوقت نفسه؛ لم يتغير شيء: راجع الدفعة ثم أعد الاستيراد
+
 ## Intake (issue 16, part 1: apply)
 reason-intake-closed = الدفعة «{ $cohort }» لا تستقبل طلبات الآن؛ لم يتغير شيء
 reason-intake-not-supervisor = لا يرشّح للدفعة إلا مشرف؛ اطلب من المنسّق أن يسجّلك مشرفًا

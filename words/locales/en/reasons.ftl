@@ -350,6 +350,29 @@ reason-certificate-revoked = certificate { $number } is already revoked; nothing
 reason-signing-key-changed = another signing key was created or rotated at the same moment; nothing was changed by this one: see gradflow keys show, then run it again if a new key is still wanted
 reason-credential-public-url = '{ $url }' is not a public address credentials can be built on: give the address people reach the site at, such as https://gradflow.institute.example (http or https, no query)
 
+## Loading a cohort's people from a spreadsheet (issue 16, part 3: import)
+reason-import-too-large = the file is larger than { $limit } MB: split it into smaller files; nothing was changed
+reason-import-too-many-rows = the file has more than { $limit } rows: split it into smaller files; nothing was changed
+reason-import-not-utf8 = the file is not UTF-8 text (save it from the spreadsheet as "CSV UTF-8")
+reason-import-empty = the file is empty: its first line must name the columns (email, name, role, ...)
+reason-import-csv = this line cannot be read as CSV: { $detail }
+reason-import-column-unknown = there is no column '{ $column }'; the columns are: { $columns }
+reason-import-column-twice = the column '{ $column }' is given twice
+reason-import-column-missing = the column '{ $column }' is missing from the first line
+reason-import-row-width = this row has { $found } cells where the first line names { $expected } columns
+reason-import-formula = the { $column } cell starts like a spreadsheet formula (=, +, -, @); write it as text, or put ' before it
+reason-import-duplicate-email = { $email } is already given on line { $first }: give each person one row (several roles are separated by ;)
+reason-import-role-unknown = '{ $role }' is not a role an import gives; use one of: { $roles }
+reason-import-role-missing = the role is empty; give trainee, supervisor, evaluator, chair or coordinator
+reason-import-chair-twice = the committee has one chair, already given on line { $first }
+reason-import-supervisor-missing = a trainee needs their supervisor's email in the supervisor column
+reason-import-supervisor-self = a trainee cannot be their own supervisor
+reason-import-supervisor-unknown = { $email } is not a supervisor: give them a row with the role supervisor, or mark them one in the directory
+reason-import-supervisor-organization = the supervisor { $email } is of { $organization }, not of the trainee's organization ({ $trainee }): a supervisor supervises people of their own organization
+reason-import-organization-missing = a { $role } needs an organization (supervisors supervise people of their own)
+reason-import-trainee-only = the { $column } column is for trainees only; leave it empty on this row
+reason-import-changed = someone started a project for { $email } in this cohort at the same time; nothing was changed: check the cohort and import again
+
 ## Intake (issue 16, part 1: apply)
 reason-intake-closed = cohort '{ $cohort }' is not taking applications now; nothing was changed
 reason-intake-not-supervisor = only a supervisor may nominate people for a cohort; ask the coordinator to mark you as a supervisor
