@@ -980,7 +980,16 @@ impl Engine {
 
     /// `viewer`'s own applications, newest first, with what comes next.
     pub async fn applications_of(&self, viewer: &Viewer) -> Result<Vec<ApplicationView>, Error> {
-        let stored = self.store.person_applications(viewer.person.id).await?;
+        self.applications_of_person(viewer.person.id).await
+    }
+
+    /// The applications of the candidate `person`, newest first (their
+    /// own page, and their data export).
+    pub(super) async fn applications_of_person(
+        &self,
+        person: i64,
+    ) -> Result<Vec<ApplicationView>, Error> {
+        let stored = self.store.person_applications(person).await?;
         let mut views = self.views_any(&stored).await?;
         views.reverse();
         Ok(views)
