@@ -573,6 +573,32 @@ async fn the_waiting_list_moves_on_withdrawal_decline_and_expiry_in_order(db: &T
     assert!(intake_mail(db, "intake_offered").await >= 3);
     assert!(intake_mail(db, "intake_expired").await >= 1);
     assert!(intake_mail(db, "intake_place_freed").await >= 2);
+    // The offer's words, in both languages, with its deadline in the
+    // cohort's time zone (Muscat: 06:00 UTC is 10:00 there).
+    let data = support::raw_text(
+        db,
+        "SELECT data FROM account_mail WHERE kind = 'intake_offered' ORDER BY id LIMIT 1",
+    )
+    .await
+    .unwrap();
+    for (lang, words) in [
+        (Some("en"), "offered to you until"),
+        (Some("ar"), "معروض عليك حتى"),
+    ] {
+        let (subject, text) =
+            gradflow_web::account_mail::intake(lang, "Candidate 3", "intake_offered", &data)
+                .expect("words for the offer");
+        assert!(subject.contains("small"), "{subject}");
+        assert!(text.contains(words) && text.contains("10:00"), "{text}");
+    }
+    for kind in ["intake_expired", "intake_place_freed"] {
+        for lang in [Some("en"), Some("ar")] {
+            assert!(
+                gradflow_web::account_mail::intake(lang, "X", kind, &data).is_some(),
+                "{kind}"
+            );
+        }
+    }
     audit_passes(&engine).await;
 }
 
