@@ -20,7 +20,11 @@
 //!   organization, not themselves (`intake-not-a-supervisor`,
 //!   `intake-supervisor-organization`, `intake-self-endorsement`). It starts
 //!   `submitted`; the named supervisor endorses it (`endorsed`) or refuses,
-//!   with a reason (`declined`).
+//!   with a reason (`declined`). Without endorsement, a coordinator may
+//!   accept or wait-list a submitted request as it is.
+//! - Waiting-list positions are given in order under the cohort's lock
+//!   (1, 2, 3, ... per cohort, never reused); a coordinator may still accept
+//!   anyone waiting, but a freed place is offered only to the first.
 //! - One live application (not declined, withdrawn or expired) per person
 //!   and cohort (`application-exists`).
 //! - A coordinator accepts (bulk: in the order given, until the cohort is
@@ -43,7 +47,8 @@
 //!   its coordinators.
 //! - Mail (EN/AR, in the recipient's language, through the account mail
 //!   queue): `intake_received` (coordinators), `intake_endorse` (the named
-//!   supervisor), `intake_accepted` (candidate and supervisor),
+//!   supervisor, when the program needs endorsement), `intake_accepted`
+//!   (candidate and supervisor),
 //!   `intake_waiting` (candidate), `intake_declined` (candidate).
 //!
 //! # API
@@ -980,7 +985,16 @@ impl Engine {
 
     /// `viewer`'s own applications, newest first, with what comes next.
     pub async fn applications_of(&self, viewer: &Viewer) -> Result<Vec<ApplicationView>, Error> {
-        let stored = self.store.person_applications(viewer.person.id).await?;
+        self.applications_of_person(viewer.person.id).await
+    }
+
+    /// The applications of the candidate `person`, newest first (their
+    /// own page, and their data export).
+    pub(super) async fn applications_of_person(
+        &self,
+        person: i64,
+    ) -> Result<Vec<ApplicationView>, Error> {
+        let stored = self.store.person_applications(person).await?;
         let mut views = self.views_any(&stored).await?;
         views.reverse();
         Ok(views)
