@@ -23,6 +23,7 @@ on_both!(
     the_waiting_list_moves_on_withdrawal_decline_and_expiry_in_order,
     an_offer_that_cannot_lapse_is_retried_then_given_up_with_its_reason,
     twenty_processes_accepting_and_withdrawing_keep_capacity_and_the_list_order,
+    withdrawing_an_accepted_application_ends_its_project,
 );
 
 const COORDINATOR: &str = "coordinator1@example.org";
@@ -573,6 +574,32 @@ async fn the_waiting_list_moves_on_withdrawal_decline_and_expiry_in_order(db: &T
     assert!(intake_mail(db, "intake_offered").await >= 3);
     assert!(intake_mail(db, "intake_expired").await >= 1);
     assert!(intake_mail(db, "intake_place_freed").await >= 2);
+    // The offer's words, in both languages, with its deadline in the
+    // cohort's time zone (Muscat: 06:00 UTC is 10:00 there).
+    let data = support::raw_text(
+        db,
+        "SELECT data FROM account_mail WHERE kind = 'intake_offered' ORDER BY id LIMIT 1",
+    )
+    .await
+    .unwrap();
+    for (lang, words) in [
+        (Some("en"), "offered to you until"),
+        (Some("ar"), "معروض عليك حتى"),
+    ] {
+        let (subject, text) =
+            gradflow_web::account_mail::intake(lang, "Candidate 3", "intake_offered", &data)
+                .expect("words for the offer");
+        assert!(subject.contains("small"), "{subject}");
+        assert!(text.contains(words) && text.contains("10:00"), "{text}");
+    }
+    for kind in ["intake_expired", "intake_place_freed"] {
+        for lang in [Some("en"), Some("ar")] {
+            assert!(
+                gradflow_web::account_mail::intake(lang, "X", kind, &data).is_some(),
+                "{kind}"
+            );
+        }
+    }
     audit_passes(&engine).await;
 }
 
@@ -868,4 +895,41 @@ async fn twenty_processes_accepting_and_withdrawing_keep_capacity_and_the_list_o
         "the next ones, in order"
     );
     spawn::ok(db, &["audit", "verify"]);
+}
+
+async fn withdrawing_an_accepted_application_ends_its_project(db: &TestDb) {
+    let engine = db.engine().await;
+    let (cohort, apps) = open_cohort(&engine, 1, 2).await;
+    let accepted = engine
+        .accept_as(By::Operator, cohort, &apps[..1], day(2))
+        .await
+        .unwrap();
+    let project = accepted[0].as_ref().unwrap().project.unwrap();
+    engine
+        .wait_list_as(By::Operator, apps[1], day(2))
+        .await
+        .unwrap();
+    // The intake's own withdrawal of an accepted trainee (as the pages and
+    // `application withdraw` send it) ends the project as well: never two
+    // people on one place.
+    let changed = engine
+        .change_application(
+            By::Operator,
+            apps[0],
+            gradflow_engine::decide::intake::Command::WithdrawTrainee {
+                reason: "moved away".into(),
+            },
+            day(3),
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed.offered, Some(apps[1]));
+    assert_eq!(
+        engine.view(project).await.unwrap().record.state.stage,
+        "withdrawn"
+    );
+    assert_eq!(state_of(&engine, apps[0]).await, "withdrawn");
+    assert_eq!(state_of(&engine, apps[1]).await, "offered");
+    places_hold(db, 1).await;
+    audit_passes(&engine).await;
 }

@@ -562,6 +562,33 @@ impl Engine {
         command: Command,
         now: Timestamp,
     ) -> Result<Changed, Error> {
+        // places: an accepted trainee's withdrawal ends their project too,
+        // in the transaction that moves the application and offers the place.
+        if let Command::WithdrawTrainee { reason } = &command {
+            let stored = self.store.application(application).await?;
+            let actor = self.actor(by, stored.application.cohort).await?;
+            if !visible(&actor, &stored.application) {
+                return Err(unknown(application));
+            }
+            if let Some(project) = stored.application.project {
+                let email = match by {
+                    By::Operator => None,
+                    By::Person(v) => Some(v.person.email.clone()),
+                };
+                let done = self
+                    .withdraw_trainee(project, email.as_deref(), reason, now)
+                    .await?;
+                let after = self.store.application(application).await?;
+                let cohort = self.store.cohort_by_id(after.application.cohort).await?;
+                let program = self.store.program_by_id(cohort.program_id).await?;
+                return Ok(Changed {
+                    application: self.application_view(&after, &cohort, &program).await?,
+                    told: done.outcome.told,
+                    project: Some(project),
+                    offered: done.offered,
+                });
+            }
+        }
         self.change_in(by, application, None, command, now).await
     }
 

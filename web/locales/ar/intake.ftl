@@ -33,3 +33,21 @@ intake-declined-mail-text = مرحبًا { $name }،
 
     رُفض طلبك للانضمام إلى الدفعة { $cohort } ({ $program }).
     السبب: { $note }
+
+## Offers of freed places (issue 16, part 2: places).
+intake-offered-mail-subject = عُرض عليك مكان في الدفعة { $cohort }
+intake-offered-mail-text = مرحبًا { $name }،
+
+    شغر مكان في الدفعة { $cohort } ({ $program })، وأنت الأول على قائمة الانتظار: المكان معروض عليك حتى { $offer_expires }.
+    اقبله أو اعتذر عنه على gradflow (الطلب { $application }). إن لم تُجب حتى ذلك الموعد انتقل المكان إلى التالي في القائمة.
+intake-expired-mail-subject = انتقل المكان المعروض عليك في الدفعة { $cohort } إلى التالي في القائمة
+intake-expired-mail-text = مرحبًا { $name }،
+
+    لم يُقبل المكان المعروض عليك في الدفعة { $cohort } ({ $program }) قبل موعده، فعُرض على التالي في قائمة الانتظار. يمكنك طلب الانضمام إلى دفعة لاحقة.
+intake-place-freed-mail-subject = شغر مكان في الدفعة { $cohort }
+intake-place-freed-mail-text = مرحبًا { $name }،
+
+    انسحب { $candidate } من الدفعة { $cohort } ({ $program })، وانتهى مشروعه بالسحب.
+    السبب: { $note }
+
+    عُرض المكان فورًا على أول من في قائمة الانتظار إن وُجد؛ راجع قائمة المرشحين على gradflow.

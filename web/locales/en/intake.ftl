@@ -33,3 +33,22 @@ intake-declined-mail-text = Hello { $name },
 
     Your application to the cohort { $cohort } ({ $program }) was declined.
     Why: { $note }
+
+## Offers of freed places (issue 16, part 2: places). Same variables, and
+## offer_expires (the offer's deadline, in the cohort's time zone).
+intake-offered-mail-subject = A place in { $cohort } is offered to you
+intake-offered-mail-text = Hello { $name },
+
+    A place has freed in the cohort { $cohort } ({ $program }), and you are the first on its waiting list: it is offered to you until { $offer_expires }.
+    Take it or decline it on gradflow (application { $application }). If you do not answer by then, the place goes to the next on the list.
+intake-expired-mail-subject = The place offered in { $cohort } has gone to the next on the list
+intake-expired-mail-text = Hello { $name },
+
+    The place offered to you in the cohort { $cohort } ({ $program }) was not taken by its deadline, so it has been offered to the next on the waiting list. You may ask to join a later cohort.
+intake-place-freed-mail-subject = A place is free in { $cohort }
+intake-place-freed-mail-text = Hello { $name },
+
+    { $candidate } has withdrawn from the cohort { $cohort } ({ $program }); their project ended as withdrawn.
+    Why: { $note }
+
+    The place went at once to the first on the waiting list, if anyone is waiting; see the cohort's candidates on gradflow.
