@@ -16,6 +16,10 @@ mod project;
 mod reset;
 mod scoring;
 mod your_data;
+// Intake (issue 16, part 1 on the web).
+mod applications;
+mod candidates;
+mod supervision;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -164,6 +168,10 @@ pub const KEYS_IN_CODE: &[&str] = &[
 #[cfg(test)]
 pub use certificate::KEYS as CERTIFICATE_KEYS;
 
+/// Message keys the intake pages look up in code.
+#[cfg(test)]
+pub use applications::KEYS as INTAKE_KEYS;
+
 /// Message keys the "what comes next" helpers look up in code.
 #[cfg(test)]
 pub use next::KEYS as NEXT_KEYS;
@@ -218,6 +226,22 @@ pub fn routes(app: App) -> Router {
         .route("/.well-known/jwks.json", get(credential::jwks))
         .route("/keys/{kid}", get(credential::key))
         .route("/credentials/status", get(credential::status))
+        .route(
+            "/applications",
+            get(applications::page).post(applications::request),
+        )
+        .route(
+            "/applications/{id}/withdraw",
+            post(applications::withdraw),
+        )
+        .route("/supervision", get(supervision::page))
+        .route("/supervision/nominate", post(supervision::nominate))
+        .route("/supervision/{id}/endorse", post(supervision::endorse))
+        .route("/supervision/{id}/refuse", post(supervision::refuse))
+        .route(
+            "/cohorts/{id}/candidates",
+            get(candidates::page).post(candidates::act),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .with_state(app)
