@@ -381,6 +381,29 @@ pub const CODES: &[(&str, &[&str])] = &[
     // Open Badges 3.0 (issue 15, part 8: badges).
     ("signing-key-changed", &[]),
     ("credential-public-url", &["url"]),
+    // Intake (issue 16, part 1: apply): applications to a cohort.
+    ("intake-closed", &["cohort"]),
+    ("intake-not-supervisor", &[]),
+    ("intake-self-nomination", &[]),
+    ("intake-other-organization", &["email", "organization"]),
+    ("intake-endorsement-needed", &["cohort"]),
+    ("intake-self-endorsement", &[]),
+    ("intake-not-a-supervisor", &["email"]),
+    ("intake-supervisor-organization", &["email", "organization"]),
+    ("intake-offer-days", &["days", "max"]),
+    ("intake-no-cohort", &["cohort"]),
+    ("application-exists", &["cohort"]),
+    ("application-closed", &["state"]),
+    ("application-not-allowed", &["deed"]),
+    ("application-state", &["deed", "state"]),
+    ("application-accepted", &[]),
+    ("application-needs-endorsement", &[]),
+    ("application-reason-required", &["deed"]),
+    ("application-not-first", &[]),
+    ("application-offer-expired", &["expires"]),
+    ("application-offer-open", &["expires"]),
+    ("application-unknown", &["application"]),
+    ("application-cohort", &["application", "cohort"]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

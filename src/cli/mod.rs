@@ -111,13 +111,17 @@ async fn audit_report(
         output::json(&report);
     } else if let Some(broken) = &report.broken {
         eprintln!("audit: BROKEN at {}", output::clean(&broken.to_string()));
+    } else if let Some(broken) = &report.cohort_broken {
+        eprintln!("audit: BROKEN at {}", output::clean(&broken.to_string()));
     } else {
         say!(
-            "audit: ok, {} events in {} projects verified, {} evidence file(s) found with their SHA-256 in {}",
+            "audit: ok, {} events in {} projects verified, {} evidence file(s) found with their SHA-256 in {}; {} events in {} cohort logs verified",
             report.events,
             report.projects,
             report.files_checked.unwrap_or(0),
-            files.display()
+            files.display(),
+            report.cohort_events,
+            report.cohorts
         );
     }
     if !ctx.json && report.failed_timers > 0 {
@@ -126,7 +130,7 @@ async fn audit_report(
             report.failed_timers
         );
     }
-    Ok(if report.broken.is_some() {
+    Ok(if report.is_broken() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

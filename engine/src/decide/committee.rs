@@ -272,7 +272,7 @@ fn rules(
 /// Education"), so case and runs of white space do not count. Compared
 /// word by word without allocating: assignment asks it for every
 /// candidate of every project.
-fn same_organization(a: &str, b: &str) -> bool {
+pub(crate) fn same_organization(a: &str, b: &str) -> bool {
     fn lowercase(word: &str) -> impl Iterator<Item = char> + '_ {
         word.chars().flat_map(char::to_lowercase)
     }

@@ -40,6 +40,7 @@ mod evidence;
 mod extend;
 mod forms;
 mod improvement;
+pub mod intake;
 mod members;
 mod migrate;
 mod next;

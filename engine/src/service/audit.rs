@@ -32,6 +32,33 @@ pub struct AuditReport {
     /// Evidence files found in the evidence folder with their SHA-256
     /// (`None` when no folder was given to check).
     pub files_checked: Option<u64>,
+    /// Cohort logs checked (intake: every application change).
+    pub cohorts: u64,
+    /// Cohort log events checked.
+    pub cohort_events: u64,
+    /// The first break in a cohort's log, if any.
+    pub cohort_broken: Option<CohortBroken>,
+}
+
+/// Where a cohort's log breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("cohort '{name}' (id {cohort}), log event {seq}: {reason}")]
+pub struct CohortBroken {
+    /// The cohort.
+    pub cohort: i64,
+    /// Its name.
+    pub name: String,
+    /// The first event that does not verify.
+    pub seq: i64,
+    /// What does not match, in words.
+    pub reason: String,
+}
+
+impl AuditReport {
+    /// Whether anything was found broken (a project's log or a cohort's).
+    pub fn is_broken(&self) -> bool {
+        self.broken.is_some() || self.cohort_broken.is_some()
+    }
 }
 
 impl Engine {
@@ -53,6 +80,9 @@ impl Engine {
             broken: None,
             failed_timers: self.store.count_timers("failed").await?,
             files_checked: files.map(|_| 0),
+            cohorts: 0,
+            cohort_events: 0,
+            cohort_broken: None,
         };
         let mut seen: HashMap<String, FileFound> = HashMap::new();
         for row in &rows {
@@ -72,6 +102,14 @@ impl Engine {
         }
         if let Some(checked) = &mut report.files_checked {
             *checked = seen.len() as u64;
+        }
+        for cohort in self.store.cohort_audit_snapshot().await? {
+            report.cohorts += 1;
+            report.cohort_events += cohort.events.len() as u64;
+            if let Some(broken) = verify_cohort(&cohort) {
+                report.cohort_broken = Some(broken);
+                break;
+            }
         }
         Ok(report)
     }
@@ -410,6 +448,79 @@ fn timer_difference(
                 "its timer '{}' (row {}) fires at {}, but its events put that date at {planned}: the timer was edited outside gradflow",
                 timer.key, timer.id, timer.at
             ));
+        }
+    }
+    None
+}
+
+/// One cohort's log: its chain (the same rule as a project's, the cohort's
+/// id in the project's place) up to the head on its row, each event
+/// readable, and each application's stored state the one its events leave
+/// it in (a row edited to `accepted` is caught).
+fn verify_cohort(cohort: &crate::store::CohortAudit) -> Option<CohortBroken> {
+    use crate::decide::intake::IntakeEvent;
+    let broken = |seq: i64, reason: String| CohortBroken {
+        cohort: cohort.cohort,
+        name: cohort.name.clone(),
+        seq,
+        reason,
+    };
+    let links: Vec<audit::StoredLink> = cohort
+        .events
+        .iter()
+        .map(|e| audit::StoredLink {
+            project: cohort.cohort,
+            seq: e.seq,
+            at: e.at,
+            actor: e.by,
+            change: e.data.clone(),
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+        })
+        .collect();
+    if let Err(b) = audit::verify(cohort.cohort, &links, &cohort.head) {
+        let reason = b.reason.replace("the project's head", "the cohort's head");
+        return Some(broken(b.seq, reason));
+    }
+    if cohort.seq != cohort.events.len() as i64 {
+        return Some(broken(
+            cohort.seq,
+            format!(
+                "the cohort counts {} events but its log holds {}",
+                cohort.seq,
+                cohort.events.len()
+            ),
+        ));
+    }
+    let mut states: HashMap<i64, &'static str> = HashMap::new();
+    for e in &cohort.events {
+        let event: IntakeEvent = match serde_json::from_str(&e.data) {
+            Ok(event) => event,
+            Err(err) => return Some(broken(e.seq, format!("it cannot be read: {err}"))),
+        };
+        if event.kind() != e.kind {
+            return Some(broken(
+                e.seq,
+                format!("its kind '{}' is not its event's", e.kind),
+            ));
+        }
+        if let Some((application, state)) = event.application_state() {
+            states.insert(application, state.as_str());
+        }
+    }
+    let last = cohort.events.last().map_or(0, |e| e.seq);
+    for (id, stored) in &cohort.applications {
+        match states.get(id) {
+            Some(state) if state == stored => {}
+            Some(state) => {
+                return Some(broken(
+                    last,
+                    format!("application {id} is stored {stored}, but its log leaves it {state}"),
+                ));
+            }
+            None => {
+                return Some(broken(last, format!("application {id} is not in the log")));
+            }
         }
     }
     None

@@ -139,73 +139,9 @@ impl Engine {
         let mut created = if valid.is_empty() {
             Vec::new().into_iter()
         } else {
-            // A role that judges the work given at the start follows the
-            // committee's rules too: one load for the whole intake.
-            let direct: Vec<Member> = valid
-                .iter()
-                .flat_map(|p| p.direct.iter().cloned())
-                .collect();
-            let conflicts = self.conflicts_for(&direct, None).await?;
-            let mut cohort = cohort;
-            let mut calendar = calendar;
-            let mut replans = 0;
-            let (results, pinned) = loop {
-                let mut pinned: Option<(i64, Arc<Workflow>)> = None;
-                let attempt = self
-                    .store
-                    .create_projects(
-                        &cohort,
-                        &program.workflow_key,
-                        &valid,
-                        now,
-                        |stored, id, members, position| {
-                            // The text read under the definition's row lock: the
-                            // one the project is pinned to. A cached parse is of
-                            // a definition that already had projects, whose text
-                            // can no longer change.
-                            let workflow = match &pinned {
-                                Some((definition, workflow)) if *definition == stored.id => {
-                                    workflow.clone()
-                                }
-                                _ => {
-                                    let workflow = self.cached_or_parsed(stored)?;
-                                    pinned = Some((stored.id, workflow.clone()));
-                                    workflow
-                                }
-                            };
-                            let project = Project {
-                                id,
-                                workflow: &workflow,
-                                calendar: &calendar,
-                                members,
-                                conflicts: &conflicts,
-                            };
-                            decide::start(&project, valid[position].direct, now)
-                                .map_err(|r| Error::refused(r, &workflow))
-                        },
-                    )
-                    .await;
-                match attempt {
-                    // The cohort's dates changed while these were planned:
-                    // plan them again on its calendar as it is now.
-                    Err(crate::store::Error::CohortChanged { .. }) if replans < MAX_REPLANS => {
-                        replans += 1;
-                        cohort = self.store.cohort_by_id(cohort.id).await?;
-                        calendar = self.calendar(cohort.id, cohort.revision).await?;
-                    }
-                    attempt => break (attempt?, pinned),
-                }
-            };
-            if let Some((definition, workflow)) = pinned
-                && results.iter().any(Result::is_ok)
-            {
-                // Committed with projects: its text is fixed from now on.
-                self.workflows
-                    .lock()
-                    .expect("cache lock")
-                    .insert(definition, workflow);
-            }
-            results
+            self.create_started(cohort, calendar, &program, &valid, now, true, &[])
+                .await?
+                .0
                 .into_iter()
                 .map(|r| r.map(|(id, decision)| outcome(id, &decision, false)))
                 .collect::<Vec<_>>()
@@ -218,6 +154,99 @@ impl Engine {
                 Err(e) => Err(e),
             })
             .collect())
+    }
+
+    /// Creates the checked projects `valid` in `cohort` (planned on
+    /// `calendar`, its calendar now) with one commit, planning them again
+    /// when the cohort's dates change meanwhile; a place taken for each
+    /// when `take_places`; `applications` (intake) written in the same
+    /// transaction. Each project's decision, or why it was refused.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn create_started(
+        &self,
+        cohort: crate::store::Cohort,
+        calendar: Arc<crate::calendar::Calendar>,
+        program: &crate::store::Program,
+        valid: &[NewProject<'_>],
+        now: Timestamp,
+        take_places: bool,
+        applications: &[crate::store::ApplicationWrite],
+    ) -> Result<
+        (
+            Vec<Result<(i64, Decision), Error>>,
+            Vec<crate::decide::intake::IntakeEvent>,
+        ),
+        Error,
+    > {
+        // A role that judges the work given at the start follows the
+        // committee's rules too: one load for the whole intake.
+        let direct: Vec<Member> = valid
+            .iter()
+            .flat_map(|p| p.direct.iter().cloned())
+            .collect();
+        let conflicts = self.conflicts_for(&direct, None).await?;
+        let mut cohort = cohort;
+        let mut calendar = calendar;
+        let mut replans = 0;
+        let (results, pinned) = loop {
+            let mut pinned: Option<(i64, Arc<Workflow>)> = None;
+            let attempt = self
+                .store
+                .create_projects(
+                    &cohort,
+                    &program.workflow_key,
+                    valid,
+                    now,
+                    |stored, id, members, position| {
+                        // The text read under the definition's row lock: the
+                        // one the project is pinned to. A cached parse is of
+                        // a definition that already had projects, whose text
+                        // can no longer change.
+                        let workflow = match &pinned {
+                            Some((definition, workflow)) if *definition == stored.id => {
+                                workflow.clone()
+                            }
+                            _ => {
+                                let workflow = self.cached_or_parsed(stored)?;
+                                pinned = Some((stored.id, workflow.clone()));
+                                workflow
+                            }
+                        };
+                        let project = Project {
+                            id,
+                            workflow: &workflow,
+                            calendar: &calendar,
+                            members,
+                            conflicts: &conflicts,
+                        };
+                        decide::start(&project, valid[position].direct, now)
+                            .map_err(|r| Error::refused(r, &workflow))
+                    },
+                    take_places,
+                    applications,
+                )
+                .await;
+            match attempt {
+                // The cohort's dates changed while these were planned:
+                // plan them again on its calendar as it is now.
+                Err(crate::store::Error::CohortChanged { .. }) if replans < MAX_REPLANS => {
+                    replans += 1;
+                    cohort = self.store.cohort_by_id(cohort.id).await?;
+                    calendar = self.calendar(cohort.id, cohort.revision).await?;
+                }
+                attempt => break (attempt?, pinned),
+            }
+        };
+        if let Some((definition, workflow)) = pinned
+            && results.0.iter().any(Result::is_ok)
+        {
+            // Committed with projects: its text is fixed from now on.
+            self.workflows
+                .lock()
+                .expect("cache lock")
+                .insert(definition, workflow);
+        }
+        Ok(results)
     }
 
     /// A project's title and direct members, checked.

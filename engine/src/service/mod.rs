@@ -17,6 +17,8 @@
 //!   and a file as an event in the project's log.
 //! - `people`: people's data: export, correct, disable, erase, retention, the admin log.
 //! - [`input`]: the rules for names, keys, emails and comments.
+//! - `intake`: applications to a cohort (nominations, requests, acceptance,
+//!   the waiting list) and the cohort's hash-chained log.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
 //!
 //! **Invariant:** the store is private to the engine crate: every write goes
@@ -34,6 +36,7 @@ mod directory;
 mod error;
 mod evidence;
 pub mod input;
+mod intake;
 pub mod mail;
 mod people;
 mod read;
@@ -52,7 +55,7 @@ pub use accounts::{
     NewSession, PASSWORD_WAIT, PasswordWork, RESET_LIFETIME, SESSION_LIFETIME, Viewer,
     check_password, default_password_work,
 };
-pub use audit::AuditReport;
+pub use audit::{AuditReport, CohortBroken};
 pub use certificates::{CertifyProgram, Public, TRAINEE_ROLE, Verified, code_problem, new_code};
 pub use commands::{Outcome, ProjectStart, Request, View};
 pub use committee::{CohortAssignment, PoolEntry};
@@ -61,6 +64,10 @@ pub use dates::{CalendarEdit, DatesReport, Extension, MAX_EXTENDED, Replanned};
 pub use directory::{MAX_CAPACITY, PublishOutcome};
 pub use error::{Error, Kind};
 pub use evidence::evidence_file_name;
+pub use intake::{
+    Accepted, ApplicationView, By, CandidateQuery, CandidateSort, Candidates, Changed,
+    IntakeSettings, OpenCohort, PersonRef, Supervision,
+};
 pub use people::{Correction, PersonExport, Retention, RetentionReport};
 pub use read::{
     BOARD_PAGE, Board, BoardList, Export, OUTBOX_PAGE, StageCount, readable_scorecards,
@@ -72,6 +79,7 @@ pub use store::{
     Evidence, HeldSnapshot, Message, NewCohort, Person, Program, Published, Revocation,
     SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
+pub use store::{CohortEvent, StoredApplication};
 pub use versions::{MigrationReport, MovedProject};
 
 /// The engine service: a store plus caches of what never changes under it.

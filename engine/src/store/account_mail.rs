@@ -35,9 +35,11 @@ pub struct AccountMail {
     pub message_id: String,
     /// Deliveries tried so far.
     pub attempts: i64,
+    /// What an intake message says (JSON; its kind is the template's name).
+    pub data: Option<String>,
 }
 
-const COLUMNS: &str = "a.id, a.kind, a.person_id, p.name, p.email, COALESCE(p.language, a.language) AS language, a.link, a.expires_at, a.message_id, a.attempts";
+const COLUMNS: &str = "a.id, a.kind, a.person_id, p.name, p.email, COALESCE(p.language, a.language) AS language, a.link, a.expires_at, a.message_id, a.attempts, a.data";
 
 fn row(r: &impl Columns) -> Result<AccountMail, Error> {
     Ok(AccountMail {
@@ -51,6 +53,7 @@ fn row(r: &impl Columns) -> Result<AccountMail, Error> {
         expires_at: instant(r.int("expires_at")?)?,
         message_id: r.text("message_id")?,
         attempts: r.int("attempts")?,
+        data: r.opt_text("data")?,
     })
 }
 

@@ -60,6 +60,9 @@ pub struct Person {
     pub organization: String,
     /// Takes reminders and escalations as one digest per round instead of one email each.
     pub digest: bool,
+    /// A supervisor (manager) in the directory: may nominate and endorse
+    /// people of their own organization for a cohort.
+    pub supervisor: bool,
 }
 
 /// A certification program running one workflow.
@@ -73,6 +76,8 @@ pub struct Program {
     pub title: String,
     /// Workflow key; projects pin the latest published version when they start.
     pub workflow_key: String,
+    /// Requests to join its cohorts need the named supervisor's endorsement.
+    pub endorsement: bool,
 }
 
 /// What is needed to create a cohort.
@@ -131,6 +136,10 @@ pub struct Cohort {
     pub definition_id: Option<i64>,
     /// The workflow version it is pinned to (0 for none).
     pub workflow_version: u32,
+    /// Open for applications (nominations and requests).
+    pub intake_open: bool,
+    /// Days an offer of a freed place stays open.
+    pub offer_days: u32,
 }
 
 /// One pin a cohort was given (`cohort_pins`), for `cohort show`.
@@ -219,7 +228,7 @@ macro_rules! pin_in {
 pub(super) use pin_in;
 
 const DEFINITION_COLUMNS: &str = "id, key, version, title, source, source_hash, templates";
-const COHORT_COLUMNS: &str = "id, program_id, name, time_zone, dates, holidays, weekend, mail_hours, capacity, taken, revision, definition_id,
+const COHORT_COLUMNS: &str = "id, program_id, name, time_zone, dates, holidays, weekend, mail_hours, capacity, taken, revision, definition_id, intake, offer_days,
     COALESCE((SELECT d.version FROM definitions d WHERE d.id = cohorts.definition_id), 0) AS workflow_version";
 
 impl Store {
@@ -376,6 +385,7 @@ impl Store {
                 name: name.to_owned(),
                 organization: organization.to_owned(),
                 digest: false,
+                supervisor: false,
             }),
             Err(e) if super::is_unique_violation(&e) => Err(Error::Refused(Reason::new(
                 "person-exists",
@@ -387,7 +397,7 @@ impl Store {
 
     /// The person with this (normalised) email.
     pub(crate) async fn person(&self, email: &str) -> Result<Person, Error> {
-        let row = with_db!(self, pool => sqlx::query("SELECT id, email, name, organization, digest FROM people WHERE email = $1")
+        let row = with_db!(self, pool => sqlx::query("SELECT id, email, name, organization, digest, supervisor FROM people WHERE email = $1")
             .bind(email)
             .fetch_optional(pool)
             .await?
@@ -402,7 +412,7 @@ impl Store {
 
     /// The person with row id `id`.
     pub(crate) async fn person_by_id(&self, id: i64) -> Result<Person, Error> {
-        let row = with_db!(self, pool => sqlx::query("SELECT id, email, name, organization, digest FROM people WHERE id = $1")
+        let row = with_db!(self, pool => sqlx::query("SELECT id, email, name, organization, digest, supervisor FROM people WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await?
@@ -413,7 +423,7 @@ impl Store {
 
     /// Everyone, by email.
     pub(crate) async fn people(&self) -> Result<Vec<Person>, Error> {
-        with_db!(self, pool => sqlx::query("SELECT id, email, name, organization, digest FROM people ORDER BY email")
+        with_db!(self, pool => sqlx::query("SELECT id, email, name, organization, digest, supervisor FROM people ORDER BY email")
             .fetch_all(pool)
             .await?
             .iter()
@@ -429,7 +439,7 @@ impl Store {
         }
         with_db!(self, pool => {
             let mut query = sqlx::QueryBuilder::new(
-                "SELECT id, email, name, organization, digest FROM people WHERE id IN (",
+                "SELECT id, email, name, organization, digest, supervisor FROM people WHERE id IN (",
             );
             let mut list = query.separated(", ");
             for id in ids {
@@ -464,6 +474,7 @@ impl Store {
                 key: key.to_owned(),
                 title: title.to_owned(),
                 workflow_key: workflow_key.to_owned(),
+                endorsement: false,
             }),
             Err(e) if super::is_unique_violation(&e) => Err(Error::Refused(Reason::new(
                 "program-exists",
@@ -475,7 +486,7 @@ impl Store {
 
     /// The program with this key.
     pub(crate) async fn program(&self, key: &str) -> Result<Program, Error> {
-        let row = with_db!(self, pool => sqlx::query("SELECT id, key, title, workflow_key FROM programs WHERE key = $1")
+        let row = with_db!(self, pool => sqlx::query("SELECT id, key, title, workflow_key, endorsement FROM programs WHERE key = $1")
             .bind(key)
             .fetch_optional(pool)
             .await?
@@ -486,7 +497,7 @@ impl Store {
 
     /// The program with row id `id`.
     pub(crate) async fn program_by_id(&self, id: i64) -> Result<Program, Error> {
-        let row = with_db!(self, pool => sqlx::query("SELECT id, key, title, workflow_key FROM programs WHERE id = $1")
+        let row = with_db!(self, pool => sqlx::query("SELECT id, key, title, workflow_key, endorsement FROM programs WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await?
@@ -568,6 +579,8 @@ impl Store {
             revision: 0,
             definition_id: Some(pinned.id),
             workflow_version: pinned.version,
+            intake_open: false,
+            offer_days: 7,
         })
     }
 
@@ -700,6 +713,7 @@ fn person_row(r: &impl Columns) -> Result<Person, Error> {
         name: r.text("name")?,
         organization: r.text("organization")?,
         digest: r.flag("digest")?,
+        supervisor: r.flag("supervisor")?,
     })
 }
 
@@ -709,6 +723,7 @@ fn program_row(r: &impl Columns) -> Result<Program, Error> {
         key: r.text("key")?,
         title: r.text("title")?,
         workflow_key: r.text("workflow_key")?,
+        endorsement: r.flag("endorsement")?,
     })
 }
 
@@ -737,6 +752,8 @@ fn cohort_row(r: &impl Columns) -> Result<Cohort, Error> {
         revision: r.int("revision")?,
         definition_id: r.opt_int("definition_id")?,
         workflow_version: u32::try_from(r.int("workflow_version")?).unwrap_or(0),
+        intake_open: r.text("intake")? == "open",
+        offer_days: count("offer_days")?,
         name,
     })
 }

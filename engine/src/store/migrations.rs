@@ -91,6 +91,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0014_signing_keys.sql"),
         include_str!("../../../migrations/postgres/0014_signing_keys.sql"),
     ),
+    (
+        15,
+        "intake",
+        include_str!("../../../migrations/sqlite/0015_intake.sql"),
+        include_str!("../../../migrations/postgres/0015_intake.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

@@ -11,6 +11,7 @@ mod backup;
 pub(crate) mod certificates;
 mod committee;
 mod directory;
+pub(crate) mod intake;
 mod keys;
 mod migrations;
 mod outbox;
@@ -32,6 +33,7 @@ pub use backup::{BackupFacts, HeldSnapshot};
 pub use certificates::{Certificate, Certification, NewCertificate, Revocation};
 pub use committee::{ConflictRow, PoolMembership, PoolRow};
 pub use directory::NewDefinition;
+pub use intake::{ApplicationWrite, CohortAudit, CohortEvent, IntakeMail, StoredApplication};
 pub use keys::KeyRow;
 pub use outbox::{Delivery, Message};
 pub use people::{

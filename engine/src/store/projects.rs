@@ -500,6 +500,13 @@ impl Store {
     /// the calendar of `cohort.revision`: when the cohort's dates changed
     /// since, nothing is written and the answer is
     /// [`Error::CohortChanged`] (a project never starts on an old calendar).
+    ///
+    /// A place is taken for each project only when `take_places` (an
+    /// offer taken already holds its place), and
+    /// writing `applications` (intake: the application accepted, its
+    /// project set to the first one started) in the same transaction: a
+    /// lost race on one of them ([`Error::Conflict`]) writes nothing.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn create_projects<E>(
         &self,
         cohort: &super::Cohort,
@@ -507,9 +514,21 @@ impl Store {
         projects: &[NewProject<'_>],
         now: Timestamp,
         mut start: impl FnMut(&super::StoredDefinition, i64, &[Member], usize) -> Result<Decision, E>,
-    ) -> Result<Vec<Result<(i64, Decision), E>>, Error> {
+        take_places: bool,
+        applications: &[super::intake::ApplicationWrite],
+    ) -> Result<
+        (
+            Vec<Result<(i64, Decision), E>>,
+            Vec<crate::decide::intake::IntakeEvent>,
+        ),
+        Error,
+    > {
         let postgres = self.kind() == "postgres";
-        let count = projects.len() as i64;
+        let count = if take_places {
+            projects.len() as i64
+        } else {
+            0
+        };
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // The place is taken only on the calendar the projects were
@@ -559,7 +578,7 @@ impl Store {
                  RETURNING id, key, version, title, source, source_hash, templates",
             )
             .bind(workflow_key)
-            .bind(count)
+            .bind(projects.len() as i64)
             .bind(cohort.id)
             .fetch_optional(&mut *tx)
             .await?
@@ -615,7 +634,7 @@ impl Store {
             }
             if refused.len() == projects.len() {
                 tx.rollback().await?;
-                return Ok(results);
+                return Ok((results, Vec::new()));
             }
             if !refused.is_empty() {
                 let mut delete = sqlx::QueryBuilder::new("DELETE FROM projects WHERE id IN (");
@@ -628,7 +647,7 @@ impl Store {
                 let gone = refused.len() as i64;
                 sqlx::query("UPDATE cohorts SET taken = taken - $2 WHERE id = $1")
                     .bind(cohort.id)
-                    .bind(gone)
+                    .bind(if take_places { gone } else { 0 })
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query("UPDATE definitions SET projects = projects - $2 WHERE id = $1")
@@ -653,8 +672,14 @@ impl Store {
             }
             let written: Vec<(i64, &Decision)> = started.iter().map(|p| (p.project, p.decision)).collect();
             write_decisions!(tx, &written, now);
+            let first = started.first().map(|p| p.project);
+            let intake = if applications.is_empty() {
+                Vec::new()
+            } else {
+                super::intake::write_applications!(tx, cohort.id, applications, first, now)
+            };
             tx.commit().await?;
-            Ok(results)
+            Ok((results, intake))
         })
     }
 
