@@ -96,6 +96,10 @@ pub enum Command {
     /// command would run with.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Applications to join a cohort: nominations by supervisors, requests
+    /// by people, endorsement, acceptance within capacity, the waiting list.
+    #[command(subcommand)]
+    Application(super::intake::ApplicationCommand),
 }
 
 /// `gradflow config ...`
@@ -529,12 +533,25 @@ pub enum PersonCommand {
         /// Organization (ministry, department).
         #[arg(long, default_value = "")]
         org: String,
+        /// A supervisor (manager), who may nominate and endorse people of
+        /// their own organization for a cohort.
+        #[arg(long)]
+        supervisor: bool,
     },
     /// List everyone.
     List,
     /// Choose whether a person takes their reminders and escalations as one
     /// digest per worker round (typically each morning) instead of one email each.
     Digest {
+        /// Email address.
+        email: String,
+        /// on or off.
+        #[arg(value_parser = ["on", "off"])]
+        choice: String,
+    },
+    /// Mark a person as a supervisor (manager) who may nominate and endorse
+    /// people of their own organization, or no longer.
+    Supervisor {
         /// Email address.
         email: String,
         /// on or off.
@@ -655,6 +672,15 @@ pub enum ProgramCommand {
     /// Say what a program certifies: level, bodies, number pattern,
     /// validity and the certificate a trainee must hold first.
     Certify(CertifyArgs),
+    /// Choose whether requests to join the program's cohorts need the
+    /// named supervisor's endorsement before a coordinator may accept them.
+    Endorsement {
+        /// The program's key.
+        key: String,
+        /// on or off.
+        #[arg(value_parser = ["on", "off"])]
+        choice: String,
+    },
 }
 
 /// `gradflow program certify KEY ...`: every setting at once (run it again to change them).
@@ -745,6 +771,9 @@ pub enum CohortCommand {
     /// project's deadline, reminders, escalations and milestone due dates
     /// are planned again in one transaction, and each project's log records it.
     Dates(super::dates::DatesArgs),
+    /// Open or close a cohort for nominations and requests to join.
+    #[command(subcommand)]
+    Intake(super::intake::IntakeCommand),
 }
 
 /// Options of `cohort create`.

@@ -13,8 +13,16 @@ use super::{Ctx, output};
 pub async fn person(ctx: &Ctx, command: PersonCommand) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine().await?;
     match command {
-        PersonCommand::Add { email, name, org } => {
-            let person = engine.add_person(&email, &name, &org, ctx.now).await?;
+        PersonCommand::Add {
+            email,
+            name,
+            org,
+            supervisor,
+        } => {
+            let mut person = engine.add_person(&email, &name, &org, ctx.now).await?;
+            if supervisor {
+                person = engine.set_supervisor(&person.email, true).await?;
+            }
             if ctx.json {
                 output::json(&person);
             } else {
@@ -40,6 +48,22 @@ pub async fn person(ctx: &Ctx, command: PersonCommand) -> anyhow::Result<ExitCod
                     }
                 ),
                 serde_json::json!({ "email": person.email, "digest": person.digest }),
+            );
+        }
+        PersonCommand::Supervisor { email, choice } => {
+            let person = engine.set_supervisor(&email, choice == "on").await?;
+            output::done(
+                ctx,
+                &format!(
+                    "{} {}",
+                    person.email,
+                    if person.supervisor {
+                        "is a supervisor: may nominate and endorse people of their organization"
+                    } else {
+                        "is no longer a supervisor"
+                    }
+                ),
+                serde_json::json!({ "email": person.email, "supervisor": person.supervisor }),
             );
         }
         PersonCommand::Language { email, language } => {
@@ -80,6 +104,24 @@ pub async fn program(ctx: &Ctx, command: ProgramCommand) -> anyhow::Result<ExitC
             workflow,
         } => (key, title, workflow),
         ProgramCommand::Certify(args) => return super::certificate::certify(ctx, args).await,
+        ProgramCommand::Endorsement { key, choice } => {
+            let engine = ctx.engine().await?;
+            let program = engine.set_endorsement(&key, choice == "on").await?;
+            output::done(
+                ctx,
+                &format!(
+                    "requests to join {}'s cohorts {}",
+                    program.key,
+                    if program.endorsement {
+                        "need the named supervisor's endorsement"
+                    } else {
+                        "need no endorsement"
+                    }
+                ),
+                serde_json::json!({ "program": program.key, "endorsement": program.endorsement }),
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     let engine = ctx.engine().await?;
     let program = engine
@@ -115,6 +157,7 @@ pub async fn cohort(ctx: &Ctx, command: CohortCommand) -> anyhow::Result<ExitCod
             }
         }
         CohortCommand::Pin(args) => return super::versions::pin(ctx, args).await,
+        CohortCommand::Intake(command) => return super::intake::intake(ctx, command).await,
         CohortCommand::Dates(args) => return super::dates::dates(ctx, &engine, args).await,
         CohortCommand::Show { name } => {
             let cohort = engine.cohort(&name).await?;

@@ -9,6 +9,7 @@ mod courier;
 mod dates;
 mod demo;
 mod directory;
+mod intake;
 mod keys;
 mod mail;
 mod migrate;
@@ -87,6 +88,7 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         Command::Demo(args) => demo::run(&ctx, &args).await,
         Command::Simulate(args) => simulate::run(&ctx, args).await,
         Command::Config(args::ConfigCommand::Check) => config::run_check(&ctx, &prepared),
+        Command::Application(command) => intake::application(&ctx, command).await,
     }
 }
 

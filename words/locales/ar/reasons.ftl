@@ -356,3 +356,71 @@ reason-certificate-revoked = الشهادة { $number } ملغاة من قبل؛
 ## Open Badges 3.0 (issue 15, part 8: badges)
 reason-signing-key-changed = أُنشئ مفتاح توقيع آخر أو استُبدل في اللحظة نفسها، فلم يتغير شيء بهذا الطلب: اطّلع على gradflow keys show ثم أعد المحاولة إن بقيت الحاجة إلى مفتاح جديد
 reason-credential-public-url = '{ $url }' ليس عنوانًا عامًا تُبنى عليه الشهادات الرقمية: أعطِ العنوان الذي يصل به الناس إلى الموقع، مثل https://gradflow.institute.example (http أو https، بلا استعلام)
+
+## Intake (issue 16, part 1: apply)
+reason-intake-closed = الدفعة «{ $cohort }» لا تستقبل طلبات الآن؛ لم يتغير شيء
+reason-intake-not-supervisor = لا يرشّح للدفعة إلا مشرف؛ اطلب من المنسّق أن يسجّلك مشرفًا
+reason-intake-self-nomination = لا يرشّح المشرف نفسه؛ قدّم طلب انضمام بدلًا من ذلك
+reason-intake-other-organization = { $email } ليس من جهتك ({ $organization }): يرشّح المشرف أفراد جهته فقط
+reason-intake-endorsement-needed = طلبات الانضمام إلى الدفعة «{ $cohort }» تحتاج إلى تزكية مشرفك: اذكر مشرفك
+reason-intake-self-endorsement = لا يمكنك أن تذكر نفسك مشرفًا لك
+reason-intake-not-a-supervisor = { $email } ليس مشرفًا؛ اذكر مشرفك أنت
+reason-intake-supervisor-organization = { $email } من جهة أخرى ({ $organization })؛ اذكر مشرفًا من جهتك
+reason-intake-offer-days = يبقى العرض مفتوحًا من يوم واحد إلى { $max } يومًا، لا { $days }
+reason-intake-no-cohort = لا توجد دفعة { $cohort }
+reason-application-exists = لهذا الشخص طلب ما زال مفتوحًا في الدفعة «{ $cohort }»؛ لم يتغير شيء
+reason-application-closed = هذا الطلب { $state ->
+    [declined] مرفوض
+    [withdrawn] مسحوب
+   *[expired] منتهٍ (لم يُقبل عرضه في موعده)
+}: لا يمكن تغييره بعد الآن
+reason-application-not-allowed = { $deed ->
+    [endorse] لا يزكّي الطلب إلا المشرف المذكور فيه
+    [refuse-endorsement] لا يرفض تزكية الطلب إلا المشرف المذكور فيه
+    [accept] لا يقبل الطلب إلا منسّق الدفعة
+    [wait-list] لا يضع الطلب على قائمة الانتظار إلا منسّق الدفعة
+    [decline] لا يرفض الطلب إلا منسّق الدفعة
+    [withdraw] لا يسحب الطلب إلا صاحبه أو منسّق الدفعة
+    [offer] لا يعرض المكان إلا منسّق الدفعة
+    [take-offer] لا يقبل المكان المعروض إلا صاحب الطلب
+    [decline-offer] لا يعتذر عن المكان المعروض إلا صاحب الطلب
+    [expire] لا يُنهي العرض إلا النظام
+    [withdraw-trainee] لا يسحب المتدرب إلا هو نفسه أو منسّق الدفعة
+    [request] لا يطلب الانضمام إلا الشخص نفسه
+   *[other] لا يجوز لك هذا في هذا الطلب
+}
+reason-application-state = الطلب { $state ->
+    [submitted] الذي ينتظر تزكية المشرف
+    [endorsed] الذي ينتظر المنسّق
+    [accepted] المقبول
+    [waiting] الذي على قائمة الانتظار
+    [offered] الذي عُرض عليه مكان
+    [declined] المرفوض
+    [withdrawn] المسحوب
+   *[expired] المنتهي
+} لا يمكن { $deed ->
+    [endorse] تزكيته
+    [refuse-endorsement] رفض تزكيته
+    [accept] قبوله
+    [wait-list] وضعه على قائمة الانتظار
+    [decline] رفضه
+    [withdraw] سحبه
+    [offer] أن يُعرض عليه مكان
+    [take-offer] قبول عرضه
+    [decline-offer] الاعتذار عن عرضه
+    [expire] إنهاء عرضه
+    [withdraw-trainee] سحبه متدربًا
+   *[other] تغييره هكذا
+}؛ لم يتغير شيء
+reason-application-accepted = قُبل هذا الطلب وبدأ مشروعه: اسحب المتدرب من المشروع بدلًا من ذلك
+reason-application-needs-endorsement = هذا الطلب ينتظر تزكية المشرف؛ يقبله المنسّق أو يضعه على قائمة الانتظار بعد تزكيته
+reason-application-reason-required = { $deed ->
+    [refuse-endorsement] اذكر سبب رفضك التزكية
+    [decline] اذكر سبب الرفض
+   *[other] اذكر السبب
+}؛ لم يتغير شيء
+reason-application-not-first = يُعرض المكان الشاغر على أول قائمة الانتظار، وهذا الطلب ليس الأول
+reason-application-offer-expired = انتهى العرض في { $expires }؛ وذهب المكان إلى التالي في قائمة الانتظار
+reason-application-offer-open = العرض مفتوح حتى { $expires }؛ لا ينتهي قبل ذلك
+reason-application-unknown = لا يوجد طلب رقمه { $application }
+reason-application-cohort = الطلب { $application } ليس طلبًا في الدفعة { $cohort }

@@ -349,3 +349,71 @@ reason-certificate-revoked = certificate { $number } is already revoked; nothing
 ## Open Badges 3.0 (issue 15, part 8: badges)
 reason-signing-key-changed = another signing key was created or rotated at the same moment; nothing was changed by this one: see gradflow keys show, then run it again if a new key is still wanted
 reason-credential-public-url = '{ $url }' is not a public address credentials can be built on: give the address people reach the site at, such as https://gradflow.institute.example (http or https, no query)
+
+## Intake (issue 16, part 1: apply)
+reason-intake-closed = cohort '{ $cohort }' is not taking applications now; nothing was changed
+reason-intake-not-supervisor = only a supervisor may nominate people for a cohort; ask the coordinator to mark you as a supervisor
+reason-intake-self-nomination = a supervisor cannot nominate themselves; ask to join instead
+reason-intake-other-organization = { $email } is not of your organization ({ $organization }): a supervisor nominates only people of their own organization
+reason-intake-endorsement-needed = requests to join cohort '{ $cohort }' need your supervisor's endorsement: name your supervisor
+reason-intake-self-endorsement = you cannot name yourself as your supervisor
+reason-intake-not-a-supervisor = { $email } is not a supervisor; name your own supervisor
+reason-intake-supervisor-organization = { $email } is of another organization ({ $organization }); name a supervisor of your own organization
+reason-intake-offer-days = an offer stays open 1 to { $max } days, not { $days }
+reason-intake-no-cohort = there is no cohort { $cohort }
+reason-application-exists = this person already has an application to cohort '{ $cohort }' that is still open; nothing was changed
+reason-application-closed = this application is { $state ->
+    [declined] declined
+    [withdrawn] withdrawn
+   *[expired] expired (its offer was not taken in time)
+}: nothing can change it any more
+reason-application-not-allowed = { $deed ->
+    [endorse] only the supervisor the request names may endorse it
+    [refuse-endorsement] only the supervisor the request names may refuse to endorse it
+    [accept] only a coordinator of the cohort may accept an application
+    [wait-list] only a coordinator of the cohort may put an application on the waiting list
+    [decline] only a coordinator of the cohort may decline an application
+    [withdraw] only the candidate or a coordinator of the cohort may withdraw an application
+    [offer] only a coordinator of the cohort may offer a place
+    [take-offer] only the candidate may take the place offered
+    [decline-offer] only the candidate may decline the place offered
+    [expire] only the engine lets an offer lapse
+    [withdraw-trainee] only the trainee or a coordinator of the cohort may withdraw a trainee
+    [request] only the person themselves may ask to join
+   *[other] you may not do this to this application
+}
+reason-application-state = an application that is { $state ->
+    [submitted] waiting for its supervisor's endorsement
+    [endorsed] waiting for a coordinator
+    [accepted] accepted
+    [waiting] on the waiting list
+    [offered] offered a place
+    [declined] declined
+    [withdrawn] withdrawn
+   *[expired] expired
+} cannot be { $deed ->
+    [endorse] endorsed
+    [refuse-endorsement] refused endorsement
+    [accept] accepted
+    [wait-list] put on the waiting list
+    [decline] declined
+    [withdraw] withdrawn
+    [offer] offered a place
+    [take-offer] taken up
+    [decline-offer] declined as an offer
+    [expire] let lapse
+    [withdraw-trainee] withdrawn as a trainee
+   *[other] changed this way
+}; nothing was changed
+reason-application-accepted = this application was accepted and its project started: withdraw the trainee from the project instead
+reason-application-needs-endorsement = this request waits for its supervisor's endorsement; a coordinator may accept it or put it on the waiting list once it is endorsed
+reason-application-reason-required = { $deed ->
+    [refuse-endorsement] say why you refuse to endorse it
+    [decline] say why it is declined
+   *[other] say why
+}; nothing was changed
+reason-application-not-first = a freed place goes to the first of the waiting list, and this application is not first
+reason-application-offer-expired = the offer lapsed at { $expires }; the place went to the next on the waiting list
+reason-application-offer-open = the offer is open until { $expires }; it cannot lapse before then
+reason-application-unknown = there is no application { $application }
+reason-application-cohort = application { $application } is not an application to cohort { $cohort }

@@ -2,6 +2,8 @@
 //!
 //! - `approvals`: `need: all | any | N` with people holding several roles,
 //!   including a property test against a brute-force matcher.
+//! - `intake`: applications to a cohort, a property test over random
+//!   sequences of actions (capacity, the waiting list's order, offers ending).
 //! - `members`: membership recorded in the log (`start`, `add_member`).
 //! - `events`: the sealed JSON text is the stored text; reading it back.
 //! - `next`: whose turn, who is done, by when; exits are no one's turn.
@@ -15,6 +17,7 @@ mod calendar;
 mod committee;
 mod events;
 mod gaps;
+mod intake;
 mod members;
 mod migrate;
 mod moderation;
