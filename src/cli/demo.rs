@@ -754,15 +754,31 @@ async fn serve(
 
 /// The intake's new people: (email, name, organization).
 const INTAKE_PEOPLE: &[(&str, &str, &str)] = &[
-    ("omar@health.example", "Omar Al-Shukaili", "Ministry of Health"),
-    ("layla@health.example", "Layla Al-Zadjali", "Ministry of Health"),
-    ("rahma@health.example", "Rahma Al-Siyabi", "Ministry of Health"),
+    (
+        "omar@health.example",
+        "Omar Al-Shukaili",
+        "Ministry of Health",
+    ),
+    (
+        "layla@health.example",
+        "Layla Al-Zadjali",
+        "Ministry of Health",
+    ),
+    (
+        "rahma@health.example",
+        "Rahma Al-Siyabi",
+        "Ministry of Health",
+    ),
     (
         "zainab@housing.example",
         "Zainab Al-Hashmi",
         "Ministry of Housing",
     ),
-    ("hamad@housing.example", "Hamad Al-Ghafri", "Ministry of Housing"),
+    (
+        "hamad@housing.example",
+        "Hamad Al-Ghafri",
+        "Ministry of Housing",
+    ),
 ];
 
 /// Intake (issue 16): the next cohort, "Service 2027 A" (2 places, a
@@ -859,7 +875,9 @@ async fn demo_intake(engine: &Engine, now: Timestamp) -> anyhow::Result<Cohort> 
             now,
         )
         .await?;
-    engine.wait_list_as(&huda, hamad.application.id, now).await?;
+    engine
+        .wait_list_as(&huda, hamad.application.id, now)
+        .await?;
     engine
         .nominate_as(
             &khalid,

@@ -71,12 +71,48 @@ const PEOPLE: &[(&str, &str, &str)] = &[
 /// a supervisor in the directory). Each journey's three are of one
 /// organization: the supervisor nominates one and endorses the other's request.
 const INTAKE_PEOPLE: &[(&str, &str, &str, &str, bool)] = &[
-    ("intake-supervisor", "hilal@works.example", "Hilal Al-Habsi", "Ministry of Works", true),
-    ("intake-nominee", "saif@works.example", "Saif Al-Kharusi", "Ministry of Works", false),
-    ("intake-applicant", "asma@works.example", "Asma Al-Riyami", "Ministry of Works", false),
-    ("intake-supervisor-ar", "ahmed@transport.example", "أحمد الهنائي", "وزارة النقل", true),
-    ("intake-nominee-ar", "khalfan@transport.example", "خلفان العبري", "وزارة النقل", false),
-    ("intake-applicant-ar", "shamsa@transport.example", "شمسة الشكيلية", "وزارة النقل", false),
+    (
+        "intake-supervisor",
+        "hilal@works.example",
+        "Hilal Al-Habsi",
+        "Ministry of Works",
+        true,
+    ),
+    (
+        "intake-nominee",
+        "saif@works.example",
+        "Saif Al-Kharusi",
+        "Ministry of Works",
+        false,
+    ),
+    (
+        "intake-applicant",
+        "asma@works.example",
+        "Asma Al-Riyami",
+        "Ministry of Works",
+        false,
+    ),
+    (
+        "intake-supervisor-ar",
+        "ahmed@transport.example",
+        "أحمد الهنائي",
+        "وزارة النقل",
+        true,
+    ),
+    (
+        "intake-nominee-ar",
+        "khalfan@transport.example",
+        "خلفان العبري",
+        "وزارة النقل",
+        false,
+    ),
+    (
+        "intake-applicant-ar",
+        "shamsa@transport.example",
+        "شمسة الشكيلية",
+        "وزارة النقل",
+        false,
+    ),
 ];
 
 /// The intake journeys' cohorts, open for applications in a program that

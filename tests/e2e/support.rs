@@ -370,6 +370,9 @@ const TABLES: &[(&str, &str)] = &[
     ("program_certifications", "program_id"),
     ("certificate_sequences", "program_id, year"),
     ("certificates", "id"),
+    // Intake (issue 16, part 1: apply).
+    ("applications", "id"),
+    ("cohort_events", "id"),
 ];
 
 /// Tables the snapshot knows of but does not dump: `attempts` counts

@@ -185,7 +185,10 @@ impl Cohorts {
                     .supervisor
                     .as_ref()
                     .map_or_else(String::new, |p| p.name.clone());
-                (i18n::text(lang, "intake-next-endorse", &[("who", who)]), None)
+                (
+                    i18n::text(lang, "intake-next-endorse", &[("who", who)]),
+                    None,
+                )
             }
             Next::CoordinatorDecides => (
                 i18n::text(
@@ -255,7 +258,9 @@ pub(super) async fn follow_up(
     let project = changed.project.or(a.project);
     let next = match project {
         Some(project) if a.state == ApplicationState::Accepted => {
-            project_next(app, lang, viewer, project).await.map_err(fail)?
+            project_next(app, lang, viewer, project)
+                .await
+                .map_err(fail)?
         }
         _ => Cohorts::default().next(app, lang, a).await.map_err(fail)?,
     };
@@ -474,10 +479,11 @@ async fn render(
         .collect();
     // A refusal of a form no longer on the page (the cohort closed, an
     // application withdrawn) is said at the top.
-    let error = typed
-        .error
-        .clone()
-        .filter(|_| typed.cohort.is_none_or(|id| !open.iter().any(|c| c.id == id)));
+    let error = typed.error.clone().filter(|_| {
+        typed
+            .cohort
+            .is_none_or(|id| !open.iter().any(|c| c.id == id))
+    });
     Ok(pages::page(
         status,
         pages::render(

@@ -70,8 +70,7 @@ impl ListQuery {
             "" => Vec::new(),
             s => vec![ApplicationState::parse(s).ok_or_else(bad)?],
         };
-        let sort: CandidateSort =
-            serde_json::from_value(json!(self.sort())).map_err(|_| bad())?;
+        let sort: CandidateSort = serde_json::from_value(json!(self.sort())).map_err(|_| bad())?;
         Ok(CandidateQuery {
             sort,
             states,

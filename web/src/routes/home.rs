@@ -141,12 +141,14 @@ async fn intake_work(app: &App, visitor: &Visitor) -> Result<Option<serde_json::
     let applications = app.engine.applications_of(viewer).await.map_err(fail)?;
     let open = app.engine.open_cohorts().await.map_err(fail)?;
     let supervises = supervision.supervisor || !supervision.to_endorse.is_empty();
-    Ok((supervises || !applications.is_empty() || !open.is_empty()).then(|| {
-        json!({
-            "supervisor": supervises,
-            "endorse": supervision.to_endorse.len(),
-            "applications": applications.len(),
-            "open": open.len(),
-        })
-    }))
+    Ok(
+        (supervises || !applications.is_empty() || !open.is_empty()).then(|| {
+            json!({
+                "supervisor": supervises,
+                "endorse": supervision.to_endorse.len(),
+                "applications": applications.len(),
+                "open": open.len(),
+            })
+        }),
+    )
 }

@@ -230,10 +230,7 @@ pub fn routes(app: App) -> Router {
             "/applications",
             get(applications::page).post(applications::request),
         )
-        .route(
-            "/applications/{id}/withdraw",
-            post(applications::withdraw),
-        )
+        .route("/applications/{id}/withdraw", post(applications::withdraw))
         .route("/supervision", get(supervision::page))
         .route("/supervision/nominate", post(supervision::nominate))
         .route("/supervision/{id}/endorse", post(supervision::endorse))

@@ -54,7 +54,13 @@ pub async fn nominate(
     let cohort = typed.cohort.unwrap_or(-1);
     match app
         .engine
-        .nominate_as(viewer, cohort, &typed.email, &typed.reason, Timestamp::now())
+        .nominate_as(
+            viewer,
+            cohort,
+            &typed.email,
+            &typed.reason,
+            Timestamp::now(),
+        )
         .await
     {
         Ok(changed) => {
