@@ -458,8 +458,11 @@ async fn render(
         value["withdrawable"] = json!(a.state.is_live() && a.project.is_none());
         applications.push(value);
     }
+    // A cohort the person already has a live application to is listed
+    // above, not offered again (the engine would refuse a second one).
     let forms: Vec<Value> = open
         .iter()
+        .filter(|c| !mine.iter().any(|a| a.cohort == c.id && a.state.is_live()))
         .map(|c| {
             let refused = typed.cohort == Some(c.id);
             json!({
