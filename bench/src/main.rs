@@ -13,6 +13,7 @@ mod committee;
 mod drive;
 mod engine;
 mod fixture;
+mod intake;
 mod machine;
 mod outbox;
 mod pg;
@@ -107,6 +108,8 @@ enum Only {
     Committee,
     /// The public certificate check, `/verify/CODE`, over HTTP.
     Verify,
+    /// Accepting 1,000 applications into a cohort (SQLite, and PostgreSQL if set).
+    Intake,
 }
 
 /// What the run has found so far.
@@ -287,7 +290,13 @@ fn run(args: &Args) -> anyhow::Result<()> {
             }
         }
     }
-    for part in [Only::Timers, Only::Lateness, Only::Outbox, Only::Verify] {
+    for part in [
+        Only::Timers,
+        Only::Lateness,
+        Only::Outbox,
+        Only::Verify,
+        Only::Intake,
+    ] {
         if !want(part) {
             continue;
         }
@@ -305,6 +314,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
                     Only::Timers => timers::throughput(&mut ctx, &mut place).await,
                     Only::Lateness => timers::lateness(&mut ctx, &mut place).await,
                     Only::Verify => verify::check(&mut ctx, &mut place).await,
+                    Only::Intake => intake::accept(&mut ctx, &mut place).await,
                     _ => outbox::delivery(&mut ctx, &mut place).await,
                 };
                 let cleaned = place.cleanup().await;
@@ -362,6 +372,7 @@ fn part_name(part: Only) -> &'static str {
         Only::Outbox => "outbox",
         Only::Committee => "committee",
         Only::Verify => "verify",
+        Only::Intake => "intake",
     }
 }
 

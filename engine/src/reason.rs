@@ -404,6 +404,10 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("application-offer-open", &["expires"]),
     ("application-unknown", &["application"]),
     ("application-cohort", &["application", "cohort"]),
+    // Withdrawal and places (issue 16, parts 2 and 5: places).
+    ("withdrawal-no-stage", &["workflow"]),
+    ("withdrawal-not-allowed", &["allowed"]),
+    ("withdrawal-reason", &[]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

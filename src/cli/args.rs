@@ -100,6 +100,11 @@ pub enum Command {
     /// by people, endorsement, acceptance within capacity, the waiting list.
     #[command(subcommand)]
     Application(super::intake::ApplicationCommand),
+    /// A waiting-list offer of a freed place: the candidate takes or
+    /// declines it; the operator lists offers the worker could not let
+    /// lapse and puts one back in the queue.
+    #[command(subcommand)]
+    Offer(super::places::OfferCommand),
 }
 
 /// `gradflow config ...`
@@ -855,6 +860,10 @@ pub enum ProjectCommand {
     /// milestone, with a reason: their timers are planned again, no one
     /// else's (all of them or none).
     Extend(super::dates::ExtendArgs),
+    /// End a project as withdrawn from whatever stage it is in, with a
+    /// reason (its trainee, a coordinator of its cohort, or the operator):
+    /// its timers are dropped, its people mailed, its place given back.
+    Withdraw(super::places::WithdrawArgs),
 }
 
 /// Options of `project act`.

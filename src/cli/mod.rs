@@ -16,6 +16,7 @@ mod migrate;
 mod outbox;
 pub mod output;
 mod people;
+mod places;
 mod project;
 mod serve;
 mod simulate;
@@ -89,6 +90,7 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         Command::Simulate(args) => simulate::run(&ctx, args).await,
         Command::Config(args::ConfigCommand::Check) => config::run_check(&ctx, &prepared),
         Command::Application(command) => intake::application(&ctx, command).await,
+        Command::Offer(command) => places::offer(&ctx, command).await,
     }
 }
 

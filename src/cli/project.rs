@@ -54,6 +54,7 @@ pub async fn run(ctx: &Ctx, command: ProjectCommand) -> anyhow::Result<ExitCode>
         }
         ProjectCommand::Act(args) => return act(ctx, &engine, args).await,
         ProjectCommand::Extend(args) => return super::dates::extend(ctx, &engine, args).await,
+        ProjectCommand::Withdraw(args) => return super::places::withdraw(ctx, &engine, args).await,
         ProjectCommand::Show { id } => show(ctx, &engine, id).await?,
         ProjectCommand::List { cohort } => {
             let cohort = match cohort {
@@ -394,6 +395,9 @@ fn describe(change: &Change, emails: &std::collections::HashMap<i64, String>) ->
             Some(email) => format!("{email} is no longer {role} (replaced)"),
             None => format!("person {person} is no longer {role} (replaced)"),
         },
+        Change::Withdrawn { stage, reason } => {
+            format!("withdrawn from {stage} — \"{}\"", reason.escape_default())
+        }
         Change::CommitteeShort { role, missing } => format!(
             "no committee could be assigned ({missing} {role} missing from the pool); the coordinators were told"
         ),

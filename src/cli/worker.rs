@@ -7,7 +7,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use gradflow_engine::service::{Engine, FireReport};
+use gradflow_engine::service::{Engine, FireReport, OfferRound};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -31,11 +31,13 @@ const AWAY_MAX: Duration = Duration::from_secs(30);
 struct Round {
     timers: FireReport,
     mail: DeliveryReport,
+    /// Lapsed waiting-list offers (issue 16, part 2).
+    offers: OfferRound,
 }
 
 impl Round {
     fn busy(&self) -> bool {
-        self.timers.claimed > 0 || self.mail.claimed > 0
+        self.timers.claimed > 0 || self.mail.claimed > 0 || self.offers.busy()
     }
 
     fn say(&self) {
@@ -51,6 +53,16 @@ impl Round {
             self.mail.retrying,
             self.mail.dead
         );
+        if self.offers.busy() {
+            say!(
+                "worker: {} lapsed offer(s) claimed, {} expired, {} answered meanwhile, {} to retry, {} given up",
+                self.offers.claimed,
+                self.offers.expired.len(),
+                self.offers.skipped,
+                self.offers.retried,
+                self.offers.failed
+            );
+        }
     }
 }
 
@@ -192,6 +204,9 @@ async fn round(
     batch: usize,
 ) -> anyhow::Result<Round> {
     let timers = drain(engine, now, batch).await?;
+    // Offers past their deadline lapse before mail goes out, so the
+    // offers they make to the next of the list go out this round too.
+    let offers = drain_offers(engine, now).await?;
     let mut mail = DeliveryReport::default();
     // Account mail (password reset links) first: someone is waiting for it.
     loop {
@@ -210,7 +225,29 @@ async fn round(
             break;
         }
     }
-    Ok(Round { timers, mail })
+    Ok(Round {
+        timers,
+        mail,
+        offers,
+    })
+}
+
+/// Lets lapsed offers lapse until none due at `now` is left to claim.
+async fn drain_offers(engine: &Engine, now: Timestamp) -> anyhow::Result<OfferRound> {
+    let mut total = OfferRound::default();
+    loop {
+        let round = engine.expire_due_offers(now).await?;
+        // Only a round that let some lapse may have left more to claim.
+        let more = round.claimed > 0 && !round.expired.is_empty();
+        total.claimed += round.claimed;
+        total.expired.extend(round.expired);
+        total.skipped += round.skipped;
+        total.retried += round.retried;
+        total.failed += round.failed;
+        if !more {
+            return Ok(total);
+        }
+    }
 }
 
 /// Fires rounds until nothing due at `now` is left.

@@ -297,6 +297,20 @@ pub(super) fn apply(
             };
             members.remove(at);
         }
+        Change::Withdrawn { stage, .. } => {
+            let current = current(project, state, seq)?;
+            if *stage != current.key || current.terminal {
+                return Err(unfit(format!(
+                    "the project is said to be withdrawn from stage '{stage}', but it is at '{}'",
+                    current.key
+                )));
+            }
+            if project.workflow.withdrawal_stage().is_none() {
+                return Err(unfit(
+                    "the project is withdrawn, but its workflow marks no withdrawal stage".into(),
+                ));
+            }
+        }
         Change::Reminded { .. }
         | Change::ReminderSkipped { .. }
         | Change::EffectRequested { .. }

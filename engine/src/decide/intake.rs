@@ -461,6 +461,13 @@ pub mod templates {
     pub const WAITING: &str = "intake_waiting";
     /// Declined (to the candidate).
     pub const DECLINED: &str = "intake_declined";
+    // places (issue 16, part 2): offers of freed places.
+    /// A freed place offered, with its deadline (to the candidate).
+    pub const OFFERED: &str = "intake_offered";
+    /// An offer lapsed unanswered (to the candidate).
+    pub const EXPIRED: &str = "intake_expired";
+    /// An accepted trainee withdrawn, their place freed (to the coordinators).
+    pub const FREED: &str = "intake_place_freed";
 }
 
 /// An event of the cohort's log: every change of its intake. People are
@@ -907,6 +914,8 @@ pub fn decide(
             }
             t.state = S::Offered;
             t.places = 1;
+            // places: the candidate is told, with the deadline.
+            t.mail.push((templates::OFFERED, Recipient::Candidate));
             t.offer_expires = Some(
                 now.checked_add(SignedDuration::from_hours(
                     i64::from(intake.offer_days.clamp(1, MAX_OFFER_DAYS)) * 24,
@@ -956,6 +965,8 @@ pub fn decide(
             t.state = S::Expired;
             t.places = -1;
             t.frees_place = true;
+            // places: the candidate is told the offer lapsed.
+            t.mail.push((templates::EXPIRED, Recipient::Candidate));
         }
         Command::WithdrawTrainee { reason: why } => {
             if from != S::Accepted {
@@ -968,6 +979,8 @@ pub fn decide(
             t.state = S::Withdrawn;
             t.places = -1;
             t.frees_place = true;
+            // places: the coordinators are told a place is free.
+            t.mail.push((templates::FREED, Recipient::Coordinators));
         }
     }
     t.event = IntakeEvent::Changed {

@@ -29,6 +29,8 @@
 //! - `next.rs`: what comes next, whose turn, by when; overdue; waiting for whom.
 //! - `improvement.rs`: the before/after measurement on one line.
 //! - `rejection.rs`: why a command was refused.
+//! - `withdraw.rs`: a project withdrawn from any stage into its workflow's
+//!   withdrawal stage.
 
 mod apply;
 mod approvals;
@@ -50,6 +52,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 mod timers;
+mod withdraw;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -75,6 +78,7 @@ pub use rejection::Rejection;
 pub use replay::{ReplayError, replay, replay_across, replay_difference};
 pub use state::*;
 pub use timers::{DueTimer, Firing, fire};
+pub use withdraw::{WITHDRAWERS, withdraw};
 
 use crate::audit;
 use crate::calendar::Calendar;

@@ -269,6 +269,19 @@ pub enum Rejection {
         /// Why.
         why: super::committee::Excluded,
     },
+    // Withdrawal (issue 16, part 5: places).
+    /// The workflow marks no stage `withdrawal: true`.
+    NoWithdrawalStage {
+        /// The workflow's key.
+        workflow: String,
+    },
+    /// The actor is neither the project's trainee nor a coordinator.
+    WithdrawalNotAllowed {
+        /// The roles whose holders may withdraw a project.
+        allowed: Vec<String>,
+    },
+    /// A withdrawal needs a reason.
+    WithdrawalReason,
 }
 
 impl Rejection {
@@ -558,6 +571,15 @@ impl Rejection {
                 "committee-no-assessment",
                 vec![("stage", Arg::Stage(stage.clone()))],
             ),
+            Rejection::NoWithdrawalStage { workflow } => Reason::new(
+                "withdrawal-no-stage",
+                vec![("workflow", Arg::Text(workflow.clone()))],
+            ),
+            Rejection::WithdrawalNotAllowed { allowed } => Reason::new(
+                "withdrawal-not-allowed",
+                vec![("allowed", Arg::any_of_roles(allowed))],
+            ),
+            Rejection::WithdrawalReason => Reason::new("withdrawal-reason", vec![]),
             Rejection::AlreadyScoredCannotReplace => {
                 Reason::new("committee-replace-scored", vec![])
             }

@@ -350,6 +350,17 @@ pub enum Change {
         /// How many evaluators were missing.
         missing: u32,
     },
+    // Intake (issue 16, part 5: places).
+    /// The project was withdrawn from stage `stage` by its trainee or a
+    /// coordinator of its cohort (the event's actor; none for an
+    /// operator), with why. A `Moved` into the workflow's withdrawal stage
+    /// follows in the same decision; the cohort's place is given back.
+    Withdrawn {
+        /// The stage it was withdrawn from.
+        stage: String,
+        /// Why, as the trainee or coordinator wrote it.
+        reason: String,
+    },
 }
 
 /// The parts of a cohort's calendar a coordinator may change: its named

@@ -92,6 +92,12 @@ impl Workflow {
         self.stages.iter().find(|s| s.key == key)
     }
 
+    /// The terminal stage a withdrawal ends a project in (`withdrawal:
+    /// true`), if the workflow marks one.
+    pub fn withdrawal_stage(&self) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.withdrawal)
+    }
+
     /// Whether one person may not hold both roles `a` and `b` on the same
     /// project, because `conflicts:` pairs them (in either order, or with
     /// `with: all`). A role never conflicts with itself; unknown roles
@@ -189,6 +195,9 @@ pub struct Stage {
     pub description: Option<Label>,
     /// A terminal stage ends the project; it has no actions.
     pub terminal: bool,
+    /// The terminal stage a withdrawal ends a project in, from any stage
+    /// that is not terminal (`withdrawal: true`; at most one per workflow).
+    pub withdrawal: bool,
     /// When the stage's work is due.
     pub deadline: Option<Due>,
     /// Reminders before the deadline.
@@ -521,6 +530,10 @@ pub enum Trigger {
     Leave(String),
     /// Someone takes this action (in any stage).
     Action(String),
+    /// The project is withdrawn (`on: withdrawal`): a trainee or a
+    /// coordinator ended it from whatever stage it was in, into the stage
+    /// marked `withdrawal: true` (not a workflow action that leads there).
+    Withdrawal,
     /// A milestone (`*` for any) reaches a step of its review.
     Milestone {
         /// Milestone key, or `*`.

@@ -354,6 +354,9 @@ pub struct StageSource {
     pub description: Words,
     #[serde(default)]
     pub terminal: bool,
+    /// `withdrawal: true`: the terminal stage a withdrawal ends a project in.
+    #[serde(default)]
+    pub withdrawal: bool,
     #[serde(default)]
     pub deadline: Option<Spanned<DueSource>>,
     #[serde(default)]

@@ -450,6 +450,7 @@ impl Engine {
             .certificate_for(&record, &workflow, &calendar, &decision, now)
             .await?
             .map(Box::new);
+        let frees = frees_place(&record, &workflow, &decision);
         let outcome = outcome(project, &decision, false);
         let response = serde_json::to_string(&outcome).expect("outcome serialises");
         let idempotency = request
@@ -468,6 +469,7 @@ impl Engine {
             outcome,
             idempotency,
             certificate,
+            frees,
         })
     }
 
@@ -480,6 +482,20 @@ impl Engine {
         decision: Decision,
         now: Timestamp,
     ) -> Result<Outcome, Error> {
+        self.commit_freeing(project, expected, decision, None, now)
+            .await
+    }
+
+    /// [`Engine::commit_one`], giving back a place of cohort `frees` in
+    /// the same transaction (a withdrawal).
+    pub(super) async fn commit_freeing(
+        &self,
+        project: i64,
+        expected: u64,
+        decision: Decision,
+        frees: Option<i64>,
+        now: Timestamp,
+    ) -> Result<Outcome, Error> {
         let prepared = Prepared::Decided {
             project,
             expected,
@@ -487,6 +503,7 @@ impl Engine {
             decision: Box::new(decision),
             idempotency: None,
             certificate: None,
+            frees,
         };
         self.commit(vec![prepared], now)
             .await?
@@ -509,6 +526,7 @@ impl Engine {
                     decision,
                     idempotency,
                     certificate,
+                    frees,
                     ..
                 } => Some(Pending {
                     project: *project,
@@ -522,6 +540,7 @@ impl Engine {
                     }),
                     completes: &[],
                     certificate: certificate.as_deref(),
+                    frees: *frees,
                 }),
                 Prepared::Replay(_) => None,
             })
@@ -604,6 +623,9 @@ enum Prepared {
         idempotency: Option<Keyed>,
         /// The certificate the decision issues, written in its transaction.
         certificate: Option<Box<crate::store::NewCertificate>>,
+        /// The cohort whose place the decision gives back (the project
+        /// enters its workflow's withdrawal stage).
+        frees: Option<i64>,
     },
 }
 
@@ -616,6 +638,19 @@ struct Keyed {
     response: String,
     /// The request's fingerprint.
     request: String,
+}
+
+/// The cohort whose place `decision` gives back: the project enters the
+/// stage its workflow marks `withdrawal: true` (by a withdrawal, or by a
+/// workflow action leading there) from any other.
+pub(super) fn frees_place(
+    record: &ProjectRecord,
+    workflow: &Workflow,
+    decision: &Decision,
+) -> Option<i64> {
+    let stage = workflow.withdrawal_stage()?;
+    (decision.state.stage == stage.key && record.state.stage != stage.key)
+        .then_some(record.cohort_id)
 }
 
 /// What the decision core needs to know about a stored project.
@@ -634,7 +669,7 @@ pub(super) fn decision_context<'a>(
     }
 }
 
-fn outcome(project: i64, decision: &Decision, replayed: bool) -> Outcome {
+pub(super) fn outcome(project: i64, decision: &Decision, replayed: bool) -> Outcome {
     Outcome {
         project,
         version: decision.state.version,

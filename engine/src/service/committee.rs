@@ -419,6 +419,7 @@ impl Engine {
                     idempotency: None,
                     completes: &[],
                     certificate: None,
+                    frees: None,
                 })
                 .collect();
             let committed = match self.store.commit_many(&pending, now).await {

@@ -105,9 +105,9 @@ impl Error {
                 | Rejection::AlreadyMember { .. }
                 | Rejection::AlreadyApproved { .. }
                 | Rejection::ApprovalNotNeeded { .. } => Kind::Conflict,
-                Rejection::NotAllowed { .. } | Rejection::ConflictOfInterest { .. } => {
-                    Kind::Forbidden
-                }
+                Rejection::NotAllowed { .. }
+                | Rejection::ConflictOfInterest { .. }
+                | Rejection::WithdrawalNotAllowed { .. } => Kind::Forbidden,
                 Rejection::UnknownStage(_)
                 | Rejection::AutomaticLoop(_)
                 | Rejection::Inconsistent(_) => Kind::Internal,

@@ -104,6 +104,7 @@ impl Engine {
                 idempotency: None,
                 completes: &[],
                 certificate: None,
+                frees: None,
             };
             // The quota is checked in the commit's transaction: uploads
             // racing from several nodes cannot each see the same room left.

@@ -603,7 +603,7 @@ impl Engine {
     }
 
     /// The change as `actor` (already allowed to see the application).
-    async fn change_as_actor(
+    pub(super) async fn change_as_actor(
         &self,
         actor: Actor,
         application: i64,
@@ -751,7 +751,7 @@ impl Engine {
     }
 
     /// The store's write of transition `t` of `app`, with its mail.
-    async fn write(
+    pub(super) async fn write(
         &self,
         cohort: &Cohort,
         program: &Program,
@@ -1036,7 +1036,7 @@ impl Engine {
     }
 
     /// `by` as the core sees them towards cohort `cohort`.
-    async fn actor(&self, by: By<'_>, cohort: i64) -> Result<Actor, Error> {
+    pub(super) async fn actor(&self, by: By<'_>, cohort: i64) -> Result<Actor, Error> {
         Ok(match by {
             By::Operator => Actor::Operator,
             By::Person(viewer) => {
@@ -1063,7 +1063,11 @@ impl Engine {
         self.intake_facts_of(cohort, &program).await
     }
 
-    async fn intake_facts_of(&self, cohort: &Cohort, program: &Program) -> Result<Intake, Error> {
+    pub(super) async fn intake_facts_of(
+        &self,
+        cohort: &Cohort,
+        program: &Program,
+    ) -> Result<Intake, Error> {
         Ok(Intake {
             cohort: cohort.id,
             name: cohort.name.clone(),
@@ -1210,7 +1214,7 @@ fn mail_data(
 }
 
 /// A refusal of the core as the service's error, by its code's kind.
-fn refusal(reason: Reason) -> Error {
+pub(super) fn refusal(reason: Reason) -> Error {
     match reason.code {
         "application-not-allowed" | "intake-not-supervisor" => Error::Forbidden(reason),
         "cohort-full"

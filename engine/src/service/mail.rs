@@ -130,6 +130,24 @@ pub fn template_variables(workflow: &Workflow, usage: TemplateUse) -> Value {
     vars
 }
 
+/// A withdrawal as a message's `action`: key `withdraw`, titled as the
+/// workflow's own `withdraw` action where it has one (in `lang`), else as
+/// its withdrawal stage.
+fn withdrawal_action(workflow: &Workflow, lang: &str) -> (String, String) {
+    let title = workflow
+        .stages
+        .iter()
+        .find_map(|s| s.action("withdraw"))
+        .map(|a| a.title.get(lang).to_owned())
+        .or_else(|| {
+            workflow
+                .withdrawal_stage()
+                .map(|s| s.title.get(lang).to_owned())
+        })
+        .unwrap_or_else(|| "withdraw".to_owned());
+    ("withdraw".to_owned(), title)
+}
+
 /// What a message's variables are made of.
 struct Facts {
     project: (i64, String),
@@ -457,6 +475,7 @@ impl Engine {
                     .map_or_else(|| action.clone(), |a| a.title.get(lang).to_owned());
                 Some((action.clone(), title))
             }
+            Change::Withdrawn { .. } => Some(withdrawal_action(&workflow, lang)),
             _ => None,
         });
         let milestone = step.iter().rev().find_map(|c| match c {
@@ -481,6 +500,8 @@ impl Engine {
                     Change::MilestoneReturned { comment, .. } => Some(comment.clone()),
                     // The chair's reason for asking to score again.
                     Change::RescoreRequested { reason, .. } => Some(reason.clone()),
+                    // Why the trainee or coordinator withdrew the project.
+                    Change::Withdrawn { reason, .. } => Some(reason.clone()),
                     _ => None,
                 })
                 .unwrap_or_default();

@@ -39,6 +39,7 @@ pub mod input;
 mod intake;
 pub mod mail;
 mod people;
+mod places;
 mod read;
 mod scheduler;
 mod versions;
@@ -69,6 +70,7 @@ pub use intake::{
     IntakeSettings, OpenCohort, PersonRef, Supervision,
 };
 pub use people::{Correction, PersonExport, Retention, RetentionReport};
+pub use places::{OfferRound, Withdrawal};
 pub use read::{
     BOARD_PAGE, Board, BoardList, Export, OUTBOX_PAGE, StageCount, readable_scorecards,
     reads_every_scorecard,

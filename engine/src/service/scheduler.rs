@@ -165,6 +165,7 @@ impl Engine {
                 idempotency: None,
                 completes,
                 certificate: certificate.as_ref(),
+                frees: None,
             })
             .collect();
         if !pending.is_empty() {

@@ -97,6 +97,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0015_intake.sql"),
         include_str!("../../../migrations/postgres/0015_intake.sql"),
     ),
+    (
+        16,
+        "offer queue",
+        include_str!("../../../migrations/sqlite/0016_offer_queue.sql"),
+        include_str!("../../../migrations/postgres/0016_offer_queue.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

@@ -16,6 +16,7 @@ mod keys;
 mod migrations;
 mod outbox;
 mod people;
+mod places;
 mod projects;
 mod timers;
 mod tls;
@@ -40,6 +41,7 @@ pub use people::{
     AdminEntry, ExportedEvent, ExportedFile, ExportedMessage, ExportedSession, PersonStatus,
     RoleHeld,
 };
+pub use places::{MAX_OFFER_ATTEMPTS, StuckOffer};
 pub use timers::TimerRow;
 pub use viewer::Evidence;
 

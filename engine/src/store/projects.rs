@@ -460,6 +460,9 @@ pub struct Pending<'a> {
     /// The certificate the decision issues (its action requested
     /// `issue_certificate`): written in the same transaction, numbered there.
     pub certificate: Option<&'a super::NewCertificate>,
+    /// The cohort whose place the decision gives back (the project entered
+    /// its workflow's withdrawal stage): `taken - 1` in the same transaction.
+    pub frees: Option<i64>,
 }
 
 /// An idempotency record to store with a commit.
@@ -659,7 +662,7 @@ impl Store {
             let started: Vec<Pending<'_>> = results
                 .iter()
                 .filter_map(|r| r.as_ref().ok())
-                .map(|(id, decision)| Pending { project: *id, expected: 0, decision, idempotency: None, completes: &[], certificate: None })
+                .map(|(id, decision)| Pending { project: *id, expected: 0, decision, idempotency: None, completes: &[], certificate: None, frees: None })
                 .collect();
             let moving: Vec<&Pending<'_>> = started.iter().collect();
             let moved = advance_many!(tx, &moving, now, postgres);
@@ -923,6 +926,13 @@ impl Store {
                 .filter_map(|(item, _)| item.certificate)
                 .collect();
             super::certificates::issue!(tx, issued, now);
+            let freed: Vec<i64> = batch
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, outcome)| outcome.is_ok())
+                .filter_map(|(item, _)| item.frees)
+                .collect();
+            super::places::free_places!(tx, freed, now);
             if outcomes.iter().any(Result::is_ok) {
                 tx.commit().await?;
             } else {
@@ -1427,4 +1437,44 @@ fn member_row(r: &impl Columns) -> Result<Member, Error> {
 
 fn state_json(state: &ProjectState) -> String {
     serde_json::to_string(state).expect("state serialises")
+}
+
+// Issue 16, part 5 (places): a withdrawal with its application and offer.
+impl Store {
+    /// Withdraws a project in one transaction: its decision (`item`, from
+    /// the version read), the cohort's places changed by `places` (the
+    /// project's place given back, an offer's taken: -1 or 0), and its
+    /// application's change with the offer to the next of the waiting list
+    /// (`writes`, with their events in the cohort's log and their mail). A
+    /// project or application moved meanwhile is [`Error::Conflict`] and
+    /// nothing stays.
+    pub(crate) async fn withdraw_project(
+        &self,
+        item: &Pending<'_>,
+        cohort: i64,
+        places: i64,
+        writes: &[super::ApplicationWrite],
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        with_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            // The cohort's row first, as every intake write locks it.
+            sqlx::query(
+                "UPDATE cohorts SET taken = CASE WHEN taken + $2 < 0 THEN 0 ELSE taken + $2 END WHERE id = $1",
+            )
+            .bind(cohort)
+            .bind(places)
+            .execute(&mut *tx)
+            .await?;
+            if !advance!(tx, item, now) {
+                return Err(Error::Conflict { expected: item.expected });
+            }
+            write_decisions!(tx, &[(item.project, item.decision)], now);
+            if !writes.is_empty() {
+                let _ = super::intake::write_applications!(tx, cohort, writes, None, now);
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
 }

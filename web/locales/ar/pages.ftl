@@ -672,3 +672,6 @@ done-intake-offer-taken = قبل { $person } المقعد في { $cohort }: بد
 done-intake-offer-declined = اعتذر { $person } عن المقعد في { $cohort }.
 done-intake-not-done = { $person }: لم يتم. { $reason }
 done-intake-next = { $person } — { $next }
+
+## Withdrawal and places (issue 16, parts 2 and 5: places)
+event-withdrawn = سُحب المشروع من مرحلة { $stage }

@@ -649,3 +649,6 @@ done-intake-offer-taken = { $person } took the place in { $cohort }: the project
 done-intake-offer-declined = { $person } declined the place in { $cohort }.
 done-intake-not-done = { $person }: not done. { $reason }
 done-intake-next = { $person } — { $next }
+
+## Withdrawal and places (issue 16, parts 2 and 5: places)
+event-withdrawn = Withdrawn from { $stage }

@@ -805,6 +805,10 @@ async fn describe(app: &App, lang: Lang, view: &View, event: &StoredEvent, tz: &
                 None,
             )
         }
+        // Issue 16, part 5: a withdrawal from any stage, with its reason.
+        Change::Withdrawn { stage: s, reason } => {
+            ("withdrawn", vec![("stage", stage(s))], Some(reason.clone()))
+        }
         Change::CommitteeShort { role, missing } => (
             "committee_short",
             vec![

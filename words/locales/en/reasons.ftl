@@ -417,3 +417,8 @@ reason-application-offer-expired = the offer lapsed at { $expires }; the place w
 reason-application-offer-open = the offer is open until { $expires }; it cannot lapse before then
 reason-application-unknown = there is no application { $application }
 reason-application-cohort = application { $application } is not an application to cohort { $cohort }
+
+## Withdrawal and places (issue 16, parts 2 and 5: places)
+reason-withdrawal-no-stage = workflow { $workflow } marks no stage withdrawal: true, so its projects cannot be withdrawn; mark its terminal withdrawn stage withdrawal: true and publish a new version
+reason-withdrawal-not-allowed = only the project's { $allowed } may withdraw it (a trainee withdraws their own project; a coordinator of its cohort, or the operator, withdraws anyone's, with a reason)
+reason-withdrawal-reason = a coordinator's withdrawal needs a reason: say why the project ends

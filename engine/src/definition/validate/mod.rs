@@ -677,7 +677,7 @@ impl Checker<'_> {
                         "'{}' is not a moment a notification can follow",
                         shown(&on.value)
                     ),
-                    "write enter STAGE, leave STAGE, action ACTION or milestone KEY submitted|accepted|returned (KEY may be *)",
+                    "write enter STAGE, leave STAGE, action ACTION, withdrawal or milestone KEY submitted|accepted|returned (KEY may be *)",
                 ),
                 Some(Trigger::Enter(s) | Trigger::Leave(s)) if !stage_names.contains(s) => {
                     let name = Spanned::new(s.clone(), on.referenced, on.referenced);
@@ -743,7 +743,23 @@ impl Checker<'_> {
             .collect();
         let terminal: Vec<bool> = workflow.stages.iter().map(|s| s.terminal).collect();
         let found = paths::walk(start, &edges, &terminal);
+        let mut withdrawals = 0;
         for (i, (key, _)) in source.stages.0.iter().enumerate() {
+            if workflow.stages.get(i).is_some_and(|s| s.withdrawal) {
+                withdrawals += 1;
+                if withdrawals > 1 {
+                    self.error_hint(
+                        key.referenced,
+                        format!(
+                            "stage '{}' is a second stage marked withdrawal: true",
+                            shown(&key.value)
+                        ),
+                        "a withdrawal ends a project in one stage: mark only one",
+                    );
+                }
+                // A withdrawal reaches it from every stage that is not terminal.
+                continue;
+            }
             if !found.reached[i] {
                 self.error_hint(
                     key.referenced,
@@ -771,6 +787,9 @@ impl Checker<'_> {
 
 /// The moment a notification's `on:` names, if it names one.
 fn trigger(on: &str) -> Option<Trigger> {
+    if on.trim() == "withdrawal" {
+        return Some(Trigger::Withdrawal);
+    }
     match on.split_once(' ')? {
         ("enter", stage) => Some(Trigger::Enter(stage.trim().to_owned())),
         ("leave", stage) => Some(Trigger::Leave(stage.trim().to_owned())),

@@ -54,6 +54,12 @@ impl Checker<'_> {
                     );
                 }
             }
+        } else if s.withdrawal {
+            self.error_hint(
+                key.referenced,
+                format!("stage '{name}' is marked withdrawal: true but is not terminal"),
+                "a withdrawal ends the project: mark the stage terminal: true too",
+            );
         } else if s.actions.0.is_empty() {
             self.error_hint(
                 key.referenced,
@@ -92,6 +98,7 @@ impl Checker<'_> {
             title: self.words(&s.title, "title", || key.value.replace('_', " ")),
             description: self.optional_words(&s.description, "description"),
             terminal: s.terminal,
+            withdrawal: s.withdrawal && s.terminal,
             deadline,
             reminders,
             overdue,
