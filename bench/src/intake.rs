@@ -32,7 +32,12 @@ pub async fn accept(ctx: &mut Ctx, place: &mut Place) -> anyhow::Result<()> {
     let directory = fixture::directory(&engine).await?;
     let now = fixture::now();
     let cohort = engine
-        .open_intake(fixture::COHORT, IntakeSettings::default(), By::Operator, now)
+        .open_intake(
+            fixture::COHORT,
+            IntakeSettings::default(),
+            By::Operator,
+            now,
+        )
         .await?;
     let mut ids = Vec::with_capacity(APPLICATIONS);
     for i in 0..APPLICATIONS {

@@ -572,7 +572,94 @@ async fn a_refusal_on_an_arabic_page_is_said_in_arabic(db: &TestDb) {
     site.stop().await;
 }
 
+async fn an_offered_place_is_taken_from_the_page(db: &TestDb) {
+    let (site, cohort) = site(db).await;
+    let engine = &site.engine;
+    let boss = engine.acting_as("boss@works.example").await.unwrap();
+    let coord = engine.acting_as("coord-a@example.org").await.unwrap();
+    let mut ids = Vec::new();
+    for email in [
+        "asma@works.example",
+        "badr@works.example",
+        "saif@works.example",
+    ] {
+        let changed = engine
+            .nominate_as(&boss, cohort, email, "Ready", day(1))
+            .await
+            .unwrap();
+        ids.push(changed.application.id);
+    }
+    let accepted = engine
+        .accept_as(&coord, cohort, &ids[..2], day(1))
+        .await
+        .unwrap();
+    let badr = accepted[1].as_ref().unwrap().project.unwrap();
+    engine.wait_list_as(&coord, ids[2], day(1)).await.unwrap();
+    // Badr leaves: his place is offered to Saif, the first on the list
+    // (now: the page answers the offer now, within its days).
+    engine
+        .withdraw_trainee(
+            badr,
+            Some("coord-a@example.org"),
+            "Moved abroad",
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let mut saif = site.signed_in("saif@works.example").await;
+    let page = saif.get("/applications").await;
+    let text = plain(&page);
+    assert!(text.contains("Offered a place"), "{text}");
+    assert!(text.contains("A place is offered until"), "{text}");
+    assert!(
+        text.contains("Next: Saif Al-Kharusi takes or declines the offered place, by"),
+        "{text}"
+    );
+    let csrf = page.csrf();
+    // Another person may not answer his offer.
+    let mut asma = site.signed_in("asma@works.example").await;
+    let theirs_csrf = asma.get("/").await.csrf();
+    let before = snapshot(db).await;
+    let theirs = asma
+        .post(
+            &format!("/applications/{}/take", ids[2]),
+            &[("csrf", &theirs_csrf)],
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{}", theirs.body);
+    assert_unchanged(db, &before, "someone else's offer taken").await;
+    let answer = saif
+        .post(
+            &format!("/applications/{}/take", ids[2]),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    let page = followed(&mut saif, answer, "/applications").await;
+    let said = done(&page);
+    assert!(
+        said.contains("Saif Al-Kharusi took the place in Intake 2027: the project"),
+        "{said}"
+    );
+    assert!(said.contains("Saif Al-Kharusi — Next:"), "{said}");
+    assert!(plain(&page).contains("Accepted"), "{}", page.body);
+    // Taken once: a second answer is refused with the engine's reason.
+    let again = saif
+        .post(
+            &format!("/applications/{}/decline", ids[2]),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(
+        again.body.contains("id=\"applications-error\""),
+        "{}",
+        again.body
+    );
+    site.stop().await;
+}
+
 on_both!(
+    an_offered_place_is_taken_from_the_page,
     the_pages_take_candidates_from_nomination_to_the_waiting_list,
     each_intake_page_is_not_found_for_the_wrong_person,
     intake_forms_refuse_a_post_without_the_sessions_token,

@@ -608,7 +608,6 @@ applications-withdraw = اسحب الطلب
 applications-withdraw-reason = سبب السحب (اختياري)
 applications-offer-take = اقبل المقعد
 applications-offer-decline = اعتذر عن المقعد
-applications-offer-missing = قبول المقعد المعروض أو الاعتذار عنه غير متاح في هذه الصفحة بعد: ردّ على بريد العرض أو اسأل المنسق.
 supervision-title = الترشيحات والتزكيات
 supervision-endorse-heading = طلبات تنتظر تزكيتك
 supervision-no-requests = لا يوجد طلب ينتظر تزكيتك.

@@ -587,7 +587,6 @@ applications-withdraw = Withdraw
 applications-withdraw-reason = Reason for withdrawing (optional)
 applications-offer-take = Take the place
 applications-offer-decline = Decline the place
-applications-offer-missing = Taking or declining an offered place is not on this page yet: reply to the offer's email or ask the coordinator.
 supervision-title = Nominations and endorsements
 supervision-endorse-heading = Requests waiting for your endorsement
 supervision-no-requests = No request waits for your endorsement.

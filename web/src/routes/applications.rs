@@ -4,7 +4,8 @@
 //! and by when) and an offered place's deadline; below, each cohort open
 //! for applications with a form to ask to join it (naming their supervisor
 //! when the program asks for an endorsement). `POST /applications` sends
-//! the request, `POST /applications/{id}/withdraw` withdraws one.
+//! the request, `POST /applications/{id}/withdraw` withdraws one, and
+//! `POST /applications/{id}/take` and `.../decline` answer an offered place.
 //!
 //! The engine decides everything (`request_as`, `withdraw_application_as`,
 //! the reads `applications_of` and `open_cohorts`); the page renders its
@@ -431,9 +432,89 @@ pub async fn withdraw(
     }
 }
 
-/// Whether taking or declining an offered place has its forms on this page
-/// (the engine's `take_offer_as` and `decline_offer_as`, branch `places`).
-const OFFER_FORMS: bool = false;
+/// `POST /applications/{id}/take`: the candidate takes the place offered
+/// to them (their project starts on it).
+pub async fn take(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(posted): Form<Vec<(String, String)>>,
+) -> Result<Response, Fail> {
+    offer(app, visitor, id, posted, true).await
+}
+
+/// `POST /applications/{id}/decline`: the candidate declines the place
+/// offered to them (it goes to the next of the waiting list).
+pub async fn decline(
+    State(app): State<App>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(posted): Form<Vec<(String, String)>>,
+) -> Result<Response, Fail> {
+    offer(app, visitor, id, posted, false).await
+}
+
+/// Takes (`take`) or declines the offer of application `id`.
+async fn offer(
+    app: App,
+    visitor: Visitor,
+    id: String,
+    posted: Vec<(String, String)>,
+    take: bool,
+) -> Result<Response, Fail> {
+    let (csrf, _) = fields(&posted);
+    let viewer = visitor.check_form(&csrf)?;
+    let id = super::path_id(&visitor, &id)?;
+    let now = Timestamp::now();
+    let result = if take {
+        app.engine.take_offer_as(viewer, id, now).await
+    } else {
+        app.engine.decline_offer_as(viewer, id, now).await
+    };
+    match result {
+        Ok(changed) => {
+            let a = &changed.application;
+            let first = if take {
+                let project = match changed.project.or(a.project) {
+                    Some(p) => app
+                        .engine
+                        .view_as(viewer, p)
+                        .await
+                        .map(|v| v.record.title)
+                        .unwrap_or_else(|_| format!("#{p}")),
+                    None => String::new(),
+                };
+                done::Line::new(
+                    "done-intake-offer-taken",
+                    &[
+                        ("person", a.candidate.name.clone()),
+                        ("cohort", a.cohort_name.clone()),
+                        ("project", project),
+                    ],
+                )
+            } else {
+                done::Line::new(
+                    "done-intake-offer-declined",
+                    &[
+                        ("person", a.candidate.name.clone()),
+                        ("cohort", a.cohort_name.clone()),
+                    ],
+                )
+            };
+            let mut lines = vec![first];
+            lines.extend(follow_up(&app, &visitor, viewer, &changed).await?);
+            Ok(done::redirect(visitor.token(), "/applications", "", lines))
+        }
+        Err(e) => {
+            let (status, reason) = refusal(&visitor, e)?;
+            let typed = Typed {
+                error: Some(reason),
+                ..Typed::default()
+            };
+            render(&app, &visitor, &typed, status).await
+        }
+    }
+}
 
 /// The page: the person's applications, then a form per open cohort (the
 /// refused one filled as typed, its reason above it).
@@ -452,7 +533,6 @@ async fn render(
     let mut applications = Vec::with_capacity(mine.len());
     for a in &mine {
         let mut value = line(app, lang, &mut cohorts, a).await.map_err(fail)?;
-        value["offer_forms"] = json!(OFFER_FORMS);
         // Live and not yet a project (a trainee leaves by their project's
         // withdrawal): the engine decides the rest, and says why not.
         value["withdrawable"] = json!(a.state.is_live() && a.project.is_none());

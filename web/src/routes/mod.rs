@@ -231,6 +231,8 @@ pub fn routes(app: App) -> Router {
             get(applications::page).post(applications::request),
         )
         .route("/applications/{id}/withdraw", post(applications::withdraw))
+        .route("/applications/{id}/take", post(applications::take))
+        .route("/applications/{id}/decline", post(applications::decline))
         .route("/supervision", get(supervision::page))
         .route("/supervision/nominate", post(supervision::nominate))
         .route("/supervision/{id}/endorse", post(supervision::endorse))
