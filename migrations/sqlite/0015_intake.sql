@@ -47,7 +47,7 @@ CREATE TABLE applications (
     -- When an offer lapses (microseconds), while offered.
     offer_expires BIGINT,
     -- The project started when it was accepted.
-    project_id    BIGINT  REFERENCES projects (id),
+    project_id    BIGINT  REFERENCES projects (id) ON DELETE SET NULL,
     -- Who made the last change (NULL: the operator or the engine), and the
     -- words they gave with a decline or a withdrawal.
     decided_by    BIGINT  REFERENCES people (id),

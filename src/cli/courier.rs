@@ -319,13 +319,30 @@ impl Courier {
     /// Renders and sends one account message. The link is a secret: the
     /// log transport logs that the message went, never its text.
     async fn deliver_account(&self, mail: &AccountMail, now: Timestamp) -> Delivery {
-        let Some(link) = mail.link.as_deref().filter(|_| mail.expires_at > now) else {
-            return Delivery::Dead {
-                error: "the link expired before it could be sent".to_owned(),
+        let (subject, text) = if mail.kind.starts_with("intake_") {
+            // Intake mail (applications to a cohort): no link, its words
+            // chosen by its kind, what it says in its data.
+            match gradflow_web::account_mail::intake(
+                mail.language.as_deref(),
+                &mail.name,
+                &mail.kind,
+                mail.data.as_deref().unwrap_or("{}"),
+            ) {
+                Some(words) => words,
+                None => {
+                    return Delivery::Dead {
+                        error: format!("no words for intake mail '{}'", mail.kind),
+                    };
+                }
+            }
+        } else {
+            let Some(link) = mail.link.as_deref().filter(|_| mail.expires_at > now) else {
+                return Delivery::Dead {
+                    error: "the link expired before it could be sent".to_owned(),
+                };
             };
+            gradflow_web::account_mail::password_reset(mail.language.as_deref(), &mail.name, link)
         };
-        let (subject, text) =
-            gradflow_web::account_mail::password_reset(mail.language.as_deref(), &mail.name, link);
         let message_id = match MessageId::new(&mail.message_id, &self.domain) {
             Ok(id) => id,
             Err(e) => {
@@ -347,7 +364,7 @@ impl Courier {
                 account_mail = mail.id,
                 person = mail.person,
                 kind = %mail.kind,
-                "mail not sent (log transport): a password reset link, which is not logged"
+                "mail not sent (log transport): an account or intake message, whose text is not logged"
             );
             return Delivery::Sent;
         }

@@ -24,6 +24,8 @@ on_both!(
     twenty_processes_accepting_at_once_never_pass_capacity,
     audit_verify_catches_an_edited_cohort_log_and_application,
     the_command_line_fills_a_cohort,
+    intake_mail_goes_out_in_each_recipients_language,
+    racing_engines_keep_the_list_in_order_and_one_answer_per_application,
 );
 
 const COORDINATOR: &str = "huda@institute.example";
@@ -76,7 +78,13 @@ async fn site(db: &TestDb, capacity: u32, endorsement: bool) -> Site {
     .into_iter()
     .chain((1..=6).map(|n| (candidate(n), "Candidate", "ministry of  HEALTH", false)))
     .collect();
-    for (email, name, org, supervisor) in &people {
+    for (n, (email, name, org, supervisor)) in people.iter().enumerate() {
+        let name = if *name == "Candidate" {
+            format!("Candidate {}", n - 3)
+        } else {
+            (*name).to_owned()
+        };
+        let name = name.as_str();
         engine.add_person(email, name, org, day(0)).await.unwrap();
         if *supervisor {
             engine.set_supervisor(email, true).await.unwrap();
@@ -277,6 +285,16 @@ async fn a_cohort_fills_from_nominations_and_requests(db: &TestDb) {
         "the six candidates of the ministry"
     );
     assert_eq!(supervision.open_cohorts.len(), 1);
+    // A data request's export holds the person's applications.
+    let export = e
+        .export_person(&candidate(1), "operator", "", day(5))
+        .await
+        .unwrap();
+    assert_eq!(export.applications.len(), 1);
+    assert_eq!(
+        export.applications[0].reason,
+        "leads the clinic's queue work"
+    );
     // Every change is one event of the cohort's log, and it verifies.
     let log = e.cohort_log(COHORT).await.unwrap();
     let kinds: Vec<&str> = log.iter().map(|e| e.kind.as_str()).collect();
@@ -918,4 +936,215 @@ async fn the_command_line_fills_a_cohort(db: &TestDb) {
         verify.stdout.contains("4 events in 1 cohort logs"),
         "{verify}"
     );
+}
+
+async fn intake_mail_goes_out_in_each_recipients_language(db: &TestDb) {
+    let s = site(db, 2, true).await;
+    let e = &s.engine;
+    e.set_person_language(&candidate(2), "ar").await.unwrap();
+    let nominated = e
+        .nominate_as(
+            &s.supervisor,
+            s.cohort,
+            &candidate(1),
+            "leads the queue work",
+            day(1),
+        )
+        .await
+        .unwrap();
+    e.wait_list_as(&s.coordinator, nominated.application.id, day(1))
+        .await
+        .unwrap();
+    let asked = e
+        .request_as(
+            &s.candidates[1],
+            s.cohort,
+            Some(SUPERVISOR),
+            "أدير الصيدلية",
+            day(1),
+        )
+        .await
+        .unwrap();
+    e.refuse_endorsement_as(
+        &s.supervisor,
+        asked.application.id,
+        "needed on the ward",
+        day(1),
+    )
+    .await
+    .unwrap();
+    let sink = crate::smtp_sink::Sink::start(&[]).await;
+    let report = crate::worker::worker_once(db, "2026-01-02T08:00:00Z", &sink.url(), 50).await;
+    assert_eq!(sink.count(), 5, "{report}");
+    let to = |email: &str| {
+        sink.received()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == email))
+            .collect::<Vec<_>>()
+    };
+    let coordinator: Vec<String> = to(COORDINATOR).iter().map(|m| m.subject()).collect();
+    assert!(
+        coordinator.contains(&format!("A nomination for {COHORT}")),
+        "{coordinator:?}"
+    );
+    assert!(
+        coordinator.iter().any(|s| s.contains("A request to join")),
+        "{coordinator:?}"
+    );
+    let endorse = &to(SUPERVISOR)[0];
+    assert!(
+        endorse.subject().contains("Candidate 2"),
+        "{}",
+        endorse.subject()
+    );
+    assert!(
+        endorse.text().contains("أدير الصيدلية"),
+        "{}",
+        endorse.text()
+    );
+    let waiting = &to(&candidate(1))[0];
+    assert!(waiting.text().contains("at place 1"), "{}", waiting.text());
+    let declined = &to(&candidate(2))[0];
+    assert!(
+        declined.subject().contains("طلبك"),
+        "{}",
+        declined.subject()
+    );
+    assert!(
+        declined.text().contains("needed on the ward"),
+        "{}",
+        declined.text()
+    );
+    assert_eq!(
+        raw_number(
+            db,
+            "SELECT COUNT(*) FROM account_mail WHERE state <> 'sent'"
+        )
+        .await,
+        0
+    );
+}
+
+async fn racing_engines_keep_the_list_in_order_and_one_answer_per_application(db: &TestDb) {
+    let s = site(db, 3, false).await;
+    let e = &s.engine;
+    // Twenty more candidates of the ministry, each asking to join.
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        let email = format!("racer{n}@health.example");
+        e.add_person(&email, &format!("Racer {n}"), "Ministry of Health", day(0))
+            .await
+            .unwrap();
+        let viewer = e.acting_as(&email).await.unwrap();
+        ids.push(
+            e.request_as(&viewer, s.cohort, None, "please", day(1))
+                .await
+                .unwrap()
+                .application
+                .id,
+        );
+    }
+    // Twenty engines (twenty connection pools) wait-list one each at once:
+    // twenty distinct places on the list, 1 to 20.
+    let mut tasks = Vec::new();
+    for id in ids.clone() {
+        let url = db.url.clone();
+        let coordinator = s.coordinator.clone();
+        tasks.push(tokio::spawn(async move {
+            let engine = Engine::connect(&url).await.unwrap();
+            let r = engine.wait_list_as(&coordinator, id, day(2)).await;
+            engine.close().await;
+            r
+        }));
+    }
+    let mut positions = Vec::new();
+    for t in tasks {
+        positions.push(t.await.unwrap().unwrap().application.position.unwrap());
+    }
+    positions.sort_unstable();
+    assert_eq!(positions, (1..=20).collect::<Vec<i64>>());
+    // Now applications are each accepted by one engine and withdrawn by
+    // another at the same moment: each ends in exactly one of the two,
+    // never more accepted than the three places, the places counting them.
+    let mut tasks = Vec::new();
+    // (ten applications, each raced by two engines: twenty at once)
+    for (i, id) in ids.iter().copied().enumerate().take(10) {
+        for accept in [true, false] {
+            let url = db.url.clone();
+            let coordinator = s.coordinator.clone();
+            let cohort = s.cohort;
+            tasks.push(tokio::spawn(async move {
+                let engine = Engine::connect(&url).await.unwrap();
+                let r = if accept {
+                    engine
+                        .accept_as(&coordinator, cohort, &[id], day(3))
+                        .await
+                        .unwrap()
+                        .pop()
+                        .unwrap()
+                        .map(|_| "accepted")
+                } else {
+                    engine
+                        .withdraw_application_as(&coordinator, id, &format!("race {i}"), day(3))
+                        .await
+                        .map(|_| "withdrawn")
+                };
+                engine.close().await;
+                r
+            }));
+        }
+    }
+    let mut won = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(what) => won.push(what),
+            Err(e) => assert!(
+                matches!(
+                    e.reason().code,
+                    "cohort-full"
+                        | "application-state"
+                        | "application-closed"
+                        | "application-accepted"
+                ) || e.kind() == Kind::Busy,
+                "{e:?}"
+            ),
+        }
+    }
+    let accepted = raw_number(
+        db,
+        "SELECT COUNT(*) FROM applications WHERE state = 'accepted'",
+    )
+    .await;
+    let withdrawn = raw_number(
+        db,
+        "SELECT COUNT(*) FROM applications WHERE state = 'withdrawn'",
+    )
+    .await;
+    let waiting = raw_number(
+        db,
+        "SELECT COUNT(*) FROM applications WHERE state = 'waiting'",
+    )
+    .await;
+    assert!(accepted <= 3, "{accepted} accepted of 3 places");
+    assert_eq!(accepted + withdrawn + waiting, 20);
+    assert_eq!(
+        accepted + withdrawn,
+        10,
+        "each raced application answered once"
+    );
+    assert_eq!(
+        won.iter().filter(|w| **w == "accepted").count() as i64,
+        accepted
+    );
+    assert_eq!(
+        won.iter().filter(|w| **w == "withdrawn").count() as i64,
+        withdrawn
+    );
+    assert_eq!(raw_number(db, "SELECT taken FROM cohorts").await, accepted);
+    assert_eq!(
+        raw_number(db, "SELECT COUNT(*) FROM projects").await,
+        accepted
+    );
+    let audit = e.verify_audit().await.unwrap();
+    assert!(!audit.is_broken(), "{audit:?}");
 }

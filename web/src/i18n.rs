@@ -163,6 +163,8 @@ pub fn defines(lang: Lang, key: &str) -> bool {
 pub const CATALOGUES: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en/pages.ftl")),
     ("ar", include_str!("../locales/ar/pages.ftl")),
+    ("en", include_str!("../locales/en/intake.ftl")),
+    ("ar", include_str!("../locales/ar/intake.ftl")),
 ];
 
 /// A role's name in `lang`: the catalogue's `role-KEY` when it has one (the

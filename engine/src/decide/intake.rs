@@ -676,7 +676,8 @@ pub fn nominate(
 /// A person (`actor`) asks to join with `reason`, naming `supervisor`
 /// (needed when the program asks for endorsement: a supervisor of the
 /// person's own organization, not themselves). Starts `submitted`; the
-/// supervisor is asked to endorse, the coordinators are told.
+/// supervisor is asked to endorse (when the program needs it), the
+/// coordinators are told.
 pub fn request(
     intake: &Intake,
     actor: &Actor,
@@ -729,7 +730,7 @@ pub fn request(
         return Err(exists(intake));
     }
     let mut mail = vec![(templates::RECEIVED, Recipient::Coordinators)];
-    if supervisor.is_some() {
+    if supervisor.is_some() && intake.endorsement {
         mail.push((templates::ENDORSE, Recipient::Supervisor));
     }
     Ok(NewApplication {

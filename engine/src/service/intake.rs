@@ -20,7 +20,11 @@
 //!   organization, not themselves (`intake-not-a-supervisor`,
 //!   `intake-supervisor-organization`, `intake-self-endorsement`). It starts
 //!   `submitted`; the named supervisor endorses it (`endorsed`) or refuses,
-//!   with a reason (`declined`).
+//!   with a reason (`declined`). Without endorsement, a coordinator may
+//!   accept or wait-list a submitted request as it is.
+//! - Waiting-list positions are given in order under the cohort's lock
+//!   (1, 2, 3, ... per cohort, never reused); a coordinator may still accept
+//!   anyone waiting, but a freed place is offered only to the first.
 //! - One live application (not declined, withdrawn or expired) per person
 //!   and cohort (`application-exists`).
 //! - A coordinator accepts (bulk: in the order given, until the cohort is
@@ -43,7 +47,8 @@
 //!   its coordinators.
 //! - Mail (EN/AR, in the recipient's language, through the account mail
 //!   queue): `intake_received` (coordinators), `intake_endorse` (the named
-//!   supervisor), `intake_accepted` (candidate and supervisor),
+//!   supervisor, when the program needs endorsement), `intake_accepted`
+//!   (candidate and supervisor),
 //!   `intake_waiting` (candidate), `intake_declined` (candidate).
 //!
 //! # API
@@ -765,15 +770,22 @@ impl Engine {
             }
             _ => None,
         };
-        let data = mail_data(
-            cohort,
-            program,
-            app,
-            t.state,
-            note.as_deref(),
-            t.offer_expires,
-        );
-        let mail = self.recipients(cohort.id, app, &t.mail, &data).await?;
+        let mail = if t.mail.is_empty() {
+            Vec::new()
+        } else {
+            let names = self.names(app).await?;
+            let data = mail_data(
+                cohort,
+                program,
+                app,
+                (&names.0, &names.1),
+                t.state,
+                t.position,
+                note.as_deref(),
+                t.offer_expires,
+            );
+            self.recipients(cohort.id, app, &t.mail, &data).await?
+        };
         Ok(ApplicationWrite {
             id: app.id,
             expected: app.version,
@@ -788,6 +800,20 @@ impl Engine {
             event: t.event.clone(),
             mail,
         })
+    }
+
+    /// The names of `app`'s candidate and supervisor (empty: none), for its mail.
+    async fn names(&self, app: &Application) -> Result<(String, String), Error> {
+        let ids: Vec<i64> = std::iter::once(app.person).chain(app.supervisor).collect();
+        let people = self.store.people_by_id(&ids).await?;
+        let name = |id: Option<i64>| {
+            people
+                .iter()
+                .find(|p| Some(p.id) == id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default()
+        };
+        Ok((name(Some(app.person)), name(app.supervisor)))
     }
 
     /// The mail rows for `mail` about `app`.
@@ -855,6 +881,7 @@ impl Engine {
             }
         }
         let _ = facts;
+        let names = self.names(&draft).await?;
         let id = self
             .store
             .insert_application(
@@ -864,7 +891,16 @@ impl Engine {
                 by,
                 |id| {
                     draft.id = id;
-                    let data = mail_data(cohort, &program, &draft, new.state, None, None);
+                    let data = mail_data(
+                        cohort,
+                        &program,
+                        &draft,
+                        (&names.0, &names.1),
+                        new.state,
+                        None,
+                        None,
+                        None,
+                    );
                     planned
                         .iter()
                         .map(|(template, person)| IntakeMail {
@@ -949,7 +985,16 @@ impl Engine {
 
     /// `viewer`'s own applications, newest first, with what comes next.
     pub async fn applications_of(&self, viewer: &Viewer) -> Result<Vec<ApplicationView>, Error> {
-        let stored = self.store.person_applications(viewer.person.id).await?;
+        self.applications_of_person(viewer.person.id).await
+    }
+
+    /// The applications of the candidate `person`, newest first (their
+    /// own page, and their data export).
+    pub(super) async fn applications_of_person(
+        &self,
+        person: i64,
+    ) -> Result<Vec<ApplicationView>, Error> {
+        let stored = self.store.person_applications(person).await?;
         let mut views = self.views_any(&stored).await?;
         views.reverse();
         Ok(views)
@@ -1002,9 +1047,10 @@ impl Engine {
         let mut programs: BTreeMap<i64, Program> = BTreeMap::new();
         for id in self.store.open_cohort_ids().await? {
             let cohort = self.store.cohort_by_id(id).await?;
-            if !programs.contains_key(&cohort.program_id) {
-                let program = self.store.program_by_id(cohort.program_id).await?;
-                programs.insert(cohort.program_id, program);
+            if let std::collections::btree_map::Entry::Vacant(slot) =
+                programs.entry(cohort.program_id)
+            {
+                slot.insert(self.store.program_by_id(cohort.program_id).await?);
             }
             let program = &programs[&cohort.program_id];
             open.push(OpenCohort {
@@ -1148,10 +1194,10 @@ impl Engine {
         let mut cohorts: BTreeMap<i64, (Cohort, Program)> = BTreeMap::new();
         for s in stored {
             let id = s.application.cohort;
-            if !cohorts.contains_key(&id) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = cohorts.entry(id) {
                 let cohort = self.store.cohort_by_id(id).await?;
                 let program = self.store.program_by_id(cohort.program_id).await?;
-                cohorts.insert(id, (cohort, program));
+                slot.insert((cohort, program));
             }
             let (cohort, program) = &cohorts[&id];
             out.extend(self.views(std::slice::from_ref(s), cohort, program).await?);
@@ -1188,12 +1234,17 @@ fn someone(p: &Person) -> Someone {
     }
 }
 
-/// What intake mail says: the variables its templates use.
+/// What intake mail says: the variables its templates use (`candidate` and
+/// `supervisor` are names; `position` is filled in by the store when it
+/// gives one).
+#[allow(clippy::too_many_arguments)]
 fn mail_data(
     cohort: &Cohort,
     program: &Program,
     app: &Application,
+    names: (&str, &str),
     state: ApplicationState,
+    position: Option<i64>,
     note: Option<&str>,
     offer_expires: Option<Timestamp>,
 ) -> serde_json::Value {
@@ -1205,10 +1256,11 @@ fn mail_data(
         "program": program.title,
         "kind": app.kind,
         "state": state,
-        "candidate": app.person,
-        "supervisor": app.supervisor,
+        "candidate": names.0,
+        "supervisor": names.1,
         "reason": app.reason,
         "note": note,
+        "position": position,
         "offer_expires": offer_expires,
     })
 }

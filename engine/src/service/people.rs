@@ -52,6 +52,9 @@ pub struct PersonExport {
     /// for them by a coordinator), oldest first. Conflicts others declared
     /// with them are not theirs: a trainee learns nothing of a pool.
     pub declared_conflicts: Vec<crate::store::ConflictRow>,
+    /// Their applications to cohorts (nominations of them and their
+    /// requests), newest first, with who decided and what they said.
+    pub applications: Vec<super::ApplicationView>,
 }
 
 /// A correction of a person's row: what to change.
@@ -125,6 +128,7 @@ impl Engine {
         let certificates = self.store.certificates(Some(id), None).await?;
         let committee_pools = self.store.pools_of(id).await?;
         let declared_conflicts = self.store.conflicts_of(&[id]).await?;
+        let applications = self.applications_of_person(id).await?;
         let events = rows
             .events
             .into_iter()
@@ -150,6 +154,7 @@ impl Engine {
             certificates,
             committee_pools,
             declared_conflicts,
+            applications,
         })
     }
 

@@ -259,7 +259,27 @@ macro_rules! write_applications {
                 }
             }
             $crate::store::intake::append_cohort_event!($tx, cohort, &event, w.decided_by, $now);
-            $crate::store::intake::queue_intake_mail!($tx, &w.mail, $now);
+            if w.new_position {
+                // The mail says the position given here, under the lock.
+                let mail: Vec<$crate::store::intake::IntakeMail> = w
+                    .mail
+                    .iter()
+                    .map(|m| {
+                        let mut data: serde_json::Value =
+                            serde_json::from_str(&m.data).unwrap_or(serde_json::Value::Null);
+                        if let Some(fields) = data.as_object_mut() {
+                            fields.insert("position".into(), serde_json::json!(position));
+                        }
+                        $crate::store::intake::IntakeMail {
+                            data: data.to_string(),
+                            ..m.clone()
+                        }
+                    })
+                    .collect();
+                $crate::store::intake::queue_intake_mail!($tx, &mail, $now);
+            } else {
+                $crate::store::intake::queue_intake_mail!($tx, &w.mail, $now);
+            }
             written.push(event);
         }
         written
