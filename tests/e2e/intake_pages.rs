@@ -406,6 +406,9 @@ async fn each_intake_page_is_not_found_for_the_wrong_person(db: &TestDb) {
     site.stop().await;
 }
 
+/// A form posted: who, where, its fields (the token aside).
+type Post<'a> = (&'a str, String, Vec<(&'a str, &'a str)>);
+
 async fn intake_forms_refuse_a_post_without_the_sessions_token(db: &TestDb) {
     let (site, cohort) = site(db).await;
     let engine = &site.engine;
@@ -418,7 +421,7 @@ async fn intake_forms_refuse_a_post_without_the_sessions_token(db: &TestDb) {
         .id;
     let id = cohort.to_string();
     let app = request.to_string();
-    let forms: Vec<(&str, String, Vec<(&str, &str)>)> = vec![
+    let forms: Vec<Post> = vec![
         (
             "boss@works.example",
             "/supervision/nominate".into(),

@@ -149,7 +149,7 @@ pub(super) struct Cohorts {
 impl Cohorts {
     /// Cohort `id`'s time zone and coordinators (read when first asked).
     async fn of(&mut self, app: &App, id: i64) -> Result<&(TimeZone, Vec<String>), ServiceError> {
-        if !self.known.contains_key(&id) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = self.known.entry(id) {
             let cohort = app.engine.cohort_by_id(id).await?;
             let tz = TimeZone::get(&cohort.time_zone).unwrap_or(TimeZone::UTC);
             let mut names = Vec::new();
@@ -158,7 +158,7 @@ impl Cohorts {
                     names.push(app.engine.person(&email).await?.name);
                 }
             }
-            self.known.insert(id, (tz, names));
+            entry.insert((tz, names));
         }
         Ok(&self.known[&id])
     }
