@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use gradflow_engine::decide::Fields;
-use gradflow_engine::service::{Engine, Error as ServiceError, NewCohort, Request};
+use gradflow_engine::service::{Cohort, Engine, Error as ServiceError, NewCohort, Request};
 use gradflow_engine::{DEFAULT_URL, redact_url};
 use jiff::{Span, Timestamp};
 
@@ -647,6 +647,7 @@ async fn serve(
         "Ali's committee, assigned from the pool: {}",
         committee.join(", ")
     );
+    let intake = demo_intake(&engine, now).await?;
     // The demo runs no worker: the deadlines that have passed by now (the
     // cohort's dates are early in the year) fire here, so the board shows
     // which projects are late, as a running worker would have.
@@ -667,11 +668,11 @@ async fn serve(
         ("ali@labour.example", "trainee (before the committee)"),
         (
             "khalid@health.example",
-            "supervisor of Amal, Sara and Mariam",
+            "supervisor of Amal, Sara and Mariam; Rahma's request to endorse",
         ),
         (
             "nasser@housing.example",
-            "supervisor of Yousef (an endorsement waits) and Ali",
+            "supervisor of Yousef (an endorsement waits) and Ali; nominated Zainab and Hamad",
         ),
         (
             "salim@housing.example",
@@ -684,7 +685,15 @@ async fn serve(
         ("fatma@institute.example", "committee chair"),
         (
             "huda@institute.example",
-            "coordinator (Mariam's visit to accept)",
+            "coordinator (Mariam's visit to accept; Layla's nomination among the candidates)",
+        ),
+        (
+            "rahma@health.example",
+            "candidate (her request to join waits for Khalid's endorsement)",
+        ),
+        (
+            "hamad@housing.example",
+            "candidate (on the waiting list, number 1)",
         ),
     ];
     say!("gradflow demo — database {}", redact_url(url));
@@ -707,6 +716,14 @@ async fn serve(
             c.person_name
         );
     }
+    say!(
+        "cohort '{}' is open for applications (cohort {}: {} of {} places taken): candidates at /cohorts/{}/candidates",
+        intake.name,
+        intake.id,
+        intake.taken,
+        intake.capacity,
+        intake.id
+    );
     demo_credentials(&engine).await?;
     say!("Sign in as any of these demo accounts (passwords made for this run):");
     for (email, role) in accounts {
@@ -733,6 +750,154 @@ async fn serve(
         tokio::spawn(account_mail(courier, mail_engine));
     }
     super::serve::serve(engine, url, &web).await
+}
+
+/// The intake's new people: (email, name, organization).
+const INTAKE_PEOPLE: &[(&str, &str, &str)] = &[
+    (
+        "omar@health.example",
+        "Omar Al-Shukaili",
+        "Ministry of Health",
+    ),
+    (
+        "layla@health.example",
+        "Layla Al-Zadjali",
+        "Ministry of Health",
+    ),
+    (
+        "rahma@health.example",
+        "Rahma Al-Siyabi",
+        "Ministry of Health",
+    ),
+    (
+        "zainab@housing.example",
+        "Zainab Al-Hashmi",
+        "Ministry of Housing",
+    ),
+    (
+        "hamad@housing.example",
+        "Hamad Al-Ghafri",
+        "Ministry of Housing",
+    ),
+];
+
+/// Intake (issue 16): the next cohort, "Service 2027 A" (2 places, a
+/// program that asks for the supervisor's endorsement of requests), open
+/// for applications. Khalid nominated Omar and Nasser nominated Zainab,
+/// and Huda accepted both (their projects started: the cohort is full);
+/// Nasser nominated Hamad, whom Huda put on the waiting list; Khalid
+/// nominated Layla, whom Huda has still to decide on; Rahma asked to join,
+/// naming Khalid, whose endorsement her request waits for.
+async fn demo_intake(engine: &Engine, now: Timestamp) -> anyhow::Result<Cohort> {
+    use gradflow_engine::service::{By, IntakeSettings};
+    const KHALID: &str = "khalid@health.example";
+    const NASSER: &str = "nasser@housing.example";
+    const HUDA: &str = "huda@institute.example";
+    engine
+        .create_program(
+            "service-2027",
+            "Customer service excellence — Service level, 2027 intake",
+            "graduation-service",
+            now,
+        )
+        .await?;
+    engine.set_endorsement("service-2027", true).await?;
+    for (email, name, org) in INTAKE_PEOPLE {
+        engine.add_person(email, name, org, now).await?;
+    }
+    for email in [KHALID, NASSER] {
+        engine.set_supervisor(email, true).await?;
+    }
+    let today = now
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Muscat")?)
+        .date();
+    let after = |days: i64| today.checked_add(Span::new().days(days));
+    let cohort = NewCohort {
+        program: "service-2027".into(),
+        name: "Service 2027 A".into(),
+        time_zone: "Asia/Muscat".into(),
+        dates: [
+            ("proposal_due", after(60)?),
+            ("implementation_end", after(180)?),
+            ("presentation_day", after(200)?),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+        holidays: Default::default(),
+        weekend: "fri,sat".parse()?,
+        mail_hours: Default::default(),
+        capacity: 2,
+        coordinators: vec![HUDA.into()],
+    };
+    let cohort = engine.create_cohort(cohort, now).await?;
+    engine
+        .open_intake(&cohort.name, IntakeSettings::default(), By::Operator, now)
+        .await?;
+    let khalid = engine.acting_as(KHALID).await?;
+    let nasser = engine.acting_as(NASSER).await?;
+    let huda = engine.acting_as(HUDA).await?;
+    let omar = engine
+        .nominate_as(
+            &khalid,
+            cohort.id,
+            "omar@health.example",
+            "Runs the card renewal counter; has already cut its paperwork by half.",
+            now,
+        )
+        .await?;
+    let zainab = engine
+        .nominate_as(
+            &nasser,
+            cohort.id,
+            "zainab@housing.example",
+            "Leads the loan desk; wants to measure and shorten its queue.",
+            now,
+        )
+        .await?;
+    for result in engine
+        .accept_as(
+            &huda,
+            cohort.id,
+            &[omar.application.id, zainab.application.id],
+            now,
+        )
+        .await?
+    {
+        result?;
+    }
+    let hamad = engine
+        .nominate_as(
+            &nasser,
+            cohort.id,
+            "hamad@housing.example",
+            "Handles complaints at the Seeb branch.",
+            now,
+        )
+        .await?;
+    engine
+        .wait_list_as(&huda, hamad.application.id, now)
+        .await?;
+    engine
+        .nominate_as(
+            &khalid,
+            cohort.id,
+            "layla@health.example",
+            "Answers the ministry's call centre; knows what clients ask twice.",
+            now,
+        )
+        .await?;
+    let rahma = engine.acting_as("rahma@health.example").await?;
+    engine
+        .request_as(
+            &rahma,
+            cohort.id,
+            Some(KHALID),
+            "I want to shorten the wait for birth certificates at my branch.",
+            now,
+        )
+        .await?;
+    Ok(engine.cohort_by_id(cohort.id).await?)
 }
 
 /// Open Badges 3.0 (issue 15, part 8): the institute's signing key made

@@ -1088,6 +1088,135 @@ async function dates(j) {
   }
 }
 
+// Intake (issue 16, part 1 on the web): a supervisor nominates a person of
+// their organization (and is refused a second nomination of the same
+// person, the reason typed kept); a person asks to join, naming that
+// supervisor, who endorses the request; the coordinator opens the
+// cohort's candidates from its board, filters them, and accepts both,
+// each acceptance confirmed with the project started and what comes next.
+// `words` are the page's words in its language (INTAKE_WORDS), `keys` the
+// people and cohort of this run (site.intake[lang]).
+const INTAKE_WORDS = {
+  en: {
+    signIn: undefined,
+    supervision: 'Nominations and endorsements',
+    cohort: 'Cohort', person: 'Person', why: 'Why you nominate them', nominate: 'Nominate',
+    nominated: (who, cohort) => `${who} is nominated for ${cohort}.`,
+    next: 'Next:',
+    endorsed: 'Endorsed', submitted: 'Submitted', accepted: 'Accepted',
+    applications: 'Your applications',
+    supervisorEmail: "Your supervisor's email", joinWhy: 'Why you want to join', join: 'Ask to join',
+    requested: (cohort) => `Your request to join ${cohort} is sent.`,
+    endorseNext: (supervisor) => `${supervisor} endorses or refuses the request`,
+    endorse: 'Endorse',
+    endorsedDone: (who) => `You endorsed ${who}'s request`,
+    candidates: 'Candidates', state: 'State', show: 'Show', accept: 'Accept',
+    acceptedDone: (who, cohort) => `${who} is accepted into ${cohort}`,
+    exists: /already/,
+    needsSupervisor: /supervisor/,
+  },
+  ar: {
+    signIn: ARABIC_SIGN_IN,
+    supervision: 'الترشيحات والتزكيات',
+    cohort: 'الدفعة', person: 'الشخص', why: 'لماذا ترشحه', nominate: 'رشّح',
+    nominated: (who, cohort) => `رُشّح ${who} إلى ${cohort}.`,
+    next: 'التالي:',
+    endorsed: 'مُزكّى', submitted: 'مقدَّم', accepted: 'مقبول',
+    applications: 'طلباتك',
+    supervisorEmail: 'البريد الإلكتروني لمشرفك', joinWhy: 'لماذا تريد الانضمام', join: 'اطلب الانضمام',
+    requested: (cohort) => `أُرسل طلبك للانضمام إلى ${cohort}.`,
+    endorseNext: (supervisor) => `يزكّي ${supervisor} الطلب أو يرفضه`,
+    endorse: 'زكِّ',
+    endorsedDone: (who) => `زكّيت طلب ${who}`,
+    candidates: 'المرشحون', state: 'الحالة', show: 'اعرض', accept: 'اقبل',
+    acceptedDone: (who, cohort) => `قُبل ${who} في ${cohort}`,
+    exists: /[\u0600-\u06FF]/,
+    needsSupervisor: /[\u0600-\u06FF]/,
+  },
+};
+
+function intakeJourney(lang) {
+  return async (j) => {
+    const w = INTAKE_WORDS[lang];
+    const keys = site.intake[lang];
+    const cohort = keys.cohort;
+    const nominee = person(keys.nominee).name;
+    const applicant = person(keys.applicant);
+    const supervisorName = person(keys.supervisor).name;
+    const options = lang === 'ar' ? { locale: 'ar-OM' } : {};
+    const labels = w.signIn ? { labels: w.signIn } : {};
+    const expectLang = async (page, what) => {
+      await expectAttribute(page.locator('html'), 'lang', lang, `${what}: <html lang>`);
+      await expectAttribute(page.locator('html'), 'dir', lang === 'ar' ? 'rtl' : 'ltr', `${what}: <html dir>`);
+    };
+
+    // The supervisor finds the nomination form from the home page.
+    const sup = await j.signIn(keys.supervisor, { options, ...labels });
+    await j.submit(sup, sup.locator('#intake-supervision'), 'supervisor-page');
+    await expectLang(sup, 'the supervision page');
+    await expectText(sup.locator('h1'), w.supervision, 'the supervision page');
+    let form = sup.locator('#nominate');
+    await form.getByLabel(w.cohort).selectOption({ label: cohort });
+    await form.getByLabel(w.person, { exact: true }).selectOption({ label: nominee });
+    await form.getByLabel(w.why).fill('Runs the busiest counter; ready to lead a change.');
+    await j.submit(sup, form.getByRole('button', { name: w.nominate }), 'nominated');
+    await expectText(sup.locator('#done'), w.nominated(nominee, cohort), 'the nomination confirmed');
+    await expectText(sup.locator('#done'), w.next, 'what comes next after a nomination');
+    await expectText(sup.locator('#nominations').locator('li', { hasText: nominee }), w.endorsed, 'the nomination listed');
+    // The same person again: refused with the engine's reason, as typed.
+    form = sup.locator('#nominate');
+    await form.getByLabel(w.cohort).selectOption({ label: cohort });
+    await form.getByLabel(w.person, { exact: true }).selectOption({ label: nominee });
+    await form.getByLabel(w.why).fill('Once more');
+    await j.submit(sup, form.getByRole('button', { name: w.nominate }), 'nominated-twice', 409);
+    await expectText(sup.locator('#supervision-error'), w.exists, 'a second nomination refused');
+    await expectAttribute(sup.locator('#supervision-error'), 'role', 'alert', 'the refusal');
+    await expectValue(sup.locator('#nominate').getByLabel(w.why), 'Once more', 'the reason typed is kept');
+
+    // A person asks to join; the program asks for their supervisor.
+    const me = await j.signIn(keys.applicant, { options, ...labels });
+    await j.submit(me, me.locator('#intake-join'), 'applications');
+    await expectLang(me, 'the applications page');
+    const join = me.locator('form', { has: me.getByRole('heading', { name: cohort }) });
+    await join.getByLabel(w.joinWhy).fill('I want to shorten the queue at my counter.');
+    await j.submit(me, join.getByRole('button', { name: w.join }), 'no-supervisor-refused', 400);
+    await expectText(me.locator('[id$="-error"]'), w.needsSupervisor, 'a request without its supervisor refused');
+    await expectValue(me.locator('form', { has: me.getByRole('heading', { name: cohort }) }).getByLabel(w.joinWhy), 'I want to shorten the queue at my counter.', 'the reason typed is kept');
+    const again = me.locator('form', { has: me.getByRole('heading', { name: cohort }) });
+    await again.getByLabel(w.supervisorEmail).fill(person(keys.supervisor).email);
+    await j.submit(me, again.getByRole('button', { name: w.join }), 'requested');
+    await expectText(me.locator('#done'), w.requested(cohort), 'the request confirmed');
+    await expectText(me.locator('#done'), w.endorseNext(supervisorName), 'whose turn it is now, by name');
+    await expectText(me.locator('#applications'), w.submitted, 'the request listed');
+
+    // The supervisor endorses it.
+    await j.go(sup, '/supervision', 'supervisor-requests');
+    const request = sup.locator('#endorse li', { hasText: applicant.name });
+    await j.submit(sup, request.getByRole('button', { name: w.endorse, exact: true }), 'endorsed');
+    await expectText(sup.locator('#done'), w.endorsedDone(applicant.name), 'the endorsement confirmed');
+
+    // The coordinator accepts both from the cohort's candidates.
+    const coord = await j.signIn('coordinator', { options, ...labels });
+    await j.follow(coord, coord.locator('#cohorts').getByRole('link', { name: cohort, exact: true }), 'board');
+    await j.submit(coord, coord.locator('#board-candidates'), 'candidates');
+    await expectLang(coord, 'the candidates page');
+    await coord.locator('#candidates-filter').getByLabel(w.state).selectOption({ label: w.endorsed });
+    await j.submit(coord, coord.locator('#candidates-show'), 'candidates-endorsed');
+    for (const name of [nominee, applicant.name]) {
+      await expectText(coord.locator('#candidates tbody tr', { hasText: name }), w.endorsed, `${name} among the endorsed`);
+      await coord.locator('#candidates').getByLabel(name, { exact: true }).check();
+    }
+    await j.submit(coord, coord.locator('#candidates-accept'), 'accepted');
+    await expectText(coord.locator('#done'), w.acceptedDone(nominee, cohort), 'the nominee accepted');
+    await expectText(coord.locator('#done'), w.acceptedDone(applicant.name, cohort), 'the applicant accepted');
+    await expectText(coord.locator('#done'), w.next, 'what comes next for each');
+
+    // The applicant sees it.
+    await j.go(me, '/applications', 'accepted');
+    await expectText(me.locator('#applications'), w.accepted, 'the application accepted');
+  };
+}
+
 const JOURNEYS = {
   proposal, scoring, invalid, arabic, 'cross-site': crossSite,
   next, 'next-ar': nextArabic, committee, 'committee-ar': committeeArabic,
@@ -1095,6 +1224,7 @@ const JOURNEYS = {
   'people-arabic': peopleJourney('ar', 'peoplear', 'people-arabic'),
   reasons, busy, certificate, dates,
   import: importJourney, // defined in the section at the end of this file
+  intake: intakeJourney('en'), 'intake-ar': intakeJourney('ar'),
 };
 
 async function main() {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gradflow_engine::definition;
-use gradflow_engine::service::{Engine, Request};
+use gradflow_engine::service::{By, Engine, IntakeSettings, Request};
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -66,6 +66,58 @@ const PEOPLE: &[(&str, &str, &str)] = &[
     // The certified trainee of the certificate journey (issue 15, part 7).
     ("certified", "layla@health.example", "Layla Al-Ghafri"),
 ];
+
+/// The intake journeys' people (issue 16): (key, email, name, organization,
+/// a supervisor in the directory). Each journey's three are of one
+/// organization: the supervisor nominates one and endorses the other's request.
+const INTAKE_PEOPLE: &[(&str, &str, &str, &str, bool)] = &[
+    (
+        "intake-supervisor",
+        "hilal@works.example",
+        "Hilal Al-Habsi",
+        "Ministry of Works",
+        true,
+    ),
+    (
+        "intake-nominee",
+        "saif@works.example",
+        "Saif Al-Kharusi",
+        "Ministry of Works",
+        false,
+    ),
+    (
+        "intake-applicant",
+        "asma@works.example",
+        "Asma Al-Riyami",
+        "Ministry of Works",
+        false,
+    ),
+    (
+        "intake-supervisor-ar",
+        "ahmed@transport.example",
+        "أحمد الهنائي",
+        "وزارة النقل",
+        true,
+    ),
+    (
+        "intake-nominee-ar",
+        "khalfan@transport.example",
+        "خلفان العبري",
+        "وزارة النقل",
+        false,
+    ),
+    (
+        "intake-applicant-ar",
+        "shamsa@transport.example",
+        "شمسة الشكيلية",
+        "وزارة النقل",
+        false,
+    ),
+];
+
+/// The intake journeys' cohorts, open for applications in a program that
+/// asks for a supervisor's endorsement: (journey's language, name).
+const INTAKE_COHORTS: &[(&str, &str)] = &[("en", "Intake 2027"), ("ar", "دفعة الالتحاق 2027")];
 
 /// The cohort of the refusals-and-reasons journey's projects, apart from
 /// [`COHORT`] so that the other journeys' boards and lists stay as they were.
@@ -159,8 +211,18 @@ impl Site {
         for (_, email, name) in PEOPLE {
             engine.add_person(email, name, "", now).await.unwrap();
         }
+        for (_, email, name, organization, _) in INTAKE_PEOPLE {
+            engine
+                .add_person(email, name, organization, now)
+                .await
+                .unwrap();
+        }
         let mut passwords = Vec::new();
-        for (_, email, _) in PEOPLE {
+        let everyone = PEOPLE
+            .iter()
+            .map(|(_, email, _)| *email)
+            .chain(INTAKE_PEOPLE.iter().map(|(_, email, ..)| *email));
+        for email in everyone {
             let engine = engine.clone();
             passwords.push(tokio::spawn(async move {
                 engine.set_password(email, PASSWORD).await.unwrap()
@@ -195,8 +257,16 @@ impl Site {
         let mut apart = cohort.clone();
         apart.name = REASONS_COHORT.into();
         apart.coordinators = Vec::new();
+        let mut intake = Vec::new();
+        for (_, name) in INTAKE_COHORTS {
+            let mut open = cohort.clone();
+            open.name = (*name).into();
+            open.program = "service-2027".into();
+            intake.push(open);
+        }
         engine.create_cohort(cohort, now).await.unwrap();
         engine.create_cohort(apart, now).await.unwrap();
+        intake_cohorts(&engine, &workflow, intake, now).await;
         engine
             .set_person_language(email("reasons"), "ar")
             .await
@@ -298,6 +368,33 @@ impl Site {
     }
 }
 
+/// The intake journeys' program (asking for a supervisor's endorsement)
+/// and its `cohorts`, open for applications; the supervisors flagged.
+async fn intake_cohorts(
+    engine: &Engine,
+    workflow: &definition::Workflow,
+    cohorts: Vec<gradflow_engine::service::NewCohort>,
+    now: Timestamp,
+) {
+    engine
+        .create_program("service-2027", "Service level 2027", &workflow.key, now)
+        .await
+        .unwrap();
+    engine.set_endorsement("service-2027", true).await.unwrap();
+    for (_, email, _, _, supervisor) in INTAKE_PEOPLE {
+        if *supervisor {
+            engine.set_supervisor(email, true).await.unwrap();
+        }
+    }
+    for cohort in cohorts {
+        let name = engine.create_cohort(cohort, now).await.unwrap().name;
+        engine
+            .open_intake(&name, IntakeSettings::default(), By::Operator, now)
+            .await
+            .unwrap();
+    }
+}
+
 /// Takes project `id` through proposal and implementation to the committee,
 /// acting as each person would (valid answers from `support::sample`, the
 /// waiting minutes before and after the change as `minutes` says).
@@ -386,6 +483,21 @@ fn run_journeys(base: &str, chromium: &Path) -> (std::process::ExitStatus, Strin
         "people": PEOPLE
             .iter()
             .map(|(key, email, name)| (key.to_string(), json!({ "email": email, "name": name })))
+            .chain(INTAKE_PEOPLE.iter().map(|(key, email, name, ..)| {
+                (key.to_string(), json!({ "email": email, "name": name }))
+            }))
+            .collect::<serde_json::Map<_, _>>(),
+        "intake": INTAKE_COHORTS
+            .iter()
+            .map(|(lang, cohort)| {
+                let suffix = if *lang == "en" { "" } else { "-ar" };
+                (lang.to_string(), json!({
+                    "cohort": cohort,
+                    "supervisor": format!("intake-supervisor{suffix}"),
+                    "nominee": format!("intake-nominee{suffix}"),
+                    "applicant": format!("intake-applicant{suffix}"),
+                }))
+            })
             .collect::<serde_json::Map<_, _>>(),
         "projects": PROJECTS
             .iter()

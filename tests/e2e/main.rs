@@ -48,3 +48,5 @@ mod web_next;
 mod web_people;
 mod web_reasons;
 mod worker;
+// Issue 16: the intake pages over HTTP.
+mod intake_pages;

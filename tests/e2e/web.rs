@@ -1979,7 +1979,7 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
             break format!("http://{}", rest.split_whitespace().next().unwrap());
         }
     };
-    assert_eq!(passwords.len(), 11, "{passwords:?}");
+    assert_eq!(passwords.len(), 13, "{passwords:?}");
     // Committees (issue 15): Mona (Ministry of Labour, like Ali) is left out.
     for name in ["Salim", "Rashid", "Fatma"] {
         assert!(committee_line.contains(name), "{committee_line}");
@@ -2105,6 +2105,37 @@ async fn the_demo_serves_an_institute_with_work_for_everyone() {
         .await
         .unwrap();
     assert!(keys.contains("\"crv\":\"Ed25519\""), "{keys}");
+    // Intake (issue 16): each demo sign-in finds its new work. Khalid has
+    // Rahma's request to endorse; Huda has Layla among the candidates of
+    // the cohort open for applications; Hamad is on its waiting list.
+    let words = |page: &Page| page.body.replace(['\u{2068}', '\u{2069}'], "");
+    let mut khalid = browser("khalid@health.example").await;
+    let home = words(&khalid.get("/").await);
+    assert!(
+        home.contains("One request waits for your endorsement"),
+        "{home}"
+    );
+    let supervision = words(&khalid.get("/supervision").await);
+    assert!(supervision.contains("Rahma Al-Siyabi"), "{supervision}");
+    let home = words(&huda.get("/").await);
+    let intake = home
+        .split("href=\"/cohorts/")
+        .filter_map(|rest| rest.split_once("/candidates\""))
+        .map(|(id, _)| id.to_owned())
+        .last()
+        .unwrap_or_else(|| panic!("a candidates link: {home}"));
+    let candidates = words(&huda.get(&format!("/cohorts/{intake}/candidates")).await);
+    for name in [
+        "Layla Al-Zadjali",
+        "Hamad Al-Ghafri",
+        "Omar Al-Shukaili",
+        "Rahma Al-Siyabi",
+    ] {
+        assert!(candidates.contains(name), "{name}: {candidates}");
+    }
+    let mut hamad = browser("hamad@housing.example").await;
+    let mine = words(&hamad.get("/applications").await);
+    assert!(mine.contains("On the waiting list, number 1"), "{mine}");
     server.kill().unwrap();
     server.wait().unwrap();
 }

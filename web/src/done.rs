@@ -52,6 +52,19 @@ pub const IDS: &[&str] = &[
     "done-dates-more",
     // Loading a cohort's people from a spreadsheet (issue 16: import).
     "done-import",
+    // Intake (issue 16, part 1 on the web).
+    "done-intake-nominated",
+    "done-intake-requested",
+    "done-intake-endorsed",
+    "done-intake-refused",
+    "done-intake-accepted",
+    "done-intake-waiting",
+    "done-intake-declined",
+    "done-intake-withdrawn",
+    "done-intake-offer-taken",
+    "done-intake-offer-declined",
+    "done-intake-not-done",
+    "done-intake-next",
 ];
 
 /// How long a confirmation link shows its message: long enough for a slow

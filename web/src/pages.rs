@@ -59,6 +59,13 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     // Certificates (issue 15: certs).
     ("certificate", include_str!("../templates/certificate.hbs")),
     ("verify", include_str!("../templates/verify.hbs")),
+    // Intake (issue 16, part 1 on the web).
+    (
+        "applications",
+        include_str!("../templates/applications.hbs"),
+    ),
+    ("supervision", include_str!("../templates/supervision.hbs")),
+    ("candidates", include_str!("../templates/candidates.hbs")),
 ];
 
 /// The stylesheet, served at `/static/style.css`.
@@ -292,6 +299,7 @@ mod tests {
         keys.extend(crate::done::IDS.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::routes::NEXT_KEYS.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::routes::IMPORT_KEYS.iter().map(|k| (*k).to_owned()));
+        keys.extend(crate::routes::INTAKE_KEYS.iter().map(|k| (*k).to_owned()));
         keys.extend(
             crate::routes::CERTIFICATE_KEYS
                 .iter()

@@ -547,6 +547,131 @@ data-conflicts = تعارضات المصالح التي صرّحت بها
 data-conflict-trainee = مع المتدرب { $email }: { $reason } ({ $at })
 data-conflict-organization = مع الجهة { $organization }: { $reason } ({ $at })
 
+## Intake (issue 16, part 1 on the web: pages): nominations, requests to
+## join, endorsements, the coordinators' candidates list.
+home-intake-heading = الطلبات والترشيحات
+home-intake-applications = { $count ->
+    [one] طلبك
+    [two] طلباك
+   *[other] طلباتك ({ $count })
+}
+home-intake-join = { $count ->
+    [one] اطلب الانضمام إلى دفعة (دفعة واحدة مفتوحة)
+    [two] اطلب الانضمام إلى دفعة (دفعتان مفتوحتان)
+   *[other] اطلب الانضمام إلى دفعة (المفتوحة: { $count })
+}
+home-intake-endorse = { $count ->
+    [0] رشّح أشخاصًا من جهتك
+    [one] طلب واحد ينتظر تزكيتك
+    [two] طلبان ينتظران تزكيتك
+   *[other] طلبات تنتظر تزكيتك: { $count }
+}
+home-candidates = المرشحون
+board-candidates = المرشحون
+intake-state-submitted = مقدَّم
+intake-state-endorsed = مُزكّى
+intake-state-accepted = مقبول
+intake-state-waiting = في قائمة الانتظار
+intake-state-waiting-at = في قائمة الانتظار، رقم { $position }
+intake-state-offered = عُرض عليه مقعد
+intake-state-declined = مرفوض
+intake-state-withdrawn = مسحوب
+intake-state-expired = انتهت مهلة العرض
+intake-kind-nomination = رشّحه { $name }
+intake-kind-request = طلب الانضمام
+intake-kind-request-supervisor = طلب الانضمام؛ المشرف { $name }
+intake-received = وصل في { $when }
+intake-reason = السبب
+intake-why = السبب
+intake-open-project = افتح المشروع
+intake-offer-until = عُرض مقعد حتى { $when }.
+intake-next = التالي: { $step }
+intake-next-by = التالي: { $step }، في موعد أقصاه { $when }
+intake-next-endorse = يزكّي { $who } الطلب أو يرفضه
+intake-next-decide = يقرر المنسق: { $who }
+intake-next-take = يقبل { $who } المقعد المعروض أو يعتذر عنه
+intake-next-wait = عندما يتاح مقعد يُعرض بترتيب قائمة الانتظار ({ $who } رقم { $position })
+intake-next-project = يبدأ { $who } المشروع
+intake-next-none = لا شيء: هذا الطلب مغلق
+applications-title = طلباتك
+applications-none = ليس لديك أي طلب بعد.
+applications-join = اطلب الانضمام إلى دفعة
+applications-no-open = لا توجد دفعة مفتوحة للطلبات الآن.
+applications-places = المقاعد المشغولة { $taken } من { $capacity }
+applications-program = البرنامج: { $program }
+applications-supervisor-email = البريد الإلكتروني لمشرفك
+applications-supervisor-needed = يطلب هذا البرنامج أن يزكّي مشرفك طلبك قبل أن يقرر المنسق.
+applications-supervisor-optional = اختياري: لا يحتاج هذا البرنامج إلى تزكية.
+applications-reason = لماذا تريد الانضمام
+applications-request-submit = اطلب الانضمام
+applications-withdraw = اسحب الطلب
+applications-withdraw-reason = سبب السحب (اختياري)
+applications-offer-take = اقبل المقعد
+applications-offer-decline = اعتذر عن المقعد
+supervision-title = الترشيحات والتزكيات
+supervision-endorse-heading = طلبات تنتظر تزكيتك
+supervision-no-requests = لا يوجد طلب ينتظر تزكيتك.
+supervision-endorse = زكِّ
+supervision-refuse = ارفض
+supervision-refuse-reason = سبب الرفض
+supervision-nominate-heading = رشّح شخصًا من جهتك
+supervision-person = الشخص
+supervision-cohort = الدفعة
+supervision-reason = لماذا ترشحه
+supervision-nominate-submit = رشّح
+supervision-no-people = لا يوجد الآن من جهتك من يمكن ترشيحه.
+supervision-mine-heading = ترشيحاتك وتزكياتك
+supervision-none = لم ترشح أو تزكِّ أحدًا بعد.
+candidates-title = المرشحون
+candidates-board = العودة إلى لوحة الدفعة
+candidates-places = المقاعد المشغولة { $taken } من { $capacity }؛ المتبقي { $left }.
+candidates-open = مفتوحة للطلبات.
+candidates-closed = مغلقة أمام الطلبات.
+candidates-filter-heading = أي المرشحين
+candidates-state = الحالة
+candidates-state-all = كل الحالات
+candidates-sort = الترتيب حسب
+candidates-sort-created = تاريخ الوصول (الأقدم أولًا)
+candidates-sort-name = الاسم
+candidates-sort-state = الحالة
+candidates-sort-organization = الجهة
+candidates-show = اعرض
+candidates-count = { $count ->
+    [0] لا يوجد مرشح في هذه القائمة.
+    [one] مرشح واحد.
+    [two] مرشحان.
+    [few] { $count } مرشحين.
+   *[other] { $count } مرشحًا.
+}
+candidates-col-pick = اختيار
+candidates-col-name = المرشح
+candidates-col-organization = الجهة
+candidates-col-by = رشّحه أو مشرفه
+candidates-col-reason = السبب
+candidates-col-state = الحالة
+candidates-col-received = تاريخ الوصول
+candidates-pick = اختر { $name }
+candidates-actions = مع المرشحين المختارين
+candidates-reason = السبب (مطلوب للرفض أو السحب)
+candidates-accept = اقبل
+candidates-wait = ضع في قائمة الانتظار
+candidates-decline = ارفض
+candidates-withdraw = اسحب
+candidates-accept-hint = يُقبل المرشحون بالترتيب المعروض حتى تمتلئ الدفعة؛ ويبدأ مشروع كل مقبول على مسار عمل الدفعة مع مشرفه، ويُبلَّغ كلاهما بالبريد. ومن يتجاوز السعة يُعتذر له ويمكن وضعه في قائمة الانتظار.
+candidates-choose = اختر مرشحًا واحدًا على الأقل.
+done-intake-nominated = رُشّح { $person } إلى { $cohort }.
+done-intake-requested = أُرسل طلبك للانضمام إلى { $cohort }.
+done-intake-endorsed = زكّيت طلب { $person } للانضمام إلى { $cohort }.
+done-intake-refused = رفضت تزكية طلب { $person } للانضمام إلى { $cohort }.
+done-intake-accepted = قُبل { $person } في { $cohort }: بدأ المشروع «{ $project }».
+done-intake-waiting = { $person } في قائمة انتظار { $cohort }، رقم { $position }.
+done-intake-declined = رُفض طلب { $person } في { $cohort }.
+done-intake-withdrawn = سُحب طلب { $person } إلى { $cohort }.
+done-intake-offer-taken = قبل { $person } المقعد في { $cohort }: بدأ المشروع «{ $project }».
+done-intake-offer-declined = اعتذر { $person } عن المقعد في { $cohort }.
+done-intake-not-done = { $person }: لم يتم. { $reason }
+done-intake-next = { $person } — { $next }
+
 ## Withdrawal and places (issue 16, parts 2 and 5: places)
 event-withdrawn = سُحب المشروع من مرحلة { $stage }
 

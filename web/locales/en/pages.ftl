@@ -529,6 +529,126 @@ data-conflicts = Conflicts of interest you declared
 data-conflict-trainee = with the trainee { $email }: { $reason } ({ $at })
 data-conflict-organization = with the organization { $organization }: { $reason } ({ $at })
 
+## Intake (issue 16, part 1 on the web: pages): nominations, requests to
+## join, endorsements, the coordinators' candidates list.
+home-intake-heading = Applications and nominations
+home-intake-applications = { $count ->
+    [one] Your application
+   *[other] Your { $count } applications
+}
+home-intake-join = { $count ->
+    [one] Ask to join a cohort (one is open)
+   *[other] Ask to join a cohort ({ $count } are open)
+}
+home-intake-endorse = { $count ->
+    [0] Nominate people of your organization
+    [one] One request waits for your endorsement
+   *[other] { $count } requests wait for your endorsement
+}
+home-candidates = Candidates
+board-candidates = Candidates
+intake-state-submitted = Submitted
+intake-state-endorsed = Endorsed
+intake-state-accepted = Accepted
+intake-state-waiting = On the waiting list
+intake-state-waiting-at = On the waiting list, number { $position }
+intake-state-offered = Offered a place
+intake-state-declined = Declined
+intake-state-withdrawn = Withdrawn
+intake-state-expired = Offer expired
+intake-kind-nomination = Nominated by { $name }
+intake-kind-request = Asked to join
+intake-kind-request-supervisor = Asked to join; supervisor { $name }
+intake-received = Received { $when }
+intake-reason = Why
+intake-why = Reason
+intake-open-project = Open the project
+intake-offer-until = A place is offered until { $when }.
+intake-next = Next: { $step }
+intake-next-by = Next: { $step }, by { $when }
+intake-next-endorse = { $who } endorses or refuses the request
+intake-next-decide = the coordinator decides: { $who }
+intake-next-take = { $who } takes or declines the offered place
+intake-next-wait = when a place frees, it is offered in the waiting list's order ({ $who } is number { $position })
+intake-next-project = { $who } starts the project
+intake-next-none = nothing: this application is closed
+applications-title = Your applications
+applications-none = You have no application yet.
+applications-join = Ask to join a cohort
+applications-no-open = No cohort is open for applications now.
+applications-places = { $taken } of { $capacity } places taken
+applications-program = Program: { $program }
+applications-supervisor-email = Your supervisor's email
+applications-supervisor-needed = This program asks your supervisor to endorse your request before the coordinator decides.
+applications-supervisor-optional = Optional: this program needs no endorsement.
+applications-reason = Why you want to join
+applications-request-submit = Ask to join
+applications-withdraw = Withdraw
+applications-withdraw-reason = Reason for withdrawing (optional)
+applications-offer-take = Take the place
+applications-offer-decline = Decline the place
+supervision-title = Nominations and endorsements
+supervision-endorse-heading = Requests waiting for your endorsement
+supervision-no-requests = No request waits for your endorsement.
+supervision-endorse = Endorse
+supervision-refuse = Refuse
+supervision-refuse-reason = Reason for refusing
+supervision-nominate-heading = Nominate someone of your organization
+supervision-person = Person
+supervision-cohort = Cohort
+supervision-reason = Why you nominate them
+supervision-nominate-submit = Nominate
+supervision-no-people = Nobody of your organization can be nominated now.
+supervision-mine-heading = Your nominations and endorsements
+supervision-none = You have not nominated or endorsed anyone yet.
+candidates-title = Candidates
+candidates-board = Back to the board
+candidates-places = { $taken } of { $capacity } places taken; { $left } left.
+candidates-open = Open for applications.
+candidates-closed = Closed for applications.
+candidates-filter-heading = Which candidates
+candidates-state = State
+candidates-state-all = Every state
+candidates-sort = Sort by
+candidates-sort-created = Received (oldest first)
+candidates-sort-name = Name
+candidates-sort-state = State
+candidates-sort-organization = Organization
+candidates-show = Show
+candidates-count = { $count ->
+    [0] No candidate in this list.
+    [one] One candidate.
+   *[other] { $count } candidates.
+}
+candidates-col-pick = Choose
+candidates-col-name = Candidate
+candidates-col-organization = Organization
+candidates-col-by = Nominated by, or supervisor
+candidates-col-reason = Why
+candidates-col-state = State
+candidates-col-received = Received
+candidates-pick = Choose { $name }
+candidates-actions = With the candidates chosen
+candidates-reason = Reason (needed to decline or withdraw)
+candidates-accept = Accept
+candidates-wait = Put on the waiting list
+candidates-decline = Decline
+candidates-withdraw = Withdraw
+candidates-accept-hint = Accepted in the order listed until the cohort is full; each accepted candidate's project starts on the cohort's workflow with their supervisor, and both are mailed. Those past capacity are refused and can go on the waiting list.
+candidates-choose = Choose at least one candidate.
+done-intake-nominated = { $person } is nominated for { $cohort }.
+done-intake-requested = Your request to join { $cohort } is sent.
+done-intake-endorsed = You endorsed { $person }'s request to join { $cohort }.
+done-intake-refused = You refused to endorse { $person }'s request to join { $cohort }.
+done-intake-accepted = { $person } is accepted into { $cohort }: the project “{ $project }” has started.
+done-intake-waiting = { $person } is on the waiting list of { $cohort }, number { $position }.
+done-intake-declined = { $person } is declined for { $cohort }.
+done-intake-withdrawn = { $person }'s application to { $cohort } is withdrawn.
+done-intake-offer-taken = { $person } took the place in { $cohort }: the project “{ $project }” has started.
+done-intake-offer-declined = { $person } declined the place in { $cohort }.
+done-intake-not-done = { $person }: not done. { $reason }
+done-intake-next = { $person } — { $next }
+
 ## Withdrawal and places (issue 16, parts 2 and 5: places)
 event-withdrawn = Withdrawn from { $stage }
 

@@ -88,6 +88,7 @@ pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, 
         .map(|c| json!({ "id": c.id, "name": c.name }))
         .collect();
     let certificates = super::certificate::own(&app, &visitor).await?;
+    let intake = intake_work(&app, &visitor).await?;
     Ok(pages::page(
         200,
         pages::render(
@@ -100,6 +101,7 @@ pub async fn page(State(app): State<App>, visitor: Visitor) -> Result<Response, 
                 "finished": finished,
                 "cohorts": cohorts,
                 "certificates": certificates,
+                "intake": intake,
                 "empty": awaiting.is_empty() && waiting.is_empty() && finished.is_empty(),
             }),
         ),
@@ -127,4 +129,26 @@ pub fn actions_for(viewer: &Viewer, view: &View, next: &Next, lang: Lang) -> Vec
         .filter_map(|step| view.possible.iter().find(|p| p.action == step.action))
         .map(|p| action_title(stage, p, lang))
         .collect()
+}
+
+/// The viewer's intake work for the home page (issue 16): requests waiting
+/// for their endorsement (a supervisor), their own applications, and the
+/// cohorts open for applications; none of them: nothing.
+async fn intake_work(app: &App, visitor: &Visitor) -> Result<Option<serde_json::Value>, Fail> {
+    let viewer = visitor.signed_in()?;
+    let fail = |e| Fail::service(visitor, e);
+    let supervision = app.engine.supervision_as(viewer).await.map_err(fail)?;
+    let applications = app.engine.applications_of(viewer).await.map_err(fail)?;
+    let open = app.engine.open_cohorts().await.map_err(fail)?;
+    let supervises = supervision.supervisor || !supervision.to_endorse.is_empty();
+    Ok(
+        (supervises || !applications.is_empty() || !open.is_empty()).then(|| {
+            json!({
+                "supervisor": supervises,
+                "endorse": supervision.to_endorse.len(),
+                "applications": applications.len(),
+                "open": open.len(),
+            })
+        }),
+    )
 }

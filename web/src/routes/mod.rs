@@ -17,6 +17,10 @@ mod project;
 mod reset;
 mod scoring;
 mod your_data;
+// Intake (issue 16, part 1 on the web).
+mod applications;
+mod candidates;
+mod supervision;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -169,6 +173,10 @@ pub use certificate::KEYS as CERTIFICATE_KEYS;
 #[cfg(test)]
 pub use import::KEYS as IMPORT_KEYS;
 
+/// Message keys the intake pages look up in code.
+#[cfg(test)]
+pub use applications::KEYS as INTAKE_KEYS;
+
 /// Message keys the "what comes next" helpers look up in code.
 #[cfg(test)]
 pub use next::KEYS as NEXT_KEYS;
@@ -231,6 +239,21 @@ pub fn routes(app: App) -> Router {
         .route("/.well-known/jwks.json", get(credential::jwks))
         .route("/keys/{kid}", get(credential::key))
         .route("/credentials/status", get(credential::status))
+        .route(
+            "/applications",
+            get(applications::page).post(applications::request),
+        )
+        .route("/applications/{id}/withdraw", post(applications::withdraw))
+        .route("/applications/{id}/take", post(applications::take))
+        .route("/applications/{id}/decline", post(applications::decline))
+        .route("/supervision", get(supervision::page))
+        .route("/supervision/nominate", post(supervision::nominate))
+        .route("/supervision/{id}/endorse", post(supervision::endorse))
+        .route("/supervision/{id}/refuse", post(supervision::refuse))
+        .route(
+            "/cohorts/{id}/candidates",
+            get(candidates::page).post(candidates::act),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .with_state(app)
