@@ -381,6 +381,9 @@ pub const CODES: &[(&str, &[&str])] = &[
     // Open Badges 3.0 (issue 15, part 8: badges).
     ("signing-key-changed", &[]),
     ("credential-public-url", &["url"]),
+    // Trainers who were trainees (issue 16, part 4).
+    ("trainer-certificate-missing", &["person", "role", "program", "required"]),
+    ("person-page-unknown", &["person"]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

@@ -690,6 +690,14 @@ pub struct CertifyArgs {
     /// project of this program starts.
     #[arg(long, value_name = "PROGRAM")]
     pub requires: Option<String>,
+    /// A program whose valid certificate this program's cohorts'
+    /// coordinators must hold when they are made coordinators (train-the-trainer).
+    #[arg(long, value_name = "PROGRAM")]
+    pub coordinators_need: Option<String>,
+    /// A program whose valid certificate this program's committee members
+    /// (pool, evaluators, chairs) must hold when they are given the place.
+    #[arg(long, value_name = "PROGRAM")]
+    pub committee_needs: Option<String>,
 }
 
 /// `gradflow certificate ...`

@@ -772,7 +772,7 @@ async fn certify_demo_program(engine: &Engine) -> anyhow::Result<()> {
                 ),
                 pattern: "IPA-SVC-{year}-{seq:05}".into(),
                 validity: "3y".into(),
-                requires: None,
+                ..Default::default()
             },
             day(0),
         )

@@ -29,6 +29,7 @@ pub fn settings(pattern: &str, validity: &str, requires: Option<&str>) -> Certif
         pattern: pattern.into(),
         validity: validity.into(),
         requires: requires.map(Into::into),
+        ..Default::default()
     }
 }
 

@@ -277,6 +277,7 @@ pub(crate) fn certifies(
         pattern: pattern.into(),
         validity: "none".into(),
         requires: requires.map(Into::into),
+        ..Default::default()
     }
 }
 

@@ -260,13 +260,22 @@ impl Engine {
         }
         // Not from the cache: an email corrected by another process must
         // not give the role to whoever had it before.
-        let person = self.store.person(&input::email(email)?).await?.id;
+        let found = self.store.person(&input::email(email)?).await?;
+        let person = found.id;
         // The committee's conflict rules judge whoever is given a role
         // that judges the work (an evaluator, the chair).
         let conflicts = self.conflicts_for(&record.members, Some(person)).await?;
         let ctx = decision_context(&record, &workflow, &calendar, &conflicts);
         let decision = decide::add_member(&ctx, &record.state, actor, person, role.trim(), now)
             .map_err(|r| Error::refused(r, &workflow))?;
+        // Train-the-trainer: a coordinator's or a judging role may need a
+        // certificate of another program.
+        if let Some(staff) = crate::certificate::Staff::of_role(&workflow, role.trim()) {
+            let cohort = self.store.cohort_by_id(record.cohort_id).await?;
+            let program = self.store.program_by_id(cohort.program_id).await?;
+            self.check_staff(&program, Some(person), &found.name, staff, now)
+                .await?;
+        }
         self.commit_one(project, record.state.version, decision, now)
             .await
     }

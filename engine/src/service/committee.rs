@@ -24,6 +24,7 @@ use super::{Engine, Error, input};
 use crate::decide::committee::{
     self, ConflictWith, Conflicts, Declared, Need, Pool, PoolMember, Seating, TooSmall,
 };
+use crate::certificate::Staff;
 use crate::decide::{Change, Decision, Member, Project};
 use crate::definition::Workflow;
 use crate::reason::{Arg, Reason};
@@ -166,6 +167,16 @@ impl Engine {
     ) -> Result<(), Error> {
         let cohort = self.store.cohort(cohort).await?;
         let person = self.store.person(&input::email(email)?).await?;
+        // Train-the-trainer: the program may ask its committee for a certificate.
+        let program = self.store.program_by_id(cohort.program_id).await?;
+        self.check_staff(
+            &program,
+            Some(person.id),
+            &person.name,
+            Staff::Committee,
+            now,
+        )
+        .await?;
         self.store
             .pool_add(cohort.id, person.id, chair, now)
             .await?;

@@ -39,6 +39,7 @@ mod people;
 mod read;
 mod scheduler;
 mod versions;
+mod trainers;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -73,6 +74,7 @@ pub use store::{
     SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 pub use versions::{MigrationReport, MovedProject};
+pub use trainers::PersonPage;
 
 /// The engine service: a store plus caches of what never changes under it.
 #[derive(Debug)]

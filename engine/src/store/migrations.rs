@@ -91,6 +91,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0014_signing_keys.sql"),
         include_str!("../../../migrations/postgres/0014_signing_keys.sql"),
     ),
+    (
+        18,
+        "trainers",
+        include_str!("../../../migrations/sqlite/0018_trainers.sql"),
+        include_str!("../../../migrations/postgres/0018_trainers.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

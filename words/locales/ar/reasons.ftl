@@ -356,3 +356,10 @@ reason-certificate-revoked = الشهادة { $number } ملغاة من قبل؛
 ## Open Badges 3.0 (issue 15, part 8: badges)
 reason-signing-key-changed = أُنشئ مفتاح توقيع آخر أو استُبدل في اللحظة نفسها، فلم يتغير شيء بهذا الطلب: اطّلع على gradflow keys show ثم أعد المحاولة إن بقيت الحاجة إلى مفتاح جديد
 reason-credential-public-url = '{ $url }' ليس عنوانًا عامًا تُبنى عليه الشهادات الرقمية: أعطِ العنوان الذي يصل به الناس إلى الموقع، مثل https://gradflow.institute.example (http أو https، بلا استعلام)
+
+## Trainers who were trainees (issue 16, part 4: trainers)
+reason-trainer-certificate-missing = لا يحمل { $person } شهادة سارية من { $required }، وهي شرط يضعه { $program } على { $role ->
+    [coordinator] منسقي دفعاته
+   *[committee] أعضاء لجانه
+}؛ لم يتغير شيء
+reason-person-page-unknown = لا يوجد شخص برقم { $person } يمكنك الاطلاع على صفحته

@@ -349,3 +349,10 @@ reason-certificate-revoked = certificate { $number } is already revoked; nothing
 ## Open Badges 3.0 (issue 15, part 8: badges)
 reason-signing-key-changed = another signing key was created or rotated at the same moment; nothing was changed by this one: see gradflow keys show, then run it again if a new key is still wanted
 reason-credential-public-url = '{ $url }' is not a public address credentials can be built on: give the address people reach the site at, such as https://gradflow.institute.example (http or https, no query)
+
+## Trainers who were trainees (issue 16, part 4: trainers)
+reason-trainer-certificate-missing = { $person } does not hold a valid certificate of { $required }, which { $program } asks of { $role ->
+    [coordinator] its cohorts' coordinators
+   *[committee] its committee members
+}; nothing was changed
+reason-person-page-unknown = there is no person { $person } whose page you may see
