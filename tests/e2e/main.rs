@@ -45,3 +45,4 @@ mod web_next;
 mod web_people;
 mod web_reasons;
 mod worker;
+mod trainers;

@@ -57,6 +57,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     // Certificates (issue 15: certs).
     ("certificate", include_str!("../templates/certificate.hbs")),
     ("verify", include_str!("../templates/verify.hbs")),
+    ("person", include_str!("../templates/person.hbs")),
 ];
 
 /// The stylesheet, served at `/static/style.css`.

@@ -172,7 +172,7 @@ impl Engine {
         self.check_staff(
             &program,
             Some(person.id),
-            &person.name,
+            &person.email,
             Staff::Committee,
             now,
         )

@@ -14,6 +14,8 @@ use serde::Serialize;
 
 use super::{Engine, Error, Viewer, input};
 use crate::certificate::{Staff, StaffNeeds};
+use crate::decide::Member;
+use crate::definition::Workflow;
 use crate::reason::{Arg, Reason};
 use crate::store::{self, Certificate, Cohort, Program};
 
@@ -55,7 +57,7 @@ impl Engine {
         let program = self.store.program_by_id(cohort.program_id).await?;
         match self.store.person(&email).await {
             Ok(person) => {
-                self.check_staff(&program, Some(person.id), &person.name, staff, now)
+                self.check_staff(&program, Some(person.id), &email, staff, now)
                     .await
             }
             Err(store::Error::NotFound(r)) if r.code == "unknown-person" => {
@@ -65,23 +67,43 @@ impl Engine {
         }
     }
 
+    /// What `program` asks of its staff (nothing when it does not certify).
+    pub(super) async fn staff_needs(&self, program: &Program) -> Result<StaffNeeds, Error> {
+        Ok(self
+            .store
+            .certification(program.id)
+            .await?
+            .map(|c| c.staff)
+            .unwrap_or_default())
+    }
+
     /// Refuses `staff` on a cohort of `program` to `person` (`None`: not
-    /// registered; `shown` names them) when the program keeps the place for
+    /// registered, named by `email`) when the program keeps the place for
     /// holders of a certificate they do not hold valid at `now`.
     pub(super) async fn check_staff(
         &self,
         program: &Program,
         person: Option<i64>,
-        shown: &str,
+        email: &str,
         staff: Staff,
         now: Timestamp,
     ) -> Result<(), Error> {
-        let needs: StaffNeeds = self
-            .store
-            .certification(program.id)
-            .await?
-            .map(|c| c.staff)
-            .unwrap_or_default();
+        let needs = self.staff_needs(program).await?;
+        self.check_staff_with(program, &needs, person, email, staff, now)
+            .await
+    }
+
+    /// [`Engine::check_staff`] with the program's needs already read (an
+    /// intake checks every member of every project against one read).
+    pub(super) async fn check_staff_with(
+        &self,
+        program: &Program,
+        needs: &StaffNeeds,
+        person: Option<i64>,
+        email: &str,
+        staff: Staff,
+        now: Timestamp,
+    ) -> Result<(), Error> {
         if needs.of(staff).is_none() {
             return Ok(());
         }
@@ -95,21 +117,42 @@ impl Engine {
                 .collect(),
             None => Vec::new(),
         };
-        match needs.check(staff, &held) {
-            Ok(()) => Ok(()),
-            Err(required) => {
-                let required = self.store.program_by_id(required).await?;
-                Err(Error::Forbidden(Reason::new(
-                    "trainer-certificate-missing",
-                    vec![
-                        ("person", Arg::Text(shown.to_owned())),
-                        ("role", Arg::Word(staff.as_str())),
-                        ("program", Arg::Text(program.title.clone())),
-                        ("required", Arg::Text(required.title)),
-                    ],
-                )))
+        let Err(required) = needs.check(staff, &held) else {
+            return Ok(());
+        };
+        let required = self.store.program_by_id(required).await?;
+        let shown = match person {
+            Some(id) => self.store.person_by_id(id).await?.name,
+            None => email.to_owned(),
+        };
+        Err(Error::Forbidden(Reason::new(
+            "trainer-certificate-missing",
+            vec![
+                ("person", Arg::Text(shown)),
+                ("role", Arg::Word(staff.as_str())),
+                ("program", Arg::Text(program.title.clone())),
+                ("required", Arg::Text(required.title)),
+            ],
+        )))
+    }
+
+    /// Refuses an intake's project whose `direct` members give someone a
+    /// staff place ([`Staff::of_role`] in `workflow`) they may not take.
+    pub(super) async fn check_staff_members(
+        &self,
+        program: &Program,
+        needs: &StaffNeeds,
+        workflow: &Workflow,
+        direct: &[Member],
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        for member in direct {
+            if let Some(staff) = Staff::of_role(workflow, &member.role) {
+                self.check_staff_with(program, needs, Some(member.person), "", staff, now)
+                    .await?;
             }
         }
+        Ok(())
     }
 
     /// The page of person `person` (by id) as `viewer` may read it: their

@@ -546,3 +546,13 @@ data-pool-chair = رئيس
 data-conflicts = تعارضات المصالح التي صرّحت بها
 data-conflict-trainee = مع المتدرب { $email }: { $reason } ({ $at })
 data-conflict-organization = مع الجهة { $organization }: { $reason } ({ $at })
+
+## A person's page (issue 16, part 4: trainers)
+person-title = الشخص
+person-link = شهاداتك والدفعات التي تنسقها واللجان التي أنت عضو فيها
+person-certificates = الشهادات
+person-no-certificates = لا توجد شهادات بعد.
+person-coordinates = الدفعات التي ينسقها
+person-committees = اللجان
+person-chair = رئيس اللجنة
+person-none = لا شيء.

@@ -528,3 +528,13 @@ data-pool-chair = chair
 data-conflicts = Conflicts of interest you declared
 data-conflict-trainee = with the trainee { $email }: { $reason } ({ $at })
 data-conflict-organization = with the organization { $organization }: { $reason } ({ $at })
+
+## A person's page (issue 16, part 4: trainers)
+person-title = Person
+person-link = Your certificates, cohorts and committees
+person-certificates = Certificates
+person-no-certificates = No certificates yet.
+person-coordinates = Cohorts coordinated
+person-committees = Committees
+person-chair = chair
+person-none = None.

@@ -16,6 +16,7 @@ mod project;
 mod reset;
 mod scoring;
 mod your_data;
+mod person;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -190,6 +191,7 @@ pub fn routes(app: App) -> Router {
         .route("/profile/password", post(profile::change_password))
         .route("/profile/data", get(your_data::page))
         .route("/profile/data.json", get(your_data::download))
+        .route("/people/{id}", get(person::page))
         .route("/projects/{id}", get(project::page))
         .route("/projects/{id}/act", post(project::act))
         .route("/projects/{id}/members", post(project::give_role))
