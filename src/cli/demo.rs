@@ -313,6 +313,7 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     ];
     play(&engine, id, script).await?;
     demo_certificates(&engine).await?;
+    super::demo_trainers::add(&engine, day(140), |line| tell!("{line}")).await?;
 
     if !args.tour {
         return serve(ctx, engine, &url, id, args).await;

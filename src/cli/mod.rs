@@ -23,6 +23,7 @@ mod user;
 mod versions;
 mod worker;
 mod workflow;
+mod demo_trainers;
 
 use std::process::ExitCode;
 
