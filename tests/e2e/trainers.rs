@@ -13,7 +13,7 @@ use gradflow_engine::decide::Fields;
 use gradflow_engine::service::{CertifyProgram, Engine, Error, Kind as ErrorKind};
 use reqwest::StatusCode;
 
-use crate::certificates::{settings, to_the_pass};
+use crate::certificates::to_the_pass;
 use crate::support::{self, Cohort, TestDb, act, day, holder, on_both, snapshot};
 use crate::web::Site;
 
@@ -28,7 +28,7 @@ async fn two_programs(engine: &Engine) -> Cohort {
     engine
         .certify_program(
             &trainers.program,
-            &settings("TOT-{seq:03}", "1y", None),
+            &support::certify(support::SERVICE_LEVEL, "TOT-{seq:03}", "1y", None),
             day(0),
         )
         .await
@@ -43,7 +43,7 @@ async fn two_programs(engine: &Engine) -> Cohort {
             &CertifyProgram {
                 coordinators_need: Some(trainers.program.clone()),
                 committee_needs: Some(trainers.program.clone()),
-                ..settings("LATER-{seq:03}", "none", None)
+                ..support::certify(support::SERVICE_LEVEL, "LATER-{seq:03}", "none", None)
             },
             day(0),
         )
@@ -247,7 +247,7 @@ async fn the_settings(db: &TestDb) {
             LATER,
             &CertifyProgram {
                 coordinators_need: Some("no-such-program".into()),
-                ..settings("LATER-{seq:03}", "none", None)
+                ..support::certify(support::SERVICE_LEVEL, "LATER-{seq:03}", "none", None)
             },
             day(1),
         )
@@ -260,7 +260,7 @@ async fn the_settings(db: &TestDb) {
             &trainers.program,
             &CertifyProgram {
                 coordinators_need: Some(trainers.program.clone()),
-                ..settings("TOT-{seq:03}", "1y", None)
+                ..support::certify(support::SERVICE_LEVEL, "TOT-{seq:03}", "1y", None)
             },
             day(1),
         )

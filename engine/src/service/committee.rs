@@ -662,19 +662,7 @@ impl Engine {
             .into_iter()
             .map(declared)
             .collect();
-        let ids: Vec<i64> = members
-            .iter()
-            .map(|m| m.person)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let organizations = self
-            .store
-            .people_by_id(&ids)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.organization))
-            .collect();
+        let (_, organizations) = self.organizations_of(members, None).await?;
         Ok(Pool {
             members: rows
                 .into_iter()
@@ -699,6 +687,28 @@ impl Engine {
         members: &[Member],
         also: Option<i64>,
     ) -> Result<Conflicts, Error> {
+        let (ids, organizations) = self.organizations_of(members, also).await?;
+        let declared = self
+            .store
+            .conflicts_of(&ids)
+            .await?
+            .into_iter()
+            .map(declared)
+            .collect();
+        Ok(Conflicts {
+            organizations,
+            declared,
+        })
+    }
+
+    /// The distinct people of `members` (and `also`, someone about to be
+    /// given a role), by id, and each one's organization: what the
+    /// committee's rules compare.
+    async fn organizations_of(
+        &self,
+        members: &[Member],
+        also: Option<i64>,
+    ) -> Result<(Vec<i64>, BTreeMap<i64, String>), Error> {
         let ids: Vec<i64> = members
             .iter()
             .map(|m| m.person)
@@ -713,17 +723,7 @@ impl Engine {
             .into_iter()
             .map(|p| (p.id, p.organization))
             .collect();
-        let declared = self
-            .store
-            .conflicts_of(&ids)
-            .await?
-            .into_iter()
-            .map(declared)
-            .collect();
-        Ok(Conflicts {
-            organizations,
-            declared,
-        })
+        Ok((ids, organizations))
     }
 
     /// The refusal for a pool too small, with people's names.
