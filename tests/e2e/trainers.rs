@@ -372,8 +372,67 @@ async fn the_person_page(db: &TestDb) {
     site.stop().await;
 }
 
+/// An evaluator with a conflict of interest is not offered the score form:
+/// the page says the core's refusal instead (in English and Arabic), and
+/// the score is refused all the same if sent.
+async fn a_conflicted_evaluator_is_not_offered_the_score_form(db: &TestDb) {
+    let site = Site::new(db).await;
+    let engine = &site.engine;
+    let p = site.projects[0];
+    crate::committee::to_evaluation(engine, p, 1).await;
+    let path = format!("/projects/{p}");
+    let mut evaluator = site.signed_in("committee1@example.org").await;
+    let page = evaluator.get(&path).await;
+    assert!(page.body.contains("id=\"act-score\""), "{}", page.body);
+    assert!(!page.body.contains("id=\"score-barred\""));
+    engine
+        .declare_conflict(
+            "committee1@example.org",
+            Some("trainee1@example.org"),
+            None,
+            "my cousin",
+            None,
+            day(10),
+        )
+        .await
+        .unwrap();
+    let page = evaluator.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("id=\"act-score\""), "{}", page.body);
+    assert!(page.body.contains("id=\"score-barred\""), "{}", page.body);
+    let refusal = engine
+        .act(
+            p,
+            "committee1@example.org",
+            gradflow_engine::service::Request {
+                action: "score".into(),
+                ..Default::default()
+            },
+            day(11),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refusal.reason().code, "committee-conflicted");
+    assert!(
+        page.body
+            .contains("they declared a conflict of interest with the trainee"),
+        "{}",
+        page.body
+    );
+    let csrf = evaluator.get("/profile").await.csrf();
+    evaluator
+        .post("/profile", &[("csrf", &csrf), ("language", "ar")])
+        .await;
+    let arabic = evaluator.get(&path).await;
+    assert!(arabic.body.contains("id=\"score-barred\""));
+    assert!(arabic.body.contains("صرّح بتعارض مصالح"), "{}", arabic.body);
+    assert!(!arabic.body.contains("id=\"act-score\""));
+    site.stop().await;
+}
+
 on_both!(
     a_trainer_needs_a_valid_certificate,
     the_settings,
-    the_person_page
+    the_person_page,
+    a_conflicted_evaluator_is_not_offered_the_score_form
 );
