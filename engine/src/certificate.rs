@@ -522,11 +522,21 @@ mod tests {
         assert_eq!(needs.check(Staff::Committee, &[]), Ok(()));
         assert_eq!(needs.check(Staff::Coordinator, &[]), Err(7));
         assert_eq!(
-            needs.check(Staff::Coordinator, &[(7, Status::Revoked), (7, Status::Expired), (8, Status::Valid)]),
+            needs.check(
+                Staff::Coordinator,
+                &[
+                    (7, Status::Revoked),
+                    (7, Status::Expired),
+                    (8, Status::Valid)
+                ]
+            ),
             Err(7)
         );
         assert_eq!(
-            needs.check(Staff::Coordinator, &[(7, Status::Expired), (7, Status::Valid)]),
+            needs.check(
+                Staff::Coordinator,
+                &[(7, Status::Expired), (7, Status::Valid)]
+            ),
             Ok(())
         );
     }

@@ -382,7 +382,10 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("signing-key-changed", &[]),
     ("credential-public-url", &["url"]),
     // Trainers who were trainees (issue 16, part 4).
-    ("trainer-certificate-missing", &["person", "role", "program", "required"]),
+    (
+        "trainer-certificate-missing",
+        &["person", "role", "program", "required"],
+    ),
     ("person-page-unknown", &["person"]),
 ];
 

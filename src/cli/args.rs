@@ -654,7 +654,7 @@ pub enum ProgramCommand {
     },
     /// Say what a program certifies: level, bodies, number pattern,
     /// validity and the certificate a trainee must hold first.
-    Certify(CertifyArgs),
+    Certify(Box<CertifyArgs>),
 }
 
 /// `gradflow program certify KEY ...`: every setting at once (run it again to change them).

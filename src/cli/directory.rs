@@ -79,7 +79,7 @@ pub async fn program(ctx: &Ctx, command: ProgramCommand) -> anyhow::Result<ExitC
             title,
             workflow,
         } => (key, title, workflow),
-        ProgramCommand::Certify(args) => return super::certificate::certify(ctx, args).await,
+        ProgramCommand::Certify(args) => return super::certificate::certify(ctx, *args).await,
     };
     let engine = ctx.engine().await?;
     let program = engine

@@ -8,6 +8,7 @@ pub mod config;
 mod courier;
 mod dates;
 mod demo;
+mod demo_trainers;
 mod directory;
 mod keys;
 mod mail;
@@ -23,7 +24,6 @@ mod user;
 mod versions;
 mod worker;
 mod workflow;
-mod demo_trainers;
 
 use std::process::ExitCode;
 

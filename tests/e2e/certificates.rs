@@ -83,7 +83,11 @@ pub async fn to_the_pass(engine: &Engine, cohort: &Cohort, title: &str, n: usize
 async fn certifying(engine: &Engine, pattern: &str, validity: &str) -> Cohort {
     let cohort = Cohort::set_up(engine, "graduation-service").await;
     engine
-        .certify_program(&cohort.program, &support::certify(support::SERVICE_LEVEL, pattern, validity, None), day(0))
+        .certify_program(
+            &cohort.program,
+            &support::certify(support::SERVICE_LEVEL, pattern, validity, None),
+            day(0),
+        )
         .await
         .unwrap();
     cohort
@@ -251,7 +255,11 @@ async fn settings_are_checked(db: &TestDb) {
         ("PSLI-{seq}", "3 fortnights", "validity-unknown"),
     ] {
         let e = engine
-            .certify_program(&cohort.program, &support::certify(support::SERVICE_LEVEL, pattern, validity, None), day(0))
+            .certify_program(
+                &cohort.program,
+                &support::certify(support::SERVICE_LEVEL, pattern, validity, None),
+                day(0),
+            )
             .await
             .unwrap_err();
         assert_eq!(e.reason().code, code, "{pattern} {validity}");
@@ -268,7 +276,12 @@ async fn settings_are_checked(db: &TestDb) {
     let e = engine
         .certify_program(
             &cohort.program,
-            &support::certify(support::SERVICE_LEVEL, "P-{seq}", "none", Some(&cohort.program)),
+            &support::certify(
+                support::SERVICE_LEVEL,
+                "P-{seq}",
+                "none",
+                Some(&cohort.program),
+            ),
             day(0),
         )
         .await
@@ -288,7 +301,12 @@ async fn the_prerequisite_is_checked_at_the_start(db: &TestDb) {
     engine
         .certify_program(
             "excellence",
-            &support::certify(support::SERVICE_LEVEL, "E-{year}-{seq}", "none", Some(&service.program)),
+            &support::certify(
+                support::SERVICE_LEVEL,
+                "E-{year}-{seq}",
+                "none",
+                Some(&service.program),
+            ),
             day(0),
         )
         .await

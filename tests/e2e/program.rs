@@ -344,12 +344,7 @@ pub(crate) async fn set_up(engine: &Engine) -> Workflow {
     engine
         .certify_program(
             "service",
-            &support::certify(
-                support::SERVICE_LEVEL,
-                "PSLI-{year}-{seq:05}",
-                "none",
-                None,
-            ),
+            &support::certify(support::SERVICE_LEVEL, "PSLI-{year}-{seq:05}", "none", None),
             day0,
         )
         .await

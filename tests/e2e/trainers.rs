@@ -94,7 +94,10 @@ async fn a_trainer_needs_a_valid_certificate(db: &TestDb) {
     // Without the certificate.
     let before = snapshot(db).await;
     is_missing(
-        engine.create_cohort(later.clone(), day(2)).await.unwrap_err(),
+        engine
+            .create_cohort(later.clone(), day(2))
+            .await
+            .unwrap_err(),
         name,
         "coordinator",
     );
@@ -155,7 +158,12 @@ async fn a_trainer_needs_a_valid_certificate(db: &TestDb) {
     // The import's check: someone not registered yet holds nothing.
     is_missing(
         engine
-            .may_hold_cohort_role(cohort.id, "new.trainer@example.org", Staff::Coordinator, day(2))
+            .may_hold_cohort_role(
+                cohort.id,
+                "new.trainer@example.org",
+                Staff::Coordinator,
+                day(2),
+            )
             .await
             .unwrap_err(),
         "new.trainer@example.org",
@@ -172,15 +180,28 @@ async fn a_trainer_needs_a_valid_certificate(db: &TestDb) {
     // A program that asks nothing asks nothing of anyone.
     let trainers_cohort = engine.cohort(&trainers.name).await.unwrap();
     engine
-        .may_hold_cohort_role(trainers_cohort.id, "new.trainer@example.org", Staff::Coordinator, day(2))
+        .may_hold_cohort_role(
+            trainers_cohort.id,
+            "new.trainer@example.org",
+            Staff::Coordinator,
+            day(2),
+        )
         .await
         .unwrap();
 
     // The graduate passes the train-the-trainer program: certified.
     let id = to_the_pass(&engine, &trainers, "Trainers' own project", 1).await;
-    act(&engine, id, "chair1@example.org", "pass", Fields::new(), None, 14)
-        .await
-        .unwrap();
+    act(
+        &engine,
+        id,
+        "chair1@example.org",
+        "pass",
+        Fields::new(),
+        None,
+        14,
+    )
+    .await
+    .unwrap();
     let certificate = engine
         .certificates(Some(&graduate), None)
         .await
@@ -307,7 +328,10 @@ async fn the_settings(db: &TestDb) {
     );
     let later = engine.certification(LATER).await.unwrap().unwrap();
     assert_eq!(later.staff.coordinators, Some(own));
-    assert_eq!(later.staff.committee, None, "run again, it says it all again");
+    assert_eq!(
+        later.staff.committee, None,
+        "run again, it says it all again"
+    );
 }
 
 /// A person's page: their own (certificates, cohorts coordinated,

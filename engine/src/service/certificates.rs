@@ -11,9 +11,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{Engine, Error, Viewer, input};
-use crate::certificate::{
-    self, CODE_SYMBOLS, Code, Details, Pattern, StaffNeeds, Texts, Validity,
-};
+use crate::certificate::{self, CODE_SYMBOLS, Code, Details, Pattern, StaffNeeds, Texts, Validity};
 use crate::decide::{Change, Decision};
 use crate::definition::Workflow;
 use crate::reason::{Arg, Reason};
@@ -168,7 +166,10 @@ impl Engine {
     }
 
     /// The program a setting names by key (`None` or blank: none).
-    async fn named_program(&self, key: Option<&str>) -> Result<Option<crate::store::Program>, Error> {
+    async fn named_program(
+        &self,
+        key: Option<&str>,
+    ) -> Result<Option<crate::store::Program>, Error> {
         match key.map(str::trim) {
             None | Some("") => Ok(None),
             Some(key) => Ok(Some(self.store.program(key).await?)),

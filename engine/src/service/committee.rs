@@ -21,10 +21,10 @@ use serde::Serialize;
 
 use super::commands::{Outcome, decision_context};
 use super::{Engine, Error, input};
+use crate::certificate::Staff;
 use crate::decide::committee::{
     self, ConflictWith, Conflicts, Declared, Need, Pool, PoolMember, Seating, TooSmall,
 };
-use crate::certificate::Staff;
 use crate::decide::{Change, Decision, Member, Project};
 use crate::definition::Workflow;
 use crate::reason::{Arg, Reason};

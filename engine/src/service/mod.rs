@@ -38,8 +38,8 @@ pub mod mail;
 mod people;
 mod read;
 mod scheduler;
-mod versions;
 mod trainers;
+mod versions;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -73,8 +73,8 @@ pub use store::{
     Evidence, HeldSnapshot, Message, NewCohort, Person, Program, Published, Revocation,
     SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
-pub use versions::{MigrationReport, MovedProject};
 pub use trainers::PersonPage;
+pub use versions::{MigrationReport, MovedProject};
 
 /// The engine service: a store plus caches of what never changes under it.
 #[derive(Debug)]

@@ -170,9 +170,9 @@ impl Engine {
         self.check_visible(viewer, project).await?;
         let record = self.store.project(project).await?;
         let (workflow, calendar) = self.context(&record).await?;
-        if !workflow
+        if workflow
             .stage(&record.state.stage)
-            .is_some_and(|s| s.assessment.is_some())
+            .is_none_or(|s| s.assessment.is_none())
         {
             return Ok(None);
         }

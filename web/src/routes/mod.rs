@@ -11,12 +11,12 @@ mod extend;
 mod forms;
 mod home;
 mod next;
+mod person;
 mod profile;
 mod project;
 mod reset;
 mod scoring;
 mod your_data;
-mod person;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};

@@ -241,7 +241,6 @@ fn a_pool_too_small_says_who_is_excluded_and_why() {
     );
 }
 
-
 #[test]
 fn seating_mails_evaluators_and_the_chair_plans_their_deadline_and_scoring_cancels_it() {
     let w = bundled("graduation-service");
