@@ -70,6 +70,7 @@ pub async fn check(ctx: &mut Ctx, place: &mut Place) -> anyhow::Result<()> {
                 pattern: "BENCH-{year}-{seq:05}".into(),
                 validity: "3y".into(),
                 requires: None,
+                ..Default::default()
             },
             now,
         )

@@ -435,9 +435,111 @@ impl Status {
     }
 }
 
+/// A place on a cohort's staff that a program may keep for holders of
+/// another program's certificate (train-the-trainer): its coordinators, and
+/// its committee (the pool and anyone given a role that judges the work).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Staff {
+    /// A coordinator of the cohort (or the `coordinator` role on a project).
+    Coordinator,
+    /// A committee member: in the cohort's pool, or an evaluator or chair.
+    Committee,
+}
+
+impl Staff {
+    /// The word reasons carry for it (`coordinator`, `committee`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Staff::Coordinator => "coordinator",
+            Staff::Committee => "committee",
+        }
+    }
+
+    /// The staff place a project role given by hand takes in `workflow`:
+    /// `coordinator`, or a role that judges the work
+    /// ([`crate::decide::committee::judges`]); `None` for any other role.
+    pub fn of_role(workflow: &crate::definition::Workflow, role: &str) -> Option<Staff> {
+        if role == "coordinator" {
+            Some(Staff::Coordinator)
+        } else if crate::decide::committee::judges(workflow, role) {
+            Some(Staff::Committee)
+        } else {
+            None
+        }
+    }
+}
+
+/// What a program asks of its staff: for each place, the program (row id)
+/// whose valid certificate its holder needs, if any.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffNeeds {
+    /// What its coordinators need.
+    pub coordinators: Option<i64>,
+    /// What its committee members need.
+    pub committee: Option<i64>,
+}
+
+impl StaffNeeds {
+    /// The program whose certificate `staff` needs, if any.
+    pub fn of(&self, staff: Staff) -> Option<i64> {
+        match staff {
+            Staff::Coordinator => self.coordinators,
+            Staff::Committee => self.committee,
+        }
+    }
+
+    /// The train-the-trainer rule: someone whose certificates stand as
+    /// `held` (program id, standing now) may take `staff` when the program
+    /// asks nothing for it, or when one of them is a [`Status::Valid`]
+    /// certificate of the program it names. Otherwise the program they
+    /// lack, for the refusal to name.
+    pub fn check(&self, staff: Staff, held: &[(i64, Status)]) -> Result<(), i64> {
+        match self.of(staff) {
+            None => Ok(()),
+            Some(needed)
+                if held
+                    .iter()
+                    .any(|(program, status)| *program == needed && *status == Status::Valid) =>
+            {
+                Ok(())
+            }
+            Some(needed) => Err(needed),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_needs_a_valid_certificate_of_the_named_program() {
+        let needs = StaffNeeds {
+            coordinators: Some(7),
+            committee: None,
+        };
+        assert_eq!(needs.check(Staff::Committee, &[]), Ok(()));
+        assert_eq!(needs.check(Staff::Coordinator, &[]), Err(7));
+        assert_eq!(
+            needs.check(
+                Staff::Coordinator,
+                &[
+                    (7, Status::Revoked),
+                    (7, Status::Expired),
+                    (8, Status::Valid)
+                ]
+            ),
+            Err(7)
+        );
+        assert_eq!(
+            needs.check(
+                Staff::Coordinator,
+                &[(7, Status::Expired), (7, Status::Valid)]
+            ),
+            Ok(())
+        );
+    }
 
     #[test]
     fn patterns_render_and_refuse() {

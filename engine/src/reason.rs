@@ -433,6 +433,12 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("withdrawal-no-stage", &["workflow"]),
     ("withdrawal-not-allowed", &["allowed"]),
     ("withdrawal-reason", &[]),
+    // Trainers who were trainees (issue 16, part 4).
+    (
+        "trainer-certificate-missing",
+        &["person", "role", "program", "required"],
+    ),
+    ("person-page-unknown", &["person"]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

@@ -687,7 +687,7 @@ pub enum ProgramCommand {
     },
     /// Say what a program certifies: level, bodies, number pattern,
     /// validity and the certificate a trainee must hold first.
-    Certify(CertifyArgs),
+    Certify(Box<CertifyArgs>),
     /// Choose whether requests to join the program's cohorts need the
     /// named supervisor's endorsement before a coordinator may accept them.
     Endorsement {
@@ -732,6 +732,14 @@ pub struct CertifyArgs {
     /// project of this program starts.
     #[arg(long, value_name = "PROGRAM")]
     pub requires: Option<String>,
+    /// A program whose valid certificate this program's cohorts'
+    /// coordinators must hold when they are made coordinators (train-the-trainer).
+    #[arg(long, value_name = "PROGRAM")]
+    pub coordinators_need: Option<String>,
+    /// A program whose valid certificate this program's committee members
+    /// (pool, evaluators, chairs) must hold when they are given the place.
+    #[arg(long, value_name = "PROGRAM")]
+    pub committee_needs: Option<String>,
 }
 
 /// `gradflow certificate ...`

@@ -28,6 +28,8 @@ pub async fn certify(ctx: &Ctx, args: CertifyArgs) -> anyhow::Result<ExitCode> {
         pattern: args.number,
         validity: args.valid_for,
         requires: args.requires,
+        coordinators_need: args.coordinators_need,
+        committee_needs: args.committee_needs,
     };
     let certification = engine
         .certify_program(&args.key, &settings, ctx.now)
@@ -35,7 +37,7 @@ pub async fn certify(ctx: &Ctx, args: CertifyArgs) -> anyhow::Result<ExitCode> {
     output::done(
         ctx,
         &format!(
-            "program {} certifies {} (awarded by {}, accredited by {}), numbered {}, valid for {}{}",
+            "program {} certifies {} (awarded by {}, accredited by {}), numbered {}, valid for {}{}{}{}",
             args.key,
             certification.level.en,
             certification.awarding_body.en,
@@ -46,6 +48,16 @@ pub async fn certify(ctx: &Ctx, args: CertifyArgs) -> anyhow::Result<ExitCode> {
                 .requires
                 .as_deref()
                 .map(|r| format!(", after a certificate of {r}"))
+                .unwrap_or_default(),
+            settings
+                .coordinators_need
+                .as_deref()
+                .map(|r| format!("; its coordinators need a certificate of {r}"))
+                .unwrap_or_default(),
+            settings
+                .committee_needs
+                .as_deref()
+                .map(|r| format!("; its committee members need a certificate of {r}"))
                 .unwrap_or_default()
         ),
         serde_json::to_value(&certification)?,

@@ -313,6 +313,7 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     ];
     play(&engine, id, script).await?;
     demo_certificates(&engine).await?;
+    super::demo_trainers::add(&engine, day(140), |line| tell!("{line}")).await?;
 
     if !args.tour {
         return serve(ctx, engine, &url, id, args).await;
@@ -937,7 +938,7 @@ async fn certify_demo_program(engine: &Engine) -> anyhow::Result<()> {
                 ),
                 pattern: "IPA-SVC-{year}-{seq:05}".into(),
                 validity: "3y".into(),
-                requires: None,
+                ..Default::default()
             },
             day(0),
         )

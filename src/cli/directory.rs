@@ -103,7 +103,6 @@ pub async fn program(ctx: &Ctx, command: ProgramCommand) -> anyhow::Result<ExitC
             title,
             workflow,
         } => (key, title, workflow),
-        ProgramCommand::Certify(args) => return super::certificate::certify(ctx, args).await,
         ProgramCommand::Endorsement { key, choice } => {
             let engine = ctx.engine().await?;
             let program = engine.set_endorsement(&key, choice == "on").await?;
@@ -122,6 +121,7 @@ pub async fn program(ctx: &Ctx, command: ProgramCommand) -> anyhow::Result<ExitC
             );
             return Ok(ExitCode::SUCCESS);
         }
+        ProgramCommand::Certify(args) => return super::certificate::certify(ctx, *args).await,
     };
     let engine = ctx.engine().await?;
     let program = engine

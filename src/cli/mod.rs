@@ -8,6 +8,7 @@ pub mod config;
 mod courier;
 mod dates;
 mod demo;
+mod demo_trainers;
 mod directory;
 mod import;
 mod intake;

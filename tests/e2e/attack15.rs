@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::program::{COORDINATOR, SERVICE_COHORT, at, ministry, set_up, supervisor, trainee};
 use crate::smtp_sink::Sink;
-use crate::support::{self, TestDb, assert_unchanged, on_both, snapshot};
+use crate::support::{self, Served, TestDb, assert_unchanged, on_both, snapshot};
 use crate::worker::{Process, gradflow, start_worker, worker_once};
 
 /// How long a process may run before it is killed as hung.
@@ -939,40 +939,6 @@ async fn a_worker_killed_mid_certificate_mail_loses_nothing(db: &TestDb) {
     assert!(report.broken.is_none(), "{report:?}");
 }
 
-/// A server over this database on an ephemeral port: its base URL and
-/// what stops it.
-async fn serve(
-    db: &TestDb,
-) -> (
-    String,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<std::io::Result<()>>,
-    tempfile::TempDir,
-) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let files = tempfile::tempdir().unwrap();
-    let config = gradflow_web::Config {
-        files: files.path().join("files"),
-        upload_limit: 1024,
-        upload_quota: gradflow_web::DEFAULT_UPLOAD_QUOTA,
-        secure_cookies: false,
-        limits: gradflow_web::Limits::default(),
-        password_reset: false,
-        public_url: base.clone(),
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(gradflow_web::serve(
-        std::sync::Arc::new(db.engine().await),
-        config,
-        listener,
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    (base, stop, server, files)
-}
-
 /// Eighty guesses at once from one address, spread over two servers on
 /// one database: no more than the limit are answered, the rest refused
 /// (429); past the limit the good code is refused to that address too
@@ -982,8 +948,8 @@ async fn guesses_racing_over_two_servers_stay_within_the_limit(db: &TestDb) {
     institute(db, 1, &[1], true).await;
     let engine = db.engine().await;
     let c = engine.certificates(None, None).await.unwrap().remove(0);
-    let (a, stop_a, server_a, _fa) = serve(db).await;
-    let (b, stop_b, server_b, _fb) = serve(db).await;
+    let (server_a, server_b) = (Served::start(db).await, Served::start(db).await);
+    let (a, b) = (server_a.base.clone(), server_b.base.clone());
     let client = reqwest::Client::new();
     let mut guesses = Vec::new();
     for i in 0..80 {
@@ -1055,10 +1021,8 @@ async fn guesses_racing_over_two_servers_stay_within_the_limit(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(elsewhere.status, "valid");
-    stop_a.send(()).unwrap();
-    stop_b.send(()).unwrap();
-    server_a.await.unwrap().unwrap();
-    server_b.await.unwrap().unwrap();
+    server_a.stop().await;
+    server_b.stop().await;
 }
 
 /// A cohort's calendar change (here one new holiday, after the scoring
@@ -1182,7 +1146,7 @@ async fn a_second_evaluation_round_plans_the_scoring_timers_again() {
 async fn an_expired_prerequisite_is_refused(db: &TestDb) {
     let engine = db.engine().await;
     set_up(&engine).await;
-    let mut service = crate::program::certifies(("Service", "الخدمة"), "S-{seq}", None);
+    let mut service = support::certify(("Service", "الخدمة"), "S-{seq}", "none", None);
     service.validity = "7d".into();
     engine
         .certify_program("service", &service, at("2026-01-02"))
@@ -1512,7 +1476,7 @@ async fn a_pattern_change_never_blocks_the_passes() {
     let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
     let projects = institute(&db, 2, &[1, 2], true).await;
     let engine = db.engine().await;
-    let changed = crate::program::certifies(("Service", "الخدمة"), "PSLI-2026-{seq:05}", None);
+    let changed = support::certify(("Service", "الخدمة"), "PSLI-2026-{seq:05}", "none", None);
     if engine
         .certify_program("service", &changed, at("2026-01-12"))
         .await
@@ -1559,19 +1523,9 @@ async fn the_committee_form_refuses_forgery_and_huge_bodies(db: &TestDb) {
             .unwrap();
     }
     let cohort = engine.cohort(SERVICE_COHORT).await.unwrap().id;
-    let (base, stop, server, _files) = serve(db).await;
-    let browser = || crate::web::Browser {
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        base: base.clone(),
-        cookie: None,
-    };
-    let mut coord = browser();
-    coord.sign_in(COORDINATOR, crate::web::PASSWORD).await;
-    let mut other = browser();
-    other.sign_in("t01@example.org", crate::web::PASSWORD).await;
+    let server = Served::start(db).await;
+    let mut coord = server.signed_in(COORDINATOR).await;
+    let mut other = server.signed_in("t01@example.org").await;
     let board = coord.get(&format!("/cohorts/{cohort}")).await;
     assert_eq!(board.status, reqwest::StatusCode::OK, "{}", board.body);
     let theirs = other.get("/").await.csrf();
@@ -1599,6 +1553,5 @@ async fn the_committee_form_refuses_forgery_and_huge_bodies(db: &TestDb) {
     let hidden = other.post(&path, &[("csrf", theirs.as_str())]).await;
     assert_eq!(hidden.status, reqwest::StatusCode::NOT_FOUND);
     assert_unchanged(db, &before, "a trainee's post").await;
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }

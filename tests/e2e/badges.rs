@@ -13,17 +13,16 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 use gradflow_engine::certificate::Code;
 use gradflow_engine::decide::Fields;
 use gradflow_engine::service::Engine;
 use reqwest::StatusCode;
 
-use crate::certificates::{settings, to_the_pass};
+use crate::certificates::to_the_pass;
 use crate::processes::spawn;
-use crate::support::{Cohort, TestDb, act, day, on_both};
-use crate::web::{Browser, PASSWORD};
+use crate::support::{self, Cohort, Served, TestDb, act, day, on_both};
+use crate::web::PASSWORD;
 
 on_both!(
     the_credential_verifies_independently,
@@ -99,71 +98,6 @@ async fn verify(jwt: &str) -> Result<serde_json::Value, String> {
     }
 }
 
-/// A served site over `engine`'s database whose public address is its own
-/// (so the verifier fetches what the credential names from it).
-struct Site {
-    base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _files: tempfile::TempDir,
-}
-
-impl Site {
-    async fn new(db: &TestDb) -> Site {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let files = tempfile::tempdir().unwrap();
-        let config = gradflow_web::Config {
-            files: files.path().join("files"),
-            upload_limit: 1024,
-            upload_quota: gradflow_web::DEFAULT_UPLOAD_QUOTA,
-            secure_cookies: false,
-            limits: gradflow_web::Limits::default(),
-            password_reset: false,
-            public_url: base.clone(),
-        };
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(gradflow_web::serve(
-            Arc::new(db.engine().await),
-            config,
-            listener,
-            async {
-                let _ = stopped.await;
-            },
-        ));
-        Site {
-            base,
-            stop: Some(stop),
-            _files: files,
-        }
-    }
-
-    async fn signed_in(&self, email: &str) -> Browser {
-        let mut b = self.anonymous();
-        let page = b.sign_in(email, PASSWORD).await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{email} signs in");
-        b
-    }
-
-    fn anonymous(&self) -> Browser {
-        Browser {
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: self.base.clone(),
-            cookie: None,
-        }
-    }
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
 /// A graduation-service project passed by the chair: its certificate's
 /// code, and the cohort (certifying).
 async fn certified(engine: &Engine, title: &str) -> (Code, Cohort) {
@@ -171,7 +105,7 @@ async fn certified(engine: &Engine, title: &str) -> (Code, Cohort) {
     engine
         .certify_program(
             &cohort.program,
-            &settings("OB-{year}-{seq:03}", "3y", None),
+            &support::certify(support::SERVICE_LEVEL, "OB-{year}-{seq:03}", "3y", None),
             day(0),
         )
         .await
@@ -212,9 +146,9 @@ async fn the_credential_verifies_independently(db: &TestDb) {
     ] {
         engine.set_password(email, PASSWORD).await.unwrap();
     }
-    let site = Site::new(db).await;
+    let site = Served::start(db).await;
     // Before any credential there is no key; the JWK set is empty, not an error.
-    let mut visitor = site.anonymous();
+    let mut visitor = site.browser();
     let empty = visitor.get("/.well-known/jwks.json").await;
     assert_eq!(empty.status, StatusCode::OK);
     assert_eq!(empty.body, r#"{"keys":[]}"#);

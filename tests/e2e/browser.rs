@@ -238,7 +238,12 @@ impl Site {
         engine
             .certify_program(
                 "service-2026",
-                &crate::certificates::settings("GF-{year}-{seq:04}", "3y", None),
+                &crate::support::certify(
+                    crate::support::SERVICE_LEVEL,
+                    "GF-{year}-{seq:04}",
+                    "3y",
+                    None,
+                ),
                 now,
             )
             .await

@@ -4,33 +4,12 @@
 //! expired, revoked, unknown; rate limited), revocation once, expiry, the
 //! prerequisite refused at a project's start, and the pages over HTTP.
 
-use gradflow_engine::certificate::{Code, Texts};
+use gradflow_engine::certificate::Code;
 use gradflow_engine::decide::Fields;
-use gradflow_engine::service::{CertifyProgram, Engine, Kind as ErrorKind};
+use gradflow_engine::service::{Engine, Kind as ErrorKind};
 
 use crate::processes::spawn;
 use crate::support::{self, Cohort, TestDb, act, day, holder, on_both, snapshot};
-
-/// The program settings the tests certify with.
-pub fn settings(pattern: &str, validity: &str, requires: Option<&str>) -> CertifyProgram {
-    CertifyProgram {
-        level: Texts {
-            en: "Service".into(),
-            ar: "مستوى الخدمة".into(),
-        },
-        awarding_body: Texts {
-            en: "Institute of Public Administration".into(),
-            ar: "معهد الإدارة العامة".into(),
-        },
-        accrediting_body: Texts {
-            en: "ILM".into(),
-            ar: "معهد القيادة والإدارة".into(),
-        },
-        pattern: pattern.into(),
-        validity: validity.into(),
-        requires: requires.map(Into::into),
-    }
-}
 
 fn fields(pairs: &[(&str, &str)]) -> Fields {
     pairs
@@ -104,7 +83,11 @@ pub async fn to_the_pass(engine: &Engine, cohort: &Cohort, title: &str, n: usize
 async fn certifying(engine: &Engine, pattern: &str, validity: &str) -> Cohort {
     let cohort = Cohort::set_up(engine, "graduation-service").await;
     engine
-        .certify_program(&cohort.program, &settings(pattern, validity, None), day(0))
+        .certify_program(
+            &cohort.program,
+            &support::certify(support::SERVICE_LEVEL, pattern, validity, None),
+            day(0),
+        )
         .await
         .unwrap();
     cohort
@@ -272,13 +255,17 @@ async fn settings_are_checked(db: &TestDb) {
         ("PSLI-{seq}", "3 fortnights", "validity-unknown"),
     ] {
         let e = engine
-            .certify_program(&cohort.program, &settings(pattern, validity, None), day(0))
+            .certify_program(
+                &cohort.program,
+                &support::certify(support::SERVICE_LEVEL, pattern, validity, None),
+                day(0),
+            )
             .await
             .unwrap_err();
         assert_eq!(e.reason().code, code, "{pattern} {validity}");
         assert_eq!(e.kind(), ErrorKind::Invalid);
     }
-    let mut bad = settings("P-{seq}", "none", None);
+    let mut bad = support::certify(support::SERVICE_LEVEL, "P-{seq}", "none", None);
     bad.level.ar = "line\u{202e}".into();
     let e = engine
         .certify_program(&cohort.program, &bad, day(0))
@@ -289,7 +276,12 @@ async fn settings_are_checked(db: &TestDb) {
     let e = engine
         .certify_program(
             &cohort.program,
-            &settings("P-{seq}", "none", Some(&cohort.program)),
+            &support::certify(
+                support::SERVICE_LEVEL,
+                "P-{seq}",
+                "none",
+                Some(&cohort.program),
+            ),
             day(0),
         )
         .await
@@ -309,7 +301,12 @@ async fn the_prerequisite_is_checked_at_the_start(db: &TestDb) {
     engine
         .certify_program(
             "excellence",
-            &settings("E-{year}-{seq}", "none", Some(&service.program)),
+            &support::certify(
+                support::SERVICE_LEVEL,
+                "E-{year}-{seq}",
+                "none",
+                Some(&service.program),
+            ),
             day(0),
         )
         .await
@@ -512,7 +509,7 @@ async fn the_commands(db: &TestDb) {
 /// page's link, the public check as a page and as JSON, a malformed and an
 /// unknown code answered alike, and the limit answered 429 with words.
 async fn the_pages(db: &TestDb) {
-    use crate::web::{Browser, PASSWORD};
+    use crate::web::PASSWORD;
     use reqwest::StatusCode;
     let engine = db.engine().await;
     let cohort = certifying(&engine, "WEB-{year}-{seq:03}", "none").await;
@@ -526,43 +523,11 @@ async fn the_pages(db: &TestDb) {
         engine.set_password(email, PASSWORD).await.unwrap();
     }
     let code = Code::parse(&engine.certificates(None, None).await.unwrap()[0].code).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let files = tempfile::tempdir().unwrap();
-    let config = gradflow_web::Config {
-        files: files.path().join("files"),
-        upload_limit: 1024,
-        upload_quota: gradflow_web::DEFAULT_UPLOAD_QUOTA,
-        secure_cookies: false,
-        limits: gradflow_web::Limits::default(),
-        password_reset: false,
-        public_url: "https://certs.institute.example".into(),
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(gradflow_web::serve(
-        std::sync::Arc::new(db.engine().await),
-        config,
-        listener,
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let browser = || Browser {
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        base: base.clone(),
-        cookie: None,
-    };
-    let signed_in = |email: &'static str| {
-        let mut b = browser();
-        async move {
-            let page = b.sign_in(email, PASSWORD).await;
-            assert_eq!(page.status, StatusCode::SEE_OTHER);
-            b
-        }
-    };
+    let server =
+        support::Served::with_public_url(db, Some("https://certs.institute.example")).await;
+    let base = server.base.clone();
+    let browser = || server.browser();
+    let signed_in = |email: &'static str| server.signed_in(email);
     let path = format!("/certificates/{}", code.grouped());
     let mut trainee = signed_in("trainee1@example.org").await;
     let home = trainee.get("/").await;
@@ -710,8 +675,7 @@ async fn the_pages(db: &TestDb) {
     );
     let limited = public.get("/verify/guess.json").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }
 
 /// The trainee is mailed the certificate's number and code by the worker,

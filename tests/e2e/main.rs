@@ -38,6 +38,7 @@ mod smtp_sink;
 mod store_suite;
 mod support;
 mod timers_attack;
+mod trainers;
 mod versions;
 mod walks;
 mod web;

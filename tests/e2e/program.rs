@@ -27,10 +27,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use gradflow_engine::calendar::{MailHours, Weekend};
-use gradflow_engine::certificate::{Code, Texts};
+use gradflow_engine::certificate::Code;
 use gradflow_engine::decide::{Change, Fields};
 use gradflow_engine::definition::{self, Workflow};
-use gradflow_engine::service::{CertifyProgram, Engine, NewCohort, Outcome, ProjectStart, Request};
+use gradflow_engine::service::{Engine, NewCohort, Outcome, ProjectStart, Request};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -254,32 +254,6 @@ impl Run<'_> {
     }
 }
 
-/// What a program certifies: level, the awarding and accrediting bodies,
-/// the number pattern, no expiry, and the program required first.
-pub(crate) fn certifies(
-    level: (&str, &str),
-    pattern: &str,
-    requires: Option<&str>,
-) -> CertifyProgram {
-    CertifyProgram {
-        level: Texts {
-            en: level.0.into(),
-            ar: level.1.into(),
-        },
-        awarding_body: Texts {
-            en: INSTITUTE.into(),
-            ar: "معهد الإدارة العامة".into(),
-        },
-        accrediting_body: Texts {
-            en: "ILM".into(),
-            ar: "معهد القيادة والإدارة".into(),
-        },
-        pattern: pattern.into(),
-        validity: "none".into(),
-        requires: requires.map(Into::into),
-    }
-}
-
 /// A cohort in Muscat (Friday-Saturday weekend, mail from 09:00 to 17:00,
 /// the Eid holidays) with the coordinator.
 pub(crate) fn cohort(program: &str, name: &str, dates: [(&str, &str); 3]) -> NewCohort {
@@ -370,7 +344,7 @@ pub(crate) async fn set_up(engine: &Engine) -> Workflow {
     engine
         .certify_program(
             "service",
-            &certifies(("Service", "مستوى الخدمة"), "PSLI-{year}-{seq:05}", None),
+            &support::certify(support::SERVICE_LEVEL, "PSLI-{year}-{seq:05}", "none", None),
             day0,
         )
         .await
@@ -378,9 +352,10 @@ pub(crate) async fn set_up(engine: &Engine) -> Workflow {
     engine
         .certify_program(
             "excellence",
-            &certifies(
+            &support::certify(
                 ("Excellence", "مستوى التميز"),
                 "PSLI-EX-{year}-{seq:05}",
+                "none",
                 Some("service"),
             ),
             day0,
@@ -797,27 +772,8 @@ async fn check_certificates(run: &Run<'_>) {
     assert_eq!(codes.len(), 11, "codes are unique");
 
     // The public check page, as anyone holding the code reads it.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let files = tempfile::tempdir().unwrap();
-    let config = gradflow_web::Config {
-        files: files.path().join("files"),
-        upload_limit: 1024,
-        upload_quota: gradflow_web::DEFAULT_UPLOAD_QUOTA,
-        secure_cookies: false,
-        limits: gradflow_web::Limits::default(),
-        password_reset: false,
-        public_url: base.clone(),
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(gradflow_web::serve(
-        std::sync::Arc::new(run.db.engine().await),
-        config,
-        listener,
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let server = support::Served::start(run.db).await;
+    let base = server.base.clone();
     let client = reqwest::Client::new();
     for c in &list {
         let code = Code::parse(&c.code).unwrap();
@@ -851,8 +807,7 @@ async fn check_certificates(run: &Run<'_>) {
         .await
         .unwrap();
     assert!(page.contains("This certificate is valid."), "{page}");
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
     // And by the command line (exit 0 only for a valid certificate).
     let cli = gradflow(
         run.db,

@@ -586,3 +586,131 @@ pub async fn queued_reset(
         token: link.rsplit_once("token=").unwrap().1.to_owned(),
     }
 }
+
+/// A server over a test database on an ephemeral port, as the tests that
+/// read pages start one (upload limit 1 KB, files in a temporary folder);
+/// its public address is its own unless [`Served::with_public_url`] says
+/// another. Stopped when dropped, or by [`Served::stop`], which also
+/// checks it ended well.
+pub struct Served {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _files: tempfile::TempDir,
+}
+
+impl Served {
+    /// A server whose public address is its own.
+    pub async fn start(db: &TestDb) -> Served {
+        Served::with_public_url(db, None).await
+    }
+
+    /// A server whose public address is `public_url` (`None`: its own).
+    pub async fn with_public_url(db: &TestDb, public_url: Option<&str>) -> Served {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let files = tempfile::tempdir().unwrap();
+        let config = gradflow_web::Config {
+            files: files.path().join("files"),
+            upload_limit: 1024,
+            upload_quota: gradflow_web::DEFAULT_UPLOAD_QUOTA,
+            secure_cookies: false,
+            limits: gradflow_web::Limits::default(),
+            password_reset: false,
+            public_url: public_url.map_or_else(|| base.clone(), str::to_owned),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(gradflow_web::serve(
+            std::sync::Arc::new(db.engine().await),
+            config,
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Served {
+            base,
+            stop: Some(stop),
+            server: Some(server),
+            _files: files,
+        }
+    }
+
+    /// A browser that is not signed in (redirects are not followed).
+    pub fn browser(&self) -> crate::web::Browser {
+        crate::web::Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+            cookie: None,
+        }
+    }
+
+    /// A browser signed in as `email` with the tests' password.
+    pub async fn signed_in(&self, email: &str) -> crate::web::Browser {
+        let mut b = self.browser();
+        let page = b.sign_in(email, crate::web::PASSWORD).await;
+        assert_eq!(
+            page.status,
+            reqwest::StatusCode::SEE_OTHER,
+            "{email} signs in: {}",
+            page.body
+        );
+        b
+    }
+
+    /// Stops the server and checks it ended without an error.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop.send(()).unwrap();
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// What the tests' programs certify: `level` (English, Arabic), awarded
+/// by the Institute of Public Administration and accredited by ILM in both
+/// languages, numbered by `pattern`, valid for `validity`, after a
+/// certificate of program `requires` when given.
+pub fn certify(
+    level: (&str, &str),
+    pattern: &str,
+    validity: &str,
+    requires: Option<&str>,
+) -> gradflow_engine::service::CertifyProgram {
+    use gradflow_engine::certificate::Texts;
+    gradflow_engine::service::CertifyProgram {
+        level: Texts {
+            en: level.0.into(),
+            ar: level.1.into(),
+        },
+        awarding_body: Texts {
+            en: "Institute of Public Administration".into(),
+            ar: "معهد الإدارة العامة".into(),
+        },
+        accrediting_body: Texts {
+            en: "ILM".into(),
+            ar: "معهد القيادة والإدارة".into(),
+        },
+        pattern: pattern.into(),
+        validity: validity.into(),
+        requires: requires.map(Into::into),
+        ..Default::default()
+    }
+}
+
+/// The Service level the certificate tests certify (both languages).
+pub const SERVICE_LEVEL: (&str, &str) = ("Service", "مستوى الخدمة");

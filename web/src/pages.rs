@@ -66,6 +66,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("supervision", include_str!("../templates/supervision.hbs")),
     ("candidates", include_str!("../templates/candidates.hbs")),
+    ("person", include_str!("../templates/person.hbs")),
 ];
 
 /// The stylesheet, served at `/static/style.css`.

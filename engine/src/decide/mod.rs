@@ -288,6 +288,64 @@ impl Possible {
     }
 }
 
+/// Whether `person`, holding `roles` on `project`, may score assessment `a`
+/// at all: refused when no role of theirs scores it, when they hold a role
+/// that conflicts with scoring (e.g. through the cohort, where roles are not
+/// checked per project), or when the committee's conflict rules exclude
+/// them. The one rule for the score action and for a page offering its form.
+fn scorer(
+    project: &Project<'_>,
+    a: &Assessment,
+    roles: &BTreeSet<&str>,
+    person: PersonId,
+) -> Result<(), Rejection> {
+    let Some(role) = a.by.iter().find(|r| roles.contains(r.as_str())) else {
+        return Err(not_allowed(SCORE_ACTION, &a.by, roles));
+    };
+    let workflow = project.workflow;
+    if let Some(held) = roles
+        .iter()
+        .find(|held| **held != role.as_str() && workflow.conflicting(held, role))
+    {
+        return Err(Rejection::ConflictOfInterest {
+            role: role.clone(),
+            held: (*held).to_owned(),
+        });
+    }
+    judged(project, role, person)
+}
+
+/// Refused when the committee's conflict rules exclude `person` from
+/// judging `project` in `role` (a declared conflict, the trainee's
+/// organization, their supervisor).
+fn judged(project: &Project<'_>, role: &str, person: PersonId) -> Result<(), Rejection> {
+    match project
+        .conflicts
+        .judge(project.workflow, role, person, project.members)
+    {
+        Some(why) => Err(Rejection::Conflicted {
+            role: role.to_owned(),
+            why,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Why `person` may not score `project` in its current stage whatever they
+/// answer — the score action's own refusal ([`scorer`]: not an evaluator,
+/// a conflicting role, a conflict of interest), so a page need not offer
+/// the form; `None` when they may, or when the stage assesses nothing.
+/// `project.conflicts` must be loaded (as for a command that judges).
+pub fn score_refusal(
+    project: &Project<'_>,
+    state: &ProjectState,
+    person: PersonId,
+) -> Option<Rejection> {
+    let stage = current_stage(project.workflow, state).ok()?;
+    let a = stage.assessment.as_ref()?;
+    scorer(project, a, &project.roles_of(person), person).err()
+}
+
 /// Everything that can be done in the project's current stage, and by whom.
 pub fn possible(project: &Project<'_>, state: &ProjectState) -> Vec<Possible> {
     let Ok(stage) = current_stage(project.workflow, state) else {
@@ -935,22 +993,7 @@ impl<'p, 'a> Draft<'p, 'a> {
         command: &Command,
         roles: &BTreeSet<&str>,
     ) -> Result<(), Rejection> {
-        let Some(role) = a.by.iter().find(|r| roles.contains(r.as_str())) else {
-            return Err(not_allowed(SCORE_ACTION, &a.by, roles));
-        };
-        // Someone holding a role that conflicts with scoring (e.g. through
-        // the cohort, where roles are not checked per project) may not score.
-        let workflow = self.project.workflow;
-        if let Some(held) = roles
-            .iter()
-            .find(|held| **held != role.as_str() && workflow.conflicting(held, role))
-        {
-            return Err(Rejection::ConflictOfInterest {
-                role: role.clone(),
-                held: (*held).to_owned(),
-            });
-        }
-        self.judge(role, command.actor)?;
+        scorer(self.project, a, roles, command.actor)?;
         if self.state.scorecards.contains_key(&command.actor) {
             return Err(Rejection::AlreadyScored);
         }
@@ -976,17 +1019,7 @@ impl<'p, 'a> Draft<'p, 'a> {
     /// judging this project in `role` (a declared conflict, the trainee's
     /// organization, their supervisor).
     fn judge(&self, role: &str, person: PersonId) -> Result<(), Rejection> {
-        let project = self.project;
-        match project
-            .conflicts
-            .judge(project.workflow, role, person, project.members)
-        {
-            Some(why) => Err(Rejection::Conflicted {
-                role: role.to_owned(),
-                why,
-            }),
-            None => Ok(()),
-        }
+        judged(self.project, role, person)
     }
 
     /// The chair's reason for a moderation deed: the comment, required;

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{Engine, Error, Viewer, input};
-use crate::certificate::{self, CODE_SYMBOLS, Code, Details, Pattern, Texts, Validity};
+use crate::certificate::{self, CODE_SYMBOLS, Code, Details, Pattern, StaffNeeds, Texts, Validity};
 use crate::decide::{Change, Decision};
 use crate::definition::Workflow;
 use crate::reason::{Arg, Reason};
@@ -35,6 +35,12 @@ pub struct CertifyProgram {
     pub validity: String,
     /// The key of a program whose valid certificate a trainee needs first.
     pub requires: Option<String>,
+    /// The key of a program whose valid certificate this program's cohorts'
+    /// coordinators need (train-the-trainer).
+    pub coordinators_need: Option<String>,
+    /// The key of a program whose valid certificate this program's
+    /// committee members need (its pools, evaluators and chairs).
+    pub committee_needs: Option<String>,
 }
 
 /// What a public check of a code says: no more than the certificate's
@@ -107,10 +113,9 @@ impl Engine {
                 vec![("validity", Arg::Text(echoed(&settings.validity)))],
             ))
         })?;
-        let prerequisite_id = match settings.requires.as_deref().map(str::trim) {
-            None | Some("") => None,
+        let prerequisite_id = match self.named_program(settings.requires.as_deref()).await? {
+            None => None,
             Some(required) => {
-                let required = self.store.program(required).await?;
                 // No program may require itself, directly or through others.
                 let mut seen = vec![program.id];
                 let mut next = Some(required.id);
@@ -134,6 +139,18 @@ impl Engine {
                 Some(required.id)
             }
         };
+        // What its staff need is no cycle: a program's own graduates may
+        // run its later cohorts (those coordinating now stay).
+        let staff = StaffNeeds {
+            coordinators: self
+                .named_program(settings.coordinators_need.as_deref())
+                .await?
+                .map(|p| p.id),
+            committee: self
+                .named_program(settings.committee_needs.as_deref())
+                .await?
+                .map(|p| p.id),
+        };
         let certification = Certification {
             program_id: program.id,
             level,
@@ -142,9 +159,21 @@ impl Engine {
             pattern: pattern.as_str().to_owned(),
             validity: validity.to_string(),
             prerequisite_id,
+            staff,
         };
         self.store.set_certification(&certification, now).await?;
         Ok(certification)
+    }
+
+    /// The program a setting names by key (`None` or blank: none).
+    async fn named_program(
+        &self,
+        key: Option<&str>,
+    ) -> Result<Option<crate::store::Program>, Error> {
+        match key.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(key) => Ok(Some(self.store.program(key).await?)),
+        }
     }
 
     /// What program `key` certifies, if it certifies anything.

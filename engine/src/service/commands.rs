@@ -116,6 +116,16 @@ impl Engine {
         // person is refused without a place taken.
         let mut checked: Vec<Result<(String, Vec<Member>), Error>> =
             Vec::with_capacity(projects.len());
+        // Train-the-trainer: a coordinating or judging role given at the
+        // start may need a certificate (read once; the workflow only when
+        // the program asks anything).
+        let needs = self.staff_needs(&program).await?;
+        let staff_workflow = if needs == crate::certificate::StaffNeeds::default() {
+            None
+        } else {
+            let stored = self.store.latest_definition(&program.workflow_key).await?;
+            Some(self.cached_or_parsed(&stored)?)
+        };
         for project in projects {
             let mut check = self.check_start(project).await;
             if let Ok((_, direct)) = &check {
@@ -126,6 +136,12 @@ impl Engine {
                     .map(|m| m.person)
                     .collect();
                 if let Err(refused) = self.check_prerequisite(&program, &trainees, now).await {
+                    check = Err(refused);
+                } else if let Some(workflow) = &staff_workflow
+                    && let Err(refused) = self
+                        .check_staff_members(&program, &needs, workflow, direct, now)
+                        .await
+                {
                     check = Err(refused);
                 }
             }
@@ -289,13 +305,22 @@ impl Engine {
         }
         // Not from the cache: an email corrected by another process must
         // not give the role to whoever had it before.
-        let person = self.store.person(&input::email(email)?).await?.id;
+        let found = self.store.person(&input::email(email)?).await?;
+        let person = found.id;
         // The committee's conflict rules judge whoever is given a role
         // that judges the work (an evaluator, the chair).
         let conflicts = self.conflicts_for(&record.members, Some(person)).await?;
         let ctx = decision_context(&record, &workflow, &calendar, &conflicts);
         let decision = decide::add_member(&ctx, &record.state, actor, person, role.trim(), now)
             .map_err(|r| Error::refused(r, &workflow))?;
+        // Train-the-trainer: a coordinator's or a judging role may need a
+        // certificate of another program.
+        if let Some(staff) = crate::certificate::Staff::of_role(&workflow, role.trim()) {
+            let cohort = self.store.cohort_by_id(record.cohort_id).await?;
+            let program = self.store.program_by_id(cohort.program_id).await?;
+            self.check_staff(&program, Some(person), &found.email, staff, now)
+                .await?;
+        }
         self.commit_one(project, record.state.version, decision, now)
             .await
     }

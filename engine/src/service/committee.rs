@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use super::commands::{Outcome, decision_context};
 use super::{Engine, Error, input};
+use crate::certificate::Staff;
 use crate::decide::committee::{
     self, ConflictWith, Conflicts, Declared, Need, Pool, PoolMember, Seating, TooSmall,
 };
@@ -166,6 +167,16 @@ impl Engine {
     ) -> Result<(), Error> {
         let cohort = self.store.cohort(cohort).await?;
         let person = self.store.person(&input::email(email)?).await?;
+        // Train-the-trainer: the program may ask its committee for a certificate.
+        let program = self.store.program_by_id(cohort.program_id).await?;
+        self.check_staff(
+            &program,
+            Some(person.id),
+            &person.email,
+            Staff::Committee,
+            now,
+        )
+        .await?;
         self.store
             .pool_add(cohort.id, person.id, chair, now)
             .await?;
@@ -652,19 +663,7 @@ impl Engine {
             .into_iter()
             .map(declared)
             .collect();
-        let ids: Vec<i64> = members
-            .iter()
-            .map(|m| m.person)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let organizations = self
-            .store
-            .people_by_id(&ids)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.organization))
-            .collect();
+        let (_, organizations) = self.organizations_of(members, None).await?;
         Ok(Pool {
             members: rows
                 .into_iter()
@@ -689,6 +688,28 @@ impl Engine {
         members: &[Member],
         also: Option<i64>,
     ) -> Result<Conflicts, Error> {
+        let (ids, organizations) = self.organizations_of(members, also).await?;
+        let declared = self
+            .store
+            .conflicts_of(&ids)
+            .await?
+            .into_iter()
+            .map(declared)
+            .collect();
+        Ok(Conflicts {
+            organizations,
+            declared,
+        })
+    }
+
+    /// The distinct people of `members` (and `also`, someone about to be
+    /// given a role), by id, and each one's organization: what the
+    /// committee's rules compare.
+    async fn organizations_of(
+        &self,
+        members: &[Member],
+        also: Option<i64>,
+    ) -> Result<(Vec<i64>, BTreeMap<i64, String>), Error> {
         let ids: Vec<i64> = members
             .iter()
             .map(|m| m.person)
@@ -703,17 +724,7 @@ impl Engine {
             .into_iter()
             .map(|p| (p.id, p.organization))
             .collect();
-        let declared = self
-            .store
-            .conflicts_of(&ids)
-            .await?
-            .into_iter()
-            .map(declared)
-            .collect();
-        Ok(Conflicts {
-            organizations,
-            declared,
-        })
+        Ok((ids, organizations))
     }
 
     /// The refusal for a pool too small, with people's names.

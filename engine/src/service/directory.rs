@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{Engine, Error, input};
+use crate::certificate::Staff;
 use crate::definition::{self, Templates, Workflow};
 use crate::store::{
     Cohort, NewCohort, NewDefinition, Person, Program, Published, StoredDefinition, Summary,
@@ -210,7 +211,11 @@ impl Engine {
         }
         let mut coordinators = Vec::with_capacity(cohort.coordinators.len());
         for email in &cohort.coordinators {
-            coordinators.push(self.person_id(email).await?);
+            let id = self.person_id(email).await?;
+            // Train-the-trainer: the program may ask its coordinators for a certificate.
+            self.check_staff(&program, Some(id), email.trim(), Staff::Coordinator, now)
+                .await?;
+            coordinators.push(id);
         }
         Ok(self
             .store

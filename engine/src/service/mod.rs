@@ -43,6 +43,7 @@ mod people;
 mod places;
 mod read;
 mod scheduler;
+mod trainers;
 mod versions;
 
 use std::collections::HashMap;
@@ -83,6 +84,7 @@ pub use store::{
     SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 pub use store::{CohortEvent, StoredApplication};
+pub use trainers::PersonPage;
 pub use versions::{MigrationReport, MovedProject};
 
 /// The engine service: a store plus caches of what never changes under it.

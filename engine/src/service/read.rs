@@ -157,6 +157,30 @@ impl Engine {
         self.view(project).await
     }
 
+    /// Why `viewer` may not score `project` now whatever they answer — the
+    /// core's [`crate::decide::score_refusal`] with the committee's
+    /// conflicts loaded, as the score action itself reads them — so a page
+    /// says so instead of offering the form; `None` when they may, or when
+    /// nothing is assessed now. Not found for a project they may not see.
+    pub async fn score_refusal_as(
+        &self,
+        viewer: &Viewer,
+        project: i64,
+    ) -> Result<Option<crate::reason::Reason>, Error> {
+        self.check_visible(viewer, project).await?;
+        let record = self.store.project(project).await?;
+        let (workflow, calendar) = self.context(&record).await?;
+        if workflow
+            .stage(&record.state.stage)
+            .is_none_or(|s| s.assessment.is_none())
+        {
+            return Ok(None);
+        }
+        let conflicts = self.conflicts_for(&record.members, None).await?;
+        let ctx = super::commands::decision_context(&record, &workflow, &calendar, &conflicts);
+        Ok(crate::decide::score_refusal(&ctx, &record.state, viewer.person.id).map(|r| r.reason()))
+    }
+
     /// The history of `project`, oldest first, if `viewer` may see it.
     /// A scoring event keeps its scores and remarks only for those who may
     /// read that scorecard ([`readable_scorecards`]): others read that

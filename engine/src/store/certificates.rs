@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{Columns, Error, Store, instant as timestamp, micros, with_db};
-use crate::certificate::{Details, Pattern, Status, Texts};
+use crate::certificate::{Details, Pattern, StaffNeeds, Status, Texts};
 use crate::reason::{Arg, Reason};
 
 /// What a program's certificate says, as stored.
@@ -27,6 +27,9 @@ pub struct Certification {
     pub validity: String,
     /// A program whose valid certificate a trainee needs before starting.
     pub prerequisite_id: Option<i64>,
+    /// Programs whose valid certificate its cohorts' coordinators and
+    /// committee members need (train-the-trainer).
+    pub staff: StaffNeeds,
 }
 
 /// A certificate to write in a decision's transaction (its number is drawn there).
@@ -236,11 +239,12 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), Error> {
         with_db!(self, pool => sqlx::query(
-            "INSERT INTO program_certifications (program_id, level, awarding_body, accrediting_body, pattern, validity, prerequisite_id, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            "INSERT INTO program_certifications (program_id, level, awarding_body, accrediting_body, pattern, validity, prerequisite_id, updated_at, coordinators_need, committee_need)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (program_id) DO UPDATE SET level = excluded.level, awarding_body = excluded.awarding_body,
                 accrediting_body = excluded.accrediting_body, pattern = excluded.pattern, validity = excluded.validity,
-                prerequisite_id = excluded.prerequisite_id, updated_at = excluded.updated_at",
+                prerequisite_id = excluded.prerequisite_id, updated_at = excluded.updated_at,
+                coordinators_need = excluded.coordinators_need, committee_need = excluded.committee_need",
         )
         .bind(certification.program_id)
         .bind(json(&certification.level))
@@ -250,6 +254,8 @@ impl Store {
         .bind(&certification.validity)
         .bind(certification.prerequisite_id)
         .bind(micros(now))
+        .bind(certification.staff.coordinators)
+        .bind(certification.staff.committee)
         .execute(pool)
         .await
         .map(|_| ())?);
@@ -259,7 +265,8 @@ impl Store {
     /// What `program` certifies, if it certifies anything.
     pub(crate) async fn certification(&self, program: i64) -> Result<Option<Certification>, Error> {
         let row = with_db!(self, pool => sqlx::query(
-            "SELECT program_id, level, awarding_body, accrediting_body, pattern, validity, prerequisite_id
+            "SELECT program_id, level, awarding_body, accrediting_body, pattern, validity, prerequisite_id,
+                coordinators_need, committee_need
              FROM program_certifications WHERE program_id = $1",
         )
         .bind(program)
@@ -274,6 +281,10 @@ impl Store {
                 pattern: r.text("pattern")?,
                 validity: r.text("validity")?,
                 prerequisite_id: r.opt_int("prerequisite_id")?,
+                staff: StaffNeeds {
+                    coordinators: r.opt_int("coordinators_need")?,
+                    committee: r.opt_int("committee_need")?,
+                },
             })
         }));
         row.transpose()

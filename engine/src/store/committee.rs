@@ -225,6 +225,47 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The cohorts whose committee pool `person` is in: (cohort id,
+    /// whether they chair it), by cohort.
+    pub(crate) async fn committees_of(&self, person: i64) -> Result<Vec<(i64, bool)>, Error> {
+        with_db!(self, pool => sqlx::query(
+            "SELECT cohort_id, chair FROM committee_pool WHERE person_id = $1 ORDER BY cohort_id",
+        )
+        .bind(person)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.int("cohort_id")?, r.int("chair")? != 0)))
+        .collect())
+    }
+
+    /// Whether `person` holds any part in a cohort that `coordinator`
+    /// coordinates: a role on the cohort, a place in its pool or a role on
+    /// one of its projects (who a coordinator may look up).
+    pub(crate) async fn shares_coordinated_cohort(
+        &self,
+        coordinator: i64,
+        person: i64,
+    ) -> Result<bool, Error> {
+        let found = with_db!(self, pool => sqlx::query(
+            "SELECT c.cohort_id FROM cohort_members c
+             WHERE c.person_id = $1 AND c.role = 'coordinator' AND (
+                EXISTS (SELECT 1 FROM cohort_members o WHERE o.cohort_id = c.cohort_id AND o.person_id = $2)
+                OR EXISTS (SELECT 1 FROM committee_pool o WHERE o.cohort_id = c.cohort_id AND o.person_id = $2)
+                OR EXISTS (SELECT 1 FROM projects p JOIN project_members m ON m.project_id = p.id
+                           WHERE p.cohort_id = c.cohort_id AND m.person_id = $2))
+             LIMIT 1",
+        )
+        .bind(coordinator)
+        .bind(person)
+        .fetch_optional(pool)
+        .await?
+        .is_some());
+        Ok(found)
+    }
+}
+
 /// The declared conflicts with the emails of both people, to filter.
 const CONFLICTS: &str =
     "SELECT d.id, d.person_id, p.email, d.trainee_id, t.email AS trainee_email, d.organization,

@@ -103,6 +103,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0016_offer_queue.sql"),
         include_str!("../../../migrations/postgres/0016_offer_queue.sql"),
     ),
+    (
+        17,
+        "trainers",
+        include_str!("../../../migrations/sqlite/0017_trainers.sql"),
+        include_str!("../../../migrations/postgres/0017_trainers.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

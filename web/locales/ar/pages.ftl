@@ -722,3 +722,13 @@ import-effect-coordinator-added = يصبح منسقًا لهذه الدفعة
 import-effect-coordinator = منسق من قبل
 import-confirm = استورد هؤلاء الأشخاص الآن
 done-import = استُورد { $people } شخصًا ({ $created } جديد): بدأ { $started } مشروعًا، وعُلّم { $supervisors } مشرفًا، وأُضيف { $pooled } إلى مجمع اللجنة، و{ $coordinators } منسقًا.
+
+## A person's page (issue 16, part 4: trainers)
+person-title = الشخص
+person-link = شهاداتك والدفعات التي تنسقها واللجان التي أنت عضو فيها
+person-certificates = الشهادات
+person-no-certificates = لا توجد شهادات بعد.
+person-coordinates = الدفعات التي ينسقها
+person-committees = اللجان
+person-chair = رئيس اللجنة
+person-none = لا شيء.

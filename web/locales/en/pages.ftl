@@ -699,3 +699,13 @@ import-effect-coordinator-added = made a coordinator of this cohort
 import-effect-coordinator = a coordinator already
 import-confirm = Import these people now
 done-import = Imported { $people } people ({ $created } new): { $started } project(s) started, { $supervisors } supervisor(s) marked, { $pooled } added to the committee pool, { $coordinators } coordinator(s) added.
+
+## A person's page (issue 16, part 4: trainers)
+person-title = Person
+person-link = Your certificates, cohorts and committees
+person-certificates = Certificates
+person-no-certificates = No certificates yet.
+person-coordinates = Cohorts coordinated
+person-committees = Committees
+person-chair = chair
+person-none = None.

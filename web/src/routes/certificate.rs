@@ -154,7 +154,8 @@ fn certificate_data(lang: Lang, c: &Certificate, now: Timestamp) -> Value {
     })
 }
 
-fn status_key(status: Status) -> &'static str {
+/// The message key of a certificate's standing.
+pub(super) fn status_key(status: Status) -> &'static str {
     match status {
         Status::Valid => "certificate-status-valid",
         Status::Expired => "certificate-status-expired",

@@ -12,6 +12,7 @@ mod forms;
 mod home;
 mod import;
 mod next;
+mod person;
 mod profile;
 mod project;
 mod reset;
@@ -203,6 +204,7 @@ pub fn routes(app: App) -> Router {
         .route("/profile/password", post(profile::change_password))
         .route("/profile/data", get(your_data::page))
         .route("/profile/data.json", get(your_data::download))
+        .route("/people/{id}", get(person::page))
         .route("/projects/{id}", get(project::page))
         .route("/projects/{id}/act", post(project::act))
         .route("/projects/{id}/members", post(project::give_role))

@@ -72,6 +72,7 @@ fn render(visitor: &Visitor, note: Option<&str>, error: Option<&str>) -> Result<
         &Frame::of(visitor),
         "profile-title",
         json!({
+            "id": viewer.person.id,
             "name": viewer.person.name,
             "email": viewer.person.email,
             "organization": viewer.person.organization,

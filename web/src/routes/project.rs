@@ -314,7 +314,25 @@ async fn render_with(
         yes_no: (&yes_no.0, &yes_no.1),
         files: &files,
     };
-    let scoring = super::scoring::scoring(lang, &view, viewer, &roles, refused.as_ref());
+    // Whether the core would refuse this viewer's score whatever they
+    // answer (a conflict of interest): then the page says why, no form.
+    let barred = if stage.is_some_and(|s| s.assessment.is_some()) {
+        app.engine
+            .score_refusal_as(viewer, view.record.id)
+            .await
+            .map_err(fail)?
+            .map(|r| gradflow_words::reason(lang.code(), &r, Some(workflow)))
+    } else {
+        None
+    };
+    let scoring = super::scoring::scoring(
+        lang,
+        &view,
+        viewer,
+        &roles,
+        refused.as_ref(),
+        barred.as_deref(),
+    );
     let mut action_forms = Vec::new();
     let mut waiting = Vec::new();
     if let Some(stage) = stage {

@@ -62,13 +62,16 @@ pub fn pass_rule(lang: Lang, rubric: &Rubric, quorum: u32) -> String {
 
 /// The scoring section's data for `viewer`: the score form when they may
 /// score and have not, or their own scorecard once they have; `None`
-/// outside an assessment or for those who do not score.
+/// outside an assessment or for those who do not score. `barred` is the
+/// core's refusal of their score in words (a conflict of interest), shown
+/// instead of a form they could not send.
 pub fn scoring(
     lang: Lang,
     view: &View,
     viewer: &Viewer,
     roles: &[String],
     refused: Option<&Refused>,
+    barred: Option<&str>,
 ) -> Option<Value> {
     let workflow = &view.workflow;
     let stage = workflow.stage(&view.record.state.stage)?;
@@ -105,6 +108,9 @@ pub fn scoring(
     }
     if !view.possible.iter().any(|p| p.action == SCORE_ACTION) {
         return Some(json!({ "rubric": rubric.title.get(code), "rule": rule, "full": true }));
+    }
+    if let Some(why) = barred {
+        return Some(json!({ "rubric": rubric.title.get(code), "rule": rule, "barred": why }));
     }
     let refused = refused.filter(|r| r.action == SCORE_ACTION);
     let criteria: Vec<Value> = rubric

@@ -452,3 +452,10 @@ reason-application-cohort = الطلب { $application } ليس طلبًا في �
 reason-withdrawal-no-stage = لا يحدّد سير العمل { $workflow } أي مرحلة بـ withdrawal: true، لذا لا يمكن سحب مشاريعه؛ حدِّد مرحلة السحب النهائية بـ withdrawal: true وانشر إصدارًا جديدًا
 reason-withdrawal-not-allowed = لا يسحب المشروع إلا { $allowed } (يسحب المتدرب مشروعه، ويسحب منسّق الدفعة أو مشغّل النظام أي مشروع مع ذكر السبب)
 reason-withdrawal-reason = يلزم أن يذكر المنسّق سببًا للسحب: اذكر لماذا ينتهي المشروع
+
+## Trainers who were trainees (issue 16, part 4: trainers)
+reason-trainer-certificate-missing = لا يحمل { $person } شهادة سارية من { $required }، وهي شرط يضعه { $program } على { $role ->
+    [coordinator] منسقي دفعاته
+   *[committee] أعضاء لجانه
+}؛ لم يتغير شيء
+reason-person-page-unknown = لا يوجد شخص برقم { $person } يمكنك الاطلاع على صفحته

@@ -445,3 +445,10 @@ reason-application-cohort = application { $application } is not an application t
 reason-withdrawal-no-stage = workflow { $workflow } marks no stage withdrawal: true, so its projects cannot be withdrawn; mark its terminal withdrawn stage withdrawal: true and publish a new version
 reason-withdrawal-not-allowed = only the project's { $allowed } may withdraw it (a trainee withdraws their own project; a coordinator of its cohort, or the operator, withdraws anyone's, with a reason)
 reason-withdrawal-reason = a coordinator's withdrawal needs a reason: say why the project ends
+
+## Trainers who were trainees (issue 16, part 4: trainers)
+reason-trainer-certificate-missing = { $person } does not hold a valid certificate of { $required }, which { $program } asks of { $role ->
+    [coordinator] its cohorts' coordinators
+   *[committee] its committee members
+}; nothing was changed
+reason-person-page-unknown = there is no person { $person } whose page you may see

@@ -7,12 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 
-use super::{Run, bundled, holder, walk};
+use super::{at_evaluation_without, bundled, holder};
 use crate::decide::committee::{
     self, ConflictWith, Declared, Excluded, Need, Pool, PoolMember, Seating,
 };
 use crate::decide::{Change, Member, PersonId, TimerKind};
-use crate::definition::Workflow;
 
 fn member(person: PersonId, role: &str) -> Member {
     Member {
@@ -242,18 +241,10 @@ fn a_pool_too_small_says_who_is_excluded_and_why() {
     );
 }
 
-/// A run at evaluation whose committee and chair hold no role yet.
-fn at_evaluation(w: &Workflow) -> Run<'_> {
-    let mut run = walk(w, "evaluation");
-    run.members
-        .retain(|m| m.role != "committee" && m.role != "chair");
-    run
-}
-
 #[test]
 fn seating_mails_evaluators_and_the_chair_plans_their_deadline_and_scoring_cancels_it() {
     let w = bundled("graduation-service");
-    let mut run = at_evaluation(&w);
+    let mut run = at_evaluation_without(&w, &["committee", "chair"]);
     let seating = Seating {
         evaluators: vec![201, 202],
         chair: Some(203),

@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::{Run, bundled, day, holder, sample, walk};
+use super::{Run, at_evaluation_without, bundled, day, holder, sample, walk};
 use crate::decide::committee::{ConflictWith, Declared};
 use crate::decide::{
     self, Fields, MODERATE_ACTION, PersonId, RESCORE_ACTION, Rejection, TimerKind, add_member,
@@ -108,8 +108,7 @@ fn a_declared_conflict_stops_scoring_moderating_rescoring_and_deciding() {
 #[test]
 fn a_role_given_by_hand_follows_the_committees_rules() {
     let w = bundled("graduation-service");
-    let mut run = walk(&w, "evaluation");
-    run.members.retain(|m| m.role != "committee");
+    let mut run = at_evaluation_without(&w, &["committee"]);
     let trainee = holder(&w, "trainee", 1);
     let coordinator = holder(&w, "coordinator", 1);
     let (same_org, declared_one, free) = (501, 502, 503);

@@ -304,6 +304,14 @@ fn approvers(workflow: &Workflow, action: &Action) -> Vec<PersonId> {
     }
 }
 
+/// A run of `workflow` at its evaluation stage in which nobody holds
+/// `roles` yet (a committee and chair to seat or give by hand).
+pub(super) fn at_evaluation_without<'w>(workflow: &'w Workflow, roles: &[&str]) -> Run<'w> {
+    let mut run = walk(workflow, "evaluation");
+    run.members.retain(|m| !roles.contains(&m.role.as_str()));
+    run
+}
+
 /// Walks a new project of `workflow` to stage `target`: milestones submitted
 /// and accepted, assessments scored, approvals gathered, every step asserted
 /// (and replayed, by [`Run::accept`]).
