@@ -327,14 +327,17 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     };
     super::project::run(&show, super::args::ProjectCommand::Show { id }).await?;
     let audit = engine.verify_audit().await?;
-    match audit.broken {
-        None => tell!(
-            "\naudit: ok, {} events in {} projects verified",
-            audit.events,
-            audit.projects
-        ),
-        Some(b) => bail!("audit: broken at {b}"),
+    if let Some(b) = &audit.broken {
+        bail!("audit: broken at {b}");
     }
+    if let Some(b) = &audit.cohort_broken {
+        bail!("audit: broken at {b}");
+    }
+    tell!(
+        "\naudit: ok, {} events in {} projects verified",
+        audit.events,
+        audit.projects
+    );
     tell!("\nThe demo database is {shown}; look around with, for example:");
     tell!("   gradflow --db {shown} project show {id}");
     tell!("   gradflow workflow graph workflows/graduation-excellence/workflow.yaml");

@@ -10,6 +10,7 @@
 
 use gradflow_engine::certificate::Staff;
 use gradflow_engine::decide::Fields;
+use gradflow_engine::service::import::ImportAnswer;
 use gradflow_engine::service::{CertifyProgram, Engine, Error, Kind as ErrorKind};
 use reqwest::StatusCode;
 
@@ -177,6 +178,35 @@ async fn a_trainer_needs_a_valid_certificate(db: &TestDb) {
         name,
         "committee",
     );
+    // The import asks the same rule of each row given a coordinating or
+    // judging role, names the row, and writes nothing.
+    let file = format!(
+        "email,name,organization,language,role,supervisor,title\n\
+         {graduate},{name},Institute,en,coordinator,,\n\
+         new.trainer@example.org,New Trainer,Institute,en,evaluator,,\n"
+    );
+    let before = snapshot(db).await;
+    let answer = engine
+        .import_people(&cohort.name, file.as_bytes(), false, day(2))
+        .await
+        .unwrap();
+    let ImportAnswer::Refused(refusal) = answer else {
+        panic!("an import of uncertified staff should be refused: {answer:#?}");
+    };
+    let named: Vec<(Option<u64>, &str)> = refusal
+        .problems
+        .iter()
+        .map(|p| (p.line, p.reason.code))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (Some(2), "trainer-certificate-missing"),
+            (Some(3), "trainer-certificate-missing")
+        ],
+        "{refusal:#?}"
+    );
+    support::assert_unchanged(db, &before, "an import of uncertified staff").await;
     // A program that asks nothing asks nothing of anyone.
     let trainers_cohort = engine.cohort(&trainers.name).await.unwrap();
     engine

@@ -24,6 +24,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{Engine, Error, Viewer, input};
+use crate::certificate::Staff;
 use crate::decide::committee::{Conflicts, same_organization};
 use crate::decide::{self, Project};
 use crate::reason::{Arg, Reason};
@@ -704,6 +705,10 @@ impl Engine {
             .certification(program.id)
             .await?
             .and_then(|c| c.prerequisite_id);
+        // A program that keeps its coordinators' and committee's places for
+        // holders of a certificate (train-the-trainer) is asked of each row
+        // given such a role: the same rule as a role given any other way.
+        let staff_needs = self.staff_needs(&program).await?;
         let mut plan: Vec<RowEffect> = Vec::with_capacity(rows.len());
         let mut to_start: Vec<&Row> = Vec::new();
         for row in &rows {
@@ -711,6 +716,28 @@ impl Engine {
             let mut effects = Vec::with_capacity(row.roles.len());
             let before = problems.0.total;
             for role in &row.roles {
+                let staff = match role {
+                    Role::Coordinator => Some(Staff::Coordinator),
+                    Role::Evaluator | Role::Chair => Some(Staff::Committee),
+                    Role::Trainee | Role::Supervisor => None,
+                };
+                if let Some(staff) = staff {
+                    match self
+                        .check_staff_with(
+                            &program,
+                            &staff_needs,
+                            person.map(|p| p.id),
+                            &row.email,
+                            staff,
+                            now,
+                        )
+                        .await
+                    {
+                        Ok(()) => {}
+                        Err(Error::Forbidden(reason)) => problems.add(Some(row.line), reason),
+                        Err(e) => return Err(e),
+                    }
+                }
                 let effect = match role {
                     Role::Trainee => {
                         let supervisor = row.supervisor.as_deref().unwrap_or_default();
