@@ -837,7 +837,9 @@ mod tests {
         let file = dir.path().join("gradflow.toml");
         std::fs::write(
             &file,
-            "json = true\nname = \"N\"\nstate = \"dead\"\nsmtp = \"log:\"\n\
+            "json = true\nname = \"N\"\nsmtp = \"log:\"\n\
+             [outbox.list]\nstate = \"dead\"\n\
+             [application.list]\nstate = [\"waiting\", \"offered\"]\n\
              [serve]\ntrusted_proxy = [\"10.0.0.1\"]\nsecure_cookies = true\n\
              [project.start]\nmember = [\"trainee=a@x.example\"]\n",
         )
