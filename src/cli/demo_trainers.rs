@@ -11,7 +11,7 @@ use jiff::Timestamp;
 /// Sets up the later program and Amal's cohort at `now` (after her
 /// certificate is issued); `tell` prints a line of the demo's story.
 pub async fn add(engine: &Engine, now: Timestamp, tell: impl Fn(&str)) -> anyhow::Result<()> {
-    const PROGRAM: &str = "service-2027";
+    const PROGRAM: &str = "service-led-2027";
     let words = |en: &str, ar: &str| Texts {
         en: en.into(),
         ar: ar.into(),
@@ -34,7 +34,7 @@ pub async fn add(engine: &Engine, now: Timestamp, tell: impl Fn(&str)) -> anyhow
                     "ILM (Institute of Leadership and Management)",
                     "معهد القيادة والإدارة (ILM)",
                 ),
-                pattern: "IPA-SVC27-{seq:05}".into(),
+                pattern: "IPA-SVL27-{seq:05}".into(),
                 validity: "3y".into(),
                 coordinators_need: Some("service-2026".into()),
                 committee_needs: Some("service-2026".into()),
@@ -45,7 +45,7 @@ pub async fn add(engine: &Engine, now: Timestamp, tell: impl Fn(&str)) -> anyhow
         .await?;
     let cohort = NewCohort {
         program: PROGRAM.into(),
-        name: "Service 2027 A".into(),
+        name: "Service-led 2027 A".into(),
         time_zone: "Asia/Muscat".into(),
         dates: [
             ("proposal_due", "2027-02-15"),
