@@ -714,3 +714,37 @@ pub fn certify(
 
 /// The Service level the certificate tests certify (both languages).
 pub const SERVICE_LEVEL: (&str, &str) = ("Service", "مستوى الخدمة");
+
+/// A `python3` command with `.test-tools/python` (where `scripts/test`
+/// installs the pinned Python test tools: schemathesis, standardwebhooks,
+/// icalendar, prometheus-client, croniter) on its path, once `module` is
+/// importable there. `None`, after a note, when it is not (Python missing,
+/// or `scripts/test` not run); under CI that is a failure, never a skip.
+#[allow(dead_code)] // the API, webhook, calendar and metrics tests use it
+pub fn python(module: &str) -> Option<std::process::Command> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = vec![root.join(".test-tools/python")];
+    if let Some(existing) = std::env::var_os("PYTHONPATH") {
+        paths.extend(std::env::split_paths(&existing));
+    }
+    let path = std::env::join_paths(paths).expect("paths without separators");
+    let found = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .env("PYTHONPATH", &path)
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the Python module {module} is not available under CI: scripts/test installs it \
+             into .test-tools/python"
+        );
+        eprintln!(
+            "skipping: the Python module {module} is not installed (scripts/test installs it)"
+        );
+        return None;
+    }
+    let mut command = std::process::Command::new("python3");
+    command.env("PYTHONPATH", path);
+    Some(command)
+}
