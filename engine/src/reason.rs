@@ -439,6 +439,8 @@ pub const CODES: &[(&str, &[&str])] = &[
         &["person", "role", "program", "required"],
     ),
     ("person-page-unknown", &["person"]),
+    // Calendar feeds (issue 17, part 4).
+    ("calendar-unknown", &[]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

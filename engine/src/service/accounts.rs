@@ -65,6 +65,8 @@ pub enum Attempt {
     ResetLink,
     /// Checking a certificate code that names nothing (only addresses count).
     Verify,
+    /// Fetching a calendar feed address that names nothing (only addresses count).
+    Calendar,
 }
 
 impl Attempt {
@@ -74,6 +76,7 @@ impl Attempt {
             Attempt::ResetRequest => "reset",
             Attempt::ResetLink => "link",
             Attempt::Verify => "verify",
+            Attempt::Calendar => "calendar",
         }
     }
 }
@@ -518,7 +521,7 @@ impl Engine {
     }
 
     /// The viewer with person id `person`.
-    async fn viewer(&self, person: i64) -> Result<Viewer, Error> {
+    pub(super) async fn viewer(&self, person: i64) -> Result<Viewer, Error> {
         let language = self.store.language(person).await?;
         Ok(Viewer {
             person: self.store.person_by_id(person).await?,

@@ -45,6 +45,8 @@ mod read;
 mod scheduler;
 mod trainers;
 mod versions;
+// Calendar feeds (issue 17, part 4).
+mod calendar;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -86,6 +88,7 @@ pub use store::{
 pub use store::{CohortEvent, StoredApplication};
 pub use trainers::PersonPage;
 pub use versions::{MigrationReport, MovedProject};
+pub use calendar::{CalendarSecret, Feed, FeedEvent, FeedItem, FeedTime};
 
 /// The engine service: a store plus caches of what never changes under it.
 #[derive(Debug)]

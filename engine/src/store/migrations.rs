@@ -109,6 +109,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0017_trainers.sql"),
         include_str!("../../../migrations/postgres/0017_trainers.sql"),
     ),
+    (
+        20,
+        "calendar feeds",
+        include_str!("../../../migrations/sqlite/0020_calendar_feeds.sql"),
+        include_str!("../../../migrations/postgres/0020_calendar_feeds.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

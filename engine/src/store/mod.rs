@@ -22,6 +22,8 @@ mod projects;
 mod timers;
 mod tls;
 mod viewer;
+// Calendar feeds (issue 17, part 4).
+mod calendar;
 
 use std::str::FromStr;
 use std::time::Duration;

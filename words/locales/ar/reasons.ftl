@@ -459,3 +459,6 @@ reason-trainer-certificate-missing = لا يحمل { $person } شهادة سار
    *[committee] أعضاء لجانه
 }؛ لم يتغير شيء
 reason-person-page-unknown = لا يوجد شخص برقم { $person } يمكنك الاطلاع على صفحته
+
+# Calendar feeds (issue 17, part 4).
+reason-calendar-unknown = لا يوجد تقويم بهذا العنوان: أنشئ عنوانًا جديدًا من ملفك الشخصي

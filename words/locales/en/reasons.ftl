@@ -452,3 +452,6 @@ reason-trainer-certificate-missing = { $person } does not hold a valid certifica
    *[committee] its committee members
 }; nothing was changed
 reason-person-page-unknown = there is no person { $person } whose page you may see
+
+# Calendar feeds (issue 17, part 4).
+reason-calendar-unknown = no calendar has this address: make a new one on your profile
