@@ -165,6 +165,8 @@ pub const CATALOGUES: &[(&str, &str)] = &[
     ("ar", include_str!("../locales/ar/pages.ftl")),
     ("en", include_str!("../locales/en/intake.ftl")),
     ("ar", include_str!("../locales/ar/intake.ftl")),
+    ("en", include_str!("../locales/en/calendar.ftl")),
+    ("ar", include_str!("../locales/ar/calendar.ftl")),
 ];
 
 /// A role's name in `lang`: the catalogue's `role-KEY` when it has one (the

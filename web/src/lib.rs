@@ -21,6 +21,7 @@
 pub mod account_mail;
 pub mod done;
 pub mod i18n;
+mod ical;
 mod pages;
 mod routes;
 mod server;
@@ -175,7 +176,7 @@ fn router(engine: Arc<Engine>, config: Config, node: &str) -> Router {
                 .extensions()
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string());
-            tracing::info_span!("request", id, client = %client, method = %request.method(), path = request.uri().path())
+            tracing::info_span!("request", id, client = %client, method = %request.method(), path = %routes::loggable_path(request.uri().path()))
         })
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::x_request_id(Counter::default()));

@@ -301,6 +301,7 @@ mod tests {
         keys.extend(crate::routes::NEXT_KEYS.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::routes::IMPORT_KEYS.iter().map(|k| (*k).to_owned()));
         keys.extend(crate::routes::INTAKE_KEYS.iter().map(|k| (*k).to_owned()));
+        keys.extend(crate::routes::CALENDAR_KEYS.iter().map(|k| (*k).to_owned()));
         keys.extend(
             crate::routes::CERTIFICATE_KEYS
                 .iter()

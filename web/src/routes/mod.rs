@@ -22,6 +22,9 @@ mod your_data;
 mod applications;
 mod candidates;
 mod supervision;
+// Calendar feeds (issue 17, part 4).
+mod calendar;
+pub(crate) use calendar::loggable_path;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -182,6 +185,10 @@ pub use applications::KEYS as INTAKE_KEYS;
 #[cfg(test)]
 pub use next::KEYS as NEXT_KEYS;
 
+/// Message keys the calendar feed looks up in code.
+#[cfg(test)]
+pub use calendar::KEYS as CALENDAR_KEYS;
+
 /// Largest urlencoded form accepted (a form's answers, a comment).
 const FORM_LIMIT: usize = 256 * 1024;
 
@@ -256,6 +263,8 @@ pub fn routes(app: App) -> Router {
             "/cohorts/{id}/candidates",
             get(candidates::page).post(candidates::act),
         )
+        .route("/profile/calendar", post(profile::reset_calendar))
+        .route("/calendar/{file}", get(calendar::feed))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .with_state(app)

@@ -41,6 +41,23 @@ pub struct NewPassword {
     confirm: String,
 }
 
+/// What the calendar form posts.
+#[derive(Deserialize)]
+pub struct CalendarForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The calendar section's state on one rendering of the page.
+#[derive(Default)]
+struct CalendarShown {
+    /// The new address, shown once (only in the answer to the POST that
+    /// made it; never in a redirect or a log).
+    address: Option<String>,
+    /// It replaced an earlier address, which stopped working.
+    replaced: bool,
+}
+
 /// The profile page's query: `?password=changed` after a change.
 #[derive(Deserialize)]
 pub struct ProfileQuery {
@@ -48,13 +65,37 @@ pub struct ProfileQuery {
 }
 
 /// `GET /profile`.
-pub async fn page(visitor: Visitor, Query(query): Query<ProfileQuery>) -> Result<Response, Fail> {
+pub async fn page(
+    State(app): State<App>,
+    visitor: Visitor,
+    Query(query): Query<ProfileQuery>,
+) -> Result<Response, Fail> {
     let note = (query.password.as_deref() == Some("changed")).then_some("password-changed");
-    Ok(pages::page(200, render(&visitor, note, None)?))
+    let made = calendar_made(&app, &visitor).await?;
+    Ok(pages::page(
+        200,
+        render(&visitor, note, None, made, CalendarShown::default())?,
+    ))
 }
 
-/// The profile page with a note or an error about the password form.
-fn render(visitor: &Visitor, note: Option<&str>, error: Option<&str>) -> Result<String, Fail> {
+/// When the signed-in person's calendar address was made, if they have one.
+async fn calendar_made(app: &App, visitor: &Visitor) -> Result<Option<Timestamp>, Fail> {
+    let viewer = visitor.signed_in()?;
+    app.engine
+        .calendar_made(viewer)
+        .await
+        .map_err(|e| Fail::service(visitor, e))
+}
+
+/// The profile page with a note or an error about the password form, and
+/// the calendar section.
+fn render(
+    visitor: &Visitor,
+    note: Option<&str>,
+    error: Option<&str>,
+    calendar_made: Option<Timestamp>,
+    calendar: CalendarShown,
+) -> Result<String, Fail> {
     let viewer = visitor.signed_in()?;
     let text = |k: &str| i18n::text(visitor.lang, k, &[("min", MIN_PASSWORD.to_string())]);
     let languages: Vec<_> = Lang::ALL
@@ -80,6 +121,10 @@ fn render(visitor: &Visitor, note: Option<&str>, error: Option<&str>) -> Result<
             "min": MIN_PASSWORD,
             "password_note": note.map(text),
             "password_error": error.map(text),
+            "calendar_made": calendar_made
+                .map(|at| i18n::when(visitor.lang, at, &jiff::tz::TimeZone::UTC)),
+            "calendar_address": calendar.address,
+            "calendar_replaced": calendar.replaced,
         }),
     ))
 }
@@ -113,8 +158,12 @@ pub async fn change_password(
     Form(posted): Form<NewPassword>,
 ) -> Result<Response, Fail> {
     let viewer = visitor.check_form(&posted.csrf)?;
+    let made = calendar_made(&app, &visitor).await?;
     let refuse = |status: u16, key: &str| -> Result<Response, Fail> {
-        Ok(pages::page(status, render(&visitor, None, Some(key))?))
+        Ok(pages::page(
+            status,
+            render(&visitor, None, Some(key), made, CalendarShown::default())?,
+        ))
     };
     if check_password(&posted.password).is_err() {
         return refuse(400, "reset-password-rule");
@@ -154,4 +203,40 @@ pub async fn change_password(
         Err(e) if e.kind() == Kind::TooMany => refuse(429, "error-too-many-attempts"),
         Err(e) => Err(Fail::service(&visitor, e)),
     }
+}
+
+/// `POST /profile/calendar`: makes the signed-in person a new calendar
+/// address (the old one stops working at once) and shows it once, in this
+/// answer: the secret goes into no redirect, no URL and no log.
+pub async fn reset_calendar(
+    State(app): State<App>,
+    visitor: Visitor,
+    Form(posted): Form<CalendarForm>,
+) -> Result<Response, Fail> {
+    let viewer = visitor.check_form(&posted.csrf)?;
+    let before = calendar_made(&app, &visitor).await?;
+    let now = Timestamp::now();
+    let made = app
+        .engine
+        .reset_calendar_secret(viewer, now)
+        .await
+        .map_err(|e| Fail::service(&visitor, e))?;
+    let address = format!(
+        "{}/calendar/{}.ics",
+        app.config.public_url.trim_end_matches('/'),
+        made.secret
+    );
+    Ok(pages::page(
+        200,
+        render(
+            &visitor,
+            None,
+            None,
+            Some(now),
+            CalendarShown {
+                address: Some(address),
+                replaced: before.is_some(),
+            },
+        )?,
+    ))
 }
