@@ -735,6 +735,19 @@ async fn serve(
         engine.set_password(email, &password).await?;
         say!("   {email:<26} {password}   {role}");
     }
+    // A calendar feed (issue 17, part 4): Mariam's milestones, to
+    // subscribe to from a calendar application.
+    let mariam = gradflow_engine::service::Viewer {
+        person: engine.person("mariam@health.example").await?,
+        language: None,
+    };
+    let feed = engine
+        .reset_calendar_secret(&mariam, Timestamp::now())
+        .await?;
+    say!(
+        "Mariam's calendar feed: /calendar/{}.ics after the server's address (her profile makes a new one)",
+        feed.secret
+    );
     // Mail (password reset links) goes to a folder unless told otherwise,
     // delivered by a courier running beside the server, as a worker would.
     let mut web = args.web.clone();
