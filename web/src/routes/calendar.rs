@@ -156,6 +156,11 @@ pub fn write_feed(feed: &Feed, public_url: &str, now: Timestamp) -> String {
             w.timezone(name, &zone, *first, *last);
         }
     }
+    if feed.events.is_empty() {
+        // RFC 5545 3.6: a calendar holds at least one component; an empty
+        // one gets the UTC zone, which changes nothing a client shows.
+        w.timezone("UTC", &TimeZone::UTC, now, now);
+    }
     let stamp = ical::utc_text(now);
     for e in &feed.events {
         w.line("BEGIN", "VEVENT");
