@@ -157,7 +157,9 @@ async fn make_address(b: &mut crate::web::Browser) -> (String, String) {
 
 /// Fetches `path` with no session and has Python's icalendar read it.
 async fn fetch(served: &Served, path: &str) -> Value {
-    let response = reqwest::get(format!("{}{path}", served.base)).await.unwrap();
+    let response = reqwest::get(format!("{}{path}", served.base))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()["content-type"],
@@ -177,7 +179,10 @@ async fn fetch(served: &Served, path: &str) -> Value {
         assert!(line.is_empty() || line.ends_with(b"\r"), "a bare LF");
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         assert!(line.len() <= 75, "{} octets", line.len());
-        assert!(std::str::from_utf8(line).is_ok(), "a fold split a character");
+        assert!(
+            std::str::from_utf8(line).is_ok(),
+            "a fold split a character"
+        );
     }
     let Some(mut python) = support::python("icalendar") else {
         return Value::Null;
@@ -429,7 +434,11 @@ async fn evaluators_get_their_scoring_deadline_and_the_committee_its_dates(db: &
             .collect();
         assert_eq!(scoring.len(), 1, "{email}: {:?}", feed.events);
         assert_eq!(scoring[0].when, FeedTime::At(late));
-        assert!(scoring[0].uid.starts_with(&format!("project-{p}-scoring-{id}-")));
+        assert!(
+            scoring[0]
+                .uid
+                .starts_with(&format!("project-{p}-scoring-{id}-"))
+        );
         assert_eq!(scoring[0].project.as_ref().unwrap().0, p);
         // A pool member: the cohort's named dates, as whole days.
         assert!(
@@ -462,12 +471,21 @@ async fn evaluators_get_their_scoring_deadline_and_the_committee_its_dates(db: &
     // A trainee whose proposal is awaited: the stage's deadline, at the
     // instant the engine keeps.
     let p0 = site.projects[0];
-    let deadline = engine.view(p0).await.unwrap().record.state.deadline.unwrap();
+    let deadline = engine
+        .view(p0)
+        .await
+        .unwrap()
+        .record
+        .state
+        .deadline
+        .unwrap();
     let t1 = engine_feed(engine, "trainee1@example.org").await;
     assert!(
-        t1.events.iter().any(|e| matches!(&e.what, FeedItem::Deadline { stage } if stage == "proposal")
-            && e.when == FeedTime::At(deadline)
-            && e.uid.starts_with(&format!("project-{p0}-deadline-"))),
+        t1.events.iter().any(
+            |e| matches!(&e.what, FeedItem::Deadline { stage } if stage == "proposal")
+                && e.when == FeedTime::At(deadline)
+                && e.uid.starts_with(&format!("project-{p0}-deadline-"))
+        ),
         "{:?}",
         t1.events
     );
@@ -506,7 +524,13 @@ async fn evaluators_get_their_scoring_deadline_and_the_committee_its_dates(db: &
         .unwrap();
     for disabled in [true, false] {
         engine
-            .set_person_disabled("trainee2@example.org", disabled, "operator", "test", Timestamp::now())
+            .set_person_disabled(
+                "trainee2@example.org",
+                disabled,
+                "operator",
+                "test",
+                Timestamp::now(),
+            )
             .await
             .unwrap();
         let e = engine

@@ -243,10 +243,7 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(
-            escape("a\\b;c,d\ne\r\nf\rg"),
-            "a\\\\b\\;c\\,d\\ne\\nf\\ng"
-        );
+        assert_eq!(escape("a\\b;c,d\ne\r\nf\rg"), "a\\\\b\\;c\\,d\\ne\\nf\\ng");
         assert_eq!(escape("bell\u{7}\ttab"), "bell\ttab");
         assert_eq!(escape("مشروع: تقرير"), "مشروع: تقرير");
     }

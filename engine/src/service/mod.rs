@@ -61,6 +61,7 @@ pub use accounts::{
     check_password, default_password_work,
 };
 pub use audit::{AuditReport, CohortBroken};
+pub use calendar::{CalendarSecret, Feed, FeedEvent, FeedItem, FeedTime};
 pub use certificates::{CertifyProgram, Public, TRAINEE_ROLE, Verified, code_problem, new_code};
 pub use commands::{Outcome, ProjectStart, Request, View};
 pub use committee::{CohortAssignment, PoolEntry};
@@ -88,7 +89,6 @@ pub use store::{
 pub use store::{CohortEvent, StoredApplication};
 pub use trainers::PersonPage;
 pub use versions::{MigrationReport, MovedProject};
-pub use calendar::{CalendarSecret, Feed, FeedEvent, FeedItem, FeedTime};
 
 /// The engine service: a store plus caches of what never changes under it.
 #[derive(Debug)]

@@ -176,7 +176,7 @@ pub fn write_feed(feed: &Feed, public_url: &str, now: Timestamp) -> String {
             },
             FeedTime::Day(day) => {
                 w.line("DTSTART;VALUE=DATE", &ical::date_text(day));
-                if let Some(next) = day.tomorrow().ok() {
+                if let Ok(next) = day.tomorrow() {
                     w.line("DTEND;VALUE=DATE", &ical::date_text(next));
                 }
             }
@@ -200,7 +200,11 @@ pub fn write_feed(feed: &Feed, public_url: &str, now: Timestamp) -> String {
 /// things in its own words (`Label::get`).
 fn words(lang: Lang, e: &FeedEvent) -> (String, String) {
     let code = lang.code();
-    let project = e.project.as_ref().map(|(_, t)| t.clone()).unwrap_or_default();
+    let project = e
+        .project
+        .as_ref()
+        .map(|(_, t)| t.clone())
+        .unwrap_or_default();
     let cohort = e.cohort.1.clone();
     let stage_title = |key: &str| {
         e.workflow
