@@ -259,3 +259,20 @@ fn words(lang: Lang, e: &FeedEvent) -> (String, String) {
     description.extend(lines);
     (summary, description.join("\n"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_feeds_secret_never_reaches_a_request_log() {
+        let secret = "3f".repeat(32);
+        assert_eq!(
+            loggable_path(&format!("/calendar/{secret}.ics")),
+            "/calendar/[secret].ics"
+        );
+        assert_eq!(loggable_path("/calendar/guess"), "/calendar/[secret].ics");
+        assert_eq!(loggable_path("/projects/12"), "/projects/12");
+        assert_eq!(loggable_path("/calendars"), "/calendars");
+    }
+}
