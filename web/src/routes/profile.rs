@@ -1,6 +1,7 @@
-//! The profile page: who you are, the language you read pages in, and
+//! The profile page: who you are, the language you read pages in,
 //! changing your own password (the current one first; every other browser
-//! is then signed out).
+//! is then signed out), and your calendar feed's address (made or reset
+//! here, shown once: docs/calendar.md).
 
 use std::net::SocketAddr;
 
