@@ -575,9 +575,13 @@ async fn racing_resets_leave_exactly_one_working_address(db: &TestDb) {
                 .secret
         }));
     }
-    let mut working = 0;
+    // Every reset has ended before any address is tried.
+    let mut secrets = Vec::new();
     for task in tasks {
-        let secret = task.await.unwrap();
+        secrets.push(task.await.unwrap());
+    }
+    let mut working = 0;
+    for secret in secrets {
         match engine.calendar_feed(&secret, None, Timestamp::now()).await {
             Ok(feed) => {
                 assert_eq!(feed.person.id, person.id);
