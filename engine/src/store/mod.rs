@@ -22,6 +22,8 @@ mod projects;
 mod timers;
 mod tls;
 mod viewer;
+// Issue 17, part 5: queue counts for /metrics.
+pub(crate) mod stats;
 
 use std::str::FromStr;
 use std::time::Duration;
