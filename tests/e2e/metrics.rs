@@ -615,3 +615,107 @@ async fn metrics_bind_and_json_logs() {
         "an address no route takes is logged as unmatched: {logs}"
     );
 }
+
+/// `worker --metrics-bind`: the worker's own /metrics counts the timers it
+/// fired as commands of source `timer`, exactly as many as its rounds say
+/// they changed projects, beside every queue's items.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_serves_its_own_metrics() {
+    let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
+    let engine = db.engine().await;
+    let cohort = support::Cohort::set_up(&engine, "graduation-service").await;
+    for title in ["One", "Two"] {
+        cohort.start(&engine, title).await;
+    }
+    engine.close().await;
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .args(["--db", &db.url, "--now", "2026-12-31T08:00:00Z", "worker"])
+        .args(["--smtp", "log:", "--metrics-bind", "127.0.0.1:0"])
+        .env_remove("GRADFLOW_DATABASE_URL")
+        .env_remove("GRADFLOW_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (lines, said) = std::sync::mpsc::channel::<String>();
+    let out = BufReader::new(worker.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let mut metrics = None;
+    let patience = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let scrape = loop {
+        assert!(
+            std::time::Instant::now() < patience,
+            "the worker did not settle: {seen:#?}"
+        );
+        seen.extend(said.try_iter());
+        if metrics.is_none() {
+            metrics = seen.iter().find_map(|l| {
+                l.split("metrics on http://")
+                    .nth(1)
+                    .map(|a| a.trim_end_matches("/metrics").to_owned())
+            });
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let Some(address) = &metrics else { continue };
+        // The projects its rounds changed, as it says after each round.
+        let changed: f64 = seen
+            .iter()
+            .filter_map(|l| l.split(" project(s) changed").next()?.rsplit(", ").next())
+            .filter_map(|n| n.parse::<f64>().ok())
+            .sum();
+        let (status, _, body) = fetch(&format!("http://{address}"), None).await;
+        assert_eq!(status, 200, "{body}");
+        let Some(scrape) = parse(&body, "prometheus") else {
+            let _ = worker.kill();
+            return;
+        };
+        let queue = |state: &str| {
+            scrape.value(
+                "gradflow_queue_items",
+                &[("queue", "timers"), ("state", state)],
+            )
+        };
+        let fired = scrape.value(
+            "gradflow_commands_total",
+            &[("source", "timer"), ("outcome", "done")],
+        );
+        if queue("due") == 0.0 && queue("claimed") == 0.0 && changed > 0.0 && fired == changed {
+            break scrape;
+        }
+    };
+    assert!(queue_done(&scrape) > 0.0);
+    assert_eq!(
+        scrape.value(
+            "gradflow_commands_total",
+            &[("source", "person"), ("outcome", "done")]
+        ),
+        0.0,
+        "a worker runs no person's command"
+    );
+    assert!(
+        scrape
+            .families
+            .iter()
+            .all(|f| !f.name.starts_with("gradflow_http")),
+        "a worker answers no pages"
+    );
+    let stopped = Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    assert!(worker.wait().unwrap().success());
+}
+
+fn queue_done(scrape: &Scrape) -> f64 {
+    scrape.value(
+        "gradflow_queue_items",
+        &[("queue", "timers"), ("state", "done")],
+    )
+}
