@@ -38,6 +38,17 @@ struct Family {
     samples: Vec<Sample>,
 }
 
+/// A child process ended when dropped, so a failed assertion leaves no
+/// server or worker running.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// One scrape, parsed.
 #[derive(Debug, Clone, Deserialize)]
 struct Scrape {
@@ -453,19 +464,21 @@ async fn metrics_count_what_was_done(db: &TestDb) {
 async fn metrics_bind_and_json_logs() {
     let db = TestDb::new(support::Kind::Sqlite).await.unwrap();
     let files = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_gradflow"))
-        .args(["--db", &db.url, "serve", "--bind", "127.0.0.1:0"])
-        .args(["--metrics-bind", "127.0.0.1:0", "--files"])
-        .arg(files.path())
-        .env_remove("GRADFLOW_DATABASE_URL")
-        .env_remove("GRADFLOW_CONFIG")
-        .env("GRADFLOW_LOG", "json")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(server.stdout.take().unwrap());
+    let mut server = Killed(
+        Command::new(env!("CARGO_BIN_EXE_gradflow"))
+            .args(["--db", &db.url, "serve", "--bind", "127.0.0.1:0"])
+            .args(["--metrics-bind", "127.0.0.1:0", "--files"])
+            .arg(files.path())
+            .env_remove("GRADFLOW_DATABASE_URL")
+            .env_remove("GRADFLOW_CONFIG")
+            .env("GRADFLOW_LOG", "json")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut out = BufReader::new(server.0.stdout.take().unwrap());
     let mut address = None;
     let mut metrics = None;
     let mut line = String::new();
@@ -569,13 +582,14 @@ async fn metrics_bind_and_json_logs() {
     }
 
     let stopped = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &server.0.id().to_string()])
         .status()
         .unwrap();
     assert!(stopped.success());
-    assert!(server.wait().unwrap().success());
+    assert!(server.0.wait().unwrap().success());
     let mut logs = String::new();
     server
+        .0
         .stderr
         .take()
         .unwrap()
@@ -628,18 +642,20 @@ async fn a_worker_serves_its_own_metrics() {
         cohort.start(&engine, title).await;
     }
     engine.close().await;
-    let mut worker = Command::new(env!("CARGO_BIN_EXE_gradflow"))
-        .args(["--db", &db.url, "--now", "2026-12-31T08:00:00Z", "worker"])
-        .args(["--smtp", "log:", "--metrics-bind", "127.0.0.1:0"])
-        .env_remove("GRADFLOW_DATABASE_URL")
-        .env_remove("GRADFLOW_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut worker = Killed(
+        Command::new(env!("CARGO_BIN_EXE_gradflow"))
+            .args(["--db", &db.url, "--now", "2026-12-31T08:00:00Z", "worker"])
+            .args(["--smtp", "log:", "--metrics-bind", "127.0.0.1:0"])
+            .env_remove("GRADFLOW_DATABASE_URL")
+            .env_remove("GRADFLOW_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let (lines, said) = std::sync::mpsc::channel::<String>();
-    let out = BufReader::new(worker.stdout.take().unwrap());
+    let out = BufReader::new(worker.0.stdout.take().unwrap());
     std::thread::spawn(move || {
         for line in out.lines().map_while(Result::ok) {
             let _ = lines.send(line);
@@ -672,7 +688,6 @@ async fn a_worker_serves_its_own_metrics() {
         let (status, _, body) = fetch(&format!("http://{address}"), None).await;
         assert_eq!(status, 200, "{body}");
         let Some(scrape) = parse(&body, "prometheus") else {
-            let _ = worker.kill();
             return;
         };
         let queue = |state: &str| {
@@ -706,11 +721,11 @@ async fn a_worker_serves_its_own_metrics() {
         "a worker answers no pages"
     );
     let stopped = Command::new("kill")
-        .args(["-TERM", &worker.id().to_string()])
+        .args(["-TERM", &worker.0.id().to_string()])
         .status()
         .unwrap();
     assert!(stopped.success());
-    assert!(worker.wait().unwrap().success());
+    assert!(worker.0.wait().unwrap().success());
 }
 
 fn queue_done(scrape: &Scrape) -> f64 {
