@@ -148,7 +148,7 @@ impl Metrics {
                 }
                 registry.register(
                     "gradflow_queue_items",
-                    "Items in each queue by state, read from the database at this scrape (every process's work): timers (due, pending, claimed, done, failed), outbox and account_mail messages (pending, claimed, sent, failed, dead), offers of freed places (offered, retrying, failed)",
+                    "Items in each queue by state, read from the database at this scrape (every process's work); docs/OPERATIONS.md, Metrics and logs, lists the queues and their states",
                     queues,
                 );
             }
