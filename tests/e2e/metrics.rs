@@ -18,7 +18,10 @@ use serde::Deserialize;
 use crate::support::{self, TestDb, on_both, raw_number};
 use crate::web::Site;
 
-on_both!(metrics_count_what_was_done);
+on_both!(
+    metrics_count_what_was_done,
+    twenty_racing_commands_are_counted_once_each
+);
 
 /// A sample as the parser gives it.
 #[derive(Debug, Clone, Deserialize)]
@@ -733,4 +736,68 @@ fn queue_done(scrape: &Scrape) -> f64 {
         "gradflow_queue_items",
         &[("queue", "timers"), ("state", "done")],
     )
+}
+
+/// Twenty commands on one project at once, each naming the version it saw:
+/// one is done, nineteen lost the race, and the counts say exactly that;
+/// a batch (`act_many`) and a project that does not exist are counted too.
+async fn twenty_racing_commands_are_counted_once_each(db: &TestDb) {
+    use gradflow_engine::service::Request;
+    let engine = std::sync::Arc::new(db.engine().await);
+    let cohort = support::Cohort::set_up(&engine, "graduation-service").await;
+    let project = cohort.start(&engine, "Raced").await;
+    let other = cohort.start(&engine, "Batched").await;
+    let version = engine.view(project).await.unwrap().record.state.version;
+    let count = |outcome: &str| {
+        engine
+            .command_counts()
+            .into_iter()
+            .find(|c| c.source == "person" && c.outcome == outcome)
+            .unwrap()
+            .count
+    };
+    let submit = |expected: Option<u64>| Request {
+        action: "submit".into(),
+        fields: support::sample(&cohort.workflow.forms["proposal"]),
+        expected_version: expected,
+        ..Request::default()
+    };
+    let trainee = support::holder("trainee", 1);
+    let mut racers = Vec::new();
+    for _ in 0..20 {
+        let (engine, request, trainee) = (engine.clone(), submit(Some(version)), trainee.clone());
+        racers.push(tokio::spawn(async move {
+            engine
+                .act(project, &trainee, request, support::day(2))
+                .await
+                .is_ok()
+        }));
+    }
+    let mut won = 0;
+    for racer in racers {
+        won += u64::from(racer.await.unwrap());
+    }
+    assert_eq!(won, 1, "one command wins the race");
+    assert_eq!(count("done"), 1);
+    assert_eq!(count("conflict"), 19, "{:?}", engine.command_counts());
+
+    // A batch: one done, one refused (the same action again: the project
+    // moved on), one on a project that does not exist.
+    let results = engine
+        .act_many(
+            vec![
+                (other, trainee.clone(), submit(None)),
+                (project, trainee.clone(), submit(None)),
+                (999_999, trainee.clone(), submit(None)),
+            ],
+            support::day(2),
+        )
+        .await
+        .unwrap();
+    assert!(results[0].is_ok(), "{results:?}");
+    assert_eq!(count("done"), 2);
+    assert_eq!(count("refused"), 1, "{results:?}");
+    assert_eq!(count("not_found"), 1, "{results:?}");
+    assert_eq!(count("conflict"), 19);
+    assert_eq!(count("error"), 0);
 }
