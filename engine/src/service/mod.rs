@@ -20,6 +20,7 @@
 //! - `intake`: applications to a cohort (nominations, requests, acceptance,
 //!   the waiting list) and the cohort's hash-chained log.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
+//! - `stats`: queue counts by state and commands by outcome, for monitoring.
 //!
 //! **Invariant:** the store is private to the engine crate: every write goes
 //! through a method here, which checks its input before the store runs it.
@@ -47,6 +48,8 @@ mod trainers;
 mod versions;
 // Calendar feeds (issue 17, part 4).
 mod calendar;
+// Issue 17, part 5: figures for /metrics.
+mod stats;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -81,6 +84,7 @@ pub use read::{
     reads_every_scorecard,
 };
 pub use scheduler::FireReport;
+pub use stats::{CommandCount, OUTCOMES, QUEUES, QueueCount};
 pub use store::{
     AccountMail, AdminEntry, BackupFacts, Certificate, Certification, Cohort, CohortPin, Delivery,
     Evidence, HeldSnapshot, Message, NewCohort, Person, Program, Published, Revocation,
@@ -113,6 +117,8 @@ pub struct Engine {
     /// The pool Argon2 runs in, so that a crowd signing in at once cannot
     /// take all the memory and every core.
     passwords: PasswordWork,
+    /// How the commands this process ran ended (`command_counts`).
+    commands: stats::CommandCounters,
 }
 
 impl Engine {
@@ -175,6 +181,7 @@ impl Engine {
             calendars: Mutex::new(HashMap::new()),
             templates: Mutex::new(HashMap::new()),
             passwords: PasswordWork::default(),
+            commands: stats::CommandCounters::default(),
         }
     }
 

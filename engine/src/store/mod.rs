@@ -24,6 +24,8 @@ mod tls;
 mod viewer;
 // Calendar feeds (issue 17, part 4).
 mod calendar;
+// Issue 17, part 5: queue counts for /metrics.
+pub(crate) mod stats;
 
 use std::str::FromStr;
 use std::time::Duration;

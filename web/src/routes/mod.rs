@@ -24,7 +24,6 @@ mod candidates;
 mod supervision;
 // Calendar feeds (issue 17, part 4).
 mod calendar;
-pub(crate) use calendar::loggable_path;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
