@@ -51,3 +51,5 @@ mod web_reasons;
 mod worker;
 // Issue 16: the intake pages over HTTP.
 mod intake_pages;
+// Issue 17: the JSON API.
+mod api;
