@@ -441,6 +441,24 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("person-page-unknown", &["person"]),
     // Calendar feeds (issue 17, part 4).
     ("calendar-unknown", &[]),
+    // API tokens and the JSON API (issue 17, part 1).
+    ("token-invalid", &[]),
+    ("token-missing", &[]),
+    ("token-read-only", &[]),
+    ("token-scope", &["scope"]),
+    ("token-expiry", &["days"]),
+    ("token-unknown", &["id"]),
+    ("api-content-type", &["expected"]),
+    ("api-malformed", &["line", "column"]),
+    ("api-unknown-field", &["field"]),
+    ("api-wrong-type", &["field", "expected"]),
+    ("api-missing-field", &["field"]),
+    ("api-too-large", &["limit"]),
+    ("api-bad-cursor", &[]),
+    ("api-bad-parameter", &["name"]),
+    ("api-not-found", &[]),
+    ("idempotency-key", &["max"]),
+    ("idempotency-key-reused", &["key"]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

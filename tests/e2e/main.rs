@@ -55,3 +55,5 @@ mod intake_pages;
 mod calendar_feed;
 // Issue 17, part 5: /metrics and the JSON logs.
 mod metrics;
+// Issue 17: the JSON API.
+mod api;

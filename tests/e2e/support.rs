@@ -375,6 +375,8 @@ const TABLES: &[(&str, &str)] = &[
     ("cohort_events", "id"),
     // Calendar feeds (issue 17, part 4).
     ("calendar_feeds", "person_id"),
+    // API tokens (issue 17, part 1).
+    ("api_tokens", "id"),
 ];
 
 /// Tables the snapshot knows of but does not dump: `attempts` counts

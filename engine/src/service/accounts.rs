@@ -67,6 +67,9 @@ pub enum Attempt {
     Verify,
     /// Fetching a calendar feed address that names nothing (only addresses count).
     Calendar,
+    /// Calling the API with a token that is malformed, unknown, expired or
+    /// revoked (only addresses count).
+    ApiToken,
 }
 
 impl Attempt {
@@ -77,6 +80,7 @@ impl Attempt {
             Attempt::ResetLink => "link",
             Attempt::Verify => "verify",
             Attempt::Calendar => "calendar",
+            Attempt::ApiToken => "token",
         }
     }
 }

@@ -19,6 +19,7 @@
 //! - [`input`]: the rules for names, keys, emails and comments.
 //! - `intake`: applications to a cohort (nominations, requests, acceptance,
 //!   the waiting list) and the cohort's hash-chained log.
+//! - `tokens`: API tokens (bearer tokens for `/api`): made, listed, revoked, checked.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
 //! - `stats`: queue counts by state and commands by outcome, for monitoring.
 //!
@@ -50,6 +51,8 @@ mod versions;
 mod calendar;
 // Issue 17, part 5: figures for /metrics.
 mod stats;
+// API tokens (issue 17, part 1).
+mod tokens;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -87,10 +90,11 @@ pub use scheduler::FireReport;
 pub use stats::{CommandCount, OUTCOMES, QUEUES, QueueCount};
 pub use store::{
     AccountMail, AdminEntry, BackupFacts, Certificate, Certification, Cohort, CohortPin, Delivery,
-    Evidence, HeldSnapshot, Message, NewCohort, Person, Program, Published, Revocation,
-    SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
+    Evidence, HeldSnapshot, Message, NewCohort, Person, Program, ProjectFilter, Published,
+    Revocation, SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 pub use store::{CohortEvent, StoredApplication};
+pub use tokens::{ApiToken, NewToken, Scope, TOKEN_PREFIX, token_hash, well_formed};
 pub use trainers::PersonPage;
 pub use versions::{MigrationReport, MovedProject};
 

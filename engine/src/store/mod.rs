@@ -26,6 +26,8 @@ mod viewer;
 mod calendar;
 // Issue 17, part 5: queue counts for /metrics.
 pub(crate) mod stats;
+// API tokens (issue 17, part 1).
+mod tokens;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -49,7 +51,8 @@ pub use people::{
 };
 pub use places::{MAX_OFFER_ATTEMPTS, StuckOffer};
 pub use timers::TimerRow;
-pub use viewer::Evidence;
+pub use tokens::TokenRow;
+pub use viewer::{Evidence, ProjectFilter};
 
 pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{

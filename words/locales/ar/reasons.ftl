@@ -462,3 +462,22 @@ reason-person-page-unknown = لا يوجد شخص برقم { $person } يمكن�
 
 # Calendar feeds (issue 17, part 4).
 reason-calendar-unknown = لا يوجد تقويم بهذا العنوان: أنشئ عنوانًا جديدًا من ملفك الشخصي
+
+## The JSON API and its tokens (issue 17, part 1: api)
+reason-token-invalid = رمز الواجهة البرمجية غير صالح: فهو غير معروف أو منتهي الصلاحية أو ملغى؛ أنشئ رمزًا جديدًا بالأمر gradflow user token create
+reason-token-missing = تحتاج الواجهة البرمجية إلى رمز: أرسل الترويسة Authorization: Bearer متبوعة برمز من gradflow user token create
+reason-token-read-only = هذا الرمز للقراءة فقط؛ يحتاج التنفيذ إلى رمز قراءة وكتابة (gradflow user token create --scope read-write)
+reason-token-scope = { $scope } ليس نطاقًا لرمز: اكتب read أو read-write
+reason-token-expiry = يجب أن يكون انتهاء صلاحية الرمز في المستقبل وبعد { $days } يومًا على الأكثر
+reason-token-unknown = لا يوجد رمز واجهة برمجية رقمه { $id }
+reason-api-content-type = يجب أن يكون المحتوى { $expected }
+reason-api-malformed = المحتوى ليس JSON صالحًا (السطر { $line }، العمود { $column })
+reason-api-unknown-field = { $field } ليس حقلًا في هذا الطلب
+reason-api-wrong-type = يجب أن يكون { $field } { $expected }
+reason-api-missing-field = الحقل { $field } مفقود
+reason-api-too-large = المحتوى أكبر من { $limit } بايت
+reason-api-bad-cursor = المؤشر ليس مما أعطته هذه القائمة: ابدأ من جديد بدونه
+reason-api-bad-parameter = للمعامل { $name } قيمة لا يقبلها هذا المسار
+reason-api-not-found = لا يوجد شيء هنا: راجع /api/docs لمعرفة المسارات
+reason-idempotency-key = يتكون مفتاح عدم التكرار من 1 إلى { $max } محرفًا (محارف ASCII مرئية في الترويسة Idempotency-Key)
+reason-idempotency-key-reused = استُخدم مفتاح عدم التكرار '{ $key }' من قبل لطلب مختلف؛ لم يُنفَّذ شيء (استخدم مفتاحًا جديدًا لكل طلب جديد)
