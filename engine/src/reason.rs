@@ -439,6 +439,19 @@ pub const CODES: &[(&str, &[&str])] = &[
         &["person", "role", "program", "required"],
     ),
     ("person-page-unknown", &["person"]),
+    // Webhooks (issue 17, part 3).
+    ("webhook-url-invalid", &[]),
+    ("webhook-url-too-long", &["limit"]),
+    ("webhook-url-https", &["scheme"]),
+    ("webhook-url-credentials", &[]),
+    ("webhook-url-private", &["host", "range"]),
+    ("webhook-events-none", &["known"]),
+    ("webhook-event-unknown", &["event", "known"]),
+    ("webhook-too-many", &["limit"]),
+    ("unknown-webhook", &["webhook"]),
+    ("unknown-webhook-delivery", &["delivery"]),
+    ("webhook-delivery-not-resendable", &["delivery", "state"]),
+    ("webhook-disabled", &["webhook"]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

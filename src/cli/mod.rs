@@ -25,6 +25,7 @@ mod simulate;
 mod timers;
 mod user;
 mod versions;
+mod webhooks;
 mod worker;
 mod workflow;
 
@@ -95,6 +96,7 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         Command::Config(args::ConfigCommand::Check) => config::run_check(&ctx, &prepared),
         Command::Application(command) => intake::application(&ctx, command).await,
         Command::Offer(command) => places::offer(&ctx, command).await,
+        Command::Webhook(command) => webhooks::run(&ctx, command).await,
     }
 }
 

@@ -19,6 +19,8 @@
 //! - [`input`]: the rules for names, keys, emails and comments.
 //! - `intake`: applications to a cohort (nominations, requests, acceptance,
 //!   the waiting list) and the cohort's hash-chained log.
+//! - [`webhooks`]: signed webhooks: who subscribes, the URL rules, the delivery log and
+//!   resend, and the delivery round (the sender is the caller's).
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
 //!
 //! **Invariant:** the store is private to the engine crate: every write goes
@@ -45,6 +47,7 @@ mod read;
 mod scheduler;
 mod trainers;
 mod versions;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -86,6 +89,8 @@ pub use store::{
 pub use store::{CohortEvent, StoredApplication};
 pub use trainers::PersonPage;
 pub use versions::{MigrationReport, MovedProject};
+pub use webhooks::{HookAttempt, HookReport, HookRequest, HookRetry, NewWebhook, Subscription};
+pub use store::{HookDelivery, Webhook};
 
 /// The engine service: a store plus caches of what never changes under it.
 #[derive(Debug)]

@@ -22,6 +22,7 @@ mod projects;
 mod timers;
 mod tls;
 mod viewer;
+pub(crate) mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -46,6 +47,7 @@ pub use people::{
 pub use places::{MAX_OFFER_ATTEMPTS, StuckOffer};
 pub use timers::TimerRow;
 pub use viewer::Evidence;
+pub use webhooks::{HookDelivery, HookRecord, Webhook};
 
 pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{
