@@ -51,3 +51,5 @@ mod web_reasons;
 mod worker;
 // Issue 16: the intake pages over HTTP.
 mod intake_pages;
+// Issue 17, part 3: signed webhooks.
+mod webhooks;
