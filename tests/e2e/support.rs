@@ -376,6 +376,8 @@ const TABLES: &[(&str, &str)] = &[
     // Webhooks (issue 17, part 3).
     ("webhooks", "id"),
     ("webhook_deliveries", "id"),
+    // API tokens (issue 17, part 1).
+    ("api_tokens", "id"),
 ];
 
 /// Tables the snapshot knows of but does not dump: `attempts` counts

@@ -21,6 +21,7 @@
 //!   the waiting list) and the cohort's hash-chained log.
 //! - [`webhooks`]: signed webhooks: who subscribes, the URL rules, the delivery log and
 //!   resend, and the delivery round (the sender is the caller's).
+//! - `tokens`: API tokens (bearer tokens for `/api`): made, listed, revoked, checked.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
 //!
 //! **Invariant:** the store is private to the engine crate: every write goes
@@ -48,6 +49,8 @@ mod scheduler;
 mod trainers;
 mod versions;
 pub mod webhooks;
+// API tokens (issue 17, part 1).
+mod tokens;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -87,6 +90,7 @@ pub use store::{
     SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 pub use store::{CohortEvent, StoredApplication};
+pub use tokens::{ApiToken, NewToken, Scope, TOKEN_PREFIX, token_hash, well_formed};
 pub use trainers::PersonPage;
 pub use versions::{MigrationReport, MovedProject};
 pub use webhooks::{HookAttempt, HookReport, HookRequest, HookRetry, NewWebhook, Subscription};

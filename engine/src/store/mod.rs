@@ -23,6 +23,8 @@ mod timers;
 mod tls;
 mod viewer;
 pub(crate) mod webhooks;
+// API tokens (issue 17, part 1).
+mod tokens;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -46,6 +48,7 @@ pub use people::{
 };
 pub use places::{MAX_OFFER_ATTEMPTS, StuckOffer};
 pub use timers::TimerRow;
+pub use tokens::TokenRow;
 pub use viewer::Evidence;
 pub use webhooks::{HookDelivery, HookRecord, Webhook};
 

@@ -464,3 +464,22 @@ reason-unknown-webhook = there is no webhook subscription { $webhook } you may s
 reason-unknown-webhook-delivery = there is no webhook delivery { $delivery } you may see
 reason-webhook-delivery-not-resendable = webhook delivery { $delivery } is { $state }; only a sent, failed or dead delivery can be sent again (one waiting or being sent is on its way)
 reason-webhook-disabled = webhook subscription { $webhook } is disabled (its receiver answered 410 Gone); subscribe the address again to receive events
+
+## The JSON API and its tokens (issue 17, part 1: api)
+reason-token-invalid = the API token is not valid: it is unknown, expired or revoked; make a new one with gradflow user token create
+reason-token-missing = the API needs a token: send the header Authorization: Bearer followed by a token from gradflow user token create
+reason-token-read-only = this token may only read; acting needs a read-write token (gradflow user token create --scope read-write)
+reason-token-scope = { $scope } is not a token scope: write read or read-write
+reason-token-expiry = a token's expiry must be in the future and at most { $days } days away
+reason-token-unknown = there is no API token { $id }
+reason-api-content-type = the body must be { $expected }
+reason-api-malformed = the body is not valid JSON (line { $line }, column { $column })
+reason-api-unknown-field = { $field } is not a field of this request
+reason-api-wrong-type = { $field } must be { $expected }
+reason-api-missing-field = { $field } is missing
+reason-api-too-large = the body is larger than { $limit } bytes
+reason-api-bad-cursor = the cursor is not one this list gave: start again without it
+reason-api-bad-parameter = the parameter { $name } has a value this route does not take
+reason-api-not-found = there is nothing here: see /api/docs for the routes
+reason-api-idempotency-key = an Idempotency-Key must be 1 to { $max } visible ASCII characters
+reason-api-idempotency-reused = this Idempotency-Key was used before with another request; use a new key for a new request
