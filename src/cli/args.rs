@@ -19,12 +19,27 @@ pub struct Cli {
     /// command line and environment variables beat it (docs/OPERATIONS.md).
     #[arg(long, global = true, env = "GRADFLOW_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// How serve, demo, worker and mail write their log lines on standard
+    /// error: text (for people) or json (one JSON object per line, for a
+    /// log collector); also GRADFLOW_LOG=json.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    pub log: LogFormat,
     /// Act as if it were this instant (RFC 3339); for rehearsals and tests.
     #[arg(long, global = true, env = "GRADFLOW_NOW", hide = true)]
     pub now: Option<jiff::Timestamp>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written (`--log`, `GRADFLOW_LOG`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event, with its request's fields.
+    Text,
+    /// One JSON object per line: timestamp, level, target, message and
+    /// the request's fields (docs/OPERATIONS.md, "Metrics and logs").
+    Json,
 }
 
 /// Top-level commands.
@@ -198,6 +213,11 @@ pub struct WebArgs {
     /// loopback address; default there: http://BIND.
     #[arg(long, value_name = "URL", value_parser = public_url)]
     pub public_url: Option<String>,
+    /// Serve /metrics (Prometheus) on this address only, e.g.
+    /// 127.0.0.1:9464, instead of on --bind: an address the public does
+    /// not reach. Without it /metrics is on --bind with the pages.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_bind: Option<std::net::SocketAddr>,
 }
 
 /// A `--public-url` as serve and the worker take it: a web address

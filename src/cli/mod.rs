@@ -66,6 +66,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Engine> {
 
 /// Runs one command.
 pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCode> {
+    serve::log_format(cli.log);
     let ctx = Ctx {
         json: cli.json,
         now: cli.now.unwrap_or_else(Timestamp::now),

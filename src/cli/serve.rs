@@ -9,7 +9,7 @@ use anyhow::Context;
 use gradflow_engine::service::Engine;
 
 use super::Ctx;
-use super::args::WebArgs;
+use super::args::{LogFormat, WebArgs};
 use super::output::say;
 
 pub async fn run(ctx: &Ctx, web: &WebArgs) -> anyhow::Result<ExitCode> {
@@ -18,16 +18,38 @@ pub async fn run(ctx: &Ctx, web: &WebArgs) -> anyhow::Result<ExitCode> {
     serve(engine, &ctx.db, web).await
 }
 
+/// The log format `--log` (`GRADFLOW_LOG`) chose, set once at start.
+static LOG_FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
+
+/// Remembers `--log` for [`logs`].
+pub fn log_format(format: LogFormat) {
+    let _ = LOG_FORMAT.set(format);
+}
+
 /// Request logs (with their request id) on standard error, at `info`;
-/// `RUST_LOG`-style filters are not read, to keep the build lean.
+/// `RUST_LOG`-style filters are not read, to keep the build lean. With
+/// `--log json`, one JSON object per line: `timestamp`, `level`,
+/// `target`, `message` (and the event's other fields) at the top, and the
+/// request's fields (`id`, `client`, `method`, `path`: the route's
+/// template, never the path itself) under `span`.
 pub fn logs() {
     use tracing_subscriber::filter::LevelFilter;
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_max_level(LevelFilter::INFO)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match LOG_FORMAT.get().copied().unwrap_or(LogFormat::Text) {
+        LogFormat::Text => builder
+            .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_ansi(false)
+            .try_init(),
+    };
 }
 
 /// Serves `engine` (opened from `db`) until stopped.
@@ -55,6 +77,14 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
     let listener = tokio::net::TcpListener::bind(web.bind)
         .await
         .with_context(|| format!("cannot listen on {}", web.bind))?;
+    let metrics = match web.metrics_bind {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("--metrics-bind: cannot listen on {addr}"))?,
+        ),
+        None => None,
+    };
     let public_url = public_url(web, listener.local_addr()?)?;
     for proxy in &web.trusted_proxies {
         if proxy.contains("0.0.0.0".parse()?) && proxy.contains("255.255.255.255".parse()?)
@@ -88,16 +118,27 @@ pub async fn serve(engine: Engine, db: &str, web: &WebArgs) -> anyhow::Result<Ex
         engine.database_kind(),
         files.display()
     );
+    match &metrics {
+        Some(metrics) => say!(
+            "gradflow: metrics on http://{}/metrics only",
+            metrics.local_addr()?
+        ),
+        None => say!(
+            "gradflow: metrics on http://{}/metrics (keep it from the public: --metrics-bind, or the proxy)",
+            listener.local_addr()?
+        ),
+    }
     if password_reset {
         say!(
             "gradflow: password reset links are queued in the database and mailed by a worker (`gradflow worker --smtp ...`; the demo runs its own)"
         );
     }
     let engine = Arc::new(engine);
-    gradflow_web::serve(
+    gradflow_web::serve_with_metrics(
         engine.clone(),
         config,
         listener,
+        metrics,
         super::worker::stop_signal(),
     )
     .await

@@ -53,3 +53,5 @@ mod worker;
 mod intake_pages;
 // Issue 17, part 3: signed webhooks.
 mod webhooks;
+// Issue 17, part 5: /metrics and the JSON logs.
+mod metrics;

@@ -11,6 +11,7 @@
 //! - [`done`]: the confirmation a form's redirect carries, signed for the session.
 //! - [`i18n`]: the Fluent catalogues, the page language, dates.
 //! - `pages`: the handlebars templates (compiled in) and status pages.
+//! - `metrics`: `/metrics` (Prometheus) and the request counts behind it.
 //! - `routes`: one module per page family: `auth`, `home`, `project`
 //!   (with `forms`), `evidence`, `cohort`, `profile`, `reset`.
 //!
@@ -23,6 +24,7 @@ pub mod account_mail;
 mod api;
 pub mod done;
 pub mod i18n;
+mod metrics;
 mod pages;
 mod routes;
 mod server;
@@ -133,8 +135,15 @@ pub(crate) struct App {
 }
 
 /// The application's routes and layers over `engine`, for the node named
-/// `node` (its partial uploads carry the name).
-fn router(engine: Arc<Engine>, config: Config, node: &str) -> Router {
+/// `node` (its partial uploads carry the name); every request counted in
+/// `metrics`, which `/metrics` serves here when `metrics_here`.
+fn router(
+    engine: Arc<Engine>,
+    config: Config,
+    node: &str,
+    metrics: &metrics::Metrics,
+    metrics_here: bool,
+) -> Router {
     let secure = config.secure_cookies;
     let limits = config.limits.clone();
     // A post whose Origin is the public address is this site's own, whatever
@@ -162,8 +171,15 @@ fn router(engine: Arc<Engine>, config: Config, node: &str) -> Router {
     let pages = routes::routes(app.clone())
         .layer(csrf)
         .layer(axum::middleware::from_fn(explain_cross_site));
-    let router = pages
-        .merge(api::routes(app))
+    let mut router = pages.merge(api::routes(app));
+    if metrics_here {
+        router = router.merge(
+            Router::new()
+                .route("/metrics", axum::routing::get(metrics::scrape))
+                .with_state(metrics.clone()),
+        );
+    }
+    let router = router
         // A body that stalls, or drags on past the deadline, ends its request.
         .layer(RequestBodyTimeoutLayer::new(limits.body_idle_timeout))
         .layer(RequestBodyDeadlineLayer::new(limits.body_deadline))
@@ -175,16 +191,28 @@ fn router(engine: Arc<Engine>, config: Config, node: &str) -> Router {
                 .and_then(|id| id.header_value().to_str().ok())
                 .unwrap_or("-");
             // The client's address (behind a trusted proxy, the client the
-            // proxy names; see `server`), and the path only: query strings
-            // are not logged.
+            // proxy names; see `server`), and as `path` the route's
+            // template (`/calendar/{file}`, `/verify/{code}`), never the
+            // path itself: a secret in an address is never logged, nor is
+            // a query string.
             let client = request
                 .extensions()
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string());
-            tracing::info_span!("request", id, client = %client, method = %request.method(), path = request.uri().path())
+            let path = request
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map_or(metrics::UNMATCHED, axum::extract::MatchedPath::as_str);
+            tracing::info_span!("request", id, client = %client, method = %request.method(), path)
         })
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
-        .layer(SetRequestIdLayer::x_request_id(Counter::default()));
+        .layer(SetRequestIdLayer::x_request_id(Counter::default()))
+        // Outermost, so every answer is counted (a refused cross-site post,
+        // a timeout) by the route's template.
+        .layer(axum::middleware::from_fn_with_state(
+            metrics.clone(),
+            metrics::track,
+        ));
     if secure {
         router.layer(SetResponseHeaderLayer::overriding(
             axum::http::header::STRICT_TRANSPORT_SECURITY,
@@ -217,10 +245,25 @@ async fn explain_cross_site(request: Request, next: axum::middleware::Next) -> R
 /// returns. Connections are held to `config.limits` (see [`Limits`]).
 /// Uploads a killed server left half-written in the files folder are
 /// removed first (see [`PARTIAL_UPLOAD_PREFIX`]).
+/// `/metrics` is served on `listener` too (docs/OPERATIONS.md, "Metrics and
+/// logs"); [`serve_with_metrics`] serves it on an address of its own.
 pub async fn serve(
     engine: Arc<Engine>,
     config: Config,
     listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with_metrics(engine, config, listener, None, shutdown).await
+}
+
+/// [`serve`], with `/metrics` on `metrics` alone when given (an address
+/// the public does not reach: `serve --metrics-bind`), not on `listener`.
+/// Both stop together when `shutdown` completes.
+pub async fn serve_with_metrics(
+    engine: Arc<Engine>,
+    config: Config,
+    listener: tokio::net::TcpListener,
+    metrics: Option<tokio::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(&config.files)?;
@@ -228,7 +271,34 @@ pub async fn serve(
     routes::evidence::sweep_partial_uploads(&config.files, &node, config.limits.body_deadline)
         .await;
     let limits = config.limits.clone();
-    server::run(listener, router(engine, config, &node), limits, shutdown).await
+    let counts = metrics::Metrics::new(engine.clone());
+    let app = router(engine, config, &node, &counts, metrics.is_none());
+    let Some(metrics) = metrics else {
+        return server::run(listener, app, limits, shutdown).await;
+    };
+    // One shutdown for both servers.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let until = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let metrics_limits = Limits {
+        shutdown_grace: std::time::Duration::from_secs(1),
+        ..Limits::default()
+    };
+    tokio::try_join!(
+        server::run(listener, app, limits, until(stopped.clone())),
+        server::run(
+            metrics,
+            metrics::router(counts),
+            metrics_limits,
+            until(stopped)
+        ),
+    )?;
+    Ok(())
 }
 
 /// Request ids: a number per process start plus a counter, e.g. `4f1a-17`.

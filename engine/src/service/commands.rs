@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::stats::{Source, outcome_of};
 use super::{Engine, Error, input};
 use crate::decide::committee::{Conflicts, NO_CONFLICTS};
 use crate::decide::{self, Change, Command, Decision, Fields, Member, Possible, Project};
@@ -337,6 +338,19 @@ impl Engine {
         request: Request,
         now: Timestamp,
     ) -> Result<Outcome, Error> {
+        let result = self.act_once(project, actor_email, request, now).await;
+        self.commands.count(Source::Person, &result);
+        result
+    }
+
+    /// [`Engine::act`], uncounted.
+    async fn act_once(
+        &self,
+        project: i64,
+        actor_email: &str,
+        request: Request,
+        now: Timestamp,
+    ) -> Result<Outcome, Error> {
         let mut tries = if request.expected_version.is_none() {
             3
         } else {
@@ -363,6 +377,26 @@ impl Engine {
     /// all: the way to go fast when many arrive at once. Each command gets its
     /// own result; one refused or conflicting command does not hold back the others.
     pub async fn act_many(
+        &self,
+        commands: Vec<(i64, String, Request)>,
+        now: Timestamp,
+    ) -> Result<Vec<Result<Outcome, Error>>, Error> {
+        let n = commands.len() as u64;
+        let results = self.act_many_once(commands, now).await;
+        match &results {
+            Ok(results) => {
+                for result in results {
+                    self.commands.count(Source::Person, result);
+                }
+            }
+            // Nothing was decided: each command ended as the batch did.
+            Err(e) => self.commands.add(Source::Person, outcome_of(e), n),
+        }
+        results
+    }
+
+    /// [`Engine::act_many`], uncounted.
+    async fn act_many_once(
         &self,
         commands: Vec<(i64, String, Request)>,
         now: Timestamp,

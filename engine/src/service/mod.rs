@@ -23,6 +23,7 @@
 //!   resend, and the delivery round (the sender is the caller's).
 //! - `tokens`: API tokens (bearer tokens for `/api`): made, listed, revoked, checked.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
+//! - `stats`: queue counts by state and commands by outcome, for monitoring.
 //!
 //! **Invariant:** the store is private to the engine crate: every write goes
 //! through a method here, which checks its input before the store runs it.
@@ -51,6 +52,8 @@ mod versions;
 pub mod webhooks;
 // API tokens (issue 17, part 1).
 mod tokens;
+// Issue 17, part 5: figures for /metrics.
+mod stats;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -84,6 +87,7 @@ pub use read::{
     reads_every_scorecard,
 };
 pub use scheduler::FireReport;
+pub use stats::{CommandCount, OUTCOMES, QUEUES, QueueCount};
 pub use store::{
     AccountMail, AdminEntry, BackupFacts, Certificate, Certification, Cohort, CohortPin, Delivery,
     Evidence, HeldSnapshot, Message, NewCohort, Person, Program, Published, Revocation,
@@ -119,6 +123,8 @@ pub struct Engine {
     /// The pool Argon2 runs in, so that a crowd signing in at once cannot
     /// take all the memory and every core.
     passwords: PasswordWork,
+    /// How the commands this process ran ended (`command_counts`).
+    commands: stats::CommandCounters,
 }
 
 impl Engine {
@@ -181,6 +187,7 @@ impl Engine {
             calendars: Mutex::new(HashMap::new()),
             templates: Mutex::new(HashMap::new()),
             passwords: PasswordWork::default(),
+            commands: stats::CommandCounters::default(),
         }
     }
 

@@ -249,7 +249,15 @@ impl Engine {
         request: super::Request,
         now: Timestamp,
     ) -> Result<super::Outcome, Error> {
-        self.check_visible(viewer, project).await?;
+        // A project hidden from them is a command not found, counted as one.
+        if let Err(e) = self.check_visible(viewer, project).await {
+            self.commands.add(
+                super::stats::Source::Person,
+                super::stats::outcome_of(&e),
+                1,
+            );
+            return Err(e);
+        }
         self.act(project, &viewer.person.email, request, now).await
     }
 

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
+use super::stats::{CONFLICT, DONE, REFUSED, Source};
 use super::{Engine, Error};
 use crate::decide::{self, DueTimer, Project};
 use crate::store::{self, Pending, TimerRow};
@@ -206,6 +207,11 @@ impl Engine {
                 }
             }
         }
+        // Each project's firing is one command of the engine itself.
+        let commands = &self.commands;
+        commands.add(Source::Timer, DONE, report.fired as u64);
+        commands.add(Source::Timer, CONFLICT, failed.len() as u64);
+        commands.add(Source::Timer, REFUSED, refused.len() as u64);
         for (ids, error) in failed {
             self.store.release_timers(&ids, &error).await?;
         }

@@ -25,6 +25,8 @@ mod viewer;
 pub(crate) mod webhooks;
 // API tokens (issue 17, part 1).
 mod tokens;
+// Issue 17, part 5: queue counts for /metrics.
+pub(crate) mod stats;
 
 use std::str::FromStr;
 use std::time::Duration;
