@@ -9,7 +9,8 @@
 //! addresses the caller's policy allows (no DNS rebinding between a check
 //! and the connection), and an IP address written in the URL is judged
 //! before anything is sent. Redirects are never followed, no proxy is used,
-//! and a request that takes longer than its timeout fails.
+//! and a request that takes longer than its timeout fails. The client is
+//! hyper-util's, TLS rustls with ring and the system's roots.
 
 use std::error::Error as StdError;
 use std::net::{IpAddr, SocketAddr};
@@ -46,40 +47,47 @@ pub struct SetupError(String);
 #[error("the subscription's secret is not whsec_ and base64")]
 pub struct BadSecret;
 
-/// An HTTP client posting signed deliveries.
-#[derive(Debug, Clone)]
-pub struct Sender {
-    client: reqwest::Client,
+/// The connector: our resolver under plain TCP, rustls (ring) over it.
+type Connector = hyper_rustls::HttpsConnector<
+    hyper_util::client::legacy::connect::HttpConnector<Resolver>,
+>;
+
+/// The resolver, as the connector takes it.
+#[derive(Clone, Copy)]
+struct Resolver {
     allow_private: bool,
     policy: Policy,
 }
 
-/// A name resolved only to addresses the policy refuses.
-#[derive(Debug, thiserror::Error)]
-#[error("{host} resolves to {address}, a {range} address; webhooks go only to public addresses")]
-struct Forbidden {
-    host: String,
-    address: IpAddr,
-    range: &'static str,
-}
+/// The addresses a name resolves to that the policy allows.
+type Addrs = std::vec::IntoIter<SocketAddr>;
 
-/// The resolver that keeps the addresses the policy refuses from the connection.
-struct Checked {
-    allow_private: bool,
-    policy: Policy,
-}
+impl tower::Service<hyper_util::client::legacy::connect::dns::Name> for Resolver {
+    type Response = Addrs;
+    type Error = Box<dyn StdError + Send + Sync>;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Addrs, Self::Error>> + Send>,
+    >;
 
-impl reqwest::dns::Resolve for Checked {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: hyper_util::client::legacy::connect::dns::Name) -> Self::Future {
         let host = name.as_str().to_owned();
-        let allow_private = self.allow_private;
-        let policy = self.policy;
+        let Resolver {
+            allow_private,
+            policy,
+        } = *self;
         Box::pin(async move {
             let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await?
                 .collect();
             if allow_private {
-                return Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs);
+                return Ok(found.into_iter());
             }
             let allowed: Vec<SocketAddr> = found
                 .iter()
@@ -89,16 +97,43 @@ impl reqwest::dns::Resolve for Checked {
             if allowed.is_empty()
                 && let Some(first) = found.first()
             {
-                let error: Box<dyn StdError + Send + Sync> = Box::new(Forbidden {
+                let error: Self::Error = Box::new(Forbidden {
                     host,
                     address: first.ip(),
                     range: policy(first.ip()).unwrap_or("private"),
                 });
                 return Err(error);
             }
-            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+            Ok(allowed.into_iter())
         })
     }
+}
+
+/// An HTTP client posting signed deliveries.
+#[derive(Clone)]
+pub struct Sender {
+    client: hyper_util::client::legacy::Client<Connector, http_body_util::Full<hyper::body::Bytes>>,
+    timeout: Duration,
+    allow_private: bool,
+    policy: Policy,
+}
+
+impl std::fmt::Debug for Sender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sender")
+            .field("timeout", &self.timeout)
+            .field("allow_private", &self.allow_private)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A name resolved only to addresses the policy refuses.
+#[derive(Debug, thiserror::Error)]
+#[error("{host} resolves to {address}, a {range} address; webhooks go only to public addresses")]
+struct Forbidden {
+    host: String,
+    address: IpAddr,
+    range: &'static str,
 }
 
 impl Sender {
@@ -119,22 +154,28 @@ impl Sender {
         .map_err(|e| SetupError(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .timeout(timeout)
-            .connect_timeout(timeout / 2)
-            .pool_idle_timeout(Duration::from_secs(30))
-            .user_agent(concat!("gradflow-webhooks/", env!("CARGO_PKG_VERSION")))
-            .dns_resolver(Arc::new(Checked {
+        let mut tcp = hyper_util::client::legacy::connect::HttpConnector::new_with_resolver(
+            Resolver {
                 allow_private,
                 policy,
-            }))
-            .build()
-            .map_err(|e| SetupError(e.to_string()))?;
+            },
+        );
+        tcp.enforce_http(false);
+        tcp.set_connect_timeout(Some(timeout / 2));
+        tcp.set_nodelay(true);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp);
+        let client = hyper_util::client::legacy::Client::builder(
+            hyper_util::rt::TokioExecutor::new(),
+        )
+        .pool_idle_timeout(Duration::from_secs(30))
+        .build(connector);
         Ok(Sender {
             client,
+            timeout,
             allow_private,
             policy,
         })
@@ -142,9 +183,10 @@ impl Sender {
 
     /// Posts `body` to `url` signed with `secret` as message `id`, stamped
     /// with the current time (receivers refuse stale timestamps, so a
-    /// retry is signed afresh).
+    /// retry is signed afresh). Redirects are not followed: a 3xx is an
+    /// answer like any other that is not 2xx.
     pub async fn post(&self, url: &str, id: &str, secret: &str, body: &str) -> Posted {
-        let Ok(parsed) = reqwest::Url::parse(url) else {
+        let Ok(parsed) = url::Url::parse(url) else {
             return Posted::Refused("the subscription's URL cannot be read".into());
         };
         match parsed.scheme() {
@@ -175,19 +217,27 @@ impl Sender {
             Ok(signature) => signature,
             Err(e) => return Posted::Refused(e.to_string()),
         };
-        let sent = self
-            .client
-            .post(parsed)
+        // The fragment is never sent; the rest as the URL says.
+        let mut target = parsed.clone();
+        target.set_fragment(None);
+        let request = hyper::Request::post(target.as_str())
             .header("content-type", "application/json")
+            .header("user-agent", concat!("gradflow-webhooks/", env!("CARGO_PKG_VERSION")))
             .header("webhook-id", id)
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
-            .body(body.to_owned())
-            .send()
-            .await;
-        match sent {
-            Ok(response) => Posted::Answered(response.status().as_u16()),
-            Err(e) => {
+            .body(http_body_util::Full::new(hyper::body::Bytes::from(body.to_owned())));
+        let request = match request {
+            Ok(request) => request,
+            Err(e) => return Posted::Refused(format!("the request cannot be made: {e}")),
+        };
+        match tokio::time::timeout(self.timeout, self.client.request(request)).await {
+            Err(_) => Posted::Failed(format!(
+                "the receiver did not answer within {} s",
+                self.timeout.as_secs()
+            )),
+            Ok(Ok(response)) => Posted::Answered(response.status().as_u16()),
+            Ok(Err(e)) => {
                 if let Some(forbidden) = cause::<Forbidden>(&e) {
                     return Posted::Refused(forbidden.to_string());
                 }
@@ -210,11 +260,9 @@ fn cause<'a, T: StdError + 'static>(error: &'a (dyn StdError + 'static)) -> Opti
 }
 
 /// A failure in words, without the URL (which may carry a token in its
-/// path or query): what kind, then its innermost cause.
-fn describe(error: &reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
+/// path or query): whether it could connect, then its innermost cause.
+fn describe(error: &hyper_util::client::legacy::Error) -> String {
+    let kind = if error.is_connect() {
         "could not connect"
     } else {
         "failed"
@@ -223,7 +271,8 @@ fn describe(error: &reqwest::Error) -> String {
     while let Some(source) = inner.source() {
         inner = source;
     }
-    if std::ptr::addr_eq(inner, error as &(dyn StdError + 'static)) {
+    let outer: &(dyn StdError + 'static) = error;
+    if std::ptr::addr_eq(inner, outer) {
         format!("the request {kind}")
     } else {
         format!("the request {kind}: {inner}")

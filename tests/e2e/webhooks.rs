@@ -29,6 +29,7 @@ on_both!(
     a_worker_killed_mid_delivery_is_redelivered_with_the_same_id,
     two_workers_never_deliver_one_twice,
     coordinators_subscribe_their_own_cohort_only,
+    coordinators_use_the_api_for_their_cohort_only,
 );
 
 /// Monday 16 February: the proposal deadline has passed (worker.rs's calendar).
@@ -535,4 +536,136 @@ async fn coordinators_subscribe_their_own_cohort_only(db: &TestDb) {
     let full = engine.subscribe_as(&coordinator, cohort, asked, now).await.unwrap_err();
     assert_eq!(full.reason().code, "webhook-too-many");
     engine.close().await;
+}
+
+async fn coordinators_use_the_api_for_their_cohort_only(db: &TestDb) {
+    use gradflow_engine::service::Scope;
+    use reqwest::StatusCode;
+    institute(db, 1, 0).await;
+    let engine = db.engine().await;
+    let cohort = engine.cohort(COHORT).await.unwrap().id;
+    let now = jiff::Timestamp::now();
+    let token = |email: &'static str, scope: Scope| {
+        let engine = &engine;
+        async move {
+            engine
+                .create_token(email, "hooks", scope, None, now)
+                .await
+                .unwrap()
+                .token
+        }
+    };
+    let coordinator = token(COORDINATOR, Scope::ReadWrite).await;
+    let reader = token(COORDINATOR, Scope::Read).await;
+    let trainee = token("trainee1@health.test", Scope::ReadWrite).await;
+    let served = support::Served::start(db).await;
+    let client = reqwest::Client::new();
+    let hooks = format!("{}/api/v1/cohorts/{cohort}/webhooks", served.base);
+    let post = |token: &str, body: Value| {
+        client
+            .post(&hooks)
+            .bearer_auth(token)
+            .header("accept-language", "ar")
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    let asked = serde_json::json!({"url": "https://hooks.example.com/gradflow", "events": ["project.started"]});
+    // The coordinator subscribes; the secret is in the answer, only there.
+    let created = post(&coordinator, asked.clone()).await.unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created = json_of(created).await;
+    assert!(created["secret"].as_str().unwrap().starts_with("whsec_"), "{created}");
+    let hook = created["id"].as_i64().unwrap();
+    // Refusals: each a problem, nothing written (each token used once
+    // first: its first use is recorded on it).
+    for token in [&reader, &trainee] {
+        let me = client.get(format!("{}/api/v1/me", served.base)).bearer_auth(token).send().await.unwrap();
+        assert_eq!(me.status(), StatusCode::OK);
+    }
+    let before = support::snapshot(db).await;
+    for (token, body, status, code) in [
+        (&coordinator, serde_json::json!({"url": "https://10.0.0.1/x", "events": ["project.started"]}), 422, "webhook-url-private"),
+        (&coordinator, serde_json::json!({"url": "http://hooks.example.com/", "events": ["project.started"]}), 422, "webhook-url-https"),
+        (&coordinator, serde_json::json!({"url": "https://hooks.example.com/", "events": ["project.gone"]}), 422, "webhook-event-unknown"),
+        (&coordinator, serde_json::json!({"url": "https://hooks.example.com/", "events": [], "secret": "mine"}), 422, "api-unknown-field"),
+        (&reader, asked.clone(), 403, "token-read-only"),
+        (&trainee, asked.clone(), 404, "unknown-cohort"),
+    ] {
+        let answer = post(token, body.clone()).await.unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{body}");
+        assert_eq!(
+            answer.headers()["content-type"],
+            "application/problem+json",
+            "{body}"
+        );
+        let problem = json_of(answer).await;
+        if code != "unknown-cohort" {
+            assert_eq!(problem["code"], code, "{problem}");
+        }
+        if status == 422 && code.starts_with("webhook") {
+            // In the caller's language.
+            assert!(problem["detail"].as_str().unwrap().chars().any(|c| ('\u{0600}'..='\u{06ff}').contains(&c)), "{problem}");
+        }
+    }
+    assert_eq!(support::snapshot(db).await.changes_since(&before), Vec::<String>::new());
+    // The list, never with a secret; the trainee sees nothing.
+    let get = |url: String, token: &str| client.get(url).bearer_auth(token).send();
+    let listed = json_of(get(hooks.clone(), &reader).await.unwrap()).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    assert!(!listed.to_string().contains("whsec_"));
+    let one = format!("{}/api/v1/webhooks/{hook}", served.base);
+    assert_eq!(get(one.clone(), &trainee).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(hooks.clone(), &trainee).await.unwrap().status(), StatusCode::NOT_FOUND);
+    // A project starts: its delivery is in the log, a page at a time.
+    for title in ["One more improvement", "Yet another improvement"] {
+        engine
+            .start_project(
+                COHORT,
+                title,
+                &[
+                    ("trainee1@health.test".to_owned(), "trainee".to_owned()),
+                    ("supervisor1@health.test".to_owned(), "supervisor".to_owned()),
+                ],
+                SET_UP.parse().unwrap(),
+            )
+            .await
+            .unwrap();
+    }
+    let log = format!("{one}/deliveries?limit=1");
+    let page = json_of(get(log.clone(), &reader).await.unwrap()).await;
+    let [newest] = &page["items"].as_array().unwrap()[..] else { panic!("{page}") };
+    assert_eq!(newest["payload"]["type"], "project.started");
+    assert_eq!(newest["payload"]["data"]["cohort"], cohort);
+    let next = page["next"].as_str().unwrap();
+    let rest = json_of(get(format!("{log}&cursor={next}"), &reader).await.unwrap()).await;
+    let [older] = &rest["items"].as_array().unwrap()[..] else { panic!("{rest}") };
+    assert!(older["id"].as_i64() < newest["id"].as_i64());
+    assert!(rest["next"].is_null());
+    // A waiting delivery cannot be resent; the trainee cannot even see it.
+    let resend = |token: &str| {
+        client
+            .post(format!("{}/api/v1/webhook-deliveries/{}/resend", served.base, newest["id"]))
+            .bearer_auth(token)
+            .send()
+    };
+    let waiting = resend(&coordinator).await.unwrap();
+    assert_eq!(waiting.status(), StatusCode::CONFLICT);
+    let waiting = json_of(waiting).await;
+    assert_eq!(waiting["code"], "webhook-delivery-not-resendable");
+    assert_eq!(resend(&trainee).await.unwrap().status(), StatusCode::NOT_FOUND);
+    // Removed by the coordinator, gone.
+    let gone = client.delete(&one).bearer_auth(&trainee).send().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let gone = client.delete(&one).bearer_auth(&coordinator).send().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    assert_eq!(get(one, &coordinator).await.unwrap().status(), StatusCode::NOT_FOUND);
+    engine.close().await;
+    served.stop().await;
+}
+
+/// A response's body as JSON.
+async fn json_of(response: reqwest::Response) -> Value {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }

@@ -501,7 +501,8 @@ impl Engine {
     }
 
     /// The delivery log of subscription `id`, newest first: up to `limit`
-    /// (at most [`LOG_PAGE`]) older than delivery `before` when given.
+    /// (at most [`LOG_PAGE`] and one more, so a caller can tell whether
+    /// another page follows) older than delivery `before` when given.
     pub async fn webhook_deliveries(
         &self,
         id: i64,
@@ -509,7 +510,7 @@ impl Engine {
         limit: usize,
     ) -> Result<Vec<HookDelivery>, Error> {
         self.store.webhook(id).await?;
-        let limit = limit.clamp(1, LOG_PAGE) as i64;
+        let limit = limit.clamp(1, LOG_PAGE + 1) as i64;
         Ok(self.store.hook_deliveries(id, before, limit).await?)
     }
 
