@@ -51,5 +51,7 @@ mod web_reasons;
 mod worker;
 // Issue 16: the intake pages over HTTP.
 mod intake_pages;
+// Issue 17, part 3: signed webhooks.
+mod webhooks;
 // Issue 17, part 5: /metrics and the JSON logs.
 mod metrics;

@@ -22,6 +22,9 @@ mod projects;
 mod timers;
 mod tls;
 mod viewer;
+pub(crate) mod webhooks;
+// API tokens (issue 17, part 1).
+mod tokens;
 // Issue 17, part 5: queue counts for /metrics.
 pub(crate) mod stats;
 
@@ -47,7 +50,9 @@ pub use people::{
 };
 pub use places::{MAX_OFFER_ATTEMPTS, StuckOffer};
 pub use timers::TimerRow;
+pub use tokens::TokenRow;
 pub use viewer::Evidence;
+pub use webhooks::{HookDelivery, HookRecord, Webhook};
 
 pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{

@@ -459,3 +459,34 @@ reason-trainer-certificate-missing = لا يحمل { $person } شهادة سار
    *[committee] أعضاء لجانه
 }؛ لم يتغير شيء
 reason-person-page-unknown = لا يوجد شخص برقم { $person } يمكنك الاطلاع على صفحته
+reason-webhook-url-invalid = يجب أن يكون عنوان الخطاف الشبكي عنوان URL كاملًا فيه اسم مضيف، مثل https://hooks.example.com/gradflow
+reason-webhook-url-too-long = عنوان الخطاف الشبكي أطول من { $limit } حرفًا
+reason-webhook-url-https = يجب أن يستخدم عنوان الخطاف الشبكي https لا { $scheme } (لا يُقبل http إلا حيث يسمح المشغّل بالعناوين الخاصة، للتطوير)
+reason-webhook-url-credentials = لا يجوز أن يحمل عنوان الخطاف الشبكي اسم مستخدم أو كلمة مرور؛ التوقيع يثبت المرسل
+reason-webhook-url-private = العنوان { $host } عنوان داخل الشبكة (النطاق: { $range })؛ لا تُرسل الخطافات الشبكية إلا إلى عناوين عامة ما لم يسمح المشغّل بالعناوين الخاصة
+reason-webhook-events-none = اذكر حدثًا واحدًا على الأقل للاشتراك فيه: { $known }
+reason-webhook-event-unknown = '{ $event }' ليس حدثًا من أحداث الخطافات الشبكية؛ الأحداث هي { $known }
+reason-webhook-too-many = لهذه الدفعة { $limit } اشتراكات خطافات شبكية من قبل؛ احذف أحدها أولًا
+reason-unknown-webhook = لا يوجد اشتراك خطاف شبكي رقمه { $webhook } يمكنك الاطلاع عليه
+reason-unknown-webhook-delivery = لا يوجد تسليم خطاف شبكي رقمه { $delivery } يمكنك الاطلاع عليه
+reason-webhook-delivery-not-resendable = تسليم الخطاف الشبكي رقم { $delivery } في حالة { $state }؛ لا يُعاد إرسال إلا تسليم أُرسل أو فشل أو توقف نهائيًا (ما ينتظر أو يُرسل الآن في طريقه)
+reason-webhook-disabled = اشتراك الخطاف الشبكي رقم { $webhook } معطّل (أجاب مستقبِله بـ 410 Gone)؛ اشترك بالعنوان من جديد لتصلك الأحداث
+
+## The JSON API and its tokens (issue 17, part 1: api)
+reason-token-invalid = رمز الواجهة البرمجية غير صالح: فهو غير معروف أو منتهي الصلاحية أو ملغى؛ أنشئ رمزًا جديدًا بالأمر gradflow user token create
+reason-token-missing = تحتاج الواجهة البرمجية إلى رمز: أرسل الترويسة Authorization: Bearer متبوعة برمز من gradflow user token create
+reason-token-read-only = هذا الرمز للقراءة فقط؛ يحتاج التنفيذ إلى رمز قراءة وكتابة (gradflow user token create --scope read-write)
+reason-token-scope = { $scope } ليس نطاقًا لرمز: اكتب read أو read-write
+reason-token-expiry = يجب أن يكون انتهاء صلاحية الرمز في المستقبل وبعد { $days } يومًا على الأكثر
+reason-token-unknown = لا يوجد رمز واجهة برمجية رقمه { $id }
+reason-api-content-type = يجب أن يكون المحتوى { $expected }
+reason-api-malformed = المحتوى ليس JSON صالحًا (السطر { $line }، العمود { $column })
+reason-api-unknown-field = { $field } ليس حقلًا في هذا الطلب
+reason-api-wrong-type = يجب أن يكون { $field } { $expected }
+reason-api-missing-field = الحقل { $field } مفقود
+reason-api-too-large = المحتوى أكبر من { $limit } بايت
+reason-api-bad-cursor = المؤشر ليس مما أعطته هذه القائمة: ابدأ من جديد بدونه
+reason-api-bad-parameter = للمعامل { $name } قيمة لا يقبلها هذا المسار
+reason-api-not-found = لا يوجد شيء هنا: راجع /api/docs لمعرفة المسارات
+reason-api-idempotency-key = يجب أن يكون Idempotency-Key من 1 إلى { $max } من محارف ASCII المرئية
+reason-api-idempotency-reused = استُخدم مفتاح Idempotency-Key هذا من قبل مع طلب آخر؛ استخدم مفتاحًا جديدًا لطلب جديد

@@ -452,3 +452,34 @@ reason-trainer-certificate-missing = { $person } does not hold a valid certifica
    *[committee] its committee members
 }; nothing was changed
 reason-person-page-unknown = there is no person { $person } whose page you may see
+reason-webhook-url-invalid = the webhook address must be an absolute URL with a host, e.g. https://hooks.example.com/gradflow
+reason-webhook-url-too-long = the webhook address is longer than { $limit } characters
+reason-webhook-url-https = the webhook address must use https, not { $scheme } (plain http only where the operator allows private addresses, for development)
+reason-webhook-url-credentials = the webhook address may not carry a user name or password; the signature proves who sent it
+reason-webhook-url-private = the webhook address { $host } is a { $range } address, inside the network; webhooks go only to public addresses unless the operator allows private ones
+reason-webhook-events-none = name at least one event to subscribe to: { $known }
+reason-webhook-event-unknown = '{ $event }' is not a webhook event; the events are { $known }
+reason-webhook-too-many = this cohort already has { $limit } webhook subscriptions; remove one first
+reason-unknown-webhook = there is no webhook subscription { $webhook } you may see
+reason-unknown-webhook-delivery = there is no webhook delivery { $delivery } you may see
+reason-webhook-delivery-not-resendable = webhook delivery { $delivery } is { $state }; only a sent, failed or dead delivery can be sent again (one waiting or being sent is on its way)
+reason-webhook-disabled = webhook subscription { $webhook } is disabled (its receiver answered 410 Gone); subscribe the address again to receive events
+
+## The JSON API and its tokens (issue 17, part 1: api)
+reason-token-invalid = the API token is not valid: it is unknown, expired or revoked; make a new one with gradflow user token create
+reason-token-missing = the API needs a token: send the header Authorization: Bearer followed by a token from gradflow user token create
+reason-token-read-only = this token may only read; acting needs a read-write token (gradflow user token create --scope read-write)
+reason-token-scope = { $scope } is not a token scope: write read or read-write
+reason-token-expiry = a token's expiry must be in the future and at most { $days } days away
+reason-token-unknown = there is no API token { $id }
+reason-api-content-type = the body must be { $expected }
+reason-api-malformed = the body is not valid JSON (line { $line }, column { $column })
+reason-api-unknown-field = { $field } is not a field of this request
+reason-api-wrong-type = { $field } must be { $expected }
+reason-api-missing-field = { $field } is missing
+reason-api-too-large = the body is larger than { $limit } bytes
+reason-api-bad-cursor = the cursor is not one this list gave: start again without it
+reason-api-bad-parameter = the parameter { $name } has a value this route does not take
+reason-api-not-found = there is nothing here: see /api/docs for the routes
+reason-api-idempotency-key = an Idempotency-Key must be 1 to { $max } visible ASCII characters
+reason-api-idempotency-reused = this Idempotency-Key was used before with another request; use a new key for a new request
