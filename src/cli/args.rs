@@ -523,6 +523,11 @@ pub struct WorkerArgs {
     pub public_url: Option<String>,
     #[command(flatten)]
     pub retention: RetentionArgs,
+    /// Serve /metrics (Prometheus) on this address while the worker runs,
+    /// e.g. 127.0.0.1:9465: the timers this worker fired, by outcome, and
+    /// every queue's items. Give serve and each worker their own address.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_bind: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub webhooks: WebhookWorkerArgs,
 }

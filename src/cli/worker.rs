@@ -102,6 +102,11 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let engine = std::sync::Arc::new(engine);
+    let metrics = match args.metrics_bind {
+        Some(addr) => Some(metrics(&engine, addr).await?),
+        None => None,
+    };
     let stop = stop_signal();
     tokio::pin!(stop);
     say!(
@@ -152,9 +157,39 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
             () = tokio::time::sleep(wait.max(Duration::from_millis(50))) => {}
         }
     }
+    if let Some((stop, server)) = metrics {
+        let _ = stop.send(());
+        let _ = server.await;
+    }
     engine.close().await;
     say!("worker: stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `/metrics` of this worker on `addr`, until the returned sender says stop.
+async fn metrics(
+    engine: &std::sync::Arc<Engine>,
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<(
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+)> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("--metrics-bind: cannot listen on {addr}: {e}"))?;
+    say!(
+        "worker: metrics on http://{}/metrics",
+        listener.local_addr()?
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gradflow_web::serve_metrics(
+        engine.clone(),
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    Ok((stop, server))
 }
 
 /// One round, said when it did something; returns how long to sleep before

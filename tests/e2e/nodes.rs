@@ -418,6 +418,11 @@ async fn two_nodes_behind_nginx_and_caddy_share_sessions_limits_and_files() {
             "{proxy_kind}: the session on node B"
         );
         assert!(page.body.contains("Faster renewals"));
+        // /metrics is the monitoring system's: each node serves it, the
+        // documented proxy keeps it from the public.
+        assert_eq!(on_a.get("/metrics").await.status, StatusCode::OK);
+        let outside = browser_from(&base, "127.0.0.6").get("/metrics").await;
+        assert_eq!(outside.status, StatusCode::NOT_FOUND, "{proxy_kind}");
 
         // A post from the site's own origin, as a browser without
         // Sec-Fetch-Site sends it, passes the proxy (nginx rewrites Host);

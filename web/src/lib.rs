@@ -301,6 +301,22 @@ pub async fn serve_with_metrics(
     Ok(())
 }
 
+/// Serves `/metrics` alone on `listener` until `shutdown` completes: a
+/// process without pages (`gradflow worker --metrics-bind`), whose figures
+/// are its engine's (commands it ran, the queues in the database).
+pub async fn serve_metrics(
+    engine: Arc<Engine>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = Limits {
+        shutdown_grace: std::time::Duration::from_secs(1),
+        ..Limits::default()
+    };
+    let router = metrics::router(metrics::Metrics::new(engine));
+    server::run(listener, router, limits, shutdown).await
+}
+
 /// Request ids: a number per process start plus a counter, e.g. `4f1a-17`.
 #[derive(Clone)]
 struct Counter {
