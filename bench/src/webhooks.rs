@@ -124,7 +124,12 @@ pub async fn delivery(ctx: &mut Ctx, place: &mut crate::place::Place) -> anyhow:
                     let sender = Arc::clone(&sender);
                     async move {
                         match sender
-                            .post(&request.url, &request.message_id, &request.secret, &request.body)
+                            .post(
+                                &request.url,
+                                &request.message_id,
+                                &request.secret,
+                                &request.body,
+                            )
                             .await
                         {
                             Posted::Answered(status) => HookAttempt::Answered(status),

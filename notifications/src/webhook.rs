@@ -48,9 +48,8 @@ pub struct SetupError(String);
 pub struct BadSecret;
 
 /// The connector: our resolver under plain TCP, rustls (ring) over it.
-type Connector = hyper_rustls::HttpsConnector<
-    hyper_util::client::legacy::connect::HttpConnector<Resolver>,
->;
+type Connector =
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector<Resolver>>;
 
 /// The resolver, as the connector takes it.
 #[derive(Clone, Copy)]
@@ -65,9 +64,8 @@ type Addrs = std::vec::IntoIter<SocketAddr>;
 impl tower::Service<hyper_util::client::legacy::connect::dns::Name> for Resolver {
     type Response = Addrs;
     type Error = Box<dyn StdError + Send + Sync>;
-    type Future = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Addrs, Self::Error>> + Send>,
-    >;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Addrs, Self::Error>> + Send>>;
 
     fn poll_ready(
         &mut self,
@@ -83,9 +81,8 @@ impl tower::Service<hyper_util::client::legacy::connect::dns::Name> for Resolver
             policy,
         } = *self;
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if allow_private {
                 return Ok(found.into_iter());
             }
@@ -141,7 +138,11 @@ impl Sender {
     /// half of it), refusing addresses `policy` refuses unless
     /// `allow_private` (development and tests: then plain http is allowed
     /// too). TLS: rustls with ring and the system's root certificates.
-    pub fn new(allow_private: bool, policy: Policy, timeout: Duration) -> Result<Sender, SetupError> {
+    pub fn new(
+        allow_private: bool,
+        policy: Policy,
+        timeout: Duration,
+    ) -> Result<Sender, SetupError> {
         let mut roots = rustls::RootCertStore::empty();
         for cert in rustls_native_certs::load_native_certs().certs {
             // A certificate the store cannot read is skipped, as lettre does.
@@ -154,12 +155,11 @@ impl Sender {
         .map_err(|e| SetupError(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-        let mut tcp = hyper_util::client::legacy::connect::HttpConnector::new_with_resolver(
-            Resolver {
+        let mut tcp =
+            hyper_util::client::legacy::connect::HttpConnector::new_with_resolver(Resolver {
                 allow_private,
                 policy,
-            },
-        );
+            });
         tcp.enforce_http(false);
         tcp.set_connect_timeout(Some(timeout / 2));
         tcp.set_nodelay(true);
@@ -168,11 +168,10 @@ impl Sender {
             .https_or_http()
             .enable_http1()
             .wrap_connector(tcp);
-        let client = hyper_util::client::legacy::Client::builder(
-            hyper_util::rt::TokioExecutor::new(),
-        )
-        .pool_idle_timeout(Duration::from_secs(30))
-        .build(connector);
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .pool_idle_timeout(Duration::from_secs(30))
+                .build(connector);
         Ok(Sender {
             client,
             timeout,
@@ -222,11 +221,16 @@ impl Sender {
         target.set_fragment(None);
         let request = hyper::Request::post(target.as_str())
             .header("content-type", "application/json")
-            .header("user-agent", concat!("gradflow-webhooks/", env!("CARGO_PKG_VERSION")))
+            .header(
+                "user-agent",
+                concat!("gradflow-webhooks/", env!("CARGO_PKG_VERSION")),
+            )
             .header("webhook-id", id)
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
-            .body(http_body_util::Full::new(hyper::body::Bytes::from(body.to_owned())));
+            .body(http_body_util::Full::new(hyper::body::Bytes::from(
+                body.to_owned(),
+            )));
         let request = match request {
             Ok(request) => request,
             Err(e) => return Posted::Refused(format!("the request cannot be made: {e}")),
@@ -308,10 +312,7 @@ mod tests {
             r#"{"test": 2432232314}"#,
         )
         .unwrap();
-        assert_eq!(
-            signature,
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-        );
+        assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }
 
     #[test]

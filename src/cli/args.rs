@@ -557,7 +557,11 @@ pub enum WebhookCommand {
     /// subscription and its secret, shown this once.
     Add {
         /// The cohort's name.
-        #[arg(long, required_unless_present = "all_cohorts", conflicts_with = "all_cohorts")]
+        #[arg(
+            long,
+            required_unless_present = "all_cohorts",
+            conflicts_with = "all_cohorts"
+        )]
         cohort: Option<String>,
         /// Every cohort's events, present and future.
         #[arg(long)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use gradflow_engine::service::webhooks::forbidden_address;
 use gradflow_engine::service::{
-    Engine, HookAttempt, HookReport, HookRetry, HookRequest, Subscription, Webhook,
+    Engine, HookAttempt, HookReport, HookRequest, HookRetry, Subscription, Webhook,
 };
 use gradflow_notifications::webhook::{Posted, Sender};
 use jiff::Timestamp;
@@ -88,7 +88,10 @@ pub async fn run(ctx: &Ctx, command: WebhookCommand) -> anyhow::Result<ExitCode>
                 say!("no deliveries");
             } else {
                 for d in &deliveries {
-                    let status = d.last_status.map(|s| format!(" HTTP {s}")).unwrap_or_default();
+                    let status = d
+                        .last_status
+                        .map(|s| format!(" HTTP {s}"))
+                        .unwrap_or_default();
                     let error = d
                         .last_error
                         .as_ref()

@@ -59,7 +59,8 @@ impl Receiver {
         let secrets = dir.path().join("secrets");
         let record = dir.path().join("record.jsonl");
         std::fs::write(&secrets, "").unwrap();
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/webhooks_receiver.py");
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/webhooks_receiver.py");
         let mut child = command
             .arg(script)
             .arg(&secrets)
@@ -159,7 +160,11 @@ async fn until_delivered(db: &TestDb, hook: i64, expected: usize) -> Vec<Value> 
     let deadline = Instant::now() + PATIENCE;
     loop {
         let all = deliveries(db, hook).await;
-        if all.len() >= expected && all.iter().all(|d| d["state"] == "sent" || d["state"] == "dead") {
+        if all.len() >= expected
+            && all
+                .iter()
+                .all(|d| d["state"] == "sent" || d["state"] == "dead")
+        {
             return all;
         }
         assert!(Instant::now() < deadline, "not delivered in time: {all:#?}");
@@ -200,7 +205,13 @@ async fn events_arrive_signed_and_exactly_once(db: &TestDb) {
     let Some(rx) = Receiver::start() else { return };
     let (hook, secret) = subscribe(
         db,
-        &["--all-cohorts", "--events", ALL_EVENTS, "--webhooks-allow-private", &rx.url("/ok")],
+        &[
+            "--all-cohorts",
+            "--events",
+            ALL_EVENTS,
+            "--webhooks-allow-private",
+            &rx.url("/ok"),
+        ],
     )
     .await;
     rx.trust(&secret);
@@ -215,10 +226,21 @@ async fn events_arrive_signed_and_exactly_once(db: &TestDb) {
     assert_eq!(again["webhooks"]["claimed"], 0, "{again}");
 
     let log = deliveries(db, hook).await;
-    assert!(log.iter().all(|d| d["state"] == "sent" && d["attempts"] == 1), "{log:#?}");
+    assert!(
+        log.iter()
+            .all(|d| d["state"] == "sent" && d["attempts"] == 1),
+        "{log:#?}"
+    );
     let received = rx.received();
-    assert!(received.iter().all(|r| r["verified"] == true), "{received:#?}");
-    assert!(received.iter().all(|r| r["content_type"] == "application/json"));
+    assert!(
+        received.iter().all(|r| r["verified"] == true),
+        "{received:#?}"
+    );
+    assert!(
+        received
+            .iter()
+            .all(|r| r["content_type"] == "application/json")
+    );
     // Exactly once: one request per delivery, with the delivery's id.
     let got = delivered_ids(&received);
     assert_eq!(received.len(), log.len());
@@ -232,8 +254,17 @@ async fn events_arrive_signed_and_exactly_once(db: &TestDb) {
     let mut arrived: BTreeMap<(String, i64), usize> = BTreeMap::new();
     for r in &received {
         let payload = &r["payload"];
-        let keys: BTreeSet<&str> = payload.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, BTreeSet::from(["type", "timestamp", "data"]), "{payload}");
+        let keys: BTreeSet<&str> = payload
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from(["type", "timestamp", "data"]),
+            "{payload}"
+        );
         assert_eq!(payload["data"]["cohort"], cohort, "{payload}");
         // No names, emails, titles or answers: ids and keys only.
         let text = payload.to_string();
@@ -258,9 +289,15 @@ async fn events_arrive_signed_and_exactly_once(db: &TestDb) {
         let started = about("project.started").expect("started");
         assert_eq!(started["data"]["stage"], "proposal");
         if p.submitted {
-            assert_eq!(about("project.stage_entered").unwrap()["data"]["stage"], "endorsement");
+            assert_eq!(
+                about("project.stage_entered").unwrap()["data"]["stage"],
+                "endorsement"
+            );
         } else {
-            assert_eq!(about("project.overdue").unwrap()["data"]["stage"], "proposal");
+            assert_eq!(
+                about("project.overdue").unwrap()["data"]["stage"],
+                "proposal"
+            );
         }
     }
 }
@@ -270,13 +307,25 @@ async fn failures_are_retried_then_dead_and_a_resend_delivers(db: &TestDb) {
     let allow = "--webhooks-allow-private";
     let (failing, secret) = subscribe(
         db,
-        &["--all-cohorts", "--events", "project.started", allow, &rx.url("/fail-first/3")],
+        &[
+            "--all-cohorts",
+            "--events",
+            "project.started",
+            allow,
+            &rx.url("/fail-first/3"),
+        ],
     )
     .await;
     rx.trust(&secret);
     let (gone, secret) = subscribe(
         db,
-        &["--all-cohorts", "--events", "project.started", allow, &rx.url("/gone")],
+        &[
+            "--all-cohorts",
+            "--events",
+            "project.started",
+            allow,
+            &rx.url("/gone"),
+        ],
     )
     .await;
     rx.trust(&secret);
@@ -284,13 +333,20 @@ async fn failures_are_retried_then_dead_and_a_resend_delivers(db: &TestDb) {
     let attempts = ["--webhook-attempts", "3", allow];
     // Attempt 1: 500, tried again later; the 410 disables its subscription.
     worker_once(db, SET_UP, &attempts).await;
-    let [first] = &deliveries(db, failing).await[..] else { panic!() };
+    let [first] = &deliveries(db, failing).await[..] else {
+        panic!()
+    };
     assert_eq!(first["state"], "failed", "{first}");
     assert_eq!(first["last_status"], 500);
     assert!(first["next_attempt"].is_string());
-    let [dropped] = &deliveries(db, gone).await[..] else { panic!() };
+    let [dropped] = &deliveries(db, gone).await[..] else {
+        panic!()
+    };
     assert_eq!(dropped["state"], "dead");
-    assert!(dropped["last_error"].as_str().unwrap().contains("410 Gone"), "{dropped}");
+    assert!(
+        dropped["last_error"].as_str().unwrap().contains("410 Gone"),
+        "{dropped}"
+    );
     let list = ok(db, SET_UP, &["--json", "webhook", "list"]).await.json();
     let disabled: Vec<i64> = list
         .as_array()
@@ -303,11 +359,16 @@ async fn failures_are_retried_then_dead_and_a_resend_delivers(db: &TestDb) {
     // Attempts 2 and 3, each after its backoff: then dead, saying why.
     worker_once(db, &plus_minutes(SET_UP, 120), &attempts).await;
     worker_once(db, &plus_minutes(SET_UP, 240), &attempts).await;
-    let [dead] = &deliveries(db, failing).await[..] else { panic!() };
+    let [dead] = &deliveries(db, failing).await[..] else {
+        panic!()
+    };
     assert_eq!(dead["state"], "dead", "{dead}");
     assert_eq!(dead["attempts"], 3);
     let why = dead["last_error"].as_str().unwrap();
-    assert!(why.contains("500") && why.contains("gave up after 3 attempts"), "{why}");
+    assert!(
+        why.contains("500") && why.contains("gave up after 3 attempts"),
+        "{why}"
+    );
     assert!(dead["next_attempt"].is_null());
     // Nothing more is tried.
     let idle = worker_once(db, &plus_minutes(SET_UP, 600), &attempts).await;
@@ -316,11 +377,24 @@ async fn failures_are_retried_then_dead_and_a_resend_delivers(db: &TestDb) {
     let id = dead["id"].as_i64().unwrap().to_string();
     ok(db, SET_UP, &["webhook", "resend", &id]).await;
     let twice = gradflow(db, SET_UP, &["webhook", "resend", &id]).await;
-    assert!(!twice.ok() && twice.stderr.contains("waiting or being sent"), "{twice}");
-    let refused = gradflow(db, SET_UP, &["webhook", "resend", &dropped["id"].to_string()]).await;
-    assert!(!refused.ok() && refused.stderr.contains("disabled"), "{refused}");
+    assert!(
+        !twice.ok() && twice.stderr.contains("waiting or being sent"),
+        "{twice}"
+    );
+    let refused = gradflow(
+        db,
+        SET_UP,
+        &["webhook", "resend", &dropped["id"].to_string()],
+    )
+    .await;
+    assert!(
+        !refused.ok() && refused.stderr.contains("disabled"),
+        "{refused}"
+    );
     worker_once(db, &plus_minutes(SET_UP, 660), &attempts).await;
-    let [sent] = &deliveries(db, failing).await[..] else { panic!() };
+    let [sent] = &deliveries(db, failing).await[..] else {
+        panic!()
+    };
     assert_eq!(sent["state"], "sent", "{sent}");
     assert_eq!(sent["resends"], 1);
     let received = rx.received();
@@ -330,15 +404,27 @@ async fn failures_are_retried_then_dead_and_a_resend_delivers(db: &TestDb) {
         .collect();
     let statuses: Vec<&Value> = to_failing.iter().map(|r| &r["status"]).collect();
     assert_eq!(statuses, [500, 500, 500, 204]);
-    assert!(to_failing.iter().all(|r| r["id"] == format!("msg_{id}") && r["verified"] == true));
+    assert!(
+        to_failing
+            .iter()
+            .all(|r| r["id"] == format!("msg_{id}") && r["verified"] == true)
+    );
     // The disabled subscription hears of no new project.
     let engine = db.engine().await;
     let members = [
         ("trainee1@health.test".to_owned(), "trainee".to_owned()),
-        ("supervisor1@health.test".to_owned(), "supervisor".to_owned()),
+        (
+            "supervisor1@health.test".to_owned(),
+            "supervisor".to_owned(),
+        ),
     ];
     engine
-        .start_project(COHORT, "Another improvement", &members, SET_UP.parse().unwrap())
+        .start_project(
+            COHORT,
+            "Another improvement",
+            &members,
+            SET_UP.parse().unwrap(),
+        )
         .await
         .unwrap();
     engine.close().await;
@@ -362,45 +448,87 @@ async fn private_addresses_are_refused_when_subscribing_and_when_delivering(db: 
         ("https://[::]/".to_owned(), "unspecified"),
         ("https://localhost/".to_owned(), "loopback"),
         ("http://hooks.example.com/".to_owned(), "must use https"),
-        ("https://user:secret@hooks.example.com/".to_owned(), "user name or password"),
+        (
+            "https://user:secret@hooks.example.com/".to_owned(),
+            "user name or password",
+        ),
         ("hooks.example.com".to_owned(), "absolute URL"),
     ] {
         let run = gradflow(
             db,
             SET_UP,
-            &["webhook", "add", "--all-cohorts", "--events", "project.started", &url],
+            &[
+                "webhook",
+                "add",
+                "--all-cohorts",
+                "--events",
+                "project.started",
+                &url,
+            ],
         )
         .await;
         assert!(!run.ok() && run.stderr.contains(says), "{url}:\n{run}");
         assert!(!run.stderr.contains("secret"), "{run}");
     }
-    assert_eq!(support::snapshot(db).await.changes_since(&before), Vec::<String>::new());
+    assert_eq!(
+        support::snapshot(db).await.changes_since(&before),
+        Vec::<String>::new()
+    );
     // Allowed when subscribing, refused when delivering without the
     // allowance: on the address the name resolves to, and on http.
     let by_name = format!("https://localhost:{port}/ok");
     let (named, secret) = subscribe(
         db,
-        &["--all-cohorts", "--events", "project.started", "--webhooks-allow-private", &by_name],
+        &[
+            "--all-cohorts",
+            "--events",
+            "project.started",
+            "--webhooks-allow-private",
+            &by_name,
+        ],
     )
     .await;
     rx.trust(&secret);
     let (plain, secret) = subscribe(
         db,
-        &["--all-cohorts", "--events", "project.started", "--webhooks-allow-private", &rx.url("/ok")],
+        &[
+            "--all-cohorts",
+            "--events",
+            "project.started",
+            "--webhooks-allow-private",
+            &rx.url("/ok"),
+        ],
     )
     .await;
     rx.trust(&secret);
     institute(db, 1, 0).await;
     let round = worker_once(db, SET_UP, &[]).await;
     assert_eq!(round["webhooks"]["dead"], 2, "{round}");
-    let [resolved] = &deliveries(db, named).await[..] else { panic!() };
+    let [resolved] = &deliveries(db, named).await[..] else {
+        panic!()
+    };
     assert_eq!(resolved["state"], "dead");
     let why = resolved["last_error"].as_str().unwrap();
-    assert!(why.contains("localhost resolves to") && why.contains("loopback"), "{why}");
-    let [literal] = &deliveries(db, plain).await[..] else { panic!() };
+    assert!(
+        why.contains("localhost resolves to") && why.contains("loopback"),
+        "{why}"
+    );
+    let [literal] = &deliveries(db, plain).await[..] else {
+        panic!()
+    };
     assert_eq!(literal["state"], "dead");
-    assert!(literal["last_error"].as_str().unwrap().contains("https only"), "{literal}");
-    assert!(rx.received().is_empty(), "nothing was posted: {:?}", rx.received());
+    assert!(
+        literal["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("https only"),
+        "{literal}"
+    );
+    assert!(
+        rx.received().is_empty(),
+        "nothing was posted: {:?}",
+        rx.received()
+    );
     // With the allowance the same deliveries go through after a resend.
     for d in [resolved, literal] {
         ok(db, SET_UP, &["webhook", "resend", &d["id"].to_string()]).await;
@@ -415,7 +543,13 @@ async fn a_worker_killed_mid_delivery_is_redelivered_with_the_same_id(db: &TestD
     let Some(rx) = Receiver::start() else { return };
     let (hook, secret) = subscribe(
         db,
-        &["--all-cohorts", "--events", "project.started", "--webhooks-allow-private", &rx.url("/hang-once")],
+        &[
+            "--all-cohorts",
+            "--events",
+            "project.started",
+            "--webhooks-allow-private",
+            &rx.url("/hang-once"),
+        ],
     )
     .await;
     rx.trust(&secret);
@@ -427,13 +561,30 @@ async fn a_worker_killed_mid_delivery_is_redelivered_with_the_same_id(db: &TestD
     );
     // Every delivery is being posted (the receiver holds each first request).
     let deadline = Instant::now() + PATIENCE;
-    while rx.received().iter().filter(|r| r["status"] == "hung").count() < 3 {
-        assert!(Instant::now() < deadline, "the worker did not post: {:?}", rx.received());
+    while rx
+        .received()
+        .iter()
+        .filter(|r| r["status"] == "hung")
+        .count()
+        < 3
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not post: {:?}",
+            rx.received()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let crashed = tokio::task::spawn_blocking(move || worker.crash()).await.unwrap();
+    let crashed = tokio::task::spawn_blocking(move || worker.crash())
+        .await
+        .unwrap();
     assert!(!crashed.ok());
-    assert!(deliveries(db, hook).await.iter().all(|d| d["state"] == "claimed"));
+    assert!(
+        deliveries(db, hook)
+            .await
+            .iter()
+            .all(|d| d["state"] == "claimed")
+    );
     // Another worker, once the lease has run out, posts them again.
     worker_once(db, &plus_minutes(SET_UP, 2), &["--webhooks-allow-private"]).await;
     let log = until_delivered(db, hook, 3).await;
@@ -441,7 +592,11 @@ async fn a_worker_killed_mid_delivery_is_redelivered_with_the_same_id(db: &TestD
     let received = rx.received();
     for d in &log {
         let id = format!("msg_{}", d["id"]);
-        let statuses: Vec<&Value> = received.iter().filter(|r| r["id"] == id).map(|r| &r["status"]).collect();
+        let statuses: Vec<&Value> = received
+            .iter()
+            .filter(|r| r["id"] == id)
+            .map(|r| &r["status"])
+            .collect();
         assert_eq!(statuses, [&Value::from("hung"), &Value::from(204)], "{id}");
     }
     assert!(received.iter().all(|r| r["verified"] == true));
@@ -451,16 +606,36 @@ async fn two_workers_never_deliver_one_twice(db: &TestDb) {
     let Some(rx) = Receiver::start() else { return };
     let (hook, secret) = subscribe(
         db,
-        &["--all-cohorts", "--events", "project.started", "--webhooks-allow-private", &rx.url("/slow")],
+        &[
+            "--all-cohorts",
+            "--events",
+            "project.started",
+            "--webhooks-allow-private",
+            &rx.url("/slow"),
+        ],
     )
     .await;
     rx.trust(&secret);
     institute(db, 30, 0).await;
-    let args = ["worker", "--smtp", "log:", "--batch", "4", "--webhooks-allow-private"];
-    let workers = vec![Process::start(db, SET_UP, &args), Process::start(db, SET_UP, &args)];
+    let args = [
+        "worker",
+        "--smtp",
+        "log:",
+        "--batch",
+        "4",
+        "--webhooks-allow-private",
+    ];
+    let workers = vec![
+        Process::start(db, SET_UP, &args),
+        Process::start(db, SET_UP, &args),
+    ];
     let log = until_delivered(db, hook, 30).await;
     stop_workers(workers).await;
-    assert!(log.iter().all(|d| d["state"] == "sent" && d["attempts"] == 1), "{log:#?}");
+    assert!(
+        log.iter()
+            .all(|d| d["state"] == "sent" && d["attempts"] == 1),
+        "{log:#?}"
+    );
     let received = rx.received();
     assert_eq!(received.len(), 30, "{received:#?}");
     let ids = delivered_ids(&received);
@@ -490,21 +665,46 @@ async fn coordinators_subscribe_their_own_cohort_only(db: &TestDb) {
         allow_private: false,
     };
     let now = SET_UP.parse().unwrap();
-    let new = engine.subscribe_as(&coordinator, cohort, asked, now).await.unwrap();
+    let new = engine
+        .subscribe_as(&coordinator, cohort, asked, now)
+        .await
+        .unwrap();
     assert!(new.secret.starts_with("whsec_") && new.secret.len() > 40);
-    assert!(!format!("{new:?}").contains(&new.secret), "Debug never shows the secret");
+    assert!(
+        !format!("{new:?}").contains(&new.secret),
+        "Debug never shows the secret"
+    );
     assert_eq!(new.webhook.cohort, Some(cohort));
     // Anyone else: no such cohort, subscription or delivery.
-    let refused = engine.subscribe_as(&trainee, cohort, asked, now).await.unwrap_err();
+    let refused = engine
+        .subscribe_as(&trainee, cohort, asked, now)
+        .await
+        .unwrap_err();
     assert_eq!(refused.kind(), gradflow_engine::service::Kind::NotFound);
-    let hidden = engine.webhook_as(&trainee, new.webhook.id).await.unwrap_err();
+    let hidden = engine
+        .webhook_as(&trainee, new.webhook.id)
+        .await
+        .unwrap_err();
     assert_eq!(hidden.reason().code, "unknown-webhook");
-    assert!(engine.remove_webhook_as(&trainee, new.webhook.id).await.is_err());
+    assert!(
+        engine
+            .remove_webhook_as(&trainee, new.webhook.id)
+            .await
+            .is_err()
+    );
     // An operator's subscription to every cohort is not the coordinator's.
     let all = engine.subscribe(None, asked, now).await.unwrap();
-    assert!(engine.webhook_as(&coordinator, all.webhook.id).await.is_err());
+    assert!(
+        engine
+            .webhook_as(&coordinator, all.webhook.id)
+            .await
+            .is_err()
+    );
     let listed = engine.webhooks_as(&coordinator, cohort).await.unwrap();
-    assert_eq!(listed.iter().map(|w| w.id).collect::<Vec<_>>(), vec![new.webhook.id]);
+    assert_eq!(
+        listed.iter().map(|w| w.id).collect::<Vec<_>>(),
+        vec![new.webhook.id]
+    );
     // The listing never carries a secret.
     let text = serde_json::to_string(&listed).unwrap();
     assert!(!text.contains("whsec_"), "{text}");
@@ -515,7 +715,10 @@ async fn coordinators_subscribe_their_own_cohort_only(db: &TestDb) {
             "Another improvement",
             &[
                 ("trainee1@health.test".to_owned(), "trainee".to_owned()),
-                ("supervisor1@health.test".to_owned(), "supervisor".to_owned()),
+                (
+                    "supervisor1@health.test".to_owned(),
+                    "supervisor".to_owned(),
+                ),
             ],
             now,
         )
@@ -526,14 +729,28 @@ async fn coordinators_subscribe_their_own_cohort_only(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(log.len(), 1);
-    assert!(engine.webhook_delivery_as(&trainee, log[0].id).await.is_err());
-    engine.remove_webhook_as(&coordinator, new.webhook.id).await.unwrap();
+    assert!(
+        engine
+            .webhook_delivery_as(&trainee, log[0].id)
+            .await
+            .is_err()
+    );
+    engine
+        .remove_webhook_as(&coordinator, new.webhook.id)
+        .await
+        .unwrap();
     assert!(engine.webhook(new.webhook.id).await.is_err());
     // Too many subscriptions of one cohort are refused.
     for _ in 0..gradflow_engine::service::webhooks::MAX_PER_COHORT {
-        engine.subscribe_as(&coordinator, cohort, asked, now).await.unwrap();
+        engine
+            .subscribe_as(&coordinator, cohort, asked, now)
+            .await
+            .unwrap();
     }
-    let full = engine.subscribe_as(&coordinator, cohort, asked, now).await.unwrap_err();
+    let full = engine
+        .subscribe_as(&coordinator, cohort, asked, now)
+        .await
+        .unwrap_err();
     assert_eq!(full.reason().code, "webhook-too-many");
     engine.close().await;
 }
@@ -575,20 +792,48 @@ async fn coordinators_use_the_api_for_their_cohort_only(db: &TestDb) {
     let created = post(&coordinator, asked.clone()).await.unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     let created = json_of(created).await;
-    assert!(created["secret"].as_str().unwrap().starts_with("whsec_"), "{created}");
+    assert!(
+        created["secret"].as_str().unwrap().starts_with("whsec_"),
+        "{created}"
+    );
     let hook = created["id"].as_i64().unwrap();
     // Refusals: each a problem, nothing written (each token used once
     // first: its first use is recorded on it).
     for token in [&reader, &trainee] {
-        let me = client.get(format!("{}/api/v1/me", served.base)).bearer_auth(token).send().await.unwrap();
+        let me = client
+            .get(format!("{}/api/v1/me", served.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(me.status(), StatusCode::OK);
     }
     let before = support::snapshot(db).await;
     for (token, body, status, code) in [
-        (&coordinator, serde_json::json!({"url": "https://10.0.0.1/x", "events": ["project.started"]}), 422, "webhook-url-private"),
-        (&coordinator, serde_json::json!({"url": "http://hooks.example.com/", "events": ["project.started"]}), 422, "webhook-url-https"),
-        (&coordinator, serde_json::json!({"url": "https://hooks.example.com/", "events": ["project.gone"]}), 422, "webhook-event-unknown"),
-        (&coordinator, serde_json::json!({"url": "https://hooks.example.com/", "events": [], "secret": "mine"}), 422, "api-unknown-field"),
+        (
+            &coordinator,
+            serde_json::json!({"url": "https://10.0.0.1/x", "events": ["project.started"]}),
+            422,
+            "webhook-url-private",
+        ),
+        (
+            &coordinator,
+            serde_json::json!({"url": "http://hooks.example.com/", "events": ["project.started"]}),
+            422,
+            "webhook-url-https",
+        ),
+        (
+            &coordinator,
+            serde_json::json!({"url": "https://hooks.example.com/", "events": ["project.gone"]}),
+            422,
+            "webhook-event-unknown",
+        ),
+        (
+            &coordinator,
+            serde_json::json!({"url": "https://hooks.example.com/", "events": [], "secret": "mine"}),
+            422,
+            "api-unknown-field",
+        ),
         (&reader, asked.clone(), 403, "token-read-only"),
         (&trainee, asked.clone(), 404, "unknown-cohort"),
     ] {
@@ -605,18 +850,34 @@ async fn coordinators_use_the_api_for_their_cohort_only(db: &TestDb) {
         }
         if status == 422 && code.starts_with("webhook") {
             // In the caller's language.
-            assert!(problem["detail"].as_str().unwrap().chars().any(|c| ('\u{0600}'..='\u{06ff}').contains(&c)), "{problem}");
+            assert!(
+                problem["detail"]
+                    .as_str()
+                    .unwrap()
+                    .chars()
+                    .any(|c| ('\u{0600}'..='\u{06ff}').contains(&c)),
+                "{problem}"
+            );
         }
     }
-    assert_eq!(support::snapshot(db).await.changes_since(&before), Vec::<String>::new());
+    assert_eq!(
+        support::snapshot(db).await.changes_since(&before),
+        Vec::<String>::new()
+    );
     // The list, never with a secret; the trainee sees nothing.
     let get = |url: String, token: &str| client.get(url).bearer_auth(token).send();
     let listed = json_of(get(hooks.clone(), &reader).await.unwrap()).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
     assert!(!listed.to_string().contains("whsec_"));
     let one = format!("{}/api/v1/webhooks/{hook}", served.base);
-    assert_eq!(get(one.clone(), &trainee).await.unwrap().status(), StatusCode::NOT_FOUND);
-    assert_eq!(get(hooks.clone(), &trainee).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(one.clone(), &trainee).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(hooks.clone(), &trainee).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
     // A project starts: its delivery is in the log, a page at a time.
     for title in ["One more improvement", "Yet another improvement"] {
         engine
@@ -625,7 +886,10 @@ async fn coordinators_use_the_api_for_their_cohort_only(db: &TestDb) {
                 title,
                 &[
                     ("trainee1@health.test".to_owned(), "trainee".to_owned()),
-                    ("supervisor1@health.test".to_owned(), "supervisor".to_owned()),
+                    (
+                        "supervisor1@health.test".to_owned(),
+                        "supervisor".to_owned(),
+                    ),
                 ],
                 SET_UP.parse().unwrap(),
             )
@@ -634,18 +898,25 @@ async fn coordinators_use_the_api_for_their_cohort_only(db: &TestDb) {
     }
     let log = format!("{one}/deliveries?limit=1");
     let page = json_of(get(log.clone(), &reader).await.unwrap()).await;
-    let [newest] = &page["items"].as_array().unwrap()[..] else { panic!("{page}") };
+    let [newest] = &page["items"].as_array().unwrap()[..] else {
+        panic!("{page}")
+    };
     assert_eq!(newest["payload"]["type"], "project.started");
     assert_eq!(newest["payload"]["data"]["cohort"], cohort);
     let next = page["next"].as_str().unwrap();
     let rest = json_of(get(format!("{log}&cursor={next}"), &reader).await.unwrap()).await;
-    let [older] = &rest["items"].as_array().unwrap()[..] else { panic!("{rest}") };
+    let [older] = &rest["items"].as_array().unwrap()[..] else {
+        panic!("{rest}")
+    };
     assert!(older["id"].as_i64() < newest["id"].as_i64());
     assert!(rest["next"].is_null());
     // A waiting delivery cannot be resent; the trainee cannot even see it.
     let resend = |token: &str| {
         client
-            .post(format!("{}/api/v1/webhook-deliveries/{}/resend", served.base, newest["id"]))
+            .post(format!(
+                "{}/api/v1/webhook-deliveries/{}/resend",
+                served.base, newest["id"]
+            ))
             .bearer_auth(token)
             .send()
     };
@@ -653,13 +924,29 @@ async fn coordinators_use_the_api_for_their_cohort_only(db: &TestDb) {
     assert_eq!(waiting.status(), StatusCode::CONFLICT);
     let waiting = json_of(waiting).await;
     assert_eq!(waiting["code"], "webhook-delivery-not-resendable");
-    assert_eq!(resend(&trainee).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        resend(&trainee).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
     // Removed by the coordinator, gone.
-    let gone = client.delete(&one).bearer_auth(&trainee).send().await.unwrap();
+    let gone = client
+        .delete(&one)
+        .bearer_auth(&trainee)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
-    let gone = client.delete(&one).bearer_auth(&coordinator).send().await.unwrap();
+    let gone = client
+        .delete(&one)
+        .bearer_auth(&coordinator)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(gone.status(), StatusCode::NO_CONTENT);
-    assert_eq!(get(one, &coordinator).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(one, &coordinator).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
     engine.close().await;
     served.stop().await;
 }

@@ -94,11 +94,11 @@ pub use store::{
     SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 pub use store::{CohortEvent, StoredApplication};
+pub use store::{HookDelivery, Webhook};
 pub use tokens::{ApiToken, NewToken, Scope, TOKEN_PREFIX, token_hash, well_formed};
 pub use trainers::PersonPage;
 pub use versions::{MigrationReport, MovedProject};
 pub use webhooks::{HookAttempt, HookReport, HookRequest, HookRetry, NewWebhook, Subscription};
-pub use store::{HookDelivery, Webhook};
 
 /// The engine service: a store plus caches of what never changes under it.
 #[derive(Debug)]

@@ -163,7 +163,10 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<url::Url, Error> {
         }
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::Invalid(Reason::new("webhook-url-credentials", vec![])));
+        return Err(Error::Invalid(Reason::new(
+            "webhook-url-credentials",
+            vec![],
+        )));
     }
     if !allow_private {
         let range = match parsed.host() {
@@ -179,7 +182,10 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<url::Url, Error> {
             return Err(Error::Invalid(Reason::new(
                 "webhook-url-private",
                 vec![
-                    ("host", Arg::Text(parsed.host_str().unwrap_or_default().to_owned())),
+                    (
+                        "host",
+                        Arg::Text(parsed.host_str().unwrap_or_default().to_owned()),
+                    ),
                     ("range", Arg::Text(range.to_owned())),
                 ],
             )));
@@ -241,7 +247,7 @@ pub struct HookRetry {
 }
 
 impl Default for HookRetry {
-    /// 30 s doubling up to 1 h, dead after 12 attempts (about six hours).
+    /// 30 s doubling up to 1 h, dead after 12 attempts (some four hours of tries).
     fn default() -> Self {
         HookRetry {
             base: SignedDuration::from_secs(30),
@@ -532,14 +538,20 @@ impl Engine {
     }
 
     /// Delivery `id`, for a coordinator of its subscription's cohort.
-    pub async fn webhook_delivery_as(&self, viewer: &Viewer, id: i64) -> Result<HookDelivery, Error> {
+    pub async fn webhook_delivery_as(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+    ) -> Result<HookDelivery, Error> {
         let delivery = self.store.hook_delivery(id).await?;
-        self.webhook_as(viewer, delivery.webhook).await.map_err(|_| {
-            Error::NotFound(Reason::new(
-                "unknown-webhook-delivery",
-                vec![("delivery", Arg::int(id))],
-            ))
-        })?;
+        self.webhook_as(viewer, delivery.webhook)
+            .await
+            .map_err(|_| {
+                Error::NotFound(Reason::new(
+                    "unknown-webhook-delivery",
+                    vec![("delivery", Arg::int(id))],
+                ))
+            })?;
         Ok(delivery)
     }
 
@@ -562,10 +574,7 @@ impl Engine {
         let now_state = self.store.hook_delivery(id).await?.state;
         Err(Error::Conflict(Reason::new(
             "webhook-delivery-not-resendable",
-            vec![
-                ("delivery", Arg::int(id)),
-                ("state", Arg::Text(now_state)),
-            ],
+            vec![("delivery", Arg::int(id)), ("state", Arg::Text(now_state))],
         )))
     }
 
@@ -705,26 +714,45 @@ mod tests {
     fn urls_are_checked() {
         assert!(check_url("https://hooks.example.com/x?y=1", false).is_ok());
         let code = |url: &str, allow: bool| check_url(url, allow).unwrap_err().reason().code;
-        assert_eq!(code("http://hooks.example.com/", false), "webhook-url-https");
+        assert_eq!(
+            code("http://hooks.example.com/", false),
+            "webhook-url-https"
+        );
         assert!(check_url("http://127.0.0.1:9/", true).is_ok());
         assert_eq!(code("ftp://hooks.example.com/", true), "webhook-url-https");
         assert_eq!(code("https://127.0.0.1/", false), "webhook-url-private");
-        assert_eq!(code("https://[::ffff:7f00:1]/", false), "webhook-url-private");
+        assert_eq!(
+            code("https://[::ffff:7f00:1]/", false),
+            "webhook-url-private"
+        );
         assert_eq!(code("https://LOCALHOST./", false), "webhook-url-private");
-        assert_eq!(code("https://u:p@hooks.example.com/", false), "webhook-url-credentials");
+        assert_eq!(
+            code("https://u:p@hooks.example.com/", false),
+            "webhook-url-credentials"
+        );
         assert_eq!(code("not a url", false), "webhook-url-invalid");
-        assert_eq!(code(&format!("https://a.example/{}", "x".repeat(3000)), false), "webhook-url-too-long");
+        assert_eq!(
+            code(&format!("https://a.example/{}", "x".repeat(3000)), false),
+            "webhook-url-too-long"
+        );
     }
 
     #[test]
     fn events_are_checked() {
-        let events = |list: &[&str]| check_events(&list.iter().map(|e| (*e).to_owned()).collect::<Vec<_>>());
+        let events =
+            |list: &[&str]| check_events(&list.iter().map(|e| (*e).to_owned()).collect::<Vec<_>>());
         assert_eq!(
             events(&["certificate.issued", "project.started", "project.started"]).unwrap(),
             vec!["project.started", "certificate.issued"]
         );
-        assert_eq!(events(&[]).unwrap_err().reason().code, "webhook-events-none");
-        assert_eq!(events(&["project.deleted"]).unwrap_err().reason().code, "webhook-event-unknown");
+        assert_eq!(
+            events(&[]).unwrap_err().reason().code,
+            "webhook-events-none"
+        );
+        assert_eq!(
+            events(&["project.deleted"]).unwrap_err().reason().code,
+            "webhook-event-unknown"
+        );
     }
 
     #[test]

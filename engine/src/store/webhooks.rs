@@ -280,7 +280,11 @@ pub(crate) struct NewHook<'a> {
 impl Store {
     /// Adds a subscription, unless its cohort already has `limit` live ones
     /// (`webhook-too-many`); counted and written in one transaction.
-    pub(crate) async fn add_webhook(&self, hook: &NewHook<'_>, now: Timestamp) -> Result<Webhook, Error> {
+    pub(crate) async fn add_webhook(
+        &self,
+        hook: &NewHook<'_>,
+        now: Timestamp,
+    ) -> Result<Webhook, Error> {
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let count = sqlx::query(
@@ -318,7 +322,10 @@ impl Store {
 
     /// Subscriptions, oldest first: those of `cohort` when given (`Some(None)`:
     /// those for every cohort), else all.
-    pub(crate) async fn webhooks(&self, cohort: Option<Option<i64>>) -> Result<Vec<Webhook>, Error> {
+    pub(crate) async fn webhooks(
+        &self,
+        cohort: Option<Option<i64>>,
+    ) -> Result<Vec<Webhook>, Error> {
         let (filter, id) = match cohort {
             None => (false, None),
             Some(id) => (true, id),
@@ -346,7 +353,10 @@ impl Store {
             .await?
             .map(|r| webhook_row(&r)));
         row.transpose()?.ok_or_else(|| {
-            Error::NotFound(Reason::new("unknown-webhook", vec![("webhook", Arg::int(id))]))
+            Error::NotFound(Reason::new(
+                "unknown-webhook",
+                vec![("webhook", Arg::int(id))],
+            ))
         })
     }
 
