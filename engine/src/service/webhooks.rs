@@ -90,11 +90,12 @@ pub fn forbidden_address(ip: IpAddr) -> Option<&'static str> {
                 Some("carrier-grade NAT")
             } else if v4.is_multicast() {
                 Some("multicast")
-            } else if v4.is_broadcast() || a >= 240 {
-                Some("reserved")
-            } else if a == 192 && b == 0 && v4.octets()[2] == 0 {
-                Some("reserved")
-            } else if a == 198 && (b == 18 || b == 19) {
+            } else if v4.is_broadcast()
+                || a >= 240
+                // IETF protocol assignments (192.0.0.0/24), benchmarking (198.18.0.0/15).
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                || (a == 198 && (b == 18 || b == 19))
+            {
                 Some("reserved")
             } else {
                 None

@@ -20,7 +20,6 @@ use super::json::ApiJson;
 use super::problem::Problem;
 use super::{ApiQuery, Cursor, Page, PageQuery};
 use crate::App;
-use crate::i18n::Lang;
 
 /// A subscription (its secret is shown only when it is created).
 #[derive(Debug, Serialize, ToSchema)]
@@ -169,12 +168,10 @@ pub(super) fn routes() -> OpenApiRouter<App> {
         .routes(routes!(resend_delivery))
 }
 
-/// An id in a path, or 404 (a path naming nothing this API has).
-fn id(lang: Lang, text: &str) -> Result<i64, Problem> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| Problem::no_route(lang))
+/// An id in a path; `None` (answered 404: a path naming nothing this API
+/// has) when it is not a positive number.
+fn id(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
 /// The subscriptions of a cohort the caller coordinates.
@@ -194,7 +191,7 @@ async fn list_webhooks(
     caller: Caller,
     Path(cohort): Path<String>,
 ) -> Result<ApiJson<Page<WebhookOut>>, Problem> {
-    let cohort = id(caller.lang, &cohort)?;
+    let cohort = id(&cohort).ok_or_else(|| Problem::no_route(caller.lang))?;
     let hooks = app
         .engine
         .webhooks_as(&caller.viewer, cohort)
@@ -229,7 +226,7 @@ async fn create_webhook(
     Path(cohort): Path<String>,
     ApiJson(body): ApiJson<NewWebhookIn>,
 ) -> Result<Response, Problem> {
-    let cohort = id(writer.lang, &cohort)?;
+    let cohort = id(&cohort).ok_or_else(|| Problem::no_route(writer.lang))?;
     let new = app
         .engine
         .subscribe_as(
@@ -268,7 +265,7 @@ async fn show_webhook(
     caller: Caller,
     Path(webhook): Path<String>,
 ) -> Result<ApiJson<WebhookOut>, Problem> {
-    let webhook = id(caller.lang, &webhook)?;
+    let webhook = id(&webhook).ok_or_else(|| Problem::no_route(caller.lang))?;
     let hook = app
         .engine
         .webhook_as(&caller.viewer, webhook)
@@ -295,7 +292,7 @@ async fn delete_webhook(
     writer: Writer,
     Path(webhook): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    let webhook = id(writer.lang, &webhook)?;
+    let webhook = id(&webhook).ok_or_else(|| Problem::no_route(writer.lang))?;
     app.engine
         .remove_webhook_as(&writer.viewer, webhook)
         .await
@@ -322,7 +319,7 @@ async fn list_deliveries(
     Path(webhook): Path<String>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<ApiJson<Page<DeliveryOut>>, Problem> {
-    let webhook = id(caller.lang, &webhook)?;
+    let webhook = id(&webhook).ok_or_else(|| Problem::no_route(caller.lang))?;
     let (cursor, limit) = page.read(caller.lang)?;
     let limit = limit as usize;
     let mut deliveries = app
@@ -362,7 +359,7 @@ async fn resend_delivery(
     writer: Writer,
     Path(delivery): Path<String>,
 ) -> Result<ApiJson<DeliveryOut>, Problem> {
-    let delivery = id(writer.lang, &delivery)?;
+    let delivery = id(&delivery).ok_or_else(|| Problem::no_route(writer.lang))?;
     let resent = app
         .engine
         .resend_webhook_as(&writer.viewer, delivery, jiff::Timestamp::now())
