@@ -26,7 +26,7 @@ pub mod done;
 pub mod i18n;
 mod metrics;
 mod pages;
-mod routes;
+pub(crate) mod routes;
 mod server;
 mod session;
 

@@ -90,8 +90,8 @@ pub use scheduler::FireReport;
 pub use stats::{CommandCount, OUTCOMES, QUEUES, QueueCount};
 pub use store::{
     AccountMail, AdminEntry, BackupFacts, Certificate, Certification, Cohort, CohortPin, Delivery,
-    Evidence, HeldSnapshot, Message, NewCohort, Person, Program, Published, Revocation,
-    SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
+    Evidence, HeldSnapshot, Message, NewCohort, Person, Program, ProjectFilter, Published,
+    Revocation, SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 pub use store::{CohortEvent, StoredApplication};
 pub use store::{HookDelivery, Webhook};

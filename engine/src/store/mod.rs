@@ -51,7 +51,7 @@ pub use people::{
 pub use places::{MAX_OFFER_ATTEMPTS, StuckOffer};
 pub use timers::TimerRow;
 pub use tokens::TokenRow;
-pub use viewer::Evidence;
+pub use viewer::{Evidence, ProjectFilter};
 pub use webhooks::{HookDelivery, HookRecord, Webhook};
 
 pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
