@@ -145,6 +145,9 @@ fn line(hook: &Webhook) -> String {
     )
 }
 
+/// Batches of deliveries a worker round posts at most (but `--once`).
+const BATCHES_PER_ROUND: usize = 4;
+
 /// The worker's webhook courier: the HTTP client and the retry rule.
 pub struct Hooks {
     sender: Arc<Sender>,
@@ -168,17 +171,24 @@ impl Hooks {
         })
     }
 
-    /// Delivers every webhook due at `now`, `batch` at a time (each batch
-    /// posted at once).
+    /// Delivers the webhooks due at `now`, `batch` (at most 64) at a time,
+    /// each batch posted at once: every one when `drain` (`worker --once`),
+    /// else at most [`BATCHES_PER_ROUND`] batches, so that receivers slow
+    /// to answer never hold back the round's timers and mail for long (the
+    /// worker comes back at once for the rest).
     pub async fn deliver_due(
         &self,
         engine: &Engine,
         now: Timestamp,
         clock: &super::courier::Clock,
         batch: usize,
+        drain: bool,
     ) -> anyhow::Result<HookReport> {
         let mut total = HookReport::default();
-        loop {
+        for done in 0.. {
+            if !drain && done == BATCHES_PER_ROUND {
+                break;
+            }
             let sender = Arc::clone(&self.sender);
             let round = engine
                 .deliver_webhooks(
@@ -191,9 +201,10 @@ impl Hooks {
                 .await?;
             total.add(round);
             if round.claimed == 0 {
-                return Ok(total);
+                break;
             }
         }
+        Ok(total)
     }
 }
 

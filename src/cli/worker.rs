@@ -94,7 +94,16 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let mut sweeper = super::people::Sweeper::new(&args.retention, &ctx.db);
     if args.once {
         sweeper.maybe_run(&engine, ctx.now).await;
-        let round = round(&engine, &mut courier, &hooks, ctx.now, &clock, args.batch).await?;
+        let round = round(
+            &engine,
+            &mut courier,
+            &hooks,
+            ctx.now,
+            &clock,
+            args.batch,
+            true,
+        )
+        .await?;
         if ctx.json {
             output::json(&round);
         } else {
@@ -202,7 +211,7 @@ async fn work(
     clock: &Clock,
     batch: usize,
 ) -> anyhow::Result<Duration> {
-    let round = round(engine, courier, hooks, now, clock, batch).await?;
+    let round = round(engine, courier, hooks, now, clock, batch, false).await?;
     if round.busy() {
         round.say();
     }
@@ -249,7 +258,9 @@ pub(super) fn transport(smtp: Option<&str>) -> anyhow::Result<&str> {
     }
 }
 
-/// Fires every timer due at `now`, then delivers every message due.
+/// Fires every timer due at `now`, then delivers every message due, then
+/// webhooks (every one due when `all_hooks`, as `--once` does; see
+/// `Hooks::deliver_due`).
 async fn round(
     engine: &Engine,
     courier: &mut Courier,
@@ -257,6 +268,7 @@ async fn round(
     now: Timestamp,
     clock: &Clock,
     batch: usize,
+    all_hooks: bool,
 ) -> anyhow::Result<Round> {
     let timers = drain(engine, now, batch).await?;
     // Offers past their deadline lapse before mail goes out, so the
@@ -280,7 +292,9 @@ async fn round(
             break;
         }
     }
-    let webhooks = hooks.deliver_due(engine, now, clock, batch).await?;
+    let webhooks = hooks
+        .deliver_due(engine, now, clock, batch, all_hooks)
+        .await?;
     Ok(Round {
         timers,
         mail,

@@ -30,6 +30,7 @@ on_both!(
     two_workers_never_deliver_one_twice,
     coordinators_subscribe_their_own_cohort_only,
     coordinators_use_the_api_for_their_cohort_only,
+    racing_subscriptions_never_pass_the_limit,
 );
 
 /// Monday 16 February: the proposal deadline has passed (worker.rs's calendar).
@@ -329,6 +330,18 @@ async fn failures_are_retried_then_dead_and_a_resend_delivers(db: &TestDb) {
     )
     .await;
     rx.trust(&secret);
+    let (redirected, secret) = subscribe(
+        db,
+        &[
+            "--all-cohorts",
+            "--events",
+            "project.started",
+            allow,
+            &rx.url("/redirect"),
+        ],
+    )
+    .await;
+    rx.trust(&secret);
     institute(db, 1, 0).await;
     let attempts = ["--webhook-attempts", "3", allow];
     // Attempt 1: 500, tried again later; the 410 disables its subscription.
@@ -356,6 +369,13 @@ async fn failures_are_retried_then_dead_and_a_resend_delivers(db: &TestDb) {
         .map(|h| h["id"].as_i64().unwrap())
         .collect();
     assert_eq!(disabled, vec![gone]);
+    // A redirect is not followed: an answer that is not 2xx.
+    let [moved] = &deliveries(db, redirected).await[..] else {
+        panic!()
+    };
+    assert_eq!(moved["state"], "failed", "{moved}");
+    assert_eq!(moved["last_status"], 307);
+    assert!(rx.received().iter().all(|r| r["path"] != "/ok"));
     // Attempts 2 and 3, each after its backoff: then dead, saying why.
     worker_once(db, &plus_minutes(SET_UP, 120), &attempts).await;
     worker_once(db, &plus_minutes(SET_UP, 240), &attempts).await;
@@ -955,4 +975,46 @@ async fn coordinators_use_the_api_for_their_cohort_only(db: &TestDb) {
 async fn json_of(response: reqwest::Response) -> Value {
     let text = response.text().await.unwrap();
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Thirty subscriptions of one cohort at once, from separate connections:
+/// exactly the limit is written, the rest refused (`webhook-too-many`).
+async fn racing_subscriptions_never_pass_the_limit(db: &TestDb) {
+    institute(db, 0, 0).await;
+    let limit = gradflow_engine::service::webhooks::MAX_PER_COHORT as usize;
+    let mut racing = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let engine = db.engine().await;
+        racing.spawn(async move {
+            let events = vec!["project.started".to_owned()];
+            let cohort = engine.cohort(COHORT).await.unwrap().id;
+            let coordinator = Viewer {
+                person: engine.person(COORDINATOR).await.unwrap(),
+                language: None,
+            };
+            let asked = Subscription {
+                url: "https://hooks.example.com/race",
+                events: &events,
+                allow_private: false,
+            };
+            let result = engine
+                .subscribe_as(&coordinator, cohort, asked, SET_UP.parse().unwrap())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.reason().code);
+            engine.close().await;
+            result
+        });
+    }
+    let results = racing.join_all().await;
+    let written = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(written, limit, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Ok(()) | Err("webhook-too-many" | "busy"))),
+        "{results:?}"
+    );
+    let rows = support::raw_number(db, "SELECT COUNT(*) FROM webhooks").await;
+    assert_eq!(rows as usize, limit);
 }

@@ -16,6 +16,7 @@ line. How it answers depends on the path it is posted to:
     /fail              500, always
     /fail-first/N      500 to the first N requests of each webhook-id, then 204
     /gone              410 Gone
+    /redirect          307 to /ok (a sender must not follow it)
     /slow              204 after 0.3 s
     /hang-once         the first request of each webhook-id never gets an
                        answer (the server waits 120 s); later ones 204
@@ -94,6 +95,14 @@ class Handler(BaseHTTPRequestHandler):
             status = 500 if n <= int(path.rsplit("/", 1)[1]) else 204
         elif path == "/gone":
             status = 410
+        elif path == "/redirect":
+            entry["status"] = 307
+            record(entry)
+            self.send_response(307)
+            self.send_header("location", "/ok")
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
         elif path == "/slow":
             time.sleep(0.3)
             status = 204

@@ -639,33 +639,43 @@ impl Engine {
             let delivery = hook.delivery;
             posting.spawn(async move { (delivery, attempt.await) });
         }
-        while let Some(done) = posting.join_next().await {
-            let (delivery, attempt) = done.map_err(Error::internal)?;
-            let record = record(&delivery, attempt, retry, now);
-            if !self
-                .store
-                .finish_hook(delivery.id, &token, &record, now)
-                .await?
-            {
-                report.lost += 1;
-                continue;
+        // Each as it ends, with those ended meanwhile: one transaction for
+        // every delivery that finished while the last was being recorded.
+        while let Some(first) = posting.join_next().await {
+            let mut ended = vec![first];
+            while let Some(more) = posting.try_join_next() {
+                ended.push(more);
             }
-            match record.state {
-                "sent" => report.sent += 1,
-                "failed" => report.retrying += 1,
-                _ => report.dead += 1,
+            let mut records = Vec::with_capacity(ended.len());
+            for done in ended {
+                let (delivery, attempt) = done.map_err(Error::internal)?;
+                let record = record(&delivery, attempt, retry, now);
+                records.push((delivery, record));
             }
-            if record.disable.is_some() {
-                report.disabled += 1;
-            }
-            if record.state != "sent" {
-                tracing::warn!(
-                    delivery = delivery.id,
-                    webhook = delivery.webhook,
-                    state = record.state,
-                    error = record.error.as_deref().unwrap_or_default(),
-                    "a webhook delivery failed"
-                );
+            let rows: Vec<(i64, &HookRecord)> = records.iter().map(|(d, r)| (d.id, r)).collect();
+            let recorded = self.store.finish_hooks(&rows, &token, now).await?;
+            for ((delivery, record), recorded) in records.iter().zip(recorded) {
+                if !recorded {
+                    report.lost += 1;
+                    continue;
+                }
+                match record.state {
+                    "sent" => report.sent += 1,
+                    "failed" => report.retrying += 1,
+                    _ => report.dead += 1,
+                }
+                if record.disable.is_some() {
+                    report.disabled += 1;
+                }
+                if record.state != "sent" {
+                    tracing::warn!(
+                        delivery = delivery.id,
+                        webhook = delivery.webhook,
+                        state = record.state,
+                        error = record.error.as_deref().unwrap_or_default(),
+                        "a webhook delivery failed"
+                    );
+                }
             }
         }
         Ok(report)

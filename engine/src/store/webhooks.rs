@@ -279,14 +279,25 @@ pub(crate) struct NewHook<'a> {
 
 impl Store {
     /// Adds a subscription, unless its cohort already has `limit` live ones
-    /// (`webhook-too-many`); counted and written in one transaction.
+    /// (`webhook-too-many`); counted and written in one transaction, under
+    /// the cohort's row lock (the installation's for every cohort) on
+    /// PostgreSQL and the write lock on SQLite, so racing subscriptions
+    /// never pass the limit.
     pub(crate) async fn add_webhook(
         &self,
         hook: &NewHook<'_>,
         now: Timestamp,
     ) -> Result<Webhook, Error> {
+        let postgres = self.kind() == "postgres";
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            if postgres {
+                let lock = match hook.cohort {
+                    Some(_) => "SELECT id FROM cohorts WHERE id = $1 FOR UPDATE",
+                    None => "SELECT id FROM installation WHERE $1 IS NULL FOR UPDATE",
+                };
+                sqlx::query(lock).bind(hook.cohort).fetch_all(&mut *tx).await?;
+            }
             let count = sqlx::query(
                 "SELECT COUNT(*) AS n FROM webhooks WHERE disabled_at IS NULL
                  AND (cohort_id = $1 OR (cohort_id IS NULL AND $1 IS NULL))",
@@ -440,60 +451,63 @@ impl Store {
         })
     }
 
-    /// Records how delivering `id` ended, only while the claim `token`
-    /// holds it (a worker whose lease was taken over records nothing);
-    /// one attempt. A 410 Gone disables the subscription in the same
-    /// transaction, ending its other waiting deliveries dead. Returns
-    /// whether it was recorded.
-    pub(crate) async fn finish_hook(
+    /// Records how delivering each of `ended` (id, record) went, all in one
+    /// transaction (one disk sync for a batch), each only while the claim
+    /// `token` holds it (a worker whose lease was taken over records
+    /// nothing of it); one attempt each. A 410 Gone disables the
+    /// subscription in the same transaction, ending its other waiting
+    /// deliveries dead. Returns, for each, whether it was recorded.
+    pub(crate) async fn finish_hooks(
         &self,
-        id: i64,
+        ended: &[(i64, &HookRecord)],
         token: &str,
-        record: &HookRecord,
         now: Timestamp,
-    ) -> Result<bool, Error> {
-        let sent = (record.state == "sent").then(|| micros(now));
+    ) -> Result<Vec<bool>, Error> {
+        if ended.is_empty() {
+            return Ok(Vec::new());
+        }
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let webhook = sqlx::query(
-                "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1,
-                     next_attempt_at = COALESCE($2, next_attempt_at), last_status = $3,
-                     last_error = $4, sent_at = COALESCE($5, sent_at), lease_until = NULL, claim_token = NULL
-                 WHERE id = $6 AND state = 'claimed' AND claim_token = $7 RETURNING webhook_id",
-            )
-            .bind(record.state)
-            .bind(record.next_attempt_at.map(micros))
-            .bind(record.status)
-            .bind(record.error.as_deref())
-            .bind(sent)
-            .bind(id)
-            .bind(token)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.int("webhook_id"))
-            .transpose()?;
-            let Some(webhook) = webhook else {
-                tx.rollback().await?;
-                return Ok(false);
-            };
-            if let Some(reason) = &record.disable {
-                sqlx::query("UPDATE webhooks SET disabled_at = $1, disabled_reason = $2 WHERE id = $3 AND disabled_at IS NULL")
-                    .bind(micros(now))
+            let mut recorded = Vec::with_capacity(ended.len());
+            for (id, record) in ended {
+                let sent = (record.state == "sent").then(|| micros(now));
+                let webhook = sqlx::query(
+                    "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1,
+                         next_attempt_at = COALESCE($2, next_attempt_at), last_status = $3,
+                         last_error = $4, sent_at = COALESCE($5, sent_at), lease_until = NULL, claim_token = NULL
+                     WHERE id = $6 AND state = 'claimed' AND claim_token = $7 RETURNING webhook_id",
+                )
+                .bind(record.state)
+                .bind(record.next_attempt_at.map(micros))
+                .bind(record.status)
+                .bind(record.error.as_deref())
+                .bind(sent)
+                .bind(*id)
+                .bind(token)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.int("webhook_id"))
+                .transpose()?;
+                recorded.push(webhook.is_some());
+                if let (Some(webhook), Some(reason)) = (webhook, &record.disable) {
+                    sqlx::query("UPDATE webhooks SET disabled_at = $1, disabled_reason = $2 WHERE id = $3 AND disabled_at IS NULL")
+                        .bind(micros(now))
+                        .bind(reason.as_str())
+                        .bind(webhook)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "UPDATE webhook_deliveries SET state = 'dead', last_error = $1, lease_until = NULL, claim_token = NULL
+                         WHERE webhook_id = $2 AND state IN ('pending', 'failed')",
+                    )
                     .bind(reason.as_str())
                     .bind(webhook)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "UPDATE webhook_deliveries SET state = 'dead', last_error = $1, lease_until = NULL, claim_token = NULL
-                     WHERE webhook_id = $2 AND state IN ('pending', 'failed')",
-                )
-                .bind(reason.as_str())
-                .bind(webhook)
-                .execute(&mut *tx)
-                .await?;
+                }
             }
             tx.commit().await?;
-            Ok(true)
+            Ok(recorded)
         })
     }
 
