@@ -28,6 +28,7 @@ mod seed;
 mod smtp;
 mod timers;
 mod verify;
+mod webhooks;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -113,6 +114,8 @@ enum Only {
     Intake,
     /// A 10,000-row CSV checked and imported (SQLite, and PostgreSQL if set).
     Import,
+    /// Signed webhook deliveries per second into a local receiver.
+    Webhooks,
 }
 
 /// What the run has found so far.
@@ -300,6 +303,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         Only::Verify,
         Only::Intake,
         Only::Import,
+        Only::Webhooks,
     ] {
         if !want(part) {
             continue;
@@ -320,6 +324,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
                     Only::Verify => verify::check(&mut ctx, &mut place).await,
                     Only::Intake => intake::accept(&mut ctx, &mut place).await,
                     Only::Import => import_part(&mut ctx, &mut place).await,
+                    Only::Webhooks => webhooks::delivery(&mut ctx, &mut place).await,
                     _ => outbox::delivery(&mut ctx, &mut place).await,
                 };
                 let cleaned = place.cleanup().await;
@@ -379,6 +384,7 @@ fn part_name(part: Only) -> &'static str {
         Only::Verify => "verify",
         Only::Intake => "intake",
         Only::Import => "import",
+        Only::Webhooks => "webhooks",
     }
 }
 

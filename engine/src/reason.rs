@@ -441,6 +441,19 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("person-page-unknown", &["person"]),
     // Calendar feeds (issue 17, part 4).
     ("calendar-unknown", &[]),
+    // Webhooks (issue 17, part 3).
+    ("webhook-url-invalid", &[]),
+    ("webhook-url-too-long", &["limit"]),
+    ("webhook-url-https", &["scheme"]),
+    ("webhook-url-credentials", &[]),
+    ("webhook-url-private", &["host", "range"]),
+    ("webhook-events-none", &["known"]),
+    ("webhook-event-unknown", &["event", "known"]),
+    ("webhook-too-many", &["limit"]),
+    ("unknown-webhook", &["webhook"]),
+    ("unknown-webhook-delivery", &["delivery"]),
+    ("webhook-delivery-not-resendable", &["delivery", "state"]),
+    ("webhook-disabled", &["webhook"]),
     // API tokens and the JSON API (issue 17, part 1).
     ("token-invalid", &[]),
     ("token-missing", &[]),

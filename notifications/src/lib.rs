@@ -24,11 +24,14 @@
 //!   SMTP (`GRADFLOW_SMTP_URL`), folder and log, with errors classified as
 //!   permanent or transient.
 //! - [`retry`]: exponential backoff with full jitter, then dead.
+//! - [`webhook`]: posting a signed webhook delivery (Standard Webhooks) to
+//!   an address the caller's policy allows, judged on the address connected to.
 
 pub mod message;
 pub mod retry;
 pub mod templates;
 pub mod transport;
+pub mod webhook;
 
 pub use message::{Address, MessageId, Outgoing};
 pub use retry::RetryPolicy;

@@ -95,6 +95,10 @@ pub enum Command {
     Keys(super::keys::KeysCommand),
     /// Fire timers that fall due (deadlines, reminders, escalations) until stopped.
     Worker(WorkerArgs),
+    /// Signed webhooks: subscribe a URL to a cohort's events, list and
+    /// remove subscriptions, read their delivery log, resend a delivery.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Serve the web application.
     Serve(ServeArgs),
     /// Sign-in accounts: add people who can sign in, set their passwords.
@@ -524,6 +528,83 @@ pub struct WorkerArgs {
     /// every queue's items. Give serve and each worker their own address.
     #[arg(long, value_name = "ADDR")]
     pub metrics_bind: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    pub webhooks: WebhookWorkerArgs,
+}
+
+/// The worker's webhook options.
+#[derive(Debug, Args)]
+pub struct WebhookWorkerArgs {
+    /// Deliver webhooks to private, loopback, link-local, CGNAT,
+    /// unique-local, multicast and unspecified addresses too, and over
+    /// plain http: for development and tests only. Without it such a
+    /// delivery ends dead, saying why.
+    #[arg(long)]
+    pub webhooks_allow_private: bool,
+    /// Attempts at a webhook delivery before it is dead (backoff 30 s
+    /// doubling up to 1 h between them).
+    #[arg(long, default_value_t = 12, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub webhook_attempts: u32,
+    /// Seconds a webhook receiver has to answer (connecting within half of it).
+    #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub webhook_timeout: u32,
+}
+
+/// `gradflow webhook ...`
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Subscribe URL to events of a cohort (or of every cohort): prints the
+    /// subscription and its secret, shown this once.
+    Add {
+        /// The cohort's name.
+        #[arg(
+            long,
+            required_unless_present = "all_cohorts",
+            conflicts_with = "all_cohorts"
+        )]
+        cohort: Option<String>,
+        /// Every cohort's events, present and future.
+        #[arg(long)]
+        all_cohorts: bool,
+        /// Event types, with commas: project.started, project.stage_entered,
+        /// project.overdue, project.scored, certificate.issued, certificate.revoked.
+        #[arg(long, value_delimiter = ',', required = true)]
+        events: Vec<String>,
+        /// Accept a private or loopback address, and plain http (development
+        /// and tests only; the worker needs the same option to deliver there).
+        #[arg(long)]
+        webhooks_allow_private: bool,
+        /// The receiving URL (https).
+        url: String,
+    },
+    /// List subscriptions (never their secrets).
+    List {
+        /// Only those of this cohort.
+        #[arg(long)]
+        cohort: Option<String>,
+    },
+    /// Remove a subscription with its delivery log.
+    Remove {
+        /// Subscription id.
+        id: i64,
+    },
+    /// A subscription's delivery log, newest first.
+    Deliveries {
+        /// Subscription id.
+        id: i64,
+        /// Most deliveries listed (at most 100).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Only deliveries older than this one (the next page).
+        #[arg(long, value_name = "DELIVERY")]
+        before: Option<i64>,
+    },
+    /// Post a delivery again (a sent, failed or dead one): the same
+    /// webhook-id and body, signed afresh.
+    Resend {
+        /// Delivery id.
+        delivery: i64,
+    },
 }
 
 /// `gradflow workflow ...`

@@ -27,6 +27,7 @@ mod user;
 // API tokens (issue 17, part 1).
 mod tokens;
 mod versions;
+mod webhooks;
 mod worker;
 mod workflow;
 
@@ -98,6 +99,7 @@ pub async fn run(cli: Cli, prepared: config::Prepared) -> anyhow::Result<ExitCod
         Command::Config(args::ConfigCommand::Check) => config::run_check(&ctx, &prepared),
         Command::Application(command) => intake::application(&ctx, command).await,
         Command::Offer(command) => places::offer(&ctx, command).await,
+        Command::Webhook(command) => webhooks::run(&ctx, command).await,
     }
 }
 

@@ -2,12 +2,13 @@
 //! recurring escalations — through the engine, and delivers the outbox,
 //! round after round, until stopped (SIGINT or SIGTERM: the round in
 //! progress finishes first). Several workers may run on one PostgreSQL
-//! database: each timer and each message is claimed by one of them.
+//! database: each timer and each message is claimed by one of them. Signed
+//! webhooks are delivered each round beside mail (docs/webhooks.md).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use gradflow_engine::service::{Engine, FireReport, OfferRound};
+use gradflow_engine::service::{Engine, FireReport, HookReport, OfferRound};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -15,6 +16,7 @@ use super::Ctx;
 use super::args::WorkerArgs;
 use super::courier::{Clock, Courier, DeliveryReport};
 use super::output::{self, say};
+use super::webhooks::Hooks;
 
 /// Longest sleep between rounds: a timer set by another process is noticed this late at most.
 const POLL: Duration = Duration::from_secs(2);
@@ -33,11 +35,16 @@ struct Round {
     mail: DeliveryReport,
     /// Lapsed waiting-list offers (issue 16, part 2).
     offers: OfferRound,
+    /// Webhook deliveries (issue 17, part 3).
+    webhooks: HookReport,
 }
 
 impl Round {
     fn busy(&self) -> bool {
-        self.timers.claimed > 0 || self.mail.claimed > 0 || self.offers.busy()
+        self.timers.claimed > 0
+            || self.mail.claimed > 0
+            || self.offers.busy()
+            || self.webhooks.claimed > 0
     }
 
     fn say(&self) {
@@ -63,6 +70,15 @@ impl Round {
                 self.offers.failed
             );
         }
+        if self.webhooks.claimed > 0 {
+            say!(
+                "worker: {} webhook(s) delivered, {} to retry, {} dead, {} subscription(s) disabled",
+                self.webhooks.sent,
+                self.webhooks.retrying,
+                self.webhooks.dead,
+                self.webhooks.disabled
+            );
+        }
     }
 }
 
@@ -71,13 +87,23 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let smtp = transport(args.smtp.as_deref())?;
     let lease = jiff::SignedDuration::from_secs(i64::from(args.mail_lease));
     let mut courier = Courier::open(smtp, &args.from, lease)?.with_public_url(args.public_url);
+    let hooks = Hooks::open(&args.webhooks)?;
     let engine = ctx.engine().await?;
     // Leases move with real time even when GRADFLOW_NOW fixes `now`.
     let clock = Clock::new(ctx.fixed_now);
     let mut sweeper = super::people::Sweeper::new(&args.retention, &ctx.db);
     if args.once {
         sweeper.maybe_run(&engine, ctx.now).await;
-        let round = round(&engine, &mut courier, ctx.now, &clock, args.batch).await?;
+        let round = round(
+            &engine,
+            &mut courier,
+            &hooks,
+            ctx.now,
+            &clock,
+            args.batch,
+            true,
+        )
+        .await?;
         if ctx.json {
             output::json(&round);
         } else {
@@ -102,7 +128,7 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     loop {
         let now = ctx.fixed_now.unwrap_or_else(Timestamp::now);
         sweeper.maybe_run(&engine, now).await;
-        let wait = match work(&engine, &mut courier, now, &clock, args.batch).await {
+        let wait = match work(&engine, &mut courier, &hooks, now, &clock, args.batch).await {
             Ok(wait) => {
                 if let Some((since, _)) = outage.take() {
                     say!(
@@ -180,17 +206,19 @@ async fn metrics(
 async fn work(
     engine: &Engine,
     courier: &mut Courier,
+    hooks: &Hooks,
     now: Timestamp,
     clock: &Clock,
     batch: usize,
 ) -> anyhow::Result<Duration> {
-    let round = round(engine, courier, now, clock, batch).await?;
+    let round = round(engine, courier, hooks, now, clock, batch, false).await?;
     if round.busy() {
         round.say();
     }
     let next = [
         engine.next_timer_due().await?,
         engine.next_mail_due().await?,
+        engine.next_webhook_due().await?,
     ]
     .into_iter()
     .flatten()
@@ -230,13 +258,17 @@ pub(super) fn transport(smtp: Option<&str>) -> anyhow::Result<&str> {
     }
 }
 
-/// Fires every timer due at `now`, then delivers every message due.
+/// Fires every timer due at `now`, then delivers every message due, then
+/// webhooks (every one due when `all_hooks`, as `--once` does; see
+/// `Hooks::deliver_due`).
 async fn round(
     engine: &Engine,
     courier: &mut Courier,
+    hooks: &Hooks,
     now: Timestamp,
     clock: &Clock,
     batch: usize,
+    all_hooks: bool,
 ) -> anyhow::Result<Round> {
     let timers = drain(engine, now, batch).await?;
     // Offers past their deadline lapse before mail goes out, so the
@@ -260,10 +292,14 @@ async fn round(
             break;
         }
     }
+    let webhooks = hooks
+        .deliver_due(engine, now, clock, batch, all_hooks)
+        .await?;
     Ok(Round {
         timers,
         mail,
         offers,
+        webhooks,
     })
 }
 

@@ -53,6 +53,8 @@ mod worker;
 mod intake_pages;
 // Issue 17, part 4: calendar feeds.
 mod calendar_feed;
+// Issue 17, part 3: signed webhooks.
+mod webhooks;
 // Issue 17, part 5: /metrics and the JSON logs.
 mod metrics;
 // Issue 17: the JSON API.

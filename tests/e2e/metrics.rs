@@ -211,6 +211,11 @@ async fn queues_agree_with_the_database(db: &TestDb, scrape: &Scrape, when: &str
             "SELECT COUNT(*) FROM applications WHERE state = 'offered' AND offer_attempts = 0"
                 .into(),
         ),
+        (
+            "webhook_deliveries",
+            "pending",
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'".into(),
+        ),
     ];
     for (queue, state, sql) in checks {
         let expected = raw_number(db, &sql).await;

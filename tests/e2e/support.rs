@@ -375,6 +375,9 @@ const TABLES: &[(&str, &str)] = &[
     ("cohort_events", "id"),
     // Calendar feeds (issue 17, part 4).
     ("calendar_feeds", "person_id"),
+    // Webhooks (issue 17, part 3).
+    ("webhooks", "id"),
+    ("webhook_deliveries", "id"),
     // API tokens (issue 17, part 1).
     ("api_tokens", "id"),
 ];

@@ -19,6 +19,8 @@
 //! - [`input`]: the rules for names, keys, emails and comments.
 //! - `intake`: applications to a cohort (nominations, requests, acceptance,
 //!   the waiting list) and the cohort's hash-chained log.
+//! - [`webhooks`]: signed webhooks: who subscribes, the URL rules, the delivery log and
+//!   resend, and the delivery round (the sender is the caller's).
 //! - `tokens`: API tokens (bearer tokens for `/api`): made, listed, revoked, checked.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
 //! - `stats`: queue counts by state and commands by outcome, for monitoring.
@@ -51,6 +53,7 @@ mod versions;
 mod calendar;
 // Issue 17, part 5: figures for /metrics.
 mod stats;
+pub mod webhooks;
 // API tokens (issue 17, part 1).
 mod tokens;
 
@@ -94,9 +97,11 @@ pub use store::{
     Revocation, SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 pub use store::{CohortEvent, StoredApplication};
+pub use store::{HookDelivery, Webhook};
 pub use tokens::{ApiToken, NewToken, Scope, TOKEN_PREFIX, token_hash, well_formed};
 pub use trainers::PersonPage;
 pub use versions::{MigrationReport, MovedProject};
+pub use webhooks::{HookAttempt, HookReport, HookRequest, HookRetry, NewWebhook, Subscription};
 
 /// The engine service: a store plus caches of what never changes under it.
 #[derive(Debug)]

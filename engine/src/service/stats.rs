@@ -27,15 +27,18 @@ pub const QUEUES: &[(&str, &[&str])] = &[
         &["pending", "claimed", "sent", "failed", "dead"],
     ),
     ("offers", &["offered", "retrying", "failed"]),
-    // Webhook deliveries (issue 17, part 3): add
-    // ("webhooks", &["pending", "claimed", "sent", "failed", "dead"]) with
-    // its statement in store/stats.rs.
+    // Signed webhooks' deliveries (issue 17, part 3).
+    (
+        "webhook_deliveries",
+        &["pending", "claimed", "sent", "failed", "dead"],
+    ),
 ];
 
 /// How many items one queue holds in one state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QueueCount {
-    /// The queue (`timers`, `outbox`, `account_mail`, `offers`).
+    /// The queue (`timers`, `outbox`, `account_mail`, `offers`,
+    /// `webhook_deliveries`).
     pub queue: &'static str,
     /// The state, one of the queue's in [`QUEUES`].
     pub state: &'static str,

@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{Columns, Error, Store, instant as timestamp, micros, with_db};
+use super::{Begin, Columns, Error, Store, instant as timestamp, micros, with_db};
 use crate::certificate::{Details, Pattern, StaffNeeds, Status, Texts};
 use crate::reason::{Arg, Reason};
 
@@ -149,9 +149,9 @@ macro_rules! issue {
                     break number;
                 }
             };
-            sqlx::query(
+            let issued = sqlx::query(
                 "INSERT INTO certificates (number, code, program_id, project_id, person_id, cohort_id, details, issued_at, issued_on, expires_at, expires_on)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             )
             .bind(&number)
             .bind(&cert.code)
@@ -164,8 +164,19 @@ macro_rules! issue {
             .bind(&cert.issued_on)
             .bind(cert.expires_at.map($crate::store::micros))
             .bind(cert.expires_on.as_deref())
-            .execute(&mut *$tx)
+            .fetch_one(&mut *$tx)
             .await?;
+            // Its webhook deliveries, in the same transaction.
+            let event = $crate::store::webhooks::certificate_event(
+                "certificate.issued",
+                $now,
+                $crate::store::Columns::int(&issued, "id")?,
+                &number,
+                cert.project_id,
+                cert.person_id,
+                cert.program_id,
+            );
+            $crate::store::webhooks::enqueue_hooks!($tx, &[event], $now);
         }
     }};
 }
@@ -374,17 +385,44 @@ impl Store {
         reason: &str,
         now: Timestamp,
     ) -> Result<(), Error> {
-        let done = with_db!(self, pool => sqlx::query(
-            "UPDATE certificates SET revoked_at = $2, revoked_by = $3, revoked_reason = $4
-             WHERE id = $1 AND revoked_at IS NULL",
-        )
-        .bind(id)
-        .bind(micros(now))
-        .bind(by)
-        .bind(reason)
-        .execute(pool)
-        .await?
-        .rows_affected());
+        // The revocation and its webhook deliveries in one transaction.
+        let done = with_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let row = sqlx::query(
+                "UPDATE certificates SET revoked_at = $2, revoked_by = $3, revoked_reason = $4
+                 WHERE id = $1 AND revoked_at IS NULL RETURNING number, project_id, person_id, program_id",
+            )
+            .bind(id)
+            .bind(micros(now))
+            .bind(by)
+            .bind(reason)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match row {
+                Some(row) => {
+                    // A certificate whose project was purged names no
+                    // cohort any more: no subscription hears of it.
+                    if let Some(project) = row.opt_int("project_id")? {
+                        let event = super::webhooks::certificate_event(
+                            "certificate.revoked",
+                            now,
+                            id,
+                            &row.text("number")?,
+                            project,
+                            row.int("person_id")?,
+                            row.int("program_id")?,
+                        );
+                        super::webhooks::enqueue_hooks!(tx, &[event], now);
+                    }
+                    tx.commit().await?;
+                    1
+                }
+                None => {
+                    tx.rollback().await?;
+                    0
+                }
+            }
+        });
         if done == 0 {
             return Err(Error::Refused(Reason::new(
                 "certificate-revoked",

@@ -116,6 +116,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0018_api_tokens.sql"),
     ),
     (
+        19,
+        "webhooks",
+        include_str!("../../../migrations/sqlite/0019_webhooks.sql"),
+        include_str!("../../../migrations/postgres/0019_webhooks.sql"),
+    ),
+    (
         20,
         "calendar feeds",
         include_str!("../../../migrations/sqlite/0020_calendar_feeds.sql"),

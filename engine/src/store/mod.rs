@@ -26,6 +26,7 @@ mod viewer;
 mod calendar;
 // Issue 17, part 5: queue counts for /metrics.
 pub(crate) mod stats;
+pub(crate) mod webhooks;
 // API tokens (issue 17, part 1).
 mod tokens;
 
@@ -53,6 +54,7 @@ pub use places::{MAX_OFFER_ATTEMPTS, StuckOffer};
 pub use timers::TimerRow;
 pub use tokens::TokenRow;
 pub use viewer::{Evidence, ProjectFilter};
+pub use webhooks::{HookDelivery, HookRecord, Webhook};
 
 pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{

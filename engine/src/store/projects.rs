@@ -259,6 +259,14 @@ macro_rules! write_decisions {
             insert.push(" ON CONFLICT (dedupe_key) DO NOTHING");
             insert.build().execute(&mut *$tx).await?;
         }
+        // Webhook deliveries of what the decisions recorded, in their transaction.
+        let hooks: Vec<$crate::store::webhooks::HookEvent> = written
+            .iter()
+            .flat_map(|(p, d)| $crate::store::webhooks::decision_events(*p, d))
+            .collect();
+        if !hooks.is_empty() {
+            $crate::store::webhooks::enqueue_hooks!($tx, &hooks, $now);
+        }
     }};
 }
 

@@ -16,7 +16,8 @@ use super::{Columns, Error, Store, micros, with_db};
 /// One queue's count in one state, as the database grouped it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StateCount {
-    /// The queue: `timers`, `outbox`, `account_mail`, `offers`.
+    /// The queue: `timers`, `outbox`, `account_mail`, `offers`,
+    /// `webhook_deliveries`.
     pub queue: &'static str,
     /// Its state as stored (for timers also `due`: pending and due at `now`).
     pub state: String,
@@ -58,9 +59,12 @@ const QUEUES: &[(&str, &str)] = &[
                         WHEN offer_attempts > 0 THEN 'retrying'
                         ELSE 'offered' END",
     ),
-    // Webhook deliveries (issue 17, part 3) join here once their table
-    // exists: ("webhooks", "SELECT state, COUNT(*) AS n FROM webhook_deliveries
-    // GROUP BY state"), and their states in service/stats.rs.
+    // Signed webhooks' deliveries (issue 17, part 3), on their
+    // `webhook_deliveries_due` index (state, next_attempt_at, id).
+    (
+        "webhook_deliveries",
+        "SELECT state, COUNT(*) AS n FROM webhook_deliveries GROUP BY state",
+    ),
 ];
 
 impl Store {

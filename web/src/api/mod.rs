@@ -14,6 +14,7 @@
 //! - `json`: [`ApiJson`](json::ApiJson), bodies in and out (415, 400, 422, 413).
 //! - [`Page`], [`PageQuery`], [`Cursor`]: cursor pagination.
 //! - `me`: who the token is; `projects`: projects, acting, history.
+//! - `webhooks`: a cohort's webhook subscriptions, their delivery log, resend.
 //!
 //! **Invariant:** as for the pages, handlers decide nothing: reads go
 //! through the engine's read policy with the caller's `Viewer`, actions
@@ -25,6 +26,7 @@ pub(crate) mod json;
 mod me;
 pub(crate) mod problem;
 mod projects;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -65,6 +67,7 @@ use problem::Problem;
         (name = "me", description = "Who the token acts as."),
         (name = "projects", description = "Projects the caller may see: their stages, what is due, what the caller may do, acting, history."),
         (name = "docs", description = "This document and its page."),
+        (name = "webhooks", description = "Signed webhooks of a cohort (its coordinators): subscriptions, their delivery log, resending a delivery (docs/webhooks.md)."),
     )
 )]
 struct ApiDoc;
@@ -92,6 +95,7 @@ fn api() -> OpenApiRouter<App> {
         .routes(routes!(docs_page))
         .merge(me::routes())
         .merge(projects::routes())
+        .merge(webhooks::routes())
 }
 
 /// The document and its page, made once at start.

@@ -459,6 +459,18 @@ reason-trainer-certificate-missing = لا يحمل { $person } شهادة سار
    *[committee] أعضاء لجانه
 }؛ لم يتغير شيء
 reason-person-page-unknown = لا يوجد شخص برقم { $person } يمكنك الاطلاع على صفحته
+reason-webhook-url-invalid = يجب أن يكون عنوان الخطاف الشبكي عنوان URL كاملًا فيه اسم مضيف، مثل https://hooks.example.com/gradflow
+reason-webhook-url-too-long = عنوان الخطاف الشبكي أطول من { $limit } حرفًا
+reason-webhook-url-https = يجب أن يستخدم عنوان الخطاف الشبكي https لا { $scheme } (لا يُقبل http إلا حيث يسمح المشغّل بالعناوين الخاصة، للتطوير)
+reason-webhook-url-credentials = لا يجوز أن يحمل عنوان الخطاف الشبكي اسم مستخدم أو كلمة مرور؛ التوقيع يثبت المرسل
+reason-webhook-url-private = العنوان { $host } عنوان داخل الشبكة (النطاق: { $range })؛ لا تُرسل الخطافات الشبكية إلا إلى عناوين عامة ما لم يسمح المشغّل بالعناوين الخاصة
+reason-webhook-events-none = اذكر حدثًا واحدًا على الأقل للاشتراك فيه: { $known }
+reason-webhook-event-unknown = '{ $event }' ليس حدثًا من أحداث الخطافات الشبكية؛ الأحداث هي { $known }
+reason-webhook-too-many = لهذه الدفعة { $limit } اشتراكات خطافات شبكية من قبل؛ احذف أحدها أولًا
+reason-unknown-webhook = لا يوجد اشتراك خطاف شبكي رقمه { $webhook } يمكنك الاطلاع عليه
+reason-unknown-webhook-delivery = لا يوجد تسليم خطاف شبكي رقمه { $delivery } يمكنك الاطلاع عليه
+reason-webhook-delivery-not-resendable = تسليم الخطاف الشبكي رقم { $delivery } في حالة { $state }؛ لا يُعاد إرسال إلا تسليم أُرسل أو فشل أو توقف نهائيًا (ما ينتظر أو يُرسل الآن في طريقه)
+reason-webhook-disabled = اشتراك الخطاف الشبكي رقم { $webhook } معطّل (أجاب مستقبِله بـ 410 Gone)؛ اشترك بالعنوان من جديد لتصلك الأحداث
 
 # Calendar feeds (issue 17, part 4).
 reason-calendar-unknown = لا يوجد تقويم بهذا العنوان: أنشئ عنوانًا جديدًا من ملفك الشخصي

@@ -452,6 +452,18 @@ reason-trainer-certificate-missing = { $person } does not hold a valid certifica
    *[committee] its committee members
 }; nothing was changed
 reason-person-page-unknown = there is no person { $person } whose page you may see
+reason-webhook-url-invalid = the webhook address must be an absolute URL with a host, e.g. https://hooks.example.com/gradflow
+reason-webhook-url-too-long = the webhook address is longer than { $limit } characters
+reason-webhook-url-https = the webhook address must use https, not { $scheme } (plain http only where the operator allows private addresses, for development)
+reason-webhook-url-credentials = the webhook address may not carry a user name or password; the signature proves who sent it
+reason-webhook-url-private = the webhook address { $host } is a { $range } address, inside the network; webhooks go only to public addresses unless the operator allows private ones
+reason-webhook-events-none = name at least one event to subscribe to: { $known }
+reason-webhook-event-unknown = '{ $event }' is not a webhook event; the events are { $known }
+reason-webhook-too-many = this cohort already has { $limit } webhook subscriptions; remove one first
+reason-unknown-webhook = there is no webhook subscription { $webhook } you may see
+reason-unknown-webhook-delivery = there is no webhook delivery { $delivery } you may see
+reason-webhook-delivery-not-resendable = webhook delivery { $delivery } is { $state }; only a sent, failed or dead delivery can be sent again (one waiting or being sent is on its way)
+reason-webhook-disabled = webhook subscription { $webhook } is disabled (its receiver answered 410 Gone); subscribe the address again to receive events
 
 # Calendar feeds (issue 17, part 4).
 reason-calendar-unknown = no calendar has this address: make a new one on your profile
