@@ -9,6 +9,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod api;
 mod committee;
 mod drive;
 mod engine;
@@ -113,6 +114,9 @@ enum Only {
     Intake,
     /// A 10,000-row CSV checked and imported (SQLite, and PostgreSQL if set).
     Import,
+    /// The JSON API: listing a cohort's 1,000 projects and posting actions,
+    /// 8 clients, against the raw limit (SQLite, and PostgreSQL if set).
+    Api,
 }
 
 /// What the run has found so far.
@@ -300,6 +304,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         Only::Verify,
         Only::Intake,
         Only::Import,
+        Only::Api,
     ] {
         if !want(part) {
             continue;
@@ -320,6 +325,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
                     Only::Verify => verify::check(&mut ctx, &mut place).await,
                     Only::Intake => intake::accept(&mut ctx, &mut place).await,
                     Only::Import => import_part(&mut ctx, &mut place).await,
+                    Only::Api => api::run(&mut ctx, &mut place).await,
                     _ => outbox::delivery(&mut ctx, &mut place).await,
                 };
                 let cleaned = place.cleanup().await;
@@ -379,6 +385,7 @@ fn part_name(part: Only) -> &'static str {
         Only::Verify => "verify",
         Only::Intake => "intake",
         Only::Import => "import",
+        Only::Api => "api",
     }
 }
 

@@ -720,7 +720,6 @@ pub const SERVICE_LEVEL: (&str, &str) = ("Service", "مستوى الخدمة");
 /// icalendar, prometheus-client, croniter) on its path, once `module` is
 /// importable there. `None`, after a note, when it is not (Python missing,
 /// or `scripts/test` not run); under CI that is a failure, never a skip.
-#[allow(dead_code)] // the API, webhook, calendar and metrics tests use it
 pub fn python(module: &str) -> Option<std::process::Command> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut paths = vec![root.join(".test-tools/python")];
