@@ -439,6 +439,24 @@ pub const CODES: &[(&str, &[&str])] = &[
         &["person", "role", "program", "required"],
     ),
     ("person-page-unknown", &["person"]),
+    // API tokens and the JSON API (issue 17, part 1).
+    ("token-invalid", &[]),
+    ("token-missing", &[]),
+    ("token-read-only", &[]),
+    ("token-scope", &["scope"]),
+    ("token-expiry", &["days"]),
+    ("token-unknown", &["id"]),
+    ("api-content-type", &["expected"]),
+    ("api-malformed", &["line", "column"]),
+    ("api-unknown-field", &["field"]),
+    ("api-wrong-type", &["field", "expected"]),
+    ("api-missing-field", &["field"]),
+    ("api-too-large", &["limit"]),
+    ("api-bad-cursor", &[]),
+    ("api-bad-parameter", &["name"]),
+    ("api-not-found", &[]),
+    ("api-idempotency-key", &["max"]),
+    ("api-idempotency-reused", &[]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

@@ -254,6 +254,10 @@ pub enum UserCommand {
         /// Email address.
         email: String,
     },
+    /// A person's bearer tokens for the JSON API (/api): create (shown
+    /// once), list, revoke.
+    #[command(subcommand)]
+    Token(super::tokens::TokenCommand),
 }
 
 /// Options of `simulate`.

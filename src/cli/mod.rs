@@ -24,6 +24,8 @@ mod serve;
 mod simulate;
 mod timers;
 mod user;
+// API tokens (issue 17, part 1).
+mod tokens;
 mod versions;
 mod worker;
 mod workflow;

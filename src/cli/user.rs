@@ -14,6 +14,7 @@ use super::output;
 pub async fn run(ctx: &Ctx, command: UserCommand) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine().await?;
     match command {
+        UserCommand::Token(command) => return super::tokens::run(ctx, &engine, command).await,
         UserCommand::Add { email, name, org } => {
             let password = read_password()?;
             gradflow_engine::service::check_password(&password)?;

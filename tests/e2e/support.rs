@@ -373,6 +373,8 @@ const TABLES: &[(&str, &str)] = &[
     // Intake (issue 16, part 1: apply).
     ("applications", "id"),
     ("cohort_events", "id"),
+    // API tokens (issue 17, part 1).
+    ("api_tokens", "id"),
 ];
 
 /// Tables the snapshot knows of but does not dump: `attempts` counts

@@ -19,6 +19,8 @@
 //! through `Engine::act` with their email; handlers only map the answers.
 
 pub mod account_mail;
+// The JSON API (issue 17).
+mod api;
 pub mod done;
 pub mod i18n;
 mod pages;
@@ -153,14 +155,18 @@ fn router(engine: Arc<Engine>, config: Config, node: &str) -> Router {
         config: Arc::new(config),
         node: node.into(),
     };
-    let router = routes::routes(app)
+    // Cross-site form posts are refused (403) before any handler runs;
+    // handlers check the per-session token as well. The JSON API is
+    // outside this check: it takes bearer tokens only, never the cookie,
+    // so a cross-site request carries no authority there.
+    let pages = routes::routes(app.clone())
+        .layer(csrf)
+        .layer(axum::middleware::from_fn(explain_cross_site));
+    let router = pages
+        .merge(api::routes(app))
         // A body that stalls, or drags on past the deadline, ends its request.
         .layer(RequestBodyTimeoutLayer::new(limits.body_idle_timeout))
         .layer(RequestBodyDeadlineLayer::new(limits.body_deadline))
-        // Cross-site form posts are refused (403) before any handler runs;
-        // handlers check the per-session token as well.
-        .layer(csrf)
-        .layer(axum::middleware::from_fn(explain_cross_site))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let id = request

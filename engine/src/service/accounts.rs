@@ -65,6 +65,9 @@ pub enum Attempt {
     ResetLink,
     /// Checking a certificate code that names nothing (only addresses count).
     Verify,
+    /// Calling the API with a token that is malformed, unknown, expired or
+    /// revoked (only addresses count).
+    ApiToken,
 }
 
 impl Attempt {
@@ -74,6 +77,7 @@ impl Attempt {
             Attempt::ResetRequest => "reset",
             Attempt::ResetLink => "link",
             Attempt::Verify => "verify",
+            Attempt::ApiToken => "token",
         }
     }
 }
@@ -518,7 +522,7 @@ impl Engine {
     }
 
     /// The viewer with person id `person`.
-    async fn viewer(&self, person: i64) -> Result<Viewer, Error> {
+    pub(super) async fn viewer(&self, person: i64) -> Result<Viewer, Error> {
         let language = self.store.language(person).await?;
         Ok(Viewer {
             person: self.store.person_by_id(person).await?,

@@ -19,6 +19,7 @@
 //! - [`input`]: the rules for names, keys, emails and comments.
 //! - `intake`: applications to a cohort (nominations, requests, acceptance,
 //!   the waiting list) and the cohort's hash-chained log.
+//! - `tokens`: API tokens (bearer tokens for `/api`): made, listed, revoked, checked.
 //! - [`Error`]: one error type whose [`Kind`] an interface maps.
 //!
 //! **Invariant:** the store is private to the engine crate: every write goes
@@ -45,6 +46,8 @@ mod read;
 mod scheduler;
 mod trainers;
 mod versions;
+// API tokens (issue 17, part 1).
+mod tokens;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -84,6 +87,7 @@ pub use store::{
     SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 pub use store::{CohortEvent, StoredApplication};
+pub use tokens::{ApiToken, NewToken, Scope, TOKEN_PREFIX, token_hash, well_formed};
 pub use trainers::PersonPage;
 pub use versions::{MigrationReport, MovedProject};
 

@@ -109,6 +109,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0017_trainers.sql"),
         include_str!("../../../migrations/postgres/0017_trainers.sql"),
     ),
+    (
+        18,
+        "api tokens",
+        include_str!("../../../migrations/sqlite/0018_api_tokens.sql"),
+        include_str!("../../../migrations/postgres/0018_api_tokens.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

@@ -22,6 +22,8 @@ mod projects;
 mod timers;
 mod tls;
 mod viewer;
+// API tokens (issue 17, part 1).
+mod tokens;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -45,6 +47,7 @@ pub use people::{
 };
 pub use places::{MAX_OFFER_ATTEMPTS, StuckOffer};
 pub use timers::TimerRow;
+pub use tokens::TokenRow;
 pub use viewer::Evidence;
 
 pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};

@@ -425,6 +425,8 @@ impl Store {
                 for sql in [
                     "DELETE FROM sessions WHERE person_id = $1",
                     "DELETE FROM password_resets WHERE person_id = $1",
+                    // Their API tokens stop working with their account.
+                    "DELETE FROM api_tokens WHERE person_id = $1",
                     // A reset link not yet mailed would open a disabled account's door.
                     "UPDATE account_mail SET state = 'dead', link = NULL, lease_until = NULL,
                          claim_token = NULL, last_error = 'not sent: the account was disabled'
@@ -498,6 +500,7 @@ impl Store {
             for sql in [
                 "DELETE FROM sessions WHERE person_id = $1",
                 "DELETE FROM password_resets WHERE person_id = $1",
+                "DELETE FROM api_tokens WHERE person_id = $1",
                 "DELETE FROM account_mail WHERE person_id = $1",
                 "DELETE FROM idempotency WHERE actor_id = $1",
                 "UPDATE outbox SET state = 'dead', lease_until = NULL, claim_token = NULL,

@@ -459,3 +459,22 @@ reason-trainer-certificate-missing = لا يحمل { $person } شهادة سار
    *[committee] أعضاء لجانه
 }؛ لم يتغير شيء
 reason-person-page-unknown = لا يوجد شخص برقم { $person } يمكنك الاطلاع على صفحته
+
+## The JSON API and its tokens (issue 17, part 1: api)
+reason-token-invalid = رمز الواجهة البرمجية غير صالح: فهو غير معروف أو منتهي الصلاحية أو ملغى؛ أنشئ رمزًا جديدًا بالأمر gradflow user token create
+reason-token-missing = تحتاج الواجهة البرمجية إلى رمز: أرسل الترويسة Authorization: Bearer متبوعة برمز من gradflow user token create
+reason-token-read-only = هذا الرمز للقراءة فقط؛ يحتاج التنفيذ إلى رمز قراءة وكتابة (gradflow user token create --scope read-write)
+reason-token-scope = { $scope } ليس نطاقًا لرمز: اكتب read أو read-write
+reason-token-expiry = يجب أن يكون انتهاء صلاحية الرمز في المستقبل وبعد { $days } يومًا على الأكثر
+reason-token-unknown = لا يوجد رمز واجهة برمجية رقمه { $id }
+reason-api-content-type = يجب أن يكون المحتوى { $expected }
+reason-api-malformed = المحتوى ليس JSON صالحًا (السطر { $line }، العمود { $column })
+reason-api-unknown-field = { $field } ليس حقلًا في هذا الطلب
+reason-api-wrong-type = يجب أن يكون { $field } { $expected }
+reason-api-missing-field = الحقل { $field } مفقود
+reason-api-too-large = المحتوى أكبر من { $limit } بايت
+reason-api-bad-cursor = المؤشر ليس مما أعطته هذه القائمة: ابدأ من جديد بدونه
+reason-api-bad-parameter = للمعامل { $name } قيمة لا يقبلها هذا المسار
+reason-api-not-found = لا يوجد شيء هنا: راجع /api/docs لمعرفة المسارات
+reason-api-idempotency-key = يجب أن يكون Idempotency-Key من 1 إلى { $max } من محارف ASCII المرئية
+reason-api-idempotency-reused = استُخدم مفتاح Idempotency-Key هذا من قبل مع طلب آخر؛ استخدم مفتاحًا جديدًا لطلب جديد

@@ -452,3 +452,22 @@ reason-trainer-certificate-missing = { $person } does not hold a valid certifica
    *[committee] its committee members
 }; nothing was changed
 reason-person-page-unknown = there is no person { $person } whose page you may see
+
+## The JSON API and its tokens (issue 17, part 1: api)
+reason-token-invalid = the API token is not valid: it is unknown, expired or revoked; make a new one with gradflow user token create
+reason-token-missing = the API needs a token: send the header Authorization: Bearer followed by a token from gradflow user token create
+reason-token-read-only = this token may only read; acting needs a read-write token (gradflow user token create --scope read-write)
+reason-token-scope = { $scope } is not a token scope: write read or read-write
+reason-token-expiry = a token's expiry must be in the future and at most { $days } days away
+reason-token-unknown = there is no API token { $id }
+reason-api-content-type = the body must be { $expected }
+reason-api-malformed = the body is not valid JSON (line { $line }, column { $column })
+reason-api-unknown-field = { $field } is not a field of this request
+reason-api-wrong-type = { $field } must be { $expected }
+reason-api-missing-field = { $field } is missing
+reason-api-too-large = the body is larger than { $limit } bytes
+reason-api-bad-cursor = the cursor is not one this list gave: start again without it
+reason-api-bad-parameter = the parameter { $name } has a value this route does not take
+reason-api-not-found = there is nothing here: see /api/docs for the routes
+reason-api-idempotency-key = an Idempotency-Key must be 1 to { $max } visible ASCII characters
+reason-api-idempotency-reused = this Idempotency-Key was used before with another request; use a new key for a new request
