@@ -63,22 +63,27 @@ impl Worker for ListWorker {
         let mut last = 0i64;
         let mut cursor: Option<String> = None;
         loop {
-            let mut request = self
-                .client
-                .get(format!("{}/api/v1/projects", self.base))
-                .bearer_auth(&self.token)
-                .query(&[("cohort", self.cohort.to_string()), ("limit", PAGE.to_string())]);
+            let mut url = format!(
+                "{}/api/v1/projects?cohort={}&limit={PAGE}",
+                self.base, self.cohort
+            );
             if let Some(c) = &cursor {
-                request = request.query(&[("cursor", c)]);
+                url.push_str("&cursor=");
+                url.push_str(c);
             }
-            let response = request.send().await?;
+            let response = self
+                .client
+                .get(url)
+                .bearer_auth(&self.token)
+                .send()
+                .await?;
             let status = response.status();
-            let body: Value = serde_json::from_slice(&response.bytes().await?)?;
+            let body: Value = serde_json::from_str(&response.text().await?)?;
             ensure!(status == 200, "listing answered {status}: {body}");
             let items = body["items"].as_array().context("a page has items")?;
             for item in items {
                 let id = item["id"].as_i64().context("a project has an id")?;
-                ensure!(id != last, "project {id} listed twice");
+                ensure!(id > last, "project {id} listed after {last}");
                 last = id;
             }
             seen += items.len();
@@ -115,13 +120,13 @@ impl Worker for ActWorker {
             (
                 trainee.as_str(),
                 "submit",
-                json!({ "answers": fixture::proposal(), "expected_version": s.version }),
+                json!({ "answers": fixture::proposal(), "version": s.version }),
             )
         } else {
             (
                 supervisor.as_str(),
                 "request_changes",
-                json!({ "comment": fixture::CHANGES, "expected_version": s.version }),
+                json!({ "comment": fixture::CHANGES, "version": s.version }),
             )
         };
         self.sent += 1;
@@ -138,7 +143,7 @@ impl Worker for ActWorker {
             .send()
             .await?;
         let status = response.status();
-        let answer: Value = serde_json::from_slice(&response.bytes().await?)?;
+        let answer: Value = serde_json::from_str(&response.text().await?)?;
         if !status.is_success() {
             bail!("{action} on project {} answered {status}: {answer}", s.id);
         }

@@ -331,7 +331,7 @@ async fn every_route_every_role_every_scope(db: &TestDb) {
         "/api/v1/cohorts/{cohort}",
         "/api/v1/cohorts/{cohort}/board",
         "/api/v1/cohorts/{cohort}/people",
-        "/api/v1/projects/{project}/members",
+        "/api/v1/projects/{id}/members",
         "/api/v1/certificates",
         "/api/v1/certificates/{code}",
         "/api/v1/verify/{code}",

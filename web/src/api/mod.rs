@@ -25,6 +25,10 @@ pub(crate) mod json;
 mod me;
 pub(crate) mod problem;
 mod projects;
+mod cohorts;
+mod people;
+mod certificates;
+mod outbox;
 
 use std::sync::Arc;
 
@@ -64,6 +68,10 @@ use problem::Problem;
         (name = "me", description = "Who the token acts as."),
         (name = "projects", description = "Projects the caller may see: their stages, what is due, what the caller may do, acting, history."),
         (name = "docs", description = "This document and its page."),
+        (name = "cohorts", description = "The cohorts the caller coordinates and their boards."),
+        (name = "people", description = "A cohort's people and their roles; giving a role on a project."),
+        (name = "certificates", description = "The caller's certificates, one certificate, and the public check (no token)."),
+        (name = "outbox", description = "A cohort's outbox for its coordinators: messages and resending one."),
     )
 )]
 struct ApiDoc;
@@ -91,6 +99,10 @@ fn api() -> OpenApiRouter<App> {
         .routes(routes!(docs_page))
         .merge(me::routes())
         .merge(projects::routes())
+        .merge(cohorts::routes())
+        .merge(people::routes())
+        .merge(certificates::routes())
+        .merge(outbox::routes())
 }
 
 /// The document and its page, made once at start.

@@ -2,7 +2,7 @@
 //! they hold on its projects, for the cohort's coordinators (`GET
 //! /api/v1/cohorts/{cohort}/people`, read through `Engine::export_as`: any
 //! other caller gets 404, as for a cohort that does not exist), and giving
-//! someone a role on a project (`POST /api/v1/projects/{project}/members`,
+//! someone a role on a project (`POST /api/v1/projects/{id}/members`,
 //! a read-write token; `Engine::assign_as`: a project the caller may not
 //! see is 404, and the core decides whether they may give roles).
 
@@ -159,9 +159,9 @@ async fn people(
 /// many may hold a role apply).
 #[utoipa::path(
     post,
-    path = "/api/v1/projects/{project}/members",
+    path = "/api/v1/projects/{id}/members",
     tag = "people",
-    params(("project" = i64, Path, description = "The project's id.", minimum = 1)),
+    params(("id" = i64, Path, description = "The project's id.", minimum = 1)),
     request_body(content = GiveRole, content_type = "application/json"),
     responses(
         (status = 201, description = "The role is given (a `member_added` event in the project's log).", body = RoleGiven),
