@@ -21,10 +21,13 @@ use gradflow_engine::service::Scope;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::api_world::{OUTSIDER, ROLES, TITLES, World, token};
+use crate::api_world::{ROLES, TITLES, World, token};
 use crate::support::{Served, TestDb, on_both, snapshot};
 
-on_both!(every_route_every_role_every_scope);
+on_both!(
+    every_route_every_role_every_scope,
+    the_routes_answer_what_the_read_policy_says,
+);
 
 /// What a request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -565,6 +568,317 @@ async fn every_route_every_role_every_scope(db: &TestDb) {
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, vec![world.cohorts[0]], "{cohorts}");
-    let _ = OUTSIDER;
+    served.stop().await;
+}
+
+/// A JSON answer: status, body, and the `Retry-After` header if any.
+async fn call(
+    client: &reqwest::Client,
+    method: Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    lang: Option<&str>,
+) -> (StatusCode, Value, Option<String>) {
+    let mut request = client.request(method, url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(lang) = lang {
+        request = request.header("accept-language", lang);
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&body).unwrap());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = response.text().await.unwrap();
+    let value = serde_json::from_str(&text).unwrap_or_else(|_| json!({ "text": text }));
+    (status, value, retry)
+}
+
+/// The routes of this part with what they say: the board's counts, pages
+/// and whom each project waits for, a cohort's people, certificates and
+/// the public check (valid, then revoked; 429 for a guesser's address, a
+/// good code too, while another address is answered), the outbox with a
+/// dead message resent once by twenty racing requests, a role given, and a
+/// refusal in Arabic.
+async fn the_routes_answer_what_the_read_policy_says(db: &TestDb) {
+    let engine = db.engine().await;
+    let world = World::set_up(&engine).await;
+    let [p1, p2, p3] = world.projects;
+    let [a, b] = world.cohorts;
+    let coordinator = token(&engine, "coordinator1@example.org", Scope::ReadWrite).await;
+    let trainee = token(&engine, "trainee1@example.org", Scope::ReadWrite).await;
+    let served = Served::start(db).await;
+    let base = served.base.clone();
+    let client = client_from(1);
+    let get = |path: String, token: &str| {
+        let (client, url, token) = (client.clone(), format!("{base}{path}"), token.to_owned());
+        async move { call(&client, Method::GET, &url, Some(&token), None, None).await }
+    };
+
+    // The board: both of A's projects counted, P2 overdue and waiting for its trainee.
+    let (status, board, _) = get(format!("/api/v1/cohorts/{a}/board"), &coordinator).await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    assert_eq!(board["cohort"]["id"], json!(a));
+    assert_eq!(board["total"]["projects"], json!(2), "{board}");
+    assert_eq!(board["list"], json!("overdue"));
+    let stages: Vec<&str> = board["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert!(stages.contains(&"proposal"), "{board}");
+    let items = board["projects"]["items"].as_array().unwrap();
+    let card = items
+        .iter()
+        .find(|c| c["id"] == json!(p2))
+        .unwrap_or_else(|| panic!("P2 is overdue: {board}"));
+    assert!(card["overdue_since"].is_string(), "{card}");
+    let trainee2 = engine.person("trainee2@example.org").await.unwrap().id;
+    assert_eq!(card["waiting"][0]["action"], json!("submit"), "{card}");
+    assert_eq!(card["waiting"][0]["people"], json!([trainee2]), "{card}");
+    let (status, page, _) = get(
+        format!("/api/v1/cohorts/{a}/board?stage=proposal"),
+        &coordinator,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let ids: Vec<&Value> = page["projects"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["id"])
+        .collect();
+    assert_eq!(ids, vec![&json!(p2)], "{page}");
+    assert!(page["projects"].get("next").is_none(), "{page}");
+    let (status, bad, _) = get(
+        format!("/api/v1/cohorts/{a}/board?cursor=nonsense"),
+        &coordinator,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert_eq!(bad["code"], json!("api-bad-cursor"));
+
+    // A cohort's people, a page at a time, and no one of cohort B.
+    let mut emails = Vec::new();
+    let mut url = format!("/api/v1/cohorts/{a}/people?limit=2");
+    loop {
+        let (status, page, _) = get(url.clone(), &coordinator).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        for person in page["items"].as_array().unwrap() {
+            emails.push(person["email"].as_str().unwrap().to_owned());
+        }
+        match page["next"].as_str() {
+            Some(next) => url = format!("/api/v1/cohorts/{a}/people?limit=2&cursor={next}"),
+            None => break,
+        }
+    }
+    for email in [
+        "trainee1@example.org",
+        "trainee2@example.org",
+        "supervisor1@example.org",
+        "committee1@example.org",
+        "coordinator1@example.org",
+    ] {
+        assert!(emails.contains(&email.to_owned()), "{email} in {emails:?}");
+    }
+    assert!(!emails.contains(&"trainee3@example.org".to_owned()));
+    let mut sorted = emails.clone();
+    sorted.dedup();
+    assert_eq!(sorted.len(), emails.len(), "each person once: {emails:?}");
+
+    // Certificates: the holder's own, then the public check.
+    let (status, own, _) = get("/api/v1/certificates".into(), &trainee).await;
+    assert_eq!(status, StatusCode::OK, "{own}");
+    let code = Code::parse(&world.certificate).unwrap();
+    assert_eq!(own["items"][0]["code"], json!(code.grouped()), "{own}");
+    assert_eq!(own["items"][0]["status"], json!("valid"));
+    assert_eq!(own["items"][0]["project"], json!(p1));
+    assert_eq!(
+        own["items"][0]["check"],
+        json!(code.check_address(&base)),
+        "{own}"
+    );
+    let public = format!("{base}/api/v1/verify/{}", code.grouped().to_lowercase());
+    let (status, checked, _) = call(&client, Method::GET, &public, None, None, None).await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    assert_eq!(checked["status"], json!("valid"), "{checked}");
+    assert_eq!(checked["certificate"]["holder"], json!("trainee 1"), "{checked}");
+    engine
+        .revoke_certificate(&world.certificate, None, "Plagiarism found", jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let (_, checked, _) = call(&client, Method::GET, &public, None, None, None).await;
+    assert_eq!(checked["status"], json!("revoked"), "{checked}");
+    assert!(checked["certificate"]["revoked_on"].is_string(), "{checked}");
+    assert!(!checked.to_string().contains("Plagiarism"), "why is for the staff");
+    let (_, one, _) = get(
+        format!("/api/v1/certificates/{}", world.certificate),
+        &coordinator,
+    )
+    .await;
+    assert_eq!(one["status"], json!("revoked"), "{one}");
+    assert_eq!(one["revoked"]["reason"], json!("Plagiarism found"), "{one}");
+    // A guesser's address is refused after its misses, a good code too;
+    // another address is still answered.
+    let guesser = client_from(77);
+    let mut refused = None;
+    for n in 0..40u8 {
+        let unknown = Code::from_random(&[n; 28]);
+        let url = format!("{base}/api/v1/verify/{}", unknown.as_str());
+        let (status, body, retry) = call(&guesser, Method::GET, &url, None, None, None).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some((body, retry));
+            break;
+        }
+        assert_eq!(body["status"], json!("unknown"), "{body}");
+    }
+    let (body, retry) = refused.expect("the guesses are refused before the 40th");
+    assert_eq!(body["code"], json!("too-many-attempts"), "{body}");
+    assert!(retry.is_some_and(|r| r.parse::<u64>().unwrap() > 0));
+    let (status, _, _) = call(&guesser, Method::GET, &public, None, None, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let (status, _, _) = call(&client, Method::GET, &public, None, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The outbox: every message given up on, then one sent again by
+    // twenty racing requests: one is queued, the others 409.
+    let now = jiff::Timestamp::now();
+    let claim = engine
+        .claim_mail(
+            now.checked_add(jiff::SignedDuration::from_hours(24 * 3650))
+                .unwrap(),
+            now,
+            1000,
+            jiff::SignedDuration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    let ids: Vec<i64> = claim.mails.iter().map(|m| m.message.id).collect();
+    assert!(ids.contains(&world.messages[0]), "{ids:?}");
+    assert!(
+        engine
+            .finish_mail_group(
+                &claim,
+                &ids,
+                &gradflow_engine::service::Delivery::Dead {
+                    error: "550 mailbox unavailable".into(),
+                },
+                now,
+            )
+            .await
+            .unwrap()
+    );
+    let (status, outbox, _) = get(format!("/api/v1/cohorts/{a}/outbox"), &coordinator).await;
+    assert_eq!(status, StatusCode::OK, "{outbox}");
+    let listed = outbox["items"].as_array().unwrap();
+    assert!(!listed.is_empty());
+    for m in listed {
+        assert!(
+            m["project"] == json!(p1) || m["project"] == json!(p2),
+            "only cohort A's mail: {m}"
+        );
+        assert_eq!(m["state"], json!("dead"), "{m}");
+    }
+    assert!(listed.iter().all(|m| m["project"] != json!(p3)));
+    let message = world.messages[0];
+    let resend = format!("{base}/api/v1/cohorts/{a}/outbox/{message}/resend");
+    let racing: Vec<_> = (0..20)
+        .map(|_| {
+            let (client, url, token) = (client.clone(), resend.clone(), coordinator.clone());
+            tokio::spawn(async move {
+                call(&client, Method::POST, &url, Some(&token), None, None).await
+            })
+        })
+        .collect();
+    let mut queued = 0;
+    for task in racing {
+        let (status, body, _) = task.await.unwrap();
+        match status {
+            StatusCode::ACCEPTED => {
+                queued += 1;
+                assert_eq!(body["state"], json!("pending"), "{body}");
+                assert_eq!(body["resends"], json!(1), "{body}");
+            }
+            StatusCode::CONFLICT => {
+                assert_eq!(body["code"], json!("message-not-resendable"), "{body}");
+            }
+            other => panic!("a resend answered {other}: {body}"),
+        }
+    }
+    assert_eq!(queued, 1, "one resend queues the message");
+    // The refusal in Arabic, with its code and arguments unchanged.
+    let (status, body, _) = call(
+        &client,
+        Method::POST,
+        &resend,
+        Some(&coordinator),
+        None,
+        Some("ar"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], json!("message-not-resendable"));
+    assert_eq!(body["args"]["message"], json!(message), "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        "{detail}"
+    );
+    // Cohort B's message is not found through cohort A.
+    let (status, _, _) = get(
+        format!("/api/v1/cohorts/{a}/outbox/{}", world.messages[1]),
+        &coordinator,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = get(format!("/api/v1/cohorts/{b}/outbox"), &coordinator).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Giving a role: the coordinator may, the trainee may not.
+    let members = format!("{base}/api/v1/projects/{p2}/members");
+    let give = json!({"email": "supervisor3@example.org", "role": "supervisor"});
+    let (status, body, _) = call(
+        &client,
+        Method::POST,
+        &format!("{base}/api/v1/projects/{p1}/members"),
+        Some(&trainee),
+        Some(give.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body, _) = call(
+        &client,
+        Method::POST,
+        &members,
+        Some(&coordinator),
+        Some(give),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["project"], json!(p2));
+    let supervisor3 = engine.acting_as("supervisor3@example.org").await.unwrap();
+    engine.view_as(&supervisor3, p2).await.unwrap();
+    let (status, body, _) = call(
+        &client,
+        Method::POST,
+        &members,
+        Some(&coordinator),
+        Some(json!({"email": "supervisor3@example.org", "role": "supervisor", "extra": 1})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     served.stop().await;
 }

@@ -32,8 +32,6 @@ pub const TITLES: [&str; 3] = [
 
 /// What [`World::set_up`] made.
 pub struct World {
-    /// The workflow's cohort helper (program, workflow).
-    pub cohort: Cohort,
     /// Cohort A (coordinated by coordinator1) and cohort B (coordinator2).
     pub cohorts: [i64; 2],
     /// P1 (passed, certified), P2 (at its proposal) in A; P3 in B.
@@ -191,7 +189,6 @@ impl World {
             first(engine.outbox_as(&b, cohorts[1]).await.unwrap()),
         ];
         World {
-            cohort,
             cohorts,
             projects: [p1, p2, p3],
             certificate,
