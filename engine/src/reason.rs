@@ -455,8 +455,8 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("api-bad-cursor", &[]),
     ("api-bad-parameter", &["name"]),
     ("api-not-found", &[]),
-    ("api-idempotency-key", &["max"]),
-    ("api-idempotency-reused", &[]),
+    ("idempotency-key", &["max"]),
+    ("idempotency-key-reused", &["key"]),
 ];
 
 /// The arguments `code` carries, if it is one of [`CODES`].

@@ -24,7 +24,7 @@ mod api;
 pub mod done;
 pub mod i18n;
 mod pages;
-mod routes;
+pub(crate) mod routes;
 mod server;
 mod session;
 

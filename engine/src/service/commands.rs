@@ -12,6 +12,7 @@ use super::{Engine, Error, input};
 use crate::decide::committee::{Conflicts, NO_CONFLICTS};
 use crate::decide::{self, Change, Command, Decision, Fields, Member, Possible, Project};
 use crate::definition::Workflow;
+use crate::reason::{Arg, Reason};
 use crate::store::{FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent};
 
 /// What someone asks to do on a project.
@@ -418,8 +419,9 @@ impl Engine {
             .as_deref()
             .map(|key| {
                 if key.is_empty() || key.len() > MAX_KEY {
-                    return Err(Error::invalid(format!(
-                        "an idempotency key has 1 to {MAX_KEY} characters"
+                    return Err(Error::Invalid(Reason::new(
+                        "idempotency-key",
+                        vec![("max", Arg::count(MAX_KEY))],
                     )));
                 }
                 Ok(fingerprint(project, &request))
@@ -748,9 +750,9 @@ fn fingerprint(project: i64, request: &Request) -> String {
 fn replay(key: &str, fingerprint: &str, first: &FirstUse) -> Result<Outcome, Error> {
     // A key stored before requests were fingerprinted matches any request.
     if !first.request.is_empty() && first.request != fingerprint {
-        return Err(Error::conflict(format!(
-            "the idempotency key '{}' was already used for a different request; nothing was done (use a new key for each new request)",
-            key.escape_default()
+        return Err(Error::Conflict(Reason::new(
+            "idempotency-key-reused",
+            vec![("key", Arg::Text(key.escape_default().to_string()))],
         )));
     }
     let mut outcome: Outcome = serde_json::from_str(&first.response)

@@ -83,8 +83,8 @@ pub use read::{
 pub use scheduler::FireReport;
 pub use store::{
     AccountMail, AdminEntry, BackupFacts, Certificate, Certification, Cohort, CohortPin, Delivery,
-    Evidence, HeldSnapshot, Message, NewCohort, Person, Program, Published, Revocation,
-    SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
+    Evidence, HeldSnapshot, Message, NewCohort, Person, Program, ProjectFilter, Published,
+    Revocation, SCHEMA_VERSION, StoredDefinition, StoredEvent, Summary, TimerRow,
 };
 pub use store::{CohortEvent, StoredApplication};
 pub use tokens::{ApiToken, NewToken, Scope, TOKEN_PREFIX, token_hash, well_formed};

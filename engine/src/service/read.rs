@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use super::{Cohort, Engine, Error, Message, Person, StoredEvent, View, Viewer};
 use crate::decide::{Change, Next, PersonId};
 use crate::definition::Workflow;
-use crate::store::Evidence;
+use crate::store::{Evidence, ProjectFilter};
 
 /// A cohort's board: how many projects are at each stage and how many of
 /// those are overdue, and one page of a list of projects (the overdue ones,
@@ -149,6 +149,42 @@ impl Engine {
         }
         views.sort_by_key(|v| std::cmp::Reverse(v.record.id));
         Ok(views)
+    }
+
+    /// One page of the projects `viewer` may see that `filter` asks for,
+    /// oldest first, after project id `after`: at most `limit` views, and
+    /// whether more follow. Only the page's projects are loaded, so a page
+    /// costs the same for a coordinator of 1,000 projects as for a trainee
+    /// with one. A stage key no stage could have (a NUL, which PostgreSQL
+    /// refuses in text, or a key longer than any) finds nothing.
+    pub async fn views_page_as(
+        &self,
+        viewer: &Viewer,
+        filter: &ProjectFilter,
+        after: Option<i64>,
+        limit: u32,
+        now: Timestamp,
+    ) -> Result<(Vec<View>, bool), Error> {
+        if filter
+            .stage
+            .as_deref()
+            .is_some_and(|s| s.contains('\0') || s.len() > 200)
+        {
+            return Ok((Vec::new(), false));
+        }
+        let limit = limit.max(1);
+        let mut ids = self
+            .store
+            .visible_project_page(viewer.person.id, filter, after, i64::from(limit) + 1, now)
+            .await?;
+        let more = ids.len() > limit as usize;
+        ids.truncate(limit as usize);
+        let mut views = Vec::with_capacity(ids.len());
+        for record in self.store.projects_by_id(&ids).await? {
+            views.push(self.view_of(record).await?);
+        }
+        views.sort_by_key(|v| v.record.id);
+        Ok((views, more))
     }
 
     /// Project `project` as `viewer` sees it; not found when they may not see it.

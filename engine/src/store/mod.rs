@@ -48,7 +48,7 @@ pub use people::{
 pub use places::{MAX_OFFER_ATTEMPTS, StuckOffer};
 pub use timers::TimerRow;
 pub use tokens::TokenRow;
-pub use viewer::Evidence;
+pub use viewer::{Evidence, ProjectFilter};
 
 pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{

@@ -24,6 +24,17 @@ const DEADLINE_JOIN: &str = "LEFT JOIN timers d ON d.project_id = p.id AND d.key
 /// core's `decide::overdue_since`, so the board agrees with every page.
 const OVERDUE_SINCE: &str = "COALESCE(p.overdue_since, CASE WHEN d.due_at < $2 THEN d.due_at END)";
 
+/// Which of the projects a person may see a list asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectFilter {
+    /// Only this cohort's.
+    pub cohort: Option<i64>,
+    /// Only those at this stage (by key).
+    pub stage: Option<String>,
+    /// Only the overdue ones (`true`) or only the others (`false`).
+    pub overdue: Option<bool>,
+}
+
 /// An evidence file of a project.
 #[derive(Debug, Clone, Serialize)]
 pub struct Evidence {
@@ -60,6 +71,46 @@ impl Store {
         let sql = format!("SELECT p.id FROM projects p WHERE {VISIBLE} ORDER BY p.id DESC");
         with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(person)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| r.int("id"))
+            .collect())
+    }
+
+    /// Ids of one page of the projects `person` may see, oldest first:
+    /// those after id `after`, at most `limit`, of `cohort` and at `stage`
+    /// when given, and overdue at `now` (or not) when `overdue` is given
+    /// (see [`OVERDUE_SINCE`]). The database walks the projects in id order
+    /// and stops at the page's end: a page costs the same whatever the
+    /// number of projects.
+    pub(crate) async fn visible_project_page(
+        &self,
+        person: i64,
+        filter: &ProjectFilter,
+        after: Option<i64>,
+        limit: i64,
+        now: Timestamp,
+    ) -> Result<Vec<i64>, Error> {
+        // Each filter is off when its parameter is NULL: one statement, so
+        // every parameter is used whatever is asked.
+        let sql = format!(
+            "SELECT p.id FROM projects p {DEADLINE_JOIN}
+             WHERE {VISIBLE} AND p.id > $3
+               AND ($5 IS NULL OR p.cohort_id = $5)
+               AND ($6 IS NULL OR p.stage = $6)
+               AND ($7 IS NULL OR ($7 = 1 AND {OVERDUE_SINCE} IS NOT NULL)
+                               OR ($7 = 0 AND {OVERDUE_SINCE} IS NULL))
+             ORDER BY p.id LIMIT $4"
+        );
+        with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(person)
+            .bind(micros(now))
+            .bind(after.unwrap_or(i64::MIN))
+            .bind(limit)
+            .bind(filter.cohort)
+            .bind(filter.stage.as_deref())
+            .bind(filter.overdue.map(i64::from))
             .fetch_all(pool)
             .await?
             .iter()

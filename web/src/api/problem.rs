@@ -109,12 +109,6 @@ impl Problem {
         Problem::coded(lang, StatusCode::NOT_FOUND, "api-not-found")
     }
 
-    /// With `Retry-After: seconds`.
-    pub(crate) fn retry_after(mut self, seconds: u64) -> Problem {
-        self.retry_after = Some(seconds);
-        self
-    }
-
     /// A service error, said in `lang`: Invalid 422 (each form problem on
     /// its field), NotFound 404, Forbidden 403, Conflict 409, Busy 503 and
     /// TooMany 429 with `Retry-After`, Internal 500 (logged; nothing of it

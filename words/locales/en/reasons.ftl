@@ -469,5 +469,5 @@ reason-api-too-large = the body is larger than { $limit } bytes
 reason-api-bad-cursor = the cursor is not one this list gave: start again without it
 reason-api-bad-parameter = the parameter { $name } has a value this route does not take
 reason-api-not-found = there is nothing here: see /api/docs for the routes
-reason-api-idempotency-key = an Idempotency-Key must be 1 to { $max } visible ASCII characters
-reason-api-idempotency-reused = this Idempotency-Key was used before with another request; use a new key for a new request
+reason-idempotency-key = an idempotency key has 1 to { $max } characters (visible ASCII in an Idempotency-Key header)
+reason-idempotency-key-reused = the idempotency key '{ $key }' was already used for a different request; nothing was done (use a new key for each new request)
