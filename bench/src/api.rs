@@ -71,12 +71,7 @@ impl Worker for ListWorker {
                 url.push_str("&cursor=");
                 url.push_str(c);
             }
-            let response = self
-                .client
-                .get(url)
-                .bearer_auth(&self.token)
-                .send()
-                .await?;
+            let response = self.client.get(url).bearer_auth(&self.token).send().await?;
             let status = response.status();
             let body: Value = serde_json::from_str(&response.text().await?)?;
             ensure!(status == 200, "listing answered {status}: {body}");
@@ -137,7 +132,10 @@ impl Worker for ActWorker {
                 self.base, s.id
             ))
             .bearer_auth(token)
-            .header("Idempotency-Key", format!("bench-{}-{}", self.tag, self.sent))
+            .header(
+                "Idempotency-Key",
+                format!("bench-{}-{}", self.tag, self.sent),
+            )
             .header("content-type", "application/json")
             .body(serde_json::to_vec(&body)?)
             .send()
@@ -327,7 +325,10 @@ pub async fn run(ctx: &mut Ctx, place: &mut Place) -> anyhow::Result<()> {
 
     // Every post made one accepted transition: the log says so.
     let report = engine.verify_audit().await?;
-    ensure!(!report.is_broken(), "{group}: audit verify found the log broken");
+    ensure!(
+        !report.is_broken(),
+        "{group}: audit verify found the log broken"
+    );
     let moved: u64 = workers
         .iter()
         .flat_map(|w| w.subjects.iter())

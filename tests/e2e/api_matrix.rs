@@ -114,7 +114,10 @@ fn targets(path: &str, names: &[String], world: &World) -> Vec<Target> {
             Target {
                 label: "cohort B, its message".into(),
                 params: params(&[("cohort", b.clone()), ("message", mb.clone())]),
-                missing: Some(params(&[("cohort", NOBODY.into()), ("message", NOBODY.into())])),
+                missing: Some(params(&[
+                    ("cohort", NOBODY.into()),
+                    ("message", NOBODY.into()),
+                ])),
                 may: roles(&[]),
             },
             Target {
@@ -134,7 +137,11 @@ fn targets(path: &str, names: &[String], world: &World) -> Vec<Target> {
             label: "P1's certificate".into(),
             params: params(&[("code", world.certificate.clone())]),
             missing: Some(params(&[("code", unknown_code)])),
-            may: everyone.iter().copied().filter(|r| *r != "outsider").collect(),
+            may: everyone
+                .iter()
+                .copied()
+                .filter(|r| *r != "outsider")
+                .collect(),
         }],
         _ if project_name.is_some() => {
             let name = project_name.unwrap();
@@ -242,7 +249,9 @@ fn neutral(body: &str, params: &BTreeMap<String, String>) -> String {
     let mut text = body.to_owned();
     for value in params.values() {
         if let Ok(code) = Code::parse(value) {
-            text = text.replace(&code.grouped(), "#").replace(code.as_str(), "#");
+            text = text
+                .replace(&code.grouped(), "#")
+                .replace(code.as_str(), "#");
         }
         text = without_number(&text, value);
     }
@@ -307,7 +316,13 @@ async fn every_route_every_role_every_scope(db: &TestDb) {
             token(&engine, email, Scope::ReadWrite).await,
         );
         let revoked = engine
-            .create_token(email, "revoked", Scope::ReadWrite, None, jiff::Timestamp::now())
+            .create_token(
+                email,
+                "revoked",
+                Scope::ReadWrite,
+                None,
+                jiff::Timestamp::now(),
+            )
             .await
             .unwrap();
         engine
@@ -377,9 +392,10 @@ async fn every_route_every_role_every_scope(db: &TestDb) {
             routes += 1;
             let write = method != Method::GET;
             // `security: [{}]`: no token needed (the public check).
-            let public = op["security"]
-                .as_array()
-                .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty())));
+            let public = op["security"].as_array().is_some_and(|s| {
+                s.iter()
+                    .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+            });
             let body = example_body(&doc, op);
             let names = names_of(path);
             for target in targets(path, &names, &world) {
@@ -397,9 +413,7 @@ async fn every_route_every_role_every_scope(db: &TestDb) {
                         }
                         let token = match credential {
                             Credential::Read => Some(tokens[&(*role, "read")].as_str()),
-                            Credential::ReadWrite => {
-                                Some(tokens[&(*role, "read-write")].as_str())
-                            }
+                            Credential::ReadWrite => Some(tokens[&(*role, "read-write")].as_str()),
                             Credential::Revoked => Some(tokens[&(*role, "revoked")].as_str()),
                             Credential::None => None,
                         };
@@ -712,15 +726,30 @@ async fn the_routes_answer_what_the_read_policy_says(db: &TestDb) {
     let (status, checked, _) = call(&client, Method::GET, &public, None, None, None).await;
     assert_eq!(status, StatusCode::OK, "{checked}");
     assert_eq!(checked["status"], json!("valid"), "{checked}");
-    assert_eq!(checked["certificate"]["holder"], json!("trainee 1"), "{checked}");
+    assert_eq!(
+        checked["certificate"]["holder"],
+        json!("trainee 1"),
+        "{checked}"
+    );
     engine
-        .revoke_certificate(&world.certificate, None, "Plagiarism found", jiff::Timestamp::now())
+        .revoke_certificate(
+            &world.certificate,
+            None,
+            "Plagiarism found",
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let (_, checked, _) = call(&client, Method::GET, &public, None, None, None).await;
     assert_eq!(checked["status"], json!("revoked"), "{checked}");
-    assert!(checked["certificate"]["revoked_on"].is_string(), "{checked}");
-    assert!(!checked.to_string().contains("Plagiarism"), "why is for the staff");
+    assert!(
+        checked["certificate"]["revoked_on"].is_string(),
+        "{checked}"
+    );
+    assert!(
+        !checked.to_string().contains("Plagiarism"),
+        "why is for the staff"
+    );
     let (_, one, _) = get(
         format!("/api/v1/certificates/{}", world.certificate),
         &coordinator,
@@ -831,7 +860,9 @@ async fn the_routes_answer_what_the_read_policy_says(db: &TestDb) {
     assert_eq!(body["args"]["message"], json!(message), "{body}");
     let detail = body["detail"].as_str().unwrap();
     assert!(
-        detail.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        detail
+            .chars()
+            .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
         "{detail}"
     );
     // Cohort B's message is not found through cohort A.

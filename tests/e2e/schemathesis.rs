@@ -47,7 +47,11 @@ async fn schemathesis(
         if let Some(config) = config {
             let file = dir.join("schemathesis.toml");
             std::fs::write(&file, config).unwrap();
-            python.arg("-m").arg("schemathesis.cli").arg("--config-file").arg(file);
+            python
+                .arg("-m")
+                .arg("schemathesis.cli")
+                .arg("--config-file")
+                .arg(file);
         } else {
             python.args(["-m", "schemathesis.cli"]);
         }

@@ -115,9 +115,7 @@ pub(crate) struct RevokedOut {
 fn certificate_out(c: &Certificate, public_url: &str, now: Timestamp) -> CertificateOut {
     let code = Code::parse(&c.code).ok();
     CertificateOut {
-        code: code
-            .as_ref()
-            .map_or_else(|| c.code.clone(), Code::grouped),
+        code: code.as_ref().map_or_else(|| c.code.clone(), Code::grouped),
         number: c.number.clone(),
         holder: c.person_name.clone(),
         program: c.details.program.clone(),

@@ -382,7 +382,11 @@ async fn board(
             overdue: s.overdue,
         })
         .collect();
-    let items = board.projects.iter().map(|v| board_project(v, now)).collect();
+    let items = board
+        .projects
+        .iter()
+        .map(|v| board_project(v, now))
+        .collect();
     let next = (board.page < board.pages).then(|| Cursor(i64::from(board.page) + 1).encode());
     Ok(ApiJson(BoardOut {
         cohort: CohortOut::from(&board.cohort),

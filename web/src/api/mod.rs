@@ -20,15 +20,15 @@
 //! through `Engine::act_as`; a handler only maps answers to JSON.
 
 pub(crate) mod auth;
+mod certificates;
+mod cohorts;
 mod docs;
 pub(crate) mod json;
 mod me;
+mod outbox;
+mod people;
 pub(crate) mod problem;
 mod projects;
-mod cohorts;
-mod people;
-mod certificates;
-mod outbox;
 
 use std::sync::Arc;
 
