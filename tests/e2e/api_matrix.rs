@@ -423,7 +423,7 @@ async fn every_route_every_role_every_scope(db: &TestDb) {
                         );
                         let from = if credential == Credential::Revoked {
                             on_address += 1;
-                            if on_address % 20 == 0 {
+                            if on_address.is_multiple_of(20) {
                                 address += 1;
                             }
                             client_from(address)
