@@ -125,6 +125,11 @@ fn lifetime(text: &str) -> anyhow::Result<Option<SignedDuration>> {
     }))
 }
 
+/// An instant to the second, in UTC.
+fn at(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M:%SZ").to_string()
+}
+
 /// "expires at ..." or "never expires".
 fn until(at: Option<Timestamp>) -> String {
     at.map_or_else(
@@ -136,19 +141,20 @@ fn until(at: Option<Timestamp>) -> String {
 /// One line of `token list`.
 fn describe(token: &ApiToken, now: Timestamp) -> String {
     let state = match (token.revoked_at, token.expires_at) {
-        (Some(at), _) => format!("revoked at {at}"),
-        (None, Some(at)) if at <= now => format!("expired at {at}"),
+        (Some(t), _) => format!("revoked at {}", at(t)),
+        (None, Some(t)) if t <= now => format!("expired at {}", at(t)),
         (None, expires) => format!("live, {}", until(expires)),
     };
-    let used = token
-        .last_used_at
-        .map_or_else(|| "never used".to_owned(), |at| format!("last used {at}"));
+    let used = token.last_used_at.map_or_else(
+        || "never used".to_owned(),
+        |t| format!("last used {}", at(t)),
+    );
     format!(
         "{}  {}  {}  made {}  {state}  {used}",
         token.id,
         token.name,
         token.scope.as_str(),
-        token.created_at
+        at(token.created_at)
     )
 }
 

@@ -51,6 +51,8 @@ mod web_reasons;
 mod worker;
 // Issue 16: the intake pages over HTTP.
 mod intake_pages;
+// Issue 17: the JSON API.
+mod api;
 // Issue 17: the API's authorization matrix and its OpenAPI document checked by schemathesis.
 mod api_matrix;
 mod api_world;

@@ -9,8 +9,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 /// The page for `document`.
-pub(crate) fn render(document: &utoipa::openapi::OpenApi) -> String {
-    let doc = serde_json::to_value(document).unwrap_or(Value::Null);
+pub(crate) fn render(doc: &Value) -> String {
     let mut html = String::with_capacity(64 * 1024);
     let title = text(&doc["info"]["title"]);
     let _ = write!(
@@ -26,7 +25,7 @@ pub(crate) fn render(document: &utoipa::openapi::OpenApi) -> String {
         version = text(&doc["info"]["version"]),
         description = esc(doc["info"]["description"].as_str().unwrap_or_default()),
     );
-    let operations = operations(&doc);
+    let operations = operations(doc);
     html.push_str("<nav><h2>Routes</h2><ul>\n");
     for (path, method, op) in &operations {
         let _ = writeln!(
@@ -40,9 +39,9 @@ pub(crate) fn render(document: &utoipa::openapi::OpenApi) -> String {
     }
     html.push_str("</ul></nav>\n");
     for (path, method, op) in &operations {
-        operation(&mut html, &doc, path, method, op);
+        operation(&mut html, doc, path, method, op);
     }
-    schemas(&mut html, &doc);
+    schemas(&mut html, doc);
     problems(&mut html);
     html.push_str("</body></html>\n");
     html
@@ -172,7 +171,12 @@ fn content(html: &mut String, doc: &Value, content: &Value) {
                     .and_then(|e| e.values().next())
                     .map(|e| e["value"].clone())
             })
-            .or_else(|| schema_example(doc, &body["schema"]));
+            .or_else(|| {
+                // A problem's own example is one problem, not this answer's.
+                (media != super::problem::PROBLEM_JSON)
+                    .then(|| schema_example(doc, &body["schema"]))
+                    .flatten()
+            });
         if let Some(example) = example.filter(|e| !e.is_null()) {
             let _ = writeln!(
                 html,
@@ -309,9 +313,8 @@ mod tests {
 
     #[test]
     fn the_page_lists_every_operation_and_escapes() {
-        let document = super::super::document();
-        let html = render(&document);
-        let doc = serde_json::to_value(&document).unwrap();
+        let doc = super::super::document();
+        let html = render(&doc);
         for (path, method, _) in operations(&doc) {
             assert!(
                 html.contains(&format!("id=\"{}\"", anchor(&method, &path))),

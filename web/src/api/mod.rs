@@ -19,6 +19,10 @@
 //! through the engine's read policy with the caller's `Viewer`, actions
 //! through `Engine::act_as`; a handler only maps answers to JSON.
 
+// A `Problem` is the answer itself, made once per refused request and
+// returned straight to the client: boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 pub(crate) mod auth;
 mod certificates;
 mod cohorts;
@@ -41,6 +45,7 @@ use axum::{Extension, Router};
 use base64::Engine as _;
 use gradflow_engine::reason::{Arg, Reason};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -116,6 +121,7 @@ struct Documents {
 /// `/api`.
 pub(crate) fn routes(app: App) -> Router {
     let (router, document) = api().split_for_parts();
+    let document = finish(document);
     let documents = Arc::new(Documents {
         json: serde_json::to_vec_pretty(&document).expect("the OpenAPI document serialises"),
         html: docs::render(&document),
@@ -128,10 +134,97 @@ pub(crate) fn routes(app: App) -> Router {
         .with_state(app)
 }
 
-/// The OpenAPI document of this API, for a route-by-route check.
+/// The OpenAPI document of this API as served, for a route-by-route check.
 #[cfg(test)]
-pub(crate) fn document() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+pub(crate) fn document() -> serde_json::Value {
+    finish(api().split_for_parts().1)
+}
+
+/// The document as served: each problem answer that gives no example of
+/// its own gets one made here by [`Problem`] itself (its words from the
+/// catalogue, so an example never drifts from what the API says), and the
+/// headers 401, 429 and 503 carry are described.
+fn finish(document: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(&document).expect("the OpenAPI document serialises");
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return doc;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            let Some(responses) = operation["responses"].as_object_mut() else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                let Ok(status) = status.parse::<u16>() else {
+                    continue;
+                };
+                if let Some(content) = response
+                    .get_mut("content")
+                    .and_then(|c| c.get_mut(problem::PROBLEM_JSON))
+                    .and_then(Value::as_object_mut)
+                    && !content.contains_key("example")
+                    && let Some(example) = problem_example(status)
+                {
+                    content.insert("example".into(), example);
+                }
+                let header = match status {
+                    401 => Some((
+                        "WWW-Authenticate",
+                        "`Bearer realm=\"gradflow\"`: send an API token.",
+                    )),
+                    429 | 503 => Some(("Retry-After", "Seconds to wait before trying again.")),
+                    _ => None,
+                };
+                if let (Some((name, description)), Some(response)) =
+                    (header, response.as_object_mut())
+                {
+                    let headers = response
+                        .entry("headers")
+                        .or_insert_with(|| serde_json::json!({}));
+                    headers[name] = serde_json::json!({
+                        "description": description,
+                        "schema": {"type": "string"},
+                    });
+                }
+            }
+        }
+    }
+    doc
+}
+
+/// A typical problem with `status`, said by the API itself.
+fn problem_example(status: u16) -> Option<serde_json::Value> {
+    let lang = Lang::En;
+    let status_code = StatusCode::from_u16(status).ok()?;
+    let reason = match status {
+        400 => Reason::new(
+            "api-malformed",
+            vec![("line", Arg::int(1)), ("column", Arg::int(9))],
+        ),
+        401 => Reason::new("token-missing", vec![]),
+        403 => Reason::new("token-read-only", vec![]),
+        404 => Reason::new("api-not-found", vec![]),
+        409 => Reason::new("changed", vec![]),
+        413 => Reason::new(
+            "api-too-large",
+            vec![("limit", Arg::count(json::BODY_LIMIT))],
+        ),
+        415 => Reason::new(
+            "api-content-type",
+            vec![("expected", Arg::Text("application/json".into()))],
+        ),
+        422 => Reason::new(
+            "api-unknown-field",
+            vec![("field", Arg::Text("answer".into()))],
+        ),
+        429 => Reason::new("too-many-attempts", vec![("minutes", Arg::int(15))]),
+        503 => Reason::new("busy", vec![("seconds", Arg::int(5))]),
+        _ => return None,
+    };
+    serde_json::to_value(Problem::new(lang, status_code, &reason)).ok()
 }
 
 /// Any path under `/api` the API does not have.
@@ -294,7 +387,7 @@ mod tests {
 
     #[test]
     fn the_document_is_openapi_3_1_with_the_bearer_scheme() {
-        let doc = serde_json::to_value(document()).unwrap();
+        let doc = document();
         assert_eq!(doc["openapi"], "3.1.0");
         assert_eq!(
             doc["components"]["securitySchemes"]["bearer"]["scheme"],
