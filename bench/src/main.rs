@@ -9,6 +9,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod api;
 mod committee;
 mod drive;
 mod engine;
@@ -116,6 +117,9 @@ enum Only {
     Import,
     /// Signed webhook deliveries per second into a local receiver.
     Webhooks,
+    /// The JSON API: listing a cohort's 1,000 projects and posting actions,
+    /// 8 clients, against the raw limit (SQLite, and PostgreSQL if set).
+    Api,
 }
 
 /// What the run has found so far.
@@ -304,6 +308,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         Only::Intake,
         Only::Import,
         Only::Webhooks,
+        Only::Api,
     ] {
         if !want(part) {
             continue;
@@ -325,6 +330,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
                     Only::Intake => intake::accept(&mut ctx, &mut place).await,
                     Only::Import => import_part(&mut ctx, &mut place).await,
                     Only::Webhooks => webhooks::delivery(&mut ctx, &mut place).await,
+                    Only::Api => api::run(&mut ctx, &mut place).await,
                     _ => outbox::delivery(&mut ctx, &mut place).await,
                 };
                 let cleaned = place.cleanup().await;
@@ -385,6 +391,7 @@ fn part_name(part: Only) -> &'static str {
         Only::Intake => "intake",
         Only::Import => "import",
         Only::Webhooks => "webhooks",
+        Only::Api => "api",
     }
 }
 

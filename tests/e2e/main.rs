@@ -59,3 +59,7 @@ mod webhooks;
 mod metrics;
 // Issue 17: the JSON API.
 mod api;
+// Issue 17: the API's authorization matrix and its OpenAPI document checked by schemathesis.
+mod api_matrix;
+mod api_world;
+mod schemathesis;

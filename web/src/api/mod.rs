@@ -20,10 +20,18 @@
 //! through the engine's read policy with the caller's `Viewer`, actions
 //! through `Engine::act_as`; a handler only maps answers to JSON.
 
+// A `Problem` is the answer itself, made once per refused request and
+// returned straight to the client: boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 pub(crate) mod auth;
+mod certificates;
+mod cohorts;
 mod docs;
 pub(crate) mod json;
 mod me;
+mod outbox;
+mod people;
 pub(crate) mod problem;
 mod projects;
 mod webhooks;
@@ -68,6 +76,10 @@ use problem::Problem;
         (name = "projects", description = "Projects the caller may see: their stages, what is due, what the caller may do, acting, history."),
         (name = "docs", description = "This document and its page."),
         (name = "webhooks", description = "Signed webhooks of a cohort (its coordinators): subscriptions, their delivery log, resending a delivery (docs/webhooks.md)."),
+        (name = "cohorts", description = "The cohorts the caller coordinates and their boards."),
+        (name = "people", description = "A cohort's people and their roles; giving a role on a project."),
+        (name = "certificates", description = "The caller's certificates, one certificate, and the public check (no token)."),
+        (name = "outbox", description = "A cohort's outbox for its coordinators: messages and resending one."),
     )
 )]
 struct ApiDoc;
@@ -96,6 +108,10 @@ fn api() -> OpenApiRouter<App> {
         .merge(me::routes())
         .merge(projects::routes())
         .merge(webhooks::routes())
+        .merge(cohorts::routes())
+        .merge(people::routes())
+        .merge(certificates::routes())
+        .merge(outbox::routes())
 }
 
 /// The document and its page, made once at start.
