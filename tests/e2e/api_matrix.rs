@@ -127,6 +127,27 @@ fn targets(path: &str, names: &[String], world: &World) -> Vec<Target> {
                 may: roles(&[]),
             },
         ],
+        [one @ ("webhook" | "delivery")] => {
+            let [a, b] = if *one == "webhook" {
+                world.webhooks
+            } else {
+                world.deliveries
+            };
+            vec![
+                Target {
+                    label: format!("cohort A's {one}"),
+                    params: params(&[(*one, a.to_string())]),
+                    missing: Some(params(&[(*one, NOBODY.into())])),
+                    may: roles(&["coordinator"]),
+                },
+                Target {
+                    label: format!("cohort B's {one}"),
+                    params: params(&[(*one, b.to_string())]),
+                    missing: Some(params(&[(*one, NOBODY.into())])),
+                    may: roles(&[]),
+                },
+            ]
+        }
         ["code"] if path.starts_with("/api/v1/verify/") => vec![Target {
             label: "a certificate's code (public)".into(),
             params: params(&[("code", world.certificate.clone())]),
@@ -378,6 +399,9 @@ async fn every_route_every_role_every_scope(db: &TestDb) {
     let mut routes = 0usize;
     let mut address = 2u8;
     let mut on_address = 0usize;
+    // Every operation, removals last: the coordinator's removal of cohort
+    // A's subscription succeeds, and nothing walked after it needs it.
+    let mut operations: Vec<(&String, Method, &Value)> = Vec::new();
     for (path, item) in paths {
         if !path.starts_with("/api/v1/") {
             continue;
@@ -386,9 +410,14 @@ async fn every_route_every_role_every_scope(db: &TestDb) {
             let Ok(method) = method.to_uppercase().parse::<Method>() else {
                 continue;
             };
-            if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()) {
-                continue;
+            if ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()) {
+                operations.push((path, method, op));
             }
+        }
+    }
+    operations.sort_by_key(|(_, method, _)| *method == Method::DELETE);
+    for (path, method, op) in operations {
+        {
             routes += 1;
             let write = method != Method::GET;
             // `security: [{}]`: no token needed (the public check).
@@ -532,12 +561,34 @@ async fn every_route_every_role_every_scope(db: &TestDb) {
         }
     }
     // Refused requests change nothing (tokens note when they were used).
+    // Cohort A's coordinator may subscribe, resend and remove (checked
+    // below: cohort B's subscription and delivery are untouched).
     let changes: Vec<String> = snapshot(db)
         .await
         .changes_since(&before)
         .into_iter()
-        .filter(|c| !c[2..].starts_with("api_tokens:"))
+        .filter(|c| {
+            !c[2..].starts_with("api_tokens:")
+                && !c[2..].starts_with("webhooks:")
+                && !c[2..].starts_with("webhook_deliveries:")
+        })
         .collect();
+    let [_, hook_b] = world.webhooks;
+    let untouched = engine
+        .webhook(hook_b)
+        .await
+        .expect("cohort B's subscription");
+    assert_eq!(untouched.id, hook_b);
+    let b_log = engine.webhook_deliveries(hook_b, None, 10).await.unwrap();
+    assert!(
+        b_log.iter().any(|d| d.id == world.deliveries[1]),
+        "cohort B's delivery is still in its log"
+    );
+    assert_eq!(
+        engine.webhooks(Some(world.cohorts[1])).await.unwrap().len(),
+        1,
+        "nobody subscribed cohort B"
+    );
     assert!(
         changes.is_empty(),
         "the matrix's requests changed: {changes:#?}"

@@ -6,7 +6,7 @@
 //! every scope.
 
 use gradflow_engine::decide::Fields;
-use gradflow_engine::service::{Engine, Scope};
+use gradflow_engine::service::{Engine, Scope, Subscription};
 
 use crate::support::{self, Cohort, act, day, holder, new_cohort};
 
@@ -40,6 +40,10 @@ pub struct World {
     pub certificate: String,
     /// A message of cohort A's outbox, and one of cohort B's.
     pub messages: [i64; 2],
+    /// A webhook subscription of cohort A (the operator's), and one of B.
+    pub webhooks: [i64; 2],
+    /// A delivery of each (the start of P1, of P3), never sent: no worker runs.
+    pub deliveries: [i64; 2],
 }
 
 fn fields(pairs: &[(&str, &str)]) -> Fields {
@@ -76,6 +80,23 @@ impl World {
             let mut new = new_cohort(&cohort.workflow, &cohort.program, name);
             new.coordinators = vec![coordinator];
             cohorts[i] = engine.create_cohort(new, day(0)).await.unwrap().id;
+        }
+        // Each cohort's projects starting are announced to a subscription of
+        // its own (the operator's, to an address no worker will post to).
+        let mut webhooks = [0; 2];
+        for (i, cohort) in cohorts.iter().enumerate() {
+            let events = ["project.started".to_owned()];
+            let subscription = Subscription {
+                url: "http://127.0.0.1:9/hook",
+                events: &events,
+                allow_private: true,
+            };
+            webhooks[i] = engine
+                .subscribe(Some(*cohort), subscription, day(0))
+                .await
+                .unwrap()
+                .webhook
+                .id;
         }
         let start = |cohort: &'static str, title: &'static str, members: Vec<(&str, &str)>| {
             let members: Vec<(String, String)> = members
@@ -188,11 +209,23 @@ impl World {
             first(engine.outbox_as(&a, cohorts[0]).await.unwrap()),
             first(engine.outbox_as(&b, cohorts[1]).await.unwrap()),
         ];
+        let mut deliveries = [0; 2];
+        for (i, webhook) in webhooks.iter().enumerate() {
+            deliveries[i] = engine
+                .webhook_deliveries(*webhook, None, 10)
+                .await
+                .unwrap()
+                .last()
+                .expect("a project's start was announced")
+                .id;
+        }
         World {
             cohorts,
             projects: [p1, p2, p3],
             certificate,
             messages,
+            webhooks,
+            deliveries,
         }
     }
 }

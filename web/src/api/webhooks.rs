@@ -6,7 +6,7 @@
 //! is never a private or loopback address (the operator's
 //! `gradflow webhook add --webhooks-allow-private` is the only way to one).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gradflow_engine::service::{HookDelivery, Subscription, Webhook};
@@ -16,6 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Caller, Writer};
+use super::cohorts::IdPath;
 use super::json::ApiJson;
 use super::problem::Problem;
 use super::{ApiQuery, Cursor, Page, PageQuery};
@@ -168,12 +169,6 @@ pub(super) fn routes() -> OpenApiRouter<App> {
         .routes(routes!(resend_delivery))
 }
 
-/// An id in a path; `None` (answered 404: a path naming nothing this API
-/// has) when it is not a positive number.
-fn id(text: &str) -> Option<i64> {
-    text.parse::<i64>().ok().filter(|id| *id > 0)
-}
-
 /// The subscriptions of a cohort the caller coordinates.
 #[utoipa::path(
     get,
@@ -189,9 +184,8 @@ fn id(text: &str) -> Option<i64> {
 async fn list_webhooks(
     State(app): State<App>,
     caller: Caller,
-    Path(cohort): Path<String>,
+    IdPath(cohort): IdPath,
 ) -> Result<ApiJson<Page<WebhookOut>>, Problem> {
-    let cohort = id(&cohort).ok_or_else(|| Problem::no_route(caller.lang))?;
     let hooks = app
         .engine
         .webhooks_as(&caller.viewer, cohort)
@@ -213,20 +207,22 @@ async fn list_webhooks(
     request_body = NewWebhookIn,
     responses(
         (status = 201, description = "Subscribed; the secret is in the answer, and only there.", body = NewWebhookOut),
+        (status = 400, description = "A body that is not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A read-only token.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cohort, or the caller does not coordinate it.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The cohort has 20 subscriptions already (`webhook-too-many`).", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A body over 64 KiB.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body that is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A URL that is not https, names a private or loopback address (`webhook-url-private`) or carries credentials; no events, or an unknown one.", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 async fn create_webhook(
     State(app): State<App>,
     writer: Writer,
-    Path(cohort): Path<String>,
+    IdPath(cohort): IdPath,
     ApiJson(body): ApiJson<NewWebhookIn>,
 ) -> Result<Response, Problem> {
-    let cohort = id(&cohort).ok_or_else(|| Problem::no_route(writer.lang))?;
     let new = app
         .engine
         .subscribe_as(
@@ -263,9 +259,8 @@ async fn create_webhook(
 async fn show_webhook(
     State(app): State<App>,
     caller: Caller,
-    Path(webhook): Path<String>,
+    IdPath(webhook): IdPath,
 ) -> Result<ApiJson<WebhookOut>, Problem> {
-    let webhook = id(&webhook).ok_or_else(|| Problem::no_route(caller.lang))?;
     let hook = app
         .engine
         .webhook_as(&caller.viewer, webhook)
@@ -290,9 +285,8 @@ async fn show_webhook(
 async fn delete_webhook(
     State(app): State<App>,
     writer: Writer,
-    Path(webhook): Path<String>,
+    IdPath(webhook): IdPath,
 ) -> Result<StatusCode, Problem> {
-    let webhook = id(&webhook).ok_or_else(|| Problem::no_route(writer.lang))?;
     app.engine
         .remove_webhook_as(&writer.viewer, webhook)
         .await
@@ -316,10 +310,9 @@ async fn delete_webhook(
 async fn list_deliveries(
     State(app): State<App>,
     caller: Caller,
-    Path(webhook): Path<String>,
+    IdPath(webhook): IdPath,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<ApiJson<Page<DeliveryOut>>, Problem> {
-    let webhook = id(&webhook).ok_or_else(|| Problem::no_route(caller.lang))?;
     let (cursor, limit) = page.read(caller.lang)?;
     let limit = limit as usize;
     let mut deliveries = app
@@ -357,9 +350,8 @@ async fn list_deliveries(
 async fn resend_delivery(
     State(app): State<App>,
     writer: Writer,
-    Path(delivery): Path<String>,
+    IdPath(delivery): IdPath,
 ) -> Result<ApiJson<DeliveryOut>, Problem> {
-    let delivery = id(&delivery).ok_or_else(|| Problem::no_route(writer.lang))?;
     let resent = app
         .engine
         .resend_webhook_as(&writer.viewer, delivery, jiff::Timestamp::now())
