@@ -470,6 +470,7 @@ pub const CODES: &[(&str, &[&str])] = &[
     ("api-bad-cursor", &[]),
     ("api-bad-parameter", &["name"]),
     ("api-not-found", &[]),
+    ("api-method", &["method", "allowed"]),
     ("idempotency-key", &["max"]),
     ("idempotency-key-reused", &["key"]),
 ];

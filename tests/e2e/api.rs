@@ -305,6 +305,19 @@ async fn every_error_is_a_problem_and_changes_nothing(kind: Kind) {
     }
     let nowhere = api.get("/api/v1/nothing-here", Some(&write)).await;
     problem(&nowhere, 404, "api-not-found", "no route");
+    // A method the path does not take: a problem naming those it does.
+    let wrong = api
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/projects",
+            Some(&write),
+            &[],
+            None,
+        )
+        .await;
+    problem(&wrong, 405, "api-method", "wrong method");
+    assert_eq!(wrong.json["args"]["method"], "DELETE", "{wrong:?}");
+    assert_eq!(wrong.header("allow"), Some("GET,HEAD"), "{wrong:?}");
     // In Arabic when asked.
     let arabic = api
         .send(

@@ -134,6 +134,7 @@ pub(crate) fn routes(app: App) -> Router {
         .route("/api", axum::routing::any(no_route))
         .route("/api/", axum::routing::any(no_route))
         .route("/api/{*rest}", axum::routing::any(no_route))
+        .layer(axum::middleware::from_fn(method_not_allowed))
         .layer(Extension(documents))
         .with_state(app)
 }
@@ -229,6 +230,40 @@ fn problem_example(status: u16) -> Option<serde_json::Value> {
         _ => return None,
     };
     serde_json::to_value(Problem::new(lang, status_code, &reason)).ok()
+}
+
+/// A method a path does not take: axum's bare 405 (its `Allow` header
+/// kept) becomes a problem, `api-method`, naming the methods allowed.
+async fn method_not_allowed(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let lang = header_lang(request.headers()).unwrap_or(Lang::En);
+    let method = request.method().to_string();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let allow = response.headers().get(axum::http::header::ALLOW).cloned();
+    let allowed = allow
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let reason = Reason::new(
+        "api-method",
+        vec![
+            ("method", Arg::Text(method)),
+            ("allowed", Arg::Text(allowed)),
+        ],
+    );
+    let mut answer = Problem::new(lang, StatusCode::METHOD_NOT_ALLOWED, &reason).into_response();
+    if let Some(allow) = allow {
+        answer
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, allow);
+    }
+    answer
 }
 
 /// Any path under `/api` the API does not have.

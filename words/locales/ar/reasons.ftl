@@ -491,5 +491,6 @@ reason-api-too-large = المحتوى أكبر من { $limit } بايت
 reason-api-bad-cursor = المؤشر ليس مما أعطته هذه القائمة: ابدأ من جديد بدونه
 reason-api-bad-parameter = للمعامل { $name } قيمة لا يقبلها هذا المسار
 reason-api-not-found = لا يوجد شيء هنا: راجع /api/docs لمعرفة المسارات
+reason-api-method = هذا العنوان لا يقبل { $method }: يقبل { $allowed }
 reason-idempotency-key = يتكون مفتاح عدم التكرار من 1 إلى { $max } محرفًا (محارف ASCII مرئية في الترويسة Idempotency-Key)
 reason-idempotency-key-reused = استُخدم مفتاح عدم التكرار '{ $key }' من قبل لطلب مختلف؛ لم يُنفَّذ شيء (استخدم مفتاحًا جديدًا لكل طلب جديد)

@@ -484,5 +484,6 @@ reason-api-too-large = the body is larger than { $limit } bytes
 reason-api-bad-cursor = the cursor is not one this list gave: start again without it
 reason-api-bad-parameter = the parameter { $name } has a value this route does not take
 reason-api-not-found = there is nothing here: see /api/docs for the routes
+reason-api-method = this address does not take { $method }: it takes { $allowed }
 reason-idempotency-key = an idempotency key has 1 to { $max } characters (visible ASCII in an Idempotency-Key header)
 reason-idempotency-key-reused = the idempotency key '{ $key }' was already used for a different request; nothing was done (use a new key for each new request)
