@@ -23,7 +23,8 @@ const CACHE_KIB: u32 = 64 * 1024;
 /// its cohort's calendar revision (people and calendars are cached by the
 /// engine). One SQL text for sqlx and rusqlite (SQLite numbers `$1` as one
 /// parameter however often it appears).
-const READ_SQL: &str = "SELECT p.id, p.cohort_id, c.revision, p.definition_id, p.title, p.state, m.person_id, m.role
+const READ_SQL: &str =
+    "SELECT p.id, p.cohort_id, c.revision, p.definition_id, p.title, p.state, m.person_id, m.role
      FROM projects p JOIN cohorts c ON c.id = p.cohort_id
      LEFT JOIN (SELECT project_id AS pid, person_id, role FROM project_members WHERE project_id = $1
                 UNION SELECT pr.id AS pid, cm.person_id, cm.role
@@ -32,7 +33,8 @@ const READ_SQL: &str = "SELECT p.id, p.cohort_id, c.revision, p.definition_id, p
      WHERE p.id = $1";
 
 /// The project's move, at its version (the store's `advance!`).
-const UPDATE_SQL: &str = "UPDATE projects SET stage = $1, version = $2, head = $3, state = $4, updated_at = $5
+const UPDATE_SQL: &str =
+    "UPDATE projects SET stage = $1, version = $2, head = $3, state = $4, updated_at = $5
      WHERE id = $6 AND version = $7";
 
 /// The left stage's pending timers.
@@ -60,13 +62,12 @@ const HOOKS_TAIL: &str = ") AS v JOIN projects p ON p.id = v.column1
      ORDER BY v.column5, w.id";
 
 /// The webhook payload's two halves around the cohort id, as the store
-/// builds them for a stage entered.
+/// builds them for a stage entered (`HookEvent::new`).
 fn hook_payload(project: i64, stage: &str) -> (String, String) {
     (
-        format!(
-            "{{\"event\":\"project.stage_entered\",\"at\":\"2026-02-02T05:00:00Z\",\"project\":{project},\"cohort\":"
-        ),
-        format!(",\"stage\":\"{stage}\"}}"),
+        "{\"type\":\"project.stage_entered\",\"timestamp\":\"2026-02-02T05:00:00Z\",\"data\":{\"cohort\":"
+            .to_owned(),
+        format!(",\"from\":\"proposal\",\"project\":{project},\"stage\":\"{stage}\"}}}}"),
     )
 }
 
@@ -249,30 +250,40 @@ macro_rules! raw_step {
             // The engine's one read: the project with its members and its
             // cohort's calendar revision (people and calendars are cached by
             // the engine).
-            let rows = sqlx::query(READ_SQL)
-            .bind(s.id)
-            .fetch_all(&mut *$c)
-            .await?;
-            ensure!(rows.len() == 3, "project {} has {} member rows", s.id, rows.len());
+            let rows = sqlx::query(READ_SQL).bind(s.id).fetch_all(&mut *$c).await?;
+            ensure!(
+                rows.len() == 3,
+                "project {} has {} member rows",
+                s.id,
+                rows.len()
+            );
         }
-        let events = if shape == Shape::EngineIo { step.events.len() } else { 1 };
+        let events = if shape == Shape::EngineIo {
+            step.events.len()
+        } else {
+            1
+        };
         let mut prev = format!("{:064x}", $counter);
         let mut tx = $c.begin().await?;
         $counter += 1;
         let head = format!("{:064x}", $counter);
         let updated = sqlx::query(UPDATE_SQL)
-        .bind(&step.stage)
-        .bind(s.version as i64 + 1)
-        .bind(&head)
-        .bind(&step.state)
-        .bind(now)
-        .bind(s.id)
-        .bind(s.version as i64)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+            .bind(&step.stage)
+            .bind(s.version as i64 + 1)
+            .bind(&head)
+            .bind(&step.state)
+            .bind(now)
+            .bind(s.id)
+            .bind(s.version as i64)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if updated != 1 {
-            bail!("raw update of project {} at version {} changed {updated} rows", s.id, s.version);
+            bail!(
+                "raw update of project {} at version {} changed {updated} rows",
+                s.id,
+                s.version
+            );
         }
         let first_seq = s.events + 1;
         // Multi-row inserts, one statement per table, as the store writes them.
@@ -282,15 +293,18 @@ macro_rules! raw_step {
             let hash = format!("{:064x}{}", $counter, i);
             hashes.push((std::mem::replace(&mut prev, hash.clone()), hash));
         }
-        insert.push_values(step.events.iter().take(events).zip(&hashes).enumerate(), |mut row, (i, ((who, change), (prev, hash)))| {
-            row.push_bind(s.id)
-                .push_bind(first_seq + i as i64)
-                .push_bind(now)
-                .push_bind(who.map(|w| w.on(s)))
-                .push_bind(change.as_str())
-                .push_bind(prev.as_str())
-                .push_bind(&hash[..64]);
-        });
+        insert.push_values(
+            step.events.iter().take(events).zip(&hashes).enumerate(),
+            |mut row, (i, ((who, change), (prev, hash)))| {
+                row.push_bind(s.id)
+                    .push_bind(first_seq + i as i64)
+                    .push_bind(now)
+                    .push_bind(who.map(|w| w.on(s)))
+                    .push_bind(change.as_str())
+                    .push_bind(prev.as_str())
+                    .push_bind(&hash[..64]);
+            },
+        );
         insert.build().execute(&mut *tx).await?;
         if shape == Shape::EngineIo {
             if step.cancel_pending {
@@ -321,7 +335,10 @@ macro_rules! raw_step {
                         .push_bind(template.as_str())
                         .push_bind(recipient)
                         .push_bind(format!("{}:{first_seq}:{template}:{recipient}", s.id))
-                        .push_bind(format!("gradflow.{}.{first_seq}.{template}.{recipient}", s.id))
+                        .push_bind(format!(
+                            "gradflow.{}.{first_seq}.{template}.{recipient}",
+                            s.id
+                        ))
                         .push_bind(now)
                         .push_bind(now);
                 });
@@ -331,7 +348,11 @@ macro_rules! raw_step {
             // The webhook enqueue: one stage entered per command.
             let (head, tail) = hook_payload(s.id, &step.stage);
             let mut insert = sqlx::QueryBuilder::new(HOOKS_HEAD);
-            insert.push_bind(now).push(", ").push_bind(now).push(" FROM (");
+            insert
+                .push_bind(now)
+                .push(", ")
+                .push_bind(now)
+                .push(" FROM (");
             insert.push_values([0i64], |mut row, order| {
                 row.push_bind(s.id)
                     .push_bind("project.stage_entered")

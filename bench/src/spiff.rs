@@ -81,20 +81,31 @@ pub async fn peer(ctx: &mut Ctx, full: f64, normal: f64) -> anyhow::Result<()> {
         return Ok(());
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let last = stdout.lines().last().context("the SpiffWorkflow script printed nothing")?;
-    let figures: Value =
-        serde_json::from_str(last).with_context(|| format!("the SpiffWorkflow script printed {last}"))?;
+    let last = stdout
+        .lines()
+        .last()
+        .context("the SpiffWorkflow script printed nothing")?;
+    let figures: Value = serde_json::from_str(last)
+        .with_context(|| format!("the SpiffWorkflow script printed {last}"))?;
     let version = figures["spiffworkflow"].as_str().unwrap_or("?");
     let group = format!("spiff {version}");
     let mut rates = Vec::new();
     for (key, what) in [
         ("persisted_full", "persisted transition, SQLite FULL"),
         ("persisted_normal", "persisted transition, SQLite NORMAL"),
-        ("serialized_memory", "(informative) deserialize + run + serialize, in memory"),
-        ("live_memory", "(informative) run on live objects, in memory"),
+        (
+            "serialized_memory",
+            "(informative) deserialize + run + serialize, in memory",
+        ),
+        (
+            "live_memory",
+            "(informative) run on live objects, in memory",
+        ),
     ] {
         let f = &figures[key];
-        let rate = f["rate"].as_f64().with_context(|| format!("no rate for {key} in {last}"))?;
+        let rate = f["rate"]
+            .as_f64()
+            .with_context(|| format!("no rate for {key} in {last}"))?;
         let transitions = f["transitions"].as_u64().unwrap_or(0);
         let made = f["total"].as_u64().unwrap_or(0);
         let stored = f["stored"].as_u64().unwrap_or(u64::MAX);
