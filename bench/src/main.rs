@@ -99,7 +99,8 @@ struct Args {
 enum Only {
     /// The pure decision core.
     Core,
-    /// Transitions on SQLite.
+    /// Transitions on SQLite, against raw limits through sqlx and rusqlite,
+    /// and the SpiffWorkflow peer (bench/spiff).
     Sqlite,
     /// Transitions on PostgreSQL.
     Postgres,
