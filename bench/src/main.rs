@@ -1081,7 +1081,12 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
             pg::vacuum(url).await?;
             let before = workers[0].count_events().await?;
             let (mut workers, mut m) = drive(workers, ctx.warmup, ctx.seconds).await?;
-            let rate = ctx.row(group, shape.describe(), clients, &mut m, "");
+            let note = if clients == 1 {
+                "plain SQL, sqlx, one connection"
+            } else {
+                "plain SQL, sqlx, a connection per client, each on its own projects"
+            };
+            let rate = ctx.row(group, shape.describe(), clients, &mut m, note);
             let written: u64 = workers.iter().map(|w| w.events).sum();
             let after = workers[0].count_events().await?;
             ensure!(
