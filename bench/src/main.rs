@@ -545,6 +545,8 @@ enum Driver {
     Sqlx,
     /// rusqlite: synchronous, in process, on the caller's thread.
     Rusqlite,
+    /// rusqlite on a dedicated thread, one hop there and back per transaction.
+    Thread,
 }
 
 impl Driver {
@@ -552,6 +554,7 @@ impl Driver {
         match self {
             Driver::Sqlx => "sqlx",
             Driver::Rusqlite => "rusqlite",
+            Driver::Thread => "rusqlite on a dedicated thread",
         }
     }
 }
@@ -628,6 +631,18 @@ async fn sqlite_raw(
             conn.close().await?;
             (rate, written, before, after)
         }
+        Driver::Thread => {
+            let worker =
+                raw::LiteWorker::open(&file, durability, shape, cycle.clone(), subjects.to_vec())?
+                    .with_batch(ctx.batch);
+            let before = worker.count_events()?;
+            let threaded = raw::ThreadedLite::spawn(worker)?;
+            let (mut workers, mut m) = drive(vec![threaded], ctx.warmup, ctx.seconds).await?;
+            let rate = ctx.row(&group, &label, 1, &mut m, note);
+            let w = workers.pop().context("no worker")?.join()?;
+            let after = w.count_events()?;
+            (rate, w.events, before, after)
+        }
         Driver::Rusqlite => {
             let worker =
                 raw::LiteWorker::open(&file, durability, shape, cycle.clone(), subjects.to_vec())?
@@ -690,7 +705,7 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
 
     // Calibration: what one statement costs through each driver.
     let mut pings = Vec::new();
-    for driver in [Driver::Sqlx, Driver::Rusqlite] {
+    for driver in [Driver::Sqlx, Driver::Rusqlite, Driver::Thread] {
         let rate = sqlite_raw(
             ctx,
             dir.path(),
@@ -707,6 +722,13 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
     ctx.ratio(
         "sqlite: SELECT 1 sqlx / rusqlite (the hop to sqlx's worker thread)".into(),
         pings[0],
+        pings[1],
+        None,
+    );
+    ctx.ratio(
+        "sqlite: SELECT 1 rusqlite on a dedicated thread / rusqlite (one hop there and back)"
+            .into(),
+        pings[2],
         pings[1],
         None,
     );
@@ -832,13 +854,18 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
             ));
         }
         let mut rates = Vec::new();
-        for driver in [Driver::Sqlx, Driver::Rusqlite] {
+        for driver in [Driver::Sqlx, Driver::Rusqlite, Driver::Thread] {
             for shape in [
                 Shape::Minimal,
                 Shape::WithReads,
                 Shape::EngineIo,
                 Shape::Batched,
             ] {
+                // The dedicated thread's hop matters per transaction: the
+                // two-statement limit and the engine's whole list show it.
+                if driver == Driver::Thread && !matches!(shape, Shape::Minimal | Shape::EngineIo) {
+                    continue;
+                }
                 let rate = sqlite_raw(
                     ctx,
                     dir.path(),
@@ -923,6 +950,15 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
             ctx.ratio(
                 format!("{group}: {} sqlx / rusqlite", shape.describe()),
                 of(Driver::Sqlx),
+                of(Driver::Rusqlite),
+                None,
+            );
+            ctx.ratio(
+                format!(
+                    "{group}: {} rusqlite on a dedicated thread / rusqlite",
+                    shape.describe()
+                ),
+                of(Driver::Thread),
                 of(Driver::Rusqlite),
                 None,
             );

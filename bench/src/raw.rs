@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, ensure};
+use anyhow::{Context, bail, ensure};
 use gradflow_engine::Durability;
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
@@ -754,8 +754,9 @@ impl LiteWorker {
     }
 }
 
-impl Worker for LiteWorker {
-    async fn step(&mut self) -> anyhow::Result<u64> {
+impl LiteWorker {
+    /// One operation (a transaction, or a batch): the transitions it made.
+    fn step_now(&mut self) -> anyhow::Result<u64> {
         if self.shape == Shape::Batched {
             let picked = pick(&mut self.next, self.batch, self.subjects.len());
             self.events += self.batch(&picked)?;
@@ -765,5 +766,66 @@ impl Worker for LiteWorker {
         self.next = (i + 1) % self.subjects.len();
         self.events += self.one(i)?;
         Ok(1)
+    }
+}
+
+impl Worker for LiteWorker {
+    async fn step(&mut self) -> anyhow::Result<u64> {
+        self.step_now()
+    }
+}
+
+/// What the client sends the dedicated thread: where to answer.
+type Ask = tokio::sync::oneshot::Sender<anyhow::Result<u64>>;
+
+/// A [`LiteWorker`] on a thread of its own, asked for each transaction over
+/// a channel and answering over another: the design "a synchronous SQLite
+/// connection on a dedicated thread" with its one hop per transaction (sqlx
+/// makes one per statement).
+pub struct ThreadedLite {
+    asks: Option<std::sync::mpsc::Sender<Ask>>,
+    thread: Option<std::thread::JoinHandle<LiteWorker>>,
+}
+
+impl ThreadedLite {
+    /// Moves `worker` onto its own thread.
+    pub fn spawn(worker: LiteWorker) -> anyhow::Result<ThreadedLite> {
+        let (asks, inbox) = std::sync::mpsc::channel::<Ask>();
+        let thread = std::thread::Builder::new()
+            .name("bench-sqlite".into())
+            .spawn(move || {
+                let mut worker = worker;
+                while let Ok(answer) = inbox.recv() {
+                    // The client may have gone; its transaction is done either way.
+                    let _ = answer.send(worker.step_now());
+                }
+                worker
+            })?;
+        Ok(ThreadedLite {
+            asks: Some(asks),
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the thread and gives the worker back.
+    pub fn join(mut self) -> anyhow::Result<LiteWorker> {
+        drop(self.asks.take());
+        self.thread
+            .take()
+            .context("the thread was joined already")?
+            .join()
+            .map_err(|_| anyhow::anyhow!("the SQLite thread panicked"))
+    }
+}
+
+impl Worker for ThreadedLite {
+    async fn step(&mut self) -> anyhow::Result<u64> {
+        let (answer, reply) = tokio::sync::oneshot::channel();
+        self.asks
+            .as_ref()
+            .context("the thread was stopped")?
+            .send(answer)
+            .map_err(|_| anyhow::anyhow!("the SQLite thread has stopped"))?;
+        reply.await.context("the SQLite thread has stopped")?
     }
 }
