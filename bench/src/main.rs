@@ -32,6 +32,8 @@ mod verify;
 mod webhooks;
 // Issue 18, part 3: Engine::act from 8 clients with group commit (SQLite).
 mod group;
+// issue 18, part 1: SpiffWorkflow, the peer (limits).
+mod spiff;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -85,8 +87,8 @@ struct Args {
     /// Outbox messages delivered in the outbox group.
     #[arg(long, default_value_t = 500)]
     mails: usize,
-    /// Add up the engine's SQL statements (count, time) during the timer and
-    /// outbox measurements and print where the time went.
+    /// Add up the engine's SQL statements (count, time) during the timer,
+    /// outbox and SQLite `Engine::act` measurements and print where the time went.
     #[arg(long)]
     profile_sql: bool,
     /// Run only these parts (repeat the option for several; default: all).
@@ -548,6 +550,135 @@ fn start_events(subjects: &[Subject]) -> u64 {
     subjects.iter().map(|s| s.events as u64).sum()
 }
 
+/// Which SQLite driver a raw figure went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Driver {
+    /// sqlx: each statement handed to the connection's worker thread.
+    Sqlx,
+    /// rusqlite: synchronous, in process, on the caller's thread.
+    Rusqlite,
+}
+
+impl Driver {
+    fn name(self) -> &'static str {
+        match self {
+            Driver::Sqlx => "sqlx",
+            Driver::Rusqlite => "rusqlite",
+        }
+    }
+}
+
+/// A raw figure of the sqlite group: its shape, driver and rate.
+#[derive(Debug, Clone, Copy)]
+struct RawRate {
+    shape: Shape,
+    driver: Driver,
+    rate: f64,
+}
+
+/// The fastest raw figure of `shape` among `rates`: (rate, driver's name).
+fn fastest(rates: &[RawRate], shape: Shape) -> (f64, &'static str) {
+    rates
+        .iter()
+        .filter(|r| r.shape == shape)
+        .max_by(|a, b| a.rate.total_cmp(&b.rate))
+        .map_or((0.0, "none"), |r| (r.rate, r.driver.name()))
+}
+
+/// The label of a raw row: its shape (with N when batched) and driver.
+fn raw_label(shape: Shape, driver: Driver, batch: usize) -> String {
+    let what = shape.describe().replace("N x", &format!("{batch} x"));
+    format!("{what} ({})", driver.name())
+}
+
+/// Clients of the sqlite group's concurrent row (the goal's 8).
+const SQLITE_CLIENTS: usize = 8;
+/// The goal's bound on the concurrent clients' p99 latency, in µs.
+const SQLITE_P99_GOAL_US: f64 = 10_000.0;
+/// The single-client goal at NORMAL (FULL's is [`RATIO_GOAL`]).
+const NORMAL_RATIO_GOAL: f64 = 0.5;
+
+/// Runs one raw shape on a fresh copy of `template` through `driver`;
+/// checks the events it wrote and returns its rate.
+#[allow(clippy::too_many_arguments)]
+async fn sqlite_raw(
+    ctx: &mut Ctx,
+    dir: &Path,
+    template: &Path,
+    durability: Durability,
+    shape: Shape,
+    driver: Driver,
+    cycle: &Arc<pure::Cycle>,
+    subjects: &[Subject],
+) -> anyhow::Result<f64> {
+    let d = durability_name(durability);
+    let group = if shape == Shape::Ping {
+        "sqlite".to_owned()
+    } else {
+        format!("sqlite {d}")
+    };
+    let file = dir.join(format!("raw-{d}-{shape:?}-{}.db", driver.name()));
+    copy_db(template, &file)?;
+    let label = raw_label(shape, driver, ctx.batch.min(subjects.len()));
+    let note = match shape {
+        Shape::Ping => "calibration: the cost of one await on the database",
+        Shape::Batched => "changes/s (projects moved); latency per transaction",
+        _ => "",
+    };
+    let (rate, written, before, after) = match driver {
+        Driver::Sqlx => {
+            let mut conn = RawConn::sqlite(&sqlite_url(&file), durability).await?;
+            let before = conn.count_events().await?;
+            let worker =
+                RawWorker::new(conn, shape, cycle.clone(), subjects.to_vec()).with_batch(ctx.batch);
+            let (mut workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
+            let rate = ctx.row(&group, &label, 1, &mut m, note);
+            let w = workers.pop().context("no worker")?;
+            let written = w.events;
+            let (mut conn, _) = w.into_parts();
+            let after = conn.count_events().await?;
+            conn.close().await?;
+            (rate, written, before, after)
+        }
+        Driver::Rusqlite => {
+            let worker = raw::LiteWorker::open(
+                &file,
+                durability,
+                shape,
+                cycle.clone(),
+                subjects.to_vec(),
+            )?
+            .with_batch(ctx.batch);
+            if shape == Shape::Ping {
+                ctx.facts.push(format!(
+                    "rusqlite {} (bundled, the store's own SQLite through sqlx is the same library): \
+                     synchronous calls on the client's task thread, statements prepared once",
+                    worker.version()
+                ));
+            }
+            let before = worker.count_events()?;
+            let (mut workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
+            let rate = ctx.row(&group, &label, 1, &mut m, note);
+            let w = workers.pop().context("no worker")?;
+            let after = w.count_events()?;
+            (rate, w.events, before, after)
+        }
+    };
+    ensure!(
+        after - before == written as i64,
+        "{group} {label}: {} events inserted, {written} expected",
+        after - before
+    );
+    if shape != Shape::Ping {
+        ctx.checks.push(format!(
+            "{group} {label}: every UPDATE hit its row at the expected version; {} events inserted as expected",
+            thousands(written as f64)
+        ));
+    }
+    std::fs::remove_file(&file).ok();
+    Ok(rate)
+}
+
 async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let cycle = Arc::new(pure::cycle()?);
@@ -574,33 +705,52 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
     drop(engine);
     let base_events = start_events(&subjects);
 
-    // Calibration: what one statement costs through sqlx on this machine.
-    let file = dir.path().join("ping.db");
-    copy_db(&template, &file)?;
-    let conn = RawConn::sqlite(&sqlite_url(&file), Durability::Full).await?;
-    let worker = RawWorker::new(conn, Shape::Ping, cycle.clone(), subjects.clone());
-    let (mut workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
-    ctx.row(
-        "sqlite",
-        Shape::Ping.describe(),
-        1,
-        &mut m,
-        "calibration: the cost of one await on the database",
-    );
-    if let Some(w) = workers.pop() {
-        w.into_parts().0.close().await?;
+    // Calibration: what one statement costs through each driver.
+    let mut pings = Vec::new();
+    for driver in [Driver::Sqlx, Driver::Rusqlite] {
+        let rate = sqlite_raw(
+            ctx,
+            dir.path(),
+            &template,
+            Durability::Full,
+            Shape::Ping,
+            driver,
+            &cycle,
+            &subjects,
+        )
+        .await?;
+        pings.push(rate);
     }
+    ctx.ratio(
+        "sqlite: SELECT 1 sqlx / rusqlite (the hop to sqlx's worker thread)".into(),
+        pings[0],
+        pings[1],
+        None,
+    );
 
+    let mut act_full = 0.0;
+    let mut act_normal = 0.0;
     for durability in [Durability::Full, Durability::Normal] {
         let d = durability_name(durability);
         let group = format!("sqlite {d}");
 
-        // Engine::act.
+        // Engine::act, one client.
         let file = dir.path().join(format!("engine-{d}.db"));
         copy_db(&template, &file)?;
         let engine = Arc::new(Engine::connect_with(&sqlite_url(&file), durability).await?);
         let worker = ActWorker::new(engine.clone(), subjects.clone());
+        if ctx.profile {
+            profile::start();
+        }
         let (workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
+        if ctx.profile {
+            ctx.profiles.push((
+                format!("{group} Engine::act (1 client)"),
+                m.elapsed.as_secs_f64(),
+                m.ops as usize,
+                profile::stop(),
+            ));
+        }
         let engine_rate = ctx.row(
             &group,
             "Engine::act (load + decide + commit)",
@@ -608,6 +758,10 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
             &mut m,
             "",
         );
+        match durability {
+            Durability::Full => act_full = engine_rate,
+            Durability::Normal => act_normal = engine_rate,
+        }
         let written: u64 = workers.iter().map(|w| w.events).sum();
         audit(
             ctx,
@@ -618,6 +772,37 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
         .await?;
         engine.close().await;
         drop(engine);
+        std::fs::remove_file(&file).ok();
+
+        // Engine::act, 8 concurrent clients, each on its own projects.
+        let file = dir.path().join(format!("engine8-{d}.db"));
+        copy_db(&template, &file)?;
+        let engine = Arc::new(Engine::connect_with(&sqlite_url(&file), durability).await?);
+        let workers: Vec<ActWorker> = fixture::split(subjects.clone(), SQLITE_CLIENTS)
+            .into_iter()
+            .map(|s| ActWorker::new(engine.clone(), s))
+            .collect();
+        let clients = workers.len();
+        let (workers, mut m) = drive(workers, ctx.warmup, ctx.seconds).await?;
+        let p99 = m.quantile(0.99).map_or(0.0, f64::from);
+        let concurrent_rate = ctx.row(
+            &group,
+            "Engine::act (load + decide + commit)",
+            clients,
+            &mut m,
+            "each client on its own projects",
+        );
+        let written: u64 = workers.iter().map(|w| w.events).sum();
+        audit(
+            ctx,
+            &format!("{group} Engine::act, {clients} clients"),
+            &engine,
+            base_events + written,
+        )
+        .await?;
+        engine.close().await;
+        drop(engine);
+        std::fs::remove_file(&file).ok();
 
         // Engine::act_many: one transaction per batch.
         let file = dir.path().join(format!("batch-{d}.db"));
@@ -645,66 +830,113 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
         .await?;
         engine.close().await;
         drop(engine);
+        std::fs::remove_file(&file).ok();
 
-        // The raw limits.
-        let mut raw_rates = Vec::new();
-        for shape in [Shape::Minimal, Shape::WithReads, Shape::EngineIo] {
-            let file = dir.path().join(format!("raw-{d}-{shape:?}.db"));
+        // The raw limits, through both drivers.
+        if durability == Durability::Full {
+            let file = dir.path().join("version.db");
             copy_db(&template, &file)?;
             let mut conn = RawConn::sqlite(&sqlite_url(&file), durability).await?;
-            if durability == Durability::Full && shape == Shape::Minimal {
-                let v = conn.version().await?;
-                ctx.facts.push(format!(
-                    "SQLite {v} (bundled): WAL, foreign keys on, one connection for the raw limits; the store's pool has 4"
-                ));
-            }
-            let before = conn.count_events().await?;
-            let worker = RawWorker::new(conn, shape, cycle.clone(), subjects.clone());
-            let (mut workers, mut m) = drive(vec![worker], ctx.warmup, ctx.seconds).await?;
-            let rate = ctx.row(&group, shape.describe(), 1, &mut m, "");
-            let w = workers.pop().context("no worker")?;
-            let written = w.events;
-            let (mut conn, _) = w.into_parts();
-            let after = conn.count_events().await?;
-            ensure!(
-                after - before == written as i64,
-                "{group} {}: {} events inserted, {written} expected",
-                shape.describe(),
-                after - before
-            );
-            ctx.checks.push(format!(
-                "{group} {}: every UPDATE hit its row at the expected version; {} events inserted as expected",
-                shape.describe(),
-                thousands(written as f64)
-            ));
+            let v = conn.version().await?;
             conn.close().await?;
-            raw_rates.push(rate);
+            ctx.facts.push(format!(
+                "SQLite {v} (bundled): WAL, foreign keys on, the store's page cache; one connection for each raw limit; the store's pool has 4"
+            ));
         }
-        let (raw, reads, io) = (raw_rates[0], raw_rates[1], raw_rates[2]);
+        let mut rates = Vec::new();
+        for driver in [Driver::Sqlx, Driver::Rusqlite] {
+            for shape in [
+                Shape::Minimal,
+                Shape::WithReads,
+                Shape::EngineIo,
+                Shape::Batched,
+            ] {
+                let rate = sqlite_raw(
+                    ctx,
+                    dir.path(),
+                    &template,
+                    durability,
+                    shape,
+                    driver,
+                    &cycle,
+                    &subjects,
+                )
+                .await?;
+                rates.push(RawRate {
+                    shape,
+                    driver,
+                    rate,
+                });
+            }
+        }
+        let (raw, raw_by) = fastest(&rates, Shape::Minimal);
+        let (reads, reads_by) = fastest(&rates, Shape::WithReads);
+        let (io, io_by) = fastest(&rates, Shape::EngineIo);
+        let (batched, batched_by) = fastest(&rates, Shape::Batched);
+        let goal = match durability {
+            Durability::Full => RATIO_GOAL,
+            Durability::Normal => NORMAL_RATIO_GOAL,
+        };
         ctx.ratio(
-            format!("{group}: Engine::act / raw limit"),
+            format!("{group}: Engine::act / raw limit ({raw_by}, the fastest)"),
             engine_rate,
             raw,
-            Some(Goal::AtLeast(RATIO_GOAL)),
+            Some(Goal::AtLeast(goal)),
         );
         ctx.ratio(
-            format!("{group}: Engine::act / raw + reads"),
+            format!("{group}: Engine::act / raw + reads ({reads_by}, the fastest)"),
             engine_rate,
             reads,
             None,
         );
         ctx.ratio(
-            format!("{group}: Engine::act / raw with all the engine's reads and rows"),
+            format!(
+                "{group}: Engine::act / raw with all the engine's reads and rows ({io_by}, the fastest)"
+            ),
             engine_rate,
             io,
             None,
         );
         ctx.ratio(
-            format!("{group}: Engine::act_many / raw limit (one command per transaction)"),
+            format!(
+                "{group}: Engine::act, {clients} clients / single-client raw limit ({raw_by}, the fastest)"
+            ),
+            concurrent_rate,
+            raw,
+            Some(Goal::AtLeast(1.0)),
+        );
+        ctx.ratio(
+            format!("{group}: Engine::act, {clients} clients: p99 / 10 ms"),
+            p99,
+            SQLITE_P99_GOAL_US,
+            Some(Goal::Below(1.0)),
+        );
+        ctx.ratio(
+            format!("{group}: Engine::act_many / raw batched ({batched_by}, the fastest)"),
+            batch_rate,
+            batched,
+            None,
+        );
+        ctx.ratio(
+            format!("{group}: Engine::act_many / raw limit ({raw_by}, one command per transaction)"),
             batch_rate,
             raw,
             Some(Goal::AtLeast(RATIO_GOAL)),
         );
+        for shape in [Shape::Minimal, Shape::EngineIo] {
+            let of = |driver| {
+                rates
+                    .iter()
+                    .find(|r| r.shape == shape && r.driver == driver)
+                    .map_or(0.0, |r| r.rate)
+            };
+            ctx.ratio(
+                format!("{group}: {} sqlx / rusqlite", shape.describe()),
+                of(Driver::Sqlx),
+                of(Driver::Rusqlite),
+                None,
+            );
+        }
     }
     ctx.facts.push(format!(
         "engine transaction shape (from the core): submit writes {} events, {} timers{}, {} outbox row(s); \
@@ -728,6 +960,7 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
         cycle.submit.state.len(),
         cycle.request_changes.state.len(),
     ));
+    spiff::peer(ctx, act_full, act_normal).await?;
     Ok(())
 }
 
@@ -901,19 +1134,19 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
             format!("{clients} clients")
         };
         ctx.ratio(
-            format!("postgres {c}: Engine::act / raw limit"),
+            format!("postgres {c}: Engine::act / raw limit (sqlx, {c})"),
             engine_rates[i],
             raw,
             Some(Goal::AtLeast(RATIO_GOAL)),
         );
         ctx.ratio(
-            format!("postgres {c}: Engine::act / raw with all the engine's reads and rows"),
+            format!("postgres {c}: Engine::act / raw with all the engine's reads and rows (sqlx, {c})"),
             engine_rates[i],
             io,
             None,
         );
         ctx.ratio(
-            format!("postgres {c}: Engine::act_many / raw limit (one command per transaction)"),
+            format!("postgres {c}: Engine::act_many / raw limit (sqlx, {c}, one command per transaction)"),
             batch_rates[i],
             raw,
             Some(Goal::AtLeast(RATIO_GOAL)),
