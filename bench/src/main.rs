@@ -30,6 +30,8 @@ mod smtp;
 mod timers;
 mod verify;
 mod webhooks;
+// Issue 18, part 3: Engine::act from 8 clients with group commit (SQLite).
+mod group;
 // issue 18, part 1: SpiffWorkflow, the peer (limits).
 mod spiff;
 
@@ -123,6 +125,9 @@ enum Only {
     /// The JSON API: listing a cohort's 1,000 projects and posting actions,
     /// 8 clients, against the raw limit (SQLite, and PostgreSQL if set).
     Api,
+    /// `Engine::act` from 1 and 8 clients with group commit on SQLite,
+    /// against the single-client raw limit (FULL and NORMAL).
+    Group,
 }
 
 /// What the run has found so far.
@@ -343,6 +348,13 @@ fn run(args: &Args) -> anyhow::Result<()> {
             result?;
         }
     }
+    if want(Only::Group) {
+        eprintln!("group commit on SQLite…");
+        let mark = machine::mark();
+        runtime.block_on(group::run(&mut ctx))?;
+        ctx.usage
+            .push(("group commit sqlite".into(), machine::usage(&mark)));
+    }
     drop(runtime);
 
     for f in &ctx.facts {
@@ -395,6 +407,7 @@ fn part_name(part: Only) -> &'static str {
         Only::Import => "import",
         Only::Webhooks => "webhooks",
         Only::Api => "api",
+        Only::Group => "group",
     }
 }
 

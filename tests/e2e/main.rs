@@ -63,3 +63,5 @@ mod api;
 mod api_matrix;
 mod api_world;
 mod schemathesis;
+// Issue 18, part 3: group commit.
+mod group_commit;

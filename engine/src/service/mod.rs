@@ -39,6 +39,8 @@ mod dates;
 mod directory;
 mod error;
 mod evidence;
+// Issue 18, part 3: group commit.
+mod group;
 pub mod import;
 pub mod input;
 mod intake;
@@ -128,6 +130,8 @@ pub struct Engine {
     passwords: PasswordWork,
     /// How the commands this process ran ended (`command_counts`).
     commands: stats::CommandCounters,
+    /// The group committer: single commands arriving together share a transaction.
+    group: group::Committer,
 }
 
 impl Engine {
@@ -184,6 +188,7 @@ impl Engine {
 
     fn new(store: Store) -> Engine {
         Engine {
+            group: group::Committer::new(store.clone()),
             store,
             workflows: Mutex::new(HashMap::new()),
             people: Mutex::new(HashMap::new()),

@@ -132,140 +132,286 @@ pub struct AuditFile {
 /// Most rows in one multi-row INSERT (well under both databases' limits on bound values).
 pub(super) const ROWS_PER_INSERT: usize = 500;
 
+/// Most values bound in one statement of [`write_decisions!`] (well under
+/// SQLite's 32,766 and PostgreSQL's 65,535).
+pub(super) const MAX_BINDS: usize = 20_000;
+
+/// The values a decision's rows bind in [`write_decisions!`]'s statement.
+pub(super) fn binds_of(decision: &Decision) -> usize {
+    let events = decision.events.len();
+    // Each event may add a member, a file, a webhook delivery.
+    7 * events
+        + 7 * events
+        + 5 * events
+        + 1
+        + 2 * decision.timers.cancel.len()
+        + 7 * decision.timers.set.len()
+        + 8 * decision.notifications.len()
+}
+
+/// Several writes sent to the database as one statement: on SQLite
+/// statements separated by `;`, which sqlx runs in one hand-off to its
+/// worker thread; on PostgreSQL one statement of data-modifying `WITH`
+/// parts. On PostgreSQL the parts of one statement run in no set order, so
+/// a part that must follow another (an insert after a delete of the same
+/// table's rows) names it in [`Writes::after`], which makes it read the
+/// other's RETURNING rows first.
+pub(super) struct Writes<DB: sqlx::Database> {
+    query: sqlx::QueryBuilder<DB>,
+    postgres: bool,
+    parts: usize,
+}
+
+impl<DB: sqlx::Database> Writes<DB> {
+    /// No writes yet.
+    pub(super) fn new(postgres: bool) -> Self {
+        Writes {
+            query: sqlx::QueryBuilder::default(),
+            postgres,
+            parts: 0,
+        }
+    }
+
+    /// Starts the part `name`; push its statement, then call [`Writes::end`].
+    pub(super) fn part(&mut self, name: &str) -> &mut sqlx::QueryBuilder<DB> {
+        if self.postgres {
+            self.query.push(if self.parts == 0 { "WITH " } else { ", " });
+            self.query.push(name);
+            self.query.push(" AS (");
+        } else if self.parts > 0 {
+            self.query.push("; ");
+        }
+        self.parts += 1;
+        &mut self.query
+    }
+
+    /// On PostgreSQL, a condition that holds once every part of `earlier`
+    /// (ended with `returning`) has run, joined to the part's rows by
+    /// `joined` (`WHERE` or `AND`).
+    pub(super) fn after(&mut self, joined: &str, earlier: &[&str]) {
+        if self.postgres {
+            self.query.push(" ");
+            self.query.push(joined);
+            self.query.push(" 0 <= (SELECT ");
+            for (i, name) in earlier.iter().enumerate() {
+                if i > 0 {
+                    self.query.push(" + ");
+                }
+                self.query.push(format!("(SELECT count(*) FROM {name})"));
+            }
+            if earlier.is_empty() {
+                self.query.push("0");
+            }
+            self.query.push(")");
+        }
+    }
+
+    /// Ends the current part; `returning`: a later part waits for it.
+    pub(super) fn end(&mut self, returning: bool) {
+        if self.postgres {
+            if returning {
+                self.query.push(" RETURNING 1");
+            }
+            self.query.push(")");
+        }
+    }
+
+    /// The statement, if there is anything to write.
+    pub(super) fn finish(mut self) -> Option<sqlx::QueryBuilder<DB>> {
+        if self.parts == 0 {
+            return None;
+        }
+        if self.postgres {
+            self.query.push(" SELECT 1");
+        }
+        Some(self.query)
+    }
+}
+
 /// Writes the rows of decisions whose version check passed, inside an open
-/// transaction `$tx`: one statement per table for all of them (multi-row
-/// inserts), since round trips dominate the cost.
+/// transaction `$tx` (`$postgres`: which database): events, members,
+/// evidence, timers, outbox rows and webhook deliveries, all in one
+/// statement for as many decisions as [`MAX_BINDS`] allows, since round
+/// trips (on SQLite, hand-offs to sqlx's worker thread) dominate the cost.
 macro_rules! write_decisions {
-    ($tx:expr, $written:expr, $now:expr) => {{
-        let written: &[(i64, &Decision)] = $written;
+    ($tx:expr, $written:expr, $now:expr, $postgres:expr) => {{
+        let all: &[(i64, &Decision)] = $written;
+        let postgres: bool = $postgres;
         let now = micros($now);
-        let events: Vec<(i64, &crate::decide::Event)> =
-            written.iter().flat_map(|(p, d)| d.events.iter().map(move |e| (*p, e))).collect();
-        for chunk in events.chunks(ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new("INSERT INTO events (project_id, seq, at, actor_id, change, prev_hash, hash) ");
-            insert.push_values(chunk, |mut row, (project, event)| {
-                row.push_bind(*project)
-                    .push_bind(event.seq)
-                    .push_bind(micros(event.at))
-                    .push_bind(event.actor)
-                    .push_bind(event.change_json.as_str())
-                    .push_bind(event.prev_hash.as_str())
-                    .push_bind(event.hash.as_str());
-            });
-            insert.build().execute(&mut *$tx).await?;
-        }
-        // Roles given are recorded as events; project_members is their projection.
-        let members: Vec<(i64, i64, &str)> = events
-            .iter()
-            .filter_map(|(p, e)| match &e.change {
-                crate::decide::Change::MemberAdded { person, role } => Some((*p, *person, role.as_str())),
-                _ => None,
-            })
-            .collect();
-        for chunk in members.chunks(ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new("INSERT INTO project_members (project_id, person_id, role) ");
-            insert.push_values(chunk, |mut row, (project, person, role)| {
-                row.push_bind(*project).push_bind(*person).push_bind(*role);
-            });
-            insert.push(" ON CONFLICT DO NOTHING");
-            insert.build().execute(&mut *$tx).await?;
-        }
-        // A role ended (an evaluator replaced) removes its row.
-        for (p, e) in &events {
-            if let crate::decide::Change::MemberRemoved { person, role } = &e.change {
-                sqlx::query("DELETE FROM project_members WHERE project_id = $1 AND person_id = $2 AND role = $3")
-                    .bind(*p)
-                    .bind(*person)
-                    .bind(role.as_str())
-                    .execute(&mut *$tx)
-                    .await?;
+        let mut from = 0;
+        while from < all.len() {
+            let mut to = from;
+            let mut binds = 0;
+            while to < all.len() && (to == from || binds + $crate::store::projects::binds_of(all[to].1) <= $crate::store::projects::MAX_BINDS) {
+                binds += $crate::store::projects::binds_of(all[to].1);
+                to += 1;
             }
-        }
-        // Evidence files added are events too; the evidence table is their projection.
-        let files: Vec<(i64, &crate::decide::Event, &str, &str, i64)> = events
-            .iter()
-            .filter_map(|(p, e)| match &e.change {
-                crate::decide::Change::EvidenceAdded { name, sha256, size } => Some((*p, *e, name.as_str(), sha256.as_str(), *size)),
-                _ => None,
-            })
-            .collect();
-        for chunk in files.chunks(ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new("INSERT INTO evidence (project_id, sha256, name, size, uploader_id, at, event_seq) ");
-            insert.push_values(chunk, |mut row, (project, event, name, sha256, size)| {
-                row.push_bind(*project)
-                    .push_bind(*sha256)
-                    .push_bind(*name)
-                    .push_bind(*size)
-                    .push_bind(event.actor)
-                    .push_bind(micros(event.at))
-                    .push_bind(event.seq);
-            });
-            insert.build().execute(&mut *$tx).await?;
-        }
-        // Pending timers of a stage that was left are dropped: the events say what happened.
-        let left: Vec<i64> = written.iter().filter(|(_, d)| d.timers.cancel_pending).map(|(p, _)| *p).collect();
-        for chunk in left.chunks(ROWS_PER_INSERT) {
-            let mut delete = sqlx::QueryBuilder::new("DELETE FROM timers WHERE state IN ('pending', 'claimed') AND project_id IN (");
-            let mut ids = delete.separated(", ");
-            for project in chunk {
-                ids.push_bind(*project);
+            let written = &all[from..to];
+            from = to;
+            let mut writes = $crate::store::projects::Writes::new(postgres);
+            let events: Vec<(i64, &crate::decide::Event)> =
+                written.iter().flat_map(|(p, d)| d.events.iter().map(move |e| (*p, e))).collect();
+            if !events.is_empty() {
+                let insert = writes.part("ev");
+                insert.push("INSERT INTO events (project_id, seq, at, actor_id, change, prev_hash, hash) ");
+                insert.push_values(&events, |mut row, (project, event)| {
+                    row.push_bind(*project)
+                        .push_bind(event.seq)
+                        .push_bind(micros(event.at))
+                        .push_bind(event.actor)
+                        .push_bind(event.change_json.as_str())
+                        .push_bind(event.prev_hash.as_str())
+                        .push_bind(event.hash.as_str());
+                });
+                writes.end(false);
             }
-            delete.push(")");
-            delete.build().execute(&mut *$tx).await?;
-        }
-        // Timers cancelled by key (an evaluator scored or was replaced).
-        for (p, d) in written {
-            for key in &d.timers.cancel {
-                sqlx::query("DELETE FROM timers WHERE state IN ('pending', 'claimed') AND project_id = $1 AND key = $2")
-                    .bind(*p)
-                    .bind(key.as_str())
-                    .execute(&mut *$tx)
-                    .await?;
+            // Roles given are recorded as events; project_members is their projection.
+            let members: Vec<(i64, i64, &str)> = events
+                .iter()
+                .filter_map(|(p, e)| match &e.change {
+                    crate::decide::Change::MemberAdded { person, role } => Some((*p, *person, role.as_str())),
+                    _ => None,
+                })
+                .collect();
+            // A role ended (an evaluator replaced) removes its row, after
+            // the roles given (as the events are applied).
+            let removed: Vec<(i64, i64, &str)> = events
+                .iter()
+                .filter_map(|(p, e)| match &e.change {
+                    crate::decide::Change::MemberRemoved { person, role } => Some((*p, *person, role.as_str())),
+                    _ => None,
+                })
+                .collect();
+            if !members.is_empty() {
+                let insert = writes.part("ma");
+                insert.push("INSERT INTO project_members (project_id, person_id, role) ");
+                insert.push_values(&members, |mut row, (project, person, role)| {
+                    row.push_bind(*project).push_bind(*person).push_bind(*role);
+                });
+                insert.push(" ON CONFLICT DO NOTHING");
+                writes.end(!removed.is_empty());
             }
-        }
-        let timers: Vec<(i64, &crate::decide::Timer)> =
-            written.iter().flat_map(|(p, d)| d.timers.set.iter().map(move |t| (*p, t))).collect();
-        for chunk in timers.chunks(ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new("INSERT INTO timers (project_id, key, kind, due_at, entry, spec, created_at) ");
-            insert.push_values(chunk, |mut row, (project, timer)| {
-                let spec = serde_json::json!({ "to": timer.to, "template": timer.template, "every": timer.every });
-                row.push_bind(*project)
-                    .push_bind(timer.key.as_str())
-                    .push_bind(timer.kind.as_str())
-                    .push_bind(micros(timer.at))
-                    .push_bind(timer.entry)
-                    .push_bind(spec.to_string())
-                    .push_bind(now);
-            });
-            insert.build().execute(&mut *$tx).await?;
-        }
-        let notes: Vec<(i64, &crate::decide::Notification)> =
-            written.iter().flat_map(|(p, d)| d.notifications.iter().map(move |n| (*p, n))).collect();
-        for chunk in notes.chunks(ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, message_id, next_attempt_at, created_at) ",
-            );
-            insert.push_values(chunk, |mut row, (project, n)| {
-                row.push_bind(*project)
-                    .push_bind(n.cause)
-                    .push_bind(n.template.as_str())
-                    .push_bind(n.recipient)
-                    .push_bind(format!("{project}:{}:{}:{}", n.cause, n.template, n.recipient))
-                    // The Message-ID's left part: the same on every attempt.
-                    .push_bind(format!("gradflow.{project}.{}.{}.{}", n.cause, n.template, n.recipient))
-                    .push_bind(now)
-                    .push_bind(now);
-            });
-            insert.push(" ON CONFLICT (dedupe_key) DO NOTHING");
-            insert.build().execute(&mut *$tx).await?;
-        }
-        // Webhook deliveries of what the decisions recorded, in their transaction.
-        let hooks: Vec<$crate::store::webhooks::HookEvent> = written
-            .iter()
-            .flat_map(|(p, d)| $crate::store::webhooks::decision_events(*p, d))
-            .collect();
-        if !hooks.is_empty() {
-            $crate::store::webhooks::enqueue_hooks!($tx, &hooks, $now);
+            if !removed.is_empty() {
+                let delete = writes.part("mr");
+                delete.push("DELETE FROM project_members WHERE (project_id, person_id, role) IN (");
+                delete.push_values(&removed, |mut row, (project, person, role)| {
+                    row.push_bind(*project).push_bind(*person).push_bind(*role);
+                });
+                delete.push(")");
+                if !members.is_empty() {
+                    writes.after("AND", &["ma"]);
+                }
+                writes.end(false);
+            }
+            // Evidence files added are events too; the evidence table is their projection.
+            let files: Vec<(i64, &crate::decide::Event, &str, &str, i64)> = events
+                .iter()
+                .filter_map(|(p, e)| match &e.change {
+                    crate::decide::Change::EvidenceAdded { name, sha256, size } => Some((*p, *e, name.as_str(), sha256.as_str(), *size)),
+                    _ => None,
+                })
+                .collect();
+            if !files.is_empty() {
+                let insert = writes.part("fi");
+                insert.push("INSERT INTO evidence (project_id, sha256, name, size, uploader_id, at, event_seq) ");
+                insert.push_values(&files, |mut row, (project, event, name, sha256, size)| {
+                    row.push_bind(*project)
+                        .push_bind(*sha256)
+                        .push_bind(*name)
+                        .push_bind(*size)
+                        .push_bind(event.actor)
+                        .push_bind(micros(event.at))
+                        .push_bind(event.seq);
+                });
+                writes.end(false);
+            }
+            let timers: Vec<(i64, &crate::decide::Timer)> =
+                written.iter().flat_map(|(p, d)| d.timers.set.iter().map(move |t| (*p, t))).collect();
+            let mut dropped: Vec<&str> = Vec::new();
+            // Pending timers of a stage that was left are dropped: the events say what happened.
+            let left: Vec<i64> = written.iter().filter(|(_, d)| d.timers.cancel_pending).map(|(p, _)| *p).collect();
+            if !left.is_empty() {
+                let delete = writes.part("tl");
+                delete.push("DELETE FROM timers WHERE state IN ('pending', 'claimed') AND project_id IN (");
+                let mut ids = delete.separated(", ");
+                for project in &left {
+                    ids.push_bind(*project);
+                }
+                delete.push(")");
+                writes.end(!timers.is_empty());
+                dropped.push("tl");
+            }
+            // Timers cancelled by key (an evaluator scored or was replaced).
+            let keyed: Vec<(i64, &str)> = written
+                .iter()
+                .flat_map(|(p, d)| d.timers.cancel.iter().map(move |k| (*p, k.as_str())))
+                .collect();
+            if !keyed.is_empty() {
+                let delete = writes.part("tk");
+                delete.push("DELETE FROM timers WHERE state IN ('pending', 'claimed') AND (project_id, key) IN (");
+                delete.push_values(&keyed, |mut row, (project, key)| {
+                    row.push_bind(*project).push_bind(*key);
+                });
+                delete.push(")");
+                writes.end(!timers.is_empty());
+                dropped.push("tk");
+            }
+            if !timers.is_empty() {
+                let insert = writes.part("ts");
+                insert.push("INSERT INTO timers (project_id, key, kind, due_at, entry, spec, created_at) ");
+                if postgres && !dropped.is_empty() {
+                    insert.push("SELECT * FROM (");
+                }
+                insert.push_values(&timers, |mut row, (project, timer)| {
+                    let spec = serde_json::json!({ "to": timer.to, "template": timer.template, "every": timer.every });
+                    row.push_bind(*project)
+                        .push_bind(timer.key.as_str())
+                        .push_bind(timer.kind.as_str())
+                        .push_bind(micros(timer.at))
+                        .push_bind(timer.entry)
+                        .push_bind(spec.to_string())
+                        .push_bind(now);
+                });
+                if postgres && !dropped.is_empty() {
+                    insert.push(") AS v");
+                    writes.after("WHERE", &dropped);
+                }
+                writes.end(false);
+            }
+            let notes: Vec<(i64, &crate::decide::Notification)> =
+                written.iter().flat_map(|(p, d)| d.notifications.iter().map(move |n| (*p, n))).collect();
+            if !notes.is_empty() {
+                let insert = writes.part("ob");
+                insert.push(
+                    "INSERT INTO outbox (project_id, event_seq, template, recipient_id, dedupe_key, message_id, next_attempt_at, created_at) ",
+                );
+                insert.push_values(&notes, |mut row, (project, n)| {
+                    row.push_bind(*project)
+                        .push_bind(n.cause)
+                        .push_bind(n.template.as_str())
+                        .push_bind(n.recipient)
+                        .push_bind(format!("{project}:{}:{}:{}", n.cause, n.template, n.recipient))
+                        // The Message-ID's left part: the same on every attempt.
+                        .push_bind(format!("gradflow.{project}.{}.{}.{}", n.cause, n.template, n.recipient))
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                insert.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+                writes.end(false);
+            }
+            // Webhook deliveries of what the decisions recorded, in their transaction.
+            let hooks: Vec<$crate::store::webhooks::HookEvent> = written
+                .iter()
+                .flat_map(|(p, d)| $crate::store::webhooks::decision_events(*p, d))
+                .collect();
+            if !hooks.is_empty() {
+                let insert = writes.part("wh");
+                $crate::store::webhooks::push_hooks!(insert, &hooks, $now);
+                writes.end(false);
+            }
+            if let Some(mut statement) = writes.finish() {
+                statement.build().execute(&mut *$tx).await?;
+            }
         }
     }};
 }
@@ -306,7 +452,8 @@ macro_rules! advance_many {
         let items: &[&Pending<'_>] = $items;
         let mut moved: std::collections::HashSet<i64> = std::collections::HashSet::with_capacity(items.len());
         for chunk in items.chunks(ROWS_PER_INSERT) {
-            if $postgres {
+            // One row needs no order: its UPDATE locks it.
+            if $postgres && chunk.len() > 1 {
                 let ids: Vec<i64> = chunk.iter().map(|item| item.project).collect();
                 let mut lock = sqlx::QueryBuilder::new("SELECT id FROM projects WHERE id IN (");
                 let mut list = lock.separated(", ");
@@ -347,7 +494,7 @@ macro_rules! advance_many {
 /// Writes one pending decision with its idempotency record inside `$conn`;
 /// evaluates to `Result<(), Error>` (use inside an `async` block).
 macro_rules! write_pending {
-    ($conn:expr, $item:expr, $now:expr) => {{
+    ($conn:expr, $item:expr, $now:expr, $postgres:expr) => {{
         let item: &Pending<'_> = $item;
         if !advance!($conn, item, $now) {
             return Err(Error::Conflict { expected: item.expected });
@@ -365,7 +512,7 @@ macro_rules! write_pending {
             .execute(&mut *$conn)
             .await?;
         }
-        write_decisions!($conn, &[(item.project, item.decision)], $now);
+        write_decisions!($conn, &[(item.project, item.decision)], $now, $postgres);
         Ok::<(), Error>(())
     }};
 }
@@ -600,7 +747,7 @@ macro_rules! create_in {
                 )));
             }
             let written: Vec<(i64, &Decision)> = started.iter().map(|p| (p.project, p.decision)).collect();
-            write_decisions!($tx, &written, now);
+            write_decisions!($tx, &written, now, postgres);
             results
         }
     }};
@@ -746,33 +893,48 @@ impl Store {
                 $query.push(")");
             }};
         }
-        // The rows; then the members: those given a role directly are in
-        // each state (its `members`), those holding one through the cohort
-        // are the cohort's (a few rows per cohort).
-        let rows: Vec<(i64, ProjectRow)> = with_db!(self, pool => {
+        // One statement: the rows (with their cohort's calendar revision),
+        // then the members of their cohorts. Those given a role directly are
+        // in each state (its `members`); those holding one through the cohort
+        // are the cohort's (a few rows per cohort), told apart by a NULL id.
+        let mut rows: Vec<(i64, ProjectRow)> = Vec::with_capacity(ids.len());
+        let mut through_cohort: std::collections::HashMap<i64, Vec<Member>> =
+            std::collections::HashMap::new();
+        with_db!(self, pool => {
             let mut query = sqlx::QueryBuilder::new(
-                "SELECT p.id, p.cohort_id, c.revision, p.definition_id, p.title, p.state
+                "SELECT p.id, p.cohort_id, c.revision, p.definition_id, p.title, p.state, NULL AS person_id, NULL AS role
                  FROM projects p JOIN cohorts c ON c.id = p.cohort_id WHERE p.id",
             );
             in_ids!(query, ids);
-            query.push(" ORDER BY p.id");
-            query
-                .build()
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(|row| {
-                    let project = ProjectRow {
-                        cohort_id: row.int("cohort_id")?,
-                        cohort_revision: row.int("revision")?,
-                        definition_id: row.int("definition_id")?,
-                        title: row.text("title")?,
-                        state: row.text("state")?,
-                    };
-                    Ok((row.int("id")?, project))
-                })
-                .collect::<Result<_, Error>>()?
+            query.push(
+                " UNION ALL SELECT NULL, m.cohort_id, NULL, NULL, NULL, NULL, m.person_id, m.role
+                 FROM cohort_members m WHERE m.cohort_id IN (SELECT cohort_id FROM projects WHERE id",
+            );
+            in_ids!(query, ids);
+            query.push(")");
+            for row in query.build().fetch_all(pool).await? {
+                match row.opt_int("id")? {
+                    Some(id) => rows.push((
+                        id,
+                        ProjectRow {
+                            cohort_id: row.int("cohort_id")?,
+                            cohort_revision: row.int("revision")?,
+                            definition_id: row.int("definition_id")?,
+                            title: row.text("title")?,
+                            state: row.text("state")?,
+                        },
+                    )),
+                    None => through_cohort
+                        .entry(row.int("cohort_id")?)
+                        .or_default()
+                        .push(member_row(&row)?),
+                }
+            }
         });
+        rows.sort_unstable_by_key(|(id, _)| *id);
+        for members in through_cohort.values_mut() {
+            members.sort_unstable_by(|a, b| (a.person, &a.role).cmp(&(b.person, &b.role)));
+        }
         let mut records: Vec<ProjectRecord> = Vec::with_capacity(rows.len());
         for (id, row) in rows {
             let state: ProjectState = serde_json::from_str(&row.state)
@@ -793,14 +955,8 @@ impl Store {
             .filter(|r| r.members.is_empty())
             .map(|r| r.id)
             .collect();
-        let mut cohorts: Vec<i64> = records.iter().map(|r| r.cohort_id).collect();
-        cohorts.sort_unstable();
-        cohorts.dedup();
         let projected = self
             .members_of("project_members", "project_id", &unlisted)
-            .await?;
-        let through_cohort = self
-            .members_of("cohort_members", "cohort_id", &cohorts)
             .await?;
         for record in &mut records {
             let extra = [
@@ -880,7 +1036,7 @@ impl Store {
                 tx.rollback().await?;
                 return Err(Error::Conflict { expected: item.expected });
             }
-            write_decisions!(tx, &[(item.project, item.decision)], now);
+            write_decisions!(tx, &[(item.project, item.decision)], now, postgres);
             tx.commit().await?;
             Ok(true)
         })
@@ -939,10 +1095,10 @@ impl Store {
                         Err(Error::Conflict { expected: item.expected })
                     }
                 } else if batch.len() == 1 {
-                    async { write_pending!(tx, item, now) }.await
+                    async { write_pending!(tx, item, now, postgres) }.await
                 } else {
                     let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
-                    let outcome = async { write_pending!(savepoint, item, now) }.await;
+                    let outcome = async { write_pending!(savepoint, item, now, postgres) }.await;
                     if outcome.is_ok() {
                         savepoint.commit().await?;
                     } else {
@@ -952,7 +1108,7 @@ impl Store {
                 };
                 outcomes.push(outcome);
             }
-            write_decisions!(tx, &written, now);
+            write_decisions!(tx, &written, now, postgres);
             let issued: Vec<&super::NewCertificate> = batch
                 .iter()
                 .zip(&outcomes)
@@ -1309,7 +1465,7 @@ impl Store {
             }
             advance_read!(tx, &decisions, &rows, Some(target.id), now);
             let written: Vec<(i64, &Decision)> = decisions.iter().map(|(id, d)| (*id, d)).collect();
-            write_decisions!(tx, &written, now);
+            write_decisions!(tx, &written, now, postgres);
             if !decisions.is_empty() {
                 sqlx::query("UPDATE definitions SET projects = projects + $2 WHERE id = $1")
                     .bind(target.id)
@@ -1416,7 +1572,7 @@ impl Store {
             };
             advance_read!(tx, &decisions, &read.rows, None::<i64>, now);
             let written: Vec<(i64, &Decision)> = decisions.iter().map(|(id, d)| (*id, d)).collect();
-            write_decisions!(tx, &written, now);
+            write_decisions!(tx, &written, now, postgres);
             if let Some(calendar) = &new_calendar {
                 sqlx::query("UPDATE cohorts SET dates = $1, holidays = $2, revision = revision + 1 WHERE id = $3")
                     .bind(serde_json::to_string(&calendar.dates).expect("dates serialise"))
@@ -1490,6 +1646,7 @@ impl Store {
         writes: &[super::ApplicationWrite],
         now: Timestamp,
     ) -> Result<(), Error> {
+        let postgres = self.kind() == "postgres";
         with_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // The cohort's row first, as every intake write locks it.
@@ -1503,7 +1660,7 @@ impl Store {
             if !advance!(tx, item, now) {
                 return Err(Error::Conflict { expected: item.expected });
             }
-            write_decisions!(tx, &[(item.project, item.decision)], now);
+            write_decisions!(tx, &[(item.project, item.decision)], now, postgres);
             if !writes.is_empty() {
                 let _ = super::intake::write_applications!(tx, cohort, writes, None, now);
             }

@@ -231,34 +231,46 @@ pub(crate) fn certificate_event(
 macro_rules! enqueue_hooks {
     ($tx:expr, $events:expr, $now:expr) => {{
         let events: &[$crate::store::webhooks::HookEvent] = $events;
-        let now = $crate::store::micros($now);
-        for (n, chunk) in events.chunks(200).enumerate() {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO webhook_deliveries (webhook_id, event, project_id, payload, next_attempt_at, created_at)
-                 SELECT w.id, v.column2, v.column1, v.column3 || CAST(p.cohort_id AS TEXT) || v.column4, ",
-            );
-            insert.push_bind(now);
-            insert.push(", ");
-            insert.push_bind(now);
-            insert.push(" FROM (");
-            insert.push_values(chunk.iter().enumerate(), |mut row, (i, event)| {
-                row.push_bind(event.project)
-                    .push_bind(event.kind)
-                    .push_bind(event.head.as_str())
-                    .push_bind(event.tail.as_str())
-                    .push_bind((n * 200 + i) as i64);
-            });
-            insert.push(
-                ") AS v JOIN projects p ON p.id = v.column1
-                 JOIN webhooks w ON w.disabled_at IS NULL
-                  AND (w.cohort_id IS NULL OR w.cohort_id = p.cohort_id)
-                  AND (',' || w.events || ',') LIKE ('%,' || v.column2 || ',%')
-                 ORDER BY v.column5, w.id",
-            );
+        for chunk in events.chunks(200) {
+            let mut insert = sqlx::QueryBuilder::new("");
+            $crate::store::webhooks::push_hooks!(insert, chunk, $now);
             insert.build().execute(&mut *$tx).await?;
         }
     }};
 }
+
+/// Pushes onto the query builder `$q` the one statement [`enqueue_hooks!`]
+/// runs for `$events` (a `&[HookEvent]`), so that it can be one of several
+/// writes sent together (store/projects.rs).
+macro_rules! push_hooks {
+    ($q:expr, $events:expr, $now:expr) => {{
+        let events: &[$crate::store::webhooks::HookEvent] = $events;
+        let now = $crate::store::micros($now);
+        $q.push(
+            "INSERT INTO webhook_deliveries (webhook_id, event, project_id, payload, next_attempt_at, created_at)
+             SELECT w.id, v.column2, v.column1, v.column3 || CAST(p.cohort_id AS TEXT) || v.column4, ",
+        );
+        $q.push_bind(now);
+        $q.push(", ");
+        $q.push_bind(now);
+        $q.push(" FROM (");
+        $q.push_values(events.iter().enumerate(), |mut row, (i, event)| {
+            row.push_bind(event.project)
+                .push_bind(event.kind)
+                .push_bind(event.head.as_str())
+                .push_bind(event.tail.as_str())
+                .push_bind(i as i64);
+        });
+        $q.push(
+            ") AS v JOIN projects p ON p.id = v.column1
+             JOIN webhooks w ON w.disabled_at IS NULL
+              AND (w.cohort_id IS NULL OR w.cohort_id = p.cohort_id)
+              AND (',' || w.events || ',') LIKE ('%,' || v.column2 || ',%')
+             ORDER BY v.column5, w.id",
+        );
+    }};
+}
+pub(crate) use push_hooks;
 pub(crate) use enqueue_hooks;
 
 const COLUMNS: &str = "d.id, d.webhook_id, d.event, d.project_id, d.payload, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error, d.sent_at, d.resends, d.retry_base, d.created_at";
