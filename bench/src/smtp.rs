@@ -3,7 +3,9 @@
 //! machine, dot-unstuffing) is the `mailin` crate's server engine, as in the
 //! notifications tests' sink; this file feeds it each connection's lines and
 //! keeps, per message, its Message-ID and recipients (not the bytes: a large
-//! run would hold them all).
+//! run would hold them all). It can say PIPELINING in its EHLO reply (RFC
+//! 2920, as Postfix does): mailin reads one line at a time and answers each
+//! in order, which is all pipelining asks of a server.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -25,8 +27,9 @@ pub struct Sink {
 }
 
 impl Sink {
-    /// Starts a server on a free port that accepts every message.
-    pub async fn start() -> anyhow::Result<Sink> {
+    /// Starts a server on a free port that accepts every message, and
+    /// offers PIPELINING when `pipelining`.
+    pub async fn start(pipelining: bool) -> anyhow::Result<Sink> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let arrived: Arrived = Arc::default();
@@ -43,7 +46,7 @@ impl Sink {
                     to: Vec::new(),
                     data: Vec::new(),
                 };
-                sessions.spawn(session(stream, peer.ip(), handler));
+                sessions.spawn(session(stream, peer.ip(), handler, pipelining));
                 while sessions.try_join_next().is_some() {}
             }
         });
@@ -52,11 +55,6 @@ impl Sink {
             arrived,
             accept,
         })
-    }
-
-    /// Where it listens.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// `smtp://127.0.0.1:PORT`.
@@ -77,7 +75,7 @@ impl Drop for Sink {
 }
 
 /// One SMTP conversation: the greeting, then each line to mailin and its reply back.
-async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
+async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder, pipelining: bool) {
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     let mut session = SessionBuilder::new("sink.bench").build(peer, handler);
@@ -95,9 +93,12 @@ async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
             Ok(_) => {}
         }
         let response = session.process(&line);
-        let Ok(reply) = response.buffer() else {
+        let Ok(mut reply) = response.buffer() else {
             return;
         };
+        if pipelining && line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"EHLO") {
+            reply = offer_pipelining(reply);
+        }
         match response.action {
             Action::NoReply => {}
             Action::Reply => {
@@ -110,6 +111,27 @@ async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
                 return;
             }
         }
+    }
+}
+
+/// An EHLO reply (`250-name ...` then one line per extension) with
+/// `250-PIPELINING` added after its first line.
+fn offer_pipelining(reply: Vec<u8>) -> Vec<u8> {
+    match reply.windows(2).position(|w| w == b"\r\n") {
+        Some(end) if reply.starts_with(b"250") => {
+            let mut out = reply[..end + 2].to_vec();
+            out[3] = b'-';
+            out.extend_from_slice(b"250-PIPELINING\r\n");
+            if end + 2 < reply.len() {
+                out.extend_from_slice(&reply[end + 2..]);
+            } else {
+                // A one-line reply: PIPELINING becomes its last line.
+                out.truncate(out.len() - b"250-PIPELINING\r\n".len());
+                out.extend_from_slice(b"250 PIPELINING\r\n");
+            }
+            out
+        }
+        _ => reply,
     }
 }
 

@@ -397,6 +397,23 @@ impl Engine {
         Ok(recorded == ids.len() as u64)
     }
 
+    /// Records how several emails of the claim ended (`groups`: each
+    /// email's message ids and its ending), as [`Engine::finish_mail_group`]
+    /// does for each, with every email sent recorded in one statement (a
+    /// worker sending on several connections at once records together
+    /// what finished together). Returns, per group, whether it was recorded.
+    pub async fn finish_mail_groups(
+        &self,
+        claim: &MailClaim,
+        groups: &[(Vec<i64>, Delivery)],
+        now: Timestamp,
+    ) -> Result<Vec<bool>, Error> {
+        Ok(self
+            .store
+            .finish_message_groups(groups, &claim.token, now)
+            .await?)
+    }
+
     /// Messages, newest first, optionally only those in `state`
     /// (pending, claimed, sent, failed, dead).
     pub async fn mail(&self, state: Option<&str>, limit: usize) -> Result<Vec<Message>, Error> {
