@@ -338,8 +338,11 @@ async fn many_messages_share_the_pool_and_each_arrives_once() {
 /// text; checks each arrived once, intact, to its recipient.
 async fn twelve_arrive_intact(sink: &Sink, url: &str) {
     let transport = Arc::new(smtp(url));
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut tasks: tokio::task::JoinSet<Result<_, Error>> = tokio::task::JoinSet::new();
     for row in 0..12 {
+        if tasks.len() == 3 {
+            tasks.join_next().await.unwrap().unwrap().expect("delivered");
+        }
         let transport = Arc::clone(&transport);
         tasks.spawn(async move {
             let mut message = outgoing(row, Address::bare(format!("p{row}@example.org")), None);
@@ -365,7 +368,10 @@ async fn twelve_arrive_intact(sink: &Sink, url: &str) {
             .body_text(0)
             .unwrap()
             .replace("\r\n", "\n");
-        assert_eq!(text, format!("message {row}\n.\nlast line of {row}\n"));
+        assert_eq!(
+            text.trim_end(),
+            format!("message {row}\n.\nlast line of {row}")
+        );
     }
 }
 
@@ -460,7 +466,10 @@ async fn a_server_whose_certificate_is_not_trusted_is_not_sent_to() {
             .await
             .unwrap_err();
         assert!(!refused.is_permanent(), "{refused:?}");
-        assert!(refused.to_string().contains("TLS"), "{refused}");
+        assert!(
+            refused.to_string().contains("invalid peer certificate"),
+            "{refused}"
+        );
         assert!(sink.received().is_empty());
     }
 }
