@@ -86,6 +86,10 @@ async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder, pipelining:
         return;
     }
     let mut line = Vec::new();
+    // Replies to pipelined commands go out together once the commands read
+    // are answered (as Postfix does): one small write per reply would wait
+    // on Nagle's algorithm for the client's delayed ACK.
+    let mut replies = Vec::new();
     loop {
         line.clear();
         match reader.read_until(b'\n', &mut line).await {
@@ -101,38 +105,40 @@ async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder, pipelining:
         }
         match response.action {
             Action::NoReply => {}
-            Action::Reply => {
-                if write.write_all(&reply).await.is_err() {
-                    return;
-                }
-            }
+            Action::Reply => replies.extend_from_slice(&reply),
             Action::Close | Action::UpgradeTls => {
-                let _ = write.write_all(&reply).await;
+                replies.extend_from_slice(&reply);
+                let _ = write.write_all(&replies).await;
                 return;
             }
+        }
+        if reader.buffer().is_empty() && !replies.is_empty() {
+            if write.write_all(&replies).await.is_err() {
+                return;
+            }
+            replies.clear();
         }
     }
 }
 
-/// An EHLO reply (`250-name ...` then one line per extension) with
-/// `250-PIPELINING` added after its first line.
+/// An EHLO reply (`250-name ...`, then a line per extension, the last
+/// `250 ...`) with `250-PIPELINING` after its first line.
 fn offer_pipelining(reply: Vec<u8>) -> Vec<u8> {
-    match reply.windows(2).position(|w| w == b"\r\n") {
-        Some(end) if reply.starts_with(b"250") => {
-            let mut out = reply[..end + 2].to_vec();
-            out[3] = b'-';
-            out.extend_from_slice(b"250-PIPELINING\r\n");
-            if end + 2 < reply.len() {
-                out.extend_from_slice(&reply[end + 2..]);
-            } else {
-                // A one-line reply: PIPELINING becomes its last line.
-                out.truncate(out.len() - b"250-PIPELINING\r\n".len());
-                out.extend_from_slice(b"250 PIPELINING\r\n");
-            }
-            out
-        }
-        _ => reply,
+    let Some(end) = reply.windows(2).position(|w| w == b"\r\n") else {
+        return reply;
+    };
+    if !reply.starts_with(b"250") {
+        return reply;
     }
+    let mut out = reply[..end + 2].to_vec();
+    if end + 2 == reply.len() {
+        out[3] = b'-';
+        out.extend_from_slice(b"250 PIPELINING\r\n");
+    } else {
+        out.extend_from_slice(b"250-PIPELINING\r\n");
+        out.extend_from_slice(&reply[end + 2..]);
+    }
+    out
 }
 
 /// Keeps each message's Message-ID and recipients.

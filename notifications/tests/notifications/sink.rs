@@ -268,6 +268,7 @@ async fn session(
     loop {
         let mut reader = BufReader::new(io);
         let mut line = Vec::new();
+        let mut replies = Vec::new();
         let upgrade = loop {
             line.clear();
             match reader.read_until(b'\n', &mut line).await {
@@ -294,24 +295,30 @@ async fn session(
             if options.pipelining && line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"EHLO") {
                 reply = offer_pipelining(reply);
             }
-            let writer = reader.get_mut();
+            // Replies to pipelined commands go out together once the
+            // commands read are answered (as Postfix does).
             match response.action {
                 Action::NoReply => {}
-                Action::Reply => {
-                    if writer.write_all(&reply).await.is_err() {
-                        return;
-                    }
-                }
+                Action::Reply => replies.extend_from_slice(&reply),
                 Action::Close => {
-                    let _ = writer.write_all(&reply).await;
+                    replies.extend_from_slice(&reply);
+                    let _ = reader.get_mut().write_all(&replies).await;
                     return;
                 }
                 Action::UpgradeTls => {
-                    if writer.write_all(&reply).await.is_err() {
+                    replies.extend_from_slice(&reply);
+                    if reader.get_mut().write_all(&replies).await.is_err() {
                         return;
                     }
+                    replies.clear();
                     break true;
                 }
+            }
+            if reader.buffer().is_empty() && !replies.is_empty() {
+                if reader.get_mut().write_all(&replies).await.is_err() {
+                    return;
+                }
+                replies.clear();
             }
         };
         io = reader.into_inner();
