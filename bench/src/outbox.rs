@@ -316,10 +316,7 @@ async fn deliver(engine: &Engine, mailer: Mailer) -> anyhow::Result<Run> {
                 run.sent.push(outgoing);
             }
             let recorded = engine.finish_mail_groups(&claim, &groups, now).await?;
-            ensure!(
-                recorded.iter().all(|r| *r),
-                "a claim lost its messages"
-            );
+            ensure!(recorded.iter().all(|r| *r), "a claim lost its messages");
             let t3 = Instant::now();
             run.send += t2 - t1;
             run.record += t3 - t2;

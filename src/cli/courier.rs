@@ -20,8 +20,8 @@ use gradflow_notifications::{
     Address, Budget, Mailer, MessageId, Outgoing, RetryPolicy, Templates,
 };
 use jiff::{SignedDuration, Timestamp};
-use tokio::task::JoinSet;
 use serde::Serialize;
+use tokio::task::JoinSet;
 
 /// Where and as whom messages go out.
 pub struct Courier {
@@ -326,10 +326,8 @@ impl Courier {
             for e in &batch {
                 log_failure("outbox", &e.ids, e.person, &e.email, &e.delivery);
             }
-            let groups_ended: Vec<(Vec<i64>, Delivery)> = batch
-                .into_iter()
-                .map(|e| (e.ids, e.delivery))
-                .collect();
+            let groups_ended: Vec<(Vec<i64>, Delivery)> =
+                batch.into_iter().map(|e| (e.ids, e.delivery)).collect();
             let recorded = engine
                 .finish_mail_groups(&claim, &groups_ended, clock.now())
                 .await?;

@@ -380,7 +380,11 @@ impl Engine {
         let mut people: Vec<i64> = messages
             .iter()
             .map(|m| m.recipient)
-            .chain(records.iter().flat_map(|r| r.members.iter().map(|m| m.person)))
+            .chain(
+                records
+                    .iter()
+                    .flat_map(|r| r.members.iter().map(|m| m.person)),
+            )
             .collect();
         people.sort_unstable();
         people.dedup();

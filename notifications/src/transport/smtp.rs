@@ -133,9 +133,10 @@ impl Smtp {
                 Encryption::Tls(tokio_rustls::TlsConnector::from(Arc::new(client)), name)
             }
         };
-        let credentials = config.credentials.as_ref().map(|c| {
-            LettreCredentials::new(c.username.clone(), c.password.expose().to_owned())
-        });
+        let credentials = config
+            .credentials
+            .as_ref()
+            .map(|c| LettreCredentials::new(c.username.clone(), c.password.expose().to_owned()));
         Ok(Smtp {
             shared: Arc::new(Shared {
                 config: config.clone(),
@@ -246,25 +247,27 @@ impl Smtp {
         let tcp = TcpStream::connect((config.host.as_str(), config.port))
             .await
             .map_err(|e| Error::Unavailable {
-                reason: format!("cannot deliver through the mail server {server}: Connection error: {e}"),
+                reason: format!(
+                    "cannot deliver through the mail server {server}: Connection error: {e}"
+                ),
             })?;
         tcp.set_nodelay(true).map_err(|e| Error::Unavailable {
             reason: format!("cannot set TCP_NODELAY on the connection to {server}: {e}"),
         })?;
-        let stream: Box<dyn AsyncTokioStream> = match &self.shared.tls {
-            Encryption::Tls(connector, name) => {
-                let tls = connector
-                    .connect(name.clone(), tcp)
-                    .await
-                    .map_err(|e| Error::Unavailable {
-                        reason: format!(
-                            "the TLS connection to the mail server {server} failed: {e}"
-                        ),
+        let stream: Box<dyn AsyncTokioStream> =
+            match &self.shared.tls {
+                Encryption::Tls(connector, name) => {
+                    let tls = connector.connect(name.clone(), tcp).await.map_err(|e| {
+                        Error::Unavailable {
+                            reason: format!(
+                                "the TLS connection to the mail server {server} failed: {e}"
+                            ),
+                        }
                     })?;
-                Box::new(Encrypted(tls))
-            }
-            Encryption::None | Encryption::StartTls(_) => Box::new(tcp),
-        };
+                    Box::new(Encrypted(tls))
+                }
+                Encryption::None | Encryption::StartTls(_) => Box::new(tcp),
+            };
         let hello = &self.shared.hello;
         let mut smtp = AsyncSmtpConnection::connect_with_transport(stream, hello)
             .await
@@ -299,7 +302,15 @@ impl Smtp {
             None => (self.connect().await?, false),
         };
         let mut outcome = transact(&mut connection, envelope, bytes).await;
-        if reused && matches!(outcome, Err(Failure::Broken { before_body: true, .. })) {
+        if reused
+            && matches!(
+                outcome,
+                Err(Failure::Broken {
+                    before_body: true,
+                    ..
+                })
+            )
+        {
             drop(connection);
             connection = self.connect().await?;
             outcome = transact(&mut connection, envelope, bytes).await;
@@ -322,7 +333,10 @@ impl Smtp {
             Err(Failure::Client(why)) => {
                 self.put_back(connection);
                 Err(Error::Unavailable {
-                    reason: format!("cannot deliver through the mail server {}: {why}", self.server()),
+                    reason: format!(
+                        "cannot deliver through the mail server {}: {why}",
+                        self.server()
+                    ),
                 })
             }
         }
@@ -340,11 +354,8 @@ impl Transport for Smtp {
         let email = message.to_lettre()?;
         let envelope = email.envelope().clone();
         let bytes = email.formatted();
-        match tokio::time::timeout(
-            self.shared.config.timeout,
-            self.exchange(&envelope, &bytes),
-        )
-        .await
+        match tokio::time::timeout(self.shared.config.timeout, self.exchange(&envelope, &bytes))
+            .await
         {
             Ok(outcome) => outcome,
             Err(_elapsed) => Err(self.timed_out()),
@@ -394,7 +405,8 @@ async fn transact(
 
     // The first refusal, if any; a broken connection ends it all at once.
     let mut refused = None;
-    let note = |refused: &mut Option<_>, reply: Result<Response, lettre::transport::smtp::Error>| {
+    let note = |refused: &mut Option<_>,
+                reply: Result<Response, lettre::transport::smtp::Error>| {
         match reply {
             Ok(_) => Ok(()),
             Err(error) if error.status().is_some() => {

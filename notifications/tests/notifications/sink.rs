@@ -79,11 +79,10 @@ pub fn test_authority() -> std::path::PathBuf {
 
 fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/notifications/tls");
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(dir.join("server.pem"))
-            .expect("tls/server.pem")
-            .collect::<Result<_, _>>()
-            .expect("tls/server.pem holds certificates");
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("server.pem"))
+        .expect("tls/server.pem")
+        .collect::<Result<_, _>>()
+        .expect("tls/server.pem holds certificates");
     let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).expect("tls/server.key");
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),

@@ -341,7 +341,12 @@ async fn twelve_arrive_intact(sink: &Sink, url: &str) {
     let mut tasks: tokio::task::JoinSet<Result<_, Error>> = tokio::task::JoinSet::new();
     for row in 0..12 {
         if tasks.len() == 3 {
-            tasks.join_next().await.unwrap().unwrap().expect("delivered");
+            tasks
+                .join_next()
+                .await
+                .unwrap()
+                .unwrap()
+                .expect("delivered");
         }
         let transport = Arc::clone(&transport);
         tasks.spawn(async move {
@@ -519,7 +524,10 @@ async fn tls_child() {
             },
         )
         .await;
-        let url = format!("{scheme}://127.0.0.1:{}?pool=3{setting}", sink.addr().port());
+        let url = format!(
+            "{scheme}://127.0.0.1:{}?pool=3{setting}",
+            sink.addr().port()
+        );
         twelve_arrive_intact(&sink, &url).await;
         assert_eq!(
             sink.seen.encrypted.load(Ordering::SeqCst),
