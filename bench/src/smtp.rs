@@ -3,7 +3,9 @@
 //! machine, dot-unstuffing) is the `mailin` crate's server engine, as in the
 //! notifications tests' sink; this file feeds it each connection's lines and
 //! keeps, per message, its Message-ID and recipients (not the bytes: a large
-//! run would hold them all).
+//! run would hold them all). It can say PIPELINING in its EHLO reply (RFC
+//! 2920, as Postfix does): mailin reads one line at a time and answers each
+//! in order, which is all pipelining asks of a server.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -25,8 +27,9 @@ pub struct Sink {
 }
 
 impl Sink {
-    /// Starts a server on a free port that accepts every message.
-    pub async fn start() -> anyhow::Result<Sink> {
+    /// Starts a server on a free port that accepts every message, and
+    /// offers PIPELINING when `pipelining`.
+    pub async fn start(pipelining: bool) -> anyhow::Result<Sink> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let arrived: Arrived = Arc::default();
@@ -43,7 +46,7 @@ impl Sink {
                     to: Vec::new(),
                     data: Vec::new(),
                 };
-                sessions.spawn(session(stream, peer.ip(), handler));
+                sessions.spawn(session(stream, peer.ip(), handler, pipelining));
                 while sessions.try_join_next().is_some() {}
             }
         });
@@ -52,11 +55,6 @@ impl Sink {
             arrived,
             accept,
         })
-    }
-
-    /// Where it listens.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// `smtp://127.0.0.1:PORT`.
@@ -77,7 +75,7 @@ impl Drop for Sink {
 }
 
 /// One SMTP conversation: the greeting, then each line to mailin and its reply back.
-async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
+async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder, pipelining: bool) {
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     let mut session = SessionBuilder::new("sink.bench").build(peer, handler);
@@ -88,6 +86,10 @@ async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
         return;
     }
     let mut line = Vec::new();
+    // Replies to pipelined commands go out together once the commands read
+    // are answered (as Postfix does): one small write per reply would wait
+    // on Nagle's algorithm for the client's delayed ACK.
+    let mut replies = Vec::new();
     loop {
         line.clear();
         match reader.read_until(b'\n', &mut line).await {
@@ -95,22 +97,48 @@ async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
             Ok(_) => {}
         }
         let response = session.process(&line);
-        let Ok(reply) = response.buffer() else {
+        let Ok(mut reply) = response.buffer() else {
             return;
         };
+        if pipelining && line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"EHLO") {
+            reply = offer_pipelining(reply);
+        }
         match response.action {
             Action::NoReply => {}
-            Action::Reply => {
-                if write.write_all(&reply).await.is_err() {
-                    return;
-                }
-            }
+            Action::Reply => replies.extend_from_slice(&reply),
             Action::Close | Action::UpgradeTls => {
-                let _ = write.write_all(&reply).await;
+                replies.extend_from_slice(&reply);
+                let _ = write.write_all(&replies).await;
                 return;
             }
         }
+        if reader.buffer().is_empty() && !replies.is_empty() {
+            if write.write_all(&replies).await.is_err() {
+                return;
+            }
+            replies.clear();
+        }
     }
+}
+
+/// An EHLO reply (`250-name ...`, then a line per extension, the last
+/// `250 ...`) with `250-PIPELINING` after its first line.
+fn offer_pipelining(reply: Vec<u8>) -> Vec<u8> {
+    let Some(end) = reply.windows(2).position(|w| w == b"\r\n") else {
+        return reply;
+    };
+    if !reply.starts_with(b"250") {
+        return reply;
+    }
+    let mut out = reply[..end + 2].to_vec();
+    if end + 2 == reply.len() {
+        out[3] = b'-';
+        out.extend_from_slice(b"250 PIPELINING\r\n");
+    } else {
+        out.extend_from_slice(b"250-PIPELINING\r\n");
+        out.extend_from_slice(&reply[end + 2..]);
+    }
+    out
 }
 
 /// Keeps each message's Message-ID and recipients.

@@ -30,6 +30,7 @@
 pub mod message;
 pub mod retry;
 pub mod templates;
+mod tls;
 pub mod transport;
 pub mod webhook;
 

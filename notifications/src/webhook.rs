@@ -14,7 +14,6 @@
 
 use std::error::Error as StdError;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -143,18 +142,7 @@ impl Sender {
         policy: Policy,
         timeout: Duration,
     ) -> Result<Sender, SetupError> {
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in rustls_native_certs::load_native_certs().certs {
-            // A certificate the store cannot read is skipped, as lettre does.
-            let _ = roots.add(cert);
-        }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SetupError(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        let tls = crate::tls::client_config().map_err(|e| SetupError(e.to_string()))?;
         let mut tcp =
             hyper_util::client::legacy::connect::HttpConnector::new_with_resolver(Resolver {
                 allow_private,

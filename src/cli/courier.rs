@@ -21,6 +21,7 @@ use gradflow_notifications::{
 };
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
+use tokio::task::JoinSet;
 
 /// Where and as whom messages go out.
 pub struct Courier {
@@ -232,51 +233,111 @@ impl Courier {
         let renew_every = self.lease / 4;
         let mut renewed = clock.lease();
         let mut index = 0;
-        while index < groups.len() {
-            if clock.lease().duration_since(renewed) >= renew_every {
-                let left: Vec<i64> = groups[index..]
-                    .iter()
-                    .flatten()
-                    .map(|m| m.message.id)
-                    .collect();
-                renewed = clock.lease();
-                let held: BTreeSet<i64> = engine
-                    .renew_mail(&mut claim, &left, renewed)
-                    .await?
-                    .into_iter()
-                    .collect();
-                for group in &mut groups[index..] {
-                    let before = group.len();
-                    group.retain(|m| held.contains(&m.message.id));
-                    if group.len() < before {
-                        report.lost += 1;
-                        tracing::warn!(
-                            lost = before - group.len(),
-                            "a claim's lease ran out and another worker took its messages over; they are left to it"
-                        );
+        // Emails on their way, one per connection of the pool, and emails
+        // whose delivery ended and is not recorded yet. What ends while a
+        // record is being written is recorded together by the next one.
+        let width = self.mailer.parallel();
+        let mut sending: JoinSet<(Vec<i64>, i64, String, u32, Result<(), transport::Error>)> =
+            JoinSet::new();
+        let mut ended: Vec<Ended> = Vec::new();
+        let mut since = Instant::now();
+        loop {
+            while sending.len() < width && index < groups.len() {
+                if clock.lease().duration_since(renewed) >= renew_every {
+                    let left: Vec<i64> = groups[index..]
+                        .iter()
+                        .flatten()
+                        .map(|m| m.message.id)
+                        .collect();
+                    renewed = clock.lease();
+                    let held: BTreeSet<i64> = engine
+                        .renew_mail(&mut claim, &left, renewed)
+                        .await?
+                        .into_iter()
+                        .collect();
+                    for group in &mut groups[index..] {
+                        let before = group.len();
+                        group.retain(|m| held.contains(&m.message.id));
+                        if group.len() < before {
+                            report.lost += 1;
+                            tracing::warn!(
+                                lost = before - group.len(),
+                                "a claim's lease ran out and another worker took its messages over; they are left to it"
+                            );
+                        }
                     }
                 }
+                let group = &groups[index];
+                index += 1;
+                if group.is_empty() {
+                    continue;
+                }
+                let ids: Vec<i64> = group.iter().map(|m| m.message.id).collect();
+                let (person, email) = (group[0].message.recipient, group[0].message.email.clone());
+                // This attempt's number: the deliveries tried before, plus one.
+                let attempt = group
+                    .iter()
+                    .map(|m| attempt_number(&m.message))
+                    .max()
+                    .unwrap_or(1);
+                match self.prepare(group) {
+                    Ok(outgoing) => {
+                        let mailer = self.mailer.clone();
+                        sending.spawn(async move {
+                            let sent = mailer.send(&outgoing).await.map(|_| ());
+                            (ids, person, email, attempt, sent)
+                        });
+                    }
+                    Err(delivery) => ended.push(Ended {
+                        ids,
+                        person,
+                        email,
+                        delivery,
+                    }),
+                }
             }
-            let group = &groups[index];
-            index += 1;
-            if group.is_empty() {
-                continue;
+            if let Some(first) = sending.join_next().await {
+                let mut done = vec![first];
+                while let Some(more) = sending.try_join_next() {
+                    done.push(more);
+                }
+                for joined in done {
+                    let (ids, person, email, attempt, sent) =
+                        joined.context("a mail send stopped unexpectedly")?;
+                    let delivery = match sent {
+                        Ok(()) => Delivery::Sent,
+                        Err(e) if e.is_permanent() => Delivery::Dead {
+                            error: e.to_string(),
+                        },
+                        Err(e) => self.retry(attempt, clock.now(), e.to_string()),
+                    };
+                    ended.push(Ended {
+                        ids,
+                        person,
+                        email,
+                        delivery,
+                    });
+                }
             }
-            let started = Instant::now();
-            let delivery = self.deliver(group, clock.now()).await;
-            let ids: Vec<i64> = group.iter().map(|m| m.message.id).collect();
-            log_failure(
-                "outbox",
-                &ids,
-                group[0].message.recipient,
-                &group[0].message.email,
-                &delivery,
-            );
+            if ended.is_empty() {
+                break;
+            }
+            let batch = std::mem::take(&mut ended);
+            for e in &batch {
+                log_failure("outbox", &e.ids, e.person, &e.email, &e.delivery);
+            }
+            let groups_ended: Vec<(Vec<i64>, Delivery)> =
+                batch.into_iter().map(|e| (e.ids, e.delivery)).collect();
             let recorded = engine
-                .finish_mail_group(&claim, &ids, &delivery, clock.now())
+                .finish_mail_groups(&claim, &groups_ended, clock.now())
                 .await?;
-            self.observe(started.elapsed());
-            report.count(&delivery, recorded);
+            // The pace per email over this stretch, all connections together.
+            let count = u32::try_from(groups_ended.len()).unwrap_or(u32::MAX).max(1);
+            self.observe(since.elapsed() / count);
+            since = Instant::now();
+            for ((_, delivery), recorded) in groups_ended.iter().zip(recorded) {
+                report.count(delivery, recorded);
+            }
         }
         Ok(report)
     }
@@ -411,44 +472,31 @@ impl Courier {
         }
     }
 
-    /// Renders and sends one email for `group` (one message, escalations
-    /// gathered, or a person's digest); says how it ended for all of them.
-    async fn deliver(&mut self, group: &[OutgoingMail], now: Timestamp) -> Delivery {
+    /// Renders the email for `group` (one message, escalations gathered,
+    /// or a person's digest), or says how it ends without being sent.
+    fn prepare(&mut self, group: &[OutgoingMail]) -> Result<Outgoing, Delivery> {
         let first = &group[0];
-        // This attempt's number: the deliveries tried before, plus one.
-        let attempt = group
-            .iter()
-            .map(|m| attempt_number(&m.message))
-            .max()
-            .unwrap_or(1);
         let (subject, text, html) = match self.compose(group) {
             Ok(parts) => parts,
             // Published templates that do not render never will.
-            Err(error) => return Delivery::Dead { error },
+            Err(error) => return Err(Delivery::Dead { error }),
         };
         let message_id = match MessageId::new(&first.message.message_id, &self.domain) {
             Ok(id) => id,
             Err(e) => {
-                return Delivery::Dead {
+                return Err(Delivery::Dead {
                     error: e.to_string(),
-                };
+                });
             }
         };
-        let outgoing = Outgoing {
+        Ok(Outgoing {
             message_id,
             from: self.from.clone(),
             to: Address::new(first.message.email.clone(), first.name.clone()),
             subject,
             text,
             html,
-        };
-        match self.mailer.send(&outgoing).await {
-            Ok(_) => Delivery::Sent,
-            Err(e) if e.is_permanent() => Delivery::Dead {
-                error: e.to_string(),
-            },
-            Err(e) => self.retry(attempt, now, e.to_string()),
-        }
+        })
     }
 
     /// Subject, text and HTML of the email for `group`.
@@ -510,6 +558,17 @@ impl Courier {
         self.compiled.insert(mail.definition, compiled.clone());
         Ok(compiled)
     }
+}
+
+/// An email whose delivery ended, not yet recorded.
+struct Ended {
+    /// Its outbox rows.
+    ids: Vec<i64>,
+    /// Its recipient (person id), and address (kept out of the log).
+    person: i64,
+    email: String,
+    /// How it ended.
+    delivery: Delivery,
 }
 
 /// A digest's own words (its subject and opening) in one language; the

@@ -6,7 +6,10 @@
 //! state machine, replies, dot-unstuffing) is the `mailin` crate's SMTP
 //! server engine, fed the lines read from each connection. What this one
 //! adds: the addresses it refuses can change while it runs (a mailbox that
-//! comes back), and it parses what arrived as RFC 5322.
+//! comes back), and it parses what arrived as RFC 5322. It offers
+//! PIPELINING in its EHLO reply, as Postfix does, so the workers under test
+//! send each message's envelope in one go (refusals included); the mail
+//! crate's tests cover a server that does not.
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
@@ -209,6 +212,10 @@ async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
         return;
     }
     let mut line = Vec::new();
+    // Replies to pipelined commands go out together once the commands read
+    // are answered (as Postfix does): one small write per reply would wait
+    // on Nagle's algorithm for the client's delayed ACK.
+    let mut replies = Vec::new();
     loop {
         line.clear();
         match reader.read_until(b'\n', &mut line).await {
@@ -223,19 +230,46 @@ async fn session(stream: TcpStream, peer: IpAddr, handler: Recorder) {
                 tokio::time::sleep(delay).await;
             }
         }
+        let mut reply = response.buffer().unwrap();
+        if line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"EHLO") {
+            reply = offer_pipelining(reply);
+        }
         match response.action {
             Action::NoReply => {}
-            Action::Reply => {
-                if write.write_all(&response.buffer().unwrap()).await.is_err() {
-                    return;
-                }
-            }
+            Action::Reply => replies.extend_from_slice(&reply),
             Action::Close | Action::UpgradeTls => {
-                let _ = write.write_all(&response.buffer().unwrap()).await;
+                replies.extend_from_slice(&reply);
+                let _ = write.write_all(&replies).await;
                 return;
             }
         }
+        if reader.buffer().is_empty() && !replies.is_empty() {
+            if write.write_all(&replies).await.is_err() {
+                return;
+            }
+            replies.clear();
+        }
     }
+}
+
+/// An EHLO reply (`250-name ...`, then a line per extension, the last
+/// `250 ...`) with `250-PIPELINING` after its first line.
+fn offer_pipelining(reply: Vec<u8>) -> Vec<u8> {
+    let Some(end) = reply.windows(2).position(|w| w == b"\r\n") else {
+        return reply;
+    };
+    if !reply.starts_with(b"250") {
+        return reply;
+    }
+    let mut out = reply[..end + 2].to_vec();
+    if end + 2 == reply.len() {
+        out[3] = b'-';
+        out.extend_from_slice(b"250 PIPELINING\r\n");
+    } else {
+        out.extend_from_slice(b"250-PIPELINING\r\n");
+        out.extend_from_slice(&reply[end + 2..]);
+    }
+    out
 }
 
 /// Decides on recipients and keeps what arrives.

@@ -354,13 +354,51 @@ impl Engine {
     }
 
     /// Puts each claimed message together, or keeps it aside with why not.
+    /// What the messages share is read once for all of them (their
+    /// projects, histories, people and cohorts: a few statements for the
+    /// claim rather than about ten per message); a message whose part is
+    /// missing from that reads it alone, as [`Engine::mail_message`] does.
     async fn prepare_mail(&self, messages: Vec<Message>, claim: &mut MailClaim) {
+        // A failure to read them together is not a message's failure: each
+        // then reads its own, and fails alone if it must.
+        let known = self.read_together(&messages).await.unwrap_or_default();
         for message in messages {
-            match self.outgoing(message.clone()).await {
+            match self.outgoing(message.clone(), &known).await {
                 Ok(mail) => claim.mails.push(mail),
                 Err(e) => claim.unprepared.push((message, e)),
             }
         }
+    }
+
+    /// What `messages` need, read in a few statements for them all.
+    async fn read_together(&self, messages: &[Message]) -> Result<Known, Error> {
+        let mut projects: Vec<i64> = messages.iter().map(|m| m.project).collect();
+        projects.sort_unstable();
+        projects.dedup();
+        let records = self.store.projects_by_id(&projects).await?;
+        let histories = self.store.events_of(&projects).await?;
+        let mut people: Vec<i64> = messages
+            .iter()
+            .map(|m| m.recipient)
+            .chain(
+                records
+                    .iter()
+                    .flat_map(|r| r.members.iter().map(|m| m.person)),
+            )
+            .collect();
+        people.sort_unstable();
+        people.dedup();
+        let people = self.store.people_by_id(&people).await?;
+        let mut known = Known::default();
+        for cohort in records.iter().map(|r| r.cohort_id) {
+            if let std::collections::btree_map::Entry::Vacant(entry) = known.cohorts.entry(cohort) {
+                entry.insert(self.store.cohort_by_id(cohort).await?.name);
+            }
+        }
+        known.histories = projects.iter().copied().zip(histories).collect();
+        known.projects = records.into_iter().map(|r| (r.id, r)).collect();
+        known.people = people.into_iter().map(|p| (p.id, p)).collect();
+        Ok(known)
     }
 
     /// Extends the lease of the claim's messages `ids` by its lease from
@@ -397,6 +435,23 @@ impl Engine {
         Ok(recorded == ids.len() as u64)
     }
 
+    /// Records how several emails of the claim ended (`groups`: each
+    /// email's message ids and its ending), as [`Engine::finish_mail_group`]
+    /// does for each, with every email sent recorded in one statement (a
+    /// worker sending on several connections at once records together
+    /// what finished together). Returns, per group, whether it was recorded.
+    pub async fn finish_mail_groups(
+        &self,
+        claim: &MailClaim,
+        groups: &[(Vec<i64>, Delivery)],
+        now: Timestamp,
+    ) -> Result<Vec<bool>, Error> {
+        Ok(self
+            .store
+            .finish_message_groups(groups, &claim.token, now)
+            .await?)
+    }
+
     /// Messages, newest first, optionally only those in `state`
     /// (pending, claimed, sent, failed, dead).
     pub async fn mail(&self, state: Option<&str>, limit: usize) -> Result<Vec<Message>, Error> {
@@ -413,7 +468,7 @@ impl Engine {
     /// One message, with what it would say.
     pub async fn mail_message(&self, id: i64) -> Result<OutgoingMail, Error> {
         let message = self.store.message(id).await?;
-        self.outgoing(message).await
+        self.outgoing(message, &Known::default()).await
     }
 
     /// Puts a dead, failed or sent message back in the queue to be sent now
@@ -440,13 +495,28 @@ impl Engine {
         Ok(outbox.into_iter().chain(account).min())
     }
 
-    /// A claimed message with its templates and variables.
-    async fn outgoing(&self, message: Message) -> Result<OutgoingMail, Error> {
-        let record = self.store.project(message.project).await?;
-        let (workflow, calendar) = self.context(&record).await?;
+    /// A claimed message with its templates and variables; what `known`
+    /// holds is not read again.
+    async fn outgoing(&self, message: Message, known: &Known) -> Result<OutgoingMail, Error> {
+        let fetched;
+        let record = match known.projects.get(&message.project) {
+            Some(record) => record,
+            None => {
+                fetched = self.store.project(message.project).await?;
+                &fetched
+            }
+        };
+        let (workflow, calendar) = self.context(record).await?;
         let templates = self.templates(record.definition_id).await?;
-        let history = self.store.events(message.project).await?;
-        let recipient = self.store.person_by_id(message.recipient).await?;
+        let fetched_history;
+        let history = match known.histories.get(&message.project) {
+            Some(history) => history,
+            None => {
+                fetched_history = self.store.events(message.project).await?;
+                &fetched_history
+            }
+        };
+        let recipient = self.known_person(message.recipient, known).await?;
         let cause = history.iter().find(|e| e.seq == message.cause);
         // The step's other events (same command, same instant) carry its
         // action, milestone and comment.
@@ -459,7 +529,7 @@ impl Engine {
         for role in &workflow.roles {
             let holder = record.members.iter().find(|m| &m.role == role);
             let name = match holder {
-                Some(m) => self.store.person_by_id(m.person).await?.name,
+                Some(m) => self.known_person(m.person, known).await?.name,
                 None => String::new(),
             };
             roles.insert(role.clone(), name);
@@ -515,7 +585,10 @@ impl Engine {
                 record.state.stage.clone(),
                 stage.map_or_else(String::new, |s| s.title.get(lang).to_owned()),
             ),
-            cohort: self.store.cohort_by_id(record.cohort_id).await?.name,
+            cohort: match known.cohorts.get(&record.cohort_id) {
+                Some(name) => name.clone(),
+                None => self.store.cohort_by_id(record.cohort_id).await?.name,
+            },
             recipient: (recipient.name.clone(), recipient.email.clone()),
             deadline: record.state.deadline.map(local).unwrap_or_default(),
             roles,
@@ -547,6 +620,14 @@ impl Engine {
         })
     }
 
+    /// Person `id`, from `known` when it is there.
+    async fn known_person(&self, id: i64, known: &Known) -> Result<crate::store::Person, Error> {
+        match known.people.get(&id) {
+            Some(person) => Ok(person.clone()),
+            None => Ok(self.store.person_by_id(id).await?),
+        }
+    }
+
     /// The templates published with definition `id` (which has projects,
     /// so they never change and are cached).
     async fn templates(&self, id: i64) -> Result<Arc<BTreeMap<String, String>>, Error> {
@@ -566,6 +647,16 @@ impl Engine {
             .insert(id, stored.clone());
         Ok(stored)
     }
+}
+
+/// What a claim's messages share, read once for all of them
+/// ([`Engine::prepare_mail`]), by id.
+#[derive(Default)]
+struct Known {
+    projects: std::collections::HashMap<i64, crate::store::ProjectRecord>,
+    histories: std::collections::HashMap<i64, Vec<crate::store::StoredEvent>>,
+    people: std::collections::HashMap<i64, crate::store::Person>,
+    cohorts: BTreeMap<i64, String>,
 }
 
 /// An instant as people in the cohort read it: `2026-02-15 23:59 +04`.

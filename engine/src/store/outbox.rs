@@ -253,8 +253,52 @@ impl Store {
         delivery: &Delivery,
         now: Timestamp,
     ) -> Result<u64, Error> {
+        Ok(self.finished(ids, token, delivery, now).await?.len() as u64)
+    }
+
+    /// Records how several emails' deliveries ended (`groups`: each email's
+    /// messages and its ending), as [`Store::finish_messages`] does for
+    /// each, with every email that was sent in one statement: a worker
+    /// sending over several connections records a round's emails in one
+    /// commit rather than one each. Returns, per group, whether the claim
+    /// `token` still held (and so recorded) all of its messages.
+    pub(crate) async fn finish_message_groups(
+        &self,
+        groups: &[(Vec<i64>, Delivery)],
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Vec<bool>, Error> {
+        let sent: Vec<i64> = groups
+            .iter()
+            .filter(|(_, delivery)| matches!(delivery, Delivery::Sent))
+            .flat_map(|(ids, _)| ids.iter().copied())
+            .collect();
+        let recorded: std::collections::HashSet<i64> = self
+            .finished(&sent, token, &Delivery::Sent, now)
+            .await?
+            .into_iter()
+            .collect();
+        let mut held = Vec::with_capacity(groups.len());
+        for (ids, delivery) in groups {
+            held.push(match delivery {
+                Delivery::Sent => ids.iter().all(|id| recorded.contains(id)),
+                _ => self.finished(ids, token, delivery, now).await?.len() == ids.len(),
+            });
+        }
+        Ok(held)
+    }
+
+    /// The one statement that records an ending for messages `ids` still
+    /// held by the claim `token`; returns the ids it recorded.
+    async fn finished(
+        &self,
+        ids: &[i64],
+        token: &str,
+        delivery: &Delivery,
+        now: Timestamp,
+    ) -> Result<Vec<i64>, Error> {
         if ids.is_empty() {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         let Recorded {
             state,
@@ -278,10 +322,15 @@ impl Store {
             for id in ids {
                 list.push_bind(*id);
             }
-            update.push(")");
-            update.build().execute(pool).await.map(|r| r.rows_affected())
+            update.push(") RETURNING id");
+            update
+                .build()
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.int("id"))
+                .collect()
         })
-        .map_err(Error::from)
     }
 
     /// Gives messages `ids` held by the claim `token` back to the queue as

@@ -11,7 +11,8 @@
 //!
 //! SMTP URLs also take `timeout=SECONDS` (default 30: the longest one
 //! message may take, connecting included) and `pool=N` (default 4:
-//! connections kept open). A user name
+//! connections kept open, and messages a worker has on their way at once).
+//! A user name
 //! or password with `@`, `:` or `/` in it is written percent-encoded.
 
 use std::fmt;
@@ -49,7 +50,8 @@ pub struct SmtpConfig {
     /// The longest one message may take, connecting included, before the
     /// attempt counts as failed (transient) and its connection is dropped.
     pub timeout: Duration,
-    /// How many connections the pool keeps open for reuse.
+    /// How many connections the pool keeps open for reuse; a worker sends
+    /// this many messages at once, one per connection.
     pub pool_size: u32,
 }
 

@@ -1,7 +1,8 @@
 //! Getting a message to people: one [`Transport`] trait, three ways.
 //!
 //! - [`Smtp`] hands messages to a mail server (lettre's async SMTP client on
-//!   tokio, TLS by rustls, a pool of connections).
+//!   tokio, TLS by rustls, a pool of `TCP_NODELAY` connections, pipelining
+//!   where the server offers it).
 //! - [`Folder`] writes one `.eml` file per message, for development and for
 //!   looking at what would be sent.
 //! - [`Log`] writes a line to the log per message, and sends nothing.
@@ -93,6 +94,15 @@ impl Mailer {
             Config::Folder(path) => Mailer::Folder(Folder::new(path.clone())),
             Config::Log => Mailer::Log(Log),
         })
+    }
+
+    /// How many messages a worker may have on their way at once: the pool's
+    /// size for a mail server (one message per connection), one otherwise.
+    pub fn parallel(&self) -> usize {
+        match self {
+            Mailer::Smtp(smtp) => smtp.config().pool_size.max(1) as usize,
+            Mailer::Folder(_) | Mailer::Log(_) => 1,
+        }
     }
 }
 

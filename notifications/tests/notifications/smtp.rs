@@ -8,7 +8,9 @@ use gradflow_notifications::{Address, Transport};
 use mail_parser::MimeHeaders;
 use tokio::net::TcpListener;
 
-use crate::sink::Sink;
+use std::sync::atomic::Ordering;
+
+use crate::sink::{Options, Sink, Tls};
 use crate::{outgoing, parse};
 
 fn smtp(url: &str) -> Smtp {
@@ -330,4 +332,212 @@ async fn many_messages_share_the_pool_and_each_arrives_once() {
         .collect();
     expected.sort();
     assert_eq!(ids, expected);
+}
+
+/// Sends 12 messages, three at a time, through `url`, each with its own
+/// text; checks each arrived once, intact, to its recipient.
+async fn twelve_arrive_intact(sink: &Sink, url: &str) {
+    let transport = Arc::new(smtp(url));
+    let mut tasks: tokio::task::JoinSet<Result<_, Error>> = tokio::task::JoinSet::new();
+    for row in 0..12 {
+        if tasks.len() == 3 {
+            tasks
+                .join_next()
+                .await
+                .unwrap()
+                .unwrap()
+                .expect("delivered");
+        }
+        let transport = Arc::clone(&transport);
+        tasks.spawn(async move {
+            let mut message = outgoing(row, Address::bare(format!("p{row}@example.org")), None);
+            // A line that is a lone dot must be stuffed and come back whole.
+            message.text = format!("message {row}\n.\nlast line of {row}\n");
+            transport.send(&message).await
+        });
+    }
+    while let Some(sent) = tasks.join_next().await {
+        sent.unwrap().expect("delivered");
+    }
+    let received = sink.received();
+    assert_eq!(received.len(), 12);
+    for row in 0..12 {
+        let id = format!("gradflow.outbox.{row}@gradflow.test");
+        let arrived: Vec<_> = received
+            .iter()
+            .filter(|r| parse(&r.data).message_id() == Some(id.as_str()))
+            .collect();
+        assert_eq!(arrived.len(), 1, "{id}");
+        assert_eq!(arrived[0].to, [format!("p{row}@example.org")]);
+        let text = parse(&arrived[0].data)
+            .body_text(0)
+            .unwrap()
+            .replace("\r\n", "\n");
+        assert_eq!(
+            text.trim_end(),
+            format!("message {row}\n.\nlast line of {row}")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_pipelining_server_gets_each_message_in_one_round_trip_and_intact() {
+    let sink = Sink::start_with(
+        &[],
+        Options {
+            pipelining: true,
+            tls: None,
+        },
+    )
+    .await;
+    twelve_arrive_intact(&sink, &sink.url("?pool=3")).await;
+    assert!(
+        sink.seen.pipelined.load(Ordering::SeqCst) > 0,
+        "MAIL FROM, RCPT TO and DATA go out together when the server offers PIPELINING"
+    );
+    assert!(sink.seen.connections.load(Ordering::SeqCst) <= 3);
+}
+
+#[tokio::test]
+async fn a_server_that_does_not_pipeline_gets_one_command_at_a_time() {
+    let sink = Sink::start(&[]).await;
+    twelve_arrive_intact(&sink, &sink.url("?pool=3")).await;
+    assert_eq!(sink.seen.pipelined.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_recipient_refused_mid_pipeline_fails_that_message_alone() {
+    let sink = Sink::start_with(
+        &["nobody@example.org"],
+        Options {
+            pipelining: true,
+            tls: None,
+        },
+    )
+    .await;
+    let transport = smtp(&sink.url("?pool=1"));
+    transport
+        .send(&outgoing(1, fatima(), None))
+        .await
+        .expect("the first goes");
+    let refused = transport
+        .send(&outgoing(2, Address::bare("nobody@example.org"), None))
+        .await
+        .unwrap_err();
+    let Error::Rejected { reply } = &refused else {
+        panic!("{refused:?}")
+    };
+    assert!(reply.starts_with("550"), "{reply}");
+    assert!(reply.contains("User unknown"), "{reply}");
+    transport
+        .send(&outgoing(3, fatima(), None))
+        .await
+        .expect("the next message goes on");
+    let ids: Vec<String> = sink
+        .received()
+        .iter()
+        .map(|r| parse(&r.data).message_id().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "gradflow.outbox.1@gradflow.test",
+            "gradflow.outbox.3@gradflow.test"
+        ]
+    );
+    // The refusal reset the transaction; the connection carried on.
+    assert_eq!(sink.seen.connections.load(Ordering::SeqCst), 1);
+    assert!(sink.seen.pipelined.load(Ordering::SeqCst) >= 2);
+}
+
+#[tokio::test]
+async fn a_server_whose_certificate_is_not_trusted_is_not_sent_to() {
+    // This process does not trust the test authority.
+    for (tls, scheme, setting) in [
+        (Tls::Implicit, "smtps", ""),
+        (Tls::StartTls, "smtp", "&tls=starttls"),
+    ] {
+        let sink = Sink::start_with(
+            &[],
+            Options {
+                pipelining: true,
+                tls: Some(tls),
+            },
+        )
+        .await;
+        let url = format!("{scheme}://{}?timeout=5{setting}", sink.addr());
+        let refused = smtp(&url)
+            .send(&outgoing(1, fatima(), None))
+            .await
+            .unwrap_err();
+        assert!(!refused.is_permanent(), "{refused:?}");
+        assert!(
+            refused.to_string().contains("invalid peer certificate"),
+            "{refused}"
+        );
+        assert!(sink.received().is_empty());
+    }
+}
+
+/// Runs `test` (a test of this binary that does its work only when
+/// `GRADFLOW_TLS_CHILD` is set) in a child process that trusts the test
+/// authority (`SSL_CERT_FILE`, read by rustls-native-certs as by OpenSSL):
+/// the process-wide variable cannot be set safely in a running test.
+fn in_a_process_trusting_the_test_authority(test: &str) {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env("SSL_CERT_FILE", crate::sink::test_authority())
+        .env_remove("SSL_CERT_DIR")
+        .env("GRADFLOW_TLS_CHILD", "1")
+        .output()
+        .expect("run this test binary again");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("1 passed"), "{said}");
+}
+
+#[test]
+fn smtps_and_starttls_deliver_every_message_intact() {
+    in_a_process_trusting_the_test_authority("smtp::tls_child");
+}
+
+#[tokio::test]
+async fn tls_child() {
+    if std::env::var_os("GRADFLOW_TLS_CHILD").is_none() {
+        return;
+    }
+    for (tls, pipelining, scheme, setting) in [
+        (Tls::Implicit, true, "smtps", ""),
+        (Tls::Implicit, false, "smtps", ""),
+        (Tls::StartTls, true, "smtp", "&tls=starttls"),
+        (Tls::StartTls, false, "smtp", "&tls=starttls"),
+    ] {
+        let sink = Sink::start_with(
+            &[],
+            Options {
+                pipelining,
+                tls: Some(tls),
+            },
+        )
+        .await;
+        let url = format!(
+            "{scheme}://127.0.0.1:{}?pool=3{setting}",
+            sink.addr().port()
+        );
+        twelve_arrive_intact(&sink, &url).await;
+        assert_eq!(
+            sink.seen.encrypted.load(Ordering::SeqCst),
+            12,
+            "{tls:?}: every message went encrypted"
+        );
+        assert_eq!(
+            sink.seen.pipelined.load(Ordering::SeqCst) > 0,
+            pipelining,
+            "{tls:?}: pipelined only when offered"
+        );
+    }
 }
