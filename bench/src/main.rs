@@ -26,6 +26,7 @@ mod pure;
 mod raw;
 mod report;
 mod seed;
+mod simulate;
 mod smtp;
 mod timers;
 mod verify;
@@ -120,6 +121,9 @@ enum Only {
     /// The JSON API: listing a cohort's 1,000 projects and posting actions,
     /// 8 clients, against the raw limit (SQLite, and PostgreSQL if set).
     Api,
+    /// `gradflow simulate` of a 10,000-trainee year: the release binary's
+    /// time, peak memory and context switches.
+    Simulate,
 }
 
 /// What the run has found so far.
@@ -341,6 +345,12 @@ fn run(args: &Args) -> anyhow::Result<()> {
         }
     }
     drop(runtime);
+    if want(Only::Simulate) {
+        eprintln!("simulate…");
+        let mark = machine::mark();
+        simulate_part(&mut ctx)?;
+        ctx.usage.push(("simulate".into(), machine::usage(&mark)));
+    }
 
     for f in &ctx.facts {
         println!("{f}");
@@ -392,6 +402,7 @@ fn part_name(part: Only) -> &'static str {
         Only::Import => "import",
         Only::Webhooks => "webhooks",
         Only::Api => "api",
+        Only::Simulate => "simulate",
     }
 }
 
@@ -907,5 +918,50 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
         );
     }
     engine.close().await;
+    Ok(())
+}
+
+/// Simulate's goal (issue 18): a 10,000-trainee year in under this, seconds.
+const SIMULATE_SECONDS: f64 = 10.0;
+/// ... and in under this much memory, kB (1 GB).
+const SIMULATE_KB: f64 = 1_000_000.0;
+
+/// `gradflow simulate` of a 10,000-trainee year: time, peak memory, context
+/// switches of the release binary, against the goals.
+fn simulate_part(ctx: &mut Ctx) -> anyhow::Result<()> {
+    let run = simulate::run()?;
+    let seconds = run.elapsed.as_secs_f64();
+    ctx.facts.push(format!(
+        "simulate: gradflow simulate of {} trainees (graduation-service, mixed pace, a year): {:.2} s, \
+         peak memory {} kB (child's VmHWM), context switches {} voluntary + {} involuntary; {:.1} MB printed",
+        thousands(f64::from(simulate::TRAINEES)),
+        seconds,
+        thousands(run.peak_kb as f64),
+        thousands(run.switches.0 as f64),
+        thousands(run.switches.1 as f64),
+        run.output as f64 / 1_000_000.0
+    ));
+    ctx.ratio(
+        "simulate: seconds / goal 10 s".into(),
+        seconds,
+        SIMULATE_SECONDS,
+        Some(Goal::Below(1.0)),
+    );
+    ctx.ratio(
+        "simulate: peak memory / goal 1 GB".into(),
+        run.peak_kb as f64,
+        SIMULATE_KB,
+        Some(Goal::Below(1.0)),
+    );
+    ensure!(
+        run.projects == u64::from(simulate::TRAINEES),
+        "simulate's summary counts {} projects, not {}",
+        run.projects,
+        simulate::TRAINEES
+    );
+    ctx.checks.push(format!(
+        "simulate: the summary counts {} projects",
+        thousands(run.projects as f64)
+    ));
     Ok(())
 }
