@@ -26,6 +26,7 @@ mod pure;
 mod raw;
 mod report;
 mod seed;
+mod simulate;
 mod smtp;
 mod timers;
 mod verify;
@@ -128,6 +129,9 @@ enum Only {
     /// `Engine::act` from 1 and 8 clients with group commit on SQLite,
     /// against the single-client raw limit (FULL and NORMAL).
     Group,
+    /// `gradflow simulate` of a 10,000-trainee year: the release binary's
+    /// time, peak memory and context switches.
+    Simulate,
 }
 
 /// What the run has found so far.
@@ -356,6 +360,12 @@ fn run(args: &Args) -> anyhow::Result<()> {
             .push(("group commit sqlite".into(), machine::usage(&mark)));
     }
     drop(runtime);
+    if want(Only::Simulate) {
+        eprintln!("simulate…");
+        let mark = machine::mark();
+        simulate_part(&mut ctx)?;
+        ctx.usage.push(("simulate".into(), machine::usage(&mark)));
+    }
 
     for f in &ctx.facts {
         println!("{f}");
@@ -408,6 +418,7 @@ fn part_name(part: Only) -> &'static str {
         Only::Webhooks => "webhooks",
         Only::Api => "api",
         Only::Group => "group",
+        Only::Simulate => "simulate",
     }
 }
 
@@ -1199,5 +1210,50 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
         );
     }
     engine.close().await;
+    Ok(())
+}
+
+/// Simulate's goal (issue 18): a 10,000-trainee year in under this, seconds.
+const SIMULATE_SECONDS: f64 = 10.0;
+/// ... and in under this much memory, kB (1 GB).
+const SIMULATE_KB: f64 = 1_000_000.0;
+
+/// `gradflow simulate` of a 10,000-trainee year: time, peak memory, context
+/// switches of the release binary, against the goals.
+fn simulate_part(ctx: &mut Ctx) -> anyhow::Result<()> {
+    let run = simulate::run()?;
+    let seconds = run.elapsed.as_secs_f64();
+    ctx.facts.push(format!(
+        "simulate: gradflow simulate of {} trainees (graduation-service, mixed pace, a year): {:.2} s, \
+         peak memory {} kB (child's VmHWM), context switches {} voluntary + {} involuntary; {:.1} MB printed",
+        thousands(f64::from(simulate::TRAINEES)),
+        seconds,
+        thousands(run.peak_kb as f64),
+        thousands(run.switches.0 as f64),
+        thousands(run.switches.1 as f64),
+        run.output as f64 / 1_000_000.0
+    ));
+    ctx.ratio(
+        "simulate: seconds / goal 10 s".into(),
+        seconds,
+        SIMULATE_SECONDS,
+        Some(Goal::Below(1.0)),
+    );
+    ctx.ratio(
+        "simulate: peak memory / goal 1 GB".into(),
+        run.peak_kb as f64,
+        SIMULATE_KB,
+        Some(Goal::Below(1.0)),
+    );
+    ensure!(
+        run.projects == u64::from(simulate::TRAINEES),
+        "simulate's summary counts {} projects, not {}",
+        run.projects,
+        simulate::TRAINEES
+    );
+    ctx.checks.push(format!(
+        "simulate: the summary counts {} projects",
+        thousands(run.projects as f64)
+    ));
     Ok(())
 }

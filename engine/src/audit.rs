@@ -54,12 +54,13 @@ pub fn hash(prev: &str, event: Sealed<'_>) -> String {
 /// Lower-case hex of a digest (a hot path: one per event).
 pub fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
+    // Bytes first, one string at the end: pushing `char`s encodes each as
+    // UTF-8 and checks the capacity every time.
+    let mut out = Vec::with_capacity(bytes.len() * 2);
     for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
+        out.extend_from_slice(&[DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xf)]]);
     }
-    out
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// A stored event as read back for verification.

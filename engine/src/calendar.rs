@@ -285,7 +285,9 @@ impl Calendar {
     /// Whether mail may go out at `at`: a working day (neither a weekend day
     /// nor a holiday) and a local time within the mail hours.
     pub fn within_mail_hours(&self, at: Timestamp) -> bool {
-        let local = at.to_zoned_datetime(self.zone.clone());
+        // The civil time alone (no zoned value built: a hot path of every
+        // decision that plans reminders).
+        let local = self.zone.to_datetime(at);
         self.is_business_day(local.date()) && self.mail_hours.contains(local.time())
     }
 
@@ -296,7 +298,7 @@ impl Calendar {
         if self.within_mail_hours(at) {
             return Some(at);
         }
-        let mut day = at.to_zoned_datetime(self.zone.clone()).date();
+        let mut day = self.zone.to_datetime(at).date();
         for _ in 0..MAX_CLOSED_DAYS {
             if self.is_business_day(day)
                 && let Ok(open) = self.local(day, self.mail_hours.open)
@@ -313,7 +315,7 @@ impl Calendar {
     /// `at` (that day's own, when `at` is after it). `None` when there is none
     /// in reach.
     fn last_opening(&self, at: Timestamp) -> Option<Timestamp> {
-        let mut day = at.to_zoned_datetime(self.zone.clone()).date();
+        let mut day = self.zone.to_datetime(at).date();
         for _ in 0..MAX_CLOSED_DAYS {
             if self.is_business_day(day)
                 && let Ok(open) = self.local(day, self.mail_hours.open)
@@ -410,13 +412,25 @@ impl Calendar {
 
     fn shift(&self, from: Timestamp, duration: Duration, sign: i64) -> Result<Timestamp, Error> {
         let n = sign * i64::from(duration.amount);
-        let local = from.to_zoned_datetime(self.zone.clone());
-        let span = match duration.unit {
-            Unit::Minutes => Span::new().minutes(n),
-            Unit::Hours => Span::new().hours(n),
+        // Minutes and hours are exact time; days and weeks move the local
+        // date and keep the clock time (a gap or a fold resolved as
+        // `compatible`, as a zoned value's arithmetic does), computed on
+        // the civil time without building a zoned value (a hot path).
+        let days = match duration.unit {
+            Unit::Minutes => {
+                return from
+                    .checked_add(Span::new().minutes(n))
+                    .map_err(|_| Error::OutOfRange);
+            }
+            Unit::Hours => {
+                return from
+                    .checked_add(Span::new().hours(n))
+                    .map_err(|_| Error::OutOfRange);
+            }
             Unit::Days => Span::new().days(n),
             Unit::Weeks => Span::new().weeks(n),
             Unit::BusinessDays => {
+                let local = self.zone.to_datetime(from);
                 let mut day = local.date();
                 let mut left = duration.amount;
                 while left > 0 {
@@ -434,9 +448,14 @@ impl Calendar {
                 return self.local(day, time);
             }
         };
-        local
-            .checked_add(span)
-            .map(|z| z.timestamp())
+        let local = self
+            .zone
+            .to_datetime(from)
+            .checked_add(days)
+            .map_err(|_| Error::OutOfRange)?;
+        self.zone
+            .to_ambiguous_timestamp(local)
+            .compatible()
             .map_err(|_| Error::OutOfRange)
     }
 
@@ -446,9 +465,11 @@ impl Calendar {
     }
 
     fn local(&self, date: Date, time: Time) -> Result<Timestamp, Error> {
-        date.to_datetime(time)
-            .to_zoned_datetime(self.zone.clone())
-            .map(|z| z.timestamp())
+        // `compatible`, as `to_zoned_datetime` resolves a gap or a fold,
+        // without building the zoned value.
+        self.zone
+            .to_ambiguous_timestamp(date.to_datetime(time))
+            .compatible()
             .map_err(|_| Error::OutOfRange)
     }
 }

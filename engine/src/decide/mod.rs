@@ -520,14 +520,26 @@ impl<'p, 'a> Draft<'p, 'a> {
 
     /// Queues the notifications whose rule matches `trigger`.
     fn notify(&mut self, trigger: &Trigger, cause: i64) {
+        self.notify_when(|on| on.matches(trigger), cause);
+    }
+
+    /// Queues the notifications whose rule's trigger passes `matches` (the
+    /// hot paths test a borrowed key instead of building a [`Trigger`]).
+    fn notify_when(&mut self, matches: impl Fn(&Trigger) -> bool, cause: i64) {
         let workflow = self.project.workflow;
-        for rule in workflow
-            .notifications
-            .iter()
-            .filter(|r| r.on.matches(trigger))
-        {
+        for rule in workflow.notifications.iter().filter(|r| matches(&r.on)) {
             self.notify_roles(&rule.to, &rule.template, cause);
         }
+    }
+
+    /// Queues the notifications of entering `stage` (`on: enter STAGE`).
+    fn notify_enter(&mut self, stage: &str, cause: i64) {
+        self.notify_when(|on| matches!(on, Trigger::Enter(s) if s == stage), cause);
+    }
+
+    /// Queues the notifications of taking `action` (`on: action ACTION`).
+    fn notify_action(&mut self, action: &str, cause: i64) {
+        self.notify_when(|on| matches!(on, Trigger::Action(a) if a == action), cause);
     }
 
     /// Queues `template` for everyone holding one of `roles` (each person once).
@@ -564,7 +576,7 @@ impl<'p, 'a> Draft<'p, 'a> {
         self.set_stage_timers()?;
         let stage = current_stage(self.project.workflow, &self.state)?;
         self.plan_seated_evaluators()?;
-        self.notify(&Trigger::Enter(stage.key.clone()), cause);
+        self.notify_enter(&stage.key, cause);
         Ok(())
     }
 
@@ -740,7 +752,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                     comment: None,
                 },
             )?;
-            self.notify(&Trigger::Action(action.key.clone()), seq);
+            self.notify_action(&action.key, seq);
             self.move_through(None, action)?;
         }
         Err(Rejection::AutomaticLoop(MAX_AUTOMATIC_MOVES))
@@ -867,7 +879,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 comment,
             },
         )?;
-        self.notify(&Trigger::Action(action.key.clone()), seq);
+        self.notify_action(&action.key, seq);
         let given = self
             .state
             .approvals

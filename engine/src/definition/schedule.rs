@@ -236,7 +236,8 @@ impl Schedule {
         zone: &jiff::tz::TimeZone,
         after: jiff::Timestamp,
     ) -> Option<jiff::Timestamp> {
-        let mut date = after.to_zoned_datetime(zone.clone()).date();
+        // The local date alone: no zoned value built (a hot path of decisions).
+        let mut date = zone.to_datetime(after).date();
         for _ in 0..=MAX_GAP_DAYS + 1 {
             if self.fields.matches(date)
                 && let Some(next) = self.first_on(date, zone, after)
