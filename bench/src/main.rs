@@ -25,6 +25,7 @@ mod profile;
 mod pure;
 mod raw;
 mod report;
+mod scale;
 mod seed;
 mod smtp;
 mod timers;
@@ -90,6 +91,9 @@ struct Args {
     /// Run only these parts (repeat the option for several; default: all).
     #[arg(long, value_enum)]
     only: Vec<Only>,
+    /// Projects in the scale group's store (`--only scale`; the goal is stated for 1,000,000).
+    #[arg(long, default_value_t = 1_000_000)]
+    scale_projects: usize,
 }
 
 /// The parts of a run.
@@ -120,6 +124,9 @@ enum Only {
     /// The JSON API: listing a cohort's 1,000 projects and posting actions,
     /// 8 clients, against the raw limit (SQLite, and PostgreSQL if set).
     Api,
+    /// A store of `--scale-projects` projects: act, board, home page, audit
+    /// verify, commands' memory, size per project (SQLite, and PostgreSQL if set).
+    Scale,
 }
 
 /// What the run has found so far.
@@ -179,13 +186,14 @@ fn main() -> ExitCode {
         || args.timers == 0
         || args.timer_batch == 0
         || args.mails == 0
+        || args.scale_projects == 0
         || !positive(args.seconds)
         || !positive(args.lateness_rate)
         || !positive(args.lateness_seconds)
     {
         eprintln!(
             "bench: --projects, --batch, --timers, --timer-batch, --mails, --seconds, \
-             --lateness-rate and --lateness-seconds must be positive"
+             --lateness-rate, --lateness-seconds and --scale-projects must be positive"
         );
         return ExitCode::FAILURE;
     }
@@ -309,6 +317,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         Only::Import,
         Only::Webhooks,
         Only::Api,
+        Only::Scale,
     ] {
         if !want(part) {
             continue;
@@ -331,6 +340,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
                     Only::Import => import_part(&mut ctx, &mut place).await,
                     Only::Webhooks => webhooks::delivery(&mut ctx, &mut place).await,
                     Only::Api => api::run(&mut ctx, &mut place).await,
+                    Only::Scale => scale::run(&mut ctx, &mut place, args.scale_projects).await,
                     _ => outbox::delivery(&mut ctx, &mut place).await,
                 };
                 let cleaned = place.cleanup().await;
@@ -392,6 +402,7 @@ fn part_name(part: Only) -> &'static str {
         Only::Import => "import",
         Only::Webhooks => "webhooks",
         Only::Api => "api",
+        Only::Scale => "scale",
     }
 }
 
