@@ -63,3 +63,5 @@ mod api;
 mod api_matrix;
 mod api_world;
 mod schemathesis;
+// Issue 18, part 7: audit verify a page at a time, on both databases.
+mod scale;
