@@ -25,6 +25,7 @@ mod profile;
 mod pure;
 mod raw;
 mod report;
+mod scale;
 mod seed;
 mod simulate;
 mod smtp;
@@ -95,6 +96,9 @@ struct Args {
     /// Run only these parts (repeat the option for several; default: all).
     #[arg(long, value_enum)]
     only: Vec<Only>,
+    /// Projects in the scale group's store (`--only scale`; the goal is stated for 1,000,000).
+    #[arg(long, default_value_t = 1_000_000)]
+    scale_projects: usize,
 }
 
 /// The parts of a run.
@@ -132,6 +136,9 @@ enum Only {
     /// `gradflow simulate` of a 10,000-trainee year: the release binary's
     /// time, peak memory and context switches.
     Simulate,
+    /// A store of `--scale-projects` projects: act, board, home page, audit
+    /// verify, commands' memory, size per project (SQLite, and PostgreSQL if set).
+    Scale,
 }
 
 /// What the run has found so far.
@@ -191,13 +198,14 @@ fn main() -> ExitCode {
         || args.timers == 0
         || args.timer_batch == 0
         || args.mails == 0
+        || args.scale_projects == 0
         || !positive(args.seconds)
         || !positive(args.lateness_rate)
         || !positive(args.lateness_seconds)
     {
         eprintln!(
             "bench: --projects, --batch, --timers, --timer-batch, --mails, --seconds, \
-             --lateness-rate and --lateness-seconds must be positive"
+             --lateness-rate, --lateness-seconds and --scale-projects must be positive"
         );
         return ExitCode::FAILURE;
     }
@@ -321,6 +329,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         Only::Import,
         Only::Webhooks,
         Only::Api,
+        Only::Scale,
     ] {
         if !want(part) {
             continue;
@@ -343,6 +352,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
                     Only::Import => import_part(&mut ctx, &mut place).await,
                     Only::Webhooks => webhooks::delivery(&mut ctx, &mut place).await,
                     Only::Api => api::run(&mut ctx, &mut place).await,
+                    Only::Scale => scale::run(&mut ctx, &mut place, args.scale_projects).await,
                     _ => outbox::delivery(&mut ctx, &mut place).await,
                 };
                 let cleaned = place.cleanup().await;
@@ -419,6 +429,7 @@ fn part_name(part: Only) -> &'static str {
         Only::Api => "api",
         Only::Group => "group",
         Only::Simulate => "simulate",
+        Only::Scale => "scale",
     }
 }
 

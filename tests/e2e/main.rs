@@ -65,3 +65,5 @@ mod api_world;
 mod schemathesis;
 // Issue 18, part 3: group commit.
 mod group_commit;
+// Issue 18, part 7: audit verify a page at a time, on both databases.
+mod scale;

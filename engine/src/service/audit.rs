@@ -1,8 +1,9 @@
 //! `audit verify`: proves that no event was edited, removed or reordered
 //! (the hash chain) and that every project's stored stage and state are what
 //! its events lead to (a replay through the decision core), and that its
-//! evidence files and roles are the ones its events record, all read from
-//! one snapshot so that writers committing meanwhile raise no false alarm;
+//! evidence files and roles are the ones its events record, each project
+//! read whole from one snapshot so that writers committing meanwhile raise no
+//! false alarm, a page of projects at a time (bounded memory: store/audit.rs);
 //! and, given the evidence folder, that every file recorded is there with
 //! its SHA-256 (file I/O, here at the service's edge, never in the core).
 
@@ -14,7 +15,7 @@ use serde::Serialize;
 use super::{Engine, Error};
 use crate::audit::{self, Broken};
 use crate::decide::{self, Change, Event, Member, Project, ProjectState};
-use crate::store::{AuditFile, AuditRow};
+use crate::store::{AUDIT_PAGE, AuditFile, AuditRow};
 
 /// What `audit verify` found.
 #[derive(Debug, Clone, Serialize)]
@@ -73,7 +74,6 @@ impl Engine {
     /// SHA-256) with those bytes: a missing or altered file is a break,
     /// named with its project and file.
     pub async fn verify_audit_with(&self, files: Option<&Path>) -> Result<AuditReport, Error> {
-        let rows = self.store.audit_snapshot().await?;
         let mut report = AuditReport {
             projects: 0,
             events: 0,
@@ -85,18 +85,27 @@ impl Engine {
             cohort_broken: None,
         };
         let mut seen: HashMap<String, FileFound> = HashMap::new();
-        for row in &rows {
-            report.projects += 1;
-            report.events += row.links.len() as u64;
-            if let Err(broken) = self.verify_project(row).await? {
-                report.broken = Some(broken);
-                break;
-            }
-            if let Some(dir) = files {
-                let last = row.links.last().map_or(0, |l| l.seq);
-                if let Some(broken) = check_files(dir, row, last, &mut seen).await? {
+        // A page of projects at a time (store/audit.rs says what each page's
+        // snapshot guarantees): memory stays that of one page, whatever the
+        // number of projects.
+        let mut after = None;
+        'pages: loop {
+            let rows = self.store.audit_page(after, AUDIT_PAGE).await?;
+            let Some(last) = rows.last() else { break };
+            after = Some(last.project);
+            for row in &rows {
+                report.projects += 1;
+                report.events += row.links.len() as u64;
+                if let Err(broken) = self.verify_project(row).await? {
                     report.broken = Some(broken);
-                    break;
+                    break 'pages;
+                }
+                if let Some(dir) = files {
+                    let last = row.links.last().map_or(0, |l| l.seq);
+                    if let Some(broken) = check_files(dir, row, last, &mut seen).await? {
+                        report.broken = Some(broken);
+                        break 'pages;
+                    }
                 }
             }
         }
@@ -174,8 +183,7 @@ impl Engine {
             }
         }
         let earlier: Vec<&crate::definition::Workflow> = earlier.iter().map(|w| &**w).collect();
-        let cohort = self.store.cohort_by_id(row.cohort_id).await?;
-        let calendar = self.calendar(cohort.id, cohort.revision).await?;
+        let calendar = self.calendar(row.cohort_id, row.cohort_revision).await?;
         let ctx = Project {
             id: project,
             workflow: &workflow,

@@ -127,6 +127,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0020_calendar_feeds.sql"),
         include_str!("../../../migrations/postgres/0020_calendar_feeds.sql"),
     ),
+    (
+        21,
+        "scale",
+        include_str!("../../../migrations/sqlite/0021_scale.sql"),
+        include_str!("../../../migrations/postgres/0021_scale.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.

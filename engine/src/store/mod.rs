@@ -7,6 +7,7 @@
 
 mod account_mail;
 mod accounts;
+mod audit;
 mod backup;
 pub(crate) mod certificates;
 mod committee;
@@ -56,10 +57,10 @@ pub use tokens::TokenRow;
 pub use viewer::{Evidence, ProjectFilter};
 pub use webhooks::{HookDelivery, HookRecord, Webhook};
 
+pub use audit::{AUDIT_PAGE, AuditFile, AuditRow, AuditTimer};
 pub use directory::{Cohort, CohortPin, NewCohort, Person, Program, Published, StoredDefinition};
 pub use projects::{
-    AuditFile, AuditRow, AuditTimer, DatesRead, FirstUse, Idempotency, NewProject, Pending,
-    ProjectRecord, StoredEvent, Summary,
+    DatesRead, FirstUse, Idempotency, NewProject, Pending, ProjectRecord, StoredEvent, Summary,
 };
 
 /// The schema version this build knows: its newest migration. A backup made

@@ -7,7 +7,6 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Begin, Columns, Error, Store, instant, micros, with_db};
-use crate::audit;
 use crate::decide::{Decision, Member, ProjectState};
 
 /// A project as loaded for deciding.
@@ -59,74 +58,6 @@ pub struct StoredEvent {
     pub change: crate::decide::Change,
     /// Hash.
     pub hash: String,
-}
-
-/// A project as read for `audit verify`: its stored row and its whole log,
-/// all from one snapshot of the database.
-#[derive(Debug, Clone)]
-pub struct AuditRow {
-    /// Project id.
-    pub project: i64,
-    /// Cohort.
-    pub cohort_id: i64,
-    /// The definition version it is pinned to.
-    pub definition_id: i64,
-    /// The stage column.
-    pub stage: String,
-    /// The head hash column.
-    pub head: String,
-    /// The state column (JSON), as stored.
-    pub state: String,
-    /// The overdue column: the board's copy of the state's overdue mark.
-    pub overdue_since: Option<Timestamp>,
-    /// Everyone with a role on it, directly or through the cohort.
-    pub members: Vec<Member>,
-    /// Its `project_members` rows (the roles given on it directly), which
-    /// `MemberAdded` events project.
-    pub direct: Vec<Member>,
-    /// Its events, in `seq` order.
-    pub links: Vec<audit::StoredLink>,
-    /// Its evidence rows, which `EvidenceAdded` events project.
-    pub files: Vec<AuditFile>,
-    /// Its deadline and milestone timers still to fire (pending or
-    /// claimed), which must fall when its state says.
-    pub timers: Vec<AuditTimer>,
-}
-
-/// A deadline or milestone timer still to fire, as `audit verify` compares
-/// it with the project's replayed dates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditTimer {
-    /// Row id.
-    pub id: i64,
-    /// Its key (`deadline`, `milestone:KEY`).
-    pub key: String,
-    /// Its kind's stored name.
-    pub kind: String,
-    /// When it fires.
-    pub at: Timestamp,
-    /// The stage entry it belongs to.
-    pub entry: i64,
-}
-
-/// An evidence row as `audit verify` compares it with its event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditFile {
-    /// Row id.
-    pub id: i64,
-    /// The event that recorded it; `None` for a file uploaded before
-    /// uploads were events.
-    pub event_seq: Option<i64>,
-    /// What the event records of it: name, SHA-256, size, who.
-    pub name: String,
-    /// SHA-256 of its bytes.
-    pub sha256: String,
-    /// Size in bytes.
-    pub size: i64,
-    /// Who uploaded it.
-    pub uploader: i64,
-    /// Its bytes were removed by the retention rule (the row stays).
-    pub removed: bool,
 }
 
 /// Most rows in one multi-row INSERT (well under both databases' limits on bound values).
@@ -1257,119 +1188,6 @@ impl Store {
         .iter()
         .map(|r| Ok((r.text("template")?, r.text("email")?, r.text("state")?)))
         .collect())
-    }
-
-    /// Every project's row, members and log, read in one snapshot so that
-    /// writers committing meanwhile cannot make a sound chain look broken.
-    /// A column that does not decode is reported with its project and event.
-    pub(crate) async fn audit_snapshot(&self) -> Result<Vec<AuditRow>, Error> {
-        with_db!(self, pool => {
-            let mut tx = pool.begin_snapshot().await?;
-            let mut rows: Vec<AuditRow> = Vec::new();
-            for r in sqlx::query("SELECT id, cohort_id, definition_id, stage, head, state, overdue_since FROM projects ORDER BY id")
-                .fetch_all(&mut *tx)
-                .await?
-            {
-                let project = r.int("id")?;
-                let column = |e: Error| Error::Corrupt(format!("project {project}: {e}"));
-                rows.push(AuditRow {
-                    project,
-                    cohort_id: r.int("cohort_id").map_err(column)?,
-                    definition_id: r.int("definition_id").map_err(column)?,
-                    stage: r.text("stage").map_err(column)?,
-                    head: r.text("head").map_err(column)?,
-                    state: r.text("state").map_err(column)?,
-                    overdue_since: r.opt_int("overdue_since").map_err(column)?.map(instant).transpose().map_err(column)?,
-                    members: Vec::new(),
-                    direct: Vec::new(),
-                    links: Vec::new(),
-                    files: Vec::new(),
-                    timers: Vec::new(),
-                });
-            }
-            let index: std::collections::HashMap<i64, usize> =
-                rows.iter().enumerate().map(|(i, r)| (r.project, i)).collect();
-            for r in sqlx::query(
-                "SELECT m.project_id AS pid, m.person_id, m.role FROM project_members m
-                 UNION SELECT p.id AS pid, c.person_id, c.role FROM projects p JOIN cohort_members c ON c.cohort_id = p.cohort_id",
-            )
-            .fetch_all(&mut *tx)
-            .await?
-            {
-                if let Some(&i) = index.get(&r.int("pid")?) {
-                    rows[i].members.push(member_row(&r)?);
-                }
-            }
-            for r in sqlx::query("SELECT project_id, person_id, role FROM project_members ORDER BY project_id, person_id, role")
-                .fetch_all(&mut *tx)
-                .await?
-            {
-                if let Some(&i) = index.get(&r.int("project_id")?) {
-                    rows[i].direct.push(member_row(&r)?);
-                }
-            }
-            for r in sqlx::query(
-                "SELECT project_id, seq, at, actor_id, change, prev_hash, hash FROM events ORDER BY project_id, seq",
-            )
-            .fetch_all(&mut *tx)
-            .await?
-            {
-                let project = r.int("project_id")?;
-                let seq = r.int("seq").map_err(|e| Error::Corrupt(format!("project {project}: an event's seq: {e}")))?;
-                let column = |e: Error| Error::Corrupt(format!("project {project}, event {seq}: {e}"));
-                let link = audit::StoredLink {
-                    project,
-                    seq,
-                    at: r.int("at").map_err(column)?,
-                    actor: r.opt_int("actor_id").map_err(column)?,
-                    change: r.text("change").map_err(column)?,
-                    prev_hash: r.text("prev_hash").map_err(column)?,
-                    hash: r.text("hash").map_err(column)?,
-                };
-                match index.get(&project) {
-                    Some(&i) => rows[i].links.push(link),
-                    None => return Err(Error::Corrupt(format!("event {seq} belongs to project {project}, which does not exist"))),
-                }
-            }
-            for r in sqlx::query("SELECT id, project_id, event_seq, name, sha256, size, uploader_id, removed_at IS NOT NULL AS removed FROM evidence ORDER BY id")
-                .fetch_all(&mut *tx)
-                .await?
-            {
-                let project = r.int("project_id")?;
-                let file = AuditFile {
-                    id: r.int("id")?,
-                    event_seq: r.opt_int("event_seq")?,
-                    name: r.text("name")?,
-                    sha256: r.text("sha256")?,
-                    size: r.int("size")?,
-                    uploader: r.int("uploader_id")?,
-                    removed: r.flag("removed")?,
-                };
-                if let Some(&i) = index.get(&project) {
-                    rows[i].files.push(file);
-                }
-            }
-            for r in sqlx::query(
-                "SELECT id, project_id, key, kind, due_at, entry FROM timers
-                 WHERE state IN ('pending', 'claimed') AND kind IN ('deadline', 'milestone_due') ORDER BY id",
-            )
-            .fetch_all(&mut *tx)
-            .await?
-            {
-                let timer = AuditTimer {
-                    id: r.int("id")?,
-                    key: r.text("key")?,
-                    kind: r.text("kind")?,
-                    at: instant(r.int("due_at")?)?,
-                    entry: r.int("entry")?,
-                };
-                if let Some(&i) = index.get(&r.int("project_id")?) {
-                    rows[i].timers.push(timer);
-                }
-            }
-            tx.commit().await?;
-            Ok(rows)
-        })
     }
 }
 

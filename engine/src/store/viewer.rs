@@ -9,9 +9,31 @@ use super::{Columns, Error, Message, Store, instant, micros, with_db};
 
 /// Whether person `$1` may see project `p`: they hold a role on it, given
 /// on the project (trainee, supervisor, an assigned evaluator) or on its
-/// whole cohort (its coordinators).
+/// whole cohort (its coordinators). For one project (by its id).
 const VISIBLE: &str = "(EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.person_id = $1)
   OR EXISTS (SELECT 1 FROM cohort_members cm WHERE cm.cohort_id = p.cohort_id AND cm.person_id = $1))";
+
+/// The ids of the projects person `$1` may see, above the id placeholder
+/// `after` when given: [`VISIBLE`]'s rule, the same two ways of holding a
+/// role, written as the set they make, so a list starts from the person's
+/// own rows (`project_members_person`, and `cohort_members_person` of
+/// migration 0021, then `projects_cohort`) instead of testing every project
+/// of the store: a list costs what the person may see, not what the store
+/// holds (a trainee's home page on a million projects reads one).
+fn visible_ids(after: Option<&str>) -> String {
+    let (direct, cohort) = match after {
+        Some(p) => (
+            format!(" AND m.project_id > {p}"),
+            format!(" AND q.id > {p}"),
+        ),
+        None => (String::new(), String::new()),
+    };
+    format!(
+        "SELECT m.project_id AS id FROM project_members m WHERE m.person_id = $1{direct}
+         UNION SELECT q.id FROM cohort_members cm JOIN projects q ON q.cohort_id = cm.cohort_id
+         WHERE cm.person_id = $1{cohort}"
+    )
+}
 
 /// The live deadline timer of project `p`, if it has one: a stage with a
 /// deadline sets it on entry, and leaving the stage (or the timer firing)
@@ -68,7 +90,10 @@ pub(crate) struct StageCount {
 impl Store {
     /// Ids of the projects `person` may see, newest first.
     pub(crate) async fn visible_projects(&self, person: i64) -> Result<Vec<i64>, Error> {
-        let sql = format!("SELECT p.id FROM projects p WHERE {VISIBLE} ORDER BY p.id DESC");
+        let sql = format!(
+            "SELECT v.id FROM ({}) v ORDER BY v.id DESC",
+            visible_ids(None)
+        );
         with_db!(self, pool => sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(person)
             .fetch_all(pool)
@@ -81,9 +106,10 @@ impl Store {
     /// Ids of one page of the projects `person` may see, oldest first:
     /// those after id `after`, at most `limit`, of `cohort` and at `stage`
     /// when given, and overdue at `now` (or not) when `overdue` is given
-    /// (see [`OVERDUE_SINCE`]). The database walks the projects in id order
-    /// and stops at the page's end: a page costs the same whatever the
-    /// number of projects.
+    /// (see [`OVERDUE_SINCE`]). The database starts from the projects the
+    /// person may see after `after` ([`visible_ids`]) and stops at the page's
+    /// end: a page costs what the person may see, whatever the number of
+    /// projects in the store.
     pub(crate) async fn visible_project_page(
         &self,
         person: i64,
@@ -94,9 +120,10 @@ impl Store {
     ) -> Result<Vec<i64>, Error> {
         // Each filter is off when its parameter is NULL: one statement, so
         // every parameter is used whatever is asked.
+        let visible = visible_ids(Some("$3"));
         let sql = format!(
             "SELECT p.id FROM projects p {DEADLINE_JOIN}
-             WHERE {VISIBLE} AND p.id > $3
+             WHERE p.id IN ({visible}) AND p.id > $3
                AND ($5 IS NULL OR p.cohort_id = $5)
                AND ($6 IS NULL OR p.stage = $6)
                AND ($7 IS NULL OR ($7 = 1 AND {OVERDUE_SINCE} IS NOT NULL)
