@@ -641,14 +641,9 @@ async fn sqlite_raw(
             (rate, written, before, after)
         }
         Driver::Rusqlite => {
-            let worker = raw::LiteWorker::open(
-                &file,
-                durability,
-                shape,
-                cycle.clone(),
-                subjects.to_vec(),
-            )?
-            .with_batch(ctx.batch);
+            let worker =
+                raw::LiteWorker::open(&file, durability, shape, cycle.clone(), subjects.to_vec())?
+                    .with_batch(ctx.batch);
             if shape == Shape::Ping {
                 ctx.facts.push(format!(
                     "rusqlite {} (bundled, the store's own SQLite through sqlx is the same library): \
@@ -918,7 +913,9 @@ async fn sqlite_part(ctx: &mut Ctx) -> anyhow::Result<()> {
             None,
         );
         ctx.ratio(
-            format!("{group}: Engine::act_many / raw limit ({raw_by}, one command per transaction)"),
+            format!(
+                "{group}: Engine::act_many / raw limit ({raw_by}, one command per transaction)"
+            ),
             batch_rate,
             raw,
             Some(Goal::AtLeast(RATIO_GOAL)),
@@ -1140,7 +1137,9 @@ async fn postgres_runs(ctx: &mut Ctx, url: &str) -> anyhow::Result<()> {
             Some(Goal::AtLeast(RATIO_GOAL)),
         );
         ctx.ratio(
-            format!("postgres {c}: Engine::act / raw with all the engine's reads and rows (sqlx, {c})"),
+            format!(
+                "postgres {c}: Engine::act / raw with all the engine's reads and rows (sqlx, {c})"
+            ),
             engine_rates[i],
             io,
             None,

@@ -89,7 +89,9 @@ impl Committer {
             tokio::spawn(run(self.store.clone(), self.queue.clone()));
         }
         answer.await.map_err(|_| {
-            Error::internal("the commit was abandoned (the process is stopping or its committer failed)")
+            Error::internal(
+                "the commit was abandoned (the process is stopping or its committer failed)",
+            )
         })
     }
 
@@ -155,7 +157,11 @@ fn take(jobs: &mut Vec<Job>) -> Vec<Job> {
 /// transaction as a whole fails, each job is committed alone, so each gets
 /// its own answer.
 async fn commit(store: &Store, batch: Vec<Job>) {
-    let now = batch.iter().map(|j| j.now).max().expect("a batch is not empty");
+    let now = batch
+        .iter()
+        .map(|j| j.now)
+        .max()
+        .expect("a batch is not empty");
     let result = {
         let pending: Vec<_> = batch.iter().filter_map(|j| j.prepared.pending()).collect();
         store.commit_many(&pending, now).await
@@ -178,9 +184,9 @@ async fn commit(store: &Store, batch: Vec<Job>) {
                     store.commit_many(&pending, job.now).await
                 };
                 let result = match result {
-                    Ok(mut results) => results
-                        .pop()
-                        .unwrap_or_else(|| Err(store::Error::Corrupt("no result for a command".into()))),
+                    Ok(mut results) => results.pop().unwrap_or_else(|| {
+                        Err(store::Error::Corrupt("no result for a command".into()))
+                    }),
                     Err(e) => Err(e),
                 };
                 let _ = job.reply.send((job.prepared, result));
