@@ -1,10 +1,12 @@
-//! Group commit: single commands that arrive together (web requests, API
-//! calls, CLI commands of one process) share one transaction through the
-//! batch path ([`crate::store::Store::commit_many`]), each with its own
-//! result, conflict, refusal and idempotency record.
+//! Group commit on SQLite: single commands that arrive together (web
+//! requests, API calls) share one transaction through the batch path
+//! (`Store::commit_many`), each with its own result, conflict, refusal and
+//! idempotency record. (PostgreSQL runs concurrent transactions side by
+//! side and does not use it: see `Engine::commit`.)
 //!
 //! One committer per engine (so one writer per SQLite database in the
-//! process): a command is queued; when no commit is running, a task is
+//! process; two processes on one file each have theirs, and SQLite's write
+//! lock, waited for up to `LOCK_WAIT`, orders them): a command is queued; when no commit is running, a task is
 //! started that takes everything queued, commits it, answers each command
 //! and looks again, stopping when the queue is empty. There is no timer: a
 //! lone command is committed at once, and commands queue only while a
