@@ -82,7 +82,9 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
             })),
         );
         ctx.ratio(
-            format!("{group}: Engine::act, {CLIENTS} clients (group commit) / raw limit (1 client)"),
+            format!(
+                "{group}: Engine::act, {CLIENTS} clients (group commit) / raw limit (1 client)"
+            ),
             rates[1],
             raw,
             Some(Goal::AtLeast(1.0)),

@@ -1,5 +1,5 @@
-//! Group commit (issue 18, part 3): single commands that arrive together
-//! share one transaction, each keeping its own result, conflict, refusal
+//! Group commit (issue 18, part 3): on SQLite, single commands that arrive
+//! together share one transaction, each keeping its own result, conflict, refusal
 //! and idempotency record. To make them arrive together for certain, the
 //! first command's commit is held up by a lock another connection holds
 //! (SQLite: the write lock; PostgreSQL: the first project's row), so the
@@ -134,11 +134,15 @@ async fn twenty_commands_commit_together_each_with_its_own_outcome(db: &TestDb) 
         others,
     )
     .await;
-    assert_eq!(commands, 20, "every command went through the committer");
-    assert!(
-        transactions < commands,
-        "commands arriving together share transactions ({transactions} for {commands})"
-    );
+    // On PostgreSQL each command commits in its own transaction (the
+    // server runs them side by side); the outcomes must be the same.
+    if db.is_sqlite() {
+        assert_eq!(commands, 20, "every command went through the committer");
+        assert!(
+            transactions < commands,
+            "commands arriving together share transactions ({transactions} for {commands})"
+        );
+    }
     for (id, result) in ids.iter().zip(results) {
         let outcome = result.unwrap_or_else(|e| panic!("project {id}: {e}"));
         assert_eq!(outcome.project, *id, "each command gets its own outcome");
@@ -172,13 +176,29 @@ async fn conflicts_refusals_and_keys_stay_each_commands_own(db: &TestDb) {
     };
     let others = vec![
         // Two on one project, both from the version seen.
-        (ids[1], trainee.as_str(), submit(&cohort, Some(version), None)),
-        (ids[1], trainee.as_str(), submit(&cohort, Some(version), None)),
+        (
+            ids[1],
+            trainee.as_str(),
+            submit(&cohort, Some(version), None),
+        ),
+        (
+            ids[1],
+            trainee.as_str(),
+            submit(&cohort, Some(version), None),
+        ),
         // Not possible in the proposal stage: refused.
         (ids[2], trainee.as_str(), endorse),
         // The same key twice.
-        (ids[3], trainee.as_str(), submit(&cohort, None, Some("twice"))),
-        (ids[3], trainee.as_str(), submit(&cohort, None, Some("twice"))),
+        (
+            ids[3],
+            trainee.as_str(),
+            submit(&cohort, None, Some("twice")),
+        ),
+        (
+            ids[3],
+            trainee.as_str(),
+            submit(&cohort, None, Some("twice")),
+        ),
         (ids[4], trainee.as_str(), submit(&cohort, None, None)),
     ];
     let (results, (_, commands)) = together(
@@ -189,7 +209,12 @@ async fn conflicts_refusals_and_keys_stay_each_commands_own(db: &TestDb) {
         others,
     )
     .await;
-    assert!(commands >= 5, "the decided commands went through the committer");
+    if db.is_sqlite() {
+        assert!(
+            commands >= 5,
+            "the decided commands went through the committer"
+        );
+    }
     let mut results = results.into_iter();
     results.next().unwrap().expect("the held command commits");
     let (a, b) = (results.next().unwrap(), results.next().unwrap());
@@ -203,7 +228,10 @@ async fn conflicts_refusals_and_keys_stay_each_commands_own(db: &TestDb) {
         "the winner's decision is stored"
     );
     assert_eq!(lost.kind(), Kind::Conflict, "{lost}");
-    let refused = results.next().unwrap().expect_err("endorse is not possible here");
+    let refused = results
+        .next()
+        .unwrap()
+        .expect_err("endorse is not possible here");
     assert_ne!(refused.kind(), Kind::Internal, "{refused}");
     assert_eq!(
         engine.view(ids[2]).await.unwrap().record.state.version,
@@ -213,7 +241,10 @@ async fn conflicts_refusals_and_keys_stay_each_commands_own(db: &TestDb) {
     let first = results.next().unwrap().expect("a keyed command commits");
     let second = results.next().unwrap().expect("its retry replays");
     assert_eq!(
-        [first.replayed, second.replayed].iter().filter(|r| **r).count(),
+        [first.replayed, second.replayed]
+            .iter()
+            .filter(|r| **r)
+            .count(),
         1,
         "one applied, one replayed: {first:?} {second:?}"
     );
@@ -229,7 +260,8 @@ async fn conflicts_refusals_and_keys_stay_each_commands_own(db: &TestDb) {
 }
 
 /// A lone command does not wait for company: with nothing else queued it
-/// commits in a transaction of its own, at once.
+/// commits in a transaction of its own, at once (on PostgreSQL without
+/// the committer at all).
 async fn a_lone_command_commits_alone(db: &TestDb) {
     let engine = Arc::new(db.engine().await);
     let (cohort, ids) = projects(&engine, 3).await;
@@ -241,7 +273,8 @@ async fn a_lone_command_commits_alone(db: &TestDb) {
             .await
             .unwrap();
         let after = engine.group_commits();
-        assert_eq!((after.0 - before.0, after.1 - before.1), (1, 1));
+        let expected = if db.is_sqlite() { (1, 1) } else { (0, 0) };
+        assert_eq!((after.0 - before.0, after.1 - before.1), expected);
     }
 }
 
@@ -349,10 +382,14 @@ async fn a_kill_9_loses_no_acknowledged_command(db: &TestDb) {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(count, 150, "the child acknowledged commands before it was killed");
+    assert_eq!(
+        count, 150,
+        "the child acknowledged commands before it was killed"
+    );
     // What was in the pipe when it died was acknowledged too.
     for line in lines.map_while(Result::ok) {
-        if let Some((project, version)) = line.strip_prefix("ack ").and_then(|r| r.split_once(' ')) {
+        if let Some((project, version)) = line.strip_prefix("ack ").and_then(|r| r.split_once(' '))
+        {
             let seen = acked.entry(project.parse().unwrap()).or_default();
             *seen = (*seen).max(version.parse().unwrap());
         }

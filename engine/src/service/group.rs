@@ -1,10 +1,12 @@
-//! Group commit: single commands that arrive together (web requests, API
-//! calls, CLI commands of one process) share one transaction through the
-//! batch path ([`crate::store::Store::commit_many`]), each with its own
-//! result, conflict, refusal and idempotency record.
+//! Group commit on SQLite: single commands that arrive together (web
+//! requests, API calls) share one transaction through the batch path
+//! (`Store::commit_many`), each with its own result, conflict, refusal and
+//! idempotency record. (PostgreSQL runs concurrent transactions side by
+//! side and does not use it: see `Engine::commit`.)
 //!
 //! One committer per engine (so one writer per SQLite database in the
-//! process): a command is queued; when no commit is running, a task is
+//! process; two processes on one file each have theirs, and SQLite's write
+//! lock, waited for up to `LOCK_WAIT`, orders them): a command is queued; when no commit is running, a task is
 //! started that takes everything queued, commits it, answers each command
 //! and looks again, stopping when the queue is empty. There is no timer: a
 //! lone command is committed at once, and commands queue only while a
@@ -89,7 +91,9 @@ impl Committer {
             tokio::spawn(run(self.store.clone(), self.queue.clone()));
         }
         answer.await.map_err(|_| {
-            Error::internal("the commit was abandoned (the process is stopping or its committer failed)")
+            Error::internal(
+                "the commit was abandoned (the process is stopping or its committer failed)",
+            )
         })
     }
 
@@ -155,7 +159,11 @@ fn take(jobs: &mut Vec<Job>) -> Vec<Job> {
 /// transaction as a whole fails, each job is committed alone, so each gets
 /// its own answer.
 async fn commit(store: &Store, batch: Vec<Job>) {
-    let now = batch.iter().map(|j| j.now).max().expect("a batch is not empty");
+    let now = batch
+        .iter()
+        .map(|j| j.now)
+        .max()
+        .expect("a batch is not empty");
     let result = {
         let pending: Vec<_> = batch.iter().filter_map(|j| j.prepared.pending()).collect();
         store.commit_many(&pending, now).await
@@ -178,9 +186,9 @@ async fn commit(store: &Store, batch: Vec<Job>) {
                     store.commit_many(&pending, job.now).await
                 };
                 let result = match result {
-                    Ok(mut results) => results
-                        .pop()
-                        .unwrap_or_else(|| Err(store::Error::Corrupt("no result for a command".into()))),
+                    Ok(mut results) => results.pop().unwrap_or_else(|| {
+                        Err(store::Error::Corrupt("no result for a command".into()))
+                    }),
                     Err(e) => Err(e),
                 };
                 let _ = job.reply.send((job.prepared, result));

@@ -106,7 +106,8 @@ impl<DB: sqlx::Database> Writes<DB> {
     /// Starts the part `name`; push its statement, then call [`Writes::end`].
     pub(super) fn part(&mut self, name: &str) -> &mut sqlx::QueryBuilder<DB> {
         if self.postgres {
-            self.query.push(if self.parts == 0 { "WITH " } else { ", " });
+            self.query
+                .push(if self.parts == 0 { "WITH " } else { ", " });
             self.query.push(name);
             self.query.push(" AS (");
         } else if self.parts > 0 {
@@ -165,9 +166,14 @@ impl<DB: sqlx::Database> Writes<DB> {
 /// statement for as many decisions as [`MAX_BINDS`] allows, since round
 /// trips (on SQLite, hand-offs to sqlx's worker thread) dominate the cost.
 macro_rules! write_decisions {
-    ($tx:expr, $written:expr, $now:expr, $postgres:expr) => {{
+    ($tx:expr, $written:expr, $now:expr, $postgres:expr) => {
+        write_decisions!($tx, $written, $now, $postgres, None)
+    };
+    ($tx:expr, $written:expr, $now:expr, $postgres:expr, $keyed:expr) => {{
         let all: &[(i64, &Decision)] = $written;
         let postgres: bool = $postgres;
+        // An idempotency record (project, record) written with the first rows.
+        let mut keyed: Option<(i64, $crate::store::Idempotency<'_>)> = $keyed;
         let now = micros($now);
         let mut from = 0;
         while from < all.len() {
@@ -180,6 +186,20 @@ macro_rules! write_decisions {
             let written = &all[from..to];
             from = to;
             let mut writes = $crate::store::projects::Writes::new(postgres);
+            if let Some((project, i)) = keyed.take() {
+                let insert = writes.part("ik");
+                insert.push("INSERT INTO idempotency (actor_id, key, project_id, response, request, created_at) VALUES (");
+                let mut values = insert.separated(", ");
+                values
+                    .push_bind(i.actor)
+                    .push_bind(i.key)
+                    .push_bind(project)
+                    .push_bind(i.response)
+                    .push_bind(i.request)
+                    .push_bind(now);
+                insert.push(")");
+                writes.end(false);
+            }
             let events: Vec<(i64, &crate::decide::Event)> =
                 written.iter().flat_map(|(p, d)| d.events.iter().map(move |e| (*p, e))).collect();
             if !events.is_empty() {
@@ -428,22 +448,19 @@ macro_rules! write_pending {
     ($conn:expr, $item:expr, $now:expr, $postgres:expr) => {{
         let item: &Pending<'_> = $item;
         if !advance!($conn, item, $now) {
-            return Err(Error::Conflict { expected: item.expected });
+            return Err(Error::Conflict {
+                expected: item.expected,
+            });
         }
-        if let Some(i) = item.idempotency {
-            sqlx::query(
-                "INSERT INTO idempotency (actor_id, key, project_id, response, request, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(i.actor)
-            .bind(i.key)
-            .bind(item.project)
-            .bind(i.response)
-            .bind(i.request)
-            .bind(micros($now))
-            .execute(&mut *$conn)
-            .await?;
-        }
-        write_decisions!($conn, &[(item.project, item.decision)], $now, $postgres);
+        // The idempotency record is a part of the rows' statement: a
+        // concurrent use of the key fails it whole (a unique violation).
+        write_decisions!(
+            $conn,
+            &[(item.project, item.decision)],
+            $now,
+            $postgres,
+            item.idempotency.map(|i| (item.project, i))
+        );
         Ok::<(), Error>(())
     }};
 }

@@ -270,8 +270,8 @@ macro_rules! push_hooks {
         );
     }};
 }
-pub(crate) use push_hooks;
 pub(crate) use enqueue_hooks;
+pub(crate) use push_hooks;
 
 const COLUMNS: &str = "d.id, d.webhook_id, d.event, d.project_id, d.payload, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error, d.sent_at, d.resends, d.retry_base, d.created_at";
 
