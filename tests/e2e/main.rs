@@ -63,3 +63,5 @@ mod api;
 mod api_matrix;
 mod api_world;
 mod schemathesis;
+// Issue 18, part 5: the worker's drain with rounds in flight.
+mod timers_drain;
