@@ -422,12 +422,17 @@ struct Call {
 
 /// Rounds in flight at once on the database at `url`, as
 /// `Engine::drain_due` runs them: `ROUNDS_IN_FLIGHT` on PostgreSQL, one on SQLite.
+/// `GRADFLOW_BENCH_TIMER_LANES=N` (1 to 4) sets another number on
+/// PostgreSQL, to compare (1: the drain before rounds in flight).
 fn lanes_for(url: &str) -> usize {
-    if url.starts_with("postgres") {
-        gradflow_engine::service::ROUNDS_IN_FLIGHT
-    } else {
-        1
+    if !url.starts_with("postgres") {
+        return 1;
     }
+    std::env::var("GRADFLOW_BENCH_TIMER_LANES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| (1..=4).contains(n))
+        .unwrap_or(gradflow_engine::service::ROUNDS_IN_FLIGHT)
 }
 
 /// Everything due at `now`, fired as `Engine::drain_due` fires it (`lanes`
@@ -580,8 +585,9 @@ async fn raw_rounds(
     Ok(())
 }
 
-/// Every seeded timer (of `kind`, if given) claimed exactly once and done:
-/// `count` of them.
+/// Every seeded timer (of `kind`, if given) done, never refused (a claim is
+/// not an attempt): `count` of them. That each was claimed once is the
+/// rounds' check (claims add up to the timers due).
 async fn done_once(
     db: &mut Plain,
     seeded: &Seeded,
@@ -594,7 +600,7 @@ async fn done_once(
         .count(
             &format!(
                 "SELECT COUNT(*) FROM timers WHERE id >= $1 AND id <= $2{of_kind} \
-                 AND state = 'done' AND attempts = 1 AND done_at IS NOT NULL"
+                 AND state = 'done' AND attempts = 0 AND done_at IS NOT NULL"
             ),
             &range,
         )
@@ -777,7 +783,15 @@ pub async fn lateness(ctx: &mut Ctx, place: &mut Place) -> anyhow::Result<()> {
     if ctx.profile {
         crate::profile::start();
     }
-    let drains = work(&engine, count, base, window, ctx.timer_batch, lanes_for(&url)).await?;
+    let drains = work(
+        &engine,
+        count,
+        base,
+        window,
+        ctx.timer_batch,
+        lanes_for(&url),
+    )
+    .await?;
     if ctx.profile {
         let wall = Timestamp::now().duration_since(base).as_secs_f64();
         let rounds = drains.iter().map(|d| d.calls.len()).sum();

@@ -94,7 +94,11 @@ async fn assert_fired_once(engine: &Engine, projects: &[i64]) {
     assert!(engine.timers("claimed").await.unwrap().is_empty());
     assert!(engine.timers("failed").await.unwrap().is_empty());
     let done = engine.timers("done").await.unwrap();
-    assert_eq!(done.len(), PROJECTS * 4, "the four timers of each project done");
+    assert_eq!(
+        done.len(),
+        PROJECTS * 4,
+        "the four timers of each project done"
+    );
     // A lost race gives a timer back (its `last_error` says so) without
     // counting an attempt: none was refused.
     assert!(done.iter().all(|t| t.attempts == 0), "no timer refused");
