@@ -37,12 +37,13 @@ pub struct ClaimedRow {
 /// `lock` is `FOR UPDATE SKIP LOCKED` on PostgreSQL.
 fn claim_sql(lock: &str) -> String {
     format!(
-        "UPDATE timers SET state = 'claimed', lease_until = $1, attempts = attempts + 1
+        "UPDATE timers SET state = 'claimed', lease_until = $1
              WHERE id IN (
                  SELECT id FROM (SELECT id FROM timers WHERE state = 'claimed' AND lease_until < $2
                                  ORDER BY due_at, id LIMIT $3{lock}) AS expired
                  UNION ALL
                  SELECT id FROM (SELECT id FROM timers WHERE state = 'pending' AND due_at <= $2
+                                   AND (retry_at IS NULL OR retry_at <= $2)
                                  ORDER BY due_at, id LIMIT $3{lock}) AS due
                  LIMIT $3)
              RETURNING id, project_id, key, kind, due_at, entry, spec"
@@ -64,7 +65,7 @@ pub enum Claim {
 /// The earlier claim statement (see [`Claim::Earlier`]).
 fn earlier_claim_sql(lock: &str) -> String {
     format!(
-        "UPDATE timers SET state = 'claimed', lease_until = $1, attempts = attempts + 1
+        "UPDATE timers SET state = 'claimed', lease_until = $1
              WHERE id IN (
                  SELECT id FROM timers
                  WHERE (state = 'pending' AND due_at <= $2) OR (state = 'claimed' AND lease_until < $2)

@@ -411,6 +411,72 @@ struct Fired {
     profile: Vec<crate::profile::Line>,
 }
 
+/// One `Engine::fire_due` call of a drain.
+struct Call {
+    /// When it began and ended.
+    start: Timestamp,
+    end: Timestamp,
+    took: Duration,
+    report: FireReport,
+}
+
+/// Rounds in flight at once on the database at `url`, as
+/// `Engine::drain_due` runs them: `ROUNDS_IN_FLIGHT` on PostgreSQL, one on SQLite.
+/// `GRADFLOW_BENCH_TIMER_LANES=N` (1 to 4) sets another number on
+/// PostgreSQL, to compare (1: the drain before rounds in flight).
+fn lanes_for(url: &str) -> usize {
+    if !url.starts_with("postgres") {
+        return 1;
+    }
+    std::env::var("GRADFLOW_BENCH_TIMER_LANES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| (1..=4).contains(n))
+        .unwrap_or(gradflow_engine::service::ROUNDS_IN_FLIGHT)
+}
+
+/// Everything due at `now`, fired as `Engine::drain_due` fires it (`lanes`
+/// loops of `fire_due` rounds at once, each until a round finds nothing
+/// left to fire), with each call timed: the engine's drain adds the
+/// reports up and keeps no times.
+async fn drain(
+    engine: &Engine,
+    now: Timestamp,
+    batch: usize,
+    lanes: usize,
+) -> anyhow::Result<Vec<Call>> {
+    let lane = |i: usize| async move {
+        let mut calls = Vec::new();
+        if i >= lanes {
+            return Ok(calls);
+        }
+        loop {
+            let start = Timestamp::now();
+            let t0 = Instant::now();
+            let report = engine.fire_due(now, batch).await?;
+            let took = t0.elapsed();
+            let done = report.claimed == report.retried + report.refused;
+            calls.push(Call {
+                start,
+                end: Timestamp::now(),
+                took,
+                report,
+            });
+            if done {
+                return Ok::<_, anyhow::Error>(calls);
+            }
+        }
+    };
+    let (a, b, c, d) = tokio::join!(lane(0), lane(1), lane(2), lane(3));
+    let mut calls = Vec::new();
+    for lane in [a, b, c, d] {
+        calls.extend(lane?);
+    }
+    // In the order they began: the order their claims took timers in.
+    calls.sort_by_key(|c| c.start);
+    Ok(calls)
+}
+
 /// Fires everything due at each of `instants` in turn through
 /// `Engine::fire_due` (rounds until a round claims nothing, as the worker
 /// drains), timing only the rounds.
@@ -422,25 +488,21 @@ async fn fire_all(ctx: &Ctx, url: &str, instants: &[Timestamp]) -> anyhow::Resul
     if ctx.profile {
         crate::profile::start();
     }
+    let lanes = lanes_for(url);
     for &now in instants {
-        loop {
-            let t0 = Instant::now();
-            let r = engine.fire_due(now, ctx.timer_batch).await?;
-            let took = t0.elapsed();
-            if r.claimed == 0 {
-                break;
-            }
-            measure.elapsed += took;
+        let t0 = Instant::now();
+        let calls = drain(&engine, now, ctx.timer_batch, lanes).await?;
+        measure.elapsed += t0.elapsed();
+        for call in calls.iter().filter(|c| c.report.claimed > 0) {
+            let r = &call.report;
             measure.ops += r.claimed as u64;
-            measure.latencies.push(micros(took));
+            measure.latencies.push(micros(call.took));
             ensure!(
                 r.retried == 0,
                 "{} timers were given back: nothing else writes, so no firing may lose a race",
                 r.retried
             );
-            report.claimed += r.claimed;
-            report.fired += r.fired;
-            report.discarded += r.discarded;
+            report.add(r);
             // A timer the core refuses is given back and claimed again at
             // once: stop rather than spin (see timers.last_error).
             ensure!(
@@ -523,8 +585,9 @@ async fn raw_rounds(
     Ok(())
 }
 
-/// Every seeded timer (of `kind`, if given) claimed exactly once and done:
-/// `count` of them.
+/// Every seeded timer (of `kind`, if given) done, never refused (a claim is
+/// not an attempt): `count` of them. That each was claimed once is the
+/// rounds' check (claims add up to the timers due).
 async fn done_once(
     db: &mut Plain,
     seeded: &Seeded,
@@ -537,7 +600,7 @@ async fn done_once(
         .count(
             &format!(
                 "SELECT COUNT(*) FROM timers WHERE id >= $1 AND id <= $2{of_kind} \
-                 AND state = 'done' AND attempts = 1 AND done_at IS NOT NULL"
+                 AND state = 'done' AND attempts = 0 AND done_at IS NOT NULL"
             ),
             &range,
         )
@@ -720,7 +783,15 @@ pub async fn lateness(ctx: &mut Ctx, place: &mut Place) -> anyhow::Result<()> {
     if ctx.profile {
         crate::profile::start();
     }
-    let drains = work(&engine, count, base, window, ctx.timer_batch).await?;
+    let drains = work(
+        &engine,
+        count,
+        base,
+        window,
+        ctx.timer_batch,
+        lanes_for(&url),
+    )
+    .await?;
     if ctx.profile {
         let wall = Timestamp::now().duration_since(base).as_secs_f64();
         let rounds = drains.iter().map(|d| d.calls.len()).sum();
@@ -835,14 +906,15 @@ async fn shift_onto_clock(
 }
 
 /// One drain of the worker: the `now` it fired at, and each `fire_due`
-/// call's end and claimed count.
+/// call's end and claimed count, in the order the calls began.
 struct Drain {
     now: Timestamp,
     calls: Vec<(Timestamp, usize)>,
 }
 
 /// The worker loop of src/cli/worker.rs (timers only: the outbox is the
-/// outbox group's): drain everything due at `now`, then sleep until the
+/// outbox group's): drain everything due at `now` (several rounds in flight
+/// on PostgreSQL, as `Engine::drain_due`), then sleep until the
 /// next timer is due (at least 50 ms, at most the 2 s poll). Runs until all
 /// `count` timers are claimed.
 async fn work(
@@ -851,6 +923,7 @@ async fn work(
     base: Timestamp,
     window: f64,
     batch: usize,
+    lanes: usize,
 ) -> anyhow::Result<Vec<Drain>> {
     let give_up = base.checked_add(SignedDuration::from_secs_f64(window * 10.0 + 60.0))?;
     let mut drains = Vec::new();
@@ -865,24 +938,20 @@ async fn work(
             now < give_up,
             "the worker fired {claimed} of {count} timers in {window} s x 10"
         );
-        let mut drain = Drain {
+        let mut this = Drain {
             now,
             calls: Vec::new(),
         };
-        loop {
-            let r = engine.fire_due(now, batch).await?;
-            drain.calls.push((Timestamp::now(), r.claimed));
-            claimed += r.claimed as u64;
-            ensure!(
-                claimed <= count,
-                "{claimed} claims for {count} timers: timers came back (refused by the core and \
-                 released: see timers.last_error)"
-            );
-            if r.claimed == 0 || r.claimed == r.retried {
-                break;
-            }
+        for call in drain(engine, now, batch, lanes).await? {
+            this.calls.push((call.end, call.report.claimed));
+            claimed += call.report.claimed as u64;
         }
-        drains.push(drain);
+        ensure!(
+            claimed <= count,
+            "{claimed} claims for {count} timers: timers came back (refused by the core and \
+             released: see timers.last_error)"
+        );
+        drains.push(this);
         let next = engine.next_timer_due().await?;
         let wait = match next {
             Some(due) => Duration::try_from(due.duration_since(Timestamp::now()))
@@ -899,8 +968,9 @@ async fn work(
 
 /// Each timer's lateness: from its due time to the end of the `fire_due`
 /// call that committed it. Timers completed in one drain carry its `now` as
-/// `done_at`; the drain's calls claimed them in (due, id) order, so the
-/// first call's count of them went with the first call, and so on.
+/// `done_at`; the drain's calls, in the order they began (each claims
+/// first), claimed them in (due, id) order, so the first call's count of
+/// them went with the first call, and so on.
 fn lateness_of(
     rows: Vec<(i64, i64, Option<i64>)>,
     drains: &[Drain],

@@ -321,23 +321,10 @@ async fn drain_offers(engine: &Engine, now: Timestamp) -> anyhow::Result<OfferRo
     }
 }
 
-/// Fires rounds until nothing due at `now` is left.
+/// Fires rounds until nothing due at `now` is left (several at once on
+/// PostgreSQL: see `Engine::drain_due`).
 async fn drain(engine: &Engine, now: Timestamp, batch: usize) -> anyhow::Result<FireReport> {
-    let mut total = FireReport::default();
-    loop {
-        let round = engine.fire_due(now, batch).await?;
-        total.claimed += round.claimed;
-        total.fired += round.fired;
-        total.discarded += round.discarded;
-        total.retried += round.retried;
-        total.refused += round.refused;
-        total.failed += round.failed;
-        // Timers given back after a lost race wait for the next round;
-        // refused ones wait out their backoff.
-        if round.claimed == round.retried + round.refused {
-            return Ok(total);
-        }
-    }
+    Ok(engine.drain_due(now, batch).await?)
 }
 
 /// Completes on SIGINT or SIGTERM. The handlers are installed when this is

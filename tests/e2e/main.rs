@@ -67,3 +67,5 @@ mod schemathesis;
 mod group_commit;
 // Issue 18, part 7: audit verify a page at a time, on both databases.
 mod scale;
+// Issue 18, part 5: the worker's drain with rounds in flight.
+mod timers_drain;

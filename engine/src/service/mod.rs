@@ -91,7 +91,7 @@ pub use read::{
     BOARD_PAGE, Board, BoardList, Export, OUTBOX_PAGE, StageCount, readable_scorecards,
     reads_every_scorecard,
 };
-pub use scheduler::FireReport;
+pub use scheduler::{FireReport, ROUNDS_IN_FLIGHT};
 pub use stats::{CommandCount, OUTCOMES, QUEUES, QueueCount};
 pub use store::{
     AccountMail, AdminEntry, BackupFacts, Certificate, Certification, Cohort, CohortPin, Delivery,

@@ -35,6 +35,12 @@ pub fn retry_backoff(attempts: i64) -> SignedDuration {
     SignedDuration::from_mins(4_i64.pow(exponent))
 }
 
+/// Rounds of [`Engine::drain_due`] in flight at once on PostgreSQL (at most
+/// four: `drain_due` joins four lanes). Two keep the database and the engine
+/// both busy; more add connections, not speed, on a small machine.
+pub const ROUNDS_IN_FLIGHT: usize = 3;
+const _: () = assert!(ROUNDS_IN_FLIGHT >= 1 && ROUNDS_IN_FLIGHT <= 4);
+
 /// How many timers [`Engine::timers`] lists at most.
 pub const TIMERS_PAGE: i64 = 500;
 
@@ -54,6 +60,18 @@ pub struct FireReport {
     pub refused: usize,
     /// Of those, the timers that failed for good.
     pub failed: usize,
+}
+
+impl FireReport {
+    /// Adds another round's counts to these.
+    pub fn add(&mut self, other: &FireReport) {
+        self.claimed += other.claimed;
+        self.fired += other.fired;
+        self.discarded += other.discarded;
+        self.retried += other.retried;
+        self.refused += other.refused;
+        self.failed += other.failed;
+    }
 }
 
 impl Engine {
@@ -223,6 +241,41 @@ impl Engine {
                 .await?;
         }
         Ok(report)
+    }
+
+    /// Fires everything due at `now`, in rounds of up to `batch` timers (see
+    /// [`Engine::fire_due`]) until a round finds nothing left to fire, and
+    /// adds up their reports: how `gradflow worker` drains. On PostgreSQL
+    /// [`ROUNDS_IN_FLIGHT`] rounds run at once (each claim skips the rows
+    /// another holds), so the database commits one round while the engine
+    /// decides the next; on SQLite, with its one writer, one at a time.
+    /// Timers given back after a lost race, or refused, wait for the next
+    /// drain. The first error is returned after every round in flight ends.
+    pub async fn drain_due(&self, now: Timestamp, batch: usize) -> Result<FireReport, Error> {
+        let lanes = if self.store.kind() == "postgres" {
+            ROUNDS_IN_FLIGHT
+        } else {
+            1
+        };
+        let lane = |i: usize| async move {
+            let mut total = FireReport::default();
+            if i >= lanes {
+                return Ok(total);
+            }
+            loop {
+                let round = self.fire_due(now, batch).await?;
+                total.add(&round);
+                if round.claimed == round.retried + round.refused {
+                    return Ok::<_, Error>(total);
+                }
+            }
+        };
+        let (a, b, c, d) = tokio::join!(lane(0), lane(1), lane(2), lane(3));
+        let mut total = FireReport::default();
+        for lane in [a, b, c, d] {
+            total.add(&lane?);
+        }
+        Ok(total)
     }
 
     /// Timers in `state` (`pending`, `claimed`, `done` or `failed`), the

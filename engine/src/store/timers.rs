@@ -78,31 +78,41 @@ impl Store {
                  LIMIT $3)
              RETURNING id, project_id, key, kind, due_at, entry, spec"
         );
+        // PostgreSQL: the claim is one statement in a transaction of its own
+        // (one round trip; `BEGIN` and `COMMIT` around it would be two more).
+        // SQLite: `BEGIN IMMEDIATE` takes the write lock before the read.
+        let alone = self.kind() == "postgres";
         with_db!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            let query = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(micros(lease_until))
                 .bind(micros(now))
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?;
+                .bind(limit);
+            let rows = if alone {
+                query.fetch_all(pool).await?
+            } else {
+                let mut tx = pool.begin_write().await?;
+                let rows = query.fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                rows
+            };
             // A row that does not read back fails alone, with its reason:
-            // it must not stop every other project's timers.
+            // it must not stop every other project's timers. (Should the
+            // process die before recording it, its lease runs out and the
+            // next claim fails it.)
             let mut claimed = Vec::with_capacity(rows.len());
             for row in &rows {
                 match claimed_row(row) {
                     Ok(c) => claimed.push(c),
                     Err(e) => {
-                        sqlx::query("UPDATE timers SET state = 'failed', lease_until = NULL, attempts = attempts + 1, last_error = $1, done_at = $2 WHERE id = $3")
+                        sqlx::query("UPDATE timers SET state = 'failed', lease_until = NULL, attempts = attempts + 1, last_error = $1, done_at = $2 WHERE id = $3 AND state = 'claimed'")
                             .bind(e.to_string())
                             .bind(micros(now))
                             .bind(row.int("id")?)
-                            .execute(&mut *tx)
+                            .execute(pool)
                             .await?;
                     }
                 }
             }
-            tx.commit().await?;
             claimed.sort_by_key(|c| (c.timer.at, c.timer.id));
             Ok(claimed)
         })
@@ -214,11 +224,22 @@ impl Store {
     }
 
     /// Marks claimed timers done without any decision (stale or collapsed ones).
+    /// Nothing to complete costs nothing; on PostgreSQL the one statement
+    /// is its own transaction (one round trip).
     pub(crate) async fn complete_timers(&self, ids: &[i64], now: Timestamp) -> Result<(), Error> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let alone = self.kind() == "postgres";
         with_db!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            complete!(tx, ids, now);
-            tx.commit().await?;
+            if alone {
+                let mut conn = pool.acquire().await?;
+                complete!(conn, ids, now);
+            } else {
+                let mut tx = pool.begin_write().await?;
+                complete!(tx, ids, now);
+                tx.commit().await?;
+            }
             Ok(())
         })
     }
