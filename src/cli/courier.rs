@@ -237,8 +237,7 @@ impl Courier {
         // whose delivery ended and is not recorded yet. What ends while a
         // record is being written is recorded together by the next one.
         let width = self.mailer.parallel();
-        let mut sending: JoinSet<(Vec<i64>, i64, String, u32, Result<(), transport::Error>)> =
-            JoinSet::new();
+        let mut sending: JoinSet<Sending> = JoinSet::new();
         let mut ended: Vec<Ended> = Vec::new();
         let mut since = Instant::now();
         loop {
@@ -559,6 +558,10 @@ impl Courier {
         Ok(compiled)
     }
 }
+
+/// An email on its way, as its send task ends: its outbox rows, its
+/// recipient (person id) and address, the attempt's number, and the outcome.
+type Sending = (Vec<i64>, i64, String, u32, Result<(), transport::Error>);
 
 /// An email whose delivery ended, not yet recorded.
 struct Ended {
