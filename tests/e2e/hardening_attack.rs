@@ -388,8 +388,8 @@ async fn three_workers_try_a_refused_timer_once_a_round_and_fail_it_once(db: &Te
 /// more timers or emails went through, and two start again a few minutes
 /// of clock later (after the dead ones' leases): eight rounds, 16 kills. Then: each due
 /// timer fired once, none failed or counted an attempt for a kill, every
-/// message sent and each arrived once but for at most one email in flight
-/// per kill, and `audit verify` passes.
+/// message sent and each arrived once but for the emails in flight per
+/// kill (at most the pool's size), and `audit verify` passes.
 async fn workers_killed_again_and_again_under_load_lose_nothing_and_fail_no_timer(db: &TestDb) {
     let projects = institute(db, 100, 100).await;
     let sink = Sink::start(&[]).await;
@@ -488,9 +488,12 @@ async fn workers_killed_again_and_again_under_load_lose_nothing_and_fail_no_time
         counts.len(),
     );
     assert_eq!(lost, 0, "{notes}");
+    // A worker has up to its pool's size of emails on their way at once:
+    // a kill may leave each of them delivered but unrecorded (docs/mail.md).
+    let in_flight = gradflow_notifications::transport::DEFAULT_POOL_SIZE as usize;
     assert!(
-        extra <= kills as usize,
-        "{extra} emails again for {kills} kills\n{notes}"
+        extra <= kills as usize * in_flight,
+        "{extra} emails again for {kills} kills of workers sending {in_flight} at once\n{notes}"
     );
     assert_eq!(
         attempts_over_one, 0,

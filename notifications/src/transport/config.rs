@@ -117,7 +117,11 @@ pub struct ConfigError {
 }
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-const DEFAULT_POOL_SIZE: u32 = 4;
+/// Connections a mail server's pool keeps without `pool=N`: also how many
+/// emails a worker has on their way at once, so how many a worker killed
+/// mid-send may have delivered unrecorded (each sent again, under its
+/// Message-ID, once its lease runs out).
+pub const DEFAULT_POOL_SIZE: u32 = 4;
 
 impl FromStr for Config {
     type Err = ConfigError;

@@ -19,7 +19,9 @@ mod smtp;
 
 use std::future::Future;
 
-pub use config::{Config, ConfigError, Credentials, Secret, Security, SmtpConfig, URL_VARIABLE};
+pub use config::{
+    Config, ConfigError, Credentials, DEFAULT_POOL_SIZE, Secret, Security, SmtpConfig, URL_VARIABLE,
+};
 pub use folder::Folder;
 pub use log::Log;
 pub use smtp::Smtp;
