@@ -418,6 +418,9 @@ async fn every_error_is_a_problem_and_changes_nothing(kind: Kind) {
         )
         .await;
     problem(&huge, 413, "api-too-large", "100 KiB");
+    // The unread body closes the connection, and the answer says so: the
+    // next request goes down a new one (reusing the old one lost it).
+    assert_eq!(huge.header("connection"), Some("close"), "{huge:?}");
     // A bad Idempotency-Key, a bad cursor, a bad limit: 400.
     let key = api
         .send(

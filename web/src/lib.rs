@@ -208,6 +208,7 @@ fn router(
         })
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::x_request_id(Counter::default()))
+        .layer(axum::middleware::from_fn(close_after_refused_body))
         // Outermost, so every answer is counted (a refused cross-site post,
         // a timeout) by the route's template.
         .layer(axum::middleware::from_fn_with_state(
@@ -222,6 +223,21 @@ fn router(
     } else {
         router
     }
+}
+
+/// Says `Connection: close` on a 413: the body refused for its size is
+/// left unread, so the server closes the connection after answering, and
+/// a client told so opens a new one for its next request instead of
+/// sending it down a connection about to close (where it would be lost).
+async fn close_after_refused_body(request: Request, next: axum::middleware::Next) -> Response {
+    let mut response = next.run(request).await;
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 /// Gives the Sec-Fetch-Site/Origin check's bare 403 the status page, in
