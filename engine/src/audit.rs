@@ -37,17 +37,22 @@ pub fn hash(prev: &str, event: Sealed<'_>) -> String {
         h.update(t.as_bytes());
     };
     text(&mut h, prev);
-    h.update(event.project.to_le_bytes());
-    h.update(event.seq.to_le_bytes());
-    h.update(event.at.to_le_bytes());
-    match event.actor {
-        Some(actor) => {
-            h.update([1]);
-            h.update(actor.to_le_bytes());
-        }
-        None => h.update([0]),
+    // The fixed-width fields and the change's length in one update (the
+    // same bytes in the same order as one update each; fewer calls on a
+    // hot path: one hash per event).
+    let mut fixed = [0u8; 8 * 3 + 1 + 8 + 8];
+    fixed[0..8].copy_from_slice(&event.project.to_le_bytes());
+    fixed[8..16].copy_from_slice(&event.seq.to_le_bytes());
+    fixed[16..24].copy_from_slice(&event.at.to_le_bytes());
+    let mut end = 25;
+    if let Some(actor) = event.actor {
+        fixed[24] = 1;
+        fixed[25..33].copy_from_slice(&actor.to_le_bytes());
+        end = 33;
     }
-    text(&mut h, event.change);
+    fixed[end..end + 8].copy_from_slice(&(event.change.len() as u64).to_le_bytes());
+    h.update(&fixed[..end + 8]);
+    h.update(event.change.as_bytes());
     to_hex(&h.finalize())
 }
 

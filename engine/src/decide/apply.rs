@@ -343,7 +343,9 @@ fn enter(
             reason: e.to_string(),
         })
     };
-    state.stage = key.to_owned();
+    // In place: the stage's text reuses its allocation when it fits.
+    state.stage.clear();
+    state.stage.push_str(key);
     state.entered_at = at;
     state.entry = seq;
     state.overdue_since = None;

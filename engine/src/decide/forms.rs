@@ -160,12 +160,16 @@ fn normalise(form: &Form, field: &Field, value: &Value) -> Result<Value, Wrong> 
         FieldKind::Text | FieldKind::LongText | FieldKind::File => {
             let text = text_of(value)?;
             let limit = field.max_length.map_or(DEFAULT_MAX_TEXT, |m| m as usize);
-            let length = text.chars().count();
-            if length > limit {
-                return Err((
-                    "field-too-long",
-                    vec![("length", Arg::count(length)), ("limit", Arg::count(limit))],
-                ));
+            // No more bytes than the limit: no more characters either
+            // (counted only when it may matter).
+            if text.len() > limit {
+                let length = text.chars().count();
+                if length > limit {
+                    return Err((
+                        "field-too-long",
+                        vec![("length", Arg::count(length)), ("limit", Arg::count(limit))],
+                    ));
+                }
             }
             // A `text` answer and a file's name are one line; a `long_text`
             // answer keeps its line breaks and tabs.

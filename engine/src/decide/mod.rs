@@ -217,7 +217,8 @@ pub fn decide(
             actual: state.version,
         });
     }
-    if let Some(comment) = &command.comment {
+    // No more bytes than the limit: no more characters either.
+    if let Some(comment) = command.comment.as_ref().filter(|c| c.len() > MAX_COMMENT) {
         let length = comment.chars().count();
         if length > MAX_COMMENT {
             return Err(Rejection::CommentTooLong {
@@ -461,7 +462,8 @@ impl<'p, 'a> Draft<'p, 'a> {
             project,
             state,
             now,
-            events: Vec::new(),
+            // A move records two or three events: room for them at once.
+            events: Vec::with_capacity(4),
             timers: TimerPlan::default(),
             notifications: Vec::new(),
         }
@@ -607,8 +609,8 @@ impl<'p, 'a> Draft<'p, 'a> {
         }
         self.timers.cancel_pending = false;
         let keys = std::iter::once("deadline".to_owned())
-            .chain((0..stage.reminders.len()).map(|i| format!("remind:{i}")))
-            .chain((0..stage.overdue.len()).map(|i| format!("overdue:{i}")))
+            .chain((0..stage.reminders.len()).map(|i| timer_key("remind:", i)))
+            .chain((0..stage.overdue.len()).map(|i| timer_key("overdue:", i)))
             .chain(
                 stage
                     .milestones
@@ -663,7 +665,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                     .map_err(Self::calendar_error)?;
                 if let Some(at) = at {
                     self.timers.set.push(timer(
-                        format!("remind:{i}"),
+                        timer_key("remind:", i),
                         TimerKind::Reminder,
                         at,
                         &r.to,
@@ -677,7 +679,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 // entered again after its deadline escalates from then on.
                 if let Some(at) = calendar.escalation_time(&o.every, deadline.max(now)) {
                     self.timers.set.push(timer(
-                        format!("overdue:{i}"),
+                        timer_key("overdue:", i),
                         TimerKind::Overdue,
                         at,
                         &o.to,
@@ -714,7 +716,7 @@ impl<'p, 'a> Draft<'p, 'a> {
                 to: action.to.clone(),
             },
         )?;
-        self.notify(&Trigger::Leave(from), seq);
+        self.notify_when(|on| matches!(on, Trigger::Leave(s) if *s == from), seq);
         for effect in &action.effects {
             self.record(
                 actor,
@@ -1250,6 +1252,19 @@ pub(crate) fn is_decision(workflow: &Workflow, stage: &Stage, action: &Action) -
     }
     let chairs = chairs(workflow, stage);
     !action.by.is_empty() && action.by.iter().all(|r| chairs.contains(r))
+}
+
+/// A stage timer's key: `prefix` and the index of its rule, e.g.
+/// `remind:0` (as `format!` writes it, without its machinery: a hot path).
+fn timer_key(prefix: &str, i: usize) -> String {
+    let mut key = String::with_capacity(prefix.len() + 4);
+    key.push_str(prefix);
+    if i < 10 {
+        key.push(char::from(b'0' + i as u8));
+    } else {
+        key.push_str(&i.to_string());
+    }
+    key
 }
 
 fn given_comment(command: &Command) -> Option<String> {

@@ -268,12 +268,13 @@ impl Schedule {
             {
                 break;
             }
-            let Ok(zoned) = local.to_zoned_datetime(zone.clone()) else {
+            // Resolved `compatible`, as `to_zoned_datetime` does, without
+            // building the zoned value (a hot path of decisions).
+            let Ok(at) = zone.to_ambiguous_timestamp(local).compatible() else {
                 continue;
             };
-            let at = zoned.timestamp();
             if at > after && best.is_none_or(|(b, _)| at < b) {
-                best = Some((at, zoned.datetime()));
+                best = Some((at, zone.to_datetime(at)));
             }
         }
         best.map(|(at, _)| at)
