@@ -149,6 +149,24 @@ impl Engine {
         Self::open(url, durability, store::Schema::Current).await
     }
 
+    /// Opens a new SQLite file at `url` (`sqlite://FILE`) as a throw-away
+    /// scratch database with its schema, fast because it is not durable: one
+    /// connection, journal in memory, no syncs. Only for a database the
+    /// caller deletes when done (`gradflow simulate`): a crash may leave
+    /// the file damaged.
+    pub async fn connect_scratch(url: &str) -> Result<Engine, Error> {
+        let store = store::open_scratch(url)
+            .await
+            .map_err(|e| Error::Internal {
+                message: crate::reason::Reason::message(format!(
+                    "cannot open the scratch database {}: {e}",
+                    store::redact_url(url)
+                )),
+                detail: e.to_string(),
+            })?;
+        Ok(Engine::new(store))
+    }
+
     /// Opens the database at `url` without looking at its schema, for
     /// `gradflow migrate` ([`Engine::migrations`], [`Engine::migrate`]).
     pub async fn connect_for_migrate(url: &str) -> Result<Engine, Error> {

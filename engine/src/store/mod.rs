@@ -690,6 +690,38 @@ async fn open_sqlite(url: &str, durability: Durability, schema: Schema) -> Resul
     })
 }
 
+/// Opens a new SQLite file at `url` as a throw-away scratch database (what
+/// `gradflow simulate` runs on and deletes afterwards), given the schema.
+///
+/// Built for speed, not durability: nothing in it outlives the process, so a
+/// crash losing it costs nothing a user was promised. One connection that
+/// keeps the file to itself (`locking_mode = EXCLUSIVE`: no file locks per
+/// statement, and its page cache is never invalidated by another
+/// connection), the rollback journal in memory (`journal_mode = MEMORY`: no
+/// write-ahead log written and copied back), no syncs (`synchronous = OFF`).
+/// Transactions, savepoints and constraints behave as on any store.
+pub(crate) async fn open_scratch(url: &str) -> Result<Store, Error> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .synchronous(SqliteSynchronous::Off)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Memory)
+        .locking_mode(sqlx::sqlite::SqliteLockingMode::Exclusive)
+        .foreign_keys(true)
+        .pragma("cache_size", format!("-{}", CACHE_KIB))
+        .pragma("temp_store", "memory");
+    // One connection: the file is locked to it.
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await?;
+    let store = Store {
+        db: Db::Sqlite(pool),
+    };
+    store.ensure_current().await?;
+    Ok(store)
+}
+
 /// Puts the file in WAL mode (readers never wait for the writer), retrying
 /// while another process holds the lock the switch needs.
 async fn use_wal(pool: &SqlitePool) -> Result<(), Error> {
