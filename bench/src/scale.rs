@@ -82,6 +82,7 @@ pub async fn run(ctx: &mut Ctx, place: &mut Place, projects: usize) -> anyhow::R
     let large = build(place, "large", projects).await?;
     place.settle(&small.url).await?;
     place.settle(&large.url).await?;
+    keep(place, &large.url).await?;
     for (what, b) in [("small store", &small), ("large store", &large)] {
         ctx.facts.push(format!(
             "{group} {what}: {} projects in {} cohorts, {} events, {} rows; cohorts and coordinators through the engine {:.1} s, \
@@ -370,6 +371,44 @@ async fn build(place: &mut Place, tag: &str, projects: usize) -> anyhow::Result<
         setting,
         seeding: started.elapsed(),
     })
+}
+
+/// With `GRADFLOW_BENCH_SCALE_KEEP=NAME`, a copy of the large store as it
+/// was set up is kept after the group, to profile its statements by hand
+/// (`EXPLAIN (ANALYZE, BUFFERS)`): the PostgreSQL database NAME (replaced
+/// when it exists) or the SQLite file NAME. Drop it by hand afterwards.
+async fn keep(place: &Place, url: &str) -> anyhow::Result<()> {
+    let Ok(name) = std::env::var("GRADFLOW_BENCH_SCALE_KEEP") else {
+        return Ok(());
+    };
+    match place {
+        Place::Sqlite { .. } => {
+            let from = url.trim_start_matches("sqlite://");
+            std::fs::copy(from, &name).with_context(|| format!("cannot copy {from} to {name}"))?;
+            let wal = format!("{from}-wal");
+            if Path::new(&wal).exists() {
+                std::fs::copy(&wal, format!("{name}-wal"))?;
+            }
+        }
+        Place::Postgres { admin, .. } => {
+            ensure!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "GRADFLOW_BENCH_SCALE_KEEP must be a plain lowercase database name, not {name:?}"
+            );
+            let template = url
+                .split('?')
+                .next()
+                .unwrap_or(url)
+                .rsplit('/')
+                .next()
+                .unwrap_or_default();
+            crate::pg::drop(admin, &name).await?;
+            crate::pg::create_from(admin, &name, template).await?;
+        }
+    }
+    eprintln!("  … the large store is kept as {name} (GRADFLOW_BENCH_SCALE_KEEP)");
+    Ok(())
 }
 
 /// `n` indexes spread evenly over `0..len`.

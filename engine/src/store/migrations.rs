@@ -133,6 +133,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0021_scale.sql"),
         include_str!("../../../migrations/postgres/0021_scale.sql"),
     ),
+    (
+        22,
+        "board reads",
+        include_str!("../../../migrations/sqlite/0022_board_reads.sql"),
+        include_str!("../../../migrations/postgres/0022_board_reads.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.
