@@ -299,7 +299,17 @@ macro_rules! write_decisions {
                 .collect();
             if !keyed.is_empty() {
                 let delete = writes.part("tk");
-                delete.push("DELETE FROM timers WHERE state IN ('pending', 'claimed') AND (project_id, key) IN (");
+                // The projects' list alone is what leads SQLite to their
+                // live timers (`timers_live_key`); the pairs, as a `VALUES`
+                // list, would have it read every timer in the store.
+                delete.push("DELETE FROM timers WHERE state IN ('pending', 'claimed') AND project_id IN (");
+                let mut projects: Vec<i64> = keyed.iter().map(|(p, _)| *p).collect();
+                projects.dedup();
+                let mut ids = delete.separated(", ");
+                for project in &projects {
+                    ids.push_bind(*project);
+                }
+                delete.push(") AND (project_id, key) IN (");
                 delete.push_values(&keyed, |mut row, (project, key)| {
                     row.push_bind(*project).push_bind(*key);
                 });
@@ -1183,7 +1193,11 @@ impl Store {
         project: i64,
     ) -> Result<Vec<(String, String, Timestamp)>, Error> {
         with_db!(self, pool => sqlx::query(
-            "SELECT key, kind, due_at FROM timers WHERE project_id = $1 AND state = 'pending' ORDER BY due_at, key",
+            // `state IN (...)` leads SQLite to the project's live timers
+            // (`timers_live_key`); `state = 'pending'` alone would have it
+            // read every pending timer in the store through `timers_due`.
+            "SELECT key, kind, due_at FROM timers
+             WHERE project_id = $1 AND state IN ('pending', 'claimed') AND state = 'pending' ORDER BY due_at, key",
         )
         .bind(project)
         .fetch_all(pool)
