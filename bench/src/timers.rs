@@ -37,7 +37,8 @@ const LATENESS_GOAL: Duration = Duration::from_secs(1);
 const LEASE: SignedDuration = SignedDuration::from_secs(60);
 /// The worker's longest sleep between rounds (src/cli/worker.rs).
 const POLL: Duration = Duration::from_secs(2);
-/// The worker's shortest sleep between rounds (src/cli/worker.rs).
+/// The worker's least sleep between rounds (src/cli/worker.rs), which it
+/// skips after a drain that fired timers when the next is due already.
 const MIN_SLEEP: Duration = Duration::from_millis(50);
 
 /// The published workflow and cohorts, as the engine reads them back.
@@ -450,10 +451,14 @@ async fn drain(
         if i >= lanes {
             return Ok(calls);
         }
+        // As `Engine::drain_due`: each lane's first round takes over
+        // claims whose lease ran out, the others walk only pending timers.
+        let mut take_over = true;
         loop {
             let start = Timestamp::now();
             let t0 = Instant::now();
-            let report = engine.fire_due(now, batch).await?;
+            let report = engine.fire_round(now, batch, take_over).await?;
+            take_over = false;
             let took = t0.elapsed();
             let done = report.claimed == report.retried + report.refused;
             calls.push(Call {
@@ -915,7 +920,8 @@ struct Drain {
 /// The worker loop of src/cli/worker.rs (timers only: the outbox is the
 /// outbox group's): drain everything due at `now` (several rounds in flight
 /// on PostgreSQL, as `Engine::drain_due`), then sleep until the
-/// next timer is due (at least 50 ms, at most the 2 s poll). Runs until all
+/// next timer is due (at most the 2 s poll; at least 50 ms, unless the
+/// drain fired timers and the next is due already). Runs until all
 /// `count` timers are claimed.
 async fn work(
     engine: &Engine,
@@ -951,6 +957,9 @@ async fn work(
             "{claimed} claims for {count} timers: timers came back (refused by the core and \
              released: see timers.last_error)"
         );
+        // Fired timers (none given back here: nothing else writes), as the
+        // worker counts them.
+        let fired = this.calls.iter().any(|c| c.1 > 0);
         drains.push(this);
         let next = engine.next_timer_due().await?;
         let wait = match next {
@@ -959,8 +968,15 @@ async fn work(
                 .min(POLL),
             None => POLL,
         };
+        // The worker skips its least sleep after a drain that fired when
+        // the next timer is due already.
+        let least = if fired && wait.is_zero() {
+            Duration::ZERO
+        } else {
+            MIN_SLEEP
+        };
         if claimed < count {
-            tokio::time::sleep(wait.max(MIN_SLEEP)).await;
+            tokio::time::sleep(wait.max(least)).await;
         }
     }
     Ok(drains)

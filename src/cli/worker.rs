@@ -20,6 +20,9 @@ use super::webhooks::Hooks;
 
 /// Longest sleep between rounds: a timer set by another process is noticed this late at most.
 const POLL: Duration = Duration::from_secs(2);
+/// Least sleep between rounds, but after a round that fired timers when
+/// more are due already: a round that finds nothing to do never spins.
+const LEAST_SLEEP: Duration = Duration::from_millis(50);
 
 /// The first wait after the database is found away; each failed retry
 /// doubles it, up to [`AWAY_MAX`].
@@ -128,15 +131,16 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     loop {
         let now = ctx.fixed_now.unwrap_or_else(Timestamp::now);
         sweeper.maybe_run(&engine, now).await;
-        let wait = match work(&engine, &mut courier, &hooks, now, &clock, args.batch).await {
-            Ok(wait) => {
+        let (wait, hurry) = match work(&engine, &mut courier, &hooks, now, &clock, args.batch).await
+        {
+            Ok(next) => {
                 if let Some((since, _)) = outage.take() {
                     say!(
                         "worker: the database is back after {} s; working again",
                         since.elapsed().as_secs()
                     );
                 }
-                wait
+                next
             }
             Err(e) => {
                 if !database_away(&e) {
@@ -152,18 +156,21 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> anyhow::Result<ExitCode> {
                             AWAY_MAX.as_secs()
                         );
                         outage = Some((std::time::Instant::now(), AWAY_FIRST));
-                        AWAY_FIRST
+                        (AWAY_FIRST, false)
                     }
                     Some((_, delay)) => {
                         *delay = (*delay * 2).min(AWAY_MAX);
-                        *delay
+                        (*delay, false)
                     }
                 }
             }
         };
+        // Timers fired and more are due already: the next drain at once
+        // (the least sleep would make every one of them that much later).
+        let least = if hurry { Duration::ZERO } else { LEAST_SLEEP };
         tokio::select! {
             _ = &mut stop => break,
-            () = tokio::time::sleep(wait.max(Duration::from_millis(50))) => {}
+            () = tokio::time::sleep(wait.max(least)) => {}
         }
     }
     if let Some((stop, server)) = metrics {
@@ -202,7 +209,9 @@ async fn metrics(
 }
 
 /// One round, said when it did something; returns how long to sleep before
-/// the next (until the next timer or message falls due, at most [`POLL`]).
+/// the next (until the next timer or message falls due, at most [`POLL`]),
+/// and whether to skip the least sleep: timers were fired (not all given
+/// back to fire again) and the next is due already.
 async fn work(
     engine: &Engine,
     courier: &mut Courier,
@@ -210,7 +219,7 @@ async fn work(
     now: Timestamp,
     clock: &Clock,
     batch: usize,
-) -> anyhow::Result<Duration> {
+) -> anyhow::Result<(Duration, bool)> {
     let round = round(engine, courier, hooks, now, clock, batch, false).await?;
     if round.busy() {
         round.say();
@@ -223,12 +232,14 @@ async fn work(
     .into_iter()
     .flatten()
     .min();
-    Ok(match next {
+    let wait = match next {
         Some(due) => Duration::try_from(due.duration_since(Timestamp::now()))
             .unwrap_or(Duration::ZERO)
             .min(POLL),
         None => POLL,
-    })
+    };
+    let fired = round.timers.claimed > round.timers.retried;
+    Ok((wait, fired && wait.is_zero()))
 }
 
 /// Whether `error` is the database being away (a lost connection, a

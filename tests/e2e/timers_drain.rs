@@ -3,7 +3,10 @@
 //! fired exactly once, in small rounds racing each other for the rows, and
 //! each project's history is what one round firing them all would write.
 //! Two engines draining the same database at once (two workers, each with
-//! its rounds in flight) fire each timer once too. On SQLite and PostgreSQL.
+//! its rounds in flight) fire each timer once too. Claims a dead worker left
+//! are taken over by each lane's first round only (the later rounds claim
+//! pending timers alone), so more of them than those rounds take wait for
+//! the next drain: each still fires once. On SQLite and PostgreSQL.
 //!
 //! The cohort is `support::Cohort`'s (see timers_attack.rs): proposals due
 //! on Sunday 15 March 2026; on Saturday 21 March every proposal timer is
@@ -21,6 +24,7 @@ use crate::support::{Cohort, TestDb, on_both};
 on_both!(
     a_drain_with_rounds_in_flight_fires_every_timer_once,
     two_engines_draining_at_once_fire_every_timer_once,
+    claims_a_dead_worker_left_are_taken_over_drain_by_drain_and_fire_once,
 );
 
 /// Saturday 21 March 2026, 10:00 in Muscat: every proposal timer is due.
@@ -133,6 +137,56 @@ async fn two_engines_draining_at_once_fire_every_timer_once(db: &TestDb) {
         a.claimed + b.claimed - a.retried - b.retried,
         PROJECTS * 4,
         "every timer claimed once by one engine or the other: {a:?} {b:?}"
+    );
+    assert_fired_once(&engine, &projects).await;
+}
+
+/// A worker died holding every timer of four projects (16 claims whose
+/// lease ran out, more than one drain's first rounds take over at two a
+/// round): the drains take them over a few at a time, first rounds only,
+/// while the other projects fire; in the end each timer fired once and no
+/// take-over counted an attempt.
+async fn claims_a_dead_worker_left_are_taken_over_drain_by_drain_and_fire_once(db: &TestDb) {
+    let engine = db.engine().await;
+    let projects = start(&engine).await;
+    let held = crate::store_suite::raw_exec(
+        db,
+        "UPDATE timers SET state = 'claimed', lease_until = 1 WHERE project_id <= $1",
+        projects[3],
+    )
+    .await
+    .unwrap();
+    assert_eq!(held, 16, "the dead worker's claims: four projects' timers");
+    let now: Timestamp = ALL_DUE.parse().unwrap();
+    let first = engine.drain_due(now, BATCH).await.unwrap();
+    let lanes = if engine.database_kind() == "postgres" {
+        gradflow_engine::service::ROUNDS_IN_FLIGHT
+    } else {
+        1
+    };
+    assert_eq!(
+        crate::support::raw_number(
+            db,
+            "SELECT COUNT(*) FROM timers WHERE state = 'claimed' AND lease_until = 1"
+        )
+        .await,
+        (16 - BATCH * lanes) as i64,
+        "the first drain takes over one round of expired claims per lane, no more: {first:?}"
+    );
+    assert_eq!(
+        crate::support::raw_number(
+            db,
+            "SELECT COUNT(*) FROM timers WHERE state = 'claimed' AND lease_until <> 1"
+        )
+        .await,
+        0,
+        "nothing the drain claimed is left claimed"
+    );
+    let rest = drain_all(&engine, now).await;
+    assert_eq!(
+        first.claimed + rest.claimed - first.retried - rest.retried,
+        PROJECTS * 4,
+        "every timer claimed once but for races given back: {first:?} {rest:?}"
     );
     assert_fired_once(&engine, &projects).await;
 }

@@ -77,11 +77,26 @@ impl FireReport {
 impl Engine {
     /// Fires up to `limit` timers due at `now`. Safe to run from several
     /// processes at once: each timer is claimed by one of them.
+    /// Claims whose lease ran out (their worker died) are taken over first.
     pub async fn fire_due(&self, now: Timestamp, limit: usize) -> Result<FireReport, Error> {
+        self.fire_round(now, limit, true).await
+    }
+
+    /// One round of [`Engine::fire_due`]; with `take_over` false it leaves
+    /// claims whose lease ran out to a later round that takes over. That
+    /// claim walks only the pending timers: [`Engine::drain_due`] takes
+    /// over in each lane's first round and then fires the rest without
+    /// walking the claims of the rounds in flight.
+    pub async fn fire_round(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        take_over: bool,
+    ) -> Result<FireReport, Error> {
         let lease_until = now.checked_add(LEASE).unwrap_or(now);
         let claimed = self
             .store
-            .claim_timers(now, limit as i64, lease_until)
+            .claim_timers(now, limit as i64, lease_until, take_over)
             .await?;
         let mut report = FireReport {
             claimed: claimed.len(),
@@ -250,7 +265,10 @@ impl Engine {
     /// another holds), so the database commits one round while the engine
     /// decides the next; on SQLite, with its one writer, one at a time.
     /// Timers given back after a lost race, or refused, wait for the next
-    /// drain. The first error is returned after every round in flight ends.
+    /// drain. Claims whose lease ran out are taken over by each lane's first
+    /// round (see [`Engine::fire_round`]); more than those rounds take wait
+    /// for the next drain. The first error is returned after every round in
+    /// flight ends.
     pub async fn drain_due(&self, now: Timestamp, batch: usize) -> Result<FireReport, Error> {
         let lanes = if self.store.kind() == "postgres" {
             ROUNDS_IN_FLIGHT
@@ -262,8 +280,10 @@ impl Engine {
             if i >= lanes {
                 return Ok(total);
             }
+            let mut take_over = true;
             loop {
-                let round = self.fire_due(now, batch).await?;
+                let round = self.fire_round(now, batch, take_over).await?;
+                take_over = false;
                 total.add(&round);
                 if round.claimed == round.retried + round.refused {
                     return Ok::<_, Error>(total);

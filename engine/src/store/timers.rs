@@ -44,14 +44,18 @@ pub struct ClaimedTimer {
 }
 
 impl Store {
-    /// Claims up to `limit` timers due at `now` (and timers whose claim's
-    /// lease ran out: their worker died), oldest first, leasing them until
-    /// `lease_until`.
+    /// Claims up to `limit` timers due at `now`, oldest first, leasing them
+    /// until `lease_until`; with `take_over`, claims whose lease ran out
+    /// (their worker died) first. Without it the claim never walks the
+    /// claims live now (a round per worker in flight, each row a heap
+    /// visit, and on PostgreSQL the index entries that finished claims left
+    /// dead until a vacuum): a drain takes over only in its first rounds.
     pub(crate) async fn claim_timers(
         &self,
         now: Timestamp,
         limit: i64,
         lease_until: Timestamp,
+        take_over: bool,
     ) -> Result<Vec<ClaimedTimer>, Error> {
         // The one place the two databases need different words: PostgreSQL
         // skips rows another worker holds; SQLite has one writer at a time.
@@ -66,18 +70,29 @@ impl Store {
         // whose lease ran out come first: their worker died holding them.
         // A claim is not an attempt (a crash-looping worker fails nothing);
         // a timer waiting out its backoff is not claimed before `retry_at`.
-        let sql = format!(
-            "UPDATE timers SET state = 'claimed', lease_until = $1
-             WHERE id IN (
-                 SELECT id FROM (SELECT id FROM timers WHERE state = 'claimed' AND lease_until < $2
-                                 ORDER BY due_at, id LIMIT $3{lock}) AS expired
-                 UNION ALL
-                 SELECT id FROM (SELECT id FROM timers WHERE state = 'pending' AND due_at <= $2
-                                   AND (retry_at IS NULL OR retry_at <= $2)
-                                 ORDER BY due_at, id LIMIT $3{lock}) AS due
-                 LIMIT $3)
-             RETURNING id, project_id, key, kind, due_at, entry, spec"
+        let due = format!(
+            "SELECT id FROM (SELECT id FROM timers WHERE state = 'pending' AND due_at <= $2
+                               AND (retry_at IS NULL OR retry_at <= $2)
+                             ORDER BY due_at, id LIMIT $3{lock}) AS due"
         );
+        let sql = if take_over {
+            format!(
+                "UPDATE timers SET state = 'claimed', lease_until = $1
+                 WHERE id IN (
+                     SELECT id FROM (SELECT id FROM timers WHERE state = 'claimed' AND lease_until < $2
+                                     ORDER BY due_at, id LIMIT $3{lock}) AS expired
+                     UNION ALL
+                     {due}
+                     LIMIT $3)
+                 RETURNING id, project_id, key, kind, due_at, entry, spec"
+            )
+        } else {
+            format!(
+                "UPDATE timers SET state = 'claimed', lease_until = $1
+                 WHERE id IN ({due})
+                 RETURNING id, project_id, key, kind, due_at, entry, spec"
+            )
+        };
         // PostgreSQL: the claim is one statement in a transaction of its own
         // (one round trip; `BEGIN` and `COMMIT` around it would be two more).
         // SQLite: `BEGIN IMMEDIATE` takes the write lock before the read.
