@@ -139,6 +139,12 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0022_board_reads.sql"),
         include_str!("../../../migrations/postgres/0022_board_reads.sql"),
     ),
+    (
+        23,
+        "outbox by project",
+        include_str!("../../../migrations/sqlite/0023_outbox_by_project.sql"),
+        include_str!("../../../migrations/postgres/0023_outbox_by_project.sql"),
+    ),
 ];
 
 /// The version of the newest migration: a database at it needs no migrating.
