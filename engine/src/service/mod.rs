@@ -134,6 +134,22 @@ pub struct Engine {
     group: group::Committer,
 }
 
+/// Why the database at `url` did not open, said to the operator who named
+/// it: a bad address or a busy file as such, anything else in the
+/// database's own words (the address redacted).
+fn opening_failed(url: &str, e: store::Error) -> Error {
+    match e {
+        store::Error::BadUrl(_) | store::Error::Busy => Error::from(e),
+        e => Error::Internal {
+            message: crate::reason::Reason::message(format!(
+                "cannot open the database {}: {e}",
+                store::redact_url(url)
+            )),
+            detail: e.to_string(),
+        },
+    }
+}
+
 impl Engine {
     /// Opens (creating a SQLite file if needed) the database at `url`:
     /// `sqlite://FILE` or `postgres://USER:PASSWORD@HOST/DB` (with `sslmode`
@@ -157,13 +173,7 @@ impl Engine {
     pub async fn connect_scratch(url: &str) -> Result<Engine, Error> {
         let store = store::open_scratch(url)
             .await
-            .map_err(|e| Error::Internal {
-                message: crate::reason::Reason::message(format!(
-                    "cannot open the scratch database {}: {e}",
-                    store::redact_url(url)
-                )),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| opening_failed(url, e))?;
         Ok(Engine::new(store))
     }
 
@@ -190,17 +200,7 @@ impl Engine {
     ) -> Result<Engine, Error> {
         let store = Store::open(url, durability, schema)
             .await
-            .map_err(|e| match e {
-                store::Error::BadUrl(_) | store::Error::Busy => Error::from(e),
-                // The operator opened it: the database's own words help them.
-                e => Error::Internal {
-                    message: crate::reason::Reason::message(format!(
-                        "cannot open the database {}: {e}",
-                        store::redact_url(url)
-                    )),
-                    detail: e.to_string(),
-                },
-            })?;
+            .map_err(|e| opening_failed(url, e))?;
         Ok(Engine::new(store))
     }
 
