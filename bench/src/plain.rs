@@ -33,21 +33,10 @@ pub struct ClaimedRow {
     pub rest: (String, String, i64, i64, String),
 }
 
-/// The store's claim statement (engine/src/store/timers.rs), word for word;
-/// `lock` is `FOR UPDATE SKIP LOCKED` on PostgreSQL.
+/// The store's claim statement (taking over expired claims first), from the
+/// store itself; `lock` is `FOR UPDATE SKIP LOCKED` on PostgreSQL.
 fn claim_sql(lock: &str) -> String {
-    format!(
-        "UPDATE timers SET state = 'claimed', lease_until = $1
-             WHERE id IN (
-                 SELECT id FROM (SELECT id FROM timers WHERE state = 'claimed' AND lease_until < $2
-                                 ORDER BY due_at, id LIMIT $3{lock}) AS expired
-                 UNION ALL
-                 SELECT id FROM (SELECT id FROM timers WHERE state = 'pending' AND due_at <= $2
-                                   AND (retry_at IS NULL OR retry_at <= $2)
-                                 ORDER BY due_at, id LIMIT $3{lock}) AS due
-                 LIMIT $3)
-             RETURNING id, project_id, key, kind, due_at, entry, spec"
-    )
+    gradflow_engine::timer_claim_statement(!lock.is_empty(), true)
 }
 
 /// Which claim statement the raw limit runs.

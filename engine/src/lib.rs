@@ -27,4 +27,6 @@ pub mod reason;
 pub mod service;
 pub(crate) mod store;
 
-pub use store::{DEFAULT_URL, Durability, IDLE_PING, MigrationState, redact_url};
+pub use store::{
+    DEFAULT_URL, Durability, IDLE_PING, MigrationState, redact_url, timer_claim_statement,
+};

@@ -21,6 +21,7 @@ mod people;
 mod places;
 mod projects;
 mod timers;
+pub use timers::timer_claim_statement;
 mod tls;
 mod viewer;
 // Calendar feeds (issue 17, part 4).

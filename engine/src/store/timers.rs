@@ -57,42 +57,7 @@ impl Store {
         lease_until: Timestamp,
         take_over: bool,
     ) -> Result<Vec<ClaimedTimer>, Error> {
-        // The one place the two databases need different words: PostgreSQL
-        // skips rows another worker holds; SQLite has one writer at a time.
-        let lock = if self.kind() == "postgres" {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        // Two subqueries, each walking the `timers_due` index in order and
-        // stopping after `limit` rows: one `OR` would gather and sort every
-        // due timer on each round (a million after a long outage). Claims
-        // whose lease ran out come first: their worker died holding them.
-        // A claim is not an attempt (a crash-looping worker fails nothing);
-        // a timer waiting out its backoff is not claimed before `retry_at`.
-        let due = format!(
-            "SELECT id FROM (SELECT id FROM timers WHERE state = 'pending' AND due_at <= $2
-                               AND (retry_at IS NULL OR retry_at <= $2)
-                             ORDER BY due_at, id LIMIT $3{lock}) AS due"
-        );
-        let sql = if take_over {
-            format!(
-                "UPDATE timers SET state = 'claimed', lease_until = $1
-                 WHERE id IN (
-                     SELECT id FROM (SELECT id FROM timers WHERE state = 'claimed' AND lease_until < $2
-                                     ORDER BY due_at, id LIMIT $3{lock}) AS expired
-                     UNION ALL
-                     {due}
-                     LIMIT $3)
-                 RETURNING id, project_id, key, kind, due_at, entry, spec"
-            )
-        } else {
-            format!(
-                "UPDATE timers SET state = 'claimed', lease_until = $1
-                 WHERE id IN ({due})
-                 RETURNING id, project_id, key, kind, due_at, entry, spec"
-            )
-        };
+        let sql = timer_claim_statement(self.kind() == "postgres", take_over);
         // PostgreSQL: the claim is one statement in a transaction of its own
         // (one round trip; `BEGIN` and `COMMIT` around it would be two more).
         // SQLite: `BEGIN IMMEDIATE` takes the write lock before the read.
@@ -373,4 +338,46 @@ fn claimed_row(r: &impl Columns) -> Result<ClaimedTimer, Error> {
             template,
         },
     })
+}
+
+/// The statement that claims due timers (see `Store::claim_timers`), in
+/// PostgreSQL's words or SQLite's: public so the bench's raw limit runs
+/// exactly the store's SQL without the engine around it.
+pub fn timer_claim_statement(postgres: bool, take_over: bool) -> String {
+    // The one place the two databases need different words: PostgreSQL
+    // skips rows another worker holds; SQLite has one writer at a time.
+    let lock = if postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    // Two subqueries, each walking the `timers_due` index in order and
+    // stopping after `limit` rows: one `OR` would gather and sort every
+    // due timer on each round (a million after a long outage). Claims
+    // whose lease ran out come first: their worker died holding them.
+    // A claim is not an attempt (a crash-looping worker fails nothing);
+    // a timer waiting out its backoff is not claimed before `retry_at`.
+    let due = format!(
+        "SELECT id FROM (SELECT id FROM timers WHERE state = 'pending' AND due_at <= $2
+                           AND (retry_at IS NULL OR retry_at <= $2)
+                         ORDER BY due_at, id LIMIT $3{lock}) AS due"
+    );
+    if take_over {
+        format!(
+            "UPDATE timers SET state = 'claimed', lease_until = $1
+             WHERE id IN (
+                 SELECT id FROM (SELECT id FROM timers WHERE state = 'claimed' AND lease_until < $2
+                                 ORDER BY due_at, id LIMIT $3{lock}) AS expired
+                 UNION ALL
+                 {due}
+                 LIMIT $3)
+             RETURNING id, project_id, key, kind, due_at, entry, spec"
+        )
+    } else {
+        format!(
+            "UPDATE timers SET state = 'claimed', lease_until = $1
+             WHERE id IN ({due})
+             RETURNING id, project_id, key, kind, due_at, entry, spec"
+        )
+    }
 }
