@@ -116,18 +116,15 @@ impl Store {
         // state to the project range, and then reads every live timer of
         // the store for each page (hours at a million projects): it is
         // told the index that holds a page's timers together.
-        let timers_sql = match &self.db {
-            Db::Sqlite(_) => {
-                "SELECT id, project_id, key, kind, due_at, entry FROM timers INDEXED BY timers_live_key
-                 WHERE project_id > $1 AND project_id <= $2
-                   AND state IN ('pending', 'claimed') AND kind IN ('deadline', 'milestone_due') ORDER BY id"
-            }
-            Db::Postgres(_) => {
-                "SELECT id, project_id, key, kind, due_at, entry FROM timers
-                 WHERE project_id > $1 AND project_id <= $2
-                   AND state IN ('pending', 'claimed') AND kind IN ('deadline', 'milestone_due') ORDER BY id"
-            }
+        let hint = match &self.db {
+            Db::Sqlite(_) => " INDEXED BY timers_live_key",
+            Db::Postgres(_) => "",
         };
+        let timers_sql = format!(
+            "SELECT id, project_id, key, kind, due_at, entry FROM timers{hint}
+             WHERE project_id > $1 AND project_id <= $2
+               AND state IN ('pending', 'claimed') AND kind IN ('deadline', 'milestone_due') ORDER BY id"
+        );
         with_db!(self, pool => {
             let mut tx = pool.begin_snapshot().await?;
             let mut rows: Vec<AuditRow> = Vec::new();
@@ -256,7 +253,7 @@ impl Store {
                     rows[i].files.push(file);
                 }
             }
-            for r in sqlx::query(timers_sql)
+            for r in sqlx::query(sqlx::AssertSqlSafe(timers_sql.as_str()))
             .bind(after)
             .bind(last)
             .fetch_all(&mut *tx)
